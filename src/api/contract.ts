@@ -1,0 +1,87 @@
+/**
+ * The one contract between the UI and the engine. Every call and event is listed here with a
+ * runtime schema; Electron's preload, the IPC bridge in main, the WebSocket server and the
+ * renderer's client are all derived from this table, so adding a call is one entry here plus
+ * its handler in the backend.
+ */
+import { z } from 'zod';
+
+const authMethod = z.enum(['client-certificate', 'token', 'token-file', 'exec', 'auth-provider', 'basic', 'none']);
+
+export const contextSummarySchema = z.object({
+  name: z.string(),
+  cluster: z.string(),
+  server: z.string().optional(),
+  user: z.string(),
+  auth: z.array(authMethod),
+  execCommand: z.string().optional(),
+  namespace: z.string(),
+  current: z.boolean(),
+  file: z.string(),
+  problems: z.array(z.string()),
+});
+
+/** Where to read kubeconfig from. */
+export const kubeconfigSourceSchema = z.discriminatedUnion('kind', [
+  /** `$KUBECONFIG` (a path list) or `~/.kube/config`, as kubectl does. */
+  z.object({ kind: z.literal('default') }),
+  /** A file on the machine running the backend. */
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+  /** A file the user picked in the browser; its text travels in the request. */
+  z.object({ kind: z.literal('text'), name: z.string().min(1).max(256), text: z.string().max(4 * 1024 * 1024) }),
+]);
+export type KubeconfigSource = z.infer<typeof kubeconfigSourceSchema>;
+
+export const contextListSchema = z.object({
+  /** Files read, in order; for a picked file, its name. */
+  files: z.array(z.string()),
+  currentContext: z.string().optional(),
+  contexts: z.array(contextSummarySchema),
+});
+export type ContextList = z.infer<typeof contextListSchema>;
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  /** Where the UI is hosted. */
+  shell: z.enum(['electron', 'server']),
+  platform: z.string(),
+  /** Human form of the default kubeconfig location(s), for the Connect screen. */
+  defaultKubeconfig: z.string(),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const calls = {
+  'app.info': {
+    request: z.object({}).strict(),
+    response: appInfoSchema,
+  },
+  'kubeconfig.contexts': {
+    request: z.object({ source: kubeconfigSourceSchema }).strict(),
+    response: contextListSchema,
+  },
+} as const;
+
+/** Events pushed from the shell/backend to the UI. */
+export const events = {
+  /** The user chose a kubeconfig file in a native dialog (Electron menu). */
+  'kubeconfig.chosen': z.object({ path: z.string() }).strict(),
+  /** A menu command the UI should perform. */
+  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'toggle-theme', 'reload-contexts']) }).strict(),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallRequest<N extends CallName> = z.infer<Calls[N]['request']>;
+export type CallResponse<N extends CallName> = z.infer<Calls[N]['response']>;
+export type EventName = keyof typeof events;
+export type EventPayload<N extends EventName> = z.infer<(typeof events)[N]>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}

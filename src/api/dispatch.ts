@@ -1,0 +1,49 @@
+/**
+ * The engine side of the contract: validates a call's name and payload, runs its handler,
+ * checks the response against the contract and turns every failure into a typed error.
+ * Used by the Electron IPC bridge and the WebSocket server alike.
+ */
+import { z } from 'zod';
+import { calls, isCallName, type CallName, type CallRequest, type CallResponse } from './contract.js';
+import { fail, ok, toApiError, type Result } from './result.js';
+import type { CancelSignal } from './cancel.js';
+
+export interface CallContext {
+  /** Aborted when the caller cancels or disconnects. */
+  signal: CancelSignal;
+}
+
+export type Handlers = {
+  [N in CallName]: (request: CallRequest<N>, ctx: CallContext) => Promise<CallResponse<N>>;
+};
+
+export async function dispatch(
+  handlers: Handlers,
+  method: unknown,
+  payload: unknown,
+  signal: CancelSignal,
+): Promise<Result<unknown>> {
+  if (!isCallName(method)) {
+    return fail({
+      code: 'unknown-method',
+      message: `Unknown call ${JSON.stringify(String(method)).slice(0, 80)}.`,
+      hint: 'The UI and the engine are from different versions; restart Pathlight.',
+    });
+  }
+  const spec = calls[method];
+  const parsed = spec.request.safeParse(payload);
+  if (!parsed.success) {
+    return fail({
+      code: 'invalid-request',
+      message: `Invalid request for ${method}: ${z.prettifyError(parsed.error)}`,
+    });
+  }
+  try {
+    const handler = handlers[method] as (req: unknown, ctx: CallContext) => Promise<unknown>;
+    const value = await handler(parsed.data, { signal });
+    if (signal.aborted) return fail({ code: 'cancelled', message: 'The request was cancelled.' });
+    return ok(spec.response.parse(value));
+  } catch (err) {
+    return fail(toApiError(err));
+  }
+}

@@ -1,0 +1,21 @@
+/** `pathlight` command line. Each subcommand lives in commands/ and registers itself here. */
+import { Command } from 'commander';
+import { appVersion } from '../backend/handlers.js';
+import { registerContexts } from './commands/contexts.js';
+import { registerServe } from './commands/serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('pathlight')
+    .description("Why can't A talk to B? Kubernetes network troubleshooting with eBPF probes, policy evaluation and recordings.")
+    .version(appVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)');
+  registerServe(program);
+  registerContexts(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
+
+await main(process.argv);

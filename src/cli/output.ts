@@ -1,0 +1,19 @@
+/** How CLI commands report a failed Result: the message, the next step, a non-zero exit. */
+import type { ApiError } from '../api/index.js';
+
+export function printError(error: ApiError): void {
+  const where = error.file ? ` [${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}]` : '';
+  process.stderr.write(`error (${error.code}): ${error.message}${where}\n`);
+  if (error.hint) process.stderr.write(`  next: ${error.hint}\n`);
+}
+
+/** Left-aligned text table with a header row. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
