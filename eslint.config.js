@@ -66,7 +66,8 @@ function boundaryConfigs() {
     for (const other of layers) {
       if (other === layer || rule.layers.includes(other)) continue;
       patterns.push({
-        group: [`**/${other}/*`, `**/${other}`],
+        // Relative imports only: `electron/main` is a package, not src/main.
+        regex: `^\\.{1,2}/(?:.*/)?${other}(?:/|$)`,
         message: `src/${layer} may not import src/${other} (allowed: ${rule.layers.join(', ') || 'nothing'}).`,
       });
     }

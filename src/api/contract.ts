@@ -39,6 +39,7 @@ export const contextListSchema = z.object({
   contexts: z.array(contextSummarySchema),
 });
 export type ContextList = z.infer<typeof contextListSchema>;
+export type ContextSummary = z.infer<typeof contextSummarySchema>;
 
 export const appInfoSchema = z.object({
   version: z.string(),

@@ -8,7 +8,6 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import {
   type ServerFrame,
 } from '../api/index.js';
 import { contentSecurityPolicy } from '../api/csp.js';
+import { lookupStatic, securityHeaders } from '../backend/static.js';
 
 export interface ServerOptions {
   handlers: Handlers;
@@ -48,18 +48,6 @@ export interface RunningServer {
   broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void;
   close(): Promise<void>;
 }
-
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -89,40 +77,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://x');
-    let rel: string;
-    try {
-      rel = decodeURIComponent(url.pathname);
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    if (rel === '/' || rel === '') rel = '/index.html';
-    const file = path.resolve(staticRoot, '.' + rel);
-    if (!file.startsWith(staticRoot + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+    const found = await lookupStatic(staticRoot, new URL(req.url ?? '/', 'http://x').pathname);
+    if (found.status !== 200) {
+      res.writeHead(found.status, { 'content-type': 'text/plain' }).end(found.status === 404 ? 'Not found\n' : '');
       return;
     }
     res.writeHead(200, {
-      'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
-      'content-length': info.size,
-      'content-security-policy': contentSecurityPolicy('server'),
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cross-origin-opener-policy': 'same-origin',
-      'x-frame-options': 'DENY',
-      'cache-control': 'no-store',
+      'content-type': found.contentType,
+      'content-length': found.size,
+      ...securityHeaders(contentSecurityPolicy('server')),
     });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    createReadStream(file).pipe(res);
+    createReadStream(found.file).pipe(res);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });

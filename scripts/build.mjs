@@ -1,0 +1,24 @@
+// Builds everything the app runs from: TypeScript layers (tsc -b), the renderer (Vite) and
+// the sandboxed preload bundle (esbuild). Usage: node scripts/build.mjs [--quiet]
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
+
+const quiet = process.argv.includes('--quiet');
+const step = (what) => quiet || process.stderr.write(`build: ${what}\n`);
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+
+step('typescript (tsc -b)');
+run('tsc', ['-b']);
+step('renderer (vite)');
+run('vite', ['build', '--logLevel', quiet ? 'error' : 'warn']);
+step('preload (esbuild)');
+await build({
+  entryPoints: ['src/preload/preload.ts'],
+  outfile: 'dist/preload/preload.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'chrome130',
+  external: ['electron'],
+  logLevel: 'warning',
+});

@@ -1,0 +1,99 @@
+/**
+ * Electron entry: the thin desktop shell. Windows, menus, native dialogs and the IPC bridge
+ * to the backend; everything else lives in layers that also run in server mode.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell } from 'electron';
+import { contentSecurityPolicy, ipcEventChannel, type EventName, type EventPayload } from '../api/index.js';
+import { createHandlers } from '../backend/handlers.js';
+import { lookupStatic, securityHeaders } from '../backend/static.js';
+import { registerIpc } from './ipc.js';
+import { menuTemplate } from './menu.js';
+import { appEntryUrl, appScheme, hardenWebContents, secureWebPreferences } from './security.js';
+
+const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
+const preloadPath = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
+const iconPath = fileURLToPath(new URL('../../assets/icon.png', import.meta.url));
+const docsUrl = 'https://pathlight.dev/docs';
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let mainWindow: BrowserWindow | undefined;
+
+function send<E extends EventName>(event: E, payload: EventPayload<E>): void {
+  mainWindow?.webContents.send(ipcEventChannel(event), payload);
+}
+
+async function serveRenderer(request: Request): Promise<Response> {
+  const found = await lookupStatic(rendererDir, new URL(request.url).pathname);
+  if (found.status !== 200) return new Response(null, { status: found.status });
+  return new Response(await readFile(found.file), {
+    headers: { 'content-type': found.contentType, ...securityHeaders(contentSecurityPolicy('electron')) },
+  });
+}
+
+async function chooseKubeconfig(): Promise<void> {
+  if (!mainWindow) return;
+  const result = await dialog.showOpenDialog(mainWindow, {
+    title: 'Open Kubeconfig',
+    properties: ['openFile', 'showHiddenFiles'],
+    filters: [{ name: 'All files', extensions: ['*'] }],
+  });
+  const path = result.filePaths[0];
+  if (!result.canceled && path) send('kubeconfig.chosen', { path });
+}
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Pathlight',
+    icon: iconPath,
+    webPreferences: secureWebPreferences(preloadPath),
+  });
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => (mainWindow = undefined));
+  void mainWindow.loadURL(appEntryUrl);
+}
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => void shell.openExternal(url)));
+
+app.on('second-instance', () => {
+  if (mainWindow?.isMinimized()) mainWindow.restore();
+  mainWindow?.focus();
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+void app.whenReady().then(() => {
+  protocol.handle(appScheme, serveRenderer);
+  registerIpc(ipcMain, createHandlers({ shell: 'electron' }));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        {
+          openKubeconfig: () => void chooseKubeconfig(),
+          reloadContexts: () => send('menu.command', { command: 'reload-contexts' }),
+          toggleTheme: () => send('menu.command', { command: 'toggle-theme' }),
+          openDocs: () => void shell.openExternal(docsUrl),
+        },
+        process.platform,
+        !app.isPackaged,
+      ),
+    ),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});

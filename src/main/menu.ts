@@ -1,0 +1,39 @@
+/** The application menu, as a template (tested without Electron). */
+import type { MenuItemConstructorOptions } from 'electron';
+
+export interface MenuActions {
+  openKubeconfig(): void;
+  reloadContexts(): void;
+  toggleTheme(): void;
+  openDocs(): void;
+}
+
+export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform, isDev: boolean): MenuItemConstructorOptions[] {
+  const mac = platform === 'darwin';
+  const view: MenuItemConstructorOptions[] = [
+    { label: 'Toggle Theme', accelerator: 'CmdOrCtrl+Shift+L', click: () => actions.toggleTheme() },
+    { type: 'separator' },
+    { role: 'resetZoom' },
+    { role: 'zoomIn' },
+    { role: 'zoomOut' },
+    { type: 'separator' },
+    { role: 'togglefullscreen' },
+  ];
+  if (isDev) view.push({ type: 'separator' }, { role: 'reload' }, { role: 'toggleDevTools' });
+  return [
+    ...(mac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Kubeconfig…', accelerator: 'CmdOrCtrl+O', click: () => actions.openKubeconfig() },
+        { label: 'Reload Contexts', accelerator: 'CmdOrCtrl+R', click: () => actions.reloadContexts() },
+        { type: 'separator' },
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    { label: 'View', submenu: view },
+    { role: 'windowMenu' },
+    { role: 'help', submenu: [{ label: 'Pathlight Documentation', click: () => actions.openDocs() }] },
+  ];
+}

@@ -1,0 +1,214 @@
+/**
+ * Connect: pick the cluster to troubleshoot. Lists the kubeconfig's contexts (server, user and
+ * how it authenticates, namespace) and says exactly what is wrong when the file is.
+ */
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import type { ContextList, ContextSummary } from '../../../api/index.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { useApp } from '../../store/context.js';
+
+const authLabels: Record<ContextSummary['auth'][number], string> = {
+  'client-certificate': 'client certificate',
+  token: 'bearer token',
+  'token-file': 'token file',
+  exec: 'exec plugin',
+  'auth-provider': 'auth provider (OIDC)',
+  basic: 'basic auth',
+  none: 'no credentials',
+};
+
+export function ConnectScreen({ openFileRef }: { openFileRef: React.RefObject<(() => void) | null> }) {
+  const contexts = useApp((s) => s.contexts);
+  const source = useApp((s) => s.source);
+  const appInfo = useApp((s) => s.appInfo);
+  const loadContexts = useApp((s) => s.loadContexts);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    openFileRef.current = () => fileInput.current?.click();
+  }, [openFileRef]);
+
+  async function onFilePicked(file: File | undefined) {
+    if (!file) return;
+    const text = await file.text();
+    await loadContexts({ kind: 'text', name: file.name, text });
+    if (fileInput.current) fileInput.current.value = '';
+  }
+
+  const sourceLabel =
+    source.kind === 'default'
+      ? (appInfo?.defaultKubeconfig ?? 'default kubeconfig')
+      : source.kind === 'path'
+        ? source.path
+        : `${source.name} (picked file)`;
+
+  const pickButton = (
+    <button type="button" onClick={() => fileInput.current?.click()} data-testid="choose-kubeconfig">
+      Choose kubeconfig…
+    </button>
+  );
+
+  return (
+    <main className="connect" aria-labelledby="connect-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="connect-title">Connect to a cluster</h1>
+          <p className="muted">
+            Kubeconfig: <code data-testid="kubeconfig-source">{sourceLabel}</code>
+          </p>
+        </div>
+        <div className="actions">
+          {pickButton}
+          <button type="button" onClick={() => void loadContexts()} title="Read the kubeconfig again (R)">
+            Reload
+          </button>
+          {source.kind !== 'default' && (
+            <button type="button" onClick={() => void loadContexts({ kind: 'default' })}>
+              Use default
+            </button>
+          )}
+        </div>
+        <input
+          ref={fileInput}
+          type="file"
+          hidden
+          data-testid="kubeconfig-file-input"
+          onChange={(e) => void onFilePicked(e.target.files?.[0])}
+        />
+      </header>
+      {contexts.status === 'loading' && <p className="muted" aria-live="polite">Reading kubeconfig…</p>}
+      {contexts.status === 'failed' && (
+        <ErrorPanel
+          error={contexts.error}
+          actions={
+            <>
+              {pickButton}
+              <button type="button" onClick={() => void loadContexts()}>
+                Retry
+              </button>
+            </>
+          }
+        />
+      )}
+      {contexts.status === 'loaded' && <ContextTable list={contexts.list} />}
+    </main>
+  );
+}
+
+function ContextTable({ list }: { list: ContextList }) {
+  const selected = useApp((s) => s.selectedContext);
+  const select = useApp((s) => s.selectContext);
+  const rows = useRef<(HTMLTableRowElement | null)[]>([]);
+
+  if (list.contexts.length === 0) {
+    return (
+      <section className="empty-state" data-testid="no-contexts">
+        <h2>No contexts in {list.files.join(', ')}</h2>
+        <p>
+          The file has no <code>contexts:</code> entries. Add one with{' '}
+          <code>kubectl config set-context NAME --cluster=… --user=…</code>, or choose another kubeconfig.
+        </p>
+      </section>
+    );
+  }
+
+  const onKeyDown = (e: KeyboardEvent, index: number) => {
+    const next = e.key === 'ArrowDown' ? index + 1 : e.key === 'ArrowUp' ? index - 1 : -1;
+    const target = list.contexts[next];
+    if (target) {
+      e.preventDefault();
+      select(target.name);
+      rows.current[next]?.focus();
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      const ctx = list.contexts[index];
+      if (ctx) select(ctx.name);
+    }
+  };
+  const chosen = list.contexts.find((c) => c.name === selected);
+
+  return (
+    <div className="connect-body">
+      <table className="contexts" data-testid="contexts-table" aria-label="Kubeconfig contexts">
+        <thead>
+          <tr>
+            <th scope="col">Context</th>
+            <th scope="col">Cluster server</th>
+            <th scope="col">User</th>
+            <th scope="col">Namespace</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.contexts.map((c, i) => (
+            <tr
+              key={c.name}
+              ref={(el) => {
+                rows.current[i] = el;
+              }}
+              tabIndex={0}
+              aria-selected={c.name === selected}
+              data-testid="context-row"
+              data-context={c.name}
+              className={c.name === selected ? 'selected' : undefined}
+              onClick={() => select(c.name)}
+              onKeyDown={(e) => onKeyDown(e, i)}
+            >
+              <td>
+                <span className="context-name">{c.name}</span>
+                {c.current && <span className="badge">current</span>}
+                {c.problems.length > 0 && (
+                  <span className="badge warn" title={c.problems.join('\n')}>
+                    problem
+                  </span>
+                )}
+              </td>
+              <td>
+                <code>{c.server ?? `cluster "${c.cluster}" missing`}</code>
+              </td>
+              <td>
+                {c.user}
+                <span className="muted"> · {c.auth.map((a) => authLabels[a]).join(', ') || 'user missing'}</span>
+              </td>
+              <td>{c.namespace}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <aside className="context-detail" data-testid="context-detail" aria-live="polite">
+        {chosen ? <ContextDetail ctx={chosen} /> : <p className="muted">Select a context (click, or ↑/↓ and Enter).</p>}
+      </aside>
+    </div>
+  );
+}
+
+function ContextDetail({ ctx }: { ctx: ContextSummary }) {
+  return (
+    <>
+      <h2 data-testid="selected-context">{ctx.name}</h2>
+      <dl>
+        <dt>Cluster</dt>
+        <dd>
+          {ctx.cluster} <code>{ctx.server ?? '—'}</code>
+        </dd>
+        <dt>User</dt>
+        <dd>
+          {ctx.user} ({ctx.auth.map((a) => authLabels[a]).join(', ')}
+          {ctx.execCommand ? `: runs ${ctx.execCommand}` : ''})
+        </dd>
+        <dt>Namespace</dt>
+        <dd>{ctx.namespace}</dd>
+        <dt>From</dt>
+        <dd>
+          <code>{ctx.file}</code>
+        </dd>
+      </dl>
+      {ctx.problems.length > 0 && (
+        <ul className="problems">
+          {ctx.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The UI's one bound zustand store, made of typed slices (STYLE.md). Middleware only on the
+ * combined store; `persist` keeps the choices a user expects to survive a reload.
+ */
+import { create, type StateCreator } from 'zustand';
+import { createJSONStorage, persist } from 'zustand/middleware';
+import type { ApiClient, ApiError, AppInfo, ContextList, KubeconfigSource } from '../../api/index.js';
+
+export type Theme = 'light' | 'dark';
+
+export interface UiSlice {
+  theme: Theme;
+  appInfo: AppInfo | undefined;
+  setTheme(theme: Theme): void;
+  toggleTheme(): void;
+  loadAppInfo(): Promise<void>;
+}
+
+export type LoadState =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'loaded'; list: ContextList }
+  | { status: 'failed'; error: ApiError };
+
+export interface ConnectSlice {
+  /** Where contexts were last read from; a picked file's text is not persisted. */
+  source: KubeconfigSource;
+  contexts: LoadState;
+  selectedContext: string | undefined;
+  loadContexts(source?: KubeconfigSource): Promise<void>;
+  selectContext(name: string): void;
+}
+
+export type AppState = UiSlice & ConnectSlice;
+
+type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
+
+const uiSlice =
+  (api: ApiClient): Slice<UiSlice> =>
+  (set) => ({
+    theme: 'light',
+    appInfo: undefined,
+    setTheme: (theme) => set({ theme }),
+    toggleTheme: () => set((s) => ({ theme: s.theme === 'light' ? 'dark' : 'light' })),
+    async loadAppInfo() {
+      const result = await api['app.info']({});
+      if (result.ok) set({ appInfo: result.value });
+    },
+  });
+
+const connectSlice =
+  (api: ApiClient): Slice<ConnectSlice> =>
+  (set, get) => ({
+    source: { kind: 'default' },
+    contexts: { status: 'idle' },
+    selectedContext: undefined,
+    async loadContexts(source = get().source) {
+      set({ source, contexts: { status: 'loading' } });
+      const result = await api['kubeconfig.contexts']({ source });
+      if (get().source !== source) return; // a newer request won
+      if (!result.ok) {
+        set({ contexts: { status: 'failed', error: result.error } });
+        return;
+      }
+      const list = result.value;
+      const names = new Set(list.contexts.map((c) => c.name));
+      const kept = get().selectedContext;
+      set({
+        contexts: { status: 'loaded', list },
+        selectedContext: kept && names.has(kept) ? kept : undefined,
+      });
+    },
+    selectContext: (name) => set({ selectedContext: name }),
+  });
+
+export function createAppStore(api: ApiClient, storage: Storage | undefined) {
+  return create<AppState>()(
+    persist(
+      (...a) => ({
+        ...uiSlice(api)(...a),
+        ...connectSlice(api)(...a),
+      }),
+      {
+        name: 'pathlight.ui',
+        version: 1,
+        storage: createJSONStorage(() => storage ?? sessionStorageFallback()),
+        // Only small, non-secret choices survive a reload: never a kubeconfig's text.
+        partialize: (s) => ({
+          theme: s.theme,
+          selectedContext: s.selectedContext,
+          source: s.source.kind === 'text' ? { kind: 'default' as const } : s.source,
+        }),
+      },
+    ),
+  );
+}
+
+function sessionStorageFallback(): Storage {
+  const map = new Map<string, string>();
+  return {
+    get length() {
+      return map.size;
+    },
+    clear: () => map.clear(),
+    getItem: (k) => map.get(k) ?? null,
+    key: (i) => [...map.keys()][i] ?? null,
+    removeItem: (k) => void map.delete(k),
+    setItem: (k, v) => void map.set(k, v),
+  };
+}
+
+export type AppStore = ReturnType<typeof createAppStore>;

@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import {
+  appEntryUrl,
+  hardenWebContents,
+  isAppUrl,
+  isTrustedSender,
+  secureWebPreferences,
+} from '../../../src/main/security.js';
+
+describe('secureWebPreferences', () => {
+  it('isolates and sandboxes the renderer with no Node access', () => {
+    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
+  });
+});
+
+describe('isAppUrl / isTrustedSender', () => {
+  it.each([
+    [appEntryUrl, true],
+    ['pathlight://app/assets/index.js', true],
+    ['pathlight://other/index.html', false],
+    ['file:///etc/passwd', false],
+    ['https://evil.example/', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(isAppUrl(url)).toBe(expected);
+  });
+
+  it('trusts only our page in the main frame', () => {
+    expect(isTrustedSender({ url: appEntryUrl, parent: null })).toBe(true);
+    expect(isTrustedSender({ url: appEntryUrl, parent: {} as never })).toBe(false);
+    expect(isTrustedSender({ url: 'https://evil.example/', parent: null })).toBe(false);
+    expect(isTrustedSender(null)).toBe(false);
+  });
+});
+
+/** Stand-in for Electron's WebContents: an event emitter plus the two setters we call. */
+class FakeWebContents extends EventEmitter {
+  openHandler?: (d: { url: string }) => { action: string };
+  permissionHandler?: (wc: unknown, permission: string, cb: (granted: boolean) => void) => void;
+  setWindowOpenHandler(h: (d: { url: string }) => { action: string }) {
+    this.openHandler = h;
+  }
+  session = { setPermissionRequestHandler: (h: FakeWebContents['permissionHandler']) => (this.permissionHandler = h) };
+}
+
+function navigate(contents: FakeWebContents, event: string, url: string): boolean {
+  let prevented = false;
+  contents.emit(event, { preventDefault: () => (prevented = true) }, url);
+  return prevented;
+}
+
+describe('hardenWebContents', () => {
+  const setup = () => {
+    const contents = new FakeWebContents();
+    const opened: string[] = [];
+    hardenWebContents(contents as never, (url) => opened.push(url));
+    return { contents, opened };
+  };
+
+  it('blocks navigation and redirects away from the app', () => {
+    const { contents } = setup();
+    expect(navigate(contents, 'will-navigate', 'https://evil.example/')).toBe(true);
+    expect(navigate(contents, 'will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(navigate(contents, 'will-redirect', 'https://evil.example/')).toBe(true);
+    expect(navigate(contents, 'will-navigate', 'pathlight://app/index.html')).toBe(false);
+  });
+
+  it('denies every new window, sending web links to the system browser', () => {
+    const { contents, opened } = setup();
+    expect(contents.openHandler?.({ url: 'https://kubernetes.io/docs' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://kubernetes.io/docs']);
+  });
+
+  it('refuses webviews and permission requests', () => {
+    const { contents } = setup();
+    let prevented = false;
+    contents.emit('will-attach-webview', { preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(true);
+    let granted: boolean | undefined;
+    contents.permissionHandler?.(contents, 'media', (g) => (granted = g));
+    expect(granted).toBe(false);
+  });
+});
