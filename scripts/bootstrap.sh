@@ -46,7 +46,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# 4. The probe agent's toolchain and Go modules (its own script, idempotent).
+# 4. Electron's binary: npm ci skips it (its download fails the whole install where the
+#    release host is unreachable), so fetch it once here, best effort. CI and machines
+#    without that network use server mode; PATHLIGHT_SKIP_ELECTRON=1 skips the attempt.
+electron_stamp="$root/node_modules/.pathlight-electron-tried"
+if [ -z "${CI:-}" ] && [ -z "${PATHLIGHT_SKIP_ELECTRON:-}" ] && [ ! -f "$root/node_modules/electron/path.txt" ] &&
+  [ ! -f "$electron_stamp" ]; then
+  log "downloading the Electron binary (once; server mode is the fallback)"
+  if ! (cd "$root/node_modules/electron" && timeout 300 node install.js >/dev/null 2>&1); then
+    log "Electron's binary could not be downloaded here; \`npm start\` will use server mode"
+  fi
+  touch "$electron_stamp"
+fi
+
+# 5. The probe agent's toolchain and Go modules (its own script, idempotent).
 if [ -x "$root/native/setup.sh" ]; then
   "$root/native/setup.sh"
 fi

@@ -5,7 +5,16 @@ import { build } from 'esbuild';
 
 const quiet = process.argv.includes('--quiet');
 const step = (what) => quiet || process.stderr.write(`build: ${what}\n`);
-const run = (cmd, args) => execFileSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+function run(cmd, args) {
+  try {
+    execFileSync(cmd, args, { stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+  } catch (err) {
+    // tsc reports errors on stdout: show them even in quiet mode.
+    if (quiet) process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    process.stderr.write(`build: ${cmd} failed\n`);
+    process.exit(1);
+  }
+}
 
 step('typescript (tsc -b)');
 run('tsc', ['-b']);

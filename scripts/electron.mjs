@@ -1,18 +1,22 @@
-// Finds the Electron binary, or says why there is none. The `electron` package only holds a
-// path to a binary downloaded at install time; that download is impossible on some machines.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Finds the Electron binary, or says why there is none, without side effects: requiring the
+// `electron` package would try to download the binary on the spot.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkgDir = fileURLToPath(new URL('../node_modules/electron/', import.meta.url));
 
 export function electronBinary() {
-  const require = createRequire(import.meta.url);
-  let binary;
-  try {
-    binary = require('electron');
-  } catch (err) {
-    return { ok: false, why: `the electron package has no binary (${String(err.message).split('\n')[0]})` };
+  if (process.env.PATHLIGHT_ELECTRON) {
+    return existsSync(process.env.PATHLIGHT_ELECTRON)
+      ? { ok: true, binary: process.env.PATHLIGHT_ELECTRON }
+      : { ok: false, why: `PATHLIGHT_ELECTRON points at ${process.env.PATHLIGHT_ELECTRON}, which does not exist` };
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) {
-    return { ok: false, why: `the Electron binary was not downloaded (${binary} missing)` };
+  if (!existsSync(pkgDir)) return { ok: false, why: 'the electron package is not installed (run `npm run setup`)' };
+  const pathFile = path.join(pkgDir, 'path.txt');
+  if (!existsSync(pathFile)) {
+    return { ok: false, why: 'the Electron binary was not downloaded (no network to its release host during setup)' };
   }
-  return { ok: true, binary };
+  const binary = path.join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? { ok: true, binary } : { ok: false, why: `the Electron binary is missing (${binary})` };
 }

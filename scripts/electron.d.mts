@@ -1,0 +1,1 @@
+export function electronBinary(): { ok: true; binary: string } | { ok: false; why: string };

@@ -1,0 +1,72 @@
+/**
+ * E2E harness: the real `pathlight serve` as a child process, and Debian's Chromium driven by
+ * playwright-core (Playwright's own browser download is not possible everywhere).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { repoPath } from '../helpers/paths.js';
+
+export const chromiumPath = process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+export const screenshotDir = repoPath('test-results/e2e');
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `pathlight serve --port 0 --no-open` and waits for the URL it prints. */
+export function serve(env: Record<string, string>): Promise<Served> {
+  const child = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'serve', '--port', '0', '--no-open'], {
+    env: { ...process.env, HOME: '/nonexistent-home', KUBECONFIG: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pathlight serve printed no URL in 20 s:\n${output}`)), 20_000);
+    const onData = (d: Buffer) => {
+      output += d;
+      const m = /serving at (http:\/\/\S+)/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          child,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pathlight serve exited (${code}):\n${output}`));
+    });
+  });
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: run \`npm run setup\` (installs Debian's chromium) or set PATHLIGHT_CHROMIUM.`);
+  }
+  mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}

@@ -1,0 +1,81 @@
+/** The `pathlight` CLI as a user runs it: through bin/pathlight.cjs, as a child process. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fixture, repoPath } from '../../helpers/paths.js';
+
+function pathlight(args: string[], env: Record<string, string> = {}, node = process.execPath) {
+  const r = spawnSync(node, [repoPath('bin/pathlight.cjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: '/nonexistent-home', KUBECONFIG: '', ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pathlight contexts', () => {
+  it('prints a table of every context with server, user and namespace', () => {
+    const r = pathlight(['contexts', '--kubeconfig', fixture('kubeconfig/three-contexts.yaml')]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^CURRENT\s+NAME\s+CLUSTER\s+SERVER\s+USER\s+NAMESPACE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).filter(Boolean))).toEqual([
+      ['prod-eu-admin', 'prod-eu', 'https://prod-eu.k8s.example.test:6443', 'eks-exec', '(exec)', 'payments'],
+      ['*', 'staging', 'staging', 'https://127.0.0.1:16443', 'ci-token', '(token)', 'default'],
+      ['kind-lab', 'kind-lab', 'https://127.0.0.1:39211', 'alice-cert', '(client-certificate)', 'shop'],
+    ]);
+  });
+
+  it('prints JSON with --json and reads $KUBECONFIG', () => {
+    const r = pathlight(['contexts', '--json'], { KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.currentContext).toBe('staging');
+    expect(out.contexts.map((c: { name: string }) => c.name)).toEqual(['prod-eu-admin', 'staging', 'kind-lab']);
+    expect(r.stdout).not.toContain('fake-token-0123456789');
+  });
+
+  it('names the line of a malformed file and exits non-zero', () => {
+    const r = pathlight(['contexts', '--kubeconfig', fixture('kubeconfig/malformed-yaml.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error \(kubeconfig-malformed\): .*line 7/);
+    expect(r.stderr).toMatch(/next: /);
+  });
+
+  it('names the missing field', () => {
+    const r = pathlight(['contexts', '--kubeconfig', fixture('kubeconfig/missing-server.yaml'), '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'kubeconfig-invalid', field: 'clusters[1].cluster.server', line: 9 });
+  });
+
+  it('explains what to do when there is no kubeconfig at all', () => {
+    const r = pathlight(['contexts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('/nonexistent-home/.kube/config');
+    expect(r.stderr).toMatch(/next: .*KUBECONFIG/);
+  });
+});
+
+describe('pathlight launcher', () => {
+  it('documents its subcommands in --help', () => {
+    const r = pathlight(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/serve \[options\]/);
+    expect(r.stdout).toMatch(/contexts \[options\]/);
+  });
+
+  it.runIf(existsSync('/usr/bin/node') && Number(spawnSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 22)(
+    "re-runs itself with the pinned Node when the machine's Node is too old",
+    () => {
+      const r = pathlight(['--version'], {}, '/usr/bin/node');
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    },
+  );
+
+  it('rejects an invalid port with a usage error', () => {
+    const r = pathlight(['serve', '--port', 'http', '--no-open']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/expected a port number/);
+  });
+});
