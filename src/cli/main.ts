@@ -1,6 +1,6 @@
 /** `pathlight` command line. Each subcommand lives in commands/ and registers itself here. */
 import { Command } from 'commander';
-import { appVersion } from '../backend/handlers.js';
+import { appVersion } from '../backend/version.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerServe } from './commands/serve.js';
 

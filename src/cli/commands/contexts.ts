@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { toApiError, type KubeconfigSource } from '../../api/index.js';
-import { listContexts } from '../../backend/cluster/kubeconfig.js';
 import { printError, table } from '../output.js';
 
 export function registerContexts(program: Command): void {
@@ -12,6 +11,8 @@ export function registerContexts(program: Command): void {
     .action(async (opts: { kubeconfig?: string; json?: boolean }) => {
       const source: KubeconfigSource = opts.kubeconfig ? { kind: 'path', path: opts.kubeconfig } : { kind: 'default' };
       try {
+        // Loaded on use: the Kubernetes client is heavy and --help should be instant.
+        const { listContexts } = await import('../../backend/cluster/kubeconfig.js');
         const list = await listContexts(source);
         if (opts.json) {
           process.stdout.write(JSON.stringify(list, null, 2) + '\n');

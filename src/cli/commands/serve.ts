@@ -2,8 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createHandlers } from '../../backend/handlers.js';
-import { isLoopbackHost, startServer } from '../../server/server.js';
 
 /** Where the renderer build lives relative to dist/cli/commands. */
 export const rendererDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
@@ -28,6 +26,10 @@ export function registerServe(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const [{ createHandlers }, { isLoopbackHost, startServer }] = await Promise.all([
+        import('../../backend/handlers.js'),
+        import('../../server/server.js'),
+      ]);
       const env = opts.kubeconfig ? { ...process.env, KUBECONFIG: opts.kubeconfig } : process.env;
       let server;
       try {

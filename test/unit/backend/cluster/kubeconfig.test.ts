@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
 import { defaultKubeconfigPaths, listContexts } from '../../../../src/backend/cluster/kubeconfig.js';
 import { fixture } from '../../../helpers/paths.js';
@@ -20,6 +20,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pathlight-kc-'));
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('listContexts', () => {
   it('lists every context of a file with server, user, auth and namespace', async () => {
