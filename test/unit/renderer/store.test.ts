@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { createApiClient, dispatch } from '../../../src/api/index.js';
+import { createHandlers } from '../../../src/backend/handlers.js';
+import { createAppStore } from '../../../src/renderer/store/index.js';
+import { fixture } from '../../helpers/paths.js';
+
+/** The renderer's store against the real engine, through an in-process transport. */
+function makeStore(storage = memoryStorage()) {
+  const handlers = createHandlers({ shell: 'server', env: { KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') } });
+  const api = createApiClient({
+    call: (method, payload) => dispatch(handlers, method, payload, new AbortController().signal),
+    subscribe: () => () => {},
+  });
+  return { store: createAppStore(api, storage), storage };
+}
+
+function memoryStorage(): Storage {
+  const map = new Map<string, string>();
+  return {
+    get length() {
+      return map.size;
+    },
+    clear: () => map.clear(),
+    getItem: (k) => map.get(k) ?? null,
+    key: (i) => [...map.keys()][i] ?? null,
+    removeItem: (k) => void map.delete(k),
+    setItem: (k, v) => void map.set(k, v),
+  };
+}
+
+describe('renderer store', () => {
+  it('loads contexts and keeps a selection that still exists', async () => {
+    const { store } = makeStore();
+    await store.getState().loadContexts();
+    const s = store.getState();
+    expect(s.contexts.status === 'loaded' && s.contexts.list.contexts.map((c) => c.name)).toEqual(['prod-eu-admin', 'staging', 'kind-lab']);
+    s.selectContext('kind-lab');
+    await store.getState().loadContexts();
+    expect(store.getState().selectedContext).toBe('kind-lab');
+    store.getState().selectContext('gone');
+    await store.getState().loadContexts();
+    expect(store.getState().selectedContext).toBeUndefined();
+  });
+
+  it('keeps the error with its code when the file is broken', async () => {
+    const { store } = makeStore();
+    await store.getState().loadContexts({ kind: 'path', path: fixture('kubeconfig/malformed-yaml.yaml') });
+    expect(store.getState().contexts).toMatchObject({ status: 'failed', error: { code: 'kubeconfig-malformed', line: 7 } });
+  });
+
+  it('persists theme and selection, never the text of a picked kubeconfig', async () => {
+    const { store, storage } = makeStore();
+    await store.getState().loadContexts({ kind: 'text', name: 'picked.yaml', text: 'apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: SECRET-TOKEN}}]\n' });
+    store.getState().toggleTheme();
+    store.getState().selectContext('x');
+    const saved = storage.getItem('pathlight.ui') ?? '';
+    expect(saved).not.toContain('SECRET-TOKEN');
+    expect(JSON.parse(saved).state).toEqual({ theme: 'dark', selectedContext: 'x', source: { kind: 'default' } });
+
+    const again = makeStore(storage).store;
+    expect(again.getState().theme).toBe('dark');
+    expect(again.getState().selectedContext).toBe('x');
+  });
+});
