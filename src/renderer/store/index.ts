@@ -83,7 +83,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
       {
         name: 'pathlight.ui',
         version: 1,
-        storage: createJSONStorage(() => storage ?? sessionStorageFallback()),
+        storage: createJSONStorage(() => storage ?? memoryStorage()),
         // Only small, non-secret choices survive a reload: never a kubeconfig's text.
         partialize: (s) => ({
           theme: s.theme,
@@ -95,7 +95,8 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
   );
 }
 
-function sessionStorageFallback(): Storage {
+/** A Storage kept in memory, for when the browser gives none (and for tests). */
+export function memoryStorage(): Storage {
   const map = new Map<string, string>();
   return {
     get length() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApiClient, dispatch } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
-import { createAppStore } from '../../../src/renderer/store/index.js';
+import { createAppStore, memoryStorage } from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
 
 /** The renderer's store against the real engine, through an in-process transport. */
@@ -12,20 +12,6 @@ function makeStore(storage = memoryStorage()) {
     subscribe: () => () => {},
   });
   return { store: createAppStore(api, storage), storage };
-}
-
-function memoryStorage(): Storage {
-  const map = new Map<string, string>();
-  return {
-    get length() {
-      return map.size;
-    },
-    clear: () => map.clear(),
-    getItem: (k) => map.get(k) ?? null,
-    key: (i) => [...map.keys()][i] ?? null,
-    removeItem: (k) => void map.delete(k),
-    setItem: (k, v) => void map.set(k, v),
-  };
 }
 
 describe('renderer store', () => {
