@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { appVersion } from '../backend/version.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerServe } from './commands/serve.js';
+import { registerPolicy } from './commands/policy.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
   registerContexts(program);
+  registerPolicy(program);
   return program;
 }
 

@@ -1,1 +1,2 @@
 export * from './kubeconfig/summary.js';
+export * as policy from './policy/index.js';

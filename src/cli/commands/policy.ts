@@ -1,0 +1,98 @@
+/**
+ * `pathlight policy check|matrix --manifests DIR`: the policy engine on a folder of manifests.
+ * check exits 0 when allowed, 1 when denied, 2 on any error (usage included).
+ */
+import type { Command, CommanderError } from 'commander';
+import { toApiError, type ApiError } from '../../api/index.js';
+import type { policy } from '../../core/index.js';
+import { printError } from '../output.js';
+
+const EXIT_ERROR = 2;
+
+function exitOnUsageError(err: CommanderError): never {
+  process.exit(err.exitCode === 0 ? 0 : EXIT_ERROR);
+}
+
+function printDiagnostics(diags: readonly policy.Diagnostic[]): void {
+  for (const d of diags) {
+    const where = `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}`;
+    process.stderr.write(`${d.severity}: ${where}: ${d.message}${d.field ? ` (${d.field})` : ''}\n`);
+  }
+}
+
+function fail(error: ApiError, json: boolean | undefined): void {
+  if (json) process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+  printError(error);
+  process.exitCode = EXIT_ERROR;
+}
+
+async function load(dir: string) {
+  // Loaded on use so `pathlight --help` stays fast.
+  const { loadPolicyIndex } = await import('../../backend/policy/manifests.js');
+  return loadPolicyIndex(dir);
+}
+
+interface CheckOptions {
+  manifests: string;
+  from: string;
+  to: string;
+  port: string;
+  json?: boolean;
+}
+
+export function registerPolicy(program: Command): void {
+  const cmd = program.command('policy').description('Evaluate Kubernetes network policies (NetworkPolicy, AdminNetworkPolicy, ClusterNetworkPolicy, Cilium)');
+  cmd
+    .command('check')
+    .description('Is a connection allowed? Verdict, the policies and rules that decided it, and a fix (exit 0 allowed, 1 denied, 2 error)')
+    .requiredOption('--manifests <dir>', 'folder of YAML/JSON manifests (read recursively)')
+    .requiredOption('--from <ns/name>', 'source workload or pod (NS/NAME), or an IP address')
+    .requiredOption('--to <ns/name>', 'destination workload or pod (NS/NAME), or an IP address')
+    .requiredOption('--port <proto/port>', 'e.g. TCP/80, UDP/53, TCP/http')
+    .option('--json', 'print JSON')
+    .exitOverride(exitOnUsageError)
+    .action(async (opts: CheckOptions) => {
+      try {
+        const { policy: engine } = await import('../../core/index.js');
+        const index = await load(opts.manifests);
+        printDiagnostics(index.diagnostics);
+        const r = engine.checkConnection(index, { from: opts.from, to: opts.to, port: opts.port });
+        if (!r.ok) return fail({ code: 'invalid-request', message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) }, opts.json);
+        if (opts.json) process.stdout.write(JSON.stringify({ ...r.value, diagnostics: index.diagnostics }, null, 2) + '\n');
+        else process.stdout.write(checkText(r.value));
+        process.exitCode = r.value.verdict === 'allowed' ? 0 : 1;
+      } catch (err) {
+        fail(toApiError(err), opts.json);
+      }
+    });
+  cmd
+    .command('matrix')
+    .description('Every allowed connection between workloads, and between workloads and external address ranges')
+    .requiredOption('--manifests <dir>', 'folder of YAML/JSON manifests (read recursively)')
+    .option('--json', 'print JSON')
+    .exitOverride(exitOnUsageError)
+    .action(async (opts: { manifests: string; json?: boolean }) => {
+      try {
+        const { policy: engine } = await import('../../core/index.js');
+        const index = await load(opts.manifests);
+        printDiagnostics(index.diagnostics);
+        const m = engine.computeMatrix(index);
+        process.stdout.write(opts.json ? JSON.stringify(m, null, 2) + '\n' : engine.matrixText(m));
+      } catch (err) {
+        fail(toApiError(err), opts.json);
+      }
+    });
+}
+
+function checkText(r: policy.CheckResult): string {
+  const lines = [...r.explanation];
+  if (r.fix) {
+    lines.push('', r.fix.verified ? 'Fix (re-evaluated: allowed):' : `Fix (incomplete: ${r.fix.problem ?? 'not verified'}):`);
+    for (const c of r.fix.changes) {
+      lines.push(`- ${c.description}`);
+      for (const w of c.warnings) lines.push(`  warning: ${w}`);
+      lines.push(...c.yaml.trimEnd().split('\n').map((l) => `    ${l}`));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,182 @@
+/**
+ * The verdict for one connection: each direction (egress of the source, ingress of the
+ * destination) runs through the tiers — Admin (ANP, ClusterNetworkPolicy Admin) in priority
+ * and rule order; then NetworkPolicy (Kubernetes NetworkPolicy and Cilium policies: deny rules
+ * first, then allow-union if the pod is isolated); then Baseline (BANP, ClusterNetworkPolicy
+ * Baseline); then the default, allow. Works on sets of ports so one walk answers a single port
+ * (`check`) or every port (`matrix`), and records which rule decided which ports.
+ */
+import type { CompiledPolicy, CompiledRule, ContainerPort, Direction, Endpoint, PodInfo, PolicyRef, Tier } from './model.js';
+import type { PolicyIndex } from './policyIndex.js';
+import { ALL, NONE, intersect, isEmpty, resolvePorts, subtract, union, type ConnSet } from './ports.js';
+import { parseAddress } from './ipblock.js';
+
+export interface RuleRef {
+  policy: PolicyRef;
+  tier: Tier;
+  direction: Direction;
+  index: number;
+  path: string;
+  name?: string;
+  action: 'allow' | 'deny' | 'pass';
+  /** The peer of the rule that matched, described. */
+  peer: string;
+  notes: string[];
+}
+
+/** Who decided a part of the connections in one direction. */
+export type Decision =
+  | { conns: ConnSet; verdict: 'allow' | 'deny'; reason: 'rule'; tier: Tier; rules: RuleRef[] }
+  | { conns: ConnSet; verdict: 'deny'; reason: 'isolated'; tier: 'networkpolicy'; policies: PolicyRef[] }
+  | { conns: ConnSet; verdict: 'allow'; reason: 'default'; passedBy: RuleRef[] }
+  | { conns: ConnSet; verdict: 'allow'; reason: 'not-applicable'; why: string };
+
+export interface DirectionResult {
+  direction: Direction;
+  /** The pod whose policies apply (source for egress, destination for ingress); null for an address. */
+  subject: PodInfo | null;
+  allowed: ConnSet;
+  /** Policies selecting the subject in this direction, per tier. */
+  selectedBy: Record<Tier, PolicyRef[]>;
+  decisions: Decision[];
+  notes: string[];
+}
+
+export interface PairResult {
+  src: Endpoint;
+  dst: Endpoint;
+  scope: ConnSet;
+  allowed: ConnSet;
+  egress: DirectionResult;
+  ingress: DirectionResult;
+}
+
+export function podEndpoint(pod: PodInfo): Endpoint {
+  return { kind: 'pod', pod };
+}
+
+export function ipEndpoint(ip: string): Endpoint | null {
+  const a = parseAddress(ip);
+  return a ? { kind: 'ip', ip, n: a.n, v6: a.v6 } : null;
+}
+
+export function evaluatePair(index: PolicyIndex, src: Endpoint, dst: Endpoint, scope: ConnSet = ALL): PairResult {
+  const dstPorts = dst.kind === 'pod' ? dst.pod.ports : null;
+  const egress = evaluateDirection(index, src.kind === 'pod' ? src.pod : null, dst, 'egress', scope, dstPorts);
+  const ingress = evaluateDirection(index, dst.kind === 'pod' ? dst.pod : null, src, 'ingress', scope, dstPorts);
+  return { src, dst, scope, allowed: intersect(egress.allowed, ingress.allowed), egress, ingress };
+}
+
+function ruleRef(index: PolicyIndex, rule: CompiledRule, tier: Tier, peer: Endpoint): RuleRef {
+  const matched = rule.peers === null ? 'any peer' : (rule.peers.find((p) => index.peerMatch(p, peer))?.text ?? 'any peer');
+  const r: RuleRef = { policy: rule.policy, tier, direction: rule.direction, index: rule.index, path: rule.path, action: rule.action, peer: matched, notes: rule.notes };
+  if (rule.name !== undefined) r.name = rule.name;
+  return r;
+}
+
+const emptySelected = (): Record<Tier, PolicyRef[]> => ({ admin: [], networkpolicy: [], baseline: [] });
+
+export function evaluateDirection(
+  index: PolicyIndex,
+  subject: PodInfo | null,
+  peer: Endpoint,
+  dir: Direction,
+  scope: ConnSet,
+  dstPorts: readonly ContainerPort[] | null,
+): DirectionResult {
+  const res: DirectionResult = { direction: dir, subject, allowed: NONE, selectedBy: emptySelected(), decisions: [], notes: [] };
+  if (subject === null || subject.hostNetwork) {
+    const why = subject === null ? `no policy governs the ${dir} of an address outside the cluster's pods` : `${subject.namespace}/${subject.name} uses the host network; pod policies do not select it`;
+    res.allowed = scope;
+    res.decisions.push({ conns: scope, verdict: 'allow', reason: 'not-applicable', why });
+    return res;
+  }
+  const pols = index.subjectPolicies(subject, dir);
+  res.selectedBy = { admin: pols.admin.map((p) => p.ref), networkpolicy: pols.np.map((p) => p.ref), baseline: pols.baseline.map((p) => p.ref) };
+  const st = { remaining: scope, passed: [] as RuleRef[] };
+  const admin = runOrderedTier(index, pols.admin, 'admin', dir, peer, dstPorts, st, res);
+  let undecided = union(st.remaining, admin);
+  undecided = runNetworkPolicyTier(index, pols.np, dir, peer, dstPorts, undecided, res);
+  st.remaining = undecided;
+  const baselinePassed = runOrderedTier(index, pols.baseline, 'baseline', dir, peer, dstPorts, st, res);
+  const rest = union(st.remaining, baselinePassed);
+  if (!isEmpty(rest)) {
+    res.allowed = union(res.allowed, rest);
+    res.decisions.push({ conns: rest, verdict: 'allow', reason: 'default', passedBy: st.passed });
+  }
+  return res;
+}
+
+/** Admin / Baseline: first matching rule wins, per port. Returns what was passed on. */
+function runOrderedTier(
+  index: PolicyIndex,
+  policies: CompiledPolicy[],
+  tier: Tier,
+  dir: Direction,
+  peer: Endpoint,
+  dstPorts: readonly ContainerPort[] | null,
+  st: { remaining: ConnSet; passed: RuleRef[] },
+  res: DirectionResult,
+): ConnSet {
+  let passed = NONE;
+  for (const pol of policies) {
+    for (const rule of pol[dir]) {
+      if (isEmpty(st.remaining)) return passed;
+      if (!index.peerMatches(rule, peer)) continue;
+      const c = intersect(resolvePorts(rule.ports, dstPorts), st.remaining);
+      if (isEmpty(c)) continue;
+      st.remaining = subtract(st.remaining, c);
+      const ref = ruleRef(index, rule, tier, peer);
+      for (const n of rule.notes) if (!res.notes.includes(n)) res.notes.push(n);
+      if (rule.action === 'pass') {
+        passed = union(passed, c);
+        st.passed.push(ref);
+      } else {
+        if (rule.action === 'allow') res.allowed = union(res.allowed, c);
+        res.decisions.push({ conns: c, verdict: rule.action, reason: 'rule', tier, rules: [ref] });
+      }
+    }
+  }
+  return passed;
+}
+
+/** NetworkPolicy tier: Cilium denies win; an isolated pod gets the union of matching allows. */
+function runNetworkPolicyTier(
+  index: PolicyIndex,
+  policies: CompiledPolicy[],
+  dir: Direction,
+  peer: Endpoint,
+  dstPorts: readonly ContainerPort[] | null,
+  undecided: ConnSet,
+  res: DirectionResult,
+): ConnSet {
+  if (policies.length === 0 || isEmpty(undecided)) return undecided;
+  let left = undecided;
+  const allowRules: Array<{ rule: CompiledRule; conns: ConnSet }> = [];
+  for (const pol of policies) {
+    for (const rule of pol[dir]) {
+      if (!index.peerMatches(rule, peer)) continue;
+      const c = intersect(resolvePorts(rule.ports, dstPorts), undecided);
+      if (isEmpty(c)) continue;
+      for (const n of rule.notes) if (!res.notes.includes(n)) res.notes.push(n);
+      if (rule.action === 'deny') {
+        const d = intersect(c, left);
+        if (isEmpty(d)) continue;
+        left = subtract(left, d);
+        res.decisions.push({ conns: d, verdict: 'deny', reason: 'rule', tier: 'networkpolicy', rules: [ruleRef(index, rule, 'networkpolicy', peer)] });
+      } else allowRules.push({ rule, conns: c });
+    }
+  }
+  const isolating = policies.filter((p) => p.isolates[dir]);
+  if (isolating.length === 0) return left;
+  let allowed = NONE;
+  for (const a of allowRules) allowed = union(allowed, intersect(a.conns, left));
+  if (!isEmpty(allowed)) {
+    res.allowed = union(res.allowed, allowed);
+    const rules = allowRules.filter((a) => !isEmpty(intersect(a.conns, left))).map((a) => ruleRef(index, a.rule, 'networkpolicy', peer));
+    res.decisions.push({ conns: allowed, verdict: 'allow', reason: 'rule', tier: 'networkpolicy', rules });
+  }
+  const denied = subtract(left, allowed);
+  if (!isEmpty(denied)) res.decisions.push({ conns: denied, verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', policies: isolating.map((p) => p.ref) });
+  return NONE;
+}

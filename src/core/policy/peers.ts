@@ -1,0 +1,57 @@
+/** Peer building blocks shared by the policy kinds: pods by namespace/pod selectors, addresses. */
+import type { Labels, NodeInfo, PeerMatcher, PodInfo } from './model.js';
+import type { CompiledSelector } from './selectors.js';
+import { EMPTY_IPS, containsAddress, describeIps, type IpSet } from './ipblock.js';
+
+/** What compiling a policy needs to know about the cluster. */
+export interface CompileContext {
+  nsLabels(namespace: string): Labels;
+  nodes: readonly NodeInfo[];
+}
+
+/** Pods (never host-network ones) in namespaces matched by `ns` (or in `inNamespace`) and matched by `pods`. */
+export function podPeer(
+  ctx: CompileContext,
+  pods: CompiledSelector,
+  ns: CompiledSelector | { only: string },
+): PeerMatcher {
+  const nsText = 'only' in ns ? `namespace ${ns.only}` : ns.empty ? 'all namespaces' : `namespaces ${ns.text}`;
+  const text = `${pods.empty ? 'all pods' : `pods ${pods.text}`} in ${nsText}`;
+  const nsMatch = 'only' in ns ? (p: PodInfo) => p.namespace === ns.only : (p: PodInfo) => ns.match(ctx.nsLabels(p.namespace));
+  return {
+    text,
+    pod: (p) => !p.hostNetwork && nsMatch(p) && pods.match(p.labels),
+    ips: null,
+    ipsMatchPods: false,
+  };
+}
+
+export function ipPeer(set: IpSet, text: string, matchPods: boolean): PeerMatcher {
+  return {
+    text: `${text} (${describeIps(set)})`,
+    pod: matchPods ? (p) => podAddresses(p).some((ip) => containsAddress(set, ip)) : () => false,
+    ips: set,
+    ipsMatchPods: matchPods,
+  };
+}
+
+/** The addresses a pod's traffic carries: its pod IPs, or its node's IP on the host network. */
+export function podAddresses(p: PodInfo): string[] {
+  if (p.hostNetwork) return p.hostIP ? [p.hostIP] : p.ips;
+  return p.ips;
+}
+
+/** Nodes peer (ANP/CNP): the addresses of matching nodes, and host-network pods on them. */
+export function nodePeer(ctx: CompileContext, sel: CompiledSelector): PeerMatcher {
+  const nodes = ctx.nodes.filter((n) => sel.match(n.labels));
+  const names = new Set(nodes.map((n) => n.name));
+  const addrs = new Set(nodes.flatMap((n) => n.addresses));
+  return {
+    text: `nodes ${sel.empty ? '(all)' : sel.text}`,
+    pod: (p) => p.hostNetwork && ((p.nodeName !== undefined && names.has(p.nodeName)) || (p.hostIP !== undefined && addrs.has(p.hostIP))),
+    ips: EMPTY_IPS,
+    ipsMatchPods: false,
+  };
+}
+
+export const NO_PEER: PeerMatcher = { text: 'nothing', pod: () => false, ips: null, ipsMatchPods: false };

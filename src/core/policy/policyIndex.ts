@@ -1,0 +1,184 @@
+/**
+ * The index the checks run on: inventory + every policy compiled once, with per-pod lists of
+ * the policies that select it (per tier and direction) and per-peer match caches, so a check is
+ * a walk over a handful of pre-compiled rules.
+ */
+import type { CompiledPolicy, CompiledRule, Diagnostic, Direction, Endpoint, NamespaceInfo, NodeInfo, PeerMatcher, PodInfo, PolicyKind, PolicyRef, Workload } from './model.js';
+import type { ManifestObject, SourceFile } from './manifests.js';
+import { parseManifests } from './manifests.js';
+import { Issues, isObj } from './issues.js';
+import { buildInventory, impliedNamespace } from './inventory.js';
+import { compileNetworkPolicy } from './networkpolicy.js';
+import { compileAdminNetworkPolicy } from './anp.js';
+import { compileClusterNetworkPolicy } from './cnp.js';
+import { compileCiliumPolicy } from './cilium.js';
+import { ipsContains } from './ipblock.js';
+import type { CompileContext } from './peers.js';
+
+const POLICY_KINDS: Record<string, { group: string; namespaced: boolean }> = {
+  NetworkPolicy: { group: 'networking.k8s.io', namespaced: true },
+  AdminNetworkPolicy: { group: 'policy.networking.k8s.io', namespaced: false },
+  BaselineAdminNetworkPolicy: { group: 'policy.networking.k8s.io', namespaced: false },
+  ClusterNetworkPolicy: { group: 'policy.networking.k8s.io', namespaced: false },
+  CiliumNetworkPolicy: { group: 'cilium.io', namespaced: true },
+  CiliumClusterwideNetworkPolicy: { group: 'cilium.io', namespaced: false },
+};
+
+export function isPolicyObject(o: unknown): boolean {
+  if (!isObj(o) || typeof o.kind !== 'string') return false;
+  const k = POLICY_KINDS[o.kind];
+  return k !== undefined && String(o.apiVersion ?? '').startsWith(`${k.group}/`);
+}
+
+export interface SubjectPolicies {
+  admin: CompiledPolicy[];
+  np: CompiledPolicy[];
+  baseline: CompiledPolicy[];
+}
+
+export class PolicyIndex {
+  readonly namespaces: Map<string, NamespaceInfo>;
+  readonly nodes: NodeInfo[];
+  readonly pods: PodInfo[];
+  readonly workloads: Workload[];
+  readonly workloadById: Map<string, Workload>;
+  readonly policies: CompiledPolicy[];
+  readonly diagnostics: Diagnostic[];
+  /** The objects the index was built from (fix suggestions re-evaluate against them). */
+  readonly objects: readonly ManifestObject[];
+  private readonly subjectCache = new Map<string, SubjectPolicies>();
+  private readonly peerCache = new WeakMap<PeerMatcher, Int8Array>();
+
+  constructor(objects: readonly ManifestObject[], diagnostics: Diagnostic[] = []) {
+    this.objects = objects;
+    this.diagnostics = diagnostics;
+    const inv = buildInventory(objects, this.diagnostics);
+    this.namespaces = inv.namespaces;
+    this.nodes = inv.nodes;
+    this.pods = inv.pods;
+    this.workloads = inv.workloads;
+    this.workloadById = new Map(inv.workloads.map((w) => [w.id, w]));
+    for (const mo of objects) {
+      const ns = isObj(mo.obj.metadata) ? mo.obj.metadata.namespace : undefined;
+      const k = POLICY_KINDS[String(mo.obj.kind)];
+      if (k?.namespaced && typeof ns === 'string' && !this.namespaces.has(ns)) this.namespaces.set(ns, impliedNamespace(ns));
+    }
+    const ctx: CompileContext = { nsLabels: (n) => this.namespaces.get(n)?.labels ?? { 'kubernetes.io/metadata.name': n }, nodes: this.nodes };
+    this.policies = objects.flatMap((mo) => this.compile(mo, ctx));
+    this.policies.sort(comparePolicies);
+  }
+
+  private compile(mo: ManifestObject, ctx: CompileContext): CompiledPolicy[] {
+    const o = mo.obj;
+    const kind = String(o.kind ?? '');
+    const info = POLICY_KINDS[kind];
+    if (!info) return [];
+    if (!String(o.apiVersion ?? '').startsWith(`${info.group}/`)) return [];
+    const m = isObj(o.metadata) ? o.metadata : {};
+    const name = typeof m.name === 'string' ? m.name : '';
+    const ref: PolicyRef = { kind: kind as PolicyKind, name, origin: { file: mo.file, line: mo.line, column: mo.column } };
+    if (info.namespaced) ref.namespace = typeof m.namespace === 'string' && m.namespace ? m.namespace : 'default';
+    const issues = new Issues();
+    if (!name) issues.error('metadata.name', `a ${kind} needs metadata.name`);
+    let out: CompiledPolicy[] = [];
+    if (name) {
+      if (kind === 'NetworkPolicy') out = orNone(compileNetworkPolicy(o, ref, ctx, issues));
+      else if (kind === 'AdminNetworkPolicy' || kind === 'BaselineAdminNetworkPolicy') out = orNone(compileAdminNetworkPolicy(o, ref, ctx, issues));
+      else if (kind === 'ClusterNetworkPolicy') out = orNone(compileClusterNetworkPolicy(o, ref, ctx, issues));
+      else out = compileCiliumPolicy(o, ref, ctx, issues) ?? [];
+    }
+    const label = `${kind} ${ref.namespace ? `${ref.namespace}/` : ''}${name || '(unnamed)'}`;
+    for (const i of issues.list) {
+      const pos = mo.locate(i.path);
+      const field = i.path.replace(/^\./, '');
+      this.diagnostics.push({
+        severity: i.severity,
+        file: mo.file,
+        line: pos.line,
+        column: pos.column,
+        ...(field ? { field } : {}),
+        kind,
+        name,
+        message: i.severity === 'error' ? `${label} is invalid and was not analysed: ${i.message}` : `${label}: ${i.message}`,
+      });
+    }
+    if (issues.hasErrors) return [];
+    return out;
+  }
+
+  /** Policies selecting a pod, by tier, in precedence order. */
+  subjectPolicies(pod: PodInfo, dir: Direction): SubjectPolicies {
+    const key = `${dir}:${pod.idx}:${pod.namespace}/${pod.name}`;
+    let s = this.subjectCache.get(key);
+    if (!s) {
+      s = { admin: [], np: [], baseline: [] };
+      for (const p of this.policies) {
+        const relevant = p.tier === 'networkpolicy' ? p.isolates[dir] || p[dir].length > 0 : p[dir].length > 0;
+        if (!relevant || !p.selects(pod)) continue;
+        (p.tier === 'admin' ? s.admin : p.tier === 'baseline' ? s.baseline : s.np).push(p);
+      }
+      this.subjectCache.set(key, s);
+    }
+    return s;
+  }
+
+  /** Policies selecting a pod in any direction (for explanations). */
+  selectingPolicies(pod: PodInfo): CompiledPolicy[] {
+    return this.policies.filter((p) => p.selects(pod));
+  }
+
+  peerMatches(rule: CompiledRule, ep: Endpoint): boolean {
+    if (rule.peers === null) return true;
+    for (const peer of rule.peers) if (this.peerMatch(peer, ep)) return true;
+    return false;
+  }
+
+  peerMatch(peer: PeerMatcher, ep: Endpoint): boolean {
+    if (ep.kind === 'ip') return peer.ips !== null && ipsContains(peer.ips, ep.n, ep.v6);
+    const pod = ep.pod;
+    if (this.pods[pod.idx] !== pod) return peer.pod(pod);
+    let cache = this.peerCache.get(peer);
+    if (!cache) this.peerCache.set(peer, (cache = new Int8Array(this.pods.length)));
+    let v = cache[pod.idx] as number;
+    if (v === 0) cache[pod.idx] = v = peer.pod(pod) ? 1 : -1;
+    return v === 1;
+  }
+
+  /** `NS/NAME` of a workload, else of a pod. */
+  findPod(id: string): PodInfo | undefined {
+    const w = this.workloadById.get(id);
+    if (w) return w.pods[0];
+    const slash = id.indexOf('/');
+    const ns = slash < 0 ? 'default' : id.slice(0, slash);
+    const name = slash < 0 ? id : id.slice(slash + 1);
+    return this.pods.find((p) => p.namespace === ns && p.name === name) ?? this.workloadById.get(`${ns}/${name}`)?.pods[0];
+  }
+}
+
+function orNone(p: CompiledPolicy | null): CompiledPolicy[] {
+  return p ? [p] : [];
+}
+
+const TIER_ORDER = { admin: 0, networkpolicy: 1, baseline: 2 } as const;
+
+function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
+  return (
+    TIER_ORDER[a.tier] - TIER_ORDER[b.tier] ||
+    a.priority - b.priority ||
+    a.ref.kind.localeCompare(b.ref.kind) ||
+    (a.ref.namespace ?? '').localeCompare(b.ref.namespace ?? '') ||
+    a.ref.name.localeCompare(b.ref.name)
+  );
+}
+
+/** Parse manifest files and build the index; invalid documents become diagnostics. */
+export function indexFromFiles(files: readonly SourceFile[]): PolicyIndex {
+  const parsed = parseManifests(files);
+  return new PolicyIndex(parsed.objects, parsed.diagnostics);
+}
+
+/** Build an index from plain objects (a live snapshot): positions are the object's list index. */
+export function indexFromObjects(objs: readonly unknown[], source = 'snapshot'): PolicyIndex {
+  const objects: ManifestObject[] = objs.filter(isObj).map((obj, i) => ({ obj, file: source, line: i + 1, column: 1, locate: () => ({ line: i + 1, column: 1 }) }));
+  return new PolicyIndex(objects, []);
+}
