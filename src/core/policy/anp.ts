@@ -8,7 +8,7 @@ import type { Action, CompiledPolicy, CompiledRule, Direction, PeerMatcher, PodI
 import type { Issues} from './issues.js';
 import { isObj, listAt, objAt, type Obj } from './issues.js';
 import { compileSelector, type CompiledSelector } from './selectors.js';
-import { parseCidr, ipsUnion, EMPTY_IPS, type IpSet } from './ipblock.js';
+import { parseCidr, ipsUnion, ALL_IPS, EMPTY_IPS, type IpSet } from './ipblock.js';
 import { NO_PEER, ipPeer, nodePeer, podPeer, type CompileContext } from './peers.js';
 import { MAX_PORT, MIN_PORT, PROTOCOLS, type PortSpec, type Protocol } from './ports.js';
 
@@ -102,24 +102,43 @@ export function compileAdminRules(
     if (!action) issues.error(`${path}.action`, `action must be one of ${Object.keys(actions).join(', ')}`);
     const rawPeers = listAt(rule, peerKey, path, issues) ?? [];
     if (rawPeers.length === 0) issues.error(`${path}.${peerKey}`, `${peerKey} must list at least one peer`);
-    const peers = rawPeers.map((p, i) => compileAdminPeer(p, `${path}.${peerKey}[${i}]`, ctx, issues));
+    let peers = rawPeers.map((p, i) => compileAdminPeer(p, `${path}.${peerKey}[${i}]`, ctx, issues));
+    let act = action ?? 'deny';
+    const notes: string[] = [];
+    if (peers.some((p) => p === FAIL_CLOSED)) {
+      // The API's rule for peers from a newer version: fail closed. Allow → matches nothing;
+      // Deny / Pass → a "Deny all" rule.
+      notes.push('a peer sets no field this engine knows: the rule fails closed as the API requires');
+      if (act === 'allow') peers = peers.filter((p) => p !== FAIL_CLOSED);
+      else {
+        act = 'deny';
+        peers = [{ ...NO_PEER, text: 'everything (fail-closed peer)', pod: () => true, ips: ALL_IPS }];
+      }
+    }
     const ports =
       rule.protocols !== undefined || (style === 'protocols' && rule.ports === undefined)
         ? compileProtocols(rule, path, issues)
         : compileAdminPorts(rule, path, issues);
-    const out: CompiledRule = { policy: ref, direction: dir, index, path, action: action ?? 'deny', peers, ports, notes: [] };
+    const out: CompiledRule = { policy: ref, direction: dir, index, path, action: act, peers, ports, notes };
     if (typeof rule.name === 'string') out.name = rule.name;
     return out;
   });
 }
+
+const PEER_FIELDS = ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'];
+const FAIL_CLOSED: PeerMatcher = { ...NO_PEER, text: 'unknown peer' };
 
 function compileAdminPeer(raw: unknown, path: string, ctx: CompileContext, issues: Issues): PeerMatcher {
   if (!isObj(raw)) {
     issues.error(path, 'a peer must be an object');
     return NO_PEER;
   }
-  const keys = Object.keys(raw).filter((k) => raw[k] !== undefined && raw[k] !== null);
-  if (keys.length !== 1) {
+  const keys = Object.keys(raw).filter((k) => raw[k] !== undefined && raw[k] !== null && PEER_FIELDS.includes(k));
+  if (keys.length === 0) {
+    issues.warn(path, 'the peer sets none of namespaces, pods, nodes, networks, domainNames: failing closed');
+    return FAIL_CLOSED;
+  }
+  if (keys.length > 1) {
     issues.error(path, 'a peer must set exactly one of namespaces, pods, nodes, networks, domainNames');
     return NO_PEER;
   }

@@ -1,0 +1,166 @@
+/**
+ * Builders for policy-engine tests: namespaces, pods, workloads and every policy kind as plain
+ * Kubernetes objects, plus the upstream NetworkPolicy e2e model (namespaces x, y, z × pods
+ * a, b, c, each serving 80 and 81 on TCP, UDP and SCTP with named ports `serve-80-tcp`…).
+ */
+import { policy } from '../../src/core/index.js';
+
+type Obj = Record<string, unknown>;
+type Labels = Record<string, string>;
+
+export function makeNamespace(name: string, labels: Labels = {}): Obj {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+export interface PodOptions {
+  labels?: Labels;
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  ip?: string;
+  hostNetwork?: boolean;
+  hostIP?: string;
+  nodeName?: string;
+  owner?: { kind: string; name: string };
+}
+
+export function makePod(ns: string, name: string, o: PodOptions = {}): Obj {
+  const metadata: Obj = { name, namespace: ns, labels: o.labels ?? {} };
+  if (o.owner) metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: o.owner.kind, name: o.owner.name, controller: true }];
+  const spec: Obj = { containers: [{ name: 'c', image: 'agnhost', ports: o.ports ?? [] }] };
+  if (o.hostNetwork) spec.hostNetwork = true;
+  if (o.nodeName) spec.nodeName = o.nodeName;
+  const status: Obj = {};
+  if (o.ip) status.podIP = o.ip;
+  if (o.hostIP) status.hostIP = o.hostIP;
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status };
+}
+
+export function makeDeployment(ns: string, name: string, labels: Labels, ports: PodOptions['ports'] = []): Obj {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', ports }] } } },
+  };
+}
+
+export function makePolicy(ns: string, name: string, spec: Obj): Obj {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
+}
+
+export function makeANP(name: string, priority: number, spec: Obj): Obj {
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: { priority, ...spec } };
+}
+
+export function makeBANP(spec: Obj): Obj {
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec };
+}
+
+export function makeCNP(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Obj {
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, ...spec } };
+}
+
+export function makeCilium(ns: string | null, name: string, spec: Obj): Obj {
+  return ns === null
+    ? { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name }, spec }
+    : { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name, namespace: ns }, spec };
+}
+
+export const NAMESPACES = ['x', 'y', 'z'] as const;
+export const PODS = ['a', 'b', 'c'] as const;
+
+/** Container ports of every e2e pod: 80 and 81 on TCP, UDP, SCTP, named `serve-<port>-<proto>`. */
+export const E2E_PORTS = [80, 81].flatMap((port) =>
+  ['TCP', 'UDP', 'SCTP'].map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, containerPort: port, protocol })),
+);
+
+/** IP of pod p in namespace ns in the e2e model: 10.0.<ns index+1>.<pod index+1>. */
+export function e2eIP(ns: string, pod: string): string {
+  return `10.0.${NAMESPACES.indexOf(ns as 'x') + 1}.${PODS.indexOf(pod as 'a') + 1}`;
+}
+
+/** The upstream e2e cluster: namespaces labelled `ns: <name>`, pods labelled `pod: <name>`. */
+export function xyzCluster(): Obj[] {
+  const out: Obj[] = [];
+  for (const ns of NAMESPACES) {
+    out.push(makeNamespace(ns, { ns }));
+    for (const p of PODS) out.push(makePod(ns, p, { labels: { pod: p }, ports: E2E_PORTS, ip: e2eIP(ns, p) }));
+  }
+  return out;
+}
+
+export function index(objects: Obj[]): policy.PolicyIndex {
+  return policy.indexFromObjects(objects);
+}
+
+/** Verdict of one check; throws on an engine error so a typo fails the test loudly. */
+export function verdict(idx: policy.PolicyIndex, from: string, to: string, port: string): 'allowed' | 'denied' {
+  const r = policy.checkConnection(idx, { from, to, port });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.verdict;
+}
+
+export function check(idx: policy.PolicyIndex, from: string, to: string, port: string): policy.CheckResult {
+  const r = policy.checkConnection(idx, { from, to, port });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/**
+ * The e2e reachability table for one port: the set of `ns/pod→ns/pod` pairs that are allowed
+ * (self-connections excluded, as the matrix excludes them).
+ */
+export function reachable(idx: policy.PolicyIndex, port: string): Set<string> {
+  const out = new Set<string>();
+  for (const sn of NAMESPACES)
+    for (const sp of PODS)
+      for (const dn of NAMESPACES)
+        for (const dp of PODS) {
+          if (sn === dn && sp === dp) continue;
+          if (verdict(idx, `${sn}/${sp}`, `${dn}/${dp}`, port) === 'allowed') out.add(`${sn}/${sp}→${dn}/${dp}`);
+        }
+  return out;
+}
+
+/** Every pair but those `deny` says are denied. */
+export function allPairsExcept(deny: (src: string, dst: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const sn of NAMESPACES)
+    for (const sp of PODS)
+      for (const dn of NAMESPACES)
+        for (const dp of PODS) {
+          if (sn === dn && sp === dp) continue;
+          if (!deny(`${sn}/${sp}`, `${dn}/${dp}`)) out.add(`${sn}/${sp}→${dn}/${dp}`);
+        }
+  return out;
+}
+
+/** Applies a suggested fix to the objects independently of the engine (new policy or JSON patch). */
+export function applyFix(objects: Obj[], fix: policy.FixSuggestion): Obj[] {
+  let out = objects.map((o) => JSON.parse(JSON.stringify(o)) as Obj);
+  for (const c of fix.changes) {
+    if (c.kind === 'new-policy') out = [...out, c.manifest as Obj];
+    else {
+      const t = c.target!;
+      const obj = out.find((o) => o.kind === t.kind && (o.metadata as Obj).name === t.name && (t.namespace === undefined || (o.metadata as Obj).namespace === t.namespace));
+      if (!obj) throw new Error(`fix target ${t.kind} ${t.name} not found`);
+      for (const op of c.jsonPatch ?? []) applyOp(obj, op);
+    }
+  }
+  return out;
+}
+
+function applyOp(obj: Obj, op: { op: 'add' | 'remove'; path: string; value?: unknown }): void {
+  const parts = op.path.split('/').slice(1);
+  const last = parts.pop()!;
+  let cur: unknown = obj;
+  for (const p of parts) {
+    const c = cur as Record<string, unknown>;
+    if (c[p] === undefined) c[p] = [];
+    cur = c[p];
+  }
+  if (Array.isArray(cur)) {
+    if (op.op === 'add') cur.splice(last === '-' ? cur.length : Number(last), 0, op.value);
+    else cur.splice(Number(last), 1);
+  } else if (op.op === 'add') (cur as Obj)[last] = op.value;
+  else delete (cur as Obj)[last];
+}
