@@ -92,9 +92,14 @@ function compileRules(spec: Obj, base: string, dir: Direction, deny: boolean, re
     const path = `${base}.${key}[${index}]`;
     const rule = isObj(r) ? r : {};
     const notes: string[] = [];
-    const peers = compilePeers(rule, path, dir, ns, ctx, issues, notes);
+    const unevaluated: string[] = [];
+    let peers = compilePeers(rule, path, dir, ns, ctx, issues, unevaluated);
     const ports = compileToPorts(rule, path, issues, notes);
-    return { policy: ref, direction: dir, index, path, action: deny ? ('deny' as const) : ('allow' as const), peers, ports, notes };
+    // A rule with neither peers nor ports (`{}`) selects nothing; a ports-only rule selects every peer.
+    if (peers === null && ports === null) peers = [];
+    const out: CompiledRule = { policy: ref, direction: dir, index, path, action: deny ? 'deny' : 'allow', peers, ports, notes };
+    if (unevaluated.length) out.unevaluated = unevaluated.map((n) => `${path}: ${n}`);
+    return out;
   });
 }
 
@@ -196,7 +201,8 @@ function entityPeer(entity: string, notes: string[]): PeerMatcher {
 function compileToPorts(rule: Obj, path: string, issues: Issues, notes: string[]): PortSpec[] | null {
   const toPorts = listAt(rule, 'toPorts', path, issues);
   if (rule.icmps !== undefined) notes.push('icmps rules are not evaluated');
-  if (!toPorts || toPorts.length === 0) return rule.icmps !== undefined ? [] : null;
+  if (!toPorts) return rule.icmps !== undefined ? [] : null;
+  if (toPorts.length === 0) return [];
   const out: PortSpec[] = [];
   toPorts.forEach((tp, i) => {
     const pp = `${path}.toPorts[${i}]`;

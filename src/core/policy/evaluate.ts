@@ -92,6 +92,8 @@ export function evaluateDirection(
     return res;
   }
   const pols = index.subjectPolicies(subject, dir);
+  for (const pol of [...pols.admin, ...pols.np, ...pols.baseline])
+    for (const rule of pol[dir]) for (const n of rule.unevaluated ?? []) if (!res.notes.includes(n)) res.notes.push(n);
   res.selectedBy = { admin: pols.admin.map((p) => p.ref), networkpolicy: pols.np.map((p) => p.ref), baseline: pols.baseline.map((p) => p.ref) };
   const st = { remaining: scope, passed: [] as RuleRef[] };
   const admin = runOrderedTier(index, pols.admin, 'admin', dir, peer, dstPorts, st, res);

@@ -110,8 +110,10 @@ export interface CompiledRule {
   peers: PeerMatcher[] | null;
   /** Ports; `null` means every port and protocol. */
   ports: PortSpec[] | null;
-  /** Notes such as "L7 rules not evaluated (L7)". */
+  /** Notes such as "L7 rules not evaluated (L7)", reported when the rule matches. */
   notes: string[];
+  /** Peers that cannot be evaluated (toFQDNs, kube-apiserver…), reported whenever the rule is consulted. */
+  unevaluated?: string[];
 }
 
 export interface CompiledPolicy {
