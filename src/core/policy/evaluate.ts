@@ -182,3 +182,38 @@ function runNetworkPolicyTier(
   if (!isEmpty(denied)) res.decisions.push({ conns: denied, verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', policies: isolating.map((p) => p.ref) });
   return NONE;
 }
+
+/**
+ * The allowed set only, memoised per subject on the pattern of matching rules: same answer as
+ * evaluateDirection (it is what fills the memo), without building the explanation per pair.
+ */
+export function allowedDirection(index: PolicyIndex, subject: PodInfo | null, peer: Endpoint, dir: Direction, dstPorts: readonly ContainerPort[] | null): ConnSet {
+  if (subject === null || subject.hostNetwork || index.pods[subject.idx] !== subject) return evaluateDirection(index, subject, peer, dir, ALL, dstPorts).allowed;
+  const memo = index.directionMemo(subject, dir);
+  if (memo.empty) return ALL;
+  const prefix = dir === 'egress' ? (peer.kind === 'pod' ? index.portSignature(peer.pod) : -1) : 0;
+  let key: number | string;
+  if (memo.rules.length <= 24) {
+    // Rule-match bits, then the port signature above them: exact in a double up to 2^53.
+    let bits = 0;
+    for (let i = 0; i < memo.rules.length; i++) if (index.peerMatches(memo.rules[i] as CompiledRule, peer)) bits |= 1 << i;
+    key = (prefix + 1) * 16777216 + bits;
+  } else {
+    key = `${prefix}:`;
+    for (const rule of memo.rules) key += index.peerMatches(rule, peer) ? '1' : '0';
+  }
+  let v = memo.cache.get(key);
+  if (!v) memo.cache.set(key, (v = evaluateDirection(index, subject, peer, dir, ALL, dstPorts).allowed));
+  return v;
+}
+
+/** Allowed connections between two endpoints (matrix): egress ∩ ingress, memoised. */
+export function allowedBetween(index: PolicyIndex, src: Endpoint, dst: Endpoint): ConnSet {
+  const dstPorts = dst.kind === 'pod' ? dst.pod.ports : null;
+  const ingress = allowedDirection(index, dst.kind === 'pod' ? dst.pod : null, src, 'ingress', dstPorts);
+  if (isEmpty(ingress)) return ingress;
+  const egress = allowedDirection(index, src.kind === 'pod' ? src.pod : null, dst, 'egress', dstPorts);
+  if (ingress === ALL) return egress;
+  if (egress === ALL) return ingress;
+  return intersect(egress, ingress);
+}

@@ -48,7 +48,9 @@ export interface Query {
 const MAX_ROUNDS = 8;
 
 export function suggestFix(index: PolicyIndex, q: Query): FixSuggestion {
-  let objects = index.objects.map((o) => ({ ...o, obj: clone(o.obj) }));
+  // Objects are never modified in place: a patched policy is a copy, so the derived index
+  // reuses everything else.
+  let objects = [...index.objects];
   let current = index;
   let query = q;
   const changes: FixChange[] = [];
@@ -61,7 +63,7 @@ export function suggestFix(index: PolicyIndex, q: Query): FixSuggestion {
     if ('problem' in made) return { changes, verified: false, problem: made.problem };
     changes.push(made.change);
     objects = made.objects;
-    current = new PolicyIndex(objects, []);
+    current = new PolicyIndex(objects, [], current);
     const moved = rebind(current, query);
     if (!moved) return { changes, verified: false, problem: 'the endpoints could not be found again after applying the change' };
     query = moved;

@@ -6,8 +6,8 @@
  */
 import type { Direction, Endpoint, Workload } from './model.js';
 import type { PolicyIndex } from './policyIndex.js';
-import { evaluateDirection, evaluatePair, podEndpoint } from './evaluate.js';
-import { ALL, connKey, describeConnSet, isAll, isEmpty, toPortEntries, type ConnSet, type PortEntry } from './ports.js';
+import { allowedBetween, allowedDirection, podEndpoint } from './evaluate.js';
+import { connKey, describeConnSet, isAll, isEmpty, toPortEntries, type ConnSet, type PortEntry } from './ports.js';
 import { V4_MAX, V6_MAX, formatAddress, type Interval } from './ipblock.js';
 
 export type MatrixEnd = { workload: string } | { ipRange: string };
@@ -29,7 +29,7 @@ export function computeMatrix(index: PolicyIndex): Matrix {
     const src = podEndpoint(a.pods[0]!);
     for (const b of reps) {
       if (a === b) continue;
-      const c = evaluatePair(index, src, podEndpoint(b.pods[0]!), ALL).allowed;
+      const c = allowedBetween(index, src, podEndpoint(b.pods[0]!));
       if (!isEmpty(c)) connections.push(connection({ workload: a.id }, { workload: b.id }, c));
     }
   }
@@ -86,8 +86,9 @@ function externalConnections(index: PolicyIndex, w: Workload, dir: Direction, se
     run = null;
   };
   for (const seg of segments) {
-    const ep: Endpoint = { kind: 'ip', ip: formatAddress(seg.lo, seg.v6), n: seg.lo, v6: seg.v6 };
-    const conns = evaluateDirection(index, pod, ep, dir, ALL, dir === 'ingress' ? pod.ports : null).allowed;
+    // The address text is only needed for explanations, which the matrix does not build.
+    const ep: Endpoint = { kind: 'ip', ip: '', n: seg.lo, v6: seg.v6 };
+    const conns = allowedDirection(index, pod, ep, dir, dir === 'ingress' ? pod.ports : null);
     const key = connKey(conns);
     const cur = run as { seg: Segment; hi: bigint; conns: ConnSet; key: string } | null;
     if (cur && cur.key === key && cur.seg.v6 === seg.v6 && cur.hi + 1n === seg.lo) cur.hi = seg.hi;

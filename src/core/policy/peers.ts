@@ -1,7 +1,7 @@
 /** Peer building blocks shared by the policy kinds: pods by namespace/pod selectors, addresses. */
 import type { Labels, NodeInfo, PeerMatcher, PodInfo } from './model.js';
 import type { CompiledSelector } from './selectors.js';
-import { EMPTY_IPS, containsAddress, describeIps, type IpSet } from './ipblock.js';
+import { EMPTY_IPS, describeIps, ipsContains, parseAddress, type IpSet } from './ipblock.js';
 
 /** What compiling a policy needs to know about the cluster. */
 export interface CompileContext {
@@ -29,10 +29,19 @@ export function podPeer(
 export function ipPeer(set: IpSet, text: string, matchPods: boolean): PeerMatcher {
   return {
     text: `${text} (${describeIps(set)})`,
-    pod: matchPods ? (p) => podAddresses(p).some((ip) => containsAddress(set, ip)) : () => false,
+    pod: matchPods ? (p) => podNumericAddresses(p).some((a) => ipsContains(set, a.n, a.v6)) : () => false,
     ips: set,
     ipsMatchPods: matchPods,
   };
+}
+
+const addressCache = new WeakMap<PodInfo, Array<{ n: bigint; v6: boolean }>>();
+
+/** podAddresses, parsed once per pod. */
+export function podNumericAddresses(p: PodInfo): Array<{ n: bigint; v6: boolean }> {
+  let a = addressCache.get(p);
+  if (!a) addressCache.set(p, (a = podAddresses(p).flatMap((ip) => parseAddress(ip) ?? [])));
+  return a;
 }
 
 /** The addresses a pod's traffic carries: its pod IPs, or its node's IP on the host network. */

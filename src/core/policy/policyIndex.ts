@@ -6,7 +6,7 @@
 import type { CompiledPolicy, CompiledRule, Diagnostic, Direction, Endpoint, NamespaceInfo, NodeInfo, PeerMatcher, PodInfo, PolicyKind, PolicyRef, Workload } from './model.js';
 import type { ManifestObject, SourceFile } from './manifests.js';
 import { parseManifests } from './manifests.js';
-import { Issues, isObj } from './issues.js';
+import { Issues, isObj, type Obj } from './issues.js';
 import { buildInventory, impliedNamespace } from './inventory.js';
 import { compileNetworkPolicy } from './networkpolicy.js';
 import { compileAdminNetworkPolicy } from './anp.js';
@@ -14,6 +14,7 @@ import { compileClusterNetworkPolicy } from './cnp.js';
 import { compileCiliumPolicy } from './cilium.js';
 import { ipsContains } from './ipblock.js';
 import type { CompileContext } from './peers.js';
+import type { ConnSet } from './ports.js';
 
 const POLICY_KINDS: Record<string, { group: string; namespaced: boolean }> = {
   NetworkPolicy: { group: 'networking.k8s.io', namespaced: true },
@@ -28,6 +29,13 @@ export function isPolicyObject(o: unknown): boolean {
   if (!isObj(o) || typeof o.kind !== 'string') return false;
   const k = POLICY_KINDS[o.kind];
   return k !== undefined && String(o.apiVersion ?? '').startsWith(`${k.group}/`);
+}
+
+export interface DirectionMemo {
+  rules: CompiledRule[];
+  /** No policy selects the pod in this direction: everything is allowed. */
+  empty: boolean;
+  cache: Map<string | number, ConnSet>;
 }
 
 export interface SubjectPolicies {
@@ -47,12 +55,25 @@ export class PolicyIndex {
   /** The objects the index was built from (fix suggestions re-evaluate against them). */
   readonly objects: readonly ManifestObject[];
   private readonly subjectCache = new Map<string, SubjectPolicies>();
+  private readonly memo: { ingress: Array<DirectionMemo | undefined>; egress: Array<DirectionMemo | undefined> } = { ingress: [], egress: [] };
+  private readonly portSigs = new Map<string, number>();
+  private readonly podSig: number[] = [];
   private readonly peerCache = new WeakMap<PeerMatcher, Int8Array>();
 
-  constructor(objects: readonly ManifestObject[], diagnostics: Diagnostic[] = []) {
+  /** Compiled policies by source object, so an index derived from this one recompiles only what changed. */
+  private readonly compiled = new Map<Obj, CompiledPolicy[]>();
+
+  /**
+   * `derivedFrom`: an index over the same workloads, namespaces and nodes whose policy objects
+   * may differ (what-if edits, fix verification): its inventory and the policies compiled from
+   * identical objects are reused.
+   */
+  constructor(objects: readonly ManifestObject[], diagnostics: Diagnostic[] = [], derivedFrom?: PolicyIndex) {
     this.objects = objects;
     this.diagnostics = diagnostics;
-    const inv = buildInventory(objects, this.diagnostics);
+    const inv = derivedFrom
+      ? { namespaces: new Map(derivedFrom.namespaces), nodes: derivedFrom.nodes, pods: derivedFrom.pods, workloads: derivedFrom.workloads }
+      : buildInventory(objects, this.diagnostics);
     this.namespaces = inv.namespaces;
     this.nodes = inv.nodes;
     this.pods = inv.pods;
@@ -64,7 +85,12 @@ export class PolicyIndex {
       if (k?.namespaced && typeof ns === 'string' && !this.namespaces.has(ns)) this.namespaces.set(ns, impliedNamespace(ns));
     }
     const ctx: CompileContext = { nsLabels: (n) => this.namespaces.get(n)?.labels ?? { 'kubernetes.io/metadata.name': n }, nodes: this.nodes };
-    this.policies = objects.flatMap((mo) => this.compile(mo, ctx));
+    this.policies = objects.flatMap((mo) => {
+      const reused = derivedFrom?.compiled.get(mo.obj);
+      const out = reused ?? this.compile(mo, ctx);
+      this.compiled.set(mo.obj, out);
+      return out;
+    });
     this.policies.sort(comparePolicies);
   }
 
@@ -120,6 +146,32 @@ export class PolicyIndex {
       this.subjectCache.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * Memo for the matrix: a direction's allowed set depends only on which of the subject's rules
+   * match the peer (and, for egress, on the peer's container ports). Pods of the index only.
+   */
+  directionMemo(pod: PodInfo, dir: Direction): DirectionMemo {
+    const list = this.memo[dir];
+    let m = list[pod.idx];
+    if (!m) {
+      const pols = this.subjectPolicies(pod, dir);
+      const rules = [...pols.admin, ...pols.np, ...pols.baseline].flatMap((p) => p[dir]);
+      list[pod.idx] = m = { rules, empty: rules.length === 0 && pols.np.length === 0, cache: new Map() };
+    }
+    return m;
+  }
+
+  /** A small integer naming a pod's container-port list (equal lists, equal numbers). */
+  portSignature(pod: PodInfo): number {
+    const known = this.pods[pod.idx] === pod ? this.podSig[pod.idx] : undefined;
+    if (known !== undefined) return known;
+    const key = JSON.stringify(pod.ports);
+    let n = this.portSigs.get(key);
+    if (n === undefined) this.portSigs.set(key, (n = this.portSigs.size));
+    if (this.pods[pod.idx] === pod) this.podSig[pod.idx] = n;
+    return n;
   }
 
   /** Policies selecting a pod in any direction (for explanations). */

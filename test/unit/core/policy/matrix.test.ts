@@ -83,3 +83,24 @@ describe('computeMatrix', () => {
     expect(text.split('\n')[0]).toBe('3 workloads, 8 allowed connections');
   });
 });
+
+describe('matrix fast path', () => {
+  it('gives exactly the full evaluation for every pair and address (memo by matching rules)', async () => {
+    const { allowedBetween } = await import('../../../../src/core/policy/evaluate.js');
+    const { connKey } = await import('../../../../src/core/policy/ports.js');
+    const { xyzCluster, makeCilium } = await import('../../../helpers/policy.js');
+    const idx = index([
+      ...xyzCluster(),
+      makePolicy('x', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      makePolicy('x', 'a', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }], ports: [{ port: 'serve-80-tcp' }, { protocol: 'UDP', port: 81 }] }], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.3.0/24'] } }] }] }),
+      makeANP('p', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }, { action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: 'c' } } } }], ports: [{ namedPort: 'serve-81-sctp' }] }] }),
+      makeCilium('y', 'c', { endpointSelector: { matchLabels: { pod: 'b' } }, ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'z' } }], toPorts: [{ ports: [{ port: '80' }] }] }], ingress: [{ fromEntities: ['cluster'] }] }),
+    ]);
+    const eps = [...idx.pods.map((p) => policy.podEndpoint(p)), ...['10.0.1.1', '10.0.3.9', '8.8.8.8'].map((ip) => policy.ipEndpoint(ip)!)];
+    for (const a of eps)
+      for (const b of eps) {
+        if (a === b || (a.kind === 'ip' && b.kind === 'ip')) continue;
+        expect(connKey(allowedBetween(idx, a, b))).toBe(connKey(policy.evaluatePair(idx, a, b).allowed));
+      }
+  });
+});
