@@ -3,7 +3,9 @@
 // memory. Needs the build (`tsc -b`).
 // Run: source scripts/node-env.sh && tsc -b && node --expose-gc bench/policy/run.mjs
 // (figures also written to bench/results/policy.json)
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { stringify } from 'yaml';
 import { policy } from '../../dist/core/index.js';
@@ -68,6 +70,24 @@ for (let i = 0; i < Math.min(runs, 3); i++) {
 const [jsonMs, json] = time(() => JSON.stringify(matrix));
 const rss = process.memoryUsage().rss;
 
+// End to end, as a user runs it: the CLI on a folder of the same manifests (one file per namespace).
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-policy-bench-'));
+const byNs = new Map();
+for (const o of objects) {
+  const ns = o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : '_cluster');
+  byNs.set(ns, [...(byNs.get(ns) ?? []), o]);
+}
+for (const [ns, list] of byNs) writeFileSync(path.join(dir, `${ns}.yaml`), list.map((o) => stringify(o)).join('---\n'));
+const cliRun = (args) => {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'policy', ...args, '--manifests', dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+const cliMatrixMs = median(Array.from({ length: Math.min(runs, 3) }, () => cliRun(['matrix', '--json'])));
+const cliCheckMs = median(Array.from({ length: Math.min(runs, 3) }, () => cliRun(['check', '--from', 'ns-1/app-0', '--to', 'ns-1/app-1', '--port', 'TCP/8080', '--json'])));
+rmSync(dir, { recursive: true, force: true });
+
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const results = {
   date: new Date().toISOString().slice(0, 10),
@@ -87,6 +107,8 @@ const results = {
   matrixConnections: matrix.connections.length,
   matrixJsonMs: round(jsonMs, 0),
   matrixJsonMiB: mib(json.length),
+  cliMatrixJsonMs: round(cliMatrixMs, 0),
+  cliCheckJsonMs: round(cliCheckMs, 0),
   indexHeapMiB: mib(indexHeap),
   rssMiB: mib(rss),
 };
