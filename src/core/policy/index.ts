@@ -1,7 +1,7 @@
 /** Policy engine: NetworkPolicy, AdminNetworkPolicy/Baseline, ClusterNetworkPolicy and Cilium L3/L4. */
 export * from './model.js';
 export { ALL, NONE, single, isAll, isEmpty, describeConnSet, toPortEntries, type ConnSet, type PortEntry, type PortSpec, type Protocol } from './ports.js';
-export { parseManifests, type SourceFile, type ManifestObject, type ParsedManifests } from './manifests.js';
+export { parseManifests, parseManifestsExact, type SourceFile, type ManifestObject, type ParsedManifests } from './manifests.js';
 export { PolicyIndex, indexFromFiles, indexFromObjects } from './policyIndex.js';
 export { evaluatePair, evaluateDirection, podEndpoint, ipEndpoint, type PairResult, type DirectionResult, type Decision, type RuleRef } from './evaluate.js';
 export { explainLines, directionJson, refText, type DirectionJson } from './explain.js';

@@ -98,6 +98,8 @@ export function cidrWithExcept(cidr: string, except: readonly string[]): { set: 
   for (const e of except) {
     const hole = parseCidr(e);
     if (!hole) return { error: `except entry "${e}" is not a valid CIDR` };
+    const [lo, hi] = hole.interval;
+    if (hole.v6 !== base.v6 || lo < base.interval[0] || hi > base.interval[1]) return { error: `except entry "${e}" is not inside ${cidr}` };
     set = ipsSubtract(set, hole.v6 ? { v4: [], v6: [hole.interval] } : { v4: [hole.interval], v6: [] });
   }
   return { set };

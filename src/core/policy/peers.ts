@@ -1,7 +1,7 @@
 /** Peer building blocks shared by the policy kinds: pods by namespace/pod selectors, addresses. */
 import type { Labels, NodeInfo, PeerMatcher, PodInfo } from './model.js';
 import type { CompiledSelector } from './selectors.js';
-import { EMPTY_IPS, describeIps, ipsContains, parseAddress, type IpSet } from './ipblock.js';
+import { EMPTY_IPS, describeIps, ipsContains, ipsUnion, parseAddress, type IpSet } from './ipblock.js';
 
 /** What compiling a policy needs to know about the cluster. */
 export interface CompileContext {
@@ -55,10 +55,16 @@ export function nodePeer(ctx: CompileContext, sel: CompiledSelector): PeerMatche
   const nodes = ctx.nodes.filter((n) => sel.match(n.labels));
   const names = new Set(nodes.map((n) => n.name));
   const addrs = new Set(nodes.flatMap((n) => n.addresses));
+  let ips: IpSet = EMPTY_IPS;
+  for (const a of addrs) {
+    const p = parseAddress(a);
+    if (p) ips = ipsUnion(ips, p.v6 ? { v4: [], v6: [[p.n, p.n]] } : { v4: [[p.n, p.n]], v6: [] });
+  }
   return {
     text: `nodes ${sel.empty ? '(all)' : sel.text}`,
     pod: (p) => p.hostNetwork && ((p.nodeName !== undefined && names.has(p.nodeName)) || (p.hostIP !== undefined && addrs.has(p.hostIP))),
-    ips: EMPTY_IPS,
+    // Node addresses as traffic ends, e.g. `policy check --to <node IP>`.
+    ips,
     ipsMatchPods: false,
   };
 }

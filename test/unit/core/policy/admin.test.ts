@@ -215,6 +215,8 @@ describe('admin tiers and host-network pods / nodes', () => {
   it('a nodes peer matches the host-network pods on those nodes and the node address', () => {
     const idx = index([...objs(), makeANP('p', 1, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'worker' } } }] }] })]);
     expect(verdict(idx, 'x/a', 'x/h', 'TCP/10250')).toBe('denied');
+    expect(verdict(idx, 'x/a', '192.168.1.5', 'TCP/10250')).toBe('denied');
+    expect(verdict(idx, 'x/a', '192.168.1.6', 'TCP/10250')).toBe('allowed');
   });
   it('reports priority and validation problems with their fields', () => {
     const idx = index([...objs(), makeANP('bad', 5000, { subject: { namespaces: {} }, ingress: [{ action: 'Maybe', from: [{ namespaces: {} }] }] })]);

@@ -28,6 +28,19 @@ describe('parseManifests', () => {
     expect(r.diagnostics[0]!.line).toBeLessThanOrEqual(9);
   });
 
+  it.each([
+    ['separators, comments, empty documents and an end marker', '# header\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n...\n---\n--- {apiVersion: v1, kind: Namespace, metadata: {name: c}}\n'],
+    ['no separator at all', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n'],
+    ['anchors and a trailing separator', 'base: &m {name: a}\napiVersion: v1\nkind: Namespace\nmetadata: *m\n---\n'],
+    ['a block scalar holding ---', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  f: |\n    ---\n    x\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n'],
+    ['duplicate keys (last wins)', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nmetadata: {name: b}\n'],
+  ])('the fast parser agrees with the exact one: %s', (_n, text) => {
+    const fast = policy.parseManifests([file('f.yaml', text)]);
+    const exact = policy.parseManifestsExact([file('f.yaml', text)]);
+    expect(fast.diagnostics).toEqual(exact.diagnostics);
+    expect(fast.objects.map((o) => [o.obj, o.line])).toEqual(exact.objects.map((o) => [o.obj, o.line]));
+  });
+
   it('reports a document that is not an object', () => {
     const r = policy.parseManifests([file('s.yaml', '- just\n- a list\n')]);
     expect(r.diagnostics).toMatchObject([{ file: 's.yaml', line: 1, column: 1 }]);
