@@ -102,7 +102,7 @@ export function compileAdminRules(
     if (!action) issues.error(`${path}.action`, `action must be one of ${Object.keys(actions).join(', ')}`);
     const rawPeers = listAt(rule, peerKey, path, issues) ?? [];
     if (rawPeers.length === 0) issues.error(`${path}.${peerKey}`, `${peerKey} must list at least one peer`);
-    let peers = rawPeers.map((p, i) => compileAdminPeer(p, `${path}.${peerKey}[${i}]`, ctx, issues));
+    let peers = rawPeers.map((p, i) => compileAdminPeer(p, `${path}.${peerKey}[${i}]`, dir, ctx, issues));
     let act = action ?? 'deny';
     const notes: string[] = [];
     if (peers.some((p) => p === FAIL_CLOSED)) {
@@ -128,14 +128,18 @@ export function compileAdminRules(
 const PEER_FIELDS = ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'];
 const FAIL_CLOSED: PeerMatcher = { ...NO_PEER, text: 'unknown peer' };
 
-function compileAdminPeer(raw: unknown, path: string, ctx: CompileContext, issues: Issues): PeerMatcher {
+/** Ingress peers are namespaces or pods only: the API server prunes anything else, leaving an empty peer. */
+const INGRESS_PEER_FIELDS = ['namespaces', 'pods'];
+
+function compileAdminPeer(raw: unknown, path: string, dir: Direction, ctx: CompileContext, issues: Issues): PeerMatcher {
   if (!isObj(raw)) {
     issues.error(path, 'a peer must be an object');
     return NO_PEER;
   }
-  const keys = Object.keys(raw).filter((k) => raw[k] !== undefined && raw[k] !== null && PEER_FIELDS.includes(k));
+  const known = dir === 'ingress' ? INGRESS_PEER_FIELDS : PEER_FIELDS;
+  const keys = Object.keys(raw).filter((k) => raw[k] !== undefined && raw[k] !== null && known.includes(k));
   if (keys.length === 0) {
-    issues.warn(path, 'the peer sets none of namespaces, pods, nodes, networks, domainNames: failing closed');
+    issues.warn(path, `the peer sets none of ${known.join(', ')}: failing closed`);
     return FAIL_CLOSED;
   }
   if (keys.length > 1) {

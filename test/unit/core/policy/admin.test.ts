@@ -133,6 +133,11 @@ const anpCases: Case[] = [
     policies: [denyAllNP('x'), makeANP('p', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [{ futurePeer: {} }] }] })],
     checks: [['y/a', 'x/a', 'TCP/80', 'denied']],
   },
+  {
+    name: 'an ingress peer with networks (egress-only field) fails closed: Deny becomes deny-all',
+    policies: [makeANP('p', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ networks: ['192.0.2.0/24'] }] }] })],
+    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['x/a', 'y/a', 'TCP/80', 'allowed']],
+  },
 ];
 
 const cnpCases: Case[] = [
