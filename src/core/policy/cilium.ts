@@ -115,7 +115,7 @@ function compilePeers(rule: Obj, path: string, dir: Direction, ns: string | unde
   const endpoints = listAt(rule, f.endpoints, path, issues);
   if (endpoints) {
     anyL3 = true;
-    endpoints.forEach((e, i) => peers.push(endpointPeer(e, `${path}.${f.endpoints}[${i}]`, ns, ctx, issues)));
+    endpoints.forEach((e, i) => peers.push(endpointPeer(e, `${path}.${f.endpoints}[${i}]`, ns, ctx, issues, notes)));
   }
   const cidrs = listAt(rule, f.cidr, path, issues);
   if (cidrs) {
@@ -134,7 +134,7 @@ function compilePeers(rule: Obj, path: string, dir: Direction, ns: string | unde
   const entities = listAt(rule, f.entities, path, issues);
   if (entities) {
     anyL3 = true;
-    for (const e of entities) peers.push(entityPeer(String(e), notes));
+    for (const e of entities) peers.push(entityPeer(String(e), ctx, notes));
   }
   for (const other of f.other) {
     if (rule[other] === undefined || rule[other] === null) continue;
@@ -144,7 +144,10 @@ function compilePeers(rule: Obj, path: string, dir: Direction, ns: string | unde
   return anyL3 ? peers : null;
 }
 
-function endpointPeer(raw: unknown, path: string, ns: string | undefined, ctx: CompileContext, issues: Issues): PeerMatcher {
+function endpointPeer(raw: unknown, path: string, ns: string | undefined, ctx: CompileContext, issues: Issues, notes: string[]): PeerMatcher {
+  // `reserved:<entity>` labels name Cilium's reserved identities: the same as that entity.
+  const reserved = isObj(raw) && isObj(raw.matchLabels) ? Object.keys(raw.matchLabels).find((k) => k.startsWith('reserved:')) : undefined;
+  if (reserved) return entityPeer(reserved.slice('reserved:'.length), ctx, notes);
   const sel = compileSelector(raw ?? {}, path, issues, { key: normKey });
   if (!sel) return NO_PEER;
   const restrict = ns !== undefined && !mentionsNamespace(raw) ? ns : undefined;
@@ -175,7 +178,7 @@ function cidrSetPeer(raw: unknown, path: string, field: string, issues: Issues, 
   return ipPeer(r.set, `${field} ${raw.cidr}${except.length ? ` except ${except.join(', ')}` : ''}`, false);
 }
 
-function entityPeer(entity: string, notes: string[]): PeerMatcher {
+function entityPeer(entity: string, ctx: CompileContext, notes: string[]): PeerMatcher {
   const ext = (ips: IpSet, text: string): PeerMatcher => ({ ...ipPeer(ips, text, false), text: `entity ${entity}` });
   switch (entity) {
     case 'world':
@@ -192,6 +195,10 @@ function entityPeer(entity: string, notes: string[]): PeerMatcher {
     case 'remote-node':
       // Offline we do not know which node a pod is on: host-network pods count as both.
       return { text: `entity ${entity}`, pod: (p) => p.hostNetwork, ips: null, ipsMatchPods: false };
+    case 'kube-apiserver':
+      if (ctx.apiServer) return { text: 'entity kube-apiserver', pod: ctx.apiServer.pod, ips: ctx.apiServer.ips, ipsMatchPods: false };
+      notes.push('entity kube-apiserver is not determinable from these manifests (no kube-apiserver pods, no default/kubernetes endpoints); treated as matching nothing');
+      return { ...NO_PEER, text: 'entity kube-apiserver (not evaluated)' };
     default:
       notes.push(`entity ${entity} is not determinable from manifests; treated as matching nothing`);
       return { ...NO_PEER, text: `entity ${entity} (not evaluated)` };

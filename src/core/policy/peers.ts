@@ -7,6 +7,8 @@ import { EMPTY_IPS, describeIps, ipsContains, ipsUnion, parseAddress, type IpSet
 export interface CompileContext {
   nsLabels(namespace: string): Labels;
   nodes: readonly NodeInfo[];
+  /** The Kubernetes API server, when the input shows it (static pods, `default/kubernetes` endpoints). */
+  apiServer: { pod(p: PodInfo): boolean; ips: IpSet } | null;
 }
 
 /** Pods (never host-network ones) in namespaces matched by `ns` (or in `inNamespace`) and matched by `pods`. */

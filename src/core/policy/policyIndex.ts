@@ -12,8 +12,8 @@ import { compileNetworkPolicy } from './networkpolicy.js';
 import { compileAdminNetworkPolicy } from './anp.js';
 import { compileClusterNetworkPolicy } from './cnp.js';
 import { compileCiliumPolicy } from './cilium.js';
-import { ipsContains } from './ipblock.js';
-import type { CompileContext } from './peers.js';
+import { EMPTY_IPS, ipsContains, ipsUnion, parseAddress, type IpSet } from './ipblock.js';
+import { podNumericAddresses, type CompileContext } from './peers.js';
 import type { ConnSet } from './ports.js';
 
 const POLICY_KINDS: Record<string, { group: string; namespaced: boolean }> = {
@@ -60,6 +60,7 @@ export class PolicyIndex {
   private readonly podSig: number[] = [];
   private readonly peerCache = new WeakMap<PeerMatcher, Int8Array>();
 
+  private readonly apiServer: CompileContext['apiServer'];
   /** Compiled policies by source object, so an index derived from this one recompiles only what changed. */
   private readonly compiled = new Map<Obj, CompiledPolicy[]>();
 
@@ -84,7 +85,12 @@ export class PolicyIndex {
       const k = POLICY_KINDS[String(mo.obj.kind)];
       if (k?.namespaced && typeof ns === 'string' && !this.namespaces.has(ns)) this.namespaces.set(ns, impliedNamespace(ns));
     }
-    const ctx: CompileContext = { nsLabels: (n) => this.namespaces.get(n)?.labels ?? { 'kubernetes.io/metadata.name': n }, nodes: this.nodes };
+    const ctx: CompileContext = {
+      nsLabels: (n) => this.namespaces.get(n)?.labels ?? { 'kubernetes.io/metadata.name': n },
+      nodes: this.nodes,
+      apiServer: derivedFrom ? derivedFrom.apiServer : apiServerOf(objects, this.pods),
+    };
+    this.apiServer = ctx.apiServer;
     this.policies = objects.flatMap((mo) => {
       const reused = derivedFrom?.compiled.get(mo.obj);
       const out = reused ?? this.compile(mo, ctx);
@@ -233,4 +239,30 @@ export function indexFromFiles(files: readonly SourceFile[]): PolicyIndex {
 export function indexFromObjects(objs: readonly unknown[], source = 'snapshot'): PolicyIndex {
   const objects: ManifestObject[] = objs.filter(isObj).map((obj, i) => ({ obj, file: source, line: i + 1, column: 1, locate: () => ({ line: i + 1, column: 1 }) }));
   return new PolicyIndex(objects, []);
+}
+
+/**
+ * Where the API server is, if the input says: kube-apiserver static pods (kube-system,
+ * `component: kube-apiserver`) and the addresses behind the `default/kubernetes` Service
+ * (Endpoints or EndpointSlices).
+ */
+function apiServerOf(objects: readonly ManifestObject[], pods: readonly PodInfo[]): CompileContext['apiServer'] {
+  const apiPods = new Set(pods.filter((p) => p.namespace === 'kube-system' && p.labels.component === 'kube-apiserver'));
+  let ips: IpSet = EMPTY_IPS;
+  const add = (ip: unknown) => {
+    const a = typeof ip === 'string' ? parseAddress(ip) : null;
+    if (a) ips = ipsUnion(ips, a.v6 ? { v4: [], v6: [[a.n, a.n]] } : { v4: [[a.n, a.n]], v6: [] });
+  };
+  for (const { obj } of objects) {
+    const m = isObj(obj.metadata) ? obj.metadata : {};
+    if ((m.namespace ?? 'default') !== 'default') continue;
+    const labels = isObj(m.labels) ? m.labels : {};
+    if (obj.kind === 'Endpoints' && m.name === 'kubernetes' && Array.isArray(obj.subsets))
+      for (const sub of obj.subsets.filter(isObj)) for (const a of Array.isArray(sub.addresses) ? sub.addresses.filter(isObj) : []) add(a.ip);
+    if (obj.kind === 'EndpointSlice' && labels['kubernetes.io/service-name'] === 'kubernetes' && Array.isArray(obj.endpoints))
+      for (const e of obj.endpoints.filter(isObj)) for (const a of Array.isArray(e.addresses) ? e.addresses : []) add(a);
+  }
+  if (apiPods.size === 0 && ips.v4.length === 0 && ips.v6.length === 0) return null;
+  const set = ips;
+  return { pod: (p) => apiPods.has(p) || podNumericAddresses(p).some((a) => ipsContains(set, a.n, a.v6)), ips: set };
 }

@@ -109,6 +109,27 @@ describe('CiliumNetworkPolicy', () => {
     for (const [from, to, port, want] of checks) expect(`${from}→${to} ${port}: ${verdict(idx, from, to, port)}`).toBe(`${from}→${to} ${port}: ${want}`);
   });
 
+  it('kube-apiserver is determinable from the default/kubernetes endpoints and kube-apiserver pods', () => {
+    const objs = [
+      ...xyzCluster(),
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default' }, subsets: [{ addresses: [{ ip: '172.18.0.2' }], ports: [{ port: 6443 }] }] },
+      makeCilium('x', 'api', { endpointSelector: ep({ pod: 'a' }), egress: [{ toEntities: ['kube-apiserver'], toPorts: [{ ports: [{ port: '6443', protocol: 'TCP' }] }] }] }),
+    ];
+    const idx = index(objs);
+    expect(verdict(idx, 'x/a', '172.18.0.2', 'TCP/6443')).toBe('allowed');
+    expect(verdict(idx, 'x/a', '172.18.0.3', 'TCP/6443')).toBe('denied');
+    expect(check(idx, 'x/a', '172.18.0.2', 'TCP/6443').egress.notes).toEqual([]);
+  });
+
+  it('reserved:<entity> labels in an endpoint selector mean that entity', () => {
+    const idx = index([
+      ...xyzCluster(),
+      makeCilium('x', 'world', { endpointSelector: ep({ pod: 'a' }), ingress: [{ fromEndpoints: [{ matchLabels: { 'reserved:world': '' } }] }] }),
+    ]);
+    expect(verdict(idx, '8.8.8.8', 'x/a', 'TCP/80')).toBe('allowed');
+    expect(verdict(idx, 'x/b', 'x/a', 'TCP/80')).toBe('denied');
+  });
+
   it('reports L7 rules as not evaluated, never silently', () => {
     const idx = index([
       ...xyzCluster(),
