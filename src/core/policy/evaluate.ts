@@ -8,7 +8,7 @@
  */
 import type { CompiledPolicy, CompiledRule, ContainerPort, Direction, Endpoint, PodInfo, PolicyRef, Tier } from './model.js';
 import type { PolicyIndex } from './policyIndex.js';
-import { ALL, NONE, intersect, isEmpty, resolvePorts, subtract, union, type ConnSet } from './ports.js';
+import { ALL, NONE, describePortSpec, intersect, isEmpty, resolvePorts, subtract, union, type ConnSet } from './ports.js';
 import { parseAddress } from './ipblock.js';
 
 export interface RuleRef {
@@ -24,10 +24,19 @@ export interface RuleRef {
   notes: string[];
 }
 
+/** An allow rule of the subject that does not apply, and why: what a fix would widen. */
+export interface NearMiss {
+  rule: RuleRef;
+  /** `peer`: the rule admits these ports but not this peer; `ports`: this peer but not these ports. */
+  misses: 'peer' | 'ports';
+  /** The ports the rule admits, described. */
+  portsText: string;
+}
+
 /** Who decided a part of the connections in one direction. */
 export type Decision =
   | { conns: ConnSet; verdict: 'allow' | 'deny'; reason: 'rule'; tier: Tier; rules: RuleRef[] }
-  | { conns: ConnSet; verdict: 'deny'; reason: 'isolated'; tier: 'networkpolicy'; policies: PolicyRef[] }
+  | { conns: ConnSet; verdict: 'deny'; reason: 'isolated'; tier: 'networkpolicy'; policies: PolicyRef[]; nearMisses: NearMiss[] }
   | { conns: ConnSet; verdict: 'allow'; reason: 'default'; passedBy: RuleRef[] }
   | { conns: ConnSet; verdict: 'allow'; reason: 'not-applicable'; why: string };
 
@@ -179,8 +188,35 @@ function runNetworkPolicyTier(
     res.decisions.push({ conns: allowed, verdict: 'allow', reason: 'rule', tier: 'networkpolicy', rules });
   }
   const denied = subtract(left, allowed);
-  if (!isEmpty(denied)) res.decisions.push({ conns: denied, verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', policies: isolating.map((p) => p.ref) });
+  if (!isEmpty(denied)) {
+    const nearMisses = nearMissesFor(index, policies, dir, peer, dstPorts, denied);
+    res.decisions.push({ conns: denied, verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', policies: isolating.map((p) => p.ref), nearMisses });
+  }
   return NONE;
+}
+
+function nearMissesFor(
+  index: PolicyIndex,
+  policies: CompiledPolicy[],
+  dir: Direction,
+  peer: Endpoint,
+  dstPorts: readonly ContainerPort[] | null,
+  denied: ConnSet,
+): NearMiss[] {
+  const out: NearMiss[] = [];
+  for (const pol of policies)
+    for (const rule of pol[dir]) {
+      if (rule.action !== 'allow') continue;
+      const peerOk = index.peerMatches(rule, peer);
+      const portsOk = !isEmpty(intersect(resolvePorts(rule.ports, dstPorts), denied));
+      if (peerOk !== portsOk)
+        out.push({ rule: { ...ruleRef(index, rule, 'networkpolicy', peer), peer: describePeers(rule) }, misses: peerOk ? 'ports' : 'peer', portsText: rule.ports === null ? 'every port' : rule.ports.map(describePortSpec).join(', ') });
+    }
+  return out;
+}
+
+function describePeers(rule: CompiledRule): string {
+  return rule.peers === null ? 'any peer' : rule.peers.map((p) => p.text).join(' or ') || 'nothing';
 }
 
 /**

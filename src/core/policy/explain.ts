@@ -27,7 +27,7 @@ export interface RuleJson {
 
 export type DecisionJson =
   | { verdict: 'allow' | 'deny'; reason: 'rule'; tier: Tier; rules: RuleJson[]; ports: string }
-  | { verdict: 'deny'; reason: 'isolated'; tier: 'networkpolicy'; isolatedBy: PolicyRefJson[]; ports: string }
+  | { verdict: 'deny'; reason: 'isolated'; tier: 'networkpolicy'; isolatedBy: PolicyRefJson[]; nearMisses: Array<RuleJson & { misses: 'peer' | 'ports'; ports: string }>; ports: string }
   | { verdict: 'allow'; reason: 'default'; passedBy: RuleJson[]; ports: string }
   | { verdict: 'allow'; reason: 'not-applicable'; why: string; ports: string };
 
@@ -74,7 +74,14 @@ function decisionJson(d: Decision): DecisionJson {
     case 'rule':
       return { verdict: d.verdict, reason: 'rule', tier: d.tier, rules: d.rules.map(ruleJson), ports };
     case 'isolated':
-      return { verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', isolatedBy: d.policies.map(refJson), ports };
+      return {
+        verdict: 'deny',
+        reason: 'isolated',
+        tier: 'networkpolicy',
+        isolatedBy: d.policies.map(refJson),
+        nearMisses: d.nearMisses.map((n) => ({ ...ruleJson(n.rule), misses: n.misses, ports: n.portsText })),
+        ports,
+      };
     case 'default':
       return { verdict: 'allow', reason: 'default', passedBy: d.passedBy.map(ruleJson), ports };
     case 'not-applicable':
@@ -110,8 +117,10 @@ function decisionText(r: DirectionResult, d: Decision, peer: string): string {
   switch (d.reason) {
     case 'rule':
       return `${who}: ${ports} ${d.verdict === 'allow' ? 'allowed' : 'denied'} by ${d.rules.map(ruleText).join('; and by ')}`;
-    case 'isolated':
-      return `${who}: ${ports} denied — isolated by ${d.policies.map(refText).join(', ')}, no rule allows it ${r.direction === 'ingress' ? 'from' : 'to'} ${peer}`;
+    case 'isolated': {
+      const near = d.nearMisses.map((n) => `; ${refText(n.rule.policy)} rule ${n.rule.path} ${n.misses === 'peer' ? `admits ${n.portsText} but only ${r.direction === 'ingress' ? 'from' : 'to'} ${n.rule.peer}` : `admits ${n.rule.peer} but only on ${n.portsText}`}`);
+      return `${who}: ${ports} denied — isolated by ${d.policies.map(refText).join(', ')}, no rule allows it ${r.direction === 'ingress' ? 'from' : 'to'} ${peer}${near.join('')}`;
+    }
     case 'default': {
       const passed = d.passedBy.length ? ` (passed on by ${d.passedBy.map(ruleText).join(', ')})` : '';
       const tiers = (['admin', 'networkpolicy', 'baseline'] as const).filter((t) => r.selectedBy[t].length > 0);

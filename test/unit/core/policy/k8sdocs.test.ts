@@ -41,4 +41,11 @@ describe('Kubernetes documentation examples', () => {
     expect(r.egress.allowed).toBe(false);
     expect(r.egress.decisions[0]).toMatchObject({ reason: 'isolated', isolatedBy: [{ name: 'multi-port-egress' }] });
   });
+
+  it('names the near miss: the rule that admits the port but not this peer', () => {
+    const r = check(idx, '172.17.1.5', 'default/db', 'TCP/6379');
+    expect(r.ingress.decisions).toMatchObject([{ reason: 'isolated', nearMisses: [{ policy: { name: 'test-network-policy' }, rule: 'spec.ingress[0]', misses: 'peer', ports: 'TCP/6379' }] }]);
+    const p = check(idx, 'myproject/client', 'default/db', 'TCP/6380');
+    expect(p.ingress.decisions).toMatchObject([{ reason: 'isolated', nearMisses: [{ rule: 'spec.ingress[0]', misses: 'ports' }] }]);
+  });
 });
