@@ -51,7 +51,11 @@ export function parsePortArg(text: string): { protocol: Protocol; port?: number;
 
 function resolveEndpoint(index: PolicyIndex, text: string): Endpoint | null {
   const ip = ipEndpoint(text);
-  if (ip) return ip;
+  if (ip) {
+    // An address that is a pod's IP is that pod: its labels, not its address, meet the policies.
+    const pod = index.pods.find((p) => !p.hostNetwork && p.ips.includes(text));
+    return pod ? podEndpoint(pod) : ip;
+  }
   const pod = index.findPod(text);
   return pod ? podEndpoint(pod) : null;
 }

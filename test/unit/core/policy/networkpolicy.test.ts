@@ -296,6 +296,12 @@ describe('NetworkPolicy and addresses outside the pods', () => {
     expect(verdict(idx, 'x/a', to, 'TCP/80')).toBe(want);
   });
 
+  it("an address that is a pod's IP is that pod", () => {
+    const idx = index([...cluster(), makePolicy('x', 'p', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] })]);
+    expect(verdict(idx, e2eIP('x', 'b'), 'x/a', 'TCP/80')).toBe('allowed');
+    expect(verdict(idx, e2eIP('x', 'c'), 'x/a', 'TCP/80')).toBe('denied');
+  });
+
   it('host-network pods are not selected by podSelector {} and are not matched as pod peers', () => {
     const idx = index([...cluster(), denyAllIngressX, makePolicy('x', 'from-x', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: {} }] }] })]);
     expect(verdict(idx, 'y/a', 'x/h', 'TCP/80')).toBe('allowed');
