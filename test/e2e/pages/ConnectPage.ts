@@ -23,13 +23,15 @@ export class ConnectPage {
 
   /** Row cells as the user reads them: context, server, user, namespace. */
   async row(name: string): Promise<string[]> {
-    return (await this.rows.filter({ has: this.page.locator(`[data-context="${name}"]`) }).count()) >= 0
-      ? this.page.locator(`[data-testid="context-row"][data-context="${name}"] td`).allInnerTexts()
-      : [];
+    return this.rowLocator(name).locator('td').allInnerTexts();
+  }
+
+  private rowLocator(name: string): Locator {
+    return this.page.locator(`[data-testid="context-row"][data-context="${name}"]`);
   }
 
   async select(name: string): Promise<void> {
-    await this.page.locator(`[data-testid="context-row"][data-context="${name}"]`).click();
+    await this.rowLocator(name).click();
   }
 
   async selectedContext(): Promise<string | null> {
@@ -38,7 +40,7 @@ export class ConnectPage {
   }
 
   async rowSelected(name: string): Promise<boolean> {
-    return (await this.page.locator(`[data-testid="context-row"][data-context="${name}"]`).getAttribute('aria-selected')) === 'true';
+    return (await this.rowLocator(name).getAttribute('aria-selected')) === 'true';
   }
 
   /** The error panel's text, once it shows. */
