@@ -10,6 +10,7 @@ import type { CompiledPolicy, CompiledRule, ContainerPort, Direction, Endpoint, 
 import type { PolicyIndex } from './policyIndex.js';
 import { ALL, NONE, describePortSpec, intersect, isEmpty, resolvePorts, subtract, union, type ConnSet } from './ports.js';
 import { parseAddress } from './ipblock.js';
+import { refText } from './refs.js';
 
 export interface RuleRef {
   policy: PolicyRef;
@@ -139,6 +140,8 @@ function runOrderedTier(
       st.remaining = subtract(st.remaining, c);
       const ref = ruleRef(index, rule, tier, peer);
       for (const n of rule.notes) if (!res.notes.includes(n)) res.notes.push(n);
+      const rival = samePriorityConflict(index, policies, pol, rule, dir, peer, dstPorts, c);
+      if (rival && !res.notes.includes(rival)) res.notes.push(rival);
       if (rule.action === 'pass') {
         passed = union(passed, c);
         st.passed.push(ref);
@@ -149,6 +152,29 @@ function runOrderedTier(
     }
   }
   return passed;
+}
+
+/**
+ * Two policies of one tier with the same priority that both match and disagree: the API leaves
+ * the order to the implementation, so say so rather than pretend the answer is certain.
+ */
+function samePriorityConflict(
+  index: PolicyIndex,
+  policies: CompiledPolicy[],
+  pol: CompiledPolicy,
+  rule: CompiledRule,
+  dir: Direction,
+  peer: Endpoint,
+  dstPorts: readonly ContainerPort[] | null,
+  c: ConnSet,
+): string | null {
+  for (const other of policies) {
+    if (other === pol || other.priority !== pol.priority || other.ref === pol.ref) continue;
+    const r = other[dir].find((x) => index.peerMatches(x, peer) && !isEmpty(intersect(resolvePorts(x.ports, dstPorts), c)));
+    if (r && r.action !== rule.action)
+      return `${refText(pol.ref)} and ${refText(other.ref)} share priority ${pol.priority} and disagree (${rule.action} / ${r.action}); the API leaves their order to the implementation — this answer applies ${refText(pol.ref)} first (ordered by kind and name)`;
+  }
+  return null;
 }
 
 /** NetworkPolicy tier: Cilium denies win; an isolated pod gets the union of matching allows. */

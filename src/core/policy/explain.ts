@@ -6,6 +6,7 @@
 import type { Endpoint, PolicyRef, Tier } from './model.js';
 import type { Decision, DirectionResult, PairResult, RuleRef } from './evaluate.js';
 import { describeConnSet, intersect, isEmpty, type ConnSet } from './ports.js';
+import { refText } from './refs.js';
 
 export interface PolicyRefJson {
   kind: string;
@@ -50,9 +51,7 @@ export function refJson(r: PolicyRef): PolicyRefJson {
   return out;
 }
 
-export function refText(r: PolicyRef): string {
-  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-}
+export { refText } from './refs.js';
 
 const ACTION = { allow: 'Allow', deny: 'Deny', pass: 'Pass' } as const;
 

@@ -4,6 +4,7 @@
  * first), rules in written order, Allow/Accept and Deny final, Pass to the next tier.
  */
 import { describe, expect, it } from 'vitest';
+import * as helpers from '../../../helpers/policy.js';
 import { e2eIP, index, makeANP, makeBANP, makeCNP, makeNamespace, makePod, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
 
 type Obj = Record<string, unknown>;
@@ -223,6 +224,19 @@ describe('admin tiers and host-network pods / nodes', () => {
     expect(verdict(idx, 'x/a', '192.168.1.5', 'TCP/10250')).toBe('denied');
     expect(verdict(idx, 'x/a', '192.168.1.6', 'TCP/10250')).toBe('allowed');
   });
+  it('says when two policies share a priority and disagree (the API leaves the order open)', () => {
+    const { check } = helpers;
+    const idx = index([
+      ...xyzCluster(),
+      makeANP('b-allow', 7, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] }),
+      makeANP('a-deny', 7, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
+    ]);
+    const r = check(idx, 'y/a', 'x/a', 'TCP/80');
+    expect(r.verdict).toBe('denied');
+    expect(r.ingress.notes.join('\n')).toMatch(/AdminNetworkPolicy a-deny and AdminNetworkPolicy b-allow share priority 7 and disagree/);
+    expect(check(idx, 'z/a', 'x/a', 'TCP/80').ingress.notes).toEqual([]);
+  });
+
   it('reports priority and validation problems with their fields', () => {
     const idx = index([...objs(), makeANP('bad', 5000, { subject: { namespaces: {} }, ingress: [{ action: 'Maybe', from: [{ namespaces: {} }] }] })]);
     expect(idx.diagnostics.map((d) => d.field)).toEqual(['spec.priority', 'spec.ingress[0].action']);
