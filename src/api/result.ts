@@ -14,6 +14,8 @@ export const errorCodes = [
   'kubeconfig-unreadable',
   'kubeconfig-malformed',
   'kubeconfig-invalid',
+  'recording-unreadable',
+  'recording-damaged',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

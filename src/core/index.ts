@@ -1,2 +1,3 @@
 export * from './kubeconfig/summary.js';
 export * as policy from './policy/index.js';
+export * from './session/records.js';

@@ -1,0 +1,347 @@
+/**
+ * The `.pathlight` recording container: an append-only file of zstd-compressed chunks of
+ * NDJSON records, each chunk framed with its time range, record count and a CRC, and an index
+ * at the end for fast opening and seeking.
+ *
+ * Why this shape (and not SQLite): the file is written while a live session runs and must
+ * survive the app being killed at any instant; a framed log loses at most the chunk being
+ * filled (≤ 1 s), and a reader can always recover every intact chunk before — and after — a
+ * damaged stretch by checking CRCs and resynchronising on the frame magic. SQLite would need
+ * its WAL beside the file (two files to send a colleague) and offers no partial recovery of a
+ * truncated or corrupted database from Node. Chunks compress well (records repeat their
+ * keys) and seeking decompresses one chunk.
+ *
+ * Layout (little-endian):
+ *   file header  "PLREC\r\n\x1a" u32 headerLen  JSON {type, version, created}
+ *   frame*       "PLCH" u32 payloadLen u32 crc u8 kind [3 pad] i64 tFirst i64 tLast u32 count  payload
+ *                kind 1 = chunk (zstd NDJSON records), 2 = index (zstd JSON of chunk entries)
+ *   trailer      u64 indexFrameOffset "PLIX" u32 crc(offset)      (only after a clean close)
+ *   The frame CRC covers the frame header after the CRC field, and the payload.
+ */
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { chunkLimits, recordingFormat, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import { PathlightError } from '../../api/index.js';
+
+const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
+const frameMagic = Buffer.from('PLCH', 'latin1');
+const trailerMagic = Buffer.from('PLIX', 'latin1');
+const frameHeaderSize = 36;
+const trailerSize = 16;
+const kindChunk = 1;
+const kindIndex = 2;
+
+export interface ChunkEntry {
+  offset: number;
+  tFirst: number;
+  tLast: number;
+  count: number;
+}
+
+export interface RecordingHeader {
+  type: typeof recordingFormat.type;
+  version: number;
+  created: string;
+}
+
+function frameHeader(kind: number, payload: Buffer, tFirst: number, tLast: number, count: number): Buffer {
+  const h = Buffer.alloc(frameHeaderSize);
+  frameMagic.copy(h, 0);
+  h.writeUInt32LE(payload.length, 4);
+  h.writeUInt8(kind, 12);
+  h.writeBigInt64LE(BigInt(Math.round(tFirst)), 16);
+  h.writeBigInt64LE(BigInt(Math.round(tLast)), 24);
+  h.writeUInt32LE(count, 32);
+  h.writeUInt32LE(crc32(payload, crc32(h.subarray(12))), 8);
+  return h;
+}
+
+export interface WriterOptions {
+  /** Milliseconds between automatic flushes; a crash loses at most this much. */
+  flushMillis?: number;
+  /** Records per chunk before an early flush. */
+  chunkRecords?: number;
+  now?: () => Date;
+}
+
+/** Appends records to a new recording; flushes a chunk every second and on close. */
+export class RecordingWriter {
+  private readonly fd: number;
+  private offset: number;
+  private pending: string[] = [];
+  private tFirst = 0;
+  private tLast = 0;
+  private readonly chunks: ChunkEntry[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  private readonly chunkRecords: number;
+
+  constructor(
+    readonly path: string,
+    options: WriterOptions = {},
+  ) {
+    this.chunkRecords = options.chunkRecords ?? chunkLimits.records;
+    // 'wx': never overwrite an existing recording.
+    this.fd = openSync(path, 'wx', 0o600);
+    const header: RecordingHeader = { ...recordingFormat, created: (options.now?.() ?? new Date()).toISOString() };
+    const json = Buffer.from(JSON.stringify(header));
+    const lead = Buffer.alloc(12);
+    fileMagic.copy(lead, 0);
+    lead.writeUInt32LE(json.length, 8);
+    this.offset = this.write(Buffer.concat([lead, json]), 0);
+    this.timer = setInterval(() => this.flush(), options.flushMillis ?? chunkLimits.millis);
+    this.timer.unref();
+  }
+
+  private write(buf: Buffer, at: number): number {
+    let done = 0;
+    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, at + done);
+    return at + buf.length;
+  }
+
+  append(record: SessionRecord): void {
+    if (this.closed) throw new Error('recording is closed');
+    if (this.pending.length === 0) this.tFirst = record.ts;
+    this.tLast = Math.max(this.tLast, record.ts);
+    this.tFirst = Math.min(this.tFirst, record.ts);
+    this.pending.push(JSON.stringify(record));
+    if (this.pending.length >= this.chunkRecords) this.flush();
+  }
+
+  /** Writes buffered records as one chunk. */
+  flush(): void {
+    if (this.pending.length === 0 || this.closed) return;
+    const payload = zstdCompressSync(Buffer.from(this.pending.join('\n')));
+    const entry = { offset: this.offset, tFirst: this.tFirst, tLast: this.tLast, count: this.pending.length };
+    this.offset = this.write(Buffer.concat([frameHeader(kindChunk, payload, entry.tFirst, entry.tLast, entry.count), payload]), this.offset);
+    this.chunks.push(entry);
+    this.pending = [];
+    this.tLast = 0;
+  }
+
+  /** Flushes, writes the index and trailer, and closes the file. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    clearInterval(this.timer);
+    const payload = zstdCompressSync(Buffer.from(JSON.stringify(this.chunks)));
+    const indexOffset = this.offset;
+    const first = this.chunks[0]?.tFirst ?? 0;
+    const last = this.chunks.at(-1)?.tLast ?? 0;
+    const count = this.chunks.reduce((n, c) => n + c.count, 0);
+    this.offset = this.write(Buffer.concat([frameHeader(kindIndex, payload, first, last, count), payload]), this.offset);
+    const trailer = Buffer.alloc(trailerSize);
+    trailer.writeBigUInt64LE(BigInt(indexOffset), 0);
+    trailerMagic.copy(trailer, 8);
+    trailer.writeUInt32LE(crc32(trailer.subarray(0, 8)), 12);
+    this.write(trailer, this.offset);
+    closeSync(this.fd);
+  }
+}
+
+interface ParsedFrame {
+  kind: number;
+  offset: number;
+  end: number;
+  tFirst: number;
+  tLast: number;
+  count: number;
+}
+
+/** Reads a recording, recovering every intact chunk of a truncated or damaged file. */
+export class RecordingReader {
+  readonly header: RecordingHeader;
+  readonly chunks: ChunkEntry[];
+  readonly damage: RecordingDamage[] = [];
+  /** True when the file was closed cleanly (index and trailer present). */
+  readonly complete: boolean;
+  private readonly fd: number;
+  private readonly size: number;
+
+  private constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new PathlightError({
+        code: 'recording-unreadable',
+        message: `Cannot open recording ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}.`,
+        hint: 'Check the path, or open another recording.',
+        file: path,
+      });
+    }
+    this.size = fstatSync(this.fd).size;
+    this.header = this.readHeader();
+    const indexed = this.readIndex();
+    this.complete = indexed !== undefined;
+    this.chunks = indexed ?? this.scan();
+  }
+
+  static open(path: string): RecordingReader {
+    return new RecordingReader(path);
+  }
+
+  get count(): number {
+    return this.chunks.reduce((n, c) => n + c.count, 0);
+  }
+  get start(): number | undefined {
+    return this.chunks[0]?.tFirst;
+  }
+  get end(): number | undefined {
+    return this.chunks.reduce<number | undefined>((m, c) => (m === undefined || c.tLast > m ? c.tLast : m), undefined);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private read(at: number, length: number): Buffer {
+    const buf = Buffer.alloc(Math.max(0, Math.min(length, this.size - at)));
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(this.fd, buf, done, buf.length - done, at + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buf;
+  }
+
+  private bad(message: string, hint: string): PathlightError {
+    return new PathlightError({ code: 'recording-damaged', message: `${this.path}: ${message}`, hint, file: this.path });
+  }
+
+  private readHeader(): RecordingHeader {
+    const lead = this.read(0, 12);
+    if (lead.length < 12 || !lead.subarray(0, 8).equals(fileMagic)) {
+      throw this.bad('not a Pathlight recording (the file does not start with its signature).', 'Open a .pathlight file.');
+    }
+    const json = this.read(12, lead.readUInt32LE(8));
+    let header: RecordingHeader;
+    try {
+      header = JSON.parse(json.toString('utf8')) as RecordingHeader;
+    } catch {
+      throw this.bad('its header is damaged, so nothing in it can be trusted.', 'Ask for the recording again.');
+    }
+    if (header.type !== recordingFormat.type) throw this.bad(`has type ${String(header.type)}, not a recording.`, 'Open a .pathlight file.');
+    if (header.version > recordingFormat.version) {
+      throw this.bad(
+        `was made by a newer Pathlight (format version ${header.version}; this one reads up to ${recordingFormat.version}).`,
+        'Update Pathlight to open it.',
+      );
+    }
+    this.dataStart = 12 + json.length;
+    return header;
+  }
+
+  private dataStart = 0;
+
+  /** A frame at `at`, if its header and CRC check out. */
+  private frameAt(at: number): ParsedFrame | undefined {
+    const h = this.read(at, frameHeaderSize);
+    if (h.length < frameHeaderSize || !h.subarray(0, 4).equals(frameMagic)) return undefined;
+    const length = h.readUInt32LE(4);
+    const end = at + frameHeaderSize + length;
+    if (end > this.size) return undefined;
+    const payload = this.read(at + frameHeaderSize, length);
+    if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) return undefined;
+    return {
+      kind: h.readUInt8(12),
+      offset: at,
+      end,
+      tFirst: Number(h.readBigInt64LE(16)),
+      tLast: Number(h.readBigInt64LE(24)),
+      count: h.readUInt32LE(32),
+    };
+  }
+
+  private readIndex(): ChunkEntry[] | undefined {
+    if (this.size < this.dataStart + trailerSize) return undefined;
+    const t = this.read(this.size - trailerSize, trailerSize);
+    if (!t.subarray(8, 12).equals(trailerMagic) || crc32(t.subarray(0, 8)) !== t.readUInt32LE(12)) return undefined;
+    const frame = this.frameAt(Number(t.readBigUInt64LE(0)));
+    if (!frame || frame.kind !== kindIndex) return undefined;
+    try {
+      return JSON.parse(zstdDecompressSync(this.read(frame.offset + frameHeaderSize, frame.end - frame.offset - frameHeaderSize)).toString()) as ChunkEntry[];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Walks the frames; on damage, records it and resynchronises on the next valid frame. */
+  private scan(): ChunkEntry[] {
+    const chunks: ChunkEntry[] = [];
+    let at = this.dataStart;
+    while (at < this.size) {
+      const frame = this.frameAt(at);
+      if (frame) {
+        if (frame.kind === kindChunk) chunks.push({ offset: frame.offset, tFirst: frame.tFirst, tLast: frame.tLast, count: frame.count });
+        at = frame.end;
+        continue;
+      }
+      const next = this.nextFrame(at + 1);
+      const lost = (next ?? this.size) - at;
+      // A clean close leaves only the trailer after the last frame; anything else is damage.
+      if (!(next === undefined && lost === trailerSize)) {
+        this.damage.push({
+          offset: at,
+          bytesLost: lost,
+          lastIntactTs: chunks.at(-1)?.tLast,
+          message:
+            next === undefined
+              ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
+              : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
+        });
+      }
+      if (next === undefined) break;
+      at = next;
+    }
+    return chunks;
+  }
+
+  private nextFrame(from: number): number | undefined {
+    const window = 1 << 20;
+    for (let at = from; at < this.size; at += window - frameMagic.length) {
+      const buf = this.read(at, window);
+      for (let i = buf.indexOf(frameMagic); i !== -1; i = buf.indexOf(frameMagic, i + 1)) {
+        if (this.frameAt(at + i)) return at + i;
+      }
+    }
+    return undefined;
+  }
+
+  private chunkRecords(entry: ChunkEntry): SessionRecord[] {
+    const frame = this.frameAt(entry.offset);
+    if (!frame || frame.kind !== kindChunk) {
+      if (!this.damage.some((d) => d.offset === entry.offset)) {
+        this.damage.push({
+          offset: entry.offset,
+          bytesLost: frameHeaderSize,
+          lastIntactTs: undefined,
+          message: `A chunk of ${entry.count} records at byte ${entry.offset} is damaged and was skipped.`,
+        });
+      }
+      return [];
+    }
+    const text = zstdDecompressSync(this.read(frame.offset + frameHeaderSize, frame.end - frame.offset - frameHeaderSize)).toString('utf8');
+    return text.split('\n').map((line) => JSON.parse(line) as SessionRecord);
+  }
+
+  /** Records with `from <= ts <= to`, in file order. */
+  *records(from = -Infinity, to = Infinity): Generator<SessionRecord> {
+    for (const chunk of this.chunks) {
+      if (chunk.tLast < from || chunk.tFirst > to) continue;
+      for (const r of this.chunkRecords(chunk)) if (r.ts >= from && r.ts <= to) yield r;
+    }
+  }
+
+  /** The first `limit` records at or after `ts` (a scrubber position). */
+  seek(ts: number, limit = 1000): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const r of this.records(ts)) {
+      out.push(r);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}

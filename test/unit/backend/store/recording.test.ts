@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PathlightError } from '../../../../src/api/index.js';
+import { RecordingReader, RecordingWriter } from '../../../../src/backend/store/recording.js';
+import { fixture } from '../../../helpers/paths.js';
+import { dropAt } from '../../../helpers/recording.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-rec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+/** Writes `count` drops in chunks of `per` records and returns the file. */
+function record(count: number, per = 1000, close = true): string {
+  const file = path.join(dir, `r${n++}.pathlight`);
+  const w = new RecordingWriter(file, { chunkRecords: per, flushMillis: 60_000 });
+  for (let i = 0; i < count; i++) w.append(dropAt(i));
+  if (close) w.close();
+  else w.flush();
+  return file;
+}
+
+const seqs = (r: RecordingReader, from?: number, to?: number) => [...r.records(from, to)].map((x) => (x.data as { seq: number }).seq);
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+const flip = (b: Buffer, at: number) => b.writeUInt8(b.readUInt8(at) ^ 0xff, at);
+
+function errorOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PathlightError) return err.detail;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe('recording container', () => {
+  it('reads back every record, in order, from a cleanly closed file', () => {
+    const r = RecordingReader.open(record(5500));
+    expect(r.complete).toBe(true);
+    expect(r.damage).toEqual([]);
+    expect(r.chunks).toHaveLength(6);
+    expect(r.count).toBe(5500);
+    expect(seqs(r)).toEqual(range(0, 5500));
+    expect([...r.records()][7]).toEqual(dropAt(7));
+    r.close();
+  });
+
+  it('seeks by time to the first record at or after it', () => {
+    const r = RecordingReader.open(record(5000));
+    const t = dropAt(3210).ts;
+    expect(r.seek(t, 3).map((x) => (x.data as { seq: number }).seq)).toEqual([3210, 3211, 3212]);
+    expect(seqs(r, dropAt(999).ts, dropAt(1001).ts)).toEqual([999, 1000, 1001]);
+    expect(r.start).toBe(dropAt(0).ts);
+    expect(r.end).toBe(dropAt(4999).ts);
+    r.close();
+  });
+
+  it('opens a file cut short (a crash) with every whole chunk and says what was lost', () => {
+    const file = record(3000, 1000, false); // never closed: no index, no trailer
+    const full = statSync(file).size;
+    truncateSync(file, full - 100); // the last chunk is cut
+    const r = RecordingReader.open(file);
+    expect(r.complete).toBe(false);
+    expect(seqs(r)).toEqual(range(0, 2000));
+    expect(r.damage).toHaveLength(1);
+    expect(r.damage[0]?.message).toMatch(/ends early or is damaged/);
+    expect(r.damage[0]?.lastIntactTs).toBe(dropAt(1999).ts);
+    r.close();
+  });
+
+  it('opens an unclosed but intact file without reporting damage', () => {
+    const r = RecordingReader.open(record(2500, 1000, false));
+    expect(r.complete).toBe(false);
+    expect(r.damage).toEqual([]);
+    expect(r.count).toBe(2500);
+    r.close();
+  });
+
+  it('skips a corrupted chunk and keeps the records before and after it (no index)', () => {
+    const file = record(4000, 1000, false);
+    const bytes = readFileSync(file);
+    const r0 = RecordingReader.open(file);
+    const second = r0.chunks[1]!;
+    r0.close();
+    flip(bytes, second.offset + 60); // inside the second chunk's payload
+    writeFileSync(file, bytes);
+    const r = RecordingReader.open(file);
+    expect(seqs(r)).toEqual([...range(0, 1000), ...range(2000, 4000)]);
+    expect(r.damage[0]?.message).toMatch(/damaged and were skipped; the records after them are intact/);
+    r.close();
+  });
+
+  it('skips a corrupted chunk found through the index when it is read', () => {
+    const file = record(3000);
+    const r0 = RecordingReader.open(file);
+    const first = r0.chunks[0]!;
+    r0.close();
+    const bytes = readFileSync(file);
+    flip(bytes, first.offset + 50);
+    writeFileSync(file, bytes);
+    const r = RecordingReader.open(file);
+    expect(r.complete).toBe(true);
+    expect(seqs(r)).toEqual(range(1000, 3000));
+    expect(r.damage.map((d) => d.message)).toEqual([expect.stringMatching(/1000 records at byte \d+ is damaged/)]);
+    r.close();
+  });
+
+  it.each([
+    ['a file that is not a recording', Buffer.from('apiVersion: v1\nkind: Config\n'), /not a Pathlight recording/],
+    ['an empty file', Buffer.alloc(0), /not a Pathlight recording/],
+  ])('refuses %s with a clear error', (_what, content, message) => {
+    const file = path.join(dir, `bad${n++}`);
+    writeFileSync(file, content);
+    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(message) });
+  });
+
+  it('refuses a recording from a newer format version and says to update', () => {
+    const file = record(10);
+    const bytes = readFileSync(file);
+    const text = bytes.toString('latin1').replace('"version":1', '"version":9');
+    writeFileSync(file, Buffer.from(text, 'latin1'));
+    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ hint: 'Update Pathlight to open it.' });
+  });
+
+  it('never overwrites an existing file', () => {
+    const file = record(1);
+    expect(() => new RecordingWriter(file)).toThrow(/EEXIST/);
+  });
+
+  it('says a missing recording is missing', () => {
+    expect(errorOf(() => RecordingReader.open(path.join(dir, 'nope.pathlight')))).toMatchObject({ code: 'recording-unreadable' });
+  });
+
+  it('still opens the version 1 fixture (format compatibility)', () => {
+    const r = RecordingReader.open(fixture('recordings/v1-small.pathlight'));
+    expect(r.header).toMatchObject({ type: 'pathlight-recording', version: 1 });
+    expect(r.count).toBe(300);
+    expect([...r.records()][299]).toEqual(dropAt(299));
+    r.close();
+  });
+});
