@@ -4,6 +4,7 @@ import { appVersion } from '../backend/version.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerServe } from './commands/serve.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerReplay } from './commands/replay.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerContexts(program);
   registerPolicy(program);
+  registerReplay(program);
   return program;
 }
 
