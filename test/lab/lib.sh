@@ -1,0 +1,63 @@
+# Shared by the lab's scripts (sourced, not run). Paths, logging, small helpers.
+# shellcheck shell=bash
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$LAB_DIR/versions.env"
+
+LAB_CACHE="${PATHLIGHT_LAB_CACHE:-$HOME/.cache/pathlight-lab}"
+LAB_STATE="$LAB_DIR/.state"
+
+K8S_BIN="$LAB_CACHE/k8s-$K8S_VERSION/bin"
+COREDNS_BIN="$LAB_CACHE/coredns-$COREDNS_VERSION/bin"
+KUBE_ROUTER_BIN="$LAB_CACHE/kube-router-$KUBE_ROUTER_VERSION/bin"
+
+log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, iptables, cgroups); run it as root"
+}
+
+# ---- topology (all of it lives inside the lab's network namespaces) ----
+LAB_NETNS=pathlight-lab                 # the node's network namespace
+LAB_NODE=pathlight-lab-node             # Node name, ssh_config Host
+NODE_IP=172.30.0.2                      # on a dummy interface inside the node netns only
+POD_CIDR=10.244.0.0/16                  # cluster CIDR; the node gets 10.244.0.0/24
+NODE_POD_CIDR=10.244.0.0/24
+SVC_CIDR=10.96.0.0/16
+API_VIP=10.96.0.1
+DNS_VIP=10.96.0.10
+API_PORT="${PATHLIGHT_LAB_API_PORT:-16443}"   # host loopback -> node netns :6443
+SSH_PORT="${PATHLIGHT_LAB_SSH_PORT:-12222}"   # host loopback -> node netns :22
+
+# Runtime data outside the repo; down.sh removes all of it.
+LAB_RUN=/run/pathlight-lab
+LAB_DATA=/var/lib/pathlight-lab
+LAB_CGROUP=pathlight-lab                # cgroup (v1, every controller) holding every lab process
+CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd"
+CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"
+
+in_node() { nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; }
+kc() { "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/admin.kubeconfig" "$@"; }
+ctr_lab() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds or fails with a message.
+wait_for() {
+  local t=$1 what=$2; shift 2
+  local end=$(( $(date +%s) + t ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$end" ] || { log "timed out after ${t}s waiting for $what"; return 1; }
+    sleep 0.5
+  done
+}
+
+# The lab cgroup in one controller (v1 hierarchy under /sys/fs/cgroup/<controller>).
+cg_dir() { echo "/sys/fs/cgroup/$1/$LAB_CGROUP"; }
+
+# All pids in the lab cgroup tree (daemons, port forwards, container processes).
+lab_pids() {
+  local d; d=$(cg_dir pids)
+  [ -d "$d" ] || return 0
+  find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Brings the lab cluster up (from binaries built by setup.sh) and applies the scenarios.
+# Idempotent: when the lab is already up and healthy it only re-applies the manifests.
+# When a previous lab is half up (a crash, a killed run), it is torn down first.
+#
+# Writes test/lab/.state/{admin,restricted}.kubeconfig and test/lab/.state/ssh_config.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=pki.sh
+. "$LAB_DIR/pki.sh"
+
+need_root
+T0=$(date +%s)
+
+for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,kubelet,kubectl} \
+  "$KUBE_ROUTER_BIN/kube-router" "$LAB_CACHE/images/busybox.tar"; do
+  [ -e "$b" ] || die "missing $b — run test/lab/setup.sh first (it builds into $LAB_CACHE)"
+done
+for c in etcd containerd containerd-shim-runc-v2 runc ctr socat ipset iptables conntrack /usr/sbin/sshd /usr/lib/cni/ptp; do
+  command -v "$c" >/dev/null || die "missing $c — run test/lab/setup.sh (it installs the Debian packages)"
+done
+
+lab_healthy() {
+  [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
+    kc get --raw /readyz >/dev/null 2>&1 &&
+    kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+}
+
+if lab_healthy; then
+  log "lab is already up; re-applying manifests"
+  APPLY_ONLY=1
+elif [ -e "/run/netns/$LAB_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$(cg_dir pids)" ]; then
+  log "a previous lab is half up; tearing it down first"
+  "$LAB_DIR/down.sh"
+fi
+
+for p in "$API_PORT" "$SSH_PORT"; do
+  if [ -z "${APPLY_ONLY:-}" ] && ss -Hltn "sport = :$p" | grep -q .; then
+    die "port $p on the host is in use; set PATHLIGHT_LAB_API_PORT / PATHLIGHT_LAB_SSH_PORT to free ports"
+  fi
+done
+
+# ---------------------------------------------------------------- host side (recorded, undone by down.sh)
+save_host_state() {
+  mkdir -p "$LAB_RUN/pids"
+  local f="$LAB_RUN/host-state.env"
+  {
+    echo "LAB_OWNER_DIR=$LAB_DIR"
+    # The kubelet sets these (global, not per-netns) sysctls at start; down.sh restores them.
+    for d in /run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns; do
+      [ -e "$d" ] && echo "EXISTED_${d//[\/]/_}=1"
+    done
+  } > "$f"
+  # The kubelet sets these host-global (not per-netns) sysctls at start; down.sh restores them.
+  for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
+    echo "$s=$(sysctl -n "$s")"
+  done > "$LAB_RUN/sysctl.saved"
+}
+
+setup_cgroups() {
+  # One cgroup named $LAB_CGROUP in every v1 hierarchy: the kubelet's cgroupRoot (pods go under
+  # it) and, in "pids", a "daemons" child holding every lab daemon. down.sh kills whatever is
+  # in the tree, so nothing the lab started can outlive it.
+  [ -d /sys/fs/cgroup/pids ] || die "cgroup v1 pids hierarchy not found at /sys/fs/cgroup/pids (see README: cgroups)"
+  local c d
+  for c in $CGROUP_CONTROLLERS; do
+    [ -d "/sys/fs/cgroup/$c" ] || continue
+    d=$(cg_dir "$c"); mkdir -p "$d"
+    if [ "$c" = cpuset ]; then
+      cat /sys/fs/cgroup/cpuset/cpuset.cpus > "$d/cpuset.cpus"
+      cat /sys/fs/cgroup/cpuset/cpuset.mems > "$d/cpuset.mems"
+    fi
+  done
+  mkdir -p "$(cg_dir pids)/daemons"
+}
+
+setup_netns() {
+  ip netns add "$LAB_NETNS"
+  in_node ip link set lo up
+  # The node's only interface besides lo: a dummy device. No veth to the host, no default
+  # route: nothing in here can reach anything outside the lab's namespaces.
+  in_node ip link add lab0 type dummy
+  in_node ip addr add "$NODE_IP/24" dev lab0
+  in_node ip link set lab0 up
+  # Locally originated traffic to Service VIPs needs a route before kube-proxy's DNAT applies.
+  in_node ip route add "$SVC_CIDR" dev lab0
+  in_node sysctl -qw net.ipv4.ip_forward=1
+  in_node sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+# start NAME host|node COMMAND...: a daemon in the lab cgroup, logging to .state/logs/NAME.log
+start() {
+  local name=$1 where=$2; shift 2
+  local logf="$LAB_STATE/logs/$name.log" cg; cg="$(cg_dir pids)/daemons/cgroup.procs"
+  mkdir -p "$LAB_STATE/logs"
+  if [ "$where" = node ]; then
+    ( echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" -- "$@" ) >"$logf" 2>&1 </dev/null &
+  else
+    ( echo "$BASHPID" > "$cg"; exec setsid "$@" ) >"$logf" 2>&1 </dev/null &
+  fi
+  echo $! > "$LAB_RUN/pids/$name.pid"
+}
+
+alive() { kill -0 "$(cat "$LAB_RUN/pids/$1.pid")" 2>/dev/null; }
+wait_up() { # NAME SECONDS DESCRIPTION COMMAND...
+  local name=$1 t=$2 what=$3; shift 3
+  if ! wait_for "$t" "$what" bash -c '"$@" || { kill -0 '"$(cat "$LAB_RUN/pids/$name.pid")"' || exit 0; exit 1; }' _ "$@" \
+     || ! alive "$name"; then
+    log "$name failed; last lines of $LAB_STATE/logs/$name.log:"; tail -n 25 "$LAB_STATE/logs/$name.log" >&2
+    die "$name did not come up (run test/lab/down.sh to clean up)"
+  fi
+}
+
+write_configs() {
+  local cfg="$LAB_STATE/config"; mkdir -p "$cfg" "$LAB_RUN/cni/net.d" "$LAB_DATA"
+  echo "# pathlight lab: pods with dnsPolicy Default get no upstream resolver (no way out)" > "$LAB_RUN/resolv.conf"
+
+  # ptp: one veth per pod, routed through the node netns, so all pod traffic crosses the node's
+  # FORWARD chain where kube-router enforces NetworkPolicy.
+  cat > "$LAB_RUN/cni/net.d/10-pathlight-lab.conflist" <<EOF
+{"cniVersion":"0.4.0","name":"pathlight-lab","plugins":[
+ {"type":"ptp","ipMasq":false,"mtu":1500,
+  "ipam":{"type":"host-local","dataDir":"$LAB_DATA/cni/networks","ranges":[[{"subnet":"$NODE_POD_CIDR"}]],"routes":[{"dst":"0.0.0.0/0"}]}},
+ {"type":"portmap","capabilities":{"portMappings":true}}]}
+EOF
+
+  cat > "$cfg/containerd.toml" <<EOF
+version = 2
+root = "$LAB_DATA/containerd"
+state = "$LAB_RUN/containerd"
+# "opt" would create /opt/containerd; the lab does not need it.
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[ttrpc]
+  address = "$LAB_RUN/containerd/containerd.sock.ttrpc"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "pathlight.local/pause:lab"
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "$LAB_RUN/runc"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$LAB_RUN/cni/net.d"
+    max_conf_num = 1
+EOF
+
+  cat > "$cfg/kubelet.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $PKI/ca.crt}
+authorization: {mode: Webhook}
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+tlsCertFile: $PKI/kubelet-serving.crt
+tlsPrivateKeyFile: $PKI/kubelet-serving.key
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+cgroupRoot: /$LAB_CGROUP
+failCgroupV1: false
+failSwapOn: false
+clusterDomain: cluster.local
+clusterDNS: [$DNS_VIP]
+resolvConf: $LAB_RUN/resolv.conf
+podLogsDir: $LAB_DATA/pod-logs
+serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
+syncFrequency: 10s
+fileCheckFrequency: 10s
+EOF
+
+  cat > "$cfg/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $LAB_STATE/kubeconfigs/kube-proxy.kubeconfig}
+mode: iptables
+clusterCIDR: $POD_CIDR
+hostnameOverride: $LAB_NODE
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# 0 = leave the (host-global) conntrack sysctls alone.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+iptables: {syncPeriod: 10s, minSyncPeriod: 1s}
+EOF
+
+  # sshd for Pathlight's SSH transport: root login with the lab's key only.
+  local ssh="$LAB_STATE/ssh"; mkdir -p "$ssh"; chmod 700 "$ssh"
+  [ -f "$ssh/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$LAB_NODE host key" -f "$ssh/ssh_host_ed25519_key"
+  [ -f "$ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "pathlight-lab client" -f "$ssh/id_ed25519"
+  cp "$ssh/id_ed25519.pub" "$ssh/authorized_keys"
+  cat > "$ssh/sshd_config" <<EOF
+Port 22
+ListenAddress 0.0.0.0
+HostKey $ssh/ssh_host_ed25519_key
+PidFile $LAB_RUN/sshd.pid
+AuthorizedKeysFile $ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+EOF
+  echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$ssh/ssh_host_ed25519_key.pub")" > "$ssh/known_hosts"
+  cat > "$LAB_STATE/ssh_config.tmp" <<EOF
+# The lab node's sshd (inside the node's network namespace), via a loopback port forward.
+Host $LAB_NODE
+  HostName 127.0.0.1
+  Port $SSH_PORT
+  User root
+  IdentityFile $ssh/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $ssh/known_hosts
+  StrictHostKeyChecking yes
+EOF
+  mv "$LAB_STATE/ssh_config.tmp" "$LAB_STATE/ssh_config"
+}
+
+start_control_plane() {
+  mkdir -p "$LAB_DATA/etcd"; chmod 700 "$LAB_DATA/etcd"
+  start etcd node etcd --name lab --data-dir "$LAB_DATA/etcd" \
+    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+    --initial-cluster lab=http://127.0.0.1:2380 --listen-metrics-urls "" --logger zap
+  wait_up etcd 30 "etcd" in_node etcdctl --endpoints http://127.0.0.1:2379 endpoint health
+
+  start kube-apiserver node "$K8S_BIN/kube-apiserver" \
+    --etcd-servers=http://127.0.0.1:2379 --bind-address=0.0.0.0 --secure-port=6443 \
+    --advertise-address="$NODE_IP" --service-cluster-ip-range="$SVC_CIDR" \
+    --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction --allow-privileged=true \
+    --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --profiling=false --cert-dir="$LAB_DATA/apiserver" --v=1
+  # The way in from the host: loopback-only forwards that exec into the node's netns.
+  start forward-api host socat "TCP-LISTEN:$API_PORT,bind=127.0.0.1,reuseaddr,fork" \
+    "EXEC:nsenter --net=/run/netns/$LAB_NETNS -- socat STDIO TCP\\:127.0.0.1\\:6443"
+  start forward-ssh host socat "TCP-LISTEN:$SSH_PORT,bind=127.0.0.1,reuseaddr,fork" \
+    "EXEC:nsenter --net=/run/netns/$LAB_NETNS -- socat STDIO TCP\\:127.0.0.1\\:22"
+  wait_up kube-apiserver 90 "kube-apiserver /readyz" kc get --raw /readyz
+
+  start kube-controller-manager node "$K8S_BIN/kube-controller-manager" \
+    --kubeconfig="$LAB_STATE/kubeconfigs/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$LAB_STATE/kubeconfigs/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$LAB_STATE/kubeconfigs/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
+    --allocate-node-cidrs=true --cluster-cidr="$POD_CIDR" --node-cidr-mask-size=24 \
+    --service-cluster-ip-range="$SVC_CIDR" --profiling=false --v=1
+  start kube-scheduler node "$K8S_BIN/kube-scheduler" \
+    --kubeconfig="$LAB_STATE/kubeconfigs/scheduler.kubeconfig" \
+    --authentication-kubeconfig="$LAB_STATE/kubeconfigs/scheduler.kubeconfig" \
+    --authorization-kubeconfig="$LAB_STATE/kubeconfigs/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --leader-elect=false --profiling=false --v=1
+}
+
+start_node() {
+  start containerd node containerd --config "$LAB_STATE/config/containerd.toml"
+  wait_up containerd 30 "containerd" ctr --address "$CONTAINERD_SOCK" version
+  local img
+  for img in pause busybox coredns; do
+    ctr_lab images import --no-unpack "$LAB_CACHE/images/$img.tar" >/dev/null \
+      || die "could not import image $img into containerd"
+  done
+  if [ -f "$LAB_CACHE/images/probe.tar" ]; then ctr_lab images import --no-unpack "$LAB_CACHE/images/probe.tar" >/dev/null; fi
+
+  mkdir -p "$LAB_DATA/kubelet"
+  start kubelet node "$K8S_BIN/kubelet" --config="$LAB_STATE/config/kubelet.yaml" \
+    --kubeconfig="$LAB_STATE/kubeconfigs/kubelet.kubeconfig" --root-dir="$LAB_DATA/kubelet" \
+    --hostname-override="$LAB_NODE" --node-ip="$NODE_IP" --v=1
+  start kube-proxy node "$K8S_BIN/kube-proxy" --config="$LAB_STATE/config/kube-proxy.yaml" --v=1
+  wait_up kubelet 60 "node $LAB_NODE to register" kc get node "$LAB_NODE"
+
+  # NetworkPolicy enforcer: only kube-router's firewall controller (iptables + ipset).
+  start kube-router node "$KUBE_ROUTER_BIN/kube-router" \
+    --kubeconfig="$LAB_STATE/kubeconfigs/kube-router.kubeconfig" --hostname-override="$LAB_NODE" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SVC_CIDR" \
+    --metrics-port=0 --health-port=20244 --v=1
+
+  mkdir -p /run/sshd
+  start sshd node /usr/sbin/sshd -D -e -f "$LAB_STATE/ssh/sshd_config"
+}
+
+apply_manifests() {
+  kc apply --server-side --force-conflicts -f "$LAB_DIR/manifests/" -f "$LAB_DIR/crds/" >/dev/null
+  wait_for 30 "AdminNetworkPolicy CRD" kc wait --for=condition=Established --timeout=1s \
+    crd/adminnetworkpolicies.policy.networking.k8s.io crd/baselineadminnetworkpolicies.policy.networking.k8s.io \
+    || die "the AdminNetworkPolicy CRDs did not become established"
+  kc apply -f "$LAB_DIR/scenarios/" >/dev/null
+}
+
+wait_ready() {
+  wait_for 90 "node $LAB_NODE Ready" bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" \
+    || die "node $LAB_NODE is not Ready (see $LAB_STATE/logs/kubelet.log)"
+  wait_for 90 "CoreDNS ready" kc -n kube-system wait --for=condition=Available --timeout=1s deploy/coredns \
+    || die "CoreDNS did not become available (kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
+  # Every scenario pod Running with an IP (readiness is the scenarios' business).
+  wait_for 120 "scenario pods Running" bash -c "! '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get pods -A -l pathlight.dev/lab-scenario --no-headers -o custom-columns=P:.status.phase,IP:.status.podIP | grep -v 'Running *[0-9]'" \
+    || { kc get pods -A -l pathlight.dev/lab-scenario -o wide >&2; die "scenario pods did not all reach Running"; }
+}
+
+if [ -n "${APPLY_ONLY:-}" ]; then
+  apply_manifests
+  wait_ready
+  log "lab up (already running), ${SECONDS}s"
+  exit 0
+fi
+
+mkdir -p "$LAB_STATE" "$LAB_RUN" "$LAB_DATA"; chmod 700 "$LAB_STATE"
+save_host_state
+setup_cgroups
+setup_netns
+gen_pki
+gen_kubeconfigs
+write_configs
+start_control_plane
+start_node
+apply_manifests
+wait_ready
+log "lab up in $(( $(date +%s) - T0 ))s: KUBECONFIG=$LAB_STATE/admin.kubeconfig, ssh -F $LAB_STATE/ssh_config $LAB_NODE"
