@@ -24,7 +24,7 @@ for name in kubelet kube-router kube-proxy kube-scheduler kube-controller-manage
   f="$LAB_RUN/pids/$name.pid"
   [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
 done
-for _ in $(seq 1 20); do
+for i in $(seq 1 20); do
   [ -z "$(lab_pids)" ] && break
   pids=$(lab_pids)
   # Containers and shims get no grace: they are lab workloads. containerd, apiserver and etcd
@@ -32,7 +32,7 @@ for _ in $(seq 1 20); do
   kill -TERM $pids 2>/dev/null || true
   sleep 0.25
   [ -z "$(lab_pids)" ] && break
-  [ "$_" -ge 8 ] && kill -KILL $(lab_pids) 2>/dev/null || true
+  [ "$i" -ge 8 ] && kill -KILL $(lab_pids) 2>/dev/null || true
 done
 left=$(lab_pids)
 [ -z "$left" ] || die "processes still alive in the lab cgroup after SIGKILL: $left"
@@ -40,7 +40,7 @@ left=$(lab_pids)
 # 2. Mounts: overlay rootfs, shm, netns bind mounts, kubelet volumes (deepest first).
 umount_under() {
   local prefix=$1 m
-  awk '{print $5}' /proc/self/mountinfo | grep -E "^$prefix(/|$)" | sort -r | while read -r m; do
+  { awk '{print $5}' /proc/self/mountinfo | grep -E "^$prefix(/|$)" || true; } | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
   done
 }
@@ -54,6 +54,8 @@ if [ -e "/run/netns/$LAB_NETNS" ]; then
   ip netns delete "$LAB_NETNS" 2>/dev/null || { umount "/run/netns/$LAB_NETNS" 2>/dev/null; rm -f "/run/netns/$LAB_NETNS"; }
 fi
 if [ -z "${EXISTED[EXISTED__run_netns]:-}" ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ] && [ -f "$HOST_STATE" ]; then
+  # ip netns made it a (shared) mount point of itself.
+  umount /run/netns 2>/dev/null || true
   rmdir /run/netns 2>/dev/null || true
 fi
 
@@ -84,6 +86,6 @@ rm_if_ours /var/lib/cni EXISTED__var_lib_cni
 rm_if_ours /var/log/containers EXISTED__var_log_containers
 rm_if_ours /var/log/pods EXISTED__var_log_pods
 rm_if_ours /run/containerd EXISTED__run_containerd
-[ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_sshd]:-}" ] && rmdir /run/sshd 2>/dev/null
+[ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_sshd]:-}" ] && { rmdir /run/sshd 2>/dev/null || true; }
 rm -rf "$LAB_DATA" "$LAB_RUN" "$LAB_STATE"
 log "lab down"

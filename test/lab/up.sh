@@ -77,10 +77,12 @@ setup_cgroups() {
 setup_netns() {
   ip netns add "$LAB_NETNS"
   in_node ip link set lo up
-  # The node's only interface besides lo: a dummy device. No veth to the host, no default
-  # route: nothing in here can reach anything outside the lab's namespaces.
-  in_node ip link add lab0 type dummy
+  # The node's "NIC": a veth pair whose both ends stay inside the node netns (this kernel has
+  # no dummy driver). No link to the host, no default route: nothing in here can reach
+  # anything outside the lab's namespaces.
+  in_node ip link add lab0 type veth peer name lab0-peer
   in_node ip addr add "$NODE_IP/24" dev lab0
+  in_node ip link set lab0-peer up
   in_node ip link set lab0 up
   # Locally originated traffic to Service VIPs needs a route before kube-proxy's DNAT applies.
   in_node ip route add "$SVC_CIDR" dev lab0
@@ -102,13 +104,18 @@ start() {
 }
 
 alive() { kill -0 "$(cat "$LAB_RUN/pids/$1.pid")" 2>/dev/null; }
-wait_up() { # NAME SECONDS DESCRIPTION COMMAND...
+# wait_up NAME SECONDS DESCRIPTION COMMAND...: polls COMMAND; fails early if the daemon died.
+wait_up() {
   local name=$1 t=$2 what=$3; shift 3
-  if ! wait_for "$t" "$what" bash -c '"$@" || { kill -0 '"$(cat "$LAB_RUN/pids/$name.pid")"' || exit 0; exit 1; }' _ "$@" \
-     || ! alive "$name"; then
-    log "$name failed; last lines of $LAB_STATE/logs/$name.log:"; tail -n 25 "$LAB_STATE/logs/$name.log" >&2
-    die "$name did not come up (run test/lab/down.sh to clean up)"
-  fi
+  local end=$(( $(date +%s) + t ))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name" || [ "$(date +%s)" -ge "$end" ]; then
+      alive "$name" && log "timed out after ${t}s waiting for $what" || log "$name exited"
+      log "last lines of $LAB_STATE/logs/$name.log:"; tail -n 25 "$LAB_STATE/logs/$name.log" >&2
+      die "$name did not come up (run test/lab/down.sh to clean up)"
+    fi
+    sleep 0.3
+  done
 }
 
 write_configs() {
@@ -147,6 +154,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
         Root = "$LAB_RUN/runc"
+        BinaryName = "$LAB_DIR/runtime/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$LAB_RUN/cni/net.d"
@@ -235,7 +243,7 @@ start_control_plane() {
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster lab=http://127.0.0.1:2380 --listen-metrics-urls "" --logger zap
-  wait_up etcd 30 "etcd" in_node etcdctl --endpoints http://127.0.0.1:2379 endpoint health
+  wait_up etcd 30 "etcd" in_node curl -sf http://127.0.0.1:2379/health
 
   start kube-apiserver node "$K8S_BIN/kube-apiserver" \
     --etcd-servers=http://127.0.0.1:2379 --bind-address=0.0.0.0 --secure-port=6443 \
@@ -303,7 +311,7 @@ apply_manifests() {
   wait_for 30 "AdminNetworkPolicy CRD" kc wait --for=condition=Established --timeout=1s \
     crd/adminnetworkpolicies.policy.networking.k8s.io crd/baselineadminnetworkpolicies.policy.networking.k8s.io \
     || die "the AdminNetworkPolicy CRDs did not become established"
-  kc apply -f "$LAB_DIR/scenarios/" >/dev/null
+  kc apply --server-side --force-conflicts -f "$LAB_DIR/scenarios/" >/dev/null
 }
 
 wait_ready() {
