@@ -5,6 +5,7 @@ import { registerContexts } from './commands/contexts.js';
 import { registerServe } from './commands/serve.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
+import { registerImport } from './commands/import.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerContexts(program);
   registerPolicy(program);
   registerReplay(program);
+  registerImport(program);
   return program;
 }
 

@@ -2,3 +2,4 @@ export * from './kubeconfig/summary.js';
 export * as policy from './policy/index.js';
 export * from './session/records.js';
 export * from './session/summary.js';
+export * from './flows/hubble.js';

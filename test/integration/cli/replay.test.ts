@@ -63,3 +63,25 @@ describe('pathlight replay', () => {
     expect(r.stderr).toMatch(/error \(recording-damaged\): .*not a Pathlight recording/);
   });
 });
+
+describe('pathlight import hubble', () => {
+  it('turns Hubble flows into a recording that replay summarises', () => {
+    const out = path.join(dir, 'hubble.pathlight');
+    const r = pathlight(['import', 'hubble', repoPath('test/fixtures/hubble/flows.jsonpb'), '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Imported 6 events \(.*1 drop.*\) into/);
+    expect(r.stdout).toMatch(/17 lost events: the evidence in this recording is incomplete/);
+    expect(r.stderr).toMatch(/flows\.jsonpb:7: not JSON/);
+    const summary = JSON.parse(pathlight(['replay', out, '--json']).stdout);
+    expect(summary.probeEvents).toEqual({ dns: 2, drop: 1, stats: 1, flow: 1, tcp: 1 });
+    expect(summary.byKind.meta).toBe(1);
+  });
+
+  it('never overwrites an existing recording', () => {
+    const out = path.join(dir, 'taken.pathlight');
+    pathlight(['import', 'hubble', repoPath('test/fixtures/hubble/flows.jsonpb'), '--out', out]);
+    const again = pathlight(['import', 'hubble', repoPath('test/fixtures/hubble/flows.jsonpb'), '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists; recordings are never overwritten/);
+  });
+});
