@@ -86,6 +86,8 @@ rm_if_ours /var/lib/cni EXISTED__var_lib_cni
 rm_if_ours /var/log/containers EXISTED__var_log_containers
 rm_if_ours /var/log/pods EXISTED__var_log_pods
 rm_if_ours /run/containerd EXISTED__run_containerd
+rm_if_ours /var/lib/kubelet EXISTED__var_lib_kubelet
+[ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_mount]:-}" ] && { rm -f /run/mount/utab; rmdir /run/mount 2>/dev/null || true; }
 [ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_sshd]:-}" ] && { rmdir /run/sshd 2>/dev/null || true; }
 rm -rf "$LAB_DATA" "$LAB_RUN" "$LAB_STATE"
 log "lab down"

@@ -36,6 +36,10 @@ LAB_RUN=/run/pathlight-lab
 LAB_DATA=/var/lib/pathlight-lab
 LAB_CGROUP=pathlight-lab                # cgroup (v1, every controller) holding every lab process
 CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd"
+# Host directories some lab component creates outside its configured dirs (the kubelet's
+# device-plugins path is hard-coded, libmount keeps /run/mount/utab, ip netns makes /run/netns,
+# CNI caches results in /var/lib/cni, …). up.sh records which existed; down.sh removes the others.
+HOST_DIRS="/run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns /var/lib/kubelet /run/mount"
 CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"
 
 in_node() { nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; }

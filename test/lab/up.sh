@@ -47,7 +47,7 @@ save_host_state() {
   {
     echo "LAB_OWNER_DIR=$LAB_DIR"
     # The kubelet sets these (global, not per-netns) sysctls at start; down.sh restores them.
-    for d in /run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns; do
+    for d in $HOST_DIRS; do
       [ -e "$d" ] && echo "EXISTED_${d//[\/]/_}=1"
     done
   } > "$f"

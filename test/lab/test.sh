@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Lab smoke test: tears down any running lab, brings it up from cached builds (setup.sh must
+# have run), checks that the cluster really works (nodes, pods, DNS, Services, NetworkPolicy
+# enforcement, SSH, RBAC, and — when the probe agent is built — that the agent sees the drop),
+# then runs down.sh and checks that nothing is left behind on the host.
+#
+#   test/lab/test.sh           # full run: down, up, checks, down, leftovers
+#   test/lab/test.sh --keep    # skip the final down (leave the lab up for debugging)
+#
+# Last line: "lab: N passed, N failed"; exit status is non-zero when anything failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need_root
+
+KEEP=0; [ "${1:-}" = "--keep" ] && KEEP=1
+PROBE="${PATHLIGHT_PROBE:-$LAB_DIR/../../native/dist/linux-amd64/pathlight-probe}"
+PASS=0 FAIL=0 SKIP=0
+T_START=$(date +%s)
+
+ok() { PASS=$((PASS + 1)); printf 'ok    %s\n' "$*"; }
+bad() { FAIL=$((FAIL + 1)); printf 'FAIL  %s\n' "$*"; }
+skip() { SKIP=$((SKIP + 1)); printf 'skip  %s\n' "$*"; }
+# check DESCRIPTION COMMAND...: pass when COMMAND succeeds; on failure print its output.
+check() {
+  local what=$1 out; shift
+  if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | tail -n 8 | sed 's/^/      /'; fi
+}
+finish() {
+  echo "lab: total $(( $(date +%s) - T_START ))s (up ${UP_SECONDS:-?}s)${SKIP:+, $SKIP skipped}"
+  echo "lab: $PASS passed, $FAIL failed"
+  [ "$FAIL" -eq 0 ]
+  exit
+}
+
+# In-pod commands run through the real path: kubectl -> apiserver -> kubelet -> containerd.
+pexec() { local ns=$1 app=$2; shift 2; kc -n "$ns" exec "deploy/$app" -c "$app" -- "$@"; }
+
+# ------------------------------------------------------------------ host baseline
+"$LAB_DIR/down.sh" >/dev/null 2>&1 || true
+snapshot_host() {
+  echo "--- iptables (host netns)"; iptables-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+  echo "--- ipsets (host netns)"; ipset list -n 2>/dev/null | sort
+  echo "--- netns"; ip netns list 2>/dev/null | sort
+  echo "--- sysctl"
+  for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward; do
+    echo "$s=$(sysctl -n $s)"
+  done
+  echo "--- host links"; ip -o link show | awk -F': ' '{print $2}' | sort
+  echo "--- host routes"; ip route show table all | sort
+  echo "--- dirs"; ls -d $HOST_DIRS 2>/dev/null
+}
+BASELINE=$(snapshot_host)
+
+# ------------------------------------------------------------------ up
+t0=$(date +%s)
+if "$LAB_DIR/up.sh"; then
+  UP_SECONDS=$(( $(date +%s) - t0 ))
+  if [ "$UP_SECONDS" -lt 120 ]; then ok "up.sh brought the lab up in ${UP_SECONDS}s (< 120s)"; else bad "up.sh took ${UP_SECONDS}s (limit 120s)"; fi
+else
+  UP_SECONDS=$(( $(date +%s) - t0 ))
+  bad "up.sh failed after ${UP_SECONDS}s"
+  [ $KEEP = 1 ] || "$LAB_DIR/down.sh"
+  finish
+fi
+
+# ------------------------------------------------------------------ cluster
+check "files: admin.kubeconfig, restricted.kubeconfig, ssh_config" \
+  test -s "$LAB_STATE/admin.kubeconfig" -a -s "$LAB_STATE/restricted.kubeconfig" -a -s "$LAB_STATE/ssh_config"
+check "node $LAB_NODE Ready" bash -c \
+  "[ \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+check "node runs kubelet $K8S_VERSION on containerd" bash -c \
+  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}' | grep -E '^$K8S_VERSION containerd://'"
+
+pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers \
+  -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,IP:.status.podIP)
+n_pods=$(printf '%s\n' "$pods" | grep -c .)
+n_scen=$(ls "$LAB_DIR"/scenarios/*.yaml | wc -l)
+check "every scenario ($n_scen) has its 3 pods ($n_pods found)" test "$n_pods" -eq $((n_scen * 3))
+bad_pods=$(printf '%s\n' "$pods" | awk '$3 != "Running" || $4 !~ /^10\.244\.0\.[0-9]+$/')
+check "all scenario pods Running with an IP from $NODE_POD_CIDR" test -z "$bad_pods"
+[ -z "$bad_pods" ] || printf '      %s\n' "$bad_pods"
+check "AdminNetworkPolicy CRD installed and lab-anp-deny-backend stored" kc get adminnetworkpolicy lab-anp-deny-backend
+check "fault present: lab-not-ready backend Running but not Ready" bash -c \
+  "[ \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-not-ready get pod -l app=backend -o jsonpath='{.items[0].status.phase}/{.items[0].status.conditions[?(@.type==\"Ready\")].status}')\" = Running/False ]"
+check "fault present: lab-selector Service backend has no endpoints" bash -c \
+  "[ -z \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-selector get endpointslices -l kubernetes.io/service-name=backend -o jsonpath='{.items[*].endpoints[*].addresses[*]}')\" ]"
+
+# ------------------------------------------------------------------ DNS + Services
+svc_ip=$(kc -n lab-healthy get svc backend -o jsonpath='{.spec.clusterIP}')
+dns_out=$(pexec lab-healthy frontend nslookup backend.lab-healthy.svc.cluster.local 2>&1)
+if printf '%s\n' "$dns_out" | grep -q "Address: $svc_ip"; then
+  ok "DNS: backend.lab-healthy.svc.cluster.local -> $svc_ip through CoreDNS ($DNS_VIP) from inside a pod"
+else bad "DNS: backend.lab-healthy.svc.cluster.local did not resolve to $svc_ip"; printf '      %s\n' "$dns_out"; fi
+check "DNS: unknown namespace answers NXDOMAIN (lab-wrong-ns fault)" bash -c \
+  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-wrong-ns exec deploy/frontend -- nslookup backend.lab-wrongns.svc.cluster.local 2>&1 | grep -q NXDOMAIN"
+check "allowed: lab-healthy frontend -> http://backend:8080 (Service VIP via kube-proxy, allowed by policy)" \
+  bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-healthy exec deploy/frontend -- timeout 5 wget -q -O - http://backend:8080/ | grep -qx 'backend ok'"
+check "allowed: lab-healthy backend -> db:5432" \
+  bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-healthy exec deploy/backend -- sh -c 'echo | nc -w 3 db 5432' | grep -qx db-ok"
+
+# ------------------------------------------------------------------ NetworkPolicy enforcement
+# kube-router rejects what no rule allows: its KUBE-POD-FW-* chain for the pod ends with a
+# REJECT (the packet is dropped by netfilter, an ICMP port-unreachable goes back).
+reject_count() { # NAMESPACE POD-NAME: packets hit by kube-router's reject rule for that pod
+  in_node iptables -w -t filter -vnxL 2>/dev/null |
+    awk -v want="POD name:$2 namespace: $1" 'index($0, "REJECT traffic destined for") && index($0, want) {s += $1} END {print s + 0}'
+}
+deny_backend=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].metadata.name}')
+deny_ip=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+before=$(reject_count lab-deny-ingress "$deny_backend")
+if pexec lab-deny-ingress frontend timeout 5 wget -q -O - "http://$deny_ip:8080/" >/dev/null 2>&1; then
+  bad "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 succeeded (should be dropped)"
+else ok "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 fails"; fi
+after=$(reject_count lab-deny-ingress "$deny_backend")
+check "denied traffic was dropped by kube-router's rule for $deny_backend (reject counter $before -> $after)" test "$after" -gt "$before"
+check "the denied backend itself is alive (answers the node, which kube-router always admits)" \
+  in_node timeout 5 busybox wget -q -O /dev/null "http://$deny_ip:8080/"
+
+egress_backend_ip=$(kc -n lab-egress-dns get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-dns dropped)" bash -c \
+  "! '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-egress-dns exec deploy/frontend -- timeout 8 nslookup backend >/dev/null 2>&1"
+check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still allowed" bash -c \
+  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-egress-dns exec deploy/frontend -- timeout 5 wget -q -O - http://$egress_backend_ip:8080/ | grep -qx 'backend ok'"
+
+# ------------------------------------------------------------------ access paths
+check "restricted kubeconfig: can list pods in lab-healthy" \
+  "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" -n lab-healthy get pods
+check "restricted kubeconfig: forbidden in lab-deny-ingress" bash -c \
+  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/restricted.kubeconfig' -n lab-deny-ingress get pods 2>&1 | grep -q Forbidden"
+check "ssh: ssh -F .state/ssh_config $LAB_NODE runs in the node's network namespace" bash -c \
+  "ssh -F '$LAB_STATE/ssh_config' -o BatchMode=yes -o ConnectTimeout=5 $LAB_NODE 'ip -4 -o addr show lab0' | grep -q '$NODE_IP/'"
+check "no route to lab addresses in the host's namespace" bash -c \
+  "! ip route show table all | grep -qE '^(10\\.244\\.|172\\.30\\.0\\.|10\\.96\\.)'"
+
+# ------------------------------------------------------------------ probe agent (optional)
+if [ -x "$PROBE" ]; then
+  remote=/tmp/pathlight-probe-lab
+  if scp -F "$LAB_STATE/ssh_config" -q "$PROBE" "$LAB_NODE:$remote"; then
+    out=$(mktemp)
+    # Generate denied traffic while the agent runs (over the SSH transport, as Pathlight does).
+    ( sleep 3; pexec lab-deny-ingress frontend timeout 3 wget -q -O /dev/null "http://$deny_ip:8080/" >/dev/null 2>&1 ) &
+    gen=$!
+    timeout 15 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "timeout 10 $remote run --probes drops" > "$out" 2>&1
+    wait $gen
+    ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "rm -f $remote" || true
+    if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"'; then
+      ok "probe agent on the node saw the policy drop (type=drop reason=NETFILTER_DROP)"
+    else bad "probe agent did not report a NETFILTER_DROP drop"; head -c 1500 "$out" | sed 's/^/      /'; fi
+    rm -f "$out"
+  else bad "could not copy the probe agent to the node over SSH"; fi
+else
+  skip "probe agent: $PROBE is not built (native/); the drop was verified by iptables counters only"
+fi
+
+# ------------------------------------------------------------------ down + leftovers
+if [ $KEEP = 1 ]; then echo "lab left up (--keep)"; finish; fi
+check "down.sh succeeds" "$LAB_DIR/down.sh"
+check "no lab process left (cgroup tree empty/gone)" test -z "$(lab_pids)"
+check "no process refers to the lab" bash -c "! ps -eo args | grep -v grep | grep -qE 'pathlight-lab|$LAB_STATE'"
+check "no lab network namespace left" bash -c "! ip netns list | grep -q '$LAB_NETNS'"
+check "no lab mounts left" bash -c "! grep -qE '$LAB_RUN|$LAB_DATA|/run/netns/$LAB_NETNS' /proc/self/mountinfo"
+check "no lab cgroups left" bash -c "! ls -d /sys/fs/cgroup/*/$LAB_CGROUP 2>/dev/null | grep -q ."
+check "no lab files left ($LAB_RUN, $LAB_DATA, .state)" bash -c "[ ! -e '$LAB_RUN' ] && [ ! -e '$LAB_DATA' ] && [ ! -e '$LAB_STATE' ]"
+check "no CNI results left in /var/lib/cni" bash -c "! ls /var/lib/cni/results/pathlight-lab-* 2>/dev/null | grep -q ."
+check "host ports $API_PORT and $SSH_PORT free" bash -c "! ss -Hltn '( sport = :$API_PORT or sport = :$SSH_PORT )' | grep -q ."
+AFTER=$(snapshot_host)
+if [ "$BASELINE" = "$AFTER" ]; then
+  ok "host namespace unchanged (iptables, ipsets, netns, sysctls, links, routes, shared dirs)"
+else
+  bad "host namespace changed by up+down:"; diff <(echo "$BASELINE") <(echo "$AFTER") | head -20 | sed 's/^/      /'
+fi
+finish
