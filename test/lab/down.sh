@@ -89,5 +89,8 @@ rm_if_ours /run/containerd EXISTED__run_containerd
 rm_if_ours /var/lib/kubelet EXISTED__var_lib_kubelet
 [ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_mount]:-}" ] && { rm -f /run/mount/utab; rmdir /run/mount 2>/dev/null || true; }
 [ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_sshd]:-}" ] && { rmdir /run/sshd 2>/dev/null || true; }
+owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$HOST_STATE" 2>/dev/null || true)
+# The lab may have been started from another checkout: its .state holds this lab's keys.
+[ -n "$owner" ] && [ "$owner" != "$LAB_DIR" ] && [ -d "$owner/.state" ] && rm -rf "$owner/.state"
 rm -rf "$LAB_DATA" "$LAB_RUN" "$LAB_STATE"
 log "lab down"

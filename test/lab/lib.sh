@@ -56,6 +56,13 @@ wait_for() {
   done
 }
 
+# pid_alive PID: running (a zombie is not: this VM's PID 1 reaps orphans only now and then).
+pid_alive() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # The lab cgroup in one controller (v1 hierarchy under /sys/fs/cgroup/<controller>).
 cg_dir() { echo "/sys/fs/cgroup/$1/$LAB_CGROUP"; }
 

@@ -28,8 +28,14 @@ install_apt() {
 # Go builds share one module cache and build cache inside the lab cache, so the first build is
 # measurably "cold" and later clones on the same machine reuse everything.
 export GOMODCACHE="$LAB_CACHE/go/mod" GOCACHE="$LAB_CACHE/go/build"
-export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local
-command -v go >/dev/null || die "go is not on PATH (Go >= 1.25 is needed to build the lab components)"
+export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+command -v go >/dev/null || die "go is not on PATH: install Go >= 1.21 (setup.sh then fetches $GO_TOOLCHAIN from the module proxy)"
+if [ "$(GOTOOLCHAIN=local go env GOVERSION)" = "$GO_TOOLCHAIN" ]; then
+  export GOTOOLCHAIN=local
+else
+  export GOTOOLCHAIN="$GO_TOOLCHAIN"   # go downloads exactly this toolchain (module proxy)
+  log "go on PATH is $(GOTOOLCHAIN=local go env GOVERSION); building with $GO_TOOLCHAIN"
+fi
 
 # build NAME VERSION-DIR MODULE-SETUP PACKAGES... : one `go build` for several main packages
 # so they share compilation; the output dir is marked complete only when all succeeded.

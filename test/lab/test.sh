@@ -140,7 +140,8 @@ if [ -x "$PROBE" ]; then
     # Generate denied traffic while the agent runs (over the SSH transport, as Pathlight does).
     ( sleep 3; pexec lab-deny-ingress frontend timeout 3 wget -q -O /dev/null "http://$deny_ip:8080/" >/dev/null 2>&1 ) &
     gen=$!
-    timeout 15 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "timeout 10 $remote run --probes drops" > "$out" 2>&1
+    # The agent stops when its stdin closes: keep it open for 9 s, then close it.
+    sleep 9 | timeout 20 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "$remote run --probes drops" > "$out" 2>&1
     wait $gen
     ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "rm -f $remote" || true
     if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"'; then
@@ -154,6 +155,11 @@ fi
 
 # ------------------------------------------------------------------ down + leftovers
 if [ $KEEP = 1 ]; then echo "lab left up (--keep)"; finish; fi
+if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then
+  # down.sh deletes .state; keep the component logs of a failed run for the post-mortem.
+  keep="${TMPDIR:-/tmp}/pathlight-lab-logs-$(date +%Y%m%d-%H%M%S)"
+  cp -r "$LAB_STATE/logs" "$keep" && echo "component logs kept in $keep"
+fi
 check "down.sh succeeds" "$LAB_DIR/down.sh"
 check "no lab process left (cgroup tree empty/gone)" test -z "$(lab_pids)"
 check "no process refers to the lab" bash -c "! ps -eo args | grep -v grep | grep -qE 'pathlight-lab|$LAB_STATE'"

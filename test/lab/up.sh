@@ -20,11 +20,24 @@ for c in etcd containerd containerd-shim-runc-v2 runc ctr socat ipset iptables c
   command -v "$c" >/dev/null || die "missing $c — run test/lab/setup.sh (it installs the Debian packages)"
 done
 
+DAEMONS="etcd kube-apiserver forward-api forward-ssh kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router sshd"
 lab_healthy() {
+  local d
+  for d in $DAEMONS; do
+    [ -f "$LAB_RUN/pids/$d.pid" ] && pid_alive "$(cat "$LAB_RUN/pids/$d.pid")" || return 1
+  done
   [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
     kc get --raw /readyz >/dev/null 2>&1 &&
     kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
+
+# One lab per machine (fixed netns, cgroup and ports): refuse to take over another checkout's.
+if [ -f "$LAB_RUN/host-state.env" ]; then
+  owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$LAB_RUN/host-state.env")
+  if [ -n "$owner" ] && [ "$owner" != "$LAB_DIR" ] && [ "${PATHLIGHT_LAB_TAKE_OVER:-}" != 1 ]; then
+    die "a lab started from $owner is running; stop it with $owner/down.sh (or set PATHLIGHT_LAB_TAKE_OVER=1)"
+  fi
+fi
 
 if lab_healthy; then
   log "lab is already up; re-applying manifests"
@@ -103,7 +116,7 @@ start() {
   echo $! > "$LAB_RUN/pids/$name.pid"
 }
 
-alive() { kill -0 "$(cat "$LAB_RUN/pids/$1.pid")" 2>/dev/null; }
+alive() { pid_alive "$(cat "$LAB_RUN/pids/$1.pid")"; }
 # wait_up NAME SECONDS DESCRIPTION COMMAND...: polls COMMAND; fails early if the daemon died.
 wait_up() {
   local name=$1 t=$2 what=$3; shift 3
@@ -286,7 +299,6 @@ start_node() {
     ctr_lab images import --no-unpack "$LAB_CACHE/images/$img.tar" >/dev/null \
       || die "could not import image $img into containerd"
   done
-  if [ -f "$LAB_CACHE/images/probe.tar" ]; then ctr_lab images import --no-unpack "$LAB_CACHE/images/probe.tar" >/dev/null; fi
 
   mkdir -p "$LAB_DATA/kubelet"
   start kubelet node "$K8S_BIN/kubelet" --config="$LAB_STATE/config/kubelet.yaml" \
