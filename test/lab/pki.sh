@@ -44,6 +44,8 @@ gen_pki() {
   cert scheduler system:kube-scheduler "" "" client
   cert kube-proxy system:kube-proxy "" "" client
   cert kube-router pathlight-lab:kube-router "" "" client
+  # Aggregation layer (front proxy) identity; same CA, restricted by --requestheader-allowed-names.
+  cert front-proxy-client front-proxy-client "" "" client
   cert kubelet "system:node:$LAB_NODE" system:nodes "" client
   cert kubelet-serving "system:node:$LAB_NODE" system:nodes "DNS:$LAB_NODE,IP:$NODE_IP" server
   if [ ! -f "$PKI/sa.key" ]; then

@@ -132,6 +132,33 @@ check "ssh: ssh -F .state/ssh_config $LAB_NODE runs in the node's network namesp
 check "no route to lab addresses in the host's namespace" bash -c \
   "! ip route show table all | grep -qE '^(10\\.244\\.|172\\.30\\.0\\.|10\\.96\\.)'"
 
+# Pathlight's pod transport: an ephemeral privileged pod pinned to the node, agent streamed in
+# through exec stdin. Check the lab can run one (hostNetwork + hostPID + privileged).
+transport_pod() {
+  kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: lab-test-transport, namespace: kube-system}
+spec:
+  nodeName: $LAB_NODE
+  hostNetwork: true
+  hostPID: true
+  activeDeadlineSeconds: 60
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: agent
+    image: pathlight.local/busybox:lab
+    imagePullPolicy: Never
+    command: ["sleep", "55"]
+    securityContext: {privileged: true}
+EOF
+  kc -n kube-system wait --for=condition=Ready pod/lab-test-transport --timeout=30s >/dev/null &&
+    echo pathlight | kc -n kube-system exec -i lab-test-transport -- sh -c 'cat > /tmp/agent && grep -qx pathlight /tmp/agent && ip -4 -o addr show lab0' | grep -q "$NODE_IP/"
+}
+check "pod transport: privileged hostNetwork pod on the node runs and takes a file through exec stdin" transport_pod
+kc -n kube-system delete pod lab-test-transport --grace-period=0 --wait=false >/dev/null 2>&1
+
 # ------------------------------------------------------------------ probe agent (optional)
 if [ -x "$PROBE" ]; then
   remote=/tmp/pathlight-probe-lab

@@ -215,6 +215,7 @@ metricsBindAddress: 127.0.0.1:10249
 # 0 = leave the (host-global) conntrack sysctls alone.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 iptables: {syncPeriod: 10s, minSyncPeriod: 1s}
+nodePortAddresses: [primary]
 EOF
 
   # sshd for Pathlight's SSH transport: root login with the lab's key only.
@@ -267,6 +268,10 @@ start_control_plane() {
     --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --requestheader-client-ca-file="$PKI/ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --profiling=false --cert-dir="$LAB_DATA/apiserver" --v=1
   # The way in from the host: loopback-only forwards that exec into the node's netns.
   start forward-api host socat "TCP-LISTEN:$API_PORT,bind=127.0.0.1,reuseaddr,fork" \
@@ -318,12 +323,17 @@ start_node() {
   start sshd node /usr/sbin/sshd -D -e -f "$LAB_STATE/ssh/sshd_config"
 }
 
-apply_manifests() {
-  kc apply --server-side --force-conflicts -f "$LAB_DIR/manifests/" -f "$LAB_DIR/crds/" >/dev/null
+# RBAC for the components, CoreDNS, CRDs: before the node starts, so kube-router can list
+# from its first second.
+apply_base() {
+  kc apply --server-side --force-conflicts -f "$LAB_DIR/manifests/" -f "$LAB_DIR/crds/" >/dev/null \
+    || die "could not apply test/lab/manifests and test/lab/crds"
+}
+apply_scenarios() {
   wait_for 30 "AdminNetworkPolicy CRD" kc wait --for=condition=Established --timeout=1s \
     crd/adminnetworkpolicies.policy.networking.k8s.io crd/baselineadminnetworkpolicies.policy.networking.k8s.io \
     || die "the AdminNetworkPolicy CRDs did not become established"
-  kc apply --server-side --force-conflicts -f "$LAB_DIR/scenarios/" >/dev/null
+  kc apply --server-side --force-conflicts -f "$LAB_DIR/scenarios/" >/dev/null || die "could not apply test/lab/scenarios"
 }
 
 wait_ready() {
@@ -337,7 +347,8 @@ wait_ready() {
 }
 
 if [ -n "${APPLY_ONLY:-}" ]; then
-  apply_manifests
+  apply_base
+  apply_scenarios
   wait_ready
   log "lab up (already running), ${SECONDS}s"
   exit 0
@@ -351,7 +362,8 @@ gen_pki
 gen_kubeconfigs
 write_configs
 start_control_plane
+apply_base
 start_node
-apply_manifests
+apply_scenarios
 wait_ready
 log "lab up in $(( $(date +%s) - T0 ))s: KUBECONFIG=$LAB_STATE/admin.kubeconfig, ssh -F $LAB_STATE/ssh_config $LAB_NODE"
