@@ -60,8 +60,7 @@ if [ -z "${EXISTED[EXISTED__run_netns]:-}" ] && [ -d /run/netns ] && [ -z "$(ls 
 fi
 
 # 4. cgroups, deepest first.
-for c in $CGROUP_CONTROLLERS unified; do
-  d=$(cg_dir "$c")
+for d in $(lab_cg_dirs); do
   [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   [ -d "$d" ] && log "could not remove cgroup $d"
 done

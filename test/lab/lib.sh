@@ -63,12 +63,22 @@ pid_alive() {
   [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
-# The lab cgroup in one controller (v1 hierarchy under /sys/fs/cgroup/<controller>).
-cg_dir() { echo "/sys/fs/cgroup/$1/$LAB_CGROUP"; }
+# cgroups: this VM mounts cgroup v1 (tmpfs at /sys/fs/cgroup, one hierarchy per controller);
+# a stock Debian 12 with systemd mounts the unified v2 hierarchy there. The lab works in both:
+# one cgroup named $LAB_CGROUP (per hierarchy on v1) is the kubelet's cgroupRoot and holds
+# every lab process, daemons in its "daemons" child.
+cg_v2() { [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; }
+# The cgroup whose tree holds every lab process (pids hierarchy on v1).
+lab_cg_root() { if cg_v2; then echo "/sys/fs/cgroup/$LAB_CGROUP"; else echo "/sys/fs/cgroup/pids/$LAB_CGROUP"; fi; }
+# Every cgroup directory the lab may create (for teardown and leftover checks).
+lab_cg_dirs() {
+  if cg_v2; then echo "/sys/fs/cgroup/$LAB_CGROUP"; return; fi
+  local c; for c in $CGROUP_CONTROLLERS unified; do echo "/sys/fs/cgroup/$c/$LAB_CGROUP"; done
+}
 
 # All pids in the lab cgroup tree (daemons, port forwards, container processes).
 lab_pids() {
-  local d; d=$(cg_dir pids)
+  local d; d=$(lab_cg_root)
   [ -d "$d" ] || return 0
   find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
 }

@@ -42,7 +42,7 @@ fi
 if lab_healthy; then
   log "lab is already up; re-applying manifests"
   APPLY_ONLY=1
-elif [ -e "/run/netns/$LAB_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$(cg_dir pids)" ]; then
+elif [ -e "/run/netns/$LAB_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$(lab_cg_root)" ]; then
   log "a previous lab is half up; tearing it down first"
   "$LAB_DIR/down.sh"
 fi
@@ -59,7 +59,7 @@ save_host_state() {
   local f="$LAB_RUN/host-state.env"
   {
     echo "LAB_OWNER_DIR=$LAB_DIR"
-    # The kubelet sets these (global, not per-netns) sysctls at start; down.sh restores them.
+    # Which shared host directories existed before (down.sh removes only the others).
     for d in $HOST_DIRS; do
       [ -e "$d" ] && echo "EXISTED_${d//[\/]/_}=1"
     done
@@ -71,20 +71,26 @@ save_host_state() {
 }
 
 setup_cgroups() {
-  # One cgroup named $LAB_CGROUP in every v1 hierarchy: the kubelet's cgroupRoot (pods go under
-  # it) and, in "pids", a "daemons" child holding every lab daemon. down.sh kills whatever is
-  # in the tree, so nothing the lab started can outlive it.
-  [ -d /sys/fs/cgroup/pids ] || die "cgroup v1 pids hierarchy not found at /sys/fs/cgroup/pids (see README: cgroups)"
+  # See lib.sh: one cgroup tree holds every lab process, so down.sh can kill whatever is in it
+  # and nothing the lab started can outlive it.
   local c d
-  for c in $CGROUP_CONTROLLERS; do
-    [ -d "/sys/fs/cgroup/$c" ] || continue
-    d=$(cg_dir "$c"); mkdir -p "$d"
-    if [ "$c" = cpuset ]; then
-      cat /sys/fs/cgroup/cpuset/cpuset.cpus > "$d/cpuset.cpus"
-      cat /sys/fs/cgroup/cpuset/cpuset.mems > "$d/cpuset.mems"
-    fi
-  done
-  mkdir -p "$(cg_dir pids)/daemons"
+  if cg_v2; then
+    d=$(lab_cg_root); mkdir -p "$d"
+    for c in cpuset cpu io memory pids hugetlb; do
+      grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control && echo "+$c" > "$d/cgroup.subtree_control"
+    done
+  else
+    [ -d /sys/fs/cgroup/pids ] || die "no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids and no cgroup v2 at /sys/fs/cgroup"
+    for c in $CGROUP_CONTROLLERS; do
+      [ -d "/sys/fs/cgroup/$c" ] || continue
+      d="/sys/fs/cgroup/$c/$LAB_CGROUP"; mkdir -p "$d"
+      if [ "$c" = cpuset ]; then
+        cat /sys/fs/cgroup/cpuset/cpuset.cpus > "$d/cpuset.cpus"
+        cat /sys/fs/cgroup/cpuset/cpuset.mems > "$d/cpuset.mems"
+      fi
+    done
+  fi
+  mkdir -p "$(lab_cg_root)/daemons"
 }
 
 setup_netns() {
@@ -106,7 +112,7 @@ setup_netns() {
 # start NAME host|node COMMAND...: a daemon in the lab cgroup, logging to .state/logs/NAME.log
 start() {
   local name=$1 where=$2; shift 2
-  local logf="$LAB_STATE/logs/$name.log" cg; cg="$(cg_dir pids)/daemons/cgroup.procs"
+  local logf="$LAB_STATE/logs/$name.log" cg; cg="$(lab_cg_root)/daemons/cgroup.procs"
   mkdir -p "$LAB_STATE/logs"
   if [ "$where" = node ]; then
     ( echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" -- "$@" ) >"$logf" 2>&1 </dev/null &
