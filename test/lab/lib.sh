@@ -42,7 +42,13 @@ CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd
 HOST_DIRS="/run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns /var/lib/kubelet /run/mount"
 CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"
 
-in_node() { nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; }
+# The node's UTS namespace (hostname = node name, as on a real node): daemons, sshd sessions
+# and hostNetwork pods see it. Persistent like the netns: a bind mount under $LAB_RUN/ns.
+LAB_UTS="$LAB_RUN/ns/uts"
+in_node() {
+  if [ -e "$LAB_UTS" ]; then nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@"
+  else nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; fi
+}
 kc() { "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/admin.kubeconfig" "$@"; }
 ctr_lab() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 

@@ -63,13 +63,26 @@ else
   finish
 fi
 
+# ------------------------------------------------------------------ check helpers
+# has PATTERN COMMAND...: COMMAND's output (stdout + stderr, whatever its exit status) matches
+# the extended regex PATTERN; prints the output when it does not.
+has() {
+  local pat=$1 o; shift
+  o=$("$@" 2>&1)
+  grep -qE -- "$pat" <<<"$o" || { printf '%s\n' "$o"; return 1; }
+}
+empty() { local o; o=$("$@" 2>&1) || return 1; [ -z "$o" ] || { printf '%s\n' "$o"; return 1; }; }
+fails() { ! "$@" >/dev/null 2>&1; }
+nodeinfo() { kc get node "$LAB_NODE" -o jsonpath="$1"; }
+
 # ------------------------------------------------------------------ cluster
-check "files: admin.kubeconfig, restricted.kubeconfig, ssh_config" \
-  test -s "$LAB_STATE/admin.kubeconfig" -a -s "$LAB_STATE/restricted.kubeconfig" -a -s "$LAB_STATE/ssh_config"
-check "node $LAB_NODE Ready" bash -c \
-  "[ \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
-check "node runs kubelet $K8S_VERSION on containerd" bash -c \
-  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}' | grep -E '^$K8S_VERSION containerd://'"
+check "files: admin.kubeconfig, restricted.kubeconfig, ssh_config, lab.json" \
+  test -s "$LAB_STATE/admin.kubeconfig" -a -s "$LAB_STATE/restricted.kubeconfig" -a -s "$LAB_STATE/ssh_config" -a -s "$LAB_STATE/lab.json"
+check "credentials are private to root (.state 700; kubeconfigs, keys 600)" \
+  has '^700 600 600 600 ?$' stat --printf '%a ' "$LAB_STATE" "$LAB_STATE/admin.kubeconfig" "$LAB_STATE/restricted.kubeconfig" "$LAB_STATE/ssh/id_ed25519"
+check "node $LAB_NODE Ready" has '^True$' nodeinfo '{.status.conditions[?(@.type=="Ready")].status}'
+check "node runs kubelet $K8S_VERSION on containerd" \
+  has "^$K8S_VERSION containerd://" nodeinfo '{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}'
 
 pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers \
   -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,IP:.status.podIP)
@@ -80,23 +93,33 @@ bad_pods=$(printf '%s\n' "$pods" | awk '$3 != "Running" || $4 !~ /^10\.244\.0\.[
 check "all scenario pods Running with an IP from $NODE_POD_CIDR" test -z "$bad_pods"
 [ -z "$bad_pods" ] || printf '      %s\n' "$bad_pods"
 check "AdminNetworkPolicy CRD installed and lab-anp-deny-backend stored" kc get adminnetworkpolicy lab-anp-deny-backend
-check "fault present: lab-not-ready backend Running but not Ready" bash -c \
-  "[ \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-not-ready get pod -l app=backend -o jsonpath='{.items[0].status.phase}/{.items[0].status.conditions[?(@.type==\"Ready\")].status}')\" = Running/False ]"
-check "fault present: lab-selector Service backend has no endpoints" bash -c \
-  "[ -z \"\$('$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-selector get endpointslices -l kubernetes.io/service-name=backend -o jsonpath='{.items[*].endpoints[*].addresses[*]}')\" ]"
 
 # ------------------------------------------------------------------ DNS + Services
 svc_ip=$(kc -n lab-healthy get svc backend -o jsonpath='{.spec.clusterIP}')
-dns_out=$(pexec lab-healthy frontend nslookup backend.lab-healthy.svc.cluster.local 2>&1)
-if printf '%s\n' "$dns_out" | grep -q "Address: $svc_ip"; then
-  ok "DNS: backend.lab-healthy.svc.cluster.local -> $svc_ip through CoreDNS ($DNS_VIP) from inside a pod"
-else bad "DNS: backend.lab-healthy.svc.cluster.local did not resolve to $svc_ip"; printf '      %s\n' "$dns_out"; fi
-check "DNS: unknown namespace answers NXDOMAIN (lab-wrong-ns fault)" bash -c \
-  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-wrong-ns exec deploy/frontend -- nslookup backend.lab-wrongns.svc.cluster.local 2>&1 | grep -q NXDOMAIN"
+check "DNS: backend.lab-healthy.svc.cluster.local -> $svc_ip through CoreDNS ($DNS_VIP) from inside a pod" \
+  has "Address: $svc_ip\$" pexec lab-healthy frontend nslookup backend.lab-healthy.svc.cluster.local
 check "allowed: lab-healthy frontend -> http://backend:8080 (Service VIP via kube-proxy, allowed by policy)" \
-  bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-healthy exec deploy/frontend -- timeout 5 wget -q -O - http://backend:8080/ | grep -qx 'backend ok'"
-check "allowed: lab-healthy backend -> db:5432" \
-  bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-healthy exec deploy/backend -- sh -c 'echo | nc -w 3 db 5432' | grep -qx db-ok"
+  has '^backend ok$' pexec lab-healthy frontend timeout 5 wget -q -O - http://backend:8080/
+check "allowed: lab-healthy backend -> db:5432" has '^db-ok$' pexec lab-healthy backend sh -c 'echo | nc -w 3 db 5432'
+
+# ------------------------------------------------------------------ every fault shows its symptom
+# (README, "client symptom"). The policy faults are checked in more depth below.
+check "fault present: lab-selector Service backend has no endpoints" \
+  empty kc -n lab-selector get endpointslices -l kubernetes.io/service-name=backend -o jsonpath='{.items[*].endpoints[*].addresses[*]}'
+check "fault present: lab-target-port frontend -> backend refused (nothing on targetPort 9090)" \
+  has 'Connection refused' pexec lab-target-port frontend timeout 6 wget -q -O - http://backend:8080/
+check "fault present: lab-named-port EndpointSlice lists the backend pod with no ports" \
+  has '^10\.244\.0\.[0-9]+ ports=(null)?$' kc -n lab-named-port get endpointslices -l kubernetes.io/service-name=backend \
+    -o jsonpath='{.items[0].endpoints[0].addresses[0]} ports={.items[0].ports}'
+check "fault present: lab-wrong-ns backend.lab-wrongns is NXDOMAIN, the frontend gets 'bad address'" \
+  has NXDOMAIN pexec lab-wrong-ns frontend nslookup backend.lab-wrongns.svc.cluster.local
+check "fault present: lab-wrong-ns frontend -> http://backend.lab-wrongns:8080/ fails with 'bad address'" \
+  has 'bad address' pexec lab-wrong-ns frontend timeout 6 wget -q -O - http://backend.lab-wrongns:8080/
+check "fault present: lab-not-ready backend Running but not Ready" \
+  has '^Running/False$' kc -n lab-not-ready get pod -l app=backend \
+    -o jsonpath='{.items[0].status.phase}/{.items[0].status.conditions[?(@.type=="Ready")].status}'
+check "lab-anp: the ANP deny is not enforced by kube-router (frontend -> backend succeeds, as documented)" \
+  has '^backend ok$' pexec lab-anp frontend timeout 6 wget -q -O - http://backend:8080/
 
 # ------------------------------------------------------------------ NetworkPolicy enforcement
 # kube-router rejects what no rule allows: its KUBE-POD-FW-* chain for the pod ends with a
@@ -108,29 +131,29 @@ reject_count() { # NAMESPACE POD-NAME: packets hit by kube-router's reject rule 
 deny_backend=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].metadata.name}')
 deny_ip=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
 before=$(reject_count lab-deny-ingress "$deny_backend")
-if pexec lab-deny-ingress frontend timeout 5 wget -q -O - "http://$deny_ip:8080/" >/dev/null 2>&1; then
-  bad "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 succeeded (should be dropped)"
-else ok "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 fails"; fi
+check "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 fails" \
+  fails pexec lab-deny-ingress frontend timeout 5 wget -q -O - "http://$deny_ip:8080/"
 after=$(reject_count lab-deny-ingress "$deny_backend")
 check "denied traffic was dropped by kube-router's rule for $deny_backend (reject counter $before -> $after)" test "$after" -gt "$before"
 check "the denied backend itself is alive (answers the node, which kube-router always admits)" \
   in_node timeout 5 busybox wget -q -O /dev/null "http://$deny_ip:8080/"
 
 egress_backend_ip=$(kc -n lab-egress-dns get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
-check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-dns dropped)" bash -c \
-  "! '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-egress-dns exec deploy/frontend -- timeout 8 nslookup backend >/dev/null 2>&1"
-check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still allowed" bash -c \
-  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' -n lab-egress-dns exec deploy/frontend -- timeout 5 wget -q -O - http://$egress_backend_ip:8080/ | grep -qx 'backend ok'"
+check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-dns dropped)" \
+  fails pexec lab-egress-dns frontend timeout 8 nslookup backend
+check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still allowed" \
+  has '^backend ok$' pexec lab-egress-dns frontend timeout 5 wget -q -O - "http://$egress_backend_ip:8080/"
 
 # ------------------------------------------------------------------ access paths
 check "restricted kubeconfig: can list pods in lab-healthy" \
   "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" -n lab-healthy get pods
-check "restricted kubeconfig: forbidden in lab-deny-ingress" bash -c \
-  "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/restricted.kubeconfig' -n lab-deny-ingress get pods 2>&1 | grep -q Forbidden"
-check "ssh: ssh -F .state/ssh_config $LAB_NODE runs in the node's network namespace" bash -c \
-  "ssh -F '$LAB_STATE/ssh_config' -o BatchMode=yes -o ConnectTimeout=5 $LAB_NODE 'ip -4 -o addr show lab0' | grep -q '$NODE_IP/'"
-check "no route to lab addresses in the host's namespace" bash -c \
-  "! ip route show table all | grep -qE '^(10\\.244\\.|172\\.30\\.0\\.|10\\.96\\.)'"
+check "restricted kubeconfig: forbidden in lab-deny-ingress" \
+  has Forbidden "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" -n lab-deny-ingress get pods
+check "ssh: ssh -F .state/ssh_config $LAB_NODE lands on the node (its netns and hostname)" \
+  has "^$LAB_NODE .*$NODE_IP/" ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 "$LAB_NODE" \
+    'echo "$(hostname) $(ip -4 -o addr show lab0)"'
+check "no route to lab addresses in the host's namespace" \
+  fails has '^(10\.244\.|172\.30\.0\.|10\.96\.)' ip route show table all
 
 # Pathlight's pod transport: an ephemeral privileged pod pinned to the node, agent streamed in
 # through exec stdin. Check the lab can run one (hostNetwork + hostPID + privileged).
@@ -154,7 +177,8 @@ spec:
     securityContext: {privileged: true}
 EOF
   kc -n kube-system wait --for=condition=Ready pod/lab-test-transport --timeout=30s >/dev/null &&
-    echo pathlight | kc -n kube-system exec -i lab-test-transport -- sh -c 'cat > /tmp/agent && grep -qx pathlight /tmp/agent && ip -4 -o addr show lab0' | grep -q "$NODE_IP/"
+    has "^$LAB_NODE .*$NODE_IP/" bash -c "echo pathlight | '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' \
+      -n kube-system exec -i lab-test-transport -- sh -c 'cat > /tmp/agent && grep -qx pathlight /tmp/agent && echo \$(hostname) \$(ip -4 -o addr show lab0)'"
 }
 check "pod transport: privileged hostNetwork pod on the node runs and takes a file through exec stdin" transport_pod
 kc -n kube-system delete pod lab-test-transport --grace-period=0 --wait=false >/dev/null 2>&1

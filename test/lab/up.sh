@@ -95,6 +95,12 @@ setup_cgroups() {
 
 setup_netns() {
   ip netns add "$LAB_NETNS"
+  # UTS namespace with the node's hostname, kept alive by a bind mount (private, so the mount
+  # does not propagate; down.sh unmounts everything under $LAB_RUN).
+  mkdir -p "$LAB_RUN/ns"
+  mount --bind "$LAB_RUN/ns" "$LAB_RUN/ns" && mount --make-private "$LAB_RUN/ns"
+  touch "$LAB_UTS"
+  unshare --uts="$LAB_UTS" hostname "$LAB_NODE" || die "could not create the node's UTS namespace"
   in_node ip link set lo up
   # The node's "NIC": a veth pair whose both ends stay inside the node netns (this kernel has
   # no dummy driver). No link to the host, no default route: nothing in here can reach
@@ -115,7 +121,7 @@ start() {
   local logf="$LAB_STATE/logs/$name.log" cg; cg="$(lab_cg_root)/daemons/cgroup.procs"
   mkdir -p "$LAB_STATE/logs"
   if [ "$where" = node ]; then
-    ( echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" -- "$@" ) >"$logf" 2>&1 </dev/null &
+    ( echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@" ) >"$logf" 2>&1 </dev/null &
   else
     ( echo "$BASHPID" > "$cg"; exec setsid "$@" ) >"$logf" 2>&1 </dev/null &
   fi
@@ -352,10 +358,41 @@ wait_ready() {
     || { kc get pods -A -l pathlight.dev/lab-scenario -o wide >&2; die "scenario pods did not all reach Running"; }
 }
 
+# Facts for test code (the TypeScript suites read this instead of parsing ssh_config).
+write_lab_json() {
+  cat > "$LAB_STATE/lab.json.tmp" <<EOF
+{
+  "version": 1,
+  "kubernetesVersion": "$K8S_VERSION",
+  "apiServer": "https://127.0.0.1:$API_PORT",
+  "adminKubeconfig": "$LAB_STATE/admin.kubeconfig",
+  "restrictedKubeconfig": "$LAB_STATE/restricted.kubeconfig",
+  "restrictedUser": "pathlight-readonly",
+  "restrictedNamespace": "lab-healthy",
+  "sshConfig": "$LAB_STATE/ssh_config",
+  "node": {
+    "name": "$LAB_NODE",
+    "internalIP": "$NODE_IP",
+    "ssh": {"host": "127.0.0.1", "port": $SSH_PORT, "user": "root",
+            "identityFile": "$LAB_STATE/ssh/id_ed25519", "knownHostsFile": "$LAB_STATE/ssh/known_hosts"}
+  },
+  "podCIDR": "$NODE_POD_CIDR",
+  "serviceCIDR": "$SVC_CIDR",
+  "clusterDNS": "$DNS_VIP",
+  "clusterDomain": "cluster.local",
+  "images": {"busybox": "pathlight.local/busybox:lab", "pause": "pathlight.local/pause:lab", "coredns": "pathlight.local/coredns:lab"},
+  "scenarioLabel": "pathlight.dev/lab-scenario",
+  "scenarioAnnotations": {"fault": "pathlight.dev/fault", "expectedDiagnosis": "pathlight.dev/expected-diagnosis"}
+}
+EOF
+  mv "$LAB_STATE/lab.json.tmp" "$LAB_STATE/lab.json"
+}
+
 if [ -n "${APPLY_ONLY:-}" ]; then
   apply_base
   apply_scenarios
   wait_ready
+  write_lab_json
   log "lab up (already running), ${SECONDS}s"
   exit 0
 fi
@@ -372,4 +409,5 @@ apply_base
 start_node
 apply_scenarios
 wait_ready
+write_lab_json
 log "lab up in $(( $(date +%s) - T0 ))s: KUBECONFIG=$LAB_STATE/admin.kubeconfig, ssh -F $LAB_STATE/ssh_config $LAB_NODE"
