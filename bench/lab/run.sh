@@ -20,7 +20,7 @@ for i in $(seq 1 "$n"); do
   t0=$(ms); "$lab/up.sh" >/dev/null 2>&1 || die "up.sh failed (run it alone to see why)"; t1=$(ms)
   ups+=($((t1 - t0)))
   # First answer from CoreDNS inside a pod, measured from a fresh exec (the lab is already up).
-  t0=$(ms); kc -n lab-healthy exec deploy/frontend -- nslookup backend >/dev/null; t1=$(ms)
+  t0=$(ms); kc -n lab-healthy exec deploy/frontend -- nslookup backend.lab-healthy.svc.cluster.local >/dev/null; t1=$(ms)
   dns+=($((t1 - t0)))
   t0=$(ms); "$lab/down.sh" >/dev/null 2>&1; t1=$(ms)
   downs+=($((t1 - t0)))

@@ -140,7 +140,7 @@ check "the denied backend itself is alive (answers the node, which kube-router a
 
 egress_backend_ip=$(kc -n lab-egress-dns get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
 check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-dns dropped)" \
-  fails pexec lab-egress-dns frontend timeout 8 nslookup backend
+  has "no servers could be reached|Connection refused" pexec lab-egress-dns frontend timeout 8 nslookup backend.lab-egress-dns.svc.cluster.local
 check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still allowed" \
   has '^backend ok$' pexec lab-egress-dns frontend timeout 5 wget -q -O - "http://$egress_backend_ip:8080/"
 
