@@ -7,6 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
+lab_lock
 
 HOST_STATE="$LAB_RUN/host-state.env"
 declare -A EXISTED=()

@@ -15,6 +15,20 @@ KUBE_ROUTER_BIN="$LAB_CACHE/kube-router-$KUBE_ROUTER_VERSION/bin"
 log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 
+# lab_lock: one lab operation at a time on this machine (the lab's names and ports are fixed).
+# Locks the shared build cache directory (flock on a directory: no lock file to clean up);
+# children started with the lock held inherit it through PATHLIGHT_LAB_LOCKED.
+lab_lock() {
+  [ -n "${PATHLIGHT_LAB_LOCKED:-}" ] && return 0
+  local d="$LAB_CACHE"; [ -d "$d" ] || d="$LAB_DIR"
+  exec 9<"$d"
+  if ! flock -n 9; then
+    log "another lab operation (up/down/test) is running; waiting up to 10 min"
+    flock -w 600 9 || die "gave up waiting for the other lab operation"
+  fi
+  export PATHLIGHT_LAB_LOCKED=1
+}
+
 need_root() {
   [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, iptables, cgroups); run it as root"
 }

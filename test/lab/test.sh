@@ -11,6 +11,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
+lab_lock
 
 KEEP=0; [ "${1:-}" = "--keep" ] && KEEP=1
 PROBE="${PATHLIGHT_PROBE:-$LAB_DIR/../../native/dist/linux-amd64/pathlight-probe}"

@@ -10,6 +10,7 @@ set -euo pipefail
 . "$LAB_DIR/pki.sh"
 
 need_root
+lab_lock
 T0=$(date +%s)
 
 for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,kubelet,kubectl} \
@@ -121,9 +122,9 @@ start() {
   local logf="$LAB_STATE/logs/$name.log" cg; cg="$(lab_cg_root)/daemons/cgroup.procs"
   mkdir -p "$LAB_STATE/logs"
   if [ "$where" = node ]; then
-    ( echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@" ) >"$logf" 2>&1 </dev/null &
+    ( exec 9<&-; echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@" ) >"$logf" 2>&1 </dev/null &
   else
-    ( echo "$BASHPID" > "$cg"; exec setsid "$@" ) >"$logf" 2>&1 </dev/null &
+    ( exec 9<&-; echo "$BASHPID" > "$cg"; exec setsid "$@" ) >"$logf" 2>&1 </dev/null &
   fi
   echo $! > "$LAB_RUN/pids/$name.pid"
 }
@@ -397,7 +398,9 @@ if [ -n "${APPLY_ONLY:-}" ]; then
   exit 0
 fi
 
-mkdir -p "$LAB_STATE" "$LAB_RUN" "$LAB_DATA"; chmod 700 "$LAB_STATE"
+mkdir -p "$LAB_STATE" "$LAB_RUN" "$LAB_DATA"
+# Root only: .state has the keys; $LAB_DATA has etcd (Secrets) and the pods' service-account tokens.
+chmod 700 "$LAB_STATE" "$LAB_RUN" "$LAB_DATA"
 save_host_state
 setup_cgroups
 setup_netns
