@@ -33,6 +33,7 @@ for i in $(seq 1 20); do
   kill -TERM $pids 2>/dev/null || true
   sleep 0.25
   [ -z "$(lab_pids)" ] && break
+  # shellcheck disable=SC2046  # one pid per word
   [ "$i" -ge 8 ] && kill -KILL $(lab_pids) 2>/dev/null || true
 done
 left=$(lab_pids)

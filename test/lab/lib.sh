@@ -1,5 +1,5 @@
 # Shared by the lab's scripts (sourced, not run). Paths, logging, small helpers.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the scripts
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -36,7 +36,7 @@ need_root() {
 # ---- topology (all of it lives inside the lab's network namespaces) ----
 LAB_NETNS=pathlight-lab                 # the node's network namespace
 LAB_NODE=pathlight-lab-node             # Node name, ssh_config Host
-NODE_IP=172.30.0.2                      # on a dummy interface inside the node netns only
+NODE_IP=172.30.0.2                      # on lab0 (a veth whose ends are both inside the node netns)
 POD_CIDR=10.244.0.0/16                  # cluster CIDR; the node gets 10.244.0.0/24
 NODE_POD_CIDR=10.244.0.0/24
 SVC_CIDR=10.96.0.0/16
