@@ -63,7 +63,8 @@ in_node() {
   if [ -e "$LAB_UTS" ]; then nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@"
   else nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; fi
 }
-kc() { "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/admin.kubeconfig" "$@"; }
+# kubectl with the lab's admin kubeconfig; its discovery/HTTP cache stays in .state (not ~/.kube).
+kc() { "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/admin.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" "$@"; }
 ctr_lab() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds or fails with a message.

@@ -77,6 +77,10 @@ fails() { ! "$@" >/dev/null 2>&1; }
 nodeinfo() { kc get node "$LAB_NODE" -o jsonpath="$1"; }
 
 # ------------------------------------------------------------------ cluster
+api_pid=$(cat "$LAB_RUN/pids/kube-apiserver.pid")
+check "up.sh on a running lab only re-applies the manifests" has 'already up' "$LAB_DIR/up.sh"
+check "… and keeps the same control plane (kube-apiserver pid $api_pid)" \
+  test "$(cat "$LAB_RUN/pids/kube-apiserver.pid")" = "$api_pid"
 check "files: admin.kubeconfig, restricted.kubeconfig, ssh_config, lab.json" \
   test -s "$LAB_STATE/admin.kubeconfig" -a -s "$LAB_STATE/restricted.kubeconfig" -a -s "$LAB_STATE/ssh_config" -a -s "$LAB_STATE/lab.json"
 check "credentials are private to root (.state 700; kubeconfigs, keys 600)" \
@@ -147,9 +151,9 @@ check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still al
 
 # ------------------------------------------------------------------ access paths
 check "restricted kubeconfig: can list pods in lab-healthy" \
-  "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" -n lab-healthy get pods
+  "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" -n lab-healthy get pods
 check "restricted kubeconfig: forbidden in lab-deny-ingress" \
-  has Forbidden "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" -n lab-deny-ingress get pods
+  has Forbidden "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" -n lab-deny-ingress get pods
 check "ssh: ssh -F .state/ssh_config $LAB_NODE lands on the node (its netns and hostname)" \
   has "^$LAB_NODE .*$NODE_IP/" ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 "$LAB_NODE" \
     'echo "$(hostname) $(ip -4 -o addr show lab0)"'
@@ -178,7 +182,7 @@ spec:
     securityContext: {privileged: true}
 EOF
   kc -n kube-system wait --for=condition=Ready pod/lab-test-transport --timeout=30s >/dev/null &&
-    has "^$LAB_NODE .*$NODE_IP/" bash -c "echo pathlight | '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' \
+    has "^$LAB_NODE .*$NODE_IP/" bash -c "echo pathlight | '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' --cache-dir '$LAB_STATE/kube-cache' \
       -n kube-system exec -i lab-test-transport -- sh -c 'cat > /tmp/agent && grep -qx pathlight /tmp/agent && echo \$(hostname) \$(ip -4 -o addr show lab0)'"
 }
 check "pod transport: privileged hostNetwork pod on the node runs and takes a file through exec stdin" transport_pod
@@ -219,6 +223,7 @@ check "no lab network namespace left" bash -c "! ip netns list | grep -q '$LAB_N
 check "no lab mounts left" bash -c "! grep -qE '$LAB_RUN|$LAB_DATA|/run/netns/$LAB_NETNS' /proc/self/mountinfo"
 check "no lab cgroups left" bash -c "! ls -d $(lab_cg_dirs | tr '\n' ' ') 2>/dev/null | grep -q ."
 check "no lab files left ($LAB_RUN, $LAB_DATA, .state)" bash -c "[ ! -e '$LAB_RUN' ] && [ ! -e '$LAB_DATA' ] && [ ! -e '$LAB_STATE' ]"
+check "no kubectl cache for the lab in ~/.kube" test ! -e "$HOME/.kube/cache/discovery/127.0.0.1_$API_PORT"
 check "no CNI results left in /var/lib/cni" bash -c "! ls /var/lib/cni/results/pathlight-lab-* 2>/dev/null | grep -q ."
 check "host ports $API_PORT and $SSH_PORT free" bash -c "! ss -Hltn '( sport = :$API_PORT or sport = :$SSH_PORT )' | grep -q ."
 AFTER=$(snapshot_host)

@@ -21,6 +21,9 @@ for c in etcd containerd containerd-shim-runc-v2 runc ctr socat ipset iptables c
   command -v "$c" >/dev/null || die "missing $c — run test/lab/setup.sh (it installs the Debian packages)"
 done
 
+node_ready() {
+  kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
+}
 DAEMONS="etcd kube-apiserver forward-api forward-ssh kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router sshd"
 lab_healthy() {
   local d
@@ -29,7 +32,7 @@ lab_healthy() {
   done
   [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
     kc get --raw /readyz >/dev/null 2>&1 &&
-    kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+    node_ready 2>/dev/null
 }
 
 # One lab per machine (fixed netns, cgroup and ports): refuse to take over another checkout's.
@@ -43,7 +46,7 @@ fi
 if lab_healthy; then
   log "lab is already up; re-applying manifests"
   APPLY_ONLY=1
-elif [ -e "/run/netns/$LAB_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$(lab_cg_root)" ]; then
+elif [ -e "/run/netns/$LAB_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$LAB_DATA" ] || [ -d "$(lab_cg_root)" ]; then
   log "a previous lab is half up; tearing it down first"
   "$LAB_DIR/down.sh"
 fi
@@ -349,13 +352,17 @@ apply_scenarios() {
   kc apply --server-side --force-conflicts -f "$LAB_DIR/scenarios/" >/dev/null || die "could not apply test/lab/scenarios"
 }
 
+# Every scenario pod Running with an IP (readiness is the scenarios' business: one is never Ready).
+scenario_pods_running() {
+  local o
+  o=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers -o custom-columns=P:.status.phase,IP:.status.podIP) || return 1
+  [ -n "$o" ] && ! grep -qv 'Running *[0-9]' <<<"$o"
+}
 wait_ready() {
-  wait_for 90 "node $LAB_NODE Ready" bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get node $LAB_NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True" \
-    || die "node $LAB_NODE is not Ready (see $LAB_STATE/logs/kubelet.log)"
+  wait_for 90 "node $LAB_NODE Ready" node_ready || die "node $LAB_NODE is not Ready (see $LAB_STATE/logs/kubelet.log)"
   wait_for 90 "CoreDNS ready" kc -n kube-system wait --for=condition=Available --timeout=1s deploy/coredns \
-    || die "CoreDNS did not become available (kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
-  # Every scenario pod Running with an IP (readiness is the scenarios' business).
-  wait_for 120 "scenario pods Running" bash -c "! '$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' get pods -A -l pathlight.dev/lab-scenario --no-headers -o custom-columns=P:.status.phase,IP:.status.podIP | grep -v 'Running *[0-9]'" \
+    || die "CoreDNS did not become available (test/lab/kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
+  wait_for 120 "scenario pods Running" scenario_pods_running \
     || { kc get pods -A -l pathlight.dev/lab-scenario -o wide >&2; die "scenario pods did not all reach Running"; }
 }
 
