@@ -103,3 +103,20 @@ lab_pids() {
   [ -d "$d" ] || return 0
   find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
 }
+
+# ---- health (up.sh, status.sh)
+LAB_DAEMONS="etcd kube-apiserver forward-api forward-ssh kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router sshd"
+node_ready() {
+  kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
+}
+# dead_daemons: names of lab daemons that are not running (empty when all are).
+dead_daemons() {
+  local d
+  for d in $LAB_DAEMONS; do
+    [ -f "$LAB_RUN/pids/$d.pid" ] && pid_alive "$(cat "$LAB_RUN/pids/$d.pid")" || printf '%s ' "$d"
+  done
+}
+lab_healthy() {
+  [ -z "$(dead_daemons)" ] && [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
+    kc get --raw /readyz >/dev/null 2>&1 && node_ready 2>/dev/null
+}

@@ -21,20 +21,6 @@ for c in etcd containerd containerd-shim-runc-v2 runc ctr socat ipset iptables c
   command -v "$c" >/dev/null || die "missing $c — run test/lab/setup.sh (it installs the Debian packages)"
 done
 
-node_ready() {
-  kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
-}
-DAEMONS="etcd kube-apiserver forward-api forward-ssh kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router sshd"
-lab_healthy() {
-  local d
-  for d in $DAEMONS; do
-    [ -f "$LAB_RUN/pids/$d.pid" ] && pid_alive "$(cat "$LAB_RUN/pids/$d.pid")" || return 1
-  done
-  [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
-    kc get --raw /readyz >/dev/null 2>&1 &&
-    node_ready 2>/dev/null
-}
-
 # One lab per machine (fixed netns, cgroup and ports): refuse to take over another checkout's.
 if [ -f "$LAB_RUN/host-state.env" ]; then
   owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$LAB_RUN/host-state.env")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Is the lab up? Prints one line per fact and exits 0 when the lab is healthy, 1 otherwise
+# (for test suites that need the lab: fail fast with a clear message instead of timing out).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+if [ ! -d "$LAB_RUN" ] && [ ! -e "/run/netns/$LAB_NETNS" ]; then
+  echo "lab: down (start it with test/lab/up.sh)"; exit 1
+fi
+dead=$(dead_daemons)
+[ -z "$dead" ] && echo "lab: all daemons running" || echo "lab: not running: $dead"
+if kc get --raw /readyz >/dev/null 2>&1; then echo "lab: API https://127.0.0.1:$API_PORT ready"; else echo "lab: API not ready"; fi
+node_ready 2>/dev/null && echo "lab: node $LAB_NODE Ready" || echo "lab: node $LAB_NODE not Ready"
+pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers 2>/dev/null | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')
+echo "lab: scenario pods: ${pods%, }"
+if lab_healthy; then echo "lab: up (KUBECONFIG=$LAB_STATE/admin.kubeconfig)"; exit 0; fi
+echo "lab: unhealthy (test/lab/up.sh repairs it by starting over)"; exit 1
