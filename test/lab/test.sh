@@ -5,7 +5,8 @@
 # then runs down.sh and checks that nothing is left behind on the host.
 #
 #   test/lab/test.sh           # full run: down, up, checks, down, leftovers
-#   test/lab/test.sh --keep    # skip the final down (leave the lab up for debugging)
+#   test/lab/test.sh --keep    # fresh up and checks, then leave the lab up (debugging)
+#   test/lab/test.sh --reuse   # checks against the running lab (up.sh if it is not up); no down
 #
 # Last line: "lab: N passed, N failed"; exit status is non-zero when anything failed.
 set -uo pipefail
@@ -13,7 +14,13 @@ set -uo pipefail
 need_root
 lab_lock
 
-KEEP=0; [ "${1:-}" = "--keep" ] && KEEP=1
+KEEP=0 REUSE=0
+case "${1:-}" in
+  --keep) KEEP=1 ;;
+  --reuse) KEEP=1 REUSE=1 ;;
+  "") ;;
+  *) die "usage: test/lab/test.sh [--keep|--reuse]" ;;
+esac
 PROBE="${PATHLIGHT_PROBE:-$LAB_DIR/../../native/dist/linux-amd64/pathlight-probe}"
 PASS=0 FAIL=0 SKIP=0
 T_START=$(date +%s)
@@ -37,7 +44,7 @@ finish() {
 pexec() { local ns=$1 app=$2; shift 2; kc -n "$ns" exec "deploy/$app" -c "$app" -- "$@"; }
 
 # ------------------------------------------------------------------ host baseline
-"$LAB_DIR/down.sh" >/dev/null 2>&1 || true
+[ $REUSE = 1 ] || "$LAB_DIR/down.sh" >/dev/null 2>&1 || true
 snapshot_host() {
   echo "--- iptables (host netns)"; iptables-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
   echo "--- ipsets (host netns)"; ipset list -n 2>/dev/null | sort
@@ -210,7 +217,7 @@ else
 fi
 
 # ------------------------------------------------------------------ down + leftovers
-if [ $KEEP = 1 ]; then echo "lab left up (--keep)"; finish; fi
+if [ $KEEP = 1 ]; then echo "lab left up (test/lab/down.sh tears it down)"; finish; fi
 if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then
   # down.sh deletes .state; keep the component logs of a failed run for the post-mortem.
   keep="${TMPDIR:-/tmp}/pathlight-lab-logs-$(date +%Y%m%d-%H%M%S)"
