@@ -5,7 +5,7 @@ LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 . "$LAB_DIR/versions.env"
 
-LAB_CACHE="${PATHLIGHT_LAB_CACHE:-$HOME/.cache/pathlight-lab}"
+LAB_CACHE="${PATHLIGHT_LAB_CACHE:-${HOME:-/root}/.cache/pathlight-lab}"
 LAB_STATE="$LAB_DIR/.state"
 
 K8S_BIN="$LAB_CACHE/k8s-$K8S_VERSION/bin"

@@ -230,7 +230,7 @@ check "no lab network namespace left" bash -c "! ip netns list | grep -q '$LAB_N
 check "no lab mounts left" bash -c "! grep -qE '$LAB_RUN|$LAB_DATA|/run/netns/$LAB_NETNS' /proc/self/mountinfo"
 check "no lab cgroups left" bash -c "! ls -d $(lab_cg_dirs | tr '\n' ' ') 2>/dev/null | grep -q ."
 check "no lab files left ($LAB_RUN, $LAB_DATA, .state)" bash -c "[ ! -e '$LAB_RUN' ] && [ ! -e '$LAB_DATA' ] && [ ! -e '$LAB_STATE' ]"
-check "no kubectl cache for the lab in ~/.kube" test ! -e "$HOME/.kube/cache/discovery/127.0.0.1_$API_PORT"
+check "no kubectl cache for the lab in ~/.kube" test ! -e "${HOME:-/root}/.kube/cache/discovery/127.0.0.1_$API_PORT"
 check "no CNI results left in /var/lib/cni" bash -c "! ls /var/lib/cni/results/pathlight-lab-* 2>/dev/null | grep -q ."
 check "host ports $API_PORT and $SSH_PORT free" bash -c "! ss -Hltn '( sport = :$API_PORT or sport = :$SSH_PORT )' | grep -q ."
 AFTER=$(snapshot_host)
