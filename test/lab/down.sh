@@ -28,8 +28,8 @@ done
 for i in $(seq 1 20); do
   [ -z "$(lab_pids)" ] && break
   pids=$(lab_pids)
-  # Containers and shims get no grace: they are lab workloads. containerd, apiserver and etcd
-  # get TERM first so their data dirs are not left mid-write (it is all deleted anyway).
+  # Everything gets SIGTERM (etcd and containerd exit cleanly within a second), whatever is
+  # still there after ~2 s gets SIGKILL: it is all lab workload and all deleted anyway.
   kill -TERM $pids 2>/dev/null || true
   sleep 0.25
   [ -z "$(lab_pids)" ] && break
