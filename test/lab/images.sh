@@ -3,6 +3,7 @@
 #   pathlight.local/busybox:lab  Debian's busybox-static, every applet linked into /bin
 #   pathlight.local/pause:lab    the pod sandbox image (busybox sh that waits for SIGTERM)
 #   pathlight.local/coredns:lab  the CoreDNS binary built by setup.sh
+#   pathlight.local/probe:lab    the probe agent ($LAB_PROBE), only when it has been built
 # Output: $LAB_CACHE/images/<name>.tar, imported into the lab's containerd by up.sh.
 # Sourced by setup.sh (function build_images); can also be run alone.
 # shellcheck shell=bash
@@ -70,4 +71,23 @@ build_images() {
   echo "$key" > "$dir/.key"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then build_images; fi
+# The probe agent changes with every native/ build, so its image has its own cache key (the
+# binary's digest) and is rebuilt on the next setup.sh after the agent changes.
+build_probe_image() {
+  local dir="$LAB_CACHE/images"
+  if [ ! -x "$LAB_PROBE" ]; then
+    rm -f "$dir/probe.tar" "$dir/.probe-key"
+    log "images: no probe agent at $LAB_PROBE (pathlight.local/probe:lab not built)"
+    return
+  fi
+  local key; key=$(sha256sum "$LAB_PROBE" | cut -d' ' -f1)
+  if [ -f "$dir/.probe-key" ] && [ "$(cat "$dir/.probe-key")" = "$key" ]; then log "images: probe cached"; return; fi
+  local w; w=$(mktemp -d)
+  mkdir -p "$w/rootfs/tmp"; chmod 1777 "$w/rootfs/tmp"
+  cp "$LAB_PROBE" "$w/rootfs/pathlight-probe"
+  oci_image probe pathlight.local/probe:lab "$w/rootfs" '["/pathlight-probe"]' '["run"]' "$dir/probe.tar"
+  rm -rf "$w"
+  echo "$key" > "$dir/.probe-key"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then build_images; build_probe_image; fi

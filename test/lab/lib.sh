@@ -7,6 +7,9 @@ LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 LAB_CACHE="${PATHLIGHT_LAB_CACHE:-${HOME:-/root}/.cache/pathlight-lab}"
 LAB_STATE="$LAB_DIR/.state"
+# The probe agent (built by native/, another part of the repo). Optional: when it exists, setup.sh
+# packs it as the image pathlight.local/probe:lab and test.sh runs it on the node.
+LAB_PROBE="${PATHLIGHT_PROBE:-$(cd "$LAB_DIR/../.." && pwd)/native/dist/linux-amd64/pathlight-probe}"
 
 K8S_BIN="$LAB_CACHE/k8s-$K8S_VERSION/bin"
 COREDNS_BIN="$LAB_CACHE/coredns-$COREDNS_VERSION/bin"

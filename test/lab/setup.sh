@@ -93,4 +93,5 @@ t0=$(date +%s)
 mkdir -p "$LAB_CACHE"
 build_all
 build_images
+build_probe_image
 log "setup done in $(( $(date +%s) - t0 )) s; binaries in $LAB_CACHE"

@@ -21,7 +21,7 @@ case "${1:-}" in
   "") ;;
   *) die "usage: test/lab/test.sh [--keep|--reuse]" ;;
 esac
-PROBE="${PATHLIGHT_PROBE:-$LAB_DIR/../../native/dist/linux-amd64/pathlight-probe}"
+PROBE="$LAB_PROBE"
 PASS=0 FAIL=0 SKIP=0
 T_START=$(date +%s)
 

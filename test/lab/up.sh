@@ -302,7 +302,8 @@ start_node() {
   start containerd node containerd --config "$LAB_STATE/config/containerd.toml"
   wait_up containerd 30 "containerd" ctr --address "$CONTAINERD_SOCK" version
   local img
-  for img in pause busybox coredns; do
+  for img in pause busybox coredns probe; do
+    [ "$img" = probe ] && [ ! -f "$LAB_CACHE/images/probe.tar" ] && continue   # optional
     ctr_lab images import --no-unpack "$LAB_CACHE/images/$img.tar" >/dev/null \
       || die "could not import image $img into containerd"
   done
