@@ -47,6 +47,7 @@ pexec() { local ns=$1 app=$2; shift 2; kc -n "$ns" exec "deploy/$app" -c "$app" 
 [ $REUSE = 1 ] || "$LAB_DIR/down.sh" >/dev/null 2>&1 || true
 snapshot_host() {
   echo "--- iptables (host netns)"; iptables-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
+  echo "--- ip6tables (host netns)"; ip6tables-save 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]//'
   echo "--- ipsets (host netns)"; ipset list -n 2>/dev/null | sort
   echo "--- netns"; ip netns list 2>/dev/null | sort
   echo "--- sysctl"
@@ -235,7 +236,7 @@ check "no CNI results left in /var/lib/cni" bash -c "! ls /var/lib/cni/results/p
 check "host ports $API_PORT and $SSH_PORT free" bash -c "! ss -Hltn '( sport = :$API_PORT or sport = :$SSH_PORT )' | grep -q ."
 AFTER=$(snapshot_host)
 if [ "$BASELINE" = "$AFTER" ]; then
-  ok "host namespace unchanged (iptables, ipsets, netns, sysctls, links, routes, shared dirs)"
+  ok "host namespace unchanged (iptables, ip6tables, ipsets, netns, sysctls, links, routes, shared dirs)"
 else
   bad "host namespace changed by up+down:"; diff <(echo "$BASELINE") <(echo "$AFTER") | head -20 | sed 's/^/      /'
 fi
