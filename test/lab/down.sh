@@ -4,10 +4,16 @@
 # namespaces (and with them every iptables/ipset rule and conntrack entry, which only ever
 # lived inside them), the cgroups, the runtime files and test/lab/.state. Restores the
 # host-global sysctls the kubelet changes. Safe to run when the lab is down or half up.
-set -euo pipefail
+#
+# Best effort: every step runs even when an earlier one had trouble; anything that could not
+# be removed is listed at the end and the exit status is 1. Running it again finishes the job.
+set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
 lab_lock
+
+PROBLEMS=()
+problem() { PROBLEMS+=("$*"); log "$*"; }
 
 HOST_STATE="$LAB_RUN/host-state.env"
 declare -A EXISTED=()
@@ -18,80 +24,90 @@ if [ -f "$HOST_STATE" ]; then
     esac
   done < "$HOST_STATE"
 fi
+existed() { [ -n "${EXISTED[EXISTED_${1//[\/]/_}]:-}" ]; }
+# ours DIR: DIR did not exist before up.sh (only known when up.sh recorded the host state)
+ours() { [ -f "$HOST_STATE" ] && ! existed "$1" && [ -e "$1" ]; }
 
-# 1. Processes: ask the daemons to stop (kubelet first so it does not restart containers),
-#    then kill whatever is left anywhere in the lab cgroup tree.
+# 1. Processes. SIGTERM to the daemons (kubelet first so it stops restarting containers), then
+#    to everything in the lab cgroup tree; after ~2 s SIGKILL to whatever is left. A killed
+#    process can take a moment to leave its cgroup (exit of a large address space, a task in
+#    uninterruptible sleep), so wait up to 30 s before calling it a failure.
 for name in kubelet kube-router kube-proxy kube-scheduler kube-controller-manager sshd forward-api forward-ssh; do
   f="$LAB_RUN/pids/$name.pid"
-  [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+  [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 done
-for i in $(seq 1 20); do
-  [ -z "$(lab_pids)" ] && break
-  pids=$(lab_pids)
-  # Everything gets SIGTERM (etcd and containerd exit cleanly within a second), whatever is
-  # still there after ~2 s gets SIGKILL: it is all lab workload and all deleted anyway.
-  kill -TERM $pids 2>/dev/null || true
+deadline=$(( $(date +%s) + 30 )) i=0
+while pids=$(lab_pids) && [ -n "$pids" ]; do
+  i=$((i + 1))
+  # shellcheck disable=SC2086  # one pid per word
+  if [ $i -le 8 ]; then kill -TERM $pids 2>/dev/null; else kill -KILL $pids 2>/dev/null; fi
+  [ "$(date +%s)" -lt "$deadline" ] || break
   sleep 0.25
-  [ -z "$(lab_pids)" ] && break
-  # shellcheck disable=SC2046  # one pid per word
-  [ "$i" -ge 8 ] && kill -KILL $(lab_pids) 2>/dev/null || true
 done
-left=$(lab_pids)
-[ -z "$left" ] || die "processes still alive in the lab cgroup after SIGKILL: $left"
+if [ -n "$(lab_pids)" ]; then
+  for p in $(lab_pids); do
+    problem "process $p ($(cat "/proc/$p/comm" 2>/dev/null), state $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)) survived SIGKILL for 30 s"
+  done
+fi
 
-# 2. Mounts: overlay rootfs, shm, netns bind mounts, kubelet volumes (deepest first).
+# 2. Mounts: overlay rootfs, shm, netns and UTS bind mounts, kubelet volumes (deepest first).
 umount_under() {
   local prefix=$1 m
   { awk '{print $5}' /proc/self/mountinfo | grep -E "^$prefix(/|$)" || true; } | sort -r | while read -r m; do
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || echo "$m"
   done
 }
-umount_under "$LAB_RUN"
-umount_under "$LAB_DATA"
+for m in $(umount_under "$LAB_RUN") $(umount_under "$LAB_DATA"); do problem "could not unmount $m"; done
 
 # 3. Network namespaces: the node's, and any pod netns containerd left (they live under
 #    $LAB_RUN and were unmounted above). Deleting a netns deletes its interfaces, routes,
 #    iptables/nft rules, ipsets and conntrack entries.
 if [ -e "/run/netns/$LAB_NETNS" ]; then
   ip netns delete "$LAB_NETNS" 2>/dev/null || { umount "/run/netns/$LAB_NETNS" 2>/dev/null; rm -f "/run/netns/$LAB_NETNS"; }
+  [ -e "/run/netns/$LAB_NETNS" ] && problem "could not delete network namespace $LAB_NETNS"
 fi
-if [ -z "${EXISTED[EXISTED__run_netns]:-}" ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ] && [ -f "$HOST_STATE" ]; then
-  # ip netns made it a (shared) mount point of itself.
-  umount /run/netns 2>/dev/null || true
-  rmdir /run/netns 2>/dev/null || true
+if ours /run/netns && [ -z "$(ls -A /run/netns)" ]; then
+  umount /run/netns 2>/dev/null   # ip netns made it a (shared) mount point of itself
+  rmdir /run/netns 2>/dev/null || problem "could not remove /run/netns"
 fi
 
-# 4. cgroups, deepest first.
+# 4. cgroups, deepest first. The kernel may refuse (EBUSY) for a moment after the last task
+#    left, so retry for a few seconds.
 for d in $(lab_cg_dirs); do
-  [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-  [ -d "$d" ] && log "could not remove cgroup $d"
+  for _try in 1 2 3 4 5 6 7 8 9 10; do
+    [ -d "$d" ] || break
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$d" ] && sleep 0.5
+  done
+  [ -d "$d" ] && problem "could not remove cgroup $d"
 done
 
 # 5. Host-global sysctls the kubelet changed.
 if [ -f "$LAB_RUN/sysctl.saved" ]; then
-  while IFS= read -r kv; do sysctl -qw "$kv" || log "could not restore sysctl $kv"; done < "$LAB_RUN/sysctl.saved"
+  while IFS= read -r kv; do sysctl -qw "$kv" || problem "could not restore sysctl $kv"; done < "$LAB_RUN/sysctl.saved"
 fi
 
 # 6. Files. Shared host directories are removed only if the lab created them; otherwise only
 #    the lab's own entries in them.
-rm -f /var/lib/cni/results/pathlight-lab-* 2>/dev/null || true
+rm -f /var/lib/cni/results/pathlight-lab-* 2>/dev/null
 for d in /var/log/containers /var/log/pods; do
-  [ -d "$d" ] || continue
-  find "$d" -maxdepth 1 -lname "$LAB_DATA/*" -delete 2>/dev/null || true
+  [ -d "$d" ] && find "$d" -maxdepth 1 -lname "$LAB_DATA/*" -delete 2>/dev/null
 done
-rm_if_ours() { # DIR KEY: remove DIR if it did not exist before up.sh
-  [ -f "$HOST_STATE" ] && [ -z "${EXISTED[$2]:-}" ] && [ -e "$1" ] && rm -rf "$1"
-  return 0
-}
-rm_if_ours /var/lib/cni EXISTED__var_lib_cni
-rm_if_ours /var/log/containers EXISTED__var_log_containers
-rm_if_ours /var/log/pods EXISTED__var_log_pods
-rm_if_ours /run/containerd EXISTED__run_containerd
-rm_if_ours /var/lib/kubelet EXISTED__var_lib_kubelet
-[ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_mount]:-}" ] && { rm -f /run/mount/utab; rmdir /run/mount 2>/dev/null || true; }
-[ -f "$HOST_STATE" ] && [ -z "${EXISTED[EXISTED__run_sshd]:-}" ] && { rmdir /run/sshd 2>/dev/null || true; }
-owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$HOST_STATE" 2>/dev/null || true)
+for d in /var/lib/cni /var/log/containers /var/log/pods /run/containerd /var/lib/kubelet; do
+  ours "$d" && rm -rf "$d"
+done
+if ours /run/mount; then rm -f /run/mount/utab; rmdir /run/mount 2>/dev/null; fi
+if ours /run/sshd; then rmdir /run/sshd 2>/dev/null; fi
+owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$HOST_STATE" 2>/dev/null)
 # The lab may have been started from another checkout: its .state holds this lab's keys.
-[ -n "$owner" ] && [ "$owner" != "$LAB_DIR" ] && [ -d "$owner/.state" ] && rm -rf "$owner/.state"
-rm -rf "$LAB_DATA" "$LAB_RUN" "$LAB_STATE"
-log "lab down"
+if [ -n "$owner" ] && [ "$owner" != "$LAB_DIR" ] && [ -d "$owner/.state" ]; then rm -rf "$owner/.state"; fi
+# Keep the record of the host state while something is left, so a second run can finish.
+if [ ${#PROBLEMS[@]} -eq 0 ]; then
+  rm -rf --one-file-system "$LAB_DATA" "$LAB_RUN" "$LAB_STATE"
+  log "lab down"
+  exit 0
+fi
+rm -rf "$LAB_STATE"
+log "lab down with ${#PROBLEMS[@]} problem(s) — run test/lab/down.sh again:"
+printf '  %s\n' "${PROBLEMS[@]}" >&2
+exit 1
