@@ -105,33 +105,30 @@ export function check(idx: policy.PolicyIndex, from: string, to: string, port: s
   return r.value;
 }
 
+/** The `ns/pod→ns/pod` pairs of the x/y/z × a/b/c model, self-connections excluded, that `keep` accepts. */
+function pairsWhere(keep: (src: string, dst: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const sn of NAMESPACES)
+    for (const sp of PODS)
+      for (const dn of NAMESPACES)
+        for (const dp of PODS) {
+          if (sn === dn && sp === dp) continue;
+          if (keep(`${sn}/${sp}`, `${dn}/${dp}`)) out.add(`${sn}/${sp}→${dn}/${dp}`);
+        }
+  return out;
+}
+
 /**
  * The e2e reachability table for one port: the set of `ns/pod→ns/pod` pairs that are allowed
  * (self-connections excluded, as the matrix excludes them).
  */
 export function reachable(idx: policy.PolicyIndex, port: string): Set<string> {
-  const out = new Set<string>();
-  for (const sn of NAMESPACES)
-    for (const sp of PODS)
-      for (const dn of NAMESPACES)
-        for (const dp of PODS) {
-          if (sn === dn && sp === dp) continue;
-          if (verdict(idx, `${sn}/${sp}`, `${dn}/${dp}`, port) === 'allowed') out.add(`${sn}/${sp}→${dn}/${dp}`);
-        }
-  return out;
+  return pairsWhere((src, dst) => verdict(idx, src, dst, port) === 'allowed');
 }
 
 /** Every pair but those `deny` says are denied. */
 export function allPairsExcept(deny: (src: string, dst: string) => boolean): Set<string> {
-  const out = new Set<string>();
-  for (const sn of NAMESPACES)
-    for (const sp of PODS)
-      for (const dn of NAMESPACES)
-        for (const dp of PODS) {
-          if (sn === dn && sp === dp) continue;
-          if (!deny(`${sn}/${sp}`, `${dn}/${dp}`)) out.add(`${sn}/${sp}→${dn}/${dp}`);
-        }
-  return out;
+  return pairsWhere((src, dst) => !deny(src, dst));
 }
 
 /** Applies a suggested fix to the objects independently of the engine (new policy or JSON patch). */
