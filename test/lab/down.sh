@@ -36,7 +36,7 @@ for name in kubelet kube-router kube-proxy kube-scheduler kube-controller-manage
   f="$LAB_RUN/pids/$name.pid"
   [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 done
-deadline=$(( $(date +%s) + 30 )) i=0
+t_kill=$(date +%s); deadline=$(( t_kill + 30 )) i=0
 while pids=$(lab_pids) && [ -n "$pids" ]; do
   i=$((i + 1))
   # shellcheck disable=SC2086  # one pid per word
@@ -44,6 +44,8 @@ while pids=$(lab_pids) && [ -n "$pids" ]; do
   [ "$(date +%s)" -lt "$deadline" ] || break
   sleep 0.25
 done
+# (Seen once: a lab process outlived 3 s of SIGKILL. Say so when stopping takes long.)
+[ $(( $(date +%s) - t_kill )) -le 5 ] || log "stopping the lab's processes took $(( $(date +%s) - t_kill ))s"
 if [ -n "$(lab_pids)" ]; then
   for p in $(lab_pids); do
     problem "process $p ($(cat "/proc/$p/comm" 2>/dev/null), state $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)) survived SIGKILL for 30 s"
