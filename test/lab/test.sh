@@ -208,7 +208,7 @@ if [ -x "$PROBE" ]; then
     sleep 9 | timeout 20 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "$remote run --probes drops" > "$out" 2>&1
     wait $gen
     ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "rm -f $remote" || true
-    if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"'; then
+    if grep -E '"type": ?"drop"' "$out" | grep -qE '"reason": ?"NETFILTER_DROP"'; then
       ok "probe agent on the node saw the policy drop (type=drop reason=NETFILTER_DROP)"
     else bad "probe agent did not report a NETFILTER_DROP drop"; head -c 1500 "$out" | sed 's/^/      /'; fi
     rm -f "$out"
