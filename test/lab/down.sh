@@ -37,8 +37,22 @@ for name in kubelet kube-router kube-proxy kube-scheduler kube-controller-manage
   [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 done
 t_kill=$(date +%s); deadline=$(( t_kill + 30 )) i=0
+# describe PID: what a process that will not die is doing (for the report when stopping is slow)
+describe() {
+  local p=$1
+  printf 'pid %s %s state=%s wchan=%s cgroup=%s stack=%s\n' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)" \
+    "$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)" "$(cat "/proc/$p/wchan" 2>/dev/null)" \
+    "$(grep -m1 pids "/proc/$p/cgroup" 2>/dev/null | cut -d: -f3)" \
+    "$(head -n 4 "/proc/$p/stack" 2>/dev/null | awk '{print $2}' | paste -sd' ')"
+}
+described=0
 while pids=$(lab_pids) && [ -n "$pids" ]; do
   i=$((i + 1))
+  if [ $described = 0 ] && [ $(( $(date +%s) - t_kill )) -ge 5 ]; then
+    described=1
+    log "still alive 5 s after SIGTERM/SIGKILL:"
+    for p in $pids; do describe "$p" >&2; done
+  fi
   # shellcheck disable=SC2086  # one pid per word
   if [ $i -le 8 ]; then kill -TERM $pids 2>/dev/null; else kill -KILL $pids 2>/dev/null; fi
   [ "$(date +%s)" -lt "$deadline" ] || break
@@ -48,7 +62,7 @@ done
 [ $(( $(date +%s) - t_kill )) -le 5 ] || log "stopping the lab's processes took $(( $(date +%s) - t_kill ))s"
 if [ -n "$(lab_pids)" ]; then
   for p in $(lab_pids); do
-    problem "process $p ($(cat "/proc/$p/comm" 2>/dev/null), state $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)) survived SIGKILL for 30 s"
+    problem "survived SIGKILL for 30 s: $(describe "$p")"
   done
 fi
 

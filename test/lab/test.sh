@@ -224,7 +224,13 @@ if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then
   keep="${TMPDIR:-/tmp}/pathlight-lab-logs-$(date +%Y%m%d-%H%M%S)"
   cp -r "$LAB_STATE/logs" "$keep" && echo "component logs kept in $keep"
 fi
-check "down.sh succeeds" "$LAB_DIR/down.sh"
+down_log=$(mktemp)
+if "$LAB_DIR/down.sh" >"$down_log" 2>&1; then ok "down.sh succeeds"; rm -f "$down_log"
+else
+  bad "down.sh succeeds"
+  keep="${TMPDIR:-/tmp}/pathlight-lab-down-$(date +%Y%m%d-%H%M%S).log"
+  mv "$down_log" "$keep"; tail -n 12 "$keep" | sed 's/^/      /'; echo "      (full output: $keep)"
+fi
 check "no lab process left (cgroup tree empty/gone)" test -z "$(lab_pids)"
 check "no process refers to the lab" bash -c "! ps -eo args | grep -v grep | grep -qE 'pathlight-lab|$LAB_STATE'"
 check "no lab network namespace left" bash -c "! ip netns list | grep -q '$LAB_NETNS'"
