@@ -45,9 +45,22 @@ describe() {
     "$(grep -m1 pids "/proc/$p/cgroup" 2>/dev/null | cut -d: -f3)" \
     "$(head -n 4 "/proc/$p/stack" 2>/dev/null | awk '{print $2}' | paste -sd' ')"
 }
+# A frozen task does not die until thawed, and runc freezes a container's cgroup while it
+# signals or updates it: if runc was killed in between, the cgroup would stay frozen.
+thaw() {
+  local f
+  if cg_v2; then
+    find "$(lab_cg_root)" -name cgroup.freeze 2>/dev/null | while read -r f; do echo 0 > "$f" 2>/dev/null; done
+  elif [ -d "/sys/fs/cgroup/freezer/$LAB_CGROUP" ]; then
+    find "/sys/fs/cgroup/freezer/$LAB_CGROUP" -name freezer.state 2>/dev/null | while read -r f; do
+      grep -qx THAWED "$f" 2>/dev/null || echo THAWED > "$f" 2>/dev/null
+    done
+  fi
+}
 described=0
 while pids=$(lab_pids) && [ -n "$pids" ]; do
   i=$((i + 1))
+  thaw
   if [ $described = 0 ] && [ $(( $(date +%s) - t_kill )) -ge 5 ]; then
     described=1
     log "still alive 5 s after SIGTERM/SIGKILL:"
