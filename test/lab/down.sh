@@ -100,16 +100,25 @@ if ours /run/netns && [ -z "$(ls -A /run/netns)" ]; then
   rmdir /run/netns 2>/dev/null || problem "could not remove /run/netns"
 fi
 
-# 4. cgroups, deepest first. The kernel may refuse (EBUSY) for a moment after the last task
-#    left, so retry for a few seconds.
-for d in $(lab_cg_dirs); do
-  for _try in 1 2 3 4 5 6 7 8 9 10; do
-    [ -d "$d" ] || break
-    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-    [ -d "$d" ] && sleep 0.5
+# 4. cgroups, deepest first. The kernel refuses (EBUSY) until every task has fully exited,
+#    which can lag behind the kill, so retry for up to 30 s in all, then say what is left.
+deadline=$(( $(date +%s) + 30 )) t_cg=$(date +%s)
+while :; do
+  left=()
+  for d in $(lab_cg_dirs); do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$d" ] && left+=("$d")
   done
-  [ -d "$d" ] && problem "could not remove cgroup $d"
+  [ ${#left[@]} -eq 0 ] && break
+  [ "$(date +%s)" -lt "$deadline" ] || break
+  sleep 0.25
 done
+if [ ${#left[@]} -gt 0 ]; then
+  for d in "${left[@]}"; do problem "could not remove cgroup $d"; done
+  for p in $(lab_pids); do problem "  task still in a lab cgroup: $(describe "$p")"; done
+elif [ $(( $(date +%s) - t_cg )) -gt 2 ]; then
+  log "the lab's cgroups stayed busy for $(( $(date +%s) - t_cg ))s after the last process was killed"
+fi
 
 # 5. Host-global sysctls the kubelet changed.
 if [ -f "$LAB_RUN/sysctl.saved" ]; then

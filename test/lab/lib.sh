@@ -100,11 +100,15 @@ lab_cg_dirs() {
   local c; for c in $CGROUP_CONTROLLERS unified; do echo "/sys/fs/cgroup/$c/$LAB_CGROUP"; done
 }
 
-# All pids in the lab cgroup tree (daemons, port forwards, container processes).
+# All tasks (threads) in the lab's cgroups — daemons, port forwards, container processes — in
+# every hierarchy, not only "pids" (a runtime killed half-way may leave a task in some of them
+# only). Threads, not just processes: a process whose main thread has exited is no longer
+# listed in cgroup.procs while its other threads still keep the cgroup busy.
 lab_pids() {
-  local d; d=$(lab_cg_root)
-  [ -d "$d" ] || return 0
-  find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un
+  local d f; f=tasks; cg_v2 && f=cgroup.threads
+  for d in $(lab_cg_dirs); do
+    [ -d "$d" ] && find "$d" -name "$f" -exec cat {} + 2>/dev/null
+  done | sort -un
 }
 
 # ---- health (up.sh, status.sh)
