@@ -225,7 +225,10 @@ if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then
   cp -r "$LAB_STATE/logs" "$keep" && echo "component logs kept in $keep"
 fi
 down_log=$(mktemp)
-if "$LAB_DIR/down.sh" >"$down_log" 2>&1; then ok "down.sh succeeds"; rm -f "$down_log"
+if "$LAB_DIR/down.sh" >"$down_log" 2>&1; then
+  ok "down.sh succeeds"
+  grep -v 'lab: lab down$' "$down_log" | sed 's/^/      note: /'   # e.g. slow process teardown
+  rm -f "$down_log"
 else
   bad "down.sh succeeds"
   keep="${TMPDIR:-/tmp}/pathlight-lab-down-$(date +%Y%m%d-%H%M%S).log"
