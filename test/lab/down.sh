@@ -50,10 +50,11 @@ describe() {
 thaw() {
   local f
   if cg_v2; then
-    find "$(lab_cg_root)" -name cgroup.freeze 2>/dev/null | while read -r f; do echo 0 > "$f" 2>/dev/null; done
+    # (cgroups vanish while we walk them: silence the redirection errors too)
+    find "$(lab_cg_root)" -name cgroup.freeze 2>/dev/null | while read -r f; do { echo 0 > "$f"; } 2>/dev/null; done
   elif [ -d "/sys/fs/cgroup/freezer/$LAB_CGROUP" ]; then
     find "/sys/fs/cgroup/freezer/$LAB_CGROUP" -name freezer.state 2>/dev/null | while read -r f; do
-      grep -qx THAWED "$f" 2>/dev/null || echo THAWED > "$f" 2>/dev/null
+      grep -qx THAWED "$f" 2>/dev/null || { echo THAWED > "$f"; } 2>/dev/null
     done
   fi
 }
