@@ -3,3 +3,4 @@ export * as policy from './policy/index.js';
 export * from './session/records.js';
 export * from './session/summary.js';
 export * from './flows/hubble.js';
+export * as probe from './probe/protocol.js';

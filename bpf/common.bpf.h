@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Filter maps, counters and packet/socket helpers shared by every probe. Each object
+ * declares the filter maps, but the agent creates them once and hands the same maps to
+ * every probe (MapReplacements), so one stdin command re-filters all probes at once.
+ */
+#ifndef PL_COMMON_BPF_H
+#define PL_COMMON_BPF_H
+
+#include "kernel.bpf.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+#include "pathlight.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_config);
+} pl_config_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_MAX_FILTER);
+	__type(key, __u32);
+	__type(value, __u8);
+} pl_filter_netns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_MAX_FILTER);
+	__type(key, __u16);
+	__type(value, __u8);
+} pl_filter_port SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PL_MAX_FILTER);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_addr_key);
+	__type(value, __u8);
+} pl_filter_addr SEC(".maps");
+
+/* Per-probe (not shared): events emitted and events lost to a full ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} pl_counters SEC(".maps");
+
+static __always_inline void pl_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&pl_counters, &idx);
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline struct pl_config *pl_cfg(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&pl_config_map, &zero);
+}
+
+static __always_inline bool pl_addr_in(const __u8 *addr)
+{
+	struct pl_addr_key k = { .prefixlen = 128 };
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&pl_filter_addr, &k) != NULL;
+}
+
+static __always_inline bool pl_port_in(__u16 port)
+{
+	return bpf_map_lookup_elem(&pl_filter_port, &port) != NULL;
+}
+
+/* An event is kept when every enabled filter matches; address and port filters match
+ * either end, so a flow is seen in both directions. */
+static __always_inline bool pl_match(const struct pl_config *cfg, __u32 netns, const struct pl_tuple *t)
+{
+	if (!cfg)
+		return true;
+	__u32 f = cfg->flags;
+	if ((f & PL_F_NETNS) && !bpf_map_lookup_elem(&pl_filter_netns, &netns))
+		return false;
+	if (f & PL_F_PROTO) {
+		__u8 p = t->proto;
+		if (!(cfg->proto_bits[(p >> 6) & 3] & (1ULL << (p & 63))))
+			return false;
+	}
+	if ((f & PL_F_PORT) && !pl_port_in(t->sport) && !pl_port_in(t->dport))
+		return false;
+	if ((f & PL_F_ADDR) && !pl_addr_in(t->saddr) && !pl_addr_in(t->daddr))
+		return false;
+	return true;
+}
+
+static __always_inline void pl_v4mapped(__u8 *dst, __be32 a)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &a, 4);
+}
+
+static __always_inline __u32 pl_net_inum(struct net *net)
+{
+	return BPF_CORE_READ(net, ns.inum);
+}
+
+/*
+ * Fill the tuple from the IP header at `l3`. Returns false for anything that is not
+ * IPv4/IPv6. Transport ports are read for TCP, UDP and SCTP (same first 4 bytes);
+ * IPv6 extension headers are not walked (the protocol is then the first next-header).
+ */
+static __always_inline bool pl_parse_l3(const unsigned char *l3, __be16 ethertype, struct pl_tuple *t,
+					const unsigned char **l4)
+{
+	if (ethertype == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), l3))
+			return false;
+		if ((ip.ihl_version >> 4) != 4)
+			return false;
+		t->family = 4;
+		t->proto = ip.protocol;
+		pl_v4mapped(t->saddr, ip.saddr);
+		pl_v4mapped(t->daddr, ip.daddr);
+		/* Only the first fragment carries ports. */
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return true;
+		*l4 = l3 + ((ip.ihl_version & 0x0f) * 4);
+	} else if (ethertype == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), l3))
+			return false;
+		t->family = 6;
+		t->proto = ip6.nexthdr;
+		__builtin_memcpy(t->saddr, ip6.saddr, 16);
+		__builtin_memcpy(t->daddr, ip6.daddr, 16);
+		*l4 = l3 + sizeof(struct ipv6hdr);
+	} else {
+		return false;
+	}
+	if (t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP || t->proto == IPPROTO_SCTP) {
+		struct ports p;
+		if (!bpf_probe_read_kernel(&p, sizeof(p), *l4)) {
+			t->sport = bpf_ntohs(p.source);
+			t->dport = bpf_ntohs(p.dest);
+		}
+	}
+	return true;
+}
+
+/* Tuple of a socket, from its own point of view (saddr = local). Works for full, request
+ * and timewait sockets: all three start with struct sock_common. */
+static __always_inline bool pl_sock_tuple(const struct sock *sk, struct pl_tuple *t)
+{
+	unsigned short fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam == AF_INET) {
+		t->family = 4;
+		pl_v4mapped(t->saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		pl_v4mapped(t->daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
+	} else if (fam == AF_INET6) {
+		t->family = 6;
+		BPF_CORE_READ_INTO(&t->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&t->daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		return false;
+	}
+	t->proto = IPPROTO_TCP;
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return true;
+}
+
+#endif

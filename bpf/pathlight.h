@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types shared between the eBPF programs and the Go agent. The agent's Go mirrors are
+ * generated from the compiled BTF by bpf2go (-type ...), never hand-copied, so any change
+ * here reaches Go at the next `native/build.sh`. Plain C only: no kernel types.
+ */
+#ifndef PATHLIGHT_H
+#define PATHLIGHT_H
+
+#define PL_DNS_PAYLOAD 512 /* classic UDP DNS limit; EDNS tails are cut and marked */
+#define PL_MAX_FILTER 256  /* entries per filter map (netns, ports, CIDRs) */
+
+/* Addresses are always 16 bytes; IPv4 is stored v4-mapped (::ffff:a.b.c.d) so one LPM
+ * trie serves both families. Ports are host byte order. */
+struct pl_tuple {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;  /* IPPROTO_* */
+	__u16 _pad;
+};
+
+struct pl_drop_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC; the agent converts to wall clock */
+	__u64 location;
+	__u32 netns;
+	__u32 ifindex;
+	__u32 reason;
+	__u32 has_reason; /* 0 on kernels whose kfree_skb has no reason argument (< 5.17) */
+	struct pl_tuple t;
+};
+
+enum pl_tcp_kind {
+	PL_TCP_ESTABLISHED = 1,
+	PL_TCP_REFUSED = 2,
+	PL_TCP_TIMEOUT = 3,
+	PL_TCP_RESET_RECEIVED = 4,
+	PL_TCP_RESET_SENT = 5,
+	PL_TCP_RETRANSMIT = 6,
+	PL_TCP_UNREACHABLE = 7,
+};
+
+struct pl_tcp_event {
+	__u64 ts_ns;
+	__u32 netns;
+	__u32 kind;  /* enum pl_tcp_kind */
+	__s32 err;   /* sk_err for failed connects (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH...) */
+	__u16 state; /* TCP state when the event fired */
+	__u16 server; /* 1: the passive (accepting) side of an established connection */
+	struct pl_tuple t;
+};
+
+enum pl_dns_dir {
+	PL_DIR_EGRESS = 1,
+	PL_DIR_INGRESS = 2,
+};
+
+struct pl_dns_event {
+	__u64 ts_ns;
+	__u32 netns;
+	__u32 ifindex;
+	__u16 dir;      /* enum pl_dns_dir */
+	__u16 len;      /* payload bytes copied */
+	__u16 full_len; /* UDP payload length on the wire */
+	__u16 _pad;
+	struct pl_tuple t;
+	__u8 payload[PL_DNS_PAYLOAD];
+};
+
+/* Filter switches in struct pl_config.flags. A filter whose bit is clear matches all. */
+enum pl_config_flag {
+	PL_F_NETNS = 1 << 0,
+	PL_F_ADDR = 1 << 1,
+	PL_F_PORT = 1 << 2,
+	PL_F_PROTO = 1 << 3,
+	PL_F_DROP_NOT_SPECIFIED = 1 << 4, /* report NOT_SPECIFIED drops (noisy) */
+};
+
+struct pl_config {
+	__u32 flags;
+	/* Reason codes resolved from the running kernel's BTF at start (their numbers moved
+	 * in 6.0/6.2, see DESIGN.md §3); ~0 when the kernel has no such enumerator. */
+	__u32 reason_not_dropped_yet;
+	__u32 reason_consumed;
+	__u32 reason_not_specified;
+	__u64 proto_bits[4]; /* bit n set: IP protocol n selected */
+};
+
+struct pl_addr_key {
+	__u32 prefixlen; /* LPM trie key layout: prefix length first, then big-endian data */
+	__u8 addr[16];
+};
+
+/* Per-probe counters (per-CPU array indices). */
+enum pl_counter {
+	PL_CNT_EVENTS = 0,
+	PL_CNT_LOST = 1, /* ring buffer full: the reader is behind */
+	PL_CNT_MAX = 2,
+};
+
+#endif

@@ -1,0 +1,379 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+
+	"pathlight.dev/native/internal/filter"
+	"pathlight.dev/native/internal/kernel"
+)
+
+// Kernel-side event layouts, generated from bpf/pathlight.h by bpf2go. Aliases give them
+// readable names; the types themselves are never hand-written.
+type (
+	DropEvent = dropsPlDropEvent
+	TCPEvent  = tcpPlTcpEvent
+	DNSEvent  = dnsPlDnsEvent
+	config    = dropsPlConfig
+	addrKey   = dropsPlAddrKey
+)
+
+// TCP kinds, from enum pl_tcp_kind.
+const (
+	TCPEstablished   = uint32(tcpPlTcpKindPL_TCP_ESTABLISHED)
+	TCPRefused       = uint32(tcpPlTcpKindPL_TCP_REFUSED)
+	TCPTimeout       = uint32(tcpPlTcpKindPL_TCP_TIMEOUT)
+	TCPResetReceived = uint32(tcpPlTcpKindPL_TCP_RESET_RECEIVED)
+	TCPResetSent     = uint32(tcpPlTcpKindPL_TCP_RESET_SENT)
+	TCPRetransmit    = uint32(tcpPlTcpKindPL_TCP_RETRANSMIT)
+	TCPUnreachable   = uint32(tcpPlTcpKindPL_TCP_UNREACHABLE)
+	DNSEgress        = uint16(dnsPlDnsDirPL_DIR_EGRESS)
+	DNSIngress       = uint16(dnsPlDnsDirPL_DIR_INGRESS)
+)
+
+// Maps every probe shares (one filter change re-filters all of them).
+var sharedMaps = []string{"pl_config_map", "pl_filter_netns", "pl_filter_port", "pl_filter_addr"}
+
+// Probe is one attached probe: its programs, links, ring buffer and counters.
+type Probe struct {
+	Name     string
+	Attach   string
+	Degraded string // non-empty: attached, but with less than the full feature set
+	Reader   *ringbuf.Reader
+	Programs []*ebpf.Program
+	coll     *ebpf.Collection
+	links    []link.Link
+	counters *ebpf.Map
+}
+
+// Counters returns the events emitted and lost (ring buffer full) by the kernel programs.
+func (p *Probe) Counters() (events, lost uint64) {
+	sum := func(idx uint32) uint64 {
+		var per []uint64
+		if err := p.counters.Lookup(idx, &per); err != nil {
+			return 0
+		}
+		var s uint64
+		for _, v := range per {
+			s += v
+		}
+		return s
+	}
+	return sum(uint32(dropsPlCounterPL_CNT_EVENTS)), sum(uint32(dropsPlCounterPL_CNT_LOST))
+}
+
+// RunStats sums the kernel's run-time statistics over the probe's programs.
+func (p *Probe) RunStats() (count, ns uint64) {
+	for _, prog := range p.Programs {
+		if st, err := prog.Stats(); err == nil {
+			count += st.RunCount
+			ns += uint64(st.Runtime.Nanoseconds())
+		}
+	}
+	return
+}
+
+// Detach removes the probe's programs from their hooks; the ring buffer stays readable.
+func (p *Probe) Detach() {
+	for _, l := range p.links {
+		l.Close()
+	}
+	p.links = nil
+}
+
+// Close detaches and unloads the probe. Nothing is pinned, so nothing stays behind.
+func (p *Probe) Close() {
+	if p.Reader != nil {
+		p.Reader.Close()
+	}
+	for _, l := range p.links {
+		l.Close()
+	}
+	if p.coll != nil {
+		p.coll.Close()
+	}
+}
+
+// Set is the loaded probes plus the maps they share.
+type Set struct {
+	Probes  []*Probe
+	shared  map[string]*ebpf.Map
+	cfg     config
+	reasons *kernel.DropReasons
+}
+
+// Unavailable explains why a requested probe could not be attached.
+type Unavailable struct {
+	Name, Detail string
+	Err          error
+}
+
+// Load creates the shared maps and loads and attaches each requested probe. A probe the
+// kernel cannot run is returned in the second list (degraded, not fatal); an error means
+// nothing could be loaded at all.
+func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons) (*Set, []Unavailable, error) {
+	s := &Set{shared: map[string]*ebpf.Map{}, reasons: reasons}
+	dropsSpec, err := loadDrops()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range sharedMaps {
+		m, err := ebpf.NewMap(dropsSpec.Maps[n])
+		if err != nil {
+			s.Close()
+			return nil, nil, fmt.Errorf("creating BPF map %s: %w", n, err)
+		}
+		s.shared[n] = m
+	}
+	s.cfg.ReasonNotDroppedYet, s.cfg.ReasonConsumed, s.cfg.ReasonNotSpecified = ^uint32(0), ^uint32(0), ^uint32(0)
+	if v, ok := reasons.Code("NOT_DROPPED_YET"); ok {
+		s.cfg.ReasonNotDroppedYet = v
+	}
+	if v, ok := reasons.Code("CONSUMED"); ok {
+		s.cfg.ReasonConsumed = v
+	}
+	if v, ok := reasons.Code("NOT_SPECIFIED"); ok {
+		s.cfg.ReasonNotSpecified = v
+	}
+	if err := s.writeConfig(); err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	var missing []Unavailable
+	for _, n := range names {
+		var p *Probe
+		var err error
+		switch n {
+		case "drops":
+			p, err = s.loadDrops(dropsSpec, spec, reasons)
+		case "dns":
+			p, err = s.loadTyped("dns", loadDns, map[string]string{"pl_dns_egress": "net_dev_queue", "pl_dns_ingress": "netif_receive_skb"}, "pl_dns_rb", spec)
+		case "tcp":
+			p, err = s.loadTyped("tcp", loadTcp, map[string]string{
+				"pl_tcp_state": "inet_sock_set_state", "pl_tcp_rst_in": "tcp_receive_reset",
+				"pl_tcp_rst_out": "tcp_send_reset", "pl_tcp_retrans": "tcp_retransmit_skb",
+			}, "pl_tcp_rb", spec)
+		default:
+			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp)", n)
+		}
+		if err != nil {
+			var ve *ebpf.VerifierError
+			if errors.Is(err, os.ErrPermission) && !errors.As(err, &ve) {
+				s.Close()
+				return nil, nil, fmt.Errorf("loading the %s probe: %w: run as root, or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (kernels before 5.8: CAP_SYS_ADMIN)", n, err)
+			}
+			missing = append(missing, Unavailable{Name: n, Detail: err.Error(), Err: err})
+			continue
+		}
+		s.Probes = append(s.Probes, p)
+	}
+	return s, missing, nil
+}
+
+func (s *Set) opts() ebpf.CollectionOptions {
+	return ebpf.CollectionOptions{MapReplacements: s.shared}
+}
+
+// keepOnly removes every program but the named ones, so the kernel never verifies an
+// entry point that does not fit it (e.g. the reason argument on a pre-5.17 kfree_skb).
+func keepOnly(cs *ebpf.CollectionSpec, keep ...string) {
+	for name := range cs.Programs {
+		found := false
+		for _, k := range keep {
+			found = found || k == name
+		}
+		if !found {
+			delete(cs.Programs, name)
+		}
+	}
+}
+
+func (s *Set) loadDrops(cs *ebpf.CollectionSpec, spec *btf.Spec, reasons *kernel.DropReasons) (*Probe, error) {
+	args, tpErr := kernel.TracepointArgs(spec, "kfree_skb")
+	hasReason := reasons.Present()
+	if tpErr == nil {
+		hasReason = kernel.KfreeSkbHasReason(args)
+	}
+	var prog, attach string
+	switch {
+	case tpErr == nil && hasReason:
+		prog, attach = "pl_drop_btf", "tp_btf/kfree_skb"
+	case tpErr == nil:
+		prog, attach = "pl_drop_btf_noreason", "tp_btf/kfree_skb"
+	case hasReason:
+		prog, attach = "pl_drop_raw", "raw_tp/kfree_skb"
+	default:
+		prog, attach = "pl_drop_raw_noreason", "raw_tp/kfree_skb"
+	}
+	keepOnly(cs, prog)
+	coll, err := ebpf.NewCollectionWithOptions(cs, s.opts())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", attach, err)
+	}
+	p := &Probe{Name: "drops", Attach: attach, coll: coll, counters: coll.Maps["pl_counters"]}
+	pr := coll.Programs[prog]
+	var l link.Link
+	if strings.HasPrefix(attach, "tp_btf") {
+		l, err = link.AttachTracing(link.TracingOptions{Program: pr})
+	} else {
+		l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: "kfree_skb", Program: pr})
+	}
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("attaching %s: %w", attach, err)
+	}
+	p.links = append(p.links, l)
+	p.Programs = append(p.Programs, pr)
+	if !hasReason {
+		p.Degraded = "this kernel's kfree_skb has no drop reason (added in 5.17): drops are reported without a reason"
+	}
+	if p.Reader, err = ringbuf.NewReader(coll.Maps["pl_drops_rb"]); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadTyped loads a probe whose programs are all tp_btf, attaching each to its tracepoint.
+func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), progs map[string]string, rb string, spec *btf.Spec) (*Probe, error) {
+	cs, err := load()
+	if err != nil {
+		return nil, err
+	}
+	var tps []string
+	for prog, tp := range progs {
+		if _, err := kernel.TracepointArgs(spec, tp); err != nil {
+			return nil, fmt.Errorf("tp_btf/%s: %w", tp, err)
+		}
+		_ = prog
+		tps = append(tps, "tp_btf/"+tp)
+	}
+	coll, err := ebpf.NewCollectionWithOptions(cs, s.opts())
+	if err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	p := &Probe{Name: name, coll: coll, counters: coll.Maps["pl_counters"]}
+	p.Attach = strings.Join(sortStrings(tps), "+")
+	for prog := range progs {
+		pr := coll.Programs[prog]
+		l, err := link.AttachTracing(link.TracingOptions{Program: pr})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("attaching tp_btf/%s: %w", progs[prog], err)
+		}
+		p.links = append(p.links, l)
+		p.Programs = append(p.Programs, pr)
+	}
+	if p.Reader, err = ringbuf.NewReader(coll.Maps[rb]); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func sortStrings(v []string) []string {
+	for i := 1; i < len(v); i++ {
+		for j := i; j > 0 && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+	return v
+}
+
+func (s *Set) writeConfig() error {
+	zero := uint32(0)
+	return s.shared["pl_config_map"].Update(zero, &s.cfg, ebpf.UpdateAny)
+}
+
+// SetFilters replaces the in-kernel filters of every probe. The new entries are added
+// before the stale ones are removed and the switches flipped last, so no wanted event is
+// missed during the change.
+func (s *Set) SetFilters(f filter.Set) error {
+	one := uint8(1)
+	nsMap, portMap, addrMap := s.shared["pl_filter_netns"], s.shared["pl_filter_port"], s.shared["pl_filter_addr"]
+	wantNs := map[uint32]bool{}
+	for _, n := range f.Netns {
+		wantNs[n] = true
+		if err := nsMap.Update(n, one, ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("netns filter: %w", err)
+		}
+	}
+	wantPort := map[uint16]bool{}
+	for _, p := range f.Ports {
+		wantPort[p] = true
+		if err := portMap.Update(p, one, ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("port filter: %w", err)
+		}
+	}
+	wantAddr := map[addrKey]bool{}
+	for _, pfx := range f.Prefixes {
+		l, a := filter.Key(pfx)
+		k := addrKey{Prefixlen: l, Addr: a}
+		wantAddr[k] = true
+		if err := addrMap.Update(&k, one, ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("cidr filter: %w", err)
+		}
+	}
+	prune := func(m *ebpf.Map, key any, keep func() bool) {
+		var stale []any
+		it := m.Iterate()
+		var v uint8
+		for it.Next(key, &v) {
+			if !keep() {
+				switch k := key.(type) {
+				case *uint32:
+					stale = append(stale, *k)
+				case *uint16:
+					stale = append(stale, *k)
+				case *addrKey:
+					kk := *k
+					stale = append(stale, &kk)
+				}
+			}
+		}
+		for _, k := range stale {
+			_ = m.Delete(k)
+		}
+	}
+	var nk uint32
+	prune(nsMap, &nk, func() bool { return wantNs[nk] })
+	var pk uint16
+	prune(portMap, &pk, func() bool { return wantPort[pk] })
+	var ak addrKey
+	prune(addrMap, &ak, func() bool { return wantAddr[ak] })
+
+	flags := uint32(0)
+	set := func(on bool, bit dropsPlConfigFlag) {
+		if on {
+			flags |= uint32(bit)
+		}
+	}
+	set(len(f.Netns) > 0, dropsPlConfigFlagPL_F_NETNS)
+	set(len(f.Prefixes) > 0, dropsPlConfigFlagPL_F_ADDR)
+	set(len(f.Ports) > 0, dropsPlConfigFlagPL_F_PORT)
+	set(len(f.Protos) > 0, dropsPlConfigFlagPL_F_PROTO)
+	set(f.NotSpecified, dropsPlConfigFlagPL_F_DROP_NOT_SPECIFIED)
+	s.cfg.Flags = flags
+	s.cfg.ProtoBits = [4]uint64{}
+	for _, p := range f.Protos {
+		s.cfg.ProtoBits[p>>6] |= 1 << (p & 63)
+	}
+	return s.writeConfig()
+}
+
+// Close detaches every probe and frees the shared maps.
+func (s *Set) Close() {
+	for _, p := range s.Probes {
+		p.Close()
+	}
+	for _, m := range s.shared {
+		m.Close()
+	}
+}

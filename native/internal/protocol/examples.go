@@ -1,0 +1,57 @@
+package protocol
+
+// Examples returns one line of every type with every field set (and one line per TCP
+// event, error code and bye reason), as written by the agent. They become
+// test/fixtures/probe/protocol.ndjson, which the TypeScript decoder's tests read.
+func Examples() []any {
+	h := func(t string, ts int64) Header { return Header{V: Version, Type: t, TS: ts, Node: "node-1"} }
+	ep4 := Endpoints{Netns: 4026532290, Proto: "tcp", Src: "10.244.0.5", Sport: 43120, Dst: "10.244.0.7", Dport: 8080, Family: 4}
+	ep6 := Endpoints{Netns: 4026532291, Proto: "udp", Src: "fd00::5", Sport: 53001, Dst: "fd00::a", Dport: 53, Family: 6}
+	filters := Filters{Netns: []uint32{4026532290}, CIDR: []string{"10.244.0.0/24"}, Port: []uint16{8080, 53}, Proto: []string{"tcp", "udp"}, NotSpecified: false}
+	counts := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2, RunCount: 100000, RunNs: 4200000, AvgNs: 42}}
+	out := []any{
+		Hello{
+			Header: h(TypeHello, 1764000000000000000), Version: "0.1.0", Kernel: "6.1.0-27-amd64", Arch: "amd64",
+			Features: Features{BTF: true, TpBtf: true, DropReasons: true, Ringbuf: true, BpfStats: true, Kallsyms: true},
+			Probes: []ProbeStatus{
+				{Name: "drops", State: ProbeAttached, Attach: "tp_btf/kfree_skb"},
+				{Name: "dns", State: ProbeDegraded, Attach: "tp_btf/net_dev_queue+tp_btf/netif_receive_skb", Detail: "TCP/53 is not decoded"},
+				{Name: "tcp", State: ProbeUnavailable, Detail: "tp_btf/inet_sock_set_state: not in this kernel"},
+			},
+			Filters: filters, TTLMs: 600000, Reasons: map[string]uint{"NOT_SPECIFIED": 2, "NETFILTER_DROP": 6},
+		},
+		Drop{Header: h(TypeDrop, 1764000000100000000), Endpoints: ep4, Ifindex: 2, Reason: "NETFILTER_DROP", ReasonCode: 6, HasReason: true, Location: "nf_hook_slow+0x9b"},
+		Drop{Header: h(TypeDrop, 1764000000100000001), Endpoints: ep4, Ifindex: 2, Reason: "OVS_DROP_LAST_ACTION", ReasonCode: 0x30001, HasReason: true, Subsystem: "OPENVSWITCH", Location: "ovs_dp_process_packet+0x1c0"},
+		DNS{Header: h(TypeDNS, 1764000000200000000), Endpoints: ep6, Ifindex: 3, Dir: "egress", QR: QRQuery, ID: 4242, Qname: "backend.shop.svc.cluster.local.", Qtype: "AAAA"},
+		DNS{
+			Header: h(TypeDNS, 1764000000201000000), Endpoints: ep6, Ifindex: 3, Dir: "ingress", QR: QRResponse, ID: 4242,
+			Qname: "backend.shop.svc.cluster.local.", Qtype: "A", Rcode: "NOERROR", LatencyNs: 1000000, Truncated: true, Malformed: "answer 2: truncated",
+			Answers: []Answer{{Name: "www.example.", Type: "CNAME", TTL: 30, Data: "backend.shop.svc.cluster.local."}, {Name: "backend.shop.svc.cluster.local.", Type: "A", TTL: 30, Data: "10.96.0.12"}, {Name: "backend.shop.svc.cluster.local.", Type: "AAAA", TTL: 30, Data: "fd00::12"}},
+		},
+		Stats{Header: h(TypeStats, 1764000001000000000), UptimeMs: 1000, Probes: counts, Written: 7},
+		FiltersAck{Header: h(TypeFilters, 1764000001500000000), Filters: filters},
+	}
+	for i, ev := range TCPEvents {
+		t := TCP{Header: h(TypeTCP, 1764000000300000000+int64(i)), Endpoints: ep4, Event: ev, State: "SYN_SENT", Role: "client"}
+		switch ev {
+		case TCPRefused:
+			t.Errno = "ECONNREFUSED"
+		case TCPTimeout:
+			t.Errno = "ETIMEDOUT"
+		case TCPUnreachable:
+			t.Errno = "EHOSTUNREACH"
+		case TCPReset:
+			t.ResetDir, t.State, t.Role = "received", "ESTABLISHED", ""
+		case TCPEstablished:
+			t.State, t.Role = "ESTABLISHED", "server"
+		}
+		out = append(out, t)
+	}
+	for i, code := range ErrorCodes {
+		out = append(out, Error{Header: h(TypeError, 1764000002000000000+int64(i)), Code: code, Message: "example " + code, Probe: "dns", Fatal: code != ErrAttach})
+	}
+	for i, r := range ByeReasons {
+		out = append(out, Bye{Header: h(TypeBye, 1764000003000000000+int64(i)), Reason: r, Probes: counts})
+	}
+	return out
+}

@@ -1,0 +1,245 @@
+// Package protocol is the agent's NDJSON wire format (DESIGN.md §3): one JSON object per
+// line on stdout, each with v, type, ts (ns since the Unix epoch) and node.
+//
+// Keep aligned with src/core/probe/protocol.ts: TestFixtureUpToDate regenerates
+// test/fixtures/probe/protocol.ndjson from Examples(), and the TypeScript test decodes that
+// file with its schemas and checks every enum value below appears on both sides.
+package protocol
+
+// Version is the protocol version carried by every line as `v`.
+const Version = 1
+
+// Header is the part every line shares.
+type Header struct {
+	V    int    `json:"v"`
+	Type string `json:"type"`
+	TS   int64  `json:"ts"`
+	Node string `json:"node"`
+}
+
+// Hello is the first line: who is speaking and what the kernel lets it do.
+type Hello struct {
+	Header
+	Version  string          `json:"version"`
+	Kernel   string          `json:"kernel"`
+	Arch     string          `json:"arch"`
+	Features Features        `json:"features"`
+	Probes   []ProbeStatus   `json:"probes"`
+	Filters  Filters         `json:"filters"`
+	TTLMs    int64           `json:"ttlMs"`
+	Reasons  map[string]uint `json:"reasons,omitempty"` // drop reason name → code, from the running kernel
+}
+
+// Features are facts about the running kernel, detected (never inferred from uname).
+type Features struct {
+	BTF         bool `json:"btf"`         // /sys/kernel/btf/vmlinux: CO-RE possible
+	TpBtf       bool `json:"tpBtf"`       // BTF-typed tracepoints (5.5+)
+	DropReasons bool `json:"dropReasons"` // kfree_skb carries enum skb_drop_reason (5.17+, or backported)
+	Ringbuf     bool `json:"ringbuf"`     // BPF ring buffer (5.8+)
+	BpfStats    bool `json:"bpfStats"`    // per-program run time (5.8+)
+	Kallsyms    bool `json:"kallsyms"`    // drop locations can be named
+}
+
+// Probe states in Hello.Probes.
+const (
+	ProbeAttached    = "attached"
+	ProbeDegraded    = "degraded"    // attached with less than the full feature set (see detail)
+	ProbeUnavailable = "unavailable" // could not attach on this kernel (see detail)
+)
+
+// ProbeStatus says how one requested probe came up.
+type ProbeStatus struct {
+	Name    string `json:"name"`
+	State   string `json:"state"`
+	Attach  string `json:"attach,omitempty"` // e.g. "tp_btf/kfree_skb"
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Filters are the in-kernel filters in force; an empty list matches everything.
+type Filters struct {
+	Netns        []uint32 `json:"netns"`
+	CIDR         []string `json:"cidr"`
+	Port         []uint16 `json:"port"`
+	Proto        []string `json:"proto"`
+	NotSpecified bool     `json:"notSpecified"` // report NOT_SPECIFIED drops (noisy)
+}
+
+// Endpoints is the 5-tuple every packet/socket event carries. Addresses are plain IPv4 or
+// IPv6 text (IPv4 never v4-mapped).
+type Endpoints struct {
+	Netns   uint32 `json:"netns"`
+	Proto   string `json:"proto"` // tcp, udp, sctp, icmp, icmpv6, or the protocol number
+	Src     string `json:"src"`
+	Sport   uint16 `json:"sport"`
+	Dst     string `json:"dst"`
+	Dport   uint16 `json:"dport"`
+	Family  int    `json:"family"` // 4 or 6
+}
+
+// Drop is one packet the kernel freed as dropped.
+type Drop struct {
+	Header
+	Endpoints
+	Ifindex uint32 `json:"ifindex"`
+	// Reason is the kernel's enum skb_drop_reason name without SKB_DROP_REASON_
+	// (e.g. NETFILTER_DROP), named from the running kernel's BTF; "UNKNOWN" when the
+	// kernel has no reasons (HasReason false), "CODE_<n>" for a number BTF does not name.
+	Reason     string `json:"reason"`
+	ReasonCode uint32 `json:"reasonCode"`
+	HasReason  bool   `json:"hasReason"`
+	// Subsystem is set for reasons of a drop-reason subsystem (high 16 bits, 6.4+).
+	Subsystem string `json:"subsystem,omitempty"`
+	Location  string `json:"location"` // kernel symbol+offset of the freeing call site
+}
+
+// DNS query/response directions.
+const (
+	QRQuery    = "query"
+	QRResponse = "response"
+)
+
+// DNS is one DNS message seen on a device of the node.
+type DNS struct {
+	Header
+	Endpoints
+	Ifindex   uint32   `json:"ifindex"`
+	Dir       string   `json:"dir"` // egress | ingress, from the view of netns
+	QR        string   `json:"qr"`
+	ID        uint16   `json:"id"`
+	Qname     string   `json:"qname"`
+	Qtype     string   `json:"qtype"`
+	Rcode     string   `json:"rcode,omitempty"` // responses only
+	Answers   []Answer `json:"answers,omitempty"`
+	LatencyNs int64    `json:"latencyNs,omitempty"` // response: since its query in the same netns
+	Truncated bool     `json:"truncated,omitempty"` // payload longer than the probe copies
+	Malformed string   `json:"malformed,omitempty"` // why the message could not be fully parsed
+}
+
+// Answer is one A, AAAA or CNAME record of a response.
+type Answer struct {
+	Name string `json:"name"`
+	Type string `json:"type"` // A | AAAA | CNAME
+	TTL  uint32 `json:"ttl"`
+	Data string `json:"data"` // address or canonical name
+}
+
+// TCP outcome kinds.
+const (
+	TCPEstablished = "established"
+	TCPRefused     = "refused"     // the peer answered the SYN with RST, or an ICMP port unreachable
+	TCPTimeout     = "timeout"     // SYN retransmitted until the kernel gave up
+	TCPUnreachable = "unreachable" // ICMP host/net unreachable answered the SYN
+	TCPReset       = "reset"       // RST mid-stream, sent or received
+	TCPRetransmit  = "retransmit"
+)
+
+// TCPEvents lists every TCP outcome kind, for the protocol agreement test.
+var TCPEvents = []string{TCPEstablished, TCPRefused, TCPTimeout, TCPUnreachable, TCPReset, TCPRetransmit}
+
+// TCP is one connection outcome. Src is the local end of the socket that saw it.
+type TCP struct {
+	Header
+	Endpoints
+	Event string `json:"event"`
+	// Direction of a reset: "received" or "sent"; empty otherwise.
+	ResetDir string `json:"resetDir,omitempty"`
+	// Role of the socket: "client" (active open) or "server" (passive open), when known.
+	Role  string `json:"role,omitempty"`
+	State string `json:"state"`           // TCP state when it happened (SYN_SENT, ESTABLISHED, …)
+	Errno string `json:"errno,omitempty"` // ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, …
+}
+
+// ProbeStats are cumulative counts since start.
+type ProbeStats struct {
+	Events   uint64 `json:"events"`   // emitted by the kernel programs
+	Lost     uint64 `json:"lost"`     // lost in the kernel: ring buffer full
+	LostUser uint64 `json:"lostUser"` // lost in the agent: stdout reader too slow
+	RunCount uint64 `json:"runCount"` // program invocations (0 without bpfStats)
+	RunNs    uint64 `json:"runNs"`    // total program run time
+	AvgNs    uint64 `json:"avgNs"`    // RunNs / RunCount
+}
+
+// Stats is written every second.
+type Stats struct {
+	Header
+	UptimeMs int64                 `json:"uptimeMs"`
+	Probes   map[string]ProbeStats `json:"probes"`
+	Written  uint64                `json:"written"` // lines written to stdout so far
+}
+
+// Error codes.
+const (
+	ErrNoBTF       = "no-btf"
+	ErrNoBPF       = "no-bpf"
+	ErrPermission  = "permission"
+	ErrAttach      = "attach"
+	ErrBadArgs     = "bad-args"
+	ErrBadControl  = "bad-control"
+	ErrInternal    = "internal"
+)
+
+// ErrorCodes lists every error code, for the protocol agreement test.
+var ErrorCodes = []string{ErrNoBTF, ErrNoBPF, ErrPermission, ErrAttach, ErrBadArgs, ErrBadControl, ErrInternal}
+
+// Error names a problem and, where one exists, the next step. Fatal errors are followed by bye.
+type Error struct {
+	Header
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Probe   string `json:"probe,omitempty"`
+	Fatal   bool   `json:"fatal"`
+}
+
+// Bye reasons.
+const (
+	ByeStdinClosed = "stdin-closed"
+	ByeTTL         = "ttl"
+	ByeSignal      = "signal"
+	ByeStop        = "stop"
+	ByeError       = "error"
+)
+
+// ByeReasons lists every bye reason, for the protocol agreement test.
+var ByeReasons = []string{ByeStdinClosed, ByeTTL, ByeSignal, ByeStop, ByeError}
+
+// Bye is the last line: why the agent stops, and the final counts.
+type Bye struct {
+	Header
+	Reason string                `json:"reason"`
+	Probes map[string]ProbeStats `json:"probes"`
+}
+
+// FiltersAck answers a filters control message with the filters now in force.
+type FiltersAck struct {
+	Header
+	Filters Filters `json:"filters"`
+}
+
+// Control is a JSON line on stdin.
+type Control struct {
+	// "filters" replaces the in-kernel filters; "stop" ends the run (bye reason "stop").
+	Type         string   `json:"type"`
+	Netns        []string `json:"netns,omitempty"`
+	CIDR         []string `json:"cidr,omitempty"`
+	Port         []uint16 `json:"port,omitempty"`
+	Proto        []string `json:"proto,omitempty"`
+	NotSpecified *bool    `json:"notSpecified,omitempty"`
+}
+
+// Line types.
+const (
+	TypeHello   = "hello"
+	TypeDrop    = "drop"
+	TypeDNS     = "dns"
+	TypeTCP     = "tcp"
+	TypeStats   = "stats"
+	TypeError   = "error"
+	TypeBye     = "bye"
+	TypeFilters = "filters"
+)
+
+// Types lists every line type, for the protocol agreement test.
+var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters}
+
+// Probe names.
+var ProbeNames = []string{"drops", "dns", "tcp"}

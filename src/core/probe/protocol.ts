@@ -1,0 +1,535 @@
+/**
+ * Decoder for the probe agent's NDJSON wire format (DESIGN.md §3): one JSON object per line,
+ * each with `v`, `type`, `ts` and `node`.
+ *
+ * Keep aligned with native/internal/protocol/protocol.go: the Go test regenerates
+ * test/fixtures/probe/protocol.ndjson from its examples, and
+ * test/unit/core/probe/protocol.test.ts decodes that file with these schemas and checks that
+ * every enum value appears on both sides.
+ *
+ * Go wire facts the schemas encode:
+ * - Fields without `omitempty` are always written, so they are required here; `omitempty`
+ *   fields are optional.
+ * - A Go slice or map without `omitempty` is written as `null` when nil; it decodes as `[]`
+ *   or `{}` so callers never see the difference.
+ * - Unknown extra fields are accepted and dropped (a newer agent may add fields). Unknown
+ *   enum values and line types are rejected: a new Go enum value needs a TypeScript update,
+ *   and the agreement test says so.
+ * - `ts` (and every other int64/uint64) is a plain JSON number, so `JSON.parse` keeps it to
+ *   double precision: `ts` is nanoseconds since the Unix epoch, about 1.8e18 near 2026, where
+ *   doubles are 256 ns apart. Two events less than 256 ns apart can carry the same `ts`; keep
+ *   line order as the tie-break.
+ */
+import { z } from 'zod';
+
+/** The protocol version this decoder reads; every line carries it as `v`. */
+export const protocolVersion = 1;
+
+// ---- Enums (Go constants of the same meaning in protocol.go) --------------------------------
+
+/** Line types (Go `Types`). */
+export const lineTypes = ['hello', 'drop', 'dns', 'tcp', 'stats', 'error', 'bye', 'filters'] as const;
+export type LineType = (typeof lineTypes)[number];
+
+/** TCP outcome kinds (Go `TCPEvents`). */
+export const tcpEvents = ['established', 'refused', 'timeout', 'unreachable', 'reset', 'retransmit'] as const;
+export type TcpEvent = (typeof tcpEvents)[number];
+
+/** Direction of a TCP reset. */
+export const tcpResetDirs = ['received', 'sent'] as const;
+export type TcpResetDir = (typeof tcpResetDirs)[number];
+
+/** Role of the socket: active open (client) or passive open (server). */
+export const tcpRoles = ['client', 'server'] as const;
+export type TcpRole = (typeof tcpRoles)[number];
+
+/** Codes of the agent's `error` lines (Go `ErrorCodes`). */
+export const errorCodes = ['no-btf', 'no-bpf', 'permission', 'attach', 'bad-args', 'bad-control', 'internal'] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** Why the agent stopped (Go `ByeReasons`). */
+export const byeReasons = ['stdin-closed', 'ttl', 'signal', 'stop', 'error'] as const;
+export type ByeReason = (typeof byeReasons)[number];
+
+/** How a requested probe came up (Go `Probe*` constants). */
+export const probeStates = ['attached', 'degraded', 'unavailable'] as const;
+export type ProbeState = (typeof probeStates)[number];
+
+/** DNS message kind (Go `QR*` constants). */
+export const dnsQrs = ['query', 'response'] as const;
+export type DnsQr = (typeof dnsQrs)[number];
+
+/** DNS direction, from the view of the netns. */
+export const dnsDirs = ['egress', 'ingress'] as const;
+export type DnsDir = (typeof dnsDirs)[number];
+
+// ---- Number and Go-container helpers ---------------------------------------------------------
+
+const uint = (max: number) => z.number().int().min(0).max(max);
+const u16 = uint(0xffff);
+const u32 = uint(0xffffffff);
+/**
+ * int64/uint64 values (ns, counters). zod's `.int()` only accepts safe integers, and `ts` is
+ * already past 2^53, so these only ask for a whole non-negative number.
+ */
+const u64 = z.number().nonnegative().refine(Number.isInteger, { message: 'Invalid input: expected an integer' });
+
+/** A Go slice without `omitempty`: nil is written as `null`. */
+const goSlice = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullable()
+    .transform((v): z.output<T>[] => v ?? []);
+
+/** A Go map without `omitempty`: nil is written as `null`. */
+const goMap = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string(), value)
+    .nullable()
+    .transform((v): Record<string, z.output<T>> => v ?? {});
+
+/** The part every line shares. */
+const header = <T extends LineType>(type: T) => ({
+  v: z.literal(protocolVersion),
+  type: z.literal(type),
+  /** Nanoseconds since the Unix epoch, to double precision (see the module comment). */
+  ts: u64,
+  /** Node the agent runs on. */
+  node: z.string(),
+});
+
+// ---- Shared objects --------------------------------------------------------------------------
+
+/** Facts about the running kernel, detected (never inferred from uname). */
+export const featuresSchema = z.object({
+  /** /sys/kernel/btf/vmlinux: CO-RE possible. */
+  btf: z.boolean(),
+  /** BTF-typed tracepoints (5.5+). */
+  tpBtf: z.boolean(),
+  /** kfree_skb carries enum skb_drop_reason (5.17+, or backported). */
+  dropReasons: z.boolean(),
+  /** BPF ring buffer (5.8+). */
+  ringbuf: z.boolean(),
+  /** Per-program run time (5.8+). */
+  bpfStats: z.boolean(),
+  /** Drop locations can be named. */
+  kallsyms: z.boolean(),
+});
+export type Features = z.infer<typeof featuresSchema>;
+
+/** How one requested probe came up. */
+export const probeStatusSchema = z.object({
+  name: z.string(),
+  state: z.enum(probeStates),
+  /** e.g. `tp_btf/kfree_skb`. */
+  attach: z.string().optional(),
+  /** Why the probe is degraded or unavailable. */
+  detail: z.string().optional(),
+});
+export type ProbeStatus = z.infer<typeof probeStatusSchema>;
+
+/** The in-kernel filters in force; an empty list matches everything. */
+export const filtersSchema = z.object({
+  netns: goSlice(u32),
+  cidr: goSlice(z.string()),
+  port: goSlice(u16),
+  proto: goSlice(z.string()),
+  /** Report NOT_SPECIFIED drops (noisy). */
+  notSpecified: z.boolean(),
+});
+export type Filters = z.infer<typeof filtersSchema>;
+
+/** The 5-tuple every packet/socket event carries. */
+const endpointsShape = {
+  netns: u32,
+  /** tcp, udp, sctp, icmp, icmpv6, or the protocol number as text. */
+  proto: z.string(),
+  /** Plain IPv4 or IPv6 text (IPv4 never v4-mapped). */
+  src: z.string(),
+  sport: u16,
+  dst: z.string(),
+  dport: u16,
+  family: z.literal([4, 6]),
+};
+export const endpointsSchema = z.object(endpointsShape);
+export type Endpoints = z.infer<typeof endpointsSchema>;
+
+/** One A, AAAA or CNAME record of a DNS response. */
+export const dnsAnswerSchema = z.object({
+  name: z.string(),
+  /** A | AAAA | CNAME. */
+  type: z.string(),
+  ttl: u32,
+  /** Address or canonical name. */
+  data: z.string(),
+});
+export type DnsAnswer = z.infer<typeof dnsAnswerSchema>;
+
+/** Cumulative counts of one probe since start. */
+export const probeStatsSchema = z.object({
+  /** Emitted by the kernel programs. */
+  events: u64,
+  /** Lost in the kernel: ring buffer full. */
+  lost: u64,
+  /** Lost in the agent: stdout reader too slow. */
+  lostUser: u64,
+  /** Program invocations (0 without bpfStats). */
+  runCount: u64,
+  /** Total program run time. */
+  runNs: u64,
+  /** runNs / runCount. */
+  avgNs: u64,
+});
+export type ProbeStats = z.infer<typeof probeStatsSchema>;
+
+// ---- Lines -----------------------------------------------------------------------------------
+
+/** The first line: who is speaking and what the kernel lets it do. */
+export const helloLineSchema = z.object({
+  ...header('hello'),
+  /** Agent version. */
+  version: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  features: featuresSchema,
+  probes: goSlice(probeStatusSchema),
+  filters: filtersSchema,
+  /** The agent stops by itself after this long. */
+  ttlMs: u64,
+  /** Drop reason name → code, from the running kernel. */
+  reasons: z.record(z.string(), u64).optional(),
+});
+export type HelloLine = z.infer<typeof helloLineSchema>;
+
+/** One packet the kernel freed as dropped. */
+export const dropLineSchema = z.object({
+  ...header('drop'),
+  ...endpointsShape,
+  ifindex: u32,
+  /**
+   * enum skb_drop_reason name without SKB_DROP_REASON_ (e.g. NETFILTER_DROP), from the running
+   * kernel's BTF; `UNKNOWN` when the kernel has no reasons, `CODE_<n>` for an unnamed number.
+   */
+  reason: z.string(),
+  reasonCode: u32,
+  hasReason: z.boolean(),
+  /** Drop-reason subsystem (high 16 bits of the code, 6.4+). */
+  subsystem: z.string().optional(),
+  /** Kernel symbol+offset of the freeing call site. */
+  location: z.string(),
+});
+export type DropLine = z.infer<typeof dropLineSchema>;
+
+/** One DNS message seen on a device of the node. */
+export const dnsLineSchema = z.object({
+  ...header('dns'),
+  ...endpointsShape,
+  ifindex: u32,
+  dir: z.enum(dnsDirs),
+  qr: z.enum(dnsQrs),
+  id: u16,
+  qname: z.string(),
+  qtype: z.string(),
+  /** Responses only. */
+  rcode: z.string().optional(),
+  answers: z.array(dnsAnswerSchema).optional(),
+  /** Response: time since its query in the same netns. */
+  latencyNs: u64.optional(),
+  /** The payload is longer than the probe copies. */
+  truncated: z.boolean().optional(),
+  /** Why the message could not be fully parsed. */
+  malformed: z.string().optional(),
+});
+export type DnsLine = z.infer<typeof dnsLineSchema>;
+
+/** One TCP connection outcome; `src` is the local end of the socket that saw it. */
+export const tcpLineSchema = z.object({
+  ...header('tcp'),
+  ...endpointsShape,
+  event: z.enum(tcpEvents),
+  /** Set on resets only. */
+  resetDir: z.enum(tcpResetDirs).optional(),
+  /** When known. */
+  role: z.enum(tcpRoles).optional(),
+  /** TCP state when it happened (SYN_SENT, ESTABLISHED, …). */
+  state: z.string(),
+  /** ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, … */
+  errno: z.string().optional(),
+});
+export type TcpLine = z.infer<typeof tcpLineSchema>;
+
+/** Written every second. */
+export const statsLineSchema = z.object({
+  ...header('stats'),
+  uptimeMs: u64,
+  /** Probe name → cumulative counts. */
+  probes: goMap(probeStatsSchema),
+  /** Lines written to stdout so far. */
+  written: u64,
+});
+export type StatsLine = z.infer<typeof statsLineSchema>;
+
+/** A problem and, where one exists, the next step. A fatal error is followed by bye. */
+export const errorLineSchema = z.object({
+  ...header('error'),
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** The probe the problem is in, when it is in one. */
+  probe: z.string().optional(),
+  fatal: z.boolean(),
+});
+export type ErrorLine = z.infer<typeof errorLineSchema>;
+
+/** The last line: why the agent stops, and the final counts. */
+export const byeLineSchema = z.object({
+  ...header('bye'),
+  reason: z.enum(byeReasons),
+  probes: goMap(probeStatsSchema),
+});
+export type ByeLine = z.infer<typeof byeLineSchema>;
+
+/** Answer to a filters control message: the filters now in force. */
+export const filtersLineSchema = z.object({
+  ...header('filters'),
+  filters: filtersSchema,
+});
+export type FiltersLine = z.infer<typeof filtersLineSchema>;
+
+/** Schema of each line type, for decoding one type with precise errors. */
+export const lineSchemas = {
+  hello: helloLineSchema,
+  drop: dropLineSchema,
+  dns: dnsLineSchema,
+  tcp: tcpLineSchema,
+  stats: statsLineSchema,
+  error: errorLineSchema,
+  bye: byeLineSchema,
+  filters: filtersLineSchema,
+} as const satisfies Record<LineType, z.ZodType>;
+
+export const probeLineSchema = z.discriminatedUnion('type', [
+  helloLineSchema,
+  dropLineSchema,
+  dnsLineSchema,
+  tcpLineSchema,
+  statsLineSchema,
+  errorLineSchema,
+  byeLineSchema,
+  filtersLineSchema,
+]);
+/** One decoded agent line, discriminated on `type`. */
+export type ProbeLine = z.infer<typeof probeLineSchema>;
+
+// ---- Decoding --------------------------------------------------------------------------------
+
+export const decodeErrorCodes = [
+  'not-json',
+  'not-object',
+  'unsupported-version',
+  'unknown-type',
+  'missing-field',
+  'invalid-field',
+  'line-too-long',
+] as const;
+export type DecodeErrorCode = (typeof decodeErrorCodes)[number];
+
+export interface DecodeError {
+  code: DecodeErrorCode;
+  /** One sentence naming the problem. */
+  message: string;
+  /** Field path inside the line, e.g. `probes[0].state`. */
+  field?: string;
+  /** 1-based line number in the stream (set by ProbeLineSplitter). */
+  line?: number;
+}
+
+/** The project's Result shape (src/api/result.ts), which core cannot import. */
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
+
+const fail = (error: DecodeError): DecodeResult<never> => ({ ok: false, error });
+
+type Path = readonly PropertyKey[];
+
+function formatPath(path: Path): string {
+  return path
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`))
+    .join('');
+}
+
+/** Short JSON of a bad value for a message, so a huge value cannot flood a log. */
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Whether `path` names a key absent from its parent (as opposed to present but wrong). */
+function lookup(root: unknown, path: Path): { missing: boolean; value: unknown } {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object' || !(key in node)) return { missing: true, value: undefined };
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return { missing: false, value: node };
+}
+
+function issueError(type: LineType, raw: unknown, issues: readonly z.core.$ZodIssue[]): DecodeError {
+  const [issue] = issues;
+  if (!issue) return { code: 'invalid-field', message: `${type} line is invalid.` };
+  const field = formatPath(issue.path);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  const { missing, value } = lookup(raw, issue.path);
+  if (missing) return { code: 'missing-field', field, message: `${type} line is missing "${field}"${more}.` };
+  return {
+    code: 'invalid-field',
+    field,
+    message: `${type} line has an invalid "${field}": ${issue.message}, got ${preview(value)}${more}.`,
+  };
+}
+
+const isLineType = (t: unknown): t is LineType => typeof t === 'string' && (lineTypes as readonly string[]).includes(t);
+
+/**
+ * Decodes one agent line (without its newline). Checks, in order: JSON, an object, `v`, a
+ * known `type`, then the fields of that type. A caller may skip `unknown-type` lines from a
+ * newer agent and keep reading.
+ */
+export function decodeProbeLine(line: string): DecodeResult<ProbeLine> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return fail({ code: 'not-json', message: `Probe line is not JSON (${reason}): ${preview(line)}.` });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return fail({ code: 'not-object', message: `Probe line is not a JSON object: ${preview(raw)}.` });
+  }
+  const obj = raw as Record<string, unknown>;
+  if (!('v' in obj)) return fail({ code: 'missing-field', field: 'v', message: 'Probe line is missing "v" (protocol version).' });
+  if (obj.v !== protocolVersion) {
+    return fail({
+      code: 'unsupported-version',
+      field: 'v',
+      message: `Probe line has protocol version ${preview(obj.v)}; this Pathlight supports version ${protocolVersion}.`,
+    });
+  }
+  if (!('type' in obj)) return fail({ code: 'missing-field', field: 'type', message: 'Probe line is missing "type".' });
+  if (!isLineType(obj.type)) {
+    return fail({
+      code: 'unknown-type',
+      field: 'type',
+      message: `Probe line has unknown type ${preview(obj.type)} (known: ${lineTypes.join(', ')}).`,
+    });
+  }
+  const parsed = lineSchemas[obj.type].safeParse(raw);
+  if (!parsed.success) return fail(issueError(obj.type, raw, parsed.error.issues));
+  return { ok: true, value: parsed.data };
+}
+
+// ---- Splitting a stream into lines -----------------------------------------------------------
+
+/** Default longest line the splitter keeps: far above any real line, a guard against runaway memory. */
+export const maxProbeLineLength = 1024 * 1024;
+
+interface Utf8Decoder {
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
+}
+type Utf8DecoderCtor = new (label?: string) => Utf8Decoder;
+
+/**
+ * Splits a chunked stream (strings, or UTF-8 bytes from an ssh channel or pod exec) into
+ * lines: a line may span chunks, `\r\n` ends a line like `\n`, blank lines are skipped. A line
+ * longer than `maxLineLength` characters becomes one `line-too-long` error and is discarded up
+ * to its newline; the lines after it come through. Feed one kind of chunk per stream.
+ */
+export class ProbeLineSplitter {
+  readonly maxLineLength: number;
+  private pending = '';
+  private discarding = false;
+  private lineNo = 0;
+  private decoder: Utf8Decoder | undefined;
+
+  constructor(options: { maxLineLength?: number } = {}) {
+    this.maxLineLength = options.maxLineLength ?? maxProbeLineLength;
+  }
+
+  /** Returns the lines completed by this chunk, in order. */
+  push(chunk: string | Uint8Array): DecodeResult<string>[] {
+    const text = typeof chunk === 'string' ? chunk : this.utf8().decode(chunk, { stream: true });
+    const out: DecodeResult<string>[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) {
+        this.append(text.slice(start), out);
+        return out;
+      }
+      this.append(text.slice(start, nl), out);
+      this.endLine(out);
+      start = nl + 1;
+    }
+  }
+
+  /** Ends the stream: returns the last line if it had no newline, and resets the splitter. */
+  end(): DecodeResult<string>[] {
+    const out: DecodeResult<string>[] = [];
+    if (this.decoder) this.append(this.decoder.decode(), out);
+    this.endLine(out);
+    this.pending = '';
+    this.discarding = false;
+    this.lineNo = 0;
+    this.decoder = undefined;
+    return out;
+  }
+
+  private utf8(): Utf8Decoder {
+    if (!this.decoder) {
+      // Every runtime core targets (Node, browsers, workers) has TextDecoder; core's lib does not declare it.
+      const Ctor = (globalThis as { TextDecoder?: Utf8DecoderCtor }).TextDecoder;
+      if (!Ctor) throw new Error('TextDecoder is not available here: push strings instead of bytes.');
+      this.decoder = new Ctor('utf-8');
+    }
+    return this.decoder;
+  }
+
+  private append(piece: string, out: DecodeResult<string>[]) {
+    if (this.discarding || piece === '') return;
+    // One extra character allowed for the \r of a \r\n ending; endLine checks the exact length.
+    if (this.pending.length + piece.length > this.maxLineLength + 1) this.tooLong(out);
+    else this.pending += piece;
+  }
+
+  private endLine(out: DecodeResult<string>[]) {
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    if (this.pending === '') {
+      this.lineNo += 1;
+      return;
+    }
+    const line = this.pending.endsWith('\r') ? this.pending.slice(0, -1) : this.pending;
+    this.pending = '';
+    if (line.length > this.maxLineLength) {
+      this.tooLong(out);
+      this.discarding = false;
+      return;
+    }
+    this.lineNo += 1;
+    if (line !== '') out.push({ ok: true, value: line });
+  }
+
+  private tooLong(out: DecodeResult<string>[]) {
+    this.lineNo += 1;
+    this.pending = '';
+    this.discarding = true;
+    out.push({
+      ok: false,
+      error: {
+        code: 'line-too-long',
+        line: this.lineNo,
+        message: `Probe line ${this.lineNo} is longer than ${this.maxLineLength} characters; it was skipped.`,
+      },
+    });
+  }
+}
