@@ -174,6 +174,11 @@ static __always_inline bool pl_sock_tuple(const struct sock *sk, struct pl_tuple
 	}
 	t->proto = IPPROTO_TCP;
 	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* Moving to CLOSE releases the local port (inet_put_port clears inet_num) before the
+	 * state-change tracepoint fires, so failed connects and aborts would report port 0;
+	 * inet_sport still holds it. */
+	if (!t->sport && BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_NEW_SYN_RECV)
+		t->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	return true;
 }

@@ -107,6 +107,12 @@ struct sock {
 	__u16 sk_protocol; /* a bitfield before 5.6; tp_btf needs 5.5+, so only 5.5 is affected */
 };
 
+/* struct inet_sock starts with struct sock; only inet_sport is read, and only for full
+ * sockets whose skc_num was already cleared (see pl_sock_tuple). */
+struct inet_sock {
+	__be16 inet_sport;
+};
+
 struct sk_buff {
 	struct net_device *dev;
 	struct sock *sk;

@@ -1,0 +1,331 @@
+package kernel_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func nsFilter(ns ...netns) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, fmt.Sprint(n.inode))
+	}
+	return strings.Join(s, ",")
+}
+
+// An iptables DROP in the destination namespace: the agent reports the drop with the
+// kernel's reason NETFILTER_DROP, the exact 5-tuple, the namespace where it was dropped and
+// the netfilter call site; the client's SYN retries and gives up: a TCP timeout.
+func TestDropByIptablesAndTimeout(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 91)
+	run(t, "ip", "netns", "exec", b.name, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9", "-j", "DROP")
+	// One SYN retry instead of six: the kernel gives up after ~3 s instead of ~2 min.
+	run(t, "ip", "netns", "exec", a.name, "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1")
+	ag := startAgent(t, "--netns", nsFilter(a, b))
+	out := inNetns(t, a, "dial", b.ip+":9,10s")
+	if !strings.Contains(out, "timed out") {
+		t.Fatalf("client: %s (want a connection timeout)", out)
+	}
+	drop := ag.mustSee("a NETFILTER_DROP drop", is("drop", "reason", "NETFILTER_DROP", "dst", b.ip, "dport", 9))
+	if str(drop, "src") != a.ip || str(drop, "proto") != "tcp" || num(drop, "sport") == 0 || uint32(num(drop, "netns")) != b.inode {
+		t.Errorf("drop has the wrong tuple or netns (want %s → %s:9 tcp in netns %d): %v", a.ip, b.ip, b.inode, drop)
+	}
+	if drop["hasReason"] != true || num(drop, "reasonCode") == 0 || num(drop, "ifindex") == 0 {
+		t.Errorf("drop without reason code or ifindex: %v", drop)
+	}
+	if loc := str(drop, "location"); !strings.Contains(loc, "+0x") || strings.HasPrefix(loc, "0x") {
+		t.Errorf("location %q is not a kernel symbol", loc)
+	}
+	sport := num(drop, "sport")
+	tm := ag.mustSee("a tcp timeout", is("tcp", "event", "timeout", "src", a.ip, "dst", b.ip, "dport", 9))
+	if num(tm, "sport") != sport || uint32(num(tm, "netns")) != a.inode || str(tm, "errno") != "ETIMEDOUT" || str(tm, "role") != "client" {
+		t.Errorf("timeout event: %v (want sport %v, netns %d, ETIMEDOUT)", tm, sport, a.inode)
+	}
+	ag.mustSee("a SYN retransmit", is("tcp", "event", "retransmit", "dst", b.ip, "dport", 9))
+	ag.stop()
+	// Every drop of that connection is the same 5-tuple: the SYN and its retry.
+	if n := len(ag.all(is("drop", "reason", "NETFILTER_DROP", "dport", 9))); n < 2 {
+		t.Errorf("%d NETFILTER_DROP drops, want the SYN and its retransmission", n)
+	}
+}
+
+// A closed port: the client sees a refusal (RST answered the SYN) and the server's kernel
+// drops the SYN with NO_SOCKET.
+func TestRefusedAndNoSocket(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 92)
+	ag := startAgent(t, "--netns", nsFilter(a, b))
+	if out := inNetns(t, a, "dial", b.ip+":7"); !strings.Contains(out, "refused") {
+		t.Fatalf("client: %s (want connection refused)", out)
+	}
+	r := ag.mustSee("tcp refused", is("tcp", "event", "refused", "src", a.ip, "dst", b.ip, "dport", 7))
+	if str(r, "errno") != "ECONNREFUSED" || uint32(num(r, "netns")) != a.inode || str(r, "state") != "SYN_SENT" {
+		t.Errorf("refused event: %v", r)
+	}
+	d := ag.mustSee("a NO_SOCKET drop", is("drop", "reason", "NO_SOCKET", "src", a.ip, "dst", b.ip, "dport", 7))
+	if uint32(num(d, "netns")) != b.inode || num(d, "sport") != num(r, "sport") {
+		t.Errorf("NO_SOCKET drop: %v", d)
+	}
+	ag.stop()
+	// One refused attempt is one refused event, not one per packet.
+	if n := len(ag.all(is("tcp", "event", "refused", "dport", 7))); n != 1 {
+		t.Errorf("%d refused events for one attempt", n)
+	}
+}
+
+// A served port: both ends report established (client and server role); a server that
+// closes with SO_LINGER 0 resets the stream: sent by the server, received by the client.
+func TestEstablishedAndReset(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 93)
+	startInNetns(t, b, "listen", b.ip+":8080")
+	startInNetns(t, b, "listen", b.ip+":8081,rst")
+	ag := startAgent(t, "--netns", nsFilter(a, b), "--proto", "tcp")
+	if out := inNetns(t, a, "dial", b.ip+":8080"); !strings.HasPrefix(out, `ok "hi"`) {
+		t.Fatalf("client: %s", out)
+	}
+	c := ag.mustSee("established (client)", is("tcp", "event", "established", "role", "client", "dst", b.ip, "dport", 8080))
+	s := ag.mustSee("established (server)", is("tcp", "event", "established", "role", "server", "src", b.ip, "sport", 8080))
+	if uint32(num(c, "netns")) != a.inode || uint32(num(s, "netns")) != b.inode || num(s, "dport") != num(c, "sport") {
+		t.Errorf("established pair does not match: client %v server %v", c, s)
+	}
+	if out := inNetns(t, a, "dial", b.ip+":8081"); !strings.Contains(out, "reset") {
+		t.Fatalf("client of the resetting server: %s", out)
+	}
+	ag.mustSee("reset sent by the server", is("tcp", "event", "reset", "resetDir", "sent", "src", b.ip, "sport", 8081))
+	ag.mustSee("reset received by the client", is("tcp", "event", "reset", "resetDir", "received", "dst", b.ip, "dport", 8081))
+	ag.stop()
+}
+
+// A real DNS server (dnsmasq) in one namespace: an existing name answers NOERROR with its
+// address, the response is matched to its query (latency), a missing name is NXDOMAIN.
+func TestDNS(t *testing.T) {
+	requireRoot(t)
+	if _, err := exec.LookPath("dnsmasq"); err != nil {
+		t.Fatal("dnsmasq is not installed (native/setup.sh installs dnsmasq-base)")
+	}
+	a, b := pair(t, 94)
+	dir := t.TempDir()
+	dns := exec.Command("ip", "netns", "exec", b.name, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+		"--bind-interfaces", "--listen-address="+b.ip, "--except-interface=lo", "--pid-file="+dir+"/pid", "--user=root",
+		"--local=/pathlight.test/", "--host-record=known.pathlight.test,10.94.0.42", "--log-facility=/dev/null")
+	dns.Stderr = os.Stderr
+	if err := dns.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dns.Process.Kill(); _ = dns.Wait() })
+	time.Sleep(300 * time.Millisecond) // dnsmasq binds before it answers
+	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "dns")
+	if out := inNetns(t, a, "dns", b.ip+",known.pathlight.test."); out != "RCodeSuccess" {
+		t.Fatalf("query for known.pathlight.test: %s", out)
+	}
+	if out := inNetns(t, a, "dns", b.ip+",missing.pathlight.test."); out != "RCodeNameError" {
+		t.Fatalf("query for missing.pathlight.test: %s", out)
+	}
+	q := ag.mustSee("the query leaving the client", is("dns", "qr", "query", "qname", "known.pathlight.test.", "dir", "egress", "src", a.ip))
+	if uint32(num(q, "netns")) != a.inode || str(q, "qtype") != "A" || num(q, "id") != 0x5151 || num(q, "dport") != 53 || str(q, "proto") != "udp" {
+		t.Errorf("query: %v", q)
+	}
+	ok := ag.mustSee("the NOERROR response at the client", is("dns", "qr", "response", "qname", "known.pathlight.test.", "dir", "ingress", "dst", a.ip))
+	if str(ok, "rcode") != "NOERROR" || num(ok, "latencyNs") <= 0 || uint32(num(ok, "netns")) != a.inode {
+		t.Errorf("response: %v", ok)
+	}
+	answers, _ := json.Marshal(ok["answers"])
+	if !strings.Contains(string(answers), `"type":"A"`) || !strings.Contains(string(answers), `"data":"10.94.0.42"`) {
+		t.Errorf("answers %s, want A 10.94.0.42", answers)
+	}
+	nx := ag.mustSee("the NXDOMAIN response", is("dns", "qr", "response", "qname", "missing.pathlight.test.", "dir", "ingress"))
+	if str(nx, "rcode") != "NXDOMAIN" || num(nx, "latencyNs") <= 0 {
+		t.Errorf("NXDOMAIN response: %v", nx)
+	}
+	// The server's namespace has its own view: query in, response out, matched too.
+	sv := ag.mustSee("the response leaving the server", is("dns", "qr", "response", "qname", "known.pathlight.test.", "dir", "egress", "src", b.ip))
+	if uint32(num(sv, "netns")) != b.inode || num(sv, "latencyNs") <= 0 {
+		t.Errorf("server-side response: %v", sv)
+	}
+	ag.stop()
+}
+
+// Filters are applied in the kernel: a namespace outside the netns filter produces nothing,
+// and a filters line on stdin re-targets a running agent.
+func TestFilters(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 95)
+	c, d := pair(t, 96)
+	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "drops,tcp")
+	inNetns(t, c, "dial", d.ip+":7") // not selected
+	inNetns(t, a, "dial", b.ip+":7") // selected
+	ag.mustSee("the selected refusal", is("tcp", "event", "refused", "dst", b.ip))
+	time.Sleep(300 * time.Millisecond)
+	for _, m := range ag.all(func(m map[string]any) bool { return m["type"] == "drop" || m["type"] == "tcp" }) {
+		if n := uint32(num(m, "netns")); n != a.inode && n != b.inode {
+			t.Errorf("event from a namespace outside the filter: %v", m)
+		}
+	}
+	ag.send(map[string]any{"type": "filters", "netns": []string{"/run/netns/" + c.name}, "port": []int{7}})
+	ack := ag.mustSee("the filters acknowledgement", is("filters"))
+	f, _ := json.Marshal(ack["filters"])
+	if !strings.Contains(string(f), fmt.Sprintf(`"netns":[%d]`, c.inode)) || !strings.Contains(string(f), `"port":[7]`) {
+		t.Errorf("ack %s, want netns [%d] port [7]", f, c.inode)
+	}
+	inNetns(t, c, "dial", d.ip+":7")
+	inNetns(t, a, "dial", b.ip+":7")
+	ag.mustSee("the newly selected refusal", is("tcp", "event", "refused", "dst", d.ip))
+	ag.send(map[string]any{"type": "filters", "cidr": []string{"not-a-cidr"}})
+	e := ag.mustSee("a bad-control error", is("error", "code", "bad-control"))
+	if !strings.Contains(str(e, "message"), `"not-a-cidr"`) {
+		t.Errorf("error does not name the bad value: %v", e)
+	}
+	ag.stop()
+	refusedToB := ag.all(is("tcp", "event", "refused", "dst", b.ip))
+	if len(refusedToB) != 1 {
+		t.Errorf("%d refusals to %s, want exactly 1 (the one before the filter change)", len(refusedToB), b.ip)
+	}
+}
+
+// bpftool's view of the kernel: the agent's programs (pl_*) and their links.
+func agentObjects(t *testing.T) []string {
+	t.Helper()
+	var found []string
+	for _, kind := range []string{"prog", "link"} {
+		out, err := exec.Command("bpftool", "-j", kind, "show").Output()
+		if err != nil {
+			t.Fatalf("bpftool %s show: %v (native/setup.sh installs bpftool)", kind, err)
+		}
+		var items []map[string]any
+		if err := json.Unmarshal(out, &items); err != nil {
+			t.Fatalf("bpftool output: %v", err)
+		}
+		for _, it := range items {
+			name, _ := it["name"].(string)
+			if kind == "link" {
+				// A link names its program by id; a tracing link of ours points at a pl_ program.
+				name = fmt.Sprint(it["prog_id"])
+				if !strings.HasPrefix(progName(items, it), "pl_") {
+					continue
+				}
+			}
+			if strings.HasPrefix(name, "pl_") || kind == "link" {
+				found = append(found, kind+" "+name)
+			}
+		}
+	}
+	return found
+}
+
+func progName(_ []map[string]any, link map[string]any) string {
+	out, err := exec.Command("bpftool", "-j", "prog", "show", "id", fmt.Sprint(link["prog_id"])).Output()
+	if err != nil {
+		return ""
+	}
+	var p map[string]any
+	_ = json.Unmarshal(out, &p)
+	s, _ := p["name"].(string)
+	return s
+}
+
+// However the agent stops, nothing of it stays in the kernel.
+func TestNothingLeftBehind(t *testing.T) {
+	requireRoot(t)
+	if left := agentObjects(t); len(left) > 0 {
+		t.Fatalf("agent objects present before the test (another agent running?): %v", left)
+	}
+	cases := []struct {
+		name   string
+		args   []string
+		stop   func(a *Agent)
+		reason string
+	}{
+		{"stdin closed", nil, func(a *Agent) { a.stop() }, "stdin-closed"},
+		{"stop line", nil, func(a *Agent) { a.send(map[string]string{"type": "stop"}); a.wait(10 * time.Second) }, "stop"},
+		{"ttl", []string{"--ttl", "1s"}, func(a *Agent) { a.wait(10 * time.Second) }, "ttl"},
+		{"SIGTERM", nil, func(a *Agent) { _ = a.cmd.Process.Signal(syscall.SIGTERM); a.wait(10 * time.Second) }, "signal"},
+		{"SIGKILL", nil, func(a *Agent) { _ = a.cmd.Process.Kill(); a.wait(10 * time.Second) }, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := startAgent(t, c.args...)
+			if len(agentObjects(t)) == 0 {
+				t.Fatal("bpftool does not see the running agent's programs: the check below would prove nothing")
+			}
+			c.stop(a)
+			if c.reason != "" {
+				bye := a.find(is("bye"))
+				if bye == nil || str(bye, "reason") != c.reason {
+					t.Errorf("bye %v, want reason %q", bye, c.reason)
+				}
+			}
+			// Program and link release is asynchronous in the kernel (RCU): allow a moment.
+			var left []string
+			for i := 0; i < 50; i++ {
+				if left = agentObjects(t); len(left) == 0 {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if len(left) > 0 {
+				t.Errorf("left in the kernel after %s: %v", c.name, left)
+			}
+		})
+	}
+}
+
+// The hello line tells the consumer what this kernel supports, detected, not assumed.
+func TestHello(t *testing.T) {
+	requireRoot(t)
+	a := startAgent(t, "--probes", "drops,dns,tcp", "--ttl", "30s")
+	h := a.find(is("hello"))
+	a.mustSee("a stats line", is("stats"))
+	a.stop()
+	f, _ := h["features"].(map[string]any)
+	for _, k := range []string{"btf", "tpBtf", "dropReasons", "ringbuf", "bpfStats", "kallsyms"} {
+		if f[k] != true {
+			t.Errorf("feature %s = %v on this kernel (it has BTF, tp_btf and drop reasons)", k, f[k])
+		}
+	}
+	if num(h, "v") != 1 || str(h, "node") == "" || str(h, "kernel") == "" || num(h, "ttlMs") != 30000 {
+		t.Errorf("hello header: %v", h)
+	}
+	probes, _ := h["probes"].([]any)
+	attached := map[string]bool{}
+	for _, p := range probes {
+		if m, _ := p.(map[string]any); str(m, "state") == "attached" && strings.HasPrefix(str(m, "attach"), "tp_btf/") {
+			attached[str(m, "name")] = true
+		}
+	}
+	for _, p := range []string{"drops", "dns", "tcp"} {
+		if !attached[p] {
+			t.Errorf("probe %s not attached through tp_btf: %v", p, h["probes"])
+		}
+	}
+	reasons, _ := h["reasons"].(map[string]any)
+	if _, ok := reasons["NETFILTER_DROP"]; !ok {
+		t.Errorf("hello has no reason table from BTF: %v", reasons)
+	}
+}
+
+// Bad flags are reported as a protocol error line naming the problem, not a Go panic.
+func TestBadArguments(t *testing.T) {
+	cases := map[string][]string{
+		`unknown probe "dnz"`:           {"--probes", "dnz"},
+		`cidr "10.0.0.0/99"`:            {"--cidr", "10.0.0.0/99"},
+		`--ttl 0s: must be more than 0`: {"--ttl", "0"},
+	}
+	for want, args := range cases {
+		out, err := exec.Command(agentPath(t), append([]string{"run"}, args...)...).Output()
+		if err == nil {
+			t.Errorf("%v: exit 0", args)
+		}
+		var e map[string]any
+		if json.Unmarshal(out, &e) != nil || e["type"] != "error" || e["code"] != "bad-args" || !strings.Contains(str(e, "message"), want) {
+			t.Errorf("%v: %s (want a bad-args error containing %q)", args, out, want)
+		}
+	}
+}
