@@ -77,7 +77,7 @@ func runFlags(o *runOpts) *flag.FlagSet {
 		o = &runOpts{}
 	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Var(&o.probes, "probes", "probes to attach, comma-separated: drops,dns,tcp (default all)")
+	fs.Var(&o.probes, "probes", "probes to attach, comma-separated: drops,dns,tcp (default all; baseline adds empty programs on the dns hooks, for benchmarks)")
 	fs.DurationVar(&o.ttl, "ttl", 10*time.Minute, "stop after this long (at most 24h)")
 	fs.Var(&o.netns, "netns", "only these network namespaces: inode numbers or paths (/proc/PID/ns/net, /run/netns/NAME); repeatable or comma-separated")
 	fs.Var(&o.cidr, "cidr", "only packets/sockets with an address in these CIDRs (either end)")
@@ -118,7 +118,7 @@ func run(args []string) int {
 		probes = protocol.ProbeNames
 	}
 	for _, p := range probes {
-		if !contains(protocol.ProbeNames, p) {
+		if !contains(protocol.ProbeNames, p) && p != protocol.BaselineProbe {
 			return usageError(o.node, fmt.Sprintf("unknown probe %q (probes: %s)", p, strings.Join(protocol.ProbeNames, ", ")))
 		}
 	}

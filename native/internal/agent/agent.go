@@ -150,7 +150,7 @@ func Run(o Options) int {
 	hdr := func(t string) protocol.Header {
 		return protocol.Header{V: protocol.Version, Type: t, TS: clock.Now(), Node: o.Node}
 	}
-	out := newOutput(o.Stdout, o.QueueSize, protocol.ProbeNames)
+	out := newOutput(o.Stdout, o.QueueSize, append([]string{protocol.BaselineProbe}, protocol.ProbeNames...))
 	fatal := func(code, msg string) int {
 		out.control(protocol.Error{Header: hdr(protocol.TypeError), Code: code, Message: msg, Fatal: true})
 		out.control(protocol.Bye{Header: hdr(protocol.TypeBye), Reason: protocol.ByeError, Probes: map[string]protocol.ProbeStats{}})
@@ -223,6 +223,9 @@ func Run(o Options) int {
 	dec := NewDecoder(o.Node, clock, reasons, syms)
 	var readers sync.WaitGroup
 	for _, p := range set.Probes {
+		if p.Reader == nil {
+			continue // the baseline probe emits nothing
+		}
 		readers.Add(1)
 		go func(p *probes.Probe) {
 			defer readers.Done()
@@ -301,7 +304,9 @@ loop:
 	// Detach first so nothing new arrives, then drain what the ring buffers still hold.
 	for _, p := range set.Probes {
 		p.Detach()
-		_ = p.Reader.Flush()
+		if p.Reader != nil {
+			_ = p.Reader.Flush()
+		}
 	}
 	readers.Wait()
 	final := collect()
@@ -353,10 +358,16 @@ func controlLoop(r io.Reader, st *stopper, handle func(protocol.Control), bad fu
 	st.stop(protocol.ByeStdinClosed)
 }
 
+// pollInterval bounds how late an event reaches stdout when the ring buffer is quiet.
+const pollInterval = 20 * time.Millisecond
+
 // read decodes one probe's ring buffer until it is closed.
 func read(p *probes.Probe, dec *Decoder, out *output) {
 	var rec ringbuf.Record
 	for {
+		// The programs wake the reader only when 64 KiB are waiting (see pl_wakeup_flags):
+		// the deadline is how a trickle of events arrives, at most pollInterval late.
+		p.Reader.SetDeadline(time.Now().Add(pollInterval))
 		if err := p.Reader.ReadInto(&rec); err != nil {
 			if errors.Is(err, ringbuf.ErrFlushed) || errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
 				return

@@ -119,4 +119,3 @@ func Parse(b []byte) (Message, error) {
 	}
 	return m, nil
 }
-

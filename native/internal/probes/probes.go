@@ -160,6 +160,8 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons) (*Set, []
 				"pl_tcp_state": "inet_sock_set_state", "pl_tcp_rst_in": "tcp_receive_reset",
 				"pl_tcp_rst_out": "tcp_send_reset", "pl_tcp_retrans": "tcp_retransmit_skb",
 			}, "pl_tcp_rb", spec)
+		case "baseline":
+			p, err = s.loadTyped("baseline", loadBaseline, map[string]string{"pl_base_egress": "net_dev_queue", "pl_base_ingress": "netif_receive_skb"}, "", spec)
 		default:
 			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp)", n)
 		}
@@ -248,11 +250,10 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 		return nil, err
 	}
 	var tps []string
-	for prog, tp := range progs {
+	for _, tp := range progs {
 		if _, err := kernel.TracepointArgs(spec, tp); err != nil {
 			return nil, fmt.Errorf("tp_btf/%s: %w", tp, err)
 		}
-		_ = prog
 		tps = append(tps, "tp_btf/"+tp)
 	}
 	coll, err := ebpf.NewCollectionWithOptions(cs, s.opts())
@@ -270,6 +271,9 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 		}
 		p.links = append(p.links, l)
 		p.Programs = append(p.Programs, pr)
+	}
+	if rb == "" {
+		return p, nil
 	}
 	if p.Reader, err = ringbuf.NewReader(coll.Maps[rb]); err != nil {
 		p.Close()

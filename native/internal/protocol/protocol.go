@@ -49,10 +49,10 @@ const (
 
 // ProbeStatus says how one requested probe came up.
 type ProbeStatus struct {
-	Name    string `json:"name"`
-	State   string `json:"state"`
-	Attach  string `json:"attach,omitempty"` // e.g. "tp_btf/kfree_skb"
-	Detail  string `json:"detail,omitempty"`
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Attach string `json:"attach,omitempty"` // e.g. "tp_btf/kfree_skb"
+	Detail string `json:"detail,omitempty"`
 }
 
 // Filters are the in-kernel filters in force; an empty list matches everything.
@@ -67,13 +67,13 @@ type Filters struct {
 // Endpoints is the 5-tuple every packet/socket event carries. Addresses are plain IPv4 or
 // IPv6 text (IPv4 never v4-mapped).
 type Endpoints struct {
-	Netns   uint32 `json:"netns"`
-	Proto   string `json:"proto"` // tcp, udp, sctp, icmp, icmpv6, or the protocol number
-	Src     string `json:"src"`
-	Sport   uint16 `json:"sport"`
-	Dst     string `json:"dst"`
-	Dport   uint16 `json:"dport"`
-	Family  int    `json:"family"` // 4 or 6
+	Netns  uint32 `json:"netns"`
+	Proto  string `json:"proto"` // tcp, udp, sctp, icmp, icmpv6, or the protocol number
+	Src    string `json:"src"`
+	Sport  uint16 `json:"sport"`
+	Dst    string `json:"dst"`
+	Dport  uint16 `json:"dport"`
+	Family int    `json:"family"` // 4 or 6
 }
 
 // Drop is one packet the kernel freed as dropped.
@@ -169,13 +169,13 @@ type Stats struct {
 
 // Error codes.
 const (
-	ErrNoBTF       = "no-btf"
-	ErrNoBPF       = "no-bpf"
-	ErrPermission  = "permission"
-	ErrAttach      = "attach"
-	ErrBadArgs     = "bad-args"
-	ErrBadControl  = "bad-control"
-	ErrInternal    = "internal"
+	ErrNoBTF      = "no-btf"
+	ErrNoBPF      = "no-bpf"
+	ErrPermission = "permission"
+	ErrAttach     = "attach"
+	ErrBadArgs    = "bad-args"
+	ErrBadControl = "bad-control"
+	ErrInternal   = "internal"
 )
 
 // ErrorCodes lists every error code, for the protocol agreement test.
@@ -241,5 +241,9 @@ const (
 // Types lists every line type, for the protocol agreement test.
 var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters}
 
-// Probe names.
+// ProbeNames are the probes a run attaches by default.
 var ProbeNames = []string{"drops", "dns", "tcp"}
+
+// BaselineProbe is attached only when named: empty programs on the dns probe's hooks whose
+// run time is the measurement floor bench/probe subtracts.
+const BaselineProbe = "baseline"

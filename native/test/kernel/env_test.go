@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -267,7 +268,7 @@ func (a *Agent) send(v any) {
 }
 
 // Field helpers for decoded JSON.
-func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+func str(m map[string]any, k string) string  { s, _ := m[k].(string); return s }
 func num(m map[string]any, k string) float64 { f, _ := m[k].(float64); return f }
 
 func is(typ string, kv ...any) func(map[string]any) bool {
@@ -337,6 +338,24 @@ func helper(kind, arg string) int {
 			}
 			c.Close()
 		}
+	case "udpflood": // arg: host:port,count — datagrams to a port nobody listens on
+		parts := strings.SplitN(arg, ",", 2)
+		n, _ := strconv.Atoi(parts[1])
+		// Unconnected: the ICMP port-unreachable answers do not fail later writes.
+		c, err := net.ListenPacket("udp", ":0")
+		dst, _ := net.ResolveUDPAddr("udp", parts[0])
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		sent := 0
+		for i := 0; i < n; i++ {
+			if _, err := c.WriteTo([]byte("pathlight"), dst); err == nil {
+				sent++
+			}
+		}
+		fmt.Println("sent", sent)
+		return 0
 	case "dns": // arg: server,name
 		parts := strings.SplitN(arg, ",", 2)
 		return dnsQuery(parts[0], parts[1])

@@ -1,6 +1,7 @@
 package kernel_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -327,5 +328,54 @@ func TestBadArguments(t *testing.T) {
 		if json.Unmarshal(out, &e) != nil || e["type"] != "error" || e["code"] != "bad-args" || !strings.Contains(str(e, "message"), want) {
 			t.Errorf("%v: %s (want a bad-args error containing %q)", args, out, want)
 		}
+	}
+}
+
+// A reader that stops reading never stalls the kernel side: events beyond the agent's
+// queue are counted as lost (lostUser) and reported, and every event is accounted for.
+func TestSlowReaderLosesCountedEvents(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 97)
+	cmd := exec.Command(agentPath(t), "run", "--probes", "drops", "--netns", nsFilter(b), "--queue", "16", "--stats-interval", "10s")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	if hello, _ := r.ReadString('\n'); !strings.Contains(hello, `"type":"hello"`) {
+		t.Fatalf("first line: %s", hello)
+	}
+	// Nobody reads now: the pipe (64 KiB) and the 16-line queue fill up.
+	if out := inNetns(t, a, "udpflood", b.ip+":9,20000"); out != "sent 20000" {
+		t.Fatalf("flood: %s", out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stdin.Close()
+	var drops int
+	var bye map[string]any
+	for {
+		line, err := r.ReadString('\n')
+		if strings.Contains(line, `"type":"drop"`) {
+			drops++
+		}
+		if strings.Contains(line, `"type":"bye"`) {
+			_ = json.Unmarshal([]byte(line), &bye)
+		}
+		if err != nil {
+			break
+		}
+	}
+	if bye == nil {
+		t.Fatal("no bye line")
+	}
+	st := bye["probes"].(map[string]any)["drops"].(map[string]any)
+	events, lost, lostUser := num(st, "events"), num(st, "lost"), num(st, "lostUser")
+	if lostUser == 0 {
+		t.Fatalf("no events counted as lost with a stalled reader: %v (%d delivered)", st, drops)
+	}
+	if events < 20000 || float64(drops)+lostUser != events {
+		t.Errorf("kernel emitted %v, %d delivered + %v lost in the agent (+%v in the kernel): the counts must add up", events, drops, lostUser, lost)
 	}
 }
