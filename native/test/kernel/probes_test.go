@@ -232,10 +232,25 @@ func progName(_ []map[string]any, link map[string]any) string {
 	return s
 }
 
+// waitGone polls the kernel's program and link lists until no agent object is left.
+func waitGone(t *testing.T, timeout time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		left := agentObjects(t)
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // However the agent stops, nothing of it stays in the kernel.
 func TestNothingLeftBehind(t *testing.T) {
 	requireRoot(t)
-	if left := agentObjects(t); len(left) > 0 {
+	// The previous test's agent has exited, but the kernel frees programs after an RCU
+	// grace period: wait for that before taking the "before" picture.
+	if left := waitGone(t, 5*time.Second); len(left) > 0 {
 		t.Fatalf("agent objects present before the test (another agent running?): %v", left)
 	}
 	cases := []struct {
@@ -264,14 +279,7 @@ func TestNothingLeftBehind(t *testing.T) {
 				}
 			}
 			// Program and link release is asynchronous in the kernel (RCU): allow a moment.
-			var left []string
-			for i := 0; i < 50; i++ {
-				if left = agentObjects(t); len(left) == 0 {
-					break
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			if len(left) > 0 {
+			if left := waitGone(t, 5*time.Second); len(left) > 0 {
 				t.Errorf("left in the kernel after %s: %v", c.name, left)
 			}
 		})
