@@ -28,8 +28,9 @@ Usage:
   pathlight-probe features        print what this kernel supports (JSON) and exit
   pathlight-probe version         print the agent version
 
-Run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (kernels before 5.8:
-CAP_SYS_ADMIN). It stops when stdin closes, when --ttl passes, on SIGTERM/SIGINT, or on a
+Run as root, or with CAP_BPF and CAP_PERFMON (+ CAP_SYSLOG to name drop locations,
++ CAP_SYS_ADMIN for per-program run times; kernels before 5.8 need CAP_SYS_ADMIN).
+It stops when stdin closes, when --ttl passes, on SIGTERM/SIGINT, or on a
 {"type":"stop"} line; it pins nothing, so nothing stays attached after it exits.
 Control lines on stdin: {"type":"filters","netns":[…],"cidr":[…],"port":[…],"proto":[…]}.
 

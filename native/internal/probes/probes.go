@@ -169,7 +169,7 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons) (*Set, []
 			var ve *ebpf.VerifierError
 			if errors.Is(err, os.ErrPermission) && !errors.As(err, &ve) {
 				s.Close()
-				return nil, nil, fmt.Errorf("loading the %s probe: %w: run as root, or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (kernels before 5.8: CAP_SYS_ADMIN)", n, err)
+				return nil, nil, fmt.Errorf("loading the %s probe: %w: run as root, or grant CAP_BPF and CAP_PERFMON (kernels before 5.8: CAP_SYS_ADMIN)", n, err)
 			}
 			missing = append(missing, Unavailable{Name: n, Detail: err.Error(), Err: err})
 			continue

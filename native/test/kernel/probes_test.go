@@ -387,3 +387,37 @@ func TestSlowReaderLosesCountedEvents(t *testing.T) {
 		t.Errorf("kernel emitted %v, %d delivered + %v lost in the agent (+%v in the kernel): the counts must add up", events, drops, lostUser, lost)
 	}
 }
+
+// Least privilege: an unprivileged user with only CAP_BPF and CAP_PERFMON (plus CAP_SYSLOG
+// for symbol names) attaches every probe; only the run-time statistics, which the kernel
+// reserves for CAP_SYS_ADMIN, are missing, and hello says so.
+func TestLeastPrivilege(t *testing.T) {
+	requireRoot(t)
+	dir, err := os.MkdirTemp("", "pathlight-probe-caps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	_ = os.Chmod(dir, 0o755)
+	bin, _ := os.ReadFile(agentPath(t))
+	if err := os.WriteFile(dir+"/pathlight-probe", bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	caps := "-all,+bpf,+perfmon,+syslog"
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps="+caps, "--ambient-caps="+caps,
+		dir+"/pathlight-probe", "run", "--no-stdin", "--ttl", "1s").Output()
+	if err != nil {
+		t.Fatalf("agent as nobody with %s: %v\n%s", caps, err, out)
+	}
+	var hello map[string]any
+	_ = json.Unmarshal([]byte(strings.SplitN(string(out), "\n", 2)[0]), &hello)
+	f, _ := hello["features"].(map[string]any)
+	if hello["type"] != "hello" || f["kallsyms"] != true || f["bpfStats"] != false {
+		t.Fatalf("hello as nobody: %v", hello)
+	}
+	for _, p := range hello["probes"].([]any) {
+		if m := p.(map[string]any); m["state"] != "attached" {
+			t.Errorf("probe %v not attached with %s", m, caps)
+		}
+	}
+}
