@@ -73,6 +73,13 @@ static __always_inline __u64 pl_wakeup_flags(void *rb)
 	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= PL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Copy an event out and count it as sent or lost (ring buffer full: the reader is behind). */
+static __always_inline int pl_output(void *rb, void *ev, __u64 size)
+{
+	pl_count(bpf_ringbuf_output(rb, ev, size, pl_wakeup_flags(rb)) ? PL_CNT_LOST : PL_CNT_EVENTS);
+	return 0;
+}
+
 static __always_inline struct pl_config *pl_cfg(void)
 {
 	__u32 zero = 0;

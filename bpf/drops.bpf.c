@@ -59,12 +59,7 @@ static __always_inline int handle(struct sk_buff *skb, void *location, __u32 rea
 	ev.location = (__u64)location;
 	ev.reason = reason;
 	ev.has_reason = has_reason;
-	if (bpf_ringbuf_output(&pl_drops_rb, &ev, sizeof(ev), pl_wakeup_flags(&pl_drops_rb))) {
-		pl_count(PL_CNT_LOST);
-		return 0;
-	}
-	pl_count(PL_CNT_EVENTS);
-	return 0;
+	return pl_output(&pl_drops_rb, &ev, sizeof(ev));
 }
 
 SEC("tp_btf/kfree_skb")

@@ -32,12 +32,7 @@ static __always_inline int emit(const struct sock *sk, __u32 kind, __s32 err, __
 	ev.err = err;
 	ev.state = state;
 	ev.server = server;
-	if (bpf_ringbuf_output(&pl_tcp_rb, &ev, sizeof(ev), pl_wakeup_flags(&pl_tcp_rb))) {
-		pl_count(PL_CNT_LOST);
-		return 0;
-	}
-	pl_count(PL_CNT_EVENTS);
-	return 0;
+	return pl_output(&pl_tcp_rb, &ev, sizeof(ev));
 }
 
 SEC("tp_btf/inet_sock_set_state")
