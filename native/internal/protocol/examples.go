@@ -47,6 +47,7 @@ func Examples() []any {
 		}
 		out = append(out, t)
 	}
+	out = append(out, TCP{Header: h(TypeTCP, 1764000000400000000), Endpoints: ep4, Event: TCPReset, ResetDir: "sent", State: "CLOSE"})
 	for i, code := range ErrorCodes {
 		out = append(out, Error{Header: h(TypeError, 1764000002000000000+int64(i)), Code: code, Message: "example " + code, Probe: "dns", Fatal: code != ErrAttach})
 	}

@@ -36,6 +36,7 @@ describe('probe protocol: the Go fixture', () => {
     ['line types', probe.lineTypes, () => events.map((e) => e.type)],
     ['TCP events', probe.tcpEvents, () => ofType('tcp').map((e) => e.event)],
     ['TCP roles', probe.tcpRoles, () => ofType('tcp').flatMap((e) => e.role ?? [])],
+    ['TCP reset directions', probe.tcpResetDirs, () => ofType('tcp').flatMap((e) => e.resetDir ?? [])],
     ['error codes', probe.errorCodes, () => ofType('error').map((e) => e.code)],
     ['bye reasons', probe.byeReasons, () => ofType('bye').map((e) => e.reason)],
     ['probe states', probe.probeStates, () => ofType('hello').flatMap((e) => e.probes.map((p) => p.state))],
