@@ -12,8 +12,9 @@ import (
 	"github.com/cilium/ebpf/btf"
 )
 
-// VmlinuxBTF is where the kernel exposes its own BTF (CONFIG_DEBUG_INFO_BTF, 5.4+).
-const VmlinuxBTF = "/sys/kernel/btf/vmlinux"
+// VmlinuxBTF is where the kernel exposes its own BTF (CONFIG_DEBUG_INFO_BTF, 5.4+); a
+// variable so a test can point it at a kernel without BTF.
+var VmlinuxBTF = "/sys/kernel/btf/vmlinux"
 
 // LoadBTF loads the running kernel's BTF, or explains what is missing.
 func LoadBTF() (*btf.Spec, error) {

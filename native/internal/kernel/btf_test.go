@@ -139,3 +139,15 @@ func TestKallsyms(t *testing.T) {
 		t.Error("all-zero kallsyms (kptr_restrict) accepted")
 	}
 }
+
+// A kernel built without BTF cannot be booted here; pointing the path at a missing file is
+// the same fault as far as the agent can see.
+func TestNoBTFNamesTheKernelOption(t *testing.T) {
+	saved := VmlinuxBTF
+	VmlinuxBTF = t.TempDir() + "/vmlinux"
+	defer func() { VmlinuxBTF = saved }()
+	_, err := LoadBTF()
+	if err == nil || !strings.Contains(err.Error(), "CONFIG_DEBUG_INFO_BTF=y") || !strings.Contains(err.Error(), VmlinuxBTF) {
+		t.Fatalf("error %v does not name the missing file and the kernel option", err)
+	}
+}
