@@ -15,6 +15,7 @@ const ownedPackages = {
   electron: ['src/main/**', 'src/preload/**'],
   '@kubernetes/client-node': ['src/backend/cluster/**'],
   ssh2: ['src/backend/probes/ssh/**'],
+  'ssh-config': ['src/backend/probes/ssh/**'],
   cytoscape: ['src/renderer/features/graph/**'],
   zustand: ['src/renderer/store/**'],
   react: ['src/renderer/**'],

@@ -16,6 +16,17 @@ export const errorCodes = [
   'kubeconfig-invalid',
   'recording-unreadable',
   'recording-damaged',
+  'ssh-config-invalid',
+  'ssh-unreachable',
+  'ssh-host-key-unknown',
+  'ssh-host-key-mismatch',
+  'ssh-auth-failed',
+  'ssh-passphrase-needed',
+  'ssh-sudo-failed',
+  'probe-unsupported-arch',
+  'probe-binary-missing',
+  'probe-upload-failed',
+  'probe-failed',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

@@ -1,0 +1,155 @@
+/**
+ * The ssh probe transport against a real sshd and the real agent on the real kernel: upload
+ * with checksum, streaming, stop by closing stdin, strict host keys, key problems, ProxyJump,
+ * and the agent stopping by itself when Pathlight is killed.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { probe } from '../../../src/core/index.js';
+import { SshHostKeyError, connect, startProbe, type SshProbeOptions } from '../../../src/backend/probes/ssh/transport.js';
+import { repoPath } from '../../helpers/paths.js';
+import { sshConfigFor, startSshd, type TestSshd } from '../../helpers/sshd.js';
+
+const agentDir = repoPath('native/dist');
+const root = process.getuid?.() === 0;
+let sshd: TestSshd;
+
+beforeAll(async () => {
+  if (!root) return;
+  // The agent binary is what the transport uploads: build it when this test runs first.
+  if (!existsSync(path.join(agentDir, 'linux-amd64/pathlight-probe'))) {
+    execFileSync('bash', [repoPath('native/build.sh'), '--no-generate', '--arch', 'amd64'], { stdio: 'inherit' });
+  }
+  sshd = await startSshd();
+});
+afterAll(() => sshd?.stop());
+
+function options(over: Partial<SshProbeOptions> & { config?: string } = {}): SshProbeOptions {
+  return { configText: over.config ?? sshConfigFor(sshd), node: 'node-1', agentDir, args: [], agentSocket: '', ...over };
+}
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe.runIf(root)('ssh probe transport (real sshd, real agent, real kernel)', () => {
+  it('uploads the agent, streams its events, and stops it by closing stdin', async () => {
+    const port = await closedPort();
+    const lines: probe.ProbeLine[] = [];
+    const stages: string[] = [];
+    execFileSync('bash', ['-c', 'rm -rf /root/.cache/pathlight']);
+    const run = await startProbe(options({ args: ['--probes', 'tcp', '--port', String(port), '--ttl', '60s'], onProgress: (s) => stages.push(s) }), {
+      line: (l) => lines.push(l),
+      bad: (e) => lines.push({ type: 'bad', ...e } as never),
+    });
+    const until = async (pred: () => boolean) => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+      return pred();
+    };
+    expect(await until(() => lines.some((l) => l.type === 'hello'))).toBe(true);
+    // Traffic on loopback: a connection to the closed port is refused.
+    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('error', () => resolve()));
+    expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'refused' && l.dport === port))).toBe(true);
+    const exit = await run.stop();
+    expect(exit.exitCode).toBe(0);
+    expect(lines.at(-1)).toMatchObject({ type: 'bye', reason: 'stdin-closed' });
+    expect(lines.filter((l) => (l as { type: string }).type === 'bad')).toEqual([]);
+    expect(stages).toEqual(['connecting', 'uploading', 'starting', 'streaming', 'stopped']);
+    expect(run.arch).toBe('amd64');
+    // The node now has this exact binary: the next run starts without uploading.
+    const again: string[] = [];
+    const second = await startProbe(options({ args: ['--probes', 'tcp', '--ttl', '5s'], onProgress: (s) => again.push(s) }), { line: () => {}, bad: () => {} });
+    await second.stop();
+    expect(again).not.toContain('uploading');
+  });
+
+  it('refuses a host whose key is not in known_hosts, naming its fingerprint', async () => {
+    const empty = path.join(sshd.dir, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const err = await connect(options({ config: sshConfigFor(sshd, { knownHosts: empty }) })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SshHostKeyError);
+    const fp = execFileSync('ssh-keygen', ['-lf', sshd.hostKeyPub], { encoding: 'utf8' }).split(' ')[1]!;
+    expect((err as SshHostKeyError).detail).toMatchObject({ code: 'ssh-host-key-unknown' });
+    expect((err as SshHostKeyError).detail.message).toContain(fp);
+  });
+
+  it('refuses a host whose key differs from known_hosts (possible interception)', async () => {
+    const other = path.join(sshd.dir, 'other_known_hosts');
+    const [type, key] = execFileSync('cat', [`${sshd.strangerKey}.pub`], { encoding: 'utf8' }).split(' ');
+    writeFileSync(other, `[127.0.0.1]:${sshd.port} ${type} ${key}\n`);
+    const err = (await connect(options({ config: sshConfigFor(sshd, { knownHosts: other }) })).catch((e: unknown) => e)) as SshHostKeyError;
+    expect(err.detail.code).toBe('ssh-host-key-mismatch');
+    expect(err.detail.message).toContain(`${other}:1`);
+    expect(err.detail.hint).toMatch(/intercepting/);
+  });
+
+  it('says which key the node refused', async () => {
+    const err = (await connect(options({ config: sshConfigFor(sshd, { identity: sshd.strangerKey }) })).catch((e: unknown) => e)) as SshHostKeyError;
+    expect(err.detail.code).toBe('ssh-auth-failed');
+    expect(err.detail.message).toContain(sshd.strangerKey);
+  });
+
+  it('asks for the passphrase of an encrypted key, and uses it', async () => {
+    const config = sshConfigFor(sshd, { identity: sshd.encryptedKey });
+    const err = (await connect(options({ config })).catch((e: unknown) => e)) as SshHostKeyError;
+    expect(err.detail).toMatchObject({ code: 'ssh-passphrase-needed', file: sshd.encryptedKey });
+    const asked: string[] = [];
+    const { conn } = await connect(options({ config, passphrase: async (file) => (asked.push(file), sshd.passphrase) }));
+    conn.end();
+    expect(asked).toEqual([sshd.encryptedKey]);
+  });
+
+  it('goes through a ProxyJump host', async () => {
+    const config = `Host jump\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${sshd.knownHosts}\n\n${sshConfigFor(sshd, { extra: '  ProxyJump jump' })}`;
+    const { conn, hops } = await connect(options({ config }));
+    expect(hops).toHaveLength(1);
+    const out = await new Promise<string>((resolve, reject) =>
+      conn.exec('echo via-jump', (err, ch) => {
+        if (err) return reject(err);
+        let s = '';
+        ch.on('data', (d: Buffer) => (s += d.toString())).on('close', () => resolve(s.trim()));
+      }),
+    );
+    conn.end();
+    for (const h of hops) h.end();
+    expect(out).toBe('via-jump');
+  });
+
+  it('leaves no agent running on the node when Pathlight is killed with SIGKILL', async () => {
+    const transport = repoPath('dist/backend/probes/ssh/transport.js');
+    expect(existsSync(transport), 'run `npm run build` first').toBe(true);
+    const script = `
+      import { startProbe } from ${JSON.stringify(transport)};
+      const opts = JSON.parse(process.argv[1]);
+      await startProbe(opts, { line: (l) => l.type === 'hello' && process.stdout.write('streaming\\n'), bad: () => {} });`;
+    const opts = options({ args: ['--probes', 'tcp', '--ttl', '10m', '--node', 'sigkill-test'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => String(d).includes('streaming') && resolve());
+      child.on('exit', (code) => reject(new Error(`the Pathlight process exited (${code}) before the agent streamed`)));
+    });
+    const running = () => {
+      try {
+        return execFileSync('pgrep', ['-f', 'pathlight-probe.* run .*sigkill-test'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    expect(running()).not.toBe('');
+    child.kill('SIGKILL');
+    let left = running();
+    for (let i = 0; i < 100 && left !== ''; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = running();
+    }
+    expect(left, 'agent processes still running 10 s after Pathlight was killed').toBe('');
+  });
+});
