@@ -6,6 +6,7 @@ import { registerServe } from './commands/serve.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
 import { registerImport } from './commands/import.js';
+import { registerProbe } from './commands/probe.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerReplay(program);
   registerImport(program);
+  registerProbe(program);
   return program;
 }
 

@@ -217,6 +217,24 @@ else
   skip "probe agent: $PROBE is not built (native/); the drop was verified by iptables counters only"
 fi
 
+# Pathlight's own ssh transport (ssh2, strict known_hosts, SFTP upload with checksum), as a
+# user runs it: `pathlight probe` against the lab node's ssh_config.
+repo_root="$(cd "$LAB_DIR/../.." && pwd)"
+cli="$repo_root/bin/pathlight.cjs"
+if [ -x "$PROBE" ] && [ -f "$repo_root/dist/cli/main.js" ]; then
+  out=$(mktemp)
+  ( sleep 4; pexec lab-deny-ingress frontend timeout 3 wget -q -O /dev/null "http://$deny_ip:8080/" >/dev/null 2>&1 ) &
+  gen=$!
+  timeout 40 node "$cli" probe --node "$LAB_NODE" --ssh-config "$LAB_STATE/ssh_config" --duration 10s --probes drops,tcp --json > "$out" 2>"$out.err"
+  wait $gen
+  if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"' && tail -n 1 "$out" | grep -q '"reason":"stdin-closed"'; then
+    ok "pathlight probe (ssh transport) streamed the policy drop from the node and stopped the agent"
+  else bad "pathlight probe did not stream a NETFILTER_DROP drop"; head -c 1500 "$out.err" "$out" | sed 's/^/      /'; fi
+  rm -f "$out" "$out.err"
+else
+  skip "pathlight probe: needs the agent ($PROBE) and the built CLI (npm run build)"
+fi
+
 # ------------------------------------------------------------------ down + leftovers
 if [ $KEEP = 1 ]; then echo "lab left up (test/lab/down.sh tears it down)"; finish; fi
 if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then

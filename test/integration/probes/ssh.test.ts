@@ -3,7 +3,7 @@
  * with checksum, streaming, stop by closing stdin, strict host keys, key problems, ProxyJump,
  * and the agent stopping by itself when Pathlight is killed.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -121,6 +121,29 @@ describe.runIf(root)('ssh probe transport (real sshd, real agent, real kernel)',
     conn.end();
     for (const h of hops) h.end();
     expect(out).toBe('via-jump');
+  });
+
+  it('`pathlight probe` streams the node\'s events for --duration, and names a bad host key', () => {
+    const cfg = path.join(sshd.dir, 'ssh_config');
+    writeFileSync(cfg, sshConfigFor(sshd));
+    const cli = (args: string[]) => spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), 'probe', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const r = cli(['--node', 'node-1', '--ssh-config', cfg, '--duration', '2s', '--probes', 'tcp', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const types = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types[0]).toBe('hello');
+    expect(types).toContain('stats');
+    expect(types.at(-1)).toBe('bye');
+    expect(r.stderr).toMatch(/probe: streaming/);
+    const text = cli(['--node', 'node-1', '--ssh-config', cfg, '--duration', '1s', '--probes', 'drops']);
+    expect(text.stdout).toMatch(/agent \S+ on \S+ \(kernel [^)]+\): drops attached/);
+    expect(text.stdout).toMatch(/agent stopped \(stdin-closed\)\n$/);
+    const empty = path.join(sshd.dir, 'none_known');
+    writeFileSync(empty, '');
+    writeFileSync(cfg, sshConfigFor(sshd, { knownHosts: empty }));
+    const bad = cli(['--node', 'node-1', '--ssh-config', cfg, '--duration', '2s']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/error \(ssh-host-key-unknown\): The host key of \[127\.0\.0\.1\]:\d+ is not in known_hosts \(ssh-ed25519 SHA256:/);
+    expect(bad.stderr).toMatch(/next: Compare SHA256:/);
   });
 
   it('leaves no agent running on the node when Pathlight is killed with SIGKILL', async () => {
