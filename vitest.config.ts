@@ -31,6 +31,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Needs the lab cluster up: test/lab/test.sh runs it between bring-up and teardown.
+        test: {
+          name: 'lab',
+          include: ['test/lab/tests/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

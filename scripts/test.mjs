@@ -43,7 +43,7 @@ if (built) {
   await step(
     'unit, integration, e2e',
     'vitest',
-    ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'],
+    ['run', '--project', 'unit', '--project', 'integration', '--project', 'e2e', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'],
     () => {
       try {
         const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));

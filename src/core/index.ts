@@ -4,3 +4,4 @@ export * from './session/records.js';
 export * from './session/summary.js';
 export * from './flows/hubble.js';
 export * as probe from './probe/protocol.js';
+export * from './cluster/identity.js';

@@ -235,6 +235,17 @@ else
   skip "pathlight probe: needs the agent ($PROBE) and the built CLI (npm run build)"
 fi
 
+# Pathlight's TypeScript tests that need a real cluster (vitest project "lab", test/lab/tests).
+if command -v vitest >/dev/null; then
+  out=$(mktemp)
+  if (cd "$repo_root" && vitest run --project lab) > "$out" 2>&1; then
+    ok "vitest lab project against the lab: $(grep -Eo 'Tests +[0-9]+ passed' "$out" | tr -s ' ')"
+  else bad "vitest lab project failed"; sed 's/^/      /' "$out" | tail -60; fi
+  rm -f "$out"
+else
+  skip "vitest lab project: vitest is not on PATH (run through npm run test:lab or npm test)"
+fi
+
 # ------------------------------------------------------------------ down + leftovers
 if [ $KEEP = 1 ]; then echo "lab left up (test/lab/down.sh tears it down)"; finish; fi
 if [ "$FAIL" -gt 0 ] && [ -d "$LAB_STATE/logs" ]; then

@@ -1,0 +1,105 @@
+/**
+ * Time-aware identities: which pod, Service or node held an IP at a given instant. Pod IPs
+ * are reused as pods come and go, so a drop seen at 10:02 must be attributed to the pod that
+ * had the address at 10:02, not to the one that has it now. Built from the snapshot's watch
+ * changes (with their times); pure, so a replay rebuilds exactly the same index.
+ */
+
+export type IdentityKind = 'pod' | 'service' | 'node';
+
+export interface Identity {
+  kind: IdentityKind;
+  namespace?: string;
+  name: string;
+  /** The node a pod runs on. */
+  node?: string;
+}
+
+interface Interval {
+  from: number;
+  /** Exclusive; undefined while the object still holds the IP. */
+  to?: number;
+  who: Identity;
+}
+
+const key = (who: Identity) => `${who.kind}/${who.namespace ?? ''}/${who.name}`;
+
+export class IdentityIndex {
+  private byIp = new Map<string, Interval[]>();
+  /** The IPs each object currently holds. */
+  private held = new Map<string, Set<string>>();
+  private byNetns = new Map<string, Identity>();
+
+  /** Records that `who` holds exactly `ips` from time `ts` on (ns); IPs it no longer lists are released. */
+  set(who: Identity, ips: readonly string[], ts: number): void {
+    const k = key(who);
+    const before = this.held.get(k) ?? new Set<string>();
+    const now = new Set(ips.filter((ip) => ip !== ''));
+    for (const ip of before) if (!now.has(ip)) this.close(ip, k, ts);
+    for (const ip of now) {
+      const list = this.byIp.get(ip) ?? [];
+      const open = list.find((iv) => iv.to === undefined && key(iv.who) === k);
+      if (open) {
+        open.who = who; // same holder, newer details (e.g. node name filled in)
+        continue;
+      }
+      // Another object still listed as holding it lost it now (its delete may arrive later).
+      for (const iv of list) if (iv.to === undefined) iv.to = ts;
+      list.push({ from: ts, who });
+      this.byIp.set(ip, list);
+    }
+    if (now.size > 0) this.held.set(k, now);
+    else this.held.delete(k);
+  }
+
+  /** The object is gone at `ts`. */
+  remove(who: Identity, ts: number): void {
+    this.set(who, [], ts);
+  }
+
+  private close(ip: string, k: string, ts: number) {
+    for (const iv of this.byIp.get(ip) ?? []) if (iv.to === undefined && key(iv.who) === k) iv.to = ts;
+  }
+
+  /** Who held `ip` at `ts` (ns); undefined when nobody known did. */
+  at(ip: string, ts: number): Identity | undefined {
+    const list = this.byIp.get(ip);
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const iv = list[i]!;
+      if (iv.from <= ts && (iv.to === undefined || ts < iv.to)) return iv.who;
+    }
+    return undefined;
+  }
+
+  /** Every holder of `ip` over time, oldest first. */
+  history(ip: string): ReadonlyArray<{ from: number; to?: number; who: Identity }> {
+    return this.byIp.get(ip) ?? [];
+  }
+
+  /** The agent reports network namespaces by inode; a node's netns inode → pod mapping. */
+  setNetns(node: string, inode: number, pod: Identity): void {
+    this.byNetns.set(`${node}/${inode}`, pod);
+  }
+
+  netns(node: string, inode: number): Identity | undefined {
+    return this.byNetns.get(`${node}/${inode}`);
+  }
+}
+
+/** The IPs a Kubernetes object holds, by kind (pods: status.podIPs; Services: spec.clusterIPs; nodes: addresses). */
+export function ipsOf(kind: IdentityKind, obj: { spec?: unknown; status?: unknown }): string[] {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  const status = (obj.status ?? {}) as Record<string, unknown>;
+  if (kind === 'pod') {
+    if (spec.hostNetwork === true) return []; // the node's own address: attributed to the node
+    const list = Array.isArray(status.podIPs) ? status.podIPs.map((p) => (p as { ip?: string }).ip ?? '') : [];
+    return list.length > 0 ? list : typeof status.podIP === 'string' ? [status.podIP] : [];
+  }
+  if (kind === 'service') {
+    const ips = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as string[]) : typeof spec.clusterIP === 'string' ? [spec.clusterIP] : [];
+    return ips.filter((ip) => ip !== 'None');
+  }
+  const addrs = Array.isArray(status.addresses) ? (status.addresses as Array<{ type?: string; address?: string }>) : [];
+  return addrs.filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address ?? '');
+}
