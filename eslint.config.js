@@ -81,7 +81,7 @@ function boundaryConfigs() {
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', '.tools/**', 'native/**', 'test/lab/**', 'test-results/**', 'out/**'],
+    ignores: ['dist/**', 'node_modules/**', '.tools/**', 'native/**', 'test/lab/.state/**', 'test-results/**', 'out/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
