@@ -24,7 +24,7 @@ beforeAll(async () => {
     execFileSync('bash', [repoPath('native/build.sh'), '--no-generate', '--arch', 'amd64'], { stdio: 'inherit' });
   }
   sshd = await startSshd();
-});
+}, 300_000); // a first Go build of the agent on a cold machine takes minutes
 afterAll(() => sshd?.stop());
 
 function options(over: Partial<SshProbeOptions> & { config?: string } = {}): SshProbeOptions {
