@@ -101,13 +101,12 @@ function progStats() {
 const note = (m) => process.stderr.write(`bench:probe: ${m}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs iperf3 with the agent attached and returns throughput and per-program run time. */
-async function measured(probes) {
+/** Runs `traffic` with the agent attached (`probes`, default all) and returns its result and
+ * the run time each program spent meanwhile, from the kernel's statistics. */
+async function measured(probes, traffic = () => iperf()) {
   const a = await startAgent(probes ? ['--probes', probes] : []);
   const before = progStats();
-  const end = iperf();
-  const bps = end.sum_received.bits_per_second;
-  bytesWith += end.sum_received.bytes;
+  const end = traffic();
   const after = progStats();
   await a.stop();
   const progs = {};
@@ -115,7 +114,7 @@ async function measured(probes) {
     const b = before[name] ?? { ns: 0, cnt: 0 };
     progs[name] = { ns: s.ns - b.ns, cnt: s.cnt - b.cnt };
   }
-  return { bps, progs };
+  return { end, progs };
 }
 
 let bytesWith = 0;
@@ -134,7 +133,8 @@ for (let i = 0; i < rounds; i++) {
   base.push(iperf().sum_received.bits_per_second);
   note(`round ${i + 1}/${rounds}: with the agent (drops, dns, tcp; no filters)`);
   const m = await measured();
-  withAgent.push(m.bps);
+  withAgent.push(m.end.sum_received.bits_per_second);
+  bytesWith += m.end.sum_received.bytes;
   add(perProg, m.progs);
 }
 // The floor: empty programs on the same hooks, attached together with dns, same traffic.
@@ -157,21 +157,18 @@ sh('ip', 'netns', 'exec', A, 'iptables', '-A', 'INPUT', '-p', 'udp', '--dport', 
 // per-packet cost that matters on a node forwarding many small packets.
 note('small packets: 64-byte UDP datagrams with dns beside the baseline programs');
 const small = {};
-{
-  const a = await startAgent(['--probes', 'dns,baseline']);
-  const before = progStats();
-  try {
-    iperf(['-u', '-b', '100M', '-l', '64']);
-  } catch {
-    /* every datagram is dropped on arrival: iperf3 may not get its summary */
-  }
-  const after = progStats();
-  await a.stop();
-  for (const [name, s2] of Object.entries(after)) {
-    const b = before[name] ?? { ns: 0, cnt: 0 };
-    small[name] = { ns: s2.ns - b.ns, cnt: s2.cnt - b.cnt };
-  }
-}
+add(
+  small,
+  (
+    await measured('dns,baseline', () => {
+      try {
+        return iperf(['-u', '-b', '100M', '-l', '64']);
+      } catch {
+        return undefined; // every datagram is dropped on arrival: iperf3 may not get its summary
+      }
+    })
+  ).progs,
+);
 const rates = [];
 for (const bitrate of ['200M', '0']) {
   note(`event rate at ${bitrate === '0' ? 'unlimited' : bitrate}`);
@@ -226,3 +223,7 @@ console.log('small UDP packets (full path of the dns programs), beside empty pro
 for (const [n, p] of Object.entries(result.smallPackets)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
 for (const r of rates) console.log(`drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`);
 console.log('\nreproduce: sudo npm run bench:probe   (ROUNDS=8 SECONDS=3 by default)');
+// The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
+server.kill();
+cleanup();
+process.exit(0);

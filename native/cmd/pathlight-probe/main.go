@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +120,7 @@ func run(args []string) int {
 		probes = protocol.ProbeNames
 	}
 	for _, p := range probes {
-		if !contains(protocol.ProbeNames, p) && p != protocol.BaselineProbe {
+		if !slices.Contains(protocol.ProbeNames, p) && p != protocol.BaselineProbe {
 			return usageError(o.node, fmt.Sprintf("unknown probe %q (probes: %s)", p, strings.Join(protocol.ProbeNames, ", ")))
 		}
 	}
@@ -146,15 +147,6 @@ func run(args []string) int {
 	return agent.Run(opts)
 }
 
-func contains(l []string, s string) bool {
-	for _, v := range l {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func features() int {
 	out := map[string]any{"version": version, "kernel": agent.KernelRelease(), "arch": runtime.GOARCH}
 	spec, err := kernel.LoadBTF()
@@ -163,8 +155,7 @@ func features() int {
 		out["error"] = err.Error()
 	} else {
 		reasons := kernel.NewDropReasons(spec)
-		_, tpErr := kernel.TracepointArgs(spec, "kfree_skb")
-		args, _ := kernel.TracepointArgs(spec, "kfree_skb")
+		args, tpErr := kernel.TracepointArgs(spec, "kfree_skb")
 		_, symErr := kernel.LoadKallsyms()
 		out["features"] = agent.Features(reasons, true, tpErr, symErr == nil)
 		out["kfreeSkbReason"] = kernel.KfreeSkbHasReason(args)

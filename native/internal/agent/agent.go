@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,7 +172,7 @@ func Run(o Options) int {
 	reasons := kernel.NewDropReasons(spec)
 	var syms *kernel.Symbols
 	var symErr error
-	if contains(o.Probes, "drops") {
+	if slices.Contains(o.Probes, "drops") {
 		syms, symErr = kernel.LoadKallsyms()
 	}
 	set, missing, err := probes.Load(o.Probes, spec, reasons)
@@ -327,15 +328,6 @@ func portStrings(p []uint16) []string {
 func ackFilters(f filter.Set) protocol.Filters {
 	ns, cidr, ports, protos := f.Strings()
 	return protocol.Filters{Netns: ns, CIDR: cidr, Port: ports, Proto: protos, NotSpecified: f.NotSpecified}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // controlLoop reads JSON control lines until EOF, which stops the agent: the transport

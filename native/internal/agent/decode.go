@@ -171,7 +171,7 @@ func (m *dnsMatcher) observe(e *probes.DNSEvent, id uint16, response bool) int64
 	if !response {
 		k := dnsKey{netns: e.Netns, client: e.T.Saddr, cport: e.T.Sport, server: e.T.Daddr, sport: e.T.Dport, id: id, queryDir: e.Dir}
 		if len(m.pending) >= maxPendingDNS {
-			m.expire(e.TsNs, 0)
+			m.expire(e.TsNs)
 		}
 		m.pending[k] = e.TsNs
 		return 0
@@ -189,13 +189,13 @@ func (m *dnsMatcher) observe(e *probes.DNSEvent, id uint16, response bool) int64
 	return int64(e.TsNs - q)
 }
 
-// expire forgets queries older than maxAge (0: the older half of the table).
-func (m *dnsMatcher) expire(now, maxAge uint64) {
-	if maxAge == 0 {
-		maxAge = 5_000_000_000
-	}
+// unansweredAfter is how long a query waits for its response once the table is full.
+const unansweredAfter = 5_000_000_000
+
+// expire forgets queries older than unansweredAfter.
+func (m *dnsMatcher) expire(now uint64) {
 	for k, t := range m.pending {
-		if now-t > maxAge {
+		if now-t > unansweredAfter {
 			delete(m.pending, k)
 		}
 	}

@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 func TestNetnsPath(t *testing.T) {
 	var st syscall.Stat_t
 	if err := syscall.Stat("/proc/self/ns/net", &st); err != nil {
-		t.Skip("no /proc/self/ns/net")
+		t.Fatal(err)
 	}
 	n, err := ParseNetns("/proc/self/ns/net")
 	if err != nil || uint64(n) != st.Ino {

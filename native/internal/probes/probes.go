@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -261,7 +262,8 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 		return nil, fmt.Errorf("loading: %w", err)
 	}
 	p := &Probe{Name: name, coll: coll, counters: coll.Maps["pl_counters"]}
-	p.Attach = strings.Join(sortStrings(tps), "+")
+	slices.Sort(tps)
+	p.Attach = strings.Join(tps, "+")
 	for prog := range progs {
 		pr := coll.Programs[prog]
 		l, err := link.AttachTracing(link.TracingOptions{Program: pr})
@@ -280,15 +282,6 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 		return nil, err
 	}
 	return p, nil
-}
-
-func sortStrings(v []string) []string {
-	for i := 1; i < len(v); i++ {
-		for j := i; j > 0 && v[j] < v[j-1]; j-- {
-			v[j], v[j-1] = v[j-1], v[j]
-		}
-	}
-	return v
 }
 
 func (s *Set) writeConfig() error {

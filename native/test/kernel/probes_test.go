@@ -191,11 +191,10 @@ func TestFilters(t *testing.T) {
 	}
 }
 
-// bpftool's view of the kernel: the agent's programs (pl_*) and their links.
+// bpftool's view of the kernel: the agent's programs (pl_*) and the links that attach them.
 func agentObjects(t *testing.T) []string {
 	t.Helper()
-	var found []string
-	for _, kind := range []string{"prog", "link"} {
+	show := func(kind string) []map[string]any {
 		out, err := exec.Command("bpftool", "-j", kind, "show").Output()
 		if err != nil {
 			t.Fatalf("bpftool %s show: %v (native/setup.sh installs bpftool)", kind, err)
@@ -204,32 +203,22 @@ func agentObjects(t *testing.T) []string {
 		if err := json.Unmarshal(out, &items); err != nil {
 			t.Fatalf("bpftool output: %v", err)
 		}
-		for _, it := range items {
-			name, _ := it["name"].(string)
-			if kind == "link" {
-				// A link names its program by id; a tracing link of ours points at a pl_ program.
-				name = fmt.Sprint(it["prog_id"])
-				if !strings.HasPrefix(progName(items, it), "pl_") {
-					continue
-				}
-			}
-			if strings.HasPrefix(name, "pl_") || kind == "link" {
-				found = append(found, kind+" "+name)
-			}
+		return items
+	}
+	var found []string
+	ours := map[float64]string{}
+	for _, p := range show("prog") {
+		if name, _ := p["name"].(string); strings.HasPrefix(name, "pl_") {
+			ours[num(p, "id")] = name
+			found = append(found, "prog "+name)
+		}
+	}
+	for _, l := range show("link") {
+		if name, ok := ours[num(l, "prog_id")]; ok {
+			found = append(found, "link of "+name)
 		}
 	}
 	return found
-}
-
-func progName(_ []map[string]any, link map[string]any) string {
-	out, err := exec.Command("bpftool", "-j", "prog", "show", "id", fmt.Sprint(link["prog_id"])).Output()
-	if err != nil {
-		return ""
-	}
-	var p map[string]any
-	_ = json.Unmarshal(out, &p)
-	s, _ := p["name"].(string)
-	return s
 }
 
 // waitGone polls the kernel's program and link lists until no agent object is left.

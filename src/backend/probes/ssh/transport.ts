@@ -211,11 +211,9 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     const sum = createHash('sha256').update(binary).digest('hex');
     // A private directory of the SSH user: a shared /tmp path could be swapped between the
     // checksum check and the (root) execution.
-    const dir = '"$HOME/.cache/pathlight"';
-    const remotePath = `$HOME/.cache/pathlight/pathlight-probe-${sum.slice(0, 16)}`;
-    const home = (await run(conn, 'printf %s "$HOME"')).stdout;
-    const absRemote = remotePath.replace('$HOME', home);
-    const have = await run(conn, `mkdir -p -m 700 ${dir} && sha256sum ${q(absRemote)} 2>/dev/null`);
+    const dir = `${(await run(conn, 'printf %s "$HOME"')).stdout}/.cache/pathlight`;
+    const absRemote = `${dir}/pathlight-probe-${sum.slice(0, 16)}`;
+    const have = await run(conn, `mkdir -p -m 700 ${q(dir)} && sha256sum ${q(absRemote)} 2>/dev/null`);
     if (!have.stdout.startsWith(sum)) {
       await run(conn, `rm -f ${q(absRemote)} ${q(`${absRemote}.part`)}`); // SFTP rename does not replace
       opts.onProgress?.('uploading', `${binary.length} bytes to ${absRemote}`);
