@@ -247,8 +247,7 @@ func Run(o Options) int {
 			case "stop":
 				st.stop(protocol.ByeStop)
 			case "filters":
-				ns := c.Netns
-				f, err := filter.Build(ns, c.CIDR, portStrings(c.Port), c.Proto, current.NotSpecified)
+				f, err := filter.Build(c.Netns, c.CIDR, portStrings(c.Port), c.Proto, current.NotSpecified)
 				if err == nil && c.NotSpecified != nil {
 					f.NotSpecified = *c.NotSpecified
 				}

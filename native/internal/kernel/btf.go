@@ -3,7 +3,6 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -173,6 +172,3 @@ func (d *DropReasons) Names() []string {
 	}
 	return out
 }
-
-// ErrNoReason is returned by callers that need a reason the kernel lacks.
-var ErrNoReason = errors.New("the kernel has no such drop reason")
