@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"pathlight.dev/native/internal/agent"
@@ -28,6 +30,8 @@ Usage:
   pathlight-probe run [flags]     attach the probes and stream NDJSON events to stdout
   pathlight-probe features        print what this kernel supports (JSON) and exit
   pathlight-probe version         print the agent version
+  pathlight-probe hold DURATION   wait (attach nothing) until DURATION passes or SIGTERM:
+                                  the main process of a probe pod; the agent runs via exec
 
 Run as root, or with CAP_BPF and CAP_PERFMON (+ CAP_SYSLOG to name drop locations,
 + CAP_SYS_ADMIN for per-program run times; kernels before 5.8 need CAP_SYS_ADMIN).
@@ -56,12 +60,14 @@ func main() {
 		os.Exit(features())
 	case "run":
 		os.Exit(run(os.Args[2:]))
+	case "hold":
+		os.Exit(hold(os.Args[2:]))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		runFlags(nil).SetOutput(os.Stdout)
 		runFlags(nil).PrintDefaults()
 	default:
-		fmt.Fprintf(os.Stderr, "pathlight-probe: unknown command %q (try: run, features, version)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "pathlight-probe: unknown command %q (try: run, features, hold, version)\n", os.Args[1])
 		os.Exit(2)
 	}
 }
@@ -165,6 +171,27 @@ func features() int {
 	fmt.Println(string(b))
 	if err != nil {
 		return 1
+	}
+	return 0
+}
+
+// hold keeps a probe pod's container alive without touching the kernel: Pathlight runs the
+// agent in it through exec, so the agent's stdin is Pathlight's connection.
+func hold(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "pathlight-probe hold: want one duration, e.g. hold 10m")
+		return 2
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d <= 0 {
+		fmt.Fprintf(os.Stderr, "pathlight-probe hold: %q is not a duration (e.g. 90s, 10m)\n", args[0])
+		return 2
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-sig:
+	case <-time.After(d):
 	}
 	return 0
 }

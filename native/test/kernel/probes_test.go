@@ -410,3 +410,38 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 }
+
+// hold is a probe pod's main process: it ends at its duration or on SIGTERM, and refuses a
+// missing or bad duration.
+func TestHold(t *testing.T) {
+	start := time.Now()
+	if out, err := exec.Command(agentPath(t), "hold", "300ms").CombinedOutput(); err != nil {
+		t.Fatalf("hold 300ms: %v %s", err, out)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d > 5*time.Second {
+		t.Errorf("hold 300ms took %v", d)
+	}
+	cmd := exec.Command(agentPath(t), "hold", "1h")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("hold after SIGTERM: %v (want exit 0)", err)
+		}
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("hold did not end on SIGTERM")
+	}
+	for _, args := range [][]string{{"hold"}, {"hold", "soon"}, {"hold", "-1s"}} {
+		out, err := exec.Command(agentPath(t), args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "hold") {
+			t.Errorf("%v: %v %s (want exit 2 with a message)", args, err, out)
+		}
+	}
+}
