@@ -13,7 +13,7 @@ const layers = ['core', 'api', 'backend', 'server', 'cli', 'main', 'preload', 'r
 /** Packages that belong to exactly one place (STYLE.md: one package per place). */
 const ownedPackages = {
   electron: ['src/main/**', 'src/preload/**'],
-  '@kubernetes/client-node': ['src/backend/cluster/**'],
+  '@kubernetes/client-node': ['src/backend/cluster/**', 'src/backend/probes/pod/**'],
   ssh2: ['src/backend/probes/ssh/**'],
   'ssh-config': ['src/backend/probes/ssh/**'],
   cytoscape: ['src/renderer/features/graph/**'],

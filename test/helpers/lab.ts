@@ -14,6 +14,7 @@ export interface LabInfo {
   restrictedNamespace: string;
   sshConfig: string;
   node: { name: string; internalIP: string };
+  images: { busybox: string; probe: string };
 }
 
 export function lab(): LabInfo {

@@ -375,7 +375,7 @@ write_lab_json() {
   "serviceCIDR": "$SVC_CIDR",
   "clusterDNS": "$DNS_VIP",
   "clusterDomain": "cluster.local",
-  "images": {"busybox": "pathlight.local/busybox:lab", "pause": "pathlight.local/pause:lab", "coredns": "pathlight.local/coredns:lab"},
+  "images": {"busybox": "pathlight.local/busybox:lab", "pause": "pathlight.local/pause:lab", "coredns": "pathlight.local/coredns:lab", "probe": "pathlight.local/probe:lab"},
   "scenarioLabel": "pathlight.dev/lab-scenario",
   "scenarioAnnotations": {"fault": "pathlight.dev/fault", "expectedDiagnosis": "pathlight.dev/expected-diagnosis"}
 }

@@ -63,6 +63,28 @@ export async function listContexts(source: KubeconfigSource, env: KubeconfigEnv 
   };
 }
 
+/**
+ * A ready-to-use KubeConfig for one file (or the default files) and context, after the same
+ * checks as listContexts, so a broken file fails with its file, line and field.
+ */
+export async function loadKubeConfig(file: string | undefined, context?: string, env: KubeconfigEnv = process.env): Promise<KubeConfig> {
+  const list = await listContexts(file ? { kind: 'path', path: file } : { kind: 'default' }, env);
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  const want = context ?? list.currentContext;
+  if (!want || !kc.getContextObject(want)) {
+    throw new PathlightError({
+      code: 'kubeconfig-invalid',
+      message: want ? `There is no context ${want} in ${list.files.join(', ')}.` : `${list.files.join(', ')} sets no current-context.`,
+      hint: `Pick one with --context: ${list.contexts.map((c) => c.name).join(', ') || '(none defined)'}.`,
+      file: list.files[0],
+    });
+  }
+  kc.setCurrentContext(want);
+  return kc;
+}
+
 async function readKubeconfigFile(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');

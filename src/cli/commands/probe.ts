@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
 import { printError } from '../output.js';
+import type { ClusterSnapshot } from '../../backend/cluster/snapshot.js';
 
 interface ProbeOpts {
   node: string;
   via: string;
+  kubeconfig?: string;
+  context?: string;
+  probeNamespace: string;
+  probeImage?: string;
+  agentImage?: string;
+  privileged?: boolean;
+  deadline?: string;
   sshConfig?: string;
   host?: string;
   duration: string;
@@ -24,10 +32,18 @@ export function parseDuration(text: string): number | undefined {
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
+/** `::ffff:10.0.0.1` (a v4 peer of a dual-stack socket) is 10.0.0.1 to the cluster. */
+const plainIp = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
+
+type Who = { kind: string; namespace?: string; name: string } | undefined;
+const nameOf = (w: Who) => (w ? `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}` : '?');
+
 /** One line a person can scan: time, what, where. */
 function human(l: Record<string, unknown>): string {
   const t = typeof l.ts === 'number' ? new Date(l.ts / 1e6).toISOString().slice(11, 23) : '';
-  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}`;
+  const ids = l.identities as { src?: Who; dst?: Who } | undefined;
+  const who = ids && (ids.src || ids.dst) ? `  (${nameOf(ids.src)} → ${nameOf(ids.dst)})` : '';
+  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}`;
   switch (l.type) {
     case 'hello':
       return `${t} agent ${l.version} on ${l.node} (kernel ${l.kernel}): ${(l.probes as Array<{ name: string; state: string }>).map((p) => `${p.name} ${p.state}`).join(', ')}`;
@@ -50,8 +66,15 @@ export function registerProbe(program: Command): void {
   program
     .command('probe')
     .description("Run the eBPF probe agent on a node and stream what it sees: drops with the kernel's reason, DNS, TCP outcomes")
-    .requiredOption('--node <name>', 'node name or Host alias of the SSH config')
-    .option('--via <transport>', 'how to reach the node: ssh', 'ssh')
+    .requiredOption('--node <name>', 'node name (or a Host alias of the SSH config)')
+    .option('--via <transport>', 'how to reach the node: ssh or pod', 'ssh')
+    .option('--kubeconfig <file>', 'cluster to attach pod/Service/node identities from (and to run the pod transport in); default $KUBECONFIG / ~/.kube/config for --via pod')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--probe-namespace <ns>', 'namespace of the probe pod (--via pod)', 'kube-system')
+    .option('--probe-image <image>', 'stock image the agent is streamed into (--via pod; needs sh, head, sha256sum)')
+    .option('--agent-image <image>', 'image with the agent at /pathlight-probe, instead of streaming it (--via pod)')
+    .option('--deadline <time>', 'the probe pod ends by then whatever happens (--via pod; default: duration + 60s)')
+    .option('--privileged', 'run the probe pod privileged (clusters that strip added capabilities)')
     .option('--ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('--host <address>', 'address to use when the SSH config has no HostName for the node')
     .option('--duration <time>', 'how long to watch (e.g. 10s, 2m); Ctrl-C stops earlier', '10s')
@@ -69,37 +92,55 @@ export function registerProbe(program: Command): void {
       };
       const ms = parseDuration(opts.duration);
       if (ms === undefined || ms <= 0) return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s, 2m or 1h.' });
-      if (opts.via !== 'ssh') return fail({ code: 'invalid-request', message: `--via ${opts.via}: only the ssh transport is available in this version.`, hint: 'Use --via ssh (the pod transport is being built).' });
+      if (opts.via !== 'ssh' && opts.via !== 'pod') return fail({ code: 'invalid-request', message: `--via ${opts.via}: the transports are ssh and pod.`, hint: 'Use --via ssh (SSH to the node) or --via pod (a probe pod through the Kubernetes API).' });
+      const deadlineMs = opts.deadline === undefined ? ms + 60_000 : parseDuration(opts.deadline);
+      if (deadlineMs === undefined || deadlineMs < 1000) return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args = ['--ttl', `${Math.ceil(ms / 1000) + 30}s`];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startProbe }, { readSshConfig }, { agentDir }] = await Promise.all([
+      const [{ startProbe }, { readSshConfig }, { agentDir }, { startPodProbe, defaultStockImage }, { loadKubeConfig }, { ClusterSnapshot }] = await Promise.all([
         import('../../backend/probes/ssh/transport.js'),
         import('../../backend/probes/ssh/config.js'),
         import('../../backend/probes/agentDir.js'),
+        import('../../backend/probes/pod/transport.js'),
+        import('../../backend/cluster/kubeconfig.js'),
+        import('../../backend/cluster/snapshot.js'),
       ]);
+      let snapshot: ClusterSnapshot | undefined;
       try {
-        const { text, file } = await readSshConfig({ file: opts.sshConfig });
-        const run = await startProbe(
-          {
-            configText: text,
-            configFile: file,
-            node: opts.node,
-            fallbackHostName: opts.host,
-            agentDir: agentDir(),
-            args,
-            onProgress: (stage, detail) => process.stderr.write(`probe: ${stage}${detail ? `: ${detail}` : ''}\n`),
+        const onProgress = (stage: string, detail?: string) => process.stderr.write(`probe: ${stage}${detail ? `: ${detail}` : ''}\n`);
+        const kc = opts.kubeconfig || opts.context || opts.via === 'pod' ? await loadKubeConfig(opts.kubeconfig, opts.context) : undefined;
+        if (kc) {
+          onProgress('connecting', `cluster ${kc.getCurrentCluster()?.server ?? ''} (context ${kc.getCurrentContext()})`);
+          snapshot = await ClusterSnapshot.start(kc, { kinds: ['Node', 'Pod', 'Service'] });
+        }
+        const ids = snapshot?.identities;
+        const sink = {
+          line: (raw: { type: string }) => {
+            const l = raw as Record<string, unknown>;
+            if (ids && typeof l.ts === 'number' && typeof l.src === 'string' && typeof l.dst === 'string') {
+              l.identities = { src: ids.at(plainIp(l.src), l.ts), dst: ids.at(plainIp(l.dst), l.ts) };
+            }
+            if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
+            else {
+              const s = human(l);
+              if (s) process.stdout.write(s + '\n');
+            }
           },
-          {
-            line: (l) => {
-              if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
-              else {
-                const s = human(l as Record<string, unknown>);
-                if (s) process.stdout.write(s + '\n');
-              }
-            },
-            bad: (e) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
-          },
-        );
+          bad: (e: { code: string; message: string }) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
+        };
+        let run: { stop(): Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }>; done: Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }> };
+        if (opts.via === 'pod') {
+          run = await startPodProbe(
+            { kc: kc!, node: opts.node, namespace: opts.probeNamespace, agentImage: opts.agentImage, stockImage: opts.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: Math.ceil(deadlineMs / 1000), privileged: !!opts.privileged, onProgress },
+            sink,
+          );
+        } else {
+          // The node's InternalIP when the SSH config has no HostName for it.
+          const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
+          const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+          const { text, file } = await readSshConfig({ file: opts.sshConfig });
+          run = await startProbe({ configText: text, configFile: file, node: opts.node, fallbackHostName: opts.host ?? internalIp, agentDir: agentDir(), args, onProgress }, sink);
+        }
         const timer = setTimeout(() => void run.stop(), ms);
         process.once('SIGINT', () => void run.stop());
         const exit = await run.done;
@@ -108,6 +149,8 @@ export function registerProbe(program: Command): void {
         if (exit.exitCode !== 0) process.exitCode = 2;
       } catch (err) {
         fail(toApiError(err));
+      } finally {
+        await snapshot?.stop();
       }
     });
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 // ssh2 is CommonJS: Node's ESM loader gives it only as a default export.
 import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
-import { probe } from '../../../core/index.js';
+import { lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { parseJump, resolveSshTarget, type SshTarget } from './config.js';
 import { fingerprint, keyTypeOf, loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
@@ -35,8 +35,6 @@ export interface SshProbeOptions {
   /** Progress for the UI: connecting, uploading, starting, streaming, stopped. */
   onProgress?: (stage: ProbeStage, detail?: string) => void;
 }
-
-export type ProbeStage = 'connecting' | 'uploading' | 'starting' | 'streaming' | 'stopped';
 
 /** A host key that is not (or differently) in known_hosts: the UI shows it for a decision. */
 export class SshHostKeyError extends PathlightError {
@@ -177,19 +175,6 @@ export interface ProbeRun {
   done: Promise<ProbeExit>;
 }
 
-export interface ProbeExit {
-  exitCode: number | null;
-  stderr: string;
-  /** Why the agent never streamed, in words the user can act on. */
-  problem?: ApiError | undefined;
-}
-
-export interface ProbeSink {
-  line(event: probe.ProbeLine): void;
-  /** A line the decoder refused (a newer agent, a broken stream): shown, not fatal. */
-  bad(error: probe.DecodeError, raw?: string): void;
-}
-
 /** Uploads (when the node lacks this exact binary) and starts the agent; events go to `sink`. */
 export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promise<ProbeRun> {
   const { conn, target, hops } = await connect(opts);
@@ -228,39 +213,21 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     const channel = await new Promise<ClientChannel>((resolve, reject) =>
       conn.exec(`${sudo}${q(absRemote)} run ${opts.args.map(q).join(' ')}`, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
-    const splitter = new probe.ProbeLineSplitter();
     let stderr = '';
-    let streaming = false;
-    const feed = (results: probe.DecodeResult<string>[]) => {
-      for (const r of results) {
-        if (!r.ok) {
-          sink.bad(r.error);
-          continue;
-        }
-        const d = probe.decodeProbeLine(r.value);
-        if (!d.ok) sink.bad(d.error, r.value);
-        else {
-          if (!streaming && d.value.type === 'hello') {
-            streaming = true;
-            opts.onProgress?.('streaming', `agent ${d.value.version} on ${d.value.kernel}`);
-          }
-          sink.line(d.value);
-        }
-      }
-    };
-    channel.on('data', (d: Buffer) => feed(splitter.push(d)));
+    const lines = lineFeeder(sink, (hello) => opts.onProgress?.('streaming', `agent ${hello.version} on ${hello.kernel}`));
+    channel.on('data', (d: Buffer) => lines.push(d));
     channel.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-8192);
     });
     const done = new Promise<ProbeExit>((resolve) => {
       channel.on('close', (code: number | null) => {
-        feed(splitter.end());
+        lines.end();
         close();
         opts.onProgress?.('stopped', code === 0 ? undefined : `exit ${code}`);
         const problem: ApiError | undefined =
           sudo && /password is required|a terminal is required/.test(stderr)
             ? { code: 'ssh-sudo-failed', message: `sudo on ${target.alias} asks for a password, so the agent could not start.`, hint: `Allow ${absRemote} with NOPASSWD for ${target.user} in sudoers, or connect as root.` }
-            : code !== 0 && !streaming
+            : code !== 0 && !lines.streaming
               ? { code: 'probe-failed', message: `The agent on ${target.alias} exited with ${code} before streaming: ${stderr.trim().split('\n').at(-1) ?? ''}`, hint: 'See the agent\'s error line above; `pathlight-probe features` on the node shows what its kernel supports.' }
               : undefined;
         resolve({ exitCode: code, stderr, problem });
