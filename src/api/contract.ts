@@ -5,6 +5,7 @@
  * its handler in the backend.
  */
 import { z } from 'zod';
+import { apiErrorSchema } from './result.js';
 
 const authMethod = z.enum(['client-certificate', 'token', 'token-file', 'exec', 'auth-provider', 'basic', 'none']);
 
@@ -51,6 +52,27 @@ export const appInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
+const nodeName = z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
+const filePath = z.string().min(1).max(4096);
+const imageRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
+const sessionId = z.object({ session: z.uuid() }).strict();
+
+export const probeStatusSchema = z.object({
+  session: z.string(),
+  node: z.string(),
+  via: z.enum(['ssh', 'pod']),
+  stage: z.enum(['connecting', 'creating', 'uploading', 'starting', 'streaming', 'stopped']),
+  detail: z.string().optional(),
+  startedAt: z.string(),
+  events: z.object({ drop: z.number().int(), dns: z.number().int(), tcp: z.number().int() }),
+  /** Events the kernel or the agent could not deliver. */
+  lost: z.number().int(),
+  error: apiErrorSchema.optional(),
+  /** An unknown SSH host key waiting for the user's decision (trust on first use). */
+  hostKey: z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), knownHostsFile: z.string() }).optional(),
+});
+export type ProbeStatus = z.infer<typeof probeStatusSchema>;
+
 export const calls = {
   'app.info': {
     request: z.object({}).strict(),
@@ -59,6 +81,32 @@ export const calls = {
   'kubeconfig.contexts': {
     request: z.object({ source: kubeconfigSourceSchema }).strict(),
     response: contextListSchema,
+  },
+  /** Starts the agent on one node; progress through probes.status. */
+  'probes.start': {
+    request: z
+      .object({
+        node: nodeName,
+        via: z.enum(['ssh', 'pod']),
+        sshConfig: filePath.optional(),
+        host: z.string().min(1).max(253).optional(),
+        kubeconfig: filePath.optional(),
+        context: z.string().min(1).max(253).optional(),
+        probeNamespace: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/).optional(),
+        probeImage: imageRef.optional(),
+        agentImage: imageRef.optional(),
+        probes: z.array(z.enum(['drops', 'dns', 'tcp'])).min(1).max(3).optional(),
+        durationSec: z.number().int().min(1).max(3600),
+      })
+      .strict(),
+    response: z.object({ session: z.string() }),
+  },
+  'probes.status': { request: sessionId, response: probeStatusSchema },
+  'probes.stop': { request: sessionId, response: probeStatusSchema },
+  /** Trusts the host key a run was refused for, once the user has compared its fingerprint. */
+  'ssh.trustHostKey': {
+    request: z.object({ session: z.uuid(), fingerprint: z.string().min(8).max(128) }).strict(),
+    response: z.object({ file: z.string() }),
   },
 } as const;
 

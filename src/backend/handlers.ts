@@ -1,6 +1,7 @@
 /** The engine's implementation of every call in the contract. */
 import type { Handlers } from '../api/index.js';
 import { appVersion } from './version.js';
+import { ProbeSessions } from './probes/sessions.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 
 export interface BackendOptions {
@@ -8,7 +9,7 @@ export interface BackendOptions {
   env?: KubeconfigEnv;
 }
 
-export function createHandlers(options: BackendOptions): Handlers {
+export function createHandlers(options: BackendOptions, probes = new ProbeSessions()): Handlers {
   const env = options.env ?? process.env;
   return {
     'app.info': async () => ({
@@ -18,5 +19,9 @@ export function createHandlers(options: BackendOptions): Handlers {
       defaultKubeconfig: describeDefaultKubeconfig(env),
     }),
     'kubeconfig.contexts': async ({ source }) => listContexts(source, env),
+    'probes.start': async (req) => probes.start(req),
+    'probes.status': async ({ session }) => probes.status(session),
+    'probes.stop': async ({ session }) => probes.stop(session),
+    'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
   };
 }

@@ -43,6 +43,8 @@ export class SshHostKeyError extends PathlightError {
     readonly host: string,
     readonly port: number,
     readonly key: Buffer,
+    /** Where trusting it would record it (the first UserKnownHostsFile). */
+    readonly knownHostsFile?: string,
   ) {
     const fp = fingerprint(key);
     const where = port === 22 ? host : `[${host}]:${port}`;
@@ -134,7 +136,7 @@ async function connectOne(t: SshTarget, opts: SshProbeOptions, sock?: NodeJS.Rea
       hostVerifier: (key: Buffer) => {
         const verdict = verifyHostKey(known, t.hostName, t.port, key);
         if (verdict.kind === 'trusted') return true;
-        hostKeyProblem = new SshHostKeyError(verdict, t.hostName, t.port, key);
+        hostKeyProblem = new SshHostKeyError(verdict, t.hostName, t.port, key, t.knownHostsFiles[0]);
         return false;
       },
     });

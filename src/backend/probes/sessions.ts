@@ -1,0 +1,136 @@
+/**
+ * Probe runs the UI starts, watches and stops through the API: one per node, over ssh or a
+ * probe pod. The UI polls `probes.status` for each node's stage (connecting, creating,
+ * uploading, starting, streaming, stopped), its event counts and losses, and its error in
+ * plain words. An unknown SSH host key stops the run with the key's fingerprint; only a key
+ * the backend itself was shown can then be trusted (`ssh.trustHostKey`), so the UI cannot
+ * write arbitrary lines into known_hosts.
+ */
+import { randomUUID } from 'node:crypto';
+import { PathlightError, toApiError, type ApiError, type CallRequest, type CallResponse } from '../../api/index.js';
+import type { probe } from '../../core/index.js';
+import { agentDir } from './agentDir.js';
+import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
+
+type StartRequest = CallRequest<'probes.start'>;
+type Status = CallResponse<'probes.status'>;
+
+interface PendingKey {
+  host: string;
+  port: number;
+  key: Buffer;
+  file: string;
+}
+
+interface Session {
+  status: Status;
+  stop?: () => Promise<ProbeExit>;
+  pendingKey?: PendingKey;
+}
+
+const maxSessions = 64;
+
+export class ProbeSessions {
+  private sessions = new Map<string, Session>();
+
+  start(req: StartRequest): { session: string } {
+    const active = [...this.sessions.values()].filter((s) => s.status.stage !== 'stopped');
+    if (active.length >= maxSessions) throw new PathlightError({ code: 'invalid-request', message: `${active.length} probe runs are active already.`, hint: 'Stop some before starting more.' });
+    const id = randomUUID();
+    const status: Status = { session: id, node: req.node, via: req.via, stage: 'connecting', events: { drop: 0, dns: 0, tcp: 0 }, lost: 0, startedAt: new Date().toISOString() };
+    const s: Session = { status };
+    this.sessions.set(id, s);
+    this.forgetOld();
+    void this.run(s, req);
+    return { session: id };
+  }
+
+  status(id: string): Status {
+    return this.get(id).status;
+  }
+
+  async stop(id: string): Promise<Status> {
+    const s = this.get(id);
+    await s.stop?.();
+    if (s.status.stage !== 'stopped') s.status.stage = 'stopped';
+    return s.status;
+  }
+
+  /** Records the host key this session was refused for, after the user compared its fingerprint. */
+  async trust(id: string, fingerprint: string): Promise<{ file: string }> {
+    const s = this.get(id);
+    const k = s.pendingKey;
+    if (!k) throw new PathlightError({ code: 'invalid-request', message: 'This probe run is not waiting for a host key decision.', hint: 'Start the run again; a new unknown key is shown with its fingerprint.' });
+    const { fingerprint: fp, trustHostKey } = await import('./ssh/knownHosts.js');
+    if (fp(k.key) !== fingerprint) throw new PathlightError({ code: 'invalid-request', message: `The fingerprint confirmed (${fingerprint}) is not the node's key (${fp(k.key)}).`, hint: 'Compare again and confirm the fingerprint shown.' });
+    await trustHostKey(k.file, k.host, k.port, k.key);
+    s.pendingKey = undefined;
+    return { file: k.file };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.stop(id).catch(() => undefined)));
+  }
+
+  private get(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new PathlightError({ code: 'invalid-request', message: `There is no probe run ${id.slice(0, 40)}.`, hint: 'It ended and was forgotten, or the engine restarted; start it again.' });
+    return s;
+  }
+
+  /** Keeps the most recent stopped runs only. */
+  private forgetOld() {
+    const stopped = [...this.sessions.entries()].filter(([, s]) => s.status.stage === 'stopped');
+    for (const [id] of stopped.slice(0, Math.max(0, stopped.length - maxSessions))) this.sessions.delete(id);
+  }
+
+  private async run(s: Session, req: StartRequest) {
+    const st = s.status;
+    const onProgress = (stage: ProbeStage, detail?: string) => {
+      st.stage = stage;
+      st.detail = detail;
+    };
+    const sink: ProbeSink = {
+      line: (l: probe.ProbeLine) => {
+        if (l.type === 'drop' || l.type === 'dns' || l.type === 'tcp') st.events[l.type]++;
+        else if (l.type === 'stats' || l.type === 'bye') {
+          const per = Object.values((l as { probes?: Record<string, { lost?: number; lostUser?: number }> }).probes ?? {});
+          st.lost = per.reduce((n, p) => n + (p.lost ?? 0) + (p.lostUser ?? 0), 0);
+        } else if (l.type === 'error') st.error = { code: 'probe-failed', message: `The agent on ${req.node}: ${(l as { message?: string }).message ?? ''}` };
+      },
+      bad: () => undefined,
+    };
+    const args = ['--ttl', `${req.durationSec + 30}s`];
+    if (req.probes) args.push('--probes', req.probes.join(','));
+    const fail = (error: ApiError) => {
+      st.error = error;
+      st.stage = 'stopped';
+    };
+    try {
+      let run: { stop(): Promise<ProbeExit>; done: Promise<ProbeExit> };
+      if (req.via === 'pod') {
+        const [{ loadKubeConfig }, { startPodProbe }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./pod/transport.js')]);
+        const kc = await loadKubeConfig(req.kubeconfig, req.context);
+        run = await startPodProbe({ kc, node: req.node, namespace: req.probeNamespace, stockImage: req.probeImage, agentImage: req.agentImage, agentDir: agentDir(), args, deadlineSeconds: req.durationSec + 60, onProgress }, sink);
+      } else {
+        const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
+        const { text, file } = await readSshConfig({ file: req.sshConfig });
+        run = await startProbe({ configText: text, configFile: file, node: req.node, fallbackHostName: req.host, agentDir: agentDir(), args, onProgress }, sink);
+      }
+      s.stop = () => run.stop();
+      const timer = setTimeout(() => void run.stop(), req.durationSec * 1000);
+      const exit = await run.done;
+      clearTimeout(timer);
+      st.stage = 'stopped';
+      if (exit.problem) st.error = exit.problem;
+    } catch (err) {
+      const { SshHostKeyError } = await import('./ssh/transport.js');
+      if (err instanceof SshHostKeyError && err.verdict.kind === 'unknown' && err.knownHostsFile) {
+        const { fingerprint, keyTypeOf } = await import('./ssh/knownHosts.js');
+        s.pendingKey = { host: err.host, port: err.port, key: err.key, file: err.knownHostsFile };
+        st.hostKey = { host: err.host, port: err.port, keyType: keyTypeOf(err.key), fingerprint: fingerprint(err.key), knownHostsFile: err.knownHostsFile };
+      }
+      fail(toApiError(err));
+    }
+  }
+}
