@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { ConnectScreen } from './features/connect/ConnectScreen.js';
+import { ProbesPanel } from './features/probes/ProbesPanel.js';
 import { useApi, useApp } from './store/context.js';
 
 const shortcuts = [
@@ -76,6 +77,7 @@ export function App() {
         </button>
       </nav>
       <ConnectScreen openFileRef={openFile} />
+      <ProbesPanel />
       <footer className="shortcuts" aria-label="Keyboard shortcuts">
         {shortcuts.map(([keys, what]) => (
           <span key={keys}>

@@ -4,7 +4,7 @@
  */
 import { create, type StateCreator } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { ApiClient, ApiError, AppInfo, ContextList, KubeconfigSource } from '../../api/index.js';
+import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
 export type Theme = 'light' | 'dark';
 
@@ -31,7 +31,24 @@ export interface ConnectSlice {
   selectContext(name: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice;
+export type ProbeStartRequest = CallRequest<'probes.start'>;
+
+/** Probe runs on nodes: what the Probes panel shows, refreshed by polling probes.status. */
+export interface ProbesSlice {
+  /** The last form values (no secrets: paths and names only). */
+  probeForm: { node: string; via: 'ssh' | 'pod'; sshConfig: string; durationSec: number };
+  runs: ProbeStatus[];
+  probeError: ApiError | undefined;
+  setProbeForm(f: Partial<ProbesSlice['probeForm']>): void;
+  startProbe(): Promise<void>;
+  refreshProbes(): Promise<void>;
+  stopProbe(session: string): Promise<void>;
+  /** The user compared the fingerprint and trusts the key: record it, then start again. */
+  trustAndRetry(session: string, fingerprint: string): Promise<void>;
+  dismissRun(session: string): void;
+}
+
+export type AppState = UiSlice & ConnectSlice & ProbesSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -73,12 +90,59 @@ const connectSlice =
     selectContext: (name) => set({ selectedContext: name }),
   });
 
+const probesSlice =
+  (api: ApiClient): Slice<ProbesSlice> =>
+  (set, get) => {
+    const replace = (st: ProbeStatus) => set((s) => ({ runs: s.runs.map((r) => (r.session === st.session ? st : r)) }));
+    return {
+      probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 },
+      runs: [],
+      probeError: undefined,
+      setProbeForm: (f) => set((s) => ({ probeForm: { ...s.probeForm, ...f } })),
+      async startProbe() {
+        const f = get().probeForm;
+        const req: ProbeStartRequest = { node: f.node.trim(), via: f.via, durationSec: f.durationSec, ...(f.sshConfig.trim() ? { sshConfig: f.sshConfig.trim() } : {}) };
+        const r = await api['probes.start'](req);
+        if (!r.ok) {
+          set({ probeError: r.error });
+          return;
+        }
+        set({ probeError: undefined });
+        const st = await api['probes.status'](r.value);
+        if (st.ok) set((s) => ({ runs: [st.value, ...s.runs] }));
+      },
+      async refreshProbes() {
+        for (const run of get().runs) {
+          if (run.stage === 'stopped') continue;
+          const st = await api['probes.status']({ session: run.session });
+          if (st.ok) replace(st.value);
+        }
+      },
+      async stopProbe(session) {
+        const st = await api['probes.stop']({ session });
+        if (st.ok) replace(st.value);
+        else set({ probeError: st.error });
+      },
+      async trustAndRetry(session, fingerprint) {
+        const r = await api['ssh.trustHostKey']({ session, fingerprint });
+        if (!r.ok) {
+          set({ probeError: r.error });
+          return;
+        }
+        get().dismissRun(session);
+        await get().startProbe();
+      },
+      dismissRun: (session) => set((s) => ({ runs: s.runs.filter((r) => r.session !== session) })),
+    };
+  };
+
 export function createAppStore(api: ApiClient, storage: Storage | undefined) {
   return create<AppState>()(
     persist(
       (...a) => ({
         ...uiSlice(api)(...a),
         ...connectSlice(api)(...a),
+        ...probesSlice(api)(...a),
       }),
       {
         name: 'pathlight.ui',
@@ -88,6 +152,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         partialize: (s) => ({
           theme: s.theme,
           selectedContext: s.selectedContext,
+          probeForm: s.probeForm,
           source: s.source.kind === 'text' ? { kind: 'default' as const } : s.source,
         }),
       },

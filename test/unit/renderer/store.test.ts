@@ -41,10 +41,35 @@ describe('renderer store', () => {
     store.getState().selectContext('x');
     const saved = storage.getItem('pathlight.ui') ?? '';
     expect(saved).not.toContain('SECRET-TOKEN');
-    expect(JSON.parse(saved).state).toEqual({ theme: 'dark', selectedContext: 'x', source: { kind: 'default' } });
+    expect(JSON.parse(saved).state).toEqual({ theme: 'dark', selectedContext: 'x', source: { kind: 'default' }, probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 } });
 
     const again = makeStore(storage).store;
     expect(again.getState().theme).toBe('dark');
     expect(again.getState().selectedContext).toBe('x');
+  });
+
+  it('probes: a bad node name is kept as the error; a start without any SSH key ends stopped with the reason and the next step; the form persists', async () => {
+    const { store, storage } = makeStore();
+    store.getState().setProbeForm({ node: 'bad name;', via: 'ssh' });
+    await store.getState().startProbe();
+    expect(store.getState().probeError).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/node/) });
+    expect(store.getState().runs).toEqual([]);
+    // An SSH config whose only IdentityFile does not exist (and no ssh-agent in the test env).
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/pathlight-store-');
+    writeFileSync(`${dir}/config`, `Host n1\n  HostName 127.0.0.1\n  Port 1\n  User root\n  IdentityFile /nonexistent/id_ed25519\n  UserKnownHostsFile ${dir}/kh\n`);
+    store.getState().setProbeForm({ node: 'n1', sshConfig: `${dir}/config`, durationSec: 5 });
+    await store.getState().startProbe();
+    expect(store.getState().probeError).toBeUndefined();
+    expect(store.getState().runs).toHaveLength(1);
+    await expect
+      .poll(async () => {
+        await store.getState().refreshProbes();
+        return store.getState().runs[0];
+      })
+      .toMatchObject({ node: 'n1', stage: 'stopped', error: { code: 'ssh-auth-failed', hint: expect.stringMatching(/IdentityFile/) } });
+    expect(JSON.parse(storage.getItem('pathlight.ui')!).state.probeForm).toEqual({ node: 'n1', via: 'ssh', sshConfig: `${dir}/config`, durationSec: 5 });
+    store.getState().dismissRun(store.getState().runs[0]!.session);
+    expect(store.getState().runs).toEqual([]);
   });
 });

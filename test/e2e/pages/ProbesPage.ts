@@ -1,0 +1,52 @@
+/** Page object for the Probes panel: start a probe on a node, read its progress, decide on a host key. */
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { screenshotDir } from '../harness.js';
+
+export class ProbesPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.getByRole('heading', { name: 'Probes' }).waitFor();
+  }
+
+  async start(node: string, sshConfig: string): Promise<void> {
+    await this.page.getByLabel('Node').fill(node);
+    await this.page.getByLabel('SSH config').fill(sshConfig);
+    await this.page.getByRole('button', { name: 'Start probe' }).click();
+  }
+
+  run(node: string): Locator {
+    return this.page.locator(`[data-testid="probe-run"][data-node="${node}"]`).first();
+  }
+
+  async waitForStage(node: string, stage: string, timeout = 30_000): Promise<void> {
+    await this.page.locator(`[data-testid="probe-run"][data-node="${node}"][data-stage="${stage}"]`).first().waitFor({ timeout });
+  }
+
+  /** The fingerprint the host-key prompt asks the user to compare. */
+  async hostKeyFingerprint(): Promise<string> {
+    const prompt = this.page.getByTestId('host-key-prompt');
+    await prompt.waitFor();
+    return (await this.page.getByTestId('host-key-fingerprint').innerText()).trim();
+  }
+
+  async trustHostKey(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Trust this key and connect' }).click();
+  }
+
+  async counts(node: string): Promise<string> {
+    return this.run(node).getByTestId('probe-counts').innerText();
+  }
+
+  async stop(node: string): Promise<void> {
+    await this.run(node).getByRole('button', { name: 'Stop' }).click();
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(screenshotDir, `${name}.png`);
+    await this.page.screenshot({ path: file, fullPage: true });
+    return file;
+  }
+}

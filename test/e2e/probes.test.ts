@@ -1,0 +1,71 @@
+/**
+ * The Probes panel in a real browser against the real `pathlight serve`, a real sshd and the
+ * real agent: an unknown host key is shown with its fingerprint and trusted only on the
+ * user's click; then the run streams, counts events and stops.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/backend/probes/ssh/knownHosts.js';
+import { repoPath } from '../helpers/paths.js';
+import { sshConfigFor, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { launchChromium, serve, type Served } from './harness.js';
+import { ProbesPage } from './pages/ProbesPage.js';
+
+let browser: Browser;
+let sshd: TestSshd;
+let served: Served;
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('the probes e2e test needs root: sshd switches to root and the agent needs BPF');
+  if (!existsSync(repoPath('native/dist/linux-amd64/pathlight-probe'))) throw new Error('build the agent first: native/build.sh');
+  sshd = await startSshd();
+  browser = await launchChromium();
+  served = await serve({});
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  sshd?.stop();
+});
+
+describe('Probes panel', () => {
+  it('asks before trusting an unknown host key, then streams and stops', async () => {
+    const knownHosts = path.join(sshd.dir, 'e2e_known_hosts');
+    writeFileSync(knownHosts, '');
+    const config = path.join(sshd.dir, 'e2e_config');
+    writeFileSync(config, sshConfigFor(sshd, { knownHosts }));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const probes = new ProbesPage(page);
+    await probes.open(served.url);
+    await probes.start('node-1', config);
+
+    // The server's real key, as ssh-keygen -lf would print it.
+    const hostKey = Buffer.from(readFileSync(sshd.hostKeyPub, 'utf8').split(' ')[1]!, 'base64');
+    expect(await probes.hostKeyFingerprint()).toBe(fingerprint(hostKey));
+    expect(readFileSync(knownHosts, 'utf8')).toBe(''); // nothing trusted before the click
+    expect(statSync(await probes.screenshot('probes-host-key-prompt')).size).toBeGreaterThan(10_000);
+
+    await probes.trustHostKey();
+    await probes.waitForStage('node-1', 'streaming');
+    expect(readFileSync(knownHosts, 'utf8')).toContain(hostKey.toString('base64'));
+
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('error', () => resolve()));
+    await expect.poll(() => probes.counts('node-1'), { timeout: 15_000 }).not.toMatch(/ 0 TCP/);
+    expect(statSync(await probes.screenshot('probes-streaming')).size).toBeGreaterThan(10_000);
+
+    await probes.stop('node-1');
+    await probes.waitForStage('node-1', 'stopped');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+});
