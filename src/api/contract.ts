@@ -70,6 +70,8 @@ export const probeStatusSchema = z.object({
   error: apiErrorSchema.optional(),
   /** An unknown SSH host key waiting for the user's decision (trust on first use). */
   hostKey: z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), knownHostsFile: z.string() }).optional(),
+  /** An encrypted key waiting for its passphrase (answer with ssh.passphrase). */
+  passphraseFor: z.object({ file: z.string() }).optional(),
 });
 export type ProbeStatus = z.infer<typeof probeStatusSchema>;
 
@@ -103,6 +105,11 @@ export const calls = {
   },
   'probes.status': { request: sessionId, response: probeStatusSchema },
   'probes.stop': { request: sessionId, response: probeStatusSchema },
+  /** The passphrase of the key a run waits for; null = the user declined. Never stored or logged. */
+  'ssh.passphrase': {
+    request: z.object({ session: z.uuid(), passphrase: z.string().max(1024).nullable() }).strict(),
+    response: z.object({}),
+  },
   /** Trusts the host key a run was refused for, once the user has compared its fingerprint. */
   'ssh.trustHostKey': {
     request: z.object({ session: z.uuid(), fingerprint: z.string().min(8).max(128) }).strict(),

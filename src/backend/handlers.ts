@@ -22,6 +22,7 @@ export function createHandlers(options: BackendOptions, probes = new ProbeSessio
     'probes.start': async (req) => probes.start(req),
     'probes.status': async ({ session }) => probes.status(session),
     'probes.stop': async ({ session }) => probes.stop(session),
+    'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
   };
 }

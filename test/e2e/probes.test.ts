@@ -68,4 +68,21 @@ describe('Probes panel', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('asks for the passphrase of an encrypted key in the page, and connects with it', async () => {
+    const config = path.join(sshd.dir, 'e2e_encrypted_config');
+    writeFileSync(config, sshConfigFor(sshd, { identity: sshd.encryptedKey }));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const probes = new ProbesPage(page);
+    await probes.open(served.url);
+    await probes.start('node-1', config);
+    await probes.enterPassphrase(sshd.passphrase);
+    await probes.waitForStage('node-1', 'streaming');
+    // Nothing of it stays in the page's persisted state.
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(sshd.passphrase);
+    await probes.stop('node-1');
+    await probes.waitForStage('node-1', 'stopped');
+    await context.close();
+  }, 60_000);
 });

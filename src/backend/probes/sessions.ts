@@ -4,7 +4,8 @@
  * uploading, starting, streaming, stopped), its event counts and losses, and its error in
  * plain words. An unknown SSH host key stops the run with the key's fingerprint; only a key
  * the backend itself was shown can then be trusted (`ssh.trustHostKey`), so the UI cannot
- * write arbitrary lines into known_hosts.
+ * write arbitrary lines into known_hosts. An encrypted key pauses the run until the user types
+ * its passphrase (`ssh.passphrase`); it goes to ssh2 and nowhere else.
  */
 import { randomUUID } from 'node:crypto';
 import { PathlightError, toApiError, type ApiError, type CallRequest, type CallResponse } from '../../api/index.js';
@@ -26,7 +27,12 @@ interface Session {
   status: Status;
   stop?: () => Promise<ProbeExit>;
   pendingKey?: PendingKey;
+  /** Resolves the transport's passphrase question. */
+  answer?: (passphrase: string | undefined) => void;
 }
+
+/** How long a run waits for the user to type a passphrase. */
+const passphraseWaitMs = 5 * 60_000;
 
 const maxSessions = 64;
 
@@ -51,9 +57,18 @@ export class ProbeSessions {
 
   async stop(id: string): Promise<Status> {
     const s = this.get(id);
+    s.answer?.(undefined);
     await s.stop?.();
     if (s.status.stage !== 'stopped') s.status.stage = 'stopped';
     return s.status;
+  }
+
+  /** The user's answer to a passphrase question (null: declined). */
+  answerPassphrase(id: string, passphrase: string | null): Record<string, never> {
+    const s = this.get(id);
+    if (!s.answer) throw new PathlightError({ code: 'invalid-request', message: 'This probe run is not waiting for a passphrase.', hint: 'It may have timed out; start it again.' });
+    s.answer(passphrase ?? undefined);
+    return {};
   }
 
   /** Records the host key this session was refused for, after the user compared its fingerprint. */
@@ -115,7 +130,18 @@ export class ProbeSessions {
       } else {
         const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
         const { text, file } = await readSshConfig({ file: req.sshConfig });
-        run = await startProbe({ configText: text, configFile: file, node: req.node, fallbackHostName: req.host, agentDir: agentDir(), args, onProgress }, sink);
+        const passphrase = (keyFile: string) =>
+          new Promise<string | undefined>((resolve) => {
+            const t = setTimeout(() => s.answer?.(undefined), passphraseWaitMs);
+            st.passphraseFor = { file: keyFile };
+            s.answer = (p) => {
+              clearTimeout(t);
+              s.answer = undefined;
+              st.passphraseFor = undefined;
+              resolve(p);
+            };
+          });
+        run = await startProbe({ configText: text, configFile: file, node: req.node, fallbackHostName: req.host, agentDir: agentDir(), args, onProgress, passphrase }, sink);
       }
       s.stop = () => run.stop();
       const timer = setTimeout(() => void run.stop(), req.durationSec * 1000);

@@ -45,6 +45,8 @@ export interface ProbesSlice {
   stopProbe(session: string): Promise<void>;
   /** The user compared the fingerprint and trusts the key: record it, then start again. */
   trustAndRetry(session: string, fingerprint: string): Promise<void>;
+  /** The passphrase the user typed for a run's key (null: declined); kept nowhere in the store. */
+  answerPassphrase(session: string, passphrase: string | null): Promise<void>;
   dismissRun(session: string): void;
 }
 
@@ -131,6 +133,11 @@ const probesSlice =
         }
         get().dismissRun(session);
         await get().startProbe();
+      },
+      async answerPassphrase(session, passphrase) {
+        const r = await api['ssh.passphrase']({ session, passphrase });
+        if (!r.ok) set({ probeError: r.error });
+        await get().refreshProbes();
       },
       dismissRun: (session) => set((s) => ({ runs: s.runs.filter((r) => r.session !== session) })),
     };

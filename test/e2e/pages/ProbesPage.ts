@@ -32,6 +32,12 @@ export class ProbesPage {
     return (await this.page.getByTestId('host-key-fingerprint').innerText()).trim();
   }
 
+  async enterPassphrase(passphrase: string): Promise<void> {
+    await this.page.getByTestId('passphrase-prompt').waitFor();
+    await this.page.getByLabel('Key passphrase').fill(passphrase);
+    await this.page.getByRole('button', { name: 'Unlock key' }).click();
+  }
+
   async trustHostKey(): Promise<void> {
     await this.page.getByRole('button', { name: 'Trust this key and connect' }).click();
   }

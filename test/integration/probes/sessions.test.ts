@@ -21,7 +21,7 @@ const call = async <T>(method: string, payload: unknown): Promise<T> => {
   if (!r.ok) throw Object.assign(new Error(r.error.message), { error: r.error });
   return r.value;
 };
-type Status = { stage: string; events: { tcp: number }; error?: { code: string; message: string }; hostKey?: { fingerprint: string; knownHostsFile: string; port: number } };
+type Status = { passphraseFor?: { file: string }; stage: string; events: { tcp: number }; error?: { code: string; message: string }; hostKey?: { fingerprint: string; knownHostsFile: string; port: number } };
 const statusUntil = async (session: string, pred: (s: Status) => boolean, ms = 30_000) => {
   const end = Date.now() + ms;
   for (;;) {
@@ -72,6 +72,27 @@ describe('probe runs through the API (real sshd, real agent)', () => {
     expect(stopped.stage).toBe('stopped');
     expect(stopped.error).toBeUndefined();
   }, 90_000);
+
+  it('waits for the passphrase of an encrypted key: a wrong one is named, the right one connects', async () => {
+    const config = path.join(sshd.dir, 'encrypted_config');
+    writeFileSync(config, sshConfigFor(sshd, { identity: sshd.encryptedKey }));
+    const start = { node: 'node-1', via: 'ssh', sshConfig: config, probes: ['drops'], durationSec: 30 };
+    const wrong = await call<{ session: string }>('probes.start', start);
+    const asking = await statusUntil(wrong.session, (s) => s.passphraseFor !== undefined);
+    expect(asking).toMatchObject({ stage: 'connecting', passphraseFor: { file: sshd.encryptedKey } });
+    await call('ssh.passphrase', { session: wrong.session, passphrase: 'not-the-passphrase' });
+    const refused = await statusUntil(wrong.session, (s) => s.stage === 'stopped');
+    expect(refused.error).toMatchObject({ code: 'ssh-auth-failed', message: expect.stringContaining(sshd.encryptedKey) });
+    expect(JSON.stringify(refused)).not.toContain('not-the-passphrase');
+
+    const right = await call<{ session: string }>('probes.start', start);
+    await statusUntil(right.session, (s) => s.passphraseFor !== undefined);
+    await call('ssh.passphrase', { session: right.session, passphrase: sshd.passphrase });
+    await statusUntil(right.session, (s) => s.stage === 'streaming');
+    // Answering twice is refused: the question is gone.
+    await expect(call('ssh.passphrase', { session: right.session, passphrase: 'x' })).rejects.toMatchObject({ error: { code: 'invalid-request' } });
+    expect((await call<Status>('probes.stop', { session: right.session })).stage).toBe('stopped');
+  }, 60_000);
 
   it('validates requests: bad node names, durations and unknown runs are refused by name', async () => {
     await expect(call('probes.start', { node: 'a;rm -rf /', via: 'ssh', durationSec: 10 })).rejects.toMatchObject({ error: { code: 'invalid-request', message: expect.stringMatching(/node/) } });

@@ -43,6 +43,34 @@ function HostKeyPrompt({ run }: { run: ProbeStatus }) {
   );
 }
 
+/** An encrypted key: its passphrase goes straight to the engine, never into the store. */
+function PassphrasePrompt({ run }: { run: ProbeStatus }) {
+  const answer = useApp((s) => s.answerPassphrase);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const input = e.currentTarget.elements.namedItem('passphrase') as HTMLInputElement;
+    const value = input.value;
+    input.value = '';
+    void answer(run.session, value);
+  };
+  return (
+    <form className="host-key" onSubmit={submit} data-testid="passphrase-prompt">
+      <label>
+        Passphrase for <code>{run.passphraseFor!.file}</code>{' '}
+        <input name="passphrase" type="password" autoComplete="off" autoFocus aria-label="Key passphrase" />
+      </label>
+      <div className="actions">
+        <button type="submit" className="primary">
+          Unlock key
+        </button>
+        <button type="button" onClick={() => void answer(run.session, null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function RunRow({ run }: { run: ProbeStatus }) {
   const stopProbe = useApp((s) => s.stopProbe);
   const dismissRun = useApp((s) => s.dismissRun);
@@ -67,6 +95,7 @@ function RunRow({ run }: { run: ProbeStatus }) {
           </button>
         )}
       </div>
+      {run.passphraseFor && <PassphrasePrompt run={run} />}
       {run.hostKey && run.error?.code === 'ssh-host-key-unknown' ? <HostKeyPrompt run={run} /> : run.error && <ErrorPanel error={run.error} />}
     </li>
   );
