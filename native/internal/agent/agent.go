@@ -175,7 +175,7 @@ func Run(o Options) int {
 	if slices.Contains(o.Probes, "drops") {
 		syms, symErr = kernel.LoadKallsyms()
 	}
-	set, missing, err := probes.Load(o.Probes, spec, reasons)
+	set, missing, err := probes.Load(o.Probes, spec, reasons, o.Filters)
 	if err != nil {
 		code := protocol.ErrAttach
 		var ve *ebpf.VerifierError
@@ -185,9 +185,6 @@ func Run(o Options) int {
 		return fatal(code, err.Error())
 	}
 	defer set.Close()
-	if err := set.SetFilters(o.Filters); err != nil {
-		return fatal(protocol.ErrInternal, err.Error())
-	}
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
 	if err == nil {
 		defer stats.Close()

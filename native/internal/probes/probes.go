@@ -116,10 +116,11 @@ type Unavailable struct {
 	Err          error
 }
 
-// Load creates the shared maps and loads and attaches each requested probe. A probe the
+// Load creates the shared maps, writes the initial filters into them, then loads and
+// attaches each requested probe, so no event outside the filters is ever sent. A probe the
 // kernel cannot run is returned in the second list (degraded, not fatal); an error means
 // nothing could be loaded at all.
-func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons) (*Set, []Unavailable, error) {
+func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons, filters filter.Set) (*Set, []Unavailable, error) {
 	s := &Set{shared: map[string]*ebpf.Map{}, reasons: reasons}
 	dropsSpec, err := loadDrops()
 	if err != nil {
@@ -143,7 +144,7 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons) (*Set, []
 	if v, ok := reasons.Code("NOT_SPECIFIED"); ok {
 		s.cfg.ReasonNotSpecified = v
 	}
-	if err := s.writeConfig(); err != nil {
+	if err := s.SetFilters(filters); err != nil { // before any program is attached
 		s.Close()
 		return nil, nil, err
 	}
