@@ -3,13 +3,13 @@
  * real agent: an unknown host key is shown with its fingerprint and trusted only on the
  * user's click; then the run streams, counts events and stops.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/backend/probes/ssh/knownHosts.js';
-import { repoPath } from '../helpers/paths.js';
+import { ensureAgent } from '../helpers/agent.js';
 import { sshConfigFor, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { launchChromium, serve, type Served } from './harness.js';
 import { ProbesPage } from './pages/ProbesPage.js';
@@ -20,7 +20,7 @@ let served: Served;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('the probes e2e test needs root: sshd switches to root and the agent needs BPF');
-  if (!existsSync(repoPath('native/dist/linux-amd64/pathlight-probe'))) throw new Error('build the agent first: native/build.sh');
+  ensureAgent(); // builds it on a fresh clone (npm test runs vitest before native/test.sh)
   sshd = await startSshd();
   browser = await launchChromium();
   served = await serve({});

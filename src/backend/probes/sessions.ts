@@ -126,7 +126,8 @@ export class ProbeSessions {
       if (req.via === 'pod') {
         const [{ loadKubeConfig }, { startPodProbe }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./pod/transport.js')]);
         const kc = await loadKubeConfig(req.kubeconfig, req.context);
-        run = await startPodProbe({ kc, node: req.node, namespace: req.probeNamespace, stockImage: req.probeImage, agentImage: req.agentImage, agentDir: agentDir(), args, deadlineSeconds: req.durationSec + 60, onProgress }, sink);
+        const { named } = await import('../cluster/errors.js');
+        run = await named(kc, () => startPodProbe({ kc, node: req.node, namespace: req.probeNamespace, stockImage: req.probeImage, agentImage: req.agentImage, agentDir: agentDir(), args, deadlineSeconds: req.durationSec + 60, onProgress }, sink));
       } else {
         const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
         const { text, file } = await readSshConfig({ file: req.sshConfig });

@@ -97,13 +97,14 @@ export function registerProbe(program: Command): void {
       if (deadlineMs === undefined || deadlineMs < 1000) return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args = ['--ttl', `${Math.ceil(ms / 1000) + 30}s`];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startProbe }, { readSshConfig }, { agentDir }, { startPodProbe, defaultStockImage }, { loadKubeConfig }, { ClusterSnapshot }] = await Promise.all([
+      const [{ startProbe }, { readSshConfig }, { agentDir }, { startPodProbe, defaultStockImage }, { loadKubeConfig }, { ClusterSnapshot }, { named }] = await Promise.all([
         import('../../backend/probes/ssh/transport.js'),
         import('../../backend/probes/ssh/config.js'),
         import('../../backend/probes/agentDir.js'),
         import('../../backend/probes/pod/transport.js'),
         import('../../backend/cluster/kubeconfig.js'),
         import('../../backend/cluster/snapshot.js'),
+        import('../../backend/cluster/errors.js'),
       ]);
       let snapshot: ClusterSnapshot | undefined;
       try {
@@ -111,7 +112,7 @@ export function registerProbe(program: Command): void {
         const kc = opts.kubeconfig || opts.context || opts.via === 'pod' ? await loadKubeConfig(opts.kubeconfig, opts.context) : undefined;
         if (kc) {
           onProgress('connecting', `cluster ${kc.getCurrentCluster()?.server ?? ''} (context ${kc.getCurrentContext()})`);
-          snapshot = await ClusterSnapshot.start(kc, { kinds: ['Node', 'Pod', 'Service'] });
+          snapshot = await named(kc, () => ClusterSnapshot.start(kc, { kinds: ['Node', 'Pod', 'Service'] }));
         }
         const ids = snapshot?.identities;
         const sink = {
@@ -130,9 +131,11 @@ export function registerProbe(program: Command): void {
         };
         let run: { stop(): Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }>; done: Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }> };
         if (opts.via === 'pod') {
-          run = await startPodProbe(
+          run = await named(kc!, () =>
+            startPodProbe(
             { kc: kc!, node: opts.node, namespace: opts.probeNamespace, agentImage: opts.agentImage, stockImage: opts.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: Math.ceil(deadlineMs / 1000), privileged: !!opts.privileged, onProgress },
             sink,
+            ),
           );
         } else {
           // The node's InternalIP when the SSH config has no HostName for it.

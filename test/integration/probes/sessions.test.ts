@@ -3,14 +3,13 @@
  * server use), against a real sshd and the real agent: per-node progress, event counts, an
  * unknown host key shown with its fingerprint, trust on first use, stop.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, type Result } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
-import { repoPath } from '../../helpers/paths.js';
+import { ensureAgent } from '../../helpers/agent.js';
 import { sshConfigFor, startSshd, type TestSshd } from '../../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -34,9 +33,7 @@ const statusUntil = async (session: string, pred: (s: Status) => boolean, ms = 3
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('the probe session tests need root: sshd switches to root and the agent it runs needs BPF');
-  if (!existsSync(repoPath('native/dist/linux-amd64/pathlight-probe'))) {
-    execFileSync('bash', [repoPath('native/build.sh'), '--no-generate', '--arch', 'amd64'], { stdio: 'inherit' });
-  }
+  ensureAgent();
   sshd = await startSshd();
 }, 300_000);
 afterAll(() => sshd?.stop());

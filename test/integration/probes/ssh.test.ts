@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { probe } from '../../../src/core/index.js';
 import { SshHostKeyError, connect, startProbe, type SshProbeOptions } from '../../../src/backend/probes/ssh/transport.js';
+import { ensureAgent } from '../../helpers/agent.js';
 import { repoPath } from '../../helpers/paths.js';
 import { sshConfigFor, startSshd, type TestSshd } from '../../helpers/sshd.js';
 
@@ -21,9 +22,7 @@ beforeAll(async () => {
   // that the transport was never tried.
   if (process.getuid?.() !== 0) throw new Error('the ssh transport tests need root: sshd switches to root and the agent it runs needs BPF');
   // The agent binary is what the transport uploads: build it when this test runs first.
-  if (!existsSync(path.join(agentDir, 'linux-amd64/pathlight-probe'))) {
-    execFileSync('bash', [repoPath('native/build.sh'), '--no-generate', '--arch', 'amd64'], { stdio: 'inherit' });
-  }
+  ensureAgent();
   sshd = await startSshd();
 }, 300_000); // a first Go build of the agent on a cold machine takes minutes
 afterAll(() => sshd?.stop());
