@@ -103,7 +103,16 @@ const probesSlice =
       setProbeForm: (f) => set((s) => ({ probeForm: { ...s.probeForm, ...f } })),
       async startProbe() {
         const f = get().probeForm;
-        const req: ProbeStartRequest = { node: f.node.trim(), via: f.via, durationSec: f.durationSec, ...(f.sshConfig.trim() ? { sshConfig: f.sshConfig.trim() } : {}) };
+        const { source, selectedContext } = get();
+        const req: ProbeStartRequest = {
+          node: f.node.trim(),
+          via: f.via,
+          durationSec: f.durationSec,
+          ...(f.sshConfig.trim() ? { sshConfig: f.sshConfig.trim() } : {}),
+          // The cluster picked on the Connect screen: the pod transport runs there.
+          ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
+          ...(selectedContext ? { context: selectedContext } : {}),
+        };
         const r = await api['probes.start'](req);
         if (!r.ok) {
           set({ probeError: r.error });
