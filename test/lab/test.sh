@@ -238,7 +238,7 @@ fi
 # Pathlight's TypeScript tests that need a real cluster (vitest project "lab", test/lab/tests).
 if command -v vitest >/dev/null; then
   out=$(mktemp)
-  if (cd "$repo_root" && vitest run --project lab) > "$out" 2>&1; then
+  if (cd "$repo_root" && NO_COLOR=1 vitest run --project lab) > "$out" 2>&1; then
     ok "vitest lab project against the lab: $(grep -Eo 'Tests +[0-9]+ passed' "$out" | tr -s ' ')"
   else bad "vitest lab project failed"; sed 's/^/      /' "$out" | tail -60; fi
   rm -f "$out"
