@@ -5,3 +5,4 @@ export * from './session/summary.js';
 export * from './flows/hubble.js';
 export * as probe from './probe/protocol.js';
 export * from './cluster/identity.js';
+export * from './cluster/nodes.js';

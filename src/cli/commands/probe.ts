@@ -119,7 +119,12 @@ export function registerProbe(program: Command): void {
           line: (raw: { type: string }) => {
             const l = raw as Record<string, unknown>;
             if (ids && typeof l.ts === 'number' && typeof l.src === 'string' && typeof l.dst === 'string') {
-              l.identities = { src: ids.at(plainIp(l.src), l.ts), dst: ids.at(plainIp(l.dst), l.ts) };
+              const src = ids.at(plainIp(l.src), l.ts);
+              const node = typeof l.node === 'string' ? l.node : opts.node;
+              // A TCP socket's netns is its pod's: learn netns → pod from the socket's own address.
+              if (l.type === 'tcp' && src?.kind === 'pod' && typeof l.netns === 'number') ids.setNetns(node, l.netns, src);
+              const inNs = typeof l.netns === 'number' ? ids.netns(node, l.netns) : undefined;
+              l.identities = { src, dst: ids.at(plainIp(l.dst), l.ts), ...(inNs ? { netns: inNs } : {}) };
             }
             if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
             else {

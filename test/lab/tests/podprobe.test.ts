@@ -110,7 +110,7 @@ describe('pod probe transport (lab kubelet)', () => {
   }, 60_000);
 
   it('SIGKILL of `pathlight probe --via pod`: the agent stops, the pod ends by its deadline; events carry pod identities', async () => {
-    const cli = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'probe', '--via', 'pod', '--kubeconfig', info.adminKubeconfig, '--node', info.node.name, '--probe-namespace', namespace, '--probe-image', info.images.busybox, '--probes', 'drops', '--duration', '5m', '--deadline', '25s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'probe', '--via', 'pod', '--kubeconfig', info.adminKubeconfig, '--node', info.node.name, '--probe-namespace', namespace, '--probe-image', info.images.busybox, '--probes', 'drops,tcp', '--duration', '5m', '--deadline', '25s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -128,6 +128,14 @@ describe('pod probe transport (lab kubelet)', () => {
     }
     // A scenario's frontend is the source, named from its pod IP at that instant.
     expect(drops().map((d) => d.identities?.src)).toContainEqual(expect.objectContaining({ kind: 'pod', namespace: expect.stringMatching(/^lab-/) }));
+    // Network namespaces are named too, once a TCP socket of the pod has shown its address there.
+    const withNetns = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { identities?: { netns?: { kind: string; namespace?: string } } })
+      .filter((l) => l.identities?.netns);
+    expect(withNetns.length).toBeGreaterThan(0);
+    expect(withNetns.every((l) => l.identities!.netns!.kind === 'pod')).toBe(true);
     const pod = /pod (\S+)\/(\S+) on/.exec(err)?.[2];
     expect(pod, err).toBeDefined();
     // Pathlight's exec connection is gone: the agent sees EOF on stdin and exits.
