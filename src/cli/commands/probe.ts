@@ -32,9 +32,6 @@ export function parseDuration(text: string): number | undefined {
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
-/** `::ffff:10.0.0.1` (a v4 peer of a dual-stack socket) is 10.0.0.1 to the cluster. */
-const plainIp = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
-
 type Who = { kind: string; namespace?: string; name: string } | undefined;
 const nameOf = (w: Who) => (w ? `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}` : '?');
 
@@ -119,12 +116,12 @@ export function registerProbe(program: Command): void {
           line: (raw: { type: string }) => {
             const l = raw as Record<string, unknown>;
             if (ids && typeof l.ts === 'number' && typeof l.src === 'string' && typeof l.dst === 'string') {
-              const src = ids.at(plainIp(l.src), l.ts);
+              const src = ids.at(l.src, l.ts);
               const node = typeof l.node === 'string' ? l.node : opts.node;
               // A TCP socket's netns is its pod's: learn netns → pod from the socket's own address.
               if (l.type === 'tcp' && src?.kind === 'pod' && typeof l.netns === 'number') ids.setNetns(node, l.netns, src);
               const inNs = typeof l.netns === 'number' ? ids.netns(node, l.netns) : undefined;
-              l.identities = { src, dst: ids.at(plainIp(l.dst), l.ts), ...(inNs ? { netns: inNs } : {}) };
+              l.identities = { src, dst: ids.at(l.dst, l.ts), ...(inNs ? { netns: inNs } : {}) };
             }
             if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
             else {

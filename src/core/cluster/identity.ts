@@ -4,6 +4,7 @@
  * had the address at 10:02, not to the one that has it now. Built from the snapshot's watch
  * changes (with their times); pure, so a replay rebuilds exactly the same index.
  */
+import ipaddr from 'ipaddr.js';
 
 export type IdentityKind = 'pod' | 'service' | 'node';
 
@@ -22,6 +23,12 @@ interface Interval {
   who: Identity;
 }
 
+/** One spelling per address: `::ffff:10.0.0.1` (a v4 peer of a dual-stack socket, as the
+ * agent reports it) and `10.0.0.1` (as Kubernetes lists it) are the same holder. */
+function canonical(ip: string): string {
+  return ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip;
+}
+
 const key = (who: Identity) => `${who.kind}/${who.namespace ?? ''}/${who.name}`;
 
 export class IdentityIndex {
@@ -34,7 +41,7 @@ export class IdentityIndex {
   set(who: Identity, ips: readonly string[], ts: number): void {
     const k = key(who);
     const before = this.held.get(k) ?? new Set<string>();
-    const now = new Set(ips.filter((ip) => ip !== ''));
+    const now = new Set(ips.filter((ip) => ip !== '').map(canonical));
     for (const ip of before) if (!now.has(ip)) this.close(ip, k, ts);
     for (const ip of now) {
       const list = this.byIp.get(ip) ?? [];
@@ -63,7 +70,7 @@ export class IdentityIndex {
 
   /** Who held `ip` at `ts` (ns); undefined when nobody known did. */
   at(ip: string, ts: number): Identity | undefined {
-    const list = this.byIp.get(ip);
+    const list = this.byIp.get(canonical(ip));
     if (!list) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
       const iv = list[i]!;
@@ -74,7 +81,7 @@ export class IdentityIndex {
 
   /** Every holder of `ip` over time, oldest first. */
   history(ip: string): ReadonlyArray<{ from: number; to?: number; who: Identity }> {
-    return this.byIp.get(ip) ?? [];
+    return this.byIp.get(canonical(ip)) ?? [];
   }
 
   /** The agent reports network namespaces by inode; a node's netns inode → pod mapping. */

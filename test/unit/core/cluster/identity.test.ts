@@ -39,6 +39,14 @@ describe('IdentityIndex', () => {
     expect(ix.at('fd00::1', 5)).toBeUndefined();
   });
 
+  it('finds a v4 holder from the agent\'s v4-mapped spelling, and IPv6 in any spelling', () => {
+    const ix = new IdentityIndex();
+    ix.set(pod('web'), ['10.244.0.9', 'fd00:10:244::9'], 100);
+    expect(ix.at('::ffff:10.244.0.9', 150)?.name).toBe('web');
+    expect(ix.at('fd00:10:244:0:0:0:0:9', 150)?.name).toBe('web');
+    expect(ix.at('::ffff:10.244.0.10', 150)).toBeUndefined();
+  });
+
   it('maps a node netns inode to its pod', () => {
     const ix = new IdentityIndex();
     ix.setNetns('n1', 4026532290, pod('frontend'));
