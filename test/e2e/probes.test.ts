@@ -4,13 +4,12 @@
  * user's click; then the run streams, counts events and stops.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/backend/probes/ssh/knownHosts.js';
-import { ensureAgent } from '../helpers/agent.js';
-import { sshConfigFor, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { refusedConnection } from '../helpers/net.js';
+import { sshConfigFor, startProbeSshd, type TestSshd } from '../helpers/sshd.js';
 import { launchChromium, serve, type Served } from './harness.js';
 import { ProbesPage } from './pages/ProbesPage.js';
 
@@ -19,9 +18,7 @@ let sshd: TestSshd;
 let served: Served;
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('the probes e2e test needs root: sshd switches to root and the agent needs BPF');
-  ensureAgent(); // builds it on a fresh clone (npm test runs vitest before native/test.sh)
-  sshd = await startSshd();
+  sshd = await startProbeSshd('the probes e2e tests');
   browser = await launchChromium();
   served = await serve({});
 }, 120_000);
@@ -55,11 +52,7 @@ describe('Probes panel', () => {
     await probes.waitForStage('node-1', 'streaming');
     expect(readFileSync(knownHosts, 'utf8')).toContain(hostKey.toString('base64'));
 
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('error', () => resolve()));
+    await refusedConnection();
     await expect.poll(() => probes.counts('node-1'), { timeout: 15_000 }).not.toMatch(/ 0 TCP/);
     expect(statSync(await probes.screenshot('probes-streaming')).size).toBeGreaterThan(10_000);
 

@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureAgent } from './agent.js';
+import { unusedPort } from './net.js';
 
 export interface TestSshd {
   dir: string;
@@ -25,22 +27,11 @@ export interface TestSshd {
   stop(): void;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 const keygen = (file: string, passphrase = '') => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'pathlight-test', '-f', file]);
 
 export async function startSshd(): Promise<TestSshd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-sshd-'));
-  const port = await freePort();
+  const port = await unusedPort();
   const f = (n: string) => path.join(dir, n);
   keygen(f('host_key'));
   keygen(f('client_key'));
@@ -109,4 +100,15 @@ export function sshConfigFor(s: TestSshd, over: { identity?: string; knownHosts?
     over.extra ?? '',
     '',
   ].join('\n');
+}
+
+/**
+ * The sshd that probe tests run the real agent through: needs root (sshd switches users, the
+ * agent needs BPF) — a failure, not a skip, so a run that never tried is not reported green —
+ * and builds the agent on a fresh clone.
+ */
+export async function startProbeSshd(suite: string): Promise<TestSshd> {
+  if (process.getuid?.() !== 0) throw new Error(`${suite} need root: sshd switches to root and the agent it runs needs BPF`);
+  ensureAgent();
+  return startSshd();
 }

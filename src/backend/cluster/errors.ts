@@ -9,6 +9,12 @@ import { PathlightError, type ApiError } from '../../api/index.js';
 const netCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 const certCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_)/;
 
+/** The HTTP status of a failed client-node call (ApiException.code, or statusCode). */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown };
+  return typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+}
+
 /** The innermost error code of a fetch failure (`fetch failed` → cause → cause …). */
 function causeCode(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
@@ -22,7 +28,7 @@ export function clusterError(err: unknown, kc: KubeConfig): ApiError | undefined
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
   const context = kc.getCurrentContext();
   const user = kc.getCurrentUser();
-  const status = (err as { code?: unknown }).code;
+  const status = httpStatusOf(err);
   if (status === 401) {
     return {
       code: 'cluster-unauthorized',

@@ -18,6 +18,7 @@ import {
   type ObjectCache,
 } from '@kubernetes/client-node';
 import { IdentityIndex, ipsOf, type IdentityKind } from '../../core/index.js';
+import { httpStatusOf, named } from './errors.js';
 
 export const snapshotKinds = [
   'Namespace',
@@ -110,11 +111,6 @@ function sources(kc: KubeConfig): Source[] {
   ];
 }
 
-const statusOf = (err: unknown): number | undefined => {
-  const e = err as { code?: unknown; statusCode?: unknown };
-  return typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
-};
-
 const identityKind: Partial<Record<SnapshotKind, IdentityKind>> = { Pod: 'pod', Service: 'service', Node: 'node' };
 
 export interface SnapshotOptions {
@@ -143,7 +139,7 @@ export class ClusterSnapshot {
   static async start(kc: KubeConfig, opts: SnapshotOptions = {}): Promise<ClusterSnapshot> {
     const snap = new ClusterSnapshot(opts.now ?? (() => Date.now() * 1e6), opts.maxBackoffMs ?? 30_000);
     const wanted = sources(kc).filter((s) => !opts.kinds || opts.kinds.includes(s.kind));
-    await Promise.all(wanted.map((s) => snap.startOne(kc, s)));
+    await named(kc, () => Promise.all(wanted.map((s) => snap.startOne(kc, s))));
     return snap;
   }
 
@@ -152,7 +148,7 @@ export class ClusterSnapshot {
     try {
       await s.probe();
     } catch (err) {
-      const code = statusOf(err);
+      const code = httpStatusOf(err);
       if (code === 404 && s.optional) {
         this.unavailable.push({ kind: s.kind, reason: 'not-installed', message: `${s.kind} is not served by this cluster (${s.path}: 404).` });
         return;

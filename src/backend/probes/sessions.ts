@@ -8,9 +8,8 @@
  * its passphrase (`ssh.passphrase`); it goes to ssh2 and nowhere else.
  */
 import { randomUUID } from 'node:crypto';
-import { PathlightError, toApiError, type ApiError, type CallRequest, type CallResponse } from '../../api/index.js';
+import { PathlightError, toApiError, type CallRequest, type CallResponse } from '../../api/index.js';
 import type { probe } from '../../core/index.js';
-import { agentDir } from './agentDir.js';
 import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
 
 type StartRequest = CallRequest<'probes.start'>;
@@ -115,39 +114,26 @@ export class ProbeSessions {
       },
       bad: () => undefined,
     };
-    const args = ['--ttl', `${req.durationSec + 30}s`];
-    if (req.probes) args.push('--probes', req.probes.join(','));
-    const fail = (error: ApiError) => {
-      st.error = error;
-      st.stage = 'stopped';
-    };
+    const passphrase = (keyFile: string) =>
+      new Promise<string | undefined>((resolve) => {
+        const t = setTimeout(() => s.answer?.(undefined), passphraseWaitMs);
+        st.passphraseFor = { file: keyFile };
+        s.answer = (p) => {
+          clearTimeout(t);
+          s.answer = undefined;
+          st.passphraseFor = undefined;
+          resolve(p);
+        };
+      });
     try {
-      let run: { stop(): Promise<ProbeExit>; done: Promise<ProbeExit> };
-      if (req.via === 'pod') {
-        const [{ loadKubeConfig }, { startPodProbe }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./pod/transport.js')]);
-        const kc = await loadKubeConfig(req.kubeconfig, req.context);
-        const { named } = await import('../cluster/errors.js');
-        run = await named(kc, () => startPodProbe({ kc, node: req.node, namespace: req.probeNamespace, stockImage: req.probeImage, agentImage: req.agentImage, agentDir: agentDir(), args, deadlineSeconds: req.durationSec + 60, onProgress }, sink));
-      } else {
-        const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
-        const { text, file } = await readSshConfig({ file: req.sshConfig });
-        const passphrase = (keyFile: string) =>
-          new Promise<string | undefined>((resolve) => {
-            const t = setTimeout(() => s.answer?.(undefined), passphraseWaitMs);
-            st.passphraseFor = { file: keyFile };
-            s.answer = (p) => {
-              clearTimeout(t);
-              s.answer = undefined;
-              st.passphraseFor = undefined;
-              resolve(p);
-            };
-          });
-        run = await startProbe({ configText: text, configFile: file, node: req.node, fallbackHostName: req.host, agentDir: agentDir(), args, onProgress, passphrase }, sink);
-      }
+      const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
+      const kc = req.via === 'pod' ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
+      const run = await startOnNode(
+        { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig: req.sshConfig, host: req.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
+        sink,
+      );
       s.stop = () => run.stop();
-      const timer = setTimeout(() => void run.stop(), req.durationSec * 1000);
       const exit = await run.done;
-      clearTimeout(timer);
       st.stage = 'stopped';
       if (exit.problem) st.error = exit.problem;
     } catch (err) {
@@ -157,7 +143,8 @@ export class ProbeSessions {
         s.pendingKey = { host: err.host, port: err.port, key: err.key, file: err.knownHostsFile };
         st.hostKey = { host: err.host, port: err.port, keyType: keyTypeOf(err.key), fingerprint: fingerprint(err.key), knownHostsFile: err.knownHostsFile };
       }
-      fail(toApiError(err));
+      st.error = toApiError(err);
+      st.stage = 'stopped';
     }
   }
 }

@@ -92,16 +92,13 @@ export function registerProbe(program: Command): void {
       if (opts.via !== 'ssh' && opts.via !== 'pod') return fail({ code: 'invalid-request', message: `--via ${opts.via}: the transports are ssh and pod.`, hint: 'Use --via ssh (SSH to the node) or --via pod (a probe pod through the Kubernetes API).' });
       const deadlineMs = opts.deadline === undefined ? ms + 60_000 : parseDuration(opts.deadline);
       if (deadlineMs === undefined || deadlineMs < 1000) return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
-      const args = ['--ttl', `${Math.ceil(ms / 1000) + 30}s`];
+      const args: string[] = [];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startProbe }, { readSshConfig }, { agentDir }, { startPodProbe, defaultStockImage }, { loadKubeConfig }, { ClusterSnapshot }, { named }] = await Promise.all([
-        import('../../backend/probes/ssh/transport.js'),
-        import('../../backend/probes/ssh/config.js'),
-        import('../../backend/probes/agentDir.js'),
-        import('../../backend/probes/pod/transport.js'),
+      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
+        import('../../backend/probes/start.js'),
         import('../../backend/cluster/kubeconfig.js'),
         import('../../backend/cluster/snapshot.js'),
-        import('../../backend/cluster/errors.js'),
+        import('../../core/index.js'),
       ]);
       let snapshot: ClusterSnapshot | undefined;
       try {
@@ -109,19 +106,15 @@ export function registerProbe(program: Command): void {
         const kc = opts.kubeconfig || opts.context || opts.via === 'pod' ? await loadKubeConfig(opts.kubeconfig, opts.context) : undefined;
         if (kc) {
           onProgress('connecting', `cluster ${kc.getCurrentCluster()?.server ?? ''} (context ${kc.getCurrentContext()})`);
-          snapshot = await named(kc, () => ClusterSnapshot.start(kc, { kinds: ['Node', 'Pod', 'Service'] }));
+          snapshot = await ClusterSnapshot.start(kc, { kinds: ['Node', 'Pod', 'Service'] });
         }
         const ids = snapshot?.identities;
         const sink = {
           line: (raw: { type: string }) => {
             const l = raw as Record<string, unknown>;
-            if (ids && typeof l.ts === 'number' && typeof l.src === 'string' && typeof l.dst === 'string') {
-              const src = ids.at(l.src, l.ts);
-              const node = typeof l.node === 'string' ? l.node : opts.node;
-              // A TCP socket's netns is its pod's: learn netns → pod from the socket's own address.
-              if (l.type === 'tcp' && src?.kind === 'pod' && typeof l.netns === 'number') ids.setNetns(node, l.netns, src);
-              const inNs = typeof l.netns === 'number' ? ids.netns(node, l.netns) : undefined;
-              l.identities = { src, dst: ids.at(l.dst, l.ts), ...(inNs ? { netns: inNs } : {}) };
+            if (ids) {
+              const who = identify(ids, l, opts.node);
+              if (who) l.identities = who;
             }
             if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
             else {
@@ -131,25 +124,15 @@ export function registerProbe(program: Command): void {
           },
           bad: (e: { code: string; message: string }) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
         };
-        let run: { stop(): Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }>; done: Promise<{ exitCode: number | null; problem?: Parameters<typeof fail>[0] | undefined }> };
-        if (opts.via === 'pod') {
-          run = await named(kc!, () =>
-            startPodProbe(
-            { kc: kc!, node: opts.node, namespace: opts.probeNamespace, agentImage: opts.agentImage, stockImage: opts.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: Math.ceil(deadlineMs / 1000), privileged: !!opts.privileged, onProgress },
-            sink,
-            ),
-          );
-        } else {
-          // The node's InternalIP when the SSH config has no HostName for it.
-          const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-          const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-          const { text, file } = await readSshConfig({ file: opts.sshConfig });
-          run = await startProbe({ configText: text, configFile: file, node: opts.node, fallbackHostName: opts.host ?? internalIp, agentDir: agentDir(), args, onProgress }, sink);
-        }
-        const timer = setTimeout(() => void run.stop(), ms);
+        // The node's InternalIP when the SSH config has no HostName for it.
+        const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
+        const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+        const run = await startOnNode(
+          { node: opts.node, via: opts.via as 'ssh' | 'pod', durationMs: ms, args, kc, sshConfig: opts.sshConfig, host: opts.host ?? internalIp, probeNamespace: opts.probeNamespace, probeImage: opts.probeImage, agentImage: opts.agentImage, privileged: opts.privileged, deadlineSeconds: Math.ceil(deadlineMs / 1000), onProgress },
+          sink,
+        );
         process.once('SIGINT', () => void run.stop());
         const exit = await run.done;
-        clearTimeout(timer);
         if (exit.problem) return fail(exit.problem);
         if (exit.exitCode !== 0) process.exitCode = 2;
       } catch (err) {

@@ -94,6 +94,27 @@ export class IdentityIndex {
   }
 }
 
+export interface EventIdentities {
+  src?: Identity | undefined;
+  dst?: Identity | undefined;
+  /** The pod whose network namespace the event was seen in. */
+  netns?: Identity;
+}
+
+/**
+ * Who an agent event's addresses and netns belong to, at the event's time. A TCP socket's
+ * netns is its pod's, so a TCP event whose local address is a pod's teaches netns → pod for
+ * the events after it. Undefined for lines without addresses (hello, stats, …).
+ */
+export function identify(ix: IdentityIndex, ev: { type?: unknown; ts?: unknown; src?: unknown; dst?: unknown; netns?: unknown; node?: unknown }, node: string): EventIdentities | undefined {
+  if (typeof ev.ts !== 'number' || typeof ev.src !== 'string' || typeof ev.dst !== 'string') return undefined;
+  const at = typeof ev.node === 'string' ? ev.node : node;
+  const src = ix.at(ev.src, ev.ts);
+  if (ev.type === 'tcp' && src?.kind === 'pod' && typeof ev.netns === 'number') ix.setNetns(at, ev.netns, src);
+  const inNs = typeof ev.netns === 'number' ? ix.netns(at, ev.netns) : undefined;
+  return { src, dst: ix.at(ev.dst, ev.ts), ...(inNs ? { netns: inNs } : {}) };
+}
+
 /** The IPs a Kubernetes object holds, by kind (pods: status.podIPs; Services: spec.clusterIPs; nodes: addresses). */
 export function ipsOf(kind: IdentityKind, obj: { spec?: unknown; status?: unknown }): string[] {
   const spec = (obj.spec ?? {}) as Record<string, unknown>;

@@ -4,13 +4,12 @@
  * unknown host key shown with its fingerprint, trust on first use, stop.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, type Result } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
-import { ensureAgent } from '../../helpers/agent.js';
-import { sshConfigFor, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { refusedConnection } from '../../helpers/net.js';
+import { sshConfigFor, startProbeSshd, type TestSshd } from '../../helpers/sshd.js';
 
 let sshd: TestSshd;
 const handlers = createHandlers({ shell: 'server' });
@@ -32,9 +31,7 @@ const statusUntil = async (session: string, pred: (s: Status) => boolean, ms = 3
 };
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('the probe session tests need root: sshd switches to root and the agent it runs needs BPF');
-  ensureAgent();
-  sshd = await startSshd();
+  sshd = await startProbeSshd('the probe session tests');
 }, 300_000);
 afterAll(() => sshd?.stop());
 
@@ -59,11 +56,7 @@ describe('probe runs through the API (real sshd, real agent)', () => {
     const second = await call<{ session: string }>('probes.start', start);
     await statusUntil(second.session, (s) => s.stage === 'streaming');
     // A refused connection on loopback is counted for this node.
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('error', () => resolve()));
+    await refusedConnection();
     await statusUntil(second.session, (st) => st.events.tcp > 0);
     const stopped = await call<Status>('probes.stop', { session: second.session });
     expect(stopped.stage).toBe('stopped');

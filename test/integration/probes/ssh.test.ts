@@ -5,25 +5,19 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { probe } from '../../../src/core/index.js';
 import { SshHostKeyError, connect, startProbe, type SshProbeOptions } from '../../../src/backend/probes/ssh/transport.js';
-import { ensureAgent } from '../../helpers/agent.js';
 import { repoPath } from '../../helpers/paths.js';
-import { sshConfigFor, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { refusedConnection, unusedPort } from '../../helpers/net.js';
+import { sshConfigFor, startProbeSshd, type TestSshd } from '../../helpers/sshd.js';
 
 const agentDir = repoPath('native/dist');
 let sshd: TestSshd;
 
 beforeAll(async () => {
-  // A failure, not a skip: `npm test` runs as root (README), and a silent skip would hide
-  // that the transport was never tried.
-  if (process.getuid?.() !== 0) throw new Error('the ssh transport tests need root: sshd switches to root and the agent it runs needs BPF');
-  // The agent binary is what the transport uploads: build it when this test runs first.
-  ensureAgent();
-  sshd = await startSshd();
+  sshd = await startProbeSshd('the ssh transport tests');
 }, 300_000); // a first Go build of the agent on a cold machine takes minutes
 afterAll(() => sshd?.stop());
 
@@ -31,18 +25,9 @@ function options(over: Partial<SshProbeOptions> & { config?: string } = {}): Ssh
   return { configText: over.config ?? sshConfigFor(sshd), node: 'node-1', agentDir, args: [], agentSocket: '', ...over };
 }
 
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
   it('uploads the agent, streams its events, and stops it by closing stdin', async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const lines: probe.ProbeLine[] = [];
     const stages: string[] = [];
     execFileSync('bash', ['-c', 'rm -rf /root/.cache/pathlight']);
@@ -56,7 +41,7 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
     };
     expect(await until(() => lines.some((l) => l.type === 'hello'))).toBe(true);
     // Traffic on loopback: a connection to the closed port is refused.
-    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('error', () => resolve()));
+    await refusedConnection(port);
     expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'refused' && l.dport === port))).toBe(true);
     const exit = await run.stop();
     expect(exit.exitCode).toBe(0);

@@ -3,11 +3,11 @@
  * issued (401), without the CA that signed its certificate, and a loopback port with no
  * server. Each becomes a named error with the next step, through `pathlight probe`'s path.
  */
-import net from 'node:net';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { named } from '../../../src/backend/cluster/errors.js';
 import { lab } from '../../helpers/lab.js';
+import { unusedPort } from '../../helpers/net.js';
 
 const info = lab();
 
@@ -41,10 +41,7 @@ describe('cluster errors (lab API server)', () => {
   });
 
   it('nobody listening: named as unreachable', async () => {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
+    const port = await unusedPort();
     const kc = kubeconfig(`https://127.0.0.1:${port}`, { token: 'x' }, { skipTLSVerify: true });
     expect(await firstCall(kc)).toMatchObject({ code: 'cluster-unreachable', message: expect.stringMatching(/ECONNREFUSED/) });
   });

@@ -7,11 +7,12 @@
  * Pathlight's connection: stop = end stdin; Pathlight gone = connection gone = agent stops,
  * and the pod ends by its deadline whatever happens.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { CoreV1Api, Exec, type KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { PathlightError, type ApiError } from '../../../api/index.js';
+import { httpStatusOf, named } from '../../cluster/errors.js';
+import { readAgent } from '../agentDir.js';
 import { lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 
 export const probePodLabels = { 'app.kubernetes.io/managed-by': 'pathlight', 'pathlight.dev/probe': 'agent' } as const;
@@ -49,11 +50,6 @@ export interface PodProbeRun {
   stop(): Promise<ProbeExit>;
   done: Promise<ProbeExit>;
 }
-
-const statusOf = (err: unknown): number | undefined => {
-  const e = err as { code?: unknown };
-  return typeof e.code === 'number' ? e.code : undefined;
-};
 
 /** A pod name from the node's: lower-case DNS label, unique. */
 function podName(node: string): string {
@@ -116,7 +112,7 @@ export async function sweepProbePods(kc: KubeConfig, namespace = 'kube-system', 
       await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
       gone.push(name);
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      if (httpStatusOf(err) !== 404) throw err;
     }
   }
   return gone;
@@ -135,30 +131,29 @@ function stuck(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-interface ExecResult {
-  status: V1Status;
-  stdout: string;
-  stderr: string;
-}
-
-function execOnce(kc: KubeConfig, ns: string, pod: string, command: string[], stdin?: Readable): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const out = new Writable({ write: (c: Buffer, _e, cb) => ((stdout += c.toString()), cb()) });
-    const err = new Writable({ write: (c: Buffer, _e, cb) => ((stderr = (stderr + c.toString()).slice(-8192)), cb()) });
-    new Exec(kc)
-      .exec(ns, pod, container, command, out, err, stdin ?? null, false, (status) => resolve({ status, stdout, stderr }))
-      .then((ws) => ws.on('close', () => setTimeout(() => resolve({ status: { status: 'Unknown' }, stdout, stderr }), 50)))
-      .catch(reject);
-  });
+/** A command in the probe container: its stdout goes to `onStdout`, the tail of stderr is kept;
+ * `exited` has the exec status, or undefined when the connection closed without one. */
+async function execIn(kc: KubeConfig, ns: string, pod: string, command: string[], onStdout: (chunk: Buffer) => void, stdin: Readable | null) {
+  let stderr = '';
+  const out = new Writable({ write: (c: Buffer, _e, cb) => (onStdout(c), cb()) });
+  const err = new Writable({ write: (c: Buffer, _e, cb) => ((stderr = (stderr + c.toString()).slice(-8192)), cb()) });
+  let finish!: (s: V1Status | undefined) => void;
+  const exited = new Promise<V1Status | undefined>((r) => (finish = r));
+  const ws = await new Exec(kc).exec(ns, pod, container, command, out, err, stdin, false, (st) => finish(st));
+  ws.on('close', () => setTimeout(() => finish(undefined), 50)); // the status, when sent, comes first
+  return { ws, exited, stderr: () => stderr };
 }
 
 const exitCodeOf = (s: V1Status): number | null =>
   s.status === 'Success' ? 0 : Number(s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message ?? NaN) || null;
 
-/** Creates the probe pod on the node, delivers the agent, runs it; events go to `sink`. */
-export async function startPodProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProbeRun> {
+/** Creates the probe pod on the node, delivers the agent, runs it; events go to `sink`.
+ * API failures (unreachable, certificate, credentials, RBAC) come out named. */
+export function startPodProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProbeRun> {
+  return named(opts.kc, () => podProbe(opts, sink));
+}
+
+async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProbeRun> {
   const { kc, node } = opts;
   const namespace = opts.namespace ?? 'kube-system';
   const core = kc.makeApiClient(CoreV1Api);
@@ -168,21 +163,13 @@ export async function startPodProbe(opts: PodProbeOptions, sink: ProbeSink): Pro
     const n = await core.readNode({ name: node });
     arch = n.status?.nodeInfo?.architecture ?? arch;
   } catch (err) {
-    if (statusOf(err) === 404) throw new PathlightError({ code: 'probe-failed', message: `There is no node ${node} in this cluster.`, hint: 'kubectl get nodes lists the node names.' });
+    if (httpStatusOf(err) === 404) throw new PathlightError({ code: 'probe-failed', message: `There is no node ${node} in this cluster.`, hint: 'kubectl get nodes lists the node names.' });
     throw err;
   }
   if (arch !== 'amd64' && arch !== 'arm64') {
     throw new PathlightError({ code: 'probe-unsupported-arch', message: `Node ${node} is ${arch}; the probe agent is built for amd64 and arm64.`, hint: 'Probe a node of a supported architecture.' });
   }
-  let binary: Buffer | undefined;
-  if (!opts.agentImage) {
-    const local = `${opts.agentDir}/linux-${arch}/pathlight-probe`;
-    try {
-      binary = await readFile(local);
-    } catch {
-      throw new PathlightError({ code: 'probe-binary-missing', message: `The probe agent for ${arch} is not built (${local}).`, hint: 'Run native/build.sh, or give an agent image.', file: local });
-    }
-  }
+  const agentFile = opts.agentImage ? undefined : await readAgent(opts.agentDir, arch, ', or give an agent image');
   const name = podName(node);
   const image = opts.agentImage ?? opts.stockImage ?? defaultStockImage;
   const hold = opts.agentImage ? ['/pathlight-probe', 'hold', `${opts.deadlineSeconds}s`] : ['sleep', String(opts.deadlineSeconds)];
@@ -210,27 +197,24 @@ export async function startPodProbe(opts: PodProbeOptions, sink: ProbeSink): Pro
       await new Promise((r) => setTimeout(r, 300));
     }
     let agent = '/pathlight-probe';
-    if (binary) {
-      const sum = createHash('sha256').update(binary).digest('hex');
+    if (agentFile) {
+      const { binary, sha256: sum } = agentFile;
       agent = '/tmp/pathlight-probe';
       opts.onProgress?.('uploading', `${binary.length} bytes into ${name}:${agent}`);
       // `head -c` needs no end-of-stdin, which older exec protocols cannot send.
-      const up = await execOnce(kc, namespace, name, ['sh', '-c', `head -c ${binary.length} > ${agent}.part && chmod 700 ${agent}.part && mv ${agent}.part ${agent} && sha256sum ${agent}`], Readable.from([binary]));
-      if (!up.stdout.startsWith(sum)) {
-        throw new PathlightError({ code: 'probe-upload-failed', message: `Streaming the agent into ${namespace}/${name} failed: checksum ${up.stdout.split(' ')[0] || '(none)'}, expected ${sum}. ${up.stderr.trim()}`.trim(), hint: `The stock image ${image} needs sh, head, chmod, mv and sha256sum (busybox has them); or use an agent image.` });
+      let stdout = '';
+      const up = await execIn(kc, namespace, name, ['sh', '-c', `head -c ${binary.length} > ${agent}.part && chmod 700 ${agent}.part && mv ${agent}.part ${agent} && sha256sum ${agent}`], (c) => (stdout += c.toString()), Readable.from([binary]));
+      await up.exited;
+      if (!stdout.startsWith(sum)) {
+        throw new PathlightError({ code: 'probe-upload-failed', message: `Streaming the agent into ${namespace}/${name} failed: checksum ${stdout.split(' ')[0] || '(none)'}, expected ${sum}. ${up.stderr().trim()}`.trim(), hint: `The stock image ${image} needs sh, head, chmod, mv and sha256sum (busybox has them); or use an agent image.` });
       }
     }
     opts.onProgress?.('starting', `${agent} run ${opts.args.join(' ')}`);
     const stdin = new PassThrough();
-    let stderr = '';
     const lines = lineFeeder(sink, (hello) => opts.onProgress?.('streaming', `agent ${hello.version} on ${hello.kernel}`));
-    const out = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c), cb()) });
-    const err = new Writable({ write: (c: Buffer, _e, cb) => ((stderr = (stderr + c.toString()).slice(-8192)), cb()) });
-    let finish!: (s: V1Status | undefined) => void;
-    const exited = new Promise<V1Status | undefined>((r) => (finish = r));
-    const ws = await new Exec(kc).exec(namespace, name, container, [agent, 'run', ...opts.args], out, err, stdin, false, (s) => finish(s));
-    ws.on('close', () => setTimeout(() => finish(undefined), 50));
+    const { ws, exited, stderr: tail } = await execIn(kc, namespace, name, [agent, 'run', ...opts.args], (c) => lines.push(c), stdin);
     const done: Promise<ProbeExit> = exited.then(async (status) => {
+      const stderr = tail();
       lines.end();
       await remove();
       const exitCode = status ? exitCodeOf(status) : null;

@@ -5,10 +5,10 @@
  * the channel's stdin stops the agent; if Pathlight dies, the channel closes with the TCP
  * connection and the agent stops by itself (stdin EOF).
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 // ssh2 is CommonJS: Node's ESM loader gives it only as a default export.
 import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
+import { readAgent } from '../agentDir.js';
 import { lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { parseJump, resolveSshTarget, type SshTarget } from './config.js';
@@ -188,14 +188,7 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     const uname = (await run(conn, 'uname -m')).stdout.trim();
     const arch = archOf[uname];
     if (!arch) throw new PathlightError({ code: 'probe-unsupported-arch', message: `Node ${target.alias} is ${uname || 'of an unknown architecture'}; the probe agent is built for x86_64 and aarch64.`, hint: 'Use a node of a supported architecture, or the pod transport with an agent image built for it.' });
-    const local = `${opts.agentDir}/linux-${arch}/pathlight-probe`;
-    let binary: Buffer;
-    try {
-      binary = await readFile(local);
-    } catch {
-      throw new PathlightError({ code: 'probe-binary-missing', message: `The probe agent for ${arch} is not built (${local}).`, hint: 'Run native/build.sh (it builds linux-amd64 and linux-arm64).', file: local });
-    }
-    const sum = createHash('sha256').update(binary).digest('hex');
+    const { binary, sha256: sum } = await readAgent(opts.agentDir, arch, '');
     // A private directory of the SSH user: a shared /tmp path could be swapped between the
     // checksum check and the (root) execution.
     const dir = `${(await run(conn, 'printf %s "$HOME"')).stdout}/.cache/pathlight`;
