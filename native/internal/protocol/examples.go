@@ -48,6 +48,7 @@ func Examples() []any {
 		out = append(out, t)
 	}
 	out = append(out, TCP{Header: h(TypeTCP, 1764000000400000000), Endpoints: ep4, Event: TCPReset, ResetDir: "sent", State: "CLOSE"})
+	out = append(out, testExamples(h)...)
 	for i, code := range ErrorCodes {
 		out = append(out, Error{Header: h(TypeError, 1764000002000000000+int64(i)), Code: code, Message: "example " + code, Probe: "dns", Fatal: code != ErrAttach})
 	}
@@ -55,4 +56,45 @@ func Examples() []any {
 		out = append(out, Bye{Header: h(TypeBye, 1764000003000000000+int64(i)), Reason: r, Probes: counts})
 	}
 	return out
+}
+
+// testExamples is one active test through every phase, then one connect line per outcome
+// and one done line per verdict.
+func testExamples(h func(string, int64) Header) []any {
+	ndots := 5
+	t := func(i int64, phase string) Test {
+		return Test{Header: h(TypeTest, 1764000004000000000+i), ID: "t-1", Phase: phase, FromIP: "10.244.0.5", Netns: 4026532290}
+	}
+	netns := t(0, TestNetns)
+	netns.Pid, netns.ResolvConf, netns.Ndots = 4242, "/proc/4242/root/etc/resolv.conf", &ndots
+	netns.Nameservers, netns.Search = []string{"10.96.0.10:53"}, []string{"shop.svc.cluster.local", "svc.cluster.local", "cluster.local"}
+	nx := t(1, TestDNS)
+	nx.Name, nx.Qtype, nx.Server, nx.Rcode, nx.LatencyNs = "backend.shop.svc.cluster.local.shop.svc.cluster.local.", "A", "10.96.0.10:53", "NXDOMAIN", 800000
+	ok := t(2, TestDNS)
+	ok.Name, ok.Qtype, ok.Server, ok.Rcode, ok.LatencyNs = "backend.shop.svc.cluster.local.", "A", "10.96.0.10:53", "NOERROR", 700000
+	ok.Answers = []Answer{{Name: "backend.shop.svc.cluster.local.", Type: "A", TTL: 30, Data: "10.96.0.12"}}
+	lost := t(3, TestDNS)
+	lost.Name, lost.Qtype, lost.Server, lost.Errno = "backend.shop.svc.cluster.local.", "A", "10.96.0.10:53", "ETIMEDOUT"
+	lost.Error = "no answer from the nameserver 10.96.0.10:53 within 3s: DNS traffic from the pod is lost (see the drop lines) or the DNS service is down"
+	out := []any{netns, nx, ok, lost}
+	connects := []struct{ proto, outcome, errno string }{
+		{"tcp", OutcomeEstablished, ""}, {"tcp", OutcomeRefused, "ECONNREFUSED"}, {"tcp", OutcomeTimeout, "ETIMEDOUT"},
+		{"tcp", OutcomeUnreachable, "EHOSTUNREACH"}, {"udp", OutcomeReplied, ""}, {"udp", OutcomeNoReply, ""},
+		{"tcp", OutcomeError, "EADDRNOTAVAIL"},
+	}
+	for i, c := range connects {
+		l := t(10+int64(i), TestConnect)
+		l.Target, l.Proto, l.Outcome, l.Errno, l.LatencyNs = "10.96.0.12:8080", c.proto, c.outcome, c.errno, 1200000
+		if c.outcome != OutcomeEstablished && c.outcome != OutcomeReplied {
+			l.Error = "example " + c.outcome
+		}
+		out = append(out, l)
+	}
+	done := t(20, TestDone)
+	done.Name, done.Target, done.Proto, done.Outcome, done.Addresses = "backend.shop.svc.cluster.local", "10.96.0.12:8080", "tcp", OutcomeOK, []string{"10.96.0.12"}
+	failed := t(21, TestDone)
+	failed.Outcome, failed.Error = OutcomeFailed, "10.96.0.12:8080 refused the connection: nothing listens on that port, or a firewall rejects it"
+	notFound := t(22, TestDone)
+	notFound.Netns, notFound.Outcome, notFound.Error = 0, OutcomeError, "no network namespace on this node has 10.244.0.5: is the pod on this node?"
+	return append(out, done, failed, notFound)
 }

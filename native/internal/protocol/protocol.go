@@ -215,7 +215,7 @@ type FiltersAck struct {
 	Filters Filters `json:"filters"`
 }
 
-// Control is a JSON line on stdin.
+// Control is a JSON line on stdin (a "test" line is a TestRequest).
 type Control struct {
 	// "filters" replaces the in-kernel filters; "stop" ends the run (bye reason "stop").
 	Type         string   `json:"type"`
@@ -224,6 +224,84 @@ type Control struct {
 	Port         []uint16 `json:"port,omitempty"`
 	Proto        []string `json:"proto,omitempty"`
 	NotSpecified *bool    `json:"notSpecified,omitempty"`
+}
+
+// TestRequest is a {"type":"test"} control line: generate traffic from inside the network
+// namespace that holds FromIP (a pod's address) while the probes watch. The agent answers
+// with test lines carrying the same ID, the last one of phase "done".
+type TestRequest struct {
+	Type   string `json:"type"`
+	ID     string `json:"id"`     // opaque, 1–64 characters, echoed on every test line
+	FromIP string `json:"fromIp"` // an address on an interface of the namespace to test from
+	// Resolve is a name to look up the way the pod's resolver would (its resolv.conf:
+	// nameservers, search list, ndots).
+	Resolve string `json:"resolve,omitempty"`
+	// Connect is HOST:PORT; HOST is an IP or a name resolved like Resolve.
+	Connect   string `json:"connect,omitempty"`
+	Proto     string `json:"proto,omitempty"`     // tcp (default) | udp
+	TimeoutMs int    `json:"timeoutMs,omitempty"` // per DNS query and for the connection (default 3000, at most 30000)
+}
+
+// Test phases, in the order a test goes through them; every test ends with one "done".
+const (
+	TestNetns   = "netns"   // the namespace holding fromIp was found (or not)
+	TestDNS     = "dns"     // one DNS query and its response
+	TestConnect = "connect" // the connection attempt
+	TestDone    = "done"    // the verdict
+)
+
+// TestPhases lists every test phase, for the protocol agreement test.
+var TestPhases = []string{TestNetns, TestDNS, TestConnect, TestDone}
+
+// Test outcomes. A connect phase has one of the connection outcomes, a done phase ok,
+// failed or error; error in any phase means the test itself could not be carried out.
+const (
+	OutcomeEstablished = "established" // tcp: the handshake completed
+	OutcomeRefused     = "refused"     // tcp: RST answered the SYN; udp: ICMP port unreachable came back
+	OutcomeTimeout     = "timeout"     // tcp: no answer to the SYN within timeoutMs
+	OutcomeUnreachable = "unreachable" // no route, or ICMP host/net unreachable
+	OutcomeReplied     = "replied"     // udp: a datagram came back
+	OutcomeNoReply     = "no-reply"    // udp: nothing within timeoutMs (dropped, or the server ignores it)
+	OutcomeOK          = "ok"          // done: the name resolved and the connection was answered
+	OutcomeFailed      = "failed"      // done: the path is broken (error says where)
+	OutcomeError       = "error"       // the test could not be carried out (error says why)
+)
+
+// TestOutcomes lists every test outcome, for the protocol agreement test.
+var TestOutcomes = []string{OutcomeEstablished, OutcomeRefused, OutcomeTimeout, OutcomeUnreachable, OutcomeReplied, OutcomeNoReply, OutcomeOK, OutcomeFailed, OutcomeError}
+
+// Test is one step of an active test (a TestRequest). Which fields are set depends on the
+// phase; id, phase, fromIp and netns are on every line.
+type Test struct {
+	Header
+	ID     string `json:"id"`
+	Phase  string `json:"phase"`
+	FromIP string `json:"fromIp"`
+	Netns  uint32 `json:"netns"` // inode of the namespace holding fromIp; 0 when none was found
+	// netns: a process in that namespace, and where its resolver configuration was read.
+	Pid         int      `json:"pid,omitempty"`
+	ResolvConf  string   `json:"resolvConf,omitempty"`
+	Nameservers []string `json:"nameservers,omitempty"`
+	Search      []string `json:"search,omitempty"`
+	Ndots       *int     `json:"ndots,omitempty"`
+	// dns: the name as queried (fully qualified), its type, the nameserver, the answer.
+	Name    string   `json:"name,omitempty"`
+	Qtype   string   `json:"qtype,omitempty"`
+	Server  string   `json:"server,omitempty"`
+	Rcode   string   `json:"rcode,omitempty"`
+	Answers []Answer `json:"answers,omitempty"`
+	// dns: time to the response; connect: time to the outcome.
+	LatencyNs int64 `json:"latencyNs,omitempty"`
+	// connect: the address dialled (IP:PORT) and the protocol.
+	Target string `json:"target,omitempty"`
+	Proto  string `json:"proto,omitempty"`
+	// connect and done: see the Outcome constants.
+	Outcome string `json:"outcome,omitempty"`
+	Errno   string `json:"errno,omitempty"` // ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, EPERM, …
+	// A sentence saying what went wrong and the next step.
+	Error string `json:"error,omitempty"`
+	// done: the addresses the name resolved to.
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // Line types.
@@ -236,10 +314,11 @@ const (
 	TypeError   = "error"
 	TypeBye     = "bye"
 	TypeFilters = "filters"
+	TypeTest    = "test"
 )
 
 // Types lists every line type, for the protocol agreement test.
-var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters}
+var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest}
 
 // ProbeNames are the probes a run attaches by default.
 var ProbeNames = []string{"drops", "dns", "tcp"}

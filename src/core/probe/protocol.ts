@@ -28,7 +28,7 @@ export const protocolVersion = 1;
 // ---- Enums (Go constants of the same meaning in protocol.go) --------------------------------
 
 /** Line types (Go `Types`). */
-export const lineTypes = ['hello', 'drop', 'dns', 'tcp', 'stats', 'error', 'bye', 'filters'] as const;
+export const lineTypes = ['hello', 'drop', 'dns', 'tcp', 'stats', 'error', 'bye', 'filters', 'test'] as const;
 export type LineType = (typeof lineTypes)[number];
 
 /** TCP outcome kinds (Go `TCPEvents`). */
@@ -62,6 +62,22 @@ export type DnsQr = (typeof dnsQrs)[number];
 /** DNS direction, from the view of the netns. */
 export const dnsDirs = ['egress', 'ingress'] as const;
 export type DnsDir = (typeof dnsDirs)[number];
+
+/** Steps of an active test, in order; every test ends with one `done` (Go `TestPhases`). */
+export const testPhases = ['netns', 'dns', 'connect', 'done'] as const;
+export type TestPhase = (typeof testPhases)[number];
+
+/**
+ * Outcomes of an active test (Go `TestOutcomes`): a `connect` line has one of the connection
+ * outcomes, a `done` line `ok`, `failed` (the path is broken) or `error` (the test could not be
+ * carried out); `error` on a `netns` line means the namespace was not found or not entered.
+ */
+export const testOutcomes = ['established', 'refused', 'timeout', 'unreachable', 'replied', 'no-reply', 'ok', 'failed', 'error'] as const;
+export type TestOutcome = (typeof testOutcomes)[number];
+
+/** Transport protocols an active test connects with. */
+export const testProtos = ['tcp', 'udp'] as const;
+export type TestProto = (typeof testProtos)[number];
 
 // ---- Number and Go-container helpers ---------------------------------------------------------
 
@@ -295,6 +311,66 @@ export const filtersLineSchema = z.object({
 });
 export type FiltersLine = z.infer<typeof filtersLineSchema>;
 
+/**
+ * One step of an active test (a `test` control line): traffic generated from inside the network
+ * namespace holding `fromIp` while the probes watch. Which fields are set depends on `phase`.
+ */
+export const testLineSchema = z.object({
+  ...header('test'),
+  /** The request's id, echoed on each of its lines. */
+  id: z.string(),
+  phase: z.enum(testPhases),
+  fromIp: z.string(),
+  /** Inode of the namespace holding fromIp; 0 when none was found. */
+  netns: u32,
+  /** netns: a process in that namespace, whose root's /etc/resolv.conf was read. */
+  pid: u32.optional(),
+  /** netns: where the resolver configuration came from (absent: the resolver's defaults). */
+  resolvConf: z.string().optional(),
+  /** netns: the resolver's nameservers as IP:PORT, search list and ndots. */
+  nameservers: z.array(z.string()).optional(),
+  search: z.array(z.string()).optional(),
+  ndots: u32.optional(),
+  /** dns: the name as queried (fully qualified); done: the name asked for. */
+  name: z.string().optional(),
+  qtype: z.string().optional(),
+  /** dns: the nameserver (IP:PORT) that answered, or the last one tried. */
+  server: z.string().optional(),
+  rcode: z.string().optional(),
+  answers: z.array(dnsAnswerSchema).optional(),
+  /** dns: time to the response; connect: time to the outcome. */
+  latencyNs: u64.optional(),
+  /** connect and done: the address dialled, IP:PORT. */
+  target: z.string().optional(),
+  proto: z.enum(testProtos).optional(),
+  outcome: z.enum(testOutcomes).optional(),
+  /** ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, … */
+  errno: z.string().optional(),
+  /** What went wrong and the next step, in one sentence. */
+  error: z.string().optional(),
+  /** done: the addresses the name resolved to. */
+  addresses: z.array(z.string()).optional(),
+});
+export type TestLine = z.infer<typeof testLineSchema>;
+
+/**
+ * The `test` control line (Go `TestRequest`), written to the agent's stdin: from inside the
+ * network namespace holding `fromIp`, resolve `resolve` the way that pod's resolver would, then
+ * connect to `connect` (HOST:PORT, HOST a name or an IP). Needs CAP_SYS_ADMIN on the node.
+ */
+export interface TestRequest {
+  type: 'test';
+  /** 1–64 characters, echoed on every test line of this request. */
+  id: string;
+  fromIp: string;
+  resolve?: string;
+  connect?: string;
+  /** Default tcp. */
+  proto?: TestProto;
+  /** Per DNS query and for the connection; default 3000, at most 30000. */
+  timeoutMs?: number;
+}
+
 /** Schema of each line type, for decoding one type with precise errors. */
 export const lineSchemas = {
   hello: helloLineSchema,
@@ -305,6 +381,7 @@ export const lineSchemas = {
   error: errorLineSchema,
   bye: byeLineSchema,
   filters: filtersLineSchema,
+  test: testLineSchema,
 } as const satisfies Record<LineType, z.ZodType>;
 
 export const probeLineSchema = z.discriminatedUnion('type', [
@@ -316,6 +393,7 @@ export const probeLineSchema = z.discriminatedUnion('type', [
   errorLineSchema,
   byeLineSchema,
   filtersLineSchema,
+  testLineSchema,
 ]);
 /** One decoded agent line, discriminated on `type`. */
 export type ProbeLine = z.infer<typeof probeLineSchema>;

@@ -42,6 +42,9 @@ describe('probe protocol: the Go fixture', () => {
     ['probe states', probe.probeStates, () => ofType('hello').flatMap((e) => e.probes.map((p) => p.state))],
     ['DNS qr', probe.dnsQrs, () => ofType('dns').map((e) => e.qr)],
     ['DNS dir', probe.dnsDirs, () => ofType('dns').map((e) => e.dir)],
+    ['test phases', probe.testPhases, () => ofType('test').map((e) => e.phase)],
+    ['test outcomes', probe.testOutcomes, () => ofType('test').flatMap((e) => e.outcome ?? [])],
+    ['test protocols', probe.testProtos, () => ofType('test').flatMap((e) => e.proto ?? [])],
   ];
   it.each(seen)('%s in the fixture are exactly the TypeScript enum', (_name, values, inFixture) => {
     expect(new Set(values).size).toBe(values.length);
@@ -99,6 +102,9 @@ describe('probe protocol: decoding', () => {
     ['unknown TCP event', variant('tcp', (o) => (o.event = 'exploded')), 'invalid-field', /invalid "event".*"established".*got "exploded"/, 'event'],
     ['nested missing field', variant('hello', (o) => delete (o.probes as Array<Record<string, unknown>>)[0]!.state), 'missing-field', /hello line is missing "probes\[0\]\.state"/, 'probes[0].state'],
     ['map value field', variant('stats', (o) => ((o.probes as Record<string, Record<string, unknown>>).drops!.lost = -1)), 'invalid-field', /invalid "probes\.drops\.lost"/, 'probes.drops.lost'],
+    ['test line without id', variant('test', (o) => delete o.id), 'missing-field', /test line is missing "id"/, 'id'],
+    ['unknown test outcome', variant('test', (o) => (o.outcome = 'exploded')), 'invalid-field', /invalid "outcome".*got "exploded"/, 'outcome'],
+    ['unknown test phase', variant('test', (o) => (o.phase = 'ping')), 'invalid-field', /invalid "phase"/, 'phase'],
     ['two problems', variant('drop', (o) => { delete o.src; delete o.dst; }), 'missing-field', /missing "src" \(and 1 more problem\)/, 'src'],
   ])('rejects %s', (_name, line, code, message, field) => {
     const result = probe.decodeProbeLine(line);
