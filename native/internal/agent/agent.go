@@ -4,6 +4,7 @@ package agent
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -238,12 +238,31 @@ func Run(o Options) int {
 	defer signal.Stop(sig)
 
 	current := o.Filters
+	tests := newTests(func(l protocol.Test) {
+		l.Header = hdr(protocol.TypeTest)
+		out.control(l)
+	})
+	badControl := func(msg string) {
+		out.control(protocol.Error{Header: hdr(protocol.TypeError), Code: protocol.ErrBadControl, Message: msg})
+	}
 	if o.Stdin != nil {
-		go controlLoop(o.Stdin, st, func(c protocol.Control) {
-			switch c.Type {
+		go controlLoop(o.Stdin, st, func(typ string, line []byte) {
+			switch typ {
 			case "stop":
 				st.stop(protocol.ByeStop)
+			case "test":
+				var r protocol.TestRequest
+				if err := json.Unmarshal(line, &r); err != nil {
+					badControl(fmt.Sprintf("test line not understood (%v); expected e.g. {\"type\":\"test\",\"id\":\"t1\",\"fromIp\":\"10.244.0.5\",\"connect\":\"10.96.0.10:53\",\"proto\":\"udp\"}", err))
+				} else if err := tests.start(r); err != nil {
+					badControl(err.Error())
+				}
 			case "filters":
+				var c protocol.Control
+				if err := json.Unmarshal(line, &c); err != nil {
+					badControl(fmt.Sprintf("filters line not understood (%v); expected e.g. {\"type\":\"filters\",\"port\":[53]}", err))
+					return
+				}
 				f, err := filter.Build(c.Netns, c.CIDR, portStrings(c.Port), c.Proto, current.NotSpecified)
 				if err == nil && c.NotSpecified != nil {
 					f.NotSpecified = *c.NotSpecified
@@ -252,17 +271,15 @@ func Run(o Options) int {
 					err = set.SetFilters(f)
 				}
 				if err != nil {
-					out.control(protocol.Error{Header: hdr(protocol.TypeError), Code: protocol.ErrBadControl, Message: "filters not changed: " + err.Error()})
+					badControl("filters not changed: " + err.Error())
 					return
 				}
 				current = f
 				out.control(protocol.FiltersAck{Header: hdr(protocol.TypeFilters), Filters: ackFilters(f)})
 			default:
-				out.control(protocol.Error{Header: hdr(protocol.TypeError), Code: protocol.ErrBadControl, Message: fmt.Sprintf("unknown control type %q (expected \"filters\" or \"stop\")", c.Type)})
+				badControl(fmt.Sprintf("unknown control type %q (expected \"filters\", \"test\" or \"stop\")", typ))
 			}
-		}, func(msg string) {
-			out.control(protocol.Error{Header: hdr(protocol.TypeError), Code: protocol.ErrBadControl, Message: msg})
-		})
+		}, badControl)
 	}
 
 	started := time.Now()
@@ -298,7 +315,9 @@ loop:
 			break loop
 		}
 	}
-	// Detach first so nothing new arrives, then drain what the ring buffers still hold.
+	// Running tests end first (their done lines come before bye) while the probes still
+	// watch; then detach so nothing new arrives, and drain what the ring buffers still hold.
+	tests.stop()
 	for _, p := range set.Probes {
 		p.Detach()
 		if p.Reader != nil {
@@ -328,20 +347,24 @@ func ackFilters(f filter.Set) protocol.Filters {
 
 // controlLoop reads JSON control lines until EOF, which stops the agent: the transport
 // (ssh channel, exec stream) closing is how a vanished app is noticed.
-func controlLoop(r io.Reader, st *stopper, handle func(protocol.Control), bad func(string)) {
+// Each line is handed over with its type; the handler decodes the rest for that type (a
+// test line's proto is a string, a filters line's a list).
+func controlLoop(r io.Reader, st *stopper, handle func(typ string, line []byte), bad func(string)) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
 			continue
 		}
-		var c protocol.Control
-		if err := json.Unmarshal([]byte(line), &c); err != nil {
+		var c struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(line, &c); err != nil {
 			bad(fmt.Sprintf("control line is not valid JSON (%v); expected e.g. {\"type\":\"filters\",\"port\":[53]} or {\"type\":\"stop\"}", err))
 			continue
 		}
-		handle(c)
+		handle(c.Type, line)
 	}
 	st.stop(protocol.ByeStdinClosed)
 }

@@ -338,6 +338,21 @@ func helper(kind, arg string) int {
 			}
 			c.Close()
 		}
+	case "udpecho": // arg: host:port — answers every datagram with itself
+		c, err := net.ListenPacket("udp", arg)
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		fmt.Println("ready")
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return 1
+			}
+			_, _ = c.WriteTo(buf[:n], from)
+		}
 	case "udpflood": // arg: host:port,count — datagrams to a port nobody listens on
 		parts := strings.SplitN(arg, ",", 2)
 		n, _ := strconv.Atoi(parts[1])
