@@ -30,6 +30,12 @@ export interface NodeProbeOptions {
 }
 
 export interface NodeProbeRun {
+  /**
+   * Writes one control line to the node's agent (JSON, one line): `{type:'filters',…}`,
+   * `{type:'stop'}`, or an active test (`probe.TestRequest`), answered by `test` lines on the
+   * sink. Ignored once the run has stopped.
+   */
+  send(control: object): void;
   stop(): Promise<ProbeExit>;
   done: Promise<ProbeExit>;
 }

@@ -47,3 +47,13 @@ export function lineFeeder(sink: ProbeSink, onHello: (hello: probe.HelloLine) =>
     },
   };
 }
+
+/**
+ * One control line for the agent's stdin: JSON on a single line (JSON.stringify never emits a
+ * raw newline, so a value cannot start a second line). See native/README.md for the types.
+ */
+export function controlLine(control: object): string {
+  const text = JSON.stringify(control);
+  if (typeof text !== 'string' || !text.startsWith('{')) throw new TypeError('a control line is a JSON object');
+  return `${text}\n`;
+}

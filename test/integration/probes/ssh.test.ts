@@ -3,7 +3,7 @@
  * with checksum, streaming, stop by closing stdin, strict host keys, key problems, ProxyJump,
  * and the agent stopping by itself when Pathlight is killed.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,12 @@ beforeAll(async () => {
 }, 300_000); // a first Go build of the agent on a cold machine takes minutes
 afterAll(() => sshd?.stop());
 
+/** Polls until pred holds (10 s at most); returns whether it did. */
+async function until(pred: () => boolean) {
+  for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+  return pred();
+}
+
 function options(over: Partial<SshProbeOptions> & { config?: string } = {}): SshProbeOptions {
   return { configText: over.config ?? sshConfigFor(sshd), node: 'node-1', agentDir, args: [], agentSocket: '', ...over };
 }
@@ -35,10 +41,6 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       line: (l) => lines.push(l),
       bad: (e) => lines.push({ type: 'bad', ...e } as never),
     });
-    const until = async (pred: () => boolean) => {
-      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-      return pred();
-    };
     expect(await until(() => lines.some((l) => l.type === 'hello'))).toBe(true);
     // Traffic on loopback: a connection to the closed port is refused.
     await refusedConnection(port);
@@ -54,6 +56,45 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
     const second = await startProbe(options({ args: ['--probes', 'tcp', '--ttl', '5s'], onProgress: (s) => again.push(s) }), { line: () => {}, bad: () => {} });
     await second.stop();
     expect(again).not.toContain('uploading');
+  });
+
+  it('sends control lines to the agent: an active test from inside a network namespace', async () => {
+    // A namespace of the test's own with an address on its loopback and a listener on it:
+    // the agent finds the namespace by that address and connects from inside it.
+    const ns = `plt-ssh-${process.pid}`;
+    const ip = '10.87.0.1';
+    execFileSync('ip', ['netns', 'add', ns]);
+    let listener: ChildProcess | undefined;
+    try {
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      execFileSync('ip', ['-n', ns, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
+      const server = `require('node:net').createServer((c) => c.end()).listen(8080, '${ip}', () => console.log('ready'))`;
+      const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+      listener = proc;
+      await new Promise((resolve) => proc.stdout.once('data', resolve));
+      const lines: probe.ProbeLine[] = [];
+      const run = await startProbe(options({ args: ['--probes', 'tcp', '--ttl', '60s'] }), { line: (l) => lines.push(l), bad: (e) => lines.push({ type: 'bad', ...e } as never) });
+      expect(await until(() => lines.some((l) => l.type === 'hello'))).toBe(true);
+      const tests = (id: string) => lines.filter((l): l is probe.TestLine => l.type === 'test' && l.id === id);
+      const open: probe.TestRequest = { type: 'test', id: 'open', fromIp: ip, connect: `${ip}:8080`, timeoutMs: 2000 };
+      run.send(open);
+      run.send({ ...open, id: 'closed', connect: `${ip}:8081` });
+      expect(await until(() => ['open', 'closed'].every((id) => tests(id).some((l) => l.phase === 'done')))).toBe(true);
+      const netns = tests('open')[0]!.netns;
+      expect(netns).toBeGreaterThan(0);
+      expect(tests('open').map((l) => [l.phase, l.outcome])).toEqual([['netns', undefined], ['connect', 'established'], ['done', 'ok']]);
+      expect(tests('closed').find((l) => l.phase === 'connect')).toMatchObject({ target: `${ip}:8081`, proto: 'tcp', outcome: 'refused', errno: 'ECONNREFUSED', netns });
+      // The probes saw the generated traffic, in that namespace.
+      expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'established' && l.role === 'client' && l.dport === 8080 && l.netns === netns))).toBe(true);
+      expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'refused' && l.dport === 8081 && l.netns === netns))).toBe(true);
+      const exit = await run.stop();
+      expect(exit.exitCode).toBe(0);
+      run.send({ type: 'stop' }); // after the end: ignored, not thrown
+      expect(lines.filter((l) => (l as { type: string }).type === 'bad')).toEqual([]);
+    } finally {
+      listener?.kill();
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
   });
 
   it('refuses a host whose key is not in known_hosts, naming its fingerprint', async () => {

@@ -13,7 +13,7 @@ import { CoreV1Api, Exec, type KubeConfig, type V1Pod, type V1Status } from '@ku
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { httpStatusOf, named } from '../../cluster/errors.js';
 import { readAgent } from '../agentDir.js';
-import { lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
+import { controlLine, lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 
 export const probePodLabels = { 'app.kubernetes.io/managed-by': 'pathlight', 'pathlight.dev/probe': 'agent' } as const;
 export const probePodSelector = Object.entries(probePodLabels).map(([k, v]) => `${k}=${v}`).join(',');
@@ -47,6 +47,8 @@ export interface PodProbeRun {
   namespace: string;
   pod: string;
   arch: string;
+  /** Writes one control line to the agent's stdin (a filters, test or stop line); ignored once the run has stopped. */
+  send(control: object): void;
   stop(): Promise<ProbeExit>;
   done: Promise<ProbeExit>;
 }
@@ -214,6 +216,7 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
     const lines = lineFeeder(sink, (hello) => opts.onProgress?.('streaming', `agent ${hello.version} on ${hello.kernel}`));
     const { ws, exited, stderr: tail } = await execIn(kc, namespace, name, [agent, 'run', ...opts.args], (c) => lines.push(c), stdin);
     const done: Promise<ProbeExit> = exited.then(async (status) => {
+      stdin.end();
       const stderr = tail();
       lines.end();
       await remove();
@@ -230,6 +233,9 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
       pod: name,
       arch,
       done,
+      send: (control) => {
+        if (!stdin.writableEnded) stdin.write(controlLine(control));
+      },
       stop: () => {
         stdin.end(); // EOF on the agent's stdin (v5 exec protocol) or the connection closes (v4)
         const t = setTimeout(() => ws.close(), 5000);

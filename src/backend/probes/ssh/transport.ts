@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 // ssh2 is CommonJS: Node's ESM loader gives it only as a default export.
 import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
 import { readAgent } from '../agentDir.js';
-import { lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
+import { controlLine, lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { parseJump, resolveSshTarget, type SshTarget } from './config.js';
 import { fingerprint, keyTypeOf, loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
@@ -171,6 +171,8 @@ export interface ProbeRun {
   target: SshTarget;
   arch: string;
   remotePath: string;
+  /** Writes one control line to the agent's stdin (a filters, test or stop line); ignored once the run has stopped. */
+  send(control: object): void;
   /** Ends the run: closes the agent's stdin; resolves when the channel has closed. */
   stop(): Promise<ProbeExit>;
   /** Resolves when the agent has exited by itself or after stop(). */
@@ -214,8 +216,10 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     channel.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-8192);
     });
+    let open = true;
     const done = new Promise<ProbeExit>((resolve) => {
       channel.on('close', (code: number | null) => {
+        open = false;
         lines.end();
         close();
         opts.onProgress?.('stopped', code === 0 ? undefined : `exit ${code}`);
@@ -233,7 +237,11 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
       arch,
       remotePath: absRemote,
       done,
+      send: (control) => {
+        if (open && channel.writable) channel.write(controlLine(control));
+      },
       stop: () => {
+        open = false;
         channel.end(); // EOF on the agent's stdin: it detaches and writes bye
         return done;
       },
