@@ -47,6 +47,18 @@ export interface Query {
 
 const MAX_ROUNDS = 8;
 
+/**
+ * Labels that controllers stamp on each revision of a workload's pods: a selector with them
+ * stops matching at the next rollout, so fixes select on the others.
+ */
+const volatileLabels = new Set(['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'batch.kubernetes.io/controller-uid', 'controller-uid', 'batch.kubernetes.io/job-name', 'job-name']);
+
+function stable(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out = Object.fromEntries(Object.entries(labels).filter(([k]) => !volatileLabels.has(k)));
+  // Nothing but revision labels: keep them rather than select every pod of the namespace.
+  return Object.keys(out).length > 0 ? out : { ...labels };
+}
+
 export function suggestFix(index: PolicyIndex, q: Query): FixSuggestion {
   // Objects are never modified in place: a patched policy is a copy, so the derived index
   // reuses everything else.
@@ -119,7 +131,7 @@ function newNetworkPolicy(dir: Direction, subject: PodInfo, peer: Endpoint, q: Q
   const npPeer =
     'cidr' in p
       ? { ipBlock: { cidr: p.cidr } }
-      : { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: { ...p.pod.labels } } };
+      : { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: stable(p.pod.labels) } };
   const peerName = peer.kind === 'ip' ? peer.ip.replace(/[.:]/g, '-') : peer.pod.workload.replace('/', '-');
   const name = `allow-${dir}-${dir === 'ingress' ? 'from' : 'to'}-${peerName}-${q.protocol.toLowerCase()}-${q.port}`.slice(0, 253).toLowerCase();
   const manifest: Obj = {
@@ -127,7 +139,7 @@ function newNetworkPolicy(dir: Direction, subject: PodInfo, peer: Endpoint, q: Q
     kind: 'NetworkPolicy',
     metadata: { name, namespace: subject.namespace },
     spec: {
-      podSelector: { matchLabels: { ...subject.labels } },
+      podSelector: { matchLabels: stable(subject.labels) },
       policyTypes: [dir === 'ingress' ? 'Ingress' : 'Egress'],
       [dir]: [{ [dir === 'ingress' ? 'from' : 'to']: [npPeer], ports: [{ protocol: q.protocol, port: q.port }] }],
     },
@@ -160,7 +172,7 @@ function insertAllow(ref: PolicyRef, dir: Direction, peer: Endpoint, q: Query, o
   const p = peerLabels(peer);
   if (!p) return { problem: 'the peer is a host-network pod with no known address' };
   const cnp = ref.kind === 'ClusterNetworkPolicy';
-  const adminPeer = 'cidr' in p ? { networks: [p.cidr] } : { pods: { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: { ...p.pod.labels } } } };
+  const adminPeer = 'cidr' in p ? { networks: [p.cidr] } : { pods: { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: stable(p.pod.labels) } } };
   if ('cidr' in p && dir === 'ingress' && !cnp) return { problem: `${refText(ref)}: ingress rules cannot name addresses` };
   const ports = cnp
     ? { protocols: [{ [q.protocol.toLowerCase()]: { destinationPort: { number: q.port } } }] }

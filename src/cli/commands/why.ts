@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { toApiError } from '../../api/index.js';
+import { printError } from '../output.js';
+import { parseDuration } from './probe.js';
+import type { Diagnosis, Evidence, Finding } from '../../core/diagnose/index.js';
+
+interface WhyOpts {
+  kubeconfig?: string;
+  context?: string;
+  from: string;
+  to: string;
+  port?: string;
+  proto: string;
+  probe: string;
+  sshConfig?: string;
+  active?: boolean;
+  duration: string;
+  zone: string;
+  probeNamespace: string;
+  probeImage?: string;
+  agentImage?: string;
+  privileged?: boolean;
+  json?: boolean;
+}
+
+const mark = { ok: '✓', fail: '✗', warn: '!', unknown: '?', skipped: '·' } as const;
+const time = (ns: number) => new Date(ns / 1e6).toISOString().slice(11, 23);
+
+function evidenceLine(e: Evidence): string[] {
+  switch (e.type) {
+    case 'object':
+      return [`${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}${e.field ? ` (${e.field})` : ''}: ${e.text}`];
+    case 'policy':
+      return e.text.split('\n');
+    case 'events':
+      return [`${e.text} — ${time(e.first)}–${time(e.last)} on ${e.nodes.join(', ')}`];
+    case 'note':
+      return [e.text];
+  }
+}
+
+/** The answer as a person reads it: verdict, path, ranked findings with evidence and fix. */
+export function renderDiagnosis(d: Diagnosis): string {
+  const out: string[] = [];
+  const head = { reachable: '✓ reachable', unreachable: '✗ unreachable', unknown: '? unknown' }[d.verdict];
+  out.push(`${head}: ${d.query.from} → ${d.query.to}${d.query.port ? ` port ${d.query.port}` : ''}/${d.query.protocol}`, '');
+  out.push('path:');
+  for (const h of d.path) out.push(`  ${mark[h.verdict]} ${h.hop.padEnd(14)} ${h.label}${h.findings.length ? `  [${h.findings.join(', ')}]` : ''}`);
+  out.push('');
+  d.findings.forEach((f: Finding, i) => {
+    out.push(`${i === 0 ? 'answer' : `${i + 1}.`.padEnd(6)} ${f.kind} (${f.severity}, ${f.confidence} confidence, ${f.source === 'both' ? 'objects + probes' : f.source === 'live' ? 'probes' : 'objects'}) at ${f.hop}`);
+    out.push(`       ${f.summary}`);
+    for (const e of f.evidence) for (const l of evidenceLine(e)) out.push(`       · ${l}`);
+    if (f.fix) {
+      out.push(`       fix: ${f.fix.description}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`);
+      if (f.fix.kubectl) out.push(...f.fix.kubectl.split('\n').map((l) => `         ${l}`));
+      if (f.fix.yaml && !f.fix.kubectl) out.push(...f.fix.yaml.trimEnd().split('\n').map((l) => `         ${l}`));
+    }
+    out.push('');
+  });
+  if (d.live) out.push(`live: ${d.live.events} events, ${Object.entries(d.live.connections).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no A → B connections'}${d.live.lost ? `, ${d.live.lost} lost` : ''}`);
+  for (const n of d.notes) out.push(`note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+export function registerWhy(program: Command): void {
+  program
+    .command('why')
+    .description("Why can't A talk to B? Checks DNS, the Service, its endpoints, the backends and every policy tier, then (with --probe) watches the live traffic on the nodes; exit 0 reachable, 1 not, 2 error")
+    .requiredOption('--from <A>', 'pod NS/NAME, workload NS/deploy/NAME (sts, ds, job…), or an IP')
+    .requiredOption('--to <B>', 'pod, workload, Service NS/svc/NAME, DNS name host[:port] (backend, backend.shop:8080, example.com:443) or IP:port')
+    .option('--port <port>', 'port number or name (default: the :port of --to, or the Service\'s/pod\'s port)')
+    .option('--proto <proto>', 'tcp or udp', 'tcp')
+    .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG / ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--probe <via>', 'watch live traffic: none, ssh or pod', 'none')
+    .option('--ssh-config <file>', 'OpenSSH client config for --probe ssh (default ~/.ssh/config)')
+    .option('--active', 'GENERATES TRAFFIC: have the agent on A\'s node look B up and connect to it from inside A')
+    .option('--duration <time>', 'how long the probes watch (e.g. 10s, 1m)', '10s')
+    .option('--zone <domain>', 'the cluster DNS domain', 'cluster.local')
+    .option('--probe-namespace <ns>', 'namespace of probe pods (--probe pod)', 'kube-system')
+    .option('--probe-image <image>', 'stock image the agent is streamed into (--probe pod)')
+    .option('--agent-image <image>', 'image with the agent at /pathlight-probe (--probe pod)')
+    .option('--privileged', 'run probe pods privileged (clusters that strip added capabilities)')
+    .option('--json', 'print the answer as JSON: {verdict, findings, path, …}')
+    .action(async (opts: WhyOpts) => {
+      const fail = (error: Parameters<typeof printError>[0]) => {
+        if (opts.json) process.stdout.write(JSON.stringify({ error }) + '\n');
+        printError(error);
+        process.exitCode = 2;
+      };
+      const proto = opts.proto.toUpperCase();
+      if (proto !== 'TCP' && proto !== 'UDP') return fail({ code: 'invalid-request', message: `--proto ${opts.proto}: use tcp or udp.` });
+      if (!['none', 'ssh', 'pod'].includes(opts.probe)) return fail({ code: 'invalid-request', message: `--probe ${opts.probe}: use none, ssh or pod.`, hint: 'none checks the objects only; ssh and pod also watch the traffic on the nodes.' });
+      const ms = parseDuration(opts.duration);
+      if (ms === undefined || ms <= 0) return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s or 1m.' });
+      if (opts.active && opts.probe === 'none') return fail({ code: 'invalid-request', message: '--active needs probes: the agent on A\'s node makes the test connection.', hint: 'add --probe ssh or --probe pod' });
+      const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
+      try {
+        const [{ loadKubeConfig }, { runWhy }] = await Promise.all([import('../../backend/cluster/kubeconfig.js'), import('../../backend/diagnose/why.js')]);
+        const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
+        if (opts.active) process.stderr.write('why: --active: the agent on A\'s node will send a DNS query and a connection attempt to B from inside A.\n');
+        const r = await runWhy({
+          kc,
+          from: opts.from,
+          to: opts.to,
+          ...(port !== undefined ? { port } : {}),
+          protocol: proto,
+          probe: opts.probe as 'none' | 'ssh' | 'pod',
+          sshConfig: opts.sshConfig,
+          active: !!opts.active,
+          durationMs: ms,
+          zone: opts.zone,
+          probeNamespace: opts.probeNamespace,
+          probeImage: opts.probeImage,
+          agentImage: opts.agentImage,
+          privileged: opts.privileged,
+          onProgress: (node, stage, detail) => process.stderr.write(`why: ${node}: ${stage}${detail ? `: ${detail}` : ''}\n`),
+        });
+        const d = r.diagnosis;
+        process.stdout.write(opts.json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
+        process.exitCode = d.verdict === 'reachable' ? 0 : 1;
+      } catch (err) {
+        fail(toApiError(err));
+      }
+    });
+}

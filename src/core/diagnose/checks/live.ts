@@ -1,0 +1,220 @@
+/**
+ * Live evidence for A → B, correlated to the static findings. A DNS answer, a drop with the
+ * kernel's reason or a TCP outcome confirms the static cause it fits (and lifts it to high
+ * confidence); failures no static cause explains become findings of their own; connections
+ * that succeed although a policy should deny them are reported as a contradiction (an
+ * enforcer that ignores the policy), not hidden.
+ */
+import { candidates } from '../dns.js';
+import { add, hop, type Check, type Ctx } from '../context.js';
+import { connectionsBetween, dnsLookups, dropsFrom, type Connection, type DnsSeen, type SideA } from '../correlate.js';
+import type { Evidence, Finding, FindingKind } from '../types.js';
+
+const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
+
+function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'): Evidence {
+  const ex = conns.flatMap((c) => c.examples).filter((e) => e.type === event).sort((p, q) => p.ts - q.ts)[0] ?? conns[0]!.examples[0]!;
+  return {
+    type: 'events',
+    event,
+    text: what,
+    connections: conns.length,
+    events: conns.reduce((n, c) => n + c.events, 0),
+    first: Math.min(...conns.map((c) => c.first)),
+    last: Math.max(...conns.map((c) => c.last)),
+    nodes: [...new Set(conns.flatMap((c) => c.nodes))].sort(),
+    example: ex,
+  };
+}
+
+function dnsEvidence(seen: DnsSeen[], text: string): Evidence {
+  return {
+    type: 'events',
+    event: 'dns',
+    text,
+    connections: seen.reduce((n, s) => n + s.queries, 0),
+    events: seen.reduce((n, s) => n + s.queries + Object.values(s.rcodes).reduce((a, b) => a + b, 0), 0),
+    first: Math.min(...seen.map((s) => s.first)),
+    last: Math.max(...seen.map((s) => s.last)),
+    nodes: [...new Set(seen.flatMap((s) => s.nodes))].sort(),
+    example: seen.flatMap((s) => s.examples).sort((p, q) => p.ts - q.ts)[0]!,
+  };
+}
+
+/** Attaches live evidence to the first static finding of these kinds; true when one took it. */
+function confirm(ctx: Ctx, kinds: FindingKind[], evidence: Evidence[], upgrade = true): Finding | undefined {
+  const f = ctx.findings.find((x) => kinds.includes(x.kind) && x.source !== 'live');
+  if (!f) return undefined;
+  f.evidence.push(...evidence);
+  f.source = 'both';
+  if (upgrade) {
+    f.confidence = 'high';
+    if (f.severity === 'warning') {
+      f.severity = 'error';
+      const h = ctx.hops.get(f.hop);
+      if (h) h.verdict = 'fail';
+    }
+  }
+  return f;
+}
+
+function namesOf(ctx: Ctx): string[] {
+  const t = ctx.target;
+  const conf = ctx.resolv;
+  if (!conf) return [];
+  if (t.kind === 'dns') return candidates(t.name, conf);
+  if (t.kind === 'service') {
+    const a = ctx.a;
+    const short = a && a.namespace === t.namespace ? candidates(t.name, conf) : [];
+    return [...new Set([...short, ...candidates(`${t.name}.${t.namespace}`, conf), `${t.name}.${t.namespace}.svc.${ctx.zone}.`])];
+  }
+  return [];
+}
+
+function liveDns(ctx: Ctx, side: SideA, proto: string) {
+  const corr = ctx.correlator!;
+  const names = namesOf(ctx);
+  if (names.length === 0) return;
+  const seen = dnsLookups(corr, side, names);
+  const dnsDrops = dropsFrom(corr, side, (_ip, port) => port === 53);
+  if (dnsDrops.length > 0) {
+    const reasons = [...new Set(dnsDrops.flatMap((c) => c.reasons))];
+    const ev = connEvidence(dnsDrops, `${dnsDrops.length} DNS queries from A dropped (${reasons.join(', ')}) on the way to ${[...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ')}`, 'drop');
+    if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
+      add(ctx, { kind: reasons.includes('NETFILTER_DROP') ? 'dns-blocked-by-policy' : 'packet-dropped', hop: 'dns', severity: 'error', confidence: 'medium', source: 'live', summary: `A's DNS queries are dropped by the kernel (${reasons.join(', ')}) before they reach the cluster DNS${reasons.includes('NETFILTER_DROP') ? ': a firewall or policy rule the objects do not explain' : ''}.`, evidence: [ev] });
+  }
+  if (seen.length === 0) return;
+  const resolved = seen.filter((s) => (s.rcodes.NOERROR ?? 0) > 0 && s.answers.length > 0);
+  if (resolved.length > 0) {
+    const r = resolved[0]!;
+    hop(ctx, 'dns', 'ok', undefined, [], r.answers);
+    const ev = dnsEvidence(resolved, `${r.qname} resolved to ${r.answers.join(', ')} (${r.queries} lookups, slowest ${ms(r.maxLatencyNs)})`);
+    const nx = ctx.findings.find((f) => f.kind === 'dns-nxdomain' && f.source === 'static');
+    if (nx) ctx.notes.push(`the cluster DNS did answer ${r.qname} with ${r.answers.join(', ')}, although the objects say it should not exist: the snapshot may be stale.`);
+    ctx.findings.find((f) => f.kind === 'reachable')?.evidence.push(ev);
+    // An external name: what it resolved to is where B is.
+    if (ctx.target.kind === 'dns' && typeof ctx.port === 'number' && ctx.bSide.size === 0) for (const ip of r.answers) ctx.bSide.add(`${ip}|${ctx.port}`);
+    return;
+  }
+  const rc = (code: string) => seen.filter((s) => (s.rcodes[code] ?? 0) > 0);
+  const unanswered = seen.filter((s) => s.unanswered > 0 && Object.keys(s.rcodes).length === 0);
+  if (rc('NXDOMAIN').length > 0 && rc('SERVFAIL').length === 0) {
+    const ev = dnsEvidence(rc('NXDOMAIN'), `NXDOMAIN for ${rc('NXDOMAIN').map((s) => s.qname).join(', ')} (${rc('NXDOMAIN').reduce((n, s) => n + (s.rcodes.NXDOMAIN ?? 0), 0)} answers)`);
+    if (!confirm(ctx, ['dns-nxdomain'], [ev]))
+      add(ctx, { kind: 'dns-nxdomain', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `every name A tried for ${ctx.target.label} got NXDOMAIN from the cluster DNS.`, evidence: [ev] });
+  } else if (rc('SERVFAIL').length > 0) {
+    const ev = dnsEvidence(rc('SERVFAIL'), `SERVFAIL for ${rc('SERVFAIL').map((s) => s.qname).join(', ')}`);
+    add(ctx, { kind: 'dns-servfail', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `the DNS server answers SERVFAIL for ${rc('SERVFAIL')[0]!.qname}: it could not get an answer (upstream unreachable, or a broken zone).`, evidence: [ev], fix: { description: 'look at the DNS server\'s log', kubectl: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50' } });
+  } else if (unanswered.length > 0) {
+    const ev = dnsEvidence(unanswered, `${unanswered.reduce((n, s) => n + s.unanswered, 0)} DNS queries from A got no answer (${unanswered.map((s) => s.qname).join(', ')})`);
+    if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
+      add(ctx, { kind: 'dns-timeout', hop: 'dns', severity: 'error', confidence: 'medium', source: 'live', summary: `A's DNS queries for ${unanswered[0]!.qname} get no answer: the DNS server is unreachable or overloaded.`, evidence: [ev] });
+  }
+  void proto;
+}
+
+const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
+const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
+
+function liveConnections(ctx: Ctx, side: SideA, proto: string) {
+  const corr = ctx.correlator!;
+  const conns = connectionsBetween(corr, side, ctx.bSide, proto);
+  const by = (o: Connection['outcome']) => conns.filter((c) => c.outcome === o);
+  const counts = { established: by('established').length, refused: by('refused').length, timeout: by('timeout').length, unreachable: by('unreachable').length, reset: by('reset').length };
+  const failed = conns.filter((c) => c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0));
+  const target = [...new Set(conns.flatMap((c) => c.peers))].slice(0, 3).join(', ');
+  if (counts.established > 0) {
+    hop(ctx, 'network', failed.length > 0 ? 'warn' : 'ok', `${counts.established} connections established`);
+    const ev = connEvidence(by('established'), `${counts.established} connections from A to ${target} established`, 'tcp');
+    const denied = ctx.findings.filter((f) => staticCauses.includes(f.kind));
+    for (const f of denied)
+      if (failed.length === 0) {
+        f.severity = 'warning';
+        f.source = 'both';
+        f.summary += ` Yet ${counts.established} connections were established while the probes watched: the network plugin does not enforce this policy${f.kind === 'admin-policy-deny' ? ' (many, such as kube-router, ignore AdminNetworkPolicy)' : ''}.`;
+        f.evidence.push(ev);
+        const h = ctx.hops.get(f.hop);
+        if (h) h.verdict = 'warn';
+      }
+    ctx.established = ev;
+  }
+  if (failed.length === 0) {
+    if (conns.length === 0) {
+      hop(ctx, 'network', 'unknown', 'no traffic seen');
+      ctx.notes.push(`no traffic from ${ctx.source.label} to ${ctx.target.label} was seen while the probes watched${ctx.bSide.size === 0 ? ' (B has no known address to match)' : ''}: make A connect, or ask with --active to generate a test connection.`);
+    }
+    return counts;
+  }
+  hop(ctx, 'network', counts.established > 0 ? 'warn' : 'fail', `${failed.length} connections failed`);
+  const reasons = [...new Set(failed.flatMap((c) => c.reasons))].sort();
+  const evidence: Evidence[] = [];
+  for (const o of ['refused', 'unreachable', 'timeout', 'reset'] as const) {
+    const cs = by(o);
+    if (cs.length > 0) evidence.push(connEvidence(cs, `${cs.length} connections from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`, 'tcp'));
+  }
+  for (const r of reasons) {
+    const cs = failed.filter((c) => c.reasons.includes(r));
+    const loc = cs.flatMap((c) => c.examples).find((e) => e.type === 'drop');
+    evidence.push(connEvidence(cs, `the kernel dropped packets of ${cs.length} connections: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
+  }
+  // Which static cause the failures fit.
+  const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));
+  if (noSocket && confirm(ctx, ['target-port-not-listening'], evidence)) return counts;
+  if (confirm(ctx, [...staticCauses, ...endpointCauses, 'dns-nxdomain', 'dns-blocked-by-policy', 'service-not-found'], evidence)) return counts;
+  // Nothing static explains it: the live failure is the finding.
+  const backendHit = failed.some((c) => c.peers.some((p) => ctx.backends.some((b) => b.pod.ips.some((ip) => p.startsWith(ip) || p.startsWith(`[${ip}]`)))));
+  if (noSocket && counts.refused > 0) {
+    add(ctx, {
+      kind: backendHit || reasons.includes('NO_SOCKET') ? 'target-port-not-listening' : 'connection-refused',
+      hop: backendHit ? 'backend' : 'network',
+      severity: 'error',
+      confidence: reasons.includes('NO_SOCKET') ? 'high' : 'medium',
+      source: 'live',
+      summary: `${counts.refused} connections from A to ${target} were refused${reasons.includes('NO_SOCKET') ? ': the kernel found no socket listening on the port (NO_SOCKET)' : ''} — the process is not listening there, or listens on another port or address.`,
+      evidence,
+      fix: { description: 'check what the backend listens on', kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} exec ${ctx.backends[0].pod.name} -- netstat -lnt` : 'netstat -lnt (on B)' },
+    });
+    return counts;
+  }
+  if (reasons.length > 0) {
+    add(ctx, {
+      kind: 'packet-dropped',
+      hop: 'network',
+      severity: 'error',
+      confidence: 'high',
+      source: 'live',
+      summary: `the kernel drops A → B packets: ${reasons.join(', ')}${reasons.includes('NETFILTER_DROP') ? ' — a netfilter rule (a policy enforcer, kube-proxy or a host firewall) that the policies Pathlight evaluated do not explain' : ''}.`,
+      evidence,
+      ...(reasons.includes('NETFILTER_DROP') ? { fix: { description: 'find the rule that drops: look at the node\'s iptables/nftables rules for A\'s and B\'s addresses', kubectl: 'iptables-save | grep -E "DROP|REJECT"  # on the node' } } : {}),
+    });
+    return counts;
+  }
+  const kind = counts.timeout > 0 ? 'connection-timeout' : 'connection-refused';
+  add(ctx, {
+    kind,
+    hop: 'network',
+    severity: 'error',
+    confidence: 'medium',
+    source: 'live',
+    summary: kind === 'connection-timeout' ? `${counts.timeout} connections from A to ${target} timed out: packets are lost on the way and no drop was reported on the probed nodes (another node, the cloud network, or a device without a drop reason).` : `${counts.refused + counts.unreachable + counts.reset} connections from A to ${target} failed (${Object.entries(counts).filter(([k, v]) => k !== 'established' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}).`,
+    evidence,
+  });
+  return counts;
+}
+
+export const liveCheck: Check = {
+  id: 'live',
+  hop: 'network',
+  run(ctx) {
+    if (!ctx.correlator) {
+      hop(ctx, 'network', 'skipped', 'no probes');
+      return;
+    }
+    const side: SideA = { pods: new Set(), ips: new Set() };
+    if (ctx.source.kind === 'ip') side.ips.add(ctx.source.ip);
+    else for (const p of ctx.source.pods) (side.pods.add(`${p.namespace}/${p.name}`), p.ips.forEach((ip) => side.ips.add(ip)));
+    const proto = ctx.protocol.toLowerCase();
+    liveDns(ctx, side, proto);
+    ctx.counts = liveConnections(ctx, side, proto);
+  },
+};
