@@ -6,3 +6,4 @@ export * from './flows/hubble.js';
 export * as probe from './probe/protocol.js';
 export * from './cluster/identity.js';
 export * from './cluster/nodes.js';
+export * from './session/scrub.js';

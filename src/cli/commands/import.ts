@@ -11,7 +11,7 @@ export function registerImport(program: Command): void {
     .argument('<flows>', 'file of Hubble flows, or - for standard input')
     .requiredOption('--out <file>', 'recording to create (never overwritten)')
     .action(async (flows: string, opts: { out: string }) => {
-      const [{ importHubbleFlows, recordingFormat }, { RecordingWriter }] = await Promise.all([
+      const [{ importHubbleFlows, recordingFormat, scrubRecord }, { RecordingWriter }] = await Promise.all([
         import('../../core/index.js'),
         import('../../backend/store/recording.js'),
       ]);
@@ -50,7 +50,11 @@ export function registerImport(program: Command): void {
         kind: 'meta',
         data: { source: 'hubble-import', file: path.basename(flows), format: recordingFormat, lostEvents: result.lostEvents, counts: result.counts },
       });
-      for (const r of result.records) writer.append(r);
+      // Every recording is credential-free (format v2), whatever its source.
+      for (const r of result.records) {
+        const clean = scrubRecord(r);
+        if (clean) writer.append(clean);
+      }
       writer.close();
       const counts = Object.entries(result.counts)
         .map(([k, n]) => `${n} ${k}`)

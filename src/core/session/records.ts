@@ -4,8 +4,21 @@
  * Pure types and limits; the file container lives in src/backend/store.
  */
 
-/** `type` and `version` of the file format, written first in every recording. */
-export const recordingFormat = { type: 'pathlight-recording', version: 1 } as const;
+/**
+ * `type` and `version` of the file format, written first in every recording.
+ * - v1: records with free-form `data`.
+ * - v2: every kind has the data shape below (`MetaData`, `SnapshotData`, …), probe events may
+ *   carry the identities of their ends, questions and answers are paired by `id`, and the
+ *   content is scrubbed of credentials. `migrate` (migrate.ts) upgrades v1 records.
+ */
+export const recordingFormat = { type: 'pathlight-recording', version: 2 } as const;
+
+/** The part of a recording's header the pure code needs. */
+export interface FormatHeader {
+  type: string;
+  version: number;
+  created?: string;
+}
 
 export type RecordKind =
   /** Session metadata: app version, cluster, context, nodes probed, agent versions. */
@@ -43,4 +56,64 @@ export interface RecordingDamage {
   /** Time of the last intact record, if any. */
   lastIntactTs: number | undefined;
   message: string;
+}
+
+/** `meta`: what the session was about. Several meta records merge, later fields winning. */
+export interface MetaData {
+  /** Where the records come from: a live session, an import, a redacted copy… */
+  source?: string;
+  appVersion?: string;
+  /** ISO time the session started. */
+  created?: string;
+  /** The kubeconfig cluster entry: its name and API server URL, never a credential. */
+  cluster?: { name?: string; server?: string };
+  context?: string;
+  /** Nodes probes ran on. */
+  nodes?: string[];
+  /** Probe agent version by node (from the agent's hello line). */
+  agents?: Record<string, string>;
+  /** The names and addresses were replaced by pseudonyms (`pathlight redact`). */
+  redacted?: boolean;
+  [k: string]: unknown;
+}
+
+/** `snapshot`: every object of the cluster view at one instant, by kind. */
+export interface SnapshotData {
+  objects: Partial<Record<string, unknown[]>>;
+  /** Kinds the cluster does not serve or the user may not list. */
+  unavailable?: Array<{ kind: string; reason: string; message: string }>;
+}
+
+/** `watch`: one change of one object. */
+export interface WatchData {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  kind: string;
+  object: unknown;
+}
+
+/** `question`: "why can't A talk to B?" as asked. */
+export interface QuestionData {
+  /** Pairs the question with its answer. */
+  id: string;
+  from: string;
+  to: string;
+  port?: number;
+  protocol?: string;
+  options?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** `answer`: the diagnosis given to a question. */
+export interface AnswerData {
+  /** The question's `id`. */
+  question: string;
+  /** The engine's Diagnosis (src/core/diagnose/types.ts), as plain JSON. */
+  diagnosis: unknown;
+  [k: string]: unknown;
+}
+
+/** `note`: a user's note or bookmark. */
+export interface NoteData {
+  text: string;
+  [k: string]: unknown;
 }

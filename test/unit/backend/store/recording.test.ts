@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
 import { RecordingReader, RecordingWriter } from '../../../../src/backend/store/recording.js';
+import { recordingFormat } from '../../../../src/core/index.js';
 import { fixture } from '../../../helpers/paths.js';
 import { dropAt } from '../../../helpers/recording.js';
 
@@ -120,7 +121,7 @@ describe('recording container', () => {
   it('refuses a recording from a newer format version and says to update', () => {
     const file = record(10);
     const bytes = readFileSync(file);
-    const text = bytes.toString('latin1').replace('"version":1', '"version":9');
+    const text = bytes.toString('latin1').replace(`"version":${recordingFormat.version}`, '"version":9');
     writeFileSync(file, Buffer.from(text, 'latin1'));
     expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ hint: 'Update Pathlight to open it.' });
   });
