@@ -7,3 +7,4 @@ export * as probe from './probe/protocol.js';
 export * from './cluster/identity.js';
 export * from './cluster/nodes.js';
 export * from './session/scrub.js';
+export * from './session/replay.js';

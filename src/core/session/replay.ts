@@ -1,0 +1,275 @@
+/**
+ * Replay as a source: from the records of a recording, the session as it stood at any time T —
+ * the cluster (a ClusterView: the last snapshot record then the watch changes up to T), the
+ * probe events up to T with the identities they were recorded with, the questions and their
+ * answers, the merged metadata — and a time-aware IdentityIndex rebuilt from snapshot + watch.
+ *
+ * Seeking is incremental: moving forward applies only the records in between; moving back
+ * restarts from the nearest checkpoint at or before T (a snapshot record, or one of the
+ * in-memory checkpoints taken every `checkpointEvery` records), never from the beginning
+ * unless that is the nearest. Records must be current-version (pass them through `migrate`).
+ */
+import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
+import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
+import type { AnswerData, MetaData, NoteData, QuestionData, SessionRecord, SnapshotData, WatchData } from './records.js';
+
+/** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
+export interface ReplayProbeEvent {
+  ts: number;
+  /** The agent's line (`type`, `node`, `src`, `dst`, …) with `identities` when recorded. */
+  line: Record<string, unknown> & { identities?: EventIdentities };
+}
+
+export interface ReplayQuestion {
+  ts: number;
+  question: QuestionData;
+  /** The answer, if it was recorded at or before the frame's time. */
+  answer?: { ts: number; data: AnswerData };
+}
+
+/** The session at one instant. Its lists are copies: moving the replay does not change them. */
+export interface ReplayFrame {
+  /** The frame's time (ns since the Unix epoch). */
+  t: number;
+  cluster: ReplayCluster;
+  /**
+   * Who held each IP, over time. Built forward through the furthest time replayed so far;
+   * time-aware, so `at(ip, ts)` is exact for every `ts <= t`.
+   */
+  identities: IdentityIndex;
+  meta: MetaData;
+  /** Probe events with `ts <= t`, oldest first. */
+  probes: readonly ReplayProbeEvent[];
+  questions: readonly ReplayQuestion[];
+  notes: ReadonlyArray<{ ts: number; note: NoteData }>;
+  /** Records applied to reach this frame (the cost of the seek; for tests and benchmarks). */
+  applied: number;
+}
+
+/** The cluster of a frame: a ClusterView with lookups by name. */
+export class ReplayCluster implements ClusterView {
+  constructor(private readonly byKind: ReadonlyMap<string, readonly KubeObject[]>) {}
+
+  list(kind: ClusterKind): readonly KubeObject[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  get(kind: ClusterKind, name: string, namespace?: string): KubeObject | undefined {
+    return this.list(kind).find((o) => o.metadata?.name === name && (o.metadata?.namespace ?? undefined) === namespace);
+  }
+
+  /** Kinds holding at least one object. */
+  kinds(): string[] {
+    return [...this.byKind.keys()].filter((k) => (this.byKind.get(k)?.length ?? 0) > 0);
+  }
+}
+
+type ObjectState = Map<string, Map<string, KubeObject>>;
+
+interface Checkpoint {
+  /** Index of the next record to apply. */
+  next: number;
+  state: ObjectState;
+}
+
+export interface ReplayOptions {
+  /** Keep an in-memory checkpoint every this many records (default 10,000). */
+  checkpointEvery?: number;
+}
+
+const identityKind: Partial<Record<string, IdentityKind>> = { Pod: 'pod', Service: 'service', Node: 'node' };
+
+const objectKey = (o: KubeObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function copyState(state: ObjectState): ObjectState {
+  return new Map([...state].map(([k, m]) => [k, new Map(m)]));
+}
+
+/** Index of the first element of the sorted `ts` list that is greater than `t`. */
+function upperBound(ts: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class SessionReplay {
+  private readonly records: readonly SessionRecord[];
+  private readonly ts: readonly number[];
+  private readonly checkpointEvery: number;
+  private readonly checkpoints: Checkpoint[] = [];
+  /** Indexes of snapshot records. */
+  private readonly snapshots: number[] = [];
+  private readonly probeRecords: ReplayProbeEvent[] = [];
+  private readonly probeTs: number[] = [];
+  private readonly questionList: ReplayQuestion[] = [];
+  private readonly answers: Array<{ ts: number; data: AnswerData }> = [];
+  private readonly noteList: Array<{ ts: number; note: NoteData }> = [];
+  private readonly metaList: Array<{ ts: number; data: MetaData }> = [];
+
+  private state: ObjectState = new Map();
+  private next = 0;
+  /** The identity index is only ever built forward; `identityNext` is how far. */
+  readonly identities = new IdentityIndex();
+  private identityNext = 0;
+  private identityObjects: ObjectState = new Map();
+
+  constructor(records: Iterable<SessionRecord>, options: ReplayOptions = {}) {
+    // Stable sort by time: records are appended in time order, but a clock can step.
+    this.records = [...records].map((r, i) => [r, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([r]) => r);
+    this.ts = this.records.map((r) => r.ts);
+    this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
+    this.records.forEach((r, i) => this.index(r, i));
+  }
+
+  private index(r: SessionRecord, i: number) {
+    if (r.kind === 'snapshot') this.snapshots.push(i);
+    else if (r.kind === 'probe' && isRecord(r.data)) {
+      this.probeRecords.push({ ts: r.ts, line: r.data });
+      this.probeTs.push(r.ts);
+    } else if (r.kind === 'question' && isRecord(r.data)) this.questionList.push({ ts: r.ts, question: r.data as QuestionData });
+    else if (r.kind === 'answer' && isRecord(r.data)) this.answers.push({ ts: r.ts, data: r.data as AnswerData });
+    else if (r.kind === 'note' && isRecord(r.data)) this.noteList.push({ ts: r.ts, note: r.data as NoteData });
+    else if (r.kind === 'meta' && isRecord(r.data)) this.metaList.push({ ts: r.ts, data: r.data as MetaData });
+  }
+
+  /** First and last record times; undefined for an empty recording. */
+  get start(): number | undefined {
+    return this.ts[0];
+  }
+  get end(): number | undefined {
+    return this.ts.at(-1);
+  }
+  get length(): number {
+    return this.records.length;
+  }
+
+  /** The session as it stood at `t` (ns): every record with `ts <= t` applied. */
+  at(t: number): ReplayFrame {
+    const target = upperBound(this.ts, t);
+    const applied = this.seekObjects(target);
+    this.extendIdentities(target);
+    const byKind = new Map<string, KubeObject[]>();
+    for (const [kind, m] of this.state) byKind.set(kind, [...m.values()]);
+    return {
+      t,
+      cluster: new ReplayCluster(byKind),
+      identities: this.identities,
+      meta: this.metaAt(t),
+      probes: this.probeRecords.slice(0, upperBound(this.probeTs, t)),
+      questions: this.questionsAt(t),
+      notes: this.noteList.filter((n) => n.ts <= t),
+      applied,
+    };
+  }
+
+  /** Brings the object state to "records [0, target) applied"; returns how many records it applied. */
+  private seekObjects(target: number): number {
+    if (target < this.next) {
+      // Back in time: the nearest restart point at or before the target.
+      const cp = [...this.checkpoints].reverse().find((c) => c.next <= target);
+      let snap: number | undefined;
+      for (const s of this.snapshots) if (s < target) snap = s;
+      if (snap !== undefined && (!cp || snap >= cp.next)) {
+        this.state = new Map();
+        this.next = snap;
+      } else if (cp) {
+        this.state = copyState(cp.state);
+        this.next = cp.next;
+      } else {
+        this.state = new Map();
+        this.next = 0;
+      }
+    } else {
+      // Forward: jump to a later snapshot when one lies between here and the target.
+      let snap: number | undefined;
+      for (const s of this.snapshots) if (s >= this.next && s < target) snap = s;
+      if (snap !== undefined) {
+        this.state = new Map();
+        this.next = snap;
+      }
+    }
+    let applied = 0;
+    while (this.next < target) {
+      applyObjects(this.state, this.records[this.next]!);
+      this.next++;
+      applied++;
+      if (this.next % this.checkpointEvery === 0 && !this.checkpoints.some((c) => c.next === this.next)) {
+        this.checkpoints.push({ next: this.next, state: copyState(this.state) });
+        this.checkpoints.sort((a, b) => a.next - b.next);
+      }
+    }
+    return applied;
+  }
+
+  private extendIdentities(target: number) {
+    while (this.identityNext < target) {
+      const r = this.records[this.identityNext++]!;
+      applyObjects(this.identityObjects, r, (kind, obj, gone) => {
+        const ik = identityKind[kind];
+        const name = obj.metadata?.name;
+        if (!ik || !name) return;
+        const spec = isRecord(obj.spec) ? obj.spec : {};
+        const who = { kind: ik, namespace: obj.metadata?.namespace, name, node: typeof spec.nodeName === 'string' ? spec.nodeName : undefined };
+        if (gone) this.identities.remove(who, r.ts);
+        else this.identities.set(who, ipsOf(ik, obj as { spec?: unknown; status?: unknown }), r.ts);
+      });
+    }
+  }
+
+  private metaAt(t: number): MetaData {
+    const meta: MetaData = {};
+    for (const m of this.metaList) if (m.ts <= t) Object.assign(meta, m.data);
+    return meta;
+  }
+
+  private questionsAt(t: number): ReplayQuestion[] {
+    const out: ReplayQuestion[] = [];
+    for (const q of this.questionList) {
+      if (q.ts > t) break;
+      const a = this.answers.find((x) => x.ts <= t && x.data.question === q.question.id);
+      out.push(a ? { ...q, answer: a } : { ...q });
+    }
+    return out;
+  }
+}
+
+/**
+ * Applies a snapshot or watch record to `state`. `touch` hears every object that appears,
+ * changes (gone = false) or disappears (gone = true), for the identity index.
+ */
+function applyObjects(state: ObjectState, r: SessionRecord, touch?: (kind: string, obj: KubeObject, gone: boolean) => void): void {
+  if (r.kind === 'snapshot' && isRecord(r.data)) {
+    const data = r.data as unknown as SnapshotData;
+    const before = state;
+    const after: ObjectState = new Map();
+    for (const [kind, list] of Object.entries(data.objects ?? {})) {
+      const m = new Map<string, KubeObject>();
+      for (const o of list ?? []) if (isRecord(o)) m.set(objectKey(o as KubeObject), o as KubeObject);
+      after.set(kind, m);
+    }
+    if (touch) {
+      for (const [kind, m] of before) for (const [k, o] of m) if (!after.get(kind)?.has(k)) touch(kind, o, true);
+      for (const [kind, m] of after) for (const o of m.values()) touch(kind, o, false);
+    }
+    state.clear();
+    for (const [k, m] of after) state.set(k, m);
+  } else if (r.kind === 'watch' && isRecord(r.data)) {
+    const data = r.data as unknown as WatchData;
+    if (!isRecord(data.object) || typeof data.kind !== 'string') return;
+    const obj = data.object as KubeObject;
+    const m = state.get(data.kind) ?? new Map<string, KubeObject>();
+    state.set(data.kind, m);
+    if (data.type === 'DELETED') m.delete(objectKey(obj));
+    else m.set(objectKey(obj), obj);
+    touch?.(data.kind, obj, data.type === 'DELETED');
+  }
+}

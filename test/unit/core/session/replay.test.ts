@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { SessionReplay, type SessionRecord } from '../../../../src/core/index.js';
+import { at, makePod, snapshotRecord, syntheticSession, watchRecord } from '../../../helpers/session.js';
+
+const names = (objs: readonly { metadata?: { name?: string } }[]) => objs.map((o) => o.metadata?.name).sort();
+
+describe('SessionReplay', () => {
+  const replay = new SessionReplay(syntheticSession());
+
+  it('rebuilds the cluster at any time: the snapshot, then the watch changes up to T', () => {
+    expect(names(replay.at(at(1)).cluster.list('Pod'))).toEqual(['backend-5d8b-xyz12', 'frontend-7c9f-abcde']);
+    expect(names(replay.at(at(2.5)).cluster.list('Pod'))).toEqual(['frontend-7c9f-abcde']);
+    expect(names(replay.at(at(3)).cluster.list('Pod'))).toEqual(['backend-5d8b-qrs34', 'frontend-7c9f-abcde']);
+    // back in time again
+    expect(names(replay.at(at(0)).cluster.list('Pod'))).toEqual(['backend-5d8b-xyz12', 'frontend-7c9f-abcde']);
+    expect(replay.at(at(0)).cluster.get('Service', 'backend', 'shop')?.metadata?.name).toBe('backend');
+    expect(replay.at(at(-1)).cluster.list('Pod')).toEqual([]);
+  });
+
+  it('gives the probe events up to T with their recorded identities, and the questions with answers up to T', () => {
+    const f = replay.at(at(4.5));
+    expect(f.probes.map((p) => p.line.type)).toEqual(['drop']);
+    expect(f.probes[0]?.line.identities?.dst).toMatchObject({ name: 'backend-5d8b-xyz12' });
+    expect(f.questions).toHaveLength(1);
+    expect(f.questions[0]?.answer).toBeUndefined();
+    const later = replay.at(at(10));
+    expect(later.probes).toHaveLength(2);
+    expect(later.questions[0]?.answer?.data.diagnosis).toMatchObject({ verdict: 'unreachable' });
+    expect(later.notes.map((n) => n.note.text)).toEqual(['backend on node-b refuses after the restart']);
+    expect(later.meta).toMatchObject({ context: 'prod-eu' });
+  });
+
+  it('rebuilds the time-aware identity index: a reused IP belongs to the pod that held it then', () => {
+    const f = replay.at(at(10));
+    expect(f.identities.at('10.244.2.7', at(1))?.name).toBe('backend-5d8b-xyz12');
+    expect(f.identities.at('10.244.2.7', at(2.5))).toBeUndefined();
+    expect(f.identities.at('10.244.2.7', at(3.5))?.name).toBe('backend-5d8b-qrs34');
+    expect(f.identities.at('10.96.0.20', at(1))).toMatchObject({ kind: 'service', name: 'backend' });
+    expect(f.identities.at('192.168.10.12', at(1))).toMatchObject({ kind: 'node', name: 'node-b' });
+    // seeking back keeps the index exact for earlier times
+    expect(replay.at(at(1)).identities.at('10.244.2.7', at(1))?.name).toBe('backend-5d8b-xyz12');
+  });
+
+  it('returns frames that later seeks do not change', () => {
+    const early = replay.at(at(1));
+    replay.at(at(10));
+    expect(names(early.cluster.list('Pod'))).toEqual(['backend-5d8b-xyz12', 'frontend-7c9f-abcde']);
+  });
+});
+
+describe('seeking', () => {
+  /** 1 snapshot of 100 pods, then 10,000 watch changes, a resnapshot in the middle. */
+  function long(): SessionRecord[] {
+    const pods = Array.from({ length: 100 }, (_, i) => makePod('ns', `p${i}`, `10.1.0.${i}`));
+    const out: SessionRecord[] = [snapshotRecord(at(0), pods)];
+    for (let i = 1; i <= 10_000; i++) {
+      if (i === 5000) out.push(snapshotRecord(at(i / 100), pods.slice(0, 10)));
+      else out.push(watchRecord(at(i / 100), 'MODIFIED', makePod('ns', `p${i % 100}`, `10.1.0.${i % 100}`, 'node-a', { status: { seq: i } })));
+    }
+    return out;
+  }
+
+  it('moves forward incrementally, and back from the nearest snapshot or checkpoint', () => {
+    const r = new SessionReplay(long(), { checkpointEvery: 1000 });
+    expect(r.at(at(10)).applied).toBe(1001);
+    expect(r.at(at(11)).applied).toBe(100); // only the records in between
+    expect(r.at(at(60)).applied).toBe(1001); // jumps to the resnapshot at 50 s, not from 11 s
+    expect(r.at(at(60)).cluster.list('Pod')).toHaveLength(100);
+    expect(r.at(at(50)).cluster.list('Pod')).toHaveLength(10);
+    const back = r.at(at(20.5));
+    expect(back.applied).toBe(1051); // from the checkpoint kept at record 1000, not the 2,051 from the start
+    expect(back.cluster.get('Pod', 'p50', 'ns')?.status).toEqual({ seq: 2050 });
+  });
+
+  it('gives the same frame whatever the path to it', () => {
+    const records = long();
+    const direct = new SessionReplay(records).at(at(73.37));
+    const wandering = new SessionReplay(records, { checkpointEvery: 777 });
+    for (const s of [90, 5, 60, 49.99, 80]) wandering.at(at(s));
+    const after = wandering.at(at(73.37));
+    for (const kind of ['Pod', 'Service'] as const) expect(after.cluster.list(kind)).toEqual(expect.arrayContaining([...direct.cluster.list(kind)]));
+    expect(after.cluster.list('Pod')).toHaveLength(direct.cluster.list('Pod').length);
+  });
+});
