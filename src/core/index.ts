@@ -8,3 +8,4 @@ export * from './cluster/identity.js';
 export * from './cluster/nodes.js';
 export * from './session/scrub.js';
 export * from './session/replay.js';
+export * from './session/migrate.js';

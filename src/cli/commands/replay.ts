@@ -9,7 +9,7 @@ export function registerReplay(program: Command): void {
     .argument('<file>', '.pathlight recording')
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const [{ RecordingReader }, { summarizeSession }] = await Promise.all([
+      const [{ RecordingReader }, { summarizeSession, migrate }] = await Promise.all([
         import('../../backend/store/recording.js'),
         import('../../core/index.js'),
       ]);
@@ -24,7 +24,8 @@ export function registerReplay(program: Command): void {
         return;
       }
       try {
-        const summary = summarizeSession(reader.records());
+        // Older format versions are upgraded on the fly (records scrubbed, shapes of today).
+        const summary = summarizeSession(migrate(reader.header, reader.records()));
         const damage = reader.damage.map((d) => d.message);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, header: reader.header, complete: reader.complete, damage, ...summary }, null, 2) + '\n');
