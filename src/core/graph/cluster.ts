@@ -1,0 +1,229 @@
+/**
+ * Cluster objects → graph nodes: namespaces, workloads (from the pods' owners), pods,
+ * Services and Kubernetes nodes, plus the lookups events and the diagnosis need (which node
+ * holds an IP now, which Service an EndpointSlice belongs to, which workload a ReplicaSet is).
+ * Objects are read by the kind of the list they come in: live API objects lack `kind`.
+ */
+import { ipsOf } from '../cluster/identity.js';
+import type { ClusterView, KubeObject } from '../cluster/view.js';
+import { canonicalIp, kubeNodeId, nsId, podId, svcId, workloadId } from './ids.js';
+import type { GraphNode, PortJson, ServiceData } from './types.js';
+
+export interface ClusterNodes {
+  /** Every node the cluster itself gives, by id (child counts not set). */
+  nodes: Map<string, GraphNode>;
+  /** Canonical IP → id of the pod, Service or node holding it now. */
+  byIp: Map<string, string>;
+  /** `ns/slice` → id of the Service of an EndpointSlice. */
+  sliceService: Map<string, string>;
+  /** `ns/Kind/name` of an owner (e.g. a ReplicaSet) → workload node id. */
+  owners: Map<string, string>;
+}
+
+type Obj = Record<string, unknown>;
+
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const labelsOf = (v: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(obj(v))) if (typeof val === 'string') out[k] = val;
+  return out;
+};
+
+function meta(o: KubeObject): { name?: string; namespace?: string; labels: Record<string, string> } {
+  const m = obj(o.metadata);
+  return { name: str(m.name), namespace: str(m.namespace), labels: labelsOf(m.labels) };
+}
+
+const conditionTrue = (o: KubeObject, type: string) => arr(obj(o.status).conditions).some((c) => obj(c).type === type && obj(c).status === 'True');
+
+/** The controller owner of a pod (or its first owner). */
+function ownerOf(pod: KubeObject): { kind: string; name: string } | undefined {
+  const refs = arr(obj(pod.metadata).ownerReferences).map(obj);
+  const ref = refs.find((r) => r.controller === true) ?? refs[0];
+  const kind = str(ref?.kind);
+  const name = str(ref?.name);
+  return kind && name ? { kind, name } : undefined;
+}
+
+/**
+ * The workload a pod belongs to. A ReplicaSet named `<deployment>-<pod-template-hash>` is a
+ * Deployment's; the hash is the pod's `pod-template-hash` label, or failing that a suffix of
+ * the hash alphabet. Pods owned by their node (static pods) belong to no workload.
+ */
+export function workloadOf(pod: KubeObject): { kind: string; name: string; owner: { kind: string; name: string } } | undefined {
+  const owner = ownerOf(pod);
+  if (!owner || owner.kind === 'Node') return undefined;
+  if (owner.kind === 'ReplicaSet') {
+    const hash = meta(pod).labels['pod-template-hash'];
+    if (hash && owner.name.endsWith(`-${hash}`) && owner.name.length > hash.length + 1) {
+      return { kind: 'Deployment', name: owner.name.slice(0, -(hash.length + 1)), owner };
+    }
+    const m = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$/.exec(owner.name);
+    if (m?.[1] && !hash) return { kind: 'Deployment', name: m[1], owner };
+  }
+  return { kind: owner.kind, name: owner.name, owner };
+}
+
+function containerPorts(pod: KubeObject): PortJson[] {
+  const out: PortJson[] = [];
+  for (const c of arr(obj(pod.spec).containers)) {
+    for (const p of arr(obj(c).ports).map(obj)) {
+      if (typeof p.containerPort !== 'number') continue;
+      const port: PortJson = { port: p.containerPort, protocol: str(p.protocol) ?? 'TCP' };
+      const name = str(p.name);
+      if (name) port.name = name;
+      out.push(port);
+    }
+  }
+  return out;
+}
+
+function servicePorts(svc: KubeObject): ServiceData['ports'] {
+  return arr(obj(svc.spec).ports)
+    .map(obj)
+    .filter((p) => typeof p.port === 'number')
+    .map((p) => {
+      const port: ServiceData['ports'][number] = { port: p.port as number, protocol: str(p.protocol) ?? 'TCP' };
+      const name = str(p.name);
+      if (name) port.name = name;
+      if (typeof p.targetPort === 'number' || typeof p.targetPort === 'string') port.targetPort = p.targetPort;
+      if (typeof p.nodePort === 'number') port.nodePort = p.nodePort;
+      return port;
+    });
+}
+
+/** Ready / not-ready endpoints of each Service, from its EndpointSlices (a missing `ready` means ready). */
+function sliceEndpoints(view: ClusterView, sliceService: Map<string, string>): Map<string, { ready: number; notReady: number }> {
+  const out = new Map<string, { ready: number; notReady: number }>();
+  for (const slice of view.list('EndpointSlice')) {
+    const m = meta(slice);
+    const svcName = m.labels['kubernetes.io/service-name'];
+    if (!m.namespace || !m.name || !svcName) continue;
+    const id = svcId(m.namespace, svcName);
+    sliceService.set(`${m.namespace}/${m.name}`, id);
+    const counts = out.get(id) ?? { ready: 0, notReady: 0 };
+    for (const ep of arr(slice.endpoints).map(obj)) {
+      const n = arr(ep.addresses).length || 1;
+      if (obj(ep.conditions).ready === false) counts.notReady += n;
+      else counts.ready += n;
+    }
+    out.set(id, counts);
+  }
+  return out;
+}
+
+export function clusterNodes(view: ClusterView): ClusterNodes {
+  const nodes = new Map<string, GraphNode>();
+  const byIp = new Map<string, string>();
+  const sliceService = new Map<string, string>();
+  const owners = new Map<string, string>();
+  const holds = (id: string, ips: readonly string[]) => {
+    for (const ip of ips) if (ip !== '') byIp.set(canonicalIp(ip), id);
+  };
+  const ensureNs = (name: string) => {
+    const id = nsId(name);
+    if (!nodes.has(id)) nodes.set(id, { id, kind: 'namespace', label: name, data: { name, labels: {} } });
+    return id;
+  };
+
+  for (const ns of view.list('Namespace')) {
+    const m = meta(ns);
+    if (m.name) nodes.set(nsId(m.name), { id: nsId(m.name), kind: 'namespace', label: m.name, data: { name: m.name, labels: m.labels } });
+  }
+
+  for (const node of view.list('Node')) {
+    const m = meta(node);
+    if (!m.name) continue;
+    const id = kubeNodeId(m.name);
+    const ips = ipsOf('node', node);
+    const roles = Object.keys(m.labels)
+      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+      .map((k) => k.slice('node-role.kubernetes.io/'.length))
+      .filter((r) => r !== '')
+      .sort();
+    nodes.set(id, { id, kind: 'node', label: m.name, data: { name: m.name, labels: m.labels, ips, ready: conditionTrue(node, 'Ready'), roles } });
+    holds(id, ips);
+  }
+
+  for (const pod of view.list('Pod')) {
+    const m = meta(pod);
+    if (!m.name || !m.namespace) continue;
+    const parentNs = ensureNs(m.namespace);
+    const wl = workloadOf(pod);
+    const ready = conditionTrue(pod, 'Ready');
+    let parent = parentNs;
+    if (wl) {
+      parent = workloadId(m.namespace, wl.kind, wl.name);
+      owners.set(`${m.namespace}/${wl.owner.kind}/${wl.owner.name}`, parent);
+      owners.set(`${m.namespace}/${wl.kind}/${wl.name}`, parent);
+      const existing = nodes.get(parent);
+      if (existing?.kind === 'workload') {
+        existing.data.pods += 1;
+        if (ready) existing.data.readyPods += 1;
+      } else {
+        nodes.set(parent, {
+          id: parent,
+          kind: 'workload',
+          label: wl.name,
+          parent: parentNs,
+          data: { namespace: m.namespace, workloadKind: wl.kind, name: wl.name, pods: 1, readyPods: ready ? 1 : 0 },
+        });
+      }
+    }
+    const spec = obj(pod.spec);
+    const ips = ipsOf('pod', pod);
+    const id = podId(m.namespace, m.name);
+    const node = str(spec.nodeName);
+    const phase = str(obj(pod.status).phase);
+    nodes.set(id, {
+      id,
+      kind: 'pod',
+      label: m.name,
+      parent,
+      data: {
+        namespace: m.namespace,
+        name: m.name,
+        labels: m.labels,
+        ips,
+        ...(node ? { node } : {}),
+        ...(phase ? { phase } : {}),
+        ready,
+        hostNetwork: spec.hostNetwork === true,
+        ports: containerPorts(pod),
+        ...(wl ? { workload: parent } : {}),
+      },
+    });
+    holds(id, ips);
+  }
+
+  const endpoints = sliceEndpoints(view, sliceService);
+  for (const svc of view.list('Service')) {
+    const m = meta(svc);
+    if (!m.name || !m.namespace) continue;
+    const id = svcId(m.namespace, m.name);
+    const spec = obj(svc.spec);
+    const clusterIPs = ipsOf('service', svc);
+    const externalName = str(spec.externalName);
+    nodes.set(id, {
+      id,
+      kind: 'service',
+      label: m.name,
+      parent: ensureNs(m.namespace),
+      data: {
+        namespace: m.namespace,
+        name: m.name,
+        labels: m.labels,
+        type: str(spec.type) ?? 'ClusterIP',
+        clusterIPs,
+        ...(externalName ? { externalName } : {}),
+        ports: servicePorts(svc),
+        selector: labelsOf(spec.selector),
+        endpoints: endpoints.get(id) ?? { ready: 0, notReady: 0 },
+      },
+    });
+    holds(id, clusterIPs);
+  }
+  return { nodes, byIp, sliceService, owners };
+}
