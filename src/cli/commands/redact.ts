@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { toApiError } from '../../api/index.js';
+import { printError } from '../output.js';
+
+export function registerRedact(program: Command): void {
+  program
+    .command('redact')
+    .description('Copy a recording with consistent pseudonyms for namespace, pod, Service and node names and IP addresses, for sharing')
+    .argument('<file>', '.pathlight recording to redact')
+    .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
+    .action(async (file: string, opts: { out: string }) => {
+      const [{ RecordingReader, RecordingWriter }, { Redactor, migrate }] = await Promise.all([
+        import('../../backend/store/recording.js'),
+        import('../../core/index.js'),
+      ]);
+      let reader;
+      try {
+        reader = RecordingReader.open(file);
+      } catch (err) {
+        printError(toApiError(err));
+        process.exitCode = 2;
+        return;
+      }
+      let writer;
+      try {
+        // A fresh secret salt each time: the address mapping cannot be reversed by trying addresses.
+        const redactor = new Redactor({ salt: randomBytes(32).toString('base64') });
+        for (const r of migrate(reader.header, reader.records())) redactor.learn(r);
+        try {
+          writer = new RecordingWriter(opts.out);
+        } catch (err) {
+          const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+          printError({
+            code: 'invalid-request',
+            message: exists ? `${opts.out} already exists; recordings are never overwritten.` : `Cannot create ${opts.out}: ${(err as Error).message}.`,
+            hint: exists ? 'Choose another --out file name.' : 'Check the folder exists and is writable.',
+          });
+          process.exitCode = 2;
+          return;
+        }
+        let n = 0;
+        for (const r of migrate(reader.header, reader.records())) {
+          writer.append(redactor.redact(r));
+          n++;
+        }
+        writer.close();
+        const names = redactor.pseudonyms().size;
+        process.stdout.write(`Redacted ${n} records into ${opts.out}: ${names} names and every IP address replaced by pseudonyms.\n`);
+        for (const d of reader.damage) process.stderr.write(`warning: ${d.message}\n`);
+      } finally {
+        reader.close();
+      }
+    });
+}

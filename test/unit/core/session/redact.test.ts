@@ -1,0 +1,71 @@
+import ipaddr from 'ipaddr.js';
+import { describe, expect, it } from 'vitest';
+import { Redactor, SessionReplay, redactRecords } from '../../../../src/core/index.js';
+import { syntheticSession } from '../../../helpers/session.js';
+
+const originals = ['shop', 'frontend-7c9f-abcde', 'backend-5d8b-xyz12', 'backend-5d8b-qrs34', 'node-a', 'node-b', 'prod-eu', 'api.prod-eu.example.com'];
+const ips = ['10.244.1.5', '10.244.2.7', '10.96.0.20', '192.168.10.11', '192.168.10.12'];
+
+describe('redactRecords', () => {
+  const records = syntheticSession();
+  const redacted = redactRecords(records, { salt: 'test-salt' });
+  const text = JSON.stringify(redacted);
+
+  it('leaves no original name or address in any record kind', () => {
+    for (const s of [...originals, ...ips]) expect(text, s).not.toContain(s);
+    expect(text).not.toMatch(/"(name|app|to)":"backend"|backend\./);
+    // vocabulary stays: the hop kind `backend` is not the Service `backend`
+    expect(text).toContain('"hop":"backend"');
+    expect(redacted[0]?.data).toMatchObject({ redacted: true, context: 'context-1', cluster: { name: 'cluster-1', server: 'https://host-1:6443' } });
+  });
+
+  it('maps the same pod to the same pseudonym everywhere, and keeps built-in names', () => {
+    const r = new Redactor({ salt: 'test-salt' });
+    for (const rec of records) r.learn(rec);
+    const table = r.pseudonyms();
+    const pod = table.get('backend-5d8b-qrs34')!;
+    const ns = table.get('shop')!;
+    expect(pod).toMatch(/^pod-\d+$/);
+    expect(ns).toBe('ns-1');
+    expect(table.get('backend')).toMatch(/^svc-\d+$/);
+    expect(table.get('node-b')).toMatch(/^node-\d+$/);
+    const answer = redacted.find((x) => x.kind === 'answer')!.data as { diagnosis: { findings: Array<{ summary: string }>; path: Array<{ label: string; refs: Array<{ name: string }> }>; query: { to: string } } };
+    expect(answer.diagnosis.path[0]?.label).toBe(`${ns}/${pod}`);
+    expect(answer.diagnosis.path[0]?.refs[0]?.name).toBe(pod);
+    expect(answer.diagnosis.findings[0]?.summary.startsWith(`${pod} (`)).toBe(true);
+    expect(answer.diagnosis.query.to).toBe(`${table.get('backend')}.${ns}.svc.cluster.local`);
+    const watch = redacted.filter((x) => x.kind === 'watch').map((x) => (x.data as { object: { metadata: { name: string; namespace: string } } }).object.metadata);
+    expect(watch[1]).toEqual(expect.objectContaining({ name: pod, namespace: ns }));
+    expect(JSON.stringify(redactRecords([{ ts: 1, kind: 'note', data: { text: 'kube-system/coredns in default' } }], { salt: 's' }))).toContain('kube-system/coredns in default');
+  });
+
+  it('maps addresses consistently, keeping the family, the private range and prefix relations', () => {
+    const r = new Redactor({ salt: 'test-salt' });
+    const a = r.ip('10.244.2.7');
+    expect(r.ip('10.244.2.7')).toBe(a);
+    expect(a).not.toBe('10.244.2.7');
+    expect(a.startsWith('10.')).toBe(true);
+    expect(r.ip('192.168.10.11').startsWith('192.168.')).toBe(true);
+    const same24 = [r.ip('10.244.2.7'), r.ip('10.244.2.200')].map((x) => x.split('.').slice(0, 3).join('.'));
+    expect(same24[0]).toBe(same24[1]);
+    expect(r.ip('10.244.3.7').split('.').slice(0, 3).join('.')).not.toBe(same24[0]);
+    const v6 = r.ip('fd00:10:244::7');
+    expect(ipaddr.parse(v6).kind()).toBe('ipv6');
+    expect(ipaddr.parse(v6).range()).toBe('uniqueLocal');
+    expect(r.ip('::ffff:10.244.2.7')).toBe(`::ffff:${a}`);
+    expect(r.text('drop 10.244.2.7:8080 → 10.96.0.0/12')).toBe(`drop ${a}:8080 → ${r.ip('10.96.0.0')}/12`);
+    expect(r.text('at 10:02:33, [fd00:10:244::7]:53')).toBe(`at 10:02:33, [${v6}]:53`);
+    expect(new Redactor({ salt: 'another' }).ip('10.244.2.7')).not.toBe(a);
+  });
+
+  it('still replays: selectors select and the cluster has the same shape', () => {
+    const before = new SessionReplay(records).at(Infinity);
+    const after = new SessionReplay(redacted).at(Infinity);
+    expect(after.cluster.list('Pod')).toHaveLength(before.cluster.list('Pod').length);
+    const svc = after.cluster.list('Service')[0] as { spec: { selector: Record<string, string> } };
+    const selected = after.cluster.list('Pod').filter((p) => Object.entries(svc.spec.selector).every(([k, v]) => p.metadata?.labels?.[k] === v));
+    expect(selected).toHaveLength(1);
+    const ip = (after.cluster.list('Pod').find((p) => p === selected[0]) as { status: { podIP: string } }).status.podIP;
+    expect(after.identities.at(ip, Infinity)?.name).toBe(selected[0]?.metadata?.name);
+  });
+});
