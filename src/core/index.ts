@@ -13,4 +13,3 @@ export * from './session/redact.js';
 export * from './cluster/view.js';
 export * as diagnose from './diagnose/index.js';
 export * as graph from './graph/index.js';
-export * as graph from './graph/index.js';
