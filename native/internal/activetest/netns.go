@@ -163,6 +163,9 @@ func find(addr netip.Addr, own uint32) (Found, error) {
 			continue
 		}
 		if err := enter(c.paths()); err != nil {
+			if errors.Is(err, errNeedSysAdmin) && denied > 0 {
+				return Found{}, errors.New("entering a network namespace needs CAP_SYS_ADMIN (and opening those of other users' processes CAP_SYS_PTRACE): run the agent as root (with the pod transport, --privileged)")
+			}
 			if errors.Is(err, errNeedSysAdmin) {
 				return Found{}, err
 			}
@@ -173,10 +176,8 @@ func find(addr netip.Addr, own uint32) (Found, error) {
 			return Found{Inode: c.inode, Pids: c.pids, Mount: c.mount}, nil
 		}
 	}
-	if entered == 0 && denied > 0 {
-		return Found{}, fmt.Errorf("the network namespaces of %d processes could not be opened (permission denied): run the agent as root (it needs CAP_SYS_ADMIN and CAP_SYS_PTRACE for an active test)", denied)
+	if denied > 0 {
+		return Found{}, fmt.Errorf("no network namespace the agent could open has %s (%d, and those of %d processes could not be opened: permission denied): is the pod on this node (and running)? If it is, an active test needs CAP_SYS_ADMIN and CAP_SYS_PTRACE: run the agent as root (with the pod transport, --privileged)", addr, entered+1, denied)
 	}
-	return Found{}, errNotFound
+	return Found{}, fmt.Errorf("no network namespace on this node has %s: is the pod on this node (and running)?", addr)
 }
-
-var errNotFound = errors.New("not found")

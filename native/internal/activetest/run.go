@@ -122,9 +122,6 @@ func (t *Tester) run(ctx context.Context, s Spec, emit func(protocol.Test)) {
 
 	found, err := find(s.From, t.own)
 	if err != nil {
-		if errors.Is(err, errNotFound) {
-			err = fmt.Errorf("no network namespace on this node has %s: is the pod on this node (and running)?", s.From)
-		}
 		send(protocol.Test{Phase: protocol.TestNetns, Outcome: protocol.OutcomeError, Error: err.Error()})
 		finish(protocol.OutcomeError, err)
 		return
