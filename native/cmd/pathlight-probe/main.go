@@ -37,7 +37,9 @@ Run as root, or with CAP_BPF and CAP_PERFMON (+ CAP_SYSLOG to name drop location
 + CAP_SYS_ADMIN for per-program run times; kernels before 5.8 need CAP_SYS_ADMIN).
 It stops when stdin closes, when --ttl passes, on SIGTERM/SIGINT, or on a
 {"type":"stop"} line; it pins nothing, so nothing stays attached after it exits.
-Control lines on stdin: {"type":"filters","netns":[…],"cidr":[…],"port":[…],"proto":[…]}.
+Control lines on stdin: {"type":"filters","netns":[…],"cidr":[…],"port":[…],"proto":[…]},
+{"type":"test","id":"t1","fromIp":"POD-IP","resolve":"NAME","connect":"HOST:PORT","proto":"tcp"}
+(DNS and a connection from inside that pod's network namespace; needs CAP_SYS_ADMIN).
 
 Flags of run:
 `
