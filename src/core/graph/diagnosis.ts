@@ -51,9 +51,14 @@ export function hopEdgeVerdict(hop: HopKind, v: HopVerdict): EdgeVerdict {
 
 const dnsLike = /^(?=.*[a-z])[a-z0-9_*]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
 
-/** The name a DNS hop looked up: its label's first word when that is a DNS name, else the question's target. */
+/**
+ * The name a DNS hop looked up: its label's first word when that is a dotted DNS name (the
+ * engine labels a hop it could not describe with the hop's kind), else the question's target.
+ */
 export function hopDnsName(hop: PathHop, d: Diagnosis): string | undefined {
-  for (const candidate of [hop.label.trim().split(/\s+/)[0] ?? '', d.query.to]) {
+  const word = hop.label.trim().split(/\s+/)[0] ?? '';
+  const target = d.query.to.replace(/:\d+$/, '');
+  for (const candidate of [word.includes('.') ? word : '', target]) {
     if (dnsLike.test(candidate) && !/^[0-9.]+$/.test(candidate)) return dnsName(candidate);
   }
   return undefined;
@@ -109,7 +114,9 @@ function deciders(dir: DirectionJson): PolicyRef[] {
 /** The policy verdict of the diagnosed connection, from the policy evidence of its findings and its policy hops. */
 export function policyRelation(d: Diagnosis): PolicyRelation | undefined {
   const hops = d.path.filter((h) => policyHops.includes(h.hop));
-  const dirs = d.findings.flatMap((f) => f.evidence).flatMap((e) => (e.type === 'policy' ? [e.policy] : []));
+  // Only the verdicts about A → B itself: a DNS finding's policy evidence is about A → DNS.
+  const about = d.findings.filter((f) => policyHops.includes(f.hop) || f.kind === 'reachable');
+  const dirs = about.flatMap((f) => f.evidence).flatMap((e) => (e.type === 'policy' ? [e.policy] : []));
   if (hops.length === 0 && dirs.length === 0) return undefined;
   const failed = hops.find((h) => h.verdict === 'fail');
   const deniedDir = dirs.find((x) => !x.allowed);

@@ -64,6 +64,8 @@ export class GraphModel {
   private aggregates = new Map<string, Aggregate>();
   /** `source|target` → flow/lookup edge ids, to find the flows on a diagnosed path. */
   private byPair = new Map<string, Set<string>>();
+  /** Client → its lookup edges, to find a diagnosed name's search-list expansions. */
+  private lookupsBy = new Map<string, Set<string>>();
   private seen = new SeenSet();
   private canon = new Map<string, string>();
   private diagnosis: Diagnosis | null = null;
@@ -135,6 +137,7 @@ export class GraphModel {
       this.unref(agg.target);
     }
     this.byPair.clear();
+    this.lookupsBy.clear();
     this.seen.clear();
     for (const id of [...this.extAddresses.keys()]) {
       this.extAddresses.delete(id);
@@ -325,7 +328,12 @@ export class GraphModel {
     this.byPair.set(pair, set);
     this.ref(source);
     this.ref(target);
-    if (this.pathNodes.has(source) && this.pathNodes.has(target)) this.overlayStale = true;
+    if (kind === 'dns') {
+      const out = this.lookupsBy.get(source) ?? new Set<string>();
+      out.add(id);
+      this.lookupsBy.set(source, out);
+    }
+    if (this.pathNodes.has(source) && (kind === 'dns' || this.pathNodes.has(target))) this.overlayStale = true;
     return agg;
   }
 
@@ -477,29 +485,42 @@ export class GraphModel {
   }
 
   /**
-   * Observed edges that belong to the path: A's lookups of the name go to the DNS hop; A's
-   * flows (of the asked protocol) to the Service or the backends go to the network hop, or
-   * to the hop they reach when the path has no network hop.
+   * Observed edges that belong to the path. A's lookups of the name, and of its search-list
+   * expansions (`backend.shop` → `backend.shop.shop.svc.cluster.local`…), go to the DNS hop
+   * with their name nodes; A's flows (of the asked protocol) to the Service or the backends
+   * go to the network hop, or to the hop they reach when the path has no network hop.
    */
   private observedOnPath(layer: DiagnosisLayer, hops: PathHopOverlay[]): void {
     const protocol = this.diagnosis!.query.protocol.toLowerCase();
     const source = layer.hops.find((h) => h.hop.hop === 'source');
     const network = hops.find((h) => h.hop === 'network');
     if (!source) return;
+    const addTo = (hop: PathHopOverlay, list: 'nodes' | 'edges', id: string) => {
+      if (!hop[list].includes(id)) hop[list].push(id);
+    };
     layer.hops.forEach((h, i) => {
       const hop = hops[i]!;
-      if (h.hop.hop === 'source' || !['dns', 'service', 'endpoints', 'backend'].includes(h.hop.hop)) return;
+      if (h.hop.hop === 'dns') {
+        const names = h.anchors.filter((id) => id.startsWith('dns:'));
+        for (const a of source.nodes)
+          for (const id of this.lookupsBy.get(a) ?? []) {
+            const target = this.aggregates.get(id)!.target;
+            if (!names.some((n) => target === n || target.startsWith(`${n}.`))) continue;
+            addTo(hop, 'edges', id);
+            addTo(hop, 'nodes', target);
+          }
+        return;
+      }
+      if (!['service', 'endpoints', 'backend'].includes(h.hop.hop)) return;
       for (const a of source.nodes)
-        for (const b of h.hop.hop === 'dns' ? h.anchors : h.nodes) {
+        for (const b of h.nodes)
           for (const id of this.byPair.get(`${a}|${b}`) ?? []) {
             const agg = this.aggregates.get(id)!;
-            if (agg.kind === 'flow' && agg.protocol !== protocol) continue;
-            const owner = agg.kind === 'flow' && network ? network : hop;
-            if (!owner.edges.includes(id)) owner.edges.push(id);
+            if (agg.kind !== 'flow' || agg.protocol !== protocol) continue;
+            addTo(network ?? hop, 'edges', id);
           }
-        }
     });
-    for (const h of hops) h.edges.sort();
+    for (const h of hops) h.edges.sort(cmp);
   }
 
   // ================================================================ ordering
