@@ -7,6 +7,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerReplay } from './commands/replay.js';
 import { registerImport } from './commands/import.js';
 import { registerProbe } from './commands/probe.js';
+import { registerWhy } from './commands/why.js';
 import { registerRedact } from './commands/redact.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerReplay(program);
   registerImport(program);
+  registerWhy(program);
   registerProbe(program);
   registerRedact(program);
   return program;

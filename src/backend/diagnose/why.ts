@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { dnsPods, identify, probeNodes, type ClusterKind, type ClusterView, type KubeObject, type PodRef } from '../../core/index.js';
+import { clusterKinds, dnsPods, identify, probeNodes, type ClusterKind, type ClusterView, type KubeObject, type PodRef } from '../../core/index.js';
 import { Correlator, diagnose, type Diagnosis, type ProbeEvent, type WhyQuery } from '../../core/diagnose/index.js';
 import { PathlightError, type ApiError } from '../../api/index.js';
 import { ClusterSnapshot } from '../cluster/snapshot.js';
@@ -28,7 +28,8 @@ export interface WhyOptions extends WhyQuery {
   onProgress?: (node: string, stage: ProbeStage | 'chosen' | 'failed', detail?: string) => void;
   /** Every probe event, with identities, as it arrives (recordings, --json streams). */
   onEvent?: (ev: ProbeEvent & { node: string }) => void;
-  signal?: AbortSignal;
+  /** Return the snapshot's objects too (fixtures, recordings). */
+  keepObjects?: boolean;
 }
 
 export interface WhyRun {
@@ -36,6 +37,8 @@ export interface WhyRun {
   /** The static answer, before any probe ran. */
   staticDiagnosis: Diagnosis;
   nodes: Array<{ node: string; why: string[]; error?: ApiError }>;
+  /** The snapshot's objects by kind, when asked for. */
+  objects?: Partial<Record<ClusterKind, readonly KubeObject[]>>;
 }
 
 const viewOf = (snap: ClusterSnapshot): ClusterView => ({ list: (k) => snap.list(k) as readonly KubeObject[] });
@@ -48,7 +51,8 @@ export async function runWhy(o: WhyOptions): Promise<WhyRun> {
     const q: WhyQuery = { from: o.from, to: o.to, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) };
     const first = diagnose(view, q, { missing, ...(o.zone ? { zone: o.zone } : {}) });
     if (!first.ok) throw new PathlightError({ code: 'invalid-request', message: first.error.message, hint: first.error.hint });
-    if (o.probe === 'none') return { diagnosis: first.value, staticDiagnosis: first.value, nodes: [] };
+    const objects = () => (o.keepObjects ? { objects: Object.fromEntries(clusterKinds.map((k) => [k, view.list(k)])) } : {});
+    if (o.probe === 'none') return { diagnosis: first.value, staticDiagnosis: first.value, nodes: [], ...objects() };
 
     // Which nodes, and which of A's addresses the agents filter on.
     const pods = snap.list('Pod') as unknown as PodRef[];
@@ -106,7 +110,7 @@ export async function runWhy(o: WhyOptions): Promise<WhyRun> {
     const final = diagnose(view, q, { missing, correlator: corr, ...(o.zone ? { zone: o.zone } : {}) });
     if (!final.ok) throw new PathlightError({ code: 'invalid-request', message: final.error.message, hint: final.error.hint });
     for (const n of nodes) if (n.error) final.value.notes.push(`no probe on ${n.node}: ${n.error.message}${n.error.hint ? ` (${n.error.hint})` : ''}`);
-    return { diagnosis: final.value, staticDiagnosis: first.value, nodes };
+    return { diagnosis: final.value, staticDiagnosis: first.value, nodes, ...objects() };
   } finally {
     await snap.stop();
   }

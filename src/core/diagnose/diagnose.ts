@@ -70,7 +70,7 @@ function reachable(ctx: Ctx) {
     hop: 'network',
     severity: 'info',
     confidence: live > 0 ? 'high' : 'medium',
-    source: live > 0 ? (ctx.findings.length ? 'both' : 'live') : 'static',
+    source: live > 0 ? 'both' : 'static',
     summary: `${ctx.source.label} can reach ${ctx.target.label}${ctx.servicePort ? ` on ${ctx.servicePort.port}/${ctx.protocol}` : ctx.directPort ? ` on ${ctx.directPort}/${ctx.protocol}` : ''}: ${live > 0 ? `${live} connections were established while the probes watched` : 'every hop checks out (name, Service, ready endpoints, policies)'}.`,
     evidence,
   });

@@ -20,6 +20,7 @@ function askedFor(name: string, aNs: string, zone: string): { ns: string; svc: s
 }
 
 function nxdomain(ctx: Ctx, name: string) {
+  hop(ctx, 'dns', 'fail', name);
   const res = ctx.resolution!;
   const a = ctx.a!;
   const { ns, svc } = askedFor(name, a.namespace, ctx.zone);

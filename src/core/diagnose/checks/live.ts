@@ -42,18 +42,17 @@ function dnsEvidence(seen: DnsSeen[], text: string): Evidence {
 }
 
 /** Attaches live evidence to the first static finding of these kinds; true when one took it. */
-function confirm(ctx: Ctx, kinds: FindingKind[], evidence: Evidence[], upgrade = true): Finding | undefined {
+function confirm(ctx: Ctx, kinds: FindingKind[], evidence: Evidence[], seen?: string): Finding | undefined {
   const f = ctx.findings.find((x) => kinds.includes(x.kind) && x.source !== 'live');
   if (!f) return undefined;
   f.evidence.push(...evidence);
+  if (seen) f.summary += ` Seen live: ${seen}.`;
   f.source = 'both';
-  if (upgrade) {
-    f.confidence = 'high';
-    if (f.severity === 'warning') {
-      f.severity = 'error';
-      const h = ctx.hops.get(f.hop);
-      if (h) h.verdict = 'fail';
-    }
+  f.confidence = 'high';
+  if (f.severity === 'warning') {
+    f.severity = 'error';
+    const h = ctx.hops.get(f.hop);
+    if (h) h.verdict = 'fail';
   }
   return f;
 }
@@ -71,7 +70,7 @@ function namesOf(ctx: Ctx): string[] {
   return [];
 }
 
-function liveDns(ctx: Ctx, side: SideA, proto: string) {
+function liveDns(ctx: Ctx, side: SideA) {
   const corr = ctx.correlator!;
   const names = namesOf(ctx);
   if (names.length === 0) return;
@@ -96,21 +95,24 @@ function liveDns(ctx: Ctx, side: SideA, proto: string) {
     if (ctx.target.kind === 'dns' && typeof ctx.port === 'number' && ctx.bSide.size === 0) for (const ip of r.answers) ctx.bSide.add(`${ip}|${ctx.port}`);
     return;
   }
-  const rc = (code: string) => seen.filter((s) => (s.rcodes[code] ?? 0) > 0);
+  const rc = (code: string, list = seen) => list.filter((s) => (s.rcodes[code] ?? 0) > 0);
+  // The search-path names are the cluster's to answer; a SERVFAIL for the bare name only says the upstream had no answer either.
+  const inZone = seen.filter((s) => s.qname.endsWith(`.${ctx.zone}.`));
   const unanswered = seen.filter((s) => s.unanswered > 0 && Object.keys(s.rcodes).length === 0);
-  if (rc('NXDOMAIN').length > 0 && rc('SERVFAIL').length === 0) {
-    const ev = dnsEvidence(rc('NXDOMAIN'), `NXDOMAIN for ${rc('NXDOMAIN').map((s) => s.qname).join(', ')} (${rc('NXDOMAIN').reduce((n, s) => n + (s.rcodes.NXDOMAIN ?? 0), 0)} answers)`);
-    if (!confirm(ctx, ['dns-nxdomain'], [ev]))
-      add(ctx, { kind: 'dns-nxdomain', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `every name A tried for ${ctx.target.label} got NXDOMAIN from the cluster DNS.`, evidence: [ev] });
+  if (rc('SERVFAIL', inZone).length === 0 && rc('NXDOMAIN').length > 0) {
+    const nx = rc('NXDOMAIN');
+    const ev = [dnsEvidence(nx, `NXDOMAIN for ${nx.map((s) => s.qname).join(', ')} (${nx.reduce((n, s) => n + (s.rcodes.NXDOMAIN ?? 0), 0)} answers)`)];
+    if (rc('SERVFAIL').length > 0) ev.push(dnsEvidence(rc('SERVFAIL'), `SERVFAIL for ${rc('SERVFAIL').map((s) => s.qname).join(', ')}: outside the cluster zone, the upstream resolver had no answer either`));
+    if (!confirm(ctx, ['dns-nxdomain'], ev))
+      add(ctx, { kind: 'dns-nxdomain', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `every name A tried for ${ctx.target.label} got NXDOMAIN${rc('SERVFAIL').length ? ' (or SERVFAIL from the upstream)' : ''}.`, evidence: ev });
   } else if (rc('SERVFAIL').length > 0) {
     const ev = dnsEvidence(rc('SERVFAIL'), `SERVFAIL for ${rc('SERVFAIL').map((s) => s.qname).join(', ')}`);
-    add(ctx, { kind: 'dns-servfail', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `the DNS server answers SERVFAIL for ${rc('SERVFAIL')[0]!.qname}: it could not get an answer (upstream unreachable, or a broken zone).`, evidence: [ev], fix: { description: 'look at the DNS server\'s log', kubectl: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50' } });
+    add(ctx, { kind: 'dns-servfail', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `the DNS server answers SERVFAIL for ${rc('SERVFAIL')[0]!.qname}: it could not get an answer (upstream unreachable, or a broken zone).`, evidence: [ev], fix: { description: "look at the DNS server's log", kubectl: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50' } });
   } else if (unanswered.length > 0) {
     const ev = dnsEvidence(unanswered, `${unanswered.reduce((n, s) => n + s.unanswered, 0)} DNS queries from A got no answer (${unanswered.map((s) => s.qname).join(', ')})`);
     if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
       add(ctx, { kind: 'dns-timeout', hop: 'dns', severity: 'error', confidence: 'medium', source: 'live', summary: `A's DNS queries for ${unanswered[0]!.qname} get no answer: the DNS server is unreachable or overloaded.`, evidence: [ev] });
   }
-  void proto;
 }
 
 const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
@@ -139,7 +141,8 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string) {
     ctx.established = ev;
   }
   if (failed.length === 0) {
-    if (conns.length === 0) {
+    if (conns.length === 0 && ctx.findings.some((f) => f.severity === 'error')) hop(ctx, 'network', 'skipped', 'not reached');
+    else if (conns.length === 0) {
       hop(ctx, 'network', 'unknown', 'no traffic seen');
       ctx.notes.push(`no traffic from ${ctx.source.label} to ${ctx.target.label} was seen while the probes watched${ctx.bSide.size === 0 ? ' (B has no known address to match)' : ''}: make A connect, or ask with --active to generate a test connection.`);
     }
@@ -157,10 +160,14 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string) {
     const loc = cs.flatMap((c) => c.examples).find((e) => e.type === 'drop');
     evidence.push(connEvidence(cs, `the kernel dropped packets of ${cs.length} connections: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
   }
+  const seen = [
+    ...(['refused', 'unreachable', 'timeout', 'reset'] as const).filter((o) => counts[o] > 0).map((o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`),
+    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})`] : []),
+  ].join(', ');
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));
-  if (noSocket && confirm(ctx, ['target-port-not-listening'], evidence)) return counts;
-  if (confirm(ctx, [...staticCauses, ...endpointCauses, 'dns-nxdomain', 'dns-blocked-by-policy', 'service-not-found'], evidence)) return counts;
+  if (noSocket && confirm(ctx, ['target-port-not-listening'], evidence, seen)) return counts;
+  if (confirm(ctx, [...staticCauses, ...endpointCauses, 'dns-nxdomain', 'dns-blocked-by-policy', 'service-not-found'], evidence, seen)) return counts;
   // Nothing static explains it: the live failure is the finding.
   const backendHit = failed.some((c) => c.peers.some((p) => ctx.backends.some((b) => b.pod.ips.some((ip) => p.startsWith(ip) || p.startsWith(`[${ip}]`)))));
   if (noSocket && counts.refused > 0) {
@@ -214,7 +221,7 @@ export const liveCheck: Check = {
     if (ctx.source.kind === 'ip') side.ips.add(ctx.source.ip);
     else for (const p of ctx.source.pods) (side.pods.add(`${p.namespace}/${p.name}`), p.ips.forEach((ip) => side.ips.add(ip)));
     const proto = ctx.protocol.toLowerCase();
-    liveDns(ctx, side, proto);
+    liveDns(ctx, side);
     ctx.counts = liveConnections(ctx, side, proto);
   },
 };
