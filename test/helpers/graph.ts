@@ -76,7 +76,7 @@ interface Ends {
   identities?: { src?: Identity; dst?: Identity };
 }
 
-const header = (type: 'drop' | 'dns' | 'tcp', e: Ends) => ({
+const header = <T extends 'drop' | 'dns' | 'tcp'>(type: T, e: Ends) => ({
   v: 1 as const,
   type,
   ts: e.ts ?? at(0),

@@ -15,7 +15,7 @@ import type { Identity } from '../cluster/identity.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { Diagnosis, HopVerdict, ObjectRef, ProbeEvent } from '../diagnose/types.js';
 import { clusterNodes, type ClusterNodes } from './cluster.js';
-import { diagnosisLayer, hopEdgeVerdict, worse, type DiagnosisLayer, type NodeResolver } from './diagnosis.js';
+import { diagnosisLayer, worse, type DiagnosisLayer, type NodeResolver } from './diagnosis.js';
 import { copyStats, countEvent, countLookup, emptyStats, eventKey, orient, SeenSet, statsVerdict } from './flows.js';
 import { canonicalIp, dnsEdgeId, dnsId, dnsName, externalId, flowEdgeId, kubeNodeId, nsId, podId, rangeOf, svcId, workloadId, worldId } from './ids.js';
 import type { FlowStats, GraphDelta, GraphEdge, GraphNode, GraphSnapshot, PathHopOverlay, PathOverlay } from './types.js';
