@@ -144,6 +144,8 @@ export class GraphModel {
       if (this.nodes.has(id)) this.touch(id);
     }
     this.overlayStale = true;
+    // The diagnosis's own external addresses were among those just forgotten.
+    if (this.diagnosis) this.applyDiagnosis();
   }
 
   // ================================================================ outputs
