@@ -28,5 +28,6 @@ for (const s of labScenarios.filter((x) => wanted.length === 0 || wanted.include
   const objects = Object.fromEntries(Object.entries(r.objects).map(([k, list]) => [k, list.filter(keep).map(scrub)]));
   const fixture = { scenario: s.name, query: { from: s.from, to: s.to }, expected: s.expected, captured: new Date().toISOString(), objects, events };
   writeFileSync(new URL(`../fixtures/diagnose/${s.name}.json`, import.meta.url), JSON.stringify(fixture) + '\n');
+  for (const n of r.nodes) if (n.error) console.log(`${s.name}: no probe on ${n.node}: ${n.error.message}`);
   console.log(`${s.name}: ${events.length} events, verdict ${r.diagnosis.verdict}, top ${r.diagnosis.findings[0]?.kind} (expected ${s.expected.kind})`);
 }

@@ -19,6 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import { IdentityIndex, ipsOf, type IdentityKind } from '../../core/index.js';
 import { httpStatusOf, named } from './errors.js';
+import { toWire } from './wire.js';
 
 export const snapshotKinds = [
   'Namespace',
@@ -129,6 +130,8 @@ export class ClusterSnapshot {
   /** Errors seen since start (reconnects), newest last, at most 50. */
   readonly errors: Array<{ kind: SnapshotKind; message: string; ts: number }> = [];
   private informers = new Map<SnapshotKind, Informer<KubernetesObject> & ObjectCache<KubernetesObject>>();
+  /** The objects in their wire shape (see wire.ts), by kind and `namespace/name`. */
+  private objects = new Map<SnapshotKind, Map<string, KubernetesObject>>();
   private listeners = new Set<(c: SnapshotChange) => void>();
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -186,8 +189,14 @@ export class ClusterSnapshot {
     await inf.start();
   }
 
-  private change(kind: SnapshotKind, type: SnapshotChange['type'], object: KubernetesObject) {
+  private change(kind: SnapshotKind, type: SnapshotChange['type'], typed: KubernetesObject) {
     const ts = this.now();
+    const object = toWire(typed) as KubernetesObject;
+    const byKey = this.objects.get(kind) ?? new Map<string, KubernetesObject>();
+    this.objects.set(kind, byKey);
+    const k = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+    if (type === 'DELETED') byKey.delete(k);
+    else byKey.set(k, object);
     this.version++;
     const ik = identityKind[kind];
     if (ik && object.metadata?.name) {
@@ -205,12 +214,13 @@ export class ClusterSnapshot {
     return () => this.listeners.delete(cb);
   }
 
+  /** The objects of a kind as the API server sends them (`from`, not client-node's `_from`). */
   list(kind: SnapshotKind): readonly KubernetesObject[] {
-    return this.informers.get(kind)?.list() ?? [];
+    return [...(this.objects.get(kind)?.values() ?? [])];
   }
 
   get(kind: SnapshotKind, name: string, namespace?: string): KubernetesObject | undefined {
-    return this.informers.get(kind)?.get(name, namespace);
+    return this.objects.get(kind)?.get(`${namespace ?? ''}/${name}`);
   }
 
   /** The kinds being watched. */

@@ -11,6 +11,7 @@
  * after it. A's (address, source port) names one connection across the NAT.
  */
 import type { Identity } from '../cluster/identity.js';
+import type { TestLine } from '../probe/protocol.js';
 import type { ProbeEvent } from './types.js';
 
 export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset';
@@ -84,6 +85,8 @@ export class Correlator {
   private lostBy = new Map<string, number>();
   private first = Infinity;
   private last = -Infinity;
+  /** Results of active tests (traffic Pathlight generated), by id/phase/name. */
+  readonly tests = new Map<string, TestLine>();
   events = 0;
   duplicates = 0;
 
@@ -95,6 +98,13 @@ export class Correlator {
         this.lostBy.set(k, Math.max(this.lostBy.get(k) ?? 0, (s.lost ?? 0) + (s.lostUser ?? 0)));
       }
       return false;
+    }
+    if (line.type === 'test') {
+      const t = line as unknown as TestLine;
+      const k = `${t.node}|${t.id}|${t.phase}|${t.name ?? ''}|${t.qtype ?? ''}`;
+      if (this.tests.has(k)) return false;
+      this.tests.set(k, t);
+      return true;
     }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;
     const ev = line as unknown as ProbeEvent;

@@ -6,6 +6,7 @@
  * connection and the agent stops by itself (stdin EOF).
  */
 import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 // ssh2 is CommonJS: Node's ESM loader gives it only as a default export.
 import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
 import { readAgent } from '../agentDir.js';
@@ -197,9 +198,13 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     const absRemote = `${dir}/pathlight-probe-${sum.slice(0, 16)}`;
     const have = await run(conn, `mkdir -p -m 700 ${q(dir)} && sha256sum ${q(absRemote)} 2>/dev/null`);
     if (!have.stdout.startsWith(sum)) {
-      await run(conn, `rm -f ${q(absRemote)} ${q(`${absRemote}.part`)}`); // SFTP rename does not replace
       opts.onProgress?.('uploading', `${binary.length} bytes to ${absRemote}`);
-      await upload(conn, binary, absRemote);
+      // A private name per upload, then an atomic replace: two runs uploading to the same
+      // node at once (two questions, two windows) never interleave their bytes.
+      const part = `${absRemote}.part-${randomBytes(6).toString('hex')}`;
+      await upload(conn, binary, part);
+      const moved = await run(conn, `mv -f ${q(part)} ${q(absRemote)} || { rm -f ${q(part)}; exit 1; }`);
+      if (moved.code !== 0) throw new PathlightError({ code: 'probe-upload-failed', message: `Installing the uploaded agent on ${target.alias} failed: ${moved.stderr.trim() || `mv exited ${moved.code}`}.`, hint: 'Check free space and permissions in ~/.cache/pathlight on the node and retry.' });
       const check = await run(conn, `sha256sum ${q(absRemote)}`);
       if (!check.stdout.startsWith(sum)) {
         throw new PathlightError({ code: 'probe-upload-failed', message: `The agent uploaded to ${target.alias}:${absRemote} has checksum ${check.stdout.split(' ')[0] || '(none)'}, expected ${sum}.`, hint: 'Check free space in the SSH user\'s home directory on the node and retry.' });
@@ -256,16 +261,12 @@ function upload(conn: Client, data: Buffer, remote: string): Promise<void> {
   return new Promise((resolve, reject) => {
     conn.sftp((err, sftp) => {
       if (err) return reject(new PathlightError({ code: 'probe-upload-failed', message: `SFTP is not available on the node: ${err.message}.`, hint: 'Enable the sftp subsystem in the node\'s sshd_config (Subsystem sftp internal-sftp).' }));
-      const tmp = `${remote}.part`;
-      const ws = sftp.createWriteStream(tmp, { mode: 0o700 });
+      const ws = sftp.createWriteStream(remote, { mode: 0o700 });
       ws.on('error', (e: Error) => reject(new PathlightError({ code: 'probe-upload-failed', message: `Uploading the agent failed: ${e.message}.`, hint: 'Check free space and permissions in the SSH user\'s home directory on the node.' })));
-      ws.on('close', () =>
-        sftp.rename(tmp, remote, (e) => {
-          sftp.end();
-          if (e) reject(new PathlightError({ code: 'probe-upload-failed', message: `Installing the uploaded agent failed: ${e.message}.`, hint: 'Remove stale files in ~/.cache/pathlight on the node and retry.' }));
-          else resolve();
-        }),
-      );
+      ws.on('close', () => {
+        sftp.end();
+        resolve();
+      });
       ws.end(data);
     });
   });

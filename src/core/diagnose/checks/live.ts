@@ -115,19 +115,50 @@ function liveDns(ctx: Ctx, side: SideA) {
   }
 }
 
+/**
+ * What the active test (traffic Pathlight generated from inside A) found: its DNS answers and
+ * connection outcome, as evidence; a connection outcome the probes could not see (a dial
+ * that gave up before the kernel reported anything) is counted from the test itself.
+ */
+function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: string } {
+  const tests = [...ctx.correlator!.tests.values()].filter((t) => side.ips.has(t.fromIp)).sort((p, q) => p.ts - q.ts);
+  const evidence: Evidence[] = [];
+  let outcome: string | undefined;
+  for (const t of tests) {
+    if (t.outcome === 'error' && t.error) ctx.notes.push(`active test from ${t.fromIp} on ${t.node}: ${t.error}`);
+    if (t.phase === 'dns') evidence.push({ type: 'note', text: `active test (traffic Pathlight generated from A): lookup ${t.name ?? ''} ${t.qtype ?? ''} → ${t.rcode ?? t.errno ?? '?'}${t.answers?.length ? ` ${t.answers.map((a) => a.data).join(', ')}` : ''}${t.latencyNs !== undefined ? ` in ${ms(t.latencyNs)}` : ''}` });
+    if (t.phase === 'connect') {
+      outcome = t.outcome;
+      evidence.push({ type: 'note', text: `active test (traffic Pathlight generated from A): ${t.proto ?? 'tcp'} connect to ${t.target ?? '?'} → ${t.outcome ?? '?'}${t.errno ? ` (${t.errno})` : ''}${t.latencyNs !== undefined ? ` after ${ms(t.latencyNs)}` : ''}` });
+    }
+  }
+  return { evidence, ...(outcome ? { outcome } : {}) };
+}
+
 const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
 const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
 
-function liveConnections(ctx: Ctx, side: SideA, proto: string) {
+function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidence: Evidence[]; outcome?: string }) {
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
   const by = (o: Connection['outcome']) => conns.filter((c) => c.outcome === o);
   const counts = { established: by('established').length, refused: by('refused').length, timeout: by('timeout').length, unreachable: by('unreachable').length, reset: by('reset').length };
+  // The test's own dial gave up before the kernel said anything about its socket: count what it saw.
+  const o = active.outcome === 'replied' ? 'established' : active.outcome === 'no-reply' ? 'timeout' : active.outcome;
+  if (o === 'established' || o === 'refused' || o === 'timeout' || o === 'unreachable')
+    if (Object.values(counts).every((n) => n === 0) || (o !== 'established' && counts.established + counts.refused + counts.timeout + counts.unreachable + counts.reset === 0)) counts[o]++;
   const failed = conns.filter((c) => c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0));
+  if (failed.length === 0 && o && o !== 'established' && o !== 'error') {
+    // Only the active test saw the failure (no probe event of it): it is the evidence.
+    hop(ctx, 'network', 'fail', `active test: ${o}`);
+    if (!confirm(ctx, [...staticCauses, ...endpointCauses, 'target-port-not-listening'], active.evidence, `the test connection Pathlight made from A: ${active.outcome}`))
+      add(ctx, { kind: o === 'timeout' ? 'connection-timeout' : 'connection-refused', hop: 'network', severity: 'error', confidence: 'medium', source: 'live', summary: `a test connection from A to ${ctx.target.label} ended ${active.outcome}.`, evidence: active.evidence });
+    return counts;
+  }
   const target = [...new Set(conns.flatMap((c) => c.peers))].slice(0, 3).join(', ');
   if (counts.established > 0) {
     hop(ctx, 'network', failed.length > 0 ? 'warn' : 'ok', `${counts.established} connections established`);
-    const ev = connEvidence(by('established'), `${counts.established} connections from A to ${target} established`, 'tcp');
+    const ev: Evidence = by('established').length > 0 ? connEvidence(by('established'), `${counts.established} connections from A to ${target} established`, 'tcp') : (active.evidence.at(-1) ?? { type: 'note', text: 'the active test connected' });
     const denied = ctx.findings.filter((f) => staticCauses.includes(f.kind));
     for (const f of denied)
       if (failed.length === 0) {
@@ -141,7 +172,8 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string) {
     ctx.established = ev;
   }
   if (failed.length === 0) {
-    if (conns.length === 0 && ctx.findings.some((f) => f.severity === 'error')) hop(ctx, 'network', 'skipped', 'not reached');
+    // A name that does not resolve means A never connects: nothing to wait for.
+    if (conns.length === 0 && ctx.findings.some((f) => f.severity === 'error' && f.hop === 'dns')) hop(ctx, 'network', 'skipped', 'not reached');
     else if (conns.length === 0) {
       hop(ctx, 'network', 'unknown', 'no traffic seen');
       ctx.notes.push(`no traffic from ${ctx.source.label} to ${ctx.target.label} was seen while the probes watched${ctx.bSide.size === 0 ? ' (B has no known address to match)' : ''}: make A connect, or ask with --active to generate a test connection.`);
@@ -150,7 +182,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string) {
   }
   hop(ctx, 'network', counts.established > 0 ? 'warn' : 'fail', `${failed.length} connections failed`);
   const reasons = [...new Set(failed.flatMap((c) => c.reasons))].sort();
-  const evidence: Evidence[] = [];
+  const evidence: Evidence[] = [...active.evidence];
   for (const o of ['refused', 'unreachable', 'timeout', 'reset'] as const) {
     const cs = by(o);
     if (cs.length > 0) evidence.push(connEvidence(cs, `${cs.length} connections from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`, 'tcp'));
@@ -222,6 +254,6 @@ export const liveCheck: Check = {
     else for (const p of ctx.source.pods) (side.pods.add(`${p.namespace}/${p.name}`), p.ips.forEach((ip) => side.ips.add(ip)));
     const proto = ctx.protocol.toLowerCase();
     liveDns(ctx, side);
-    ctx.counts = liveConnections(ctx, side, proto);
+    ctx.counts = liveConnections(ctx, side, proto, liveActive(ctx, side));
   },
 };

@@ -1,0 +1,10 @@
+import type { diagnose } from '../../src/core/index.js';
+
+export interface LabScenario {
+  name: string;
+  namespace: string;
+  from: string;
+  to: string;
+  expected: { verdict: diagnose.Verdict; kind: diagnose.FindingKind };
+}
+export const labScenarios: LabScenario[];

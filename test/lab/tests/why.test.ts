@@ -1,0 +1,68 @@
+/**
+ * `pathlight why` end to end against the lab: the real API server, the agent on the lab node
+ * over SSH, the scenarios' own live traffic. Every scenario's top finding is the one its README
+ * names, the healthy baseline is reachable, and --active makes the agent generate the traffic
+ * a silent pod would not (db → backend: denied by backend's ingress policy, dropped live).
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { labScenarios } from '../scenarios.mjs';
+import { lab } from '../../helpers/lab.js';
+import { repoPath } from '../../helpers/paths.js';
+import type { diagnose } from '../../../src/core/index.js';
+
+const info = lab();
+
+function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      try {
+        resolve({ code, out: JSON.parse(stdout) as diagnose.Diagnosis, stderr });
+      } catch {
+        reject(new Error(`why printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+describe('pathlight why (lab, probes over ssh)', () => {
+  // Three at a time: each run watches ~10 s of the scenario's traffic on the one lab node.
+  const batches = [labScenarios.slice(0, 3), labScenarios.slice(3, 6), labScenarios.slice(6)];
+  it.each(batches.map((b, i) => [i, b] as const))('scenario batch %i: top finding and verdict as the scenario README says', async (_i, batch) => {
+    const results = await Promise.all(batch.map((s) => why(['--from', s.from, '--to', s.to, '--probe', 'ssh', '--duration', '11s'])));
+    results.forEach((r, i) => {
+      const s = batch[i]!;
+      expect({ scenario: s.name, kind: r.out.findings[0]?.kind, verdict: r.out.verdict }, r.stderr).toEqual({ scenario: s.name, ...s.expected });
+      expect(r.code).toBe(s.expected.verdict === 'reachable' ? 0 : 1);
+      expect(r.out.live?.events, `${s.name}: the agent streamed nothing`).toBeGreaterThan(0);
+      // Where the scenario has live failures, they were attributed to the answer.
+      if (s.expected.verdict === 'unreachable' && !['missing-named-port', 'service-selector-mismatch', 'pod-not-ready'].includes(s.name) || s.name === 'healthy' || s.name === 'anp-deny')
+        expect(r.out.findings[0]?.source, `${s.name}: live evidence not attributed`).toBe('both');
+    });
+  }, 90_000);
+
+  it('--active generates the connection a silent pod would not make, and the probes see it dropped', async () => {
+    const quiet = await why(['--from', 'lab-healthy/deploy/db', '--to', 'backend:8080', '--probe', 'ssh', '--duration', '6s']);
+    expect(quiet.out.findings[0]?.kind).toBe('policy-deny-ingress');
+    expect(quiet.out.findings[0]?.source).toBe('static');
+    expect(quiet.out.notes.join('\n')).toMatch(/--active/);
+    const active = await why(['--from', 'lab-healthy/deploy/db', '--to', 'backend:8080', '--probe', 'ssh', '--duration', '8s', '--active']);
+    expect(active.stderr).toMatch(/--active: the agent on A's node will send/);
+    expect(active.out.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', source: 'both', confidence: 'high' });
+    const c = active.out.live?.connections;
+    expect((c?.refused ?? 0) + (c?.timeout ?? 0)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('names what is wrong with a question it cannot answer (exit 2)', async () => {
+    const r = await why(['--from', 'lab-healthy/deploy/frontnd', '--to', 'backend:8080']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no Deployment with running pods frontnd in namespace lab-healthy/);
+    expect(r.stderr).toMatch(/did you mean lab-healthy\/frontend/);
+  });
+});
