@@ -5,7 +5,6 @@
  * the diagnosis again with the live evidence correlated in.
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { clusterKinds, dnsPods, identify, probeNodes, type ClusterKind, type ClusterView, type KubeObject, type PodRef } from '../../core/index.js';
 import { Correlator, diagnose, type Diagnosis, type ProbeEvent, type WhyQuery } from '../../core/diagnose/index.js';
 import { PathlightError, type ApiError } from '../../api/index.js';
@@ -14,7 +13,7 @@ import { startOnNode, type NodeProbeRun } from '../probes/start.js';
 import type { ProbeStage } from '../probes/stream.js';
 
 export interface WhyOptions extends WhyQuery {
-  kc: KubeConfig;
+  kc: Parameters<typeof ClusterSnapshot.start>[0];
   probe: 'none' | 'ssh' | 'pod';
   sshConfig?: string | undefined;
   /** Generate a DNS lookup and a connection from inside A (the agent on A's node does it). */
@@ -30,6 +29,10 @@ export interface WhyOptions extends WhyQuery {
   onEvent?: (ev: ProbeEvent & { node: string }) => void;
   /** Return the snapshot's objects too (fixtures, recordings). */
   keepObjects?: boolean;
+  /** The live snapshot, once its lists are in and before anything is diagnosed (a recorder attaches here). */
+  onSnapshot?: (snap: ClusterSnapshot) => void;
+  /** Every agent line (hello, stats and bye included), with identities, as it arrives (recordings). */
+  onLine?: (node: string, line: Record<string, unknown>) => void;
 }
 
 export interface WhyRun {
@@ -46,6 +49,7 @@ const viewOf = (snap: ClusterSnapshot): ClusterView => ({ list: (k) => snap.list
 export async function runWhy(o: WhyOptions): Promise<WhyRun> {
   const snap = await ClusterSnapshot.start(o.kc);
   try {
+    o.onSnapshot?.(snap);
     const missing = snap.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind);
     const view = viewOf(snap);
     const q: WhyQuery = { from: o.from, to: o.to, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) };
@@ -86,6 +90,7 @@ export async function runWhy(o: WhyOptions): Promise<WhyRun> {
               const who = identify(snap.identities, l as unknown as Record<string, unknown>, c.node);
               if (who) l.identities = who;
               corr.add(l as unknown as Parameters<Correlator['add']>[0]);
+              o.onLine?.(c.node, l as unknown as Record<string, unknown>);
               if (raw.type === 'drop' || raw.type === 'dns' || raw.type === 'tcp') o.onEvent?.(l);
             },
             bad: () => undefined,

@@ -256,8 +256,14 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
     const nodes = new Set<string>();
     const peers = new Set<string>();
     for (const g of aggs) {
-      for (const [k, v] of g.tcp) (tcp.add(k), all.push(v));
-      for (const [k, v] of g.drops) (reasons.add(k), all.push(v));
+      for (const [k, v] of g.tcp) {
+        tcp.add(k);
+        all.push(v);
+      }
+      for (const [k, v] of g.drops) {
+        reasons.add(k);
+        all.push(v);
+      }
       for (const n of g.nodes) nodes.add(n);
       const other = g.ends[0].ip === aEnd.ip && g.ends[0].port === aEnd.port ? g.ends[1] : g.ends[0];
       peers.add(other.ip.includes(':') ? `[${other.ip}]:${other.port}` : `${other.ip}:${other.port}`);

@@ -102,7 +102,12 @@ function podOrWorkload(cluster: Cluster, ns: string, name: string): { pods: Pod[
 
 export function parseSource(cluster: Cluster, text: string): Source | QueryError {
   const t = text.trim();
-  if (isIp(t)) return { kind: 'ip', ip: ipaddr.process(t).toString(), label: t };
+  if (isIp(t)) {
+    const ip = ipaddr.process(t).toString();
+    // A pod's address is that pod: its labels meet the policies, its resolver asks the names.
+    const pod = cluster.podByIP(ip);
+    return pod ? { kind: 'pods', pods: [pod], label: t } : { kind: 'ip', ip, label: t };
+  }
   const parts = t.split('/');
   const r = parts.length === 2 ? podOrWorkload(cluster, parts[0]!, parts[1]!) : parts.length === 3 ? workloadPods(cluster, parts[0]!, parts[1]!, parts[2]!) : undefined;
   if (!r) return { message: `"${text}" is not a pod, workload or IP`, hint: 'use NS/NAME, NS/deploy/NAME (sts, ds, job…) or an IP address' };

@@ -10,6 +10,8 @@ import { add, hop, type Check, type Ctx } from '../context.js';
 import { connectionsBetween, dnsLookups, dropsFrom, type Connection, type DnsSeen, type SideA } from '../correlate.js';
 import type { Evidence, Finding, FindingKind } from '../types.js';
 
+/** `1 connection`, `3 connections`. */
+const n = (count: number, what = 'connection') => `${count} ${what}${count === 1 ? '' : 's'}`;
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 
 function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'): Evidence {
@@ -157,14 +159,14 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
   }
   const target = [...new Set(conns.flatMap((c) => c.peers))].slice(0, 3).join(', ');
   if (counts.established > 0) {
-    hop(ctx, 'network', failed.length > 0 ? 'warn' : 'ok', `${counts.established} connections established`);
-    const ev: Evidence = by('established').length > 0 ? connEvidence(by('established'), `${counts.established} connections from A to ${target} established`, 'tcp') : (active.evidence.at(-1) ?? { type: 'note', text: 'the active test connected' });
+    hop(ctx, 'network', failed.length > 0 ? 'warn' : 'ok', `${n(counts.established)} established`);
+    const ev: Evidence = by('established').length > 0 ? connEvidence(by('established'), `${n(counts.established)} from A to ${target} established`, 'tcp') : (active.evidence.at(-1) ?? { type: 'note', text: 'the active test connected' });
     const denied = ctx.findings.filter((f) => staticCauses.includes(f.kind));
     for (const f of denied)
       if (failed.length === 0) {
         f.severity = 'warning';
         f.source = 'both';
-        f.summary += ` Yet ${counts.established} connections were established while the probes watched: the network plugin does not enforce this policy${f.kind === 'admin-policy-deny' ? ' (many, such as kube-router, ignore AdminNetworkPolicy)' : ''}.`;
+        f.summary += ` Yet ${n(counts.established)} ${counts.established === 1 ? 'was' : 'were'} established while the probes watched: the network plugin does not enforce this policy${f.kind === 'admin-policy-deny' ? ' (many, such as kube-router, ignore AdminNetworkPolicy)' : ''}.`;
         f.evidence.push(ev);
         const h = ctx.hops.get(f.hop);
         if (h) h.verdict = 'warn';
@@ -180,17 +182,17 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
     }
     return counts;
   }
-  hop(ctx, 'network', counts.established > 0 ? 'warn' : 'fail', `${failed.length} connections failed`);
+  hop(ctx, 'network', counts.established > 0 ? 'warn' : 'fail', `${n(failed.length)} failed`);
   const reasons = [...new Set(failed.flatMap((c) => c.reasons))].sort();
   const evidence: Evidence[] = [...active.evidence];
   for (const o of ['refused', 'unreachable', 'timeout', 'reset'] as const) {
     const cs = by(o);
-    if (cs.length > 0) evidence.push(connEvidence(cs, `${cs.length} connections from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`, 'tcp'));
+    if (cs.length > 0) evidence.push(connEvidence(cs, `${n(cs.length)} from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`, 'tcp'));
   }
   for (const r of reasons) {
     const cs = failed.filter((c) => c.reasons.includes(r));
     const loc = cs.flatMap((c) => c.examples).find((e) => e.type === 'drop');
-    evidence.push(connEvidence(cs, `the kernel dropped packets of ${cs.length} connections: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
+    evidence.push(connEvidence(cs, `the kernel dropped packets of ${n(cs.length)}: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
   }
   const seen = [
     ...(['refused', 'unreachable', 'timeout', 'reset'] as const).filter((o) => counts[o] > 0).map((o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`),
@@ -209,7 +211,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       severity: 'error',
       confidence: reasons.includes('NO_SOCKET') ? 'high' : 'medium',
       source: 'live',
-      summary: `${counts.refused} connections from A to ${target} were refused${reasons.includes('NO_SOCKET') ? ': the kernel found no socket listening on the port (NO_SOCKET)' : ''} — the process is not listening there, or listens on another port or address.`,
+      summary: `${n(counts.refused)} from A to ${target} were refused${reasons.includes('NO_SOCKET') ? ': the kernel found no socket listening on the port (NO_SOCKET)' : ''} — the process is not listening there, or listens on another port or address.`,
       evidence,
       fix: { description: 'check what the backend listens on', kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} exec ${ctx.backends[0].pod.name} -- netstat -lnt` : 'netstat -lnt (on B)' },
     });
@@ -235,7 +237,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
     severity: 'error',
     confidence: 'medium',
     source: 'live',
-    summary: kind === 'connection-timeout' ? `${counts.timeout} connections from A to ${target} timed out: packets are lost on the way and no drop was reported on the probed nodes (another node, the cloud network, or a device without a drop reason).` : `${counts.refused + counts.unreachable + counts.reset} connections from A to ${target} failed (${Object.entries(counts).filter(([k, v]) => k !== 'established' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}).`,
+    summary: kind === 'connection-timeout' ? `${n(counts.timeout)} from A to ${target} timed out: packets are lost on the way and no drop was reported on the probed nodes (another node, the cloud network, or a device without a drop reason).` : `${counts.refused + counts.unreachable + counts.reset} connections from A to ${target} failed (${Object.entries(counts).filter(([k, v]) => k !== 'established' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}).`,
     evidence,
   });
   return counts;
@@ -251,7 +253,11 @@ export const liveCheck: Check = {
     }
     const side: SideA = { pods: new Set(), ips: new Set() };
     if (ctx.source.kind === 'ip') side.ips.add(ctx.source.ip);
-    else for (const p of ctx.source.pods) (side.pods.add(`${p.namespace}/${p.name}`), p.ips.forEach((ip) => side.ips.add(ip)));
+    else
+      for (const p of ctx.source.pods) {
+        side.pods.add(`${p.namespace}/${p.name}`);
+        for (const ip of p.ips) side.ips.add(ip);
+      }
     const proto = ctx.protocol.toLowerCase();
     liveDns(ctx, side);
     ctx.counts = liveConnections(ctx, side, proto, liveActive(ctx, side));
