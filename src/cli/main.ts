@@ -9,6 +9,8 @@ import { registerImport } from './commands/import.js';
 import { registerProbe } from './commands/probe.js';
 import { registerWhy } from './commands/why.js';
 import { registerRedact } from './commands/redact.js';
+import { registerRecord } from './commands/record.js';
+import { registerReport } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerWhy(program);
   registerProbe(program);
   registerRedact(program);
+  registerRecord(program);
+  registerReport(program);
   return program;
 }
 

@@ -13,3 +13,5 @@ export * from './session/redact.js';
 export * from './cluster/view.js';
 export * as diagnose from './diagnose/index.js';
 export * as graph from './graph/index.js';
+export * from './session/ask.js';
+export * as report from './report/index.js';

@@ -143,16 +143,16 @@ export class SessionRecorder {
   }
 
   /** Records a question; returns its id, for `answer`. */
-  question(q: { from: string; to: string; port?: number; protocol?: string; options?: Record<string, unknown>; id?: string }): string {
+  question(q: { from: string; to: string; port?: number | string; protocol?: string; options?: Record<string, unknown>; id?: string }): string {
     const id = q.id ?? `q${++this.asked}`;
     const data: QuestionData = { ...q, id };
     this.append('question', data);
     return id;
   }
 
-  /** Records the Diagnosis given to question `id`. */
-  answer(id: string, diagnosis: unknown): void {
-    this.append('answer', { question: id, diagnosis } satisfies AnswerData);
+  /** Records the Diagnosis given to question `id`; `extra` says more about how it was reached (nodes probed…). */
+  answer(id: string, diagnosis: unknown, extra: Record<string, unknown> = {}): void {
+    this.append('answer', { ...extra, question: id, diagnosis } satisfies AnswerData);
   }
 
   note(text: string, extra: Record<string, unknown> = {}): void {

@@ -97,7 +97,8 @@ export interface QuestionData {
   id: string;
   from: string;
   to: string;
-  port?: number;
+  /** A port number, or a port name (of the Service or container). */
+  port?: number | string;
   protocol?: string;
   options?: Record<string, unknown>;
   [k: string]: unknown;

@@ -1,0 +1,91 @@
+/**
+ * Opening a recording as a replay source, for the app (`pathlight serve --open FILE`, Open
+ * recording) and the CLI (`replay --why`, `report`): the file is read once (older format
+ * versions through `migrate`, a damaged file up to and after the damage), and the session is
+ * then served from memory — the metadata, the questions with their answers, the frame at any
+ * time (cluster view, identities, probe events) and the diagnosis re-run on the recorded state.
+ */
+import path from 'node:path';
+import {
+  SessionReplay,
+  askReplay,
+  migrate,
+  migratedHeader,
+  reaskRecorded,
+  type MetaData,
+  type RecordingDamage,
+  type ReaskResult,
+  type ReplayFrame,
+  type ReplayQuestion,
+} from '../../core/index.js';
+import type { DiagnoseResult, WhyQuery } from '../../core/diagnose/index.js';
+import { RecordingReader, type RecordingHeader } from './recording.js';
+
+export interface OpenedRecording {
+  /** Absolute path of the file. */
+  path: string;
+  header: RecordingHeader & { migratedFrom?: number };
+  /** False when the file was not closed cleanly (a crash, or still being written). */
+  complete: boolean;
+  /** What could not be read, in words for the user (empty for an intact file). */
+  damage: RecordingDamage[];
+  /** The session's metadata, every meta record merged. */
+  meta: MetaData;
+  /** First and last record times (ns since the Unix epoch); undefined for an empty recording. */
+  start: number | undefined;
+  end: number | undefined;
+  records: number;
+  /** Every question asked, with its answer when one was recorded. */
+  questions: readonly ReplayQuestion[];
+  /** The session as it stood at `t` (ns): cluster, identities, probe events, questions, notes. */
+  frameAt(t: number): ReplayFrame;
+  /** "Ask why" on the replay: the diagnosis of `q` on the state at `t` (default the end) with the probe events up to then. */
+  why(q: WhyQuery, t?: number): DiagnoseResult;
+  /** Every recorded question re-asked on the recorded state (each with its own probe window). */
+  reask(t?: number): ReaskResult[];
+}
+
+/** Reads a recording; throws a PathlightError (`recording-unreadable` / `recording-damaged`) when it cannot. */
+export async function openRecording(file: string): Promise<OpenedRecording> {
+  const reader = RecordingReader.open(file);
+  let records;
+  try {
+    records = [...migrate(reader.header, reader.records())];
+  } finally {
+    reader.close();
+  }
+  // Yield once: a large file should not hold the caller's turn for both the read and the index.
+  await new Promise((r) => setImmediate(r));
+  const replay = new SessionReplay(records);
+  const end = replay.end;
+  const last = replay.at(end ?? 0);
+  return {
+    path: path.resolve(file),
+    header: migratedHeader(reader.header),
+    complete: reader.complete,
+    damage: [...reader.damage],
+    meta: last.meta,
+    start: replay.start,
+    end,
+    records: replay.length,
+    questions: last.questions,
+    frameAt: (t) => replay.at(t),
+    why: (q, t) => askReplay(replay, q, t ?? end ?? 0),
+    reask: (t) => reaskRecorded(replay, t ?? end ?? 0),
+  };
+}
+
+let startup: string | undefined;
+
+/**
+ * The recording the app was started with (`pathlight serve --open FILE`, `npm start` without a
+ * kubeconfig: the demo). The serve command sets it; the API's handlers read it to open the
+ * recording in the UI at start.
+ */
+export function setStartupRecording(file: string | undefined): void {
+  startup = file === undefined ? undefined : path.resolve(file);
+}
+
+export function startupRecording(): string | undefined {
+  return startup;
+}

@@ -1,0 +1,135 @@
+/**
+ * "Ask why" on a recording: the same engine as live (`diagnose` with a Correlator), fed from a
+ * replay frame instead of a cluster — the frame's ClusterView and the probe lines recorded with
+ * their identities. A recorded question is re-asked with the probe lines of its own window
+ * (from the question to its answer, when the probes ran for it) and the options it was asked
+ * with (DNS zone, kinds the user could not list, whether probes ran), so the replayed answer is
+ * the recorded one; the round-trip tests hold it to that.
+ */
+import type { ClusterKind } from '../cluster/view.js';
+import { Correlator } from '../diagnose/correlate.js';
+import { diagnose, type DiagnoseResult } from '../diagnose/diagnose.js';
+import type { WhyQuery } from '../diagnose/query.js';
+import type { Diagnosis } from '../diagnose/types.js';
+import type { QuestionData } from './records.js';
+import type { ReplayFrame, ReplayProbeEvent, ReplayQuestion, SessionReplay } from './replay.js';
+
+/**
+ * How a question was asked, as `pathlight record` / the app write it into the question's
+ * `options` (all optional: questions from older or imported recordings lack them).
+ */
+export interface AskedOptions {
+  /** How the probes ran: none (objects only), ssh or pod. */
+  probe?: string;
+  zone?: string;
+  /** Kinds the user could not list when it was asked (RBAC). */
+  missing?: string[];
+}
+
+export interface AskOptions {
+  zone?: string;
+  missing?: readonly ClusterKind[];
+  /** Probe lines to correlate; undefined = no live part (as a question asked without probes). */
+  probes?: readonly ReplayProbeEvent[];
+}
+
+/** A Correlator fed with recorded probe lines (every type: stats and bye carry the losses). */
+export function correlatorOf(probes: readonly ReplayProbeEvent[]): Correlator {
+  const corr = new Correlator();
+  for (const p of probes) {
+    const line = p.line;
+    if (typeof line.type !== 'string' || typeof line.node !== 'string') continue;
+    corr.add({ ...line, type: line.type, node: line.node, ts: typeof line.ts === 'number' ? line.ts : p.ts });
+  }
+  return corr;
+}
+
+/** The diagnosis of `q` on the frame's cluster, with the given probe lines as live evidence. */
+export function askAt(frame: ReplayFrame, q: WhyQuery, o: AskOptions = {}): DiagnoseResult {
+  return diagnose(frame.cluster, q, {
+    ...(o.zone ? { zone: o.zone } : {}),
+    ...(o.missing?.length ? { missing: o.missing } : {}),
+    ...(o.probes ? { correlator: correlatorOf(o.probes) } : {}),
+  });
+}
+
+/** The probe lines with `from <= ts <= to`, from a frame's (time-ordered) list. */
+export function probesBetween(probes: readonly ReplayProbeEvent[], from: number, to: number): ReplayProbeEvent[] {
+  return probes.filter((p) => p.ts >= from && p.ts <= to);
+}
+
+function askedOptions(q: QuestionData): AskedOptions {
+  const o = (q.options ?? {}) as Record<string, unknown>;
+  return {
+    ...(typeof o.probe === 'string' ? { probe: o.probe } : {}),
+    ...(typeof o.zone === 'string' ? { zone: o.zone } : {}),
+    ...(Array.isArray(o.missing) ? { missing: o.missing.filter((k): k is string => typeof k === 'string') } : {}),
+  };
+}
+
+/** The question's query as the engine takes it. */
+export function queryOf(q: QuestionData): WhyQuery {
+  const protocol = typeof q.protocol === 'string' ? q.protocol.toUpperCase() : undefined;
+  return {
+    from: q.from,
+    to: q.to,
+    ...(q.port !== undefined ? { port: q.port } : {}),
+    ...(protocol === 'TCP' || protocol === 'UDP' ? { protocol } : {}),
+  };
+}
+
+export interface ReaskResult {
+  question: ReplayQuestion;
+  result: DiagnoseResult;
+  /** The answer recorded at the time, when there is one. */
+  recorded?: Diagnosis;
+  /** The replayed findings (kind, hop, summary, in rank order) and verdict equal the recorded ones. */
+  same?: boolean;
+}
+
+/** Nodes the recorded answer had no probe on, as `why` notes them. */
+function nodeNotes(answer: ReplayQuestion['answer']): string[] {
+  const nodes = answer?.data.nodes;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((n: { node?: unknown; error?: { message?: unknown; hint?: unknown } }) =>
+    n && typeof n.node === 'string' && n.error && typeof n.error.message === 'string'
+      ? [`no probe on ${n.node}: ${n.error.message}${typeof n.error.hint === 'string' && n.error.hint ? ` (${n.error.hint})` : ''}`]
+      : [],
+  );
+}
+
+/** Findings compared the way a person reads them: what, where, the sentence, in rank order. */
+export function sameAnswer(a: Diagnosis, b: Diagnosis): boolean {
+  const key = (d: Diagnosis) => JSON.stringify([d.verdict, d.findings.map((f) => [f.kind, f.hop, f.severity, f.summary])]);
+  return key(a) === key(b);
+}
+
+/**
+ * Every question recorded up to `t` (default: the end), re-asked on the recorded state at
+ * min(its answer's time, t) with the probe lines of its window.
+ */
+export function reaskRecorded(replay: SessionReplay, t = replay.end ?? 0): ReaskResult[] {
+  const questions = replay.at(t).questions;
+  return questions.map((rq) => {
+    const until = rq.answer ? Math.min(rq.answer.ts, t) : t;
+    const frame = replay.at(until);
+    const asked = askedOptions(rq.question);
+    const window = probesBetween(frame.probes, rq.ts, until);
+    const live = asked.probe !== undefined ? asked.probe !== 'none' : window.length > 0;
+    const result = askAt(frame, queryOf(rq.question), {
+      ...(asked.zone ? { zone: asked.zone } : {}),
+      ...(asked.missing ? { missing: asked.missing as ClusterKind[] } : {}),
+      ...(live ? { probes: window } : {}),
+    });
+    if (result.ok) result.value.notes.push(...nodeNotes(rq.answer));
+    const recorded = rq.answer?.data.diagnosis as Diagnosis | undefined;
+    const valid = recorded && typeof recorded === 'object' && Array.isArray(recorded.findings) ? recorded : undefined;
+    return { question: rq, result, ...(valid ? { recorded: valid } : {}), ...(valid && result.ok ? { same: sameAnswer(valid, result.value) } : {}) };
+  });
+}
+
+/** A question not recorded: asked on the state at `t` with every probe line recorded up to `t`. */
+export function askReplay(replay: SessionReplay, q: WhyQuery, t = replay.end ?? 0, o: { zone?: string } = {}): DiagnoseResult {
+  const frame = replay.at(t);
+  return askAt(frame, q, { ...o, ...(frame.probes.length > 0 ? { probes: frame.probes } : {}) });
+}
