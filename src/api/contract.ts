@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { apiErrorSchema } from './result.js';
+import * as wb from './workbench.js';
 
 const authMethod = z.enum(['client-certificate', 'token', 'token-file', 'exec', 'auth-provider', 'basic', 'none']);
 
@@ -22,16 +23,8 @@ export const contextSummarySchema = z.object({
   problems: z.array(z.string()),
 });
 
-/** Where to read kubeconfig from. */
-export const kubeconfigSourceSchema = z.discriminatedUnion('kind', [
-  /** `$KUBECONFIG` (a path list) or `~/.kube/config`, as kubectl does. */
-  z.object({ kind: z.literal('default') }),
-  /** A file on the machine running the backend. */
-  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
-  /** A file the user picked in the browser; its text travels in the request. */
-  z.object({ kind: z.literal('text'), name: z.string().min(1).max(256), text: z.string().max(4 * 1024 * 1024) }),
-]);
-export type KubeconfigSource = z.infer<typeof kubeconfigSourceSchema>;
+import { kubeconfigSourceSchema } from './sources.js';
+export { kubeconfigSourceSchema, type KubeconfigSource } from './sources.js';
 
 export const contextListSchema = z.object({
   /** Files read, in order; for a picked file, its name. */
@@ -115,6 +108,19 @@ export const calls = {
     request: z.object({ session: z.uuid(), fingerprint: z.string().min(8).max(128) }).strict(),
     response: z.object({ file: z.string() }),
   },
+  /** Opens a cluster for the workbench: a live snapshot held in a backend session. */
+  'cluster.open': { request: wb.clusterOpenRequest, response: wb.clusterOpenResponse },
+  'cluster.close': { request: wb.sessionRef, response: z.object({}) },
+  /** Starts a question on an open cluster; progress and answer through why.status. */
+  'why.ask': { request: wb.whyAskRequest, response: z.object({ question: z.string() }) },
+  'why.status': { request: z.object({ question: z.uuid() }).strict(), response: wb.whyStatusSchema },
+  'why.cancel': { request: z.object({ question: z.uuid() }).strict(), response: wb.whyStatusSchema },
+  /** The whole graph of the session (cluster, flows seen, the last answer's path). */
+  'graph.snapshot': { request: wb.sessionRef, response: wb.graphSnapshotSchema },
+  /** What changed since the version given (from graph.snapshot or the last graph.changes). */
+  'graph.changes': { request: z.object({ session: z.uuid(), since: z.number().int().min(0) }).strict(), response: wb.graphDeltaSchema },
+  /** A page of the session's probe events under Hubble-style filters, with the timeline. */
+  'events.page': { request: wb.eventsPageRequest, response: wb.eventsPageResponse },
 } as const;
 
 /** Events pushed from the shell/backend to the UI. */

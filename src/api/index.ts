@@ -5,3 +5,4 @@ export * from './dispatch.js';
 export * from './wire.js';
 export * from './csp.js';
 export * from './cancel.js';
+export * from './workbench.js';

@@ -2,15 +2,22 @@
 import type { Handlers } from '../api/index.js';
 import { appVersion } from './version.js';
 import { ProbeSessions } from './probes/sessions.js';
+import { WorkbenchSessions } from './workbench/sessions.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 
 export interface BackendOptions {
   shell: 'electron' | 'server';
   env?: KubeconfigEnv;
+  /**
+   * Tests only: a folder of golden fixtures (test/fixtures/diagnose) offered as fake clusters
+   * named `fake-<scenario>`. Read from PATHLIGHT_FAKE_CLUSTERS by default.
+   */
+  fakeClusters?: string;
 }
 
-export function createHandlers(options: BackendOptions, probes = new ProbeSessions()): Handlers {
+export function createHandlers(options: BackendOptions, probes = new ProbeSessions(), workbench?: WorkbenchSessions): Handlers {
   const env = options.env ?? process.env;
+  const wb = workbench ?? new WorkbenchSessions({ env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) });
   return {
     'app.info': async () => ({
       version: appVersion(),
@@ -24,5 +31,13 @@ export function createHandlers(options: BackendOptions, probes = new ProbeSessio
     'probes.stop': async ({ session }) => probes.stop(session),
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
+    'cluster.open': async ({ source, context }) => wb.open(source, context),
+    'cluster.close': async ({ session }) => wb.close(session),
+    'why.ask': async (req) => wb.ask(req),
+    'why.status': async ({ question }) => wb.status(question),
+    'why.cancel': async ({ question }) => wb.cancel(question),
+    'graph.snapshot': async ({ session }) => wb.graphSnapshot(session),
+    'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
+    'events.page': async (req) => wb.eventsPage(req),
   };
 }

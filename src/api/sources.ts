@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/** Where to read kubeconfig from. */
+export const kubeconfigSourceSchema = z.discriminatedUnion('kind', [
+  /** `$KUBECONFIG` (a path list) or `~/.kube/config`, as kubectl does. */
+  z.object({ kind: z.literal('default') }),
+  /** A file on the machine running the backend. */
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+  /** A file the user picked in the browser; its text travels in the request. */
+  z.object({ kind: z.literal('text'), name: z.string().min(1).max(256), text: z.string().max(4 * 1024 * 1024) }),
+]);
+export type KubeconfigSource = z.infer<typeof kubeconfigSourceSchema>;

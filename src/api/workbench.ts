@@ -1,0 +1,238 @@
+/**
+ * Schemas of the workbench calls (cluster.open, why.*, graph.*, events.page). The diagnosis and
+ * graph shapes are defined in core (src/core/diagnose/types.ts, src/core/graph/types.ts); here
+ * they are checked structurally at the boundary — every field the UI keys on is validated, the
+ * rest passes through as plain JSON — so a malformed answer is refused, not rendered.
+ */
+import { z } from 'zod';
+import { apiErrorSchema } from './result.js';
+import { kubeconfigSourceSchema } from './sources.js';
+
+const name = z.string().min(1).max(512);
+export const sessionRef = z.object({ session: z.uuid() }).strict();
+
+// ---------------------------------------------------------------- cluster.open
+
+export const clusterOpenRequest = z
+  .object({
+    source: kubeconfigSourceSchema,
+    context: z.string().min(1).max(253),
+  })
+  .strict();
+
+export const clusterNamesSchema = z.object({
+  namespaces: z.array(z.string()),
+  /** `NS/deploy/NAME`, `NS/sts/NAME`, … as the why query takes them. */
+  workloads: z.array(z.string()),
+  pods: z.array(z.string()),
+  /** `NS/svc/NAME`. */
+  services: z.array(z.string()),
+  /** `NAME.NS.svc.cluster.local` (and `NAME.NS`) of every Service. */
+  dns: z.array(z.string()),
+  nodes: z.array(z.string()),
+});
+export type ClusterNames = z.infer<typeof clusterNamesSchema>;
+
+export const clusterOpenResponse = z.object({
+  session: z.string(),
+  context: z.string(),
+  /** `live` for a cluster, `fake` for a fixture served by a test build (never in a real install). */
+  mode: z.enum(['live', 'fake']),
+  names: clusterNamesSchema,
+  /** Kinds left out of the snapshot, and why (a CRD not installed, RBAC). */
+  unavailable: z.array(z.object({ kind: z.string(), reason: z.enum(['not-installed', 'forbidden', 'error']), message: z.string() })),
+});
+export type ClusterOpened = z.infer<typeof clusterOpenResponse>;
+
+// ---------------------------------------------------------------- why
+
+export const whyAskRequest = z
+  .object({
+    session: z.uuid(),
+    from: name,
+    to: name,
+    port: z.union([z.number().int().min(1).max(65535), z.string().min(1).max(15).regex(/^[a-z0-9-]+$/)]).optional(),
+    protocol: z.enum(['TCP', 'UDP']).optional(),
+    probe: z.enum(['none', 'ssh', 'pod']),
+    sshConfig: z.string().min(1).max(4096).optional(),
+    /** Generate a DNS lookup and a connection from inside A. */
+    active: z.boolean().optional(),
+    durationSec: z.number().int().min(1).max(600),
+  })
+  .strict();
+
+const objectRef = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() });
+const evidenceSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('object'), ref: objectRef, field: z.string().optional(), text: z.string() }),
+  z.object({ type: z.literal('policy'), direction: z.enum(['egress', 'ingress']), text: z.string(), policy: z.unknown() }),
+  z.object({
+    type: z.literal('events'),
+    event: z.enum(['drop', 'dns', 'tcp']),
+    text: z.string(),
+    connections: z.number(),
+    events: z.number(),
+    first: z.number(),
+    last: z.number(),
+    nodes: z.array(z.string()),
+    example: z.looseObject({ type: z.string() }),
+  }),
+  z.object({ type: z.literal('note'), text: z.string() }),
+]);
+const hopKind = z.enum(['source', 'dns', 'service', 'endpoints', 'backend', 'policy-egress', 'policy-ingress', 'network']);
+const hopVerdict = z.enum(['ok', 'fail', 'warn', 'unknown', 'skipped']);
+export const findingSchema = z.object({
+  kind: z.string(),
+  hop: hopKind,
+  severity: z.enum(['error', 'warning', 'info']),
+  confidence: z.enum(['high', 'medium', 'low']),
+  summary: z.string(),
+  source: z.enum(['static', 'live', 'both']),
+  evidence: z.array(evidenceSchema),
+  fix: z.object({ description: z.string(), kubectl: z.string().optional(), yaml: z.string().optional(), verified: z.boolean().optional() }).optional(),
+});
+export const diagnosisSchema = z.object({
+  verdict: z.enum(['reachable', 'unreachable', 'unknown']),
+  query: z.object({ from: z.string(), to: z.string(), port: z.number().optional(), protocol: z.enum(['TCP', 'UDP']) }),
+  findings: z.array(findingSchema),
+  path: z.array(z.object({ hop: hopKind, label: z.string(), refs: z.array(objectRef), ips: z.array(z.string()).optional(), verdict: hopVerdict, findings: z.array(z.string()) })),
+  live: z
+    .object({
+      window: z.object({ from: z.number(), to: z.number() }).nullable(),
+      events: z.number(),
+      matched: z.number(),
+      connections: z.record(z.string(), z.number()),
+      lost: z.number(),
+    })
+    .optional(),
+  notes: z.array(z.string()),
+});
+export type DiagnosisJson = z.infer<typeof diagnosisSchema>;
+
+export const whyStatusSchema = z.object({
+  question: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  /** Per probed node: the last stage reached (chosen, connecting, uploading, streaming, stopped, failed). */
+  nodes: z.array(z.object({ node: z.string(), stage: z.string(), detail: z.string().optional() })),
+  startedAt: z.string(),
+  /** Seconds the probes listen for, when probes run. */
+  durationSec: z.number().optional(),
+  /** The answer without probes, as soon as it is known. */
+  staticDiagnosis: diagnosisSchema.optional(),
+  diagnosis: diagnosisSchema.optional(),
+  error: apiErrorSchema.optional(),
+});
+export type WhyStatus = z.infer<typeof whyStatusSchema>;
+
+// ---------------------------------------------------------------- graph
+
+const graphNodeSchema = z.looseObject({
+  id: z.string(),
+  kind: z.enum(['namespace', 'workload', 'pod', 'service', 'dns', 'external', 'node']),
+  label: z.string(),
+  parent: z.string().optional(),
+  missing: z.boolean().optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+const graphEdgeSchema = z.looseObject({
+  id: z.string(),
+  kind: z.enum(['flow', 'dns', 'policy', 'path']),
+  source: z.string(),
+  target: z.string(),
+  label: z.string(),
+  verdict: z.enum(['forwarded', 'dropped', 'dns-error', 'policy-denied', 'mixed', 'unknown']),
+});
+const pathOverlaySchema = z.looseObject({
+  verdict: z.enum(['reachable', 'unreachable', 'unknown']),
+  hops: z.array(z.looseObject({ hop: hopKind, label: z.string(), verdict: hopVerdict, nodes: z.array(z.string()), edges: z.array(z.string()), failing: z.boolean() })),
+  nodes: z.record(z.string(), hopVerdict),
+  edges: z.record(z.string(), hopVerdict),
+  failing: z.number().int().nullable(),
+});
+export const graphSnapshotSchema = z.object({
+  /** Increases with every drained change; graph.changes answers from here. */
+  version: z.number().int(),
+  nodes: z.array(graphNodeSchema),
+  edges: z.array(graphEdgeSchema),
+  path: pathOverlaySchema.nullable(),
+});
+export const graphDeltaSchema = z.object({
+  version: z.number().int(),
+  added: z.object({ nodes: z.array(graphNodeSchema), edges: z.array(graphEdgeSchema) }),
+  updated: z.object({ nodes: z.array(graphNodeSchema), edges: z.array(graphEdgeSchema) }),
+  removed: z.object({ nodes: z.array(z.string()), edges: z.array(z.string()) }),
+  path: pathOverlaySchema.nullable().optional(),
+  /** The consumer missed changes (another window drained them): take graph.snapshot again. */
+  resync: z.boolean().optional(),
+});
+
+// ---------------------------------------------------------------- events
+
+export const eventTypes = ['drop', 'dns', 'tcp'] as const;
+export const eventVerdicts = ['forwarded', 'dropped', 'error', 'info'] as const;
+
+/** Hubble-style filters: every given criterion must hold; a list matches any of its values. */
+export const eventFilterSchema = z
+  .object({
+    namespace: z.string().max(253).optional(),
+    pod: z.string().max(253).optional(),
+    type: z.array(z.enum(eventTypes)).max(3).optional(),
+    verdict: z.array(z.enum(eventVerdicts)).max(4).optional(),
+    /** Drop reason, TCP outcome or DNS rcode (case-insensitive, exact). */
+    reason: z.string().max(128).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    rcode: z.string().max(32).optional(),
+    /** Substring of the row's text (names, addresses, query names, reasons). */
+    text: z.string().max(256).optional(),
+    /** Time range, ns since the Unix epoch (the timeline's brush). */
+    from: z.number().optional(),
+    to: z.number().optional(),
+  })
+  .strict();
+export type EventFilter = z.infer<typeof eventFilterSchema>;
+
+export const eventsPageRequest = z
+  .object({
+    session: z.uuid(),
+    filter: eventFilterSchema,
+    offset: z.number().int().min(0),
+    limit: z.number().int().min(1).max(1000),
+  })
+  .strict();
+
+export const eventRowSchema = z.object({
+  seq: z.number().int(),
+  ts: z.number(),
+  node: z.string(),
+  type: z.enum(eventTypes),
+  verdict: z.enum(eventVerdicts),
+  /** Drop reason, TCP outcome (with errno), DNS rcode or `query`. */
+  reason: z.string(),
+  proto: z.string(),
+  src: z.string(),
+  dst: z.string(),
+  port: z.number().int(),
+  /** DNS: query name and type. */
+  detail: z.string().optional(),
+});
+export type EventRow = z.infer<typeof eventRowSchema>;
+
+export const histogramSchema = z.object({
+  /** Time of the first bucket (ns) and the width of a bucket (ms; 1000 unless the span is long). */
+  start: z.number(),
+  bucketMs: z.number().int(),
+  /** Per bucket: counts by type (over every filter but the time range, so the brush stays meaningful). */
+  buckets: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int()])),
+});
+export type Histogram = z.infer<typeof histogramSchema>;
+
+export const eventsPageResponse = z.object({
+  /** Events in the session, and those matching the filter. */
+  total: z.number().int(),
+  matched: z.number().int(),
+  offset: z.number().int(),
+  rows: z.array(eventRowSchema),
+  histogram: histogramSchema,
+  /** Values seen, for the filter pickers. */
+  facets: z.object({ reasons: z.array(z.string()), namespaces: z.array(z.string()), rcodes: z.array(z.string()) }),
+});
+export type EventsPage = z.infer<typeof eventsPageResponse>;

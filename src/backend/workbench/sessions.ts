@@ -1,0 +1,203 @@
+/**
+ * Workbench sessions: one open cluster each (live snapshot or a fake fixture), the graph model
+ * fed with the cluster, the probe events of the session's questions and the last answer, the
+ * event store behind the events table, and the questions with their progress. The UI polls
+ * why.status and graph.changes, as it does probes.status.
+ */
+import { randomUUID } from 'node:crypto';
+import { graph, diagnose as d } from '../../core/index.js';
+import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource } from '../../api/index.js';
+import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
+import { EventStore } from './events.js';
+import { openFakeCluster, openLiveCluster, type ClusterSource } from './source.js';
+
+type WhyStatus = CallResponse<'why.status'>;
+type GraphDelta = CallResponse<'graph.changes'>;
+
+interface Question {
+  id: string;
+  session: string;
+  status: WhyStatus;
+  abort: AbortController;
+}
+
+interface Session {
+  id: string;
+  context: string;
+  source: ClusterSource;
+  model: graph.GraphModel;
+  version: number;
+  events: EventStore;
+  offChange: () => void;
+  syncTimer?: NodeJS.Timeout;
+}
+
+const maxSessions = 8;
+const maxQuestions = 64;
+
+export interface WorkbenchOptions {
+  env: KubeconfigEnv;
+  /** Folder of golden fixtures served as fake clusters (tests only; PATHLIGHT_FAKE_CLUSTERS). */
+  fakeClusters?: string | undefined;
+}
+
+export class WorkbenchSessions {
+  private sessions = new Map<string, Session>();
+  private questions = new Map<string, Question>();
+
+  constructor(private readonly options: WorkbenchOptions) {}
+
+  async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
+    const fake = this.options.fakeClusters;
+    const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env);
+    // One cluster per window is the common case: the oldest sessions go first.
+    while (this.sessions.size >= maxSessions) await this.close([...this.sessions.keys()][0]!);
+    const model = new graph.GraphModel();
+    model.syncCluster(cluster.view);
+    const s: Session = { id: randomUUID(), context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {} };
+    s.offChange = cluster.onChange(() => {
+      // Watch events come in bursts: resync the graph at most every 500 ms.
+      s.syncTimer ??= setTimeout(() => {
+        s.syncTimer = undefined;
+        s.model.syncCluster(s.source.view);
+      }, 500);
+    });
+    this.sessions.set(s.id, s);
+    return { session: s.id, context, mode: cluster.mode, names: names(cluster), unavailable: [...cluster.unavailable] };
+  }
+
+  async close(id: string): Promise<Record<string, never>> {
+    const s = this.sessions.get(id);
+    if (!s) return {};
+    this.sessions.delete(id);
+    s.offChange();
+    if (s.syncTimer) clearTimeout(s.syncTimer);
+    for (const q of this.questions.values()) if (q.session === id) q.abort.abort();
+    await s.source.stop();
+    return {};
+  }
+
+  ask(req: CallRequest<'why.ask'>): { question: string } {
+    const s = this.get(req.session);
+    const id = randomUUID();
+    const abort = new AbortController();
+    const status: WhyStatus = { question: id, state: 'running', nodes: [], startedAt: new Date().toISOString(), ...(req.probe !== 'none' ? { durationSec: req.durationSec } : {}) };
+    const q: Question = { id, session: s.id, status, abort };
+    this.questions.set(id, q);
+    this.forgetOld();
+    // A new question starts a new time window for the events and the graph's flows.
+    if (req.probe !== 'none') {
+      s.events.clear();
+      s.model.clearEvents();
+    }
+    const progress = (node: string, stage: string, detail?: string) => {
+      const rest = status.nodes.filter((n) => n.node !== node);
+      status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
+    };
+    void s.source
+      .ask({
+        from: req.from,
+        to: req.to,
+        ...(req.port !== undefined ? { port: req.port } : {}),
+        ...(req.protocol ? { protocol: req.protocol } : {}),
+        probe: req.probe,
+        sshConfig: req.sshConfig,
+        active: req.active,
+        durationMs: req.durationSec * 1000,
+        onProgress: progress,
+        onEvent: (ev) => {
+          s.events.add(ev);
+          s.model.addEvents([ev]);
+        },
+        onStatic: (diag) => {
+          status.staticDiagnosis = diag;
+          s.model.setDiagnosis(diag);
+        },
+        signal: abort.signal,
+      })
+      .then(
+        (diag) => {
+          if (abort.signal.aborted) return;
+          status.diagnosis = diag;
+          status.state = 'done';
+          s.model.setDiagnosis(diag);
+        },
+        (err: unknown) => {
+          status.error = toApiError(err);
+          status.state = 'failed';
+        },
+      );
+    return { question: id };
+  }
+
+  status(question: string): WhyStatus {
+    const q = this.questions.get(question);
+    if (!q) throw new PathlightError({ code: 'invalid-request', message: 'This question is not known (the engine may have restarted).', hint: 'Ask it again.' });
+    return q.status;
+  }
+
+  cancel(question: string): WhyStatus {
+    const q = this.questions.get(question);
+    if (!q) return this.status(question);
+    q.abort.abort();
+    if (q.status.state === 'running') {
+      q.status.state = 'failed';
+      q.status.error = { code: 'cancelled', message: 'The question was cancelled.' };
+    }
+    return q.status;
+  }
+
+  graphSnapshot(id: string): CallResponse<'graph.snapshot'> {
+    const s = this.get(id);
+    s.model.drain();
+    s.version++;
+    return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>) };
+  }
+
+  graphChanges(id: string, since: number): GraphDelta {
+    const s = this.get(id);
+    const empty = { added: { nodes: [], edges: [] }, updated: { nodes: [], edges: [] }, removed: { nodes: [], edges: [] } };
+    // One consumer per session: a window that missed a drain takes a snapshot again.
+    if (since !== s.version) return { version: s.version, ...empty, resync: true };
+    const delta = s.model.drain();
+    const changed = delta.path !== undefined || [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) || delta.removed.nodes.length + delta.removed.edges.length > 0;
+    if (changed) s.version++;
+    return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>) };
+  }
+
+  eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {
+    return this.get(req.session).events.page(req.filter, req.offset, req.limit);
+  }
+
+  private get(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new PathlightError({ code: 'invalid-request', message: 'This cluster session is closed (the engine may have restarted).', hint: 'Connect to the cluster again.' });
+    return s;
+  }
+
+  private forgetOld() {
+    const done = [...this.questions.values()].filter((q) => q.status.state !== 'running');
+    for (const q of done.slice(0, Math.max(0, this.questions.size - maxQuestions))) this.questions.delete(q.id);
+  }
+}
+
+const workloadShort: Record<string, string> = { Deployment: 'deploy', StatefulSet: 'sts', DaemonSet: 'ds', ReplicaSet: 'rs', Job: 'job', CronJob: 'cronjob' };
+
+/** Names for the query bar's type-ahead, as the why query takes them. */
+export function names(cluster: Pick<ClusterSource, 'view'>): ClusterNames {
+  const nodes = graph.clusterNodes(cluster.view).nodes;
+  const out: ClusterNames = { namespaces: [], workloads: [], pods: [], services: [], dns: [], nodes: [] };
+  for (const n of nodes.values()) {
+    if (n.kind === 'namespace') out.namespaces.push(n.data.name);
+    else if (n.kind === 'workload') out.workloads.push(`${n.data.namespace}/${workloadShort[n.data.workloadKind] ?? n.data.workloadKind.toLowerCase()}/${n.data.name}`);
+    else if (n.kind === 'pod') out.pods.push(`${n.data.namespace}/${n.data.name}`);
+    else if (n.kind === 'service') {
+      out.services.push(`${n.data.namespace}/svc/${n.data.name}`);
+      out.dns.push(`${n.data.name}.${n.data.namespace}`, `${n.data.name}.${n.data.namespace}.svc.cluster.local`);
+    } else if (n.kind === 'node') out.nodes.push(n.data.name);
+  }
+  for (const list of Object.values(out)) list.sort();
+  return out;
+}
+
+

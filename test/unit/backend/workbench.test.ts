@@ -1,0 +1,75 @@
+/**
+ * The workbench calls through dispatch (validation included) on a fake cluster made of a lab
+ * fixture: open, ask with the recorded probe events, the graph with the failing hop, events
+ * filtered Hubble-style with the timeline.
+ */
+import { describe, expect, it } from 'vitest';
+import { dispatch, type CallName, type CallResponse } from '../../../src/api/index.js';
+import { createHandlers } from '../../../src/backend/handlers.js';
+import { fixture } from '../../helpers/paths.js';
+
+const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
+async function call<N extends CallName>(method: N, payload: unknown): Promise<CallResponse<N>> {
+  const r = await dispatch(handlers, method, payload, new AbortController().signal);
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as CallResponse<N>;
+}
+async function answer(question: string) {
+  for (let i = 0; i < 100; i++) {
+    const st = await call('why.status', { question });
+    if (st.state !== 'running') return st;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no answer');
+}
+
+describe('workbench calls on a fake cluster', () => {
+  it('opens, answers with the recorded events, and lays the failing hop over the graph', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    expect(open.mode).toBe('fake');
+    expect(open.names.workloads).toContain('lab-deny-ingress/deploy/frontend');
+    expect(open.names.services).toContain('lab-deny-ingress/svc/backend');
+    const g0 = await call('graph.snapshot', { session: open.session });
+    expect(g0.nodes.some((n) => n.id === 'ns:lab-deny-ingress')).toBe(true);
+    expect(g0.path).toBeNull();
+
+    const { question } = await call('why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1 });
+    const st = await answer(question);
+    expect(st.state).toBe('done');
+    expect(st.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
+    expect(st.nodes.map((n) => n.stage)).toEqual(['stopped']);
+
+    const delta = await call('graph.changes', { session: open.session, since: g0.version });
+    expect(delta.version).toBe(g0.version + 1);
+    expect(delta.path?.failing).not.toBeNull();
+    const failing = delta.path!.hops[delta.path!.failing!]!;
+    expect(failing.hop).toBe('policy-ingress');
+    expect(delta.added.edges.length).toBeGreaterThan(0);
+    // A second window that did not see that drain is told to resync.
+    expect((await call('graph.changes', { session: open.session, since: g0.version })).resync).toBe(true);
+
+    const all = await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 10 });
+    expect(all.total).toBe(44);
+    expect(all.rows).toHaveLength(10);
+    expect(all.facets.reasons).toContain('NETFILTER_DROP');
+    expect(all.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(44);
+    const drops = await call('events.page', { session: open.session, filter: { reason: 'netfilter_drop' }, offset: 0, limit: 100 });
+    expect(drops.matched).toBeGreaterThan(0);
+    expect(drops.rows.every((r) => r.type === 'drop' && r.reason === 'NETFILTER_DROP' && r.port === 8080)).toBe(true);
+    const dnsFront = await call('events.page', { session: open.session, filter: { type: ['dns'], pod: 'lab-deny-ingress/frontend', text: 'backend.lab' }, offset: 0, limit: 100 });
+    expect(dnsFront.matched).toBeGreaterThan(0);
+    const t0 = all.histogram.start;
+    const none = await call('events.page', { session: open.session, filter: { from: t0 - 2e9, to: t0 - 1e9 }, offset: 0, limit: 5 });
+    expect(none.matched).toBe(0);
+    expect(none.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(44);
+    await call('cluster.close', { session: open.session });
+    await expect(call('graph.snapshot', { session: open.session })).rejects.toThrow(/closed/);
+  });
+
+  it('refuses bad payloads and unknown fake contexts with a next step', async () => {
+    const r = await dispatch(handlers, 'why.ask', { session: 'x', from: '', to: 'b', probe: 'bpf', durationSec: 0 }, new AbortController().signal);
+    expect(r.ok === false && r.error.code).toBe('invalid-request');
+    const f = await dispatch(handlers, 'cluster.open', { source: { kind: 'default' }, context: 'fake-nope' }, new AbortController().signal);
+    expect(f.ok === false && f.error.hint).toMatch(/fake-deny-backend-ingress/);
+  });
+});
