@@ -5,7 +5,7 @@
  * why.status and graph.changes, as it does probes.status.
  */
 import { randomUUID } from 'node:crypto';
-import { graph, diagnose as d } from '../../core/index.js';
+import { graph } from '../../core/index.js';
 import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
