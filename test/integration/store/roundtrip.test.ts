@@ -72,7 +72,7 @@ function record(file: string, list: LabFixture[]): Array<{ f: LabFixture; d: d.D
 describe('live → record → replay', () => {
   it.each(fixtures.map((f) => [f.scenario, f] as const))('%s: the replayed diagnosis is the live one', async (name, f) => {
     const file = path.join(dir, `${name}.pathlight`);
-    const [{ d: expected }] = record(file, [f]);
+    const expected = record(file, [f])[0]!.d;
     const rec = await openRecording(file);
     expect(rec.complete).toBe(true);
     expect(rec.questions).toHaveLength(1);
