@@ -9,6 +9,7 @@ import type { Identity } from '../../src/core/cluster/identity.js';
 import type { Diagnosis, Finding, PathHop, ProbeEvent } from '../../src/core/diagnose/types.js';
 import type { GraphDelta, GraphEdge, GraphNode, GraphSnapshot, PathOverlay } from '../../src/core/graph/index.js';
 import { makeNamespace, makePod, type PodOptions } from './policy.js';
+import { rng, shuffle } from './random.js';
 
 type Obj = Record<string, unknown>;
 
@@ -132,26 +133,8 @@ export function makeDiagnosis(path: PathHop[], o: { findings?: Finding[]; to?: s
 
 // ---- shuffling, mirroring, invariants ------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so a failing shuffle can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  const next = rng(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
+  return shuffle(items, rng(seed));
 }
 
 /** What a view holds after applying every delta in order (what the UI's cytoscape instance would). */

@@ -17,24 +17,13 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
-import { IdentityIndex, ipsOf, type IdentityKind } from '../../core/index.js';
+import { IdentityIndex, clusterKinds, ipsOf, type ClusterKind, type IdentityKind } from '../../core/index.js';
 import { httpStatusOf, named } from './errors.js';
 import { toWire } from './wire.js';
 
-export const snapshotKinds = [
-  'Namespace',
-  'Node',
-  'Pod',
-  'Service',
-  'EndpointSlice',
-  'NetworkPolicy',
-  'AdminNetworkPolicy',
-  'BaselineAdminNetworkPolicy',
-  'ClusterNetworkPolicy',
-  'CiliumNetworkPolicy',
-  'CiliumClusterwideNetworkPolicy',
-] as const;
-export type SnapshotKind = (typeof snapshotKinds)[number];
+/** The kinds the snapshot lists and watches: what the engines read (core's ClusterKind). */
+export const snapshotKinds = clusterKinds;
+export type SnapshotKind = ClusterKind;
 
 export interface SnapshotChange {
   /** ns since the Unix epoch, when Pathlight saw it. */

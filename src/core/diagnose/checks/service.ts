@@ -45,10 +45,12 @@ function pickPort(ctx: Ctx, svc: Service): ServicePort | undefined {
     evidence: [{ type: 'object', ref: svcRef(svc), field: 'spec.ports', text: svc.ports.map(portDesc).join(', ') || 'no ports' }],
     fix: byTarget
       ? { description: `connect to port ${byTarget.port} of the Service (it forwards to ${String(byTarget.targetPort)})` }
-      : {
-          description: `add port ${String(asked)} to the Service, or connect to one it exposes`,
-          kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"add","path":"/spec/ports/-","value":{"name":"port-${String(asked)}","port":${typeof asked === 'number' ? asked : 0},"protocol":"${ctx.protocol}","targetPort":${typeof asked === 'number' ? asked : JSON.stringify(asked)}}}]'`,
-        },
+      : typeof asked === 'number'
+        ? {
+            description: `add port ${asked} to the Service, or connect to one it exposes`,
+            kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"add","path":"/spec/ports/-","value":{"name":"port-${asked}","port":${asked},"protocol":"${ctx.protocol}","targetPort":${asked}}}]'`,
+          }
+        : { description: `name one of the Service's ports ${asked}, or ask for one it exposes` },
   });
   return undefined;
 }
