@@ -18,13 +18,36 @@ export function registerServe(program: Command): void {
     .description('Serve the Pathlight UI and API to a browser (loopback only by default)')
     .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 7420)
     .option('--host <address>', 'address to bind', '127.0.0.1')
+    // `--open FILE` before `--no-open`: both set `open` (a file name, or false for no browser).
+    .option('--open <file>', 'open this .pathlight recording in the UI (replay, read-only)')
     .option('--no-open', 'do not open a browser')
     .option('--kubeconfig <file>', 'kubeconfig to use instead of $KUBECONFIG / ~/.kube/config')
-    .action(async (opts: { port: number; host: string; open: boolean; kubeconfig?: string }) => {
+    .action(async (opts: { port: number; host: string; open?: string | boolean; kubeconfig?: string }) => {
       if (!existsSync(rendererDir + 'index.html')) {
         process.stderr.write(`error: the UI is not built (${rendererDir}index.html missing).\n  next: run \`npm run build\`.\n`);
         process.exitCode = 1;
         return;
+      }
+      // Whichever of --open FILE / --no-open comes last wins `opts.open`; keep both meanings.
+      const browser = opts.open !== false && !process.argv.includes('--no-open');
+      const eq = process.argv.find((a) => a.startsWith('--open='));
+      const file = typeof opts.open === 'string' ? opts.open : eq ? eq.slice('--open='.length) : process.argv[process.argv.indexOf('--open') + 1];
+      if (file !== undefined && (typeof opts.open === 'string' || process.argv.includes('--open') || eq)) {
+        // Read it now: a file that cannot be opened is said here, not later in the UI.
+        const { openRecording, setStartupRecording } = await import('../../backend/store/open.js');
+        try {
+          const rec = await openRecording(file);
+          setStartupRecording(rec.path);
+          const secs = rec.start !== undefined && rec.end !== undefined ? ((rec.end - rec.start) / 1e9).toFixed(1) : '0';
+          process.stdout.write(`Recording: ${rec.path} (${rec.questions.length} question(s), ${secs} s${rec.complete ? '' : ', not closed cleanly'})\n`);
+          for (const d of rec.damage) process.stderr.write(`warning: ${d.message}\n`);
+        } catch (err) {
+          const { toApiError } = await import('../../api/index.js');
+          const e = toApiError(err);
+          process.stderr.write(`error: ${e.message}\n${e.hint ? `  next: ${e.hint}\n` : ''}`);
+          process.exitCode = 2;
+          return;
+        }
       }
       const [{ createHandlers }, { isLoopbackHost, startServer }] = await Promise.all([
         import('../../backend/handlers.js'),
@@ -53,7 +76,7 @@ export function registerServe(program: Command): void {
         );
       }
       process.stdout.write(`Pathlight is serving at ${server.url}\n`);
-      if (opts.open) openBrowser(server.url);
+      if (browser) openBrowser(server.url);
       const stop = () => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
