@@ -1,10 +1,15 @@
 // Benchmark: the .pathlight recording container with 1,000,000 probe events.
-// Targets (issue 9): open < 1 s, seek anywhere < 100 ms; reports bytes/event.
+// Targets (issue 9): open < 1 s, seek anywhere < 100 ms; reports bytes/event and the write rate.
+// Replay: the records read back into SessionReplay (a 1,000-pod snapshot at the start and a
+// watch change every 1,000 events ride along), then frames at random times (`at`, forward and
+// back), and the rate of SessionRecorder (scrubbing every record) for comparison.
 // Run: npm run bench:recording   (needs `npm run build` first; figures in bench/results/recording.json)
 import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RecordingReader, RecordingWriter } from '../../dist/backend/store/recording.js';
+import { SessionRecorder } from '../../dist/backend/store/session.js';
+import { SessionReplay } from '../../dist/core/index.js';
 
 const n = Number(process.env.EVENTS ?? 1_000_000);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-bench-rec-'));
@@ -13,9 +18,21 @@ const start = 1_764_000_000_000_000_000;
 const reasons = ['NETFILTER_DROP', 'NO_SOCKET', 'TCP_INVALID_SEQUENCE', 'OTHERHOST'];
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
+const pod = (j, rev) => ({
+  metadata: { namespace: `ns-${j % 20}`, name: `app-${j}`, labels: { app: `app-${j % 50}` }, resourceVersion: String(rev) },
+  spec: { nodeName: `node-${j % 3}`, containers: [{ name: 'main', ports: [{ containerPort: 8080 }] }] },
+  status: { phase: 'Running', podIP: `10.244.${j % 4}.${j % 250}`, podIPs: [{ ip: `10.244.${j % 4}.${j % 250}` }] },
+});
+const pods = 1000;
 let t = process.hrtime.bigint();
 const w = new RecordingWriter(file, { flushMillis: 3_600_000 });
+w.append({ ts: start - 1, kind: 'snapshot', data: { objects: { Pod: Array.from({ length: pods }, (_, j) => pod(j, 1)) } } });
+let extra = 1;
 for (let i = 0; i < n; i++) {
+  if (i % 1000 === 999) {
+    w.append({ ts: start + i * 1_000_000, kind: 'watch', data: { type: 'MODIFIED', kind: 'Pod', object: pod(i % pods, i) } });
+    extra++;
+  }
   // ~1,000 events/s of mixed drops, DNS and TCP events over ~17 minutes.
   const type = i % 3 === 0 ? 'drop' : i % 3 === 1 ? 'dns' : 'tcp';
   w.append({
@@ -54,6 +71,46 @@ for (const _ of reader.records()) count++;
 const fullReadMs = ms(t);
 reader.close();
 
+// Replay: every record into SessionReplay, then frames at 50 random times (forward and back).
+const mem0 = process.memoryUsage().heapUsed;
+t = process.hrtime.bigint();
+const all = [...RecordingReader.open(file).records()];
+const readAllMs = ms(t);
+// Lazy (the default): the first far seek walks every record before it.
+t = process.hrtime.bigint();
+const lazy = new SessionReplay(all);
+lazy.at(start + Math.floor(0.92 * n) * 1_000_000);
+const lazyFirstSeekMs = ms(t);
+// Prepared (how openRecording opens): one walk up front, then every seek is short.
+t = process.hrtime.bigint();
+const replay = new SessionReplay(all, { prepare: true });
+const indexMs = ms(t);
+const frames = [];
+let lastFrame;
+for (let i = 0; i < 50; i++) {
+  const at = start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000;
+  t = process.hrtime.bigint();
+  lastFrame = replay.at(at);
+  frames.push(ms(t));
+  if (lastFrame.cluster.list('Pod').length !== pods) throw new Error('replay lost pods');
+}
+t = process.hrtime.bigint();
+const endFrame = replay.at(replay.end);
+const endMs = ms(t);
+const replayHeapMiB = Math.round((process.memoryUsage().heapUsed - mem0) / 2 ** 20);
+if (endFrame.probes.length !== n) throw new Error(`replay has ${endFrame.probes.length} probe events`);
+
+// SessionRecorder: the same kind of probe lines through the scrubber.
+const recFile = path.join(dir, 'recorder.pathlight');
+const rn = Math.min(n, 200_000);
+t = process.hrtime.bigint();
+const rec = SessionRecorder.create(recFile, { flushMillis: 3_600_000 });
+for (let i = 0; i < rn; i++) {
+  rec.probe(`node-${i % 3}`, { v: 1, type: 'drop', ts: start + i * 1_000_000, node: `node-${i % 3}`, netns: 4026532000 + (i % 40), proto: 'tcp', src: `10.244.${i % 4}.${i % 200}`, sport: 32768 + (i % 28000), dst: `10.96.${i % 16}.${i % 250}`, dport: 8080, reason: reasons[i % 4], location: 'nft_do_chain+0x3c4', identities: { src: { kind: 'pod', namespace: 'shop', name: `frontend-${i % 7}` } } });
+}
+rec.close();
+const recorderMs = ms(t);
+
 // The same file after a crash: no index, so opening scans every frame.
 truncateSync(file, bytes - 16);
 t = process.hrtime.bigint();
@@ -67,7 +124,10 @@ const figures = {
   date: new Date().toISOString().slice(0, 10),
   machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
   events: n,
+  otherRecords: `1 snapshot of ${pods} pods + ${extra - 1} watch changes`,
   writeMs: Math.round(writeMs),
+  writeEventsPerSec: Math.round(n / (writeMs / 1000)),
+  recorderEventsPerSec: Math.round(rn / (recorderMs / 1000)),
   bytes,
   bytesPerEvent: +(bytes / n).toFixed(2),
   openMsMedian: +median(opens).toFixed(1),
@@ -75,12 +135,21 @@ const figures = {
   seekMsMedian: +median(seeks).toFixed(1),
   seekMsMax: +Math.max(...seeks).toFixed(1),
   fullReadMs: Math.round(fullReadMs),
+  replayReadMs: Math.round(readAllMs),
+  replayIndexMs: Math.round(indexMs),
+  replayLazyFirstSeekMs: Math.round(lazyFirstSeekMs),
+  replaySeekMsMedian: +median(frames).toFixed(1),
+  replaySeekMsMax: +Math.max(...frames).toFixed(1),
+  replayEndMs: +endMs.toFixed(1),
+  replayHeapMiB,
 };
-if (count !== n || crashedCount !== n) throw new Error(`read back ${count}/${crashedCount} of ${n}`);
+if (count !== n + extra || crashedCount !== n + extra) throw new Error(`read back ${count}/${crashedCount} of ${n}`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/recording.json', JSON.stringify(figures, null, 2) + '\n');
 console.log(`events: ${n.toLocaleString()}  file: ${(bytes / 2 ** 20).toFixed(1)} MiB  (${figures.bytesPerEvent} bytes/event)`);
 console.log(`write: ${figures.writeMs} ms   open: ${figures.openMsMedian} ms (median of 5)   open after crash (scan): ${figures.openAfterCrashMs} ms`);
 console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms max (50 random positions, 500 records each)   full read: ${figures.fullReadMs} ms`);
+console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
+console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run build && npm run bench:recording');

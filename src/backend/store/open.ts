@@ -56,7 +56,7 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   }
   // Yield once: a large file should not hold the caller's turn for both the read and the index.
   await new Promise((r) => setImmediate(r));
-  const replay = new SessionReplay(records);
+  const replay = new SessionReplay(records, { prepare: true });
   const end = replay.end;
   const last = replay.at(end ?? 0);
   return {

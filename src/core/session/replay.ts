@@ -75,6 +75,12 @@ interface Checkpoint {
 export interface ReplayOptions {
   /** Keep an in-memory checkpoint every this many records (default 10,000). */
   checkpointEvery?: number;
+  /**
+   * Walk the whole recording once up front (taking every checkpoint and building the identity
+   * index), so that no seek, the first included, applies more than `checkpointEvery` records.
+   * Costs that walk at open time; the app and the CLI open recordings this way.
+   */
+  prepare?: boolean;
 }
 
 const identityKind: Partial<Record<string, IdentityKind>> = { Pod: 'pod', Service: 'service', Node: 'node' };
@@ -128,6 +134,11 @@ export class SessionReplay {
     this.ts = this.records.map((r) => r.ts);
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
     this.records.forEach((r, i) => this.index(r, i));
+    if (options.prepare) {
+      // Step by step: one long seek would jump over everything before the last snapshot.
+      for (let i = 0; i < this.records.length; i += this.checkpointEvery) this.seekObjects(Math.min(i + this.checkpointEvery, this.records.length));
+      this.extendIdentities(this.records.length);
+    }
   }
 
   private index(r: SessionRecord, i: number) {
@@ -189,10 +200,14 @@ export class SessionReplay {
         this.next = 0;
       }
     } else {
-      // Forward: jump to a later snapshot when one lies between here and the target.
+      // Forward: jump to the latest snapshot or checkpoint between here and the target.
       let snap: number | undefined;
       for (const s of this.snapshots) if (s >= this.next && s < target) snap = s;
-      if (snap !== undefined) {
+      const cp = [...this.checkpoints].reverse().find((c) => c.next > this.next && c.next <= target);
+      if (cp && (snap === undefined || cp.next > snap)) {
+        this.state = copyState(cp.state);
+        this.next = cp.next;
+      } else if (snap !== undefined) {
         this.state = new Map();
         this.next = snap;
       }

@@ -81,4 +81,15 @@ describe('seeking', () => {
     for (const kind of ['Pod', 'Service'] as const) expect(after.cluster.list(kind)).toEqual(expect.arrayContaining([...direct.cluster.list(kind)]));
     expect(after.cluster.list('Pod')).toHaveLength(direct.cluster.list('Pod').length);
   });
+
+  it('prepared up front, no seek applies more than one checkpoint interval, and frames are the same', () => {
+    const records = long();
+    const lazy = new SessionReplay(records, { checkpointEvery: 500 });
+    const prepared = new SessionReplay(records, { checkpointEvery: 500, prepare: true });
+    for (const s of [30, 99, 1, 75.5, 49.99, 0, 100]) {
+      const f = prepared.at(at(s));
+      expect(f.applied).toBeLessThanOrEqual(500);
+      expect(f.cluster.list('Pod')).toEqual(lazy.at(at(s)).cluster.list('Pod'));
+    }
+  });
 });
