@@ -49,6 +49,8 @@ interface Source {
   /** One object: is the kind served and allowed? (cheap, before the informer lists it all) */
   probe: () => Promise<unknown>;
   optional: boolean;
+  /** The same kind in one namespace, for users who may read a namespace but not the cluster. */
+  inNamespace?: (ns: string) => Source;
 }
 
 /** Objects per list request. Decoding a page blocks the event loop, so pages stay small and
@@ -77,22 +79,23 @@ function sources(kc: KubeConfig): Source[] {
   const disc = kc.makeApiClient(DiscoveryV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const src = (kind: SnapshotKind, path: string, page: Page, optional = false): Source => ({
+  const src = (kind: SnapshotKind, path: string, page: Page, optional = false, nsPage?: (ns: string) => Page): Source => ({
     kind,
     path,
     list: paged(page),
     probe: () => page({ limit: 1 }),
     optional,
+    ...(nsPage ? { inNamespace: (ns: string) => src(kind, path.replace(/\/([a-z]+)$/, `/namespaces/${ns}/$1`), nsPage(ns), optional) } : {}),
   });
   const crd = (kind: SnapshotKind, group: string, version: string, plural: string): Source =>
     src(kind, `/apis/${group}/${version}/${plural}`, (p) => custom.listClusterCustomObject({ group, version, plural, ...p }), true);
   return [
     src('Namespace', '/api/v1/namespaces', (p) => core.listNamespace(p)),
     src('Node', '/api/v1/nodes', (p) => core.listNode(p)),
-    src('Pod', '/api/v1/pods', (p) => core.listPodForAllNamespaces(p)),
-    src('Service', '/api/v1/services', (p) => core.listServiceForAllNamespaces(p)),
-    src('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', (p) => disc.listEndpointSliceForAllNamespaces(p)),
-    src('NetworkPolicy', '/apis/networking.k8s.io/v1/networkpolicies', (p) => net.listNetworkPolicyForAllNamespaces(p)),
+    src('Pod', '/api/v1/pods', (p) => core.listPodForAllNamespaces(p), false, (namespace) => (p) => core.listNamespacedPod({ namespace, ...p })),
+    src('Service', '/api/v1/services', (p) => core.listServiceForAllNamespaces(p), false, (namespace) => (p) => core.listNamespacedService({ namespace, ...p })),
+    src('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', (p) => disc.listEndpointSliceForAllNamespaces(p), false, (namespace) => (p) => disc.listNamespacedEndpointSlice({ namespace, ...p })),
+    src('NetworkPolicy', '/apis/networking.k8s.io/v1/networkpolicies', (p) => net.listNetworkPolicyForAllNamespaces(p), false, (namespace) => (p) => net.listNamespacedNetworkPolicy({ namespace, ...p })),
     crd('AdminNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha1', 'adminnetworkpolicies'),
     crd('BaselineAdminNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha1', 'baselineadminnetworkpolicies'),
     crd('ClusterNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies'),
@@ -110,6 +113,11 @@ export interface SnapshotOptions {
   kinds?: readonly SnapshotKind[];
   /** Longest wait between restarts of a failed informer. */
   maxBackoffMs?: number;
+  /**
+   * Where a cluster-wide list is forbidden, list these namespaces one by one instead (a user
+   * with a Role in their own namespaces can still ask about them).
+   */
+  namespaces?: readonly string[];
 }
 
 export class ClusterSnapshot {
@@ -118,18 +126,25 @@ export class ClusterSnapshot {
   readonly unavailable: Unavailable[] = [];
   /** Errors seen since start (reconnects), newest last, at most 50. */
   readonly errors: Array<{ kind: SnapshotKind; message: string; ts: number }> = [];
-  private informers = new Map<SnapshotKind, Informer<KubernetesObject> & ObjectCache<KubernetesObject>>();
+  /** One informer per kind, or per kind and namespace where only namespaces may be read. */
+  private informers = new Map<string, { kind: SnapshotKind; informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject> }>();
+  /** Namespaces read one by one, by kind, where the cluster-wide list was forbidden. */
+  readonly partial = new Map<SnapshotKind, string[]>();
   /** The objects in their wire shape (see wire.ts), by kind and `namespace/name`. */
   private objects = new Map<SnapshotKind, Map<string, KubernetesObject>>();
   private listeners = new Set<(c: SnapshotChange) => void>();
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
 
-  private constructor(private readonly now: () => number, private readonly maxBackoffMs: number) {}
+  private constructor(
+    private readonly now: () => number,
+    private readonly maxBackoffMs: number,
+    private readonly namespaces: readonly string[] = [],
+  ) {}
 
   /** Lists everything, starts the watches, resolves once the initial lists are in. */
   static async start(kc: KubeConfig, opts: SnapshotOptions = {}): Promise<ClusterSnapshot> {
-    const snap = new ClusterSnapshot(opts.now ?? (() => Date.now() * 1e6), opts.maxBackoffMs ?? 30_000);
+    const snap = new ClusterSnapshot(opts.now ?? (() => Date.now() * 1e6), opts.maxBackoffMs ?? 30_000, opts.namespaces);
     const wanted = sources(kc).filter((s) => !opts.kinds || opts.kinds.includes(s.kind));
     await named(kc, () => Promise.all(wanted.map((s) => snap.startOne(kc, s))));
     return snap;
@@ -146,7 +161,12 @@ export class ClusterSnapshot {
         return;
       }
       if (code === 403) {
-        this.unavailable.push({ kind: s.kind, reason: 'forbidden', message: `listing ${s.kind} is forbidden for this user (${s.path}: 403); it is left out of the snapshot.` });
+        const readable = s.inNamespace ? await this.startInNamespaces(kc, s) : [];
+        this.unavailable.push({
+          kind: s.kind,
+          reason: 'forbidden',
+          message: readable.length ? `listing ${s.kind} cluster-wide is forbidden for this user (${s.path}: 403); read in namespace${readable.length > 1 ? 's' : ''} ${readable.join(', ')} only.` : `listing ${s.kind} is forbidden for this user (${s.path}: 403); it is left out of the snapshot.`,
+        });
         return;
       }
       if (s.optional) {
@@ -155,8 +175,29 @@ export class ClusterSnapshot {
       }
       throw err;
     }
+    await this.watch(kc, s, s.kind);
+  }
+
+  /** The namespaces of `namespaces` this user may list the kind in, each watched on its own. */
+  private async startInNamespaces(kc: KubeConfig, s: Source): Promise<string[]> {
+    const ok: string[] = [];
+    for (const ns of this.namespaces) {
+      const one = s.inNamespace!(ns);
+      try {
+        await one.probe();
+      } catch {
+        continue; // forbidden here too, or no such namespace
+      }
+      await this.watch(kc, one, `${s.kind}/${ns}`);
+      ok.push(ns);
+    }
+    if (ok.length) this.partial.set(s.kind, ok);
+    return ok;
+  }
+
+  private async watch(kc: KubeConfig, s: Source, key: string): Promise<void> {
     const inf = makeInformer(kc, s.path, s.list);
-    this.informers.set(s.kind, inf);
+    this.informers.set(key, { kind: s.kind, informer: inf });
     const emit = (type: SnapshotChange['type']) => (object: KubernetesObject) => this.change(s.kind, type, object);
     inf.on('add', emit('ADDED'));
     inf.on('update', emit('MODIFIED'));
@@ -212,14 +253,14 @@ export class ClusterSnapshot {
     return this.objects.get(kind)?.get(`${namespace ?? ''}/${name}`);
   }
 
-  /** The kinds being watched. */
+  /** The kinds being watched (cluster-wide or in some namespaces). */
   kinds(): SnapshotKind[] {
-    return [...this.informers.keys()];
+    return [...new Set([...this.informers.values()].map((i) => i.kind))];
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
-    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await Promise.all([...this.informers.values()].map((i) => i.informer.stop()));
   }
 }

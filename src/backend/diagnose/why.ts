@@ -44,17 +44,36 @@ export interface WhyRun {
   objects?: Partial<Record<ClusterKind, readonly KubeObject[]>>;
 }
 
+/**
+ * The namespaces a question is about (A's, B's, and kube-system for DNS): read one by one
+ * where this user may not list the whole cluster.
+ */
+export function namespacesOf(q: { from: string; to: string }): string[] {
+  const nsOf = (t: string) => (t.includes('/') ? t.split('/')[0] : undefined);
+  const a = nsOf(q.from);
+  // B: `NS/…`, or a name `svc.NS[.svc…]`, or a bare name in A's namespace.
+  const host = q.to.replace(/:[^:\]]*$/, '');
+  const b = nsOf(q.to) ?? (host.split('.').length >= 2 && !/^[\d.]+$/.test(host) ? host.split('.')[1] : a);
+  return [...new Set([a, b, 'kube-system'].filter((x): x is string => !!x))];
+}
+
 const viewOf = (snap: ClusterSnapshot): ClusterView => ({ list: (k) => snap.list(k) as readonly KubeObject[] });
 
 export async function runWhy(o: WhyOptions): Promise<WhyRun> {
-  const snap = await ClusterSnapshot.start(o.kc);
+  const snap = await ClusterSnapshot.start(o.kc, { namespaces: namespacesOf(o) });
   try {
     o.onSnapshot?.(snap);
-    const missing = snap.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind);
+    const watched = new Set(snap.kinds());
+    const missing = snap.unavailable.filter((u) => u.reason !== 'not-installed' && !watched.has(u.kind)).map((u) => u.kind as ClusterKind);
     const view = viewOf(snap);
     const q: WhyQuery = { from: o.from, to: o.to, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) };
     const first = diagnose(view, q, { missing, ...(o.zone ? { zone: o.zone } : {}) });
-    if (!first.ok) throw new PathlightError({ code: 'invalid-request', message: first.error.message, hint: first.error.hint });
+    if (!first.ok) {
+      const gaps = snap.unavailable.filter((u) => u.reason === 'forbidden' && ['Pod', 'Service', 'Namespace'].includes(u.kind)).map((u) => u.message);
+      throw new PathlightError({ code: gaps.length ? 'cluster-forbidden' : 'invalid-request', message: `${first.error.message}${gaps.length ? ` — but this user cannot see everything: ${gaps.join(' ')}` : ''}`, hint: gaps.length ? 'ask with a kubeconfig that may list pods and Services in these namespaces (kubectl auth can-i list pods -n NS), or ask about a namespace you can read' : first.error.hint });
+    }
+    const partial = [...snap.partial].sort(([a], [b]) => a.localeCompare(b));
+    if (partial.length) first.value.notes.push(`this user may not list ${partial.map(([k]) => k).join(', ')} cluster-wide: they were read in ${[...new Set(partial.flatMap(([, n]) => n))].join(', ')} only, and pods and policies elsewhere are not taken into account.`);
     const objects = () => (o.keepObjects ? { objects: Object.fromEntries(clusterKinds.map((k) => [k, view.list(k)])) } : {});
     if (o.probe === 'none') return { diagnosis: first.value, staticDiagnosis: first.value, nodes: [], ...objects() };
 

@@ -98,7 +98,7 @@ export function diagnose(view: ClusterView, q: WhyQuery, opts: DiagnoseOptions =
     correlator: opts.correlator,
     findings: [],
     hops: new Map(),
-    notes: cluster.missing.map((k) => `${k} objects could not be listed (permissions): checks that need them may be incomplete.`),
+    notes: cluster.missing.length ? [`could not list ${[...cluster.missing].sort().join(', ')} (permissions): checks that need them may be incomplete.`] : [],
   };
   for (const check of checks) check.run(ctx);
   if (!ctx.findings.some((f) => f.severity === 'error')) reachable(ctx);

@@ -59,6 +59,16 @@ describe('pathlight why (lab, probes over ssh)', () => {
     expect((c?.refused ?? 0) + (c?.timeout ?? 0)).toBeGreaterThan(0);
   }, 60_000);
 
+  it('a user who may read only their namespace gets the answer there, told what was left out; elsewhere a named permission error', async () => {
+    const own = await why(['--kubeconfig', info.restrictedKubeconfig, '--from', `${info.restrictedNamespace}/deploy/frontend`, '--to', 'backend:8080']);
+    expect(own.code).toBe(0);
+    expect(own.out.verdict).toBe('reachable');
+    expect(own.out.notes.join('\n')).toMatch(new RegExp(`may not list EndpointSlice, NetworkPolicy, Pod, Service cluster-wide: they were read in ${info.restrictedNamespace} only`));
+    const other = await why(['--kubeconfig', info.restrictedKubeconfig, '--from', 'lab-deny-ingress/deploy/frontend', '--to', 'backend:8080']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/error \(cluster-forbidden\): .*listing Pod is forbidden for this user/);
+  });
+
   it('names what is wrong with a question it cannot answer (exit 2)', async () => {
     const r = await why(['--from', 'lab-healthy/deploy/frontnd', '--to', 'backend:8080']);
     expect(r.code).toBe(2);
