@@ -164,7 +164,7 @@ h3{font-size:1.05rem;margin:1.4rem 0 .3rem}.meta{color:#5f6368}
 .verdict-reachable{background:${verdictColours.ok.fill};color:${verdictColours.ok.text}}
 .verdict-unreachable{background:${verdictColours.fail.fill};color:${verdictColours.fail.text}}
 .verdict-unknown{background:${verdictColours.unknown.fill};color:${verdictColours.unknown.text}}
-.path{overflow-x:auto;margin:.8rem 0}
+.path{overflow-x:auto;margin:.8rem 0}.path svg{max-width:100%;height:auto}
 table{border-collapse:collapse;margin:.6rem 0}td,th{border:1px solid #dadce0;padding:.25rem .6rem;text-align:left;vertical-align:top}
 th{background:#f8f9fa}.v-fail{color:${verdictColours.fail.text};font-weight:600}.v-warn{color:${verdictColours.warn.text}}.v-ok{color:${verdictColours.ok.text}}
 .finding{border-left:4px solid #dadce0;padding:.2rem .9rem;margin:.8rem 0}.finding.error{border-color:${verdictColours.fail.stroke}}
