@@ -47,6 +47,13 @@ describe('pathlight why (lab, probes over ssh)', () => {
     });
   }, 90_000);
 
+  it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
+    const r = await why(['--from', 'lab-target-port/deploy/frontend', '--to', 'backend:8080', '--probe', 'pod', '--probe-image', info.images.busybox, '--probe-namespace', 'kube-system', '--duration', '11s']);
+    expect(r.out.findings[0]).toMatchObject({ kind: 'target-port-not-listening', source: 'both', severity: 'error' });
+    expect(r.stderr).toMatch(/creating: pod kube-system\/pathlight-probe-/);
+    expect(r.code).toBe(1);
+  }, 60_000);
+
   it('--active generates the connection a silent pod would not make, and the probes see it dropped', async () => {
     const quiet = await why(['--from', 'lab-healthy/deploy/db', '--to', 'backend:8080', '--probe', 'ssh', '--duration', '6s']);
     expect(quiet.out.findings[0]?.kind).toBe('policy-deny-ingress');
