@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { toApiError } from '../../api/index.js';
+import { toApiError, type ApiError } from '../../api/index.js';
 import { printError } from '../output.js';
 import { parseDuration } from './probe.js';
 import type { Diagnosis, Evidence, Finding } from '../../core/diagnose/index.js';
+import type { WhyOptions } from '../../backend/diagnose/why.js';
 
-interface WhyOpts {
+export interface WhyOpts {
   kubeconfig?: string;
   context?: string;
   from: string;
@@ -63,10 +64,9 @@ export function renderDiagnosis(d: Diagnosis): string {
   return out.join('\n') + '\n';
 }
 
-export function registerWhy(program: Command): void {
-  program
-    .command('why')
-    .description("Why can't A talk to B? Checks DNS, the Service, its endpoints, the backends and every policy tier, then (with --probe) watches the live traffic on the nodes; exit 0 reachable, 1 not, 2 error")
+/** The question and probe options `why` and `record` share. */
+export function whyOptions(cmd: Command): Command {
+  return cmd
     .requiredOption('--from <A>', 'pod NS/NAME, workload NS/deploy/NAME (sts, ds, job…), or an IP')
     .requiredOption('--to <B>', 'pod, workload, Service NS/svc/NAME, DNS name host[:port] (backend, backend.shop:8080, example.com:443) or IP:port')
     .option('--port <port>', 'port number or name (default: the :port of --to, or the Service\'s/pod\'s port)')
@@ -82,46 +82,70 @@ export function registerWhy(program: Command): void {
     .option('--probe-image <image>', 'stock image the agent is streamed into (--probe pod)')
     .option('--agent-image <image>', 'image with the agent at /pathlight-probe (--probe pod)')
     .option('--privileged', 'run probe pods privileged (clusters that strip added capabilities)')
-    .option('--json', 'print the answer as JSON: {verdict, findings, path, …}')
-    .action(async (opts: WhyOpts) => {
-      const fail = (error: Parameters<typeof printError>[0]) => {
-        if (opts.json) process.stdout.write(JSON.stringify({ error }) + '\n');
-        printError(error);
-        process.exitCode = 2;
-      };
-      const proto = opts.proto.toUpperCase();
-      if (proto !== 'TCP' && proto !== 'UDP') return fail({ code: 'invalid-request', message: `--proto ${opts.proto}: use tcp or udp.` });
-      if (!['none', 'ssh', 'pod'].includes(opts.probe)) return fail({ code: 'invalid-request', message: `--probe ${opts.probe}: use none, ssh or pod.`, hint: 'none checks the objects only; ssh and pod also watch the traffic on the nodes.' });
-      const ms = parseDuration(opts.duration);
-      if (ms === undefined || ms <= 0) return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s or 1m.' });
-      if (opts.active && opts.probe === 'none') return fail({ code: 'invalid-request', message: '--active needs probes: the agent on A\'s node makes the test connection.', hint: 'add --probe ssh or --probe pod' });
-      const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
-      try {
-        const [{ loadKubeConfig }, { runWhy }] = await Promise.all([import('../../backend/cluster/kubeconfig.js'), import('../../backend/diagnose/why.js')]);
-        const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
-        if (opts.active) process.stderr.write('why: --active: the agent on A\'s node will send a DNS query and a connection attempt to B from inside A.\n');
-        const r = await runWhy({
-          kc,
-          from: opts.from,
-          to: opts.to,
-          ...(port !== undefined ? { port } : {}),
-          protocol: proto,
-          probe: opts.probe as 'none' | 'ssh' | 'pod',
-          sshConfig: opts.sshConfig,
-          active: !!opts.active,
-          durationMs: ms,
-          zone: opts.zone,
-          probeNamespace: opts.probeNamespace,
-          probeImage: opts.probeImage,
-          agentImage: opts.agentImage,
-          privileged: opts.privileged,
-          onProgress: (node, stage, detail) => process.stderr.write(`why: ${node}: ${stage}${detail ? `: ${detail}` : ''}\n`),
-        });
-        const d = r.diagnosis;
-        process.stdout.write(opts.json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
-        process.exitCode = d.verdict === 'reachable' ? 0 : 1;
-      } catch (err) {
-        fail(toApiError(err));
-      }
-    });
+    .option('--json', 'print the answer as JSON: {verdict, findings, path, …}');
+}
+
+export type WhyArgs = Omit<WhyOptions, 'kc'>;
+
+/** The options checked and turned into runWhy's input (without the cluster), or the problem. */
+export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyArgs } | { ok: false; error: ApiError } {
+  const bad = (message: string, hint?: string) => ({ ok: false as const, error: { code: 'invalid-request' as const, message, ...(hint ? { hint } : {}) } });
+  const proto = opts.proto.toUpperCase();
+  if (proto !== 'TCP' && proto !== 'UDP') return bad(`--proto ${opts.proto}: use tcp or udp.`);
+  if (!['none', 'ssh', 'pod'].includes(opts.probe)) return bad(`--probe ${opts.probe}: use none, ssh or pod.`, 'none checks the objects only; ssh and pod also watch the traffic on the nodes.');
+  const ms = parseDuration(opts.duration);
+  if (ms === undefined || ms <= 0) return bad(`--duration ${opts.duration} is not a duration.`, 'Use e.g. 10s or 1m.');
+  if (opts.active && opts.probe === 'none') return bad("--active needs probes: the agent on A's node makes the test connection.", 'add --probe ssh or --probe pod');
+  const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
+  if (opts.active) process.stderr.write(`${prefix}: --active: the agent on A's node will send a DNS query and a connection attempt to B from inside A.\n`);
+  return {
+    ok: true,
+    value: {
+      from: opts.from,
+      to: opts.to,
+      ...(port !== undefined ? { port } : {}),
+      protocol: proto,
+      probe: opts.probe as 'none' | 'ssh' | 'pod',
+      sshConfig: opts.sshConfig,
+      active: !!opts.active,
+      durationMs: ms,
+      zone: opts.zone,
+      probeNamespace: opts.probeNamespace,
+      probeImage: opts.probeImage,
+      agentImage: opts.agentImage,
+      privileged: opts.privileged,
+      onProgress: (node, stage, detail) => process.stderr.write(`${prefix}: ${node}: ${stage}${detail ? `: ${detail}` : ''}\n`),
+    },
+  };
+}
+
+/** Prints the answer (text or JSON) and sets the exit code: 0 reachable, 1 not. */
+export function printAnswer(d: Diagnosis, json: boolean | undefined): void {
+  process.stdout.write(json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
+  process.exitCode = d.verdict === 'reachable' ? 0 : 1;
+}
+
+/** An error as the CLI reports it (and as JSON with --json); exit 2. */
+export function failWith(json: boolean | undefined, error: ApiError): void {
+  if (json) process.stdout.write(JSON.stringify({ error }) + '\n');
+  printError(error);
+  process.exitCode = 2;
+}
+
+export function registerWhy(program: Command): void {
+  whyOptions(
+    program
+      .command('why')
+      .description("Why can't A talk to B? Checks DNS, the Service, its endpoints, the backends and every policy tier, then (with --probe) watches the live traffic on the nodes; exit 0 reachable, 1 not, 2 error"),
+  ).action(async (opts: WhyOpts) => {
+    const args = whyArgs(opts, 'why');
+    if (!args.ok) return failWith(opts.json, args.error);
+    try {
+      const [{ loadKubeConfig }, { runWhy }] = await Promise.all([import('../../backend/cluster/kubeconfig.js'), import('../../backend/diagnose/why.js')]);
+      const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
+      printAnswer((await runWhy({ kc, ...args.value })).diagnosis, opts.json);
+    } catch (err) {
+      failWith(opts.json, toApiError(err));
+    }
+  });
 }
