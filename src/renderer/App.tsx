@@ -1,23 +1,29 @@
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { CommandPalette, type Command } from './components/CommandPalette.js';
 import { ConnectScreen } from './features/connect/ConnectScreen.js';
+import { exportPng, exportSvg } from './features/graph/GraphView.js';
+import { currentGraph } from './features/graph/controller.js';
 import { ProbesPanel } from './features/probes/ProbesPanel.js';
-import { useApi, useApp } from './store/context.js';
+import { Workbench } from './features/workbench/Workbench.js';
+import { useApi, useApp, useAppStore } from './store/context.js';
 
-const shortcuts = [
-  ['Ctrl/⌘ O', 'choose a kubeconfig file'],
-  ['R', 'reload contexts'],
-  ['↑ ↓ Enter', 'pick a context'],
-  ['Ctrl/⌘ Shift L', 'light / dark theme'],
-] as const;
+const focus = (sel: string) => () => document.querySelector<HTMLElement>(sel)?.focus();
 
 export function App() {
   const api = useApi();
+  const store = useAppStore();
   const theme = useApp((s) => s.theme);
   const toggleTheme = useApp((s) => s.toggleTheme);
   const appInfo = useApp((s) => s.appInfo);
   const loadAppInfo = useApp((s) => s.loadAppInfo);
   const loadContexts = useApp((s) => s.loadContexts);
-  const openFile = useRef<(() => void) | null>(null);
+  const clusterStatus = useApp((s) => s.cluster.status);
+  const paletteOpen = useApp((s) => s.paletteOpen);
+  const setPaletteOpen = useApp((s) => s.setPaletteOpen);
+  // A holder ConnectScreen fills with its file picker (commands and menus call it later).
+  const [openFile] = useState<{ current: (() => void) | null }>(() => ({ current: null }));
+  const inWorkbench = clusterStatus !== 'closed';
+  const chooseFile = useCallback(() => openFile.current?.(), [openFile]);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -25,8 +31,12 @@ export function App() {
 
   useEffect(() => {
     void loadAppInfo();
-    void loadContexts();
-  }, [loadAppInfo, loadContexts]);
+    void loadContexts().then(() => {
+      // The workbench was open before the reload: open the same context again.
+      const s = store.getState();
+      if (s.workbenchWanted && s.selectedContext && s.contexts.status === 'loaded' && s.cluster.status === 'closed') void s.openCluster();
+    });
+  }, [loadAppInfo, loadContexts, store]);
 
   useEffect(() => {
     const offChosen = api.on('kubeconfig.chosen', ({ path }) => void loadContexts({ kind: 'path', path }));
@@ -39,34 +49,81 @@ export function App() {
       offChosen();
       offMenu();
     };
-  }, [api, loadContexts, toggleTheme]);
+  }, [api, loadContexts, toggleTheme, openFile]);
+
+  const s = store.getState;
+  const commands: Command[] = [
+    { id: 'ask', title: 'Ask why', keys: 'Ctrl+Enter', run: () => void s().ask(), disabled: !inWorkbench },
+    { id: 'from', title: 'Edit From (A)', keys: 'Ctrl+1', run: focus('#query-from'), disabled: !inWorkbench },
+    { id: 'to', title: 'Edit To (B)', keys: 'Ctrl+2', run: focus('#query-to'), disabled: !inWorkbench },
+    { id: 'probes', title: 'Probes on/off', run: () => s().setQuery({ probe: s().query.probe === 'none' ? 'ssh' : 'none' }), disabled: !inWorkbench },
+    { id: 'search', title: 'Find in graph', keys: '/', run: focus('#graph-search'), disabled: !inWorkbench },
+    { id: 'fit', title: 'Fit graph', keys: 'F', run: () => currentGraph()?.fit(), disabled: !inWorkbench },
+    { id: 'path', title: 'Zoom to the A → B path', keys: 'P', run: () => currentGraph()?.focusPath(), disabled: !inWorkbench },
+    { id: 'png', title: 'Export graph as PNG', run: exportPng, disabled: !inWorkbench },
+    { id: 'svg', title: 'Export graph as SVG', run: exportSvg, disabled: !inWorkbench },
+    { id: 'collapse', title: 'Collapse every namespace', run: () => s().setCollapsed([...s().graph.nodes.values()].filter((n) => n.kind === 'namespace').map((n) => n.id)), disabled: !inWorkbench },
+    { id: 'expand', title: 'Expand every namespace', run: () => s().setCollapsed([]), disabled: !inWorkbench },
+    { id: 'events', title: 'Filter events by text', keys: 'E', run: () => (s().setBottomTab('events'), setTimeout(focus('#events-text'))), disabled: !inWorkbench },
+    { id: 'clear', title: 'Clear event filters', run: () => s().clearEventFilter(), disabled: !inWorkbench },
+    { id: 'probes-tab', title: 'Show probes', run: () => s().setBottomTab('probes'), disabled: !inWorkbench },
+    { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
+    { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
+    { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },
+    { id: 'reload', title: 'Reload contexts', keys: 'R', run: () => void loadContexts(), disabled: inWorkbench },
+    { id: 'theme', title: `Switch to ${theme === 'light' ? 'dark' : 'light'} theme`, keys: 'Ctrl+Shift+L', run: toggleTheme },
+  ];
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const typing = e.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
-      if (mod && e.key.toLowerCase() === 'o') {
+      const k = e.key.toLowerCase();
+      const wb = store.getState().cluster.status === 'open';
+      if (mod && k === 'k') {
+        e.preventDefault();
+        setPaletteOpen(!store.getState().paletteOpen);
+      } else if (mod && k === 'o') {
         e.preventDefault();
         openFile.current?.();
-      } else if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
+      } else if (mod && e.shiftKey && k === 'l') {
         e.preventDefault();
         toggleTheme();
-      } else if (!mod && !typing && e.key === 'r') {
-        void loadContexts();
-      }
+      } else if (wb && mod && e.key === 'Enter') {
+        e.preventDefault();
+        void store.getState().ask();
+      } else if (wb && mod && (k === '1' || k === '2')) {
+        e.preventDefault();
+        focus(k === '1' ? '#query-from' : '#query-to')();
+      } else if (typing || mod) {
+        return;
+      } else if (wb && k === '/') {
+        e.preventDefault();
+        focus('#graph-search')();
+      } else if (wb && k === 'f') currentGraph()?.fit();
+      else if (wb && k === 'p') currentGraph()?.focusPath();
+      else if (wb && k === 'e') {
+        e.preventDefault();
+        store.getState().setBottomTab('events');
+        setTimeout(focus('#events-text'));
+      } else if (!wb && k === 'r') void loadContexts();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [loadContexts, toggleTheme]);
+  }, [loadContexts, toggleTheme, setPaletteOpen, store, openFile]);
 
+  const shortcuts = commands.filter((c) => c.keys && !c.disabled).slice(0, 8);
   return (
-    <div className="app">
+    <div className={`app ${inWorkbench ? 'app-workbench' : ''}`}>
       <nav className="topbar">
         <span className="brand">
           <img src="./icon.svg" alt="" width="20" height="20" /> Pathlight
         </span>
         <span className="muted">why can’t A talk to B?</span>
         <span className="spacer" />
+        <button type="button" className="palette-button" onClick={() => setPaletteOpen(true)} data-testid="open-palette">
+          Commands <kbd>Ctrl K</kbd>
+        </button>
         {appInfo && (
           <span className="muted" data-testid="app-info">
             v{appInfo.version} · {appInfo.shell === 'electron' ? 'desktop' : 'server mode'}
@@ -76,15 +133,22 @@ export function App() {
           {theme === 'light' ? '☾' : '☀'}
         </button>
       </nav>
-      <ConnectScreen openFileRef={openFile} />
-      <ProbesPanel />
+      {inWorkbench ? (
+        <Workbench />
+      ) : (
+        <>
+          <ConnectScreen openFileRef={openFile} />
+          <ProbesPanel />
+        </>
+      )}
       <footer className="shortcuts" aria-label="Keyboard shortcuts">
-        {shortcuts.map(([keys, what]) => (
-          <span key={keys}>
-            <kbd>{keys}</kbd> {what}
+        {shortcuts.map((c) => (
+          <span key={c.id}>
+            <kbd>{c.keys}</kbd> {c.title.toLowerCase()}
           </span>
         ))}
       </footer>
+      {paletteOpen && <CommandPalette commands={commands} onClose={() => setPaletteOpen(false)} />}
     </div>
   );
 }

@@ -25,6 +25,10 @@ export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(useEnv().store, selector);
 }
 
+export function useAppStore(): AppStore {
+  return useEnv().store;
+}
+
 export function useApi(): ApiClient {
   return useEnv().api;
 }

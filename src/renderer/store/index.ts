@@ -4,6 +4,8 @@
  */
 import { create, type StateCreator } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { eventsSlice, graphSlice, layoutSlice, workbenchSlice, type EventsSlice, type GraphSlice, type LayoutSlice, type WorkbenchSlice } from './workbench.js';
+export * from './workbench.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
 export type Theme = 'light' | 'dark';
@@ -50,7 +52,7 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice;
+export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -159,16 +161,28 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...uiSlice(api)(...a),
         ...connectSlice(api)(...a),
         ...probesSlice(api)(...a),
+        ...workbenchSlice(api)(...a),
+        ...graphSlice(api)(...a),
+        ...eventsSlice(api)(...a),
+        ...layoutSlice(...a),
       }),
       {
         name: 'pathlight.ui',
         version: 1,
+        // Older saved state lacks the workbench fields: the defaults fill them in.
+        merge: (saved, current) => ({ ...current, ...(saved as Partial<AppState>) }),
         storage: createJSONStorage(() => storage ?? memoryStorage()),
         // Only small, non-secret choices survive a reload: never a kubeconfig's text.
         partialize: (s) => ({
           theme: s.theme,
           selectedContext: s.selectedContext,
           probeForm: s.probeForm,
+          query: s.query,
+          workbenchWanted: s.workbenchWanted,
+          collapsed: s.collapsed,
+          eventFilter: s.eventFilter,
+          panes: s.panes,
+          bottomTab: s.bottomTab,
           source: s.source.kind === 'text' ? { kind: 'default' as const } : s.source,
         }),
       },

@@ -41,7 +41,18 @@ describe('renderer store', () => {
     store.getState().selectContext('x');
     const saved = storage.getItem('pathlight.ui') ?? '';
     expect(saved).not.toContain('SECRET-TOKEN');
-    expect(JSON.parse(saved).state).toEqual({ theme: 'dark', selectedContext: 'x', source: { kind: 'default' }, probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 } });
+    expect(JSON.parse(saved).state).toEqual({
+      theme: 'dark',
+      selectedContext: 'x',
+      source: { kind: 'default' },
+      probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 },
+      query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', sshConfig: '', active: false, durationSec: 10 },
+      workbenchWanted: false,
+      collapsed: [],
+      eventFilter: {},
+      panes: { why: 420, bottom: 280 },
+      bottomTab: 'events',
+    });
 
     const again = makeStore(storage).store;
     expect(again.getState().theme).toBe('dark');

@@ -98,6 +98,7 @@ export function ConnectScreen({ openFileRef }: { openFileRef: React.RefObject<((
 function ContextTable({ list }: { list: ContextList }) {
   const selected = useApp((s) => s.selectedContext);
   const select = useApp((s) => s.selectContext);
+  const openCluster = useApp((s) => s.openCluster);
   const rows = useRef<(HTMLTableRowElement | null)[]>([]);
 
   if (list.contexts.length === 0) {
@@ -122,7 +123,8 @@ function ContextTable({ list }: { list: ContextList }) {
     } else if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       const ctx = list.contexts[index];
-      if (ctx) select(ctx.name);
+      if (ctx && e.key === 'Enter' && ctx.name === selected) void openCluster();
+      else if (ctx) select(ctx.name);
     }
   };
   const chosen = list.contexts.find((c) => c.name === selected);
@@ -151,6 +153,10 @@ function ContextTable({ list }: { list: ContextList }) {
               data-context={c.name}
               className={c.name === selected ? 'selected' : undefined}
               onClick={() => select(c.name)}
+              onDoubleClick={() => {
+                select(c.name);
+                void openCluster();
+              }}
               onKeyDown={(e) => onKeyDown(e, i)}
             >
               <td>
@@ -182,9 +188,13 @@ function ContextTable({ list }: { list: ContextList }) {
 }
 
 function ContextDetail({ ctx }: { ctx: ContextSummary }) {
+  const openCluster = useApp((s) => s.openCluster);
   return (
     <>
       <h2 data-testid="selected-context">{ctx.name}</h2>
+      <button type="button" className="primary open-workbench" data-testid="open-workbench" onClick={() => void openCluster()}>
+        Open workbench →
+      </button>
       <dl>
         <dt>Cluster</dt>
         <dd>

@@ -1,0 +1,234 @@
+/**
+ * The graph pane: the cytoscape island (mounted once, fed from the store outside React's
+ * render), a toolbar (search, fit, collapse, export) and the details of what was clicked.
+ */
+import { memo, useEffect, useRef, useState, type FormEvent } from 'react';
+import type { graph } from '../../../core/index.js';
+import { useApp, useAppStore } from '../../store/context.js';
+import { currentGraph, download, GraphController, setCurrentGraph } from './controller.js';
+import type { verdictColors } from './style.js';
+
+/** Mounted once; React never re-renders it (props never change, memo says equal). */
+const GraphIsland = memo(
+  function GraphIsland() {
+    const store = useAppStore();
+    const ref = useRef<HTMLDivElement>(null);
+    useEffect(() => {
+      const el = ref.current;
+      if (!el) return;
+      const s = store.getState();
+      const ctl = new GraphController(el, s.theme, { select: (sel) => store.getState().select(sel), toggleCollapsed: (id) => store.getState().toggleCollapsed(id) });
+      setCurrentGraph(ctl);
+      const draw = () => {
+        const st = store.getState();
+        ctl.render({ nodes: st.graph.nodes.values(), edges: st.graph.edges.values(), path: st.graph.path }, new Set(st.collapsed));
+      };
+      draw();
+      const off = store.subscribe((st, prev) => {
+        if (st.theme !== prev.theme) ctl.setTheme(st.theme);
+        if (st.graph !== prev.graph || st.collapsed !== prev.collapsed) draw();
+      });
+      const resize = new ResizeObserver(() => ctl.cy.resize());
+      resize.observe(el);
+      (window as unknown as { __pathlightGraph?: GraphController }).__pathlightGraph = ctl;
+      return () => {
+        off();
+        resize.disconnect();
+        setCurrentGraph(undefined);
+        ctl.destroy();
+      };
+    }, [store]);
+    return <div ref={ref} className="graph-canvas" data-testid="graph-canvas" aria-label="Graph of the cluster and the A to B path" role="img" />;
+  },
+  () => true,
+);
+
+export function exportPng() {
+  const g = currentGraph();
+  if (g) download('pathlight-graph.png', g.png(), 'image/png');
+}
+export function exportSvg() {
+  const g = currentGraph();
+  if (g) download('pathlight-graph.svg', g.svg(), 'image/svg+xml');
+}
+
+function Toolbar() {
+  const [text, setText] = useState('');
+  const [hits, setHits] = useState<number | undefined>();
+  const nodes = useApp((s) => s.graph.nodes);
+  const setCollapsed = useApp((s) => s.setCollapsed);
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    setHits(currentGraph()?.search(text));
+  };
+  const namespaces = () => [...nodes.values()].filter((n) => n.kind === 'namespace').map((n) => n.id);
+  return (
+    <div className="graph-toolbar">
+      <form onSubmit={search} role="search">
+        <input
+          id="graph-search"
+          type="search"
+          placeholder="Find in graph…  (/)"
+          aria-label="Find in graph"
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (!e.target.value) setHits(currentGraph()?.search(''));
+          }}
+        />
+      </form>
+      {hits !== undefined && text && <span className="muted" data-testid="graph-hits">{hits === 0 ? 'no match' : `${hits} found`}</span>}
+      <span className="spacer" />
+      <button type="button" onClick={() => currentGraph()?.fit()} title="Fit the whole graph (F)">
+        Fit
+      </button>
+      <button type="button" onClick={() => currentGraph()?.focusPath()} title="Zoom to the A → B path (P)">
+        Path
+      </button>
+      <button type="button" onClick={() => setCollapsed(namespaces())} title="Collapse every namespace">
+        Collapse
+      </button>
+      <button type="button" onClick={() => setCollapsed([])} title="Expand every namespace">
+        Expand
+      </button>
+      <button type="button" onClick={exportPng} data-testid="export-png">
+        PNG
+      </button>
+      <button type="button" onClick={exportSvg} data-testid="export-svg">
+        SVG
+      </button>
+    </div>
+  );
+}
+
+const legend: Array<[keyof typeof verdictColors, string]> = [
+  ['forwarded', 'forwarded'],
+  ['dropped', 'dropped'],
+  ['dns-error', 'DNS error'],
+  ['policy-denied', 'policy denied'],
+];
+
+function Legend() {
+  return (
+    <div className="graph-legend" aria-label="Edge colours">
+      {legend.map(([v, text]) => (
+        <span key={v}>
+          <i className={`swatch v-${v}`} /> {text}
+        </span>
+      ))}
+      <span>
+        <i className="swatch path-fail" /> failing hop
+      </span>
+    </div>
+  );
+}
+
+function kv(obj: Record<string, unknown>): Array<[string, string]> {
+  return Object.entries(obj)
+    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0))
+    .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+}
+
+function NodeDetails({ node }: { node: graph.GraphNode }) {
+  const setFilter = useApp((s) => s.setEventFilter);
+  const setTab = useApp((s) => s.setBottomTab);
+  const toggle = useApp((s) => s.toggleCollapsed);
+  const collapsed = useApp((s) => s.collapsed.includes(node.id));
+  const showEvents = () => {
+    setTab('events');
+    if (node.kind === 'pod') setFilter({ pod: `${node.data.namespace}/${node.data.name}` });
+    else if (node.kind === 'namespace') setFilter({ namespace: node.data.name });
+    else setFilter({ text: node.label });
+  };
+  return (
+    <>
+      <h3>
+        <span className="badge">{node.kind}</span> {node.label} {node.missing && <span className="badge warn">not in the cluster now</span>}
+      </h3>
+      <dl>
+        {kv(node.data as unknown as Record<string, unknown>).map(([k, v]) => (
+          <div key={k} className="kv">
+            <dt>{k}</dt>
+            <dd>
+              <code>{v}</code>
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <div className="actions">
+        <button type="button" onClick={showEvents}>
+          Recent events
+        </button>
+        {node.kind === 'namespace' && (
+          <button type="button" onClick={() => toggle(node.id)}>
+            {collapsed ? 'Expand' : 'Collapse'}
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
+function EdgeDetails({ edge }: { edge: graph.GraphEdge }) {
+  const nodes = useApp((s) => s.graph.nodes);
+  const name = (id: string) => nodes.get(id)?.label ?? id;
+  return (
+    <>
+      <h3>
+        <span className="badge">{edge.kind}</span> {name(edge.source)} → {name(edge.target)}
+      </h3>
+      <p>
+        <span className={`verdict-chip v-${edge.verdict}`}>{edge.verdict}</span> {edge.label}
+      </p>
+      {edge.kind === 'flow' || edge.kind === 'dns' ? (
+        <p className="muted">
+          {edge.stats.volume} connections · {edge.stats.established} established · {edge.stats.refused} refused · {edge.stats.timeout} timed out · {edge.stats.dropped} dropped
+          {Object.keys(edge.stats.dropReasons).length > 0 && ` (${Object.entries(edge.stats.dropReasons).map(([r, n]) => `${r} ×${n}`).join(', ')})`}
+          {Object.keys(edge.stats.dns.errors).length > 0 && ` · DNS ${Object.entries(edge.stats.dns.errors).map(([r, n]) => `${r} ×${n}`).join(', ')}`}
+        </p>
+      ) : edge.kind === 'policy' ? (
+        <p>
+          {edge.policy.allowed ? 'allowed' : `denied on ${edge.policy.direction ?? '?'}`}
+          {edge.policy.decidedBy.length > 0 && ` by ${edge.policy.decidedBy.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ')}`}
+        </p>
+      ) : (
+        <p className="muted">hop: {edge.hop}</p>
+      )}
+    </>
+  );
+}
+
+function Details() {
+  const selected = useApp((s) => s.selected);
+  const node = useApp((s) => (s.selected?.kind === 'node' ? s.graph.nodes.get(s.selected.id) : undefined));
+  const edge = useApp((s) => (s.selected?.kind === 'edge' ? s.graph.edges.get(s.selected.id) : undefined));
+  const select = useApp((s) => s.select);
+  if (!selected || (!node && !edge)) return null;
+  return (
+    <aside className="graph-details" data-testid="graph-details" aria-live="polite">
+      <button type="button" className="icon close" aria-label="Close details" onClick={() => select(undefined)}>
+        ×
+      </button>
+      {node ? <NodeDetails node={node} /> : edge ? <EdgeDetails edge={edge} /> : null}
+    </aside>
+  );
+}
+
+export function GraphView() {
+  const empty = useApp((s) => s.graph.nodes.size === 0 && s.graph.version >= 0);
+  const failing = useApp((s) => {
+    const p = s.graph.path;
+    return p && p.failing !== null ? p.hops[p.failing] : undefined;
+  });
+  return (
+    <section className="graph-pane" aria-label="Graph" data-testid="graph-pane" data-failing-hop={failing?.hop ?? ''} data-failing-nodes={failing?.nodes.join(' ') ?? ''}>
+      <Toolbar />
+      <div className="graph-stage">
+        <GraphIsland />
+        {empty && <p className="graph-empty empty-state">The cluster has no objects this user can list. Check the RBAC notes above, or connect with another context.</p>}
+        <Details />
+        <Legend />
+      </div>
+    </section>
+  );
+}

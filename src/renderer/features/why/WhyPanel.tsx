@@ -1,0 +1,278 @@
+/**
+ * The answer: verdict, the path hop by hop, ranked findings with their evidence and the fix
+ * (YAML and kubectl with copy buttons), the policy explanation in words, and what could not be checked.
+ */
+import { useState } from 'react';
+import type { DiagnosisJson } from '../../../api/index.js';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { useApp } from '../../store/context.js';
+
+type Finding = DiagnosisJson['findings'][number];
+type Evidence = Finding['evidence'][number];
+
+const verdictText = { reachable: 'A can reach B', unreachable: 'A cannot reach B', unknown: 'Not decided' } as const;
+
+function Copy({ text, what }: { text: string; what: string }) {
+  const [done, setDone] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setDone(true);
+      setTimeout(() => setDone(false), 1500);
+    } catch {
+      // Clipboard refused (no focus, no permission): select the text for a manual copy.
+      setDone(false);
+    }
+  };
+  return (
+    <button type="button" className="small" onClick={() => void copy()} aria-label={`Copy ${what}`}>
+      {done ? 'Copied' : `Copy ${what}`}
+    </button>
+  );
+}
+
+interface PolicyRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+interface Rule {
+  policy: PolicyRef;
+  tier: string;
+  rule: string;
+  name?: string;
+  action: string;
+  peer: string;
+  misses?: string;
+}
+interface Decision {
+  verdict: 'allow' | 'deny';
+  reason: 'rule' | 'isolated' | 'default' | 'not-applicable';
+  tier?: string;
+  rules?: Rule[];
+  isolatedBy?: PolicyRef[];
+  nearMisses?: Rule[];
+  passedBy?: Rule[];
+  why?: string;
+  ports: string;
+}
+interface DirectionJson {
+  direction: string;
+  subject: string | null;
+  allowed: boolean;
+  selectedBy?: Record<string, PolicyRef[]>;
+  decisions?: Decision[];
+  notes?: string[];
+}
+
+const ref = (r: PolicyRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+const rule = (r: Rule) => `${ref(r.policy)} rule ${r.name ?? r.rule} (${r.action}, peer ${r.peer})`;
+
+/** The policy engine's explanation (DirectionJson of src/core/policy/explain.ts) as sentences. */
+export function policyLines(policy: unknown): string[] {
+  const p = policy as DirectionJson | null;
+  if (!p || typeof p !== 'object' || !('direction' in p)) return [];
+  const lines: string[] = [];
+  for (const [tier, refs] of Object.entries(p.selectedBy ?? {})) if (refs.length) lines.push(`Selected in ${tier} by ${refs.map(ref).join(', ')}.`);
+  for (const d of p.decisions ?? []) {
+    const on = d.ports ? ` on ${d.ports}` : '';
+    if (d.reason === 'rule') lines.push(`${d.verdict === 'allow' ? 'Allowed' : 'Denied'}${on} by ${(d.rules ?? []).map(rule).join('; ')}.`);
+    else if (d.reason === 'isolated') {
+      lines.push(`Denied${on}: isolated by ${(d.isolatedBy ?? []).map(ref).join(', ')}, and no rule allows it.`);
+      for (const m of d.nearMisses ?? []) lines.push(`Near miss: ${rule(m)} — does not match the ${m.misses ?? 'peer'}.`);
+    } else if (d.reason === 'default') lines.push(`Allowed${on}: no policy selects it${d.passedBy?.length ? ` (passed on by ${d.passedBy.map(rule).join('; ')})` : ''}.`);
+    else lines.push(`Allowed${on}: ${d.why ?? 'policies do not apply'}.`);
+  }
+  for (const n of p.notes ?? []) lines.push(n);
+  return lines;
+}
+
+function EvidenceItem({ ev }: { ev: Evidence }) {
+  const [open, setOpen] = useState(false);
+  if (ev.type === 'policy') {
+    const lines = policyLines(ev.policy);
+    return (
+      <li className="evidence policy">
+        <span className="badge">{ev.direction}</span> {ev.text}
+        {lines.length > 0 && (
+          <button type="button" className="link" onClick={() => setOpen(!open)} aria-expanded={open}>
+            {open ? 'hide rules' : 'how the policies decide'}
+          </button>
+        )}
+        {open && (
+          <ul className="policy-explain">
+            {lines.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+        )}
+      </li>
+    );
+  }
+  if (ev.type === 'events') {
+    return (
+      <li className="evidence events">
+        <span className="badge">{ev.event}</span> {ev.text}{' '}
+        <span className="muted">
+          ({ev.connections} connections, {ev.events} events on {ev.nodes.join(', ')})
+        </span>
+      </li>
+    );
+  }
+  if (ev.type === 'object') {
+    return (
+      <li className="evidence object">
+        <span className="badge">{ev.ref.kind}</span> <code>{ev.ref.namespace ? `${ev.ref.namespace}/` : ''}{ev.ref.name}</code>
+        {ev.field && <code className="muted"> {ev.field}</code>} — {ev.text}
+      </li>
+    );
+  }
+  return <li className="evidence note">{ev.text}</li>;
+}
+
+function FindingCard({ f, rank }: { f: Finding; rank: number }) {
+  const [open, setOpen] = useState(rank === 0);
+  return (
+    <li className={`finding sev-${f.severity}`} data-testid="finding" data-kind={f.kind}>
+      <button type="button" className="finding-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <span className="rank">{rank + 1}</span>
+        <span className="finding-summary">{f.summary}</span>
+        <span className="finding-tags">
+          <span className="badge">{f.hop}</span>
+          <span className="badge" title="Where the finding comes from">{f.source === 'both' ? 'objects + probes' : f.source === 'live' ? 'probes' : 'objects'}</span>
+        </span>
+      </button>
+      {open && (
+        <div className="finding-body">
+          <p className="muted">
+            {f.kind} · confidence {f.confidence}
+          </p>
+          {f.evidence.length > 0 && (
+            <>
+              <h4>Evidence</h4>
+              <ul className="evidence-list">
+                {f.evidence.map((ev, i) => (
+                  <EvidenceItem key={i} ev={ev} />
+                ))}
+              </ul>
+            </>
+          )}
+          {f.fix && (
+            <div className="fix" data-testid="fix">
+              <h4>
+                Fix {f.fix.verified && <span className="badge ok" title="Re-evaluated with the fix applied: the connection then passes">verified</span>}
+              </h4>
+              <p>{f.fix.description}</p>
+              {f.fix.kubectl && (
+                <div className="code-block">
+                  <pre>
+                    <code>{f.fix.kubectl}</code>
+                  </pre>
+                  <Copy text={f.fix.kubectl} what="kubectl command" />
+                </div>
+              )}
+              {f.fix.yaml && (
+                <div className="code-block">
+                  <pre>
+                    <code>{f.fix.yaml}</code>
+                  </pre>
+                  <Copy text={f.fix.yaml} what="YAML" />
+                </div>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function Path({ d }: { d: DiagnosisJson }) {
+  return (
+    <ol className="hops" aria-label="Path from A to B">
+      {d.path.map((h, i) => (
+        <li key={i} className={`hop hop-${h.verdict}`} data-testid="hop" data-hop={h.hop} data-verdict={h.verdict} title={h.findings.join(', ')}>
+          <span className="hop-kind">{h.hop}</span>
+          <span className="hop-label">{h.label}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function WhyPanel() {
+  const question = useApp((s) => s.question);
+  const askError = useApp((s) => s.askError);
+  const cancel = useApp((s) => s.cancelQuestion);
+  const d = question?.diagnosis ?? question?.staticDiagnosis;
+  return (
+    <section className="why-panel" aria-labelledby="why-title" data-testid="why-panel">
+      <h2 id="why-title">Why</h2>
+      {askError && <ErrorPanel error={askError} />}
+      {!question && !askError && (
+        <div className="empty-state">
+          <p>
+            Type who talks (<b>From</b>: a pod, <code>ns/deploy/name</code>) and to what (<b>To</b>: a Service, DNS name, pod or IP, with a port), then <b>Ask why</b> (Ctrl+Enter).
+          </p>
+          <p className="muted">Without probes the answer comes from the cluster’s objects alone; turn probes on to see drops, DNS and TCP outcomes on the nodes.</p>
+        </div>
+      )}
+      {question?.state === 'running' && (
+        <div className="progress" data-testid="why-progress" aria-live="polite">
+          <span className="spinner" aria-hidden /> {question.durationSec ? `Listening on the nodes for ${question.durationSec} s…` : 'Diagnosing…'}
+          <ul>
+            {question.nodes.map((n) => (
+              <li key={n.node}>
+                <b>{n.node}</b> {n.stage}
+                {n.detail ? <span className="muted"> — {n.detail}</span> : null}
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => void cancel()}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {question?.state === 'failed' && question.error && <ErrorPanel error={question.error} />}
+      {d && (
+        <div className="answer" data-testid="answer" data-verdict={d.verdict}>
+          <p className={`verdict verdict-${d.verdict}`} data-testid="verdict">
+            {verdictText[d.verdict]}
+            <span className="muted">
+              {' '}
+              {d.query.from} → {d.query.to}
+              {d.query.port && !d.query.to.endsWith(`:${d.query.port}`) ? `:${d.query.port}` : ''}/{d.query.protocol}
+            </span>
+            {question?.state === 'running' && <span className="badge">objects only, probes still running</span>}
+          </p>
+          <Path d={d} />
+          {d.live && (
+            <p className="muted live-summary">
+              Probes: {d.live.matched} of {d.live.events} events were A → B ·{' '}
+              {Object.entries(d.live.connections)
+                .filter(([, n]) => n > 0)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ') || 'no connection outcome seen'}
+              {d.live.lost > 0 && <b className="warn-text"> · {d.live.lost} events lost: evidence incomplete</b>}
+            </p>
+          )}
+          <ol className="findings">
+            {d.findings.map((f, i) => (
+              <FindingCard key={`${f.kind}-${i}`} f={f} rank={i} />
+            ))}
+          </ol>
+          {d.notes.length > 0 && (
+            <details className="notes">
+              <summary>Not checked ({d.notes.length})</summary>
+              <ul>
+                {d.notes.map((n) => (
+                  <li key={n}>{n}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * The workbench after Connect: query bar on top, graph in the middle, why panel on the right,
+ * events and probes below; panes resizable, sizes remembered. Polls the question, the graph and
+ * the events while something can change.
+ */
+import { useEffect } from 'react';
+import { ErrorPanel } from '../../components/ErrorPanel.js';
+import { useApp } from '../../store/context.js';
+import { EventsPanel } from '../events/EventsPanel.js';
+import { GraphView } from '../graph/GraphView.js';
+import { ProbesPanel } from '../probes/ProbesPanel.js';
+import { WhyPanel } from '../why/WhyPanel.js';
+import { QueryBar } from './QueryBar.js';
+import { Splitter } from './Splitter.js';
+
+function usePolling() {
+  const running = useApp((s) => s.question?.state === 'running');
+  const refreshQuestion = useApp((s) => s.refreshQuestion);
+  const pollGraph = useApp((s) => s.pollGraph);
+  const loadEvents = useApp((s) => s.loadEvents);
+  const state = useApp((s) => s.question?.state);
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => {
+      void refreshQuestion();
+      void pollGraph();
+      void loadEvents();
+    }, 700);
+    return () => clearInterval(t);
+  }, [running, refreshQuestion, pollGraph, loadEvents]);
+  // Once more when the answer lands: the final overlay and the last events.
+  useEffect(() => {
+    if (state === 'done' || state === 'failed') {
+      void pollGraph();
+      void loadEvents();
+    }
+  }, [state, pollGraph, loadEvents]);
+  // The cluster changes by itself (watches): a slow poll keeps the graph current.
+  useEffect(() => {
+    const t = setInterval(() => void pollGraph(), 5000);
+    return () => clearInterval(t);
+  }, [pollGraph]);
+}
+
+export function Workbench() {
+  const cluster = useApp((s) => s.cluster);
+  const panes = useApp((s) => s.panes);
+  const setPanes = useApp((s) => s.setPanes);
+  const tab = useApp((s) => s.bottomTab);
+  const setTab = useApp((s) => s.setBottomTab);
+  const openCluster = useApp((s) => s.openCluster);
+  const closeCluster = useApp((s) => s.closeCluster);
+  usePolling();
+
+  if (cluster.status === 'opening') {
+    return (
+      <main className="workbench-status" aria-live="polite" data-testid="opening">
+        <span className="spinner" aria-hidden /> Listing the cluster of <b>{cluster.context}</b> (namespaces, pods, Services, EndpointSlices, policies)…
+      </main>
+    );
+  }
+  if (cluster.status === 'failed') {
+    return (
+      <main className="workbench-status">
+        <ErrorPanel
+          error={cluster.error}
+          actions={
+            <>
+              <button type="button" className="primary" onClick={() => void openCluster()}>
+                Retry
+              </button>
+              <button type="button" onClick={() => void closeCluster()}>
+                Pick another context
+              </button>
+            </>
+          }
+        />
+      </main>
+    );
+  }
+  if (cluster.status !== 'open') return null;
+  const o = cluster.opened;
+  const missing = o.unavailable.filter((u) => u.reason !== 'not-installed');
+  return (
+    <main className="workbench" data-testid="workbench" style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${panes.why}px`, gridTemplateRows: `auto minmax(120px, 1fr) 6px ${panes.bottom}px` }}>
+      <div className="wb-top">
+        <div className="cluster-chip">
+          <span className="muted">cluster</span> <b data-testid="open-context">{o.context}</b>
+          {o.mode === 'fake' && <span className="badge warn">fake (test fixture)</span>}
+          <button type="button" className="link" onClick={() => void closeCluster()}>
+            switch
+          </button>
+        </div>
+        <QueryBar />
+        {missing.length > 0 && (
+          <p className="rbac-note" role="note">
+            Left out: {missing.map((u) => u.message).join(' ')}
+          </p>
+        )}
+      </div>
+      <GraphView />
+      <Splitter axis="x" value={panes.why} min={280} max={900} invert onChange={(why) => setPanes({ why })} label="Resize the why panel" />
+      <WhyPanel />
+      <Splitter axis="y" value={panes.bottom} min={120} max={700} invert onChange={(bottom) => setPanes({ bottom })} label="Resize the events panel" />
+      <div className="wb-bottom">
+        <div className="tabs" role="tablist">
+          <button type="button" role="tab" aria-selected={tab === 'events'} onClick={() => setTab('events')}>
+            Events
+          </button>
+          <button type="button" role="tab" aria-selected={tab === 'probes'} onClick={() => setTab('probes')}>
+            Probes
+          </button>
+        </div>
+        {tab === 'events' ? <EventsPanel /> : <ProbesPanel />}
+      </div>
+    </main>
+  );
+}

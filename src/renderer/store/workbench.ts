@@ -1,0 +1,247 @@
+/**
+ * Workbench slices: the open cluster and its question (WorkbenchSlice), the graph as the
+ * engine hands it out (GraphSlice: a snapshot, then deltas, applied into new Maps), the events
+ * table and its filters (EventsSlice) and the layout the user arranged (LayoutSlice).
+ */
+import type { StateCreator } from 'zustand';
+import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, WhyStatus, CallResponse } from '../../api/index.js';
+import type { graph } from '../../core/index.js';
+import type { AppState } from './index.js';
+
+type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
+
+export interface QueryForm {
+  from: string;
+  to: string;
+  /** Number or port name; empty = the port in `to` or the Service's only port. */
+  port: string;
+  protocol: 'TCP' | 'UDP';
+  probe: 'none' | 'ssh' | 'pod';
+  sshConfig: string;
+  active: boolean;
+  durationSec: number;
+}
+
+export type ClusterState =
+  | { status: 'closed' }
+  | { status: 'opening'; context: string }
+  | { status: 'open'; opened: ClusterOpened }
+  | { status: 'failed'; context: string; error: ApiError };
+
+export interface WorkbenchSlice {
+  cluster: ClusterState;
+  /** The workbench was open at the last reload: open the same context again. */
+  workbenchWanted: boolean;
+  query: QueryForm;
+  question: WhyStatus | undefined;
+  askError: ApiError | undefined;
+  setQuery(q: Partial<QueryForm>): void;
+  openCluster(): Promise<void>;
+  closeCluster(): Promise<void>;
+  ask(): Promise<void>;
+  refreshQuestion(): Promise<void>;
+  cancelQuestion(): Promise<void>;
+}
+
+export interface GraphState {
+  version: number;
+  nodes: ReadonlyMap<string, graph.GraphNode>;
+  edges: ReadonlyMap<string, graph.GraphEdge>;
+  path: graph.PathOverlay | null;
+}
+
+export interface GraphSlice {
+  graph: GraphState;
+  selected: { kind: 'node' | 'edge'; id: string } | undefined;
+  /** Namespace ids shown collapsed. */
+  collapsed: string[];
+  loadGraph(): Promise<void>;
+  pollGraph(): Promise<void>;
+  applyGraphDelta(delta: CallResponse<'graph.changes'>): void;
+  select(sel: GraphSlice['selected']): void;
+  toggleCollapsed(id: string): void;
+  setCollapsed(ids: string[]): void;
+}
+
+export interface EventsSlice {
+  eventFilter: EventFilter;
+  events: EventsPage | undefined;
+  eventsError: ApiError | undefined;
+  /** Rows fetched so far for the current filter, by offset (the table asks for what it shows). */
+  eventRows: ReadonlyMap<number, EventsPage['rows'][number]>;
+  setEventFilter(f: Partial<EventFilter>): void;
+  clearEventFilter(): void;
+  loadEvents(offset?: number): Promise<void>;
+}
+
+export interface LayoutSlice {
+  /** Width of the why panel (px), height of the bottom panel (px), and its tab. */
+  panes: { why: number; bottom: number };
+  bottomTab: 'events' | 'probes';
+  paletteOpen: boolean;
+  setPanes(p: Partial<LayoutSlice['panes']>): void;
+  setBottomTab(t: LayoutSlice['bottomTab']): void;
+  setPaletteOpen(open: boolean): void;
+}
+
+export const emptyGraph: GraphState = { version: -1, nodes: new Map(), edges: new Map(), path: null };
+export const defaultQuery: QueryForm = { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', sshConfig: '', active: false, durationSec: 10 };
+
+const sessionOf = (s: AppState) => (s.cluster.status === 'open' ? s.cluster.opened.session : undefined);
+
+export const workbenchSlice =
+  (api: ApiClient): Slice<WorkbenchSlice> =>
+  (set, get) => ({
+    cluster: { status: 'closed' },
+    workbenchWanted: false,
+    query: defaultQuery,
+    question: undefined,
+    askError: undefined,
+    setQuery: (q) => set((s) => ({ query: { ...s.query, ...q } })),
+    async openCluster() {
+      const context = get().selectedContext;
+      if (!context) return;
+      set({ cluster: { status: 'opening', context }, workbenchWanted: true, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
+      const r = await api['cluster.open']({ source: get().source, context });
+      if (!r.ok) {
+        set({ cluster: { status: 'failed', context, error: r.error } });
+        return;
+      }
+      set({ cluster: { status: 'open', opened: r.value } });
+      await get().loadGraph();
+      await get().loadEvents();
+    },
+    async closeCluster() {
+      const session = sessionOf(get());
+      set({ cluster: { status: 'closed' }, workbenchWanted: false, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map(), selected: undefined });
+      if (session) await api['cluster.close']({ session });
+    },
+    async ask() {
+      const session = sessionOf(get());
+      const q = get().query;
+      if (!session) return;
+      const port = q.port.trim();
+      const r = await api['why.ask']({
+        session,
+        from: q.from.trim(),
+        to: q.to.trim(),
+        ...(port ? { port: /^\d+$/.test(port) ? Number(port) : port } : {}),
+        protocol: q.protocol,
+        probe: q.probe,
+        ...(q.probe === 'ssh' && q.sshConfig.trim() ? { sshConfig: q.sshConfig.trim() } : {}),
+        ...(q.probe !== 'none' && q.active ? { active: true } : {}),
+        durationSec: q.durationSec,
+      });
+      if (!r.ok) {
+        set({ askError: r.error });
+        return;
+      }
+      set({ askError: undefined, question: { question: r.value.question, state: 'running', nodes: [], startedAt: new Date().toISOString() } });
+      await get().refreshQuestion();
+    },
+    async refreshQuestion() {
+      const q = get().question;
+      if (!q) return;
+      const r = await api['why.status']({ question: q.question });
+      if (get().question?.question !== q.question) return;
+      if (r.ok) set({ question: r.value });
+      else set({ question: { ...q, state: 'failed', error: r.error } });
+    },
+    async cancelQuestion() {
+      const q = get().question;
+      if (!q) return;
+      const r = await api['why.cancel']({ question: q.question });
+      if (r.ok) set({ question: r.value });
+    },
+  });
+
+export const graphSlice =
+  (api: ApiClient): Slice<GraphSlice> =>
+  (set, get) => ({
+    graph: emptyGraph,
+    selected: undefined,
+    collapsed: [],
+    async loadGraph() {
+      const session = sessionOf(get());
+      if (!session) return;
+      const r = await api['graph.snapshot']({ session });
+      if (!r.ok) return;
+      const g = r.value as unknown as graph.GraphSnapshot & { version: number };
+      set({ graph: { version: g.version, nodes: new Map(g.nodes.map((n) => [n.id, n])), edges: new Map(g.edges.map((e) => [e.id, e])), path: g.path } });
+    },
+    async pollGraph() {
+      const session = sessionOf(get());
+      if (!session || get().graph.version < 0) return;
+      const r = await api['graph.changes']({ session, since: get().graph.version });
+      if (!r.ok) return;
+      if (r.value.resync) await get().loadGraph();
+      else get().applyGraphDelta(r.value);
+    },
+    applyGraphDelta(raw) {
+      if (raw.version === get().graph.version) return;
+      const delta = raw as unknown as graph.GraphDelta & { version: number };
+      const g = get().graph;
+      const nodes = new Map(g.nodes);
+      const edges = new Map(g.edges);
+      for (const id of delta.removed.edges) edges.delete(id);
+      for (const id of delta.removed.nodes) nodes.delete(id);
+      for (const n of [...delta.added.nodes, ...delta.updated.nodes]) nodes.set(n.id, n);
+      for (const e of [...delta.added.edges, ...delta.updated.edges]) edges.set(e.id, e);
+      const sel = get().selected;
+      const gone = sel && !(sel.kind === 'node' ? nodes.has(sel.id) : edges.has(sel.id));
+      set({ graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path }, ...(gone ? { selected: undefined } : {}) });
+    },
+    select: (selected) => set({ selected }),
+    toggleCollapsed: (id) => set((s) => ({ collapsed: s.collapsed.includes(id) ? s.collapsed.filter((c) => c !== id) : [...s.collapsed, id] })),
+    setCollapsed: (collapsed) => set({ collapsed }),
+  });
+
+/** Rows fetched per request. */
+export const eventPageSize = 200;
+
+export const eventsSlice =
+  (api: ApiClient): Slice<EventsSlice> =>
+  (set, get) => ({
+    eventFilter: {},
+    events: undefined,
+    eventsError: undefined,
+    eventRows: new Map(),
+    setEventFilter(f) {
+      const next: EventFilter = { ...get().eventFilter, ...f };
+      for (const k of Object.keys(next) as Array<keyof EventFilter>) {
+        const v = next[k];
+        if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete next[k];
+      }
+      set({ eventFilter: next, eventRows: new Map() });
+      void get().loadEvents();
+    },
+    clearEventFilter() {
+      set({ eventFilter: {}, eventRows: new Map() });
+      void get().loadEvents();
+    },
+    async loadEvents(offset = 0) {
+      const session = sessionOf(get());
+      if (!session) return;
+      const filter = get().eventFilter;
+      const r = await api['events.page']({ session, filter, offset, limit: eventPageSize });
+      if (get().eventFilter !== filter) return; // a newer filter won
+      if (!r.ok) {
+        set({ eventsError: r.error });
+        return;
+      }
+      // A different total means new events arrived: what was fetched may have shifted.
+      const stale = get().events?.matched !== r.value.matched;
+      const rows = new Map(stale ? [] : get().eventRows);
+      r.value.rows.forEach((row, i) => rows.set(offset + i, row));
+      set({ events: r.value, eventRows: rows, eventsError: undefined });
+    },
+  });
+
+export const layoutSlice: Slice<LayoutSlice> = (set) => ({
+  panes: { why: 420, bottom: 280 },
+  bottomTab: 'events',
+  paletteOpen: false,
+  setPanes: (p) => set((s) => ({ panes: { ...s.panes, ...p } })),
+  setBottomTab: (bottomTab) => set({ bottomTab }),
+  setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
+});

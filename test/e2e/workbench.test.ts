@@ -1,0 +1,94 @@
+/**
+ * The workbench in a real browser against the real `pathlight serve`, without a cluster: the
+ * server offers the lab's recorded scenarios (test/fixtures/diagnose) as fake clusters named
+ * `fake-<scenario>` (PATHLIGHT_FAKE_CLUSTERS, a test-only switch), with the probe events the
+ * lab's probes recorded. The same flow against the real lab is test/lab/tests/workbench.test.ts.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/paths.js';
+import { launchChromium, serve, type Served } from './harness.js';
+import { WorkbenchPage } from './pages/WorkbenchPage.js';
+
+let browser: Browser;
+let context: BrowserContext;
+let wb: WorkbenchPage;
+let served: Served | undefined;
+const errors: string[] = [];
+
+/** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
+function fakeKubeconfig(scenarios: string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
+  const file = path.join(dir, 'config');
+  const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
+  writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`);
+  return file;
+}
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  served = await serve({ KUBECONFIG: fakeKubeconfig(['deny-backend-ingress', 'wrong-namespace-dns', 'healthy']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') });
+  context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  errors.length = 0;
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  wb = new WorkbenchPage(page);
+  await page.goto(served.url);
+});
+afterEach(async () => {
+  await context?.close();
+  await served?.stop();
+});
+
+describe('workbench (fake clusters from the lab fixtures)', () => {
+  it('asks why for a denied backend: failing hop red on the graph, the policy finding on top, events filtered by reason', async () => {
+    await wb.openContext('fake-deny-backend-ingress');
+    expect(await wb.openContextName()).toBe('fake-deny-backend-ingress');
+    expect(await wb.suggestionsFor('from', 'front')).toContain('workload lab-deny-ingress/deploy/frontend');
+    await wb.screenshot('workbench-empty');
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
+    expect(await wb.verdict()).toBe('unreachable');
+    const top = await wb.topFinding();
+    expect(top.kind).toBe('policy-deny-ingress');
+    const failing = await wb.failingHopOnGraph();
+    expect(failing.hop).toBe('policy-ingress');
+    expect(failing.count).toBeGreaterThan(0);
+    expect(failing.colors).toEqual(['rgb(224,32,46)']);
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    await wb.screenshot('workbench-deny-backend-ingress');
+    await wb.filterByReason('NETFILTER_DROP');
+    const reasons = await wb.eventReasons();
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(new Set(reasons)).toEqual(new Set(['NETFILTER_DROP']));
+    expect((await wb.eventCount()).matched).toBe(reasons.length);
+    await wb.screenshot('workbench-events-by-reason');
+    expect(await wb.palette()).toContain('Ask why\nCtrl+Enter');
+    expect(errors).toEqual([]);
+  });
+
+  it('survives a reload: the same cluster, question form and filters come back; dark theme', async () => {
+    await wb.openContext('fake-wrong-namespace-dns');
+    await wb.ask({ from: 'lab-wrong-ns/deploy/frontend', to: 'backend.lab-wrongns:8080', probe: 'ssh' });
+    const before = await wb.topFinding();
+    await wb.page.keyboard.press('Control+Shift+L');
+    await wb.page.reload();
+    await wb.page.getByTestId('workbench').waitFor();
+    expect(await wb.openContextName()).toBe('fake-wrong-namespace-dns');
+    expect(await wb.page.getByTestId('query-from').inputValue()).toBe('lab-wrong-ns/deploy/frontend');
+    await wb.page.getByTestId('ask-why').click();
+    await wb.page.getByTestId('answer').waitFor();
+    await wb.page.waitForFunction(() => !document.querySelector('[data-testid="why-progress"]'));
+    expect((await wb.topFinding()).kind).toBe(before.kind);
+    await wb.screenshot('workbench-dark-wrong-namespace-dns');
+    expect(errors).toEqual([]);
+  });
+});

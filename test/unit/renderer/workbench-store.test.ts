@@ -1,0 +1,69 @@
+/** The workbench slices against the real engine (in-process), on a fake cluster from a lab fixture. */
+import { describe, expect, it } from 'vitest';
+import { createApiClient, dispatch } from '../../../src/api/index.js';
+import { createHandlers } from '../../../src/backend/handlers.js';
+import { createAppStore, memoryStorage } from '../../../src/renderer/store/index.js';
+import { fixture } from '../../helpers/paths.js';
+
+function makeStore(storage = memoryStorage()) {
+  const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
+  const api = createApiClient({ call: (m, p) => dispatch(handlers, m, p, new AbortController().signal), subscribe: () => () => {} });
+  return createAppStore(api, storage);
+}
+
+describe('workbench store', () => {
+  it('opens a cluster, asks, follows the graph by deltas and pages events through filters', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    const st = store.getState();
+    expect(st.cluster.status).toBe('open');
+    expect(st.graph.version).toBeGreaterThanOrEqual(0);
+    expect(st.graph.nodes.has('ns:lab-deny-ingress')).toBe(true);
+    expect(st.events?.total).toBe(0);
+
+    st.setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
+    await store.getState().ask();
+    await expect
+      .poll(async () => {
+        await store.getState().refreshQuestion();
+        return store.getState().question?.state;
+      })
+      .toBe('done');
+    expect(store.getState().question?.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
+    const before = store.getState().graph;
+    await store.getState().pollGraph();
+    const after = store.getState().graph;
+    expect(after).not.toBe(before);
+    expect(after.nodes).not.toBe(before.nodes); // new Maps on update
+    expect(after.path?.hops[after.path.failing!]?.hop).toBe('policy-ingress');
+
+    await store.getState().loadEvents();
+    expect(store.getState().events?.total).toBe(44);
+    store.getState().setEventFilter({ reason: 'NETFILTER_DROP' });
+    await expect.poll(() => store.getState().events?.matched).toBeLessThan(44);
+    expect([...store.getState().eventRows.values()].every((r) => r.reason === 'NETFILTER_DROP')).toBe(true);
+    store.getState().setEventFilter({ reason: undefined, type: [] });
+    expect(store.getState().eventFilter).toEqual({});
+
+    await store.getState().closeCluster();
+    expect(store.getState().cluster.status).toBe('closed');
+    expect(store.getState().graph.nodes.size).toBe(0);
+  });
+
+  it('a failed open keeps the error with its next step; collapse and panes persist', async () => {
+    const storage = memoryStorage();
+    const store = makeStore(storage);
+    store.getState().selectContext('fake-nope');
+    await store.getState().openCluster();
+    const c = store.getState().cluster;
+    expect(c.status === 'failed' && c.error.hint).toMatch(/fake-healthy/);
+    store.getState().toggleCollapsed('ns:kube-system');
+    store.getState().setPanes({ why: 500 });
+    const again = makeStore(storage);
+    expect(again.getState().collapsed).toEqual(['ns:kube-system']);
+    expect(again.getState().panes).toEqual({ why: 500, bottom: 280 });
+    again.getState().toggleCollapsed('ns:kube-system');
+    expect(again.getState().collapsed).toEqual([]);
+  });
+});
