@@ -7,6 +7,13 @@ export function printError(error: ApiError): void {
   if (error.hint) process.stderr.write(`  next: ${error.hint}\n`);
 }
 
+/** An error as a command reports it (and as `{"error": …}` on stdout with --json); exit 2. */
+export function failWith(json: boolean | undefined, error: ApiError): void {
+  if (json) process.stdout.write(JSON.stringify({ error }) + '\n');
+  printError(error);
+  process.exitCode = 2;
+}
+
 /** Left-aligned text table with a header row. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

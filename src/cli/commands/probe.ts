@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
-import { printError } from '../output.js';
+import { failWith, type printError } from '../output.js';
 import type { ClusterSnapshot } from '../../backend/cluster/snapshot.js';
 
 interface ProbeOpts {
@@ -82,11 +82,7 @@ export function registerProbe(program: Command): void {
     .option('--proto <list>', 'only these protocols (tcp, udp, …)')
     .option('--json', 'print the agent\'s NDJSON lines as they arrive')
     .action(async (opts: ProbeOpts) => {
-      const fail = (error: Parameters<typeof printError>[0]) => {
-        if (opts.json) process.stdout.write(JSON.stringify({ error }) + '\n');
-        printError(error);
-        process.exitCode = 2;
-      };
+      const fail = (error: Parameters<typeof printError>[0]) => failWith(opts.json, error);
       const ms = parseDuration(opts.duration);
       if (ms === undefined || ms <= 0) return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s, 2m or 1h.' });
       if (opts.via !== 'ssh' && opts.via !== 'pod') return fail({ code: 'invalid-request', message: `--via ${opts.via}: the transports are ssh and pod.`, hint: 'Use --via ssh (SSH to the node) or --via pod (a probe pod through the Kubernetes API).' });

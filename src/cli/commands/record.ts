@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
-import { failWith, printAnswer, whyArgs, whyOptions, type WhyOpts } from './why.js';
+import { failWith } from '../output.js';
+import { printAnswer, whyArgs, whyOptions, type WhyOpts } from './why.js';
 import type { SessionRecorder } from '../../backend/store/session.js';
 
 interface RecordOpts extends WhyOpts {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
-import { printError, table } from '../output.js';
+import { failWith, printError, table } from '../output.js';
 import { parseDuration } from './probe.js';
 import { renderDiagnosis } from './why.js';
 import type { Diagnosis } from '../../core/diagnose/index.js';
@@ -96,11 +96,7 @@ function answerLine(answer: unknown): string {
 }
 
 async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
-  const fail = (error: Parameters<typeof printError>[0]) => {
-    if (opts.json) process.stdout.write(JSON.stringify({ error }) + '\n');
-    printError(error);
-    process.exitCode = 2;
-  };
+  const fail = (error: Parameters<typeof printError>[0]) => failWith(opts.json, error);
   if (!opts.why) return fail({ code: 'invalid-request', message: '--from, --to and --at go with --why.', hint: `pathlight replay ${file} --why [--from A --to B] [--at TIME]` });
   if (!!opts.from !== !!opts.to) return fail({ code: 'invalid-request', message: 'give both --from and --to, or neither (to re-ask the recorded questions).' });
   const proto = (opts.proto ?? 'tcp').toUpperCase();

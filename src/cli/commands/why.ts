@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
-import { printError } from '../output.js';
+import { failWith } from '../output.js';
 import { parseDuration } from './probe.js';
-import type { Diagnosis, Evidence, Finding } from '../../core/diagnose/index.js';
+import { evidenceText } from '../../core/report/report.js';
+import type { Diagnosis, Finding } from '../../core/diagnose/index.js';
 import type { WhyOptions } from '../../backend/diagnose/why.js';
 
 export interface WhyOpts {
@@ -25,20 +26,6 @@ export interface WhyOpts {
 }
 
 const mark = { ok: '✓', fail: '✗', warn: '!', unknown: '?', skipped: '·' } as const;
-const time = (ns: number) => new Date(ns / 1e6).toISOString().slice(11, 23);
-
-function evidenceLine(e: Evidence): string[] {
-  switch (e.type) {
-    case 'object':
-      return [`${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}${e.field ? ` (${e.field})` : ''}: ${e.text}`];
-    case 'policy':
-      return e.text.split('\n');
-    case 'events':
-      return [`${e.text} — ${time(e.first)}–${time(e.last)} on ${e.nodes.join(', ')}`];
-    case 'note':
-      return [e.text];
-  }
-}
 
 /** The answer as a person reads it: verdict, path, ranked findings with evidence and fix. */
 export function renderDiagnosis(d: Diagnosis): string {
@@ -51,7 +38,7 @@ export function renderDiagnosis(d: Diagnosis): string {
   d.findings.forEach((f: Finding, i) => {
     out.push(`${i === 0 ? 'answer' : `${i + 1}.`.padEnd(6)} ${f.kind} (${f.severity}, ${f.confidence} confidence, ${f.source === 'both' ? 'objects + probes' : f.source === 'live' ? 'probes' : 'objects'}) at ${f.hop}`);
     out.push(`       ${f.summary}`);
-    for (const e of f.evidence) for (const l of evidenceLine(e)) out.push(`       · ${l}`);
+    for (const e of f.evidence) for (const l of evidenceText(e)) out.push(`       · ${l}`);
     if (f.fix) {
       out.push(`       fix: ${f.fix.description}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`);
       if (f.fix.kubectl) out.push(...f.fix.kubectl.split('\n').map((l) => `         ${l}`));
@@ -123,13 +110,6 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
 export function printAnswer(d: Diagnosis, json: boolean | undefined): void {
   process.stdout.write(json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
   process.exitCode = d.verdict === 'reachable' ? 0 : 1;
-}
-
-/** An error as the CLI reports it (and as JSON with --json); exit 2. */
-export function failWith(json: boolean | undefined, error: ApiError): void {
-  if (json) process.stdout.write(JSON.stringify({ error }) + '\n');
-  printError(error);
-  process.exitCode = 2;
 }
 
 export function registerWhy(program: Command): void {

@@ -46,7 +46,8 @@ export function evidenceText(e: Evidence): string[] {
     case 'policy':
       return e.text.split('\n');
     case 'events':
-      return [`${e.text} — ${e.connections} connection(s), ${e.events} event(s), ${clock(e.first)}–${clock(e.last)} on ${e.nodes.join(', ')}`];
+      // The text already counts the connections; the probes' own event count says how much was seen.
+      return [`${e.text} — ${e.events} event${e.events === 1 ? '' : 's'}, ${clock(e.first)}–${clock(e.last)} on ${e.nodes.join(', ')}`];
     case 'note':
       return [e.text];
   }
