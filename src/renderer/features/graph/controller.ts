@@ -59,6 +59,7 @@ export class GraphController {
 
   /** Brings the view to the model: adds, updates and removes in place; lays out what is new. */
   render(input: GraphInput, collapsed: ReadonlySet<string>): void {
+    const t0 = performance.now();
     const next = toElements(input, collapsed);
     const diff = diffElements(this.shown, next);
     if (diff.add.length + diff.remove.length + diff.update.length === 0) return;
@@ -83,6 +84,8 @@ export class GraphController {
     this.lastPath = pathKey;
     if (!this.laidOut || diff.add.some((el) => el.group === 'nodes')) this.layout(!this.laidOut);
     else if (pathChanged) this.focusPath();
+    // Read by bench/ui (element count in the detail): mapping, diff, cytoscape and layout.
+    performance.measure('pathlight:graph-render', { start: t0, detail: { nodes: this.cy.nodes().length, edges: this.cy.edges().length } });
   }
 
   layout(fresh: boolean): void {
