@@ -27,6 +27,8 @@ export interface WhyOptions extends WhyQuery {
   onProgress?: (node: string, stage: ProbeStage | 'chosen' | 'failed', detail?: string) => void;
   /** Every probe event, with identities, as it arrives (recordings, --json streams). */
   onEvent?: (ev: ProbeEvent & { node: string }) => void;
+  /** A live snapshot to ask on (the workbench keeps one open); without it one is started for the question and stopped after. */
+  snapshot?: ClusterSnapshot;
   /** Return the snapshot's objects too (fixtures, recordings). */
   keepObjects?: boolean;
   /** The live snapshot, once its lists are in and before anything is diagnosed (a recorder attaches here). */
@@ -60,7 +62,7 @@ export function namespacesOf(q: { from: string; to: string }): string[] {
 const viewOf = (snap: ClusterSnapshot): ClusterView => ({ list: (k) => snap.list(k) as readonly KubeObject[] });
 
 export async function runWhy(o: WhyOptions): Promise<WhyRun> {
-  const snap = await ClusterSnapshot.start(o.kc, { namespaces: namespacesOf(o) });
+  const snap = o.snapshot ?? (await ClusterSnapshot.start(o.kc, { namespaces: namespacesOf(o) }));
   try {
     o.onSnapshot?.(snap);
     const watched = new Set(snap.kinds());
@@ -136,7 +138,7 @@ export async function runWhy(o: WhyOptions): Promise<WhyRun> {
     for (const n of nodes) if (n.error) final.value.notes.push(`no probe on ${n.node}: ${n.error.message}${n.error.hint ? ` (${n.error.hint})` : ''}`);
     return { diagnosis: final.value, staticDiagnosis: first.value, nodes, ...objects() };
   } finally {
-    await snap.stop();
+    if (!o.snapshot) await snap.stop();
   }
 }
 

@@ -63,10 +63,10 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
       const missing = snap.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind);
       o.onStatic(staticAnswer(view, query(o), missing));
       if (o.probe === 'none') return staticAnswer(view, query(o), missing);
-      // runWhy lists the cluster again for itself (its own snapshot for the question's lifetime).
       const run = await runWhy({
         ...query(o),
         kc,
+        snapshot: snap,
         probe: o.probe,
         sshConfig: o.sshConfig,
         active: o.active ?? false,
