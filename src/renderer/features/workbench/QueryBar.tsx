@@ -109,14 +109,14 @@ export function QueryBar() {
       {q.probe === 'ssh' && (
         <label>
           <span>SSH config</span>
-          <input value={q.sshConfig} onChange={(e) => setQuery({ sshConfig: e.target.value })} placeholder="~/.ssh/config" />
+          <input data-testid="query-ssh-config" value={q.sshConfig} onChange={(e) => setQuery({ sshConfig: e.target.value })} placeholder="~/.ssh/config" />
         </label>
       )}
       {q.probe !== 'none' && (
         <>
           <label className="narrow">
             <span>Seconds</span>
-            <input type="number" min={1} max={600} value={q.durationSec} onChange={(e) => setQuery({ durationSec: Math.min(600, Math.max(1, Number(e.target.value) || 10)) })} />
+            <input type="number" data-testid="query-duration" min={1} max={600} value={q.durationSec} onChange={(e) => setQuery({ durationSec: Math.min(600, Math.max(1, Number(e.target.value) || 10)) })} />
           </label>
           <label className="toggle" title="Generate a DNS lookup and a connection from inside A">
             <input type="checkbox" data-testid="query-active" checked={q.active} onChange={(e) => setQuery({ active: e.target.checked })} /> Active test
