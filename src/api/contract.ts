@@ -111,6 +111,12 @@ export const calls = {
   /** Opens a cluster for the workbench: a live snapshot held in a backend session. */
   'cluster.open': { request: wb.clusterOpenRequest, response: wb.clusterOpenResponse },
   'cluster.close': { request: wb.sessionRef, response: z.object({}) },
+  /** The recording the app was started with (`pathlight serve --open FILE`, `npm start` without a kubeconfig). */
+  'recording.startup': { request: z.object({}).strict(), response: z.object({ path: z.string().nullable() }) },
+  /** Opens a recording as a read-only workbench session (mode `replay`), shown at its end. */
+  'recording.open': { request: wb.recordingOpenRequest, response: wb.clusterOpenResponse },
+  /** Moves a replay session to an instant: the graph, events and "ask why" follow. */
+  'replay.seek': { request: wb.replaySeekRequest, response: wb.replaySeekResponse },
   /** Starts a question on an open cluster; progress and answer through why.status. */
   'why.ask': { request: wb.whyAskRequest, response: z.object({ question: z.string() }) },
   'why.status': { request: z.object({ question: z.uuid() }).strict(), response: wb.whyStatusSchema },
@@ -127,8 +133,10 @@ export const calls = {
 export const events = {
   /** The user chose a kubeconfig file in a native dialog (Electron menu). */
   'kubeconfig.chosen': z.object({ path: z.string() }).strict(),
+  /** The user chose a recording in a native dialog (Electron menu), or a second launch passed `--open FILE`. */
+  'recording.chosen': z.object({ path: z.string() }).strict(),
   /** A menu command the UI should perform. */
-  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'toggle-theme', 'reload-contexts']) }).strict(),
+  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts']) }).strict(),
 } as const;
 
 export type Calls = typeof calls;

@@ -33,14 +33,82 @@ export const clusterNamesSchema = z.object({
 });
 export type ClusterNames = z.infer<typeof clusterNamesSchema>;
 
+// ---------------------------------------------------------------- recordings (replay)
+
+/** Largest recording a browser may send as bytes (base64 in one WebSocket frame of at most 5 MiB). */
+export const maxRecordingUploadBytes = 3 * 1024 * 1024;
+
+export const recordingSourceSchema = z.discriminatedUnion('kind', [
+  /** A file on the machine running the backend (menu dialog, recent list, `serve --open`). */
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'a path without NUL') }).strict(),
+  /** A file the user picked or dropped in the browser: its bytes, base64, in the request. */
+  z
+    .object({
+      kind: z.literal('bytes'),
+      name: z.string().min(1).max(256),
+      base64: z
+        .string()
+        .min(1)
+        .max(Math.ceil(maxRecordingUploadBytes / 3) * 4)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+    })
+    .strict(),
+]);
+export type RecordingSource = z.infer<typeof recordingSourceSchema>;
+
+export const recordingOpenRequest = z.object({ source: recordingSourceSchema }).strict();
+
+export const replayQuestionSchema = z.object({
+  id: z.string(),
+  /** When it was asked and (if recorded) answered, ns since the Unix epoch. */
+  ts: z.number(),
+  from: z.string(),
+  to: z.string(),
+  port: z.union([z.number(), z.string()]).optional(),
+  protocol: z.string().optional(),
+  /** How the probes ran when it was asked (none, ssh, pod). */
+  probe: z.string().optional(),
+  answeredAt: z.number().optional(),
+  /** The verdict and top finding recorded then (for the list); the whole answer through replay.seek. */
+  verdict: z.enum(['reachable', 'unreachable', 'unknown']).optional(),
+  top: z.string().optional(),
+});
+export type ReplayQuestionInfo = z.infer<typeof replayQuestionSchema>;
+
+export const replayInfoSchema = z.object({
+  /** The file's name (a picked file: the name it had), and its path on the backend when opened by path. */
+  name: z.string(),
+  path: z.string().optional(),
+  created: z.string().optional(),
+  context: z.string().optional(),
+  cluster: z.object({ name: z.string().optional(), server: z.string().optional() }),
+  nodes: z.array(z.string()),
+  redacted: z.boolean(),
+  /** First and last record times (ns); 0 for an empty recording. */
+  start: z.number(),
+  end: z.number(),
+  records: z.number().int(),
+  /** False when the file was not closed cleanly. */
+  complete: z.boolean(),
+  /** What could not be read, in words. */
+  damage: z.array(z.string()),
+  questions: z.array(replayQuestionSchema),
+});
+export type ReplayInfo = z.infer<typeof replayInfoSchema>;
+
 export const clusterOpenResponse = z.object({
   session: z.string(),
   context: z.string(),
-  /** `live` for a cluster, `fake` for a fixture served by a test build (never in a real install). */
-  mode: z.enum(['live', 'fake']),
+  /**
+   * `live` for a cluster, `replay` for a recording (read-only: no probes, no active test),
+   * `fake` for a fixture served by a test build (never in a real install).
+   */
+  mode: z.enum(['live', 'fake', 'replay']),
   names: clusterNamesSchema,
   /** Kinds left out of the snapshot, and why (a CRD not installed, RBAC). */
   unavailable: z.array(z.object({ kind: z.string(), reason: z.enum(['not-installed', 'forbidden', 'error']), message: z.string() })),
+  /** The recording, for mode `replay`. */
+  replay: replayInfoSchema.optional(),
 });
 export type ClusterOpened = z.infer<typeof clusterOpenResponse>;
 
@@ -108,6 +176,15 @@ export const diagnosisSchema = z.object({
 });
 export type DiagnosisJson = z.infer<typeof diagnosisSchema>;
 
+export const replaySeekRequest = z
+  .object({
+    session: z.uuid(),
+    /** The instant to show (ns since the Unix epoch), clamped to the recording's range. */
+    t: z.number().finite(),
+    /** A recorded question whose recorded answer the graph and the why panel show. */
+    question: z.string().min(1).max(128).optional(),
+  })
+  .strict();
 export const whyStatusSchema = z.object({
   question: z.string(),
   state: z.enum(['running', 'done', 'failed']),
@@ -122,6 +199,14 @@ export const whyStatusSchema = z.object({
   error: apiErrorSchema.optional(),
 });
 export type WhyStatus = z.infer<typeof whyStatusSchema>;
+
+export const replaySeekResponse = z.object({
+  t: z.number(),
+  /** Probe events recorded up to `t`. */
+  events: z.number().int(),
+  /** The recorded answer of the question asked for, when it has one. */
+  answer: diagnosisSchema.optional(),
+});
 
 // ---------------------------------------------------------------- graph
 

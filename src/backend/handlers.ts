@@ -3,6 +3,7 @@ import type { Handlers } from '../api/index.js';
 import { appVersion } from './version.js';
 import { ProbeSessions } from './probes/sessions.js';
 import { WorkbenchSessions } from './workbench/sessions.js';
+import { startupRecording } from './store/open.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 
 export interface BackendOptions {
@@ -31,6 +32,9 @@ export function createHandlers(options: BackendOptions, probes = new ProbeSessio
     'probes.stop': async ({ session }) => probes.stop(session),
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
+    'recording.startup': async () => ({ path: startupRecording() ?? null }),
+    'recording.open': async ({ source }) => wb.openRecording(source),
+    'replay.seek': async (req) => wb.seek(req),
     'cluster.open': async ({ source, context }) => wb.open(source, context),
     'cluster.close': async ({ session }) => wb.close(session),
     'why.ask': async (req) => wb.ask(req),

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { graph } from '../../core/index.js';
-import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource } from '../../api/index.js';
+import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
 import { openFakeCluster, openLiveCluster, type ClusterSource } from './source.js';
+import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
 
 type WhyStatus = CallResponse<'why.status'>;
 type GraphDelta = CallResponse<'graph.changes'>;
@@ -30,6 +31,7 @@ interface Session {
   events: EventStore;
   offChange: () => void;
   syncTimer?: NodeJS.Timeout;
+  opened: CallResponse<'cluster.open'>;
 }
 
 const maxSessions = 8;
@@ -50,11 +52,46 @@ export class WorkbenchSessions {
   async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
     const fake = this.options.fakeClusters;
     const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env);
+    return (await this.start(cluster, context)).opened;
+  }
+
+  /** A recording as a read-only session (mode `replay`), at its end; replay.seek moves it. */
+  async openRecording(source: RecordingSource): Promise<CallResponse<'cluster.open'>> {
+    const rec = await openReplaySource(source);
+    const s = await this.start(rec, rec.info.context ?? rec.info.name);
+    const first = rec.seek(rec.time);
+    for (const ev of first.events) s.events.add(ev);
+    s.model.addEvents(first.events);
+    return { ...s.opened, replay: rec.info };
+  }
+
+  /** Moves a replay session to `t`: the cluster as it stood then and the probe events up to then; optionally a recorded answer on the graph. */
+  seek(req: CallRequest<'replay.seek'>): CallResponse<'replay.seek'> {
+    const s = this.get(req.session);
+    const rec = s.source.mode === 'replay' ? (s.source as ReplaySource) : undefined;
+    if (!rec) throw new PathlightError({ code: 'invalid-request', message: 'This session is a live cluster, not a recording.', hint: 'Open a recording to scrub through time.' });
+    const shown = req.question !== undefined ? rec.recorded(req.question) : undefined;
+    if (req.question !== undefined && !shown) throw new PathlightError({ code: 'invalid-request', message: `The recording has no answer for question ${req.question}.`, hint: 'Pick a question from the list, or ask it again on the recording.' });
+    const moved = rec.seek(shown ? shown.ts : req.t);
+    s.model.syncCluster(moved.view);
+    if (moved.reset) {
+      s.events.clear();
+      s.model.clearEvents();
+    }
+    for (const ev of moved.events) s.events.add(ev);
+    s.model.addEvents(moved.events);
+    if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
+    return { t: moved.t, events: moved.total, ...(shown ? { answer: shown.diagnosis } : {}) };
+  }
+
+  private async start(cluster: ClusterSource, context: string): Promise<Session> {
     // One cluster per window is the common case: the oldest sessions go first.
     while (this.sessions.size >= maxSessions) await this.close([...this.sessions.keys()][0]!);
     const model = new graph.GraphModel();
     model.syncCluster(cluster.view);
-    const s: Session = { id: randomUUID(), context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {} };
+    const id = randomUUID();
+    const opened = { session: id, context, mode: cluster.mode, names: names(cluster), unavailable: [...cluster.unavailable] };
+    const s: Session = { id, context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {}, opened };
     s.offChange = cluster.onChange(() => {
       // Watch events come in bursts: resync the graph at most every 500 ms.
       s.syncTimer ??= setTimeout(() => {
@@ -63,7 +100,7 @@ export class WorkbenchSessions {
       }, 500);
     });
     this.sessions.set(s.id, s);
-    return { session: s.id, context, mode: cluster.mode, names: names(cluster), unavailable: [...cluster.unavailable] };
+    return s;
   }
 
   async close(id: string): Promise<Record<string, never>> {
@@ -79,6 +116,7 @@ export class WorkbenchSessions {
 
   ask(req: CallRequest<'why.ask'>): { question: string } {
     const s = this.get(req.session);
+    if (s.source.mode === 'replay' && (req.probe !== 'none' || req.active)) throw readOnlyError();
     const id = randomUUID();
     const abort = new AbortController();
     const status: WhyStatus = { question: id, state: 'running', nodes: [], startedAt: new Date().toISOString(), ...(req.probe !== 'none' ? { durationSec: req.durationSec } : {}) };

@@ -27,7 +27,7 @@ export interface AskOptions extends d.WhyQuery {
 }
 
 export interface ClusterSource {
-  readonly mode: 'live' | 'fake';
+  readonly mode: 'live' | 'fake' | 'replay';
   readonly view: ClusterView;
   readonly unavailable: ReadonlyArray<{ kind: string; reason: 'not-installed' | 'forbidden' | 'error'; message: string }>;
   /** Called after the cluster changed (debounced by the caller). */
