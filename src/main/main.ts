@@ -3,11 +3,14 @@
  * to the backend; everything else lives in layers that also run in server mode.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell } from 'electron';
 import { contentSecurityPolicy, ipcEventChannel, type EventName, type EventPayload } from '../api/index.js';
 import { createHandlers } from '../backend/handlers.js';
 import { lookupStatic, securityHeaders } from '../backend/static.js';
+import { setStartupRecording } from '../backend/store/open.js';
+import { openArg } from './args.js';
 import { registerIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { appEntryUrl, appScheme, hardenWebContents, secureWebPreferences } from './security.js';
@@ -48,6 +51,20 @@ async function chooseKubeconfig(): Promise<void> {
   if (!result.canceled && path) send('kubeconfig.chosen', { path });
 }
 
+async function chooseRecording(): Promise<void> {
+  if (!mainWindow) return;
+  const result = await dialog.showOpenDialog(mainWindow, {
+    title: 'Open Recording',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Pathlight recordings', extensions: ['pathlight'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  });
+  const path = result.filePaths[0];
+  if (!result.canceled && path) send('recording.chosen', { path });
+}
+
 function createWindow(): void {
   mainWindow = new BrowserWindow({
     width: 1400,
@@ -66,9 +83,16 @@ function createWindow(): void {
 
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => void shell.openExternal(url)));
 
-app.on('second-instance', () => {
+// `--open FILE` (npm start without a kubeconfig): the recording the UI opens at start.
+const startupFile = openArg(process.argv);
+if (startupFile) setStartupRecording(path.resolve(startupFile));
+
+app.on('second-instance', (_event, argv, cwd) => {
   if (mainWindow?.isMinimized()) mainWindow.restore();
   mainWindow?.focus();
+  // A second launch with --open FILE opens that recording in this window.
+  const file = openArg(argv);
+  if (file) send('recording.chosen', { path: path.resolve(cwd, file) });
 });
 
 app.on('window-all-closed', () => {
@@ -83,6 +107,7 @@ void app.whenReady().then(() => {
       menuTemplate(
         {
           openKubeconfig: () => void chooseKubeconfig(),
+          openRecording: () => void chooseRecording(),
           reloadContexts: () => send('menu.command', { command: 'reload-contexts' }),
           toggleTheme: () => send('menu.command', { command: 'toggle-theme' }),
           openDocs: () => void shell.openExternal(docsUrl),

@@ -3,6 +3,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 
 export interface MenuActions {
   openKubeconfig(): void;
+  openRecording(): void;
   reloadContexts(): void;
   toggleTheme(): void;
   openDocs(): void;
@@ -26,6 +27,7 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform, is
       label: 'File',
       submenu: [
         { label: 'Open Kubeconfig…', accelerator: 'CmdOrCtrl+O', click: () => actions.openKubeconfig() },
+        { label: 'Open Recording…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openRecording() },
         { label: 'Reload Contexts', accelerator: 'CmdOrCtrl+R', click: () => actions.reloadContexts() },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },

@@ -17,6 +17,7 @@ describe('menuTemplate', () => {
   const calls: string[] = [];
   const actions = {
     openKubeconfig: () => calls.push('open'),
+    openRecording: () => calls.push('recording'),
     reloadContexts: () => calls.push('reload'),
     toggleTheme: () => calls.push('theme'),
     openDocs: () => calls.push('docs'),
@@ -27,6 +28,13 @@ describe('menuTemplate', () => {
     expect(item?.accelerator).toBe('CmdOrCtrl+O');
     (item?.click as () => void)();
     expect(calls).toContain('open');
+  });
+
+  it('offers Open Recording… on Ctrl/Cmd+Shift+O', () => {
+    const item = find(menuTemplate(actions, 'linux', false), 'Open Recording…');
+    expect(item?.accelerator).toBe('CmdOrCtrl+Shift+O');
+    (item?.click as () => void)();
+    expect(calls).toContain('recording');
   });
 
   it('has the macOS app menu only on macOS and dev tools only in development', () => {
