@@ -5,7 +5,12 @@ import { exportPng, exportSvg } from './features/graph/GraphView.js';
 import { currentGraph } from './features/graph/controller.js';
 import { ProbesPanel } from './features/probes/ProbesPanel.js';
 import { Workbench } from './features/workbench/Workbench.js';
+import { isSource, recordingFromFile } from './features/replay/file.js';
 import { useApi, useApp, useAppStore } from './store/context.js';
+import { replayOf } from './store/index.js';
+
+/** Set once this window opened the startup recording: a reload or "close recording" does not bring it back. */
+const startupKey = 'pathlight.startupOpened';
 
 const focus = (sel: string) => () => document.querySelector<HTMLElement>(sel)?.focus();
 
@@ -22,8 +27,16 @@ export function App() {
   const setPaletteOpen = useApp((s) => s.setPaletteOpen);
   // A holder ConnectScreen fills with its file picker (commands and menus call it later).
   const [openFile] = useState<{ current: (() => void) | null }>(() => ({ current: null }));
+  const [openRecordingFile] = useState<{ current: (() => void) | null }>(() => ({ current: null }));
+  const [dragging, setDragging] = useState(false);
   const inWorkbench = clusterStatus !== 'closed';
+  const replaying = useApp((s) => s.cluster.status === 'open' && s.cluster.opened.mode === 'replay');
   const chooseFile = useCallback(() => openFile.current?.(), [openFile]);
+  const chooseRecording = useCallback(() => {
+    // The picker lives on the Connect screen: go back there first when a session is open.
+    if (store.getState().cluster.status === 'closed') openRecordingFile.current?.();
+    else void store.getState().closeCluster().then(() => setTimeout(() => openRecordingFile.current?.()));
+  }, [openRecordingFile, store]);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -31,25 +44,70 @@ export function App() {
 
   useEffect(() => {
     void loadAppInfo();
-    void loadContexts().then(() => {
-      // The workbench was open before the reload: open the same context again.
+    void loadContexts().then(async () => {
       const s = store.getState();
-      if (s.workbenchWanted && s.selectedContext && s.contexts.status === 'loaded' && s.cluster.status === 'closed') void s.openCluster();
+      if (s.cluster.status !== 'closed') return;
+      // The recording or workbench open before the reload comes back; else the startup recording, once per window.
+      if (s.replayWanted) await s.openRecording({ kind: 'path', path: s.replayWanted });
+      else if (s.workbenchWanted && s.selectedContext && s.contexts.status === 'loaded') await s.openCluster();
+      else if (!sessionStorage.getItem(startupKey)) {
+        sessionStorage.setItem(startupKey, '1');
+        await s.openStartupRecording();
+      }
     });
   }, [loadAppInfo, loadContexts, store]);
 
   useEffect(() => {
     const offChosen = api.on('kubeconfig.chosen', ({ path }) => void loadContexts({ kind: 'path', path }));
+    const offRecording = api.on('recording.chosen', ({ path }) => void store.getState().openRecording({ kind: 'path', path }));
     const offMenu = api.on('menu.command', ({ command }) => {
       if (command === 'open-kubeconfig') openFile.current?.();
+      else if (command === 'open-recording') chooseRecording();
       else if (command === 'toggle-theme') toggleTheme();
       else void loadContexts();
     });
     return () => {
       offChosen();
+      offRecording();
       offMenu();
     };
-  }, [api, loadContexts, toggleTheme, openFile]);
+  }, [api, loadContexts, toggleTheme, openFile, chooseRecording, store]);
+
+  // Drag and drop of a recording anywhere on the window.
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      void recordingFromFile(file).then((source) => {
+        if (isSource(source)) void store.getState().openRecording(source);
+        else {
+          store.getState().setRecordingError(source);
+          if (store.getState().cluster.status !== 'closed') void store.getState().closeCluster();
+        }
+      });
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, [store]);
 
   const s = store.getState;
   const commands: Command[] = [
@@ -70,6 +128,8 @@ export function App() {
     { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
     { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
     { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },
+    { id: 'recording', title: 'Open recording…', keys: 'Ctrl+Shift+O', run: chooseRecording },
+    { id: 'play', title: s().playing ? 'Pause the replay' : 'Play the replay', keys: 'Space', run: () => s().setPlaying(!s().playing), disabled: !replaying },
     { id: 'reload', title: 'Reload contexts', keys: 'R', run: () => void loadContexts(), disabled: inWorkbench },
     { id: 'theme', title: `Switch to ${theme === 'light' ? 'dark' : 'light'} theme`, keys: 'Ctrl+Shift+L', run: toggleTheme },
   ];
@@ -83,6 +143,9 @@ export function App() {
       if (mod && k === 'k') {
         e.preventDefault();
         setPaletteOpen(!store.getState().paletteOpen);
+      } else if (mod && e.shiftKey && k === 'o') {
+        e.preventDefault();
+        chooseRecording();
       } else if (mod && k === 'o') {
         e.preventDefault();
         openFile.current?.();
@@ -102,6 +165,10 @@ export function App() {
         focus('#graph-search')();
       } else if (wb && k === 'f') currentGraph()?.fit();
       else if (wb && k === 'p') currentGraph()?.focusPath();
+      else if (wb && k === ' ' && replayOf(store.getState())) {
+        e.preventDefault();
+        store.getState().setPlaying(!store.getState().playing);
+      }
       else if (wb && k === 'e') {
         e.preventDefault();
         store.getState().setBottomTab('events');
@@ -110,7 +177,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [loadContexts, toggleTheme, setPaletteOpen, store, openFile]);
+  }, [loadContexts, toggleTheme, setPaletteOpen, store, openFile, chooseRecording]);
 
   const shortcuts = commands.filter((c) => c.keys && !c.disabled).slice(0, 8);
   return (
@@ -137,7 +204,7 @@ export function App() {
         <Workbench />
       ) : (
         <>
-          <ConnectScreen openFileRef={openFile} />
+          <ConnectScreen openFileRef={openFile} openRecordingRef={openRecordingFile} />
           <ProbesPanel />
         </>
       )}
@@ -148,6 +215,11 @@ export function App() {
           </span>
         ))}
       </footer>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden>
+          Drop a .pathlight recording to replay it
+        </div>
+      )}
       {paletteOpen && <CommandPalette commands={commands} onClose={() => setPaletteOpen(false)} />}
     </div>
   );

@@ -6,6 +6,8 @@ import { create, type StateCreator } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import { eventsSlice, graphSlice, layoutSlice, workbenchSlice, type EventsSlice, type GraphSlice, type LayoutSlice, type WorkbenchSlice } from './workbench.js';
 export * from './workbench.js';
+import { replaySlice, type ReplaySlice } from './replay.js';
+export * from './replay.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
 export type Theme = 'light' | 'dark';
@@ -52,7 +54,7 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice;
+export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -165,6 +167,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...graphSlice(api)(...a),
         ...eventsSlice(api)(...a),
         ...layoutSlice(...a),
+        ...replaySlice(api)(...a),
       }),
       {
         name: 'pathlight.ui',
@@ -184,6 +187,9 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
           panes: s.panes,
           bottomTab: s.bottomTab,
           source: s.source.kind === 'text' ? { kind: 'default' as const } : s.source,
+          recent: s.recent,
+          replayWanted: s.replayWanted,
+          speed: s.speed,
         }),
       },
     ),

@@ -24,7 +24,7 @@ export interface QueryForm {
 
 export type ClusterState =
   | { status: 'closed' }
-  | { status: 'opening'; context: string }
+  | { status: 'opening'; context: string; recording?: boolean }
   | { status: 'open'; opened: ClusterOpened }
   | { status: 'failed'; context: string; error: ApiError };
 
@@ -101,7 +101,7 @@ export const workbenchSlice =
     async openCluster() {
       const context = get().selectedContext;
       if (!context) return;
-      set({ cluster: { status: 'opening', context }, workbenchWanted: true, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
+      set({ cluster: { status: 'opening', context }, workbenchWanted: true, replayWanted: undefined, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
       const r = await api['cluster.open']({ source: get().source, context });
       if (!r.ok) {
         set({ cluster: { status: 'failed', context, error: r.error } });
@@ -113,7 +113,18 @@ export const workbenchSlice =
     },
     async closeCluster() {
       const session = sessionOf(get());
-      set({ cluster: { status: 'closed' }, workbenchWanted: false, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map(), selected: undefined });
+      set({
+        cluster: { status: 'closed' },
+        workbenchWanted: false,
+        replayWanted: undefined,
+        playing: false,
+        replayAnswer: undefined,
+        question: undefined,
+        graph: emptyGraph,
+        events: undefined,
+        eventRows: new Map(),
+        selected: undefined,
+      });
       if (session) await api['cluster.close']({ session });
     },
     async ask() {
@@ -121,22 +132,31 @@ export const workbenchSlice =
       const q = get().query;
       if (!session) return;
       const port = q.port.trim();
+      // A recording is read-only: asked without probes, on the state at the scrubber.
+      const c = get().cluster;
+      const replay = c.status === 'open' && c.opened.mode === 'replay';
+      const probe = replay ? 'none' : q.probe;
       const r = await api['why.ask']({
         session,
         from: q.from.trim(),
         to: q.to.trim(),
         ...(port ? { port: /^\d+$/.test(port) ? Number(port) : port } : {}),
         protocol: q.protocol,
-        probe: q.probe,
-        ...(q.probe === 'ssh' && q.sshConfig.trim() ? { sshConfig: q.sshConfig.trim() } : {}),
-        ...(q.probe !== 'none' && q.active ? { active: true } : {}),
+        probe,
+        ...(probe === 'ssh' && q.sshConfig.trim() ? { sshConfig: q.sshConfig.trim() } : {}),
+        ...(probe !== 'none' && q.active ? { active: true } : {}),
         durationSec: q.durationSec,
       });
       if (!r.ok) {
         set({ askError: r.error });
         return;
       }
-      set({ askError: undefined, question: { question: r.value.question, state: 'running', nodes: [], startedAt: new Date().toISOString() } });
+      set({
+        askError: undefined,
+        question: { question: r.value.question, state: 'running', nodes: [], startedAt: new Date().toISOString() },
+        replayAnswer: replay ? { kind: 'replayed', t: get().replayTime } : undefined,
+        playing: false,
+      });
       await get().refreshQuestion();
     },
     async refreshQuestion() {

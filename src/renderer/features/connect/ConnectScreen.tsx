@@ -6,6 +6,7 @@ import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { ContextList, ContextSummary } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
+import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
   'client-certificate': 'client certificate',
@@ -17,7 +18,65 @@ const authLabels: Record<ContextSummary['auth'][number], string> = {
   none: 'no credentials',
 };
 
-export function ConnectScreen({ openFileRef }: { openFileRef: React.RefObject<(() => void) | null> }) {
+/** Open recording…, the recent recordings, and what went wrong opening one. */
+function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<(() => void) | null> }) {
+  const recent = useApp((s) => s.recent);
+  const error = useApp((s) => s.recordingError);
+  const openRecording = useApp((s) => s.openRecording);
+  const forget = useApp((s) => s.forgetRecent);
+  const setError = useApp((s) => s.setRecordingError);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    openRecordingRef.current = () => input.current?.click();
+  }, [openRecordingRef]);
+  async function onPicked(file: File | undefined) {
+    if (input.current) input.current.value = '';
+    if (!file) return;
+    const source = await recordingFromFile(file);
+    if (isSource(source)) await openRecording(source);
+    else setError(source);
+  }
+  return (
+    <section className="recordings" aria-labelledby="recordings-title" data-testid="recordings">
+      <div className="recordings-head">
+        <h2 id="recordings-title">Recordings</h2>
+        <button type="button" onClick={() => input.current?.click()} data-testid="open-recording">
+          Open recording…
+        </button>
+        <span className="muted">or drop a {recordingExtension} file anywhere on the window — replayed read-only, no cluster needed.</span>
+        <input ref={input} type="file" accept={recordingExtension} hidden data-testid="recording-file-input" onChange={(e) => void onPicked(e.target.files?.[0])} />
+      </div>
+      {error && (
+        <ErrorPanel
+          error={error}
+          actions={
+            <button type="button" onClick={() => setError(undefined)}>
+              Dismiss
+            </button>
+          }
+        />
+      )}
+      {recent.length > 0 && (
+        <ul className="recent" aria-label="Recent recordings" data-testid="recent-recordings">
+          {recent.map((r) => (
+            <li key={r.path}>
+              <button type="button" className="link" onClick={() => void openRecording({ kind: 'path', path: r.path })} title={r.path} data-testid="recent-recording">
+                {r.name}
+              </button>
+              <code className="muted">{r.path}</code>
+              <span className="muted">{new Date(r.openedAt).toLocaleString()}</span>
+              <button type="button" className="link small" onClick={() => forget(r.path)} aria-label={`Forget ${r.name}`}>
+                forget
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: React.RefObject<(() => void) | null>; openRecordingRef: React.RefObject<(() => void) | null> }) {
   const contexts = useApp((s) => s.contexts);
   const source = useApp((s) => s.source);
   const appInfo = useApp((s) => s.appInfo);
@@ -91,6 +150,7 @@ export function ConnectScreen({ openFileRef }: { openFileRef: React.RefObject<((
         />
       )}
       {contexts.status === 'loaded' && <ContextTable list={contexts.list} />}
+      <Recordings openRecordingRef={openRecordingRef} />
     </main>
   );
 }

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { DiagnosisJson } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
+import { clock, RecordedQuestions } from '../replay/Replay.js';
 
 type Finding = DiagnosisJson['findings'][number];
 type Evidence = Finding['evidence'][number];
@@ -204,12 +205,21 @@ export function WhyPanel() {
   const question = useApp((s) => s.question);
   const askError = useApp((s) => s.askError);
   const cancel = useApp((s) => s.cancelQuestion);
+  const replay = useApp((s) => s.cluster.status === 'open' && s.cluster.opened.mode === 'replay');
+  const origin = useApp((s) => s.replayAnswer);
   const d = question?.diagnosis ?? question?.staticDiagnosis;
   return (
     <section className="why-panel" aria-labelledby="why-title" data-testid="why-panel">
       <h2 id="why-title">Why</h2>
+      {replay && <RecordedQuestions />}
       {askError && <ErrorPanel error={askError} />}
-      {!question && !askError && (
+      {replay && !question && !askError && <p className="muted">Click a recorded question to see the answer given then, or ask one above: it runs on the recording as it stood at the scrubber’s time.</p>}
+      {replay && origin && d && (
+        <p className="answer-origin" data-testid="answer-origin" data-origin={origin.kind}>
+          {origin.kind === 'recorded' ? `Recorded answer, given at ${clock(origin.t)}` : `Re-run on the recording as it stood at ${clock(origin.t)}`}
+        </p>
+      )}
+      {!replay && !question && !askError && (
         <div className="empty-state">
           <p>
             Type who talks (<b>From</b>: a pod, <code>ns/deploy/name</code>) and to what (<b>To</b>: a Service, DNS name, pod or IP, with a port), then <b>Ask why</b> (Ctrl+Enter).

@@ -76,6 +76,7 @@ export function QueryBar() {
   const setQuery = useApp((s) => s.setQuery);
   const ask = useApp((s) => s.ask);
   const running = useApp((s) => s.question?.state === 'running');
+  const replay = useApp((s) => s.cluster.status === 'open' && s.cluster.opened.mode === 'replay');
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void ask();
@@ -100,19 +101,25 @@ export function QueryBar() {
       </label>
       <label className="narrow">
         <span>Probes</span>
-        <select data-testid="query-probe" value={q.probe} onChange={(e) => setQuery({ probe: e.target.value as 'none' | 'ssh' | 'pod' })}>
-          <option value="none">off</option>
-          <option value="ssh">SSH</option>
-          <option value="pod">probe pod</option>
-        </select>
+        {replay ? (
+          <select data-testid="query-probe" value="none" disabled title="A recording is read-only: the answer uses the probe events recorded up to the scrubber">
+            <option value="none">recorded</option>
+          </select>
+        ) : (
+          <select data-testid="query-probe" value={q.probe} onChange={(e) => setQuery({ probe: e.target.value as 'none' | 'ssh' | 'pod' })}>
+            <option value="none">off</option>
+            <option value="ssh">SSH</option>
+            <option value="pod">probe pod</option>
+          </select>
+        )}
       </label>
-      {q.probe === 'ssh' && (
+      {!replay && q.probe === 'ssh' && (
         <label>
           <span>SSH config</span>
           <input data-testid="query-ssh-config" value={q.sshConfig} onChange={(e) => setQuery({ sshConfig: e.target.value })} placeholder="~/.ssh/config" />
         </label>
       )}
-      {q.probe !== 'none' && (
+      {!replay && q.probe !== 'none' && (
         <>
           <label className="narrow">
             <span>Seconds</span>
@@ -123,10 +130,10 @@ export function QueryBar() {
           </label>
         </>
       )}
-      <button type="submit" className="primary" disabled={running || !q.from.trim() || !q.to.trim()} data-testid="ask-why" title="Ctrl+Enter">
+      <button type="submit" className="primary" disabled={running || !q.from.trim() || !q.to.trim()} data-testid="ask-why" title={replay ? 'Re-run the diagnosis on the recorded state at the scrubber (Ctrl+Enter)' : 'Ctrl+Enter'}>
         {running ? 'Asking…' : 'Ask why'}
       </button>
-      {q.probe !== 'none' && q.active && (
+      {!replay && q.probe !== 'none' && q.active && (
         <p className="active-warning" role="note" data-testid="active-warning">
           ⚠ Active test: Pathlight will send a DNS lookup and a connection attempt from inside A’s network namespace to B. This is real traffic on the cluster.
         </p>

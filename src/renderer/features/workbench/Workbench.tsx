@@ -10,6 +10,7 @@ import { EventsPanel } from '../events/EventsPanel.js';
 import { GraphView } from '../graph/GraphView.js';
 import { ProbesPanel } from '../probes/ProbesPanel.js';
 import { WhyPanel } from '../why/WhyPanel.js';
+import { ReplayBanner, ReplayControls } from '../replay/Replay.js';
 import { QueryBar } from './QueryBar.js';
 import { Splitter } from './Splitter.js';
 
@@ -55,7 +56,16 @@ export function Workbench() {
   if (cluster.status === 'opening') {
     return (
       <main className="workbench-status" aria-live="polite" data-testid="opening">
-        <span className="spinner" aria-hidden /> Listing the cluster of <b>{cluster.context}</b> (namespaces, pods, Services, EndpointSlices, policies)…
+        <span className="spinner" aria-hidden />{' '}
+        {cluster.recording ? (
+          <>
+            Reading the recording <b>{cluster.context}</b>…
+          </>
+        ) : (
+          <>
+            Listing the cluster of <b>{cluster.context}</b> (namespaces, pods, Services, EndpointSlices, policies)…
+          </>
+        )}
       </main>
     );
   }
@@ -84,13 +94,24 @@ export function Workbench() {
   return (
     <main className="workbench" data-testid="workbench" style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${panes.why}px`, gridTemplateRows: `auto minmax(120px, 1fr) 6px ${panes.bottom}px` }}>
       <div className="wb-top">
-        <div className="cluster-chip">
-          <span className="muted">cluster</span> <b data-testid="open-context">{o.context}</b>
-          {o.mode === 'fake' && <span className="badge warn">fake (test fixture)</span>}
-          <button type="button" className="link" onClick={() => void closeCluster()}>
-            switch
-          </button>
-        </div>
+        {o.replay ? (
+          <div className="cluster-chip">
+            <ReplayBanner info={o.replay} />
+            <span className="spacer" />
+            <button type="button" className="link" onClick={() => void closeCluster()} data-testid="close-recording">
+              close recording
+            </button>
+          </div>
+        ) : (
+          <div className="cluster-chip">
+            <span className="muted">cluster</span> <b data-testid="open-context">{o.context}</b>
+            {o.mode === 'fake' && <span className="badge warn">fake (test fixture)</span>}
+            <button type="button" className="link" onClick={() => void closeCluster()}>
+              switch
+            </button>
+          </div>
+        )}
+        {o.replay && <ReplayControls info={o.replay} />}
         <QueryBar />
         {missing.length > 0 && (
           <p className="rbac-note" role="note">
