@@ -5,6 +5,7 @@
 // Measures: the graph's render (mapping + cytoscape + fcose layout, performance.measure in the
 // page), frame times while panning and zooming, frame times while scrolling the table.
 // Usage: npm run build && node bench/ui/run.mjs   (figures printed and written to bench/results/ui.json)
+/* global window, document, requestAnimationFrame -- the functions given to page.evaluate run in the page */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -71,6 +71,8 @@ export function EventsPanel() {
   const set = useApp((s) => s.setEventFilter);
   const scroller = useRef<HTMLDivElement>(null);
   const count = page?.matched ?? 0;
+  // TanStack Virtual returns new functions on each render, so the React compiler leaves this component unmemoised: intended.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const v = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 20 });
   const items = v.getVirtualItems();
   const first = items[0]?.index ?? 0;
