@@ -16,9 +16,9 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `pathlight serve --port 0 --no-open` and waits for the URL it prints. */
-export function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'serve', '--port', '0', '--no-open'], {
+/** Starts `pathlight serve --port 0 --no-open [args…]` and waits for the URL it prints. */
+export function serve(env: Record<string, string>, args: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'serve', '--port', '0', ...args, '--no-open'], {
     env: { ...process.env, HOME: '/nonexistent-home', KUBECONFIG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

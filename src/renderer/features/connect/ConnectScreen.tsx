@@ -49,6 +49,7 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
       {error && (
         <ErrorPanel
           error={error}
+          title="Cannot open that recording"
           actions={
             <button type="button" onClick={() => setError(undefined)}>
               Dismiss
@@ -56,6 +57,7 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
           }
         />
       )}
+      {recent.length > 0 && <h3 className="recent-title">Recent</h3>}
       {recent.length > 0 && (
         <ul className="recent" aria-label="Recent recordings" data-testid="recent-recordings">
           {recent.map((r) => (

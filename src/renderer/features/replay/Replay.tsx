@@ -5,7 +5,7 @@
  */
 import { useEffect } from 'react';
 import type { ReplayInfo } from '../../../api/index.js';
-import { replayOf, replaySpeeds } from '../../store/index.js';
+import { replaySpeeds } from '../../store/index.js';
 import { useApp } from '../../store/context.js';
 
 const tickMs = 250;
@@ -111,7 +111,8 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
 
 /** The questions recorded in the file, each with its recorded verdict and top finding; click to show the answer. */
 export function RecordedQuestions() {
-  const rec = useApp(replayOf);
+  // The opened session's own object: a selector must not build a new one on every call.
+  const rec = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.replay : undefined));
   const shown = useApp((s) => (s.replayAnswer?.kind === 'recorded' ? s.replayAnswer.question : undefined));
   const showRecorded = useApp((s) => s.showRecorded);
   if (!rec) return null;

@@ -1,0 +1,120 @@
+/**
+ * Replay in a real browser against the real `pathlight serve --open assets/demo.pathlight` (the
+ * lab's nine scenarios, recorded): the app opens the recording by itself, says it is one, lists
+ * the recorded questions, shows a recorded answer with its failing hop, scrubs the events back in
+ * time, asks why again on the recorded state; and a file dropped on the window opens too.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { repoPath } from '../helpers/paths.js';
+import { launchChromium, serve, type Served } from './harness.js';
+import { ReplayPage } from './pages/ReplayPage.js';
+
+const demo = repoPath('assets/demo.pathlight');
+let browser: Browser;
+let context: BrowserContext;
+let rp: ReplayPage;
+let served: Served | undefined;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  served = await serve({}, ['--open', demo]);
+  context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  errors.length = 0;
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  rp = new ReplayPage(page);
+  await page.goto(served.url);
+});
+afterEach(async () => {
+  await context?.close();
+  await served?.stop();
+});
+
+describe('replay (serve --open assets/demo.pathlight)', () => {
+  it('opens the startup recording: banner, nine questions, a recorded answer, the scrubber, ask why again', async () => {
+    await rp.waitForReplay();
+    const banner = await rp.banner();
+    expect(banner).toContain('recording · read-only');
+    expect(banner).toContain('demo.pathlight');
+    expect(banner).toMatch(/9 questions/);
+    const questions = await rp.recordedQuestions();
+    expect(questions).toHaveLength(9);
+    expect(questions.join('\n')).toContain('lab-deny-ingress/deploy/frontend → backend:8080');
+    expect(await rp.probesControl()).toEqual({ disabled: true, text: 'recorded' });
+    await expect.poll(() => rp.eventCount()).toEqual({ matched: 390, total: 390 });
+    await rp.screenshot('replay-opened');
+
+    await rp.showRecorded('lab-deny-ingress/deploy/frontend');
+    expect(await rp.verdict()).toBe('unreachable');
+    expect((await rp.topFinding()).kind).toBe('policy-deny-ingress');
+    const failing = await rp.failingHopOnGraph();
+    expect(failing.hop).toBe('policy-ingress');
+    expect(failing.colors).toEqual(['rgb(224,32,46)']);
+    const atAnswer = await rp.eventCount();
+    expect(atAnswer.total).toBeGreaterThan(0);
+    expect(atAnswer.total).toBeLessThan(390);
+    await rp.screenshot('replay-recorded-answer');
+
+    await rp.scrubTo(0.05);
+    await expect.poll(async () => (await rp.eventCount()).total).toBeLessThan(atAnswer.total);
+    await rp.scrubTo(0.95);
+    await expect.poll(async () => (await rp.eventCount()).total).toBeGreaterThan(atAnswer.total);
+    await rp.screenshot('replay-scrubbed');
+
+    await rp.showRecorded('lab-wrong-ns/deploy/frontend');
+    expect((await rp.topFinding()).kind).toBe('dns-nxdomain');
+    await rp.askAgain();
+    expect((await rp.topFinding()).kind).toBe('dns-nxdomain');
+    expect(await rp.page.getByTestId('answer-origin').innerText()).toMatch(/Re-run on the recording/);
+    await rp.screenshot('replay-asked-again');
+    expect(errors).toEqual([]);
+  });
+
+  it('plays, survives a reload, closes to Connect with the recent list; a dropped file opens as a recording', async () => {
+    await rp.waitForReplay();
+    await rp.scrubTo(0);
+    const t0 = await rp.time();
+    await rp.page.getByTestId('replay-speed').selectOption('100');
+    await rp.page.getByTestId('replay-play').click();
+    await rp.page.waitForFunction((t) => document.querySelector('[data-testid="replay-time"]')?.textContent !== t, t0);
+    await rp.page.getByTestId('replay-play').click();
+    await rp.page.reload();
+    await rp.waitForReplay();
+    await rp.page.getByTestId('close-recording').click();
+    await rp.page.getByTestId('recordings').waitFor();
+    expect(await rp.page.getByTestId('recent-recording').allInnerTexts()).toEqual(['demo.pathlight']);
+    await rp.screenshot('replay-connect-recent');
+
+    // Drop the demo's bytes on the window, as a user drags the file from their file manager.
+    const b64 = readFileSync(demo).toString('base64');
+    await rp.page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.pathlight'));
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+    }, b64);
+    await rp.waitForReplay();
+    expect(await rp.page.getByTestId('replay-file').innerText()).toBe('dropped.pathlight');
+    expect(await rp.recordedQuestions()).toHaveLength(9);
+
+    // Not a recording: said so on the Connect screen with the next step.
+    await rp.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['apiVersion: v1'], 'config.yaml'));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+    });
+    await rp.page.getByText('config.yaml is not a Pathlight recording.').waitFor();
+    await rp.screenshot('replay-drop-not-a-recording');
+    expect(errors).toEqual([]);
+  });
+});
