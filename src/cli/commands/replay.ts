@@ -3,6 +3,7 @@ import { toApiError } from '../../api/index.js';
 import { failWith, printError, table } from '../output.js';
 import { parseDuration } from './probe.js';
 import { renderDiagnosis } from './why.js';
+import { openForCli } from '../recording.js';
 import type { Diagnosis } from '../../core/diagnose/index.js';
 
 interface ReplayOpts {
@@ -101,14 +102,8 @@ async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
   if (!!opts.from !== !!opts.to) return fail({ code: 'invalid-request', message: 'give both --from and --to, or neither (to re-ask the recorded questions).' });
   const proto = (opts.proto ?? 'tcp').toUpperCase();
   if (proto !== 'TCP' && proto !== 'UDP') return fail({ code: 'invalid-request', message: `--proto ${opts.proto}: use tcp or udp.` });
-  const { openRecording } = await import('../../backend/store/open.js');
-  let rec;
-  try {
-    rec = await openRecording(file);
-  } catch (err) {
-    return fail(toApiError(err));
-  }
-  for (const d of rec.damage) process.stderr.write(`warning: ${d.message}\n`);
+  const rec = await openForCli(file, fail);
+  if (!rec) return;
   const t = opts.at === undefined ? rec.end : parseAt(opts.at, rec.start);
   if (t === undefined) return fail({ code: 'invalid-request', message: opts.at === undefined ? `${file} holds no records.` : `--at ${opts.at} is not a time.`, hint: 'use an ISO time (2026-12-01T10:00:05Z), +30s after the start, or ns since the epoch' });
   const exit = (ds: Diagnosis[]) => (process.exitCode = ds.every((d) => d.verdict === 'reachable') ? 0 : 1);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { toApiError } from '../../api/index.js';
+import { openForCli } from '../recording.js';
 import { printError } from '../output.js';
 import type { Diagnosis } from '../../core/diagnose/index.js';
 
@@ -28,14 +28,9 @@ export function registerReport(program: Command): void {
       if (format !== 'md' && format !== 'html') return fail({ code: 'invalid-request', message: `--format ${opts.format ?? '(none)'}: use md or html.`, hint: 'or give --out a .md or .html name' });
       const n = opts.question === undefined ? undefined : Number(opts.question);
       if (n !== undefined && !(Number.isInteger(n) && n >= 1)) return fail({ code: 'invalid-request', message: `--question ${opts.question}: give the question's number, 1 for the first.` });
-      const [{ openRecording }, { report }] = await Promise.all([import('../../backend/store/open.js'), import('../../core/index.js')]);
-      let rec;
-      try {
-        rec = await openRecording(file);
-      } catch (err) {
-        return fail(toApiError(err));
-      }
-      for (const d of rec.damage) process.stderr.write(`warning: ${d.message}\n`);
+      const { report } = await import('../../core/index.js');
+      const rec = await openForCli(file, fail);
+      if (!rec) return;
       if (n !== undefined && n > rec.questions.length) return fail({ code: 'invalid-request', message: `${file} holds ${rec.questions.length} question(s); there is no question ${n}.`, hint: '`pathlight replay FILE` lists them' });
       // The answer given at the time; re-run on the recorded state where none was recorded (a crash mid-question).
       const reasked = rec.questions.some((q) => !q.answer) ? rec.reask() : [];
