@@ -52,6 +52,9 @@ describe('renderer store', () => {
       eventFilter: {},
       panes: { why: 420, bottom: 280 },
       bottomTab: 'events',
+      // Recent recordings are paths on the engine's machine; a picked file's bytes are never kept.
+      recent: [],
+      speed: 10,
     });
 
     const again = makeStore(storage).store;
