@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { apiErrorSchema } from './result.js';
 import * as wb from './workbench.js';
+import { sshSettingsSchema } from './ssh.js';
 
 const authMethod = z.enum(['client-certificate', 'token', 'token-file', 'exec', 'auth-provider', 'basic', 'none']);
 
@@ -84,6 +85,8 @@ export const calls = {
         node: nodeName,
         via: z.enum(['ssh', 'pod']),
         sshConfig: filePath.optional(),
+        /** The Connect screen's SSH settings (via `ssh`); `sshConfig` wins over their config file. */
+        ssh: sshSettingsSchema.optional(),
         host: z.string().min(1).max(253).optional(),
         kubeconfig: filePath.optional(),
         context: z.string().min(1).max(253).optional(),
@@ -125,6 +128,8 @@ export const calls = {
   'graph.snapshot': { request: wb.sessionRef, response: wb.graphSnapshotSchema },
   /** What changed since the version given (from graph.snapshot or the last graph.changes). */
   'graph.changes': { request: z.object({ session: z.uuid(), since: z.number().int().min(0) }).strict(), response: wb.graphDeltaSchema },
+  /** Details of a graph node the engine knows beyond the graph: the policies selecting a pod or workload. */
+  'graph.details': { request: wb.graphDetailsRequest, response: wb.graphDetailsResponse },
   /** A page of the session's probe events under Hubble-style filters, with the timeline. */
   'events.page': { request: wb.eventsPageRequest, response: wb.eventsPageResponse },
 } as const;

@@ -6,3 +6,4 @@ export * from './wire.js';
 export * from './csp.js';
 export * from './cancel.js';
 export * from './workbench.js';
+export * from './ssh.js';

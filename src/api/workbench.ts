@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { apiErrorSchema } from './result.js';
 import { kubeconfigSourceSchema } from './sources.js';
+import { sshSettingsSchema } from './ssh.js';
 
 const name = z.string().min(1).max(512);
 export const sessionRef = z.object({ session: z.uuid() }).strict();
@@ -123,6 +124,8 @@ export const whyAskRequest = z
     protocol: z.enum(['TCP', 'UDP']).optional(),
     probe: z.enum(['none', 'ssh', 'pod']),
     sshConfig: z.string().min(1).max(4096).optional(),
+    /** The Connect screen's SSH settings (probe `ssh`); `sshConfig` above wins over their config file. */
+    ssh: sshSettingsSchema.optional(),
     /** Generate a DNS lookup and a connection from inside A. */
     active: z.boolean().optional(),
     durationSec: z.number().int().min(1).max(600),
@@ -249,6 +252,28 @@ export const graphDeltaSchema = z.object({
   /** The consumer missed changes (another window drained them): take graph.snapshot again. */
   resync: z.boolean().optional(),
 });
+
+/** What the details panel shows beyond the node's own data: the policies selecting it. */
+export const graphDetailsRequest = z.object({ session: z.uuid(), node: z.string().min(1).max(1024) }).strict();
+export const selectingPolicySchema = z.object({
+  kind: z.string(),
+  namespace: z.string().optional(),
+  name: z.string(),
+  tier: z.enum(['admin', 'networkpolicy', 'baseline']),
+  /** Directions in which the policy has rules for (or isolates) the pod. */
+  directions: z.array(z.enum(['ingress', 'egress'])),
+  /** NetworkPolicy tier: directions in which it makes the pod default-deny. */
+  isolates: z.object({ ingress: z.boolean(), egress: z.boolean() }),
+});
+export type SelectingPolicy = z.infer<typeof selectingPolicySchema>;
+export const graphDetailsResponse = z.object({
+  node: z.string(),
+  /** The pod the answer is about (a workload: one of its pods). Absent when the node is not a pod or workload with pods. */
+  pod: z.string().optional(),
+  /** In precedence order: admin tier, NetworkPolicies, baseline. */
+  policies: z.array(selectingPolicySchema),
+});
+export type GraphDetails = z.infer<typeof graphDetailsResponse>;
 
 // ---------------------------------------------------------------- events
 

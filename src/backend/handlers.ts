@@ -42,6 +42,7 @@ export function createHandlers(options: BackendOptions, probes = new ProbeSessio
     'why.cancel': async ({ question }) => wb.cancel(question),
     'graph.snapshot': async ({ session }) => wb.graphSnapshot(session),
     'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
+    'graph.details': async ({ session, node }) => wb.details(session, node),
     'events.page': async (req) => wb.eventsPage(req),
   };
 }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { PathlightError, toApiError, type CallRequest, type CallResponse } from '../../api/index.js';
 import type { probe } from '../../core/index.js';
 import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
+import { withSshOverlay } from './ssh/overlay.js';
 
 type StartRequest = CallRequest<'probes.start'>;
 type Status = CallResponse<'probes.status'>;
@@ -128,9 +129,12 @@ export class ProbeSessions {
     try {
       const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
       const kc = req.via === 'pod' ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
-      const run = await startOnNode(
-        { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig: req.sshConfig, host: req.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
-        sink,
+      // The config is read once when the run starts: the generated one can go right after.
+      const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>
+        startOnNode(
+          { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig, host: req.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
+          sink,
+        ),
       );
       s.stop = () => run.stop();
       const exit = await run.done;

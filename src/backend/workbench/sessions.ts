@@ -5,12 +5,13 @@
  * why.status and graph.changes, as it does probes.status.
  */
 import { randomUUID } from 'node:crypto';
-import { graph } from '../../core/index.js';
+import { diagnose as d, graph } from '../../core/index.js';
 import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
 import { openFakeCluster, openLiveCluster, type ClusterSource } from './source.js';
 import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
+import { withSshOverlay } from '../probes/ssh/overlay.js';
 
 type WhyStatus = CallResponse<'why.status'>;
 type GraphDelta = CallResponse<'graph.changes'>;
@@ -132,14 +133,17 @@ export class WorkbenchSessions {
       const rest = status.nodes.filter((n) => n.node !== node);
       status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
     };
-    void s.source
-      .ask({
+    const sshConfig = req.sshConfig ?? req.ssh?.configFile;
+    // The SSH settings become a private config for the time of the question (probe `ssh` only).
+    const settings = req.probe === 'ssh' ? req.ssh : undefined;
+    void withSshOverlay(settings, sshConfig, names(s.source).nodes, (file) =>
+      s.source.ask({
         from: req.from,
         to: req.to,
         ...(req.port !== undefined ? { port: req.port } : {}),
         ...(req.protocol ? { protocol: req.protocol } : {}),
         probe: req.probe,
-        sshConfig: req.sshConfig,
+        sshConfig: file,
         active: req.active,
         durationMs: req.durationSec * 1000,
         onProgress: progress,
@@ -152,8 +156,8 @@ export class WorkbenchSessions {
           s.model.setDiagnosis(diag);
         },
         signal: abort.signal,
-      })
-      .then(
+      }),
+    ).then(
         (diag) => {
           if (abort.signal.aborted) return;
           status.diagnosis = diag;
@@ -201,6 +205,38 @@ export class WorkbenchSessions {
     const changed = delta.path !== undefined || [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) || delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
     return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>) };
+  }
+
+  /**
+   * The policies selecting a pod (a workload: its first pod, they share their labels), per the
+   * policy engine over the session's cluster as it stands now — in a replay, at the scrubber.
+   */
+  details(id: string, nodeId: string): CallResponse<'graph.details'> {
+    const s = this.get(id);
+    const nodes = graph.clusterNodes(s.source.view).nodes;
+    const node = nodes.get(nodeId);
+    const pod = node?.kind === 'pod' ? node : node?.kind === 'workload' ? [...nodes.values()].find((n) => n.kind === 'pod' && n.parent === nodeId) : undefined;
+    if (pod?.kind !== 'pod') return { node: nodeId, policies: [] };
+    const ix = new d.Cluster(s.source.view).policy;
+    const info = ix.pods.find((p) => p.namespace === pod.data.namespace && p.name === pod.data.name);
+    const out: CallResponse<'graph.details'> = { node: nodeId, pod: `${pod.data.namespace}/${pod.data.name}`, policies: [] };
+    if (!info) return out;
+    const byPolicy = new Map<object, (typeof out.policies)[number]>();
+    for (const dir of ['ingress', 'egress'] as const) {
+      const tiers = ix.subjectPolicies(info, dir);
+      for (const p of [...tiers.admin, ...tiers.np, ...tiers.baseline]) {
+        let entry = byPolicy.get(p);
+        if (!entry) {
+          entry = { kind: p.ref.kind, ...(p.ref.namespace ? { namespace: p.ref.namespace } : {}), name: p.ref.name, tier: p.tier, directions: [], isolates: { ...p.isolates } };
+          byPolicy.set(p, entry);
+          out.policies.push(entry);
+        }
+        entry.directions.push(dir);
+      }
+    }
+    const order = { admin: 0, networkpolicy: 1, baseline: 2 };
+    out.policies.sort((a, b) => order[a.tier] - order[b.tier]);
+    return out;
   }
 
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {

@@ -73,3 +73,28 @@ describe('workbench calls on a fake cluster', () => {
     expect(f.ok === false && f.error.hint).toMatch(/fake-deny-backend-ingress/);
   });
 });
+
+describe('graph.details', () => {
+  it('lists the policies selecting a pod and a workload, per tier and direction', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const g = await call('graph.snapshot', { session: open.session });
+    const backend = g.nodes.find((n) => n.kind === 'pod' && n.label.startsWith('backend-'))!;
+    const d = await call('graph.details', { session: open.session, node: backend.id });
+    expect(d.pod).toBe(`lab-deny-ingress/${backend.label}`);
+    expect(d.policies).toContainEqual({ kind: 'NetworkPolicy', namespace: 'lab-deny-ingress', name: 'deny-backend-ingress', tier: 'networkpolicy', directions: ['ingress'], isolates: { ingress: true, egress: false } });
+    const frontend = g.nodes.find((n) => n.kind === 'workload' && n.label === 'frontend')!;
+    const fd = await call('graph.details', { session: open.session, node: frontend.id });
+    expect(fd.pod).toMatch(/^lab-deny-ingress\/frontend-/);
+    expect(fd.policies.filter((p) => p.tier === 'networkpolicy')).toEqual([]);
+    const ns = await call('graph.details', { session: open.session, node: 'ns:lab-deny-ingress' });
+    expect(ns).toEqual({ node: 'ns:lab-deny-ingress', policies: [] });
+    await call('cluster.close', { session: open.session });
+  });
+
+  it('refuses SSH settings that could inject config lines', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const bad = await dispatch(handlers, 'why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1, ssh: { user: 'root\nProxyCommand evil' } }, new AbortController().signal);
+    expect(bad.ok).toBe(false);
+    await call('cluster.close', { session: open.session });
+  });
+});
