@@ -8,6 +8,8 @@ import { eventsSlice, graphSlice, layoutSlice, workbenchSlice, type EventsSlice,
 export * from './workbench.js';
 import { replaySlice, type ReplaySlice } from './replay.js';
 export * from './replay.js';
+import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
+export * from './settings.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
 export type Theme = 'light' | 'dark';
@@ -54,7 +56,7 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice;
+export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -108,11 +110,13 @@ const probesSlice =
       async startProbe() {
         const f = get().probeForm;
         const { source, selectedContext } = get();
+        const ssh = f.via === 'ssh' ? sshSettingsOf(get().ssh) : undefined;
         const req: ProbeStartRequest = {
           node: f.node.trim(),
           via: f.via,
           durationSec: f.durationSec,
           ...(f.sshConfig.trim() ? { sshConfig: f.sshConfig.trim() } : {}),
+          ...(ssh ? { ssh } : {}),
           // The cluster picked on the Connect screen: the pod transport runs there.
           ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
           ...(selectedContext ? { context: selectedContext } : {}),
@@ -168,6 +172,8 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...eventsSlice(api)(...a),
         ...layoutSlice(...a),
         ...replaySlice(api)(...a),
+        ...sshSlice(...a),
+        ...recentQuestionsSlice(...a),
       }),
       {
         name: 'pathlight.ui',
@@ -190,6 +196,8 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
           recent: s.recent,
           replayWanted: s.replayWanted,
           speed: s.speed,
+          ssh: s.ssh,
+          recentQuestions: s.recentQuestions,
         }),
       },
     ),

@@ -4,9 +4,10 @@
  * table and its filters (EventsSlice) and the layout the user arranged (LayoutSlice).
  */
 import type { StateCreator } from 'zustand';
-import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, WhyStatus, CallResponse } from '../../api/index.js';
+import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, GraphDetails, WhyStatus, CallResponse } from '../../api/index.js';
 import type { graph } from '../../core/index.js';
 import type { AppState } from './index.js';
+import { sshSettingsOf } from './settings.js';
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -53,6 +54,8 @@ export interface GraphState {
 export interface GraphSlice {
   graph: GraphState;
   selected: { kind: 'node' | 'edge'; id: string } | undefined;
+  /** What the engine adds about the selected pod or workload (the policies selecting it). */
+  nodeDetails: { node: string; value?: GraphDetails; error?: ApiError } | undefined;
   /** Namespace ids shown collapsed. */
   collapsed: string[];
   loadGraph(): Promise<void>;
@@ -136,6 +139,7 @@ export const workbenchSlice =
       const c = get().cluster;
       const replay = c.status === 'open' && c.opened.mode === 'replay';
       const probe = replay ? 'none' : q.probe;
+      const ssh = sshSettingsOf(get().ssh);
       const r = await api['why.ask']({
         session,
         from: q.from.trim(),
@@ -144,6 +148,7 @@ export const workbenchSlice =
         protocol: q.protocol,
         probe,
         ...(probe === 'ssh' && q.sshConfig.trim() ? { sshConfig: q.sshConfig.trim() } : {}),
+        ...(probe === 'ssh' && ssh ? { ssh } : {}),
         ...(probe !== 'none' && q.active ? { active: true } : {}),
         durationSec: q.durationSec,
       });
@@ -157,6 +162,8 @@ export const workbenchSlice =
         replayAnswer: replay ? { kind: 'replayed', t: get().replayTime } : undefined,
         playing: false,
       });
+      // Recorded questions have their own list; the Connect screen's is for clusters.
+      if (c.status === 'open' && !replay) get().rememberQuestion({ id: r.value.question, context: c.opened.context, from: q.from.trim(), to: q.to.trim(), port, protocol: q.protocol, at: new Date().toISOString() });
       await get().refreshQuestion();
     },
     async refreshQuestion() {
@@ -166,6 +173,8 @@ export const workbenchSlice =
       if (get().question?.question !== q.question) return;
       if (r.ok) set({ question: r.value });
       else set({ question: { ...q, state: 'failed', error: r.error } });
+      const now = get().question;
+      if (now && now.state !== 'running') get().setRecentVerdict(q.question, now.diagnosis?.verdict ?? 'failed');
     },
     async cancelQuestion() {
       const q = get().question;
@@ -180,6 +189,7 @@ export const graphSlice =
   (set, get) => ({
     graph: emptyGraph,
     selected: undefined,
+    nodeDetails: undefined,
     collapsed: [],
     async loadGraph() {
       const session = sessionOf(get());
@@ -211,7 +221,17 @@ export const graphSlice =
       const gone = sel && !(sel.kind === 'node' ? nodes.has(sel.id) : edges.has(sel.id));
       set({ graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path }, ...(gone ? { selected: undefined } : {}) });
     },
-    select: (selected) => set({ selected }),
+    select(selected) {
+      set({ selected, nodeDetails: undefined });
+      const session = sessionOf(get());
+      const node = selected?.kind === 'node' ? get().graph.nodes.get(selected.id) : undefined;
+      if (!session || !node || (node.kind !== 'pod' && node.kind !== 'workload')) return;
+      set({ nodeDetails: { node: node.id } });
+      void api['graph.details']({ session, node: node.id }).then((r) => {
+        if (get().nodeDetails?.node !== node.id) return; // another node was picked meanwhile
+        set({ nodeDetails: r.ok ? { node: node.id, value: r.value } : { node: node.id, error: r.error } });
+      });
+    },
     toggleCollapsed: (id) => set((s) => ({ collapsed: s.collapsed.includes(id) ? s.collapsed.filter((c) => c !== id) : [...s.collapsed, id] })),
     setCollapsed: (collapsed) => set({ collapsed }),
   });

@@ -55,6 +55,9 @@ describe('renderer store', () => {
       // Recent recordings are paths on the engine's machine; a picked file's bytes are never kept.
       recent: [],
       speed: 10,
+      // SSH settings are paths and names (a key's path, never the key or its passphrase).
+      ssh: { configFile: '', user: '', identityFile: '', jump: '', nodes: [] },
+      recentQuestions: [],
     });
 
     const again = makeStore(storage).store;

@@ -7,6 +7,7 @@ import type { ContextList, ContextSummary } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
+import { sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
   'client-certificate': 'client certificate',
@@ -75,6 +76,114 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
         </ul>
       )}
     </section>
+  );
+}
+
+const verdictText: Record<NonNullable<RecentQuestion['verdict']>, string> = { reachable: 'reachable', unreachable: 'unreachable', unknown: 'unknown', failed: 'no answer' };
+
+/** The questions asked lately: one click opens the context's workbench with the question filled in. */
+function RecentQuestions() {
+  const recent = useApp((s) => s.recentQuestions);
+  const open = useApp((s) => s.openRecentQuestion);
+  const forget = useApp((s) => s.forgetRecentQuestions);
+  if (recent.length === 0) return null;
+  return (
+    <section className="recent-questions" aria-labelledby="recent-questions-title" data-testid="recent-questions">
+      <div className="recordings-head">
+        <h2 id="recent-questions-title">Recent questions</h2>
+        <button type="button" className="link small" onClick={forget}>
+          forget all
+        </button>
+      </div>
+      <ul className="recent">
+        {recent.map((q) => (
+          <li key={q.id}>
+            <button type="button" className="link" data-testid="recent-question" data-context={q.context} onClick={() => void open(q)} title={`Open ${q.context} with this question filled in`}>
+              {q.from} → {q.to}
+              {q.port ? `:${q.port}` : ''}
+              {q.protocol !== 'TCP' ? `/${q.protocol}` : ''}
+            </button>
+            <span className="muted">{q.context}</span>
+            <span className={`verdict-chip v-${q.verdict ?? 'unknown'}`} data-testid="recent-question-verdict">
+              {q.verdict ? verdictText[q.verdict] : 'asked'}
+            </span>
+            <span className="muted">{new Date(q.at).toLocaleString()}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+type SshField = Exclude<keyof SshForm, 'nodes'>;
+const sshFields: Array<{ key: SshField; label: string; placeholder: string; hint: string }> = [
+  { key: 'configFile', label: 'SSH config file', placeholder: '~/.ssh/config', hint: 'Read as ssh reads it; empty: ~/.ssh/config when it exists.' },
+  { key: 'user', label: 'User', placeholder: 'from the config, else your login', hint: 'Login user on the nodes.' },
+  { key: 'identityFile', label: 'Key file', placeholder: '~/.ssh/id_ed25519', hint: 'A path only: the key stays on disk; a passphrase is asked when needed and never saved.' },
+  { key: 'jump', label: 'Jump host', placeholder: 'user@bastion:22', hint: 'Every node is reached through it (ProxyJump).' },
+];
+
+/** SSH settings for probes over SSH: kept in this window's preferences (paths and names, no secrets). */
+function SshSettings() {
+  const form = useApp((s) => s.ssh);
+  const setSsh = useApp((s) => s.setSsh);
+  const errors = sshFormErrors(form);
+  const setRow = (i: number, row: Partial<SshForm['nodes'][number]>) => setSsh({ nodes: form.nodes.map((n, j) => (j === i ? { ...n, ...row } : n)) });
+  return (
+    <details className="ssh-settings" data-testid="ssh-settings" open={form.nodes.length > 0 || undefined}>
+      <summary>
+        <h2>SSH settings</h2>
+        <span className="muted">for probes over SSH (the query bar's SSH config, when set, wins over the file here)</span>
+      </summary>
+      <div className="ssh-grid">
+        {sshFields.map((f) => (
+          <label key={f.key} title={f.hint}>
+            <span>{f.label}</span>
+            <input
+              type="text"
+              spellCheck={false}
+              placeholder={f.placeholder}
+              value={form[f.key]}
+              aria-invalid={errors[f.key] ? true : undefined}
+              data-testid={`ssh-${f.key}`}
+              onChange={(e) => setSsh({ [f.key]: e.target.value })}
+            />
+            {errors[f.key] && <em className="field-error">{errors[f.key]}</em>}
+          </label>
+        ))}
+      </div>
+      <table className="ssh-nodes" aria-label="Node addresses">
+        <thead>
+          <tr>
+            <th scope="col">Node</th>
+            <th scope="col">Reach it at (host name or IP)</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {form.nodes.map((n, i) => (
+            <tr key={i} data-testid="ssh-node-row">
+              <td>
+                <input type="text" spellCheck={false} aria-label={`Node ${i + 1}`} value={n.node} data-testid="ssh-node-name" onChange={(e) => setRow(i, { node: e.target.value })} />
+              </td>
+              <td>
+                <input type="text" spellCheck={false} aria-label={`Address of node ${i + 1}`} value={n.address} aria-invalid={errors.rows?.[i] ? true : undefined} data-testid="ssh-node-address" onChange={(e) => setRow(i, { address: e.target.value })} />
+                {errors.rows?.[i] && <em className="field-error">{errors.rows[i]}</em>}
+              </td>
+              <td>
+                <button type="button" className="link small" aria-label={`Remove node ${i + 1}`} onClick={() => setSsh({ nodes: form.nodes.filter((_, j) => j !== i) })}>
+                  remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" data-testid="ssh-add-node" onClick={() => setSsh({ nodes: [...form.nodes, { node: '', address: '' }] })}>
+        Add node address
+      </button>
+      <span className="muted"> Nodes not listed are reached at their InternalIP.</span>
+    </details>
   );
 }
 
@@ -152,6 +261,8 @@ export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: 
         />
       )}
       {contexts.status === 'loaded' && <ContextTable list={contexts.list} />}
+      <RecentQuestions />
+      <SshSettings />
       <Recordings openRecordingRef={openRecordingRef} />
     </main>
   );

@@ -129,6 +129,37 @@ function kv(obj: Record<string, unknown>): Array<[string, string]> {
     .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
 }
 
+const tierNames = { admin: 'admin', networkpolicy: 'NetworkPolicy', baseline: 'baseline' } as const;
+
+/** The policies selecting a pod (a workload: its pods), from the engine's policy index. */
+function SelectingPolicies({ node }: { node: graph.GraphNode }) {
+  const details = useApp((s) => (s.nodeDetails?.node === node.id ? s.nodeDetails : undefined));
+  if (!details) return null;
+  if (details.error) return <p className="muted">Policies selecting it: {details.error.message}</p>;
+  const v = details.value;
+  if (!v) return <p className="muted">Looking up the policies selecting it…</p>;
+  return (
+    <section className="selecting-policies" data-testid="selecting-policies" aria-label="Policies selecting it">
+      <h4>Policies selecting {node.kind === 'workload' && v.pod ? `its pods (${v.pod.split('/')[1]})` : 'it'}</h4>
+      {v.policies.length === 0 ? (
+        <p className="muted">None: nothing restricts its traffic in either direction.</p>
+      ) : (
+        <ul>
+          {v.policies.map((p) => (
+            <li key={`${p.kind}/${p.namespace ?? ''}/${p.name}`} data-testid="selecting-policy" data-policy={`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`} data-directions={p.directions.join(' ')}>
+              <span className="badge">{tierNames[p.tier]}</span> {p.kind} <code>{p.namespace ? `${p.namespace}/` : ''}{p.name}</code>{' '}
+              <span className="muted">
+                {p.directions.join(' + ')}
+                {p.tier === 'networkpolicy' && (p.isolates.ingress || p.isolates.egress) && ` · isolates ${[p.isolates.ingress && 'ingress', p.isolates.egress && 'egress'].filter(Boolean).join(' + ')}`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function NodeDetails({ node }: { node: graph.GraphNode }) {
   const setFilter = useApp((s) => s.setEventFilter);
   const setTab = useApp((s) => s.setBottomTab);
@@ -155,6 +186,7 @@ function NodeDetails({ node }: { node: graph.GraphNode }) {
           </div>
         ))}
       </dl>
+      <SelectingPolicies node={node} />
       <div className="actions">
         <button type="button" onClick={showEvents}>
           Recent events

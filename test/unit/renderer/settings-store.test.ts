@@ -1,0 +1,106 @@
+/** The Connect screen's SSH settings and recent questions slices, against the real engine on a fake cluster. */
+import { describe, expect, it } from 'vitest';
+import { createApiClient, dispatch, type CallName } from '../../../src/api/index.js';
+import { createHandlers } from '../../../src/backend/handlers.js';
+import { createAppStore, emptySshForm, maxRecentQuestions, memoryStorage, sshFormErrors, sshSettingsOf, type RecentQuestion } from '../../../src/renderer/store/index.js';
+import { fixture } from '../../helpers/paths.js';
+
+function makeStore(storage = memoryStorage(), seen: Array<{ method: CallName; payload: unknown }> = []) {
+  const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
+  const api = createApiClient({
+    call: (m, p) => {
+      seen.push({ method: m, payload: p });
+      return dispatch(handlers, m, p, new AbortController().signal);
+    },
+    subscribe: () => () => {},
+  });
+  return createAppStore(api, storage);
+}
+
+const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({ id: `q${n}`, context: 'fake-healthy', from: `ns/a${n}`, to: 'b', port: '', protocol: 'TCP', at: new Date(n * 1000).toISOString(), ...over });
+
+describe('SSH settings slice', () => {
+  it('turns the form into API settings: trimmed, empty fields and rows left out', () => {
+    expect(sshSettingsOf(emptySshForm)).toBeUndefined();
+    expect(sshSettingsOf({ ...emptySshForm, user: ' ubuntu ', nodes: [{ node: 'w1', address: ' 10.0.0.5' }, { node: '', address: '' }] })).toEqual({ user: 'ubuntu', nodes: [{ node: 'w1', address: '10.0.0.5' }] });
+  });
+
+  it('says what is wrong with each field', () => {
+    const e = sshFormErrors({ configFile: '/my config', user: 'root x', identityFile: '', jump: 'a@b@c', nodes: [{ node: 'w1', address: '10.0.0.5:22' }, { node: 'w2', address: 'ok' }, { node: 'w2', address: 'ok' }] });
+    expect(Object.keys(e).sort()).toEqual(['configFile', 'jump', 'rows', 'user']);
+    expect(e.rows).toEqual({ 0: 'a host name or an IP address, without a port', 2: 'w2 is listed twice' });
+    expect(sshFormErrors({ ...emptySshForm, jump: 'ops@bastion:2222' })).toEqual({});
+  });
+
+  it('persists across a reload (paths and names only) and goes with a question asked with SSH probes', async () => {
+    const storage = memoryStorage();
+    const seen: Array<{ method: CallName; payload: unknown }> = [];
+    const store = makeStore(storage, seen);
+    store.getState().setSsh({ user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
+    expect(makeStore(storage).getState().ssh).toEqual({ ...emptySshForm, user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
+
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
+    await store.getState().ask();
+    const asked = seen.find((c) => c.method === 'why.ask')?.payload as { ssh?: unknown };
+    expect(asked.ssh).toEqual({ user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
+    expect(store.getState().askError).toBeUndefined();
+  });
+});
+
+describe('recent questions slice', () => {
+  it('keeps the last few, newest first, one entry per question', () => {
+    const store = makeStore();
+    for (let i = 0; i < maxRecentQuestions + 3; i++) store.getState().rememberQuestion(question(i));
+    store.getState().rememberQuestion(question(99, { from: 'ns/a10' }));
+    const list = store.getState().recentQuestions;
+    expect(list).toHaveLength(maxRecentQuestions);
+    expect(list[0]?.id).toBe('q99');
+    expect(list.filter((q) => q.from === 'ns/a10')).toHaveLength(1);
+    store.getState().forgetRecentQuestions();
+    expect(store.getState().recentQuestions).toEqual([]);
+  });
+
+  it('records a question asked in the workbench with its verdict, survives a reload, and reopens it filled in', async () => {
+    const storage = memoryStorage();
+    const store = makeStore(storage);
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'none' });
+    await store.getState().ask();
+    await expect
+      .poll(async () => {
+        await store.getState().refreshQuestion();
+        return store.getState().recentQuestions[0]?.verdict;
+      })
+      .toBe('unreachable');
+    expect(store.getState().recentQuestions[0]).toMatchObject({ context: 'fake-deny-backend-ingress', from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', protocol: 'TCP' });
+    await store.getState().closeCluster();
+
+    const again = makeStore(storage);
+    const recent = again.getState().recentQuestions[0]!;
+    again.getState().selectContext('fake-healthy');
+    again.getState().setQuery({ from: 'x', to: 'y', port: '' });
+    await again.getState().openRecentQuestion(recent);
+    const st = again.getState();
+    expect(st.cluster.status === 'open' && st.cluster.opened.context).toBe('fake-deny-backend-ingress');
+    expect(st.query).toMatchObject({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080' });
+    expect(st.question).toBeUndefined();
+    await again.getState().closeCluster();
+  });
+});
+
+describe('graph details', () => {
+  it('looks up the policies selecting a clicked pod; another kind asks nothing', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    const backend = [...store.getState().graph.nodes.values()].find((n) => n.kind === 'pod' && n.label.startsWith('backend-'))!;
+    store.getState().select({ kind: 'node', id: backend.id });
+    await expect.poll(() => store.getState().nodeDetails?.value?.policies.map((p) => p.name)).toContain('deny-backend-ingress');
+    store.getState().select({ kind: 'node', id: 'ns:lab-deny-ingress' });
+    expect(store.getState().nodeDetails).toBeUndefined();
+    await store.getState().closeCluster();
+  });
+});
