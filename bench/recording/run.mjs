@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RecordingReader, RecordingWriter } from '../../dist/backend/store/recording.js';
 import { SessionRecorder } from '../../dist/backend/store/session.js';
+import { openRecording } from '../../dist/backend/store/open.js';
 import { SessionReplay } from '../../dist/core/index.js';
 
 const n = Number(process.env.EVENTS ?? 1_000_000);
@@ -70,6 +71,35 @@ let count = 0;
 for (const _ of reader.records()) count++;
 const fullReadMs = ms(t);
 reader.close();
+
+// openRecording: how the app, `replay --why` and `report` open a recording (probe records
+// parsed on demand), then frames at 50 random times and the heap it holds.
+// Two opens timed and dropped, then the third kept (the file is in the page cache for all three).
+const openRecs = [];
+for (let i = 0; i < 2; i++) {
+  t = process.hrtime.bigint();
+  await openRecording(file);
+  openRecs.push(ms(t));
+}
+const openedHeap0 = process.memoryUsage().heapUsed;
+t = process.hrtime.bigint();
+const opened = await openRecording(file);
+openRecs.push(ms(t));
+const openedFrames = [];
+for (let i = 0; i < 50; i++) {
+  const at = start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000;
+  t = process.hrtime.bigint();
+  const f = opened.frameAt(at);
+  openedFrames.push(ms(t));
+  if (f.cluster.list('Pod').length !== pods) throw new Error('openRecording lost pods');
+}
+const openedHeapMiB = Math.round((process.memoryUsage().heapUsed - openedHeap0) / 2 ** 20);
+t = process.hrtime.bigint();
+const openedEnd = opened.frameAt(opened.end);
+let drops = 0;
+for (const p of openedEnd.probes) if (p.line.type === 'drop') drops++;
+const openedReadAllMs = ms(t);
+if (openedEnd.probes.length !== n || drops !== Math.ceil(n / 3)) throw new Error(`openRecording has ${openedEnd.probes.length} probe events, ${drops} drops`);
 
 // Replay: every record into SessionReplay, then frames at 50 random times (forward and back).
 const mem0 = process.memoryUsage().heapUsed;
@@ -142,6 +172,12 @@ const figures = {
   replaySeekMsMax: +Math.max(...frames).toFixed(1),
   replayEndMs: +endMs.toFixed(1),
   replayHeapMiB,
+  openRecordingMsMedian: +median(openRecs).toFixed(0),
+  openRecordingMsRuns: openRecs.map((x) => Math.round(x)),
+  openRecordingSeekMsMedian: +median(openedFrames).toFixed(1),
+  openRecordingSeekMsMax: +Math.max(...openedFrames).toFixed(1),
+  openRecordingHeapMiB: openedHeapMiB,
+  openRecordingReadEveryProbeMs: Math.round(openedReadAllMs),
 };
 if (count !== n + extra || crashedCount !== n + extra) throw new Error(`read back ${count}/${crashedCount} of ${n}`);
 mkdirSync('bench/results', { recursive: true });
@@ -151,5 +187,6 @@ console.log(`write: ${figures.writeMs} ms   open: ${figures.openMsMedian} ms (me
 console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms max (50 random positions, 500 records each)   full read: ${figures.fullReadMs} ms`);
 console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
 console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
+console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run build && npm run bench:recording');

@@ -2,7 +2,8 @@
  * Opening a recording as a replay source, for the app (`pathlight serve --open FILE`, Open
  * recording) and the CLI (`replay --why`, `report`): the file is read once (older format
  * versions through `migrate`, a damaged file up to and after the damage), and the session is
- * then served from memory — the metadata, the questions with their answers, the frame at any
+ * then served from memory (probe records kept compressed, each parsed when a frame's events are
+ * first read) — the metadata, the questions with their answers, the frame at any
  * time (cluster view, identities, probe events) and the diagnosis re-run on the recorded state.
  */
 import path from 'node:path';
@@ -12,6 +13,7 @@ import {
   migrate,
   migratedHeader,
   reaskRecorded,
+  recordingFormat,
   type MetaData,
   type RecordingDamage,
   type ReaskResult,
@@ -50,7 +52,10 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   const reader = RecordingReader.open(file);
   let records;
   try {
-    records = [...migrate(reader.header, reader.records())];
+    // Probe records of a current-version file are parsed only when a frame's events are read
+    // (DeferredProbeRecord); an older version's records all go through `migrate`, which reads them.
+    const current = reader.header.version === recordingFormat.version;
+    records = [...migrate(reader.header, reader.records(-Infinity, Infinity, { deferProbes: current }))];
   } finally {
     reader.close();
   }

@@ -20,7 +20,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { chunkLimits, recordingFormat, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import { DeferredProbeRecord, chunkLimits, recordingFormat, type RecordLines, type RecordingDamage, type SessionRecord } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
@@ -140,8 +140,129 @@ export class RecordingWriter {
   }
 }
 
+export interface ReadOptions {
+  /**
+   * Hand out probe records as DeferredProbeRecord, their `data` parsed on first use (a replay reads
+   * few of them). Only for current-version files: `migrate` reads every record's data.
+   */
+  deferProbes?: boolean;
+}
+
+/** Decompressed chunks kept for reading deferred lines (a frame's probe events are mostly in a few neighbouring chunks). */
+const cachedChunks = 4;
+
+/**
+ * The chunks of one read, kept compressed (~16 bytes per probe event), with the time and line
+ * offset of each deferred record in typed arrays; deferred records read their line from here
+ * again, and the few chunks last used stay decompressed.
+ */
+class ChunkLines implements RecordLines {
+  private readonly payloads: Buffer[] = [];
+  private readonly times: Float64Array[] = [];
+  private readonly offsets: Uint32Array[] = [];
+  private readonly cache = new Map<number, Buffer>();
+
+  /** Keeps a chunk with the times and line offsets of its deferred records; returns its number. */
+  add(payload: Buffer, text: Buffer, times: Float64Array, offsets: Uint32Array): number {
+    this.payloads.push(payload);
+    this.times.push(times);
+    this.offsets.push(offsets);
+    this.remember(this.payloads.length - 1, text);
+    return this.payloads.length - 1;
+  }
+
+  /** The chunk read last: reading a frame's events reads one chunk's lines in a row. */
+  private last = -1;
+  private lastText: Buffer | undefined;
+
+  private remember(chunk: number, text: Buffer) {
+    this.last = chunk;
+    this.lastText = text;
+    this.cache.delete(chunk);
+    this.cache.set(chunk, text);
+    for (const k of this.cache.keys()) {
+      if (this.cache.size <= cachedChunks) break;
+      this.cache.delete(k);
+    }
+  }
+
+  ts(chunk: number, index: number): number {
+    return this.times[chunk]![index]!;
+  }
+
+  line(chunk: number, index: number): string {
+    let text = this.last === chunk ? this.lastText : undefined;
+    if (!text) {
+      text = this.cache.get(chunk) ?? decompress(this.payloads[chunk]!);
+      this.remember(chunk, text);
+    }
+    const start = this.offsets[chunk]![index]!;
+    const end = text.indexOf(0x0a, start);
+    return text.toString('utf8', start, end === -1 ? text.length : end);
+  }
+}
+
+/** Output buffer size for decompressing: a chunk of probe records (~1.7 MiB) comes out in one piece, not copied together from many. */
+const decompressChunkSize = 4 << 20;
+
+function decompress(payload: Buffer): Buffer {
+  return zstdDecompressSync(payload, { chunkSize: decompressChunkSize });
+}
+
+const tsPrefix = Buffer.from('{"ts":');
+const probeInfix = Buffer.from(',"kind":"probe","data":{');
+const jsonNumber = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+function bytesAt(buf: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * `ts` of a probe record's line as the writer makes it (`JSON.stringify({ts, kind, data})`:
+ * this key order, no spaces) with an object as `data`, read from the line's first bytes;
+ * undefined for any other line, which is then parsed in full.
+ */
+export function probeLineTs(buf: Buffer, start: number, end: number): number | undefined {
+  if (end - start < tsPrefix.length + probeInfix.length + 2 || !bytesAt(buf, start, tsPrefix)) return undefined;
+  const from = start + tsPrefix.length;
+  let at = from;
+  // JSON number characters; a ts is at most ~25 of them.
+  while (at < end && at - from < 32 && buf[at] !== 0x2c) at++;
+  if (at + probeInfix.length > end || !bytesAt(buf, at, probeInfix)) return undefined;
+  const text = buf.toString('latin1', from, at);
+  return jsonNumber.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * The records of one decompressed chunk: probe lines deferred (ts and kind from their prefix,
+ * `data` parsed when read), every other line parsed now.
+ */
+function deferredRecords(payload: Buffer, text: Buffer, lines: ChunkLines): SessionRecord[] {
+  const parsed: Array<SessionRecord | undefined> = [];
+  const times: number[] = [];
+  const offsets: number[] = [];
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf(0x0a, start);
+    const end = nl === -1 ? text.length : nl;
+    const ts = probeLineTs(text, start, end);
+    if (ts === undefined) parsed.push(JSON.parse(text.toString('utf8', start, end)) as SessionRecord);
+    else {
+      parsed.push(undefined);
+      times.push(ts);
+      offsets.push(start);
+    }
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  const chunk = lines.add(payload, text, Float64Array.from(times), Uint32Array.from(offsets));
+  let deferred = 0;
+  return parsed.map((r) => r ?? new DeferredProbeRecord(lines, chunk, deferred++));
+}
+
 interface ParsedFrame {
   kind: number;
+  payload: Buffer;
   offset: number;
   end: number;
   tFirst: number;
@@ -247,6 +368,7 @@ export class RecordingReader {
     if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) return undefined;
     return {
       kind: h.readUInt8(12),
+      payload,
       offset: at,
       end,
       tFirst: Number(h.readBigInt64LE(16)),
@@ -262,7 +384,7 @@ export class RecordingReader {
     const frame = this.frameAt(Number(t.readBigUInt64LE(0)));
     if (!frame || frame.kind !== kindIndex) return undefined;
     try {
-      return JSON.parse(zstdDecompressSync(this.read(frame.offset + frameHeaderSize, frame.end - frame.offset - frameHeaderSize)).toString()) as ChunkEntry[];
+      return JSON.parse(zstdDecompressSync(frame.payload).toString()) as ChunkEntry[];
     } catch {
       return undefined;
     }
@@ -310,7 +432,8 @@ export class RecordingReader {
     return undefined;
   }
 
-  private chunkRecords(entry: ChunkEntry): SessionRecord[] {
+  /** The compressed payload of a chunk; undefined (and the damage noted) when its frame does not check out. */
+  private chunkPayload(entry: ChunkEntry): Buffer | undefined {
     const frame = this.frameAt(entry.offset);
     if (!frame || frame.kind !== kindChunk) {
       if (!this.damage.some((d) => d.offset === entry.offset)) {
@@ -321,17 +444,24 @@ export class RecordingReader {
           message: `A chunk of ${entry.count} records at byte ${entry.offset} is damaged and was skipped.`,
         });
       }
-      return [];
+      return undefined;
     }
-    const text = zstdDecompressSync(this.read(frame.offset + frameHeaderSize, frame.end - frame.offset - frameHeaderSize)).toString('utf8');
-    return text.split('\n').map((line) => JSON.parse(line) as SessionRecord);
+    return frame.payload;
   }
 
-  /** Records with `from <= ts <= to`, in file order. */
-  *records(from = -Infinity, to = Infinity): Generator<SessionRecord> {
+  /**
+   * Records with `from <= ts <= to`, in file order. With `deferProbes`, probe records come as
+   * DeferredProbeRecord: their `data` is parsed when first read (see `deferredRecords`).
+   */
+  *records(from = -Infinity, to = Infinity, options: ReadOptions = {}): Generator<SessionRecord> {
+    const lines = options.deferProbes ? new ChunkLines() : undefined;
     for (const chunk of this.chunks) {
       if (chunk.tLast < from || chunk.tFirst > to) continue;
-      for (const r of this.chunkRecords(chunk)) if (r.ts >= from && r.ts <= to) yield r;
+      const payload = this.chunkPayload(chunk);
+      if (!payload) continue;
+      const text = decompress(payload);
+      const records = lines ? deferredRecords(payload, text, lines) : text.toString('utf8').split('\n').map((line) => JSON.parse(line) as SessionRecord);
+      for (const r of records) if (r.ts >= from && r.ts <= to) yield r;
     }
   }
 

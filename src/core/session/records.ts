@@ -118,3 +118,54 @@ export interface NoteData {
   text: string;
   [k: string]: unknown;
 }
+
+/** Where deferred records' times and lines are kept (the container keeps its chunks). */
+export interface RecordLines {
+  /** The time of record `index` of `part` (where the source said the record was). */
+  ts(part: number, index: number): number;
+  /** The NDJSON line of record `index` of `part`. */
+  line(part: number, index: number): string;
+}
+
+/**
+ * A probe record whose `data` is parsed from its NDJSON line on first use, then kept. A reader
+ * defers only probe lines it has already seen to hold an object as `data` (over 99 % of a long
+ * recording, most of them never read by a replay), so a replay can index one without parsing
+ * it. The time is kept by the source rather than here (a million records should not mean a
+ * million boxed numbers). `data` equals `JSON.parse(line).data`; `line` is the same object, so
+ * that the record serves as a replay's probe event (`{ts, line}`) without a second object.
+ */
+export class DeferredProbeRecord implements SessionRecord {
+  private parsed: unknown = unparsed;
+
+  constructor(
+    private readonly lines: RecordLines,
+    private readonly part: number,
+    private readonly index: number,
+  ) {}
+
+  get kind(): 'probe' {
+    return 'probe';
+  }
+
+  get ts(): number {
+    return this.lines.ts(this.part, this.index);
+  }
+
+  get data(): unknown {
+    if (this.parsed === unparsed) this.parsed = (JSON.parse(this.lines.line(this.part, this.index)) as SessionRecord).data;
+    return this.parsed;
+  }
+
+  /** The agent's line: `data`, for use as a replay's probe event. */
+  get line(): Record<string, unknown> {
+    return this.data as Record<string, unknown>;
+  }
+
+  /** Serialises as the plain record it stands for. */
+  toJSON(): SessionRecord {
+    return { ts: this.ts, kind: 'probe', data: this.data };
+  }
+}
+
+const unparsed = Symbol('unparsed');

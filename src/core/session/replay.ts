@@ -11,7 +11,7 @@
  */
 import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
 import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
-import type { AnswerData, MetaData, NoteData, QuestionData, SessionRecord, SnapshotData, WatchData } from './records.js';
+import { DeferredProbeRecord, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
 
 /** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
 export interface ReplayProbeEvent {
@@ -95,6 +95,11 @@ function copyState(state: ObjectState): ObjectState {
   return new Map([...state].map(([k, m]) => [k, new Map(m)]));
 }
 
+function inOrder(records: readonly SessionRecord[]): boolean {
+  for (let i = 1; i < records.length; i++) if (records[i]!.ts < records[i - 1]!.ts) return false;
+  return true;
+}
+
 /** Index of the first element of the sorted `ts` list that is greater than `t`. */
 function upperBound(ts: readonly number[], t: number): number {
   let lo = 0;
@@ -130,7 +135,8 @@ export class SessionReplay {
 
   constructor(records: Iterable<SessionRecord>, options: ReplayOptions = {}) {
     // Stable sort by time: records are appended in time order, but a clock can step.
-    this.records = [...records].map((r, i) => [r, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([r]) => r);
+    const list = [...records];
+    this.records = inOrder(list) ? list : list.map((r, i) => [r, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([r]) => r);
     this.ts = this.records.map((r) => r.ts);
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
     this.records.forEach((r, i) => this.index(r, i));
@@ -143,7 +149,12 @@ export class SessionReplay {
 
   private index(r: SessionRecord, i: number) {
     if (r.kind === 'snapshot') this.snapshots.push(i);
-    else if (r.kind === 'probe' && isRecord(r.data)) {
+    else if (r instanceof DeferredProbeRecord) {
+      // Its data is an object (the reader saw it), parsed only when its line is read; the
+      // record is its own probe event (one object per event: a recording holds millions).
+      this.probeRecords.push(r);
+      this.probeTs.push(r.ts);
+    } else if (r.kind === 'probe' && isRecord(r.data)) {
       this.probeRecords.push({ ts: r.ts, line: r.data });
       this.probeTs.push(r.ts);
     } else if (r.kind === 'question' && isRecord(r.data)) this.questionList.push({ ts: r.ts, question: r.data as QuestionData });

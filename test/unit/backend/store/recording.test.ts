@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
-import { RecordingReader, RecordingWriter } from '../../../../src/backend/store/recording.js';
-import { recordingFormat } from '../../../../src/core/index.js';
+import { RecordingReader, RecordingWriter, probeLineTs } from '../../../../src/backend/store/recording.js';
+import { DeferredProbeRecord, SessionReplay, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
 import { fixture } from '../../../helpers/paths.js';
 import { dropAt } from '../../../helpers/recording.js';
 
@@ -141,5 +141,60 @@ describe('recording container', () => {
     expect(r.count).toBe(300);
     expect([...r.records()][299]).toEqual(dropAt(299));
     r.close();
+  });
+});
+
+describe('deferred probe records (openRecording reads probe lines on demand)', () => {
+  /** The same records read eagerly and deferred, each deferred one serialised (which parses it). */
+  function both(file: string) {
+    const eager = [...RecordingReader.open(file).records()];
+    const deferred = [...RecordingReader.open(file).records(-Infinity, Infinity, { deferProbes: true })];
+    return { eager, deferred };
+  }
+
+  it('equal the records parsed up front, probe and non-probe alike, across chunks', () => {
+    const file = path.join(dir, `d${n++}.pathlight`);
+    const w = new RecordingWriter(file, { chunkRecords: 7, flushMillis: 60_000 });
+    w.append({ ts: 1, kind: 'meta', data: { source: 'test' } });
+    for (let i = 0; i < 40; i++) w.append(i % 10 === 5 ? { ts: 10 + i, kind: 'note', data: { text: `n${i}` } } : dropAt(i));
+    w.append({ ts: 1.5e18 + 0.5, kind: 'probe', data: { type: 'dns', qname: 'é.svc.\n"x"' } });
+    w.close();
+    const { eager, deferred } = both(file);
+    expect(deferred.filter((r) => r instanceof DeferredProbeRecord)).toHaveLength(37);
+    expect(deferred.map((r) => [r.ts, r.kind])).toEqual(eager.map((r) => [r.ts, r.kind]));
+    expect(JSON.parse(JSON.stringify(deferred))).toEqual(eager);
+    // Read out of order (other chunks in between): still the same lines.
+    expect([...deferred].reverse().map((r) => r.data)).toEqual([...eager].reverse().map((r) => r.data));
+  });
+
+  it('parses in full a probe line that does not start the way the writer writes it', () => {
+    const file = path.join(dir, `d${n++}.pathlight`);
+    const w = new RecordingWriter(file, { flushMillis: 60_000 });
+    // Other key order, data not an object, a ts that is not a plain JSON number: no fast path.
+    w.append({ kind: 'probe', ts: 5, data: { type: 'drop', node: 'n1' } } as unknown as SessionRecord);
+    w.append({ ts: 6, kind: 'probe', data: ['not', 'an', 'object'] });
+    w.append({ ts: 7, kind: 'probe', data: 'text' });
+    w.append({ ts: 8, kind: 'probe', data: { type: 'tcp', node: 'n1' } });
+    w.close();
+    const { eager, deferred } = both(file);
+    expect(deferred.map((r) => r instanceof DeferredProbeRecord)).toEqual([false, false, false, true]);
+    expect(JSON.parse(JSON.stringify(deferred))).toEqual(eager);
+    // The replay keeps the same probe events (object data only) either way.
+    const lines = (records: SessionRecord[]) => new SessionReplay(records).at(Infinity).probes.map((p) => ({ ts: p.ts, line: p.line }));
+    expect(lines(deferred)).toEqual(lines(eager));
+    expect(lines(deferred).map((p) => p.ts)).toEqual([5, 8]);
+  });
+
+  it.each([
+    ['{"ts":1764000000000000000,"kind":"probe","data":{"a":1}}', 1.764e18],
+    ['{"ts":-2.5e3,"kind":"probe","data":{}}', -2500],
+    ['{"ts":1,"kind":"watch","data":{}}', undefined],
+    ['{"ts":01,"kind":"probe","data":{}}', undefined],
+    ['{"ts":1,"kind":"probe","data":[1]}', undefined],
+    ['{"kind":"probe","ts":1,"data":{}}', undefined],
+    ['{"ts":1,"kind":"probe","data":{', undefined],
+  ])('reads ts from the prefix of %s', (line, ts) => {
+    const buf = Buffer.from(`x\n${line}\ny`);
+    expect(probeLineTs(buf, 2, 2 + Buffer.byteLength(line))).toBe(ts);
   });
 });
