@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fixture } from '../helpers/paths.js';
 import { launchChromium, serve, type Served } from './harness.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
+import { ConnectPage } from './pages/ConnectPage.js';
 
 let browser: Browser;
 let context: BrowserContext;
@@ -89,6 +90,35 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await wb.page.waitForFunction(() => !document.querySelector('[data-testid="why-progress"]'));
     expect((await wb.topFinding()).kind).toBe(before.kind);
     await wb.screenshot('workbench-dark-wrong-namespace-dns');
+    expect(errors).toEqual([]);
+  });
+
+  it('Connect keeps the SSH settings and the recent questions across a reload; the details panel lists the policies selecting a pod', async () => {
+    const connect = new ConnectPage(wb.page);
+    await connect.contextNames();
+    await connect.fillSsh({ user: 'ubuntu', identityFile: '~/.ssh/lab_ed25519', jump: 'ops@bastion:2222 x', nodes: [['pathlight-lab-node', '192.0.2.7']] });
+    expect((await connect.ssh()).errors).toEqual(['user@host:port (user and port optional)']);
+    await connect.fillSsh({ jump: 'ops@bastion:2222' });
+    await connect.screenshot('connect-ssh-settings');
+    await wb.page.reload();
+    await connect.contextNames();
+    expect(await connect.ssh()).toEqual({ configFile: '', user: 'ubuntu', identityFile: '~/.ssh/lab_ed25519', jump: 'ops@bastion:2222', nodes: [['pathlight-lab-node', '192.0.2.7']], errors: [] });
+
+    await wb.openContext('fake-deny-backend-ingress');
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
+    expect(await wb.verdict()).toBe('unreachable');
+    await wb.clickNode('pod', 'backend-');
+    expect(await wb.selectingPolicies()).toContainEqual({ policy: 'NetworkPolicy lab-deny-ingress/deny-backend-ingress', directions: 'ingress' });
+    await wb.screenshot('workbench-details-policies');
+
+    await wb.switchCluster();
+    await wb.page.reload();
+    expect(await connect.recentQuestions()).toEqual([{ question: 'lab-deny-ingress/deploy/frontend → lab-deny-ingress/svc/backend', context: 'fake-deny-backend-ingress', verdict: 'unreachable' }]);
+    await connect.screenshot('connect-recent-questions');
+    await connect.openRecentQuestion();
+    expect(await wb.openContextName()).toBe('fake-deny-backend-ingress');
+    expect(await wb.page.getByTestId('query-from').inputValue()).toBe('lab-deny-ingress/deploy/frontend');
+    expect(await wb.page.getByTestId('query-to').inputValue()).toBe('lab-deny-ingress/svc/backend');
     expect(errors).toEqual([]);
   });
 });

@@ -54,6 +54,53 @@ export class ConnectPage {
     await this.page.getByTestId('kubeconfig-file-input').setInputFiles(file);
   }
 
+  /** Fills the SSH settings (opening the section first); `nodes` are added as new rows. */
+  async fillSsh(o: { configFile?: string; user?: string; identityFile?: string; jump?: string; nodes?: Array<[string, string]> }): Promise<void> {
+    const section = this.page.getByTestId('ssh-settings');
+    if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
+    for (const key of ['configFile', 'user', 'identityFile', 'jump'] as const) {
+      const v = o[key];
+      if (v !== undefined) await this.page.getByTestId(`ssh-${key}`).fill(v);
+    }
+    for (const [node, address] of o.nodes ?? []) {
+      await this.page.getByTestId('ssh-add-node').click();
+      await this.page.getByTestId('ssh-node-name').last().fill(node);
+      await this.page.getByTestId('ssh-node-address').last().fill(address);
+    }
+  }
+
+  /** The SSH settings as shown, and the messages of the fields marked invalid. */
+  async ssh(): Promise<{ configFile: string; user: string; identityFile: string; jump: string; nodes: Array<[string, string]>; errors: string[] }> {
+    const value = (id: string) => this.page.getByTestId(id).inputValue();
+    const names = await this.page.getByTestId('ssh-node-name').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const addresses = await this.page.getByTestId('ssh-node-address').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    return {
+      configFile: await value('ssh-configFile'),
+      user: await value('ssh-user'),
+      identityFile: await value('ssh-identityFile'),
+      jump: await value('ssh-jump'),
+      nodes: names.map((n, i) => [n, addresses[i] ?? '']),
+      errors: await this.page.getByTestId('ssh-settings').locator('.field-error').allInnerTexts(),
+    };
+  }
+
+  /** The recent questions as listed: the question, its context and verdict. */
+  async recentQuestions(): Promise<Array<{ question: string; context: string | null; verdict: string }>> {
+    const items = this.page.getByTestId('recent-question');
+    await items.first().waitFor();
+    const out = [];
+    for (const item of await items.all()) {
+      const li = item.locator('xpath=..');
+      out.push({ question: await item.innerText(), context: await item.getAttribute('data-context'), verdict: await li.getByTestId('recent-question-verdict').innerText() });
+    }
+    return out;
+  }
+
+  async openRecentQuestion(index = 0): Promise<void> {
+    await this.page.getByTestId('recent-question').nth(index).click();
+    await this.page.getByTestId('workbench').waitFor();
+  }
+
   async theme(): Promise<string | undefined> {
     return this.page.evaluate(() => document.documentElement.dataset.theme);
   }

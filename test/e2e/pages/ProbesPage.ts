@@ -12,8 +12,10 @@ export class ProbesPage {
   }
 
   async start(node: string, sshConfig: string): Promise<void> {
-    await this.page.getByLabel('Node').fill(node);
-    await this.page.getByLabel('SSH config').fill(sshConfig);
+    // The probe form's own fields (the Connect screen has SSH settings with like names).
+    const form = this.page.locator('form.probe-form');
+    await form.getByLabel('Node', { exact: true }).fill(node);
+    await form.getByLabel('SSH config').fill(sshConfig);
     await this.page.getByRole('button', { name: 'Start probe' }).click();
   }
 

@@ -56,6 +56,38 @@ export class WorkbenchPage {
     return { hop, colors, count };
   }
 
+  /** Clicks a graph node (found by its label and kind) where cytoscape draws it; waits for the details panel. */
+  async clickNode(kind: string, labelPrefix: string): Promise<void> {
+    const pos = await this.page.evaluate(
+      ({ kind, labelPrefix }) => {
+        const cy = (window as unknown as { __pathlightGraph: { cy: { nodes(): Array<{ data(k: string): unknown; renderedPosition(): { x: number; y: number } }>; container(): HTMLElement } } }).__pathlightGraph.cy;
+        const n = cy.nodes().find((e) => e.data('kind') === kind && String(e.data('label')).startsWith(labelPrefix));
+        if (!n) return undefined;
+        const box = cy.container().getBoundingClientRect();
+        const p = n.renderedPosition();
+        return { x: box.left + p.x, y: box.top + p.y };
+      },
+      { kind, labelPrefix },
+    );
+    if (!pos) throw new Error(`no ${kind} node labelled ${labelPrefix}… on the graph`);
+    await this.page.mouse.click(pos.x, pos.y);
+    await this.page.getByTestId('graph-details').waitFor();
+  }
+
+  /** The "policies selecting it" list of the details panel: policy and directions. */
+  async selectingPolicies(): Promise<Array<{ policy: string | null; directions: string | null }>> {
+    const list = this.page.getByTestId('selecting-policies');
+    await list.waitFor();
+    const items = await list.getByTestId('selecting-policy').all();
+    return Promise.all(items.map(async (i) => ({ policy: await i.getAttribute('data-policy'), directions: await i.getAttribute('data-directions') })));
+  }
+
+  /** Back to the Connect screen. */
+  async switchCluster(): Promise<void> {
+    await this.page.getByRole('button', { name: 'switch', exact: true }).click();
+    await this.page.getByRole('heading', { name: 'Connect to a cluster' }).waitFor();
+  }
+
   async eventCount(): Promise<{ matched: number; total: number }> {
     const t = this.page.getByTestId('events-table');
     return { matched: Number(await t.getAttribute('data-matched')), total: Number(await t.getAttribute('data-total')) };

@@ -152,7 +152,7 @@ function SshSettings() {
           </label>
         ))}
       </div>
-      <table className="ssh-nodes" aria-label="Node addresses">
+      <table className="ssh-nodes" aria-label="Addresses to reach by SSH">
         <thead>
           <tr>
             <th scope="col">Node</th>

@@ -129,7 +129,7 @@ function kv(obj: Record<string, unknown>): Array<[string, string]> {
     .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
 }
 
-const tierNames = { admin: 'admin', networkpolicy: 'NetworkPolicy', baseline: 'baseline' } as const;
+const tierNames = { admin: 'admin', networkpolicy: 'NetworkPolicy', baseline: 'baseline' } as const; // the badge names the tiers above and below NetworkPolicies
 
 /** The policies selecting a pod (a workload: its pods), from the engine's policy index. */
 function SelectingPolicies({ node }: { node: graph.GraphNode }) {
@@ -147,7 +147,7 @@ function SelectingPolicies({ node }: { node: graph.GraphNode }) {
         <ul>
           {v.policies.map((p) => (
             <li key={`${p.kind}/${p.namespace ?? ''}/${p.name}`} data-testid="selecting-policy" data-policy={`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`} data-directions={p.directions.join(' ')}>
-              <span className="badge">{tierNames[p.tier]}</span> {p.kind} <code>{p.namespace ? `${p.namespace}/` : ''}{p.name}</code>{' '}
+              {p.tier !== 'networkpolicy' && <span className="badge">{tierNames[p.tier]} tier</span>} {p.kind} <code>{p.namespace ? `${p.namespace}/` : ''}{p.name}</code>{' '}
               <span className="muted">
                 {p.directions.join(' + ')}
                 {p.tier === 'networkpolicy' && (p.isolates.ingress || p.isolates.egress) && ` · isolates ${[p.isolates.ingress && 'ingress', p.isolates.egress && 'egress'].filter(Boolean).join(' + ')}`}
