@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serve, type Served } from '../../e2e/harness.js';
 import { WorkbenchPage } from '../../e2e/pages/WorkbenchPage.js';
+import { ConnectPage } from '../../e2e/pages/ConnectPage.js';
 import { lab } from '../../helpers/lab.js';
 
 const info = lab();
@@ -48,6 +49,24 @@ describe('workbench on the lab (Chromium, server mode, probes over SSH)', () => 
     expect(new Set(reasons)).toEqual(new Set(['NETFILTER_DROP']));
     await wb.screenshot('lab-workbench-events-by-reason');
     expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('SSH settings from the Connect screen (config file, user, key, node address) reach the lab node: the probes stream', async () => {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    const connect = new ConnectPage(page);
+    await page.goto(served.url);
+    await connect.fillSsh({ configFile: info.sshConfig, user: 'root', identityFile: info.sshConfig.replace(/ssh_config$/, 'ssh/id_ed25519'), nodes: [[info.node.name, '127.0.0.1']] });
+    expect((await connect.ssh()).errors).toEqual([]);
+    const wb = new WorkbenchPage(page);
+    await wb.openContext('pathlight-lab-admin@pathlight-lab');
+    await wb.ask({ from: 'lab-target-port/deploy/frontend', to: 'backend:8080', probe: 'ssh', seconds: 11 });
+    const top = await wb.topFinding();
+    expect(top.kind).toBe('target-port-not-listening');
+    expect(top.text).toContain('objects + probes');
+    await expect.poll(async () => (await wb.eventCount()).total, { timeout: 10_000 }).toBeGreaterThan(0);
+    await wb.screenshot('lab-workbench-ssh-settings');
     await context.close();
   }, 90_000);
 });
