@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { printError } from '../output.js';
+import { createForCli } from '../recording.js';
 
 export function registerImport(program: Command): void {
   const cmd = program.command('import').description('Bring flows from other tools into a Pathlight recording');
@@ -11,10 +12,7 @@ export function registerImport(program: Command): void {
     .argument('<flows>', 'file of Hubble flows, or - for standard input')
     .requiredOption('--out <file>', 'recording to create (never overwritten)')
     .action(async (flows: string, opts: { out: string }) => {
-      const [{ importHubbleFlows, recordingFormat, scrubRecord }, { RecordingWriter }] = await Promise.all([
-        import('../../core/index.js'),
-        import('../../backend/store/recording.js'),
-      ]);
+      const { importHubbleFlows, recordingFormat, scrubRecord } = await import('../../core/index.js');
       let text: string;
       try {
         text = flows === '-' ? await readStdin() : await readFile(flows, 'utf8');
@@ -31,19 +29,8 @@ export function registerImport(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      let writer;
-      try {
-        writer = new RecordingWriter(opts.out);
-      } catch (err) {
-        const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
-        printError({
-          code: 'invalid-request',
-          message: exists ? `${opts.out} already exists; recordings are never overwritten.` : `Cannot create ${opts.out}: ${(err as Error).message}.`,
-          hint: exists ? 'Choose another --out file name.' : 'Check the folder exists and is writable.',
-        });
-        process.exitCode = 2;
-        return;
-      }
+      const writer = await createForCli(opts.out);
+      if (!writer) return;
       const first = result.records[0]?.ts ?? 0;
       writer.append({
         ts: first,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
 import { printError } from '../output.js';
+import { createForCli } from '../recording.js';
 
 export function registerRedact(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function registerRedact(program: Command): void {
     .argument('<file>', '.pathlight recording to redact')
     .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
     .action(async (file: string, opts: { out: string }) => {
-      const [{ RecordingReader, RecordingWriter }, { Redactor, migrate }] = await Promise.all([
+      const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([
         import('../../backend/store/recording.js'),
         import('../../core/index.js'),
       ]);
@@ -27,18 +28,8 @@ export function registerRedact(program: Command): void {
         // A fresh secret salt each time: the address mapping cannot be reversed by trying addresses.
         const redactor = new Redactor({ salt: randomBytes(32).toString('base64') });
         for (const r of migrate(reader.header, reader.records())) redactor.learn(r);
-        try {
-          writer = new RecordingWriter(opts.out);
-        } catch (err) {
-          const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
-          printError({
-            code: 'invalid-request',
-            message: exists ? `${opts.out} already exists; recordings are never overwritten.` : `Cannot create ${opts.out}: ${(err as Error).message}.`,
-            hint: exists ? 'Choose another --out file name.' : 'Check the folder exists and is writable.',
-          });
-          process.exitCode = 2;
-          return;
-        }
+        writer = await createForCli(opts.out);
+        if (!writer) return;
         let n = 0;
         for (const r of migrate(reader.header, reader.records())) {
           writer.append(redactor.redact(r));

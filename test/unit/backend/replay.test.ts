@@ -8,27 +8,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatch, type CallName, type CallResponse } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
+import { apiOn } from '../../helpers/api.js';
 import { setStartupRecording } from '../../../src/backend/store/open.js';
 import { repoPath } from '../../helpers/paths.js';
 
 const demo = repoPath('assets/demo.pathlight');
 const handlers = createHandlers({ shell: 'server', env: {} });
-const raw = (method: CallName, payload: unknown) => dispatch(handlers, method, payload, new AbortController().signal);
-async function call<N extends CallName>(method: N, payload: unknown): Promise<CallResponse<N>> {
-  const r = await raw(method, payload);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as CallResponse<N>;
-}
-async function answer(question: string) {
-  for (let i = 0; i < 100; i++) {
-    const st = await call('why.status', { question });
-    if (st.state !== 'running') return st;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('no answer');
-}
+const { raw, call, answer } = apiOn(handlers);
 
 afterEach(() => setStartupRecording(undefined));
 

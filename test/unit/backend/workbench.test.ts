@@ -4,24 +4,12 @@
  * filtered Hubble-style with the timeline.
  */
 import { describe, expect, it } from 'vitest';
-import { dispatch, type CallName, type CallResponse } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
+import { apiOn } from '../../helpers/api.js';
 import { fixture } from '../../helpers/paths.js';
 
 const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
-async function call<N extends CallName>(method: N, payload: unknown): Promise<CallResponse<N>> {
-  const r = await dispatch(handlers, method, payload, new AbortController().signal);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as CallResponse<N>;
-}
-async function answer(question: string) {
-  for (let i = 0; i < 100; i++) {
-    const st = await call('why.status', { question });
-    if (st.state !== 'running') return st;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('no answer');
-}
+const { raw, call, answer } = apiOn(handlers, 50);
 
 describe('workbench calls on a fake cluster', () => {
   it('opens, answers with the recorded events, and lays the failing hop over the graph', async () => {
@@ -67,9 +55,9 @@ describe('workbench calls on a fake cluster', () => {
   });
 
   it('refuses bad payloads and unknown fake contexts with a next step', async () => {
-    const r = await dispatch(handlers, 'why.ask', { session: 'x', from: '', to: 'b', probe: 'bpf', durationSec: 0 }, new AbortController().signal);
+    const r = await raw('why.ask', { session: 'x', from: '', to: 'b', probe: 'bpf', durationSec: 0 });
     expect(r.ok === false && r.error.code).toBe('invalid-request');
-    const f = await dispatch(handlers, 'cluster.open', { source: { kind: 'default' }, context: 'fake-nope' }, new AbortController().signal);
+    const f = await raw('cluster.open', { source: { kind: 'default' }, context: 'fake-nope' });
     expect(f.ok === false && f.error.hint).toMatch(/fake-deny-backend-ingress/);
   });
 });
@@ -93,7 +81,7 @@ describe('graph.details', () => {
 
   it('refuses SSH settings that could inject config lines', async () => {
     const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
-    const bad = await dispatch(handlers, 'why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1, ssh: { user: 'root\nProxyCommand evil' } }, new AbortController().signal);
+    const bad = await raw('why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1, ssh: { user: 'root\nProxyCommand evil' } });
     expect(bad.ok).toBe(false);
     await call('cluster.close', { session: open.session });
   });
