@@ -10,6 +10,7 @@ import path from 'node:path';
 import { RecordingReader, RecordingWriter } from '../../dist/backend/store/recording.js';
 import { SessionRecorder } from '../../dist/backend/store/session.js';
 import { openRecording } from '../../dist/backend/store/open.js';
+import { replaySource } from '../../dist/backend/workbench/replay.js';
 import { SessionReplay } from '../../dist/core/index.js';
 
 const n = Number(process.env.EVENTS ?? 1_000_000);
@@ -94,12 +95,27 @@ for (let i = 0; i < 50; i++) {
   if (f.cluster.list('Pod').length !== pods) throw new Error('openRecording lost pods');
 }
 const openedHeapMiB = Math.round((process.memoryUsage().heapUsed - openedHeap0) / 2 ** 20);
+// The workbench's replay source (what replay.seek moves): the session opens at the end (every
+// probe line read once), then back to the middle and forward to the end again.
+const wb = replaySource(opened, 'big.pathlight', file);
+t = process.hrtime.bigint();
+const wbFirst = wb.seek(opened.end);
+const wbFirstSeekMs = ms(t);
+t = process.hrtime.bigint();
+wb.seek(start + Math.floor(n / 2) * 1_000_000);
+const wbBackMs = ms(t);
+t = process.hrtime.bigint();
+const wbAgain = wb.seek(opened.end);
+const wbForwardMs = ms(t);
+if (wbFirst.total !== n || wbAgain.total !== n || wbAgain.events.length !== n - Math.floor(n / 2) - 1) throw new Error(`workbench seek: ${wbFirst.total} / ${wbAgain.total} events, ${wbAgain.events.length} new`);
+
 t = process.hrtime.bigint();
 const openedEnd = opened.frameAt(opened.end);
 let drops = 0;
 for (const p of openedEnd.probes) if (p.line.type === 'drop') drops++;
 const openedReadAllMs = ms(t);
 if (openedEnd.probes.length !== n || drops !== Math.ceil(n / 3)) throw new Error(`openRecording has ${openedEnd.probes.length} probe events, ${drops} drops`);
+
 
 // Replay: every record into SessionReplay, then frames at 50 random times (forward and back).
 const mem0 = process.memoryUsage().heapUsed;
@@ -178,6 +194,9 @@ const figures = {
   openRecordingSeekMsMax: +Math.max(...openedFrames).toFixed(1),
   openRecordingHeapMiB: openedHeapMiB,
   openRecordingReadEveryProbeMs: Math.round(openedReadAllMs),
+  workbenchFirstSeekToEndMs: Math.round(wbFirstSeekMs),
+  workbenchSeekBackToMiddleMs: +wbBackMs.toFixed(1),
+  workbenchSeekForwardToEndMs: +wbForwardMs.toFixed(1),
 };
 if (count !== n + extra || crashedCount !== n + extra) throw new Error(`read back ${count}/${crashedCount} of ${n}`);
 mkdirSync('bench/results', { recursive: true });
@@ -188,5 +207,6 @@ console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms ma
 console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
 console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
 console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
+console.log(`workbench replay source: first seek (to the end) ${figures.workbenchFirstSeekToEndMs} ms, back to the middle ${figures.workbenchSeekBackToMiddleMs} ms, forward to the end again ${figures.workbenchSeekForwardToEndMs} ms`);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run build && npm run bench:recording');

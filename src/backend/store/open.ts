@@ -52,10 +52,9 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   const reader = RecordingReader.open(file);
   let records;
   try {
-    // Probe records of a current-version file are parsed only when a frame's events are read
-    // (DeferredProbeRecord); an older version's records all go through `migrate`, which reads them.
-    const current = reader.header.version === recordingFormat.version;
-    records = [...migrate(reader.header, reader.records(-Infinity, Infinity, { deferProbes: current }))];
+    // A current-version file's probe records are parsed only when a frame's events are read
+    // (RecordTable); an older version's records all go through `migrate`, which reads them.
+    records = reader.header.version === recordingFormat.version ? reader.table() : [...migrate(reader.header, reader.records())];
   } finally {
     reader.close();
   }

@@ -20,7 +20,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { DeferredProbeRecord, chunkLimits, recordingFormat, type RecordLines, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import { RecordTable, chunkLimits, recordingFormat, type ProbeLines, type RecordingDamage, type SessionRecord } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
@@ -140,40 +140,55 @@ export class RecordingWriter {
   }
 }
 
-export interface ReadOptions {
-  /**
-   * Hand out probe records as DeferredProbeRecord, their `data` parsed on first use (a replay reads
-   * few of them). Only for current-version files: `migrate` reads every record's data.
-   */
-  deferProbes?: boolean;
-}
-
 /** Decompressed chunks kept for reading deferred lines (a frame's probe events are mostly in a few neighbouring chunks). */
 const cachedChunks = 4;
 
 /**
- * The chunks of one read, kept compressed (~16 bytes per probe event), with the time and line
- * offset of each deferred record in typed arrays; deferred records read their line from here
- * again, and the few chunks last used stay decompressed.
+ * The chunks of one read, kept compressed (~16 bytes per probe event), and where each deferred
+ * probe line is (chunk, byte offset, byte length) in typed arrays; a deferred line is read from
+ * here again, and the few chunks last used stay decompressed.
  */
-class ChunkLines implements RecordLines {
+class ChunkLines implements ProbeLines {
   private readonly payloads: Buffer[] = [];
-  private readonly times: Float64Array[] = [];
-  private readonly offsets: Uint32Array[] = [];
+  private chunkOf: Uint32Array;
+  private offsetOf: Uint32Array;
+  private lengthOf: Uint32Array;
+  private count = 0;
   private readonly cache = new Map<number, Buffer>();
+  /** The chunk read last: reading a frame's events reads one chunk's lines in a row. */
+  private last = -1;
+  private lastText: Buffer | undefined;
 
-  /** Keeps a chunk with the times and line offsets of its deferred records; returns its number. */
-  add(payload: Buffer, text: Buffer, times: Float64Array, offsets: Uint32Array): number {
+  constructor(capacity: number) {
+    const n = Math.max(16, capacity);
+    this.chunkOf = new Uint32Array(n);
+    this.offsetOf = new Uint32Array(n);
+    this.lengthOf = new Uint32Array(n);
+  }
+
+  /** Keeps a chunk (compressed, and decompressed as the last one read); returns its number. */
+  addChunk(payload: Buffer, text: Buffer): number {
     this.payloads.push(payload);
-    this.times.push(times);
-    this.offsets.push(offsets);
     this.remember(this.payloads.length - 1, text);
     return this.payloads.length - 1;
   }
 
-  /** The chunk read last: reading a frame's events reads one chunk's lines in a row. */
-  private last = -1;
-  private lastText: Buffer | undefined;
+  /** Notes where deferred line `k` (the next one) is. */
+  addLine(chunk: number, offset: number, length: number): void {
+    if (this.count === this.chunkOf.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.chunkOf = grow(this.chunkOf);
+      this.offsetOf = grow(this.offsetOf);
+      this.lengthOf = grow(this.lengthOf);
+    }
+    this.chunkOf[this.count] = chunk;
+    this.offsetOf[this.count] = offset;
+    this.lengthOf[this.count++] = length;
+  }
 
   private remember(chunk: number, text: Buffer) {
     this.last = chunk;
@@ -186,19 +201,15 @@ class ChunkLines implements RecordLines {
     }
   }
 
-  ts(chunk: number, index: number): number {
-    return this.times[chunk]![index]!;
-  }
-
-  line(chunk: number, index: number): string {
+  line(k: number): string {
+    const chunk = this.chunkOf[k]!;
     let text = this.last === chunk ? this.lastText : undefined;
     if (!text) {
       text = this.cache.get(chunk) ?? decompress(this.payloads[chunk]!);
       this.remember(chunk, text);
     }
-    const start = this.offsets[chunk]![index]!;
-    const end = text.indexOf(0x0a, start);
-    return text.toString('utf8', start, end === -1 ? text.length : end);
+    const start = this.offsetOf[k]!;
+    return text.toString('utf8', start, start + this.lengthOf[k]!);
   }
 }
 
@@ -209,55 +220,47 @@ function decompress(payload: Buffer): Buffer {
   return zstdDecompressSync(payload, { chunkSize: decompressChunkSize });
 }
 
-const tsPrefix = Buffer.from('{"ts":');
-const probeInfix = Buffer.from(',"kind":"probe","data":{');
+const tsPrefix = '{"ts":';
+const probeInfix = ',"kind":"probe","data":{';
 const jsonNumber = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-function bytesAt(buf: Buffer, at: number, expected: Buffer): boolean {
-  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false;
-  return true;
-}
 
 /**
  * `ts` of a probe record's line as the writer makes it (`JSON.stringify({ts, kind, data})`:
- * this key order, no spaces) with an object as `data`, read from the line's first bytes;
- * undefined for any other line, which is then parsed in full.
+ * this key order, no spaces) with an object as `data`, read from the line's first characters
+ * (`text` is the chunk decoded as latin1, one character per byte); undefined for any other
+ * line, which is then parsed in full.
  */
-export function probeLineTs(buf: Buffer, start: number, end: number): number | undefined {
-  if (end - start < tsPrefix.length + probeInfix.length + 2 || !bytesAt(buf, start, tsPrefix)) return undefined;
+export function probeLineTs(text: string, start: number, end: number): number | undefined {
+  if (end - start < tsPrefix.length + probeInfix.length + 2 || !text.startsWith(tsPrefix, start)) return undefined;
   const from = start + tsPrefix.length;
-  let at = from;
   // JSON number characters; a ts is at most ~25 of them.
-  while (at < end && at - from < 32 && buf[at] !== 0x2c) at++;
-  if (at + probeInfix.length > end || !bytesAt(buf, at, probeInfix)) return undefined;
-  const text = buf.toString('latin1', from, at);
-  return jsonNumber.test(text) ? Number(text) : undefined;
+  const comma = text.indexOf(',', from);
+  if (comma === -1 || comma - from > 32 || comma + probeInfix.length > end || !text.startsWith(probeInfix, comma)) return undefined;
+  const number = text.slice(from, comma);
+  return jsonNumber.test(number) ? Number(number) : undefined;
 }
 
 /**
- * The records of one decompressed chunk: probe lines deferred (ts and kind from their prefix,
- * `data` parsed when read), every other line parsed now.
+ * Adds the records of one decompressed chunk to `table`: probe lines deferred (ts and kind from
+ * their prefix, where they are noted in `lines`), every other line parsed now. Lines are found
+ * in the chunk decoded as latin1 (byte offsets are character offsets; a newline byte is never
+ * part of a UTF-8 sequence), and read later as UTF-8 from the bytes.
  */
-function deferredRecords(payload: Buffer, text: Buffer, lines: ChunkLines): SessionRecord[] {
-  const parsed: Array<SessionRecord | undefined> = [];
-  const times: number[] = [];
-  const offsets: number[] = [];
+function addChunk(payload: Buffer, bytes: Buffer, table: RecordTable, lines: ChunkLines): void {
+  const chunk = lines.addChunk(payload, bytes);
+  const text = bytes.toString('latin1');
   for (let start = 0; start <= text.length; ) {
-    const nl = text.indexOf(0x0a, start);
+    const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl;
     const ts = probeLineTs(text, start, end);
-    if (ts === undefined) parsed.push(JSON.parse(text.toString('utf8', start, end)) as SessionRecord);
+    if (ts === undefined) table.push(JSON.parse(bytes.toString('utf8', start, end)) as SessionRecord);
     else {
-      parsed.push(undefined);
-      times.push(ts);
-      offsets.push(start);
+      table.pushDeferred(ts);
+      lines.addLine(chunk, start, end - start);
     }
     if (nl === -1) break;
     start = nl + 1;
   }
-  const chunk = lines.add(payload, text, Float64Array.from(times), Uint32Array.from(offsets));
-  let deferred = 0;
-  return parsed.map((r) => r ?? new DeferredProbeRecord(lines, chunk, deferred++));
 }
 
 interface ParsedFrame {
@@ -449,20 +452,30 @@ export class RecordingReader {
     return frame.payload;
   }
 
-  /**
-   * Records with `from <= ts <= to`, in file order. With `deferProbes`, probe records come as
-   * DeferredProbeRecord: their `data` is parsed when first read (see `deferredRecords`).
-   */
-  *records(from = -Infinity, to = Infinity, options: ReadOptions = {}): Generator<SessionRecord> {
-    const lines = options.deferProbes ? new ChunkLines() : undefined;
+  /** Records with `from <= ts <= to`, in file order. */
+  *records(from = -Infinity, to = Infinity): Generator<SessionRecord> {
     for (const chunk of this.chunks) {
       if (chunk.tLast < from || chunk.tFirst > to) continue;
       const payload = this.chunkPayload(chunk);
       if (!payload) continue;
-      const text = decompress(payload);
-      const records = lines ? deferredRecords(payload, text, lines) : text.toString('utf8').split('\n').map((line) => JSON.parse(line) as SessionRecord);
+      const records = decompress(payload).toString('utf8').split('\n').map((line) => JSON.parse(line) as SessionRecord);
       for (const r of records) if (r.ts >= from && r.ts <= to) yield r;
     }
+  }
+
+  /**
+   * Every record, in file order, as a RecordTable: probe lines deferred (time from the line's
+   * prefix, `data` parsed when read — see `addChunk`), the chunks kept compressed in memory. Only
+   * for current-version files: `migrate` reads every record's data.
+   */
+  table(): RecordTable {
+    const lines = new ChunkLines(this.count);
+    const table = new RecordTable(lines, this.count);
+    for (const chunk of this.chunks) {
+      const payload = this.chunkPayload(chunk);
+      if (payload) addChunk(payload, decompress(payload), table, lines);
+    }
+    return table;
   }
 
   /** The first `limit` records at or after `ts` (a scrubber position). */

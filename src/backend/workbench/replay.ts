@@ -17,15 +17,23 @@ type Event = d.ProbeEvent & { node: string };
 
 const eventTypes = new Set(['drop', 'dns', 'tcp']);
 
-/** The agent lines the events table and the graph show (drops, DNS, TCP), with their identities. */
-function eventsOf(probes: ReplayFrame['probes']): Event[] {
-  const out: Event[] = [];
-  for (const p of probes) {
-    const line = p.line;
-    if (typeof line.type !== 'string' || !eventTypes.has(line.type) || typeof line.node !== 'string') continue;
-    out.push({ ...line, ts: typeof line.ts === 'number' ? line.ts : p.ts } as unknown as Event);
+/** The agent line as the events table and the graph show it (drops, DNS, TCP, with their identities); undefined for any other line. */
+function eventOf(p: ReplayFrame['probes'][number]): Event | undefined {
+  const line = p.line;
+  if (typeof line.type !== 'string' || !eventTypes.has(line.type) || typeof line.node !== 'string') return undefined;
+  return { ...line, ts: typeof line.ts === 'number' ? line.ts : p.ts } as unknown as Event;
+}
+
+/** Index of the first element of the ascending list `xs` that is >= `x`. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
+  return lo;
 }
 
 export interface ReplaySource extends ClusterSource {
@@ -126,8 +134,13 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
   const end = rec.end ?? 0;
   let t = end;
   let frame = rec.frameAt(t);
-  // Events handed out so far: none until the first seek (the session's opening one).
-  let shown = 0;
+  // The events handed out so far (none until the first seek, the session's opening one), and
+  // the position of each in the frame's probe list: a probe line is read (parsed) once, when a
+  // seek first moves past it; moving back cuts this list instead of reading anything again.
+  const shown: Event[] = [];
+  const shownAt: number[] = [];
+  // Probe lines of the frame read so far.
+  let read = 0;
   const src: ReplaySource = {
     mode: 'replay',
     info: info(rec, name, file),
@@ -144,10 +157,21 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
       const forward = next >= t;
       frame = rec.frameAt(next);
       t = next;
-      const all = eventsOf(frame.probes);
-      const events = forward ? all.slice(shown) : all;
-      shown = all.length;
-      return { t, view: frame.cluster, events, reset: !forward, total: all.length };
+      const probes = frame.probes;
+      if (!forward) {
+        const keep = lowerBound(shownAt, probes.length);
+        shown.length = keep;
+        shownAt.length = keep;
+        read = Math.min(read, probes.length);
+      }
+      const from = shown.length;
+      for (; read < probes.length; read++) {
+        const ev = eventOf(probes[read]!);
+        if (!ev) continue;
+        shown.push(ev);
+        shownAt.push(read);
+      }
+      return { t, view: frame.cluster, events: forward ? shown.slice(from) : [...shown], reset: !forward, total: shown.length };
     },
     recorded(question) {
       const q = rec.questions.find((x) => x.question.id === question);

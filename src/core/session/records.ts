@@ -119,53 +119,101 @@ export interface NoteData {
   [k: string]: unknown;
 }
 
-/** Where deferred records' times and lines are kept (the container keeps its chunks). */
-export interface RecordLines {
-  /** The time of record `index` of `part` (where the source said the record was). */
-  ts(part: number, index: number): number;
-  /** The NDJSON line of record `index` of `part`. */
-  line(part: number, index: number): string;
+/** Where a RecordTable reads the lines of its deferred probe records (the container keeps its chunks). */
+export interface ProbeLines {
+  /** The NDJSON line (the whole record) of deferred probe record `k` (the k-th, in table order). */
+  line(k: number): string;
 }
 
 /**
- * A probe record whose `data` is parsed from its NDJSON line on first use, then kept. A reader
- * defers only probe lines it has already seen to hold an object as `data` (over 99 % of a long
- * recording, most of them never read by a replay), so a replay can index one without parsing
- * it. The time is kept by the source rather than here (a million records should not mean a
- * million boxed numbers). `data` equals `JSON.parse(line).data`; `line` is the same object, so
- * that the record serves as a replay's probe event (`{ts, line}`) without a second object.
+ * A recording's records in columns, as `openRecording` reads a long one: the time of every
+ * record in a Float64Array, and for each record either the parsed record or, for a probe
+ * record, the number of its line — parsed only when read (see `ProbeLines`). A million probe
+ * events then cost a few typed-array slots, not a million objects for the garbage collector
+ * to walk. A reader defers only probe lines it has already seen to hold an object as `data`.
+ * `SessionReplay` indexes a table without reading its deferred lines; iterating the table
+ * gives every record as a plain SessionRecord (deferred lines parsed as they come).
  */
-export class DeferredProbeRecord implements SessionRecord {
-  private parsed: unknown = unparsed;
+export class RecordTable implements Iterable<SessionRecord> {
+  private tsCol: Float64Array;
+  /** Per record: >= 0, index in `parsed`; < 0, deferred probe line `-(slot + 1)`. */
+  private slotCol: Int32Array;
+  private readonly parsed: SessionRecord[] = [];
+  private size = 0;
+  private deferredCount = 0;
 
   constructor(
-    private readonly lines: RecordLines,
-    private readonly part: number,
-    private readonly index: number,
-  ) {}
-
-  get kind(): 'probe' {
-    return 'probe';
+    private readonly lines: ProbeLines,
+    /** Records expected (the container's count); the columns grow past it if need be. */
+    capacity = 1024,
+  ) {
+    this.tsCol = new Float64Array(Math.max(16, capacity));
+    this.slotCol = new Int32Array(Math.max(16, capacity));
   }
 
-  get ts(): number {
-    return this.lines.ts(this.part, this.index);
+  get length(): number {
+    return this.size;
   }
 
-  get data(): unknown {
-    if (this.parsed === unparsed) this.parsed = (JSON.parse(this.lines.line(this.part, this.index)) as SessionRecord).data;
-    return this.parsed;
+  /** How many probe records are deferred. */
+  get deferred(): number {
+    return this.deferredCount;
   }
 
-  /** The agent's line: `data`, for use as a replay's probe event. */
-  get line(): Record<string, unknown> {
-    return this.data as Record<string, unknown>;
+  /** Every record's time, in table order (a view: valid until the next push). */
+  get ts(): Float64Array {
+    return this.tsCol.subarray(0, this.size);
   }
 
-  /** Serialises as the plain record it stands for. */
-  toJSON(): SessionRecord {
-    return { ts: this.ts, kind: 'probe', data: this.data };
+  /** Appends a parsed record. */
+  push(r: SessionRecord): void {
+    this.slot(r.ts, this.parsed.length);
+    this.parsed.push(r);
+  }
+
+  /** Appends a probe record whose line is read later; returns its line number (`k` of `ProbeLines.line`). */
+  pushDeferred(ts: number): number {
+    this.slot(ts, -(this.deferredCount + 1));
+    return this.deferredCount++;
+  }
+
+  private slot(ts: number, slot: number) {
+    if (this.size === this.tsCol.length) {
+      const ts2 = new Float64Array(this.size * 2);
+      ts2.set(this.tsCol);
+      const slot2 = new Int32Array(this.size * 2);
+      slot2.set(this.slotCol);
+      this.tsCol = ts2;
+      this.slotCol = slot2;
+    }
+    this.tsCol[this.size] = ts;
+    this.slotCol[this.size++] = slot;
+  }
+
+  /** The parsed record at `i`, or undefined when it is a deferred probe record. */
+  parsedAt(i: number): SessionRecord | undefined {
+    const s = this.slotCol[i]!;
+    return s >= 0 ? this.parsed[s] : undefined;
+  }
+
+  /** The line number of the deferred probe record at `i`, or -1 when the record is parsed. */
+  deferredAt(i: number): number {
+    const s = this.slotCol[i]!;
+    return s < 0 ? -(s + 1) : -1;
+  }
+
+  /** `data` of deferred probe record `k` (parsed now, not kept: the caller keeps what it reads). */
+  probeData(k: number): unknown {
+    return (JSON.parse(this.lines.line(k)) as SessionRecord).data;
+  }
+
+  /** The record at `i` as a plain SessionRecord. */
+  at(i: number): SessionRecord {
+    const k = this.deferredAt(i);
+    return k < 0 ? this.parsed[this.slotCol[i]!]! : { ts: this.tsCol[i]!, kind: 'probe', data: this.probeData(k) };
+  }
+
+  *[Symbol.iterator](): Iterator<SessionRecord> {
+    for (let i = 0; i < this.size; i++) yield this.at(i);
   }
 }
-
-const unparsed = Symbol('unparsed');

@@ -11,7 +11,7 @@
  */
 import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
 import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
-import { DeferredProbeRecord, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
+import { RecordTable, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
 
 /** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
 export interface ReplayProbeEvent {
@@ -95,13 +95,13 @@ function copyState(state: ObjectState): ObjectState {
   return new Map([...state].map(([k, m]) => [k, new Map(m)]));
 }
 
-function inOrder(records: readonly SessionRecord[]): boolean {
-  for (let i = 1; i < records.length; i++) if (records[i]!.ts < records[i - 1]!.ts) return false;
+function inOrder(ts: ArrayLike<number>): boolean {
+  for (let i = 1; i < ts.length; i++) if (ts[i]! < ts[i - 1]!) return false;
   return true;
 }
 
 /** Index of the first element of the sorted `ts` list that is greater than `t`. */
-function upperBound(ts: readonly number[], t: number): number {
+function upperBound(ts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = ts.length;
   while (lo < hi) {
@@ -112,15 +112,106 @@ function upperBound(ts: readonly number[], t: number): number {
   return lo;
 }
 
+/** A table with no deferred records (records given as objects). */
+const noLines = {
+  line(): string {
+    throw new Error('no deferred probe lines');
+  },
+};
+
+/**
+ * A probe event of a deferred probe record, made when a frame's list is read at its index; its
+ * `line` (an own, enumerable property, so the event compares and serialises as `{ts, line}`) is
+ * parsed on first use, then kept with the event.
+ */
+class DeferredProbeEvent implements ReplayProbeEvent {
+  declare readonly line: ReplayProbeEvent['line'];
+  // Private: not part of the event's value (hidden from comparison and serialisation).
+  readonly #table: RecordTable;
+  readonly #k: number;
+  #parsed: ReplayProbeEvent['line'] | undefined;
+
+  constructor(
+    readonly ts: number,
+    table: RecordTable,
+    k: number,
+  ) {
+    this.#table = table;
+    this.#k = k;
+    Object.defineProperty(this, 'line', DeferredProbeEvent.#lineProperty);
+  }
+
+  static readonly #lineProperty: PropertyDescriptor = {
+    enumerable: true,
+    get(this: DeferredProbeEvent) {
+      return (this.#parsed ??= this.#table.probeData(this.#k) as ReplayProbeEvent['line']);
+    },
+  };
+}
+
+/**
+ * A read-only array of `length` elements, each made by `at(i)` the first time it is read
+ * (then kept): a frame's probe list has as many entries as events up to T, and a consumer
+ * usually reads a few of them. A Proxy keeps it a real array to every reader (indexing,
+ * `length`, iteration, `slice`, `filter`, `Array.isArray`).
+ */
+function lazyList<T>(length: number, at: (i: number) => T): readonly T[] {
+  const target: T[] = [];
+  target.length = length;
+  const made = (i: number): T => {
+    let v = target[i];
+    if (v === undefined) {
+      v = at(i);
+      target[i] = v;
+    }
+    return v;
+  };
+  const indexOf = (key: string | symbol): number | undefined => {
+    if (typeof key !== 'string') return undefined;
+    const c = key.charCodeAt(0);
+    if (c < 48 || c > 57) return undefined;
+    const i = Number(key);
+    return Number.isInteger(i) && i < length ? i : undefined;
+  };
+  const readOnly = () => false;
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const i = indexOf(key);
+      return i === undefined ? Reflect.get(t, key, receiver) : made(i);
+    },
+    has(t, key) {
+      return indexOf(key) !== undefined || Reflect.has(t, key);
+    },
+    getOwnPropertyDescriptor(t, key) {
+      const i = indexOf(key);
+      if (i !== undefined) made(i);
+      return Reflect.getOwnPropertyDescriptor(t, key);
+    },
+    ownKeys(t) {
+      for (let i = 0; i < length; i++) made(i);
+      return Reflect.ownKeys(t);
+    },
+    set: readOnly,
+    defineProperty: readOnly,
+    deleteProperty: readOnly,
+  });
+}
+
 export class SessionReplay {
-  private readonly records: readonly SessionRecord[];
-  private readonly ts: readonly number[];
+  /** The records: a table given by the reader (probe lines deferred), or one made of the records given. */
+  private readonly table: RecordTable;
+  /** Record `i` (in time order) is the table's record `order[i]`; undefined when the table is in time order. */
+  private readonly order: Uint32Array | undefined;
+  private readonly ts: Float64Array;
   private readonly checkpointEvery: number;
   private readonly checkpoints: Checkpoint[] = [];
   /** Indexes of snapshot records. */
   private readonly snapshots: number[] = [];
-  private readonly probeRecords: ReplayProbeEvent[] = [];
-  private readonly probeTs: number[] = [];
+  /** Probe events in time order: their times, and each one's deferred line (>= 0) or `-(index in eagerProbes + 1)`. */
+  private readonly probeTs: Float64Array;
+  private readonly probeRef: Int32Array;
+  private probeCount = 0;
+  private readonly eagerProbes: ReplayProbeEvent[] = [];
   private readonly questionList: ReplayQuestion[] = [];
   private readonly answers: Array<{ ts: number; data: AnswerData }> = [];
   private readonly noteList: Array<{ ts: number; note: NoteData }> = [];
@@ -133,30 +224,61 @@ export class SessionReplay {
   private identityNext = 0;
   private identityObjects: ObjectState = new Map();
 
-  constructor(records: Iterable<SessionRecord>, options: ReplayOptions = {}) {
+  /**
+   * `records`: the records of a recording (current version), or the RecordTable a reader made
+   * of them — its deferred probe lines are then read only when a frame's event is.
+   */
+  constructor(records: Iterable<SessionRecord> | RecordTable, options: ReplayOptions = {}) {
+    if (records instanceof RecordTable) this.table = records;
+    else {
+      this.table = new RecordTable(noLines);
+      for (const r of records) this.table.push(r);
+    }
+    const ts = this.table.ts;
     // Stable sort by time: records are appended in time order, but a clock can step.
-    const list = [...records];
-    this.records = inOrder(list) ? list : list.map((r, i) => [r, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([r]) => r);
-    this.ts = this.records.map((r) => r.ts);
+    if (inOrder(ts)) {
+      this.order = undefined;
+      this.ts = ts;
+    } else {
+      this.order = Uint32Array.from(ts.keys()).sort((a, b) => ts[a]! - ts[b]! || a - b);
+      this.ts = Float64Array.from(this.order, (i) => ts[i]!);
+    }
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
-    this.records.forEach((r, i) => this.index(r, i));
+    this.probeTs = new Float64Array(this.length);
+    this.probeRef = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) this.index(i);
     if (options.prepare) {
       // Step by step: one long seek would jump over everything before the last snapshot.
-      for (let i = 0; i < this.records.length; i += this.checkpointEvery) this.seekObjects(Math.min(i + this.checkpointEvery, this.records.length));
-      this.extendIdentities(this.records.length);
+      for (let i = 0; i < this.length; i += this.checkpointEvery) this.seekObjects(Math.min(i + this.checkpointEvery, this.length));
+      this.extendIdentities(this.length);
     }
   }
 
-  private index(r: SessionRecord, i: number) {
+  /** The table's index of record `i` (in time order). */
+  private row(i: number): number {
+    return this.order ? this.order[i]! : i;
+  }
+
+  /** Record `i` (in time order), or undefined for a deferred probe record (which changes no object). */
+  private parsedAt(i: number): SessionRecord | undefined {
+    return this.table.parsedAt(this.row(i));
+  }
+
+  private index(i: number) {
+    const row = this.row(i);
+    const k = this.table.deferredAt(row);
+    if (k >= 0) {
+      // Its data is an object (the reader saw it), parsed only when a frame's event is read.
+      this.probeTs[this.probeCount] = this.ts[i]!;
+      this.probeRef[this.probeCount++] = k;
+      return;
+    }
+    const r = this.table.parsedAt(row)!;
     if (r.kind === 'snapshot') this.snapshots.push(i);
-    else if (r instanceof DeferredProbeRecord) {
-      // Its data is an object (the reader saw it), parsed only when its line is read; the
-      // record is its own probe event (one object per event: a recording holds millions).
-      this.probeRecords.push(r);
-      this.probeTs.push(r.ts);
-    } else if (r.kind === 'probe' && isRecord(r.data)) {
-      this.probeRecords.push({ ts: r.ts, line: r.data });
-      this.probeTs.push(r.ts);
+    else if (r.kind === 'probe' && isRecord(r.data)) {
+      this.probeTs[this.probeCount] = r.ts;
+      this.probeRef[this.probeCount++] = -(this.eagerProbes.length + 1);
+      this.eagerProbes.push({ ts: r.ts, line: r.data });
     } else if (r.kind === 'question' && isRecord(r.data)) this.questionList.push({ ts: r.ts, question: r.data as QuestionData });
     else if (r.kind === 'answer' && isRecord(r.data)) this.answers.push({ ts: r.ts, data: r.data as AnswerData });
     else if (r.kind === 'note' && isRecord(r.data)) this.noteList.push({ ts: r.ts, note: r.data as NoteData });
@@ -171,7 +293,13 @@ export class SessionReplay {
     return this.ts.at(-1);
   }
   get length(): number {
-    return this.records.length;
+    return this.ts.length;
+  }
+
+  /** Probe event `i` (in time order): a new DeferredProbeEvent for a deferred line. */
+  private probeEvent(i: number): ReplayProbeEvent {
+    const ref = this.probeRef[i]!;
+    return ref < 0 ? this.eagerProbes[-ref - 1]! : new DeferredProbeEvent(this.probeTs[i]!, this.table, ref);
   }
 
   /** The session as it stood at `t` (ns): every record with `ts <= t` applied. */
@@ -186,7 +314,7 @@ export class SessionReplay {
       cluster: new ReplayCluster(byKind),
       identities: this.identities,
       meta: this.metaAt(t),
-      probes: this.probeRecords.slice(0, upperBound(this.probeTs, t)),
+      probes: lazyList(upperBound(this.probeTs.subarray(0, this.probeCount), t), (i) => this.probeEvent(i)),
       questions: this.questionsAt(t),
       notes: this.noteList.filter((n) => n.ts <= t),
       applied,
@@ -225,7 +353,8 @@ export class SessionReplay {
     }
     let applied = 0;
     while (this.next < target) {
-      applyObjects(this.state, this.records[this.next]!);
+      const r = this.parsedAt(this.next);
+      if (r) applyObjects(this.state, r);
       this.next++;
       applied++;
       if (this.next % this.checkpointEvery === 0 && !this.checkpoints.some((c) => c.next === this.next)) {
@@ -238,7 +367,8 @@ export class SessionReplay {
 
   private extendIdentities(target: number) {
     while (this.identityNext < target) {
-      const r = this.records[this.identityNext++]!;
+      const r = this.parsedAt(this.identityNext++);
+      if (!r) continue;
       applyObjects(this.identityObjects, r, (kind, obj, gone) => {
         const ik = identityKind[kind];
         const name = obj.metadata?.name;

@@ -12,6 +12,10 @@ import { createHandlers } from '../../../src/backend/handlers.js';
 import { apiOn } from '../../helpers/api.js';
 import { setStartupRecording } from '../../../src/backend/store/open.js';
 import { repoPath } from '../../helpers/paths.js';
+import { RecordTable, SessionReplay } from '../../../src/core/index.js';
+import type { OpenedRecording } from '../../../src/backend/store/open.js';
+import { replaySource } from '../../../src/backend/workbench/replay.js';
+import { at, makePod, snapshotRecord } from '../../helpers/session.js';
 
 const demo = repoPath('assets/demo.pathlight');
 const handlers = createHandlers({ shell: 'server', env: {} });
@@ -124,5 +128,54 @@ describe('replay in the workbench', () => {
       expect(notRec.error.message).not.toContain('pathlight-rec-');
       expect(notRec.error.hint).toBeTruthy();
     }
+  });
+});
+
+describe('the replay source\'s seek (what replay.seek moves)', () => {
+  /** 30 probe lines, one a second (a stats line every 10th: not an event), read from a table that counts line reads. */
+  function source() {
+    const lines: string[] = [];
+    let reads = 0;
+    const table = new RecordTable({
+      line: (k) => {
+        reads++;
+        return lines[k]!;
+      },
+    });
+    table.push(snapshotRecord(at(0), [makePod('shop', 'a', '10.244.1.5')]));
+    for (let i = 1; i <= 30; i++) {
+      const data = i % 10 === 0 ? { type: 'stats', node: 'n1' } : { type: ['drop', 'dns', 'tcp'][i % 3], node: 'n1', seq: i };
+      table.pushDeferred(at(i));
+      lines.push(JSON.stringify({ ts: at(i), kind: 'probe', data }));
+    }
+    const replay = new SessionReplay(table, { prepare: true });
+    const rec = { path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, start: replay.start, end: replay.end, records: replay.length, questions: [], frameAt: (t: number) => replay.at(t), why: () => ({ ok: false }), reask: () => [] } as unknown as OpenedRecording;
+    return { src: replaySource(rec, 'x.pathlight', undefined), reads: () => reads };
+  }
+  const seqs = (events: readonly object[]) => events.map((e) => (e as { seq?: unknown }).seq);
+
+  it('reads each probe line once: forward only the new ones, back by cutting what it read', () => {
+    const { src, reads } = source();
+    // The source starts at the end with nothing handed out: a first seek earlier is a reset.
+    const first = src.seek(at(12));
+    expect(first).toMatchObject({ reset: true, total: 11 });
+    expect(seqs(first.events)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]);
+    expect(reads()).toBe(12);
+    const forward = src.seek(at(21));
+    expect(forward).toMatchObject({ reset: false, total: 19 });
+    expect(seqs(forward.events)).toEqual([13, 14, 15, 16, 17, 18, 19, 21]);
+    expect(reads()).toBe(21);
+    const back = src.seek(at(5.5));
+    expect(back).toMatchObject({ reset: true, total: 5 });
+    expect(seqs(back.events)).toEqual([1, 2, 3, 4, 5]);
+    expect(reads()).toBe(21);
+    // Forward again: only what lies past the instant shown is read again.
+    const again = src.seek(at(30));
+    expect(seqs(again.events)).toEqual([6, 7, 8, 9, ...[11, 12, 13, 14, 15, 16, 17, 18, 19], ...[21, 22, 23, 24, 25, 26, 27, 28, 29]]);
+    expect(again).toMatchObject({ reset: false, total: 27 });
+    expect(reads()).toBe(21 + 25);
+    expect(src.seek(at(30))).toMatchObject({ events: [], reset: false, total: 27 });
+    // The events are the agent's lines with their times.
+    expect(again.events[0]).toEqual({ type: 'drop', node: 'n1', seq: 6, ts: at(6) });
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
 import { RecordingReader, RecordingWriter, probeLineTs } from '../../../../src/backend/store/recording.js';
-import { DeferredProbeRecord, SessionReplay, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
+import { SessionReplay, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
 import { fixture } from '../../../helpers/paths.js';
 import { dropAt } from '../../../helpers/recording.js';
 
@@ -145,12 +145,13 @@ describe('recording container', () => {
 });
 
 describe('deferred probe records (openRecording reads probe lines on demand)', () => {
-  /** The same records read eagerly and deferred, each deferred one serialised (which parses it). */
+  /** The same records read eagerly and as a table (probe lines deferred). */
   function both(file: string) {
     const eager = [...RecordingReader.open(file).records()];
-    const deferred = [...RecordingReader.open(file).records(-Infinity, Infinity, { deferProbes: true })];
-    return { eager, deferred };
+    const table = RecordingReader.open(file).table();
+    return { eager, table };
   }
+  const lines = (records: Iterable<SessionRecord>) => new SessionReplay(records).at(Infinity).probes.map((p) => ({ ts: p.ts, line: p.line }));
 
   it('equal the records parsed up front, probe and non-probe alike, across chunks', () => {
     const file = path.join(dir, `d${n++}.pathlight`);
@@ -159,12 +160,17 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
     for (let i = 0; i < 40; i++) w.append(i % 10 === 5 ? { ts: 10 + i, kind: 'note', data: { text: `n${i}` } } : dropAt(i));
     w.append({ ts: 1.5e18 + 0.5, kind: 'probe', data: { type: 'dns', qname: 'é.svc.\n"x"' } });
     w.close();
-    const { eager, deferred } = both(file);
-    expect(deferred.filter((r) => r instanceof DeferredProbeRecord)).toHaveLength(37);
-    expect(deferred.map((r) => [r.ts, r.kind])).toEqual(eager.map((r) => [r.ts, r.kind]));
-    expect(JSON.parse(JSON.stringify(deferred))).toEqual(eager);
+    const { eager, table } = both(file);
+    expect(table.length).toBe(eager.length);
+    expect(table.deferred).toBe(37);
+    expect([...table.ts]).toEqual(eager.map((r) => r.ts));
+    expect([...table]).toEqual(eager);
     // Read out of order (other chunks in between): still the same lines.
-    expect([...deferred].reverse().map((r) => r.data)).toEqual([...eager].reverse().map((r) => r.data));
+    const all = Array.from({ length: table.length }, (_, i) => i).reverse();
+    expect(all.map((i) => table.at(i).data)).toEqual(all.map((i) => eager[i]!.data));
+    // The replay's probe events, from the table (lines read on demand) and from the records.
+    expect(lines(table)).toEqual(lines(eager));
+    expect(lines(table).find((p) => p.line.type === 'dns')).toEqual({ ts: 1.5e18 + 0.5, line: { type: 'dns', qname: 'é.svc.\n"x"' } });
   });
 
   it('parses in full a probe line that does not start the way the writer writes it', () => {
@@ -176,13 +182,12 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
     w.append({ ts: 7, kind: 'probe', data: 'text' });
     w.append({ ts: 8, kind: 'probe', data: { type: 'tcp', node: 'n1' } });
     w.close();
-    const { eager, deferred } = both(file);
-    expect(deferred.map((r) => r instanceof DeferredProbeRecord)).toEqual([false, false, false, true]);
-    expect(JSON.parse(JSON.stringify(deferred))).toEqual(eager);
+    const { eager, table } = both(file);
+    expect(Array.from({ length: table.length }, (_, i) => table.deferredAt(i) >= 0)).toEqual([false, false, false, true]);
+    expect([...table]).toEqual(eager);
     // The replay keeps the same probe events (object data only) either way.
-    const lines = (records: SessionRecord[]) => new SessionReplay(records).at(Infinity).probes.map((p) => ({ ts: p.ts, line: p.line }));
-    expect(lines(deferred)).toEqual(lines(eager));
-    expect(lines(deferred).map((p) => p.ts)).toEqual([5, 8]);
+    expect(lines(table)).toEqual(lines(eager));
+    expect(lines(table).map((p) => p.ts)).toEqual([5, 8]);
   });
 
   it.each([
@@ -193,8 +198,9 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
     ['{"ts":1,"kind":"probe","data":[1]}', undefined],
     ['{"kind":"probe","ts":1,"data":{}}', undefined],
     ['{"ts":1,"kind":"probe","data":{', undefined],
+    ['{"ts":1e400,"kind":"probe","data":{}}', Infinity],
   ])('reads ts from the prefix of %s', (line, ts) => {
-    const buf = Buffer.from(`x\n${line}\ny`);
-    expect(probeLineTs(buf, 2, 2 + Buffer.byteLength(line))).toBe(ts);
+    const text = `x\n${line}\ny`;
+    expect(probeLineTs(text, 2, 2 + line.length)).toBe(ts);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionReplay, type SessionRecord } from '../../../../src/core/index.js';
+import { RecordTable, SessionReplay, type ReplayProbeEvent, type SessionRecord } from '../../../../src/core/index.js';
 import { at, makePod, snapshotRecord, syntheticSession, watchRecord } from '../../../helpers/session.js';
 
 const names = (objs: readonly { metadata?: { name?: string } }[]) => objs.map((o) => o.metadata?.name).sort();
@@ -90,6 +90,82 @@ describe('seeking', () => {
       const f = prepared.at(at(s));
       expect(f.applied).toBeLessThanOrEqual(500);
       expect(f.cluster.list('Pod')).toEqual(lazy.at(at(s)).cluster.list('Pod'));
+    }
+  });
+});
+
+describe('a RecordTable as the records (probe lines deferred, as openRecording reads a file)', () => {
+  /** The synthetic session as a reader would table it: every probe record deferred, its line counted when read. */
+  function tabled(records: readonly SessionRecord[]) {
+    const deferred: string[] = [];
+    const reads: number[] = [];
+    const table = new RecordTable({
+      line: (k) => {
+        reads.push(k);
+        return deferred[k]!;
+      },
+    });
+    for (const r of records) {
+      if (r.kind === 'probe') {
+        table.pushDeferred(r.ts);
+        deferred.push(JSON.stringify(r));
+      } else table.push(r);
+    }
+    return { table, reads };
+  }
+  const plain = (probes: readonly ReplayProbeEvent[]) => probes.map((p) => ({ ts: p.ts, line: p.line }));
+
+  it('gives the same frames as the records, reading a probe line only when its event is', () => {
+    const records = syntheticSession();
+    const { table, reads } = tabled(records);
+    const replay = new SessionReplay(table, { prepare: true });
+    const eager = new SessionReplay(records);
+    expect(reads).toEqual([]);
+    for (const t of [at(-1), at(1), at(4.5), at(10)]) {
+      const f = replay.at(t);
+      const e = eager.at(t);
+      expect(names(f.cluster.list('Pod'))).toEqual(names(e.cluster.list('Pod')));
+      expect(f.probes.length).toBe(e.probes.length);
+      expect(f.questions).toEqual(e.questions);
+    }
+    expect(reads).toEqual([]);
+    const end = replay.at(at(10));
+    expect(end.probes[1]?.ts).toBe(eager.at(at(10)).probes[1]?.ts);
+    expect(reads).toEqual([]);
+    expect(end.probes[1]?.line).toEqual(eager.at(at(10)).probes[1]?.line);
+    expect(reads).toEqual([1]);
+    // Read again from the same frame: kept; the whole list compares and serialises as plain events.
+    expect(end.probes[1]?.line.type).toBeDefined();
+    expect(reads).toEqual([1]);
+    expect(end.probes).toEqual(plain(eager.at(at(10)).probes));
+    expect(JSON.parse(JSON.stringify(end.probes))).toEqual(JSON.parse(JSON.stringify(eager.at(at(10)).probes)));
+  });
+
+  it('hands out a frame\'s probe list as a read-only array', () => {
+    const { table } = tabled(syntheticSession());
+    const probes = new SessionReplay(table).at(at(10)).probes;
+    expect(Array.isArray(probes)).toBe(true);
+    expect(probes).toHaveLength(2);
+    expect([...probes].map((p) => p.line.type)).toEqual(probes.map((p) => p.line.type));
+    expect(probes.slice(1)).toHaveLength(1);
+    expect(probes.filter((p) => p.ts > probes[0]!.ts)).toEqual(probes.slice(1));
+    expect(2 in probes).toBe(false);
+    expect(probes[2]).toBeUndefined();
+    expect(() => {
+      (probes as ReplayProbeEvent[])[0] = { ts: 0, line: {} };
+    }).toThrow(TypeError);
+    expect(() => (probes as ReplayProbeEvent[]).push({ ts: 0, line: {} })).toThrow(TypeError);
+  });
+
+  it('sorts a table whose records are out of time order, as it sorts records (stable)', () => {
+    const records = syntheticSession();
+    const shuffled = [...records.slice(3), ...records.slice(0, 3)];
+    const replay = new SessionReplay(tabled(shuffled).table);
+    const eager = new SessionReplay(shuffled);
+    expect(replay.start).toBe(eager.start);
+    for (const t of [at(1), at(4.5), at(10)]) {
+      expect(names(replay.at(t).cluster.list('Pod'))).toEqual(names(eager.at(t).cluster.list('Pod')));
+      expect(plain(replay.at(t).probes)).toEqual(plain(eager.at(t).probes));
     }
   });
 });
