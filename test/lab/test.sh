@@ -229,7 +229,12 @@ if [ -x "$PROBE" ] && [ -f "$repo_root/dist/cli/main.js" ]; then
   wait $gen
   if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"' && tail -n 1 "$out" | grep -q '"reason":"stdin-closed"'; then
     ok "pathlight probe (ssh transport) streamed the policy drop from the node and stopped the agent"
-  else bad "pathlight probe did not stream a NETFILTER_DROP drop"; head -c 1500 "$out.err" "$out" | sed 's/^/      /'; fi
+  else
+    bad "pathlight probe did not stream a NETFILTER_DROP drop and stop cleanly: $(grep -c '"type":"drop"' "$out") drop lines, $(grep '"type":"drop"' "$out" | grep -c '"reason":"NETFILTER_DROP"') NETFILTER_DROP, $(wc -l < "$out") lines in all"
+    sed 's/^/      /' "$out.err"
+    echo "      last line: $(tail -n 1 "$out" | cut -c1-300)"
+    grep -o '"type":"[a-z]*"' "$out" | sort | uniq -c | sed 's/^/      /'
+  fi
   rm -f "$out" "$out.err"
 else
   skip "pathlight probe: needs the agent ($PROBE) and the built CLI (npm run build)"
