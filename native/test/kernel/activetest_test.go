@@ -81,19 +81,8 @@ func holdNetns(t *testing.T, ns netns, conf string) int {
 // the client's search list, connects, and its probes see the traffic it generated.
 func TestActiveTest(t *testing.T) {
 	requireRoot(t)
-	if _, err := exec.LookPath("dnsmasq"); err != nil {
-		t.Fatal("dnsmasq is not installed (native/setup.sh installs dnsmasq-base)")
-	}
 	client, server := pair(t, 89)
-	dir := t.TempDir()
-	dns := exec.Command("ip", "netns", "exec", server.name, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-		"--bind-interfaces", "--listen-address="+server.ip, "--except-interface=lo", "--pid-file="+dir+"/pid", "--user=root",
-		"--local=/pathlight.test/", "--host-record=backend.pathlight.test,"+server.ip, "--log-facility=/dev/null")
-	dns.Stderr = os.Stderr
-	if err := dns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dns.Process.Kill(); _ = dns.Wait() })
+	startDnsmasq(t, server, "backend.pathlight.test,"+server.ip)
 	startInNetns(t, server, "listen", server.ip+":8080")
 	startInNetns(t, server, "udpecho", server.ip+":7777")
 	run(t, "ip", "netns", "exec", server.name, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9", "-j", "DROP")

@@ -120,6 +120,28 @@ func startInNetns(t *testing.T, ns netns, helper, arg string) {
 	}
 }
 
+// startDnsmasq runs a real DNS server for the zone pathlight.test in ns, answering the given
+// host records (`name,address`), until cleanup.
+func startDnsmasq(t *testing.T, ns netns, records ...string) {
+	t.Helper()
+	if _, err := exec.LookPath("dnsmasq"); err != nil {
+		t.Fatal("dnsmasq is not installed (native/setup.sh installs dnsmasq-base)")
+	}
+	args := []string{"netns", "exec", ns.name, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+		"--bind-interfaces", "--listen-address=" + ns.ip, "--except-interface=lo", "--pid-file=" + t.TempDir() + "/pid", "--user=root",
+		"--local=/pathlight.test/", "--log-facility=/dev/null"}
+	for _, r := range records {
+		args = append(args, "--host-record="+r)
+	}
+	dns := exec.Command("ip", args...)
+	dns.Stderr = os.Stderr
+	if err := dns.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dns.Process.Kill(); _ = dns.Wait() })
+	time.Sleep(300 * time.Millisecond) // dnsmasq binds before it answers
+}
+
 // Agent is a running pathlight-probe.
 type Agent struct {
 	t      *testing.T

@@ -109,20 +109,8 @@ func TestEstablishedAndReset(t *testing.T) {
 // address, the response is matched to its query (latency), a missing name is NXDOMAIN.
 func TestDNS(t *testing.T) {
 	requireRoot(t)
-	if _, err := exec.LookPath("dnsmasq"); err != nil {
-		t.Fatal("dnsmasq is not installed (native/setup.sh installs dnsmasq-base)")
-	}
 	a, b := pair(t, 94)
-	dir := t.TempDir()
-	dns := exec.Command("ip", "netns", "exec", b.name, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-		"--bind-interfaces", "--listen-address="+b.ip, "--except-interface=lo", "--pid-file="+dir+"/pid", "--user=root",
-		"--local=/pathlight.test/", "--host-record=known.pathlight.test,10.94.0.42", "--log-facility=/dev/null")
-	dns.Stderr = os.Stderr
-	if err := dns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = dns.Process.Kill(); _ = dns.Wait() })
-	time.Sleep(300 * time.Millisecond) // dnsmasq binds before it answers
+	startDnsmasq(t, b, "known.pathlight.test,10.94.0.42")
 	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "dns")
 	if out := inNetns(t, a, "dns", b.ip+",known.pathlight.test."); out != "RCodeSuccess" {
 		t.Fatalf("query for known.pathlight.test: %s", out)
