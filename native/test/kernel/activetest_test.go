@@ -239,16 +239,7 @@ func TestActiveTestNeedsSysAdmin(t *testing.T) {
 	requireRoot(t)
 	client, _ := pair(t, 88)
 	holdNetns(t, client, "nameserver 10.88.0.2\n")
-	dir, err := os.MkdirTemp("", "pathlight-probe-caps-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	_ = os.Chmod(dir, 0o755)
-	bin, _ := os.ReadFile(agentPath(t))
-	if err := os.WriteFile(dir+"/pathlight-probe", bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := agentCopyForOthers(t)
 	cases := map[string]string{
 		"-all,+bpf,+perfmon,+sys_ptrace": "entering a network namespace needs CAP_SYS_ADMIN",
 		"-all,+bpf,+perfmon":             "CAP_SYS_PTRACE",

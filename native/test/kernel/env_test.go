@@ -142,6 +142,23 @@ func startDnsmasq(t *testing.T, ns netns, records ...string) {
 	time.Sleep(300 * time.Millisecond) // dnsmasq binds before it answers
 }
 
+// agentCopyForOthers copies the agent into a world-readable temporary directory (removed at
+// cleanup), so that it can run as another user (nobody) with chosen capabilities.
+func agentCopyForOthers(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pathlight-probe-caps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	_ = os.Chmod(dir, 0o755)
+	bin, _ := os.ReadFile(agentPath(t))
+	if err := os.WriteFile(dir+"/pathlight-probe", bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // Agent is a running pathlight-probe.
 type Agent struct {
 	t      *testing.T

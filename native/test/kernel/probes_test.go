@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -370,16 +369,7 @@ func TestSlowReaderLosesCountedEvents(t *testing.T) {
 // reserves for CAP_SYS_ADMIN, are missing, and hello says so.
 func TestLeastPrivilege(t *testing.T) {
 	requireRoot(t)
-	dir, err := os.MkdirTemp("", "pathlight-probe-caps-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	_ = os.Chmod(dir, 0o755)
-	bin, _ := os.ReadFile(agentPath(t))
-	if err := os.WriteFile(dir+"/pathlight-probe", bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := agentCopyForOthers(t)
 	caps := "-all,+bpf,+perfmon,+syslog"
 	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps="+caps, "--ambient-caps="+caps,
 		dir+"/pathlight-probe", "run", "--no-stdin", "--ttl", "1s").Output()

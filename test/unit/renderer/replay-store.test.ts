@@ -1,17 +1,14 @@
 /** The replay slice against the real engine (in-process) on the bundled demo recording. */
 import { describe, expect, it } from 'vitest';
-import { createApiClient, dispatch } from '../../../src/api/index.js';
-import { createHandlers } from '../../../src/backend/handlers.js';
 import { setStartupRecording } from '../../../src/backend/store/open.js';
-import { createAppStore, memoryStorage, replayOf } from '../../../src/renderer/store/index.js';
+import { memoryStorage, replayOf } from '../../../src/renderer/store/index.js';
 import { repoPath } from '../../helpers/paths.js';
+import { askAndWait, storeOn } from '../../helpers/store.js';
 
 const demo = repoPath('assets/demo.pathlight');
 
 function makeStore(storage = memoryStorage()) {
-  const handlers = createHandlers({ shell: 'server', env: {} });
-  const api = createApiClient({ call: (m, p) => dispatch(handlers, m, p, new AbortController().signal), subscribe: () => () => {} });
-  return createAppStore(api, storage);
+  return storeOn({ storage });
 }
 
 describe('replay store', () => {
@@ -54,13 +51,7 @@ describe('replay store', () => {
     // Ask on the recorded state: probes are never sent, even when the form had them on.
     await store.getState().seek(q2.answeredAt!);
     store.getState().setQuery({ probe: 'ssh', active: true });
-    await store.getState().ask();
-    await expect
-      .poll(async () => {
-        await store.getState().refreshQuestion();
-        return store.getState().question?.state;
-      })
-      .toBe('done');
+    await askAndWait(store);
     st = store.getState();
     expect(st.askError).toBeUndefined();
     expect(st.replayAnswer).toEqual({ kind: 'replayed', t: q2.answeredAt });

@@ -1,20 +1,12 @@
 /** The Connect screen's SSH settings and recent questions slices, against the real engine on a fake cluster. */
 import { describe, expect, it } from 'vitest';
-import { createApiClient, dispatch, type CallName } from '../../../src/api/index.js';
-import { createHandlers } from '../../../src/backend/handlers.js';
-import { createAppStore, emptySshForm, maxRecentQuestions, memoryStorage, sshFormErrors, sshSettingsOf, type RecentQuestion } from '../../../src/renderer/store/index.js';
+import type { CallName } from '../../../src/api/index.js';
+import { emptySshForm, maxRecentQuestions, memoryStorage, sshFormErrors, sshSettingsOf, type RecentQuestion } from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
+import { storeOn } from '../../helpers/store.js';
 
 function makeStore(storage = memoryStorage(), seen: Array<{ method: CallName; payload: unknown }> = []) {
-  const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
-  const api = createApiClient({
-    call: (m, p) => {
-      seen.push({ method: m, payload: p });
-      return dispatch(handlers, m, p, new AbortController().signal);
-    },
-    subscribe: () => () => {},
-  });
-  return createAppStore(api, storage);
+  return storeOn({ fakeClusters: fixture('diagnose'), storage, seen });
 }
 
 const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({ id: `q${n}`, context: 'fake-healthy', from: `ns/a${n}`, to: 'b', port: '', protocol: 'TCP', at: new Date(n * 1000).toISOString(), ...over });

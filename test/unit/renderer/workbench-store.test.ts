@@ -1,14 +1,11 @@
 /** The workbench slices against the real engine (in-process), on a fake cluster from a lab fixture. */
 import { describe, expect, it } from 'vitest';
-import { createApiClient, dispatch } from '../../../src/api/index.js';
-import { createHandlers } from '../../../src/backend/handlers.js';
-import { createAppStore, memoryStorage } from '../../../src/renderer/store/index.js';
+import { memoryStorage } from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
+import { askAndWait, storeOn } from '../../helpers/store.js';
 
 function makeStore(storage = memoryStorage()) {
-  const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
-  const api = createApiClient({ call: (m, p) => dispatch(handlers, m, p, new AbortController().signal), subscribe: () => () => {} });
-  return createAppStore(api, storage);
+  return storeOn({ fakeClusters: fixture('diagnose'), storage });
 }
 
 describe('workbench store', () => {
@@ -23,13 +20,7 @@ describe('workbench store', () => {
     expect(st.events?.total).toBe(0);
 
     st.setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
-    await store.getState().ask();
-    await expect
-      .poll(async () => {
-        await store.getState().refreshQuestion();
-        return store.getState().question?.state;
-      })
-      .toBe('done');
+    await askAndWait(store);
     expect(store.getState().question?.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
     const before = store.getState().graph;
     await store.getState().pollGraph();
