@@ -10,7 +10,7 @@ import path from 'node:path';
 import { RecordingReader, RecordingWriter } from '../../dist/backend/store/recording.js';
 import { SessionRecorder } from '../../dist/backend/store/session.js';
 import { openRecording } from '../../dist/backend/store/open.js';
-import { replaySource } from '../../dist/backend/workbench/replay.js';
+import { WorkbenchSessions } from '../../dist/backend/workbench/sessions.js';
 import { SessionReplay } from '../../dist/core/index.js';
 
 const n = Number(process.env.EVENTS ?? 1_000_000);
@@ -41,7 +41,7 @@ for (let i = 0; i < n; i++) {
     ts: start + i * 1_000_000,
     kind: 'probe',
     data: {
-      v: 1, type, node: `node-${i % 3}`, netns: 4026532000 + (i % 40), src: `10.244.${i % 4}.${i % 200}`, sport: 32768 + (i % 28000),
+      v: 1, type, node: `node-${i % 3}`, proto: type === 'dns' ? 'udp' : 'tcp', netns: 4026532000 + (i % 40), src: `10.244.${i % 4}.${i % 200}`, sport: 32768 + (i % 28000),
       dst: `10.96.${i % 16}.${i % 250}`, dport: [53, 80, 443, 5432, 8080][i % 5],
       ...(type === 'drop' ? { reason: reasons[i % 4], location: 'nft_do_chain+0x3c4' } : type === 'dns' ? { qname: `svc-${i % 300}.shop.svc.cluster.local.`, rcode: i % 11 ? 'NOERROR' : 'NXDOMAIN', latencyNs: 200000 + (i % 5000) } : { event: 'refused' }),
     },
@@ -95,19 +95,75 @@ for (let i = 0; i < 50; i++) {
   if (f.cluster.list('Pod').length !== pods) throw new Error('openRecording lost pods');
 }
 const openedHeapMiB = Math.round((process.memoryUsage().heapUsed - openedHeap0) / 2 ** 20);
-// The workbench's replay source (what replay.seek moves): the session opens at the end (every
-// probe line read once), then back to the middle and forward to the end again.
-const wb = replaySource(opened, 'big.pathlight', file);
+// The workbench as the UI drives it (WorkbenchSessions: recording.open, events.page,
+// graph.snapshot/changes, replay.seek). First view: open + the table's first and last pages
+// (with the timeline) + the graph snapshot. The graph's flows are then counted in the
+// background in slices; a 5 ms timer measures how long the engine's event loop is held.
+const wbs = new WorkbenchSessions({ env: {} });
+const lagProbe = () => {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 5);
+    last = now;
+  }, 5);
+  return () => {
+    clearInterval(timer);
+    return worst;
+  };
+};
+const untilCounted = async (session) => {
+  const t0 = process.hrtime.bigint();
+  const stopLag = lagProbe();
+  // Polled as the UI does (graph.changes), a little more often.
+  let version = wbs.graphSnapshot(session).version;
+  for (;;) {
+    const d = wbs.graphChanges(session, version);
+    version = d.version;
+    if (!d.pending) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ms: ms(t0), lagMs: stopLag() };
+};
+globalThis.gc?.();
+const wbHeap0 = process.memoryUsage().heapUsed;
 t = process.hrtime.bigint();
-const wbFirst = wb.seek(opened.end);
-const wbFirstSeekMs = ms(t);
-t = process.hrtime.bigint();
-wb.seek(start + Math.floor(n / 2) * 1_000_000);
-const wbBackMs = ms(t);
-t = process.hrtime.bigint();
-const wbAgain = wb.seek(opened.end);
-const wbForwardMs = ms(t);
-if (wbFirst.total !== n || wbAgain.total !== n || wbAgain.events.length !== n - Math.floor(n / 2) - 1) throw new Error(`workbench seek: ${wbFirst.total} / ${wbAgain.total} events, ${wbAgain.events.length} new`);
+const wbOpen = await wbs.openRecording({ kind: 'path', path: file });
+const session = wbOpen.session;
+const firstPage = wbs.eventsPage({ session, filter: {}, offset: 0, limit: 200 });
+const lastPage = wbs.eventsPage({ session, filter: {}, offset: n - 200, limit: 200 });
+const firstGraph = wbs.graphSnapshot(session);
+const wbFirstViewMs = ms(t);
+if (firstPage.total !== n || firstPage.rows.length !== 200 || lastPage.rows.at(-1).seq !== n - 1 || firstPage.histogram.buckets.length === 0) throw new Error(`workbench first view: ${firstPage.total} events, ${firstPage.rows.length} rows`);
+if (firstGraph.nodes.filter((x) => x.kind === 'pod').length !== pods) throw new Error('workbench first view: pods missing');
+const wbCounted = await untilCounted(session);
+globalThis.gc?.();
+const wbHeapMiB = Math.round((process.memoryUsage().heapUsed - wbHeap0) / 2 ** 20);
+const flowEdges = wbs.graphSnapshot(session).edges.filter((e) => e.kind === 'flow').length;
+if (flowEdges === 0) throw new Error('workbench graph: no flows counted');
+const timed = (f) => {
+  const t0 = process.hrtime.bigint();
+  const v = f();
+  return [ms(t0), v];
+};
+const [wbReasonMs, reasonPage] = timed(() => wbs.eventsPage({ session, filter: { reason: 'NETFILTER_DROP' }, offset: 0, limit: 200 }));
+const [wbTextMs, textPage] = timed(() => wbs.eventsPage({ session, filter: { text: 'svc-16.shop' }, offset: 0, limit: 200 }));
+if (reasonPage.matched !== Math.ceil(n / 12) || reasonPage.pending || textPage.matched === 0) throw new Error(`workbench filters: ${reasonPage.matched} drops, ${textPage.matched} text matches`);
+// Seeks as the UI makes them: replay.seek, then the table's page and the graph's changes.
+const seekView = (at) => timed(() => {
+  const moved = wbs.seek({ session, t: at });
+  wbs.eventsPage({ session, filter: {}, offset: 0, limit: 200 });
+  wbs.graphChanges(session, wbs.graphSnapshot(session).version);
+  return moved;
+});
+const wbSeeks = [];
+for (let i = 0; i < 20; i++) wbSeeks.push(seekView(start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000)[0]);
+const [wbBackMs] = seekView(start + Math.floor(n / 2) * 1_000_000);
+const wbBackCounted = await untilCounted(session);
+const [wbForwardMs] = seekView(opened.end);
+const wbForwardCounted = await untilCounted(session);
+await wbs.close(session);
 
 t = process.hrtime.bigint();
 const openedEnd = opened.frameAt(opened.end);
@@ -194,9 +250,18 @@ const figures = {
   openRecordingSeekMsMax: +Math.max(...openedFrames).toFixed(1),
   openRecordingHeapMiB: openedHeapMiB,
   openRecordingReadEveryProbeMs: Math.round(openedReadAllMs),
-  workbenchFirstSeekToEndMs: Math.round(wbFirstSeekMs),
+  workbenchFirstViewMs: Math.round(wbFirstViewMs),
+  workbenchFlowsCountedMs: Math.round(wbCounted.ms),
+  workbenchLongestHoldMs: +Math.max(wbCounted.lagMs, wbBackCounted.lagMs, wbForwardCounted.lagMs).toFixed(1),
+  workbenchHeapMiB: wbHeapMiB,
+  workbenchFilterReasonMs: +wbReasonMs.toFixed(1),
+  workbenchFilterTextMs: +wbTextMs.toFixed(1),
+  workbenchSeekViewMsMedian: +median(wbSeeks).toFixed(1),
+  workbenchSeekViewMsMax: +Math.max(...wbSeeks).toFixed(1),
   workbenchSeekBackToMiddleMs: +wbBackMs.toFixed(1),
+  workbenchSeekBackFlowsCountedMs: Math.round(wbBackCounted.ms),
   workbenchSeekForwardToEndMs: +wbForwardMs.toFixed(1),
+  workbenchSeekForwardFlowsCountedMs: Math.round(wbForwardCounted.ms),
 };
 if (count !== n + extra || crashedCount !== n + extra) throw new Error(`read back ${count}/${crashedCount} of ${n}`);
 mkdirSync('bench/results', { recursive: true });
@@ -207,6 +272,8 @@ console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms ma
 console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
 console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
 console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
-console.log(`workbench replay source: first seek (to the end) ${figures.workbenchFirstSeekToEndMs} ms, back to the middle ${figures.workbenchSeekBackToMiddleMs} ms, forward to the end again ${figures.workbenchSeekForwardToEndMs} ms`);
+console.log(`workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap +${wbHeapMiB} MiB`);
+console.log(`workbench filters on all ${n.toLocaleString('en')} events: reason ${figures.workbenchFilterReasonMs} ms, free text ${figures.workbenchFilterTextMs} ms`);
+console.log(`workbench seek (replay.seek + table page + graph changes): ${figures.workbenchSeekViewMsMedian} ms median, ${figures.workbenchSeekViewMsMax} ms max (20 random times); back to the middle ${figures.workbenchSeekBackToMiddleMs} ms (flows recounted after ${figures.workbenchSeekBackFlowsCountedMs} ms), forward to the end ${figures.workbenchSeekForwardToEndMs} ms (flows after ${figures.workbenchSeekForwardFlowsCountedMs} ms)`);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run build && npm run bench:recording');

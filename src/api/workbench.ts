@@ -242,6 +242,8 @@ export const graphSnapshotSchema = z.object({
   nodes: z.array(graphNodeSchema),
   edges: z.array(graphEdgeSchema),
   path: pathOverlaySchema.nullable(),
+  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background; poll again). */
+  pending: z.number().int().optional(),
 });
 export const graphDeltaSchema = z.object({
   version: z.number().int(),
@@ -251,6 +253,8 @@ export const graphDeltaSchema = z.object({
   path: pathOverlaySchema.nullable().optional(),
   /** The consumer missed changes (another window drained them): take graph.snapshot again. */
   resync: z.boolean().optional(),
+  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background; poll again). */
+  pending: z.number().int().optional(),
 });
 
 /** What the details panel shows beyond the node's own data: the policies selecting it. */
@@ -344,5 +348,10 @@ export const eventsPageResponse = z.object({
   histogram: histogramSchema,
   /** Values seen, for the filter pickers. */
   facets: z.object({ reasons: z.array(z.string()), namespaces: z.array(z.string()), rcodes: z.array(z.string()) }),
+  /**
+   * A replay still reading its recording: events up to the instant shown that this filter
+   * could not judge yet (it reads more than time and type); they are not in `matched`. Poll again.
+   */
+  pending: z.number().int().optional(),
 });
 export type EventsPage = z.infer<typeof eventsPageResponse>;

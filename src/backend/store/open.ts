@@ -15,6 +15,8 @@ import {
   reaskRecorded,
   recordingFormat,
   type MetaData,
+  type ProbeTypeCode,
+  type ReplayProbeEvent,
   type RecordingDamage,
   type ReaskResult,
   type ReplayFrame,
@@ -41,6 +43,14 @@ export interface OpenedRecording {
   questions: readonly ReplayQuestion[];
   /** The session as it stood at `t` (ns): cluster, identities, probe events, questions, notes. */
   frameAt(t: number): ReplayFrame;
+  /**
+   * Every probe event of the recording in time order, as columns (time, ProbeTypeCode) a
+   * consumer counts and picks from without reading lines; `probeAt(i)` reads one event,
+   * `probeTypeAt(i)` its type (read from the line when the reader could not note it).
+   */
+  probeColumns: { readonly ts: Float64Array; readonly type: Uint8Array };
+  probeAt(i: number): ReplayProbeEvent;
+  probeTypeAt(i: number): ProbeTypeCode;
   /** "Ask why" on the replay: the diagnosis of `q` on the state at `t` (default the end) with the probe events up to then. */
   why(q: WhyQuery, t?: number): DiagnoseResult;
   /** Every recorded question re-asked on the recorded state (each with its own probe window). */
@@ -74,6 +84,9 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
     records: replay.length,
     questions: last.questions,
     frameAt: (t) => replay.at(t),
+    probeColumns: replay.probeColumns,
+    probeAt: (i) => replay.probeEvent(i),
+    probeTypeAt: (i) => replay.probeTypeAt(i),
     why: (q, t) => askReplay(replay, q, t ?? end ?? 0),
     reask: (t) => reaskRecorded(replay, t ?? end ?? 0),
   };

@@ -20,7 +20,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { RecordTable, chunkLimits, recordingFormat, type ProbeLines, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import { RecordTable, chunkLimits, probeTypeCode, recordingFormat, type ProbeLines, type ProbeTypeCode, type RecordingDamage, type SessionRecord } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
@@ -240,6 +240,35 @@ export function probeLineTs(text: string, start: number, end: number): number | 
   return jsonNumber.test(number) ? Number(number) : undefined;
 }
 
+const typeKey = '"type":"';
+const versionKey = '"v":';
+
+/**
+ * The ProbeTypeCode of a probe record's line (one `probeLineTs` accepts) from its data's first
+ * key: the agent writes `{"v":1,"type":"drop",…}`. `unknown` for any other shape (the line is
+ * then parsed when a consumer needs its type).
+ */
+export function probeLineType(text: string, start: number, end: number): ProbeTypeCode {
+  const infix = text.indexOf(probeInfix, start);
+  if (infix === -1 || infix > end) return probeTypeCode.unknown;
+  let at = infix + probeInfix.length;
+  if (text.startsWith(versionKey, at)) {
+    const comma = text.indexOf(',', at);
+    if (comma === -1 || comma - at > versionKey.length + 8) return probeTypeCode.unknown;
+    at = comma + 1;
+  }
+  if (!text.startsWith(typeKey, at)) return probeTypeCode.unknown;
+  at += typeKey.length;
+  // The closing quote included: "dnsx" is not "dns".
+  if (text.startsWith('drop"', at)) return probeTypeCode.drop;
+  if (text.startsWith('dns"', at)) return probeTypeCode.dns;
+  if (text.startsWith('tcp"', at)) return probeTypeCode.tcp;
+  const quote = text.indexOf('"', at);
+  // Another type (hello, stats, bye…); a backslash would need JSON unescaping: left to the parser.
+  if (quote === -1 || quote - at > 32 || quote > end) return probeTypeCode.unknown;
+  return text.lastIndexOf('\\', quote) >= at ? probeTypeCode.unknown : probeTypeCode.other;
+}
+
 /**
  * Adds the records of one decompressed chunk to `table`: probe lines deferred (ts and kind from
  * their prefix, where they are noted in `lines`), every other line parsed now. Lines are found
@@ -255,7 +284,7 @@ function addChunk(payload: Buffer, bytes: Buffer, table: RecordTable, lines: Chu
     const ts = probeLineTs(text, start, end);
     if (ts === undefined) table.push(JSON.parse(bytes.toString('utf8', start, end)) as SessionRecord);
     else {
-      table.pushDeferred(ts);
+      table.pushDeferred(ts, probeLineType(text, start, end));
       lines.addLine(chunk, start, end - start);
     }
     if (nl === -1) break;

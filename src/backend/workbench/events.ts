@@ -1,8 +1,16 @@
 /**
- * The probe events of a workbench session, as the events table reads them: each event turned
- * into a row once (who, what, verdict, reason), Hubble-style filters compiled into small
- * predicates (one per criterion, all must hold, a list matches any of its values), pages by
- * offset, and the per-second counts by type the timeline draws.
+ * The probe events of a workbench session, as the events table reads them, kept in columns: a
+ * typed array per field (time, type, verdict, ports) and interned strings (names, addresses,
+ * reasons) — a million events cost ~60 MB and no objects for the garbage collector to walk.
+ * Hubble-style filters compile into predicates over the columns (one per criterion, all must
+ * hold, a list matches any of its values; a string criterion is decided once per distinct
+ * string), pages are cut by offset, and the timeline gets per-second counts by type.
+ *
+ * A live session appends events as they arrive (`add`). A replay knows every event's time and
+ * type when the recording opens (`EventStore.known`) and fills the other columns as its lines
+ * are read (`fill`, in order): until then a filter on time and type is exact, a row is read
+ * from the recording (`rowAt`), and a filter on anything else counts what was read so far and
+ * says how many events it could not judge yet (`pending`).
  */
 import type { diagnose } from '../../core/index.js';
 import type { EventFilter, EventRow, EventsPage, Histogram } from '../../api/index.js';
@@ -10,28 +18,66 @@ import type { EventFilter, EventRow, EventsPage, Histogram } from '../../api/ind
 type ProbeEvent = diagnose.ProbeEvent;
 type Who = { kind: string; namespace?: string; name?: string } | undefined;
 
-interface Stored {
-  row: EventRow;
-  /** Namespaces and pods of both ends, for the namespace/pod filters. */
-  namespaces: string[];
-  pods: string[];
-  /** Lower-case text the free-text filter searches. */
-  text: string;
+/** Column codes of the event types and verdicts (the API's names by index). */
+export const typeNames = ['drop', 'dns', 'tcp'] as const satisfies readonly EventRow['type'][];
+const verdictNames = ['forwarded', 'dropped', 'error', 'info'] as const satisfies readonly EventRow['verdict'][];
+type TypeCode = 0 | 1 | 2;
+const typeCode = (t: EventRow['type']): TypeCode => (t === 'drop' ? 0 : t === 'dns' ? 1 : 2);
+
+/** Strings by number, the empty string being 0; each one's lower case kept for the text filter. */
+class Strings {
+  private readonly ids = new Map<string, number>([['', 0]]);
+  readonly values: string[] = [''];
+  readonly lower: string[] = [''];
+
+  id(s: string | undefined): number {
+    if (!s) return 0;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.values.length;
+      this.ids.set(s, id);
+      this.values.push(s);
+      this.lower.push(s.toLowerCase());
+    }
+    return id;
+  }
+
+  /** The ids of the strings for which `test` holds, as a lookup table by id. */
+  where(test: (s: string) => boolean): Uint8Array {
+    const out = new Uint8Array(this.values.length);
+    for (let i = 1; i < this.values.length; i++) out[i] = test(this.values[i]!) ? 1 : 0;
+    return out;
+  }
+
+  /** The id of `s`, or -1 when no event has it. */
+  find(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
+
+  clear() {
+    this.ids.clear();
+    this.ids.set('', 0);
+    this.values.length = 1;
+    this.lower.length = 1;
+  }
+}
+
+/** An event as the table describes it: the row's words (before interning). */
+interface Described {
+  type: TypeCode;
+  verdict: number;
+  reason: string;
   rcode?: string;
+  detail?: string;
+  node: string;
+  proto: string;
+  /** The ends: their label (`ns/name` of a known workload or pod, else the address), address, port, namespace, and `ns/name` when a pod. */
+  ends: Array<{ label: string; ip: string; port: number; ns?: string; pod?: string }>;
 }
 
-const typeIndex = { drop: 0, dns: 1, tcp: 2 } as const;
-
-function endpoint(ip: string, port: number, who: Who): string {
-  const at = port ? `:${port}` : '';
-  if (!who?.name) return `${ip}${at}`;
-  return `${who.namespace ? `${who.namespace}/` : ''}${who.name}${at}`;
-}
-
-/** One event as a table row; exported for tests. */
-export function toRow(ev: ProbeEvent & { node?: string }, seq: number): Stored {
+function describe(ev: ProbeEvent & { node?: string }): Described {
   const ids = (ev as { identities?: { src?: Who; dst?: Who } }).identities;
-  const e = ev as unknown as { src: string; dst: string; sport: number; dport: number; proto: string; node: string; ts: number };
+  const e = ev as unknown as { src: string; dst: string; sport: number; dport: number; proto: string; node?: string };
   let verdict: EventRow['verdict'];
   let reason: string;
   let detail: string | undefined;
@@ -53,145 +99,335 @@ export function toRow(ev: ProbeEvent & { node?: string }, seq: number): Stored {
       reason = rcode;
     }
   }
-  const row: EventRow = {
-    seq,
-    ts: e.ts,
-    node: e.node ?? '',
-    type: ev.type,
-    verdict,
+  const end = (ip: string, port: number, who: Who) => ({
+    label: who?.name ? `${who.namespace ? `${who.namespace}/` : ''}${who.name}` : ip,
+    ip,
+    port: port || 0,
+    ...(who?.namespace ? { ns: who.namespace } : {}),
+    ...(who?.kind === 'pod' && who.name ? { pod: `${who.namespace}/${who.name}` } : {}),
+  });
+  return {
+    type: typeCode(ev.type),
+    verdict: verdictNames.indexOf(verdict),
     reason,
-    proto: e.proto,
-    src: endpoint(e.src, e.sport, ids?.src),
-    dst: endpoint(e.dst, e.dport, ids?.dst),
-    port: e.dport,
+    ...(rcode ? { rcode } : {}),
     ...(detail ? { detail } : {}),
+    node: e.node ?? '',
+    proto: e.proto,
+    ends: [end(e.src, e.sport, ids?.src), end(e.dst, e.dport, ids?.dst)],
   };
-  const ends = [ids?.src, ids?.dst];
-  const namespaces = ends.flatMap((w) => (w?.namespace ? [w.namespace] : []));
-  const pods = ends.flatMap((w) => (w?.kind === 'pod' && w.name ? [w.name, `${w.namespace}/${w.name}`] : []));
-  const text = [row.src, row.dst, e.src, e.dst, row.node, row.reason, row.detail ?? '', row.proto, row.type].join(' ').toLowerCase();
-  return { row, namespaces, pods, text, ...(rcode ? { rcode } : {}) };
 }
 
-type Pred = (s: Stored) => boolean;
+const endpoint = (label: string, port: number) => (port ? `${label}:${port}` : label);
 
-/** The filter as predicates; `withTime: false` leaves the time range out (for the histogram). */
-export function compileFilter(f: EventFilter, withTime = true): Pred[] {
-  const preds: Pred[] = [];
-  const lc = (v: string) => v.trim().toLowerCase();
-  if (f.namespace?.trim()) {
-    const ns = f.namespace.trim();
-    preds.push((s) => s.namespaces.includes(ns));
-  }
-  if (f.pod?.trim()) {
-    const pod = f.pod.trim();
-    preds.push((s) => s.pods.some((p) => p === pod || p.startsWith(`${pod}`)));
-  }
-  if (f.type?.length) {
-    const types = new Set(f.type);
-    preds.push((s) => types.has(s.row.type));
-  }
-  if (f.verdict?.length) {
-    const verdicts = new Set(f.verdict);
-    preds.push((s) => verdicts.has(s.row.verdict));
-  }
-  if (f.reason?.trim()) {
-    const r = lc(f.reason);
-    preds.push((s) => lc(s.row.reason) === r || lc(s.row.reason).startsWith(`${r} (`));
-  }
-  if (f.port !== undefined) {
-    const port = f.port;
-    preds.push((s) => s.row.port === port);
-  }
-  if (f.rcode?.trim()) {
-    const rc = f.rcode.trim().toUpperCase();
-    preds.push((s) => s.rcode === rc);
-  }
-  if (f.text?.trim()) {
-    const t = lc(f.text);
-    preds.push((s) => s.text.includes(t));
-  }
-  if (withTime && f.from !== undefined) {
-    const from = f.from;
-    preds.push((s) => s.row.ts >= from);
-  }
-  if (withTime && f.to !== undefined) {
-    const to = f.to;
-    preds.push((s) => s.row.ts <= to);
-  }
-  return preds;
+/** One event as a table row (read from the event itself: a replay's row not filled yet). */
+export function toRow(ev: ProbeEvent & { node?: string }, seq: number): EventRow {
+  const d = describe(ev);
+  const [s, t] = d.ends as [Described['ends'][number], Described['ends'][number]];
+  return {
+    seq,
+    ts: ev.ts,
+    node: d.node,
+    type: typeNames[d.type],
+    verdict: verdictNames[d.verdict]!,
+    reason: d.reason,
+    proto: d.proto,
+    src: endpoint(s.label, s.port),
+    dst: endpoint(t.label, t.port),
+    port: t.port,
+    ...(d.detail ? { detail: d.detail } : {}),
+  };
 }
 
 /** Most buckets the timeline gets; wider buckets beyond that. */
 const maxBuckets = 240;
 
-export class EventStore {
-  private rows: Stored[] = [];
-  private reasons = new Set<string>();
-  private namespaces = new Set<string>();
-  private rcodes = new Set<string>();
+const u32 = (n: number) => new Uint32Array(n);
+const u16 = (n: number) => new Uint16Array(n);
 
-  get size(): number {
-    return this.rows.length;
+/** The string columns (ids into `Strings`). */
+const stringColumns = ['reason', 'rcode', 'detail', 'node', 'proto', 'srcLabel', 'dstLabel', 'srcIp', 'dstIp', 'srcNs', 'dstNs', 'srcPod', 'dstPod'] as const;
+type StringColumn = (typeof stringColumns)[number];
+
+export class EventStore {
+  /** Events known (time and type), and those whose every column is filled (a prefix). */
+  private known = 0;
+  private filled = 0;
+  private capacity: number;
+  private ts: Float64Array;
+  private type: Uint8Array;
+  private verdict: Uint8Array;
+  private sport: Uint16Array;
+  private dport: Uint16Array;
+  private str: Record<StringColumn, Uint32Array>;
+  private readonly strings = new Strings();
+  private readonly reasons = new Set<number>();
+  private readonly namespaces = new Set<number>();
+  private readonly rcodes = new Set<number>();
+
+  /**
+   * A live session's store (empty), or a replay's: `known` gives every event's time and type
+   * (code 1 drop, 2 dns, 3 tcp — the recording's ProbeTypeCode), the rest is filled in order.
+   */
+  constructor(known?: { ts: Float64Array; type: Uint8Array }) {
+    this.capacity = Math.max(1024, known?.ts.length ?? 0);
+    this.ts = new Float64Array(this.capacity);
+    this.type = new Uint8Array(this.capacity);
+    this.verdict = new Uint8Array(this.capacity);
+    this.sport = u16(this.capacity);
+    this.dport = u16(this.capacity);
+    this.str = Object.fromEntries(stringColumns.map((c) => [c, u32(this.capacity)])) as Record<StringColumn, Uint32Array>;
+    if (known) {
+      this.ts.set(known.ts);
+      for (let k = 0; k < known.type.length; k++) this.type[k] = known.type[k]! - 1;
+      this.known = known.ts.length;
+    }
   }
 
+  /** Events in the store. */
+  get size(): number {
+    return this.known;
+  }
+
+  /** Events whose row is filled (the rest: time and type only). */
+  get read(): number {
+    return this.filled;
+  }
+
+  /** Appends an event (a live session). */
   add(ev: ProbeEvent & { node?: string }): void {
-    const s = toRow(ev, this.rows.length);
-    this.rows.push(s);
-    this.reasons.add(s.row.reason);
-    for (const ns of s.namespaces) this.namespaces.add(ns);
-    if (s.rcode) this.rcodes.add(s.rcode);
+    if (this.known === this.capacity) this.grow();
+    this.ts[this.known] = ev.ts;
+    this.known++;
+    this.fill(ev);
+  }
+
+  /** Fills the next unfilled event's columns from the event itself. */
+  fill(ev: ProbeEvent & { node?: string }): void {
+    const k = this.filled++;
+    const d = describe(ev);
+    const [s, t] = d.ends as [Described['ends'][number], Described['ends'][number]];
+    const id = (c: StringColumn, v: string | undefined) => (this.str[c][k] = this.strings.id(v));
+    this.type[k] = d.type;
+    this.verdict[k] = d.verdict;
+    this.sport[k] = s.port;
+    this.dport[k] = t.port;
+    this.reasons.add(id('reason', d.reason));
+    const rc = id('rcode', d.rcode);
+    if (rc) this.rcodes.add(rc);
+    id('detail', d.detail);
+    id('node', d.node);
+    id('proto', d.proto);
+    id('srcLabel', s.label);
+    id('dstLabel', t.label);
+    id('srcIp', s.ip);
+    id('dstIp', t.ip);
+    for (const [c, v] of [['srcNs', s.ns], ['dstNs', t.ns]] as const) {
+      const n = id(c, v);
+      if (n) this.namespaces.add(n);
+    }
+    id('srcPod', s.pod);
+    id('dstPod', t.pod);
+  }
+
+  private grow() {
+    this.capacity *= 2;
+    const grown = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(this.capacity);
+      b.set(a);
+      return b;
+    };
+    this.ts = grown(this.ts, (n) => new Float64Array(n));
+    this.type = grown(this.type, (n) => new Uint8Array(n));
+    this.verdict = grown(this.verdict, (n) => new Uint8Array(n));
+    this.sport = grown(this.sport, u16);
+    this.dport = grown(this.dport, u16);
+    for (const c of stringColumns) this.str[c] = grown(this.str[c], u32);
   }
 
   clear(): void {
-    this.rows = [];
+    this.known = 0;
+    this.filled = 0;
+    this.strings.clear();
     this.reasons.clear();
     this.namespaces.clear();
     this.rcodes.clear();
   }
 
-  page(filter: EventFilter, offset: number, limit: number): EventsPage {
-    const all = compileFilter(filter, true);
-    const noTime = compileFilter(filter, false);
-    const timed = all.length > noTime.length;
+  /** Event `k`'s row (filled). */
+  row(k: number): EventRow {
+    const v = this.strings.values;
+    const c = this.str;
+    const detail = v[c.detail[k]!]!;
+    return {
+      seq: k,
+      ts: this.ts[k]!,
+      node: v[c.node[k]!]!,
+      type: typeNames[this.type[k]!]!,
+      verdict: verdictNames[this.verdict[k]!]!,
+      reason: v[c.reason[k]!]!,
+      proto: v[c.proto[k]!]!,
+      src: endpoint(v[c.srcLabel[k]!]!, this.sport[k]!),
+      dst: endpoint(v[c.dstLabel[k]!]!, this.dport[k]!),
+      port: this.dport[k]!,
+      ...(detail ? { detail } : {}),
+    };
+  }
+
+  /**
+   * The filter as predicates over an event's number; `withTime: false` leaves the time range
+   * out (for the histogram). `needsRow`: some criterion reads more than time and type.
+   */
+  private compile(f: EventFilter, withTime: boolean): { preds: Array<(k: number) => boolean>; needsRow: boolean } {
+    const preds: Array<(k: number) => boolean> = [];
+    const c = this.str;
+    const lc = (v: string) => v.trim().toLowerCase();
+    let needsRow = false;
+    const byId = (col: StringColumn, ok: Uint8Array) => preds.push((k) => ok[c[col][k]!] === 1);
+    if (f.namespace?.trim()) {
+      const ns = this.strings.find(f.namespace.trim());
+      preds.push((k) => ns > 0 && (c.srcNs[k] === ns || c.dstNs[k] === ns));
+      needsRow = true;
+    }
+    if (f.pod?.trim()) {
+      const pod = f.pod.trim();
+      const ok = this.strings.where((p) => p.startsWith(pod) || p.slice(p.indexOf('/') + 1).startsWith(pod));
+      preds.push((k) => ok[c.srcPod[k]!] === 1 || ok[c.dstPod[k]!] === 1);
+      needsRow = true;
+    }
+    if (f.type?.length) {
+      const types = new Uint8Array(3);
+      for (const t of f.type) types[typeCode(t)] = 1;
+      preds.push((k) => types[this.type[k]!] === 1);
+    }
+    if (f.verdict?.length) {
+      const verdicts = new Uint8Array(verdictNames.length);
+      for (const v of f.verdict) verdicts[verdictNames.indexOf(v)] = 1;
+      preds.push((k) => verdicts[this.verdict[k]!] === 1);
+      needsRow = true;
+    }
+    if (f.reason?.trim()) {
+      const r = lc(f.reason);
+      byId('reason', this.strings.where((s) => lc(s) === r || lc(s).startsWith(`${r} (`)));
+      needsRow = true;
+    }
+    if (f.port !== undefined) {
+      const port = f.port;
+      preds.push((k) => this.dport[k] === port);
+      needsRow = true;
+    }
+    if (f.rcode?.trim()) {
+      const rc = this.strings.find(f.rcode.trim().toUpperCase());
+      preds.push((k) => rc > 0 && c.rcode[k] === rc);
+      needsRow = true;
+    }
+    if (f.text?.trim()) {
+      const t = lc(f.text);
+      const low = this.strings.lower;
+      preds.push((k) => {
+        const text = `${endpoint(low[c.srcLabel[k]!]!, this.sport[k]!)} ${endpoint(low[c.dstLabel[k]!]!, this.dport[k]!)} ${low[c.srcIp[k]!]} ${low[c.dstIp[k]!]} ${low[c.node[k]!]} ${low[c.reason[k]!]} ${low[c.detail[k]!]} ${low[c.proto[k]!]} ${typeNames[this.type[k]!]}`;
+        return text.includes(t);
+      });
+      needsRow = true;
+    }
+    if (withTime && f.from !== undefined) {
+      const from = f.from;
+      preds.push((k) => this.ts[k]! >= from);
+    }
+    if (withTime && f.to !== undefined) {
+      const to = f.to;
+      preds.push((k) => this.ts[k]! <= to);
+    }
+    return { preds, needsRow };
+  }
+
+  /**
+   * A page of the events `[0, upTo)` (default: all) matching `filter`, with the timeline's
+   * counts and the filter pickers' values. `rowAt(k)`: the row of an event not filled yet (a
+   * replay reads it from the recording). Events not filled that the filter cannot judge on
+   * time and type alone are left out and counted in `pending`.
+   */
+  page(filter: EventFilter, offset: number, limit: number, upTo = this.known, rowAt?: (k: number) => EventRow): EventsPage & { pending?: number } {
+    const n = Math.min(upTo, this.known);
+    const all = this.compile(filter, true);
+    const noTime = this.compile(filter, false);
+    // Events past `filled` are judged only when the filter reads nothing but time and type.
+    const judged = all.needsRow ? Math.min(n, this.filled) : n;
+    const timed = all.preds.length > noTime.preds.length;
+    const test = (preds: Array<(k: number) => boolean>, k: number) => {
+      for (const p of preds) if (!p(k)) return false;
+      return true;
+    };
     const rows: EventRow[] = [];
     let matched = 0;
-    const forHistogram: Stored[] = [];
-    for (const s of this.rows) {
-      if (!noTime.every((p) => p(s))) continue;
-      forHistogram.push(s);
-      if (timed && !all.every((p) => p(s))) continue;
-      if (matched >= offset && rows.length < limit) rows.push(s.row);
+    const h = new HistogramBuilder(this.ts, this.type, judged, noTime.preds.length ? (k) => test(noTime.preds, k) : undefined);
+    for (let k = 0; k < judged; k++) {
+      if (!h.keep(k)) continue;
+      if (timed && !test(all.preds, k)) continue;
+      if (matched >= offset && rows.length < limit) rows.push(k < this.filled ? this.row(k) : rowAt ? rowAt(k) : this.placeholder(k));
       matched++;
     }
+    const v = this.strings.values;
+    const names = (ids: Set<number>) => [...ids].map((i) => v[i]!).sort();
     return {
-      total: this.rows.length,
+      total: n,
       matched,
       offset,
       rows,
-      histogram: histogram(forHistogram),
-      facets: { reasons: [...this.reasons].sort(), namespaces: [...this.namespaces].sort(), rcodes: [...this.rcodes].sort() },
+      histogram: h.build(),
+      facets: { reasons: names(this.reasons), namespaces: names(this.namespaces), rcodes: names(this.rcodes) },
+      ...(judged < n ? { pending: n - judged } : {}),
     };
+  }
+
+  /** A row of which only time and type are known (when no reader is given). */
+  private placeholder(k: number): EventRow {
+    return { seq: k, ts: this.ts[k]!, node: '', type: typeNames[this.type[k]!]!, verdict: 'info', reason: '', proto: '', src: '', dst: '', port: 0 };
   }
 }
 
 /** Events per bucket by type (drop, dns, tcp), 1 s buckets unless the span needs wider ones. */
-export function histogram(rows: readonly Stored[]): Histogram {
-  if (rows.length === 0) return { start: 0, bucketMs: 1000, buckets: [] };
-  let min = Infinity;
-  let max = -Infinity;
-  for (const s of rows) {
-    if (s.row.ts < min) min = s.row.ts;
-    if (s.row.ts > max) max = s.row.ts;
+class HistogramBuilder {
+  private readonly picked: Uint8Array;
+  private min = Infinity;
+  private max = -Infinity;
+  private count = 0;
+
+  constructor(
+    private readonly ts: Float64Array,
+    private readonly type: Uint8Array,
+    n: number,
+    private readonly test: ((k: number) => boolean) | undefined,
+  ) {
+    this.picked = new Uint8Array(test ? n : 0);
   }
-  const start = Math.floor(min / 1e9) * 1e9;
-  const spanS = Math.floor((max - start) / 1e9) + 1;
-  const bucketS = Math.max(1, Math.ceil(spanS / maxBuckets));
-  const n = Math.ceil(spanS / bucketS);
-  const buckets: Array<[number, number, number]> = Array.from({ length: n }, () => [0, 0, 0]);
-  for (const s of rows) {
-    const i = Math.min(n - 1, Math.floor((s.row.ts - start) / 1e9 / bucketS));
-    buckets[i]![typeIndex[s.row.type]]++;
+
+  /** Whether event `k` counts (every filter but time); it then counts in the histogram. */
+  keep(k: number): boolean {
+    if (this.test) {
+      if (!this.test(k)) return false;
+      this.picked[k] = 1;
+    }
+    const t = this.ts[k]!;
+    if (t < this.min) this.min = t;
+    if (t > this.max) this.max = t;
+    this.count = Math.max(this.count, k + 1);
+    return true;
   }
-  return { start, bucketMs: bucketS * 1000, buckets };
+
+  build(): Histogram {
+    if (this.count === 0) return { start: 0, bucketMs: 1000, buckets: [] };
+    const start = Math.floor(this.min / 1e9) * 1e9;
+    const spanS = Math.floor((this.max - start) / 1e9) + 1;
+    const bucketS = Math.max(1, Math.ceil(spanS / maxBuckets));
+    const n = Math.ceil(spanS / bucketS);
+    const buckets: Array<[number, number, number]> = Array.from({ length: n }, () => [0, 0, 0]);
+    for (let k = 0; k < this.count; k++) {
+      if (this.test && this.picked[k] !== 1) continue;
+      const i = Math.min(n - 1, Math.floor((this.ts[k]! - start) / 1e9 / bucketS));
+      const b = buckets[i]!;
+      b[this.type[k] as 0 | 1 | 2] += 1;
+    }
+    return { start, bucketMs: bucketS * 1000, buckets };
+  }
 }

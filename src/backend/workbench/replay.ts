@@ -8,32 +8,66 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { diagnose as d, ClusterView, ReplayFrame } from '../../core/index.js';
-import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type RecordingSource, type ReplayInfo } from '../../api/index.js';
+import { probeTypeCode, type diagnose as d, type ClusterView } from '../../core/index.js';
+import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type EventFilter, type EventsPage, type RecordingSource, type ReplayInfo } from '../../api/index.js';
 import { openRecording, type OpenedRecording } from '../store/open.js';
 import type { AskOptions, ClusterSource } from './source.js';
+import { EventStore, toRow } from './events.js';
 
 type Event = d.ProbeEvent & { node: string };
 
-const eventTypes = new Set(['drop', 'dns', 'tcp']);
-
-/** The agent line as the events table and the graph show it (drops, DNS, TCP, with their identities); undefined for any other line. */
-function eventOf(p: ReplayFrame['probes'][number]): Event | undefined {
-  const line = p.line;
-  if (typeof line.type !== 'string' || !eventTypes.has(line.type) || typeof line.node !== 'string') return undefined;
-  return { ...line, ts: typeof line.ts === 'number' ? line.ts : p.ts } as unknown as Event;
-}
-
-/** Index of the first element of the ascending list `xs` that is >= `x`. */
-function lowerBound(xs: readonly number[], x: number): number {
+/** Index of the first element of the ascending list `xs` that is > `x`. */
+function upperBound(xs: Float64Array, x: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (xs[mid]! < x) lo = mid + 1;
+    if (xs[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A recorded drop, DNS or TCP line as an event the table and the graph can read: a recording
+ * comes from anywhere (a colleague's file, an older agent), so every field they read is given
+ * its type, a missing one its empty value — a line is never left out, and never breaks them.
+ */
+export function asEvent(line: Record<string, unknown>, ts: number): Event {
+  const ids = isObject(line.identities) ? line.identities : undefined;
+  const ev: Record<string, unknown> = {
+    ...line,
+    ts: typeof line.ts === 'number' ? line.ts : ts,
+    node: str(line.node),
+    netns: num(line.netns),
+    proto: str(line.proto),
+    src: str(line.src),
+    dst: str(line.dst),
+    sport: num(line.sport),
+    dport: num(line.dport),
+    ifindex: num(line.ifindex),
+  };
+  if (ids) ev.identities = { ...(isObject(ids.src) ? { src: ids.src } : {}), ...(isObject(ids.dst) ? { dst: ids.dst } : {}) };
+  else delete ev.identities;
+  if (line.type === 'drop') Object.assign(ev, { reason: str(line.reason) || 'UNKNOWN', reasonCode: num(line.reasonCode), location: str(line.location) });
+  else if (line.type === 'dns') {
+    Object.assign(ev, { qr: line.qr === 'response' ? 'response' : 'query', id: num(line.id), qname: str(line.qname), qtype: str(line.qtype), dir: str(line.dir) });
+    if (line.rcode !== undefined && typeof line.rcode !== 'string') delete ev.rcode;
+    ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isObject(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
+  } else Object.assign(ev, { event: str(line.event), state: str(line.state) });
+  return ev as unknown as Event;
+}
+
+/** How a replay's reading stands: events up to the instant shown, those counted on the graph, and the recording's events whose table row is read. */
+export interface ReplayProgress {
+  events: number;
+  counted: number;
+  read: number;
+  of: number;
 }
 
 export interface ReplaySource extends ClusterSource {
@@ -41,8 +75,23 @@ export interface ReplaySource extends ClusterSource {
   readonly info: ReplayInfo;
   /** The instant shown (ns). */
   readonly time: number;
-  /** Moves to `t` (clamped to the recording): the new view, and the events up to `t` (all of them, or only those after the previous instant when moving forward). */
-  seek(t: number): { t: number; view: ClusterView; events: Event[]; reset: boolean; total: number };
+  /**
+   * Moves to `t` (clamped to the recording) without reading any event: the cluster then, and
+   * how many events lie up to then. `reset`: the graph's flows must be counted again from the
+   * start (a move back); moving forward, `read` hands over only the events past the old instant.
+   */
+  seek(t: number): { t: number; view: ClusterView; total: number; reset: boolean };
+  /** The events table at the instant shown (rows read from the recording as needed). */
+  page(filter: EventFilter, offset: number, limit: number): EventsPage & { pending?: number };
+  /**
+   * A slice of the background reading, for about `budgetMs`: the events up to the instant not
+   * yet handed to the graph go to `sink` (in time order), then the table's rows of the rest of
+   * the recording are read. False when nothing is left to read.
+   */
+  read(budgetMs: number, sink: (events: Event[]) => void): boolean;
+  progress(): ReplayProgress;
+  /** Gives up reading (after an error): the graph keeps what it counted. */
+  stopReading(): void;
   /** The recorded answer of a question, when it was recorded and is well-formed. */
   recorded(question: string): { ts: number; diagnosis: DiagnosisJson } | undefined;
 }
@@ -132,15 +181,35 @@ export function readOnlyError(): PathlightError {
 export function replaySource(rec: OpenedRecording, name: string, file: string | undefined): ReplaySource {
   const start = rec.start ?? 0;
   const end = rec.end ?? 0;
+  // The recording's events (drop, DNS and TCP lines) among its probe lines, found from the
+  // types the reader noted — no line is read to list them.
+  const probes = rec.probeColumns;
+  const isEvent = (i: number) => {
+    const code = probes.type[i] === probeTypeCode.unknown ? rec.probeTypeAt(i) : probes.type[i]!;
+    return code >= probeTypeCode.drop && code <= probeTypeCode.tcp;
+  };
+  let events = 0;
+  for (let i = 0; i < probes.ts.length; i++) if (isEvent(i)) events++;
+  const probeOf = new Uint32Array(events);
+  const ts = new Float64Array(events);
+  const type = new Uint8Array(events);
+  for (let i = 0, k = 0; k < events; i++) {
+    if (!isEvent(i)) continue;
+    probeOf[k] = i;
+    ts[k] = probes.ts[i]!;
+    type[k++] = probes.type[i]!;
+  }
+  const store = new EventStore({ ts, type });
+  const event = (k: number): Event => {
+    const p = rec.probeAt(probeOf[k]!);
+    return asEvent(p.line as Record<string, unknown>, p.ts);
+  };
   let t = end;
   let frame = rec.frameAt(t);
-  // The events handed out so far (none until the first seek, the session's opening one), and
-  // the position of each in the frame's probe list: a probe line is read (parsed) once, when a
-  // seek first moves past it; moving back cuts this list instead of reading anything again.
-  const shown: Event[] = [];
-  const shownAt: number[] = [];
-  // Probe lines of the frame read so far.
-  let read = 0;
+  // Events up to the instant shown, and how many of them the graph got since its last reset.
+  let shown = ts.length;
+  let counted = 0;
+  let stopped = false;
   const src: ReplaySource = {
     mode: 'replay',
     info: info(rec, name, file),
@@ -153,25 +222,34 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
     unavailable: [],
     onChange: () => () => {},
     seek(to) {
-      const next = Math.min(end, Math.max(start, to));
-      const forward = next >= t;
-      frame = rec.frameAt(next);
-      t = next;
-      const probes = frame.probes;
-      if (!forward) {
-        const keep = lowerBound(shownAt, probes.length);
-        shown.length = keep;
-        shownAt.length = keep;
-        read = Math.min(read, probes.length);
+      t = Math.min(end, Math.max(start, to));
+      frame = rec.frameAt(t);
+      shown = upperBound(ts, t);
+      const reset = shown < counted;
+      if (reset) counted = 0;
+      return { t, view: frame.cluster, total: shown, reset };
+    },
+    page: (filter, offset, limit) => store.page(filter, offset, limit, shown, (k) => toRow(event(k), k)),
+    read(budgetMs, sink) {
+      if (stopped) return false;
+      const until = performance.now() + budgetMs;
+      const batch: Event[] = [];
+      let n = 0;
+      const more = () => ++n % 64 !== 0 || performance.now() < until;
+      while (counted < shown && more()) {
+        const ev = event(counted);
+        // The graph reads in time order, ahead of the table or behind it (after a move back).
+        if (counted === store.read) store.fill(ev);
+        batch.push(ev);
+        counted++;
       }
-      const from = shown.length;
-      for (; read < probes.length; read++) {
-        const ev = eventOf(probes[read]!);
-        if (!ev) continue;
-        shown.push(ev);
-        shownAt.push(read);
-      }
-      return { t, view: frame.cluster, events: forward ? shown.slice(from) : [...shown], reset: !forward, total: shown.length };
+      if (batch.length) sink(batch);
+      while (counted >= shown && store.read < store.size && more()) store.fill(event(store.read));
+      return counted < shown || store.read < store.size;
+    },
+    progress: () => ({ events: shown, counted: stopped ? shown : counted, read: store.read, of: store.size }),
+    stopReading: () => {
+      stopped = true;
     },
     recorded(question) {
       const q = rec.questions.find((x) => x.question.id === question);

@@ -29,13 +29,27 @@ interface Session {
   source: ClusterSource;
   model: graph.GraphModel;
   version: number;
+  /** A live session's events (a replay's table is its source's). */
   events: EventStore;
+  /** A replay's background reading is scheduled. */
+  reading?: NodeJS.Immediate;
+  closed?: boolean;
   offChange: () => void;
   syncTimer?: NodeJS.Timeout;
   opened: CallResponse<'cluster.open'>;
 }
 
 const maxSessions = 8;
+/** A replay reads events in slices this long (ms), answering calls in between. */
+const readSliceMs = 15;
+
+const replayOf = (s: Session): ReplaySource | undefined => (s.source.mode === 'replay' ? (s.source as ReplaySource) : undefined);
+
+/** A replay's events up to the instant shown that the graph has not counted yet (none: the field is left out). */
+function uncounted(s: Session): { pending?: number } {
+  const p = replayOf(s)?.progress();
+  return p && p.counted < p.events ? { pending: p.events - p.counted } : {};
+}
 const maxQuestions = 64;
 
 export interface WorkbenchOptions {
@@ -60,29 +74,52 @@ export class WorkbenchSessions {
   async openRecording(source: RecordingSource): Promise<CallResponse<'cluster.open'>> {
     const rec = await openReplaySource(source);
     const s = await this.start(rec, rec.info.context ?? rec.info.name);
-    const first = rec.seek(rec.time);
-    for (const ev of first.events) s.events.add(ev);
-    s.model.addEvents(first.events);
+    rec.seek(rec.time);
+    this.readReplay(s);
     return { ...s.opened, replay: rec.info };
   }
 
-  /** Moves a replay session to `t`: the cluster as it stood then and the probe events up to then; optionally a recorded answer on the graph. */
+  /**
+   * Moves a replay session to `t`: the cluster as it stood then at once, the events up to then
+   * as the table asks for them; the graph's flows are counted in the background (graph.changes
+   * says how many are left). Optionally a recorded answer on the graph.
+   */
   seek(req: CallRequest<'replay.seek'>): CallResponse<'replay.seek'> {
     const s = this.get(req.session);
-    const rec = s.source.mode === 'replay' ? (s.source as ReplaySource) : undefined;
+    const rec = replayOf(s);
     if (!rec) throw new PathlightError({ code: 'invalid-request', message: 'This session is a live cluster, not a recording.', hint: 'Open a recording to scrub through time.' });
     const shown = req.question !== undefined ? rec.recorded(req.question) : undefined;
     if (req.question !== undefined && !shown) throw new PathlightError({ code: 'invalid-request', message: `The recording has no answer for question ${req.question}.`, hint: 'Pick a question from the list, or ask it again on the recording.' });
     const moved = rec.seek(shown ? shown.ts : req.t);
     s.model.syncCluster(moved.view);
-    if (moved.reset) {
-      s.events.clear();
-      s.model.clearEvents();
-    }
-    for (const ev of moved.events) s.events.add(ev);
-    s.model.addEvents(moved.events);
+    if (moved.reset) s.model.clearEvents();
+    this.readReplay(s);
     if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
     return { t: moved.t, events: moved.total, ...(shown ? { answer: shown.diagnosis } : {}) };
+  }
+
+  /**
+   * A replay's reading, in slices of ~15 ms between which the engine answers other calls: the
+   * events up to the instant shown onto the graph, then the table's rows of the rest.
+   */
+  private readReplay(s: Session): void {
+    const rec = replayOf(s);
+    if (!rec || s.reading || s.closed) return;
+    const step = () => {
+      s.reading = undefined;
+      if (s.closed) return;
+      let more: boolean;
+      try {
+        more = rec.read(readSliceMs, (events) => s.model.addEvents(events));
+      } catch (err) {
+        // Never the engine's end: the graph stays as counted so far, and the log says why.
+        console.error(`pathlight: reading the recording's events stopped: ${(err as Error).message}`);
+        rec.stopReading();
+        return;
+      }
+      if (more) s.reading = setImmediate(step);
+    };
+    s.reading = setImmediate(step);
   }
 
   private async start(cluster: ClusterSource, context: string): Promise<Session> {
@@ -108,6 +145,8 @@ export class WorkbenchSessions {
     const s = this.sessions.get(id);
     if (!s) return {};
     this.sessions.delete(id);
+    s.closed = true;
+    if (s.reading) clearImmediate(s.reading);
     s.offChange();
     if (s.syncTimer) clearTimeout(s.syncTimer);
     for (const q of this.questions.values()) if (q.session === id) q.abort.abort();
@@ -193,18 +232,18 @@ export class WorkbenchSessions {
     const s = this.get(id);
     s.model.drain();
     s.version++;
-    return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>) };
+    return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>), ...uncounted(s) };
   }
 
   graphChanges(id: string, since: number): GraphDelta {
     const s = this.get(id);
     const empty = { added: { nodes: [], edges: [] }, updated: { nodes: [], edges: [] }, removed: { nodes: [], edges: [] } };
     // One consumer per session: a window that missed a drain takes a snapshot again.
-    if (since !== s.version) return { version: s.version, ...empty, resync: true };
+    if (since !== s.version) return { version: s.version, ...empty, resync: true, ...uncounted(s) };
     const delta = s.model.drain();
     const changed = delta.path !== undefined || [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) || delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
-    return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>) };
+    return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>), ...uncounted(s) };
   }
 
   /**
@@ -240,7 +279,8 @@ export class WorkbenchSessions {
   }
 
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {
-    return this.get(req.session).events.page(req.filter, req.offset, req.limit);
+    const s = this.get(req.session);
+    return (replayOf(s) ?? s.events).page(req.filter, req.offset, req.limit);
   }
 
   private get(id: string): Session {

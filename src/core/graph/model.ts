@@ -68,6 +68,8 @@ export class GraphModel {
   private lookupsBy = new Map<string, Set<string>>();
   private seen = new SeenSet();
   private canon = new Map<string, string>();
+  /** An address as an external end: its canonical form, its range's node id and the node's hint (a pure function of the address). */
+  private externals = new Map<string, { ip: string; id: string; node: GraphNode }>();
   private diagnosis: Diagnosis | null = null;
   private layer: DiagnosisLayer | null = null;
 
@@ -224,7 +226,7 @@ export class GraphModel {
       else delete node.parent;
     }
     if (node.kind === 'external') {
-      const all = [...(this.extAddresses.get(id) ?? [])].sort(compareIps);
+      const all = sortIps(this.extAddresses.get(id) ?? []);
       node.data = { ...node.data, addresses: all.slice(0, this.maxListed), addressCount: all.length };
     }
     return node;
@@ -369,22 +371,23 @@ export class GraphModel {
   }
 
   private externalNode(raw: string): string {
-    const ip = this.canonical(raw);
-    const cidr = this.external === 'world' ? undefined : rangeOf(ip);
-    const id = cidr ? externalId(cidr) : worldId;
-    this.hint(id, {
-      id,
-      kind: 'external',
-      label: cidr ?? 'world',
-      data: { cidr: cidr ?? (ip.includes(':') ? '::/0' : '0.0.0.0/0'), world: !cidr, addresses: [], addressCount: 0 },
-    });
-    const set = this.extAddresses.get(id) ?? new Set<string>();
-    if (!set.has(ip)) {
-      set.add(ip);
-      this.extAddresses.set(id, set);
-      if (this.nodes.has(id)) this.touch(id);
+    let ext = this.externals.get(raw);
+    if (!ext) {
+      const ip = this.canonical(raw);
+      const cidr = this.external === 'world' ? undefined : rangeOf(ip);
+      const id = cidr ? externalId(cidr) : worldId;
+      const node: GraphNode = { id, kind: 'external', label: cidr ?? 'world', data: { cidr: cidr ?? (ip.includes(':') ? '::/0' : '0.0.0.0/0'), world: !cidr, addresses: [], addressCount: 0 } };
+      ext = { ip, id, node };
+      this.externals.set(raw, ext);
     }
-    return id;
+    this.hint(ext.id, ext.node);
+    const set = this.extAddresses.get(ext.id) ?? new Set<string>();
+    if (!set.has(ext.ip)) {
+      set.add(ext.ip);
+      this.extAddresses.set(ext.id, set);
+      if (this.nodes.has(ext.id)) this.touch(ext.id);
+    }
+    return ext.id;
   }
 
   // ================================================================ edges
@@ -400,7 +403,7 @@ export class GraphModel {
     const stats = copyStats(agg.stats);
     const base = { id: agg.id, source: agg.source, target: agg.target, verdict: statsVerdict(stats) };
     if (agg.kind === 'dns') {
-      const answers = [...(agg.answers ?? [])].sort(compareIps).slice(0, this.maxListed);
+      const answers = sortIps(agg.answers ?? []).slice(0, this.maxListed);
       return { ...base, kind: 'dns', label: this.nodes.get(agg.target)?.label ?? agg.target, stats, answers };
     }
     return { ...base, kind: 'flow', label: `${agg.protocol}/${agg.port}`, protocol: agg.protocol, port: agg.port, stats };
@@ -549,10 +552,11 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byId = (a: { id: string }, b: { id: string }) => cmp(a.id, b.id);
 
 /** Addresses in numeric order within a family, IPv4 first (a plain text order would put 10.0.0.10 before 10.0.0.9). */
-function compareIps(a: string, b: string): number {
-  const ka = ipSortKey(a);
-  const kb = ipSortKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** Addresses in numeric order (IPv4 first); each one's sort key made once, not per comparison. */
+function sortIps(ips: Iterable<string>): string[] {
+  const keyed = Array.from(ips, (ip) => [ipSortKey(ip), ip] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map((k) => k[1]);
 }
 
 function ipSortKey(ip: string): string {

@@ -119,6 +119,19 @@ export interface NoteData {
   [k: string]: unknown;
 }
 
+/**
+ * A probe line's `type` as a small code, for consumers that count or pick events without
+ * parsing lines: `unknown` when it was not read (parse the line to know), `other` for the
+ * agent's non-event lines (hello, stats, bye, …).
+ */
+export const probeTypeCode = { unknown: 0, drop: 1, dns: 2, tcp: 3, other: 4 } as const;
+export type ProbeTypeCode = (typeof probeTypeCode)[keyof typeof probeTypeCode];
+
+/** The code of a probe line's `type` value. */
+export function probeTypeOf(type: unknown): ProbeTypeCode {
+  return type === 'drop' ? probeTypeCode.drop : type === 'dns' ? probeTypeCode.dns : type === 'tcp' ? probeTypeCode.tcp : probeTypeCode.other;
+}
+
 /** Where a RecordTable reads the lines of its deferred probe records (the container keeps its chunks). */
 export interface ProbeLines {
   /** The NDJSON line (the whole record) of deferred probe record `k` (the k-th, in table order). */
@@ -138,6 +151,8 @@ export class RecordTable implements Iterable<SessionRecord> {
   private tsCol: Float64Array;
   /** Per record: >= 0, index in `parsed`; < 0, deferred probe line `-(slot + 1)`. */
   private slotCol: Int32Array;
+  /** Per deferred line: its ProbeTypeCode, as the reader saw it in the line's prefix. */
+  private typeCol: Uint8Array;
   private readonly parsed: SessionRecord[] = [];
   private size = 0;
   private deferredCount = 0;
@@ -149,6 +164,7 @@ export class RecordTable implements Iterable<SessionRecord> {
   ) {
     this.tsCol = new Float64Array(Math.max(16, capacity));
     this.slotCol = new Int32Array(Math.max(16, capacity));
+    this.typeCol = new Uint8Array(Math.max(16, capacity));
   }
 
   get length(): number {
@@ -171,10 +187,24 @@ export class RecordTable implements Iterable<SessionRecord> {
     this.parsed.push(r);
   }
 
-  /** Appends a probe record whose line is read later; returns its line number (`k` of `ProbeLines.line`). */
-  pushDeferred(ts: number): number {
+  /**
+   * Appends a probe record whose line is read later; returns its line number (`k` of
+   * `ProbeLines.line`). `type`: the line's type when the reader saw it without parsing.
+   */
+  pushDeferred(ts: number, type: ProbeTypeCode = probeTypeCode.unknown): number {
     this.slot(ts, -(this.deferredCount + 1));
+    if (this.deferredCount === this.typeCol.length) {
+      const t2 = new Uint8Array(this.typeCol.length * 2);
+      t2.set(this.typeCol);
+      this.typeCol = t2;
+    }
+    this.typeCol[this.deferredCount] = type;
     return this.deferredCount++;
+  }
+
+  /** The ProbeTypeCode of deferred line `k` as the reader noted it (`unknown` when it did not). */
+  deferredType(k: number): ProbeTypeCode {
+    return this.typeCol[k] as ProbeTypeCode;
   }
 
   private slot(ts: number, slot: number) {

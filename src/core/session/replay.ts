@@ -11,7 +11,7 @@
  */
 import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
 import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
-import { RecordTable, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
+import { RecordTable, probeTypeCode, probeTypeOf, type ProbeTypeCode, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
 
 /** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
 export interface ReplayProbeEvent {
@@ -210,6 +210,8 @@ export class SessionReplay {
   /** Probe events in time order: their times, and each one's deferred line (>= 0) or `-(index in eagerProbes + 1)`. */
   private readonly probeTs: Float64Array;
   private readonly probeRef: Int32Array;
+  /** Each probe event's ProbeTypeCode (`unknown` until read, for a line the reader did not note). */
+  private readonly probeType: Uint8Array;
   private probeCount = 0;
   private readonly eagerProbes: ReplayProbeEvent[] = [];
   private readonly questionList: ReplayQuestion[] = [];
@@ -246,6 +248,7 @@ export class SessionReplay {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
     this.probeTs = new Float64Array(this.length);
     this.probeRef = new Int32Array(this.length);
+    this.probeType = new Uint8Array(this.length);
     for (let i = 0; i < this.length; i++) this.index(i);
     if (options.prepare) {
       // Step by step: one long seek would jump over everything before the last snapshot.
@@ -270,6 +273,7 @@ export class SessionReplay {
     if (k >= 0) {
       // Its data is an object (the reader saw it), parsed only when a frame's event is read.
       this.probeTs[this.probeCount] = this.ts[i]!;
+      this.probeType[this.probeCount] = this.table.deferredType(k);
       this.probeRef[this.probeCount++] = k;
       return;
     }
@@ -277,6 +281,7 @@ export class SessionReplay {
     if (r.kind === 'snapshot') this.snapshots.push(i);
     else if (r.kind === 'probe' && isRecord(r.data)) {
       this.probeTs[this.probeCount] = r.ts;
+      this.probeType[this.probeCount] = probeTypeOf(r.data.type);
       this.probeRef[this.probeCount++] = -(this.eagerProbes.length + 1);
       this.eagerProbes.push({ ts: r.ts, line: r.data });
     } else if (r.kind === 'question' && isRecord(r.data)) this.questionList.push({ ts: r.ts, question: r.data as QuestionData });
@@ -296,8 +301,26 @@ export class SessionReplay {
     return this.ts.length;
   }
 
-  /** Probe event `i` (in time order): a new DeferredProbeEvent for a deferred line. */
-  private probeEvent(i: number): ReplayProbeEvent {
+  /**
+   * Every probe event in time order as columns — time and ProbeTypeCode — for a consumer that
+   * counts or picks events without reading them (views; an `unknown` type is read by `probeTypeAt`).
+   */
+  get probeColumns(): { readonly ts: Float64Array; readonly type: Uint8Array } {
+    return { ts: this.probeTs.subarray(0, this.probeCount), type: this.probeType.subarray(0, this.probeCount) };
+  }
+
+  /** The ProbeTypeCode of probe event `i` (in time order), its line read when the reader did not note it. */
+  probeTypeAt(i: number): ProbeTypeCode {
+    let code = this.probeType[i] as ProbeTypeCode;
+    if (code === probeTypeCode.unknown) {
+      code = probeTypeOf(this.probeEvent(i).line.type);
+      this.probeType[i] = code;
+    }
+    return code;
+  }
+
+  /** Probe event `i` (in time order): a new DeferredProbeEvent for a deferred line (read when its `line` is). */
+  probeEvent(i: number): ReplayProbeEvent {
     const ref = this.probeRef[i]!;
     return ref < 0 ? this.eagerProbes[-ref - 1]! : new DeferredProbeEvent(this.probeTs[i]!, this.table, ref);
   }

@@ -49,6 +49,8 @@ export interface GraphState {
   nodes: ReadonlyMap<string, graph.GraphNode>;
   edges: ReadonlyMap<string, graph.GraphEdge>;
   path: graph.PathOverlay | null;
+  /** A replay: events up to the instant shown that the engine has not counted on the graph yet. */
+  pending?: number;
 }
 
 export interface GraphSlice {
@@ -197,7 +199,8 @@ export const graphSlice =
       const r = await api['graph.snapshot']({ session });
       if (!r.ok) return;
       const g = r.value as unknown as graph.GraphSnapshot & { version: number };
-      set({ graph: { version: g.version, nodes: new Map(g.nodes.map((n) => [n.id, n])), edges: new Map(g.edges.map((e) => [e.id, e])), path: g.path } });
+      const pending = (r.value as { pending?: number }).pending;
+      set({ graph: { version: g.version, nodes: new Map(g.nodes.map((n) => [n.id, n])), edges: new Map(g.edges.map((e) => [e.id, e])), path: g.path, ...(pending ? { pending } : {}) } });
     },
     async pollGraph() {
       const session = sessionOf(get());
@@ -208,7 +211,10 @@ export const graphSlice =
       else get().applyGraphDelta(r.value);
     },
     applyGraphDelta(raw) {
-      if (raw.version === get().graph.version) return;
+      if (raw.version === get().graph.version) {
+        if (raw.pending !== get().graph.pending) set({ graph: { ...get().graph, ...(raw.pending ? { pending: raw.pending } : { pending: undefined }) } });
+        return;
+      }
       const delta = raw as unknown as graph.GraphDelta & { version: number };
       const g = get().graph;
       const nodes = new Map(g.nodes);
@@ -219,7 +225,7 @@ export const graphSlice =
       for (const e of [...delta.added.edges, ...delta.updated.edges]) edges.set(e.id, e);
       const sel = get().selected;
       const gone = sel && !(sel.kind === 'node' ? nodes.has(sel.id) : edges.has(sel.id));
-      set({ graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path }, ...(gone ? { selected: undefined } : {}) });
+      set({ graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path, ...(raw.pending ? { pending: raw.pending } : {}) }, ...(gone ? { selected: undefined } : {}) });
     },
     select(selected) {
       set({ selected, nodeDetails: undefined });

@@ -12,7 +12,7 @@ import { createHandlers } from '../../../src/backend/handlers.js';
 import { apiOn } from '../../helpers/api.js';
 import { setStartupRecording } from '../../../src/backend/store/open.js';
 import { repoPath } from '../../helpers/paths.js';
-import { RecordTable, SessionReplay } from '../../../src/core/index.js';
+import { RecordTable, SessionReplay, probeTypeCode, probeTypeOf } from '../../../src/core/index.js';
 import type { OpenedRecording } from '../../../src/backend/store/open.js';
 import { replaySource } from '../../../src/backend/workbench/replay.js';
 import { at, makePod, snapshotRecord } from '../../helpers/session.js';
@@ -131,8 +131,11 @@ describe('replay in the workbench', () => {
   });
 });
 
-describe('the replay source\'s seek (what replay.seek moves)', () => {
-  /** 30 probe lines, one a second (a stats line every 10th: not an event), read from a table that counts line reads. */
+describe('the replay source (what replay.seek moves, what events.page and the graph read)', () => {
+  /**
+   * 30 probe lines, one a second (a stats line every 10th: not an event), read from a table
+   * that counts line reads. The reader noted every line's type but the 7th's.
+   */
   function source() {
     const lines: string[] = [];
     let reads = 0;
@@ -144,38 +147,69 @@ describe('the replay source\'s seek (what replay.seek moves)', () => {
     });
     table.push(snapshotRecord(at(0), [makePod('shop', 'a', '10.244.1.5')]));
     for (let i = 1; i <= 30; i++) {
-      const data = i % 10 === 0 ? { type: 'stats', node: 'n1' } : { type: ['drop', 'dns', 'tcp'][i % 3], node: 'n1', seq: i };
-      table.pushDeferred(at(i));
+      const type = i % 10 === 0 ? 'stats' : (['drop', 'dns', 'tcp'] as const)[i % 3]!;
+      const event = { drop: { reason: 'NETFILTER_DROP' }, dns: { qr: 'query', qname: `q${i}.shop.`, qtype: 'A', id: i }, tcp: { event: 'refused', errno: 'ECONNREFUSED' } } as const;
+      const data = type === 'stats' ? { type, node: 'n1' } : { type, node: 'n1', seq: i, proto: type === 'dns' ? 'udp' : 'tcp', src: '10.244.1.5', sport: 40000 + i, dst: '10.96.0.10', dport: 53, ...event[type] };
+      table.pushDeferred(at(i), i === 7 ? probeTypeCode.unknown : probeTypeOf(type));
       lines.push(JSON.stringify({ ts: at(i), kind: 'probe', data }));
     }
     const replay = new SessionReplay(table, { prepare: true });
-    const rec = { path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, start: replay.start, end: replay.end, records: replay.length, questions: [], frameAt: (t: number) => replay.at(t), why: () => ({ ok: false }), reask: () => [] } as unknown as OpenedRecording;
+    const rec = {
+      ...{ path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, questions: [] },
+      ...{ start: replay.start, end: replay.end, records: replay.length, why: () => ({ ok: false }), reask: () => [] },
+      frameAt: (t: number) => replay.at(t),
+      probeColumns: replay.probeColumns,
+      probeAt: (i: number) => replay.probeEvent(i),
+      probeTypeAt: (i: number) => replay.probeTypeAt(i),
+    } as unknown as OpenedRecording;
     return { src: replaySource(rec, 'x.pathlight', undefined), reads: () => reads };
   }
   const seqs = (events: readonly object[]) => events.map((e) => (e as { seq?: unknown }).seq);
+  /** Reads to the end, as the session does in slices; the graph's batches in order. */
+  const readAll = (src: ReturnType<typeof source>['src']) => {
+    const got: object[] = [];
+    while (src.read(1000, (evs) => got.push(...evs)));
+    return got;
+  };
 
-  it('reads each probe line once: forward only the new ones, back by cutting what it read', () => {
+  it('lists the events without reading a line (but the one whose type was not noted); a seek reads nothing', () => {
     const { src, reads } = source();
-    // The source starts at the end with nothing handed out: a first seek earlier is a reset.
-    const first = src.seek(at(12));
-    expect(first).toMatchObject({ reset: true, total: 11 });
-    expect(seqs(first.events)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]);
-    expect(reads()).toBe(12);
-    const forward = src.seek(at(21));
-    expect(forward).toMatchObject({ reset: false, total: 19 });
-    expect(seqs(forward.events)).toEqual([13, 14, 15, 16, 17, 18, 19, 21]);
-    expect(reads()).toBe(21);
-    const back = src.seek(at(5.5));
-    expect(back).toMatchObject({ reset: true, total: 5 });
-    expect(seqs(back.events)).toEqual([1, 2, 3, 4, 5]);
-    expect(reads()).toBe(21);
-    // Forward again: only what lies past the instant shown is read again.
-    const again = src.seek(at(30));
-    expect(seqs(again.events)).toEqual([6, 7, 8, 9, ...[11, 12, 13, 14, 15, 16, 17, 18, 19], ...[21, 22, 23, 24, 25, 26, 27, 28, 29]]);
-    expect(again).toMatchObject({ reset: false, total: 27 });
-    expect(reads()).toBe(21 + 25);
-    expect(src.seek(at(30))).toMatchObject({ events: [], reset: false, total: 27 });
-    // The events are the agent's lines with their times.
-    expect(again.events[0]).toEqual({ type: 'drop', node: 'n1', seq: 6, ts: at(6) });
+    expect(reads()).toBe(1);
+    // Nothing counted yet: no reset.
+    expect(src.seek(at(12))).toMatchObject({ reset: false, total: 11 });
+    expect(src.seek(at(21))).toMatchObject({ reset: false, total: 19 });
+    expect(reads()).toBe(1);
+    // The table's page reads its own rows only, and the timeline is exact from times and types.
+    const page = src.page({}, 2, 3);
+    expect(page).toMatchObject({ total: 19, matched: 19 });
+    expect(page.rows.map((r) => [r.seq, r.type, r.src])).toEqual([[2, 'drop', '10.244.1.5:40003'], [3, 'dns', '10.244.1.5:40004'], [4, 'tcp', '10.244.1.5:40005']]);
+    expect(reads()).toBe(4);
+    expect(page.histogram.buckets.reduce((n, b) => n + b[0] + b[1] + b[2], 0)).toBe(19);
+    expect(src.page({ type: ['drop'] }, 0, 100).matched).toBe(7);
+    expect(src.page({ type: ['drop'] }, 0, 100).pending).toBeUndefined();
+    // A filter on what the rows say: nothing judged yet, all of them pending.
+    expect(src.page({ reason: 'NETFILTER_DROP' }, 0, 100)).toMatchObject({ matched: 0, pending: 19 });
+  });
+
+  it('hands the graph the events up to the instant in order, once; a move back starts it again', () => {
+    const { src } = source();
+    src.seek(at(12));
+    const first = readAll(src);
+    expect(seqs(first.slice(0, 11))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]);
+    expect(first).toHaveLength(11);
+    expect(first[0]).toMatchObject({ type: 'dns', node: 'n1', seq: 1, ts: at(1) });
+    // The whole recording's rows are read meanwhile: every filter is exact now.
+    expect(src.progress()).toEqual({ events: 11, counted: 11, read: 27, of: 27 });
+    const drops = src.page({ reason: 'netfilter_drop' }, 0, 100);
+    expect(drops.matched).toBe(4);
+    expect(drops).not.toHaveProperty('pending');
+    expect(src.page({ text: 'q4.shop' }, 0, 100).rows.map((r) => r.detail)).toEqual(['q4.shop A']);
+    // Forward: only the new events.
+    expect(src.seek(at(15)).reset).toBe(false);
+    expect(seqs(readAll(src))).toEqual([13, 14, 15]);
+    // Back: the graph counts again from the start.
+    expect(src.seek(at(3.5))).toMatchObject({ reset: true, total: 3 });
+    expect(seqs(readAll(src))).toEqual([1, 2, 3]);
+    expect(src.page({ reason: 'NETFILTER_DROP' }, 0, 100).matched).toBe(1);
   });
 });

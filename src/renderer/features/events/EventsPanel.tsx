@@ -111,7 +111,7 @@ export function EventsPanel() {
       <div className="events-scroll" ref={scroller} data-testid="events-table" data-matched={count} data-total={page?.total ?? 0}>
         {count === 0 ? (
           <p className="empty-state events-empty" data-testid="events-empty">
-            {page && page.total > 0 ? 'No event matches these filters. Clear a filter or widen the time range.' : 'No probe events in this session. Ask why with probes on (SSH or probe pod) to see drops, DNS and TCP outcomes here.'}
+            {page?.pending ? 'Reading the recording…' : page && page.total > 0 ? 'No event matches these filters. Clear a filter or widen the time range.' : 'No probe events in this session. Ask why with probes on (SSH or probe pod) to see drops, DNS and TCP outcomes here.'}
           </p>
         ) : (
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
@@ -141,6 +141,7 @@ export function EventsPanel() {
       </div>
       <p className="events-foot muted" data-testid="events-count">
         {count.toLocaleString()} of {(page?.total ?? 0).toLocaleString()} events
+        {page?.pending ? <span data-testid="events-pending"> · reading the recording: {page.pending.toLocaleString()} not checked against these filters yet</span> : null}
       </p>
     </section>
   );

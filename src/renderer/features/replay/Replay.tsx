@@ -52,6 +52,9 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
   const seek = useApp((s) => s.seek);
   const tick = useApp((s) => s.tick);
   const showRecorded = useApp((s) => s.showRecorded);
+  // Events still being read for the graph (after opening or a seek back), as a share of those shown.
+  const pending = useApp((s) => s.graph.pending ?? 0);
+  const shown = useApp((s) => s.events?.total ?? 0);
 
   useEffect(() => {
     if (!playing) return;
@@ -105,6 +108,11 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
       <span className="replay-time" data-testid="replay-time">
         {clock(t)} <span className="muted">{offset(t, info.start)} of {((info.end - info.start) / 1e9).toFixed(1)} s</span>
       </span>
+      {pending > 0 && (
+        <span className="replay-reading muted" role="status" data-testid="replay-reading" title="The graph's flows are counted from the recording's events in the background; the table and the timeline are already exact.">
+          <span className="spinner" aria-hidden /> counting flows {shown > 0 ? `${Math.floor((100 * Math.max(0, shown - pending)) / shown)} %` : '…'}
+        </span>
+      )}
     </div>
   );
 }

@@ -36,6 +36,17 @@ function usePolling() {
       void loadEvents();
     }
   }, [state, pollGraph, loadEvents]);
+  // A replay reads its events in the background after opening and after a seek: poll until
+  // the graph has counted them and the table could judge its filter on all of them.
+  const reading = useApp((s) => (s.graph.pending ?? 0) > 0 || (s.events?.pending ?? 0) > 0);
+  useEffect(() => {
+    if (!reading) return;
+    const t = setInterval(() => {
+      void pollGraph();
+      void loadEvents();
+    }, 300);
+    return () => clearInterval(t);
+  }, [reading, pollGraph, loadEvents]);
   // The cluster changes by itself (watches): a slow poll keeps the graph current.
   useEffect(() => {
     const t = setInterval(() => void pollGraph(), 5000);
