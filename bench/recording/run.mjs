@@ -127,7 +127,9 @@ const untilCounted = async (session) => {
   return { ms: ms(t0), lagMs: stopLag() };
 };
 globalThis.gc?.();
-const wbHeap0 = process.memoryUsage().heapUsed;
+// Heap and the typed arrays' buffers (outside the heap): the events table's columns live there.
+const held = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+const wbHeap0 = held();
 t = process.hrtime.bigint();
 const wbOpen = await wbs.openRecording({ kind: 'path', path: file });
 const session = wbOpen.session;
@@ -139,7 +141,7 @@ if (firstPage.total !== n || firstPage.rows.length !== 200 || lastPage.rows.at(-
 if (firstGraph.nodes.filter((x) => x.kind === 'pod').length !== pods) throw new Error('workbench first view: pods missing');
 const wbCounted = await untilCounted(session);
 globalThis.gc?.();
-const wbHeapMiB = Math.round((process.memoryUsage().heapUsed - wbHeap0) / 2 ** 20);
+const wbHeapMiB = Math.round((held() - wbHeap0) / 2 ** 20);
 const flowEdges = wbs.graphSnapshot(session).edges.filter((e) => e.kind === 'flow').length;
 if (flowEdges === 0) throw new Error('workbench graph: no flows counted');
 const timed = (f) => {
@@ -272,7 +274,7 @@ console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms ma
 console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
 console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
 console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
-console.log(`workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap +${wbHeapMiB} MiB`);
+console.log(`workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap and array buffers +${wbHeapMiB} MiB`);
 console.log(`workbench filters on all ${n.toLocaleString('en')} events: reason ${figures.workbenchFilterReasonMs} ms, free text ${figures.workbenchFilterTextMs} ms`);
 console.log(`workbench seek (replay.seek + table page + graph changes): ${figures.workbenchSeekViewMsMedian} ms median, ${figures.workbenchSeekViewMsMax} ms max (20 random times); back to the middle ${figures.workbenchSeekBackToMiddleMs} ms (flows recounted after ${figures.workbenchSeekBackFlowsCountedMs} ms), forward to the end ${figures.workbenchSeekForwardToEndMs} ms (flows after ${figures.workbenchSeekForwardFlowsCountedMs} ms)`);
 console.log(`machine: ${figures.machine}`);

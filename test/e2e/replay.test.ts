@@ -4,7 +4,10 @@
  * the recorded questions, shows a recorded answer with its failing hop, scrubs the events back in
  * time, asks why again on the recorded state; and a file dropped on the window opens too.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RecordingWriter } from '../../src/backend/store/recording.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers/paths.js';
@@ -117,4 +120,63 @@ describe('replay (serve --open assets/demo.pathlight)', () => {
     await rp.screenshot('replay-drop-not-a-recording');
     expect(errors).toEqual([]);
   });
+});
+
+/**
+ * A recording of 400,000 events between three pods, written here: the first view (table,
+ * timeline, cluster) comes at once, the graph's flows are counted in the background with the
+ * player saying so, and a filter and a seek back work on all of them.
+ */
+describe('replay of a large recording', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-big-'));
+  const file = path.join(dir, 'big.pathlight');
+  const n = 400_000;
+  const t0 = 1_764_000_000_000_000_000;
+  beforeAll(() => {
+    const w = new RecordingWriter(file, { flushMillis: 3_600_000 });
+    const pod = (namespace: string, name: string, ip: string) => ({ metadata: { namespace, name, uid: name, labels: { app: name.replace(/-0$/, '') } }, spec: { nodeName: 'node-a', containers: [{ name: 'main' }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    const pods = [pod('shop', 'frontend-0', '10.244.0.10'), pod('shop', 'backend-0', '10.244.0.20'), pod('data', 'db-0', '10.244.0.30')];
+    w.append({ ts: t0 - 1, kind: 'meta', data: { context: 'big-cluster', cluster: { name: 'big-cluster' } } });
+    w.append({ ts: t0, kind: 'snapshot', data: { objects: { Namespace: [{ metadata: { name: 'shop' } }, { metadata: { name: 'data' } }], Pod: pods } } });
+    const who = (p: (typeof pods)[number]) => ({ kind: 'pod', namespace: p.metadata.namespace, name: p.metadata.name });
+    for (let i = 0; i < n; i++) {
+      const ts = t0 + 1 + i * 250_000; // 4,000 events/s over 100 s
+      const base = { v: 1, ts, node: 'node-a', netns: 4026532001, proto: 'tcp', src: '10.244.0.10', sport: 32768 + (i % 28000), family: 4, ifindex: 2 };
+      const data =
+        i % 2 === 0
+          ? { ...base, type: 'drop', dst: '10.244.0.20', dport: 8080, reason: 'NETFILTER_DROP', reasonCode: 1, location: 'nft_do_chain', identities: { src: who(pods[0]!), dst: who(pods[1]!) } }
+          : { ...base, type: 'tcp', dst: '10.244.0.30', dport: 5432, event: 'established', state: 'ESTABLISHED', role: 'client', identities: { src: who(pods[0]!), dst: who(pods[2]!) } };
+      w.append({ ts, kind: 'probe', data });
+    }
+    w.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shows the table at once, counts the flows in the background, filters and seeks on all of them', async () => {
+    await served?.stop();
+    served = await serve({}, ['--open', file]);
+    await rp.page.goto(served.url);
+    // What the page said while its first server (the demo's) was going away is not this test's.
+    errors.length = 0;
+    await rp.waitForReplay();
+    await expect.poll(() => rp.eventCount()).toEqual({ matched: n, total: n });
+    // The graph's flows are still being counted: the player says so, then they are all there.
+    expect(await rp.countingFlows()).toBe(true);
+    await rp.screenshot('replay-large-counting');
+    await expect.poll(() => rp.countingFlows(), { timeout: 60_000 }).toBe(false);
+    expect(await rp.flowEdges()).toEqual([
+      ['frontend-0', 'backend-0', 'dropped'],
+      ['frontend-0', 'db-0', 'forwarded'],
+    ]);
+    await rp.filterByReason('NETFILTER_DROP');
+    await expect.poll(() => rp.eventCount()).toEqual({ matched: n / 2, total: n });
+    await rp.scrubTo(0.25);
+    await expect.poll(async () => (await rp.eventCount()).total).toBeLessThan(n / 2);
+    const early = await rp.eventCount();
+    expect(early.matched).toBe(Math.ceil(early.total / 2));
+    await expect.poll(() => rp.countingFlows(), { timeout: 60_000 }).toBe(false);
+    expect((await rp.flowEdges()).map((e) => e[2])).toEqual(['dropped', 'forwarded']);
+    await rp.screenshot('replay-large-scrubbed');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

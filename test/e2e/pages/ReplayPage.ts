@@ -51,4 +51,18 @@ export class ReplayPage extends WorkbenchPage {
     await this.page.locator('[data-testid="answer-origin"][data-origin="replayed"]').waitFor();
     await this.page.waitForFunction(() => !document.querySelector('[data-testid="why-progress"]'));
   }
+
+  /** The flow edges the graph draws: source and target labels, and the verdict colouring the edge. */
+  async flowEdges(): Promise<Array<[string, string, string]>> {
+    return this.page.evaluate(() => {
+      type El = { data(k: string): string; source(): El; target(): El };
+      const cy = (window as unknown as { __pathlightGraph: { cy: { edges(s: string): { map<T>(f: (e: El) => T): T[] } } } }).__pathlightGraph.cy;
+      return cy.edges('[kind = "flow"]').map((e) => [e.source().data('label'), e.target().data('label'), e.data('verdict')] as [string, string, string]).sort();
+    });
+  }
+
+  /** Whether the player says the graph's flows are still being counted. */
+  async countingFlows(): Promise<boolean> {
+    return this.page.getByTestId('replay-reading').isVisible();
+  }
 }

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
-import { RecordingReader, RecordingWriter, probeLineTs } from '../../../../src/backend/store/recording.js';
-import { SessionReplay, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
+import { RecordingReader, RecordingWriter, probeLineTs, probeLineType } from '../../../../src/backend/store/recording.js';
+import { SessionReplay, probeTypeCode, probeTypeOf, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
 import { fixture } from '../../../helpers/paths.js';
 import { dropAt } from '../../../helpers/recording.js';
 
@@ -202,5 +202,36 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
   ])('reads ts from the prefix of %s', (line, ts) => {
     const text = `x\n${line}\ny`;
     expect(probeLineTs(text, 2, 2 + line.length)).toBe(ts);
+  });
+});
+
+describe('the probe type noted from a line\'s prefix (what the workbench counts without parsing)', () => {
+  it.each([
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"drop","node":"n"}}', probeTypeCode.drop],
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dns","node":"n"}}', probeTypeCode.dns],
+    ['{"ts":1,"kind":"probe","data":{"type":"tcp"}}', probeTypeCode.tcp],
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"stats","node":"n"}}', probeTypeCode.other],
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dnsx"}}', probeTypeCode.other],
+    // Not the agent's shape, or an escaped type: the line is parsed when its type is needed.
+    ['{"ts":1,"kind":"probe","data":{"node":"n","type":"drop"}}', probeTypeCode.unknown],
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dr\\u006fp"}}', probeTypeCode.unknown],
+    ['{"ts":1,"kind":"probe","data":{"v":1,"type":"drop', probeTypeCode.unknown],
+  ])('%s', (line, code) => {
+    const text = `x\n${line}\ny`;
+    expect(probeLineType(text, 2, 2 + line.length)).toBe(code);
+  });
+
+  it('is noted for every deferred line a reader reads, and agrees with the line', () => {
+    const file = path.join(dir, `types${n++}.pathlight`);
+    const w = new RecordingWriter(file, { chunkRecords: 3, flushMillis: 60_000 });
+    const types = ['hello', 'drop', 'dns', 'tcp', 'stats', 'drop', 'bye'];
+    types.forEach((type, i) => w.append({ ts: i + 1, kind: 'probe', data: { v: 1, type, node: 'n1' } }));
+    w.close();
+    const r = RecordingReader.open(file);
+    const table = r.table();
+    r.close();
+    const replay = new SessionReplay(table);
+    expect([...replay.probeColumns.type]).toEqual(types.map((t) => probeTypeOf(t)));
+    expect(types.map((_, i) => replay.probeEvent(i).line.type)).toEqual(types);
   });
 });
