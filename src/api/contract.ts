@@ -118,6 +118,12 @@ export const calls = {
   'recording.startup': { request: z.object({}).strict(), response: z.object({ path: z.string().nullable() }) },
   /** Opens a recording as a read-only workbench session (mode `replay`), shown at its end. */
   'recording.open': { request: wb.recordingOpenRequest, response: wb.clusterOpenResponse },
+  /** Starts recording a live session to a new file: the cluster now and every change, each question with its probe lines and answer, notes. */
+  'recording.start': { request: wb.sessionRef, response: wb.recordingStartResponse },
+  /** A note or bookmark in the session being recorded. */
+  'recording.note': { request: wb.recordingNoteRequest, response: wb.recordingNoteResponse },
+  /** Stops recording and closes the file (also done when the session closes). */
+  'recording.stop': { request: wb.sessionRef, response: wb.recordingStopResponse },
   /** Moves a replay session to an instant: the graph, events and "ask why" follow. */
   'replay.seek': { request: wb.replaySeekRequest, response: wb.replaySeekResponse },
   /** Starts a question on an open cluster; progress and answer through why.status. */

@@ -57,6 +57,20 @@ export const recordingSourceSchema = z.discriminatedUnion('kind', [
 ]);
 export type RecordingSource = z.infer<typeof recordingSourceSchema>;
 
+// ---------------------------------------------------------------- recording a live session
+
+/** A live session being recorded: the file (chosen by the engine, in the recordings folder) and since when (ns). */
+export const recordingStartResponse = z.object({ path: z.string(), startedAt: z.number() });
+/** A note or bookmark at this instant of the session being recorded (an empty text: a bare bookmark). */
+export const recordingNoteRequest = z.object({ session: z.uuid(), text: z.string().max(2000) }).strict();
+export const recordingNoteResponse = z.object({ ts: z.number(), notes: z.number().int() });
+export const recordingStopResponse = z.object({
+  path: z.string(),
+  bytes: z.number().int(),
+  questions: z.number().int(),
+  notes: z.number().int(),
+});
+
 export const recordingOpenRequest = z.object({ source: recordingSourceSchema }).strict();
 
 export const replayQuestionSchema = z.object({
@@ -94,6 +108,8 @@ export const replayInfoSchema = z.object({
   /** What could not be read, in words. */
   damage: z.array(z.string()),
   questions: z.array(replayQuestionSchema),
+  /** The user's notes and bookmarks, in time order. */
+  notes: z.array(z.object({ ts: z.number(), text: z.string() })),
 });
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
 

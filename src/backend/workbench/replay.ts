@@ -150,6 +150,7 @@ function info(rec: OpenedRecording, name: string, file: string | undefined): Rep
     records: rec.records,
     complete: rec.complete,
     damage: rec.damage.map((x) => x.message),
+    notes: rec.frameAt(rec.end ?? 0).notes.map((n) => ({ ts: n.ts, text: typeof n.note.text === 'string' ? n.note.text : '' })),
     questions: rec.questions.map((q) => {
       const a = validAnswer(q.answer?.data.diagnosis);
       const options = (q.question.options ?? {}) as Record<string, unknown>;

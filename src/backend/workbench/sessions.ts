@@ -5,6 +5,11 @@
  * why.status and graph.changes, as it does probes.status.
  */
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SessionRecorder } from '../store/session.js';
 import { diagnose as d, graph } from '../../core/index.js';
 import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
@@ -23,6 +28,15 @@ interface Question {
   abort: AbortController;
 }
 
+interface LiveRecording {
+  recorder: SessionRecorder;
+  startedAt: number;
+  questions: number;
+  notes: number;
+  /** Closes the file cleanly when the engine exits (a kill loses at most the last second). */
+  onExit: () => void;
+}
+
 interface Session {
   id: string;
   context: string;
@@ -34,6 +48,8 @@ interface Session {
   /** A replay's background reading is scheduled. */
   reading?: NodeJS.Immediate;
   closed?: boolean;
+  /** The session being recorded to a file. */
+  recording?: LiveRecording;
   offChange: () => void;
   syncTimer?: NodeJS.Timeout;
   opened: CallResponse<'cluster.open'>;
@@ -44,6 +60,9 @@ const maxSessions = 8;
 const readSliceMs = 15;
 
 const replayOf = (s: Session): ReplaySource | undefined => (s.source.mode === 'replay' ? (s.source as ReplaySource) : undefined);
+
+/** Kinds the user could not list (RBAC), which shape the answer: recorded with each question. */
+const missingKinds = (s: Session): string[] => s.source.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind);
 
 /** A replay's events up to the instant shown that the graph has not counted yet (none: the field is left out). */
 function uncounted(s: Session): { pending?: number } {
@@ -56,6 +75,28 @@ export interface WorkbenchOptions {
   env: KubeconfigEnv;
   /** Folder of golden fixtures served as fake clusters (tests only; PATHLIGHT_FAKE_CLUSTERS). */
   fakeClusters?: string | undefined;
+  /** Where recordings of live sessions go (default: `recordingsDir(env)`). */
+  recordings?: string | undefined;
+}
+
+/**
+ * The folder recordings of live sessions are written to: `$PATHLIGHT_RECORDINGS_DIR`, else the
+ * platform's place for an app's data (`$XDG_DATA_HOME/pathlight/recordings`, …/Application
+ * Support/Pathlight/recordings, %APPDATA%\Pathlight\recordings).
+ */
+export function recordingsDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.PATHLIGHT_RECORDINGS_DIR) return path.resolve(env.PATHLIGHT_RECORDINGS_DIR);
+  const home = env.HOME ?? os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Pathlight', 'recordings');
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Pathlight', 'recordings');
+  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'pathlight', 'recordings');
+}
+
+/** A file name for a recording of `context` started at `when`: the context's safe characters and the local time. */
+function recordingName(context: string, when: Date): string {
+  const safe = context.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 60) || 'session';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${safe}-${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}.pathlight`;
 }
 
 export class WorkbenchSessions {
@@ -141,12 +182,74 @@ export class WorkbenchSessions {
     return s;
   }
 
+  /** Starts recording a live session (see the `recording.start` call). */
+  async startRecording(id: string): Promise<CallResponse<'recording.start'>> {
+    const s = this.get(id);
+    const src = s.source.recordable;
+    if (!src) throw new PathlightError({ code: 'invalid-request', message: 'This session is a recording already: it cannot be recorded again.', hint: 'Connect to a live cluster to record a session.' });
+    if (s.recording) throw new PathlightError({ code: 'invalid-request', message: `This session is being recorded already, to ${s.recording.recorder.path}.`, hint: 'Stop the recording first.' });
+    const dir = this.options.recordings ?? recordingsDir(this.options.env as Record<string, string | undefined>);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new PathlightError({ code: 'invalid-request', message: `Cannot create the recordings folder ${dir}: ${(err as Error).message}.`, hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.' });
+    }
+    const when = new Date();
+    let file = path.join(dir, recordingName(s.context, when));
+    let recorder: SessionRecorder | undefined;
+    for (let n = 2; !recorder; n++) {
+      try {
+        recorder = SessionRecorder.create(file, { meta: { ...src.meta, context: src.meta.context ?? s.context } });
+      } catch (err) {
+        // A file of the same second: the next free name (a recording is never overwritten).
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw new PathlightError({ code: 'invalid-request', message: `Cannot write a recording in ${dir}: ${(err as Error).message}.`, hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.' });
+        file = path.join(dir, recordingName(s.context, when).replace(/\.pathlight$/, `-${n}.pathlight`));
+      }
+    }
+    recorder.attach(src.watch);
+    recorder.flush();
+    const startedAt = when.getTime() * 1e6;
+    const onExit = () => {
+      if (s.recording) this.finishRecording(s);
+    };
+    process.once('exit', onExit);
+    s.recording = { recorder, startedAt, questions: 0, notes: 0, onExit };
+    return { path: recorder.path, startedAt };
+  }
+
+  /** A note or bookmark in the session being recorded. */
+  note(id: string, text: string): CallResponse<'recording.note'> {
+    const rec = this.get(id).recording;
+    if (!rec) throw new PathlightError({ code: 'invalid-request', message: 'This session is not being recorded.', hint: 'Start recording to keep notes and bookmarks with the session.' });
+    const ts = Date.now() * 1e6;
+    rec.recorder.note(text.trim() || `bookmark ${new Date(ts / 1e6).toISOString().slice(11, 19)}`, { bookmark: true });
+    rec.recorder.flush();
+    rec.notes++;
+    return { ts, notes: rec.notes };
+  }
+
+  /** Stops recording a session: the file is closed (index written) and its size given. */
+  stopRecording(id: string): CallResponse<'recording.stop'> {
+    const s = this.get(id);
+    if (!s.recording) throw new PathlightError({ code: 'invalid-request', message: 'This session is not being recorded.', hint: 'Start recording first.' });
+    return this.finishRecording(s);
+  }
+
+  private finishRecording(s: Session): CallResponse<'recording.stop'> {
+    const rec = s.recording!;
+    s.recording = undefined;
+    process.off('exit', rec.onExit);
+    rec.recorder.close();
+    return { path: rec.recorder.path, bytes: statSync(rec.recorder.path).size, questions: rec.questions, notes: rec.notes };
+  }
+
   async close(id: string): Promise<Record<string, never>> {
     const s = this.sessions.get(id);
     if (!s) return {};
     this.sessions.delete(id);
     s.closed = true;
     if (s.reading) clearImmediate(s.reading);
+    if (s.recording) this.finishRecording(s);
     s.offChange();
     if (s.syncTimer) clearTimeout(s.syncTimer);
     for (const q of this.questions.values()) if (q.session === id) q.abort.abort();
@@ -168,6 +271,16 @@ export class WorkbenchSessions {
       s.events.clear();
       s.model.clearEvents();
     }
+    const rec = s.recording;
+    const recorded = rec?.recorder.question({
+      from: req.from,
+      to: req.to,
+      ...(req.port !== undefined ? { port: req.port } : {}),
+      ...(req.protocol ? { protocol: req.protocol } : {}),
+      options: { probe: req.probe, durationMs: req.durationSec * 1000, ...(req.active ? { active: true } : {}), ...(missingKinds(s).length ? { missing: missingKinds(s) } : {}) },
+    });
+    if (rec) rec.questions++;
+    let nodes: unknown[] | undefined;
     const progress = (node: string, stage: string, detail?: string) => {
       const rest = status.nodes.filter((n) => n.node !== node);
       status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
@@ -194,10 +307,19 @@ export class WorkbenchSessions {
           status.staticDiagnosis = diag;
           s.model.setDiagnosis(diag);
         },
+        onLine: rec ? (node, line) => rec.recorder.probe(node, line) : undefined,
+        onNodes: (n) => {
+          nodes = n;
+        },
         signal: abort.signal,
       }),
     ).then(
         (diag) => {
+          if (rec && recorded) {
+            if (abort.signal.aborted) rec.recorder.note(`${recorded} was cancelled`, { question: recorded });
+            else rec.recorder.answer(recorded, diag, nodes ? { nodes } : {});
+            rec.recorder.flush();
+          }
           if (abort.signal.aborted) return;
           status.diagnosis = diag;
           status.state = 'done';
@@ -206,6 +328,10 @@ export class WorkbenchSessions {
         (err: unknown) => {
           status.error = toApiError(err);
           status.state = 'failed';
+          if (rec && recorded) {
+            rec.recorder.note(`${recorded} failed: ${status.error.message}`, { question: recorded, error: true });
+            rec.recorder.flush();
+          }
         },
       );
     return { question: id };

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { diagnose as d, StaticCluster, type ClusterKind, type ClusterView, type KubeObject } from '../../core/index.js';
 import { PathlightError, type KubeconfigSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
+import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
 
 export type WhyProgress = (node: string, stage: string, detail?: string) => void;
 
@@ -23,13 +24,25 @@ export interface AskOptions extends d.WhyQuery {
   onProgress: WhyProgress;
   onEvent: (ev: d.ProbeEvent & { node: string }) => void;
   onStatic: (diag: d.Diagnosis) => void;
+  /** Every agent line (events, hello, stats, bye) with the identities of its ends: what a recording keeps. */
+  onLine?: ((node: string, line: Record<string, unknown>) => void) | undefined;
+  /** The nodes the probes ran on and why (or why not), once the answer is in. */
+  onNodes?: ((nodes: Array<{ node: string; why: string[]; error?: unknown }>) => void) | undefined;
   signal: AbortSignal;
+}
+
+/** What a session recording reads from a source: its objects and their changes, and what to say about the cluster. */
+export interface Recordable {
+  watch: WatchSource;
+  meta: SessionMetaInput;
 }
 
 export interface ClusterSource {
   readonly mode: 'live' | 'fake' | 'replay';
   readonly view: ClusterView;
   readonly unavailable: ReadonlyArray<{ kind: string; reason: 'not-installed' | 'forbidden' | 'error'; message: string }>;
+  /** A live (or fake) cluster can be recorded; a replay cannot. */
+  readonly recordable?: Recordable;
   /** Called after the cluster changed (debounced by the caller). */
   onChange(cb: () => void): () => void;
   ask(o: AskOptions): Promise<d.Diagnosis>;
@@ -58,6 +71,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     mode: 'live',
     view,
     unavailable: snap.unavailable,
+    recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
     async ask(o) {
       const missing = snap.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind);
@@ -73,7 +87,9 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
         durationMs: o.durationMs,
         onProgress: (node, stage, detail) => o.onProgress(node, stage, detail),
         onEvent: o.onEvent,
+        onLine: o.onLine,
       });
+      o.onNodes?.(run.nodes);
       return run.diagnosis;
     },
     stop: () => snap.stop(),
@@ -126,6 +142,8 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
     mode: 'fake',
     view,
     unavailable: [],
+    // Recorded like a live cluster (tests of the recording path); its meta says what it is.
+    recordable: { watch: { list: (k: never) => view.list(k), onChange: () => () => {} }, meta: { context, cluster: { name: context }, source: 'fake' } },
     onChange: () => () => {},
     async ask(o) {
       const q = query(o);
@@ -137,10 +155,12 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
       for (const ev of fx.events) {
         if (o.signal.aborted) break;
         corr.add(ev as Parameters<d.Correlator['add']>[0]);
+        o.onLine?.(ev.node, ev as unknown as Record<string, unknown>);
         o.onEvent(ev);
       }
       await new Promise((r) => setTimeout(r, Math.min(o.durationMs, 300)));
       for (const n of nodes) o.onProgress(n, 'stopped');
+      o.onNodes?.(nodes.map((node) => ({ node, why: ['recorded in the lab'] })));
       return staticAnswer(view, q, [], corr);
     },
     stop: async () => {},
