@@ -8,7 +8,8 @@ import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './c
 
 export interface BackendOptions {
   shell: 'electron' | 'server';
-  env?: KubeconfigEnv;
+  /** The engine's environment (process.env): KUBECONFIG and HOME, PATHLIGHT_RECORDINGS_DIR, XDG_DATA_HOME… */
+  env?: KubeconfigEnv & Record<string, string | undefined>;
   /**
    * Tests only: a folder of golden fixtures (test/fixtures/diagnose) offered as fake clusters
    * named `fake-<scenario>`. Read from PATHLIGHT_FAKE_CLUSTERS by default.

@@ -128,6 +128,8 @@ export function App() {
     { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
     { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
     { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },
+    { id: 'record', title: s().liveRecording ? 'Stop recording this session' : 'Record this session', run: () => void (s().liveRecording ? s().stopRecording() : s().startRecording()), disabled: !inWorkbench || replaying },
+    { id: 'bookmark', title: 'Bookmark this instant of the recording', run: () => void s().addNote(''), disabled: !s().liveRecording },
     { id: 'recording', title: 'Open recording…', keys: 'Ctrl+Shift+O', run: chooseRecording },
     { id: 'play', title: s().playing ? 'Pause the replay' : 'Play the replay', keys: 'Space', run: () => s().setPlaying(!s().playing), disabled: !replaying },
     { id: 'reload', title: 'Reload contexts', keys: 'R', run: () => void loadContexts(), disabled: inWorkbench },

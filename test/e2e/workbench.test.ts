@@ -4,7 +4,7 @@
  * `fake-<scenario>` (PATHLIGHT_FAKE_CLUSTERS, a test-only switch), with the probe events the
  * lab's probes recorded. The same flow against the real lab is test/lab/tests/workbench.test.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -13,11 +13,13 @@ import { fixture } from '../helpers/paths.js';
 import { launchChromium, serve, type Served } from './harness.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
 import { ConnectPage } from './pages/ConnectPage.js';
+import { ReplayPage } from './pages/ReplayPage.js';
 
 let browser: Browser;
 let context: BrowserContext;
 let wb: WorkbenchPage;
 let served: Served | undefined;
+let recordings: string;
 const errors: string[] = [];
 
 /** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
@@ -36,7 +38,8 @@ afterAll(async () => {
   await browser?.close();
 });
 beforeEach(async () => {
-  served = await serve({ KUBECONFIG: fakeKubeconfig(['deny-backend-ingress', 'wrong-namespace-dns', 'healthy']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') });
+  recordings = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-recordings-'));
+  served = await serve({ KUBECONFIG: fakeKubeconfig(['deny-backend-ingress', 'wrong-namespace-dns', 'healthy']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose'), PATHLIGHT_RECORDINGS_DIR: recordings });
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
   errors.length = 0;
@@ -51,6 +54,44 @@ afterEach(async () => {
 });
 
 describe('workbench (fake clusters from the lab fixtures)', () => {
+  it('records the session with a question, a bookmark and a note; the saved file opens as a replay with them', async () => {
+    await wb.openContext('fake-deny-backend-ingress');
+    const page = wb.page;
+    await page.getByTestId('record-start').click();
+    await page.getByTestId('recording-badge').waitFor();
+    expect(await page.getByTestId('recording-badge').innerText()).toMatch(/REC 00:0\d/);
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
+    expect(await wb.verdict()).toBe('unreachable');
+    await page.getByTestId('note-add').click();
+    await expect.poll(() => page.getByTestId('note-add').innerText()).toBe('Bookmark (1)');
+    await page.getByTestId('note-text').fill('backend denied since the new policy');
+    await page.getByTestId('note-text').press('Enter');
+    await expect.poll(() => page.getByTestId('note-add').innerText()).toBe('Bookmark (2)');
+    expect(await page.getByTestId('note-text').inputValue()).toBe('');
+    await wb.screenshot('workbench-recording');
+    await page.getByTestId('record-stop').click();
+    const saved = ((await page.getByTestId('recording-saved').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(saved).toMatch(/^Saved fake-deny-backend-ingress-\d{8}-\d{6}\.pathlight \(\d+ kB, 1 question, 2 notes\)/);
+    expect(readdirSync(recordings)).toHaveLength(1);
+    await page.getByTestId('record-start').waitFor();
+
+    await page.getByTestId('open-saved').click();
+    const rp = new ReplayPage(page);
+    await rp.waitForReplay();
+    expect(await rp.recordedQuestions()).toEqual([expect.stringContaining('lab-deny-ingress/deploy/frontend → backend:8080')]);
+    const notes = await page.getByTestId('recorded-note').allInnerTexts();
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/bookmark \d\d:\d\d:\d\d/);
+    expect(notes[1]).toContain('backend denied since the new policy');
+    expect(await page.getByTestId('note-mark').count()).toBe(2);
+    // Recorded with the lab's probe events: the replay has them, and the recorded answer.
+    await expect.poll(async () => (await rp.eventCount()).total).toBe(44);
+    await rp.showRecorded('lab-deny-ingress/deploy/frontend');
+    expect((await rp.topFinding()).kind).toBe('policy-deny-ingress');
+    await rp.screenshot('replay-of-a-workbench-recording');
+    expect(errors).toEqual([]);
+  });
+
   it('asks why for a denied backend: failing hop red on the graph, the policy finding on top, events filtered by reason', async () => {
     await wb.openContext('fake-deny-backend-ingress');
     expect(await wb.openContextName()).toBe('fake-deny-backend-ingress');

@@ -72,7 +72,7 @@ function uncounted(s: Session): { pending?: number } {
 const maxQuestions = 64;
 
 export interface WorkbenchOptions {
-  env: KubeconfigEnv;
+  env: KubeconfigEnv & Record<string, string | undefined>;
   /** Folder of golden fixtures served as fake clusters (tests only; PATHLIGHT_FAKE_CLUSTERS). */
   fakeClusters?: string | undefined;
   /** Where recordings of live sessions go (default: `recordingsDir(env)`). */
@@ -188,7 +188,7 @@ export class WorkbenchSessions {
     const src = s.source.recordable;
     if (!src) throw new PathlightError({ code: 'invalid-request', message: 'This session is a recording already: it cannot be recorded again.', hint: 'Connect to a live cluster to record a session.' });
     if (s.recording) throw new PathlightError({ code: 'invalid-request', message: `This session is being recorded already, to ${s.recording.recorder.path}.`, hint: 'Stop the recording first.' });
-    const dir = this.options.recordings ?? recordingsDir(this.options.env as Record<string, string | undefined>);
+    const dir = this.options.recordings ?? recordingsDir(this.options.env);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (err) {

@@ -152,7 +152,11 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
       const nodes = [...new Set(fx.events.map((e) => e.node))];
       for (const n of nodes) o.onProgress(n, 'streaming', 'replaying the events recorded in the lab');
       const corr = new d.Correlator();
-      for (const ev of fx.events) {
+      // The lab's events at the pace of the question: their times moved to now, as live ones are.
+      const first = Math.min(...fx.events.map((e) => e.ts));
+      const shift = fx.events.length ? Date.now() * 1e6 - first : 0;
+      for (const recorded of fx.events) {
+        const ev = { ...recorded, ts: recorded.ts + shift };
         if (o.signal.aborted) break;
         corr.add(ev as Parameters<d.Correlator['add']>[0]);
         o.onLine?.(ev.node, ev as unknown as Record<string, unknown>);

@@ -7,7 +7,9 @@ import { createJSONStorage, persist } from 'zustand/middleware';
 import { eventsSlice, graphSlice, layoutSlice, workbenchSlice, type EventsSlice, type GraphSlice, type LayoutSlice, type WorkbenchSlice } from './workbench.js';
 export * from './workbench.js';
 import { replaySlice, type ReplaySlice } from './replay.js';
+import { recordSlice, type RecordSlice } from './record.js';
 export * from './replay.js';
+export * from './record.js';
 import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
 export * from './settings.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
@@ -56,7 +58,7 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice;
+export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -174,6 +176,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...replaySlice(api)(...a),
         ...sshSlice(...a),
         ...recentQuestionsSlice(...a),
+        ...recordSlice(api)(...a),
       }),
       {
         name: 'pathlight.ui',

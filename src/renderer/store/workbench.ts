@@ -118,6 +118,8 @@ export const workbenchSlice =
     },
     async closeCluster() {
       const session = sessionOf(get());
+      // Closing the session ends its recording: saved as when stopped, and listed.
+      if (get().liveRecording?.session === session) await get().stopRecording();
       set({
         cluster: { status: 'closed' },
         workbenchWanted: false,

@@ -103,6 +103,18 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
               onClick={() => void showRecorded(q.id)}
             />
           ))}
+          {info.notes.map((n, i) => (
+            <button
+              type="button"
+              key={`note-${i}`}
+              tabIndex={-1}
+              className="mark note"
+              data-testid="note-mark"
+              style={{ left: `${((n.ts - info.start) / 1e6 / spanMs) * 100}%` }}
+              title={`${clock(n.ts)} ${n.text}`}
+              onClick={() => void seek(n.ts)}
+            />
+          ))}
         </div>
       </div>
       <span className="replay-time" data-testid="replay-time">
@@ -124,28 +136,56 @@ export function RecordedQuestions() {
   const shown = useApp((s) => (s.replayAnswer?.kind === 'recorded' ? s.replayAnswer.question : undefined));
   const showRecorded = useApp((s) => s.showRecorded);
   if (!rec) return null;
-  if (rec.questions.length === 0) return <p className="muted">No question was recorded in this file: ask one above, it runs on the recorded state.</p>;
+  const questions =
+    rec.questions.length === 0 ? (
+      <p className="muted">No question was recorded in this file: ask one above, it runs on the recorded state.</p>
+    ) : (
+      <details className="recorded-questions" open data-testid="recorded-questions">
+        <summary>Recorded questions ({rec.questions.length})</summary>
+        <ol>
+          {rec.questions.map((q) => (
+            <li key={q.id}>
+              <button
+                type="button"
+                className={`recorded ${q.id === shown ? 'shown' : ''}`}
+                aria-pressed={q.id === shown}
+                data-testid="recorded-question"
+                data-question={q.id}
+                disabled={!q.answeredAt}
+                onClick={() => void showRecorded(q.id)}
+                title={q.answeredAt ? `Show the answer recorded at ${clock(q.answeredAt)}` : 'No answer was recorded for it'}
+              >
+                <span className={`dot v-${q.verdict ?? 'unknown'}`} aria-hidden />
+                <span className="q-text">
+                  {q.from} → {q.to}
+                </span>
+                <span className="q-top muted">{q.top ?? q.verdict ?? 'no answer recorded'}</span>
+              </button>
+            </li>
+          ))}
+        </ol>
+      </details>
+      );
   return (
-    <details className="recorded-questions" open data-testid="recorded-questions">
-      <summary>Recorded questions ({rec.questions.length})</summary>
-      <ol>
-        {rec.questions.map((q) => (
-          <li key={q.id}>
-            <button
-              type="button"
-              className={`recorded ${q.id === shown ? 'shown' : ''}`}
-              aria-pressed={q.id === shown}
-              data-testid="recorded-question"
-              data-question={q.id}
-              disabled={!q.answeredAt}
-              onClick={() => void showRecorded(q.id)}
-              title={q.answeredAt ? `Show the answer recorded at ${clock(q.answeredAt)}` : 'No answer was recorded for it'}
-            >
-              <span className={`dot v-${q.verdict ?? 'unknown'}`} aria-hidden />
-              <span className="q-text">
-                {q.from} → {q.to}
-              </span>
-              <span className="q-top muted">{q.top ?? q.verdict ?? 'no answer recorded'}</span>
+    <>
+      {questions}
+      <RecordedNotes notes={rec.notes} />
+    </>
+  );
+}
+
+/** The notes and bookmarks kept while the session was recorded; click one to go to its instant. */
+function RecordedNotes({ notes }: { notes: ReplayInfo['notes'] }) {
+  const seek = useApp((s) => s.seek);
+  if (notes.length === 0) return null;
+  return (
+    <details className="recorded-questions" open data-testid="recorded-notes">
+      <summary>Notes ({notes.length})</summary>
+      <ol className="replay-notes">
+        {notes.map((n, i) => (
+          <li key={i}>
+            <button type="button" className="link" onClick={() => void seek(n.ts)} data-testid="recorded-note" title="Go to this instant">
+              <span className="muted">{clock(n.ts)}</span> {n.text}
             </button>
           </li>
         ))}

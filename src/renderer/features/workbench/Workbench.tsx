@@ -12,6 +12,7 @@ import { ProbesPanel } from '../probes/ProbesPanel.js';
 import { WhyPanel } from '../why/WhyPanel.js';
 import { ReplayBanner, ReplayControls } from '../replay/Replay.js';
 import { QueryBar } from './QueryBar.js';
+import { RecordControl } from '../record/RecordControl.js';
 import { Splitter } from './Splitter.js';
 
 function usePolling() {
@@ -120,6 +121,8 @@ export function Workbench() {
             <button type="button" className="link" onClick={() => void closeCluster()}>
               switch
             </button>
+            <span className="spacer" />
+            <RecordControl />
           </div>
         )}
         {o.replay && <ReplayControls info={o.replay} />}
