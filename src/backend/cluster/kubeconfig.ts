@@ -69,9 +69,16 @@ export async function listContexts(source: KubeconfigSource, env: KubeconfigEnv 
  */
 export async function loadKubeConfig(file: string | undefined, context?: string, env: KubeconfigEnv = process.env): Promise<KubeConfig> {
   const list = await listContexts(file ? { kind: 'path', path: file } : { kind: 'default' }, env);
+  // The files listed from `env` (not client-node's loadFromDefault, which reads this process's
+  // own $KUBECONFIG: `pathlight serve --kubeconfig F` hands F in `env`), merged as kubectl does.
   const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
+  const [first, ...rest] = list.files;
+  kc.loadFromFile(first!);
+  for (const f of rest) {
+    const more = new KubeConfig();
+    more.loadFromFile(f);
+    kc.mergeConfig(more, false);
+  }
   const want = context ?? list.currentContext;
   if (!want || !kc.getContextObject(want)) {
     throw new PathlightError({

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
-import { defaultKubeconfigPaths, listContexts } from '../../../../src/backend/cluster/kubeconfig.js';
+import { defaultKubeconfigPaths, listContexts, loadKubeConfig } from '../../../../src/backend/cluster/kubeconfig.js';
 import { fixture } from '../../../helpers/paths.js';
 
 async function errorOf(p: Promise<unknown>) {
@@ -129,5 +129,20 @@ describe('listContexts', () => {
   it('returns an empty list for a kubeconfig without contexts', async () => {
     const list = await listContexts({ kind: 'text', name: 'empty.yaml', text: 'apiVersion: v1\nkind: Config\n' });
     expect(list.contexts).toEqual([]);
+  });
+});
+
+describe('loadKubeConfig', () => {
+  it('opens a context of the files $KUBECONFIG names in the env it is given (not this process\'s own), merged as kubectl does', async () => {
+    const second = path.join(dir, 'second.yaml');
+    await writeFile(second, "apiVersion: v1\nkind: Config\nclusters:\n- name: extra\n  cluster: {server: 'https://127.0.0.1:7443'}\nusers:\n- name: extra\n  user: {token: t}\ncontexts:\n- name: extra\n  context: {cluster: extra, user: extra}\n");
+    const env = { KUBECONFIG: [fixture('kubeconfig/three-contexts.yaml'), path.join(dir, 'absent.yaml'), second].join(path.delimiter), HOME: dir };
+    expect(process.env.KUBECONFIG ?? '').not.toContain('three-contexts');
+    const kc = await loadKubeConfig(undefined, 'extra', env);
+    expect(kc.getCurrentContext()).toBe('extra');
+    expect(kc.getCurrentCluster()?.server).toBe('https://127.0.0.1:7443');
+    expect(kc.getContexts().map((c) => c.name)).toEqual(['prod-eu-admin', 'staging', 'kind-lab', 'extra']);
+    const err = await errorOf(loadKubeConfig(undefined, 'nope', env));
+    expect(err.message).toMatch(/There is no context nope in .*three-contexts.yaml, .*second.yaml/);
   });
 });
