@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { RecordingReader } from '../../../src/backend/store/recording.js';
-import { repoPath } from '../../helpers/paths.js';
+import { openRecording } from '../../../src/backend/store/open.js';
+import { fixture, repoPath } from '../../helpers/paths.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,4 +42,36 @@ it('loses at most the last second when the app is killed with SIGKILL', async ()
   // Flushed every second: the newest record on disk is at most ~1 s older than the kill.
   expect(killedAt - (r.end ?? 0)).toBeLessThan(1.25e9);
   r.close();
+});
+
+// A workbench session being recorded (the engine's own calls, built output) on a fake cluster
+// made of a lab fixture: a question with its probe lines and answer, then a note; then killed.
+const workbenchScript = `
+import { createHandlers } from ${JSON.stringify(repoPath('dist/backend/handlers.js'))};
+import { dispatch } from ${JSON.stringify(repoPath('dist/api/index.js'))};
+const [fixtures, recordings] = process.argv.slice(1);
+const h = createHandlers({ shell: 'server', env: { PATHLIGHT_RECORDINGS_DIR: recordings }, fakeClusters: fixtures });
+const call = async (m, p) => { const r = await dispatch(h, m, p, new AbortController().signal); if (!r.ok) throw new Error(r.error.message); return r.value; };
+const { session } = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+const { path } = await call('recording.start', { session });
+const { question } = await call('why.ask', { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1 });
+while ((await call('why.status', { question })).state === 'running') await new Promise((r) => setTimeout(r, 20));
+await call('recording.note', { session, text: 'just before the crash' });
+process.stdout.write('ready ' + path + '\\n');
+setInterval(() => {}, 1000);
+`;
+
+it('a workbench session being recorded keeps its answered question and its notes when the app is killed', async () => {
+  const recordings = path.join(dir, 'workbench');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', workbenchScript, fixture('diagnose'), recordings], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const file = await new Promise<string>((resolve) => child.stdout.on('data', (d) => /ready (\S+)/.test(String(d)) && resolve(/ready (\S+)/.exec(String(d))![1]!)));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const rec = await openRecording(file);
+  expect(rec.complete).toBe(false);
+  expect(rec.damage).toEqual([]);
+  expect(rec.questions).toHaveLength(1);
+  expect((rec.questions[0]!.answer?.data.diagnosis as { findings: Array<{ kind: string }> }).findings[0]?.kind).toBe('policy-deny-ingress');
+  expect(rec.frameAt(rec.end!).notes.map((n) => n.note.text)).toEqual(['just before the crash']);
+  expect(rec.probeColumns.ts.length).toBe(44);
 });
