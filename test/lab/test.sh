@@ -208,7 +208,9 @@ if [ -x "$PROBE" ]; then
     sleep 9 | timeout 20 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "$remote run --probes drops" > "$out" 2>&1
     wait $gen
     ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "rm -f $remote" || true
-    if grep -E '"type": ?"drop"' "$out" | grep -qE '"reason": ?"NETFILTER_DROP"'; then
+    # One grep, no pipe: under pipefail, `grep … | grep -q` fails when -q quits before the first
+    # grep has written everything (SIGPIPE) — the more drops, the likelier.
+    if grep -qE '"type": ?"drop".*"reason": ?"NETFILTER_DROP"' "$out"; then
       ok "probe agent on the node saw the policy drop (type=drop reason=NETFILTER_DROP)"
     else bad "probe agent did not report a NETFILTER_DROP drop"; head -c 1500 "$out" | sed 's/^/      /'; fi
     rm -f "$out"
@@ -227,7 +229,8 @@ if [ -x "$PROBE" ] && [ -f "$repo_root/dist/cli/main.js" ]; then
   gen=$!
   timeout 40 node "$cli" probe --node "$LAB_NODE" --ssh-config "$LAB_STATE/ssh_config" --duration 10s --probes drops,tcp --json > "$out" 2>"$out.err"
   wait $gen
-  if grep '"type":"drop"' "$out" | grep -q '"reason":"NETFILTER_DROP"' && tail -n 1 "$out" | grep -q '"reason":"stdin-closed"'; then
+  last=$(tail -n 1 "$out")
+  if grep -q '"type":"drop".*"reason":"NETFILTER_DROP"' "$out" && [[ "$last" == *'"reason":"stdin-closed"'* ]]; then
     ok "pathlight probe (ssh transport) streamed the policy drop from the node and stopped the agent"
   else
     bad "pathlight probe did not stream a NETFILTER_DROP drop and stop cleanly: $(grep -c '"type":"drop"' "$out") drop lines, $(grep '"type":"drop"' "$out" | grep -c '"reason":"NETFILTER_DROP"') NETFILTER_DROP, $(wc -l < "$out") lines in all"

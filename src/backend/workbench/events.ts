@@ -164,6 +164,7 @@ export class EventStore {
   private readonly reasons = new Set<number>();
   private readonly namespaces = new Set<number>();
   private readonly rcodes = new Set<number>();
+  private lastScan: { key: string; matches: Uint32Array | null; matched: number; judged: number; histogram: Histogram } | undefined;
 
   /**
    * A live session's store (empty), or a replay's: `known` gives every event's time and type
@@ -246,6 +247,7 @@ export class EventStore {
   }
 
   clear(): void {
+    this.lastScan = undefined;
     this.known = 0;
     this.filled = 0;
     this.strings.clear();
@@ -349,35 +351,53 @@ export class EventStore {
    */
   page(filter: EventFilter, offset: number, limit: number, upTo = this.known, rowAt?: (k: number) => EventRow): EventsPage & { pending?: number } {
     const n = Math.min(upTo, this.known);
-    const all = this.compile(filter, true);
-    const noTime = this.compile(filter, false);
-    // Events past `filled` are judged only when the filter reads nothing but time and type.
-    const judged = all.needsRow ? Math.min(n, this.filled) : n;
-    const timed = all.preds.length > noTime.preds.length;
-    const test = (preds: Array<(k: number) => boolean>, k: number) => {
-      for (const p of preds) if (!p(k)) return false;
-      return true;
-    };
+    const scan = this.scan(filter, n);
     const rows: EventRow[] = [];
-    let matched = 0;
-    const h = new HistogramBuilder(this.ts, this.type, judged, noTime.preds.length ? (k) => test(noTime.preds, k) : undefined);
-    for (let k = 0; k < judged; k++) {
-      if (!h.keep(k)) continue;
-      if (timed && !test(all.preds, k)) continue;
-      if (matched >= offset && rows.length < limit) rows.push(k < this.filled ? this.row(k) : rowAt ? rowAt(k) : this.placeholder(k));
-      matched++;
+    for (let i = offset; i < Math.min(scan.matched, offset + limit); i++) {
+      const k = scan.matches ? scan.matches[i]! : i;
+      rows.push(k < this.filled ? this.row(k) : rowAt ? rowAt(k) : this.placeholder(k));
     }
     const v = this.strings.values;
     const names = (ids: Set<number>) => [...ids].map((i) => v[i]!).sort();
     return {
       total: n,
-      matched,
+      matched: scan.matched,
       offset,
       rows,
-      histogram: h.build(),
+      histogram: scan.histogram,
       facets: { reasons: names(this.reasons), namespaces: names(this.namespaces), rcodes: names(this.rcodes) },
-      ...(judged < n ? { pending: n - judged } : {}),
+      ...(scan.judged < n ? { pending: n - scan.judged } : {}),
     };
+  }
+
+  /**
+   * The events `[0, n)` matching `filter` (null: all of those judged, in order) and the
+   * timeline; the last scan is kept while nothing changed, so paging through a filter's matches
+   * (the table scrolling) does not scan again.
+   */
+  private scan(filter: EventFilter, n: number): { matches: Uint32Array | null; matched: number; judged: number; histogram: Histogram } {
+    const all = this.compile(filter, true);
+    // Events past `filled` are judged only when the filter reads nothing but time and type.
+    const judged = all.needsRow ? Math.min(n, this.filled) : n;
+    const key = `${JSON.stringify(filter)}|${n}|${judged}|${this.known}`;
+    if (this.lastScan?.key === key) return this.lastScan;
+    const noTime = this.compile(filter, false);
+    const timed = all.preds.length > noTime.preds.length;
+    const test = (preds: Array<(k: number) => boolean>, k: number) => {
+      for (const p of preds) if (!p(k)) return false;
+      return true;
+    };
+    const h = new HistogramBuilder(this.ts, this.type, judged, noTime.preds.length ? (k) => test(noTime.preds, k) : undefined);
+    const matches: number[] | null = all.preds.length ? [] : null;
+    let matched = 0;
+    for (let k = 0; k < judged; k++) {
+      if (!h.keep(k)) continue;
+      if (timed && !test(all.preds, k)) continue;
+      matches?.push(k);
+      matched++;
+    }
+    this.lastScan = { key, matches: matches && Uint32Array.from(matches), matched, judged, histogram: h.build() };
+    return this.lastScan;
   }
 
   /** A row of which only time and type are known (when no reader is given). */

@@ -60,6 +60,14 @@ describe('the events store', () => {
     expect(seqs(st, { text: 'frontend-1:4000' })).toEqual([0, 1]);
     expect(seqs(st, { text: 'node-b' })).toEqual([1, 3]);
     expect(seqs(st, { from: s + 2e9, to: s + 4e9 })).toEqual([2, 3, 4]);
+    // Pages of one filter's matches; an event added after is counted in the next page asked for.
+    expect(st.page({ text: 'frontend' }, 1, 1).rows.map((r) => r.seq)).toEqual([1]);
+    expect(st.page({ text: 'frontend' }, 2, 5).rows.map((r) => r.seq)).toEqual([2]);
+    st.add(base(80, { type: 'drop', reason: 'NETFILTER_DROP', reasonCode: 1, location: '', identities: { src: pod('shop', 'frontend-3') } }));
+    expect(st.page({ text: 'frontend' }, 2, 5)).toMatchObject({ matched: 4, rows: [{ seq: 2 }, { seq: 6 }] });
+    st.clear();
+    for (const e of events) st.add(e);
+    expect(st.page({ text: 'frontend' }, 0, 10).matched).toBe(3);
   });
 
   it('counts the timeline by type over every filter but the time range; lists what was seen', () => {
