@@ -49,12 +49,21 @@ export function isTrustedEvent(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): 
 }
 
 type GuardedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'> & {
-  session: { setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler'] };
+  session: {
+    setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler'];
+    on(event: 'will-download', listener: (event: { preventDefault(): void }, item: { getURL(): string }) => void): unknown;
+  };
 };
 
+/** A download the page itself made (a report: a blob of our own origin); anything else is refused. */
+export function isOwnDownload(url: string): boolean {
+  return url.startsWith('blob:') && isAppUrl(url.slice('blob:'.length));
+}
+
 /**
- * Blocks navigation away from the app, new windows, webviews and permission prompts. Links
- * to http(s) pages open in the user's browser instead, through `openExternal`.
+ * Blocks navigation away from the app, new windows, webviews, permission prompts and any
+ * download but the page's own (blob) files. Links to http(s) pages open in the user's browser
+ * instead, through `openExternal`.
  */
 export function hardenWebContents(contents: GuardedContents, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event, url) => {
@@ -69,4 +78,8 @@ export function hardenWebContents(contents: GuardedContents, openExternal: (url:
     return { action: 'deny' };
   });
   contents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Electron asks where to save what is let through (the report export).
+  contents.session.on('will-download', (event, item) => {
+    if (!isOwnDownload(item.getURL())) event.preventDefault();
+  });
 }

@@ -58,6 +58,12 @@ describe('replay (serve --open assets/demo.pathlight)', () => {
 
     await rp.showRecorded('lab-deny-ingress/deploy/frontend');
     expect(await rp.verdict()).toBe('unreachable');
+    const [download] = await Promise.all([rp.page.waitForEvent('download'), rp.page.getByTestId('report-md').click()]);
+    expect(download.suggestedFilename()).toMatch(/^pathlight-report-demo-\d{8}-\d{6}\.md$/);
+    const md = readFileSync((await download.path())!, 'utf8');
+    expect(md).toMatch(/^# Pathlight session report/);
+    expect(md).toContain('the answer given then');
+    expect(md).toContain('lab-deny-ingress/deploy/frontend');
     expect((await rp.topFinding()).kind).toBe('policy-deny-ingress');
     const failing = await rp.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');

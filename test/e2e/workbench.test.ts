@@ -4,7 +4,7 @@
  * `fake-<scenario>` (PATHLIGHT_FAKE_CLUSTERS, a test-only switch), with the probe events the
  * lab's probes recorded. The same flow against the real lab is test/lab/tests/workbench.test.ts.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -62,6 +62,14 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(await page.getByTestId('recording-badge').innerText()).toMatch(/REC 00:0\d/);
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
     expect(await wb.verdict()).toBe('unreachable');
+    // The answer as a report file: one self-contained HTML page with the path drawn.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-html').click()]);
+    expect(download.suggestedFilename()).toMatch(/^pathlight-report-fake-deny-backend-ingress-\d{8}-\d{6}\.html$/);
+    const html = readFileSync((await download.path())!, 'utf8');
+    expect(html).toContain('answered on the live cluster');
+    expect(html).toContain('lab-deny-ingress/deploy/frontend');
+    expect(html).toMatch(/<svg[^>]*>/);
+    expect(html).toContain("default-src 'none'");
     await page.getByTestId('note-add').click();
     await expect.poll(() => page.getByTestId('note-add').innerText()).toBe('Bookmark (1)');
     await page.getByTestId('note-text').fill('backend denied since the new policy');

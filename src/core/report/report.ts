@@ -16,8 +16,8 @@ export interface ReportQuestion {
   port?: number | string;
   protocol?: string;
   diagnosis: Diagnosis;
-  /** Where the answer comes from: the answer recorded then, or re-run on the recorded state. */
-  answer: 'recorded' | 'replayed';
+  /** Where the answer comes from: the answer recorded then, re-run on the recorded state, or given on the live cluster. */
+  answer: 'recorded' | 'replayed' | 'live';
 }
 
 export interface ReportInput {
@@ -31,6 +31,7 @@ export interface ReportInput {
 
 const iso = (ns: number) => new Date(ns / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 const clock = (ns: number) => new Date(ns / 1e6).toISOString().slice(11, 23);
+const answerText = { recorded: 'the answer given then', replayed: 're-run on the recorded state', live: 'answered on the live cluster' } as const;
 const verdictText = { reachable: '✓ reachable', unreachable: '✗ unreachable', unknown: '? unknown' } as const;
 const sourceText = { both: 'objects + probes', static: 'objects', live: 'probes' } as const;
 
@@ -107,7 +108,7 @@ function findingMd(f: Finding, i: number): string[] {
 function questionMd(q: ReportQuestion, n: number, total: number): string[] {
   const d = q.diagnosis;
   const out = [`## ${total > 1 ? `${n}. ` : ''}${md(title(d))}`, ''];
-  out.push(`Asked ${iso(q.ts)}: \`--from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}\` (${q.answer === 'recorded' ? 'the answer given then' : 're-run on the recorded state'}).`, '');
+  out.push(`Asked ${iso(q.ts)}: \`--from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}\` (${answerText[q.answer]}).`, '');
   out.push(`**Verdict: ${verdictText[d.verdict]}**${d.findings[0] ? ` — ${md(d.findings[0].summary)}` : ''}`, '');
   const svg = pathSvg(d.path, `Path ${title(d)}`);
   out.push(`![Path ${md(title(d))}](data:image/svg+xml;base64,${base64(svg)})`, '');
@@ -193,7 +194,7 @@ function questionHtml(q: ReportQuestion, n: number, total: number): string {
   const live = liveText(d);
   return [
     `<section><h2>${total > 1 ? `${n}. ` : ''}${h(title(d))}</h2>`,
-    `<p class="meta">Asked ${h(iso(q.ts))}: <code>--from ${h(q.from)} --to ${h(q.to)}${q.port !== undefined ? ` --port ${h(String(q.port))}` : ''}</code> (${q.answer === 'recorded' ? 'the answer given then' : 're-run on the recorded state'})</p>`,
+    `<p class="meta">Asked ${h(iso(q.ts))}: <code>--from ${h(q.from)} --to ${h(q.to)}${q.port !== undefined ? ` --port ${h(String(q.port))}` : ''}</code> (${answerText[q.answer]})</p>`,
     `<p><span class="verdict verdict-${d.verdict}">${h(verdictText[d.verdict])}</span>${d.findings[0] ? ` ${h(d.findings[0].summary)}` : ''}</p>`,
     `<div class="path">${pathSvg(d.path, `Path ${title(d)}`)}</div>`,
     `<table><thead><tr><th>hop</th><th>verdict</th><th>what</th><th>findings</th></tr></thead><tbody>${rows}</tbody></table>`,

@@ -51,7 +51,7 @@ class FakeWebContents extends EventEmitter {
   setWindowOpenHandler(h: (d: { url: string }) => { action: string }) {
     this.openHandler = h;
   }
-  session = { setPermissionRequestHandler: (h: FakeWebContents['permissionHandler']) => (this.permissionHandler = h) };
+  session = Object.assign(new EventEmitter(), { setPermissionRequestHandler: (h: FakeWebContents['permissionHandler']) => (this.permissionHandler = h) });
 }
 
 function navigate(contents: FakeWebContents, event: string, url: string): boolean {
@@ -81,6 +81,19 @@ describe('hardenWebContents', () => {
     expect(contents.openHandler?.({ url: 'https://kubernetes.io/docs' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://kubernetes.io/docs']);
+  });
+
+  it('lets through only the downloads the page made itself (a report as a blob of the app)', () => {
+    const { contents } = setup();
+    const download = (url: string) => {
+      let prevented = false;
+      contents.session.emit('will-download', { preventDefault: () => (prevented = true) }, { getURL: () => url });
+      return prevented;
+    };
+    expect(download('blob:pathlight://app/5d7c1f0e-2b8a-4c43-9a51-1f5b8a8e0c11')).toBe(false);
+    expect(download('https://evil.example/payload.sh')).toBe(true);
+    expect(download('blob:https://evil.example/5d7c1f0e')).toBe(true);
+    expect(download('file:///etc/passwd')).toBe(true);
   });
 
   it('refuses webviews and permission requests', () => {

@@ -5,7 +5,8 @@
 import { useState } from 'react';
 import type { DiagnosisJson } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
-import { useApp } from '../../store/context.js';
+import { useApp, useAppStore } from '../../store/context.js';
+import { download, reportOf, type ReportFormat } from './report.js';
 import { clock, RecordedQuestions } from '../replay/Replay.js';
 
 type Finding = DiagnosisJson['findings'][number];
@@ -201,6 +202,26 @@ function Path({ d }: { d: DiagnosisJson }) {
   );
 }
 
+/** Export the answer shown as a report (Markdown or self-contained HTML). */
+function ReportButtons() {
+  const store = useAppStore();
+  const save = (format: ReportFormat) => {
+    const file = reportOf(store.getState(), format);
+    if (file) download(file);
+  };
+  return (
+    <p className="report-buttons">
+      <span className="muted">Report:</span>
+      <button type="button" className="small" onClick={() => save('html')} data-testid="report-html" title="The question, the answer, the evidence and the path as a picture, in one HTML file that loads nothing">
+        HTML
+      </button>
+      <button type="button" className="small" onClick={() => save('md')} data-testid="report-md" title="The same in Markdown, for a ticket or a wiki">
+        Markdown
+      </button>
+    </p>
+  );
+}
+
 export function WhyPanel() {
   const question = useApp((s) => s.question);
   const askError = useApp((s) => s.askError);
@@ -271,6 +292,7 @@ export function WhyPanel() {
               <FindingCard key={`${f.kind}-${i}`} f={f} rank={i} />
             ))}
           </ol>
+          {question?.state === 'done' && <ReportButtons />}
           {d.notes.length > 0 && (
             <details className="notes">
               <summary>Not checked ({d.notes.length})</summary>
