@@ -147,7 +147,7 @@ export const events = {
   /** The user chose a recording in a native dialog (Electron menu), or a second launch passed `--open FILE`. */
   'recording.chosen': z.object({ path: z.string() }).strict(),
   /** A menu command the UI should perform. */
-  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts']) }).strict(),
+  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts', 'toggle-recording', 'bookmark']) }).strict(),
 } as const;
 
 export type Calls = typeof calls;

@@ -109,6 +109,8 @@ void app.whenReady().then(() => {
           openKubeconfig: () => void chooseKubeconfig(),
           openRecording: () => void chooseRecording(),
           reloadContexts: () => send('menu.command', { command: 'reload-contexts' }),
+          toggleRecording: () => send('menu.command', { command: 'toggle-recording' }),
+          bookmark: () => send('menu.command', { command: 'bookmark' }),
           toggleTheme: () => send('menu.command', { command: 'toggle-theme' }),
           openDocs: () => void shell.openExternal(docsUrl),
         },

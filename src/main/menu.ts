@@ -5,6 +5,9 @@ export interface MenuActions {
   openKubeconfig(): void;
   openRecording(): void;
   reloadContexts(): void;
+  /** Starts recording the live session shown, or stops it. */
+  toggleRecording(): void;
+  bookmark(): void;
   toggleTheme(): void;
   openDocs(): void;
 }
@@ -29,6 +32,9 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform, is
         { label: 'Open Kubeconfig…', accelerator: 'CmdOrCtrl+O', click: () => actions.openKubeconfig() },
         { label: 'Open Recording…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openRecording() },
         { label: 'Reload Contexts', accelerator: 'CmdOrCtrl+R', click: () => actions.reloadContexts() },
+        { type: 'separator' },
+        { label: 'Record Session / Stop Recording', accelerator: 'CmdOrCtrl+Alt+R', click: () => actions.toggleRecording() },
+        { label: 'Bookmark This Instant', accelerator: 'CmdOrCtrl+Alt+B', click: () => actions.bookmark() },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
       ],

@@ -37,6 +37,10 @@ export function App() {
     if (store.getState().cluster.status === 'closed') openRecordingFile.current?.();
     else void store.getState().closeCluster().then(() => setTimeout(() => openRecordingFile.current?.()));
   }, [openRecordingFile, store]);
+  const toggleRecording = useCallback(() => {
+    const st = store.getState();
+    void (st.liveRecording ? st.stopRecording() : st.startRecording());
+  }, [store]);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -64,6 +68,8 @@ export function App() {
       if (command === 'open-kubeconfig') openFile.current?.();
       else if (command === 'open-recording') chooseRecording();
       else if (command === 'toggle-theme') toggleTheme();
+      else if (command === 'toggle-recording') toggleRecording();
+      else if (command === 'bookmark') void store.getState().addNote('');
       else void loadContexts();
     });
     return () => {
@@ -128,8 +134,8 @@ export function App() {
     { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
     { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
     { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },
-    { id: 'record', title: s().liveRecording ? 'Stop recording this session' : 'Record this session', run: () => void (s().liveRecording ? s().stopRecording() : s().startRecording()), disabled: !inWorkbench || replaying },
-    { id: 'bookmark', title: 'Bookmark this instant of the recording', run: () => void s().addNote(''), disabled: !s().liveRecording },
+    { id: 'record', title: s().liveRecording ? 'Stop recording this session' : 'Record this session', keys: 'Ctrl+Alt+R', run: toggleRecording, disabled: !inWorkbench || replaying },
+    { id: 'bookmark', title: 'Bookmark this instant of the recording', keys: 'Ctrl+Alt+B', run: () => void s().addNote(''), disabled: !s().liveRecording },
     { id: 'recording', title: 'Open recording…', keys: 'Ctrl+Shift+O', run: chooseRecording },
     { id: 'play', title: s().playing ? 'Pause the replay' : 'Play the replay', keys: 'Space', run: () => s().setPlaying(!s().playing), disabled: !replaying },
     { id: 'reload', title: 'Reload contexts', keys: 'R', run: () => void loadContexts(), disabled: inWorkbench },
@@ -151,6 +157,12 @@ export function App() {
       } else if (mod && k === 'o') {
         e.preventDefault();
         openFile.current?.();
+      } else if (wb && mod && e.altKey && k === 'r') {
+        e.preventDefault();
+        toggleRecording();
+      } else if (wb && mod && e.altKey && k === 'b') {
+        e.preventDefault();
+        void store.getState().addNote('');
       } else if (mod && e.shiftKey && k === 'l') {
         e.preventDefault();
         toggleTheme();

@@ -70,7 +70,8 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(html).toContain('lab-deny-ingress/deploy/frontend');
     expect(html).toMatch(/<svg[^>]*>/);
     expect(html).toContain("default-src 'none'");
-    await page.getByTestId('note-add').click();
+    // A bare bookmark from the keyboard (also File › Bookmark This Instant in the desktop app).
+    await page.keyboard.press('Control+Alt+b');
     await expect.poll(() => page.getByTestId('note-add').innerText()).toBe('Bookmark (1)');
     await page.getByTestId('note-text').fill('backend denied since the new policy');
     await page.getByTestId('note-text').press('Enter');

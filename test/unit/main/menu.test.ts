@@ -19,6 +19,8 @@ describe('menuTemplate', () => {
     openKubeconfig: () => calls.push('open'),
     openRecording: () => calls.push('recording'),
     reloadContexts: () => calls.push('reload'),
+    toggleRecording: () => calls.push('record'),
+    bookmark: () => calls.push('bookmark'),
     toggleTheme: () => calls.push('theme'),
     openDocs: () => calls.push('docs'),
   };
@@ -35,6 +37,16 @@ describe('menuTemplate', () => {
     expect(item?.accelerator).toBe('CmdOrCtrl+Shift+O');
     (item?.click as () => void)();
     expect(calls).toContain('recording');
+  });
+
+  it('records the session and bookmarks from the File menu', () => {
+    const record = find(menuTemplate(actions, 'linux', false), 'Record Session / Stop Recording');
+    expect(record?.accelerator).toBe('CmdOrCtrl+Alt+R');
+    (record?.click as () => void)();
+    const bookmark = find(menuTemplate(actions, 'linux', false), 'Bookmark This Instant');
+    expect(bookmark?.accelerator).toBe('CmdOrCtrl+Alt+B');
+    (bookmark?.click as () => void)();
+    expect(calls).toEqual(expect.arrayContaining(['record', 'bookmark']));
   });
 
   it('has the macOS app menu only on macOS and dev tools only in development', () => {
