@@ -77,7 +77,7 @@ export function App() {
       offRecording();
       offMenu();
     };
-  }, [api, loadContexts, toggleTheme, openFile, chooseRecording, store]);
+  }, [api, loadContexts, toggleTheme, openFile, chooseRecording, toggleRecording, store]);
 
   // Drag and drop of a recording anywhere on the window.
   useEffect(() => {
@@ -191,7 +191,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [loadContexts, toggleTheme, setPaletteOpen, store, openFile, chooseRecording]);
+  }, [loadContexts, toggleTheme, setPaletteOpen, store, openFile, chooseRecording, toggleRecording]);
 
   const shortcuts = commands.filter((c) => c.keys && !c.disabled).slice(0, 8);
   return (
