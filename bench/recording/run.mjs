@@ -167,6 +167,12 @@ const [wbForwardMs] = seekView(opened.end);
 const wbForwardCounted = await untilCounted(session);
 await wbs.close(session);
 
+// "Ask why" on the recording at its end (what the workbench runs, and `replay --why --from --to`).
+t = process.hrtime.bigint();
+const asked = opened.why({ from: 'ns-0/app-0', to: '10.96.0.80:8080' }, opened.end);
+const askWhyMs = ms(t);
+if (!asked.ok || !(asked.value.live?.events > 0)) throw new Error(`ask why on the recording: ${asked.ok ? `${asked.value.live?.events} events` : asked.error.message}`);
+
 t = process.hrtime.bigint();
 const openedEnd = opened.frameAt(opened.end);
 let drops = 0;
@@ -252,6 +258,8 @@ const figures = {
   openRecordingSeekMsMax: +Math.max(...openedFrames).toFixed(1),
   openRecordingHeapMiB: openedHeapMiB,
   openRecordingReadEveryProbeMs: Math.round(openedReadAllMs),
+  askWhyAtEndMs: Math.round(askWhyMs),
+  askWhyLiveEvents: asked.value.live.events,
   workbenchFirstViewMs: Math.round(wbFirstViewMs),
   workbenchFlowsCountedMs: Math.round(wbCounted.ms),
   workbenchLongestHoldMs: +Math.max(wbCounted.lagMs, wbBackCounted.lagMs, wbForwardCounted.lagMs).toFixed(1),
@@ -274,6 +282,7 @@ console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms ma
 console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
 console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
 console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
+console.log(`ask why at the end (${n.toLocaleString('en')} probe lines, ${figures.askWhyLiveEvents.toLocaleString('en')} of them about A): ${figures.askWhyAtEndMs} ms`);
 console.log(`workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap and array buffers +${wbHeapMiB} MiB`);
 console.log(`workbench filters on all ${n.toLocaleString('en')} events: reason ${figures.workbenchFilterReasonMs} ms, free text ${figures.workbenchFilterTextMs} ms`);
 console.log(`workbench seek (replay.seek + table page + graph changes): ${figures.workbenchSeekViewMsMedian} ms median, ${figures.workbenchSeekViewMsMax} ms max (20 random times); back to the middle ${figures.workbenchSeekBackToMiddleMs} ms (flows recounted after ${figures.workbenchSeekBackFlowsCountedMs} ms), forward to the end ${figures.workbenchSeekForwardToEndMs} ms (flows after ${figures.workbenchSeekForwardFlowsCountedMs} ms)`);

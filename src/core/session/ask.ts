@@ -131,5 +131,12 @@ export function reaskRecorded(replay: SessionReplay, t = replay.end ?? 0): Reask
 /** A question not recorded: asked on the state at `t` with every probe line recorded up to `t`. */
 export function askReplay(replay: SessionReplay, q: WhyQuery, t = replay.end ?? 0, o: { zone?: string } = {}): DiagnoseResult {
   const frame = replay.at(t);
-  return askAt(frame, q, { ...o, ...(frame.probes.length > 0 ? { probes: frame.probes } : {}) });
+  if (frame.probes.length === 0) return askAt(frame, q, o);
+  // As a live question's probes are filtered in the kernel to A's addresses, only the lines
+  // that mention them count (and the agents' own lines, which carry the losses): found as text,
+  // so a long recording is not parsed line by line to answer.
+  const first = askAt(frame, q, o);
+  if (!first.ok) return first;
+  const aIps = [...new Set(first.value.path.find((h) => h.hop === 'source')?.ips ?? [])];
+  return askAt(frame, q, { ...o, probes: aIps.length ? replay.probesMentioning(t, aIps) : frame.probes });
 }

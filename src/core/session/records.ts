@@ -232,6 +232,12 @@ export class RecordTable implements Iterable<SessionRecord> {
     return s < 0 ? -(s + 1) : -1;
   }
 
+  /** Whether deferred probe record `k`'s line contains one of `needles` (read as text, not parsed). */
+  deferredMentions(k: number, needles: readonly string[]): boolean {
+    const text = this.lines.line(k);
+    return needles.some((n) => text.includes(n));
+  }
+
   /** `data` of deferred probe record `k` (parsed now, not kept: the caller keeps what it reads). */
   probeData(k: number): unknown {
     return (JSON.parse(this.lines.line(k)) as SessionRecord).data;

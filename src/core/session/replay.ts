@@ -319,6 +319,26 @@ export class SessionReplay {
     return code;
   }
 
+  /**
+   * The probe events up to `t` that are the agent's own lines (hello, stats, bye: losses and
+   * versions) or mention one of `addresses` as a JSON string — the lines a live probe filtered
+   * to those addresses would have sent. A deferred line is searched as text and parsed only
+   * when it matches, so this reads a million lines in a fraction of what parsing them takes.
+   */
+  probesMentioning(t: number, addresses: readonly string[]): ReplayProbeEvent[] {
+    const n = upperBound(this.probeTs.subarray(0, this.probeCount), t);
+    const needles = addresses.map((a) => JSON.stringify(a));
+    const out: ReplayProbeEvent[] = [];
+    for (let i = 0; i < n; i++) {
+      const ref = this.probeRef[i]!;
+      const keep =
+        this.probeTypeAt(i) === probeTypeCode.other ||
+        (ref < 0 ? needles.some((x) => JSON.stringify(this.eagerProbes[-ref - 1]!.line).includes(x)) : this.table.deferredMentions(ref, needles));
+      if (keep) out.push(this.probeEvent(i));
+    }
+    return out;
+  }
+
   /** Probe event `i` (in time order): a new DeferredProbeEvent for a deferred line (read when its `line` is). */
   probeEvent(i: number): ReplayProbeEvent {
     const ref = this.probeRef[i]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecordTable, SessionReplay, type ReplayProbeEvent, type SessionRecord } from '../../../../src/core/index.js';
-import { at, makePod, snapshotRecord, syntheticSession, watchRecord } from '../../../helpers/session.js';
+import { RecordTable, SessionReplay, askAt, askReplay, probeTypeOf, type ReplayProbeEvent, type SessionRecord } from '../../../../src/core/index.js';
+import { at, makeNamespace, makePod, makeService, snapshotRecord, syntheticSession, watchRecord } from '../../../helpers/session.js';
 
 const names = (objs: readonly { metadata?: { name?: string } }[]) => objs.map((o) => o.metadata?.name).sort();
 
@@ -167,5 +167,50 @@ describe('a RecordTable as the records (probe lines deferred, as openRecording r
       expect(names(replay.at(t).cluster.list('Pod'))).toEqual(names(eager.at(t).cluster.list('Pod')));
       expect(plain(replay.at(t).probes)).toEqual(plain(eager.at(t).probes));
     }
+  });
+});
+
+describe('ask why on a replay: only the lines about A, as a live probe filtered to A would send', () => {
+  const frontend = makePod('shop', 'frontend-1', '10.244.1.5');
+  const other = makePod('shop', 'batch-1', '10.244.3.3');
+  const neighbour = makePod('shop', 'frontend-2', '10.244.1.55');
+  const backend = makePod('shop', 'backend-1', '10.244.2.7', 'node-b');
+  const svc = makeService('shop', 'backend', '10.96.0.20', { app: 'backend' });
+  function replay() {
+    const lines: string[] = [];
+    const table = new RecordTable({ line: (k) => lines[k]! });
+    table.push(snapshotRecord(at(0), [makeNamespace('shop'), frontend, other, neighbour, backend, svc]));
+    const add = (s: number, data: Record<string, unknown>) => {
+      table.pushDeferred(at(s), probeTypeOf(data.type));
+      lines.push(JSON.stringify({ ts: at(s), kind: 'probe', data: { v: 1, ts: at(s), node: 'node-a', netns: 1, proto: 'tcp', sport: 40000 + s, ...data } }));
+    };
+    add(1, { type: 'hello', version: '0.1.0' });
+    for (let i = 0; i < 40; i++) add(2 + i / 100, { type: 'drop', src: '10.244.3.3', dst: '10.244.2.7', dport: 8080, reason: 'NETFILTER_DROP' });
+    add(3, { type: 'tcp', event: 'refused', errno: 'ECONNREFUSED', state: 'SYN_SENT', src: '10.244.1.5', dst: '10.96.0.20', dport: 80 });
+    // An address that starts with A's: not A.
+    add(4, { type: 'tcp', event: 'refused', errno: 'ECONNREFUSED', state: 'SYN_SENT', src: '10.244.1.55', dst: '10.96.0.20', dport: 80 });
+    add(5, { type: 'stats', probes: { tcp: { events: 43, lost: 2 } } });
+    return new SessionReplay(table, { prepare: true });
+  }
+
+  it('keeps A\'s lines and the agent\'s own, found as text', () => {
+    const r = replay();
+    const kept = r.probesMentioning(at(10), ['10.244.1.5']).map((p) => [p.line.type, p.line.src]);
+    expect(kept).toEqual([['hello', undefined], ['tcp', '10.244.1.5'], ['stats', undefined]]);
+    expect(r.probesMentioning(at(2.5), ['10.244.1.5']).map((p) => p.line.type)).toEqual(['hello']);
+  });
+
+  it('answers as from those lines alone', () => {
+    const r = replay();
+    const q = { from: 'shop/frontend-1', to: 'shop/svc/backend', port: 80 };
+    const got = askReplay(r, q, at(10));
+    const frame = r.at(at(10));
+    const onlyA = askAt(frame, q, { probes: frame.probes.filter((p) => p.line.src === '10.244.1.5' || p.line.src === undefined) });
+    const everything = askAt(frame, q, { probes: frame.probes });
+    expect(got.ok && onlyA.ok && everything.ok).toBe(true);
+    if (!got.ok || !onlyA.ok || !everything.ok) return;
+    expect(got.value).toEqual(onlyA.value);
+    expect(got.value.live?.events).toBe(1);
+    expect(everything.value.live?.events).toBe(42);
   });
 });
