@@ -13,6 +13,7 @@
 import type { Identity } from '../cluster/identity.js';
 import type { TestLine } from '../probe/protocol.js';
 import type { ProbeEvent } from './types.js';
+import { SeenSet } from '../graph/hash.js';
 
 export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset';
 
@@ -80,7 +81,7 @@ const endKey = (ip: string, port: number) => `${ip}|${port}`;
 export class Correlator {
   readonly conns = new Map<string, ConnAgg>();
   readonly dns = new Map<string, DnsAgg>();
-  private seen = new Set<number>();
+  private seen = new SeenSet();
   /** Cumulative losses per node and probe (the agents' stats are cumulative: keep the largest). */
   private lostBy = new Map<string, number>();
   private first = Infinity;
@@ -111,11 +112,10 @@ export class Correlator {
     const detail = ev.type === 'drop' ? `${ev.reason}@${ev.location}` : ev.type === 'tcp' ? `${ev.event}/${ev.resetDir ?? ''}/${ev.role ?? ''}` : `${ev.qr}/${ev.id}/${ev.qname}/${ev.rcode ?? ''}/${ev.dir}`;
     const key = `${ev.type}|${ev.node}|${ev.ts}|${ev.netns}|${ev.proto}|${ev.src}|${ev.sport}|${ev.dst}|${ev.dport}|${detail}`;
     const h = hash(key);
-    if (this.seen.has(h)) {
+    if (!this.seen.once(h)) {
       this.duplicates++;
       return false;
     }
-    this.seen.add(h);
     this.events++;
     if (ev.ts < this.first) this.first = ev.ts;
     if (ev.ts > this.last) this.last = ev.ts;

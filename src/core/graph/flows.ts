@@ -82,51 +82,7 @@ export function eventKey(ev: FlowEvent): number {
   return h.value();
 }
 
-/**
- * Answers "first time?" for KeyHash keys: an open-addressing table of doubles (linear probing,
- * at most half full). A JS Set of such keys stores each one as a heap number and rehashes it on
- * growth; this costs 16 bytes a key and no objects, which matters at millions of events.
- */
-export class SeenSet {
-  private table = SeenSet.empty(1 << 12);
-  private count = 0;
-
-  private static empty(size: number): Float64Array {
-    return new Float64Array(size).fill(-1);
-  }
-
-  /** The slot of `key` in `table`: where it is, or the empty slot where it would go. */
-  private static slot(table: Float64Array, key: number): number {
-    const mask = table.length - 1;
-    // A KeyHash value's high bits are a mixed 32-bit hash of their own.
-    let i = (key / 2097152) >>> 0 & mask;
-    for (;;) {
-      const v = table[i]!;
-      if (v === key || v === -1) return i;
-      i = (i + 1) & mask;
-    }
-  }
-
-  /** True the first time `key` (a non-negative integer below 2^53) is offered. */
-  once(key: number): boolean {
-    const i = SeenSet.slot(this.table, key);
-    if (this.table[i] === key) return false;
-    this.table[i] = key;
-    if (++this.count * 2 > this.table.length) this.grow();
-    return true;
-  }
-
-  private grow() {
-    const old = this.table;
-    this.table = SeenSet.empty(old.length * 2);
-    for (const v of old) if (v !== -1) this.table[SeenSet.slot(this.table, v)] = v;
-  }
-
-  clear(): void {
-    this.table = SeenSet.empty(1 << 12);
-    this.count = 0;
-  }
-}
+export { SeenSet } from './hash.js';
 
 const outcomes = ['established', 'refused', 'timeout', 'unreachable', 'reset'] as const;
 

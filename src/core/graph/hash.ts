@@ -52,3 +52,50 @@ export class KeyHash {
     return (a >>> 0) * 2097152 + ((b >>> 0) & 0x1fffff);
   }
 }
+
+/**
+ * Answers "first time?" for 53-bit hash keys whose high 32 bits are a hash of their own
+ * (KeyHash's, the correlator's): an open-addressing table of doubles (linear probing,
+ * at most half full). A JS Set of such keys stores each one as a heap number and rehashes it on
+ * growth; this costs 16 bytes a key and no objects, which matters at millions of events.
+ */
+export class SeenSet {
+  private table = SeenSet.empty(1 << 12);
+  private count = 0;
+
+  private static empty(size: number): Float64Array {
+    return new Float64Array(size).fill(-1);
+  }
+
+  /** The slot of `key` in `table`: where it is, or the empty slot where it would go. */
+  private static slot(table: Float64Array, key: number): number {
+    const mask = table.length - 1;
+    // The key's high 32 bits pick the slot.
+    let i = (key / 2097152) >>> 0 & mask;
+    for (;;) {
+      const v = table[i]!;
+      if (v === key || v === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** True the first time `key` (a non-negative integer below 2^53) is offered. */
+  once(key: number): boolean {
+    const i = SeenSet.slot(this.table, key);
+    if (this.table[i] === key) return false;
+    this.table[i] = key;
+    if (++this.count * 2 > this.table.length) this.grow();
+    return true;
+  }
+
+  private grow() {
+    const old = this.table;
+    this.table = SeenSet.empty(old.length * 2);
+    for (const v of old) if (v !== -1) this.table[SeenSet.slot(this.table, v)] = v;
+  }
+
+  clear(): void {
+    this.table = SeenSet.empty(1 << 12);
+    this.count = 0;
+  }
+}
