@@ -6,6 +6,7 @@
  * first read) — the metadata, the questions with their answers, the frame at any
  * time (cluster view, identities, probe events) and the diagnosis re-run on the recorded state.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
   SessionReplay,
@@ -93,16 +94,36 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
 }
 
 let startup: string | undefined;
+/** The startup recording as `serve --open` read it, with the file's size and time then: handed to the first open of the same unchanged file. */
+let opened: { rec: OpenedRecording; size: number; mtimeMs: number } | undefined;
 
 /**
  * The recording the app was started with (`pathlight serve --open FILE`, `npm start` without a
  * kubeconfig: the demo). The serve command sets it; the API's handlers read it to open the
- * recording in the UI at start.
+ * recording in the UI at start. `rec`: the recording as already read, so the UI's first open
+ * of it does not read the file again.
  */
-export function setStartupRecording(file: string | undefined): void {
+export function setStartupRecording(file: string | undefined, rec?: OpenedRecording): void {
   startup = file === undefined ? undefined : path.resolve(file);
+  opened = undefined;
+  if (startup && rec) {
+    const st = statSync(startup, { throwIfNoEntry: false });
+    if (st) opened = { rec, size: st.size, mtimeMs: st.mtimeMs };
+  }
 }
 
 export function startupRecording(): string | undefined {
   return startup;
+}
+
+/** Opens a recording, taking the startup one as already read when the file has not changed since (once). */
+export async function openRecordingOnce(file: string): Promise<OpenedRecording> {
+  const abs = path.resolve(file);
+  const kept = opened;
+  if (kept && abs === startup) {
+    opened = undefined;
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (st && st.size === kept.size && st.mtimeMs === kept.mtimeMs) return kept.rec;
+  }
+  return openRecording(abs);
 }

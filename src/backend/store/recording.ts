@@ -104,7 +104,7 @@ export class RecordingWriter {
     if (this.pending.length === 0) this.tFirst = record.ts;
     this.tLast = Math.max(this.tLast, record.ts);
     this.tFirst = Math.min(this.tFirst, record.ts);
-    this.pending.push(JSON.stringify(record));
+    this.pending.push(JSON.stringify(record.kind === 'probe' ? { ts: record.ts, kind: record.kind, data: typeFirst(record.data) } : record));
     if (this.pending.length >= this.chunkRecords) this.flush();
   }
 
@@ -251,14 +251,19 @@ const versionKey = '"v":';
 export function probeLineType(text: string, start: number, end: number): ProbeTypeCode {
   const infix = text.indexOf(probeInfix, start);
   if (infix === -1 || infix > end) return probeTypeCode.unknown;
-  let at = infix + probeInfix.length;
+  const data = infix + probeInfix.length;
+  let at = data;
   if (text.startsWith(versionKey, at)) {
     const comma = text.indexOf(',', at);
     if (comma === -1 || comma - at > versionKey.length + 8) return probeTypeCode.unknown;
     at = comma + 1;
   }
-  if (!text.startsWith(typeKey, at)) return probeTypeCode.unknown;
-  at += typeKey.length;
+  // The writer puts `type` first (after `v`); a file written otherwise is searched key by key.
+  return text.startsWith(typeKey, at) ? typeValue(text, at + typeKey.length, end) : topLevelType(text, data, end);
+}
+
+/** The ProbeTypeCode of the JSON string value starting at `at` (just past its opening quote). */
+function typeValue(text: string, at: number, end: number): ProbeTypeCode {
   // The closing quote included: "dnsx" is not "dns".
   if (text.startsWith('drop"', at)) return probeTypeCode.drop;
   if (text.startsWith('dns"', at)) return probeTypeCode.dns;
@@ -267,6 +272,44 @@ export function probeLineType(text: string, start: number, end: number): ProbeTy
   // Another type (hello, stats, bye…); a backslash would need JSON unescaping: left to the parser.
   if (quote === -1 || quote - at > 32 || quote > end) return probeTypeCode.unknown;
   return text.lastIndexOf('\\', quote) >= at ? probeTypeCode.unknown : probeTypeCode.other;
+}
+
+/**
+ * The `type` key of the data object whose members start at `from` (just past its `{`), found by
+ * walking the JSON text with its nesting and strings — a `type` inside a nested object (a DNS
+ * answer's) is not the line's. Unknown when there is none, or the text is not what it seems.
+ */
+function topLevelType(text: string, from: number, end: number): ProbeTypeCode {
+  let depth = 1;
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const s = i + 1;
+      for (i = s; i < end; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      if (depth === 1 && i - s === 4 && text.startsWith('type":"', s)) return typeValue(text, i + 3, end);
+    } else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return probeTypeCode.unknown;
+  }
+  return probeTypeCode.unknown;
+}
+
+/**
+ * A probe line's data with `type` first (after `v`), as the reader finds it without parsing;
+ * the same object when it is so already (the agent writes it that way).
+ */
+function typeFirst(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !('type' in data)) return data;
+  let i = 0;
+  for (const k in data) {
+    if (k === 'type') return data;
+    if (k !== 'v' || i++ > 0) break;
+  }
+  const { v, type, ...rest } = data as Record<string, unknown>;
+  return { ...(v !== undefined ? { v } : {}), type, ...rest };
 }
 
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { probeTypeCode, type diagnose as d, type ClusterView } from '../../core/index.js';
 import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type EventFilter, type EventsPage, type RecordingSource, type ReplayInfo } from '../../api/index.js';
-import { openRecording, type OpenedRecording } from '../store/open.js';
+import { openRecording, openRecordingOnce, type OpenedRecording } from '../store/open.js';
 import type { AskOptions, ClusterSource } from './source.js';
 import { EventStore, toRow } from './events.js';
 
@@ -112,7 +112,7 @@ export async function openReplaySource(source: RecordingSource): Promise<ReplayS
     });
     if (!st.isFile()) throw new PathlightError({ code: 'recording-unreadable', message: `${file} is not a file.`, hint: 'Choose a .pathlight recording.', file });
     if (st.size > fileSizeLimit) throw new PathlightError({ code: 'recording-unreadable', message: `${file} is ${(st.size / 1024 ** 3).toFixed(1)} GiB, more than a recording can be.`, hint: 'Choose a .pathlight recording.', file });
-    return replaySource(await openRecording(file), path.basename(file), file);
+    return replaySource(await openRecordingOnce(file), path.basename(file), file);
   }
   const bytes = Buffer.from(source.base64, 'base64');
   if (bytes.length > maxRecordingUploadBytes) {
@@ -234,9 +234,9 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
     read(budgetMs, sink) {
       if (stopped) return false;
       const until = performance.now() + budgetMs;
+      // The graph takes the events in small batches, so its time counts in the slice too.
       const batch: Event[] = [];
-      let n = 0;
-      const more = () => ++n % 64 !== 0 || performance.now() < until;
+      const more = () => batch.length < 64 || (sink(batch.splice(0)), performance.now() < until);
       while (counted < shown && more()) {
         const ev = event(counted);
         // The graph reads in time order, ahead of the table or behind it (after a move back).
@@ -244,8 +244,9 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
         batch.push(ev);
         counted++;
       }
-      if (batch.length) sink(batch);
-      while (counted >= shown && store.read < store.size && more()) store.fill(event(store.read));
+      if (batch.length) sink(batch.splice(0));
+      let n = 0;
+      while (counted >= shown && store.read < store.size && (++n % 64 !== 0 || performance.now() < until)) store.fill(event(store.read));
       return counted < shown || store.read < store.size;
     },
     progress: () => ({ events: shown, counted: stopped ? shown : counted, read: store.read, of: store.size }),

@@ -37,7 +37,7 @@ export function registerServe(program: Command): void {
         const { openRecording, setStartupRecording } = await import('../../backend/store/open.js');
         try {
           const rec = await openRecording(file);
-          setStartupRecording(rec.path);
+          setStartupRecording(rec.path, rec);
           const secs = rec.start !== undefined && rec.end !== undefined ? ((rec.end - rec.start) / 1e9).toFixed(1) : '0';
           process.stdout.write(`Recording: ${rec.path} (${rec.questions.length} question(s), ${secs} s${rec.complete ? '' : ', not closed cleanly'})\n`);
           for (const d of rec.damage) process.stderr.write(`warning: ${d.message}\n`);

@@ -56,9 +56,10 @@ export const replaySlice =
     // One seek at a time; while one runs, only the latest target waits.
     let seeking = false;
     let pending: number | undefined;
+    // The table first: a page and the timeline come in a few ms, the graph may take a layout.
     const refresh = async () => {
-      await get().pollGraph();
       await get().loadEvents();
+      await get().pollGraph();
     };
     return {
       replayTime: 0,
@@ -82,8 +83,8 @@ export const replaySlice =
           ? [{ path: info.path, name: info.name, openedAt: new Date().toISOString() }, ...get().recent.filter((x) => x.path !== info.path)].slice(0, maxRecent)
           : get().recent;
         set({ cluster: { status: 'open', opened: r.value }, replayTime: info.end, recent, replayWanted: info.path, workbenchWanted: false, question: undefined, askError: undefined });
-        await get().loadGraph();
         await get().loadEvents();
+        await get().loadGraph();
         return true;
       },
       async openStartupRecording() {

@@ -4,13 +4,13 @@
  * events and the graph, "ask why" re-runs on the recorded state and refuses probes; rejected
  * payloads; a damaged and an unreadable recording say what happened and what to do next.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { apiOn } from '../../helpers/api.js';
-import { setStartupRecording } from '../../../src/backend/store/open.js';
+import { openRecording, openRecordingOnce, setStartupRecording } from '../../../src/backend/store/open.js';
 import { repoPath } from '../../helpers/paths.js';
 import { RecordTable, SessionReplay, probeTypeCode, probeTypeOf } from '../../../src/core/index.js';
 import type { OpenedRecording } from '../../../src/backend/store/open.js';
@@ -74,6 +74,22 @@ describe('replay in the workbench', () => {
     const unknown = await raw('replay.seek', { session, t: 0, question: 'q99' });
     expect(unknown.ok === false && unknown.error.hint).toMatch(/Pick a question/);
     await call('cluster.close', { session });
+  });
+
+  it('the startup recording as serve --open read it is handed to the first open of the same unchanged file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-startup-'));
+    const file = path.join(dir, 'demo.pathlight');
+    writeFileSync(file, readFileSync(demo));
+    const read = await openRecording(file);
+    setStartupRecording(file, read);
+    expect(await openRecordingOnce(file)).toBe(read);
+    // Once only, and never for a file changed since.
+    expect(await openRecordingOnce(file)).not.toBe(read);
+    setStartupRecording(file, read);
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const again = await openRecordingOnce(file);
+    expect(again).not.toBe(read);
+    expect(again.questions).toHaveLength(9);
   });
 
   it('opens a picked file from its bytes, and the startup recording is offered', async () => {

@@ -176,14 +176,15 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
   it('parses in full a probe line that does not start the way the writer writes it', () => {
     const file = path.join(dir, `d${n++}.pathlight`);
     const w = new RecordingWriter(file, { flushMillis: 60_000 });
-    // Other key order, data not an object, a ts that is not a plain JSON number: no fast path.
+    // A record given in another key order is written in the writer's (fast path); data that is
+    // not an object is parsed in full.
     w.append({ kind: 'probe', ts: 5, data: { type: 'drop', node: 'n1' } } as unknown as SessionRecord);
     w.append({ ts: 6, kind: 'probe', data: ['not', 'an', 'object'] });
     w.append({ ts: 7, kind: 'probe', data: 'text' });
     w.append({ ts: 8, kind: 'probe', data: { type: 'tcp', node: 'n1' } });
     w.close();
     const { eager, table } = both(file);
-    expect(Array.from({ length: table.length }, (_, i) => table.deferredAt(i) >= 0)).toEqual([false, false, false, true]);
+    expect(Array.from({ length: table.length }, (_, i) => table.deferredAt(i) >= 0)).toEqual([true, false, false, true]);
     expect([...table]).toEqual(eager);
     // The replay keeps the same probe events (object data only) either way.
     expect(lines(table)).toEqual(lines(eager));
@@ -212,13 +213,30 @@ describe('the probe type noted from a line\'s prefix (what the workbench counts 
     ['{"ts":1,"kind":"probe","data":{"type":"tcp"}}', probeTypeCode.tcp],
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"stats","node":"n"}}', probeTypeCode.other],
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dnsx"}}', probeTypeCode.other],
-    // Not the agent's shape, or an escaped type: the line is parsed when its type is needed.
-    ['{"ts":1,"kind":"probe","data":{"node":"n","type":"drop"}}', probeTypeCode.unknown],
+    // Another key order: found key by key, at the top level only.
+    ['{"ts":1,"kind":"probe","data":{"node":"n","type":"drop"}}', probeTypeCode.drop],
+    ['{"ts":1,"kind":"probe","data":{"node":"n\\"type\\":\\"tcp","answers":[{"type":"A"}],"x":{"type":"tcp"},"type":"dns"}}', probeTypeCode.dns],
+    ['{"ts":1,"kind":"probe","data":{"answers":[{"type":"A"}],"kind":"type"}}', probeTypeCode.unknown],
+    // An escaped type: the line is parsed when its type is needed.
+    ['{"ts":1,"kind":"probe","data":{"node":"n","type":"dr\\u006fp"}}', probeTypeCode.unknown],
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dr\\u006fp"}}', probeTypeCode.unknown],
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"drop', probeTypeCode.unknown],
   ])('%s', (line, code) => {
     const text = `x\n${line}\ny`;
     expect(probeLineType(text, 2, 2 + line.length)).toBe(code);
+  });
+
+  it('is written first (after v) whatever the order it came in, and the data reads back the same', () => {
+    const file = path.join(dir, `order${n++}.pathlight`);
+    const w = new RecordingWriter(file, { flushMillis: 60_000 });
+    const data = { node: 'n1', src: '10.0.0.1', v: 1, answers: [{ type: 'A', data: '10.0.0.2' }], type: 'dns' };
+    w.append({ ts: 1, kind: 'probe', data });
+    w.close();
+    const r = RecordingReader.open(file);
+    const [rec] = [...r.records()];
+    r.close();
+    expect(rec?.data).toEqual(data);
+    expect(Object.keys(rec!.data as object).slice(0, 2)).toEqual(['v', 'type']);
   });
 
   it('is noted for every deferred line a reader reads, and agrees with the line', () => {
