@@ -167,7 +167,7 @@ describe('replay of a large recording', () => {
     await rp.waitForReplay();
     await expect.poll(() => rp.eventCount()).toEqual({ matched: n, total: n });
     // The graph's flows are still being counted: the player says so, then they are all there.
-    expect(await rp.countingFlows()).toBe(true);
+    await expect.poll(() => rp.countingFlows()).toBe(true);
     await rp.screenshot('replay-large-counting');
     await expect.poll(() => rp.countingFlows(), { timeout: 60_000 }).toBe(false);
     expect(await rp.flowEdges()).toEqual([
@@ -180,6 +180,8 @@ describe('replay of a large recording', () => {
     await expect.poll(async () => (await rp.eventCount()).total).toBeLessThan(n / 2);
     const early = await rp.eventCount();
     expect(early.matched).toBe(Math.ceil(early.total / 2));
+    // Back in time: the flows are counted again from the start.
+    await expect.poll(() => rp.countingFlows()).toBe(true);
     await expect.poll(() => rp.countingFlows(), { timeout: 60_000 }).toBe(false);
     expect((await rp.flowEdges()).map((e) => e[2])).toEqual(['dropped', 'forwarded']);
     await rp.screenshot('replay-large-scrubbed');

@@ -39,15 +39,20 @@ function usePolling() {
   }, [state, pollGraph, loadEvents]);
   // A replay reads its events in the background after opening and after a seek: poll until
   // the graph has counted them and the table could judge its filter on all of them.
-  const reading = useApp((s) => (s.graph.pending ?? 0) > 0 || (s.events?.pending ?? 0) > 0);
+  // The graph once a second (every edge whose counts moved comes with each delta), the table
+  // more often while a filter waits for rows.
+  const counting = useApp((s) => (s.graph.pending ?? 0) > 0);
+  const judging = useApp((s) => (s.events?.pending ?? 0) > 0);
   useEffect(() => {
-    if (!reading) return;
-    const t = setInterval(() => {
-      void pollGraph();
-      void loadEvents();
-    }, 300);
+    if (!counting) return;
+    const t = setInterval(() => void pollGraph(), 1000);
     return () => clearInterval(t);
-  }, [reading, pollGraph, loadEvents]);
+  }, [counting, pollGraph]);
+  useEffect(() => {
+    if (!judging) return;
+    const t = setInterval(() => void loadEvents(), 300);
+    return () => clearInterval(t);
+  }, [judging, loadEvents]);
   // The cluster changes by itself (watches): a slow poll keeps the graph current.
   useEffect(() => {
     const t = setInterval(() => void pollGraph(), 5000);
