@@ -10,8 +10,8 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
 import { RecordingWriter } from '../../dist/backend/store/recording.js';
 
 const N = Number(process.env.EVENTS ?? 1_000_000);
@@ -50,18 +50,7 @@ w.close();
 const figures = { events: N, pods: pods.length, fileBytes: statSync(file).size, writeMs: Math.round(ms(t)) };
 
 t = process.hrtime.bigint();
-const child = spawn(process.execPath, ['bin/pathlight.cjs', 'serve', '--port', '0', '--no-open', '--open', file], { env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  const on = (d) => {
-    out += d;
-    const m = /serving at (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  };
-  child.stdout.on('data', on);
-  child.stderr.on('data', on);
-  child.once('exit', (c) => reject(new Error(`serve exited ${c}: ${out}`)));
-});
+const { url, child } = await serve(['--open', file], { HOME: dir });
 figures.serveReadyMs = Math.round(ms(t));
 
 const browser = await chromium.launch({ executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });

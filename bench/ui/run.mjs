@@ -9,8 +9,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
 
 const NS = 20;
 const PER_NS = 100;
@@ -44,18 +44,7 @@ writeFileSync(path.join(dir, 'big.json'), JSON.stringify({ scenario: 'big', obje
 const kubeconfig = path.join(dir, 'config');
 writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\ncurrent-context: fake-big\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {}\ncontexts:\n- name: fake-big\n  context: {cluster: fake, user: fake}\n");
 
-const child = spawn(process.execPath, ['bin/pathlight.cjs', 'serve', '--port', '0', '--no-open'], { env: { ...process.env, KUBECONFIG: kubeconfig, PATHLIGHT_FAKE_CLUSTERS: dir, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  const on = (d) => {
-    out += d;
-    const m = /serving at (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  };
-  child.stdout.on('data', on);
-  child.stderr.on('data', on);
-  child.once('exit', (c) => reject(new Error(`serve exited ${c}: ${out}`)));
-});
+const { url, child } = await serve([], { KUBECONFIG: kubeconfig, PATHLIGHT_FAKE_CLUSTERS: dir, HOME: dir });
 
 const browser = await chromium.launch({ executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
 const figures = {};
