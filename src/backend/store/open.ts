@@ -42,6 +42,8 @@ export interface OpenedRecording {
   records: number;
   /** Every question asked, with its answer when one was recorded. */
   questions: readonly ReplayQuestion[];
+  /** The user's notes and bookmarks, in time order. */
+  notes: ReplayFrame['notes'];
   /** The session as it stood at `t` (ns): cluster, identities, probe events, questions, notes. */
   frameAt(t: number): ReplayFrame;
   /**
@@ -84,6 +86,7 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
     end,
     records: replay.length,
     questions: last.questions,
+    notes: last.notes,
     frameAt: (t) => replay.at(t),
     probeColumns: replay.probeColumns,
     probeAt: (i) => replay.probeEvent(i),

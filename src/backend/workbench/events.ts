@@ -120,23 +120,28 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
 
 const endpoint = (label: string, port: number) => (port ? `${label}:${port}` : label);
 
+/** A table row from what describes it (an event just read, or a filled row's columns). */
+function rowOf(seq: number, ts: number, r: { node: string; type: number; verdict: number; reason: string; proto: string; src: string; sport: number; dst: string; dport: number; detail: string | undefined }): EventRow {
+  return {
+    seq,
+    ts,
+    node: r.node,
+    type: typeNames[r.type]!,
+    verdict: verdictNames[r.verdict]!,
+    reason: r.reason,
+    proto: r.proto,
+    src: endpoint(r.src, r.sport),
+    dst: endpoint(r.dst, r.dport),
+    port: r.dport,
+    ...(r.detail ? { detail: r.detail } : {}),
+  };
+}
+
 /** One event as a table row (read from the event itself: a replay's row not filled yet). */
 export function toRow(ev: ProbeEvent & { node?: string }, seq: number): EventRow {
   const d = describe(ev);
   const [s, t] = d.ends as [Described['ends'][number], Described['ends'][number]];
-  return {
-    seq,
-    ts: ev.ts,
-    node: d.node,
-    type: typeNames[d.type],
-    verdict: verdictNames[d.verdict]!,
-    reason: d.reason,
-    proto: d.proto,
-    src: endpoint(s.label, s.port),
-    dst: endpoint(t.label, t.port),
-    port: t.port,
-    ...(d.detail ? { detail: d.detail } : {}),
-  };
+  return rowOf(seq, ev.ts, { ...d, src: s.label, sport: s.port, dst: t.label, dport: t.port, detail: d.detail });
 }
 
 /** Most buckets the timeline gets; wider buckets beyond that. */
@@ -166,11 +171,16 @@ export class EventStore {
   private readonly rcodes = new Set<number>();
   private lastScan: { key: string; matches: Uint32Array | null; matched: number; judged: number; histogram: Histogram } | undefined;
 
+  /** A replay's reader of a row not filled yet (a live store fills every row as it adds it). */
+  private readonly readRow: ((k: number) => EventRow) | undefined;
+
   /**
    * A live session's store (empty), or a replay's: `known` gives every event's time and type
-   * (code 1 drop, 2 dns, 3 tcp — the recording's ProbeTypeCode), the rest is filled in order.
+   * (code 1 drop, 2 dns, 3 tcp — the recording's ProbeTypeCode) and the reader of a row not
+   * filled yet; the rest is filled in order.
    */
-  constructor(known?: { ts: Float64Array; type: Uint8Array }) {
+  constructor(known?: { ts: Float64Array; type: Uint8Array; readRow: (k: number) => EventRow }) {
+    this.readRow = known?.readRow;
     this.capacity = Math.max(1024, known?.ts.length ?? 0);
     this.ts = new Float64Array(this.capacity);
     this.type = new Uint8Array(this.capacity);
@@ -256,24 +266,23 @@ export class EventStore {
     this.rcodes.clear();
   }
 
-  /** Event `k`'s row (filled). */
+  /** Event `k`'s row: from its columns once filled, else read by the replay's reader. */
   row(k: number): EventRow {
+    if (k >= this.filled) return this.readRow!(k);
     const v = this.strings.values;
     const c = this.str;
-    const detail = v[c.detail[k]!]!;
-    return {
-      seq: k,
-      ts: this.ts[k]!,
+    return rowOf(k, this.ts[k]!, {
       node: v[c.node[k]!]!,
-      type: typeNames[this.type[k]!]!,
-      verdict: verdictNames[this.verdict[k]!]!,
+      type: this.type[k]!,
+      verdict: this.verdict[k]!,
       reason: v[c.reason[k]!]!,
       proto: v[c.proto[k]!]!,
-      src: endpoint(v[c.srcLabel[k]!]!, this.sport[k]!),
-      dst: endpoint(v[c.dstLabel[k]!]!, this.dport[k]!),
-      port: this.dport[k]!,
-      ...(detail ? { detail } : {}),
-    };
+      src: v[c.srcLabel[k]!]!,
+      sport: this.sport[k]!,
+      dst: v[c.dstLabel[k]!]!,
+      dport: this.dport[k]!,
+      detail: v[c.detail[k]!],
+    });
   }
 
   /**
@@ -345,17 +354,16 @@ export class EventStore {
 
   /**
    * A page of the events `[0, upTo)` (default: all) matching `filter`, with the timeline's
-   * counts and the filter pickers' values. `rowAt(k)`: the row of an event not filled yet (a
-   * replay reads it from the recording). Events not filled that the filter cannot judge on
+   * counts and the filter pickers' values. Events not filled that the filter cannot judge on
    * time and type alone are left out and counted in `pending`.
    */
-  page(filter: EventFilter, offset: number, limit: number, upTo = this.known, rowAt?: (k: number) => EventRow): EventsPage & { pending?: number } {
+  page(filter: EventFilter, offset: number, limit: number, upTo = this.known): EventsPage & { pending?: number } {
     const n = Math.min(upTo, this.known);
     const scan = this.scan(filter, n);
     const rows: EventRow[] = [];
     for (let i = offset; i < Math.min(scan.matched, offset + limit); i++) {
       const k = scan.matches ? scan.matches[i]! : i;
-      rows.push(k < this.filled ? this.row(k) : rowAt ? rowAt(k) : this.placeholder(k));
+      rows.push(this.row(k));
     }
     const v = this.strings.values;
     const names = (ids: Set<number>) => [...ids].map((i) => v[i]!).sort();
@@ -400,10 +408,6 @@ export class EventStore {
     return this.lastScan;
   }
 
-  /** A row of which only time and type are known (when no reader is given). */
-  private placeholder(k: number): EventRow {
-    return { seq: k, ts: this.ts[k]!, node: '', type: typeNames[this.type[k]!]!, verdict: 'info', reason: '', proto: '', src: '', dst: '', port: 0 };
-  }
 }
 
 /** Events per bucket by type (drop, dns, tcp), 1 s buckets unless the span needs wider ones. */
@@ -411,12 +415,11 @@ class HistogramBuilder {
   private readonly picked: Uint8Array;
   private min = Infinity;
   private max = -Infinity;
-  private count = 0;
 
   constructor(
     private readonly ts: Float64Array,
     private readonly type: Uint8Array,
-    n: number,
+    private readonly n: number,
     private readonly test: ((k: number) => boolean) | undefined,
   ) {
     this.picked = new Uint8Array(test ? n : 0);
@@ -431,18 +434,17 @@ class HistogramBuilder {
     const t = this.ts[k]!;
     if (t < this.min) this.min = t;
     if (t > this.max) this.max = t;
-    this.count = Math.max(this.count, k + 1);
     return true;
   }
 
   build(): Histogram {
-    if (this.count === 0) return { start: 0, bucketMs: 1000, buckets: [] };
+    if (this.min === Infinity) return { start: 0, bucketMs: 1000, buckets: [] };
     const start = Math.floor(this.min / 1e9) * 1e9;
     const spanS = Math.floor((this.max - start) / 1e9) + 1;
     const bucketS = Math.max(1, Math.ceil(spanS / maxBuckets));
     const n = Math.ceil(spanS / bucketS);
     const buckets: Array<[number, number, number]> = Array.from({ length: n }, () => [0, 0, 0]);
-    for (let k = 0; k < this.count; k++) {
+    for (let k = 0; k < this.n; k++) {
       if (this.test && this.picked[k] !== 1) continue;
       const i = Math.min(n - 1, Math.floor((this.ts[k]! - start) / 1e9 / bucketS));
       const b = buckets[i]!;

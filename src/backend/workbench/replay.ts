@@ -8,7 +8,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { probeTypeCode, type diagnose as d, type ClusterView } from '../../core/index.js';
+import { isRecord, probeTypeCode, upperBound, type diagnose as d, type ClusterView } from '../../core/index.js';
 import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type EventFilter, type EventsPage, type RecordingSource, type ReplayInfo } from '../../api/index.js';
 import { openRecording, openRecordingOnce, type OpenedRecording } from '../store/open.js';
 import type { AskOptions, ClusterSource } from './source.js';
@@ -16,21 +16,8 @@ import { EventStore, toRow } from './events.js';
 
 type Event = d.ProbeEvent & { node: string };
 
-/** Index of the first element of the ascending list `xs` that is > `x`. */
-function upperBound(xs: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A recorded drop, DNS or TCP line as an event the table and the graph can read: a recording
@@ -38,7 +25,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * its type, a missing one its empty value — a line is never left out, and never breaks them.
  */
 export function asEvent(line: Record<string, unknown>, ts: number): Event {
-  const ids = isObject(line.identities) ? line.identities : undefined;
+  const ids = isRecord(line.identities) ? line.identities : undefined;
   const ev: Record<string, unknown> = {
     ...line,
     ts: typeof line.ts === 'number' ? line.ts : ts,
@@ -51,13 +38,13 @@ export function asEvent(line: Record<string, unknown>, ts: number): Event {
     dport: num(line.dport),
     ifindex: num(line.ifindex),
   };
-  if (ids) ev.identities = { ...(isObject(ids.src) ? { src: ids.src } : {}), ...(isObject(ids.dst) ? { dst: ids.dst } : {}) };
+  if (ids) ev.identities = { ...(isRecord(ids.src) ? { src: ids.src } : {}), ...(isRecord(ids.dst) ? { dst: ids.dst } : {}) };
   else delete ev.identities;
   if (line.type === 'drop') Object.assign(ev, { reason: str(line.reason) || 'UNKNOWN', reasonCode: num(line.reasonCode), location: str(line.location) });
   else if (line.type === 'dns') {
     Object.assign(ev, { qr: line.qr === 'response' ? 'response' : 'query', id: num(line.id), qname: str(line.qname), qtype: str(line.qtype), dir: str(line.dir) });
     if (line.rcode !== undefined && typeof line.rcode !== 'string') delete ev.rcode;
-    ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isObject(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
+    ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isRecord(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
   } else Object.assign(ev, { event: str(line.event), state: str(line.state) });
   return ev as unknown as Event;
 }
@@ -150,7 +137,7 @@ function info(rec: OpenedRecording, name: string, file: string | undefined): Rep
     records: rec.records,
     complete: rec.complete,
     damage: rec.damage.map((x) => x.message),
-    notes: rec.frameAt(rec.end ?? 0).notes.map((n) => ({ ts: n.ts, text: typeof n.note.text === 'string' ? n.note.text : '' })),
+    notes: rec.notes.map((n) => ({ ts: n.ts, text: typeof n.note.text === 'string' ? n.note.text : '' })),
     questions: rec.questions.map((q) => {
       const a = validAnswer(q.answer?.data.diagnosis);
       const options = (q.question.options ?? {}) as Record<string, unknown>;
@@ -186,7 +173,7 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
   // types the reader noted — no line is read to list them.
   const probes = rec.probeColumns;
   const isEvent = (i: number) => {
-    const code = probes.type[i] === probeTypeCode.unknown ? rec.probeTypeAt(i) : probes.type[i]!;
+    const code = rec.probeTypeAt(i);
     return code >= probeTypeCode.drop && code <= probeTypeCode.tcp;
   };
   let events = 0;
@@ -200,7 +187,8 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
     ts[k] = probes.ts[i]!;
     type[k++] = probes.type[i]!;
   }
-  const store = new EventStore({ ts, type });
+  // A row not read yet is read from the recording when a page shows it.
+  const store = new EventStore({ ts, type, readRow: (k) => toRow(event(k), k) });
   const event = (k: number): Event => {
     const p = rec.probeAt(probeOf[k]!);
     return asEvent(p.line as Record<string, unknown>, p.ts);
@@ -230,7 +218,7 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
       if (reset) counted = 0;
       return { t, view: frame.cluster, total: shown, reset };
     },
-    page: (filter, offset, limit) => store.page(filter, offset, limit, shown, (k) => toRow(event(k), k)),
+    page: (filter, offset, limit) => store.page(filter, offset, limit, shown),
     read(budgetMs, sink) {
       if (stopped) return false;
       const until = performance.now() + budgetMs;

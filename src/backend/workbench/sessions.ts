@@ -30,7 +30,6 @@ interface Question {
 
 interface LiveRecording {
   recorder: SessionRecorder;
-  startedAt: number;
   questions: number;
   notes: number;
   /** Closes the file cleanly when the engine exits (a kill loses at most the last second). */
@@ -114,8 +113,8 @@ export class WorkbenchSessions {
   /** A recording as a read-only session (mode `replay`), at its end; replay.seek moves it. */
   async openRecording(source: RecordingSource): Promise<CallResponse<'cluster.open'>> {
     const rec = await openReplaySource(source);
+    // The source starts at the recording's end, with every event to count.
     const s = await this.start(rec, rec.info.context ?? rec.info.name);
-    rec.seek(rec.time);
     this.readReplay(s);
     return { ...s.opened, replay: rec.info };
   }
@@ -213,7 +212,7 @@ export class WorkbenchSessions {
       if (s.recording) this.finishRecording(s);
     };
     process.once('exit', onExit);
-    s.recording = { recorder, startedAt, questions: 0, notes: 0, onExit };
+    s.recording = { recorder, questions: 0, notes: 0, onExit };
     return { path: recorder.path, startedAt };
   }
 
@@ -272,12 +271,13 @@ export class WorkbenchSessions {
       s.model.clearEvents();
     }
     const rec = s.recording;
+    const missing = missingKinds(s);
     const recorded = rec?.recorder.question({
       from: req.from,
       to: req.to,
       ...(req.port !== undefined ? { port: req.port } : {}),
       ...(req.protocol ? { protocol: req.protocol } : {}),
-      options: { probe: req.probe, durationMs: req.durationSec * 1000, ...(req.active ? { active: true } : {}), ...(missingKinds(s).length ? { missing: missingKinds(s) } : {}) },
+      options: { probe: req.probe, durationMs: req.durationSec * 1000, ...(req.active ? { active: true } : {}), ...(missing.length ? { missing } : {}) },
     });
     if (rec) rec.questions++;
     let nodes: unknown[] | undefined;

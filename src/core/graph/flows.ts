@@ -82,8 +82,6 @@ export function eventKey(ev: FlowEvent): number {
   return h.value();
 }
 
-export { SeenSet } from './hash.js';
-
 const outcomes = ['established', 'refused', 'timeout', 'unreachable', 'reset'] as const;
 
 /**

@@ -3,12 +3,8 @@
  * version, so every reader downstream (summary, replay, redact) sees only the current shapes.
  * Fixtures of each old version stay in test/fixtures/recordings.
  */
-import { recordingFormat, type FormatHeader, type SessionRecord } from './records.js';
+import { isRecord, recordingFormat, type FormatHeader, type SessionRecord } from './records.js';
 import { scrubRecord } from './scrub.js';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * v1 → v2. v1 made no promise about data shapes or credentials, so: every record is scrubbed

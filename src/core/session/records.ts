@@ -119,6 +119,11 @@ export interface NoteData {
   [k: string]: unknown;
 }
 
+/** A JSON object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * A probe line's `type` as a small code, for consumers that count or pick events without
  * parsing lines: `unknown` when it was not read (parse the line to know), `other` for the

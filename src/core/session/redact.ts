@@ -21,7 +21,7 @@
  * address space could be reversed by trying every address.
  */
 import ipaddr from 'ipaddr.js';
-import type { SessionRecord } from './records.js';
+import { isRecord, type SessionRecord } from './records.js';
 
 /** Pseudonym categories, strongest first: a name seen as both a Service and a label value is a Service. */
 const categories = ['ns', 'node', 'svc', 'pod', 'wl', 'policy', 'slice', 'obj', 'cluster', 'context', 'host', 'label'] as const;
@@ -86,10 +86,6 @@ const keptRanges = [
   'fe80::/10',
   'ff00::/8',
 ].map((c) => ipaddr.parseCIDR(c));
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** FNV-1a over a salt and bytes: the keyed function of the prefix-preserving permutation. */
 function fnv(salt: string, bytes: readonly number[], bits: number): number {

@@ -11,7 +11,7 @@
  */
 import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
 import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
-import { RecordTable, probeTypeCode, probeTypeOf, type ProbeTypeCode, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
+import { RecordTable, isRecord, probeTypeCode, probeTypeOf, type ProbeTypeCode, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
 
 /** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
 export interface ReplayProbeEvent {
@@ -87,10 +87,6 @@ const identityKind: Partial<Record<string, IdentityKind>> = { Pod: 'pod', Servic
 
 const objectKey = (o: KubeObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function copyState(state: ObjectState): ObjectState {
   return new Map([...state].map(([k, m]) => [k, new Map(m)]));
 }
@@ -101,7 +97,7 @@ function inOrder(ts: ArrayLike<number>): boolean {
 }
 
 /** Index of the first element of the sorted `ts` list that is greater than `t`. */
-function upperBound(ts: ArrayLike<number>, t: number): number {
+export function upperBound(ts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = ts.length;
   while (lo < hi) {

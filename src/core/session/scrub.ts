@@ -11,7 +11,7 @@
  * basic credentials, PEM private keys and certificates, JWTs, URL passwords and
  * `password=…`-style assignments.
  */
-import type { SessionRecord, SnapshotData, WatchData } from './records.js';
+import { isRecord, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
 
 /** What a scrubbed credential inside a string is replaced with. */
 export const scrubbedText = '[scrubbed]';
@@ -56,10 +56,6 @@ export function scrubText(text: string): string {
   let out = text;
   for (const [re, to] of textRules) out = out.replace(re, to);
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { ApiClient, ApiError, CallResponse } from '../../api/index.js';
 import type { AppState } from './index.js';
-import { maxRecent } from './replay.js';
+import { fileName, withRecent } from './replay.js';
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -22,8 +22,6 @@ export interface RecordSlice {
   addNote(text: string): Promise<boolean>;
   dismissSaved(): void;
 }
-
-const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 export const recordSlice =
   (api: ApiClient): Slice<RecordSlice> =>
@@ -51,8 +49,7 @@ export const recordSlice =
         set({ recordError: r.error });
         return;
       }
-      const recent = [{ path: r.value.path, name: fileName(r.value.path), openedAt: new Date().toISOString() }, ...get().recent.filter((x) => x.path !== r.value.path)].slice(0, maxRecent);
-      set({ savedRecording: r.value, recent, recordError: undefined });
+      set({ savedRecording: r.value, recent: withRecent(get().recent, r.value.path, fileName(r.value.path)), recordError: undefined });
     },
     async addNote(text) {
       const rec = get().liveRecording;

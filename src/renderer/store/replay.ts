@@ -19,8 +19,15 @@ export interface RecentRecording {
 /** What the why panel shows in a replay: a recorded answer, or one re-run on the recording. */
 export type ReplayAnswer = { kind: 'recorded'; question: string; t: number } | { kind: 'replayed'; t: number };
 
+/** The file name of a path on the engine's machine (either separator). */
+export const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
 export const replaySpeeds = [1, 2, 5, 10, 25, 50, 100] as const;
 export const maxRecent = 8;
+
+/** The recent list with `path` first (opened or saved now), at most `maxRecent` long. */
+export const withRecent = (recent: readonly RecentRecording[], path: string, name: string): RecentRecording[] =>
+  [{ path, name, openedAt: new Date().toISOString() }, ...recent.filter((x) => x.path !== path)].slice(0, maxRecent);
 
 export interface ReplaySlice {
   /** The instant shown (ns since the Unix epoch). */
@@ -70,7 +77,7 @@ export const replaySlice =
       replayWanted: undefined,
       recordingError: undefined,
       async openRecording(source) {
-        const name = source.kind === 'path' ? (source.path.split(/[\\/]/).pop() ?? source.path) : source.name;
+        const name = source.kind === 'path' ? fileName(source.path) : source.name;
         if (get().cluster.status !== 'closed') await get().closeCluster();
         set({ cluster: { status: 'opening', context: name, recording: true }, recordingError: undefined, playing: false, replayAnswer: undefined });
         const r = await api['recording.open']({ source });
@@ -80,7 +87,7 @@ export const replaySlice =
         }
         const info = r.value.replay;
         const recent = info.path
-          ? [{ path: info.path, name: info.name, openedAt: new Date().toISOString() }, ...get().recent.filter((x) => x.path !== info.path)].slice(0, maxRecent)
+          ? withRecent(get().recent, info.path, info.name)
           : get().recent;
         set({ cluster: { status: 'open', opened: r.value }, replayTime: info.end, recent, replayWanted: info.path, workbenchWanted: false, question: undefined, askError: undefined });
         await get().loadEvents();

@@ -91,18 +91,18 @@ describe('the events store', () => {
   });
 
   it('a replay\'s store: time and type exact before the rows are read, the rest pending until they are', () => {
-    const st = new EventStore({ ts: Float64Array.from(events, (e) => e.ts), type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3 })[e.type]) });
     const read = (k: number) => toRow(events[k]!, k);
-    expect(st.page({ type: ['tcp'] }, 0, 10, 6, read)).toMatchObject({ matched: 2, rows: [{ seq: 1, reason: 'refused (ECONNREFUSED)' }, { seq: 2 }] });
-    expect(st.page({ type: ['tcp'] }, 0, 10, 6, read)).not.toHaveProperty('pending');
+    const st = new EventStore({ ts: Float64Array.from(events, (e) => e.ts), type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3 })[e.type]), readRow: read });
+    expect(st.page({ type: ['tcp'] }, 0, 10, 6)).toMatchObject({ matched: 2, rows: [{ seq: 1, reason: 'refused (ECONNREFUSED)' }, { seq: 2 }] });
+    expect(st.page({ type: ['tcp'] }, 0, 10, 6)).not.toHaveProperty('pending');
     // Up to the instant shown (the first 3 events).
-    expect(st.page({}, 0, 10, 3, read)).toMatchObject({ total: 3, matched: 3 });
-    expect(st.page({ reason: 'NETFILTER_DROP' }, 0, 10, 6, read)).toMatchObject({ matched: 0, pending: 6 });
+    expect(st.page({}, 0, 10, 3)).toMatchObject({ total: 3, matched: 3 });
+    expect(st.page({ reason: 'NETFILTER_DROP' }, 0, 10, 6)).toMatchObject({ matched: 0, pending: 6 });
     st.fill(events[0]!);
     st.fill(events[1]!);
-    expect(st.page({ reason: 'NETFILTER_DROP' }, 0, 10, 6, read)).toMatchObject({ matched: 1, pending: 4 });
+    expect(st.page({ reason: 'NETFILTER_DROP' }, 0, 10, 6)).toMatchObject({ matched: 1, pending: 4 });
     for (const e of events.slice(2)) st.fill(e);
-    const all = st.page({ text: 'nope' }, 0, 10, 6, read);
+    const all = st.page({ text: 'nope' }, 0, 10, 6);
     expect(all.matched).toBe(1);
     expect(all).not.toHaveProperty('pending');
   });

@@ -171,7 +171,7 @@ describe('the replay source (what replay.seek moves, what events.page and the gr
     }
     const replay = new SessionReplay(table, { prepare: true });
     const rec = {
-      ...{ path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, questions: [] },
+      ...{ path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, questions: [], notes: [] },
       ...{ start: replay.start, end: replay.end, records: replay.length, why: () => ({ ok: false }), reask: () => [] },
       frameAt: (t: number) => replay.at(t),
       probeColumns: replay.probeColumns,
