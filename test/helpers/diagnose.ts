@@ -126,7 +126,7 @@ export function labFixtures(): LabFixture[] {
 
 export function correlate(events: LabFixture['events']): d.Correlator {
   const c = new d.Correlator();
-  for (const e of events) c.add(e);
+  for (const e of events) c.add(e as d.EvidenceLine);
   return c;
 }
 

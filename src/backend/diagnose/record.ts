@@ -23,9 +23,9 @@ export async function recordWhy(recorder: SessionRecorder, o: WhyOptions): Promi
         id = recorder.question({ ...asked, options: { ...options, ...(missing.length ? { missing } : {}) } });
         o.onSnapshot?.(snap);
       },
-      onLine: (node, line) => {
-        recorder.probe(node, line);
-        o.onLine?.(node, line);
+      onLine: (line) => {
+        recorder.probe(line.node, line);
+        o.onLine?.(line);
       },
     });
     recorder.answer(id ?? recorder.question({ ...asked, options }), r.diagnosis, { nodes: r.nodes });

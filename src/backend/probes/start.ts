@@ -6,7 +6,7 @@
 import { agentDir } from './agentDir.js';
 import type { PodProbeOptions } from './pod/transport.js';
 import type { SshProbeOptions } from './ssh/transport.js';
-import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
+import { throwIfCancelled, type ProbeExit, type ProbeSink, type ProbeStage } from './stream.js';
 
 export interface NodeProbeOptions {
   node: string;
@@ -27,6 +27,8 @@ export interface NodeProbeOptions {
   /** The probe pod's activeDeadlineSeconds (default: duration + 60 s). */
   deadlineSeconds?: number | undefined;
   onProgress?: (stage: ProbeStage, detail?: string) => void;
+  /** Stops the run (or its start: the SSH connection, the upload, the probe pod) when aborted. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface NodeProbeRun {
@@ -41,6 +43,7 @@ export interface NodeProbeRun {
 }
 
 export async function startOnNode(o: NodeProbeOptions, sink: ProbeSink): Promise<NodeProbeRun> {
+  throwIfCancelled(o.signal);
   const seconds = Math.ceil(o.durationMs / 1000);
   const args = ['--ttl', `${seconds + 30}s`, ...o.args];
   let run: NodeProbeRun;
@@ -48,15 +51,22 @@ export async function startOnNode(o: NodeProbeOptions, sink: ProbeSink): Promise
     if (!o.kc) throw new Error('startOnNode: the pod transport needs a cluster');
     const { startPodProbe, defaultStockImage } = await import('./pod/transport.js');
     run = await startPodProbe(
-      { kc: o.kc, node: o.node, namespace: o.probeNamespace, agentImage: o.agentImage, stockImage: o.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: o.deadlineSeconds ?? seconds + 60, privileged: !!o.privileged, onProgress: o.onProgress },
+      { kc: o.kc, node: o.node, namespace: o.probeNamespace, agentImage: o.agentImage, stockImage: o.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: o.deadlineSeconds ?? seconds + 60, privileged: !!o.privileged, onProgress: o.onProgress, signal: o.signal },
       sink,
     );
   } else {
     const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
     const { text, file } = await readSshConfig({ file: o.sshConfig });
-    run = await startProbe({ configText: text, configFile: file, node: o.node, fallbackHostName: o.host, agentDir: agentDir(), args, onProgress: o.onProgress, passphrase: o.passphrase }, sink);
+    run = await startProbe({ configText: text, configFile: file, node: o.node, fallbackHostName: o.host, agentDir: agentDir(), args, onProgress: o.onProgress, passphrase: o.passphrase, signal: o.signal }, sink);
   }
-  const timer = setTimeout(() => void run.stop(), o.durationMs);
-  void run.done.finally(() => clearTimeout(timer));
+  const stop = () => void run.stop();
+  const timer = setTimeout(stop, o.durationMs);
+  // A cancel between the start and now, or any time later, stops the agent at once.
+  if (o.signal?.aborted) stop();
+  else o.signal?.addEventListener('abort', stop, { once: true });
+  void run.done.finally(() => {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', stop);
+  });
   return run;
 }

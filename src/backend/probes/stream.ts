@@ -1,6 +1,6 @@
 /** What both probe transports (ssh, pod) deliver: the agent's decoded NDJSON lines. */
 import { probe } from '../../core/index.js';
-import type { ApiError } from '../../api/index.js';
+import { PathlightError, type ApiError } from '../../api/index.js';
 
 /** Progress of one node's agent, for the CLI and the UI. */
 export type ProbeStage = 'connecting' | 'creating' | 'uploading' | 'starting' | 'streaming' | 'stopped';
@@ -56,4 +56,25 @@ export function controlLine(control: object): string {
   const text = JSON.stringify(control);
   if (typeof text !== 'string' || !text.startsWith('{')) throw new TypeError('a control line is a JSON object');
   return `${text}\n`;
+}
+
+/** Ends a probe's start when its question was cancelled (between the steps of connecting, uploading, starting). */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PathlightError({ code: 'cancelled', message: 'The probe was cancelled before its agent started.' });
+}
+
+/** Resolves after `ms`, or rejects as cancelled as soon as the signal aborts. */
+export function cancellableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new PathlightError({ code: 'cancelled', message: 'The probe was cancelled before its agent started.' }));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -14,6 +14,7 @@ import {
   migrate,
   migratedHeader,
   reaskRecorded,
+  evidenceAt,
   recordingFormat,
   type MetaData,
   type ProbeTypeCode,
@@ -58,6 +59,8 @@ export interface OpenedRecording {
   why(q: WhyQuery, t?: number): DiagnoseResult;
   /** Every recorded question re-asked on the recorded state (each with its own probe window). */
   reask(t?: number): ReaskResult[];
+  /** The probe lines recorded up to `t` that a question about A (its addresses) takes as evidence. */
+  evidenceAt(t: number, aIps: readonly string[]): readonly ReplayProbeEvent[];
 }
 
 /** Reads a recording; throws a PathlightError (`recording-unreadable` / `recording-damaged`) when it cannot. */
@@ -93,6 +96,7 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
     probeTypeAt: (i) => replay.probeTypeAt(i),
     why: (q, t) => askReplay(replay, q, t ?? end ?? 0),
     reask: (t) => reaskRecorded(replay, t ?? end ?? 0),
+    evidenceAt: (t, aIps) => evidenceAt(replay, t, aIps),
   };
 }
 

@@ -1,17 +1,19 @@
 /**
  * A recording as a workbench source (mode `replay`): the same graph model, events table and why
  * panel as a live cluster, fed from the file at the instant the user scrubbed to. Read-only —
- * no probes run and nothing is sent to any cluster; "ask why" re-runs the diagnosis on the
- * recorded state at that instant (`OpenedRecording.why`), with every probe event recorded up to
- * then as live evidence.
+ * no probes run and nothing is sent to any cluster; "ask why" goes through the same question
+ * pipeline as a live cluster (src/backend/diagnose/ask.ts) on the recorded state at that
+ * instant, with the probe lines recorded up to then about A as live evidence.
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isRecord, probeTypeCode, upperBound, type diagnose as d, type ClusterView } from '../../core/index.js';
+import { recordedLine } from '../../core/diagnose/index.js';
 import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type EventFilter, type EventsPage, type RecordingSource, type ReplayInfo } from '../../api/index.js';
 import { openRecording, openRecordingOnce, type OpenedRecording } from '../store/open.js';
-import type { AskOptions, ClusterSource } from './source.js';
+import type { ClusterSource } from './source.js';
+import type { QuestionSource } from '../diagnose/ask.js';
 import { EventStore, toRow } from './events.js';
 
 type Event = d.ProbeEvent & { node: string };
@@ -246,12 +248,24 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
       const a = q?.answer && validAnswer(q.answer.data.diagnosis);
       return q?.answer && a ? { ts: q.answer.ts, diagnosis: a } : undefined;
     },
-    async ask(o: AskOptions) {
-      if (o.probe !== 'none' || o.active) throw readOnlyError();
-      const r = rec.why({ from: o.from, to: o.to, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) }, t);
-      if (!r.ok) throw new PathlightError({ code: 'invalid-request', message: r.error.message, hint: r.error.hint });
-      o.onStatic(r.value);
-      return r.value;
+    questionSource(o) {
+      if (o.probe !== 'none') throw readOnlyError();
+      // "Ask why" on the recorded state at the scrubber, with the probe lines recorded up to then about A.
+      const at = t;
+      const source: QuestionSource = {
+        view: frame.cluster,
+        unavailable: [],
+        evidence: {
+          collect: async (plan, c) => {
+            for (const p of rec.evidenceAt(at, plan.aIps)) {
+              const line = recordedLine(p.line, p.ts);
+              if (line) c.emit(line);
+            }
+            return [];
+          },
+        },
+      };
+      return { source, probes: frame.probes.length > 0 };
     },
     stop: async () => {},
   };

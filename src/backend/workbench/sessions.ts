@@ -14,7 +14,9 @@ import { diagnose as d, graph } from '../../core/index.js';
 import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
-import { openFakeCluster, openLiveCluster, type ClusterSource } from './source.js';
+import { openLiveCluster, type ClusterSource } from './source.js';
+import { openFakeCluster } from './fixtureCluster.js';
+import { ask, type Answer } from '../diagnose/ask.js';
 import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
 import { withSshOverlay } from '../probes/ssh/overlay.js';
 
@@ -280,7 +282,6 @@ export class WorkbenchSessions {
       options: { probe: req.probe, durationMs: req.durationSec * 1000, ...(req.active ? { active: true } : {}), ...(missing.length ? { missing } : {}) },
     });
     if (rec) rec.questions++;
-    let nodes: unknown[] | undefined;
     const progress = (node: string, stage: string, detail?: string) => {
       const rest = status.nodes.filter((n) => n.node !== node);
       status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
@@ -288,52 +289,49 @@ export class WorkbenchSessions {
     const sshConfig = req.sshConfig ?? req.ssh?.configFile;
     // The SSH settings become a private config for the time of the question (probe `ssh` only).
     const settings = req.probe === 'ssh' ? req.ssh : undefined;
-    void withSshOverlay(settings, sshConfig, names(s.source).nodes, (file) =>
-      s.source.ask({
-        from: req.from,
-        to: req.to,
-        ...(req.port !== undefined ? { port: req.port } : {}),
-        ...(req.protocol ? { protocol: req.protocol } : {}),
-        probe: req.probe,
-        sshConfig: file,
-        active: req.active,
-        durationMs: req.durationSec * 1000,
-        onProgress: progress,
-        onEvent: (ev) => {
-          s.events.add(ev);
-          s.model.addEvents([ev]);
-        },
-        onStatic: (diag) => {
-          status.staticDiagnosis = diag;
-          s.model.setDiagnosis(diag);
-        },
-        onLine: rec ? (node, line) => rec.recorder.probe(node, line) : undefined,
-        onNodes: (n) => {
-          nodes = n;
-        },
+    const asked = (file: string | undefined): Promise<Answer> => {
+      const { source, probes } = s.source.questionSource({ probe: req.probe, sshConfig: file, durationMs: req.durationSec * 1000 });
+      return ask(source, { ...req, probes, active: req.active }, {
         signal: abort.signal,
-      }),
-    ).then(
-        (diag) => {
-          if (rec && recorded) {
-            if (abort.signal.aborted) rec.recorder.note(`${recorded} was cancelled`, { question: recorded });
-            else rec.recorder.answer(recorded, diag, nodes ? { nodes } : {});
-            rec.recorder.flush();
-          }
-          if (abort.signal.aborted) return;
-          status.diagnosis = diag;
-          status.state = 'done';
-          s.model.setDiagnosis(diag);
+        sinks: {
+          static: (diag) => {
+            status.staticDiagnosis = diag;
+            s.model.setDiagnosis(diag);
+          },
+          progress,
+          line: (line) => {
+            if (rec) rec.recorder.probe(line.node, line);
+            if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+              s.events.add(line);
+              s.model.addEvents([line]);
+            }
+          },
         },
-        (err: unknown) => {
-          status.error = toApiError(err);
-          status.state = 'failed';
-          if (rec && recorded) {
-            rec.recorder.note(`${recorded} failed: ${status.error.message}`, { question: recorded, error: true });
-            rec.recorder.flush();
-          }
-        },
-      );
+      });
+    };
+    void (async () => {
+      try {
+        // A replay's "ask why" throws here (read-only) before any state changes.
+        const answer = await withSshOverlay(settings, sshConfig, names(s.source).nodes, asked);
+        if (rec && recorded) {
+          rec.recorder.answer(recorded, answer.diagnosis, answer.nodes.length ? { nodes: answer.nodes } : {});
+          rec.recorder.flush();
+        }
+        if (abort.signal.aborted) return;
+        status.diagnosis = answer.diagnosis;
+        status.state = 'done';
+        s.model.setDiagnosis(answer.diagnosis);
+      } catch (err) {
+        if (rec && recorded) {
+          if (abort.signal.aborted) rec.recorder.note(`${recorded} was cancelled`, { question: recorded });
+          else rec.recorder.note(`${recorded} failed: ${toApiError(err).message}`, { question: recorded, error: true });
+          rec.recorder.flush();
+        }
+        if (abort.signal.aborted) return;
+        status.error = toApiError(err);
+        status.state = 'failed';
+      }
+    })();
     return { question: id };
   }
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
 import { failWith } from '../output.js';
-import { printAnswer, whyArgs, whyOptions, type WhyOpts } from './why.js';
+import { printAnswer, whyArgs, whyOptions, withInterrupt, type WhyOpts } from './why.js';
 import type { SessionRecorder } from '../../backend/store/session.js';
 
 interface RecordOpts extends WhyOpts {
@@ -23,12 +23,6 @@ export function registerRecord(program: Command): void {
     if (!args.ok) return fail(args.error);
     if (existsSync(opts.out)) return fail({ code: 'invalid-request', message: `${opts.out} exists; a recording is never overwritten.`, hint: 'choose another --out, or remove the file first', file: opts.out });
     let recorder: SessionRecorder | undefined;
-    const interrupted = () => {
-      // Close cleanly on Ctrl-C: the index is written and the file opens instantly.
-      recorder?.close();
-      process.stderr.write(`record: interrupted; what was recorded so far is in ${opts.out}\n`);
-      process.exit(130);
-    };
     try {
       const [{ loadKubeConfig }, { SessionRecorder, metaFromKubeConfig }, { recordWhy }] = await Promise.all([
         import('../../backend/cluster/kubeconfig.js'),
@@ -37,13 +31,13 @@ export function registerRecord(program: Command): void {
       ]);
       const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
       recorder = SessionRecorder.create(opts.out, { meta: { ...metaFromKubeConfig(kc), source: 'pathlight record' } });
-      process.once('SIGINT', interrupted);
       if (opts.note) recorder.note(opts.note);
-      printAnswer((await recordWhy(recorder, { kc, ...args.value })).diagnosis, opts.json);
+      const rec = recorder;
+      // Ctrl-C stops the probes; the file is then closed cleanly (index written) with what was recorded.
+      printAnswer((await withInterrupt((signal) => recordWhy(rec, { kc, ...args.value, signal }))).diagnosis, opts.json);
     } catch (err) {
       fail(toApiError(err));
     } finally {
-      process.removeListener('SIGINT', interrupted);
       if (recorder) {
         recorder.close();
         process.stderr.write(`record: wrote ${opts.out} (${statSync(opts.out).size.toLocaleString('en')} bytes); replay it with \`pathlight replay ${opts.out} --why\`\n`);

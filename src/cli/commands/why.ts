@@ -106,6 +106,29 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
   };
 }
 
+/**
+ * Runs a question that Ctrl-C (SIGINT) or SIGTERM cancels: the signal stops every agent of the
+ * question on the nodes before the command exits (a second Ctrl-C exits at once).
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('stopping the probes…\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Set after the caller's own exit code (failWith's 2): an interrupted command exits 130.
+    if (abort.signal.aborted) setImmediate(() => (process.exitCode = 130));
+  }
+}
+
 /** Prints the answer (text or JSON) and sets the exit code: 0 reachable, 1 not. */
 export function printAnswer(d: Diagnosis, json: boolean | undefined): void {
   process.stdout.write(json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
@@ -123,7 +146,7 @@ export function registerWhy(program: Command): void {
     try {
       const [{ loadKubeConfig }, { runWhy }] = await Promise.all([import('../../backend/cluster/kubeconfig.js'), import('../../backend/diagnose/why.js')]);
       const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
-      printAnswer((await runWhy({ kc, ...args.value })).diagnosis, opts.json);
+      printAnswer((await withInterrupt((signal) => runWhy({ kc, ...args.value, signal }))).diagnosis, opts.json);
     } catch (err) {
       failWith(opts.json, toApiError(err));
     }

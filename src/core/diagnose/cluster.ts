@@ -244,7 +244,7 @@ export class Cluster {
   private readonly svcByIp = new Map<string, Service>();
   private policyIx: PolicyIndex | undefined;
 
-  constructor(private readonly view: ClusterView, missing: readonly ClusterKind[] = []) {
+  constructor(readonly view: ClusterView, missing: readonly ClusterKind[] = []) {
     this.missing = [...missing];
     for (const o of view.list('Namespace')) if (o.metadata?.name) this.namespaces.add(o.metadata.name);
     for (const o of view.list('Pod')) {

@@ -12,7 +12,7 @@
  */
 import type { Identity } from '../cluster/identity.js';
 import type { TestLine } from '../probe/protocol.js';
-import type { ProbeEvent } from './types.js';
+import type { EvidenceLine, ProbeEvent } from './types.js';
 import { SeenSet } from '../graph/hash.js';
 
 export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset';
@@ -92,23 +92,23 @@ export class Correlator {
   duplicates = 0;
 
   /** Folds one agent line in; false for a duplicate or a line that is not evidence. */
-  add(line: { type: string; ts: number; node: string } & Record<string, unknown>): boolean {
+  add(line: EvidenceLine): boolean {
     if (line.type === 'stats' || line.type === 'bye') {
-      for (const [probe, s] of Object.entries((line.probes ?? {}) as Record<string, { lost?: number; lostUser?: number }>)) {
+      for (const [probe, s] of Object.entries(line.probes ?? {})) {
         const k = `${line.node}/${probe}`;
         this.lostBy.set(k, Math.max(this.lostBy.get(k) ?? 0, (s.lost ?? 0) + (s.lostUser ?? 0)));
       }
       return false;
     }
     if (line.type === 'test') {
-      const t = line as unknown as TestLine;
+      const t = line;
       const k = `${t.node}|${t.id}|${t.phase}|${t.name ?? ''}|${t.qtype ?? ''}`;
       if (this.tests.has(k)) return false;
       this.tests.set(k, t);
       return true;
     }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;
-    const ev = line as unknown as ProbeEvent;
+    const ev: ProbeEvent = line;
     const detail = ev.type === 'drop' ? `${ev.reason}@${ev.location}` : ev.type === 'tcp' ? `${ev.event}/${ev.resetDir ?? ''}/${ev.role ?? ''}` : `${ev.qr}/${ev.id}/${ev.qname}/${ev.rcode ?? ''}/${ev.dir}`;
     const key = `${ev.type}|${ev.node}|${ev.ts}|${ev.netns}|${ev.proto}|${ev.src}|${ev.sport}|${ev.dst}|${ev.dport}|${detail}`;
     const h = hash(key);

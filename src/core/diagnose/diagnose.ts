@@ -76,7 +76,7 @@ function reachable(ctx: Ctx) {
   });
 }
 
-export function diagnose(view: ClusterView, q: WhyQuery, opts: DiagnoseOptions = {}): DiagnoseResult {
+export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: DiagnoseOptions = {}): DiagnoseResult {
   const cluster = view instanceof Cluster ? view : new Cluster(view, opts.missing);
   const source = parseSource(cluster, q.from);
   if ('message' in source) return { ok: false, error: { message: `A: ${source.message}`, hint: source.hint } };

@@ -5,3 +5,4 @@ export { Correlator, connectionsBetween, dnsLookups, type Connection, type DnsSe
 export { Cluster } from './cluster.js';
 export { parseSource, parseTarget, splitHostPort, type WhyQuery, type Source, type Target } from './query.js';
 export { candidates, resolve, resolvConfOf, lookup, type ResolvConf } from './dns.js';
+export { QuestionRun, questionOf, nodeNote, recordedLine, type Question, type NodeReport, type ProbePlan } from './question.js';

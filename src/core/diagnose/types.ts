@@ -6,7 +6,7 @@
  */
 import type { DirectionJson } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
-import type { DnsLine, DropLine, TcpLine } from '../probe/protocol.js';
+import type { DnsLine, DropLine, ProbeLine, TcpLine } from '../probe/protocol.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
 export const findingKinds = [
@@ -47,6 +47,9 @@ export interface ObjectRef {
 
 /** A probe event that took part in the answer, with the identities of its ends at its time. */
 export type ProbeEvent = (DropLine | DnsLine | TcpLine) & { identities?: EventIdentities };
+
+/** Any agent line as the engine takes it: decoded, with the identities of its ends at its time when known. */
+export type EvidenceLine = ProbeLine & { identities?: EventIdentities };
 
 /** What a finding rests on. Times are ns since the Unix epoch. */
 export type Evidence =

@@ -7,8 +7,8 @@
  * the recorded one; the round-trip tests hold it to that.
  */
 import type { ClusterKind } from '../cluster/view.js';
-import { Correlator } from '../diagnose/correlate.js';
-import { diagnose, type DiagnoseResult } from '../diagnose/diagnose.js';
+import { nodeNote, QuestionRun, recordedLine, type Question } from '../diagnose/question.js';
+import type { DiagnoseResult } from '../diagnose/diagnose.js';
 import type { WhyQuery } from '../diagnose/query.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import type { QuestionData } from './records.js';
@@ -33,24 +33,27 @@ export interface AskOptions {
   probes?: readonly ReplayProbeEvent[];
 }
 
-/** A Correlator fed with recorded probe lines (every type: stats and bye carry the losses). */
-export function correlatorOf(probes: readonly ReplayProbeEvent[]): Correlator {
-  const corr = new Correlator();
-  for (const p of probes) {
-    const line = p.line;
-    if (typeof line.type !== 'string' || typeof line.node !== 'string') continue;
-    corr.add({ ...line, type: line.type, node: line.node, ts: typeof line.ts === 'number' ? line.ts : p.ts });
+/**
+ * The diagnosis of `q` on the frame's cluster, with the given probe lines as live evidence: the
+ * same QuestionRun a live question goes through, fed from the recording.
+ */
+export function askAt(frame: ReplayFrame, q: WhyQuery, o: AskOptions = {}): DiagnoseResult {
+  const started = QuestionRun.start(frame.cluster, { ...q, ...(o.zone ? { zone: o.zone } : {}), ...(o.missing?.length ? { missing: o.missing } : {}) });
+  if (!started.ok) return started;
+  const run = started.value;
+  if (o.probes) {
+    run.probed();
+    feed(run, o.probes);
   }
-  return corr;
+  return { ok: true, value: run.answer() };
 }
 
-/** The diagnosis of `q` on the frame's cluster, with the given probe lines as live evidence. */
-export function askAt(frame: ReplayFrame, q: WhyQuery, o: AskOptions = {}): DiagnoseResult {
-  return diagnose(frame.cluster, q, {
-    ...(o.zone ? { zone: o.zone } : {}),
-    ...(o.missing?.length ? { missing: o.missing } : {}),
-    ...(o.probes ? { correlator: correlatorOf(o.probes) } : {}),
-  });
+/** Folds recorded probe lines (every type: stats and bye carry the losses) into a question's evidence. */
+function feed(run: QuestionRun, probes: readonly ReplayProbeEvent[]): void {
+  for (const p of probes) {
+    const line = recordedLine(p.line, p.ts);
+    if (line) run.add(line);
+  }
 }
 
 /** The probe lines with `from <= ts <= to`, from a frame's (time-ordered) list. */
@@ -93,7 +96,7 @@ function nodeNotes(answer: ReplayQuestion['answer']): string[] {
   if (!Array.isArray(nodes)) return [];
   return nodes.flatMap((n: { node?: unknown; error?: { message?: unknown; hint?: unknown } }) =>
     n && typeof n.node === 'string' && n.error && typeof n.error.message === 'string'
-      ? [`no probe on ${n.node}: ${n.error.message}${typeof n.error.hint === 'string' && n.error.hint ? ` (${n.error.hint})` : ''}`]
+      ? [nodeNote({ node: n.node, why: [], error: { message: n.error.message, hint: typeof n.error.hint === 'string' ? n.error.hint : undefined } })!]
       : [],
   );
 }
@@ -128,15 +131,24 @@ export function reaskRecorded(replay: SessionReplay, t = replay.end ?? 0): Reask
   });
 }
 
-/** A question not recorded: asked on the state at `t` with every probe line recorded up to `t`. */
+/**
+ * The recorded lines a question on A asks for at `t`: as a live question's probes are filtered in
+ * the kernel to A's addresses, only the lines that mention them count (and the agents' own
+ * lines, which carry the losses) — found as text, so a long recording is not parsed line by line
+ * to answer. Every line when A has no address.
+ */
+export function evidenceAt(replay: SessionReplay, t: number, aIps: readonly string[]): readonly ReplayProbeEvent[] {
+  return aIps.length ? replay.probesMentioning(t, aIps) : replay.at(t).probes;
+}
+
+/** A question not recorded: asked on the state at `t` with the probe lines recorded up to `t` about A. */
 export function askReplay(replay: SessionReplay, q: WhyQuery, t = replay.end ?? 0, o: { zone?: string } = {}): DiagnoseResult {
   const frame = replay.at(t);
-  if (frame.probes.length === 0) return askAt(frame, q, o);
-  // As a live question's probes are filtered in the kernel to A's addresses, only the lines
-  // that mention them count (and the agents' own lines, which carry the losses): found as text,
-  // so a long recording is not parsed line by line to answer.
-  const first = askAt(frame, q, o);
-  if (!first.ok) return first;
-  const aIps = [...new Set(first.value.path.find((h) => h.hop === 'source')?.ips ?? [])];
-  return askAt(frame, q, { ...o, probes: aIps.length ? replay.probesMentioning(t, aIps) : frame.probes });
+  const question: Question = { ...q, ...(o.zone ? { zone: o.zone } : {}) };
+  const started = QuestionRun.start(frame.cluster, question);
+  if (!started.ok || frame.probes.length === 0) return started.ok ? { ok: true, value: started.value.answer() } : started;
+  const run = started.value;
+  run.probed();
+  feed(run, evidenceAt(replay, t, run.plan().aIps));
+  return { ok: true, value: run.answer() };
 }

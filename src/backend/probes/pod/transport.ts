@@ -13,7 +13,7 @@ import { CoreV1Api, Exec, type KubeConfig, type V1Pod, type V1Status } from '@ku
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { httpStatusOf, named } from '../../cluster/errors.js';
 import { readAgent } from '../agentDir.js';
-import { controlLine, lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
+import { cancellableDelay, controlLine, lineFeeder, throwIfCancelled, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 
 export const probePodLabels = { 'app.kubernetes.io/managed-by': 'pathlight', 'pathlight.dev/probe': 'agent' } as const;
 export const probePodSelector = Object.entries(probePodLabels).map(([k, v]) => `${k}=${v}`).join(',');
@@ -41,6 +41,8 @@ export interface PodProbeOptions {
   /** How long to wait for the pod to run (image pull included). */
   startTimeoutMs?: number;
   onProgress?: (stage: ProbeStage, detail?: string) => void;
+  /** Aborts the start (waiting for the pod, streaming the agent in); the probe pod is then deleted. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PodProbeRun {
@@ -175,6 +177,7 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
   const name = podName(node);
   const image = opts.agentImage ?? opts.stockImage ?? defaultStockImage;
   const hold = opts.agentImage ? ['/pathlight-probe', 'hold', `${opts.deadlineSeconds}s`] : ['sleep', String(opts.deadlineSeconds)];
+  throwIfCancelled(opts.signal);
   opts.onProgress?.('creating', `pod ${namespace}/${name} on ${node} (${image}, deadline ${opts.deadlineSeconds}s)`);
   await core.createNamespacedPod({
     namespace,
@@ -196,7 +199,7 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
             : `kubectl -n ${namespace} describe pod ${name} shows why; a policy refusing capabilities BPF/PERFMON/SYSLOG needs --privileged or an exemption for ${namespace}.`,
         });
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await cancellableDelay(300, opts.signal);
     }
     let agent = '/pathlight-probe';
     if (agentFile) {
@@ -211,6 +214,7 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
         throw new PathlightError({ code: 'probe-upload-failed', message: `Streaming the agent into ${namespace}/${name} failed: checksum ${stdout.split(' ')[0] || '(none)'}, expected ${sum}. ${up.stderr().trim()}`.trim(), hint: `The stock image ${image} needs sh, head, chmod, mv and sha256sum (busybox has them); or use an agent image.` });
       }
     }
+    throwIfCancelled(opts.signal);
     opts.onProgress?.('starting', `${agent} run ${opts.args.join(' ')}`);
     const stdin = new PassThrough();
     const lines = lineFeeder(sink, (hello) => opts.onProgress?.('streaming', `agent ${hello.version} on ${hello.kernel}`));

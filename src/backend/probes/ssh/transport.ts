@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 // ssh2 is CommonJS: Node's ESM loader gives it only as a default export.
 import ssh2, { type ClientChannel, type ConnectConfig, type Client as SshClient } from 'ssh2';
 import { readAgent } from '../agentDir.js';
-import { controlLine, lineFeeder, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
+import { controlLine, lineFeeder, throwIfCancelled, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 import { PathlightError, type ApiError } from '../../../api/index.js';
 import { parseJump, resolveSshTarget, type SshTarget } from './config.js';
 import { fingerprint, keyTypeOf, loadKnownHosts, verifyHostKey, type HostKeyVerdict } from './knownHosts.js';
@@ -35,6 +35,8 @@ export interface SshProbeOptions {
   readyTimeoutMs?: number;
   /** Progress for the UI: connecting, uploading, starting, streaming, stopped. */
   onProgress?: (stage: ProbeStage, detail?: string) => void;
+  /** Aborts the start (between connecting, uploading and starting); the caller stops a started run. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A host key that is not (or differently) in known_hosts: the UI shows it for a decision. */
@@ -187,7 +189,11 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     conn.end();
     for (const h of hops) h.end();
   };
+  // A cancel while starting closes the connection: the step in flight fails, the start ends as cancelled.
+  const onAbort = () => close();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    throwIfCancelled(opts.signal);
     const uname = (await run(conn, 'uname -m')).stdout.trim();
     const arch = archOf[uname];
     if (!arch) throw new PathlightError({ code: 'probe-unsupported-arch', message: `Node ${target.alias} is ${uname || 'of an unknown architecture'}; the probe agent is built for x86_64 and aarch64.`, hint: 'Use a node of a supported architecture, or the pod transport with an agent image built for it.' });
@@ -210,11 +216,13 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
         throw new PathlightError({ code: 'probe-upload-failed', message: `The agent uploaded to ${target.alias}:${absRemote} has checksum ${check.stdout.split(' ')[0] || '(none)'}, expected ${sum}.`, hint: 'Check free space in the SSH user\'s home directory on the node and retry.' });
       }
     }
+    throwIfCancelled(opts.signal);
     const sudo = target.user === 'root' ? '' : 'sudo -n ';
     opts.onProgress?.('starting', `${sudo}${absRemote} run ${opts.args.join(' ')}`);
     const channel = await new Promise<ClientChannel>((resolve, reject) =>
       conn.exec(`${sudo}${q(absRemote)} run ${opts.args.map(q).join(' ')}`, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
+    opts.signal?.removeEventListener('abort', onAbort);
     let stderr = '';
     const lines = lineFeeder(sink, (hello) => opts.onProgress?.('streaming', `agent ${hello.version} on ${hello.kernel}`));
     channel.on('data', (d: Buffer) => lines.push(d));
@@ -252,7 +260,9 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
       },
     };
   } catch (err) {
+    opts.signal?.removeEventListener('abort', onAbort);
     close();
+    throwIfCancelled(opts.signal);
     throw err;
   }
 }

@@ -44,7 +44,7 @@ describe('golden: lab scenarios', () => {
       // Late: half of the stream arrives after a first answer was drawn.
       const corr = correlate(events.slice(0, events.length >> 1));
       answer(f, corr);
-      for (const e of events.slice(events.length >> 1)) corr.add(e);
+      for (const e of events.slice(events.length >> 1)) corr.add(e as d.EvidenceLine);
       expect(JSON.stringify(answer(f, corr))).toBe(base);
     }
   });

@@ -19,7 +19,7 @@ const dns = (qr: 'query' | 'response', qname: string, id: number, rcode?: string
 
 const corr = (events: Array<ReturnType<typeof base>>) => {
   const c = new d.Correlator();
-  for (const e of events) c.add(e);
+  for (const e of events) c.add(e as d.EvidenceLine);
   return c;
 };
 const q = { from: 'shop/deploy/frontend', to: 'backend:8080' };
@@ -94,8 +94,8 @@ describe('live evidence on the diagnosis', () => {
 
   it('reports what the probes lost', () => {
     const c = corr([]);
-    c.add(base({ type: 'stats', probes: { drops: { events: 10, lost: 3, lostUser: 1 } } }));
-    c.add(base({ type: 'stats', probes: { drops: { events: 12, lost: 4, lostUser: 1 } } }));
+    c.add(base({ type: 'stats', probes: { drops: { events: 10, lost: 3, lostUser: 1 } } }) as d.EvidenceLine);
+    c.add(base({ type: 'stats', probes: { drops: { events: 12, lost: 4, lostUser: 1 } } }) as d.EvidenceLine);
     const dg = why(app(), q, { correlator: c });
     expect(dg.live?.lost).toBe(5);
     expect(dg.notes.join('\n')).toMatch(/lost 5 events/);
