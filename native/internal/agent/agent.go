@@ -238,7 +238,7 @@ func Run(o Options) int {
 	defer signal.Stop(sig)
 
 	current := o.Filters
-	tests := newTests(func(l protocol.Test) {
+	active := newActiveTests(func(l protocol.Test) {
 		l.Header = hdr(protocol.TypeTest)
 		out.control(l)
 	})
@@ -254,7 +254,7 @@ func Run(o Options) int {
 				var r protocol.TestRequest
 				if err := json.Unmarshal(line, &r); err != nil {
 					badControl(fmt.Sprintf("test line not understood (%v); expected e.g. {\"type\":\"test\",\"id\":\"t1\",\"fromIp\":\"10.244.0.5\",\"connect\":\"10.96.0.10:53\",\"proto\":\"udp\"}", err))
-				} else if err := tests.start(r); err != nil {
+				} else if err := active.start(r); err != nil {
 					badControl(err.Error())
 				}
 			case "filters":
@@ -317,7 +317,7 @@ loop:
 	}
 	// Running tests end first (their done lines come before bye) while the probes still
 	// watch; then detach so nothing new arrives, and drain what the ring buffers still hold.
-	tests.stop()
+	active.stop()
 	for _, p := range set.Probes {
 		p.Detach()
 		if p.Reader != nil {
