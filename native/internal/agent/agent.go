@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/features"
@@ -218,17 +217,18 @@ func Run(o Options) int {
 	}
 
 	st := &stopper{ch: make(chan struct{})}
-	dec := NewDecoder(o.Node, clock, reasons, syms)
+	env := decodeEnv{node: o.Node, clock: clock, reasons: reasons, syms: syms}
 	var readers sync.WaitGroup
 	for _, p := range set.Probes {
-		if p.Reader == nil {
+		newDecoder := decoders[p.Name]
+		if p.Reader == nil || newDecoder == nil {
 			continue // the baseline probe emits nothing
 		}
 		readers.Add(1)
-		go func(p *probes.Probe) {
+		go func(p *probes.Probe, dec recordDecoder) {
 			defer readers.Done()
 			read(p, dec, out)
-		}(p)
+		}(p, newDecoder(env))
 	}
 
 	sig := make(chan os.Signal, 2)
@@ -373,7 +373,7 @@ func controlLoop(r io.Reader, st *stopper, handle func(typ string, line []byte),
 const pollInterval = 20 * time.Millisecond
 
 // read decodes one probe's ring buffer until it is closed.
-func read(p *probes.Probe, dec *Decoder, out *output) {
+func read(p *probes.Probe, dec recordDecoder, out *output) {
 	var rec ringbuf.Record
 	for {
 		// The programs wake the reader only when 64 KiB are waiting (see pl_wakeup_flags):
@@ -385,22 +385,8 @@ func read(p *probes.Probe, dec *Decoder, out *output) {
 			}
 			continue
 		}
-		b := rec.RawSample
-		switch p.Name {
-		case "drops":
-			if len(b) >= int(unsafe.Sizeof(probes.DropEvent{})) {
-				out.event(p.Name, dec.Drop((*probes.DropEvent)(unsafe.Pointer(&b[0]))))
-			}
-		case "tcp":
-			if len(b) >= int(unsafe.Sizeof(probes.TCPEvent{})) {
-				out.event(p.Name, dec.TCP((*probes.TCPEvent)(unsafe.Pointer(&b[0]))))
-			}
-		case "dns":
-			if len(b) >= int(unsafe.Sizeof(probes.DNSEvent{})) {
-				if ev, ok := dec.DNS((*probes.DNSEvent)(unsafe.Pointer(&b[0]))); ok {
-					out.event(p.Name, ev)
-				}
-			}
+		if line, ok := dec.decode(rec.RawSample); ok {
+			out.event(p.Name, line)
 		}
 	}
 }
