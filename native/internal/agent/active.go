@@ -9,12 +9,13 @@ import (
 	"pathlight.dev/native/internal/protocol"
 )
 
-// maxTests bounds the active tests running at once: each holds an OS thread.
-const maxTests = 4
+// maxActiveTests bounds the active tests running at once: each holds an OS thread.
+const maxActiveTests = 4
 
-// tests runs the active tests asked for by test control lines, beside the probes, which
-// see the traffic they generate.
-type tests struct {
+// activeTests runs the active tests asked for by test control lines (a DNS lookup and a
+// connection from inside a pod's network namespace), beside the probes, which see the
+// traffic they generate.
+type activeTests struct {
 	tester  *activetest.Tester
 	initErr error
 	mu      sync.Mutex // orders start's wg.Add before stop's Wait
@@ -25,9 +26,9 @@ type tests struct {
 	emit    func(protocol.Test)
 }
 
-// newTests must run before any test thread exists: it reads the agent's own namespace.
-func newTests(emit func(protocol.Test)) *tests {
-	t := &tests{slots: make(chan struct{}, maxTests), emit: emit}
+// newActiveTests must run before any test thread exists: it reads the agent's own namespace.
+func newActiveTests(emit func(protocol.Test)) *activeTests {
+	t := &activeTests{slots: make(chan struct{}, maxActiveTests), emit: emit}
 	t.tester, t.initErr = activetest.New()
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
@@ -35,7 +36,7 @@ func newTests(emit func(protocol.Test)) *tests {
 
 // start validates a request and runs it on its own goroutine. A request without a usable
 // id cannot be answered with test lines: the caller reports it as a bad-control error.
-func (t *tests) start(r protocol.TestRequest) error {
+func (t *activeTests) start(r protocol.TestRequest) error {
 	if !activetest.ValidID(r.ID) {
 		return fmt.Errorf("test line without a usable id (1-%d characters): %q", activetest.MaxIDLength, r.ID)
 	}
@@ -58,7 +59,7 @@ func (t *tests) start(r protocol.TestRequest) error {
 	select {
 	case t.slots <- struct{}{}:
 	default:
-		fail(fmt.Sprintf("%d tests are already running: wait for a done line and send it again", maxTests))
+		fail(fmt.Sprintf("%d tests are already running: wait for a done line and send it again", maxActiveTests))
 		return nil
 	}
 	t.wg.Add(1)
@@ -71,7 +72,7 @@ func (t *tests) start(r protocol.TestRequest) error {
 }
 
 // stop cancels the running tests and waits for their done lines.
-func (t *tests) stop() {
+func (t *activeTests) stop() {
 	t.mu.Lock()
 	t.cancel()
 	t.mu.Unlock()
