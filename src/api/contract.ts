@@ -48,7 +48,7 @@ export type AppInfo = z.infer<typeof appInfoSchema>;
 
 const nodeName = z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
 const filePath = z.string().min(1).max(4096);
-const imageRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
+const imageRef = wb.imageRef;
 const sessionId = z.object({ session: z.uuid() }).strict();
 
 export const probeStatusSchema = z.object({

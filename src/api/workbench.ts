@@ -10,6 +10,7 @@ import { kubeconfigSourceSchema } from './sources.js';
 import { sshSettingsSchema } from './ssh.js';
 
 const name = z.string().min(1).max(512);
+export const imageRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
 export const sessionRef = z.object({ session: z.uuid() }).strict();
 
 // ---------------------------------------------------------------- cluster.open
@@ -145,6 +146,10 @@ export const whyAskRequest = z
     /** Generate a DNS lookup and a connection from inside A. */
     active: z.boolean().optional(),
     durationSec: z.number().int().min(1).max(600),
+    /** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent. */
+    probeNamespace: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/).optional(),
+    probeImage: imageRef.optional(),
+    agentImage: imageRef.optional(),
   })
   .strict();
 

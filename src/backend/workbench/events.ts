@@ -76,8 +76,8 @@ interface Described {
 }
 
 function describe(ev: ProbeEvent & { node?: string }): Described {
-  const ids = (ev as { identities?: { src?: Who; dst?: Who } }).identities;
-  const e = ev as unknown as { src: string; dst: string; sport: number; dport: number; proto: string; node?: string };
+  const ids = ev.identities;
+  const e = ev;
   let verdict: EventRow['verdict'];
   let reason: string;
   let detail: string | undefined;

@@ -48,6 +48,7 @@ export function asEvent(line: Record<string, unknown>, ts: number): Event {
     if (line.rcode !== undefined && typeof line.rcode !== 'string') delete ev.rcode;
     ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isRecord(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
   } else Object.assign(ev, { event: str(line.event), state: str(line.state) });
+  // Every field the table and the graph read was given its type above: the one cast from a recorded line.
   return ev as unknown as Event;
 }
 

@@ -290,7 +290,7 @@ export class WorkbenchSessions {
     // The SSH settings become a private config for the time of the question (probe `ssh` only).
     const settings = req.probe === 'ssh' ? req.ssh : undefined;
     const asked = (file: string | undefined): Promise<Answer> => {
-      const { source, probes } = s.source.questionSource({ probe: req.probe, sshConfig: file, durationMs: req.durationSec * 1000 });
+      const { source, probes } = s.source.questionSource({ probe: req.probe, sshConfig: file, durationMs: req.durationSec * 1000, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage });
       return ask(source, { ...req, probes, active: req.active }, {
         signal: abort.signal,
         sinks: {

@@ -20,6 +20,9 @@ export interface EvidenceRequest {
   /** The SSH config in effect for the question (probe `ssh`). */
   sshConfig?: string | undefined;
   durationMs: number;
+  probeNamespace?: string | undefined;
+  probeImage?: string | undefined;
+  agentImage?: string | undefined;
 }
 
 /** What a session recording reads from a source: its objects and their changes, and what to say about the cluster. */
@@ -58,7 +61,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
     questionSource: (o) =>
-      o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { kc, via: o.probe, sshConfig: o.sshConfig, durationMs: o.durationMs }), probes: true },
+      o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
     stop: () => snap.stop(),
   };
 }

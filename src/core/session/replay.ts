@@ -443,7 +443,8 @@ export class SessionReplay {
  */
 function applyObjects(state: ObjectState, r: SessionRecord, touch?: (kind: string, obj: KubeObject, gone: boolean) => void): void {
   if (r.kind === 'snapshot' && isRecord(r.data)) {
-    const data = r.data as unknown as SnapshotData;
+    // A record read back from a file: its fields are checked where they are used.
+    const data = r.data as Partial<SnapshotData>;
     const before = state;
     const after: ObjectState = new Map();
     for (const [kind, list] of Object.entries(data.objects ?? {})) {
@@ -458,7 +459,8 @@ function applyObjects(state: ObjectState, r: SessionRecord, touch?: (kind: strin
     state.clear();
     for (const [k, m] of after) state.set(k, m);
   } else if (r.kind === 'watch' && isRecord(r.data)) {
-    const data = r.data as unknown as WatchData;
+    // A record read back from a file: its fields are checked where they are used.
+    const data = r.data as Partial<WatchData>;
     if (!isRecord(data.object) || typeof data.kind !== 'string') return;
     const obj = data.object as KubeObject;
     const m = state.get(data.kind) ?? new Map<string, KubeObject>();

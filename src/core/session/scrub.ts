@@ -98,7 +98,8 @@ export function scrubObject(obj: unknown, kind?: string): unknown {
 /** The record without credentials, or undefined when nothing of it may be kept (a Secret's watch change). */
 export function scrubRecord(record: SessionRecord): SessionRecord | undefined {
   if (record.kind === 'snapshot' && isRecord(record.data)) {
-    const data = record.data as unknown as SnapshotData;
+    // A record read back from a file: its fields are checked where they are used.
+    const data = record.data as Partial<SnapshotData>;
     const objects: Record<string, unknown[]> = {};
     for (const [kind, list] of Object.entries(data.objects ?? {})) {
       if (kind === 'Secret' || !Array.isArray(list)) continue;
@@ -108,7 +109,8 @@ export function scrubRecord(record: SessionRecord): SessionRecord | undefined {
     return { ...record, data: { ...rest, objects } };
   }
   if (record.kind === 'watch' && isRecord(record.data)) {
-    const data = record.data as unknown as WatchData;
+    // A record read back from a file: its fields are checked where they are used.
+    const data = record.data as Partial<WatchData>;
     const object = scrubObject(data.object, data.kind);
     if (object === undefined) return undefined;
     return { ...record, data: { ...(scrubValue({ ...data, object: undefined }) as Record<string, unknown>), object } };

@@ -4,11 +4,13 @@
  * and the agent stopping by itself when Pathlight is killed.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { probe } from '../../../src/core/index.js';
 import { SshHostKeyError, connect, startProbe, type SshProbeOptions } from '../../../src/backend/probes/ssh/transport.js';
+import { startOnNode } from '../../../src/backend/probes/start.js';
 import { repoPath } from '../../helpers/paths.js';
 import { refusedConnection, unusedPort } from '../../helpers/net.js';
 import { sshConfigFor, startProbeSshd, type TestSshd } from '../../helpers/sshd.js';
@@ -200,5 +202,47 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       left = running();
     }
     expect(left, 'agent processes still running 10 s after Pathlight was killed').toBe('');
+  });
+
+  describe('cancelled through the question\'s signal (startOnNode)', () => {
+    const agentsMarked = (mark: string) => {
+      try {
+        return execFileSync('pgrep', ['-f', `pathlight-probe.* run .*${mark}`], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    const configFile = () => {
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'pathlight-cancel-')), 'ssh_config');
+      writeFileSync(file, sshConfigFor(sshd), { mode: 0o600 });
+      return file;
+    };
+
+    it('a streaming agent stops within 2 s of the abort, long before its duration', async () => {
+      const abort = new AbortController();
+      let hello!: () => void;
+      const streaming = new Promise<void>((r) => (hello = r));
+      const run = await startOnNode({ node: 'node-1', via: 'ssh', durationMs: 120_000, args: ['--probes', 'tcp', '--node', 'cancel-streaming'], sshConfig: configFile(), signal: abort.signal }, { line: (l) => l.type === 'hello' && hello(), bad: () => {} });
+      await streaming;
+      expect(agentsMarked('cancel-streaming')).not.toBe('');
+      const t0 = Date.now();
+      abort.abort();
+      await run.done;
+      expect(await until(() => agentsMarked('cancel-streaming') === '')).toBe(true);
+      expect(Date.now() - t0).toBeLessThanOrEqual(2000);
+    });
+
+    it('an abort while connecting ends the start as cancelled, and no agent starts', async () => {
+      const abort = new AbortController();
+      const stages: string[] = [];
+      const started = startOnNode({ node: 'node-1', via: 'ssh', durationMs: 120_000, args: ['--probes', 'tcp', '--node', 'cancel-starting'], sshConfig: configFile(), signal: abort.signal, onProgress: (st) => {
+        stages.push(st);
+        if (st === 'connecting') abort.abort();
+      } }, { line: () => {}, bad: () => {} });
+      await expect(started).rejects.toMatchObject({ detail: { code: 'cancelled' } });
+      expect(stages).not.toContain('starting');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(agentsMarked('cancel-starting')).toBe('');
+    });
   });
 });
