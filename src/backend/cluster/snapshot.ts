@@ -106,6 +106,19 @@ function sources(kc: KubeConfig): Source[] {
 
 const identityKind: Partial<Record<SnapshotKind, IdentityKind>> = { Pod: 'pod', Service: 'service', Node: 'node' };
 
+/**
+ * Whether the snapshot still follows the cluster: `live`; `reconnecting` since the first failed
+ * list or watch (a blip: the watches restart with backoff and relist); `stale` once that has
+ * lasted `staleAfterMs` — the objects are as they were at `since`, and answers say so.
+ */
+export interface SnapshotHealth {
+  state: 'live' | 'reconnecting' | 'stale';
+  /** ns since the Unix epoch: the first failure of this outage. */
+  since?: number;
+  /** The last failure, in words. */
+  error?: string;
+}
+
 export interface SnapshotOptions {
   /** Wall clock in ns (injected so tests and replays control time). */
   now?: () => number;
@@ -113,6 +126,8 @@ export interface SnapshotOptions {
   kinds?: readonly SnapshotKind[];
   /** Longest wait between restarts of a failed informer. */
   maxBackoffMs?: number;
+  /** How long a failure may last before the snapshot is called stale (default 10 s). */
+  staleAfterMs?: number;
   /**
    * Where a cluster-wide list is forbidden, list these namespaces one by one instead (a user
    * with a Role in their own namespaces can still ask about them).
@@ -135,16 +150,58 @@ export class ClusterSnapshot {
   private listeners = new Set<(c: SnapshotChange) => void>();
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
+  /** Informers (by key) whose last list or watch failed, and the first failure of this outage. */
+  private failing = new Set<string>();
+  private outage: { since: number; error: string } | undefined;
+  private healthListeners = new Set<(h: SnapshotHealth) => void>();
+  private staleTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly now: () => number,
     private readonly maxBackoffMs: number,
     private readonly namespaces: readonly string[] = [],
+    private readonly staleAfterMs = 10_000,
   ) {}
+
+  /** Whether the snapshot still follows the cluster (see SnapshotHealth). */
+  health(): SnapshotHealth {
+    if (!this.outage) return { state: 'live' };
+    const stale = this.now() - this.outage.since >= this.staleAfterMs * 1e6;
+    return { state: stale ? 'stale' : 'reconnecting', since: this.outage.since, error: this.outage.error };
+  }
+
+  /** Every change of health (live → reconnecting → stale → live). */
+  onHealth(cb: (h: SnapshotHealth) => void): () => void {
+    this.healthListeners.add(cb);
+    return () => this.healthListeners.delete(cb);
+  }
+
+  private failed(key: string, message: string): void {
+    this.failing.add(key);
+    const first = !this.outage;
+    this.outage = { since: this.outage?.since ?? this.now(), error: message };
+    if (first) {
+      this.staleTimer = setTimeout(() => this.tellHealth(), this.staleAfterMs);
+      this.tellHealth();
+    }
+  }
+
+  private recovered(key: string): void {
+    if (!this.failing.delete(key) || this.failing.size > 0) return;
+    this.outage = undefined;
+    clearTimeout(this.staleTimer);
+    this.tellHealth();
+  }
+
+  private tellHealth(): void {
+    if (this.stopped) return;
+    const h = this.health();
+    for (const l of this.healthListeners) l(h);
+  }
 
   /** Lists everything, starts the watches, resolves once the initial lists are in. */
   static async start(kc: KubeConfig, opts: SnapshotOptions = {}): Promise<ClusterSnapshot> {
-    const snap = new ClusterSnapshot(opts.now ?? (() => Date.now() * 1e6), opts.maxBackoffMs ?? 30_000, opts.namespaces);
+    const snap = new ClusterSnapshot(opts.now ?? (() => Date.now() * 1e6), opts.maxBackoffMs ?? 30_000, opts.namespaces, opts.staleAfterMs);
     const wanted = sources(kc).filter((s) => !opts.kinds || opts.kinds.includes(s.kind));
     await named(kc, () => Promise.all(wanted.map((s) => snap.startOne(kc, s))));
     return snap;
@@ -203,18 +260,35 @@ export class ClusterSnapshot {
     inf.on('update', emit('MODIFIED'));
     inf.on('delete', emit('DELETED'));
     let backoff = 500;
-    inf.on('connect', () => (backoff = 500));
-    inf.on('error', (err) => {
-      this.errors.push({ kind: s.kind, message: err instanceof Error ? err.message : String(err), ts: this.now() });
-      if (this.errors.length > 50) this.errors.shift();
-      if (this.stopped) return;
-      // A failed list or watch stops the informer: start it again, backing off.
+    const retry = () => {
+      // A failed list or watch stops the informer: start it again, backing off — once the API
+      // server answers a one-object list of the kind again (client-node's own `connect` comes
+      // before its list, so it cannot tell that the cluster is back).
       const t = setTimeout(() => {
         this.timers.delete(t);
-        if (!this.stopped) void inf.start().catch(() => undefined);
+        if (this.stopped) return;
+        s.probe().then(
+          () => {
+            if (this.stopped) return;
+            backoff = 500;
+            this.recovered(key);
+            void inf.start().catch(() => undefined);
+          },
+          (err: unknown) => {
+            this.failed(key, messageOf(err));
+            retry();
+          },
+        );
       }, backoff);
       this.timers.add(t);
       backoff = Math.min(backoff * 2, this.maxBackoffMs);
+    };
+    inf.on('error', (err) => {
+      this.errors.push({ kind: s.kind, message: messageOf(err), ts: this.now() });
+      if (this.errors.length > 50) this.errors.shift();
+      if (this.stopped) return;
+      this.failed(key, messageOf(err));
+      retry();
     });
     await inf.start();
   }
@@ -260,7 +334,15 @@ export class ClusterSnapshot {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.staleTimer);
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.informers.values()].map((i) => i.informer.stop()));
   }
+}
+
+/** An error as a user reads it: client-node's fetch failures keep the cause's code (ECONNREFUSED…). */
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `${err.message} (${cause.code})` : err.message;
 }

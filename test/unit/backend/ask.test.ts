@@ -10,7 +10,7 @@ import { diagnose as d, type ClusterKind, type ClusterView } from '../../../src/
 import { labFixtures, view } from '../../helpers/diagnose.js';
 
 const fx = labFixtures().find((f) => f.scenario === 'deny-backend-ingress')!;
-const q = { from: fx.query.from, to: fx.query.to, ...(fx.query.port !== undefined ? { port: fx.query.port } : {}) };
+const q = { from: fx.query.from, to: fx.query.to };
 
 /** The fixture's objects, counting how often each kind is listed. */
 function counted(): { view: ClusterView; lists: Map<ClusterKind, number> } {
