@@ -11,7 +11,7 @@
  * after it. A's (address, source port) names one connection across the NAT.
  */
 import type { Identity } from '../cluster/identity.js';
-import type { TestLine } from '../probe/protocol.js';
+import type { TestLine } from '../probe/schemas.js';
 import type { ProbeEvent } from './types.js';
 import { SeenSet } from '../graph/hash.js';
 
