@@ -1,5 +1,5 @@
 // Package agent runs the probes: it loads them, streams their events as NDJSON, reports
-// statistics, takes control lines on stdin, and stops cleanly (DESIGN.md §3).
+// statistics, takes control lines on stdin, and stops cleanly (docs/architecture.md §3).
 package agent
 
 import (

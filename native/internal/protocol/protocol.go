@@ -1,5 +1,5 @@
-// Package protocol is the agent's NDJSON wire format (DESIGN.md §3): one JSON object per
-// line on stdout, each with v, type, ts (ns since the Unix epoch) and node.
+// Package protocol is the agent's NDJSON wire format (docs/architecture.md §3): one JSON
+// object per line on stdout, each with v, type, ts (ns since the Unix epoch) and node.
 //
 // Keep aligned with src/core/probe/schemas.ts: TestFixtureUpToDate regenerates
 // test/fixtures/probe/protocol.ndjson from Examples(), and the TypeScript test decodes that

@@ -1,8 +1,8 @@
 /**
- * Schemas of the probe agent's NDJSON lines (DESIGN.md §3): one JSON object per line, each with
- * `v`, `type`, `ts` and `node`, and the fields of its type. The line types are the table
- * `lineSchemas` at the end: a new one is one schema here and one entry in that table (the
- * decoder, `lineTypes`, `LineType` and `ProbeLine` follow from it).
+ * Schemas of the probe agent's NDJSON lines (docs/architecture.md §3): one JSON object per
+ * line, each with `v`, `type`, `ts` and `node`, and the fields of its type. The line types are
+ * the table `lineSchemas` at the end: a new one is one schema here and one entry in that table
+ * (the decoder, `lineTypes`, `LineType` and `ProbeLine` follow from it).
  *
  * Keep aligned with native/internal/protocol/protocol.go: the Go test regenerates
  * test/fixtures/probe/protocol.ndjson from its examples, and
