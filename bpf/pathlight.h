@@ -81,7 +81,7 @@ enum pl_config_flag {
 struct pl_config {
 	__u32 flags;
 	/* Reason codes resolved from the running kernel's BTF at start (their numbers moved
-	 * in 6.0/6.2, see DESIGN.md §3); ~0 when the kernel has no such enumerator. */
+	 * in 6.0/6.2, see docs/architecture.md §3); ~0 when the kernel has no such enumerator. */
 	__u32 reason_not_dropped_yet;
 	__u32 reason_consumed;
 	__u32 reason_not_specified;

@@ -1,4 +1,4 @@
-// Benchmark: loading a large cluster into the live snapshot (issue 6: 10k pods must load
+// Benchmark: loading a large cluster into the live snapshot (the target: 10k pods load
 // without blocking the UI). Needs the lab up (npm run lab:up) and `npm run build`.
 // Creates COUNT pods (default 10,000) in a namespace of its own, held back by a scheduling
 // gate, so the API server stores them but they are never scheduled or run; then

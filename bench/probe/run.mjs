@@ -1,4 +1,4 @@
-// Benchmark: the probe agent's cost on the real kernel (issue 4). Root only.
+// Benchmark: the probe agent's cost on the real kernel. Root only.
 //   1. iperf3 TCP throughput over a veth pair between two network namespaces, with the agent
 //      attached (all probes, no filters: the worst case) and without, alternating, same run.
 //      Target: ≤ 3 % loss.

@@ -1,5 +1,5 @@
 // Benchmark: the .pathlight recording container with 1,000,000 probe events.
-// Targets (issue 9): open < 1 s, seek anywhere < 100 ms; reports bytes/event and the write rate.
+// Targets: open < 1 s, seek anywhere < 100 ms; reports bytes/event and the write rate.
 // Replay: the records read back into SessionReplay (a 1,000-pod snapshot at the start and a
 // watch change every 1,000 events ride along), then frames at random times (`at`, forward and
 // back), and the rate of SessionRecorder (scrubbing every record) for comparison.

@@ -1,4 +1,4 @@
-// Replay benchmark in the browser (issue 9): a recording of 1,000,000 probe events between 300
+// Replay benchmark in the browser: a recording of 1,000,000 probe events between 300
 // pods in 10 namespaces (~1,200 pod pairs), opened by `pathlight serve --open FILE` and shown in
 // Debian's Chromium as a user sees it. Measures, from the page's navigation: the events table
 // with its count and timeline, the graph with the cluster, the graph's flows all counted (the

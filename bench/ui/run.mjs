@@ -1,4 +1,4 @@
-// UI benchmark (issue 8): a graph of 2,000 nodes / 8,000 edges and an events table of 100,000
+// UI benchmark: a graph of 2,000 nodes / 8,000 edges and an events table of 100,000
 // rows, in Debian's Chromium through server mode. The cluster is a generated fake cluster
 // (PATHLIGHT_FAKE_CLUSTERS, the test-only fixture source): 20 namespaces × 100 pods, and
 // 100,000 TCP events over 8,000 distinct pod pairs, replayed by a question with probes on.

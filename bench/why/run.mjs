@@ -1,4 +1,4 @@
-// Benchmark of the "why" engine (issue 7):
+// Benchmark of the "why" engine:
 //  1. correlation throughput: a synthetic stream of 1M agent events (TCP outcomes, drops with
 //     reasons, DNS queries/responses, 10% duplicates, shuffled) folded by the Correlator, then
 //     the diagnosis drawn on it;

@@ -55,7 +55,7 @@ export function makeBANP(spec: Obj): Obj {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec };
 }
 
-export function makeCNP(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Obj {
+export function makeClusterNetworkPolicy(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Obj {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, ...spec } };
 }
 

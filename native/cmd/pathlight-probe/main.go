@@ -1,6 +1,6 @@
 // Command pathlight-probe is Pathlight's node agent: it attaches eBPF probes (packet drops
-// with the kernel's reason, DNS, TCP outcomes) and streams their events as NDJSON on
-// stdout until stdin closes, its TTL passes or it gets SIGTERM. See DESIGN.md §3.
+// with the kernel's reason, DNS, TCP outcomes) and streams their events as NDJSON on stdout
+// until stdin closes, its TTL passes or it gets SIGTERM. See docs/architecture.md §3.
 package main
 
 import (

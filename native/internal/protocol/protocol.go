@@ -1,7 +1,7 @@
-// Package protocol is the agent's NDJSON wire format (DESIGN.md §3): one JSON object per
-// line on stdout, each with v, type, ts (ns since the Unix epoch) and node.
+// Package protocol is the agent's NDJSON wire format (docs/architecture.md §3): one JSON
+// object per line on stdout, each with v, type, ts (ns since the Unix epoch) and node.
 //
-// Keep aligned with src/core/probe/protocol.ts: TestFixtureUpToDate regenerates
+// Keep aligned with src/core/probe/schemas.ts: TestFixtureUpToDate regenerates
 // test/fixtures/probe/protocol.ndjson from Examples(), and the TypeScript test decodes that
 // file with its schemas and checks every enum value below appears on both sides.
 package protocol

@@ -13,9 +13,9 @@ var update = flag.Bool("update", false, "rewrite test/fixtures/probe/protocol.nd
 
 const fixture = "../../../test/fixtures/probe/protocol.ndjson"
 
-// The TypeScript decoder (src/core/probe/protocol.ts) is tested against this file, so the
-// file must be exactly what the Go types encode: a change on one side fails a test until
-// the other side follows.
+// The TypeScript decoder (src/core/probe/schemas.ts and decode.ts) is tested against this
+// file, so the file must be exactly what the Go types encode: a change on one side fails a
+// test until the other side follows.
 func TestFixtureUpToDate(t *testing.T) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -37,7 +37,7 @@ func TestFixtureUpToDate(t *testing.T) {
 		t.Fatalf("%v (run: cd native && go test ./internal/protocol -update)", err)
 	}
 	if !bytes.Equal(got, buf.Bytes()) {
-		t.Fatalf("%s is stale: the Go protocol changed; run `cd native && go test ./internal/protocol -update` and update src/core/probe/protocol.ts to match", fixture)
+		t.Fatalf("%s is stale: the Go protocol changed; run `cd native && go test ./internal/protocol -update` and update src/core/probe/schemas.ts to match", fixture)
 	}
 }
 

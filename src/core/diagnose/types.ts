@@ -6,7 +6,7 @@
  */
 import type { DirectionJson } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
-import type { DnsLine, DropLine, ProbeLine, TcpLine } from '../probe/protocol.js';
+import type { DnsLine, DropLine, ProbeLine, TcpLine } from '../probe/schemas.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
 export const findingKinds = [

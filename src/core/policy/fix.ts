@@ -171,20 +171,20 @@ function insertAllow(ref: PolicyRef, dir: Direction, peer: Endpoint, q: Query, o
   if (!target) return { problem: `${refText(ref)} not found` };
   const p = peerLabels(peer);
   if (!p) return { problem: 'the peer is a host-network pod with no known address' };
-  const cnp = ref.kind === 'ClusterNetworkPolicy';
+  const isClusterNetworkPolicy = ref.kind === 'ClusterNetworkPolicy';
   const adminPeer = 'cidr' in p ? { networks: [p.cidr] } : { pods: { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: stable(p.pod.labels) } } };
-  if ('cidr' in p && dir === 'ingress' && !cnp) return { problem: `${refText(ref)}: ingress rules cannot name addresses` };
-  const ports = cnp
+  if ('cidr' in p && dir === 'ingress' && !isClusterNetworkPolicy) return { problem: `${refText(ref)}: ingress rules cannot name addresses` };
+  const ports = isClusterNetworkPolicy
     ? { protocols: [{ [q.protocol.toLowerCase()]: { destinationPort: { number: q.port } } }] }
     : { ports: [{ portNumber: { protocol: q.protocol, port: q.port } }] };
-  const rule: Obj = { name: `pathlight-allow-${q.protocol.toLowerCase()}-${q.port}`, action: cnp ? 'Accept' : 'Allow', [dir === 'ingress' ? 'from' : 'to']: [adminPeer], ...ports };
+  const rule: Obj = { name: `pathlight-allow-${q.protocol.toLowerCase()}-${q.port}`, action: isClusterNetworkPolicy ? 'Accept' : 'Allow', [dir === 'ingress' ? 'from' : 'to']: [adminPeer], ...ports };
   const obj = clone(target.obj);
   const spec = isObj(obj.spec) ? obj.spec : (obj.spec = {});
   const list = Array.isArray(spec[dir]) ? (spec[dir] as unknown[]) : (spec[dir] = []);
   list.unshift(rule);
   const change: FixChange = {
     kind: 'patch',
-    description: `Insert an ${cnp ? 'Accept' : 'Allow'} rule for ${q.protocol}/${q.port} ${dir === 'ingress' ? 'from' : 'to'} ${peer.kind === 'ip' ? peer.ip : peer.pod.workload} at the top of ${refText(ref)}'s ${dir} rules`,
+    description: `Insert an ${isClusterNetworkPolicy ? 'Accept' : 'Allow'} rule for ${q.protocol}/${q.port} ${dir === 'ingress' ? 'from' : 'to'} ${peer.kind === 'ip' ? peer.ip : peer.pod.workload} at the top of ${refText(ref)}'s ${dir} rules`,
     target: targetOf(ref, target),
     jsonPatch: [{ op: 'add', path: `/spec/${dir}/0`, value: rule }],
     manifest: rule,

@@ -52,7 +52,7 @@ export function podAddresses(p: PodInfo): string[] {
   return p.ips;
 }
 
-/** Nodes peer (ANP/CNP): the addresses of matching nodes, and host-network pods on them. */
+/** Nodes peer (AdminNetworkPolicy, ClusterNetworkPolicy): the addresses of matching nodes, and host-network pods on them. */
 export function nodePeer(ctx: CompileContext, sel: CompiledSelector): PeerMatcher {
   const nodes = ctx.nodes.filter((n) => sel.match(n.labels));
   const names = new Set(nodes.map((n) => n.name));

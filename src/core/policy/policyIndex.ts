@@ -10,7 +10,7 @@ import { Issues, isObj, type Obj } from './issues.js';
 import { buildInventory, impliedNamespace } from './inventory.js';
 import { compileNetworkPolicy } from './networkpolicy.js';
 import { compileAdminNetworkPolicy } from './anp.js';
-import { compileClusterNetworkPolicy } from './cnp.js';
+import { compileClusterNetworkPolicy } from './clusterNetworkPolicy.js';
 import { compileCiliumPolicy } from './cilium.js';
 import { EMPTY_IPS, ipsContains, ipsUnion, parseAddress, type IpSet } from './ipblock.js';
 import { podNumericAddresses, type CompileContext } from './peers.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as helpers from '../../../helpers/policy.js';
-import { e2eIP, index, makeANP, makeBANP, makeCNP, makeNamespace, makePod, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { e2eIP, index, makeANP, makeBANP, makeClusterNetworkPolicy, makeNamespace, makePod, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
 
 type Obj = Record<string, unknown>;
 const nsSel = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });
@@ -141,13 +141,13 @@ const anpCases: Case[] = [
   },
 ];
 
-const cnpCases: Case[] = [
+const clusterNetworkPolicyCases: Case[] = [
   {
     name: 'Admin Deny beats NetworkPolicy; Baseline Deny loses to it',
     policies: [
       allowAllNP('x'),
-      makeCNP('admin-deny-y', 'Admin', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
-      makeCNP('baseline-deny', 'Baseline', 10, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
+      makeClusterNetworkPolicy('admin-deny-y', 'Admin', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
+      makeClusterNetworkPolicy('baseline-deny', 'Baseline', 10, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
     ],
     checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['z/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'y/a', 'TCP/80', 'denied']],
   },
@@ -155,14 +155,14 @@ const cnpCases: Case[] = [
     name: 'Accept in the Admin tier beats a Baseline Deny and NP isolation',
     policies: [
       denyAllNP('x'),
-      makeCNP('accept', 'Admin', 5, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Accept', from: [podsIn('y', 'c')] }] }),
+      makeClusterNetworkPolicy('accept', 'Admin', 5, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Accept', from: [podsIn('y', 'c')] }] }),
     ],
     checks: [['y/c', 'x/a', 'TCP/80', 'allowed'], ['y/b', 'x/a', 'TCP/80', 'denied']],
   },
   {
     name: 'protocols: tcp destinationPort number and udp range',
     policies: [
-      makeCNP('p', 'Admin', 1, {
+      makeClusterNetworkPolicy('p', 'Admin', 1, {
         subject: { namespaces: nsSel('x') },
         ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ tcp: { destinationPort: { number: 80 } } }, { udp: { destinationPort: { range: { start: 80, end: 81 } } } }] }],
       }),
@@ -171,33 +171,33 @@ const cnpCases: Case[] = [
   },
   {
     name: 'destinationNamedPort',
-    policies: [makeCNP('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ destinationNamedPort: 'serve-80-sctp' }] }] })],
+    policies: [makeClusterNetworkPolicy('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ destinationNamedPort: 'serve-80-sctp' }] }] })],
     checks: [['y/a', 'x/a', 'SCTP/80', 'denied'], ['y/a', 'x/a', 'TCP/80', 'allowed']],
   },
   {
     name: 'Pass in the Admin tier, then Baseline decides',
     policies: [
-      makeCNP('pass', 'Admin', 1, { subject: { namespaces: {} }, egress: [{ action: 'Pass', to: [{ namespaces: nsSel('z') }] }] }),
-      makeCNP('deny', 'Admin', 2, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }] }] }),
-      makeCNP('base', 'Baseline', 1, { subject: { namespaces: {} }, egress: [{ action: 'Accept', to: [{ namespaces: nsSel('z') }], protocols: [{ tcp: { destinationPort: { number: 80 } } }] }, { action: 'Deny', to: [{ namespaces: {} }] }] }),
+      makeClusterNetworkPolicy('pass', 'Admin', 1, { subject: { namespaces: {} }, egress: [{ action: 'Pass', to: [{ namespaces: nsSel('z') }] }] }),
+      makeClusterNetworkPolicy('deny', 'Admin', 2, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }] }] }),
+      makeClusterNetworkPolicy('base', 'Baseline', 1, { subject: { namespaces: {} }, egress: [{ action: 'Accept', to: [{ namespaces: nsSel('z') }], protocols: [{ tcp: { destinationPort: { number: 80 } } }] }, { action: 'Deny', to: [{ namespaces: {} }] }] }),
     ],
     checks: [['x/a', 'z/a', 'TCP/80', 'allowed'], ['x/a', 'z/a', 'TCP/81', 'denied'], ['x/a', 'y/a', 'TCP/80', 'denied']],
   },
   {
     name: 'Baseline Pass means the default: allowed',
-    policies: [makeCNP('p', 'Baseline', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: nsSel('y') }] }, { action: 'Deny', from: [{ namespaces: {} }] }] })],
+    policies: [makeClusterNetworkPolicy('p', 'Baseline', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: nsSel('y') }] }, { action: 'Deny', from: [{ namespaces: {} }] }] })],
     checks: [['y/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'x/a', 'TCP/80', 'denied']],
   },
   {
     name: 'networks peer on egress',
-    policies: [makeCNP('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }] })],
+    policies: [makeClusterNetworkPolicy('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }] })],
     checks: [['x/a', '8.8.8.8', 'UDP/53', 'denied'], ['x/a', 'y/a', 'TCP/80', 'denied'], ['y/a', '8.8.8.8', 'UDP/53', 'allowed']],
   },
 ];
 
 describe.each([
   ['AdminNetworkPolicy / BaselineAdminNetworkPolicy', anpCases],
-  ['ClusterNetworkPolicy v1alpha2', cnpCases],
+  ['ClusterNetworkPolicy v1alpha2', clusterNetworkPolicyCases],
 ])('%s', (_t, list) => {
   it.each(list)('$name', ({ policies, checks }) => {
     const idx = index([...xyzCluster(), ...policies]);

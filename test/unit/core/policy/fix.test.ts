@@ -4,7 +4,7 @@
  * opening the neighbouring connection.
  */
 import { describe, expect, it } from 'vitest';
-import { applyFix, check, index, makeANP, makeBANP, makeCilium, makeCNP, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { applyFix, check, index, makeANP, makeBANP, makeCilium, makeClusterNetworkPolicy, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
 
 type Obj = Record<string, unknown>;
 const nsSel = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });
@@ -46,7 +46,7 @@ const cases: Case[] = [
   },
   {
     name: 'ClusterNetworkPolicy Deny → an Accept rule with protocols',
-    policies: [makeCNP('deny', 'Admin', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })],
+    policies: [makeClusterNetworkPolicy('deny', 'Admin', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })],
     from: 'x/a',
     to: 'y/a',
     port: 'SCTP/80',

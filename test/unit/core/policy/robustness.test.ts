@@ -17,7 +17,7 @@ const weird: Array<[string, Obj]> = [
   ['ipBlock without cidr', makePolicy('x', 'w7', { podSelector: {}, ingress: [{ from: [{ ipBlock: {} }] }] })],
   ['ANP without subject', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'w8' }, spec: { priority: 1 } }],
   ['ANP rules not a list', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'w9' }, spec: { priority: 1, subject: { namespaces: {} }, ingress: {} } }],
-  ['CNP with a bad tier', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'w10' }, spec: { tier: 'Middle', priority: 1, subject: { namespaces: {} } } }],
+  ['ClusterNetworkPolicy with a bad tier', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'w10' }, spec: { tier: 'Middle', priority: 1, subject: { namespaces: {} } } }],
   ['Cilium toPorts ports not a list', makeCilium('x', 'w11', { endpointSelector: {}, ingress: [{ toPorts: [{ ports: 'x' }] }] })],
   ['Cilium without a selector', makeCilium('x', 'w12', { ingress: [{}] })],
   ['Cilium with a bad CIDR', makeCilium('x', 'w13', { endpointSelector: {}, egress: [{ toCIDR: ['999.0.0.0/8'] }] })],
