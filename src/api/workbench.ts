@@ -1,8 +1,9 @@
 /**
- * Schemas of the workbench calls (cluster.open, why.*, graph.*, events.page). The diagnosis and
- * graph shapes are defined in core (src/core/diagnose/types.ts, src/core/graph/types.ts); here
- * they are checked structurally at the boundary — every field the UI keys on is validated, the
- * rest passes through as plain JSON — so a malformed answer is refused, not rendered.
+ * Schemas of the workbench calls (cluster.open, why.*, graph.*, events.page). The diagnosis is
+ * core's schema (src/core/diagnose/types.ts), reused here with the boundary's leniency; the
+ * graph shapes are defined in core (src/core/graph/types.ts) and checked structurally here —
+ * every field the UI keys on is validated, the rest passes through as plain JSON — so a
+ * malformed answer is refused, not rendered.
  */
 import { z } from 'zod';
 import * as core from '../core/diagnose/types.js';
