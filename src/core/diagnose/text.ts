@@ -11,6 +11,14 @@ export const verdictText = { reachable: '✓ reachable', unreachable: '✗ unrea
 /** Where a finding comes from, in words. */
 export const sourceText = { both: 'objects + probes', static: 'objects', live: 'probes' } as const satisfies Record<Finding['source'], string>;
 
+/** A fix that was re-evaluated and then lets the connection through. */
+export const verifiedText = 'verified: the connection is then allowed';
+
+/** How sure a finding is and where it comes from, e.g. `error, high confidence, from objects + probes, at the policy-ingress hop`. */
+export function findingFacts(f: Pick<Finding, 'severity' | 'confidence' | 'source' | 'hop'>): string {
+  return `${f.severity}, ${f.confidence} confidence, from ${sourceText[f.source]}, at the ${f.hop} hop`;
+}
+
 const mark = { ok: '✓', fail: '✗', warn: '!', unknown: '?', skipped: '·' } as const;
 
 /** Wall-clock time of day of an ns timestamp, to the millisecond (UTC). */
@@ -69,7 +77,7 @@ export function diagnosisText(d: Diagnosis): string {
     out.push(`       ${f.summary}`);
     for (const e of f.evidence) for (const l of evidenceText(e)) out.push(`       · ${l}`);
     if (f.fix) {
-      out.push(`       fix: ${f.fix.description}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`);
+      out.push(`       fix: ${f.fix.description}${f.fix.verified ? ` (${verifiedText})` : ''}`);
       if (f.fix.kubectl) out.push(...f.fix.kubectl.split('\n').map((l) => `         ${l}`));
       if (f.fix.yaml && !f.fix.kubectl) out.push(...f.fix.yaml.trimEnd().split('\n').map((l) => `         ${l}`));
     }

@@ -5,7 +5,7 @@
  * inline, a CSP that forbids loading anything, every recorded string escaped).
  */
 import type { Diagnosis, Finding } from '../diagnose/types.js';
-import { evidenceText, liveText, queryText, sourceText, verdictText } from '../diagnose/text.js';
+import { evidenceText, findingFacts, liveText, queryText, verdictText, verifiedText } from '../diagnose/text.js';
 import type { MetaData } from '../session/records.js';
 import { escapeXml, pathSvg, verdictColours } from './svg.js';
 
@@ -61,7 +61,7 @@ function fence(text: string, lang = ''): string[] {
 }
 
 function findingMd(f: Finding, i: number): string[] {
-  const out = [`#### ${i + 1}. ${md(f.kind)} — ${md(f.summary)}`, '', `${f.severity}, ${f.confidence} confidence, from ${sourceText[f.source]}, at the ${f.hop} hop`, ''];
+  const out = [`#### ${i + 1}. ${md(f.kind)} — ${md(f.summary)}`, '', findingFacts(f), ''];
   if (f.evidence.length) {
     out.push('Evidence:', '');
     for (const e of f.evidence) {
@@ -72,7 +72,7 @@ function findingMd(f: Finding, i: number): string[] {
     out.push('');
   }
   if (f.fix) {
-    out.push(`Fix: ${md(f.fix.description)}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`, '');
+    out.push(`Fix: ${md(f.fix.description)}${f.fix.verified ? ` (${verifiedText})` : ''}`, '');
     if (f.fix.kubectl) out.push(...fence(f.fix.kubectl, 'sh'), '');
     if (f.fix.yaml) out.push(...fence(f.fix.yaml, 'yaml'), '');
   }
@@ -157,9 +157,9 @@ function findingHtml(f: Finding, i: number): string {
     })
     .join('');
   const fix = f.fix
-    ? `<p><strong>Fix:</strong> ${h(f.fix.description)}${f.fix.verified ? ' <em>(verified: the connection is then allowed)</em>' : ''}</p>${f.fix.kubectl ? `<pre>${h(f.fix.kubectl)}</pre>` : ''}${f.fix.yaml ? `<pre>${h(f.fix.yaml)}</pre>` : ''}`
+    ? `<p><strong>Fix:</strong> ${h(f.fix.description)}${f.fix.verified ? ` <em>(${verifiedText})</em>` : ''}</p>${f.fix.kubectl ? `<pre>${h(f.fix.kubectl)}</pre>` : ''}${f.fix.yaml ? `<pre>${h(f.fix.yaml)}</pre>` : ''}`
     : '';
-  return `<div class="finding ${f.severity}"><h3>${i + 1}. ${h(f.kind)} — ${h(f.summary)}</h3><p class="facts">${f.severity}, ${f.confidence} confidence, from ${sourceText[f.source]}, at the ${h(f.hop)} hop</p>${ev ? `<p>Evidence:</p><ul>${ev}</ul>` : ''}${fix}</div>`;
+  return `<div class="finding ${f.severity}"><h3>${i + 1}. ${h(f.kind)} — ${h(f.summary)}</h3><p class="facts">${h(findingFacts(f))}</p>${ev ? `<p>Evidence:</p><ul>${ev}</ul>` : ''}${fix}</div>`;
 }
 
 function questionHtml(q: ReportQuestion, n: number, total: number): string {

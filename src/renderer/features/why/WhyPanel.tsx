@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import type { DiagnosisJson } from '../../../api/index.js';
-import { evidenceText, liveText, sourceText } from '../../../core/diagnose/text.js';
+import { evidenceText, findingFacts, liveText, sourceText, verifiedText } from '../../../core/diagnose/text.js';
 import { policyLines } from '../../../core/policy/explain.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp, useAppStore } from '../../store/context.js';
@@ -90,7 +90,7 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
       {open && (
         <div className="finding-body">
           <p className="muted">
-            {f.kind} · confidence {f.confidence}
+            {f.kind} · {findingFacts(f)}
           </p>
           {f.evidence.length > 0 && (
             <>
@@ -105,7 +105,7 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
           {f.fix && (
             <div className="fix" data-testid="fix">
               <h4>
-                Fix {f.fix.verified && <span className="badge ok" title="Re-evaluated with the fix applied: the connection then passes">verified</span>}
+                Fix {f.fix.verified && <span className="badge ok" title={`Re-evaluated with the fix applied — ${verifiedText}`}>verified</span>}
               </h4>
               <p>{f.fix.description}</p>
               {f.fix.kubectl && (
