@@ -1,10 +1,12 @@
 /**
- * Schemas of the workbench calls (cluster.open, why.*, graph.*, events.page). The diagnosis and
- * graph shapes are defined in core (src/core/diagnose/types.ts, src/core/graph/types.ts); here
- * they are checked structurally at the boundary — every field the UI keys on is validated, the
- * rest passes through as plain JSON — so a malformed answer is refused, not rendered.
+ * Schemas of the workbench calls (cluster.open, why.*, graph.*, events.page). The diagnosis is
+ * core's schema (src/core/diagnose/types.ts), reused here with the boundary's leniency; the
+ * graph shapes are defined in core (src/core/graph/types.ts) and checked structurally here —
+ * every field the UI keys on is validated, the rest passes through as plain JSON — so a
+ * malformed answer is refused, not rendered.
  */
 import { z } from 'zod';
+import * as core from '../core/diagnose/types.js';
 import { apiErrorSchema } from './result.js';
 import { kubeconfigSourceSchema } from './sources.js';
 import { sshSettingsSchema } from './ssh.js';
@@ -153,50 +155,22 @@ export const whyAskRequest = z
   })
   .strict();
 
-const objectRef = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() });
+// The diagnosis as the API checks it: core's schemas (src/core/diagnose/types.ts), with the
+// leniency the boundary has always had. Finding kinds are any string (a newer engine's kinds
+// still render), the policy explanation and the probe event are checked only as far as the UI
+// keys on them, and the connection counts are any keys. test/unit/api/diagnosis.test.ts checks
+// that every core Diagnosis is an API answer, by type and on the golden lab scenarios.
 const evidenceSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('object'), ref: objectRef, field: z.string().optional(), text: z.string() }),
-  z.object({ type: z.literal('policy'), direction: z.enum(['egress', 'ingress']), text: z.string(), policy: z.unknown() }),
-  z.object({
-    type: z.literal('events'),
-    event: z.enum(['drop', 'dns', 'tcp']),
-    text: z.string(),
-    connections: z.number(),
-    events: z.number(),
-    first: z.number(),
-    last: z.number(),
-    nodes: z.array(z.string()),
-    example: z.looseObject({ type: z.string() }),
-  }),
-  z.object({ type: z.literal('note'), text: z.string() }),
+  core.objectEvidenceSchema,
+  core.policyEvidenceSchema.extend({ policy: z.unknown() }),
+  core.eventsEvidenceSchema.extend({ example: z.looseObject({ type: z.string() }) }),
+  core.noteEvidenceSchema,
 ]);
-const hopKind = z.enum(['source', 'dns', 'service', 'endpoints', 'backend', 'policy-egress', 'policy-ingress', 'network']);
-const hopVerdict = z.enum(['ok', 'fail', 'warn', 'unknown', 'skipped']);
-export const findingSchema = z.object({
-  kind: z.string(),
-  hop: hopKind,
-  severity: z.enum(['error', 'warning', 'info']),
-  confidence: z.enum(['high', 'medium', 'low']),
-  summary: z.string(),
-  source: z.enum(['static', 'live', 'both']),
-  evidence: z.array(evidenceSchema),
-  fix: z.object({ description: z.string(), kubectl: z.string().optional(), yaml: z.string().optional(), verified: z.boolean().optional() }).optional(),
-});
-export const diagnosisSchema = z.object({
-  verdict: z.enum(['reachable', 'unreachable', 'unknown']),
-  query: z.object({ from: z.string(), to: z.string(), port: z.number().optional(), protocol: z.enum(['TCP', 'UDP']) }),
+export const findingSchema = core.findingSchema.extend({ kind: z.string(), evidence: z.array(evidenceSchema) });
+export const diagnosisSchema = core.diagnosisSchema.extend({
   findings: z.array(findingSchema),
-  path: z.array(z.object({ hop: hopKind, label: z.string(), refs: z.array(objectRef), ips: z.array(z.string()).optional(), verdict: hopVerdict, findings: z.array(z.string()) })),
-  live: z
-    .object({
-      window: z.object({ from: z.number(), to: z.number() }).nullable(),
-      events: z.number(),
-      matched: z.number(),
-      connections: z.record(z.string(), z.number()),
-      lost: z.number(),
-    })
-    .optional(),
-  notes: z.array(z.string()),
+  path: z.array(core.pathHopSchema.extend({ findings: z.array(z.string()) })),
+  live: core.liveSchema.extend({ connections: z.record(z.string(), z.number()) }).optional(),
 });
 export type DiagnosisJson = z.infer<typeof diagnosisSchema>;
 
@@ -252,9 +226,9 @@ const graphEdgeSchema = z.looseObject({
 });
 const pathOverlaySchema = z.looseObject({
   verdict: z.enum(['reachable', 'unreachable', 'unknown']),
-  hops: z.array(z.looseObject({ hop: hopKind, label: z.string(), verdict: hopVerdict, nodes: z.array(z.string()), edges: z.array(z.string()), failing: z.boolean() })),
-  nodes: z.record(z.string(), hopVerdict),
-  edges: z.record(z.string(), hopVerdict),
+  hops: z.array(z.looseObject({ hop: core.hopKindSchema, label: z.string(), verdict: core.hopVerdictSchema, nodes: z.array(z.string()), edges: z.array(z.string()), failing: z.boolean() })),
+  nodes: z.record(z.string(), core.hopVerdictSchema),
+  edges: z.record(z.string(), core.hopVerdictSchema),
   failing: z.number().int().nullable(),
 });
 export const graphSnapshotSchema = z.object({

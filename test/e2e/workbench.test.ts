@@ -110,6 +110,10 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(await wb.verdict()).toBe('unreachable');
     const top = await wb.topFinding();
     expect(top.kind).toBe('policy-deny-ingress');
+    // The same sentence `pathlight why` prints for this answer (test/fixtures/diagnose/deny-backend-ingress.golden.txt).
+    expect(await wb.policyExplanation()).toContain(
+      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend-789bdb595)',
+    );
     const failing = await wb.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');
     expect(failing.count).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
 import { failWith, printError, table } from '../output.js';
 import { parseDuration } from './probe.js';
-import { renderDiagnosis } from './why.js';
+import { diagnosisText } from '../../core/diagnose/text.js';
 import { openForCli } from '../recording.js';
 import type { Diagnosis } from '../../core/diagnose/index.js';
 
@@ -112,7 +112,7 @@ async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
     const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
     const r = rec.why({ from: opts.from, to: opts.to, ...(port !== undefined ? { port } : {}), protocol: proto }, t);
     if (!r.ok) return fail({ code: 'invalid-request', message: r.error.message, hint: r.error.hint });
-    process.stdout.write(opts.json ? JSON.stringify(r.value) + '\n' : renderDiagnosis(r.value));
+    process.stdout.write(opts.json ? JSON.stringify(r.value) + '\n' : diagnosisText(r.value));
     exit([r.value]);
     return;
   }
@@ -138,7 +138,7 @@ async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
       continue;
     }
     process.stdout.write(`── question ${q.id}, asked ${when(rq.ts)}: --from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}\n\n`);
-    process.stdout.write(renderDiagnosis(result.value));
+    process.stdout.write(diagnosisText(result.value));
     process.stdout.write(recorded ? (same ? 'recorded answer: the same findings\n\n' : `recorded answer differs: ${recorded.verdict}, top ${rec0?.top ?? 'none'}\n\n`) : 'recorded answer: none (the session ended before it)\n\n');
   }
   if (failed) process.exitCode = 2;

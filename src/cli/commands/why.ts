@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
 import { failWith } from '../output.js';
 import { parseDuration } from './probe.js';
-import { evidenceText } from '../../core/report/report.js';
-import type { Diagnosis, Finding } from '../../core/diagnose/index.js';
+import { diagnosisText } from '../../core/diagnose/text.js';
+import type { Diagnosis } from '../../core/diagnose/index.js';
 import type { WhyOptions } from '../../backend/diagnose/why.js';
 
 export interface WhyOpts {
@@ -23,32 +23,6 @@ export interface WhyOpts {
   agentImage?: string;
   privileged?: boolean;
   json?: boolean;
-}
-
-const mark = { ok: '✓', fail: '✗', warn: '!', unknown: '?', skipped: '·' } as const;
-
-/** The answer as a person reads it: verdict, path, ranked findings with evidence and fix. */
-export function renderDiagnosis(d: Diagnosis): string {
-  const out: string[] = [];
-  const head = { reachable: '✓ reachable', unreachable: '✗ unreachable', unknown: '? unknown' }[d.verdict];
-  out.push(`${head}: ${d.query.from} → ${d.query.to}${d.query.port ? ` port ${d.query.port}` : ''}/${d.query.protocol}`, '');
-  out.push('path:');
-  for (const h of d.path) out.push(`  ${mark[h.verdict]} ${h.hop.padEnd(14)} ${h.label}${h.findings.length ? `  [${h.findings.join(', ')}]` : ''}`);
-  out.push('');
-  d.findings.forEach((f: Finding, i) => {
-    out.push(`${i === 0 ? 'answer' : `${i + 1}.`.padEnd(6)} ${f.kind} (${f.severity}, ${f.confidence} confidence, ${f.source === 'both' ? 'objects + probes' : f.source === 'live' ? 'probes' : 'objects'}) at ${f.hop}`);
-    out.push(`       ${f.summary}`);
-    for (const e of f.evidence) for (const l of evidenceText(e)) out.push(`       · ${l}`);
-    if (f.fix) {
-      out.push(`       fix: ${f.fix.description}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`);
-      if (f.fix.kubectl) out.push(...f.fix.kubectl.split('\n').map((l) => `         ${l}`));
-      if (f.fix.yaml && !f.fix.kubectl) out.push(...f.fix.yaml.trimEnd().split('\n').map((l) => `         ${l}`));
-    }
-    out.push('');
-  });
-  if (d.live) out.push(`live: ${d.live.events} events, ${Object.entries(d.live.connections).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no A → B connections'}${d.live.lost ? `, ${d.live.lost} lost` : ''}`);
-  for (const n of d.notes) out.push(`note: ${n}`);
-  return out.join('\n') + '\n';
 }
 
 /** The question and probe options `why` and `record` share. */
@@ -131,7 +105,7 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>):
 
 /** Prints the answer (text or JSON) and sets the exit code: 0 reachable, 1 not. */
 export function printAnswer(d: Diagnosis, json: boolean | undefined): void {
-  process.stdout.write(json ? JSON.stringify(d) + '\n' : renderDiagnosis(d));
+  process.stdout.write(json ? JSON.stringify(d) + '\n' : diagnosisText(d));
   process.exitCode = d.verdict === 'reachable' ? 0 : 1;
 }
 

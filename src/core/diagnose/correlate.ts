@@ -11,13 +11,8 @@
  * after it. A's (address, source port) names one connection across the NAT.
  */
 import type { Identity } from '../cluster/identity.js';
-<<<<<<< HEAD
-import type { TestLine } from '../probe/protocol.js';
-import type { EvidenceLine, ProbeEvent } from './types.js';
-=======
 import type { TestLine } from '../probe/schemas.js';
-import type { ProbeEvent } from './types.js';
->>>>>>> i22-probe
+import type { EvidenceLine, ProbeEvent } from './types.js';
 import { SeenSet } from '../graph/hash.js';
 
 export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset';

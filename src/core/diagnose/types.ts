@@ -3,10 +3,14 @@
  * and fixes, and the hop path A → DNS → Service → EndpointSlice → B with a verdict per hop.
  * The CLI (`pathlight why --json`), the UI's why panel and graph overlay, recordings and the
  * golden tests all read this one shape; keep it plain JSON (no class instances, no Maps).
+ *
+ * Defined once, as zod schemas with the types inferred from them; the API contract
+ * (src/api/workbench.ts) builds its response schemas from these.
  */
-import type { DirectionJson } from '../policy/explain.js';
+import { z } from 'zod';
+import { directionJsonSchema } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
-import type { DnsLine, DropLine, ProbeLine, TcpLine } from '../probe/schemas.js';
+import { dnsLineSchema, dropLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
 export const findingKinds = [
@@ -35,101 +39,139 @@ export type FindingKind = (typeof findingKinds)[number];
 export const hopKinds = ['source', 'dns', 'service', 'endpoints', 'backend', 'policy-egress', 'policy-ingress', 'network'] as const;
 export type HopKind = (typeof hopKinds)[number];
 
-export type Severity = 'error' | 'warning' | 'info';
-/** How sure the finding is: `high` when live evidence confirms a static cause, or the cause is certain from the objects alone. */
-export type Confidence = 'high' | 'medium' | 'low';
+export const findingKindSchema = z.enum(findingKinds);
+export const hopKindSchema = z.enum(hopKinds);
 
-export interface ObjectRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
+export const severitySchema = z.enum(['error', 'warning', 'info']);
+export type Severity = z.infer<typeof severitySchema>;
+/** How sure the finding is: `high` when live evidence confirms a static cause, or the cause is certain from the objects alone. */
+export const confidenceSchema = z.enum(['high', 'medium', 'low']);
+export type Confidence = z.infer<typeof confidenceSchema>;
+
+export const objectRefSchema = z.object({
+  kind: z.string(),
+  namespace: z.string().optional(),
+  name: z.string(),
+});
+export type ObjectRef = z.infer<typeof objectRefSchema>;
+
+// Who an event's ends were at its time (src/core/cluster/identity.ts; test/unit/core/diagnose/schema.test.ts checks the two agree).
+const identitySchema = z.object({ kind: z.enum(['pod', 'service', 'node']), namespace: z.string().optional(), name: z.string(), node: z.string().optional() });
+const identities = { identities: z.object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional() }).optional() };
 
 /** A probe event that took part in the answer, with the identities of its ends at its time. */
-export type ProbeEvent = (DropLine | DnsLine | TcpLine) & { identities?: EventIdentities };
+export const probeEventSchema = z.discriminatedUnion('type', [dropLineSchema.extend(identities), dnsLineSchema.extend(identities), tcpLineSchema.extend(identities)]);
+export type ProbeEvent = z.infer<typeof probeEventSchema>;
+
+/** A Kubernetes object (or a field of one), as read from the snapshot. */
+export const objectEvidenceSchema = z.object({ type: z.literal('object'), ref: objectRefSchema, field: z.string().optional(), text: z.string() });
+/** The policy engine's verdict for one direction: which policies selected the pod, which rule decided. */
+export const policyEvidenceSchema = z.object({ type: z.literal('policy'), direction: z.enum(['egress', 'ingress']), text: z.string(), policy: directionJsonSchema });
+/**
+ * Live events of one kind and outcome, aggregated: how many connections (not packets),
+ * first/last time, the node(s) that saw them and one example event.
+ */
+export const eventsEvidenceSchema = z.object({
+  type: z.literal('events'),
+  event: z.enum(['drop', 'dns', 'tcp']),
+  text: z.string(),
+  connections: z.number(),
+  events: z.number(),
+  first: z.number(),
+  last: z.number(),
+  nodes: z.array(z.string()),
+  example: probeEventSchema,
+});
+/** A statement derived from the above (e.g. "DNS name resolution emulated with ndots:5"). */
+export const noteEvidenceSchema = z.object({ type: z.literal('note'), text: z.string() });
 
 /** Any agent line as the engine takes it: decoded, with the identities of its ends at its time when known. */
 export type EvidenceLine = ProbeLine & { identities?: EventIdentities };
 
 /** What a finding rests on. Times are ns since the Unix epoch. */
-export type Evidence =
-  /** A Kubernetes object (or a field of one), as read from the snapshot. */
-  | { type: 'object'; ref: ObjectRef; field?: string; text: string }
-  /** The policy engine's verdict for one direction: which policies selected the pod, which rule decided. */
-  | { type: 'policy'; direction: 'egress' | 'ingress'; text: string; policy: DirectionJson }
-  /**
-   * Live events of one kind and outcome, aggregated: how many connections (not packets),
-   * first/last time, the node(s) that saw them and one example event.
-   */
-  | { type: 'events'; event: 'drop' | 'dns' | 'tcp'; text: string; connections: number; events: number; first: number; last: number; nodes: string[]; example: ProbeEvent }
-  /** A statement derived from the above (e.g. "DNS name resolution emulated with ndots:5"). */
-  | { type: 'note'; text: string };
+export const evidenceSchema = z.discriminatedUnion('type', [objectEvidenceSchema, policyEvidenceSchema, eventsEvidenceSchema, noteEvidenceSchema]);
+export type Evidence = z.infer<typeof evidenceSchema>;
 
-export interface Fix {
+export const fixSchema = z.object({
   /** One sentence: what to change. */
-  description: string;
+  description: z.string(),
   /** A command that applies it, when there is one. */
-  kubectl?: string;
+  kubectl: z.string().optional(),
   /** A manifest or patch to apply, as YAML. */
-  yaml?: string;
+  yaml: z.string().optional(),
   /** The fix was re-evaluated and the connection then passes (policy fixes). */
-  verified?: boolean;
-}
+  verified: z.boolean().optional(),
+});
+export type Fix = z.infer<typeof fixSchema>;
 
-export interface Finding {
-  kind: FindingKind;
-  hop: HopKind;
-  severity: Severity;
-  confidence: Confidence;
+export const findingSourceSchema = z.enum(['static', 'live', 'both']);
+
+export const findingSchema = z.object({
+  kind: findingKindSchema,
+  hop: hopKindSchema,
+  severity: severitySchema,
+  confidence: confidenceSchema,
   /** One sentence a person reads first. */
-  summary: string;
+  summary: z.string(),
   /** Where the finding comes from: the objects alone, the probes alone, or both agreeing. */
-  source: 'static' | 'live' | 'both';
-  evidence: Evidence[];
-  fix?: Fix;
-}
+  source: findingSourceSchema,
+  evidence: z.array(evidenceSchema),
+  fix: fixSchema.optional(),
+});
+export type Finding = z.infer<typeof findingSchema>;
 
-export type HopVerdict = 'ok' | 'fail' | 'warn' | 'unknown' | 'skipped';
+export const hopVerdictSchema = z.enum(['ok', 'fail', 'warn', 'unknown', 'skipped']);
+export type HopVerdict = z.infer<typeof hopVerdictSchema>;
 
 /** One hop of the A → B path, for the graph overlay and the why panel. */
-export interface PathHop {
-  hop: HopKind;
+export const pathHopSchema = z.object({
+  hop: hopKindSchema,
   /** e.g. `lab-shop/frontend-7c9…`, `backend.lab-shop.svc.cluster.local`, `Service lab-shop/backend :8080 → http`. */
-  label: string;
+  label: z.string(),
   /** The objects the hop stands for (graph nodes to highlight). */
-  refs: ObjectRef[];
+  refs: z.array(objectRefSchema),
   /** Addresses at this hop (pod IPs, ClusterIPs, resolved addresses). */
-  ips?: string[];
-  verdict: HopVerdict;
+  ips: z.array(z.string()).optional(),
+  verdict: hopVerdictSchema,
   /** Kinds of the findings located at this hop. */
-  findings: FindingKind[];
-}
+  findings: z.array(findingKindSchema),
+});
+export type PathHop = z.infer<typeof pathHopSchema>;
 
-export type Verdict = 'reachable' | 'unreachable' | 'unknown';
+export const verdictSchema = z.enum(['reachable', 'unreachable', 'unknown']);
+export type Verdict = z.infer<typeof verdictSchema>;
 
-export interface Diagnosis {
-  verdict: Verdict;
-  /** The question, resolved. */
-  query: {
-    from: string;
-    to: string;
-    port?: number;
-    protocol: 'TCP' | 'UDP';
-  };
+/** The question, resolved. */
+export const diagnosisQuerySchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  port: z.number().optional(),
+  protocol: z.enum(['TCP', 'UDP']),
+});
+
+/** Connection outcomes counted in the live part. */
+export const connectionOutcomes = ['established', 'refused', 'timeout', 'unreachable', 'reset'] as const;
+
+/** What the live part saw (absent when no probes ran). */
+export const liveSchema = z.object({
+  window: z.object({ from: z.number(), to: z.number() }).nullable(),
+  /** Events considered (after de-duplication) and those attributed to A → B. */
+  events: z.number(),
+  matched: z.number(),
+  /** Connection outcomes of A → B, counted per connection. */
+  connections: z.record(z.enum(connectionOutcomes), z.number()),
+  /** Events the probes lost: the evidence may be incomplete. */
+  lost: z.number(),
+});
+
+export const diagnosisSchema = z.object({
+  verdict: verdictSchema,
+  query: diagnosisQuerySchema,
   /** Ranked: the first is the answer. */
-  findings: Finding[];
-  path: PathHop[];
-  /** What the live part saw (absent when no probes ran). */
-  live?: {
-    window: { from: number; to: number } | null;
-    /** Events considered (after de-duplication) and those attributed to A → B. */
-    events: number;
-    matched: number;
-    /** Connection outcomes of A → B, counted per connection. */
-    connections: Record<'established' | 'refused' | 'timeout' | 'unreachable' | 'reset', number>;
-    /** Events the probes lost: the evidence may be incomplete. */
-    lost: number;
-  };
+  findings: z.array(findingSchema),
+  path: z.array(pathHopSchema),
+  live: liveSchema.optional(),
   /** Things the engine could not check, and why (missing RBAC, no probes, an external name). */
-  notes: string[];
-}
+  notes: z.array(z.string()),
+});
+export type Diagnosis = z.infer<typeof diagnosisSchema>;

@@ -5,7 +5,7 @@
 import type { Endpoint, PodInfo } from './model.js';
 import type { PolicyIndex } from './policyIndex.js';
 import { evaluatePair, ipEndpoint, podEndpoint } from './evaluate.js';
-import { directionJson, endpointText, explainLines, type DirectionJson } from './explain.js';
+import { endpointText, explainLines, pairJson, type DirectionJson } from './explain.js';
 import { suggestFix, type FixSuggestion } from './fix.js';
 import { PROTOCOLS, isEmpty, single, subtract, type Protocol } from './ports.js';
 
@@ -88,8 +88,7 @@ export function checkConnection(index: PolicyIndex, req: CheckRequest): CheckOut
     from: endpointJson(index, src),
     to: endpointJson(index, dst),
     port: port.name !== undefined ? { protocol: port.protocol, port: number as number, namedPort: port.name } : { protocol: port.protocol, port: number as number },
-    egress: directionJson(pair.egress, scope),
-    ingress: directionJson(pair.ingress, scope),
+    ...pairJson(pair),
     explanation: [`${allowed ? 'allowed' : 'denied'}: ${endpointText(src)} → ${endpointText(dst)} ${port.protocol}/${number}`, ...explainLines(pair)],
     fix: allowed ? null : suggestFix(index, { src, dst, protocol: port.protocol, port: number as number, scope }),
   };

@@ -4,7 +4,7 @@ export { ALL, NONE, single, isAll, isEmpty, describeConnSet, toPortEntries, type
 export { parseManifests, parseManifestsExact, type SourceFile, type ManifestObject, type ParsedManifests } from './manifests.js';
 export { PolicyIndex, indexFromFiles, indexFromObjects } from './policyIndex.js';
 export { evaluatePair, evaluateDirection, podEndpoint, ipEndpoint, type PairResult, type DirectionResult, type Decision, type RuleRef } from './evaluate.js';
-export { explainLines, directionJson, refText, type DirectionJson } from './explain.js';
+export { explainLines, decisionLines, policyLines, directionJson, pairJson, directionJsonSchema, refText, type DirectionJson } from './explain.js';
 export { suggestFix, type FixSuggestion, type FixChange } from './fix.js';
 export { checkConnection, parsePortArg, type CheckRequest, type CheckResult, type CheckOutcome } from './check.js';
 export { computeMatrix, matrixText, type Matrix, type Connection } from './matrix.js';

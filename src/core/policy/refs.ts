@@ -1,6 +1,4 @@
 /** How policies are named in explanations: `Kind ns/name` or `Kind name`. */
-import type { PolicyRef } from './model.js';
-
-export function refText(r: PolicyRef): string {
+export function refText(r: { kind: string; namespace?: string | undefined; name: string }): string {
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }

@@ -4,7 +4,8 @@
  * Markdown for tickets and wikis, HTML as one self-contained file (inline CSS, the picture
  * inline, a CSP that forbids loading anything, every recorded string escaped).
  */
-import type { Diagnosis, Evidence, Finding } from '../diagnose/types.js';
+import type { Diagnosis, Finding } from '../diagnose/types.js';
+import { evidenceText, findingFacts, liveText, queryText, verdictText, verifiedText } from '../diagnose/text.js';
 import type { MetaData } from '../session/records.js';
 import { escapeXml, pathSvg, verdictColours } from './svg.js';
 
@@ -30,35 +31,8 @@ export interface ReportInput {
 }
 
 const iso = (ns: number) => new Date(ns / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-const clock = (ns: number) => new Date(ns / 1e6).toISOString().slice(11, 23);
 const answerText = { recorded: 'the answer given then', replayed: 're-run on the recorded state', live: 'answered on the live cluster' } as const;
-const verdictText = { reachable: '✓ reachable', unreachable: '✗ unreachable', unknown: '? unknown' } as const;
-const sourceText = { both: 'objects + probes', static: 'objects', live: 'probes' } as const;
-
-function title(d: Diagnosis): string {
-  return `${d.query.from} → ${d.query.to}${d.query.port ? ` port ${d.query.port}` : ''}/${d.query.protocol}`;
-}
-
-/** One evidence item as plain text lines (the CLI's wording). */
-export function evidenceText(e: Evidence): string[] {
-  switch (e.type) {
-    case 'object':
-      return [`${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}${e.field ? ` (${e.field})` : ''}: ${e.text}`];
-    case 'policy':
-      return e.text.split('\n');
-    case 'events':
-      // The text already counts the connections; the probes' own event count says how much was seen.
-      return [`${e.text} — ${e.events} event${e.events === 1 ? '' : 's'}, ${clock(e.first)}–${clock(e.last)} on ${e.nodes.join(', ')}`];
-    case 'note':
-      return [e.text];
-  }
-}
-
-function liveText(d: Diagnosis): string | undefined {
-  if (!d.live) return undefined;
-  const conns = Object.entries(d.live.connections).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
-  return `${d.live.events} events from the probes, ${d.live.matched} about A → B; connections: ${conns || 'none seen'}${d.live.lost ? `; ${d.live.lost} events lost` : ''}`;
-}
+const title = queryText;
 
 function sessionLine(input: ReportInput): string {
   const m = input.meta;
@@ -87,7 +61,7 @@ function fence(text: string, lang = ''): string[] {
 }
 
 function findingMd(f: Finding, i: number): string[] {
-  const out = [`#### ${i + 1}. ${md(f.kind)} — ${md(f.summary)}`, '', `${f.severity}, ${f.confidence} confidence, from ${sourceText[f.source]}, at the ${f.hop} hop`, ''];
+  const out = [`#### ${i + 1}. ${md(f.kind)} — ${md(f.summary)}`, '', findingFacts(f), ''];
   if (f.evidence.length) {
     out.push('Evidence:', '');
     for (const e of f.evidence) {
@@ -98,7 +72,7 @@ function findingMd(f: Finding, i: number): string[] {
     out.push('');
   }
   if (f.fix) {
-    out.push(`Fix: ${md(f.fix.description)}${f.fix.verified ? ' (verified: the connection is then allowed)' : ''}`, '');
+    out.push(`Fix: ${md(f.fix.description)}${f.fix.verified ? ` (${verifiedText})` : ''}`, '');
     if (f.fix.kubectl) out.push(...fence(f.fix.kubectl, 'sh'), '');
     if (f.fix.yaml) out.push(...fence(f.fix.yaml, 'yaml'), '');
   }
@@ -183,9 +157,9 @@ function findingHtml(f: Finding, i: number): string {
     })
     .join('');
   const fix = f.fix
-    ? `<p><strong>Fix:</strong> ${h(f.fix.description)}${f.fix.verified ? ' <em>(verified: the connection is then allowed)</em>' : ''}</p>${f.fix.kubectl ? `<pre>${h(f.fix.kubectl)}</pre>` : ''}${f.fix.yaml ? `<pre>${h(f.fix.yaml)}</pre>` : ''}`
+    ? `<p><strong>Fix:</strong> ${h(f.fix.description)}${f.fix.verified ? ` <em>(${verifiedText})</em>` : ''}</p>${f.fix.kubectl ? `<pre>${h(f.fix.kubectl)}</pre>` : ''}${f.fix.yaml ? `<pre>${h(f.fix.yaml)}</pre>` : ''}`
     : '';
-  return `<div class="finding ${f.severity}"><h3>${i + 1}. ${h(f.kind)} — ${h(f.summary)}</h3><p class="facts">${f.severity}, ${f.confidence} confidence, from ${sourceText[f.source]}, at the ${h(f.hop)} hop</p>${ev ? `<p>Evidence:</p><ul>${ev}</ul>` : ''}${fix}</div>`;
+  return `<div class="finding ${f.severity}"><h3>${i + 1}. ${h(f.kind)} — ${h(f.summary)}</h3><p class="facts">${h(findingFacts(f))}</p>${ev ? `<p>Evidence:</p><ul>${ev}</ul>` : ''}${fix}</div>`;
 }
 
 function questionHtml(q: ReportQuestion, n: number, total: number): string {

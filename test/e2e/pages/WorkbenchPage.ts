@@ -44,6 +44,13 @@ export class WorkbenchPage {
     return { kind: await f.getAttribute('data-kind'), text: await f.innerText() };
   }
 
+  /** The top finding's policy explanation, as the why panel lists it under "how the policies decide". */
+  async policyExplanation(): Promise<string[]> {
+    const f = this.page.getByTestId('finding').first();
+    await f.getByRole('button', { name: 'how the policies decide' }).first().click();
+    return f.locator('.policy-explain li').allInnerTexts();
+  }
+
   /** The failing hop as the graph draws it: hop kind, and the colour of its elements in cytoscape. */
   async failingHopOnGraph(): Promise<{ hop: string; colors: string[]; count: number }> {
     await this.page.waitForFunction(() => document.querySelector('[data-testid="graph-pane"]')?.getAttribute('data-failing-hop'));

@@ -7,7 +7,7 @@ import { add, hop, type Check, type Ctx } from '../context.js';
 import { podRef, svcRef, type Pod } from '../cluster.js';
 import { dnsPods, type PodRef } from '../../cluster/nodes.js';
 import { evaluatePair, podEndpoint } from '../../policy/evaluate.js';
-import { directionJson, explainLines } from '../../policy/explain.js';
+import { explainLines, pairJson } from '../../policy/explain.js';
 import { suggestFix } from '../../policy/fix.js';
 import { isEmpty, single, subtract } from '../../policy/ports.js';
 import { policyFix } from './policy.js';
@@ -147,7 +147,8 @@ export const dnsReachCheck: Check = {
     if (results.some((r) => r.allowed)) return;
     const r = results[0]!;
     const pair = r.pair!;
-    const egressDenied = !directionJson(pair.egress, r.scope).allowed;
+    const json = pairJson(pair);
+    const egressDenied = !json.egress.allowed;
     const lines = explainLines(pair);
     const fix = suggestFix(ix, { src: podEndpoint(src), dst: podEndpoint(r.dst!), protocol: 'UDP', port: r.port, scope: r.scope });
     add(ctx, {
@@ -158,8 +159,8 @@ export const dnsReachCheck: Check = {
       source: 'static',
       summary: `${a.namespace}/${a.name} cannot reach cluster DNS: UDP ${r.port} to ${r.d.namespace}/${r.d.name}${ready.length > 1 ? ` (and the other ${ready.length - 1} DNS pods)` : ''} is denied by ${egressDenied ? 'its egress' : 'the DNS pod\'s ingress'} policy — ${(lines.find((l) => l.includes('denied')) ?? 'denied').replace(/^(egress|ingress) of [^:]+: /, '')}.`,
       evidence: [
-        { type: 'policy', direction: 'egress', text: lines.filter((l) => l.startsWith('egress')).join('\n'), policy: directionJson(pair.egress, r.scope) },
-        { type: 'policy', direction: 'ingress', text: lines.filter((l) => l.startsWith('ingress')).join('\n'), policy: directionJson(pair.ingress, r.scope) },
+        { type: 'policy', direction: 'egress', text: lines.filter((l) => l.startsWith('egress')).join('\n'), policy: json.egress },
+        { type: 'policy', direction: 'ingress', text: lines.filter((l) => l.startsWith('ingress')).join('\n'), policy: json.ingress },
         ...(svc ? [{ type: 'object' as const, ref: svcRef(svc), text: `cluster DNS ${svc.namespace}/${svc.name} ${svc.clusterIPs.join(', ')}` }] : []),
       ],
       ...policyFix(fix, 'allow DNS: egress to the cluster DNS pods on UDP 53 (add TCP 53 too, for answers too large for UDP)'),

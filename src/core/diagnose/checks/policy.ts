@@ -7,7 +7,7 @@
 import { add, hop, type Check, type Ctx } from '../context.js';
 import { podRef } from '../cluster.js';
 import { evaluatePair, ipEndpoint, podEndpoint, type PairResult } from '../../policy/evaluate.js';
-import { directionJson, explainLines, type DirectionJson } from '../../policy/explain.js';
+import { explainLines, pairJson, type DirectionJson } from '../../policy/explain.js';
 import { suggestFix, type FixSuggestion } from '../../policy/fix.js';
 import { isEmpty, single, subtract, type ConnSet } from '../../policy/ports.js';
 import type { Endpoint } from '../../policy/model.js';
@@ -92,7 +92,7 @@ export const policyCheck: Check = {
     const verdicts: Verdict[] = targets.slice(0, 50).map(({ dst, port }) => {
       const scope = single(ctx.protocol, port);
       const pair = evaluatePair(ix, src, dst, scope);
-      return { pair, scope, dst, port, egress: directionJson(pair.egress, scope), ingress: directionJson(pair.ingress, scope) };
+      return { pair, scope, dst, port, ...pairJson(pair) };
     });
     const allowed = (v: Verdict) => isEmpty(subtract(v.scope, v.pair.allowed));
     const selectedBy = (d: DirectionJson) => [...d.selectedBy.admin, ...d.selectedBy.networkpolicy, ...d.selectedBy.baseline].map((p) => ({ kind: p.kind, ...(p.namespace ? { namespace: p.namespace } : {}), name: p.name }));

@@ -4,6 +4,8 @@
  */
 import { useState } from 'react';
 import type { DiagnosisJson } from '../../../api/index.js';
+import { evidenceText, findingFacts, liveText, sourceText, verifiedText } from '../../../core/diagnose/text.js';
+import { policyLines } from '../../../core/policy/explain.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp, useAppStore } from '../../store/context.js';
 import { download, reportOf, type ReportFormat } from './report.js';
@@ -33,62 +35,6 @@ function Copy({ text, what }: { text: string; what: string }) {
   );
 }
 
-interface PolicyRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-interface Rule {
-  policy: PolicyRef;
-  tier: string;
-  rule: string;
-  name?: string;
-  action: string;
-  peer: string;
-  misses?: string;
-}
-interface Decision {
-  verdict: 'allow' | 'deny';
-  reason: 'rule' | 'isolated' | 'default' | 'not-applicable';
-  tier?: string;
-  rules?: Rule[];
-  isolatedBy?: PolicyRef[];
-  nearMisses?: Rule[];
-  passedBy?: Rule[];
-  why?: string;
-  ports: string;
-}
-interface DirectionJson {
-  direction: string;
-  subject: string | null;
-  allowed: boolean;
-  selectedBy?: Record<string, PolicyRef[]>;
-  decisions?: Decision[];
-  notes?: string[];
-}
-
-const ref = (r: PolicyRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-const rule = (r: Rule) => `${ref(r.policy)} rule ${r.name ?? r.rule} (${r.action}, peer ${r.peer})`;
-
-/** The policy engine's explanation (DirectionJson of src/core/policy/explain.ts) as sentences. */
-export function policyLines(policy: unknown): string[] {
-  const p = policy as DirectionJson | null;
-  if (!p || typeof p !== 'object' || !('direction' in p)) return [];
-  const lines: string[] = [];
-  for (const [tier, refs] of Object.entries(p.selectedBy ?? {})) if (refs.length) lines.push(`Selected in ${tier} by ${refs.map(ref).join(', ')}.`);
-  for (const d of p.decisions ?? []) {
-    const on = d.ports ? ` on ${d.ports}` : '';
-    if (d.reason === 'rule') lines.push(`${d.verdict === 'allow' ? 'Allowed' : 'Denied'}${on} by ${(d.rules ?? []).map(rule).join('; ')}.`);
-    else if (d.reason === 'isolated') {
-      lines.push(`Denied${on}: isolated by ${(d.isolatedBy ?? []).map(ref).join(', ')}, and no rule allows it.`);
-      for (const m of d.nearMisses ?? []) lines.push(`Near miss: ${rule(m)} — does not match the ${m.misses ?? 'peer'}.`);
-    } else if (d.reason === 'default') lines.push(`Allowed${on}: no policy selects it${d.passedBy?.length ? ` (passed on by ${d.passedBy.map(rule).join('; ')})` : ''}.`);
-    else lines.push(`Allowed${on}: ${d.why ?? 'policies do not apply'}.`);
-  }
-  for (const n of p.notes ?? []) lines.push(n);
-  return lines;
-}
-
 function EvidenceItem({ ev }: { ev: Evidence }) {
   const [open, setOpen] = useState(false);
   if (ev.type === 'policy') {
@@ -114,10 +60,7 @@ function EvidenceItem({ ev }: { ev: Evidence }) {
   if (ev.type === 'events') {
     return (
       <li className="evidence events">
-        <span className="badge">{ev.event}</span> {ev.text}{' '}
-        <span className="muted">
-          ({ev.connections} connections, {ev.events} events on {ev.nodes.join(', ')})
-        </span>
+        <span className="badge">{ev.event}</span> {evidenceText(ev).join(' ')}
       </li>
     );
   }
@@ -141,13 +84,13 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
         <span className="finding-summary">{f.summary}</span>
         <span className="finding-tags">
           <span className="badge">{f.hop}</span>
-          <span className="badge" title="Where the finding comes from">{f.source === 'both' ? 'objects + probes' : f.source === 'live' ? 'probes' : 'objects'}</span>
+          <span className="badge" title="Where the finding comes from">{sourceText[f.source]}</span>
         </span>
       </button>
       {open && (
         <div className="finding-body">
           <p className="muted">
-            {f.kind} · confidence {f.confidence}
+            {f.kind} · {findingFacts(f)}
           </p>
           {f.evidence.length > 0 && (
             <>
@@ -162,7 +105,7 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
           {f.fix && (
             <div className="fix" data-testid="fix">
               <h4>
-                Fix {f.fix.verified && <span className="badge ok" title="Re-evaluated with the fix applied: the connection then passes">verified</span>}
+                Fix {f.fix.verified && <span className="badge ok" title={`Re-evaluated with the fix applied — ${verifiedText}`}>verified</span>}
               </h4>
               <p>{f.fix.description}</p>
               {f.fix.kubectl && (
@@ -277,16 +220,7 @@ export function WhyPanel() {
             {question?.state === 'running' && <span className="badge">objects only, probes still running</span>}
           </p>
           <Path d={d} />
-          {d.live && (
-            <p className="muted live-summary">
-              Probes: {d.live.matched} of {d.live.events} events were A → B ·{' '}
-              {Object.entries(d.live.connections)
-                .filter(([, n]) => n > 0)
-                .map(([k, n]) => `${n} ${k}`)
-                .join(', ') || 'no connection outcome seen'}
-              {d.live.lost > 0 && <b className="warn-text"> · {d.live.lost} events lost: evidence incomplete</b>}
-            </p>
-          )}
+          {d.live && <p className={d.live.lost > 0 ? 'live-summary warn-text' : 'muted live-summary'}>Live: {liveText(d)}</p>}
           <ol className="findings">
             {d.findings.map((f, i) => (
               <FindingCard key={`${f.kind}-${i}`} f={f} rank={i} />

@@ -5,7 +5,6 @@
  * Property tests: the same events shuffled, duplicated or arriving late give the same answer.
  */
 import { describe, expect, it } from 'vitest';
-import { renderDiagnosis } from '../../../../src/cli/commands/why.js';
 import { correlate, labFixtures, rng, shuffled, view, type LabFixture } from '../../../helpers/diagnose.js';
 import { diagnose as d } from '../../../../src/core/index.js';
 
@@ -27,7 +26,7 @@ describe('golden: lab scenarios', () => {
     expect(diag.verdict).toBe(f.expected.verdict);
     // The live part took part: evidence from the probes on every broken scenario but the ones the objects decide alone.
     expect(diag.live?.events).toBeGreaterThan(0);
-    await expect(renderDiagnosis(diag)).toMatchFileSnapshot(`../../../fixtures/diagnose/${name}.golden.txt`);
+    await expect(d.diagnosisText(diag)).toMatchFileSnapshot(`../../../fixtures/diagnose/${name}.golden.txt`);
   });
 
   it.each(fixtures.map((f) => [f.scenario, f] as const))('%s: the objects alone point at the same cause', (_name, f) => {
