@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ask, type EvidenceSource, type QuestionSource } from '../../../src/backend/diagnose/ask.js';
-import { diagnose as d, type ClusterKind, type ClusterView } from '../../../src/core/index.js';
+import type { diagnose as d} from '../../../src/core/index.js';
+import { type ClusterKind, type ClusterView } from '../../../src/core/index.js';
 import { labFixtures, view } from '../../helpers/diagnose.js';
 
 const fx = labFixtures().find((f) => f.scenario === 'deny-backend-ingress')!;
