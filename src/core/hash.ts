@@ -1,24 +1,63 @@
 /**
+ * The one FNV-1a of the code base, and what is built on it: the 53-bit keys of the "seen
+ * already?" sets (the graph's flow counting, the correlator's duplicate check) and the keyed
+ * bit function of the redactor's address permutation (../session/redact.ts).
+ *
+ * FNV-1a (Fowler–Noll–Vo, 32-bit): for each input unit, xor it in, then multiply by the prime.
+ */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** One FNV-1a step: `h` with one more input unit (a char code or a byte). */
+export const fnv1aStep = (h: number, unit: number): number => Math.imul(h ^ unit, FNV_PRIME);
+
+/**
+ * FNV-1a over `units` (a string's UTF-16 code units, or numbers), continuing from `h`.
+ * `mask` keeps only the low bits of each unit (0xff: the byte-wise hash of the redactor).
+ * The result is unsigned.
+ */
+export function fnv1a(units: string | readonly number[], h = FNV_OFFSET, mask = 0xffffffff): number {
+  if (typeof units === 'string') for (let i = 0; i < units.length; i++) h = fnv1aStep(h, units.charCodeAt(i) & mask);
+  else for (const u of units) h = fnv1aStep(h, u & mask);
+  return h >>> 0;
+}
+
+/** Murmur3's final avalanche (fmix32): one changed input bit flips each output bit half the time. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
  * 53-bit hashes for the "seen already?" sets of the event aggregation. A million events
  * would cost ~150 MB as string keys; as numbers they cost a fraction of that. Two
- * independent 32-bit hashes make a collision (an event wrongly taken for a duplicate) about
- * a 1-in-20,000 chance over a million events.
+ * independent 32-bit hashes (an FNV-1a lane and a multiply-xorshift lane) make a collision
+ * (an event wrongly taken for a duplicate) about a 1-in-20,000 chance over a million events.
  */
 export class KeyHash {
-  private a = 0x811c9dc5;
+  private a = FNV_OFFSET;
   private b = 0x9747b28c;
+
+  /** The key of one string (a shorthand for `new KeyHash().str(s).value()`). */
+  static of(s: string): number {
+    return new KeyHash().str(s).value();
+  }
 
   str(s: string): this {
     let a = this.a;
     let b = this.b;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
+      a = fnv1aStep(a, c);
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 15;
     }
     // A separator, so ("ab","c") and ("a","bc") differ.
-    this.a = Math.imul(a ^ 0xff, 0x01000193);
+    this.a = fnv1aStep(a, 0xff);
     this.b = Math.imul(b ^ 0xff, 0x5bd1e995);
     return this;
   }
@@ -33,7 +72,7 @@ export class KeyHash {
   }
 
   private mixInt(v: number) {
-    this.a = Math.imul(this.a ^ v, 0x01000193);
+    this.a = fnv1aStep(this.a, v);
     this.a ^= this.a >>> 13;
     this.b = Math.imul(this.b ^ v, 0x5bd1e995);
     this.b ^= this.b >>> 15;
