@@ -6,7 +6,7 @@
  * workload is named by workloadOf (../cluster/objects.ts), the rule the diagnosis uses too.
  */
 import { ipsOf } from '../cluster/identity.js';
-import { arr, conditionTrue, labelsOf, metaOf as meta, objOf as obj, readNode, str, workloadOf } from '../cluster/objects.js';
+import { arr, conditionTrue, labelsOf, metaOf as meta, objOf as obj, readNode, readSlice, str, workloadOf } from '../cluster/objects.js';
 import type { ClusterView, KubeObject } from '../cluster/view.js';
 import { canonicalIp, kubeNodeId, nsId, podId, svcId, workloadId } from './ids.js';
 import type { GraphNode, PortJson, ServiceData } from './types.js';
@@ -53,17 +53,16 @@ function servicePorts(svc: KubeObject): ServiceData['ports'] {
 /** Ready / not-ready endpoints of each Service, from its EndpointSlices (a missing `ready` means ready). */
 function sliceEndpoints(view: ClusterView, sliceService: Map<string, string>): Map<string, { ready: number; notReady: number }> {
   const out = new Map<string, { ready: number; notReady: number }>();
-  for (const slice of view.list('EndpointSlice')) {
-    const m = meta(slice);
-    const svcName = m.labels['kubernetes.io/service-name'];
-    if (!m.namespace || !m.name || !svcName) continue;
-    const id = svcId(m.namespace, svcName);
-    sliceService.set(`${m.namespace}/${m.name}`, id);
+  for (const o of view.list('EndpointSlice')) {
+    const slice = readSlice(o);
+    if (!slice || !meta(o).namespace) continue;
+    const id = svcId(slice.namespace, slice.service);
+    sliceService.set(`${slice.namespace}/${slice.name}`, id);
     const counts = out.get(id) ?? { ready: 0, notReady: 0 };
-    for (const ep of arr(slice.endpoints).map(obj)) {
-      const n = arr(ep.addresses).length || 1;
-      if (obj(ep.conditions).ready === false) counts.notReady += n;
-      else counts.ready += n;
+    for (const ep of slice.endpoints) {
+      const n = ep.addresses.length || 1;
+      if (ep.ready) counts.ready += n;
+      else counts.notReady += n;
     }
     out.set(id, counts);
   }
