@@ -7,14 +7,16 @@
 import type { KubeObject } from '../../src/core/index.js';
 
 type Obj = Record<string, unknown>;
+/** What every builder returns: an object as the API returns it, kind and apiVersion set. */
+export type Built = KubeObject & { apiVersion: string; kind: string };
 type Labels = Record<string, string>;
 
 /** A namespace, labelled `kubernetes.io/metadata.name` as the API server labels every namespace. */
-export function makeNamespace(name: string, labels: Labels = {}): KubeObject {
+export function makeNamespace(name: string, labels: Labels = {}): Built {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } } };
 }
 
-export function makeNode(name: string, ip: string, o: { ready?: boolean; roles?: string[] } = {}): KubeObject {
+export function makeNode(name: string, ip: string, o: { ready?: boolean; roles?: string[] } = {}): Built {
   const labels = Object.fromEntries((o.roles ?? []).map((r) => [`node-role.kubernetes.io/${r}`, '']));
   return {
     apiVersion: 'v1',
@@ -52,7 +54,7 @@ export const DEFAULT_TEMPLATE_HASH = '7c9d8f6b5';
  * addresses); with either, as a kubelet reports it: phase (Running by default), the Ready
  * condition and the container's status.
  */
-export function makePod(ns: string, name: string, o: PodOptions = {}): KubeObject {
+export function makePod(ns: string, name: string, o: PodOptions = {}): Built {
   const hash = o.hash ?? (o.deployment ? DEFAULT_TEMPLATE_HASH : undefined);
   const metadata: Obj = { name, namespace: ns, labels: { ...(o.labels ?? {}), ...(hash ? { 'pod-template-hash': hash } : {}) } };
   const owner = o.owner ?? (o.deployment ? { kind: 'ReplicaSet', name: `${o.deployment}-${hash!}` } : undefined);
@@ -76,17 +78,17 @@ export function makePod(ns: string, name: string, o: PodOptions = {}): KubeObjec
 }
 
 /** A running pod, Ready unless told otherwise, on node-1. */
-export function runningPod(ns: string, name: string, o: PodOptions = {}): KubeObject {
+export function runningPod(ns: string, name: string, o: PodOptions = {}): Built {
   return makePod(ns, name, { nodeName: 'node-1', ...o, ready: o.ready ?? true });
 }
 
 /** A running pod `<deploy>-<hash>-<suffix>` of Deployment `deploy` (through its ReplicaSet `<deploy>-<hash>`), labelled `app: <deploy>`. */
-export function deploymentPod(ns: string, deploy: string, suffix: string, ip: string, o: { ready?: boolean; hash?: string } = {}): KubeObject {
+export function deploymentPod(ns: string, deploy: string, suffix: string, ip: string, o: { ready?: boolean; hash?: string } = {}): Built {
   const hash = o.hash ?? DEFAULT_TEMPLATE_HASH;
   return runningPod(ns, `${deploy}-${hash}-${suffix}`, { ip, hash, deployment: deploy, labels: { app: deploy }, ...(o.ready === false ? { ready: false } : {}) });
 }
 
-export function makeDeployment(ns: string, name: string, labels: Labels, ports: ContainerPorts = []): KubeObject {
+export function makeDeployment(ns: string, name: string, labels: Labels, ports: ContainerPorts = []): Built {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -98,7 +100,7 @@ export function makeDeployment(ns: string, name: string, labels: Labels, ports: 
 export type ServicePorts = Array<{ name?: string; port: number; targetPort?: number | string; protocol?: string }>;
 
 /** A ClusterIP Service selecting `app: <name>` unless `selector` says otherwise (null: no selector). */
-export function makeService(ns: string, name: string, ip: string, ports: ServicePorts = [{ port: 80 }], o: { selector?: Labels | null } = {}): KubeObject {
+export function makeService(ns: string, name: string, ip: string, ports: ServicePorts = [{ port: 80 }], o: { selector?: Labels | null } = {}): Built {
   const selector = o.selector === undefined ? { app: name } : o.selector;
   return {
     apiVersion: 'v1',
@@ -109,7 +111,7 @@ export function makeService(ns: string, name: string, ip: string, ports: Service
 }
 
 /** The EndpointSlice `<service>-abcde`; `pod` names an endpoint's pod, `ports` the slice's ports (null: none listed). */
-export function makeSlice(ns: string, service: string, endpoints: Array<{ ip: string; ready: boolean; pod?: string }>, ports?: Array<{ name?: string; port: number }> | null): KubeObject {
+export function makeSlice(ns: string, service: string, endpoints: Array<{ ip: string; ready: boolean; pod?: string }>, ports?: Array<{ name?: string; port: number }> | null): Built {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -122,23 +124,23 @@ export function makeSlice(ns: string, service: string, endpoints: Array<{ ip: st
 
 // ---- policies ----------------------------------------------------------------------------------
 
-export function makePolicy(ns: string, name: string, spec: Obj): KubeObject {
+export function makePolicy(ns: string, name: string, spec: Obj): Built {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
 }
 
-export function makeANP(name: string, priority: number, spec: Obj): KubeObject {
+export function makeANP(name: string, priority: number, spec: Obj): Built {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: { priority, ...spec } };
 }
 
-export function makeBANP(spec: Obj): KubeObject {
+export function makeBANP(spec: Obj): Built {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec };
 }
 
-export function makeCNP(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): KubeObject {
+export function makeCNP(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Built {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, ...spec } };
 }
 
-export function makeCilium(ns: string | null, name: string, spec: Obj): KubeObject {
+export function makeCilium(ns: string | null, name: string, spec: Obj): Built {
   return ns === null
     ? { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name }, spec }
     : { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name, namespace: ns }, spec };
