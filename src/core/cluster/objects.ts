@@ -178,7 +178,7 @@ export interface Slice {
   endpoints: SliceEndpoint[];
 }
 
-export interface Node {
+export interface KubeNode {
   name: string;
   labels: Record<string, string>;
   /** InternalIP and ExternalIP addresses. */
@@ -315,7 +315,7 @@ export function readSlice(o: KubeObject): Slice | undefined {
 }
 
 /** A Node as the engines read it; undefined without a name. */
-export function readNode(o: { metadata?: unknown; status?: unknown }): Node | undefined {
+export function readNode(o: { metadata?: unknown; status?: unknown }): KubeNode | undefined {
   const m = metaOf(o);
   if (!m.name) return undefined;
   const roles = Object.keys(m.labels)
