@@ -11,6 +11,7 @@ export * from './session/migrate.js';
 export * from './session/replay.js';
 export * from './session/redact.js';
 export * from './cluster/view.js';
+export { controllerRef, metaOf, readNode, readPod, readService, readSlice, workloadOf, type OwnerRef, type WorkloadName } from './cluster/objects.js';
 export * as diagnose from './diagnose/index.js';
 export * as graph from './graph/index.js';
 export * from './session/ask.js';

@@ -1,60 +1,18 @@
 /**
- * Builders for graph-model tests: cluster objects (on top of the policy helpers' makePod),
- * probe events as the agent writes them, diagnoses, a seeded shuffle, and a mirror that
- * applies deltas the way the UI will, to check them against snapshots.
+ * Graph-model test helpers: a cluster view over objects (built with ./objects.ts), probe events
+ * as the agent writes them, diagnoses, a seeded shuffle, and a mirror that applies deltas the
+ * way the UI will, to check them against snapshots.
  */
 import { expect } from 'vitest';
 import { StaticCluster } from '../../src/core/cluster/view.js';
 import type { Identity } from '../../src/core/cluster/identity.js';
 import type { Diagnosis, Finding, PathHop, ProbeEvent } from '../../src/core/diagnose/types.js';
 import type { GraphDelta, GraphEdge, GraphNode, GraphSnapshot, PathOverlay } from '../../src/core/graph/index.js';
-import { makeNamespace, makePod, type PodOptions } from './policy.js';
 import { rng, shuffle } from './random.js';
 
 type Obj = Record<string, unknown>;
 
-export { makeNamespace, makePod };
-
 export const cluster = (...objects: Obj[]) => new StaticCluster(objects);
-
-/** A running pod, Ready unless told otherwise, optionally owned (ReplicaSet owners get the matching pod-template-hash). */
-export function runningPod(ns: string, name: string, o: PodOptions & { ready?: boolean; hash?: string } = {}): Obj {
-  const labels = { ...(o.labels ?? {}), ...(o.hash ? { 'pod-template-hash': o.hash } : {}) };
-  const pod = makePod(ns, name, { nodeName: 'node-1', ...o, labels });
-  const status = pod.status as Obj;
-  status.phase = 'Running';
-  status.conditions = [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }];
-  return pod;
-}
-
-/** A pod of Deployment `deploy` (through its ReplicaSet `deploy-<hash>`). */
-export function deploymentPod(ns: string, deploy: string, suffix: string, ip: string, o: { ready?: boolean; hash?: string } = {}): Obj {
-  const hash = o.hash ?? '7c9d8f6b5';
-  return runningPod(ns, `${deploy}-${hash}-${suffix}`, { ip, hash, owner: { kind: 'ReplicaSet', name: `${deploy}-${hash}` }, labels: { app: deploy }, ...(o.ready === false ? { ready: false } : {}) });
-}
-
-export function makeService(ns: string, name: string, ip: string, ports: Array<{ port: number; targetPort?: number | string; name?: string }> = [{ port: 80 }]): Obj {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], selector: { app: name }, ports: ports.map((p) => ({ protocol: 'TCP', ...p })) } };
-}
-
-export function makeSlice(ns: string, service: string, endpoints: Array<{ ip: string; ready: boolean }>): Obj {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${service}-abcde`, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready } })),
-  };
-}
-
-export function makeNode(name: string, ip: string, o: { ready?: boolean; roles?: string[] } = {}): Obj {
-  const labels = Object.fromEntries((o.roles ?? []).map((r) => [`node-role.kubernetes.io/${r}`, '']));
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels },
-    status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }], conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
-  };
-}
 
 // ---- identities and events ---------------------------------------------------------------
 

@@ -1,69 +1,13 @@
 /**
- * Builders for policy-engine tests: namespaces, pods, workloads and every policy kind as plain
- * Kubernetes objects, plus the upstream NetworkPolicy e2e model (namespaces x, y, z × pods
- * a, b, c, each serving 80 and 81 on TCP, UDP and SCTP with named ports `serve-80-tcp`…).
+ * Policy-engine test helpers: the upstream NetworkPolicy e2e model (namespaces x, y, z × pods
+ * a, b, c, each serving 80 and 81 on TCP, UDP and SCTP with named ports `serve-80-tcp`…),
+ * verdicts, and a fix applied independently of the engine. The objects come from the shared
+ * builders in ./objects.ts.
  */
 import { policy } from '../../src/core/index.js';
+import { makeNamespace, makePod } from './objects.js';
 
 type Obj = Record<string, unknown>;
-type Labels = Record<string, string>;
-
-export function makeNamespace(name: string, labels: Labels = {}): Obj {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
-}
-
-export interface PodOptions {
-  labels?: Labels;
-  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
-  ip?: string;
-  hostNetwork?: boolean;
-  hostIP?: string;
-  nodeName?: string;
-  owner?: { kind: string; name: string };
-}
-
-export function makePod(ns: string, name: string, o: PodOptions = {}): Obj {
-  const metadata: Obj = { name, namespace: ns, labels: o.labels ?? {} };
-  if (o.owner) metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: o.owner.kind, name: o.owner.name, controller: true }];
-  const spec: Obj = { containers: [{ name: 'c', image: 'agnhost', ports: o.ports ?? [] }] };
-  if (o.hostNetwork) spec.hostNetwork = true;
-  if (o.nodeName) spec.nodeName = o.nodeName;
-  const status: Obj = {};
-  if (o.ip) status.podIP = o.ip;
-  if (o.hostIP) status.hostIP = o.hostIP;
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status };
-}
-
-export function makeDeployment(ns: string, name: string, labels: Labels, ports: PodOptions['ports'] = []): Obj {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', ports }] } } },
-  };
-}
-
-export function makePolicy(ns: string, name: string, spec: Obj): Obj {
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
-}
-
-export function makeANP(name: string, priority: number, spec: Obj): Obj {
-  return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec: { priority, ...spec } };
-}
-
-export function makeBANP(spec: Obj): Obj {
-  return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name: 'default' }, spec };
-}
-
-export function makeClusterNetworkPolicy(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Obj {
-  return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, ...spec } };
-}
-
-export function makeCilium(ns: string | null, name: string, spec: Obj): Obj {
-  return ns === null
-    ? { apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name }, spec }
-    : { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name, namespace: ns }, spec };
-}
 
 export const NAMESPACES = ['x', 'y', 'z'] as const;
 export const PODS = ['a', 'b', 'c'] as const;

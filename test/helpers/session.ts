@@ -1,4 +1,5 @@
 import type { SessionRecord } from '../../src/core/index.js';
+import { makeNamespace } from './objects.js';
 
 export const t0 = 1_764_000_000_000_000_000;
 /** `t0 + s` seconds, in ns. */
@@ -23,9 +24,7 @@ export function makeNode(name: string, ip: string) {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }] } };
 }
 
-export function makeNamespace(name: string) {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } };
-}
+export { makeNamespace };
 
 export const snapshotRecord = (ts: number, objects: Array<{ kind: string }>): SessionRecord => {
   const byKind: Record<string, unknown[]> = {};

@@ -13,7 +13,7 @@
 import type { Identity } from '../cluster/identity.js';
 import type { TestLine } from '../probe/schemas.js';
 import type { EvidenceLine, ProbeEvent } from './types.js';
-import { SeenSet } from '../graph/hash.js';
+import { KeyHash, SeenSet } from '../hash.js';
 
 export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset';
 
@@ -52,17 +52,8 @@ export interface DnsAgg {
   nodes: Set<string>;
 }
 
-/** FNV-1a over the key, two lanes → a 53-bit number: a Set of numbers is far smaller than one of strings. */
-function hash(s: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
-}
+/** The key as a 53-bit number (KeyHash, ../hash.ts): a set of numbers is far smaller than one of strings. */
+const hash = (s: string): number => KeyHash.of(s);
 
 function fold(map: Map<string, Agg>, k: string, ev: ProbeEvent, evKey: string) {
   const a = map.get(k);

@@ -2,9 +2,11 @@
  * Cluster objects → graph nodes: namespaces, workloads (from the pods' owners), pods,
  * Services and Kubernetes nodes, plus the lookups events and the diagnosis need (which node
  * holds an IP now, which Service an EndpointSlice belongs to, which workload a ReplicaSet is).
- * Objects are read by the kind of the list they come in: live API objects lack `kind`.
+ * Objects are read by the kind of the list they come in: live API objects lack `kind`; a pod's
+ * workload is named by workloadOf (../cluster/objects.ts), the rule the diagnosis uses too.
  */
 import { ipsOf } from '../cluster/identity.js';
+import { arr, conditionTrue, labelsOf, metaOf as meta, objOf as obj, readNode, readSlice, str, workloadOf } from '../cluster/objects.js';
 import type { ClusterView, KubeObject } from '../cluster/view.js';
 import { canonicalIp, kubeNodeId, nsId, podId, svcId, workloadId } from './ids.js';
 import type { GraphNode, PortJson, ServiceData } from './types.js';
@@ -18,52 +20,6 @@ export interface ClusterNodes {
   sliceService: Map<string, string>;
   /** `ns/Kind/name` of an owner (e.g. a ReplicaSet) → workload node id. */
   owners: Map<string, string>;
-}
-
-type Obj = Record<string, unknown>;
-
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const labelsOf = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(obj(v))) if (typeof val === 'string') out[k] = val;
-  return out;
-};
-
-function meta(o: KubeObject): { name?: string; namespace?: string; labels: Record<string, string> } {
-  const m = obj(o.metadata);
-  return { name: str(m.name), namespace: str(m.namespace), labels: labelsOf(m.labels) };
-}
-
-const conditionTrue = (o: KubeObject, type: string) => arr(obj(o.status).conditions).some((c) => obj(c).type === type && obj(c).status === 'True');
-
-/** The controller owner of a pod (or its first owner). */
-function ownerOf(pod: KubeObject): { kind: string; name: string } | undefined {
-  const refs = arr(obj(pod.metadata).ownerReferences).map(obj);
-  const ref = refs.find((r) => r.controller === true) ?? refs[0];
-  const kind = str(ref?.kind);
-  const name = str(ref?.name);
-  return kind && name ? { kind, name } : undefined;
-}
-
-/**
- * The workload a pod belongs to. A ReplicaSet named `<deployment>-<pod-template-hash>` is a
- * Deployment's; the hash is the pod's `pod-template-hash` label, or failing that a suffix of
- * the hash alphabet. Pods owned by their node (static pods) belong to no workload.
- */
-export function workloadOf(pod: KubeObject): { kind: string; name: string; owner: { kind: string; name: string } } | undefined {
-  const owner = ownerOf(pod);
-  if (!owner || owner.kind === 'Node') return undefined;
-  if (owner.kind === 'ReplicaSet') {
-    const hash = meta(pod).labels['pod-template-hash'];
-    if (hash && owner.name.endsWith(`-${hash}`) && owner.name.length > hash.length + 1) {
-      return { kind: 'Deployment', name: owner.name.slice(0, -(hash.length + 1)), owner };
-    }
-    const m = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$/.exec(owner.name);
-    if (m?.[1] && !hash) return { kind: 'Deployment', name: m[1], owner };
-  }
-  return { kind: owner.kind, name: owner.name, owner };
 }
 
 function containerPorts(pod: KubeObject): PortJson[] {
@@ -97,17 +53,16 @@ function servicePorts(svc: KubeObject): ServiceData['ports'] {
 /** Ready / not-ready endpoints of each Service, from its EndpointSlices (a missing `ready` means ready). */
 function sliceEndpoints(view: ClusterView, sliceService: Map<string, string>): Map<string, { ready: number; notReady: number }> {
   const out = new Map<string, { ready: number; notReady: number }>();
-  for (const slice of view.list('EndpointSlice')) {
-    const m = meta(slice);
-    const svcName = m.labels['kubernetes.io/service-name'];
-    if (!m.namespace || !m.name || !svcName) continue;
-    const id = svcId(m.namespace, svcName);
-    sliceService.set(`${m.namespace}/${m.name}`, id);
+  for (const o of view.list('EndpointSlice')) {
+    const slice = readSlice(o);
+    if (!slice || !meta(o).namespace) continue;
+    const id = svcId(slice.namespace, slice.service);
+    sliceService.set(`${slice.namespace}/${slice.name}`, id);
     const counts = out.get(id) ?? { ready: 0, notReady: 0 };
-    for (const ep of arr(slice.endpoints).map(obj)) {
-      const n = arr(ep.addresses).length || 1;
-      if (obj(ep.conditions).ready === false) counts.notReady += n;
-      else counts.ready += n;
+    for (const ep of slice.endpoints) {
+      const n = ep.addresses.length || 1;
+      if (ep.ready) counts.ready += n;
+      else counts.notReady += n;
     }
     out.set(id, counts);
   }
@@ -133,18 +88,12 @@ export function clusterNodes(view: ClusterView): ClusterNodes {
     if (m.name) nodes.set(nsId(m.name), { id: nsId(m.name), kind: 'namespace', label: m.name, data: { name: m.name, labels: m.labels } });
   }
 
-  for (const node of view.list('Node')) {
-    const m = meta(node);
-    if (!m.name) continue;
-    const id = kubeNodeId(m.name);
-    const ips = ipsOf('node', node);
-    const roles = Object.keys(m.labels)
-      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-      .map((k) => k.slice('node-role.kubernetes.io/'.length))
-      .filter((r) => r !== '')
-      .sort();
-    nodes.set(id, { id, kind: 'node', label: m.name, data: { name: m.name, labels: m.labels, ips, ready: conditionTrue(node, 'Ready'), roles } });
-    holds(id, ips);
+  for (const o of view.list('Node')) {
+    const node = readNode(o);
+    if (!node) continue;
+    const id = kubeNodeId(node.name);
+    nodes.set(id, { id, kind: 'node', label: node.name, data: node });
+    holds(id, node.ips);
   }
 
   for (const pod of view.list('Pod')) {

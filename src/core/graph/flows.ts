@@ -5,7 +5,7 @@
  * design asks: connections rather than packets where one connection yields several events.
  */
 import type { ProbeEvent } from '../diagnose/types.js';
-import { KeyHash } from './hash.js';
+import { KeyHash } from '../hash.js';
 import type { EdgeVerdict, FlowStats } from './types.js';
 
 /** Events of the agent that carry a flow. */

@@ -17,7 +17,7 @@ import type { Diagnosis, HopVerdict, ObjectRef, ProbeEvent } from '../diagnose/t
 import { clusterNodes, type ClusterNodes } from './cluster.js';
 import { diagnosisLayer, worse, type DiagnosisLayer, type NodeResolver } from './diagnosis.js';
 import { copyStats, countEvent, countLookup, emptyStats, eventKey, orient, statsVerdict } from './flows.js';
-import { SeenSet } from './hash.js';
+import { SeenSet } from '../hash.js';
 import { canonicalIp, dnsEdgeId, dnsId, dnsName, externalId, flowEdgeId, kubeNodeId, nsId, podId, rangeOf, svcId, workloadId, worldId } from './ids.js';
 import type { FlowStats, GraphDelta, GraphEdge, GraphNode, GraphSnapshot, PathHopOverlay, PathOverlay } from './types.js';
 

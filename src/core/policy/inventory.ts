@@ -1,11 +1,13 @@
 /**
  * Kubernetes objects → namespaces, nodes, pods and workloads. Workload templates become
  * representative pods; pods are grouped under their top owner present in the input, else
- * their controller ownerReference, else their own name. Namespaces that nothing declares are
+ * the workload workloadOf names (../cluster/objects.ts, the rule of the graph and the
+ * diagnosis), else their own name. Namespaces that nothing declares are
  * implied, labelled `kubernetes.io/metadata.name` like the API server labels every namespace.
  */
-import type { ContainerPort, Diagnostic, Labels, NamespaceInfo, NodeInfo, PodInfo, Workload } from './model.js';
+import type { ContainerPort, Diagnostic, NamespaceInfo, NodeInfo, PodInfo, Workload } from './model.js';
 import type { ManifestObject } from './manifests.js';
+import { controllerRef, labelsOf, objOf, str, workloadOf, type OwnerRef } from '../cluster/objects.js';
 import { isObj, type Obj } from './issues.js';
 import { PROTOCOLS, type Protocol } from './ports.js';
 
@@ -20,12 +22,6 @@ export interface Inventory {
   workloads: Workload[];
 }
 
-interface OwnerRef {
-  kind: string;
-  name: string;
-  uid?: string;
-}
-
 interface Candidate {
   ns: string;
   name: string;
@@ -34,27 +30,10 @@ interface Candidate {
   owner?: OwnerRef;
 }
 
-const meta = (o: Obj): Obj => (isObj(o.metadata) ? o.metadata : {});
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-export function labelsOf(v: unknown): Labels {
-  if (!isObj(v)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = val === null || val === undefined ? '' : String(val);
-  return out;
-}
+const meta = (o: Obj): Obj => objOf(o.metadata);
 
 export function isTemplateKind(kind: string): boolean {
   return TEMPLATE_KINDS.has(kind);
-}
-
-function controllerRef(m: Obj): OwnerRef | undefined {
-  const refs = Array.isArray(m.ownerReferences) ? m.ownerReferences.filter(isObj) : [];
-  const ref = refs.find((r) => r.controller === true) ?? refs[0];
-  if (!ref || !str(ref.kind) || !str(ref.name)) return undefined;
-  const out: OwnerRef = { kind: String(ref.kind), name: String(ref.name) };
-  if (str(ref.uid)) out.uid = String(ref.uid);
-  return out;
 }
 
 export function buildInventory(objects: readonly ManifestObject[], diagnostics: Diagnostic[]): Inventory {
@@ -85,7 +64,7 @@ export function buildInventory(objects: readonly ManifestObject[], diagnostics: 
       const ns = str(m.namespace) ?? 'default';
       const c: Candidate = { ns, name, kind };
       if (str(m.uid)) c.uid = String(m.uid);
-      const owner = controllerRef(m);
+      const owner = controllerRef(o);
       if (owner) c.owner = owner;
       if (kind !== 'Pod') owners.set(`${ns}/${kind}/${name}`, c);
       if (c.uid) uids.set(c.uid, c);
@@ -95,7 +74,10 @@ export function buildInventory(objects: readonly ManifestObject[], diagnostics: 
     }
   }
 
-  const topOwner = (c: Candidate): { id: string; kind: string } => {
+  // A real pod whose owner is not in the input (a live cluster lists no ReplicaSets or Jobs) is
+  // named by workloadOf, like the graph and the diagnosis name it; a pod of no workload (a bare
+  // or static pod) by itself.
+  const topOwner = (c: Candidate, pod?: Obj): { id: string; kind: string } => {
     let cur = c;
     const seen = new Set<Candidate>();
     for (;;) {
@@ -103,7 +85,12 @@ export function buildInventory(objects: readonly ManifestObject[], diagnostics: 
       if (!ref || seen.has(cur)) break;
       seen.add(cur);
       const found = (ref.uid ? uids.get(ref.uid) : undefined) ?? owners.get(`${cur.ns}/${ref.kind}/${ref.name}`);
-      if (!found) return cur === c ? { id: `${c.ns}/${ref.name}`, kind: ref.kind } : { id: `${cur.ns}/${cur.name}`, kind: cur.kind };
+      if (!found) {
+        if (cur !== c) return { id: `${cur.ns}/${cur.name}`, kind: cur.kind };
+        if (!pod) return { id: `${c.ns}/${ref.name}`, kind: ref.kind };
+        const wl = workloadOf(pod);
+        return wl ? { id: `${c.ns}/${wl.name}`, kind: wl.kind } : { id: `${c.ns}/${c.name}`, kind: 'Pod' };
+      }
       cur = found;
     }
     return { id: `${cur.ns}/${cur.name}`, kind: cur.kind };
@@ -113,10 +100,9 @@ export function buildInventory(objects: readonly ManifestObject[], diagnostics: 
   let idx = 0;
   for (const src of podSources) {
     const cand: Candidate = { ns: src.ns, name: src.name, kind: src.kind };
-    const m = meta(src.mo.obj);
-    const owner = controllerRef(m);
+    const owner = controllerRef(src.mo.obj);
     if (owner) cand.owner = owner;
-    const wl = topOwner(cand);
+    const wl = topOwner(cand, src.real ? src.mo.obj : undefined);
     const pod = makePod(idx++, src.template, src.ns, src.real ? src.name : wl.id.slice(src.ns.length + 1), wl.id, !src.real, src.real ? src.mo.obj : undefined);
     const entry = byWorkload.get(wl.id) ?? { kind: wl.kind, real: [], templates: [] };
     if (src.real) entry.real.push(pod);

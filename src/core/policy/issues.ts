@@ -1,3 +1,5 @@
+import { isObj, type Obj } from '../cluster/objects.js';
+
 /** Collects problems found while compiling one document, each with its field path. */
 export interface Issue {
   severity: 'error' | 'warning';
@@ -19,9 +21,7 @@ export class Issues {
   }
 }
 
-export type Obj = Record<string, unknown>;
-
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObj, type Obj };
 
 /** An optional list field: undefined/null → undefined, a non-list → error. */
 export function listAt(o: Obj, key: string, path: string, issues: Issues): unknown[] | undefined {

@@ -21,6 +21,7 @@
  * address space could be reversed by trying every address.
  */
 import ipaddr from 'ipaddr.js';
+import { fmix32, fnv1a, FNV_OFFSET } from '../hash.js';
 import { isRecord, type SessionRecord } from './records.js';
 
 /** Pseudonym categories, strongest first: a name seen as both a Service and a label value is a Service. */
@@ -87,23 +88,14 @@ const keptRanges = [
   'ff00::/8',
 ].map((c) => ipaddr.parseCIDR(c));
 
-/** FNV-1a over a salt and bytes: the keyed function of the prefix-preserving permutation. */
-function fnv(salt: string, bytes: readonly number[], bits: number): number {
-  let h = 0x811c9dc5;
-  const mix = (b: number) => {
-    h ^= b & 0xff;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  };
-  for (let i = 0; i < salt.length; i++) mix(salt.charCodeAt(i));
-  mix(bits);
-  for (const b of bytes) mix(b);
-  // Final avalanche (murmur3 fmix32), so one changed input bit flips the output's low bit half the time.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
+/**
+ * The keyed function of the prefix-preserving permutation: FNV-1a over the salt, the bit
+ * position and the bytes, each taken as one byte, then an avalanche so that one changed input
+ * bit flips the output's low bit half the time. Redacted recordings are shared: changing this
+ * changes every pseudonymous address (test/unit/core/session/redact.test.ts pins some).
+ */
+function keyed(salt: string, bytes: readonly number[], bits: number): number {
+  return fmix32(fnv1a(bytes, fnv1a([bits], fnv1a(salt, FNV_OFFSET, 0xff), 0xff), 0xff));
 }
 
 // Candidate IPs in free text: dotted quads, and runs of hex and colons validated by ipaddr.js.
@@ -248,7 +240,7 @@ export class Redactor {
       const original = (bytes[byte]! & mask) !== 0;
       if (bit >= keep) {
         // Output bit = input bit XOR f(salt, the input bits before it): prefix-preserving.
-        const flip = (fnv(this.options.salt, prefix.slice(0, byte + 1), bit) & 1) === 1;
+        const flip = (keyed(this.options.salt, prefix.slice(0, byte + 1), bit) & 1) === 1;
         out[byte] = original !== flip ? out[byte]! | mask : out[byte]! & ~mask;
       }
       if (original) prefix[byte] = prefix[byte]! | mask;

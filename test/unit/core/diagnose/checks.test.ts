@@ -3,7 +3,8 @@
  * fault a user meets and the finding (kind, hop, fix) Pathlight must give for it.
  */
 import { describe, expect, it } from 'vitest';
-import { app, namespace, pod, policy, service, why } from '../../../helpers/diagnose.js';
+import { app, why } from '../../../helpers/diagnose.js';
+import { makeNamespace, makePolicy, makeService, runningPod } from '../../../helpers/objects.js';
 import { diagnose as d } from '../../../../src/core/index.js';
 
 const top = (dg: d.Diagnosis) => dg.findings[0]!;
@@ -61,7 +62,7 @@ describe('DNS', () => {
   });
 
   it('an egress policy that forgets DNS blocks every lookup, and the fix (verified) opens UDP 53 to CoreDNS', () => {
-    const deny = policy('shop', 'frontend-egress', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'backend' } } }], ports: [{ port: 8080 }] }] });
+    const deny = makePolicy('shop', 'frontend-egress', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'backend' } } }], ports: [{ port: 8080 }] }] });
     const dg = why(app({ policies: [deny] }), { from, to: 'backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'dns-blocked-by-policy', hop: 'dns', confidence: 'high', fix: { verified: true } });
     expect(top(dg).fix?.yaml).toMatch(/k8s-app: kube-dns[\s\S]*protocol: UDP[\s\S]*port: 53/);
@@ -71,14 +72,14 @@ describe('DNS', () => {
 
   it('no ready CoreDNS pod: every lookup times out', () => {
     const objs = app();
-    objs.Pod = objs.Pod!.map((p) => (p.metadata?.name === 'coredns-1' ? pod({ ns: 'kube-system', name: 'coredns-1', labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2', ready: false }) : p));
+    objs.Pod = objs.Pod!.map((p) => (p.metadata?.name === 'coredns-1' ? runningPod('kube-system', 'coredns-1', { labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2', ready: false }) : p));
     expect(top(why(objs, { from, to: 'backend:8080' }))).toMatchObject({ kind: 'dns-timeout', hop: 'dns' });
   });
 });
 
 describe('Service and endpoints', () => {
   it('a Service that does not exist, with the namespace that has one of that name', () => {
-    const objs = app({ extra: { Namespace: [namespace('web')] } });
+    const objs = app({ extra: { Namespace: [makeNamespace('web')] } });
     const dg = why(objs, { from, to: 'web/svc/backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'service-not-found', hop: 'service', severity: 'error' });
     expect(top(dg).summary).toMatch(/a Service backend exists in shop/);
@@ -125,7 +126,7 @@ describe('Service and endpoints', () => {
 });
 
 describe('policy', () => {
-  const isolate = policy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
+  const isolate = makePolicy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
   it('ingress isolation with no rule for A: policy-deny-ingress names the policy and gives a verified fix', () => {
     const dg = why(app({ policies: [isolate] }), { from, to: 'backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'policy-deny-ingress', hop: 'policy-ingress', fix: { verified: true } });
@@ -135,13 +136,13 @@ describe('policy', () => {
   });
 
   it('egress of A: policy-deny-egress', () => {
-    const egress = policy('shop', 'frontend-out', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }] });
+    const egress = makePolicy('shop', 'frontend-out', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }] });
     expect(top(why(app({ policies: [egress] }), { from, to: 'backend:8080' })).kind).toBe('policy-deny-egress');
   });
 
   it('an AdminNetworkPolicy Deny: admin-policy-deny, and no NetworkPolicy can override it', () => {
     const anp = { apiVersion: 'policy.networking.k8s.io/v1alpha1', metadata: { name: 'lock' }, spec: { priority: 5, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'backend' } } } }, ingress: [{ name: 'no-frontend', action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'frontend' } } } }] }] } };
-    const allow = policy('shop', 'allow', { podSelector: { matchLabels: { app: 'backend' } }, ingress: [{}] });
+    const allow = makePolicy('shop', 'allow', { podSelector: { matchLabels: { app: 'backend' } }, ingress: [{}] });
     const dg = why(app({ policies: [allow], extra: { AdminNetworkPolicy: [anp] } }), { from, to: 'backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'admin-policy-deny', hop: 'policy-ingress' });
     expect(top(dg).summary).toMatch(/AdminNetworkPolicy lock rule "no-frontend" \(Deny, admin tier: no NetworkPolicy can allow it\)/);
@@ -151,7 +152,7 @@ describe('policy', () => {
 
 describe('ranking', () => {
   it('the earliest broken hop is the answer: a DNS block masks a policy deny further on', () => {
-    const deny = policy('shop', 'frontend-egress', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [] });
+    const deny = makePolicy('shop', 'frontend-egress', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [] });
     const dg = why(app({ policies: [deny] }), { from, to: 'backend:8080' });
     expect(dg.findings.map((f) => f.kind)).toEqual(['dns-blocked-by-policy', 'policy-deny-egress']);
   });
@@ -162,7 +163,7 @@ describe('ranking', () => {
   });
 
   it('keeps Service ports and ports of Services without selectors in the question', () => {
-    const objs = app({ extra: { Service: [service('shop', 'legacy', '10.96.1.9', null, [{ port: 80, targetPort: 8080 }])] } });
+    const objs = app({ extra: { Service: [makeService('shop', 'legacy', '10.96.1.9', [{ port: 80, targetPort: 8080 }], { selector: null })] } });
     expect(top(why(objs, { from, to: 'legacy:80' })).kind).toBe('service-no-endpoints');
   });
 });

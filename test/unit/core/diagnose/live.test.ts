@@ -4,7 +4,8 @@
  * when nothing static explains it.
  */
 import { describe, expect, it } from 'vitest';
-import { app, policy, why } from '../../../helpers/diagnose.js';
+import { app, why } from '../../../helpers/diagnose.js';
+import { makePolicy } from '../../../helpers/objects.js';
 import { diagnose as d } from '../../../../src/core/index.js';
 
 const A = '10.244.1.10';
@@ -47,7 +48,7 @@ describe('live evidence on the diagnosis', () => {
   });
 
   it('established connections although a policy denies: the policy finding stays first, as a warning that the enforcer ignores it, and the verdict is reachable', () => {
-    const deny = policy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
+    const deny = makePolicy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
     const dg = why(app({ policies: [deny] }), q, { correlator: corr([tcp('established', VIP, 8080, 41000, { state: 'ESTABLISHED' })]) });
     expect(dg.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', severity: 'warning', source: 'both' });
     expect(dg.findings[0]!.summary).toMatch(/does not enforce this policy/);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterKind, ClusterView, KubeObject } from '../../../../src/core/cluster/view.js';
 import { GraphModel } from '../../../../src/core/graph/index.js';
-import { cluster, deploymentPod, expectConsistent, makeNamespace, makeNode, makeService, makeSlice, nodeById, runningPod } from '../../../helpers/graph.js';
+import { cluster, expectConsistent, nodeById } from '../../../helpers/graph.js';
+import { deploymentPod, makeNamespace, makeNode, makeService, makeSlice, runningPod } from '../../../helpers/objects.js';
 
 const snap = (...objects: Record<string, unknown>[]) => {
   const m = new GraphModel();

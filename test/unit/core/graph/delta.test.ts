@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphModel, type GraphDelta } from '../../../../src/core/graph/index.js';
-import { at, cluster, deploymentPod, dropEvent, expectConsistent, makeNamespace, makeService, Mirror, podIdent, runningPod, tcpEvent } from '../../../helpers/graph.js';
+import { at, cluster, dropEvent, expectConsistent, Mirror, podIdent, tcpEvent } from '../../../helpers/graph.js';
+import { deploymentPod, makeNamespace, makeService, runningPod } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, HopKind, HopVerdict } from '../../../../src/core/diagnose/types.js';
 import { GraphModel, hopEdgeVerdict, type EdgeVerdict } from '../../../../src/core/graph/index.js';
-import { cluster, deploymentPod, dnsEvent, dropEvent, edgeById, expectConsistent, hop, makeDiagnosis, makeService, makeSlice, Mirror, nodeById, podIdent, runningPod, svcIdent } from '../../../helpers/graph.js';
+import { cluster, dnsEvent, dropEvent, edgeById, expectConsistent, hop, makeDiagnosis, Mirror, nodeById, podIdent, svcIdent } from '../../../helpers/graph.js';
+import { deploymentPod, makeService, makeSlice, runningPod } from '../../../helpers/objects.js';
 
 const F = '10.244.1.5';
 const B = '10.244.2.1';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvent } from '../../../../src/core/diagnose/types.js';
 import { GraphModel, type EdgeVerdict, type GraphEdge } from '../../../../src/core/graph/index.js';
-import { at, cluster, deploymentPod, dnsEvent, dropEvent, edgeById, expectConsistent, makeService, nodeById, podIdent, runningPod, shuffled, svcIdent, tcpEvent } from '../../../helpers/graph.js';
+import { at, cluster, dnsEvent, dropEvent, edgeById, expectConsistent, nodeById, podIdent, shuffled, svcIdent, tcpEvent } from '../../../helpers/graph.js';
+import { deploymentPod, makeService, runningPod } from '../../../helpers/objects.js';
 
 const A = '10.244.1.5'; // shop/frontend
 const B = '10.244.2.7'; // shop/backend

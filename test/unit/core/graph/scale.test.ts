@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvent } from '../../../../src/core/diagnose/types.js';
 import { GraphModel } from '../../../../src/core/graph/index.js';
-import { at, cluster, deploymentPod, dropEvent, podIdent, tcpEvent } from '../../../helpers/graph.js';
+import { at, cluster, dropEvent, podIdent, tcpEvent } from '../../../helpers/graph.js';
+import { deploymentPod } from '../../../helpers/objects.js';
 
 const NAMESPACES = 20;
 const DEPLOYS = 10; // per namespace

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as helpers from '../../../helpers/policy.js';
-import { e2eIP, index, makeANP, makeBANP, makeClusterNetworkPolicy, makeNamespace, makePod, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { e2eIP, index, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { makeANP, makeBANP, makeClusterNetworkPolicy, makeNamespace, makePod, makePolicy } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 const nsSel = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });

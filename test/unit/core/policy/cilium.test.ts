@@ -5,7 +5,8 @@
  * reported as not evaluated.
  */
 import { describe, expect, it } from 'vitest';
-import { check, index, makeCilium, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { check, index, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { makeCilium, makePolicy } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 const ep = (labels: Record<string, string>) => ({ matchLabels: labels });

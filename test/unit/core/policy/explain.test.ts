@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { diagnose as d, policy } from '../../../../src/core/index.js';
-import { check, index, makePolicy, xyzCluster } from '../../../helpers/policy.js';
+import { check, index, xyzCluster } from '../../../helpers/policy.js';
+import { makePolicy } from '../../../helpers/objects.js';
 import { correlate, labFixtures, view } from '../../../helpers/diagnose.js';
 
 const denyAll = (n: string) => makePolicy(n, 'deny-all', { podSelector: {}, policyTypes: ['Ingress'] });

@@ -4,7 +4,8 @@
  * opening the neighbouring connection.
  */
 import { describe, expect, it } from 'vitest';
-import { applyFix, check, index, makeANP, makeBANP, makeCilium, makeClusterNetworkPolicy, makePolicy, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { applyFix, check, index, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { makeANP, makeBANP, makeCilium, makeClusterNetworkPolicy, makePolicy } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 const nsSel = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { policy } from '../../../../src/core/index.js';
-import { index, makeANP, makeDeployment, makePod, makePolicy } from '../../../helpers/policy.js';
+import { index } from '../../../helpers/policy.js';
+import { makeANP, makeDeployment, makePod, makePolicy } from '../../../helpers/objects.js';
 
 const cluster = () => [
   makeDeployment('x', 'a', { app: 'a' }, [{ containerPort: 80, name: 'http' }]),
@@ -88,7 +89,8 @@ describe('matrix fast path', () => {
   it('gives exactly the full evaluation for every pair and address (memo by matching rules)', async () => {
     const { allowedBetween } = await import('../../../../src/core/policy/evaluate.js');
     const { connKey } = await import('../../../../src/core/policy/ports.js');
-    const { xyzCluster, makeCilium } = await import('../../../helpers/policy.js');
+    const { xyzCluster } = await import('../../../helpers/policy.js');
+    const { makeCilium } = await import('../../../helpers/objects.js');
     const idx = index([
       ...xyzCluster(),
       makePolicy('x', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),

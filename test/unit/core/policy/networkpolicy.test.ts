@@ -5,7 +5,8 @@
  * Each case states the policies and which pairs must be denied; every other pair is allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { allPairsExcept, e2eIP, index, makePod, makePolicy, reachable, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { allPairsExcept, e2eIP, index, reachable, verdict, xyzCluster } from '../../../helpers/policy.js';
+import { makePod, makePolicy } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 const ns = (p: string) => p.split('/')[0];

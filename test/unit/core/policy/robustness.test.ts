@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { policy } from '../../../../src/core/index.js';
-import { check, index, makeCilium, makePolicy, xyzCluster } from '../../../helpers/policy.js';
+import { check, index, xyzCluster } from '../../../helpers/policy.js';
+import { makeCilium, makePolicy } from '../../../helpers/objects.js';
 
 type Obj = Record<string, unknown>;
 const weird: Array<[string, Obj]> = [

@@ -4,6 +4,7 @@ import { Redactor, SessionReplay, redactRecords } from '../../../../src/core/ind
 import { syntheticSession } from '../../../helpers/session.js';
 
 const originals = ['shop', 'frontend-7c9f-abcde', 'backend-5d8b-xyz12', 'backend-5d8b-qrs34', 'node-a', 'node-b', 'prod-eu', 'api.prod-eu.example.com'];
+const pinnedIps = ['10.244.2.7', '10.244.2.200', '192.168.10.11', '172.20.3.4', '8.8.8.8', 'fd00:10:244::7', '2001:db8::1', '::ffff:10.244.2.7'];
 const ips = ['10.244.1.5', '10.244.2.7', '10.96.0.20', '192.168.10.11', '192.168.10.12'];
 
 describe('redactRecords', () => {
@@ -56,6 +57,18 @@ describe('redactRecords', () => {
     expect(r.text('drop 10.244.2.7:8080 → 10.96.0.0/12')).toBe(`drop ${a}:8080 → ${r.ip('10.96.0.0')}/12`);
     expect(r.text('at 10:02:33, [fd00:10:244::7]:53')).toBe(`at 10:02:33, [${v6}]:53`);
     expect(new Redactor({ salt: 'another' }).ip('10.244.2.7')).not.toBe(a);
+  });
+
+  // The addresses a salt gives, as recorded before the redactor's hash became the shared one
+  // (src/core/hash.ts): a salt kept by the user must keep giving the same pseudonyms. The
+  // second salt's characters above 0xff are hashed by their low byte.
+  it.each([
+    ['test-salt', ['10.74.117.99', '10.74.117.167', '192.168.54.214', '172.21.170.21', '8.121.202.212', 'fcb0:cf05:5bfe:e09c:7a65:d886:5a2f:d8f2', '2001:92a0:74a6:94f8:4cd0:ab2e:1c9b:3ecf', '::ffff:10.74.117.99']],
+    ['ſalt-é', ['10.119.21.208', '10.119.21.124', '192.168.225.231', '172.30.153.21', '8.189.136.39', 'fde8:ed09:4e8d:2e82:da16:3996:def5:40a2', '2001:5354:a11d:3f83:ee8d:b50e:f419:6e9f', '::ffff:10.119.21.208']],
+    ['0123456789abcdef0123456789abcdef', ['10.111.100.19', '10.111.100.202', '192.168.86.27', '172.29.86.173', '8.193.203.183', 'fdc3:9764:570d:a73:49c0:c5a0:d19c:52a8', '2001:6186:a7b5:86ea:2fd7:441f:9ef8:83c1', '::ffff:10.111.100.19']],
+  ] as const)('maps addresses with salt %j exactly as before', (salt, expected) => {
+    const r = new Redactor({ salt });
+    expect(pinnedIps.map((ip) => r.ip(ip))).toEqual(expected);
   });
 
   it('still replays: selectors select and the cluster has the same shape', () => {
