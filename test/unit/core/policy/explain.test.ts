@@ -32,7 +32,7 @@ describe('policy sentences', () => {
     const cli = d.evidenceText(ev);
     // …and what the why panel lists, from the evidence's JSON as the API passes it on.
     const ui = policy.policyLines(JSON.parse(JSON.stringify(ev.policy)));
-    const denied = 'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend-789bdb595)';
+    const denied = 'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)';
     expect(cli).toContain(denied);
     expect(ui).toContain(denied);
     expect(d.diagnosisText(r.value)).toContain(`· ${denied}\n`);
