@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterKind, ClusterView } from '../../core/index.js';
-import { QuestionRun, questionOf, type Diagnosis, type EvidenceLine, type NodeReport, type ProbePlan, type Question } from '../../core/diagnose/index.js';
+import { QuestionRun, questionOf, type Diagnosis, type EvidenceLine, type NodeReport, type ProbePlan, type Question, type Stale } from '../../core/diagnose/index.js';
 import type { TestRequest } from '../../core/probe/protocol.js';
 import { PathlightError, type ApiError } from '../../api/index.js';
 
@@ -39,6 +39,8 @@ export interface QuestionSource {
   readonly missing?: readonly ClusterKind[];
   /** What every answer on this source should say (e.g. kinds read in some namespaces only). */
   notes?(): string[];
+  /** Whether the view still follows the cluster; an answer from one that does not says so. */
+  health?(): { state: 'live' | 'reconnecting' | 'stale'; since?: number | undefined; error?: string | undefined };
   readonly evidence?: EvidenceSource | undefined;
 }
 
@@ -83,7 +85,8 @@ export async function ask(source: QuestionSource, req: AskRequest, o: { signal?:
   if (!started.ok) throw refused(source, started.error);
   const run = started.value;
   const notes = source.notes?.() ?? [];
-  const staticDiagnosis = run.answer({ notes });
+  const stale = staleOf(source);
+  const staticDiagnosis = run.answer({ notes, stale });
   sinks.static?.(staticDiagnosis);
   if (!req.probes) return { diagnosis: staticDiagnosis, staticDiagnosis, nodes: [] };
   if (!source.evidence) throw new PathlightError({ code: 'invalid-request', message: 'This cluster has no live evidence to collect.', hint: 'Ask without probes.' });
@@ -102,7 +105,13 @@ export async function ask(source: QuestionSource, req: AskRequest, o: { signal?:
     active: req.active ? run.activeTest(randomUUID(), plan.aIps[0]) : undefined,
   });
   if (signal.aborted) throw cancelledError();
-  return { diagnosis: run.answer({ nodes, notes }), staticDiagnosis, nodes };
+  return { diagnosis: run.answer({ nodes, notes, stale: staleOf(source) }), staticDiagnosis, nodes };
+}
+
+/** The source's staleness as the answer states it, when it is not live. */
+function staleOf(source: QuestionSource): Stale | undefined {
+  const h = source.health?.();
+  return h && h.state !== 'live' ? { state: h.state, since: h.since ?? Date.now() * 1e6, ...(h.error ? { error: h.error } : {}) } : undefined;
 }
 
 /** A question the cluster cannot read (no such A or B): said as such, and as a permission gap when it may be one. */

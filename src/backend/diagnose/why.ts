@@ -77,6 +77,7 @@ export function liveSource(snap: ClusterSnapshot, probes?: LiveProbeOptions): Qu
       const partial = [...snap.partial].sort(([a], [b]) => a.localeCompare(b));
       return partial.length ? [`this user may not list ${partial.map(([k]) => k).join(', ')} cluster-wide: they were read in ${[...new Set(partial.flatMap(([, n]) => n))].join(', ')} only, and pods and policies elsewhere are not taken into account.`] : [];
     },
+    health: () => snap.health(),
     evidence: probes ? nodeProbes(snap, probes) : undefined,
   };
 }

@@ -14,7 +14,7 @@ import { Cluster } from './cluster.js';
 import { Correlator } from './correlate.js';
 import { diagnose, type DiagnoseResult } from './diagnose.js';
 import type { WhyQuery } from './query.js';
-import type { Diagnosis, EvidenceLine } from './types.js';
+import type { Diagnosis, EvidenceLine, Stale } from './types.js';
 
 /** Everything that shapes an answer besides the cluster: the query and how it is read. */
 export interface Question extends WhyQuery {
@@ -145,7 +145,7 @@ export class QuestionRun {
    * The answer: the static one when nothing live was asked for, else the diagnosis again with
    * the evidence correlated in; notes for the nodes that gave none and any the source adds.
    */
-  answer(o: { nodes?: readonly NodeReport[]; notes?: readonly string[] } = {}): Diagnosis {
+  answer(o: { nodes?: readonly NodeReport[]; notes?: readonly string[]; stale?: Stale | undefined } = {}): Diagnosis {
     let d = this.first;
     if (this.live) {
       const r = diagnose(this.cluster, this.question, { correlator: this.correlator, ...(this.question.zone ? { zone: this.question.zone } : {}) });
@@ -158,6 +158,21 @@ export class QuestionRun {
       if (note) d.notes.push(note);
     }
     d.notes.push(...(o.notes ?? []));
-    return d;
+    return o.stale ? staleAnswer(d, o.stale) : d;
   }
+}
+
+/**
+ * An answer from a view that stopped following the cluster: said next to the verdict
+ * (`stale`), in the notes, and with every finding's confidence lowered to low — the objects it
+ * rests on may have changed since.
+ */
+export function staleAnswer(d: Diagnosis, stale: Stale): Diagnosis {
+  const when = new Date(stale.since / 1e6).toISOString().replace('T', ' ').slice(0, 19);
+  return {
+    ...d,
+    stale,
+    findings: d.findings.map((f) => ({ ...f, confidence: 'low' })),
+    notes: [`the cluster view is ${stale.state === 'stale' ? 'stale' : 'reconnecting'}: the API server has not answered since ${when} UTC${stale.error ? ` (${stale.error})` : ''}, so this answer rests on the objects as they were then.`, ...d.notes],
+  };
 }

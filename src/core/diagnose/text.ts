@@ -65,10 +65,18 @@ export function liveText(d: { live?: { events: number; matched: number; lost: nu
   return `${d.live.events} events from the probes, ${d.live.matched} about A → B; connections: ${connectionsText(d.live) || 'none seen'}${d.live.lost ? `; ${d.live.lost} events lost: the evidence may be incomplete` : ''}`;
 }
 
+/** Next to the verdict when the answer came from a view that stopped following the cluster; undefined otherwise. */
+export function staleText(d: Pick<Diagnosis, 'stale'>): string | undefined {
+  if (!d.stale) return undefined;
+  const when = new Date(d.stale.since / 1e6).toISOString().replace('T', ' ').slice(0, 19);
+  return `STALE: from the cluster as it was at ${when} UTC (the API server has not answered since${d.stale.error ? `: ${d.stale.error}` : ''})`;
+}
+
 /** The answer as a person reads it: verdict, path, ranked findings with evidence and fix. */
 export function diagnosisText(d: Diagnosis): string {
   const out: string[] = [];
-  out.push(`${verdictText[d.verdict]}: ${queryText(d)}`, '');
+  const stale = staleText(d);
+  out.push(`${verdictText[d.verdict]}: ${queryText(d)}${stale ? `  [${stale}]` : ''}`, '');
   out.push('path:');
   for (const h of d.path) out.push(`  ${mark[h.verdict]} ${h.hop.padEnd(14)} ${h.label}${h.findings.length ? `  [${h.findings.join(', ')}]` : ''}`);
   out.push('');

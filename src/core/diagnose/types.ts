@@ -164,6 +164,20 @@ export const liveSchema = z.object({
   lost: z.number(),
 });
 
+/**
+ * The answer came from a cluster view that no longer follows the cluster (the API server stopped
+ * answering): the objects are as they were at `since`. Set only then; every finding's
+ * confidence is then low.
+ */
+export const staleSchema = z.object({
+  state: z.enum(['reconnecting', 'stale']),
+  /** ns since the Unix epoch: when the view stopped following the cluster. */
+  since: z.number(),
+  /** Why, in words (the last failure). */
+  error: z.string().optional(),
+});
+export type Stale = z.infer<typeof staleSchema>;
+
 export const diagnosisSchema = z.object({
   verdict: verdictSchema,
   query: diagnosisQuerySchema,
@@ -171,6 +185,7 @@ export const diagnosisSchema = z.object({
   findings: z.array(findingSchema),
   path: z.array(pathHopSchema),
   live: liveSchema.optional(),
+  stale: staleSchema.optional(),
   /** Things the engine could not check, and why (missing RBAC, no probes, an external name). */
   notes: z.array(z.string()),
 });

@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ask, type EvidenceSource, type QuestionSource } from '../../../src/backend/diagnose/ask.js';
-import type { diagnose as d} from '../../../src/core/index.js';
-import { type ClusterKind, type ClusterView } from '../../../src/core/index.js';
+import { diagnose as d, type ClusterKind, type ClusterView } from '../../../src/core/index.js';
 import { labFixtures, view } from '../../helpers/diagnose.js';
 
 const fx = labFixtures().find((f) => f.scenario === 'deny-backend-ingress')!;
@@ -89,5 +88,21 @@ describe('ask: one question pipeline', () => {
   it('names a question the cluster cannot read as a permission gap when pods could not be listed', async () => {
     const source: QuestionSource = { view: view({}), unavailable: [{ kind: 'Pod', reason: 'forbidden', message: 'listing Pod is forbidden for this user.' }] };
     await expect(ask(source, { ...q, probes: false })).rejects.toMatchObject({ detail: { code: 'cluster-forbidden', message: expect.stringMatching(/listing Pod is forbidden/) } });
+  });
+});
+
+describe('ask on a view that stopped following the cluster', () => {
+  it('says so next to the verdict, lowers every confidence, and notes since when', async () => {
+    const since = Date.UTC(2026, 11, 5, 8, 30, 0) * 1e6;
+    const source: QuestionSource = { view: view(fx.objects), unavailable: [], health: () => ({ state: 'stale', since, error: 'fetch failed (ECONNREFUSED)' }) };
+    const a = await ask(source, { ...q, probes: false });
+    expect(a.diagnosis.stale).toEqual({ state: 'stale', since, error: 'fetch failed (ECONNREFUSED)' });
+    expect(a.diagnosis.findings.length).toBeGreaterThan(0);
+    expect(new Set(a.diagnosis.findings.map((f) => f.confidence))).toEqual(new Set(['low']));
+    expect(a.diagnosis.notes[0]).toMatch(/cluster view is stale: the API server has not answered since 2026-12-05 08:30:00 UTC \(fetch failed \(ECONNREFUSED\)\)/);
+    expect(d.diagnosisText(a.diagnosis).split('\n')[0]).toMatch(/unreachable: .*\[STALE: from the cluster as it was at 2026-12-05 08:30:00 UTC/);
+    const live = await ask({ ...source, health: () => ({ state: 'live' }) }, { ...q, probes: false });
+    expect(live.diagnosis.stale).toBeUndefined();
+    expect(live.diagnosis.findings[0]?.confidence).toBe('high');
   });
 });
