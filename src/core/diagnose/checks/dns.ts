@@ -4,6 +4,7 @@
  */
 import { closest, clusterShaped, dnsService, resolve, resolvConfOf } from '../dns.js';
 import { add, hop, type Check, type Ctx } from '../context.js';
+import type { Fix } from '../types.js';
 import { podRef, svcRef, type Pod } from '../cluster.js';
 import { dnsPods, type PodRef } from '../../cluster/nodes.js';
 import { evaluatePair, podEndpoint } from '../../policy/evaluate.js';
@@ -43,8 +44,22 @@ function nxdomain(ctx: Ctx, name: string) {
       { type: 'note', text: `names tried, as A's resolver would (search ${ctx.resolv!.search.join(' ')}, ndots:${ctx.resolv!.ndots}): ${res.tried.map((t) => `${t.fqdn} → ${t.kind === 'nxdomain' ? 'NXDOMAIN' : t.kind === 'external' ? 'upstream (not a cluster name)' : t.kind}`).join('; ')}` },
       ...(suggestion ? [{ type: 'object' as const, ref: svcRef(suggestion), text: `Service ${suggestion.namespace}/${suggestion.name} (${suggestion.clusterIPs.join(', ') || 'headless'})` }] : []),
     ],
-    ...(better ? { fix: { description: `call it ${better} (or ${suggestion!.name}.${suggestion!.namespace}.svc.${ctx.zone})`, yaml: `# in ${a.namespace}/${a.name}'s configuration, replace\n${name}\n# with\n${better}\n` } } : {}),
+    ...(better ? { fix: nameFix(a, name, better, `${suggestion!.name}.${suggestion!.namespace}.svc.${ctx.zone}`) } : {}),
   });
+}
+
+/**
+ * Call B by the name that resolves — changed where the name is configured: the workload's pod
+ * template (a pod of a Deployment is replaced at the next rollout, and with it any change made
+ * to the pod itself), or the pod when it belongs to no workload.
+ */
+function nameFix(a: Pod, name: string, better: string, fqdn: string): Fix {
+  const own = a.workload.kind !== 'Pod';
+  const target = own ? `${a.workload.kind.toLowerCase()}/${a.workload.name}` : `pod/${a.name}`;
+  return {
+    description: `call it ${better} (or ${fqdn}) instead of ${name} where ${own ? `${a.workload.kind} ${a.namespace}/${a.workload.name}` : `pod ${a.namespace}/${a.name}`} configures it (its env, args or config file${own ? ', in the pod template' : ''})`,
+    kubectl: `kubectl -n ${a.namespace} edit ${target}`,
+  };
 }
 
 export const dnsNameCheck: Check = {
