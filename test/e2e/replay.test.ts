@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RecordingWriter } from '../../src/backend/store/recording.js';
-import { openRecording } from '../../src/backend/store/open.js';
-import { probeTypeCode } from '../../src/core/index.js';
+import { eventsIn } from '../helpers/recording.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers/paths.js';
@@ -17,16 +16,6 @@ import { launchChromium, serve, type Served } from './harness.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 
 const demo = repoPath('assets/demo.pathlight');
-/** The demo's drop, DNS and TCP events: what the events table lists at the recording's end. */
-async function demoEvents(): Promise<number> {
-  const rec = await openRecording(demo);
-  let n = 0;
-  for (let i = 0; i < rec.probeColumns.ts.length; i++) {
-    const t = rec.probeTypeAt(i);
-    if (t >= probeTypeCode.drop && t <= probeTypeCode.tcp) n++;
-  }
-  return n;
-}
 let browser: Browser;
 let context: BrowserContext;
 let rp: ReplayPage;
@@ -65,7 +54,7 @@ describe('replay (serve --open assets/demo.pathlight)', () => {
     expect(questions).toHaveLength(9);
     expect(questions.join('\n')).toContain('lab-deny-ingress/deploy/frontend → backend:8080');
     expect(await rp.probesControl()).toEqual({ disabled: true, text: 'recorded' });
-    const events = await demoEvents();
+    const events = await eventsIn(demo);
     expect(events).toBeGreaterThan(300);
     await expect.poll(() => rp.eventCount()).toEqual({ matched: events, total: events });
     await rp.screenshot('replay-opened');

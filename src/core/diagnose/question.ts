@@ -153,6 +153,8 @@ export class QuestionRun {
       if (!r.ok) throw new Error(`diagnose refused a question it answered before: ${r.error.message}`);
       d = r.value;
     } else d = { ...d, notes: [...d.notes] };
+    const blind = (o.nodes ?? []).flatMap((n) => (n.error ? [{ node: n.node, reason: n.error.message, ...(n.error.hint ? { hint: n.error.hint } : {}) }] : []));
+    if (blind.length) d.blindSpots = blind;
     for (const n of o.nodes ?? []) {
       const note = nodeNote(n);
       if (note) d.notes.push(note);

@@ -72,11 +72,20 @@ export function staleText(d: Pick<Diagnosis, 'stale'>): string | undefined {
   return `STALE: from the cluster as it was at ${when} UTC (the API server has not answered since${d.stale.error ? `: ${d.stale.error}` : ''})`;
 }
 
+/** Under the verdict when some nodes could not be probed: the live evidence is incomplete there. */
+export function blindText(d: Pick<Diagnosis, 'blindSpots'>): string | undefined {
+  if (!d.blindSpots?.length) return undefined;
+  return `evidence incomplete: no probe on ${d.blindSpots.map((b) => `${b.node} (${b.reason})`).join(', ')}`;
+}
+
 /** The answer as a person reads it: verdict, path, ranked findings with evidence and fix. */
 export function diagnosisText(d: Diagnosis): string {
   const out: string[] = [];
   const stale = staleText(d);
-  out.push(`${verdictText[d.verdict]}: ${queryText(d)}${stale ? `  [${stale}]` : ''}`, '');
+  out.push(`${verdictText[d.verdict]}: ${queryText(d)}${stale ? `  [${stale}]` : ''}`);
+  const blind = blindText(d);
+  if (blind) out.push(blind);
+  out.push('');
   out.push('path:');
   for (const h of d.path) out.push(`  ${mark[h.verdict]} ${h.hop.padEnd(14)} ${h.label}${h.findings.length ? `  [${h.findings.join(', ')}]` : ''}`);
   out.push('');

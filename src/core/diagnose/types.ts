@@ -178,6 +178,10 @@ export const staleSchema = z.object({
 });
 export type Stale = z.infer<typeof staleSchema>;
 
+/** A node the probes could not watch, and why. */
+export const blindSpotSchema = z.object({ node: z.string(), reason: z.string(), hint: z.string().optional() });
+export type BlindSpot = z.infer<typeof blindSpotSchema>;
+
 export const diagnosisSchema = z.object({
   verdict: verdictSchema,
   query: diagnosisQuerySchema,
@@ -186,6 +190,11 @@ export const diagnosisSchema = z.object({
   path: z.array(pathHopSchema),
   live: liveSchema.optional(),
   stale: staleSchema.optional(),
+  /**
+   * Nodes that should have been probed and gave nothing (SSH refused, the agent failed…): the
+   * live evidence is incomplete there. Set only when there are some.
+   */
+  blindSpots: z.array(blindSpotSchema).optional(),
   /** Things the engine could not check, and why (missing RBAC, no probes, an external name). */
   notes: z.array(z.string()),
 });

@@ -7,7 +7,7 @@
  * the recorded one; the round-trip tests hold it to that.
  */
 import type { ClusterKind } from '../cluster/view.js';
-import { nodeNote, QuestionRun, recordedLine, type Question } from '../diagnose/question.js';
+import { QuestionRun, recordedLine, type NodeReport, type Question } from '../diagnose/question.js';
 import type { DiagnoseResult } from '../diagnose/diagnose.js';
 import type { WhyQuery } from '../diagnose/query.js';
 import type { Diagnosis } from '../diagnose/types.js';
@@ -31,6 +31,8 @@ export interface AskOptions {
   missing?: readonly ClusterKind[];
   /** Probe lines to correlate; undefined = no live part (as a question asked without probes). */
   probes?: readonly ReplayProbeEvent[];
+  /** The nodes the probes ran on, as recorded (those that gave nothing are named in the answer). */
+  nodes?: readonly NodeReport[];
 }
 
 /**
@@ -45,7 +47,7 @@ export function askAt(frame: ReplayFrame, q: WhyQuery, o: AskOptions = {}): Diag
     run.probed();
     feed(run, o.probes);
   }
-  return { ok: true, value: run.answer() };
+  return { ok: true, value: run.answer({ nodes: o.nodes ?? [] }) };
 }
 
 /** Folds recorded probe lines (every type: stats and bye carry the losses) into a question's evidence. */
@@ -90,13 +92,19 @@ export interface ReaskResult {
   same?: boolean;
 }
 
-/** Nodes the recorded answer had no probe on, as `why` notes them. */
-function nodeNotes(answer: ReplayQuestion['answer']): string[] {
+/** The nodes a recorded answer probed, with the error of those that gave nothing (as `why` records them). */
+function recordedNodes(answer: ReplayQuestion['answer']): NodeReport[] {
   const nodes = answer?.data.nodes;
   if (!Array.isArray(nodes)) return [];
-  return nodes.flatMap((n: { node?: unknown; error?: { message?: unknown; hint?: unknown } }) =>
-    n && typeof n.node === 'string' && n.error && typeof n.error.message === 'string'
-      ? [nodeNote({ node: n.node, why: [], error: { message: n.error.message, hint: typeof n.error.hint === 'string' ? n.error.hint : undefined } })!]
+  return nodes.flatMap((n: { node?: unknown; why?: unknown; error?: { message?: unknown; hint?: unknown } }) =>
+    n && typeof n.node === 'string'
+      ? [
+          {
+            node: n.node,
+            why: Array.isArray(n.why) ? n.why.filter((w): w is string => typeof w === 'string') : [],
+            ...(n.error && typeof n.error.message === 'string' ? { error: { message: n.error.message, hint: typeof n.error.hint === 'string' ? n.error.hint : undefined } } : {}),
+          },
+        ]
       : [],
   );
 }
@@ -123,8 +131,8 @@ export function reaskRecorded(replay: SessionReplay, t = replay.end ?? 0): Reask
       ...(asked.zone ? { zone: asked.zone } : {}),
       ...(asked.missing ? { missing: asked.missing as ClusterKind[] } : {}),
       ...(live ? { probes: window } : {}),
+      nodes: recordedNodes(rq.answer),
     });
-    if (result.ok) result.value.notes.push(...nodeNotes(rq.answer));
     const recorded = rq.answer?.data.diagnosis as Diagnosis | undefined;
     const valid = recorded && typeof recorded === 'object' && Array.isArray(recorded.findings) ? recorded : undefined;
     return { question: rq, result, ...(valid ? { recorded: valid } : {}), ...(valid && result.ok ? { same: sameAnswer(valid, result.value) } : {}) };

@@ -63,6 +63,9 @@ describe('ask: one question pipeline', () => {
     expect(a.staticDiagnosis.findings[0]?.source).toBe('static');
     expect(a.diagnosis.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', source: 'both' });
     expect(a.diagnosis.notes).toContain('no probe on node-9: SSH to node-9 was refused (check sshd on node-9)');
+    // …and next to the verdict, not only among the notes.
+    expect(a.diagnosis.blindSpots).toEqual([{ node: 'node-9', reason: 'SSH to node-9 was refused', hint: 'check sshd on node-9' }]);
+    expect(d.diagnosisText(a.diagnosis).split('\n')[1]).toBe('evidence incomplete: no probe on node-9 (SSH to node-9 was refused)');
     // The indexes are built once for both diagnoses (the plan lists the pods once more).
     expect(c.lists.get('Pod')).toBe(3);
   });
