@@ -60,3 +60,13 @@ export async function dispatch(
     return fail(toApiError(err));
   }
 }
+
+/** What serves calls: the handlers in this process, or an engine in another one (src/main/engine.ts). */
+export interface Engine {
+  call(method: unknown, payload: unknown, signal: CancelSignal, client?: EventClient): Promise<Result<unknown>>;
+}
+
+/** The handlers of this process as an Engine. */
+export function localEngine(handlers: Handlers): Engine {
+  return { call: (method, payload, signal, client) => dispatch(handlers, method, payload, signal, client) };
+}

@@ -10,11 +10,12 @@ import { z } from 'zod';
 import {
   callIdSchema,
   callNames,
-  dispatch,
   fail,
+  localEngine,
   ipcCallChannel,
   ipcCancelChannel,
   ipcEventChannel,
+  type Engine,
   type EventClient,
   type Handlers,
   type Result,
@@ -54,7 +55,9 @@ export function windowClients(): (sender: SenderLike) => EventClient {
   };
 }
 
-export function registerIpc(ipc: IpcLike, handlers: Handlers, trusted = isTrustedEvent): () => void {
+/** `engine`: the utility process in the app (./engine.ts), or handlers in this process (tests). */
+export function registerIpc(ipc: IpcLike, engine: Engine | Handlers, trusted = isTrustedEvent): () => void {
+  const serve = 'call' in engine ? (engine as Engine) : localEngine(engine as Handlers);
   const inflight = new Map<string, AbortController>();
   const clientOf = windowClients();
   for (const method of callNames) {
@@ -68,7 +71,7 @@ export function registerIpc(ipc: IpcLike, handlers: Handlers, trusted = isTruste
       const controller = new AbortController();
       inflight.set(id, controller);
       try {
-        return await dispatch(handlers, method, payload, controller.signal, event.sender ? clientOf(event.sender) : undefined);
+        return await serve.call(method, payload, controller.signal, event.sender ? clientOf(event.sender) : undefined);
       } finally {
         inflight.delete(id);
       }
