@@ -116,7 +116,7 @@ const lagProbe = () => {
 const untilCounted = async (session) => {
   const t0 = process.hrtime.bigint();
   const stopLag = lagProbe();
-  // Polled as the UI does (graph.changes), a little more often.
+  // Pulled more often than the UI does (it pulls graph.changes on each graph.changed push, at most every 400 ms).
   let version = wbs.graphSnapshot(session).version;
   for (;;) {
     const d = wbs.graphChanges(session, version);

@@ -19,6 +19,8 @@ import type { CancelSignal } from './cancel.js';
 export interface Transport {
   call(method: CallName, payload: unknown, signal?: CancelSignal): Promise<unknown>;
   subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
+  /** Calls `listener` when the link to the engine is back after a loss (events may have been missed). */
+  onResume?(listener: () => void): () => void;
 }
 
 export interface CallOptions {
@@ -29,6 +31,8 @@ export type ApiClient = {
   [N in CallName]: (request: CallRequest<N>, options?: CallOptions) => Promise<Result<CallResponse<N>>>;
 } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** The link to the engine is back after a loss: pull what the pushes missed. */
+  onResume(listener: () => void): () => void;
 };
 
 export function createApiClient(transport: Transport): ApiClient {
@@ -62,5 +66,6 @@ export function createApiClient(transport: Transport): ApiClient {
       const parsed = events[event].safeParse(payload);
       if (parsed.success) listener(parsed.data);
     });
+  client.onResume = (listener: () => void) => transport.onResume?.(listener) ?? (() => {});
   return client as ApiClient;
 }

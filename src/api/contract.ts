@@ -78,7 +78,7 @@ export const calls = {
     request: z.object({ source: kubeconfigSourceSchema }).strict(),
     response: contextListSchema,
   },
-  /** Starts the agent on one node; progress through probes.status. */
+  /** Starts the agent on one node; progress pushed as probes.progress (probes.status: the same on demand). */
   'probes.start': {
     request: z
       .object({
@@ -126,7 +126,7 @@ export const calls = {
   'recording.stop': { request: wb.sessionRef, response: wb.recordingStopResponse },
   /** Moves a replay session to an instant: the graph, events and "ask why" follow. */
   'replay.seek': { request: wb.replaySeekRequest, response: wb.replaySeekResponse },
-  /** Starts a question on an open cluster; progress and answer through why.status. */
+  /** Starts a question on an open cluster; progress and answer pushed as why.progress (why.status: the same on demand). */
   'why.ask': { request: wb.whyAskRequest, response: z.object({ question: z.string() }) },
   'why.status': { request: z.object({ question: z.uuid() }).strict(), response: wb.whyStatusSchema },
   'why.cancel': { request: z.object({ question: z.uuid() }).strict(), response: wb.whyStatusSchema },
@@ -148,6 +148,21 @@ export const events = {
   'recording.chosen': z.object({ path: z.string() }).strict(),
   /** A menu command the UI should perform. */
   'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts', 'toggle-recording', 'bookmark']) }).strict(),
+  // Pushed by the engine to the client that opened the session, question or probe run (or
+  // asked for its state since): the UI reacts instead of polling. Each is coalesced (a few per
+  // second at most) and carries the whole state or says what to pull, so a missed one is
+  // made good by the next or by asking for a snapshot.
+  /** A question's progress, its static answer, then its final answer or error (what why.status returns). */
+  'why.progress': wb.whyStatusSchema,
+  /** The session's graph changed: pull graph.changes (a replay: `pending` events still to count). */
+  'graph.changed': z.object({ session: z.uuid(), pending: z.number().int().min(0).optional() }).strict(),
+  /**
+   * The session's events table changed: `total` events in the session (at the instant shown in
+   * a replay); `read`: a replay's rows read so far, which a waiting filter can now judge.
+   */
+  'events.appended': z.object({ session: z.uuid(), total: z.number().int().min(0), read: z.number().int().min(0).optional() }).strict(),
+  /** A probe run's stage, counts, losses, error or question to the user (what probes.status returns). */
+  'probes.progress': probeStatusSchema,
 } as const;
 
 export type Calls = typeof calls;

@@ -237,7 +237,7 @@ export const graphSnapshotSchema = z.object({
   nodes: z.array(graphNodeSchema),
   edges: z.array(graphEdgeSchema),
   path: pathOverlaySchema.nullable(),
-  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background; poll again). */
+  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background and pushes graph.changed as it goes). */
   pending: z.number().int().optional(),
 });
 export const graphDeltaSchema = z.object({
@@ -248,7 +248,7 @@ export const graphDeltaSchema = z.object({
   path: pathOverlaySchema.nullable().optional(),
   /** The consumer missed changes (another window drained them): take graph.snapshot again. */
   resync: z.boolean().optional(),
-  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background; poll again). */
+  /** A replay: events up to the instant shown that the graph has not counted yet (it counts them in the background and pushes graph.changed as it goes). */
   pending: z.number().int().optional(),
 });
 
@@ -345,7 +345,7 @@ export const eventsPageResponse = z.object({
   facets: z.object({ reasons: z.array(z.string()), namespaces: z.array(z.string()), rcodes: z.array(z.string()) }),
   /**
    * A replay still reading its recording: events up to the instant shown that this filter
-   * could not judge yet (it reads more than time and type); they are not in `matched`. Poll again.
+   * could not judge yet (it reads more than time and type); they are not in `matched`. Ask again when events.appended says more rows were read.
    */
   pending: z.number().int().optional(),
 });

@@ -1,10 +1,11 @@
 /** The engine's implementation of every call in the contract. */
-import type { Handlers } from '../api/index.js';
+import type { CallContext, Handlers } from '../api/index.js';
 import { appVersion } from './version.js';
 import { ProbeSessions } from './probes/sessions.js';
 import { WorkbenchSessions } from './workbench/sessions.js';
 import { startupRecording } from './store/open.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
+import { PushHub } from './push.js';
 
 export interface BackendOptions {
   shell: 'electron' | 'server';
@@ -17,9 +18,21 @@ export interface BackendOptions {
   fakeClusters?: string;
 }
 
-export function createHandlers(options: BackendOptions, probes = new ProbeSessions(), workbench?: WorkbenchSessions): Handlers {
+/**
+ * The handlers, with the hub that pushes what changes to the client that opened it: opening a
+ * session, asking a question or starting a probe run subscribes the caller to its events, and
+ * so does asking for its state (a window that reconnected and resyncs gets them again).
+ */
+export function createHandlers(options: BackendOptions, hub = new PushHub()): Handlers {
   const env = options.env ?? process.env;
-  const wb = workbench ?? new WorkbenchSessions({ env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) });
+  const probes = new ProbeSessions(hub.notify);
+  const wb = new WorkbenchSessions({ env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) }, hub.notify);
+  /** `topic` (a session, question or probe run id) is the caller's from now on. */
+  const follow = <T>(topic: string, ctx: CallContext, value: T): T => {
+    hub.subscribe(topic, ctx.client);
+    return value;
+  };
+  const opened = <T extends { session: string }>(value: T, ctx: CallContext): T => follow(value.session, ctx, value);
   return {
     'app.info': async () => ({
       version: appVersion(),
@@ -28,23 +41,26 @@ export function createHandlers(options: BackendOptions, probes = new ProbeSessio
       defaultKubeconfig: describeDefaultKubeconfig(env),
     }),
     'kubeconfig.contexts': async ({ source }) => listContexts(source, env),
-    'probes.start': async (req) => probes.start(req),
-    'probes.status': async ({ session }) => probes.status(session),
+    'probes.start': async (req, ctx) => opened(probes.start(req), ctx),
+    'probes.status': async ({ session }, ctx) => follow(session, ctx, probes.status(session)),
     'probes.stop': async ({ session }) => probes.stop(session),
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
     'recording.startup': async () => ({ path: startupRecording() ?? null }),
-    'recording.open': async ({ source }) => wb.openRecording(source),
+    'recording.open': async ({ source }, ctx) => opened(await wb.openRecording(source), ctx),
     'replay.seek': async (req) => wb.seek(req),
     'recording.start': async ({ session }) => wb.startRecording(session),
     'recording.note': async ({ session, text }) => wb.note(session, text),
     'recording.stop': async ({ session }) => wb.stopRecording(session),
-    'cluster.open': async ({ source, context }) => wb.open(source, context),
-    'cluster.close': async ({ session }) => wb.close(session),
-    'why.ask': async (req) => wb.ask(req),
-    'why.status': async ({ question }) => wb.status(question),
+    'cluster.open': async ({ source, context }, ctx) => opened(await wb.open(source, context), ctx),
+    'cluster.close': async ({ session }) => (hub.forget(session), wb.close(session)),
+    'why.ask': async (req, ctx) => {
+      const asked = wb.ask(req);
+      return follow(asked.question, ctx, asked);
+    },
+    'why.status': async ({ question }, ctx) => follow(question, ctx, wb.status(question)),
     'why.cancel': async ({ question }) => wb.cancel(question),
-    'graph.snapshot': async ({ session }) => wb.graphSnapshot(session),
+    'graph.snapshot': async ({ session }, ctx) => follow(session, ctx, wb.graphSnapshot(session)),
     'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
     'graph.details': async ({ session, node }) => wb.details(session, node),
     'events.page': async (req) => wb.eventsPage(req),

@@ -1,17 +1,22 @@
 /**
  * Bridges the contract onto Electron IPC: one `handle` per call, named from the contract.
  * Every call checks its sender (our page's main frame only) and its payload shape before it
- * reaches a handler; dispatch() then validates the request against the call's schema.
+ * reaches a handler; dispatch() then validates the request against the call's schema. The
+ * window that made a call is the client the engine pushes that call's events to (see
+ * src/backend/push.ts): each window gets the events of what it opened, never another's.
  */
-import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent } from 'electron';
+import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import { z } from 'zod';
 import {
   callIdSchema,
   callNames,
-  dispatch,
   fail,
+  localEngine,
   ipcCallChannel,
   ipcCancelChannel,
+  ipcEventChannel,
+  type Engine,
+  type EventClient,
   type Handlers,
   type Result,
 } from '../api/index.js';
@@ -20,9 +25,41 @@ import { isTrustedEvent } from './security.js';
 const ipcCallSchema = z.object({ id: callIdSchema, payload: z.unknown() }).strict();
 
 type IpcLike = Pick<IpcMain, 'handle' | 'on' | 'removeHandler' | 'removeListener'>;
+/** What a window's client needs of its WebContents. */
+export type SenderLike = Pick<WebContents, 'send' | 'once' | 'isDestroyed'>;
 
-export function registerIpc(ipc: IpcLike, handlers: Handlers, trusted = isTrustedEvent): () => void {
+/**
+ * One event client per window: events go to its page on their contract channel. It ends when
+ * the window goes or its page is replaced (a reload starts a new page, which opens afresh).
+ */
+export function windowClients(): (sender: SenderLike) => EventClient {
+  const clients = new WeakMap<SenderLike, EventClient>();
+  return (sender) => {
+    let client = clients.get(sender);
+    if (client) return client;
+    const gone = new AbortController();
+    const end = () => {
+      clients.delete(sender);
+      gone.abort();
+    };
+    sender.once('destroyed', end);
+    sender.once('did-navigate', end);
+    client = {
+      send: (event, payload) => {
+        if (!sender.isDestroyed()) sender.send(ipcEventChannel(event), payload);
+      },
+      gone: gone.signal,
+    };
+    clients.set(sender, client);
+    return client;
+  };
+}
+
+/** `engine`: the utility process in the app (./engine.ts), or handlers in this process (tests). */
+export function registerIpc(ipc: IpcLike, engine: Engine | Handlers, trusted = isTrustedEvent): () => void {
+  const serve = 'call' in engine ? (engine as Engine) : localEngine(engine as Handlers);
   const inflight = new Map<string, AbortController>();
+  const clientOf = windowClients();
   for (const method of callNames) {
     ipc.handle(ipcCallChannel(method), async (event: IpcMainInvokeEvent, frame: unknown): Promise<Result<unknown>> => {
       if (!trusted(event)) {
@@ -34,7 +71,7 @@ export function registerIpc(ipc: IpcLike, handlers: Handlers, trusted = isTruste
       const controller = new AbortController();
       inflight.set(id, controller);
       try {
-        return await dispatch(handlers, method, payload, controller.signal);
+        return await serve.call(method, payload, controller.signal, event.sender ? clientOf(event.sender) : undefined);
       } finally {
         inflight.delete(id);
       }

@@ -1,16 +1,16 @@
 /**
  * Electron entry: the thin desktop shell. Windows, menus, native dialogs and the IPC bridge
- * to the backend; everything else lives in layers that also run in server mode.
+ * to the engine, which runs in a utility process (src/backend/engine/main.ts) so that its
+ * work never holds up this process; everything else lives in layers that also run in server mode.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell, utilityProcess } from 'electron';
 import { contentSecurityPolicy, ipcEventChannel, type EventName, type EventPayload } from '../api/index.js';
-import { createHandlers } from '../backend/handlers.js';
 import { lookupStatic, securityHeaders } from '../backend/static.js';
-import { setStartupRecording } from '../backend/store/open.js';
 import { openArg } from './args.js';
+import { remoteEngine } from './engine.js';
 import { registerIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { appEntryUrl, appScheme, hardenWebContents, secureWebPreferences } from './security.js';
@@ -18,6 +18,7 @@ import { appEntryUrl, appScheme, hardenWebContents, secureWebPreferences } from 
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
 const preloadPath = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
 const iconPath = fileURLToPath(new URL('../../assets/icon.png', import.meta.url));
+const enginePath = fileURLToPath(new URL('../backend/engine/main.js', import.meta.url));
 const docsUrl = 'https://pathlight.dev/docs';
 
 protocol.registerSchemesAsPrivileged([
@@ -83,9 +84,15 @@ function createWindow(): void {
 
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => void shell.openExternal(url)));
 
-// `--open FILE` (npm start without a kubeconfig): the recording the UI opens at start.
+// `--open FILE` (npm start without a kubeconfig): the recording the UI opens at start, which
+// the engine hands out (recording.startup).
 const startupFile = openArg(process.argv);
-if (startupFile) setStartupRecording(path.resolve(startupFile));
+const engine = remoteEngine(
+  () => utilityProcess.fork(enginePath, startupFile ? ['--open', path.resolve(startupFile)] : [], { serviceName: 'Pathlight engine', stdio: 'inherit' }),
+  (line) => console.error(`pathlight: ${line}`),
+);
+// The engine closes the recordings it writes before the app goes.
+app.on('will-quit', () => engine.stop());
 
 app.on('second-instance', (_event, argv, cwd) => {
   if (mainWindow?.isMinimized()) mainWindow.restore();
@@ -101,7 +108,7 @@ app.on('window-all-closed', () => {
 
 void app.whenReady().then(() => {
   protocol.handle(appScheme, serveRenderer);
-  registerIpc(ipcMain, createHandlers({ shell: 'electron' }));
+  registerIpc(ipcMain, engine);
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
       menuTemplate(

@@ -18,6 +18,7 @@ import {
   maxFrameBytes,
   tokenParam,
   wsPath,
+  type EventClient,
   type EventName,
   type EventPayload,
   type Handlers,
@@ -117,6 +118,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const send = (frame: ServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
+    // This socket's events: the engine pushes it those of what it opened, nobody else's.
+    const gone = new AbortController();
+    const client: EventClient = { send: (name, payload) => send({ t: 'event', name, payload }), gone: gone.signal };
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let frame;
@@ -134,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (inflight.has(msg.id)) return ws.close(1008, 'duplicate call id');
       const controller = new AbortController();
       inflight.set(msg.id, controller);
-      void dispatch(options.handlers, msg.method, msg.payload, controller.signal).then((result) => {
+      void dispatch(options.handlers, msg.method, msg.payload, controller.signal, client).then((result) => {
         inflight.delete(msg.id);
         send({ t: 'result', id: msg.id, result });
       });
@@ -142,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('close', () => {
       sockets.delete(ws);
       for (const c of inflight.values()) c.abort();
+      gone.abort();
     });
   });
 

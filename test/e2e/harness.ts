@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoPath } from '../helpers/paths.js';
 
 export const chromiumPath = process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium';
@@ -70,3 +70,44 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** The contract calls a page sends over its WebSocket, with when it sent them (ms, Date.now()). */
+export interface SentCalls {
+  readonly calls: ReadonlyArray<{ method: string; at: number }>;
+  /** The events the engine pushed to the page. */
+  readonly pushed: ReadonlyArray<{ event: string; at: number }>;
+  /** Calls of these methods sent at or after `from`. */
+  since(from: number, methods: readonly string[]): string[];
+}
+
+/** Counts the calls the page sends (server mode: one `call` frame each) and the events it gets, from now on. */
+export function recordCalls(page: Page): SentCalls {
+  const calls: Array<{ method: string; at: number }> = [];
+  const pushed: Array<{ event: string; at: number }> = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        const frame = JSON.parse(String(payload)) as { t?: string; name?: string };
+        if (frame.t === 'event' && frame.name) pushed.push({ event: frame.name, at: Date.now() });
+      } catch {
+        // not a contract frame
+      }
+    });
+    ws.on('framesent', ({ payload }) => {
+      try {
+        const frame = JSON.parse(String(payload)) as { t?: string; method?: string };
+        if (frame.t === 'call' && frame.method) calls.push({ method: frame.method, at: Date.now() });
+      } catch {
+        // not a contract frame
+      }
+    });
+  });
+  return {
+    calls,
+    pushed,
+    since: (from, methods) => calls.filter((c) => c.at >= from && methods.includes(c.method)).map((c) => c.method),
+  };
+}
+
+/** The calls a UI used to repeat on a timer while something could change. */
+export const pollingCalls = ['graph.changes', 'events.page', 'why.status', 'probes.status'] as const;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/backend/probes/ssh/knownHosts.js';
 import { refusedConnection } from '../helpers/net.js';
 import { sshConfigFor, startProbeSshd, type TestSshd } from '../helpers/sshd.js';
-import { launchChromium, serve, type Served } from './harness.js';
+import { launchChromium, pollingCalls, recordCalls, serve, type Served } from './harness.js';
 import { ProbesPage } from './pages/ProbesPage.js';
 
 let browser: Browser;
@@ -39,6 +39,7 @@ describe('Probes panel', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
     const probes = new ProbesPage(page);
+    const sent = recordCalls(page);
     await probes.open(served.url);
     await probes.start('node-1', config);
 
@@ -50,10 +51,14 @@ describe('Probes panel', () => {
 
     await probes.trustHostKey();
     await probes.waitForStage('node-1', 'streaming');
+    const streaming = Date.now();
     expect(readFileSync(knownHosts, 'utf8')).toContain(hostKey.toString('base64'));
 
     await refusedConnection();
     await expect.poll(() => probes.counts('node-1'), { timeout: 15_000 }).not.toMatch(/ 0 TCP/);
+    // The stage and the counts came pushed (probes.progress): the page never asked on a timer.
+    await page.waitForTimeout(2_000);
+    expect(sent.since(streaming, pollingCalls)).toEqual([]);
     expect(statSync(await probes.screenshot('probes-streaming')).size).toBeGreaterThan(10_000);
 
     await probes.stop('node-1');

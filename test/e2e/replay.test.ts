@@ -12,7 +12,7 @@ import { eventsIn } from '../helpers/recording.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers/paths.js';
-import { launchChromium, serve, type Served } from './harness.js';
+import { launchChromium, pollingCalls, recordCalls, serve, type Served } from './harness.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 
 const demo = repoPath('assets/demo.pathlight');
@@ -164,6 +164,7 @@ describe('replay of a large recording', () => {
   it('shows the table at once, counts the flows in the background, filters and seeks on all of them', async () => {
     await served?.stop();
     served = await serve({}, ['--open', file]);
+    const sent = recordCalls(rp.page);
     await rp.page.goto(served.url);
     // What the page said while its first server (the demo's) was going away is not this test's.
     errors.length = 0;
@@ -188,6 +189,14 @@ describe('replay of a large recording', () => {
     await expect.poll(() => rp.countingFlows(), { timeout: 60_000 }).toBe(false);
     expect((await rp.flowEdges()).map((e) => e[2])).toEqual(['dropped', 'forwarded']);
     await rp.screenshot('replay-large-scrubbed');
+    // The counting was followed by the engine's graph.changed pushes: one pull for each at most
+    // (and one for the scrub), never a pull on a timer — nor any once all is counted.
+    const pulls = sent.calls.filter((c) => c.method === 'graph.changes').length;
+    expect(pulls).toBeLessThanOrEqual(sent.pushed.filter((p) => p.event === 'graph.changed').length + 1);
+    await rp.page.waitForTimeout(1_000);
+    const idle = Date.now();
+    await rp.page.waitForTimeout(6_000);
+    expect(sent.since(idle, pollingCalls)).toEqual([]);
     expect(errors).toEqual([]);
   }, 120_000);
 });

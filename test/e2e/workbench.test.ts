@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
-import { launchChromium, serve, type Served } from './harness.js';
+import { launchChromium, pollingCalls, recordCalls, serve, type SentCalls, type Served } from './harness.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
 import { ConnectPage } from './pages/ConnectPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
@@ -20,6 +20,7 @@ let context: BrowserContext;
 let wb: WorkbenchPage;
 let served: Served | undefined;
 let recordings: string;
+let sent: SentCalls;
 const errors: string[] = [];
 
 /** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
@@ -46,6 +47,7 @@ beforeEach(async () => {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   wb = new WorkbenchPage(page);
+  sent = recordCalls(page);
   await page.goto(served.url);
 });
 afterEach(async () => {
@@ -98,6 +100,29 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await rp.showRecorded('lab-deny-ingress/deploy/frontend');
     expect((await rp.topFinding()).kind).toBe('policy-deny-ingress');
     await rp.screenshot('replay-of-a-workbench-recording');
+    expect(errors).toEqual([]);
+  });
+
+  it('follows a question by what the engine pushes: no repeated graph, events or status requests while it runs, nor after the answer', async () => {
+    await wb.openContext('fake-deny-backend-ingress');
+    const asked = Date.now();
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
+    // The answer, the failing hop and every event arrived without the UI asking on a timer.
+    expect(await wb.verdict()).toBe('unreachable');
+    expect((await wb.failingHopOnGraph()).hop).toBe('policy-ingress');
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    const running = sent.since(asked, pollingCalls);
+    // One why.status right after asking (the state to start from); the rest follow pushes.
+    expect(running.filter((m) => m === 'why.status')).toHaveLength(1);
+    // Every graph.changes and events.page pulled what a push announced.
+    for (const c of sent.calls.filter((x) => x.at >= asked && (x.method === 'graph.changes' || x.method === 'events.page'))) {
+      expect(sent.pushed.some((p) => p.at <= c.at && p.event === (c.method === 'graph.changes' ? 'graph.changed' : 'events.appended'))).toBe(true);
+    }
+    // The last pushes land; then idle with the answer shown, longer than any poll the UI had (the graph's was 5 s).
+    await wb.page.waitForTimeout(1_000);
+    const idle = Date.now();
+    await wb.page.waitForTimeout(6_000);
+    expect(sent.since(idle, pollingCalls)).toEqual([]);
     expect(errors).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
 /**
  * Probe runs the UI starts, watches and stops through the API: one per node, over ssh or a
- * probe pod. The UI polls `probes.status` for each node's stage (connecting, creating,
- * uploading, starting, streaming, stopped), its event counts and losses, and its error in
- * plain words. An unknown SSH host key stops the run with the key's fingerprint; only a key
+ * probe pod. Each node's stage (connecting, creating, uploading, starting, streaming, stopped),
+ * its event counts and losses, and its error in plain words are pushed to the UI that started
+ * the run (`probes.progress`, coalesced: see ../push.ts); `probes.status` gives the same on demand. An unknown SSH host key stops the run with the key's fingerprint; only a key
  * the backend itself was shown can then be trusted (`ssh.trustHostKey`), so the UI cannot
  * write arbitrary lines into known_hosts. An encrypted key pauses the run until the user types
  * its passphrase (`ssh.passphrase`); it goes to ssh2 and nowhere else.
@@ -12,6 +12,7 @@ import { PathlightError, toApiError, type CallRequest, type CallResponse } from 
 import type { probe } from '../../core/index.js';
 import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
 import { withSshOverlay } from './ssh/overlay.js';
+import type { Notify } from '../push.js';
 
 type StartRequest = CallRequest<'probes.start'>;
 type Status = CallResponse<'probes.status'>;
@@ -25,6 +26,8 @@ interface PendingKey {
 
 interface Session {
   status: Status;
+  /** The status changed: push it. */
+  changed: () => void;
   stop?: () => Promise<ProbeExit>;
   pendingKey?: PendingKey;
   /** Resolves the transport's passphrase question. */
@@ -39,12 +42,14 @@ const maxSessions = 64;
 export class ProbeSessions {
   private sessions = new Map<string, Session>();
 
+  constructor(private readonly notify: Notify = () => {}) {}
+
   start(req: StartRequest): { session: string } {
     const active = [...this.sessions.values()].filter((s) => s.status.stage !== 'stopped');
     if (active.length >= maxSessions) throw new PathlightError({ code: 'invalid-request', message: `${active.length} probe runs are active already.`, hint: 'Stop some before starting more.' });
     const id = randomUUID();
     const status: Status = { session: id, node: req.node, via: req.via, stage: 'connecting', events: { drop: 0, dns: 0, tcp: 0 }, lost: 0, startedAt: new Date().toISOString() };
-    const s: Session = { status };
+    const s: Session = { status, changed: () => this.notify(id, 'probes.progress', () => status) };
     this.sessions.set(id, s);
     this.forgetOld();
     void this.run(s, req);
@@ -60,6 +65,7 @@ export class ProbeSessions {
     s.answer?.(undefined);
     await s.stop?.();
     if (s.status.stage !== 'stopped') s.status.stage = 'stopped';
+    s.changed();
     return s.status;
   }
 
@@ -80,6 +86,7 @@ export class ProbeSessions {
     if (fp(k.key) !== fingerprint) throw new PathlightError({ code: 'invalid-request', message: `The fingerprint confirmed (${fingerprint}) is not the node's key (${fp(k.key)}).`, hint: 'Compare again and confirm the fingerprint shown.' });
     await trustHostKey(k.file, k.host, k.port, k.key);
     s.pendingKey = undefined;
+    s.changed();
     return { file: k.file };
   }
 
@@ -104,6 +111,7 @@ export class ProbeSessions {
     const onProgress = (stage: ProbeStage, detail?: string) => {
       st.stage = stage;
       st.detail = detail;
+      s.changed();
     };
     const sink: ProbeSink = {
       line: (l: probe.ProbeLine) => {
@@ -112,6 +120,7 @@ export class ProbeSessions {
           const per = Object.values((l as { probes?: Record<string, { lost?: number; lostUser?: number }> }).probes ?? {});
           st.lost = per.reduce((n, p) => n + (p.lost ?? 0) + (p.lostUser ?? 0), 0);
         } else if (l.type === 'error') st.error = { code: 'probe-failed', message: `The agent on ${req.node}: ${(l as { message?: string }).message ?? ''}` };
+        s.changed();
       },
       bad: () => undefined,
     };
@@ -119,10 +128,12 @@ export class ProbeSessions {
       new Promise<string | undefined>((resolve) => {
         const t = setTimeout(() => s.answer?.(undefined), passphraseWaitMs);
         st.passphraseFor = { file: keyFile };
+        s.changed();
         s.answer = (p) => {
           clearTimeout(t);
           s.answer = undefined;
           st.passphraseFor = undefined;
+          s.changed();
           resolve(p);
         };
       });
@@ -140,6 +151,7 @@ export class ProbeSessions {
       const exit = await run.done;
       st.stage = 'stopped';
       if (exit.problem) st.error = exit.problem;
+      s.changed();
     } catch (err) {
       const { SshHostKeyError } = await import('./ssh/transport.js');
       if (err instanceof SshHostKeyError && err.verdict.kind === 'unknown' && err.knownHostsFile) {
@@ -149,6 +161,7 @@ export class ProbeSessions {
       }
       st.error = toApiError(err);
       st.stage = 'stopped';
+      s.changed();
     }
   }
 }

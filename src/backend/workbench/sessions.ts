@@ -1,8 +1,9 @@
 /**
  * Workbench sessions: one open cluster each (live snapshot or a fake fixture), the graph model
  * fed with the cluster, the probe events of the session's questions and the last answer, the
- * event store behind the events table, and the questions with their progress. The UI polls
- * why.status and graph.changes, as it does probes.status.
+ * event store behind the events table, and the questions with their progress. What changes is
+ * pushed to the UI that opened it (`notify`: why.progress, graph.changed, events.appended; see
+ * ../push.ts); the UI then pulls the graph's delta and the table's page it shows.
  */
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { openFakeCluster } from './fixtureCluster.js';
 import { ask, type Answer } from '../diagnose/ask.js';
 import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
 import { withSshOverlay } from '../probes/ssh/overlay.js';
+import type { Notify } from '../push.js';
 
 type WhyStatus = CallResponse<'why.status'>;
 type GraphDelta = CallResponse<'graph.changes'>;
@@ -104,7 +106,28 @@ export class WorkbenchSessions {
   private sessions = new Map<string, Session>();
   private questions = new Map<string, Question>();
 
-  constructor(private readonly options: WorkbenchOptions) {}
+  constructor(
+    private readonly options: WorkbenchOptions,
+    private readonly notify: Notify = () => {},
+  ) {}
+
+  /** The question's status changed (progress, static answer, answer, error). */
+  private pushStatus(q: Question): void {
+    this.notify(q.id, 'why.progress', () => q.status);
+  }
+
+  /** The session's graph model changed: the UI pulls graph.changes. */
+  private pushGraph(s: Session): void {
+    this.notify(s.id, 'graph.changed', () => ({ session: s.id, ...uncounted(s) }));
+  }
+
+  /** The session's events changed (appended; a replay: moved, or more rows read). */
+  private pushEvents(s: Session): void {
+    this.notify(s.id, 'events.appended', () => {
+      const p = replayOf(s)?.progress();
+      return p ? { session: s.id, total: p.events, read: p.read } : { session: s.id, total: s.events.size };
+    });
+  }
 
   async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
     const fake = this.options.fakeClusters;
@@ -137,6 +160,8 @@ export class WorkbenchSessions {
     if (moved.reset) s.model.clearEvents();
     this.readReplay(s);
     if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
+    this.pushGraph(s);
+    this.pushEvents(s);
     return { t: moved.t, events: moved.total, ...(shown ? { answer: shown.diagnosis } : {}) };
   }
 
@@ -151,14 +176,23 @@ export class WorkbenchSessions {
       s.reading = undefined;
       if (s.closed) return;
       let more: boolean;
+      let counted = false;
       try {
-        more = rec.read(readSliceMs, (events) => s.model.addEvents(events));
+        more = rec.read(readSliceMs, (events) => {
+          s.model.addEvents(events);
+          counted = true;
+        });
       } catch (err) {
         // Never the engine's end: the graph stays as counted so far, and the log says why.
         console.error(`pathlight: reading the recording's events stopped: ${(err as Error).message}`);
         rec.stopReading();
+        // The UI learns that counting is over (nothing pending any more).
+        this.pushGraph(s);
         return;
       }
+      // The last slice too: the UI learns that nothing is pending any more.
+      if (counted || !more) this.pushGraph(s);
+      this.pushEvents(s);
       if (more) s.reading = setImmediate(step);
     };
     s.reading = setImmediate(step);
@@ -177,6 +211,7 @@ export class WorkbenchSessions {
       s.syncTimer ??= setTimeout(() => {
         s.syncTimer = undefined;
         s.model.syncCluster(s.source.view);
+        this.pushGraph(s);
       }, 500);
     });
     this.sessions.set(s.id, s);
@@ -271,6 +306,8 @@ export class WorkbenchSessions {
     if (req.probe !== 'none') {
       s.events.clear();
       s.model.clearEvents();
+      this.pushGraph(s);
+      this.pushEvents(s);
     }
     const rec = s.recording;
     const missing = missingKinds(s);
@@ -285,6 +322,7 @@ export class WorkbenchSessions {
     const progress = (node: string, stage: string, detail?: string) => {
       const rest = status.nodes.filter((n) => n.node !== node);
       status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
+      this.pushStatus(q);
     };
     const sshConfig = req.sshConfig ?? req.ssh?.configFile;
     // The SSH settings become a private config for the time of the question (probe `ssh` only).
@@ -297,6 +335,8 @@ export class WorkbenchSessions {
           static: (diag) => {
             status.staticDiagnosis = diag;
             s.model.setDiagnosis(diag);
+            this.pushStatus(q);
+            this.pushGraph(s);
           },
           progress,
           line: (line) => {
@@ -304,6 +344,8 @@ export class WorkbenchSessions {
             if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
               s.events.add(line);
               s.model.addEvents([line]);
+              this.pushEvents(s);
+              this.pushGraph(s);
             }
           },
         },
@@ -321,15 +363,19 @@ export class WorkbenchSessions {
         status.diagnosis = answer.diagnosis;
         status.state = 'done';
         s.model.setDiagnosis(answer.diagnosis);
+        this.pushStatus(q);
+        this.pushGraph(s);
       } catch (err) {
         if (rec && recorded) {
           if (abort.signal.aborted) rec.recorder.note(`${recorded} was cancelled`, { question: recorded });
           else rec.recorder.note(`${recorded} failed: ${toApiError(err).message}`, { question: recorded, error: true });
           rec.recorder.flush();
         }
+        // A cancelled question: the caller of why.cancel has its status already.
         if (abort.signal.aborted) return;
         status.error = toApiError(err);
         status.state = 'failed';
+        this.pushStatus(q);
       }
     })();
     return { question: id };

@@ -71,11 +71,30 @@ export function takeLaunchToken(loc: Location, storage: Storage, history: Histor
   return storage.getItem('pathlight.token');
 }
 
+/** Waits between attempts to reach the server again after the socket closed (ms). */
+const reconnectDelays = [500, 1000, 2000, 5000, 10_000];
+
 export function webSocketTransport(url: string): Transport {
   let socket: WebSocket | undefined;
   let opening: Promise<WebSocket> | undefined;
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const resumed = new Set<() => void>();
+  /** A socket was open once and closed since: the next open resumes (events were missed). */
+  let lost = false;
+  let attempts = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  // With subscribers, a lost socket is opened again by itself: the UI waits for pushes, not
+  // for a call of its own to notice. (Calls open it on demand anyway.)
+  function reconnectLater() {
+    if (retry || ![...listeners.values()].some((set) => set.size > 0)) return;
+    const delay = reconnectDelays[Math.min(attempts++, reconnectDelays.length - 1)]!;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void open().catch(() => reconnectLater());
+    }, delay);
+  }
 
   function open(): Promise<WebSocket> {
     if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
@@ -84,14 +103,23 @@ export function webSocketTransport(url: string): Transport {
       ws.onopen = () => {
         socket = ws;
         opening = undefined;
+        attempts = 0;
         resolve(ws);
+        if (lost) {
+          lost = false;
+          for (const l of resumed) l();
+        }
       };
       ws.onerror = () => {
         opening = undefined;
         reject(new Error('cannot reach the Pathlight server (is `pathlight serve` running, and is the URL token right?)'));
       };
       ws.onclose = (ev) => {
-        socket = undefined;
+        if (socket === ws) {
+          socket = undefined;
+          lost = true;
+          reconnectLater();
+        }
         for (const p of pending.values()) p.reject(new Error(`connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`));
         pending.clear();
       };
@@ -135,6 +163,10 @@ export function webSocketTransport(url: string): Transport {
       set.add(listener);
       void open().catch(() => {});
       return () => set.delete(listener);
+    },
+    onResume(listener) {
+      resumed.add(listener);
+      return () => resumed.delete(listener);
     },
   };
 }

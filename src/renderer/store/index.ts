@@ -12,6 +12,7 @@ export * from './replay.js';
 export * from './record.js';
 import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
 export * from './settings.js';
+export { followEngine, resync } from './follow.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
 export type Theme = 'light' | 'dark';
@@ -41,7 +42,7 @@ export interface ConnectSlice {
 
 export type ProbeStartRequest = CallRequest<'probes.start'>;
 
-/** Probe runs on nodes: what the Probes panel shows, refreshed by polling probes.status. */
+/** Probe runs on nodes: what the Probes panel shows, kept current by the engine's probes.progress pushes. */
 export interface ProbesSlice {
   /** The last form values (no secrets: paths and names only). */
   probeForm: { node: string; via: 'ssh' | 'pod'; sshConfig: string; durationSec: number };
@@ -49,7 +50,10 @@ export interface ProbesSlice {
   probeError: ApiError | undefined;
   setProbeForm(f: Partial<ProbesSlice['probeForm']>): void;
   startProbe(): Promise<void>;
+  /** Asks for every active run's status (resync; pushes come through probeChanged). */
   refreshProbes(): Promise<void>;
+  /** A run's status (pushed or pulled); a run not in the list (dismissed) stays out. */
+  probeChanged(status: ProbeStatus): void;
   stopProbe(session: string): Promise<void>;
   /** The user compared the fingerprint and trusts the key: record it, then start again. */
   trustAndRetry(session: string, fingerprint: string): Promise<void>;
@@ -139,6 +143,7 @@ const probesSlice =
           if (st.ok) replace(st.value);
         }
       },
+      probeChanged: (status) => replace(status),
       async stopProbe(session) {
         const st = await api['probes.stop']({ session });
         if (st.ok) replace(st.value);

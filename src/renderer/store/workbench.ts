@@ -40,7 +40,10 @@ export interface WorkbenchSlice {
   openCluster(): Promise<void>;
   closeCluster(): Promise<void>;
   ask(): Promise<void>;
+  /** Asks for the question's status (after asking it, and to resync); pushes come through questionChanged. */
   refreshQuestion(): Promise<void>;
+  /** A status of the question shown (pushed why.progress or pulled why.status); another question's is ignored. */
+  questionChanged(status: WhyStatus): void;
   cancelQuestion(): Promise<void>;
 }
 
@@ -175,10 +178,15 @@ export const workbenchSlice =
       if (!q) return;
       const r = await api['why.status']({ question: q.question });
       if (get().question?.question !== q.question) return;
-      if (r.ok) set({ question: r.value });
-      else set({ question: { ...q, state: 'failed', error: r.error } });
-      const now = get().question;
-      if (now && now.state !== 'running') get().setRecentVerdict(q.question, now.diagnosis?.verdict ?? 'failed');
+      get().questionChanged(r.ok ? r.value : { ...q, state: 'failed', error: r.error });
+    },
+    questionChanged(status) {
+      const q = get().question;
+      if (q?.question !== status.question) return;
+      // An answer never goes back to running (a late pull after the push of the answer).
+      if (q.state !== 'running' && status.state === 'running') return;
+      set({ question: status });
+      if (status.state !== 'running') get().setRecentVerdict(status.question, status.diagnosis?.verdict ?? 'failed');
     },
     async cancelQuestion() {
       const q = get().question;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callNames, ipcCallChannel, ipcCancelChannel, type Handlers } from '../../../src/api/index.js';
+import { callNames, ipcCallChannel, ipcCancelChannel, ipcEventChannel, type Handlers } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { registerIpc } from '../../../src/main/ipc.js';
 import { appEntryUrl } from '../../../src/main/security.js';
@@ -24,10 +24,30 @@ class FakeIpcMain {
     this.listeners.delete(channel);
     return this;
   }
-  invoke(channel: string, frame: unknown, url = appEntryUrl, parent: unknown = null) {
+  invoke(channel: string, frame: unknown, url = appEntryUrl, parent: unknown = null, sender?: FakeWindow) {
     const fn = this.handlers.get(channel);
     if (!fn) throw new Error(`no handler for ${channel}`);
-    return fn({ senderFrame: { url, parent } }, frame);
+    return fn({ senderFrame: { url, parent }, ...(sender ? { sender } : {}) }, frame);
+  }
+}
+
+/** Stand-in for a window's WebContents: what it was sent, and its lifecycle events. */
+class FakeWindow {
+  sent: Array<{ channel: string; payload: unknown }> = [];
+  destroyed = false;
+  private handlers = new Map<string, () => void>();
+  send(channel: string, payload: unknown) {
+    this.sent.push({ channel, payload });
+  }
+  once(event: string, fn: () => void) {
+    this.handlers.set(event, fn);
+    return this;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  emit(event: string) {
+    this.handlers.get(event)?.();
   }
 }
 
@@ -89,6 +109,30 @@ describe('registerIpc', () => {
     const pending = ipc.invoke(ipcCallChannel('app.info'), { id: 'c1', payload: {} });
     ipc.listeners.get(ipcCancelChannel)?.({ senderFrame: { url: appEntryUrl, parent: null } }, 'c1');
     expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+  });
+
+  it("pushes each window the events of what it opened, on the event's channel, until the window goes", async () => {
+    const ipc = new FakeIpcMain();
+    const h = createHandlers({ shell: 'electron', env: { HOME: '/nonexistent' }, fakeClusters: fixture('diagnose') });
+    registerIpc(ipc as never, h);
+    const one = new FakeWindow();
+    const two = new FakeWindow();
+    const src = { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' };
+    const opened = (await ipc.invoke(ipcCallChannel('cluster.open'), { id: '1', payload: src }, appEntryUrl, null, one)) as { value: { session: string } };
+    await ipc.invoke(ipcCallChannel('cluster.open'), { id: '2', payload: src }, appEntryUrl, null, two);
+    const session = opened.value.session;
+    await ipc.invoke(ipcCallChannel('why.ask'), { id: '3', payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 } }, appEntryUrl, null, one);
+    await expect.poll(() => one.sent.some((m) => m.channel === ipcEventChannel('why.progress') && (m.payload as { state: string }).state === 'done')).toBe(true);
+    expect(one.sent.some((m) => m.channel === ipcEventChannel('graph.changed') && (m.payload as { session: string }).session === session)).toBe(true);
+    expect(two.sent).toEqual([]);
+    // A reload replaces the page: what the old page opened no longer reaches the window.
+    one.emit('did-navigate');
+    const before = one.sent.length;
+    // The session changes again (a question asked from elsewhere: its answer lands on the graph).
+    await ipc.invoke(ipcCallChannel('why.ask'), { id: '5', payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 } });
+    // Longer than the pushes' quiet interval (src/backend/push.ts).
+    await new Promise((r) => setTimeout(r, 800));
+    expect(one.sent.length).toBe(before);
   });
 
   it('unregisters everything it registered', () => {

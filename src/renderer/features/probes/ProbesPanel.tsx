@@ -1,4 +1,4 @@
-import { useEffect, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import type { ProbeStatus } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
@@ -108,14 +108,7 @@ export function ProbesPanel() {
   const runs = useApp((s) => s.runs);
   const error = useApp((s) => s.probeError);
   const startProbe = useApp((s) => s.startProbe);
-  const refresh = useApp((s) => s.refreshProbes);
-  const active = runs.some((r) => r.stage !== 'stopped');
-
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => void refresh(), 500);
-    return () => clearInterval(t);
-  }, [active, refresh]);
+  // Runs follow the engine's probes.progress pushes (src/renderer/store/follow.ts).
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

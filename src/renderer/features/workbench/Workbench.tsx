@@ -1,9 +1,8 @@
 /**
  * The workbench after Connect: query bar on top, graph in the middle, why panel on the right,
- * events and probes below; panes resizable, sizes remembered. Polls the question, the graph and
- * the events while something can change.
+ * events and probes below; panes resizable, sizes remembered. Nothing here polls: the engine
+ * pushes what changes (src/renderer/store/follow.ts).
  */
-import { useEffect } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { EventsPanel } from '../events/EventsPanel.js';
@@ -15,51 +14,6 @@ import { QueryBar } from './QueryBar.js';
 import { RecordControl } from '../record/RecordControl.js';
 import { Splitter } from './Splitter.js';
 
-function usePolling() {
-  const running = useApp((s) => s.question?.state === 'running');
-  const refreshQuestion = useApp((s) => s.refreshQuestion);
-  const pollGraph = useApp((s) => s.pollGraph);
-  const loadEvents = useApp((s) => s.loadEvents);
-  const state = useApp((s) => s.question?.state);
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => {
-      void refreshQuestion();
-      void pollGraph();
-      void loadEvents();
-    }, 700);
-    return () => clearInterval(t);
-  }, [running, refreshQuestion, pollGraph, loadEvents]);
-  // Once more when the answer lands: the final overlay and the last events.
-  useEffect(() => {
-    if (state === 'done' || state === 'failed') {
-      void pollGraph();
-      void loadEvents();
-    }
-  }, [state, pollGraph, loadEvents]);
-  // A replay reads its events in the background after opening and after a seek: poll until
-  // the graph has counted them and the table could judge its filter on all of them.
-  // The graph once a second (every edge whose counts moved comes with each delta), the table
-  // more often while a filter waits for rows.
-  const counting = useApp((s) => (s.graph.pending ?? 0) > 0);
-  const judging = useApp((s) => (s.events?.pending ?? 0) > 0);
-  useEffect(() => {
-    if (!counting) return;
-    const t = setInterval(() => void pollGraph(), 1000);
-    return () => clearInterval(t);
-  }, [counting, pollGraph]);
-  useEffect(() => {
-    if (!judging) return;
-    const t = setInterval(() => void loadEvents(), 300);
-    return () => clearInterval(t);
-  }, [judging, loadEvents]);
-  // The cluster changes by itself (watches): a slow poll keeps the graph current.
-  useEffect(() => {
-    const t = setInterval(() => void pollGraph(), 5000);
-    return () => clearInterval(t);
-  }, [pollGraph]);
-}
-
 export function Workbench() {
   const cluster = useApp((s) => s.cluster);
   const panes = useApp((s) => s.panes);
@@ -68,7 +22,6 @@ export function Workbench() {
   const setTab = useApp((s) => s.setBottomTab);
   const openCluster = useApp((s) => s.openCluster);
   const closeCluster = useApp((s) => s.closeCluster);
-  usePolling();
 
   if (cluster.status === 'opening') {
     return (
