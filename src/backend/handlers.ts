@@ -16,6 +16,8 @@ export interface BackendOptions {
    * named `fake-<scenario>`. Read from PATHLIGHT_FAKE_CLUSTERS by default.
    */
   fakeClusters?: string;
+  /** How long a session whose window went stays open for a reconnect to resume it (default 30 s). */
+  resumeMs?: number;
 }
 
 /**
@@ -32,6 +34,30 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     hub.subscribe(topic, ctx.client);
     return value;
   };
+  /**
+   * A workbench session is its opener's: when that client goes (the window closed, the page
+   * left) its questions are cancelled at once — their agents stop on the nodes — and the
+   * session closes unless a client follows it again within `resumeMs` (a reconnect resumes).
+   */
+  const owned = <T extends { session: string }>(value: T, ctx: CallContext): T => {
+    const client = ctx.client;
+    if (client && !client.gone.aborted) {
+      client.gone.addEventListener(
+        'abort',
+        // After the hub has dropped the client (its listener may run after this one).
+        () => setImmediate(() => {
+          if (hub.audience(value.session) > 0) return;
+          wb.cancelAll(value.session);
+          const t = setTimeout(() => {
+            if (hub.audience(value.session) === 0) void wb.close(value.session).then(() => hub.forget(value.session));
+          }, options.resumeMs ?? 30_000);
+          t.unref?.();
+        }),
+        { once: true },
+      );
+    }
+    return follow(value.session, ctx, value);
+  };
   const opened = <T extends { session: string }>(value: T, ctx: CallContext): T => follow(value.session, ctx, value);
   return {
     'app.info': async () => ({
@@ -47,12 +73,12 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
     'recording.startup': async () => ({ path: startupRecording() ?? null }),
-    'recording.open': async ({ source }, ctx) => opened(await wb.openRecording(source), ctx),
+    'recording.open': async ({ source }, ctx) => owned(await wb.openRecording(source), ctx),
     'replay.seek': async (req) => wb.seek(req),
     'recording.start': async ({ session }) => wb.startRecording(session),
     'recording.note': async ({ session, text }) => wb.note(session, text),
     'recording.stop': async ({ session }) => wb.stopRecording(session),
-    'cluster.open': async ({ source, context }, ctx) => opened(await wb.open(source, context), ctx),
+    'cluster.open': async ({ source, context }, ctx) => owned(await wb.open(source, context), ctx),
     'cluster.close': async ({ session }) => (hub.forget(session), wb.close(session)),
     'why.ask': async (req, ctx) => {
       const asked = wb.ask(req);

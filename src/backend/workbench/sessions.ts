@@ -387,6 +387,11 @@ export class WorkbenchSessions {
     return q.status;
   }
 
+  /** Cancels every running question of a session (its window went): their agents stop. */
+  cancelAll(session: string): void {
+    for (const q of this.questions.values()) if (q.session === session && q.status.state === 'running') this.cancel(q.id);
+  }
+
   cancel(question: string): WhyStatus {
     const q = this.questions.get(question);
     if (!q) return this.status(question);

@@ -1,15 +1,21 @@
 /**
  * Cancelling a question stops its agents on the node, whichever way it is cancelled and
  * whichever transport runs them: why.cancel (the UI's Cancel) with the agent over SSH and in a
- * probe pod, closing the workbench session, and Ctrl-C on `pathlight why`. Each question asks
+ * probe pod, closing the workbench session, closing the browser tab (its WebSocket), and
+ * Ctrl-C on `pathlight why`. Each question asks
  * for a long window (97 s), so an agent still there after 2 s is one the cancel did not stop.
  * The agents are found among the host's processes (the lab node shares the host's PID
  * namespace, and so do its pods' processes as seen from the host) by the TTL each run gives
  * its agent (duration + 30 s), unique to this file.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createHandlers } from '../../../src/backend/handlers.js';
+import { startServer } from '../../../src/server/server.js';
 import { labScenarios } from '../scenarios.mjs';
 import { apiOn } from '../../helpers/api.js';
 import { lab } from '../../helpers/lab.js';
@@ -72,6 +78,36 @@ describe('cancelling a question stops its agents (lab)', () => {
     await call('why.ask', { session, from: s.from, to: s.to, probe: 'ssh', sshConfig: info.sshConfig, durationSec: 96 });
     const ms = await cancelTimed(126, () => call('cluster.close', { session }));
     expect(ms).toBeLessThanOrEqual(2000);
+  }, 120_000);
+
+  it('closing the browser tab (its WebSocket) stops the question\'s agents within 2 s', async () => {
+    const server = await startServer({ handlers: createHandlers({ shell: 'server', env: { KUBECONFIG: info.adminKubeconfig } }), staticDir: mkdtempSync(path.join(os.tmpdir(), 'pathlight-static-')) });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${encodeURIComponent(server.token)}`, { origin: server.origin });
+      await new Promise((r, j) => ws.once('open', r).once('error', j));
+      let n = 0;
+      const rpc = (method: string, payload: unknown) =>
+        new Promise<{ ok: boolean; value?: Record<string, string>; error?: unknown }>((resolve) => {
+          const id = String(++n);
+          const onMsg = (data: WebSocket.RawData) => {
+            const f = JSON.parse(String(data)) as { t: string; id?: string; result?: { ok: boolean } };
+            if (f.t === 'result' && f.id === id) {
+              ws.off('message', onMsg);
+              resolve(f.result as never);
+            }
+          };
+          ws.on('message', onMsg);
+          ws.send(JSON.stringify({ t: 'call', id, method, payload }));
+        });
+      const open = await rpc('cluster.open', { source: { kind: 'default' }, context });
+      expect(open.ok, JSON.stringify(open.error)).toBe(true);
+      const asked = await rpc('why.ask', { session: open.value!.session, from: s.from, to: s.to, probe: 'ssh', sshConfig: info.sshConfig, durationSec: 94 });
+      expect(asked.ok, JSON.stringify(asked.error)).toBe(true);
+      const ms = await cancelTimed(124, () => ws.close());
+      expect(ms).toBeLessThanOrEqual(2000);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('Ctrl-C on `pathlight why --probe pod` stops the agent within 2 s, and the command exits 130', async () => {
