@@ -48,10 +48,16 @@ export function isTemplateKind(kind: string): boolean {
   return TEMPLATE_KINDS.has(kind);
 }
 
+/**
+ * Owners that are not workloads: a static (mirror) pod of the control plane — `etcd-<node>`,
+ * `kube-apiserver-<node>` — is owned by its Node, and is a workload of its own, not one per node.
+ */
+const NOT_WORKLOAD_OWNERS = new Set(['Node']);
+
 function controllerRef(m: Obj): OwnerRef | undefined {
   const refs = Array.isArray(m.ownerReferences) ? m.ownerReferences.filter(isObj) : [];
   const ref = refs.find((r) => r.controller === true) ?? refs[0];
-  if (!ref || !str(ref.kind) || !str(ref.name)) return undefined;
+  if (!ref || !str(ref.kind) || !str(ref.name) || NOT_WORKLOAD_OWNERS.has(String(ref.kind))) return undefined;
   const out: OwnerRef = { kind: String(ref.kind), name: String(ref.name) };
   if (str(ref.uid)) out.uid = String(ref.uid);
   return out;
