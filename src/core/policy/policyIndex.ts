@@ -12,6 +12,7 @@ import { compileNetworkPolicy } from './networkpolicy.js';
 import { compileAdminNetworkPolicy } from './anp.js';
 import { compileClusterNetworkPolicy } from './cnp.js';
 import { compileCiliumPolicy } from './cilium.js';
+import { checkFields } from './fields.js';
 import { EMPTY_IPS, ipsContains, ipsUnion, parseAddress, type IpSet } from './ipblock.js';
 import { podNumericAddresses, type CompileContext } from './peers.js';
 import type { ConnSet } from './ports.js';
@@ -111,6 +112,7 @@ export class PolicyIndex {
     const ref: PolicyRef = { kind: kind as PolicyKind, name, origin: { file: mo.file, line: mo.line, column: mo.column } };
     if (info.namespaced) ref.namespace = typeof m.namespace === 'string' && m.namespace ? m.namespace : 'default';
     const issues = new Issues();
+    checkFields(kind, o, issues);
     if (!name) issues.error('metadata.name', `a ${kind} needs metadata.name`);
     let out: CompiledPolicy[] = [];
     if (name) {
@@ -121,7 +123,7 @@ export class PolicyIndex {
     }
     const label = `${kind} ${ref.namespace ? `${ref.namespace}/` : ''}${name || '(unnamed)'}`;
     for (const i of issues.list) {
-      const pos = mo.locate(i.path);
+      const pos = mo.locate(i.path, { key: i.atKey === true });
       const field = i.path.replace(/^\./, '');
       this.diagnostics.push({
         severity: i.severity,

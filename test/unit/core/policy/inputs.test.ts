@@ -1,5 +1,5 @@
 /**
- * Hostile and real-world input: a YAML alias bomb, typed lists as the
+ * Hostile and real-world input: a YAML alias bomb, misspelt policy fields, typed lists as the
  * API server and `kubectl get -o yaml` return them, static (mirror) pods owned by their Node.
  */
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,70 @@ describe('YAML aliases', () => {
     expect(fast.diagnostics).toEqual([]);
     expect(fast.objects[0]!.obj.metadata).toEqual({ name: 'p', labels: { app: 'web' }, annotations: { app: 'web' } });
     expect(fast.objects.map((o) => o.obj)).toEqual(policy.parseManifestsExact([file('a.yaml', text)]).objects.map((o) => o.obj));
+  });
+});
+
+describe('unknown policy fields', () => {
+  const warnings = (text: string) =>
+    policy
+      .indexFromFiles([file('p.yaml', text)])
+      .diagnostics.filter((d) => d.severity === 'warning')
+      .map((d) => `${d.line}:${d.column} ${d.field} ${d.message}`);
+
+  it('warns about a misspelt NetworkPolicy field at its line, with the likely spelling', () => {
+    const text = [
+      'apiVersion: networking.k8s.io/v1',
+      'kind: NetworkPolicy',
+      'metadata: {name: allow-web, namespace: shop}',
+      'spec:',
+      '  podSelector: {matchLabels: {app: db}}',
+      '  ingres:',
+      '  - from:',
+      '    - podSelectr: {matchLabels: {app: web}}',
+      '      namespaceSelector: {}',
+      '',
+    ].join('\n');
+    // Without the warning this policy is a silent deny-all of app=db's ingress. What is inside
+    // an unknown field is not walked: one warning, at the misspelt key.
+    expect(warnings(text)).toEqual([expect.stringMatching(/^6:3 spec\.ingres NetworkPolicy shop\/allow-web: unknown field "ingres" ignored — did you mean "ingress"\?$/)]);
+  });
+
+  it.each([
+    ['NetworkPolicy', 'networking.k8s.io/v1', 'shop', '  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelectr: {matchLabels: {app: web}}', 'spec.ingress[0].from[0].podSelectr', 'podSelector'],
+    ['NetworkPolicy', 'networking.k8s.io/v1', 'shop', '  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, excpt: [10.1.0.0/16]}}]', 'spec.egress[0].to[0].ipBlock.excpt', 'except'],
+    ['AdminNetworkPolicy', 'policy.networking.k8s.io/v1alpha1', '', '  priority: 5\n  subjct: {namespaces: {}}', 'spec.subjct', 'subject'],
+    ['BaselineAdminNetworkPolicy', 'policy.networking.k8s.io/v1alpha1', '', '  subject: {namespaces: {}}\n  egress:\n  - action: Deny\n    to: [{networks: [0.0.0.0/0]}]\n    ports: [{portNumbr: {port: 53}}]', 'spec.egress[0].ports[0].portNumbr', 'portNumber'],
+    ['ClusterNetworkPolicy', 'policy.networking.k8s.io/v1alpha2', '', '  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Accept\n    from: [{namespaces: {}}]\n    protocols: [{tcp: {destinationPrt: {number: 80}}}]', 'spec.ingress[0].protocols[0].tcp.destinationPrt', 'destinationPort'],
+    ['CiliumNetworkPolicy', 'cilium.io/v2', 'shop', '  endpointSelector: {}\n  ingress:\n  - fromEndpoint: [{matchLabels: {app: web}}]', 'spec.ingress[0].fromEndpoint', 'fromEndpoints'],
+    ['CiliumClusterwideNetworkPolicy', 'cilium.io/v2', '', '  endpointSelector: {}\n  egress:\n  - toEntities: [world]\n    toPorts: [{ports: [{port: "443", protocl: TCP}]}]', 'spec.egress[0].toPorts[0].ports[0].protocl', 'protocol'],
+  ])('warns about a misspelt %s field', (kind, api, ns, spec, field, meant) => {
+    const text = `apiVersion: ${api}\nkind: ${kind}\nmetadata: {name: ${kind === 'BaselineAdminNetworkPolicy' ? 'default' : 'p'}${ns ? `, namespace: ${ns}` : ''}}\nspec:\n${spec}\n`;
+    const idx = policy.indexFromFiles([file('p.yaml', text)]);
+    const w = idx.diagnostics.filter((d) => d.message.includes('unknown field'));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ severity: 'warning', file: 'p.yaml', field, kind });
+    expect(w[0]!.message).toContain(`did you mean "${meant}"?`);
+    // The line of the misspelt key itself.
+    const key = field.slice(field.lastIndexOf('.') + 1);
+    expect(text.split('\n')[w[0]!.line! - 1]).toContain(key);
+  });
+
+  it('warns about a misspelt top-level or metadata field, and says nothing about a clean policy', () => {
+    expect(warnings('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, namespce: shop}\nsepc:\n  podSelector: {}\n')).toEqual([
+      expect.stringMatching(/^3:\d+ metadata\.namespce .*did you mean "namespace"\?/),
+      expect.stringMatching(/^4:1 sepc .*did you mean "spec"\?/),
+    ]);
+    expect(
+      warnings(
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: shop, labels: {x: y}, annotations: {z: w}}\nspec:\n  podSelector: {matchExpressions: [{key: app, operator: In, values: [a]}]}\n  policyTypes: [Ingress, Egress]\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {}}], ports: [{port: 80, endPort: 90, protocol: TCP}]}]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]\nstatus: {conditions: []}\n',
+      ),
+    ).toEqual([]);
+  });
+
+  it('gives no suggestion for a field unlike any known one', () => {
+    expect(warnings('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\nspec:\n  podSelector: {}\n  frobnicate: true\n')).toEqual([
+      expect.stringMatching(/^6:3 spec\.frobnicate .*unknown field "frobnicate" ignored$/),
+    ]);
   });
 });
 
