@@ -104,6 +104,7 @@ export function registerPolicy(program: Command): void {
         const index = await load(opts.manifests);
         printDiagnostics(index.diagnostics);
         if (stopOnErrors(index, opts)) return;
+        if (index.workloads.length === 0) return fail(noWorkloads(opts.manifests, index), opts.json);
         const m = engine.computeMatrix(index);
         process.stdout.write(opts.json ? JSON.stringify(m, null, 2) + '\n' : engine.matrixText(m));
         process.exitCode = hasErrors(index) ? 1 : 0;
@@ -111,6 +112,19 @@ export function registerPolicy(program: Command): void {
         fail(toApiError(err), opts.json);
       }
     });
+}
+
+/** A matrix of nothing is not an answer: most often the pods were left out or not recognised. */
+function noWorkloads(dir: string, index: policy.PolicyIndex): ApiError {
+  const files = new Set(index.objects.map((o) => o.file)).size;
+  return {
+    code: 'invalid-request',
+    message:
+      index.objects.length === 0
+        ? `No Kubernetes objects in ${dir}.`
+        : `No workloads in ${dir}: ${index.objects.length} ${index.objects.length === 1 ? 'object' : 'objects'} in ${files} ${files === 1 ? 'file' : 'files'}, none a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob.`,
+    hint: `Add the workloads, e.g. kubectl get pods,deployments,statefulsets,daemonsets,jobs,cronjobs,networkpolicies,namespaces -A -o yaml > ${dir}/cluster.yaml`,
+  };
 }
 
 function checkText(r: policy.CheckResult): string {

@@ -204,6 +204,19 @@ describe('pathlight policy matrix', () => {
     expect(m.stdout).toMatch(/^2 workloads, /);
   });
 
+  it.each([
+    ['only policies and services', 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n', /No workloads in .*2 objects in 1 file/],
+    ['only comments', '# nothing here\n', /No Kubernetes objects in/],
+  ])('exits 2 with the next step when the folder yields no workload: %s', (_n, text, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-empty-'));
+    writeFileSync(path.join(dir, 'x.yaml'), text);
+    const r = pathlight(['policy', 'matrix', '--manifests', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/next: .*kubectl get pods/);
+  });
+
   it('reads a single manifest file too', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-'));
     const file = path.join(dir, 'one.yaml');
