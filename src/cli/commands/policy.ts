@@ -16,10 +16,19 @@ function exitOnUsageError(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : EXIT_ERROR);
 }
 
-function printDiagnostics(diags: readonly policy.Diagnostic[]): void {
-  for (const d of diags) {
+/** Namespaces every cluster has, labelled with their name only unless someone added labels. */
+const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+function printDiagnostics(index: policy.PolicyIndex): void {
+  for (const d of index.diagnostics) {
     const where = `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}`;
     process.stderr.write(`${d.severity}: ${where}: ${d.message}${d.field ? ` (${d.field})` : ''}\n`);
+  }
+  // A namespaceSelector on other labels matches none of these: say that they were guessed.
+  const implied = [...index.namespaces.values()].filter((n) => n.implied && !BUILT_IN_NAMESPACES.has(n.name)).map((n) => n.name);
+  if (implied.length > 0) {
+    const shown = implied.slice(0, 5).join(', ') + (implied.length > 5 ? ` and ${implied.length - 5} more` : '');
+    process.stderr.write(`note: ${implied.length === 1 ? 'namespace' : 'namespaces'} ${shown} not defined in the manifests: taken with the kubernetes.io/metadata.name label only\n`);
   }
 }
 
@@ -80,7 +89,7 @@ export function registerPolicy(program: Command): void {
       try {
         const { policy: engine } = await import('../../core/index.js');
         const index = await load(opts.manifests);
-        printDiagnostics(index.diagnostics);
+        printDiagnostics(index);
         if (stopOnErrors(index, opts)) return;
         const r = engine.checkConnection(index, { from: opts.from, to: opts.to, port: opts.port });
         if (!r.ok) return fail({ code: 'invalid-request', message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) }, opts.json);
@@ -102,7 +111,7 @@ export function registerPolicy(program: Command): void {
       try {
         const { policy: engine } = await import('../../core/index.js');
         const index = await load(opts.manifests);
-        printDiagnostics(index.diagnostics);
+        printDiagnostics(index);
         if (stopOnErrors(index, opts)) return;
         if (index.workloads.length === 0) return fail(noWorkloads(opts.manifests, index), opts.json);
         const m = engine.computeMatrix(index);

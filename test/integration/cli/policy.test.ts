@@ -202,6 +202,8 @@ describe('pathlight policy matrix', () => {
     expect(out.ingress.decisions[0]).toMatchObject({ verdict: 'allow', rules: [{ policy: { kind: 'NetworkPolicy', name: 'db', file: 'np.json' } }] });
     const m = pathlight(['policy', 'matrix', '--manifests', dir]);
     expect(m.stdout).toMatch(/^2 workloads, /);
+    // No Namespace objects in such a dump: say that shop was taken with its name label only.
+    expect(m.stderr).toMatch(/^note: namespace shop not defined in the manifests: taken with the kubernetes\.io\/metadata\.name label only$/m);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /**
  * Hostile and real-world input: a YAML alias bomb, misspelt policy fields, typed lists as the
- * API server and `kubectl get -o yaml` return them, static (mirror) pods owned by their Node.
+ * API server and `kubectl get -o yaml` return them, objects that look meant for the engine but
+ * are not read, static (mirror) pods owned by their Node.
  */
 import { describe, expect, it } from 'vitest';
 import { policy } from '../../../../src/core/index.js';
@@ -149,6 +150,43 @@ describe('typed lists', () => {
     const r = policy.parseManifests([file('l.yaml', text)]);
     expect(r.objects.map((o) => o.obj.kind)).toEqual(['Namespace']);
     expect(r.diagnostics).toMatchObject([{ severity: 'warning', file: 'l.yaml', field: 'items[1]', message: expect.stringMatching(/without kind/) }]);
+  });
+});
+
+describe('objects that are not read', () => {
+  it('are reported when they have no kind, a misspelt kind or a policy kind of another API group', () => {
+    const text = [
+      'apiVersion: v1\nmetadata: {name: no-kind, namespace: a}\nspec: {containers: [{name: c}]}',
+      'apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: web, namespace: a}',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicies\nmetadata: {name: p, namespace: a}',
+      'apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: old, namespace: a}\nspec: {podSelector: {}}',
+      'apiVersion: v1\nkind: pod\nmetadata: {name: lower, namespace: a}',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}',
+      '',
+    ].join('\n---\n');
+    const idx = policy.indexFromFiles([file('all.yaml', text)]);
+    expect(idx.diagnostics.map((d) => `${d.severity} ${d.line} ${d.message}`)).toEqual([
+      'warning 1 an object without kind was skipped',
+      'warning 6 kind "Deploymnet" is not one this engine reads and was skipped — did you mean "Deployment"?',
+      'warning 10 kind "NetworkPolicies" is not one this engine reads and was skipped — did you mean "NetworkPolicy"?',
+      'warning 13 a NetworkPolicy of apiVersion "extensions/v1beta1" was skipped: this engine reads networking.k8s.io/…',
+      'warning 19 kind "pod" is not one this engine reads and was skipped — did you mean "Pod"?',
+    ]);
+    expect(idx.workloads).toEqual([]);
+  });
+
+  it('says nothing about a kubectl get all,networkpolicies dump of a healthy namespace', () => {
+    const items = [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-7d-x', namespace: 'a', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d', controller: true }] }, spec: { containers: [{ name: 'c' }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'a' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a', uid: 'd1' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-7d', namespace: 'a', ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: {} } },
+    ];
+    const idx = policy.indexFromFiles([file('dump.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items }))]);
+    expect(idx.diagnostics).toEqual([]);
+    expect(idx.workloads.map((w) => [w.id, w.kind, w.pods.map((p) => p.name)])).toEqual([['a/web', 'Deployment', ['web-7d-x']]]);
   });
 });
 
