@@ -48,7 +48,8 @@ const NETWORK_POLICY = top({
 
 // Admin tiers
 const NAMESPACES: Shape = { ...SELECTOR, namespaceSelector: SELECTOR, sameLabels: ANY, notSameLabels: ANY };
-const PODS: Shape = { namespaceSelector: NAMESPACES, podSelector: SELECTOR };
+// `namespaces` is the early v1alpha1 name (test/lab/crds) of what later CRDs call `namespaceSelector`.
+const PODS: Shape = { namespaceSelector: NAMESPACES, namespaces: NAMESPACES, podSelector: SELECTOR };
 const SUBJECT: Shape = { namespaces: NAMESPACES, pods: PODS };
 const INGRESS_PEER: Shape = { namespaces: NAMESPACES, pods: PODS };
 const EGRESS_PEER: Shape = { ...INGRESS_PEER, nodes: SELECTOR, networks: ANY, domainNames: ANY };
@@ -61,8 +62,9 @@ const adminRules = (ports: Shape) => ({
   ingress: [{ name: ANY, action: ANY, from: [INGRESS_PEER], ...ports }] as const,
   egress: [{ name: ANY, action: ANY, to: [EGRESS_PEER], ...ports }] as const,
 });
-const ANP = top({ priority: ANY, subject: SUBJECT, ...adminRules({ ports: [ANP_PORT] }) });
-const BANP = top({ subject: SUBJECT, ...adminRules({ ports: [ANP_PORT] }) });
+// The engine reads the later `protocols` form in (Baseline)AdminNetworkPolicy rules too (anp.ts).
+const ANP = top({ priority: ANY, subject: SUBJECT, ...adminRules({ ports: [ANP_PORT], protocols: [PROTOCOL] }) });
+const BANP = top({ subject: SUBJECT, ...adminRules({ ports: [ANP_PORT], protocols: [PROTOCOL] }) });
 const CNP = top({ tier: ANY, priority: ANY, subject: SUBJECT, ...adminRules({ protocols: [PROTOCOL], ports: [ANP_PORT] }) });
 
 // Cilium
