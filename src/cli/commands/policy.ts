@@ -102,7 +102,7 @@ export function registerPolicy(program: Command): void {
     });
   cmd
     .command('matrix')
-    .description('Every allowed connection between workloads, and between workloads and external address ranges (exit 0, 2 error or invalid documents)')
+    .description('Every allowed connection between workloads, and between workloads and external address ranges (exit 0; 2 on an error, invalid documents or no workload)')
     .requiredOption('--manifests <dir>', 'folder of YAML/JSON manifests (read recursively)')
     .option('--json', 'print JSON')
     .option('--keep-going', KEEP_GOING)
