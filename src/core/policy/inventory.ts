@@ -13,7 +13,7 @@ import { PROTOCOLS, type Protocol } from './ports.js';
 
 export const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-const TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
+export const TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
 
 export interface Inventory {
   namespaces: Map<string, NamespaceInfo>;

@@ -6,6 +6,8 @@ export interface Issue {
   /** Field path inside the document, e.g. `spec.ingress[0].ports[1].port`. */
   path: string;
   message: string;
+  /** Point at the field's name rather than its value (an unknown field). */
+  atKey?: boolean;
 }
 
 export class Issues {
@@ -13,8 +15,8 @@ export class Issues {
   error(path: string, message: string): void {
     this.list.push({ severity: 'error', path, message });
   }
-  warn(path: string, message: string): void {
-    this.list.push({ severity: 'warning', path, message });
+  warn(path: string, message: string, opts: { atKey?: boolean } = {}): void {
+    this.list.push({ severity: 'warning', path, message, ...(opts.atKey ? { atKey: true } : {}) });
   }
   get hasErrors(): boolean {
     return this.list.some((i) => i.severity === 'error');

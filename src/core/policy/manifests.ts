@@ -1,10 +1,12 @@
 /**
  * Manifest text → Kubernetes objects with positions. YAML (multi-document) and JSON, `*List`
- * kinds expanded. Well-formed files take a fast parser and get exact field positions only when
- * a diagnostic asks for one; a file with a broken document goes through the position-keeping
- * parser, which reports that document with its line and column and keeps the others.
+ * kinds expanded (items of a typed list such as `PodList`, which the API server sends without
+ * kind and apiVersion, take them from the list). Well-formed files take a fast parser and get
+ * exact field positions only when a diagnostic asks for one; a file with a broken document, or
+ * one that uses YAML aliases, goes through the position-keeping parser, which reports that
+ * document with its line and column and keeps the others.
  */
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { Diagnostic } from './model.js';
 import { isObj, type Obj } from './issues.js';
@@ -21,8 +23,15 @@ export interface ManifestObject {
   file: string;
   line: number;
   column: number;
-  /** Turns a field path (`spec.ingress[0].ports`) into a line and column. */
-  locate(path: string): { line: number; column: number };
+  /**
+   * Turns a field path (`spec.ingress[0].ports`) into a line and column: of the field's value,
+   * or with `key` of the field's name (where an unknown field is best pointed at).
+   */
+  locate(path: string, opts?: LocateOptions): { line: number; column: number };
+}
+
+export interface LocateOptions {
+  key?: boolean;
 }
 
 export interface ParsedManifests {
@@ -56,13 +65,26 @@ interface RawDocument {
 }
 
 /**
+ * A YAML alias (`*name`) where a value can start. js-yaml expands aliases with no limit, so a
+ * few hundred bytes of nested aliases (a "billion laughs" file) become gigabytes once a value is
+ * turned into a string; such files take the exact parser, which counts alias expansions. A `*`
+ * inside a quoted or plain string may match too: that file only takes the slower path.
+ */
+const ALIAS = /(?:^|[\s[{,])\*[^\s[\]{},]/m;
+
+/** Alias expansions one document may make (the exact parser's limit). */
+export const MAX_ALIAS_COUNT = 1000;
+
+/**
  * The fast path: js-yaml (several times faster than the position-keeping parser) or JSON.parse,
  * with document start lines from the `---` separators. Any doubt — a syntax error, a document
- * count that does not match the separators — returns null and the file takes the exact path.
+ * count that does not match the separators, an alias — returns null and the file takes the
+ * exact path.
  */
 function fastDocuments(f: SourceFile): RawDocument[] | null {
   try {
     if (/\.json$/i.test(f.name)) return [{ value: JSON.parse(f.text) as unknown, line: firstContentLine(f.text.split('\n'), 0) }];
+    if (ALIAS.test(f.text)) return null;
     const values = loadAll(f.text, null, { schema: CORE_SCHEMA, json: true });
     const starts = documentStarts(f.text);
     if (starts.length !== values.length) return null;
@@ -102,12 +124,12 @@ function firstContentLine(lines: string[], offset: number): number {
   return 0;
 }
 
-type Locate = (path: string) => { line: number; column: number };
+type Locate = (path: string, opts?: LocateOptions) => { line: number; column: number };
 
 /** Positions inside a document, from the exact parser, only when a diagnostic needs one. */
 function lazyLocators(f: SourceFile): (docIndex: number, docLine: number, prefix: Array<string | number>) => Locate {
   let docs: { lc: LineCounter; docs: Document.Parsed[] } | null = null;
-  return (docIndex, docLine, prefix) => (path) => {
+  return (docIndex, docLine, prefix) => (path, opts) => {
     if (!docs) {
       const lc = new LineCounter();
       const parsed = parseAllDocuments(f.text, { lineCounter: lc, uniqueKeys: false });
@@ -115,7 +137,7 @@ function lazyLocators(f: SourceFile): (docIndex: number, docLine: number, prefix
     }
     const doc = docs.docs[docIndex];
     if (!doc || doc.errors.length > 0) return { line: docLine, column: 1 };
-    return locator(doc, docs.lc, prefix)(path);
+    return locator(doc, docs.lc, prefix)(path, opts);
   };
 }
 
@@ -132,10 +154,11 @@ function addDocuments(
       diagnostics.push({ severity: 'error', file: f.name, line, column: 1, message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)' });
       return;
     }
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    if (isList(value)) {
       value.items.forEach((item, i) => {
-        if (isObj(item)) objects.push({ obj: item, file: f.name, line, column: 1, locate: locators(di, line, ['items', i]) });
-        else diagnostics.push({ severity: 'error', file: f.name, line, column: 1, field: `items[${i}]`, message: 'a List item must be an object' });
+        const locate = locators(di, line, ['items', i]);
+        if (!isObj(item)) diagnostics.push({ severity: 'error', file: f.name, line, column: 1, field: `items[${i}]`, message: 'a List item must be an object' });
+        else addListItem(f, value, item, i, () => ({ line, column: 1 }), locate, objects, diagnostics);
       });
       return;
     }
@@ -164,9 +187,19 @@ function parseFile(f: SourceFile, objects: ManifestObject[], diagnostics: Diagno
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 1000 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      diagnostics.push({ severity: 'error', file: f.name, line: start.line, column: start.col, message: `invalid YAML: ${(err as Error).message}` });
+      const bomb = err instanceof ReferenceError && /alias/i.test(err.message);
+      const pos = bomb ? (firstAlias(doc, lc) ?? start) : start;
+      diagnostics.push({
+        severity: 'error',
+        file: f.name,
+        line: pos.line,
+        column: pos.col,
+        message: bomb
+          ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?): document skipped; write the values out or use fewer nested aliases`
+          : `invalid YAML: ${(err as Error).message}`,
+      });
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -175,11 +208,12 @@ function parseFile(f: SourceFile, objects: ManifestObject[], diagnostics: Diagno
       diagnostics.push({ severity: 'error', file: f.name, ...at(locate('')), message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)' });
       continue;
     }
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      value.items.forEach((item, i) => {
+    if (isList(value)) {
+      const list = value;
+      list.items.forEach((item, i) => {
         const loc = locator(doc, lc, ['items', i]);
-        if (isObj(item)) objects.push({ obj: item, file: f.name, ...at(loc('')), locate: loc });
-        else diagnostics.push({ severity: 'error', file: f.name, ...at(loc('')), field: `items[${i}]`, message: 'a List item must be an object' });
+        if (!isObj(item)) diagnostics.push({ severity: 'error', file: f.name, ...at(loc('')), field: `items[${i}]`, message: 'a List item must be an object' });
+        else addListItem(f, list, item, i, () => at(loc('')), loc, objects, diagnostics);
       });
       continue;
     }
@@ -188,6 +222,50 @@ function parseFile(f: SourceFile, objects: ManifestObject[], diagnostics: Diagno
 }
 
 const at = (p: { line: number; column: number }) => ({ line: p.line, column: p.column });
+
+function isList(v: Obj): v is Obj & { kind: string; items: unknown[] } {
+  return typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items);
+}
+
+/**
+ * An item of a list. The API server's typed lists (`PodList`, `NetworkPolicyList`, what
+ * `kubectl get pods -o yaml` prints) leave kind and apiVersion out of their items: they are the
+ * list's own, minus `List`. Items of a plain `List` carry their own; one without is reported.
+ */
+function addListItem(
+  f: SourceFile,
+  list: Obj & { kind: string },
+  item: Obj,
+  i: number,
+  where: () => { line: number; column: number },
+  locate: Locate,
+  objects: ManifestObject[],
+  diagnostics: Diagnostic[],
+): void {
+  let obj = item;
+  if (typeof item.kind !== 'string' || item.kind === '') {
+    if (list.kind === 'List') {
+      diagnostics.push({ severity: 'warning', file: f.name, ...where(), field: `items[${i}]`, message: 'an item of a List without kind was skipped (give it kind and apiVersion)' });
+      return;
+    }
+    obj = { ...item, kind: list.kind.slice(0, -'List'.length) };
+    if (item.apiVersion === undefined && typeof list.apiVersion === 'string') obj.apiVersion = list.apiVersion;
+  }
+  const pos = where();
+  objects.push({ obj, file: f.name, line: pos.line, column: pos.column, locate });
+}
+
+/** Position of the first alias in a document (where an alias bomb is reported). */
+function firstAlias(doc: Document.Parsed, lc: LineCounter): { line: number; col: number } | undefined {
+  let found: { line: number; col: number } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) found = lc.linePos(node.range[0]);
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
 const firstLine = (s: string) => s.split('\n')[0] ?? s;
 
 /** `spec.ingress[0].from[1]` → ['spec', 'ingress', 0, 'from', 1]. */
@@ -207,8 +285,17 @@ export function splitPath(path: string): Array<string | number> {
 }
 
 function locator(doc: Document.Parsed, lc: LineCounter, prefix: Array<string | number>) {
-  return (path: string): { line: number; column: number } => {
+  return (path: string, opts?: LocateOptions): { line: number; column: number } => {
     const full = [...prefix, ...splitPath(path)];
+    const last = full[full.length - 1];
+    if (opts?.key && typeof last === 'string') {
+      const parent = full.length === 1 ? doc.contents : doc.getIn(full.slice(0, -1), true);
+      const pair = isMap(parent) ? parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last) : undefined;
+      if (isNode(pair?.key) && pair.key.range) {
+        const p = lc.linePos(pair.key.range[0]);
+        return { line: p.line, column: p.col };
+      }
+    }
     // The nearest node that exists on the path: a missing field is reported at its parent.
     for (let n = full.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(full.slice(0, n), true);

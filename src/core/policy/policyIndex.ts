@@ -7,11 +7,13 @@ import type { CompiledPolicy, CompiledRule, Diagnostic, Direction, Endpoint, Nam
 import type { ManifestObject, SourceFile } from './manifests.js';
 import { parseManifests } from './manifests.js';
 import { Issues, isObj, type Obj } from './issues.js';
-import { buildInventory, impliedNamespace } from './inventory.js';
+import { TEMPLATE_KINDS, buildInventory, impliedNamespace } from './inventory.js';
+import { closest, distance } from 'fastest-levenshtein';
 import { compileNetworkPolicy } from './networkpolicy.js';
 import { compileAdminNetworkPolicy } from './anp.js';
 import { compileClusterNetworkPolicy } from './clusterNetworkPolicy.js';
 import { compileCiliumPolicy } from './cilium.js';
+import { checkFields } from './fields.js';
 import { EMPTY_IPS, ipsContains, ipsUnion, parseAddress, type IpSet } from './ipblock.js';
 import { podNumericAddresses, type CompileContext } from './peers.js';
 import type { ConnSet } from './ports.js';
@@ -72,6 +74,7 @@ export class PolicyIndex {
   constructor(objects: readonly ManifestObject[], diagnostics: Diagnostic[] = [], derivedFrom?: PolicyIndex) {
     this.objects = objects;
     this.diagnostics = diagnostics;
+    if (!derivedFrom) reportUnread(objects, this.diagnostics);
     const inv = derivedFrom
       ? { namespaces: new Map(derivedFrom.namespaces), nodes: derivedFrom.nodes, pods: derivedFrom.pods, workloads: derivedFrom.workloads }
       : buildInventory(objects, this.diagnostics);
@@ -111,6 +114,7 @@ export class PolicyIndex {
     const ref: PolicyRef = { kind: kind as PolicyKind, name, origin: { file: mo.file, line: mo.line, column: mo.column } };
     if (info.namespaced) ref.namespace = typeof m.namespace === 'string' && m.namespace ? m.namespace : 'default';
     const issues = new Issues();
+    checkFields(kind, o, issues);
     if (!name) issues.error('metadata.name', `a ${kind} needs metadata.name`);
     let out: CompiledPolicy[] = [];
     if (name) {
@@ -121,7 +125,7 @@ export class PolicyIndex {
     }
     const label = `${kind} ${ref.namespace ? `${ref.namespace}/` : ''}${name || '(unnamed)'}`;
     for (const i of issues.list) {
-      const pos = mo.locate(i.path);
+      const pos = mo.locate(i.path, { key: i.atKey === true });
       const field = i.path.replace(/^\./, '');
       this.diagnostics.push({
         severity: i.severity,
@@ -212,6 +216,37 @@ export class PolicyIndex {
     return this.pods.find((p) => p.namespace === ns && p.name === name) ?? this.workloadById.get(`${ns}/${name}`)?.pods[0];
   }
 }
+
+/** Every kind the engine reads; other kinds (Service, ConfigMap…) are ignored without a word. */
+const READ_KINDS = ['Namespace', 'Node', 'Pod', 'Endpoints', 'EndpointSlice', ...TEMPLATE_KINDS, ...Object.keys(POLICY_KINDS)];
+
+/**
+ * Objects that look meant for the engine but are not read: no kind, a kind one typo away from
+ * one it reads (`Deploymnet`, `NetworkPolicies`), a policy kind of another API group (the
+ * retired `extensions/v1beta1` NetworkPolicy).
+ */
+function reportUnread(objects: readonly ManifestObject[], diagnostics: Diagnostic[]): void {
+  for (const mo of objects) {
+    const kind = mo.obj.kind;
+    const warn = (field: string, message: string) => diagnostics.push({ severity: 'warning', file: mo.file, ...at(mo.locate(field)), field, message });
+    if (typeof kind !== 'string' || kind === '') {
+      warn('kind', 'an object without kind was skipped');
+      continue;
+    }
+    const policyKind = POLICY_KINDS[kind];
+    if (policyKind) {
+      const api = String(mo.obj.apiVersion ?? '');
+      if (!api.startsWith(`${policyKind.group}/`)) warn('apiVersion', `a ${kind} of apiVersion "${api}" was skipped: this engine reads ${policyKind.group}/…`);
+      continue;
+    }
+    if (READ_KINDS.includes(kind)) continue;
+    const near = closest(kind, READ_KINDS);
+    if (near.toLowerCase() === kind.toLowerCase() || distance(kind, near) <= Math.max(1, Math.floor(kind.length / 4)))
+      warn('kind', `kind "${kind}" is not one this engine reads and was skipped — did you mean "${near}"?`);
+  }
+}
+
+const at = (p: { line: number; column: number }) => ({ line: p.line, column: p.column });
 
 function orNone(p: CompiledPolicy | null): CompiledPolicy[] {
   return p ? [p] : [];

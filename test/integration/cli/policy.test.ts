@@ -1,6 +1,6 @@
 /** `pathlight policy check|matrix` as a user runs it, on fixture manifest folders (needs `tsc -b`). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,16 @@ function pathlight(args: string[]) {
 }
 
 const shop = fixture('policy/shop');
+
+/** The shop folder plus policies/broken.yaml: a policy with an invalid field and a document that is not YAML. */
+function shopWithBroken(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-broken-'));
+  cpSync(shop, dir, { recursive: true });
+  cpSync(fixture('policy/broken/broken.yaml'), path.join(dir, 'policies/broken.yaml'));
+  return dir;
+}
+
+const POD = (ns: string, name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {containers: [{name: c}]}\n`;
 
 describe('pathlight policy check', () => {
   it('exits 0 and prints the verdict, per-direction explanation and no fix for an allowed connection', () => {
@@ -50,13 +60,25 @@ describe('pathlight policy check', () => {
     expect(m.stdout).toMatch(/allowed by AdminNetworkPolicy monitoring-scrapes rule spec\.ingress\[0\] "allow-monitoring"/);
   });
 
-  it('reports invalid documents with file and position and still analyses the rest', () => {
-    const r = pathlight(['policy', 'check', '--manifests', shop, '--from', 'shop/backup', '--to', '203.0.113.5', '--port', 'TCP/443', '--json']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/error: policies\/broken\.yaml:19:\d+: NetworkPolicy shop\/typo is invalid .*TPC.*spec\.ingress\[0\]\.ports\[0\]\.protocol/);
-    expect(r.stderr).toMatch(/error: policies\/broken\.yaml:21:\d+: invalid YAML/);
+  it('with --keep-going reports invalid documents with file and position, analyses the rest and exits 1, not 0', () => {
+    const r = pathlight(['policy', 'check', '--manifests', shopWithBroken(), '--from', 'shop/backup', '--to', '203.0.113.5', '--port', 'TCP/443', '--json', '--keep-going']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: policies\/broken\.yaml:7:\d+: NetworkPolicy shop\/typo is invalid .*TPC.*spec\.ingress\[0\]\.ports\[0\]\.protocol/);
+    expect(r.stderr).toMatch(/error: policies\/broken\.yaml:9:\d+: invalid YAML/);
     const out = JSON.parse(r.stdout);
-    expect(out.diagnostics.map((d: { file: string; line: number }) => `${d.file}:${d.line}`)).toEqual(['policies/broken.yaml:21', 'policies/broken.yaml:19']);
+    expect(out.verdict).toBe('allowed');
+    expect(out.diagnostics.map((d: { file: string; line: number }) => `${d.file}:${d.line}`)).toEqual(['policies/broken.yaml:9', 'policies/broken.yaml:7']);
+  });
+
+  it('stops with exit 2 on invalid documents unless --keep-going, and says so', () => {
+    const r = pathlight(['policy', 'check', '--manifests', shopWithBroken(), '--from', 'shop/backup', '--to', '203.0.113.5', '--port', 'TCP/443', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: policies\/broken\.yaml:9:\d+: invalid YAML/);
+    expect(r.stderr).toMatch(/2 documents in the manifests could not be used[\s\S]*--keep-going/);
+    const out = JSON.parse(r.stdout);
+    expect(out.error.code).toBe('invalid-request');
+    expect(out.diagnostics).toHaveLength(2);
+    expect(out.verdict).toBeUndefined();
   });
 
   it.each([
@@ -102,6 +124,99 @@ describe('pathlight policy matrix', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^4 workloads, 9 allowed connections\n/);
     expect(r.stdout).toContain('shop/frontend → shop/db: TCP/5432');
+  });
+
+  it('exits 2 on invalid documents, or prints the matrix and exits 1 with --keep-going', () => {
+    const dir = shopWithBroken();
+    const stopped = pathlight(['policy', 'matrix', '--manifests', dir]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stdout).toBe('');
+    expect(stopped.stderr).toMatch(/invalid YAML[\s\S]*--keep-going/);
+    const kept = pathlight(['policy', 'matrix', '--manifests', dir, '--keep-going']);
+    expect(kept.code).toBe(1);
+    expect(kept.stdout).toMatch(/^4 workloads, 9 allowed connections\n/);
+  });
+
+  it('refuses a YAML alias bomb quickly, naming the file and line', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-bomb-'));
+    const lines = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: bomb', '  namespace: x', '  annotations:', `    a: &a [${Array(9).fill('"lol"').join(',')}]`];
+    for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) lines.push(`    ${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    lines.push('  labels:', '    app: *i', 'spec: {containers: [{name: c}]}', '');
+    writeFileSync(path.join(dir, 'bomb.yaml'), lines.join('\n'));
+    writeFileSync(path.join(dir, 'ok.yaml'), POD('x', 'fine'));
+    const t = Date.now();
+    const r = pathlight(['policy', 'matrix', '--manifests', dir, '--keep-going', '--json']);
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(r.stderr).toMatch(/^error: bomb\.yaml:8:\d+: YAML aliases expand to more than 1000 copies/m);
+    expect(r.stderr).not.toMatch(/internal/);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).workloads).toEqual([{ id: 'x/fine', kind: 'Pod' }]);
+  });
+
+  it('warns about a misspelt policy field with file:line and the likely spelling', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-typo-'));
+    writeFileSync(path.join(dir, 'pods.yaml'), POD('shop', 'web') + '---\n' + POD('shop', 'db'));
+    writeFileSync(path.join(dir, 'np.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-all, namespace: shop}\nspec:\n  podSelector: {}\n  ingres:\n  - {}\n');
+    const r = pathlight(['policy', 'matrix', '--manifests', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: np\.yaml:6:3: NetworkPolicy shop\/allow-all: unknown field "ingres" ignored — did you mean "ingress"\? \(spec\.ingres\)$/m);
+  });
+
+  it('follows symbolic links to files and folders (a mounted ConfigMap), reading each once and not looping', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-links-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'pl-policy-outside-'));
+    writeFileSync(path.join(outside, 'linked.yaml'), POD('a', 'via-file-link'));
+    mkdirSync(path.join(outside, 'more'));
+    writeFileSync(path.join(outside, 'more', 'm.yaml'), POD('a', 'via-folder-link'));
+    // A ConfigMap volume: files are links into ..data, itself a link to a timestamped folder.
+    const cm = path.join(dir, 'configmap');
+    mkdirSync(path.join(cm, '..2026_12_05_08_00_00.1'), { recursive: true });
+    writeFileSync(path.join(cm, '..2026_12_05_08_00_00.1', 'pods.yaml'), POD('a', 'from-configmap'));
+    symlinkSync('..2026_12_05_08_00_00.1', path.join(cm, '..data'));
+    symlinkSync('..data/pods.yaml', path.join(cm, 'pods.yaml'));
+    symlinkSync(path.join(outside, 'linked.yaml'), path.join(dir, 'linked.yaml'));
+    symlinkSync(path.join(outside, 'more'), path.join(dir, 'more'));
+    symlinkSync(path.join(outside, 'more'), path.join(dir, 'more-again'));
+    symlinkSync('..', path.join(cm, 'loop'));
+    symlinkSync(path.join(dir, 'missing.yaml'), path.join(dir, 'dangling.yaml'));
+    const r = pathlight(['policy', 'matrix', '--manifests', dir, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).workloads.map((w: { id: string }) => w.id)).toEqual(['a/from-configmap', 'a/via-file-link', 'a/via-folder-link']);
+    expect(r.stderr).toMatch(/^warning: configmap\/loop: symbolic link to \., a folder above it, not followed/m);
+    expect(r.stderr).toMatch(/^warning: dangling\.yaml: symbolic link to a missing file/m);
+  });
+
+  it('reads typed lists as kubectl prints them (PodList items carry no kind)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-list-'));
+    writeFileSync(
+      path.join(dir, 'pods.yaml'),
+      'apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: web-1, namespace: shop, labels: {app: web}}\n  spec: {containers: [{name: c}]}\n- metadata: {name: db-0, namespace: shop, labels: {app: db}}\n  spec: {containers: [{name: c}]}\nmetadata: {resourceVersion: ""}\n',
+    );
+    writeFileSync(
+      path.join(dir, 'np.json'),
+      JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [{ metadata: { name: 'db', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] } }] }),
+    );
+    const r = pathlight(['policy', 'check', '--manifests', dir, '--from', 'shop/web-1', '--to', 'shop/db-0', '--port', 'TCP/5432', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ingress.decisions[0]).toMatchObject({ verdict: 'allow', rules: [{ policy: { kind: 'NetworkPolicy', name: 'db', file: 'np.json' } }] });
+    const m = pathlight(['policy', 'matrix', '--manifests', dir]);
+    expect(m.stdout).toMatch(/^2 workloads, /);
+    // No Namespace objects in such a dump: say that shop was taken with its name label only.
+    expect(m.stderr).toMatch(/^note: namespace shop not defined in the manifests: taken with the kubernetes\.io\/metadata\.name label only$/m);
+  });
+
+  it.each([
+    ['only policies and services', 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n', /No workloads in .*2 objects in 1 file/],
+    ['only comments', '# nothing here\n', /No Kubernetes objects in/],
+  ])('exits 2 with the next step when the folder yields no workload: %s', (_n, text, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-empty-'));
+    writeFileSync(path.join(dir, 'x.yaml'), text);
+    const r = pathlight(['policy', 'matrix', '--manifests', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/next: .*kubectl get pods/);
   });
 
   it('reads a single manifest file too', () => {
