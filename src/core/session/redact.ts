@@ -86,9 +86,10 @@ function fnv(salt: string, bytes: readonly number[], bits: number): number {
 }
 
 // Candidate IPs in free text: dotted quads, and runs of hex and colons validated by ipaddr.js.
-// A v6 run is tried first, so `::ffff:10.0.0.1` is one address; a v4 address may be followed by `:port`.
+// A v6 run is tried first, so `::ffff:10.0.0.1` is one address (never `::ffff:10` and the
+// rest of the quad after it); a v4 address may be followed by `:port`.
 const ipInText =
-  /(?<![\w.:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])|(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
+  /(?<![\w.:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w:]|\.\d)|(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g;
 
 export interface RedactOptions {
   /** Secret, random per redaction (the CLI draws 32 random bytes). */

@@ -53,6 +53,8 @@ describe('redactRecords', () => {
     expect(ipaddr.parse(v6).kind()).toBe('ipv6');
     expect(ipaddr.parse(v6).range()).toBe('uniqueLocal');
     expect(r.ip('::ffff:10.244.2.7')).toBe(`::ffff:${a}`);
+    // in text too, as the agent writes a v4 peer of a v6 socket
+    expect(r.text('src ::ffff:10.244.2.7 port 80')).toBe(`src ::ffff:${a} port 80`);
     expect(r.text('drop 10.244.2.7:8080 → 10.96.0.0/12')).toBe(`drop ${a}:8080 → ${r.ip('10.96.0.0')}/12`);
     expect(r.text('at 10:02:33, [fd00:10:244::7]:53')).toBe(`at 10:02:33, [${v6}]:53`);
     expect(new Redactor({ salt: 'another' }).ip('10.244.2.7')).not.toBe(a);
