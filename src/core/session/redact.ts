@@ -16,7 +16,12 @@
  * - texts (diagnoses, fixes, messages, notes) keep their words; every name in them is
  *   replaced, also inside a compound such as a generated policy name
  *   (`allow-ingress-from-shop-frontend-7c9f-tcp-8080` → `allow-ingress-from-ns-1-wl-2-tcp-8080`),
- *   while the product's own terms (finding kinds, hops) and label keys stay.
+ *   while the product's own terms (finding kinds, hops) and label keys stay. A `value-N` that
+ *   is a plain word (a volume path `namespace`) is replaced where it stands, not in sentences.
+ * - relations the engine reads survive: a ReplicaSet `frontend-7c9f` becomes `wl-1-label-4`
+ *   (its Deployment and pod-template hash), a selector's near-miss value and a mistyped
+ *   namespace become a near miss of the right pseudonym (`svc-1x`, `ns-9x`), so the redacted
+ *   copy replays to the same answers (test/integration/cli/redact.test.ts, on the demo).
  * - IP addresses keep their family and their well-known range (10/8, 172.16/12, 192.168/16,
  *   100.64/10, fc00::/7, fe80::/10, loopback, …): the bits after the range are permuted with a
  *   keyed, prefix-preserving function (as Crypto-PAn does), so two addresses in one /24 stay
