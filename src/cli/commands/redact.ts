@@ -7,7 +7,7 @@ import { createForCli } from '../recording.js';
 export function registerRedact(program: Command): void {
   program
     .command('redact')
-    .description('Copy a recording with consistent pseudonyms for namespace, pod, Service and node names and IP addresses, for sharing')
+    .description('Copy a recording for sharing: every name from the cluster (namespaces, pods, workloads, Services, nodes, policies, images, …) and every IP address replaced by a consistent pseudonym')
     .argument('<file>', '.pathlight recording to redact')
     .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
     .action(async (file: string, opts: { out: string }) => {

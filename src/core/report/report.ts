@@ -53,6 +53,20 @@ function md(s: string): string {
   return s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!).replace(/([\\`*_[\]|#])/g, '\\$1');
 }
 
+/**
+ * An inline code span that a recorded name cannot leave (CommonMark "Code spans"): delimited
+ * by a backtick run longer than any run inside, padded with a space when the text starts or
+ * ends with a backtick (the parser strips one space from each side), and on one line (a
+ * blank line would end the paragraph, and the span with it).
+ */
+function code(text: string): string {
+  const flat = text.replace(/\r\n?|\n/g, ' ');
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  const pad = /^`|`$|^ .* $/.test(flat) ? ' ' : '';
+  return `${f}${pad}${flat}${pad}${f}`;
+}
+
 /** A fenced code block whose fence is longer than any backtick run inside. */
 function fence(text: string, lang = ''): string[] {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
@@ -82,7 +96,7 @@ function findingMd(f: Finding, i: number): string[] {
 function questionMd(q: ReportQuestion, n: number, total: number): string[] {
   const d = q.diagnosis;
   const out = [`## ${total > 1 ? `${n}. ` : ''}${md(title(d))}`, ''];
-  out.push(`Asked ${iso(q.ts)}: \`--from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}\` (${answerText[q.answer]}).`, '');
+  out.push(`Asked ${iso(q.ts)}: ${code(`--from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}`)} (${answerText[q.answer]}).`, '');
   out.push(`**Verdict: ${verdictText[d.verdict]}**${d.findings[0] ? ` — ${md(d.findings[0].summary)}` : ''}`, '');
   const svg = pathSvg(d.path, `Path ${title(d)}`);
   out.push(`![Path ${md(title(d))}](data:image/svg+xml;base64,${base64(svg)})`, '');

@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReader, RecordingWriter } from '../../../src/backend/store/recording.js';
-import { SessionReplay, migrate } from '../../../src/core/index.js';
+import { SessionReplay, migrate, type SessionRecord } from '../../../src/core/index.js';
+import { hopKinds } from '../../../src/core/diagnose/types.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
 import { syntheticSession } from '../../helpers/session.js';
 
@@ -63,6 +64,91 @@ describe('pathlight redact', () => {
     const bad = pathlight(['redact', repoPath('package.json'), '--out', path.join(dir, 'x.pathlight')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a Pathlight recording/);
+  });
+});
+
+/** A Kubernetes object as the demo holds it (only what the name collection reads). */
+interface Obj {
+  metadata?: { name?: string; namespace?: string; generateName?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string }> };
+  spec?: { nodeName?: string; containers?: Array<{ name?: string; image?: string }>; initContainers?: Array<{ name?: string; image?: string }>; ingress?: unknown[]; egress?: unknown[] };
+}
+
+/** Every namespace, pod, workload, node, policy and rule, Service, image and registry name of a recording. */
+function originalNames(records: readonly SessionRecord[]): Set<string> {
+  const names = new Set<string>();
+  const add = (s: unknown) => typeof s === 'string' && s && names.add(s);
+  const objects: Obj[] = [];
+  for (const r of records) {
+    const d = r.data as { objects?: Record<string, Obj[]>; object?: Obj; nodes?: string[]; context?: string; cluster?: { name?: string } };
+    if (r.kind === 'snapshot') for (const list of Object.values(d.objects ?? {})) objects.push(...list);
+    if (r.kind === 'watch' && d.object) objects.push(d.object);
+    if (r.kind === 'meta') [...(d.nodes ?? []), d.context, d.cluster?.name].forEach(add);
+  }
+  for (const o of objects) {
+    const m = o.metadata ?? {};
+    [m.name, m.namespace, m.generateName?.replace(/-$/, ''), o.spec?.nodeName].forEach(add);
+    const hash = m.labels?.['pod-template-hash'];
+    for (const ref of m.ownerReferences ?? []) {
+      add(ref.name);
+      if (hash && ref.name.endsWith(`-${hash}`)) add(ref.name.slice(0, -hash.length - 1)); // the Deployment
+    }
+    for (const c of [...(o.spec?.containers ?? []), ...(o.spec?.initContainers ?? [])]) {
+      if (!c.image) continue;
+      add(c.image);
+      // registry host and repository path: pathlight.local/busybox:lab → pathlight.local, busybox
+      for (const part of c.image.replace(/@.*$/, '').replace(/:[^/:]*$/, '').split('/')) add(part);
+    }
+    for (const rule of [...(o.spec?.ingress ?? []), ...(o.spec?.egress ?? [])]) add((rule as { name?: string }).name);
+  }
+  // Kubernetes' own names stay by design (documented in src/core/session/redactFields.ts).
+  for (const b of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubernetes', 'kube-dns', 'coredns', 'kube-proxy']) names.delete(b);
+  return names;
+}
+
+/** Every string of the records, keys included, with where it is; a hop keeps Pathlight's own name. */
+function strings(v: unknown, at: string, out: Array<[string, string]>): Array<[string, string]> {
+  if (typeof v === 'string') out.push([at, v]);
+  else if (Array.isArray(v)) v.forEach((x) => strings(x, `${at}[]`, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.push([`${at}{key}`, k]);
+      if (k === 'hop' && (hopKinds as readonly string[]).includes(x as string)) continue;
+      strings(x, `${at}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+describe('pathlight redact on the bundled demo', () => {
+  const demo = repoPath('assets/demo.pathlight');
+  const out = path.join(dir, 'demo-redacted.pathlight');
+  const original = readAll(demo);
+  let r: ReturnType<typeof pathlight>;
+  beforeAll(() => {
+    r = pathlight(['redact', demo, '--out', out]);
+  });
+
+  it('leaves no namespace, pod, workload, node, policy, rule, image or registry name of the original', () => {
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const names = originalNames(original);
+    // the collection works: the lab's names, its ReplicaSet-hashed workloads, its ANP rule, its images
+    for (const n of ['lab-healthy', 'frontend', 'backend', 'db', 'pathlight-lab-node', 'deny-frontend', 'pathlight.local', 'busybox']) expect(names, n).toContain(n);
+    expect([...names].some((n) => /^frontend-[a-z0-9]+$/.test(n))).toBe(true);
+    const redacted = readAll(out);
+    const found: string[] = [];
+    const pattern = new RegExp(`(?<![A-Za-z0-9_])(?:${[...names].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![A-Za-z0-9_])`);
+    for (const rec of redacted) for (const [at, s] of strings(rec.data, rec.kind, [])) if (pattern.test(s)) found.push(`${at}: ${s.slice(0, 160)}`);
+    expect(found).toEqual([]);
+  });
+
+  it('replays to the same verdicts and findings, each the answer it recorded', () => {
+    const why = (file: string) =>
+      pathlight(['replay', file, '--why', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; findings: Array<{ kind: string; hop: string }>; same: boolean });
+    const before = why(demo);
+    const after = why(out);
+    expect(after).toHaveLength(9);
+    expect(after.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: a.same }))).toEqual(before.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: true })));
   });
 });
 

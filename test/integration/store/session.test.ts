@@ -3,7 +3,7 @@
  * the cluster it saw. The source is a stand-in for ClusterSnapshot (same list/onChange
  * surface); the kubeconfig is a real file loaded the way the app loads it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../../src/backend/cluster/kubeconfig.js';
 import { RecordingReader } from '../../../src/backend/store/recording.js';
 import { SessionRecorder, metaFromKubeConfig, type WatchSource } from '../../../src/backend/store/session.js';
-import { SessionReplay, migrate, scrubObject } from '../../../src/core/index.js';
+import { SessionReplay, migrate, recordObject } from '../../../src/core/index.js';
 import { at, makeNamespace, makeNode, makePod, makeService } from '../../helpers/session.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-session-'));
@@ -169,7 +169,7 @@ describe('SessionRecorder', () => {
     expect(end.meta).toMatchObject({ source: 'live', context: 'prod', cluster: { name: 'prod-cluster', server: 'https://api.prod.example.test:6443' }, nodes: ['node-a'], agents: { 'node-a': '0.4.2' } });
     expect(end.meta.appVersion).toMatch(/^\d+\.\d+\.\d+/);
     for (const kind of ['Namespace', 'Node', 'Pod', 'Service'] as const) {
-      expect(end.cluster.list(kind), kind).toEqual(expect.arrayContaining(snap.objects[kind]!.map((o) => scrubObject(o, kind))));
+      expect(end.cluster.list(kind), kind).toEqual(expect.arrayContaining(snap.objects[kind]!.map((o) => recordObject(o, kind))));
       expect(end.cluster.list(kind)).toHaveLength(snap.objects[kind]!.length);
     }
     expect(end.cluster.kinds()).not.toContain('Secret');
@@ -192,5 +192,111 @@ describe('SessionRecorder', () => {
     expect([...r.records()].map((x) => x.kind)).toEqual(['meta', 'note']);
     r.close();
     rec.close();
+  });
+});
+
+/** One fixture per common secret shape, each a distinct value to grep for. */
+const shapes = {
+  dbPass: 'env-db-pass-1001',
+  mysqlRootPass: 'env-mysql-root-1002',
+  signingKey: 'env-signing-key-1003',
+  passphrase: 'env-passphrase-1004',
+  dsnEnv: 'env-dsn-pw-1005',
+  argPassword: 'arg-password-1006',
+  argToken: 'arg-token-1007',
+  argDbPass: 'arg-db-pass-1008',
+  github: 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+  slack: 'T00000000/B11111111/XXXXslackhookXXXX1009',
+  dsnText: 'pw-1010-x', // after an @ inside the password: `dsn@pw-1010-x`
+  configPass: 'cm-pass-1011',
+  probePassword: 'probe-password-1012',
+  probeToken: 'probe-token-1013',
+  probeDsn: 'probe-dsn-pw-1014',
+  crdPass: 'crd-pass-1015',
+  noteToken: 'note-token-1016',
+  plainEnv: 'plain-env-value-1017',
+};
+
+function secretShapesPod(): Record<string, unknown> {
+  return makePod('shop', 'db-7f8c-abcde', '10.244.1.20', 'node-a', {
+    metadata: { namespace: 'shop', name: 'db-7f8c-abcde', labels: { app: 'db' }, annotations: { 'example.com/alerts': `https://hooks.slack.com/services/${shapes.slack}` } },
+    spec: {
+      nodeName: 'node-a',
+      containers: [
+        {
+          name: 'db',
+          image: 'postgres:16',
+          command: ['/bin/sh', '-c', `deploy --github ${shapes.github}`],
+          args: ['--password', shapes.argPassword, '--token', shapes.argToken, `--db-pass=${shapes.argDbPass}`],
+          env: [
+            { name: 'DB_PASS', value: shapes.dbPass },
+            { name: 'MYSQL_ROOT_PASS', value: shapes.mysqlRootPass },
+            { name: 'SIGNING_KEY', value: shapes.signingKey },
+            { name: 'PASSPHRASE', value: shapes.passphrase },
+            { name: 'DATABASE_URL', value: `postgres://app:${shapes.dsnEnv}@db.shop:5432/app` },
+            { name: 'LOG_LEVEL', value: shapes.plainEnv },
+            { name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
+          ],
+          ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
+          readinessProbe: { exec: { command: ['pg-check', '--password', shapes.probePassword, `--token=${shapes.probeToken}`, `postgres://u:${shapes.probeDsn}@localhost/db`] } },
+        },
+      ],
+    },
+  });
+}
+
+describe('SessionRecorder and common secret shapes', () => {
+  const file = path.join(dir, 'shapes.pathlight');
+  const objects = {
+    Namespace: [makeNamespace('shop')],
+    Pod: [secretShapesPod()],
+    ConfigMap: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'app-config' }, data: { 'config.json': `{"user":"app","pass":"${shapes.configPass}"}` } }],
+    // An env-style list in an object Pathlight does not know: names like credentials lose their values.
+    Widget: [{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { namespace: 'shop', name: 'w' }, spec: { settings: [{ name: 'DB_PASS', value: shapes.crdPass }, { name: 'MODE', value: 'fast' }] } }],
+  } as Record<string, Array<Record<string, unknown>>>;
+
+  function record() {
+    const rec = SessionRecorder.create(file, { clock: () => at(0) });
+    const snap = new FakeSnapshot(structuredClone(objects));
+    rec.attach(snap);
+    snap.emit(at(1), 'MODIFIED', 'ConfigMap', { ...objects.ConfigMap![0]!, data: { 'app.properties': `db.pass=${shapes.configPass}\nurl=postgresql://app:dsn@${shapes.dsnText}@db/app` } });
+    rec.note(`ran deploy --token ${shapes.noteToken} with ${shapes.github} and https://hooks.slack.com/services/${shapes.slack}`);
+    rec.probe('node-a', { v: 1, type: 'stats', ts: at(2), node: 'node-a', detail: `mysql://root:p@${shapes.dsnText}@db:3306/x; Server=db;User Id=app;Password=${shapes.dsnText};` });
+    rec.close();
+  }
+
+  it.each(Object.entries(shapes))('never writes %s', (what, secret) => {
+    if (!existsSync(file)) record();
+    expect(rawText(file), what).not.toContain(secret);
+  });
+
+  it('keeps what the engine reads and drops what nothing reads: env values, command, args, ConfigMap data', () => {
+    if (!existsSync(file)) record();
+    const r = RecordingReader.open(file);
+    const records = [...migrate(r.header, r.records())];
+    r.close();
+    const end = new SessionReplay(records).at(Infinity);
+    const pod = end.cluster.get('Pod', 'db-7f8c-abcde', 'shop') as { spec: { containers: Array<Record<string, unknown>> } };
+    const c = pod.spec.containers[0]!;
+    expect(c).not.toHaveProperty('command');
+    expect(c).not.toHaveProperty('args');
+    expect(c.env).toEqual([
+      { name: 'DB_PASS' },
+      { name: 'MYSQL_ROOT_PASS' },
+      { name: 'SIGNING_KEY' },
+      { name: 'PASSPHRASE' },
+      { name: 'DATABASE_URL' },
+      { name: 'LOG_LEVEL' },
+      { name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
+    ]);
+    expect(c.ports).toEqual([{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }]);
+    // the readiness probe's command stays (the diagnosis quotes it), its credentials scrubbed
+    expect(c.readinessProbe).toEqual({ exec: { command: ['pg-check', '--password', '[scrubbed]', '--token=[scrubbed]', 'postgres://u:[scrubbed]@localhost/db'] } });
+    const texts = JSON.stringify(records);
+    expect(texts).toContain('https://hooks.slack.com/services/[scrubbed]');
+    expect(texts).toContain('ran deploy --token [scrubbed] with [scrubbed]');
+    expect(texts).toContain('"value":"fast"');
+    const cm = records.filter((x) => x.kind === 'watch').map((x) => (x.data as { object: Record<string, unknown> }).object);
+    expect(cm).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'app-config' } }]);
   });
 });

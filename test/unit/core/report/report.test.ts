@@ -84,6 +84,32 @@ describe('reports', () => {
     expect(md).toContain('\\| \\*\\* \\_');
   });
 
+  it('Markdown: a backtick in a recorded name stays inside its code span', () => {
+    /** The first code span of a line as CommonMark reads it: a backtick run closed by the next run of the same length. */
+    function firstCodeSpan(line: string): { content: string; after: string } | undefined {
+      for (const open of line.matchAll(/`+/g)) {
+        const n = open[0].length;
+        const start = open.index + n;
+        for (const close of line.slice(start).matchAll(/`+/g)) {
+          if (close[0].length !== n) continue;
+          const raw = line.slice(start, start + close.index);
+          const content = /^ .*[^ ].* $/.test(raw) ? raw.slice(1, -1) : raw;
+          return { content, after: line.slice(start + close.index + n) };
+        }
+      }
+      return undefined;
+    }
+    for (const from of ['ns/a`b', 'ns/`**bold**`', 'ns/x``y', 'ns/end`', '`start/x']) {
+      const base = input();
+      const md = report.reportMarkdown({ ...base, questions: [{ ...base.questions[0]!, from, to: 'b`c:80\n\n# heading' }] });
+      const line = md.split('\n').find((l) => l.startsWith('Asked '))!;
+      const span = firstCodeSpan(line);
+      expect(span?.content, from).toBe(`--from ${from} --to b\`c:80  # heading`);
+      expect(span?.after, from).toBe(' (the answer given then).');
+      expect(md).not.toMatch(/^# heading/m);
+    }
+  });
+
   it('says so when no question was asked', () => {
     expect(report.reportHtml({ ...input(), questions: [] })).toContain('No question was asked');
     expect(report.reportMarkdown({ ...input(), questions: [] })).toContain('No question was asked');

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { Redactor, SessionReplay, redactRecords } from '../../../../src/core/index.js';
-import { syntheticSession } from '../../../helpers/session.js';
+import { at, makeNamespace, makePod, snapshotRecord, syntheticSession } from '../../../helpers/session.js';
 
 const originals = ['shop', 'frontend-7c9f-abcde', 'backend-5d8b-xyz12', 'backend-5d8b-qrs34', 'node-a', 'node-b', 'prod-eu', 'api.prod-eu.example.com'];
 const pinnedIps = ['10.244.2.7', '10.244.2.200', '192.168.10.11', '172.20.3.4', '8.8.8.8', 'fd00:10:244::7', '2001:db8::1', '::ffff:10.244.2.7'];
@@ -54,6 +54,8 @@ describe('redactRecords', () => {
     expect(ipaddr.parse(v6).kind()).toBe('ipv6');
     expect(ipaddr.parse(v6).range()).toBe('uniqueLocal');
     expect(r.ip('::ffff:10.244.2.7')).toBe(`::ffff:${a}`);
+    // in text too, as the agent writes a v4 peer of a v6 socket
+    expect(r.text('src ::ffff:10.244.2.7 port 80')).toBe(`src ::ffff:${a} port 80`);
     expect(r.text('drop 10.244.2.7:8080 → 10.96.0.0/12')).toBe(`drop ${a}:8080 → ${r.ip('10.96.0.0')}/12`);
     expect(r.text('at 10:02:33, [fd00:10:244::7]:53')).toBe(`at 10:02:33, [${v6}]:53`);
     expect(new Redactor({ salt: 'another' }).ip('10.244.2.7')).not.toBe(a);
@@ -80,5 +82,91 @@ describe('redactRecords', () => {
     expect(selected).toHaveLength(1);
     const ip = (after.cluster.list('Pod').find((p) => p === selected[0]) as { status: { podIP: string } }).status.podIP;
     expect(after.identities.at(ip, Infinity)?.name).toBe(selected[0]?.metadata?.name);
+  });
+});
+
+describe('redactRecords: every string from the cluster, not a list of name fields', () => {
+  const pod = makePod('acme-shop', 'checkout-6f7d8c9b5-x2k4q', '10.244.1.9', 'worker-eu-7', {
+    metadata: {
+      namespace: 'acme-shop',
+      name: 'checkout-6f7d8c9b5-x2k4q',
+      generateName: 'checkout-6f7d8c9b5-',
+      labels: { app: 'checkout', 'acme.io/team': 'payments', 'pod-template-hash': '6f7d8c9b5' },
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'checkout-6f7d8c9b5', controller: true }],
+      annotations: { 'acme.io/owner': 'jane.doe@acme.example' },
+    },
+    spec: {
+      nodeName: 'worker-eu-7',
+      serviceAccountName: 'checkout-sa',
+      containers: [
+        {
+          name: 'checkout-api',
+          image: 'registry.acme.example:5000/payments/checkout:2.4.1',
+          command: ['/app/checkout', '--namespace', 'acme-shop'],
+          env: [{ name: 'UPSTREAM', value: 'ledger.acme-shop.svc:9000' }],
+          ports: [{ name: 'grpc-ledger', containerPort: 9000 }, { name: 'http', containerPort: 8080 }],
+          volumeMounts: [{ name: 'kube-api-access', mountPath: '/var/run/secrets' }],
+        },
+      ],
+      volumes: [{ name: 'kube-api-access', projected: { sources: [{ downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }],
+    },
+  });
+  const anp = {
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    kind: 'AdminNetworkPolicy',
+    metadata: { name: 'guard-payments' },
+    spec: { priority: 10, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'acme-shop' } } }, ingress: [{ name: 'deny-from-marketing', action: 'Deny', from: [{ namespaces: {} }] }] },
+  };
+  const records = [
+    snapshotRecord(at(0), [makeNamespace('acme-shop'), pod, anp] as Array<{ kind: string }>),
+    { ts: at(1), kind: 'question' as const, data: { id: 'q1', from: 'acme-shop/deploy/checkout', to: 'ledger.acme-shp:9000', port: 'grpc-ledger' } },
+    {
+      ts: at(2),
+      kind: 'answer' as const,
+      data: {
+        question: 'q1',
+        diagnosis: {
+          verdict: 'unreachable',
+          findings: [
+            {
+              kind: 'policy-deny-ingress',
+              hop: 'policy-ingress',
+              summary: 'rule deny-from-marketing of guard-payments denies acme-shop/checkout-6f7d8c9b5-x2k4q in namespace acme-shop',
+              fix: { description: 'Add NetworkPolicy acme-shop/allow-ingress-from-acme-shop-checkout-6f7d8c9b5-tcp-9000', yaml: 'metadata:\n  labels:\n    acme.io/team: payments\n' },
+            },
+          ],
+        },
+      },
+    },
+  ];
+  const out = redactRecords(records, { salt: 's' });
+  const text = JSON.stringify(out);
+
+  it.each(['acme-shop', 'checkout', 'worker-eu-7', 'guard-payments', 'deny-from-marketing', 'registry.acme.example', 'payments', 'ledger', 'acme-shp', 'jane.doe', 'checkout-sa', 'grpc-ledger', '6f7d8c9b5'])('leaves no %s', (name) => {
+    expect(text).not.toMatch(new RegExp(`(?<![A-Za-z0-9_])${name.replace(/[.]/g, '\\.')}(?![A-Za-z0-9_])`));
+  });
+
+  it('drops what nothing reads, keeps vocabulary, keys, protocol names and the words of texts', () => {
+    const c = (out[0]!.data as { objects: { Pod: Array<{ spec: { containers: Array<Record<string, unknown>> } }> } }).objects.Pod[0]!.spec.containers[0]!;
+    expect(c).not.toHaveProperty('command');
+    expect(c.env).toEqual([{ name: 'UPSTREAM' }]);
+    expect(c.ports).toEqual([expect.objectContaining({ name: expect.stringMatching(/^port-\d+$/) }), { name: 'http', containerPort: 8080 }]);
+    expect(c.image).toMatch(/^image-\d+$/);
+    expect(text).toContain('"fieldPath":"metadata.namespace"');
+    expect(text).toContain('"acme.io/team":"label-');
+    expect(text).toContain('"action":"Deny"');
+    const f = (out[2]!.data as { diagnosis: { findings: Array<{ kind: string; summary: string; fix: { description: string; yaml: string } }> } }).diagnosis.findings[0]!;
+    expect(f.kind).toBe('policy-deny-ingress');
+    // the generated policy name keeps its shape with the pseudonyms inside; "namespace" stays a word
+    expect(f.fix.description).toMatch(/^Add NetworkPolicy ns-1\/allow-ingress-from-ns-1-(wl|obj)-\d+-label-\d+-tcp-9000$/);
+    expect(f.summary).toMatch(/^rule rule-1 of policy-1 denies ns-1\/pod-1 in namespace ns-1$/);
+    expect(f.fix.yaml).toMatch(/acme\.io\/team: label-\d+/);
+  });
+
+  it('keeps relations: the ReplicaSet is its Deployment and hash, a mistyped namespace stays a typo of it', () => {
+    const meta = (out[0]!.data as { objects: { Pod: Array<{ metadata: { generateName: string; ownerReferences: Array<{ name: string }>; labels: Record<string, string> } }> } }).objects.Pod[0]!.metadata;
+    expect(meta.ownerReferences[0]!.name).toBe(`${meta.generateName.replace(/-$/, '')}`);
+    expect(meta.ownerReferences[0]!.name.endsWith(`-${meta.labels['pod-template-hash']}`)).toBe(true);
+    expect((out[1]!.data as { to: string }).to).toBe('dnsname-1.ns-1x:9000');
   });
 });

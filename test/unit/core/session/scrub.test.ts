@@ -17,13 +17,28 @@ describe('scrubText', () => {
     ['https://api.example.com/?access_token=zzTOPzz&x=1', 'zzTOPzz'],
     ['password=hunter2 user=bob', 'hunter2'],
     ['{"password":"hunter2"}', 'hunter2'],
+    ['postgres://app:p@ss-word@db.shop:5432/app', 'ss-word'],
+    ['Server=db;User Id=app;Password=s3cr3t-ado;Encrypt=true', 's3cr3t-ado'],
+    ['host=db user=app password=s3cr3t-kv dbname=app', 's3cr3t-kv'],
+    ['DB_PASS=s3cr3t-env ./run', 's3cr3t-env'],
+    ['MYSQL_ROOT_PASS: s3cr3t-yaml', 's3cr3t-yaml'],
+    ['{"user":"app","pass":"s3cr3t-json"}', 's3cr3t-json'],
+    ['signing_key=s3cr3t-sign', 's3cr3t-sign'],
+    ['server --password s3cr3t-arg --port 80', 's3cr3t-arg'],
+    ['server --token s3cr3t-tok', 's3cr3t-tok'],
+    ['server --db-pass=s3cr3t-eq', 's3cr3t-eq'],
+    ['push with ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8', 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'],
+    ['github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789', 'github_pat_11ABCDEFG0abcdefghijkl'],
+    ['https://hooks.slack.com/services/T0001/B0002/abcdefSECRETxyz', 'abcdefSECRETxyz'],
+    ['slack xoxb-123456789012-abcdefSECRET', 'xoxb-123456789012-abcdefSECRET'],
+    ['AKIAIOSFODNN7EXAMPLE in the log', 'AKIAIOSFODNN7EXAMPLE'],
   ])('removes the credential from %j', (text, secret) => {
     const out = scrubText(text);
     expect(out).not.toContain(secret);
     expect(out).toContain('[scrubbed]');
   });
 
-  it.each(['backend.shop.svc.cluster.local', 'policy deny-all isolates shop/backend', 'Basic auth', 'token-file=/var/run/secrets/token', '10.244.1.5:8080'])('leaves %j alone', (text) => {
+  it.each(['backend.shop.svc.cluster.local', 'policy deny-all isolates shop/backend', 'Basic auth', 'token-file=/var/run/secrets/token', '10.244.1.5:8080', 'action: Pass', '--token-file /var/run/secrets/token', 'https://example.com/a@b', 'nft_do_chain+0x3c4'])('leaves %j alone', (text) => {
     expect(scrubText(text)).toBe(text);
   });
 
@@ -34,10 +49,10 @@ describe('scrubText', () => {
 });
 
 describe('looksSecret', () => {
-  it.each(['token', 'password', 'DB_PASSWORD', 'client-key-data', 'client-certificate-data', 'Authorization', 'apiKey', 'example.com/api-token', 'keyData', 'AWS_SECRET_ACCESS_KEY'])('%s holds a credential', (k) => {
+  it.each(['DB_PASS', 'MYSQL_ROOT_PASS', 'SIGNING_KEY', 'PASSPHRASE', 'pass', 'token', 'password', 'DB_PASSWORD', 'client-key-data', 'client-certificate-data', 'Authorization', 'apiKey', 'example.com/api-token', 'keyData', 'AWS_SECRET_ACCESS_KEY'])('%s holds a credential', (k) => {
     expect(looksSecret(k)).toBe(true);
   });
-  it.each(['name', 'secretName', 'tokenFile', 'secretKeyRef', 'expirationSeconds', 'nodeName', 'image', 'LOG_LEVEL'])('%s does not', (k) => {
+  it.each(['name', 'secretName', 'tokenFile', 'secretKeyRef', 'expirationSeconds', 'nodeName', 'image', 'LOG_LEVEL', 'bypass', 'passive', 'SSL_PASSTHROUGH', 'key', 'PASSWORD_FILE'])('%s does not', (k) => {
     expect(looksSecret(k)).toBe(false);
   });
 });
