@@ -70,7 +70,9 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   try {
     // A current-version file's probe records are parsed only when a frame's events are read
     // (RecordTable); an older version's records all go through `migrate`, which reads them.
-    records = reader.header.version === recordingFormat.version ? reader.table() : [...migrate(reader.header, reader.records())];
+    // Read in slices with turns of the event loop between them: the engine keeps answering
+    // other calls and windows while a large file opens.
+    records = reader.header.version === recordingFormat.version ? await reader.tableInSlices() : [...migrate(reader.header, reader.records())];
   } finally {
     reader.close();
   }

@@ -48,19 +48,27 @@ export function registerReplay(program: Command): void {
         import('../../backend/store/recording.js'),
         import('../../core/index.js'),
       ]);
-      let reader;
-      try {
-        reader = RecordingReader.open(file);
-      } catch (err) {
+      const fail = (err: unknown) => {
         const error = toApiError(err);
         if (opts.json) process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
         printError(error);
         process.exitCode = 2;
-        return;
+      };
+      let reader;
+      try {
+        reader = RecordingReader.open(file);
+      } catch (err) {
+        return fail(err);
       }
       try {
         // Older format versions are upgraded on the fly (records scrubbed, shapes of today).
-        const summary = summarizeSession(migrate(reader.header, reader.records()));
+        // A chunk that does not hold records (or expands too far) ends the read with a named error.
+        let summary;
+        try {
+          summary = summarizeSession(migrate(reader.header, reader.records()));
+        } catch (err) {
+          return fail(err);
+        }
         const damage = reader.damage.map((d) => d.message);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, header: reader.header, complete: reader.complete, damage, ...summary }, null, 2) + '\n');
