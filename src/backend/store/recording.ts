@@ -180,6 +180,8 @@ const cachedChunks = 4;
  */
 class ChunkLines implements ProbeLines {
   private readonly payloads: Buffer[] = [];
+  /** Each chunk's byte offset in the file, to say where a line that is not a record is. */
+  private readonly offsets: number[] = [];
   /** Each chunk's decompressed size: the exact limit when it is decompressed again. */
   private readonly sizes: number[] = [];
   private chunkOf: Uint32Array;
@@ -191,7 +193,11 @@ class ChunkLines implements ProbeLines {
   private last = -1;
   private lastText: Buffer | undefined;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    /** Parses a deferred line (`where`: which, for the error), naming the problem when it is not a record. */
+    private readonly parse: (text: string, where: string) => SessionRecord,
+  ) {
     const n = Math.max(16, capacity);
     this.chunkOf = new Uint32Array(n);
     this.offsetOf = new Uint32Array(n);
@@ -199,8 +205,9 @@ class ChunkLines implements ProbeLines {
   }
 
   /** Keeps a chunk (compressed, and decompressed as the last one read); returns its number. */
-  addChunk(payload: Buffer, text: Buffer): number {
+  addChunk(payload: Buffer, text: Buffer, at: number): number {
     this.payloads.push(payload);
+    this.offsets.push(at);
     this.sizes.push(text.length);
     this.remember(this.payloads.length - 1, text);
     return this.payloads.length - 1;
@@ -243,6 +250,10 @@ class ChunkLines implements ProbeLines {
     }
     const start = this.offsetOf[k]!;
     return text.toString('utf8', start, start + this.lengthOf[k]!);
+  }
+
+  record(k: number): SessionRecord {
+    return this.parse(this.line(k), `a probe record of the chunk at byte ${this.offsets[this.chunkOf[k]!]!}`);
   }
 }
 
@@ -352,15 +363,15 @@ function typeFirst(data: unknown): unknown {
  * in the chunk decoded as latin1 (byte offsets are character offsets; a newline byte is never
  * part of a UTF-8 sequence), and read later as UTF-8 from the bytes.
  */
-function addChunk(payload: Buffer, bytes: Buffer, table: RecordTable, lines: ChunkLines, parse: (line: string, n: number) => SessionRecord): void {
-  const chunk = lines.addChunk(payload, bytes);
+function addChunk(payload: Buffer, bytes: Buffer, at: number, table: RecordTable, lines: ChunkLines, parse: (line: string, where: string) => SessionRecord): void {
+  const chunk = lines.addChunk(payload, bytes, at);
   const text = bytes.toString('latin1');
   for (let start = 0, n = 1; start <= text.length; n++) {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl;
     // A deferred line must also end as the writer ends one (`}}`: data, then the record).
     const ts = text.endsWith('}}', end) ? probeLineTs(text, start, end) : undefined;
-    if (ts === undefined) table.push(parse(bytes.toString('utf8', start, end), n));
+    if (ts === undefined) table.push(parse(bytes.toString('utf8', start, end), `record ${n} of the chunk at byte ${at}`));
     else {
       table.pushDeferred(ts, probeLineType(text, start, end));
       lines.addLine(chunk, start, end - start);
@@ -461,16 +472,16 @@ export class RecordingReader {
     return bytes;
   }
 
-  /** Line `n` (1-based) of the chunk at `offset`, parsed, and checked to be a record. */
-  private parseLine(text: string, n: number, offset: number): SessionRecord {
+  /** A line of a chunk (`where`: which), parsed, and checked to be a record. */
+  private parseLine(text: string, where: string): SessionRecord {
     let r: unknown;
     try {
       r = JSON.parse(text);
     } catch {
-      throw this.bad(`record ${n} of the chunk at byte ${offset} is not JSON, although the chunk's checksum is right.`, alteredHint);
+      throw this.bad(`${where} is not JSON, although the chunk's checksum is right.`, alteredHint);
     }
     if (!isRecord(r) || typeof r.ts !== 'number' || typeof r.kind !== 'string') {
-      throw this.bad(`record ${n} of the chunk at byte ${offset} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
+      throw this.bad(`${where} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
     }
     return r as unknown as SessionRecord;
   }
@@ -506,11 +517,15 @@ export class RecordingReader {
     if (h.length < frameHeaderSize || !h.subarray(0, 4).equals(frameMagic)) return undefined;
     const length = h.readUInt32LE(4);
     const end = at + frameHeaderSize + length;
-    if (end > this.size) return undefined;
+    const kind = h.readUInt8(12);
+    if (end > this.size || (kind !== kindChunk && kind !== kindIndex)) return undefined;
     const payload = this.read(at + frameHeaderSize, length);
-    if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) return undefined;
+    if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) {
+      this.searched += length;
+      return undefined;
+    }
     return {
-      kind: h.readUInt8(12),
+      kind,
       payload,
       offset: at,
       end,
@@ -595,7 +610,9 @@ export class RecordingReader {
           bytesLost: lost,
           lastIntactTs: chunks.at(-1)?.tLast,
           message:
-            next === undefined
+            next === undefined && this.searchStopped
+              ? `Bytes ${at}–${this.size - 1} are damaged, with more false chunk headers than a damaged recording has; the search for intact chunks in them was stopped.`
+              : next === undefined
               ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
               : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
         });
@@ -606,11 +623,29 @@ export class RecordingReader {
     return chunks;
   }
 
+  /**
+   * Payload bytes read for frames whose CRC did not match. Each candidate of a resync reads
+   * the payload its header claims, so a file crafted with a fake frame header every few bytes
+   * would cost the square of its size (1 MiB: 15 GB read, 13 s); past `searchAllowance` the
+   * search stops and the rest counts as lost.
+   */
+  private searched = 0;
+  private searchStopped = false;
+
+  /** Four times the file, or 64 MiB: a real resync checks a few candidates, each at most the rest of the file. */
+  private get searchAllowance(): number {
+    return Math.max(64 * 2 ** 20, 4 * this.size);
+  }
+
   private nextFrame(from: number): number | undefined {
     const window = 1 << 20;
     for (let at = from; at < this.size; at += window - frameMagic.length) {
       const buf = this.read(at, window);
       for (let i = buf.indexOf(frameMagic); i !== -1; i = buf.indexOf(frameMagic, i + 1)) {
+        if (this.searched > this.searchAllowance) {
+          this.searchStopped = true;
+          return undefined;
+        }
         if (this.frameAt(at + i)) return at + i;
       }
     }
@@ -642,7 +677,7 @@ export class RecordingReader {
       const payload = this.chunkPayload(chunk);
       if (!payload) continue;
       const lines = this.inflate(payload, chunk.offset, budget).toString('utf8').split('\n');
-      const records = lines.map((line, i) => this.parseLine(line, i + 1, chunk.offset));
+      const records = lines.map((line, i) => this.parseLine(line, `record ${i + 1} of the chunk at byte ${chunk.offset}`));
       for (const r of records) if (r.ts >= from && r.ts <= to) yield r;
     }
   }
@@ -677,7 +712,7 @@ export class RecordingReader {
   /** A read of the file into a RecordTable, one chunk per `step()` (true once every chunk is read). */
   private tableRead(): { table: RecordTable; step(): boolean } {
     const capacity = Math.min(this.count, capacityHint);
-    const lines = new ChunkLines(capacity);
+    const lines = new ChunkLines(capacity, (text, where) => this.parseLine(text, where));
     const table = new RecordTable(lines, capacity);
     const budget = { left: this.allowed };
     let next = 0;
@@ -685,7 +720,7 @@ export class RecordingReader {
       const chunk = this.chunks[next++];
       if (!chunk) return true;
       const payload = this.chunkPayload(chunk);
-      if (payload) addChunk(payload, this.inflate(payload, chunk.offset, budget), table, lines, (line, n) => this.parseLine(line, n, chunk.offset));
+      if (payload) addChunk(payload, this.inflate(payload, chunk.offset, budget), chunk.offset, table, lines, (line, where) => this.parseLine(line, where));
       return next >= this.chunks.length;
     };
     return { table, step };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { toApiError } from '../../api/index.js';
+import { PathlightError, toApiError } from '../../api/index.js';
 import { failWith, printError, table } from '../output.js';
 import { parseDuration } from './probe.js';
 import { renderDiagnosis } from './why.js';
@@ -43,7 +43,13 @@ export function registerReplay(program: Command): void {
     .option('--zone <domain>', 'with --why --from/--to: the cluster DNS domain', 'cluster.local')
     .option('--at <time>', 'with --why: the recorded state at this time (ISO time, +30s after the start, or ns); default the end')
     .action(async (file: string, opts: ReplayOpts) => {
-      if (opts.why || opts.from || opts.to || opts.at) return replayWhy(file, opts);
+      if (opts.why || opts.from || opts.to || opts.at) {
+        // A probe line is parsed when a question needs it: one that is not a record is a named error then.
+        return replayWhy(file, opts).catch((err: unknown) => {
+          if (!(err instanceof PathlightError)) throw err;
+          failWith(opts.json, err.detail);
+        });
+      }
       const [{ RecordingReader }, { summarizeSession, migrate }] = await Promise.all([
         import('../../backend/store/recording.js'),
         import('../../core/index.js'),

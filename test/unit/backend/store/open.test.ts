@@ -58,6 +58,22 @@ describe('openRecording on hostile and careless input', () => {
     expect(await errorOf(openRecording(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/not JSON/) });
   });
 
+  it('names a probe line that is not JSON inside when the event is read (probe lines are parsed on demand)', async () => {
+    const file = path.join(dir, `probe${n++}.pathlight`);
+    const ts = dropAt(0).ts;
+    const line = `{"ts":${ts},"kind":"probe","data":{"v":1,"type":"drop","src":"10.244.1.1" oops}}`;
+    writeFrames(file, readFrames(record(1)).header, [chunkOf([JSON.stringify({ ts, kind: 'meta', data: {} }), line], ts)]);
+    const rec = await openRecording(file);
+    expect(rec.probeColumns.ts).toHaveLength(1);
+    let error;
+    try {
+      void rec.probeAt(0).line;
+    } catch (err) {
+      error = err instanceof PathlightError ? err.detail : err;
+    }
+    expect(error).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/a probe record of the chunk at byte \d+ is not JSON/) });
+  });
+
   it('says a folder is a folder', async () => {
     const folder = path.join(dir, `folder${n++}`);
     mkdirSync(folder);

@@ -325,6 +325,23 @@ describe('hostile and careless input', () => {
     r.close();
   });
 
+  it('stops searching, within a second or two, a stretch crafted with a fake chunk header every 36 bytes', () => {
+    const file = record(2000, 1000, false); // never closed: read by a scan
+    const junk = Buffer.alloc(1 << 20);
+    for (let at = 0; at + 36 <= junk.length; at += 36) {
+      junk.write('PLCH', at, 'latin1');
+      junk.writeUInt32LE(junk.length - at - 36, at + 4); // each claims the rest of the file
+      junk.writeUInt8(1, at + 12);
+    }
+    writeFileSync(file, Buffer.concat([readFileSync(file), junk]));
+    const started = performance.now();
+    const r = RecordingReader.open(file);
+    expect(seqs(r)).toEqual(range(0, 2000));
+    expect(r.damage.map((d) => d.message)).toEqual([expect.stringMatching(/false chunk headers.*search .* was stopped/)]);
+    r.close();
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('reads a chunk whose frame claims four billion records without allocating for them', () => {
     const lines = range(0, 5).map((i) => JSON.stringify(dropAt(i)));
     const file = crafted([chunkOf(lines, dropAt(0).ts, dropAt(4).ts, 0xffff_ffff)]);
