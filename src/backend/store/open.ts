@@ -25,7 +25,7 @@ import {
   type ReplayQuestion,
 } from '../../core/index.js';
 import type { DiagnoseResult, WhyQuery } from '../../core/diagnose/index.js';
-import { RecordingReader, type RecordingHeader } from './recording.js';
+import { RecordingReader, inSlices, type RecordingHeader } from './recording.js';
 
 export interface OpenedRecording {
   /** Absolute path of the file. */
@@ -76,9 +76,9 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   } finally {
     reader.close();
   }
-  // Yield once: a large file should not hold the caller's turn for both the read and the index.
-  await new Promise((r) => setImmediate(r));
-  const replay = new SessionReplay(records, { prepare: true });
+  // Prepared (checkpoints, identity index) in slices too, as `prepare: true` would in one go.
+  const replay = new SessionReplay(records);
+  await inSlices(() => replay.prepareStep());
   const end = replay.end;
   const last = replay.at(end ?? 0);
   return {

@@ -700,12 +700,7 @@ export class RecordingReader {
    */
   async tableInSlices(sliceMillis = 15): Promise<RecordTable> {
     const read = this.tableRead();
-    let since = performance.now();
-    while (!read.step()) {
-      if (performance.now() - since < sliceMillis) continue;
-      await new Promise((resolve) => setImmediate(resolve));
-      since = performance.now();
-    }
+    await inSlices(read.step, sliceMillis);
     return read.table;
   }
 
@@ -786,4 +781,17 @@ function openFile(path: string): number {
     throw refuse(st);
   }
   return fd;
+}
+
+/**
+ * Runs `step` until it returns true, in slices of about `sliceMillis` with a turn of the event
+ * loop between them (so timers, sockets and other calls are served meanwhile).
+ */
+export async function inSlices(step: () => boolean, sliceMillis = 15): Promise<void> {
+  let since = performance.now();
+  while (!step()) {
+    if (performance.now() - since < sliceMillis) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
+  }
 }
