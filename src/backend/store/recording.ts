@@ -170,6 +170,14 @@ const minRecordBytes = 20;
  */
 const capacityHint = 1 << 20;
 
+/** Parses line `n` (1-based; 0 for a deferred probe line) of the chunk at file offset `at` into a record, or throws a named error. */
+type LineParser = (text: string, at: number, n: number) => SessionRecord;
+
+/** Line `n` of the chunk at `at`, in words (0: a deferred probe line, whose number is not kept). */
+function lineName(at: number, n: number): string {
+  return `${n > 0 ? `record ${n}` : 'a probe record'} of the chunk at byte ${at}`;
+}
+
 /** Decompressed chunks kept for reading deferred lines (a frame's probe events are mostly in a few neighbouring chunks). */
 const cachedChunks = 4;
 
@@ -195,8 +203,8 @@ class ChunkLines implements ProbeLines {
 
   constructor(
     capacity: number,
-    /** Parses a deferred line (`where`: which, for the error), naming the problem when it is not a record. */
-    private readonly parse: (text: string, where: string) => SessionRecord,
+    /** Parses a deferred line of the chunk at file offset `at`, naming the problem when it is not a record. */
+    private readonly parse: LineParser,
   ) {
     const n = Math.max(16, capacity);
     this.chunkOf = new Uint32Array(n);
@@ -253,7 +261,7 @@ class ChunkLines implements ProbeLines {
   }
 
   record(k: number): SessionRecord {
-    return this.parse(this.line(k), `a probe record of the chunk at byte ${this.offsets[this.chunkOf[k]!]!}`);
+    return this.parse(this.line(k), this.offsets[this.chunkOf[k]!]!, 0);
   }
 }
 
@@ -363,7 +371,7 @@ function typeFirst(data: unknown): unknown {
  * in the chunk decoded as latin1 (byte offsets are character offsets; a newline byte is never
  * part of a UTF-8 sequence), and read later as UTF-8 from the bytes.
  */
-function addChunk(payload: Buffer, bytes: Buffer, at: number, table: RecordTable, lines: ChunkLines, parse: (line: string, where: string) => SessionRecord): void {
+function addChunk(payload: Buffer, bytes: Buffer, at: number, table: RecordTable, lines: ChunkLines, parse: LineParser): void {
   const chunk = lines.addChunk(payload, bytes, at);
   const text = bytes.toString('latin1');
   for (let start = 0, n = 1; start <= text.length; n++) {
@@ -371,7 +379,7 @@ function addChunk(payload: Buffer, bytes: Buffer, at: number, table: RecordTable
     const end = nl === -1 ? text.length : nl;
     // A deferred line must also end as the writer ends one (`}}`: data, then the record).
     const ts = text.endsWith('}}', end) ? probeLineTs(text, start, end) : undefined;
-    if (ts === undefined) table.push(parse(bytes.toString('utf8', start, end), `record ${n} of the chunk at byte ${at}`));
+    if (ts === undefined) table.push(parse(bytes.toString('utf8', start, end), at, n));
     else {
       table.pushDeferred(ts, probeLineType(text, start, end));
       lines.addLine(chunk, start, end - start);
@@ -472,19 +480,19 @@ export class RecordingReader {
     return bytes;
   }
 
-  /** A line of a chunk (`where`: which), parsed, and checked to be a record. */
-  private parseLine(text: string, where: string): SessionRecord {
+  /** Line `n` (1-based; 0: a deferred probe line) of the chunk at file offset `at`, parsed, and checked to be a record. */
+  private readonly parseLine: LineParser = (text, at, n) => {
     let r: unknown;
     try {
       r = JSON.parse(text);
     } catch {
-      throw this.bad(`${where} is not JSON, although the chunk's checksum is right.`, alteredHint);
+      throw this.bad(`${lineName(at, n)} is not JSON, although the chunk's checksum is right.`, alteredHint);
     }
     if (!isRecord(r) || typeof r.ts !== 'number' || typeof r.kind !== 'string') {
-      throw this.bad(`${where} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
+      throw this.bad(`${lineName(at, n)} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
     }
     return r as unknown as SessionRecord;
-  }
+  };
 
   private readHeader(): RecordingHeader {
     const lead = this.read(0, 12);
@@ -677,7 +685,7 @@ export class RecordingReader {
       const payload = this.chunkPayload(chunk);
       if (!payload) continue;
       const lines = this.inflate(payload, chunk.offset, budget).toString('utf8').split('\n');
-      const records = lines.map((line, i) => this.parseLine(line, `record ${i + 1} of the chunk at byte ${chunk.offset}`));
+      const records = lines.map((line, i) => this.parseLine(line, chunk.offset, i + 1));
       for (const r of records) if (r.ts >= from && r.ts <= to) yield r;
     }
   }
@@ -707,7 +715,7 @@ export class RecordingReader {
   /** A read of the file into a RecordTable, one chunk per `step()` (true once every chunk is read). */
   private tableRead(): { table: RecordTable; step(): boolean } {
     const capacity = Math.min(this.count, capacityHint);
-    const lines = new ChunkLines(capacity, (text, where) => this.parseLine(text, where));
+    const lines = new ChunkLines(capacity, this.parseLine);
     const table = new RecordTable(lines, capacity);
     const budget = { left: this.allowed };
     let next = 0;
@@ -715,7 +723,7 @@ export class RecordingReader {
       const chunk = this.chunks[next++];
       if (!chunk) return true;
       const payload = this.chunkPayload(chunk);
-      if (payload) addChunk(payload, this.inflate(payload, chunk.offset, budget), chunk.offset, table, lines, (line, where) => this.parseLine(line, where));
+      if (payload) addChunk(payload, this.inflate(payload, chunk.offset, budget), chunk.offset, table, lines, this.parseLine);
       return next >= this.chunks.length;
     };
     return { table, step };
