@@ -504,6 +504,10 @@ export class RecordingReader {
     try {
       header = JSON.parse(json.toString('utf8')) as RecordingHeader;
     } catch {
+      header = undefined as unknown as RecordingHeader;
+    }
+    // A header that is not an object, or a version that is not a whole number from 1 on, is as damaged as one that is not JSON.
+    if (!isRecord(header) || !Number.isInteger(header.version) || header.version < 1) {
       throw this.bad('its header is damaged, so nothing in it can be trusted.', 'Ask for the recording again.');
     }
     if (header.type !== recordingFormat.type) throw this.bad(`has type ${String(header.type)}, not a recording.`, 'Open a .pathlight file.');

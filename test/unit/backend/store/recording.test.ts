@@ -371,6 +371,19 @@ describe('hostile and careless input', () => {
     expect(errorOf(() => readAll(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/chunk at byte \d+ cannot be decompressed/) });
   });
 
+  it.each([
+    ['null', 'null'],
+    ['a version that is not a number', '{"type":"pathlight-recording","version":"2","created":"2026-12-01T00:00:00Z"}'],
+    ['version 0', '{"type":"pathlight-recording","version":0,"created":"2026-12-01T00:00:00Z"}'],
+  ])('refuses a header that is %s as damaged, with the next step', (_what, json) => {
+    const file = path.join(dir, `header${n++}.pathlight`);
+    const lead = Buffer.alloc(12);
+    lead.write('PLREC\r\n\x1a', 0, 'latin1');
+    lead.writeUInt32LE(Buffer.byteLength(json), 8);
+    writeFileSync(file, Buffer.concat([lead, Buffer.from(json)]));
+    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/header is damaged/), hint: 'Ask for the recording again.' });
+  });
+
   it('says a folder given as a recording is a folder, with the next step', () => {
     const folder = path.join(dir, `folder${n++}.pathlight`);
     mkdirSync(folder);
