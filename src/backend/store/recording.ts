@@ -472,7 +472,7 @@ export class RecordingReader {
       throw this.bad(
         limit === expansionLimits.chunkBytes
           ? `too large to open: the chunk at byte ${offset} expands past ${mib(limit)}, more than a chunk can hold.`
-          : `too large to open: its chunks expand past ${mib(this.allowed)}, ${expansionLimits.ratio}× the file's ${this.size} bytes (Pathlight's recordings expand about 10×).`,
+          : `too large to open: its chunks expand past ${mib(this.allowed)}, the most a file of ${this.size} bytes may (${expansionLimits.ratio}× its size, ${mib(expansionLimits.floorBytes)} at least; Pathlight's recordings expand about 10×).`,
         alteredHint,
       );
     }
