@@ -25,7 +25,7 @@ import {
   type ReplayQuestion,
 } from '../../core/index.js';
 import type { DiagnoseResult, WhyQuery } from '../../core/diagnose/index.js';
-import { RecordingReader, type RecordingHeader } from './recording.js';
+import { RecordingReader, inSlices, type RecordingHeader } from './recording.js';
 
 export interface OpenedRecording {
   /** Absolute path of the file. */
@@ -70,13 +70,15 @@ export async function openRecording(file: string): Promise<OpenedRecording> {
   try {
     // A current-version file's probe records are parsed only when a frame's events are read
     // (RecordTable); an older version's records all go through `migrate`, which reads them.
-    records = reader.header.version === recordingFormat.version ? reader.table() : [...migrate(reader.header, reader.records())];
+    // Read in slices with turns of the event loop between them: the engine keeps answering
+    // other calls and windows while a large file opens.
+    records = reader.header.version === recordingFormat.version ? await reader.tableInSlices() : [...migrate(reader.header, reader.records())];
   } finally {
     reader.close();
   }
-  // Yield once: a large file should not hold the caller's turn for both the read and the index.
-  await new Promise((r) => setImmediate(r));
-  const replay = new SessionReplay(records, { prepare: true });
+  // Prepared (checkpoints, identity index) in slices too, as `prepare: true` would in one go.
+  const replay = new SessionReplay(records);
+  await inSlices(() => replay.prepareStep());
   const end = replay.end;
   const last = replay.at(end ?? 0);
   return {

@@ -17,10 +17,16 @@
  *                kind 1 = chunk (zstd NDJSON records), 2 = index (zstd JSON of chunk entries)
  *   trailer      u64 indexFrameOffset "PLIX" u32 crc(offset)      (only after a clean close)
  *   The frame CRC covers the frame header after the CRC field, and the payload.
+ *
+ * A reader trusts nothing in the file beyond what the CRCs prove (anyone can write valid
+ * CRCs): decompression is bounded (`expansionLimits`), the index is checked against the
+ * frames it names (`indexLie`) and replaced by a scan when it does not match, and a chunk that
+ * does not hold records gives a named error (`recording-damaged`) rather than a crash.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { RecordTable, chunkLimits, probeTypeCode, recordingFormat, type ProbeLines, type ProbeTypeCode, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import { RecordTable, chunkLimits, isRecord, probeTypeCode, recordingFormat, type ProbeLines, type ProbeTypeCode, type RecordingDamage, type SessionRecord } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
@@ -140,6 +146,38 @@ export class RecordingWriter {
   }
 }
 
+/**
+ * How far a recording may expand when it is read. zstd turns a few kilobytes of repeated bytes
+ * into gigabytes (~30,000×), so nothing is decompressed without a limit:
+ * - the whole file, in one read through it: at most `ratio` times its size on disk, or
+ *   `floorBytes`, whichever is more. 256×: sessions Pathlight records expand 8–25× (the
+ *   bundled demo 8×), and the densest machine-made content it writes — the tests' synthetic
+ *   drops ≈ 60×, a snapshot of 20,000 templated pods ≈ 85× — stays under 100×; 256× leaves
+ *   room for sessions 2.5× denser than that, and still refuses a bomb after ~1/100 of what it
+ *   would expand to. The floor: a small file of near-identical lines passes any ratio
+ *   (100,000 identical stats lines: 3 KB → 10 MB), and 64 MiB is read in well under a second.
+ * - one chunk: at most the longest string V8 makes (~512 MiB), since a chunk is read as text;
+ *   the writer's chunks hold 8,192 records or a second of them.
+ */
+export const expansionLimits = { ratio: 256, floorBytes: 64 * 2 ** 20, chunkBytes: bufferConstants.MAX_STRING_LENGTH } as const;
+
+/** The shortest line the writer makes (`{"ts":0,"kind":"x"}` and its newline): a chunk of n bytes holds at most n / 20 records. */
+const minRecordBytes = 20;
+/**
+ * The index's record counts size the first allocation of a read's columns only up to this
+ * (≈ 25 MiB of typed arrays); past it the columns grow as records are actually read, so a
+ * count that lies costs nothing.
+ */
+const capacityHint = 1 << 20;
+
+/** Parses line `n` (1-based; 0 for a deferred probe line) of the chunk at file offset `at` into a record, or throws a named error. */
+type LineParser = (text: string, at: number, n: number) => SessionRecord;
+
+/** Line `n` of the chunk at `at`, in words (0: a deferred probe line, whose number is not kept). */
+function lineName(at: number, n: number): string {
+  return `${n > 0 ? `record ${n}` : 'a probe record'} of the chunk at byte ${at}`;
+}
+
 /** Decompressed chunks kept for reading deferred lines (a frame's probe events are mostly in a few neighbouring chunks). */
 const cachedChunks = 4;
 
@@ -150,6 +188,10 @@ const cachedChunks = 4;
  */
 class ChunkLines implements ProbeLines {
   private readonly payloads: Buffer[] = [];
+  /** Each chunk's byte offset in the file, to say where a line that is not a record is. */
+  private readonly offsets: number[] = [];
+  /** Each chunk's decompressed size: the exact limit when it is decompressed again. */
+  private readonly sizes: number[] = [];
   private chunkOf: Uint32Array;
   private offsetOf: Uint32Array;
   private lengthOf: Uint32Array;
@@ -159,7 +201,11 @@ class ChunkLines implements ProbeLines {
   private last = -1;
   private lastText: Buffer | undefined;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    /** Parses a deferred line of the chunk at file offset `at`, naming the problem when it is not a record. */
+    private readonly parse: LineParser,
+  ) {
     const n = Math.max(16, capacity);
     this.chunkOf = new Uint32Array(n);
     this.offsetOf = new Uint32Array(n);
@@ -167,8 +213,10 @@ class ChunkLines implements ProbeLines {
   }
 
   /** Keeps a chunk (compressed, and decompressed as the last one read); returns its number. */
-  addChunk(payload: Buffer, text: Buffer): number {
+  addChunk(payload: Buffer, text: Buffer, at: number): number {
     this.payloads.push(payload);
+    this.offsets.push(at);
+    this.sizes.push(text.length);
     this.remember(this.payloads.length - 1, text);
     return this.payloads.length - 1;
   }
@@ -205,19 +253,24 @@ class ChunkLines implements ProbeLines {
     const chunk = this.chunkOf[k]!;
     let text = this.last === chunk ? this.lastText : undefined;
     if (!text) {
-      text = this.cache.get(chunk) ?? decompress(this.payloads[chunk]!);
+      text = this.cache.get(chunk) ?? decompress(this.payloads[chunk]!, Math.max(1, this.sizes[chunk]!));
       this.remember(chunk, text);
     }
     const start = this.offsetOf[k]!;
     return text.toString('utf8', start, start + this.lengthOf[k]!);
+  }
+
+  record(k: number): SessionRecord {
+    return this.parse(this.line(k), this.offsets[this.chunkOf[k]!]!, 0);
   }
 }
 
 /** Output buffer size for decompressing: a chunk of probe records (~1.7 MiB) comes out in one piece, not copied together from many. */
 const decompressChunkSize = 4 << 20;
 
-function decompress(payload: Buffer): Buffer {
-  return zstdDecompressSync(payload, { chunkSize: decompressChunkSize });
+/** Decompresses `payload`; throws ERR_BUFFER_TOO_LARGE as soon as the output passes `limit` bytes. */
+function decompress(payload: Buffer, limit: number): Buffer {
+  return zstdDecompressSync(payload, { chunkSize: decompressChunkSize, maxOutputLength: limit });
 }
 
 const tsPrefix = '{"ts":';
@@ -318,14 +371,15 @@ function typeFirst(data: unknown): unknown {
  * in the chunk decoded as latin1 (byte offsets are character offsets; a newline byte is never
  * part of a UTF-8 sequence), and read later as UTF-8 from the bytes.
  */
-function addChunk(payload: Buffer, bytes: Buffer, table: RecordTable, lines: ChunkLines): void {
-  const chunk = lines.addChunk(payload, bytes);
+function addChunk(payload: Buffer, bytes: Buffer, at: number, table: RecordTable, lines: ChunkLines, parse: LineParser): void {
+  const chunk = lines.addChunk(payload, bytes, at);
   const text = bytes.toString('latin1');
-  for (let start = 0; start <= text.length; ) {
+  for (let start = 0, n = 1; start <= text.length; n++) {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl;
-    const ts = probeLineTs(text, start, end);
-    if (ts === undefined) table.push(JSON.parse(bytes.toString('utf8', start, end)) as SessionRecord);
+    // A deferred line must also end as the writer ends one (`}}`: data, then the record).
+    const ts = text.endsWith('}}', end) ? probeLineTs(text, start, end) : undefined;
+    if (ts === undefined) table.push(parse(bytes.toString('utf8', start, end), at, n));
     else {
       table.pushDeferred(ts, probeLineType(text, start, end));
       lines.addLine(chunk, start, end - start);
@@ -356,17 +410,7 @@ export class RecordingReader {
   private readonly size: number;
 
   private constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new PathlightError({
-        code: 'recording-unreadable',
-        message: `Cannot open recording ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}.`,
-        hint: 'Check the path, or open another recording.',
-        file: path,
-      });
-    }
+    this.fd = openFile(path);
     this.size = fstatSync(this.fd).size;
     this.header = this.readHeader();
     const indexed = this.readIndex();
@@ -374,6 +418,7 @@ export class RecordingReader {
     this.chunks = indexed ?? this.scan();
   }
 
+  /** Opens `path`; throws a PathlightError (`recording-unreadable` / `recording-damaged`) with the next step when it cannot. */
   static open(path: string): RecordingReader {
     return new RecordingReader(path);
   }
@@ -407,6 +452,48 @@ export class RecordingReader {
     return new PathlightError({ code: 'recording-damaged', message: `${this.path}: ${message}`, hint, file: this.path });
   }
 
+  /** What one read through the file may decompress in all (see `expansionLimits`). */
+  private get allowed(): number {
+    return Math.max(expansionLimits.floorBytes, this.size * expansionLimits.ratio);
+  }
+
+  /** Decompresses the chunk at `offset` within what `budget` (one read's) has left; a named error when it cannot. */
+  private inflate(payload: Buffer, offset: number, budget: { left: number }): Buffer {
+    const limit = Math.min(expansionLimits.chunkBytes, budget.left);
+    let bytes: Buffer;
+    try {
+      if (limit < 1) throw Object.assign(new RangeError('no allowance left'), { code: 'ERR_BUFFER_TOO_LARGE' });
+      bytes = decompress(payload, limit);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+        throw this.bad(`the chunk at byte ${offset} cannot be decompressed (${(err as Error).message}), although its checksum is right.`, alteredHint);
+      }
+      const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+      throw this.bad(
+        limit === expansionLimits.chunkBytes
+          ? `too large to open: the chunk at byte ${offset} expands past ${mib(limit)}, more than a chunk can hold.`
+          : `too large to open: its chunks expand past ${mib(this.allowed)}, the most a file of ${this.size} bytes may (${expansionLimits.ratio}× its size, ${mib(expansionLimits.floorBytes)} at least; Pathlight's recordings expand about 10×).`,
+        alteredHint,
+      );
+    }
+    budget.left -= bytes.length;
+    return bytes;
+  }
+
+  /** Line `n` (1-based; 0: a deferred probe line) of the chunk at file offset `at`, parsed, and checked to be a record. */
+  private readonly parseLine: LineParser = (text, at, n) => {
+    let r: unknown;
+    try {
+      r = JSON.parse(text);
+    } catch {
+      throw this.bad(`${lineName(at, n)} is not JSON, although the chunk's checksum is right.`, alteredHint);
+    }
+    if (!isRecord(r) || typeof r.ts !== 'number' || typeof r.kind !== 'string') {
+      throw this.bad(`${lineName(at, n)} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
+    }
+    return r as unknown as SessionRecord;
+  };
+
   private readHeader(): RecordingHeader {
     const lead = this.read(0, 12);
     if (lead.length < 12 || !lead.subarray(0, 8).equals(fileMagic)) {
@@ -417,6 +504,10 @@ export class RecordingReader {
     try {
       header = JSON.parse(json.toString('utf8')) as RecordingHeader;
     } catch {
+      header = undefined as unknown as RecordingHeader;
+    }
+    // A header that is not an object, or a version that is not a whole number from 1 on, is as damaged as one that is not JSON.
+    if (!isRecord(header) || !Number.isInteger(header.version) || header.version < 1) {
       throw this.bad('its header is damaged, so nothing in it can be trusted.', 'Ask for the recording again.');
     }
     if (header.type !== recordingFormat.type) throw this.bad(`has type ${String(header.type)}, not a recording.`, 'Open a .pathlight file.');
@@ -438,11 +529,15 @@ export class RecordingReader {
     if (h.length < frameHeaderSize || !h.subarray(0, 4).equals(frameMagic)) return undefined;
     const length = h.readUInt32LE(4);
     const end = at + frameHeaderSize + length;
-    if (end > this.size) return undefined;
+    const kind = h.readUInt8(12);
+    if (end > this.size || (kind !== kindChunk && kind !== kindIndex)) return undefined;
     const payload = this.read(at + frameHeaderSize, length);
-    if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) return undefined;
+    if (crc32(payload, crc32(h.subarray(12))) !== h.readUInt32LE(8)) {
+      this.searched += length;
+      return undefined;
+    }
     return {
-      kind: h.readUInt8(12),
+      kind,
       payload,
       offset: at,
       end,
@@ -456,13 +551,55 @@ export class RecordingReader {
     if (this.size < this.dataStart + trailerSize) return undefined;
     const t = this.read(this.size - trailerSize, trailerSize);
     if (!t.subarray(8, 12).equals(trailerMagic) || crc32(t.subarray(0, 8)) !== t.readUInt32LE(12)) return undefined;
-    const frame = this.frameAt(Number(t.readBigUInt64LE(0)));
+    const at = Number(t.readBigUInt64LE(0));
+    const frame = this.frameAt(at);
     if (!frame || frame.kind !== kindIndex) return undefined;
+    let listed: unknown;
     try {
-      return JSON.parse(zstdDecompressSync(frame.payload).toString()) as ChunkEntry[];
+      // An entry is under 160 bytes of JSON, and a chunk takes at least its frame header.
+      listed = JSON.parse(decompress(frame.payload, Math.floor((at - this.dataStart) / frameHeaderSize) * 160 + 64).toString());
     } catch {
-      return undefined;
+      listed = undefined;
     }
+    const lie = this.indexLie(listed, at);
+    if (lie === undefined) return listed as ChunkEntry[];
+    this.damage.push({
+      offset: at,
+      bytesLost: 0,
+      lastIntactTs: undefined,
+      message: `The recording's index does not match its chunks (${lie}); the file was read chunk by chunk instead, keeping every intact chunk.`,
+    });
+    return undefined;
+  }
+
+  /**
+   * Why `listed` (the index frame's content, at `indexOffset`) cannot be used, or undefined
+   * when every entry names a chunk frame of the file — in file order, each once, before the
+   * index — with that frame's own times and a plausible record count. Reads 36 bytes per chunk.
+   */
+  private indexLie(listed: unknown, indexOffset: number): string | undefined {
+    if (!Array.isArray(listed)) return 'it is not a list of chunks';
+    let end = this.dataStart;
+    let records = 0;
+    for (const [i, e] of listed.entries()) {
+      const entry = `entry ${i + 1}`;
+      if (!isRecord(e) || ![e.offset, e.tFirst, e.tLast, e.count].every(Number.isFinite)) return `${entry} is not a chunk`;
+      const { offset, tFirst, tLast, count } = e as unknown as ChunkEntry;
+      if (!Number.isInteger(offset) || offset < end || offset + frameHeaderSize > indexOffset) {
+        return `${entry} names byte ${offset}, ${offset < end ? 'before the end of the chunk listed before it' : 'past the last chunk'}`;
+      }
+      const h = this.read(offset, frameHeaderSize);
+      if (!h.subarray(0, 4).equals(frameMagic) || h.readUInt8(12) !== kindChunk) return `${entry} names byte ${offset}, where no chunk starts`;
+      end = offset + frameHeaderSize + h.readUInt32LE(4);
+      if (end > indexOffset) return `the chunk at byte ${offset} runs into the index`;
+      if (Number(h.readBigInt64LE(16)) !== Math.round(tFirst) || Number(h.readBigInt64LE(24)) !== Math.round(tLast) || h.readUInt32LE(32) !== count) {
+        return `${entry} does not match the chunk at byte ${offset}`;
+      }
+      records += count;
+      if (count < 1 || count > expansionLimits.chunkBytes / minRecordBytes) return `${entry} claims ${count} records`;
+    }
+    if (records > this.allowed / minRecordBytes) return `it claims ${records} records, more than the file can hold`;
+    return undefined;
   }
 
   /** Walks the frames; on damage, records it and resynchronises on the next valid frame. */
@@ -485,7 +622,9 @@ export class RecordingReader {
           bytesLost: lost,
           lastIntactTs: chunks.at(-1)?.tLast,
           message:
-            next === undefined
+            next === undefined && this.searchStopped
+              ? `Bytes ${at}–${this.size - 1} are damaged, with more false chunk headers than a damaged recording has; the search for intact chunks in them was stopped.`
+              : next === undefined
               ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
               : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
         });
@@ -496,11 +635,29 @@ export class RecordingReader {
     return chunks;
   }
 
+  /**
+   * Payload bytes read for frames whose CRC did not match. Each candidate of a resync reads
+   * the payload its header claims, so a file crafted with a fake frame header every few bytes
+   * would cost the square of its size (1 MiB: 15 GB read, 13 s); past `searchAllowance` the
+   * search stops and the rest counts as lost.
+   */
+  private searched = 0;
+  private searchStopped = false;
+
+  /** Four times the file, or 64 MiB: a real resync checks a few candidates, each at most the rest of the file. */
+  private get searchAllowance(): number {
+    return Math.max(64 * 2 ** 20, 4 * this.size);
+  }
+
   private nextFrame(from: number): number | undefined {
     const window = 1 << 20;
     for (let at = from; at < this.size; at += window - frameMagic.length) {
       const buf = this.read(at, window);
       for (let i = buf.indexOf(frameMagic); i !== -1; i = buf.indexOf(frameMagic, i + 1)) {
+        if (this.searched > this.searchAllowance) {
+          this.searchStopped = true;
+          return undefined;
+        }
         if (this.frameAt(at + i)) return at + i;
       }
     }
@@ -526,11 +683,13 @@ export class RecordingReader {
 
   /** Records with `from <= ts <= to`, in file order. */
   *records(from = -Infinity, to = Infinity): Generator<SessionRecord> {
+    const budget = { left: this.allowed };
     for (const chunk of this.chunks) {
       if (chunk.tLast < from || chunk.tFirst > to) continue;
       const payload = this.chunkPayload(chunk);
       if (!payload) continue;
-      const records = decompress(payload).toString('utf8').split('\n').map((line) => JSON.parse(line) as SessionRecord);
+      const lines = this.inflate(payload, chunk.offset, budget).toString('utf8').split('\n');
+      const records = lines.map((line, i) => this.parseLine(line, chunk.offset, i + 1));
       for (const r of records) if (r.ts >= from && r.ts <= to) yield r;
     }
   }
@@ -541,13 +700,37 @@ export class RecordingReader {
    * for current-version files: `migrate` reads every record's data.
    */
   table(): RecordTable {
-    const lines = new ChunkLines(this.count);
-    const table = new RecordTable(lines, this.count);
-    for (const chunk of this.chunks) {
+    const read = this.tableRead();
+    while (!read.step());
+    return read.table;
+  }
+
+  /**
+   * `table()`, read a chunk at a time in slices of about `sliceMillis`, with a turn of the
+   * event loop between slices: the engine keeps answering (other windows, other calls) while a
+   * large recording opens.
+   */
+  async tableInSlices(sliceMillis = 15): Promise<RecordTable> {
+    const read = this.tableRead();
+    await inSlices(read.step, sliceMillis);
+    return read.table;
+  }
+
+  /** A read of the file into a RecordTable, one chunk per `step()` (true once every chunk is read). */
+  private tableRead(): { table: RecordTable; step(): boolean } {
+    const capacity = Math.min(this.count, capacityHint);
+    const lines = new ChunkLines(capacity, this.parseLine);
+    const table = new RecordTable(lines, capacity);
+    const budget = { left: this.allowed };
+    let next = 0;
+    const step = () => {
+      const chunk = this.chunks[next++];
+      if (!chunk) return true;
       const payload = this.chunkPayload(chunk);
-      if (payload) addChunk(payload, decompress(payload), table, lines);
-    }
-    return table;
+      if (payload) addChunk(payload, this.inflate(payload, chunk.offset, budget), chunk.offset, table, lines, this.parseLine);
+      return next >= this.chunks.length;
+    };
+    return { table, step };
   }
 
   /** The first `limit` records at or after `ts` (a scrubber position). */
@@ -558,5 +741,69 @@ export class RecordingReader {
       if (out.length >= limit) break;
     }
     return out;
+  }
+}
+
+/** The next step for a file that holds what Pathlight would not have written. */
+const alteredHint = 'Ask for the recording again: this copy was altered or not written by Pathlight (if Pathlight wrote it, report that with the file).';
+
+/** What a non-regular file is, in words. */
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a recording for reading, refusing anything but a regular file: a folder (EISDIR on the
+ * first read), and a named pipe or device, which would block the open — and the whole engine —
+ * until something writes to it. Checked with stat before opening, and again on the opened
+ * file (opened non-blocking) in case the path changed in between.
+ */
+function openFile(path: string): number {
+  const refuse = (st: Stats) => {
+    const kind = fileKind(st);
+    return new PathlightError({
+      code: 'recording-unreadable',
+      message: `${path} is ${kind}, not a recording.`,
+      hint: kind === 'a folder' ? 'Give the path of a .pathlight file (the recording itself, not the folder holding it).' : 'Save the recording to a .pathlight file first, then open that file.',
+      file: path,
+    });
+  };
+  let fd: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw refuse(st);
+    fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    if (err instanceof PathlightError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PathlightError({
+      code: 'recording-unreadable',
+      message: `Cannot open recording ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}.`,
+      hint: 'Check the path, or open another recording.',
+      file: path,
+    });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw refuse(st);
+  }
+  return fd;
+}
+
+/**
+ * Runs `step` until it returns true, in slices of about `sliceMillis` with a turn of the event
+ * loop between them (so timers, sockets and other calls are served meanwhile).
+ */
+export async function inSlices(step: () => boolean, sliceMillis = 15): Promise<void> {
+  let since = performance.now();
+  while (!step()) {
+    if (performance.now() - since < sliceMillis) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
   }
 }

@@ -27,7 +27,14 @@ export function registerRedact(program: Command): void {
       try {
         // A fresh secret salt each time: the address mapping cannot be reversed by trying addresses.
         const redactor = new Redactor({ salt: randomBytes(32).toString('base64') });
-        for (const r of migrate(reader.header, reader.records())) redactor.learn(r);
+        try {
+          for (const r of migrate(reader.header, reader.records())) redactor.learn(r);
+        } catch (err) {
+          // Read through once before the copy is created: a file that cannot be read leaves no half copy.
+          printError(toApiError(err));
+          process.exitCode = 2;
+          return;
+        }
         writer = await createForCli(opts.out);
         if (!writer) return;
         let n = 0;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { toApiError } from '../../api/index.js';
+import { PathlightError, toApiError } from '../../api/index.js';
 import { failWith, printError, table } from '../output.js';
 import { parseDuration } from './probe.js';
 import { diagnosisText } from '../../core/diagnose/text.js';
@@ -43,24 +43,38 @@ export function registerReplay(program: Command): void {
     .option('--zone <domain>', 'with --why --from/--to: the cluster DNS domain', 'cluster.local')
     .option('--at <time>', 'with --why: the recorded state at this time (ISO time, +30s after the start, or ns); default the end')
     .action(async (file: string, opts: ReplayOpts) => {
-      if (opts.why || opts.from || opts.to || opts.at) return replayWhy(file, opts);
+      if (opts.why || opts.from || opts.to || opts.at) {
+        // A probe line is parsed when a question needs it: one that is not a record is a named error then.
+        return replayWhy(file, opts).catch((err: unknown) => {
+          if (!(err instanceof PathlightError)) throw err;
+          failWith(opts.json, err.detail);
+        });
+      }
       const [{ RecordingReader }, { summarizeSession, migrate }] = await Promise.all([
         import('../../backend/store/recording.js'),
         import('../../core/index.js'),
       ]);
-      let reader;
-      try {
-        reader = RecordingReader.open(file);
-      } catch (err) {
+      const fail = (err: unknown) => {
         const error = toApiError(err);
         if (opts.json) process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
         printError(error);
         process.exitCode = 2;
-        return;
+      };
+      let reader;
+      try {
+        reader = RecordingReader.open(file);
+      } catch (err) {
+        return fail(err);
       }
       try {
         // Older format versions are upgraded on the fly (records scrubbed, shapes of today).
-        const summary = summarizeSession(migrate(reader.header, reader.records()));
+        // A chunk that does not hold records (or expands too far) ends the read with a named error.
+        let summary;
+        try {
+          summary = summarizeSession(migrate(reader.header, reader.records()));
+        } catch (err) {
+          return fail(err);
+        }
         const damage = reader.damage.map((d) => d.message);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, header: reader.header, complete: reader.complete, damage, ...summary }, null, 2) + '\n');

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { PathlightError } from '../../api/index.js';
 import { openForCli } from '../recording.js';
 import { printError } from '../output.js';
 import type { Diagnosis } from '../../core/diagnose/index.js';
@@ -33,7 +34,14 @@ export function registerReport(program: Command): void {
       if (!rec) return;
       if (n !== undefined && n > rec.questions.length) return fail({ code: 'invalid-request', message: `${file} holds ${rec.questions.length} question(s); there is no question ${n}.`, hint: '`pathlight replay FILE` lists them' });
       // The answer given at the time; re-run on the recorded state where none was recorded (a crash mid-question).
-      const reasked = rec.questions.some((q) => !q.answer) ? rec.reask() : [];
+      let reasked: ReturnType<typeof rec.reask> = [];
+      try {
+        reasked = rec.questions.some((q) => !q.answer) ? rec.reask() : [];
+      } catch (err) {
+        // A probe line is parsed when a question needs it: one that is not a record is a named error then.
+        if (!(err instanceof PathlightError)) throw err;
+        return fail(err.detail);
+      }
       const questions = rec.questions.flatMap((q, i) => {
         if (n !== undefined && i !== n - 1) return [];
         const recorded = q.answer?.data.diagnosis as Diagnosis | undefined;

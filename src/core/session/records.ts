@@ -141,6 +141,8 @@ export function probeTypeOf(type: unknown): ProbeTypeCode {
 export interface ProbeLines {
   /** The NDJSON line (the whole record) of deferred probe record `k` (the k-th, in table order). */
   line(k: number): string;
+  /** That line parsed, where the source checks what it parses (and names the problem); JSON.parse of `line(k)` otherwise. */
+  record?(k: number): SessionRecord;
 }
 
 /**
@@ -245,7 +247,7 @@ export class RecordTable implements Iterable<SessionRecord> {
 
   /** `data` of deferred probe record `k` (parsed now, not kept: the caller keeps what it reads). */
   probeData(k: number): unknown {
-    return (JSON.parse(this.lines.line(k)) as SessionRecord).data;
+    return (this.lines.record ? this.lines.record(k) : (JSON.parse(this.lines.line(k)) as SessionRecord)).data;
   }
 
   /** The record at `i` as a plain SessionRecord. */

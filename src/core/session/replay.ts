@@ -246,11 +246,25 @@ export class SessionReplay {
     this.probeRef = new Int32Array(this.length);
     this.probeType = new Uint8Array(this.length);
     for (let i = 0; i < this.length; i++) this.index(i);
-    if (options.prepare) {
-      // Step by step: one long seek would jump over everything before the last snapshot.
-      for (let i = 0; i < this.length; i += this.checkpointEvery) this.seekObjects(Math.min(i + this.checkpointEvery, this.length));
-      this.extendIdentities(this.length);
-    }
+    if (options.prepare) while (!this.prepareStep());
+  }
+
+  /** Records walked so far by `prepareStep`. */
+  private prepared = 0;
+
+  /**
+   * One step of the walk `prepare` makes — the checkpoints and the identity index through the
+   * next `checkpointEvery` records; true once the whole recording is walked. A caller that must
+   * stay responsive (the engine opening a large file) runs the steps between turns of its event
+   * loop, and seeks only once it is done.
+   */
+  prepareStep(): boolean {
+    if (this.prepared >= this.length) return true;
+    // Step by step: one long seek would jump over everything before the last snapshot.
+    this.prepared = Math.min(this.prepared + this.checkpointEvery, this.length);
+    this.seekObjects(this.prepared);
+    this.extendIdentities(this.prepared);
+    return this.prepared >= this.length;
   }
 
   /** The table's index of record `i` (in time order). */

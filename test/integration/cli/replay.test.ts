@@ -1,17 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordingWriter } from '../../../src/backend/store/recording.js';
 import { repoPath } from '../../helpers/paths.js';
-import { dropAt } from '../../helpers/recording.js';
+import { bombChunks, chunkOf, dropAt, readFrames, writeFrames } from '../../helpers/recording.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function pathlight(args: string[]) {
-  const r = spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { encoding: 'utf8', timeout: 30_000 });
+function pathlight(args: string[], timeout = 30_000) {
+  const r = spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { encoding: 'utf8', timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -61,6 +61,49 @@ describe('pathlight replay', () => {
     const r = pathlight(['replay', repoPath('package.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error \(recording-damaged\): .*not a Pathlight recording/);
+  });
+
+  it('exits 2 with a named error and the next step for a chunk of invalid JSON behind a valid CRC, never a stack trace', () => {
+    const file = path.join(dir, 'json.pathlight');
+    writeFrames(file, readFrames(session(path.join(dir, 'json-src.pathlight'))).header, [
+      chunkOf([JSON.stringify({ ts: dropAt(0).ts, kind: 'meta', data: { context: 'kind-lab' } }), '{"ts":1764000000001000000,"kind":"note","data":{"text":'], dropAt(0).ts, dropAt(1).ts),
+    ]);
+    for (const args of [['replay', file], ['replay', file, '--why']]) {
+      const r = pathlight(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error \(recording-damaged\): .*record 2 of the chunk at byte \d+ is not JSON/m);
+      expect(r.stderr).toMatch(/next: Ask for the recording again/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it('exits 2 with the next step for a folder given as a recording', () => {
+    const folder = path.join(dir, 'folder.pathlight');
+    mkdirSync(folder);
+    const r = pathlight(['replay', folder]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \(recording-unreadable\): .*folder\.pathlight is a folder, not a recording/);
+    expect(r.stderr).toMatch(/next: Give the path of a \.pathlight file/);
+  });
+
+  it('exits 2 at once for a named pipe given as a recording, instead of waiting for a writer', () => {
+    const fifo = path.join(dir, 'pipe.pathlight');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // Guarded: the old reader blocked in open() until something wrote to the pipe.
+    const r = pathlight(['replay', fifo], 15_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \(recording-unreadable\): .*pipe\.pathlight is a named pipe, not a recording/);
+    expect(r.stderr).toMatch(/next: Save the recording to a \.pathlight file first/);
+  });
+
+  it('exits 2, quickly, with "too large" for a decompression bomb', () => {
+    const file = path.join(dir, 'bomb.pathlight');
+    writeFrames(file, readFrames(session(path.join(dir, 'bomb-src.pathlight'))).header, bombChunks(64, 16));
+    const started = Date.now();
+    const r = pathlight(['replay', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \(recording-damaged\): .*too large to open/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

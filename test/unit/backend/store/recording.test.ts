@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { PathlightError } from '../../../../src/api/index.js';
 import { RecordingReader, RecordingWriter, probeLineTs, probeLineType } from '../../../../src/backend/store/recording.js';
 import { SessionReplay, probeTypeCode, probeTypeOf, recordingFormat, type SessionRecord } from '../../../../src/core/index.js';
 import { fixture } from '../../../helpers/paths.js';
-import { dropAt } from '../../../helpers/recording.js';
+import { bombChunks, chunkOf, dropAt, readFrames, writeFrames, type RawIndexEntry } from '../../../helpers/recording.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-rec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -251,5 +251,146 @@ describe('the probe type noted from a line\'s prefix (what the workbench counts 
     const replay = new SessionReplay(table);
     expect([...replay.probeColumns.type]).toEqual(types.map((t) => probeTypeOf(t)));
     expect(types.map((_, i) => replay.probeEvent(i).line.type)).toEqual(types);
+  });
+});
+
+describe('hostile and careless input', () => {
+  const t0 = dropAt(0).ts;
+  const header = () => readFrames(record(1)).header;
+  const crafted = (chunks: Parameters<typeof writeFrames>[2], index?: (e: RawIndexEntry[]) => RawIndexEntry[]) => {
+    const file = path.join(dir, `crafted${n++}.pathlight`);
+    writeFrames(file, header(), chunks, index);
+    return file;
+  };
+  const readAll = (file: string) => {
+    const r = RecordingReader.open(file);
+    try {
+      return [...r.records()];
+    } finally {
+      r.close();
+    }
+  };
+
+  it.each([
+    ['sixteen chunks that each expand to 64 MiB (1 GiB from a few kilobytes)', 64, 16],
+    ['one chunk that expands to 96 MiB', 96, 1],
+  ])('refuses a decompression bomb quickly, as too large: %s', (_what, mib, copies) => {
+    const file = crafted(bombChunks(mib, copies));
+    expect(statSync(file).size).toBeLessThan(64 * 1024);
+    const started = performance.now();
+    expect(errorOf(() => readAll(file))).toMatchObject({
+      code: 'recording-damaged',
+      message: expect.stringMatching(/too large/),
+      hint: expect.stringMatching(/ask for the recording again/i),
+    });
+    expect(errorOf(() => RecordingReader.open(file).table())).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/too large/) });
+    // Stopped once the limit is passed, not after expanding everything (seconds and a gigabyte).
+    expect(performance.now() - started).toBeLessThan(4000);
+  });
+
+  it('reads a small file of near-identical records, which compresses far beyond the ratio (the floor)', () => {
+    const lines = Array.from({ length: 100_000 }, () => JSON.stringify({ ts: t0, kind: 'probe', data: { v: 1, type: 'stats', node: 'node-1', events: 0 } }));
+    const file = crafted([chunkOf(lines.slice(0, 50_000), t0), chunkOf(lines.slice(50_000), t0)]);
+    expect(readAll(file)).toHaveLength(100_000);
+  });
+
+  it('recovers by a scan, within a second or two, from an index that lists one chunk 100,000 times', () => {
+    const one = readFrames(record(10)).chunks;
+    const file = crafted(one, (entries) => Array.from({ length: 100_000 }, () => entries[0]!));
+    expect(statSync(file).size).toBeLessThan(2048);
+    const started = performance.now();
+    const r = RecordingReader.open(file);
+    expect(r.chunks).toHaveLength(1);
+    expect(seqs(r)).toEqual(range(0, 10));
+    expect(r.damage.map((d) => d.message)).toEqual([expect.stringMatching(/index does not match.*read chunk by chunk/)]);
+    r.close();
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it.each<[string, (e: RawIndexEntry[]) => unknown]>([
+    ['an offset past the end of the file', (e) => [e[0], { ...e[1]!, offset: 1e12 }, e[2]]],
+    ['an offset inside the file header', (e) => [{ ...e[0]!, offset: 3 }, e[1], e[2]]],
+    ['chunks out of order', (e) => [e[1], e[0], e[2]]],
+    ['an offset into the middle of a chunk', (e) => [e[0], { ...e[1]!, offset: e[1]!.offset + 8 }, e[2]]],
+    ['a count that is not the chunk\'s', (e) => [e[0], { ...e[1]!, count: 4_000_000_000 }, e[2]]],
+    ['an entry that is not one', (e) => [e[0], 'chunk', e[2]]],
+    ['no list at all', () => ({ offset: 0 })],
+  ])('falls back to a scan, and says so, when the index lies: %s', (_what, lie) => {
+    const three = readFrames(record(3000)).chunks;
+    const file = crafted(three, lie as (e: RawIndexEntry[]) => RawIndexEntry[]);
+    const r = RecordingReader.open(file);
+    expect(seqs(r)).toEqual(range(0, 3000));
+    expect(r.complete).toBe(false);
+    expect(r.damage.map((d) => d.message)).toEqual([expect.stringMatching(/index does not match/)]);
+    r.close();
+  });
+
+  it('stops searching, within a second or two, a stretch crafted with a fake chunk header every 36 bytes', () => {
+    const file = record(2000, 1000, false); // never closed: read by a scan
+    const junk = Buffer.alloc(1 << 20);
+    for (let at = 0; at + 36 <= junk.length; at += 36) {
+      junk.write('PLCH', at, 'latin1');
+      junk.writeUInt32LE(junk.length - at - 36, at + 4); // each claims the rest of the file
+      junk.writeUInt8(1, at + 12);
+    }
+    writeFileSync(file, Buffer.concat([readFileSync(file), junk]));
+    const started = performance.now();
+    const r = RecordingReader.open(file);
+    expect(seqs(r)).toEqual(range(0, 2000));
+    expect(r.damage.map((d) => d.message)).toEqual([expect.stringMatching(/false chunk headers.*search .* was stopped/)]);
+    r.close();
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('reads a chunk whose frame claims four billion records without allocating for them', () => {
+    const lines = range(0, 5).map((i) => JSON.stringify(dropAt(i)));
+    const file = crafted([chunkOf(lines, dropAt(0).ts, dropAt(4).ts, 0xffff_ffff)]);
+    const buffers = process.memoryUsage().arrayBuffers;
+    const r = RecordingReader.open(file);
+    const table = r.table();
+    // The columns are sized by what is read, not by the count the file claims (16 GiB each).
+    expect(process.memoryUsage().arrayBuffers - buffers).toBeLessThan(256 * 2 ** 20);
+    expect(table.length).toBe(5);
+    expect([...table][4]).toEqual(dropAt(4));
+    r.close();
+  });
+
+  it.each([
+    ['a chunk with a line that is not JSON', ['{"ts":1,"kind":"meta","data":{}}', '{"ts":2,"kind":"note",'], /record 2 of the chunk at byte \d+ is not JSON/],
+    ['a chunk with a line that is JSON but not a record', ['{"ts":1,"kind":"meta","data":{}}', 'null'], /record 2 of the chunk at byte \d+ is not a record/],
+    ['a probe line whose end is not JSON', [JSON.stringify(dropAt(0)).slice(0, -2)], /record 1 of the chunk at byte \d+ is not JSON/],
+  ])('refuses %s (CRC intact) with a named error and the next step', (_what, lines, message) => {
+    const file = crafted([chunkOf(lines, 1, 2)]);
+    const expected = { code: 'recording-damaged', message: expect.stringMatching(message), hint: expect.stringMatching(/ask for the recording again/i) };
+    expect(errorOf(() => readAll(file))).toMatchObject(expected);
+    expect(errorOf(() => RecordingReader.open(file).table())).toMatchObject(expected);
+  });
+
+  it('refuses a chunk (CRC intact) that is not zstd data with a named error', () => {
+    const file = crafted([{ kind: 1, payload: Buffer.from('not zstd at all'), tFirst: 1, tLast: 1, count: 1 }]);
+    expect(errorOf(() => readAll(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/chunk at byte \d+ cannot be decompressed/) });
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a version that is not a number', '{"type":"pathlight-recording","version":"2","created":"2026-12-01T00:00:00Z"}'],
+    ['version 0', '{"type":"pathlight-recording","version":0,"created":"2026-12-01T00:00:00Z"}'],
+  ])('refuses a header that is %s as damaged, with the next step', (_what, json) => {
+    const file = path.join(dir, `header${n++}.pathlight`);
+    const lead = Buffer.alloc(12);
+    lead.write('PLREC\r\n\x1a', 0, 'latin1');
+    lead.writeUInt32LE(Buffer.byteLength(json), 8);
+    writeFileSync(file, Buffer.concat([lead, Buffer.from(json)]));
+    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/header is damaged/), hint: 'Ask for the recording again.' });
+  });
+
+  it('says a folder given as a recording is a folder, with the next step', () => {
+    const folder = path.join(dir, `folder${n++}.pathlight`);
+    mkdirSync(folder);
+    expect(errorOf(() => RecordingReader.open(folder))).toMatchObject({
+      code: 'recording-unreadable',
+      message: expect.stringMatching(/is a folder, not a recording/),
+      hint: expect.stringMatching(/\.pathlight file/),
+    });
   });
 });
