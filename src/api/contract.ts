@@ -69,6 +69,21 @@ export const probeStatusSchema = z.object({
 });
 export type ProbeStatus = z.infer<typeof probeStatusSchema>;
 
+/** What "Test SSH" found: connected and ran `true`, or the named problem. */
+export const sshTestResultSchema = z.object({
+  node: z.string(),
+  ok: z.boolean(),
+  /** The SSH config file the settings read (null: none, ~/.ssh/config does not exist). */
+  config: z.string().nullable(),
+  /** `user@host:port` reached (with its jump hosts). */
+  target: z.string().optional(),
+  problem: z.enum(['host-key-unknown', 'host-key-mismatch', 'refused', 'timeout', 'unreachable', 'auth-failed', 'passphrase-needed', 'config-invalid', 'failed']).optional(),
+  error: apiErrorSchema.optional(),
+  /** The key offered, when it is not (or differently) in known_hosts: compare its fingerprint. */
+  hostKey: z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), knownHostsFile: z.string() }).optional(),
+});
+export type SshTestResult = z.infer<typeof sshTestResultSchema>;
+
 export const calls = {
   'app.info': {
     request: z.object({}).strict(),
@@ -110,6 +125,15 @@ export const calls = {
   'ssh.trustHostKey': {
     request: z.object({ session: z.uuid(), fingerprint: z.string().min(8).max(128) }).strict(),
     response: z.object({ file: z.string() }),
+  },
+  /**
+   * "Test SSH": connects to a node with the SSH settings in effect (host key checked strictly,
+   * known_hosts never changed) and runs `true`. `session`: an open workbench session, whose
+   * snapshot gives the node's InternalIP when the config has no HostName for it.
+   */
+  'ssh.test': {
+    request: z.object({ node: nodeName, ssh: sshSettingsSchema.optional(), session: z.uuid().optional() }).strict(),
+    response: sshTestResultSchema,
   },
   /** Opens a cluster for the workbench: a live snapshot held in a backend session. */
   'cluster.open': { request: wb.clusterOpenRequest, response: wb.clusterOpenResponse },

@@ -72,6 +72,10 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'probes.stop': async ({ session }) => probes.stop(session),
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),
     'ssh.trustHostKey': async ({ session, fingerprint }) => probes.trust(session, fingerprint),
+    'ssh.test': async ({ node, ssh, session }) => {
+      const { checkSsh } = await import('./probes/ssh/check.js');
+      return checkSsh({ node, ssh, host: session ? wb.nodeAddress(session, node) : undefined });
+    },
     'recording.startup': async () => ({ path: startupRecording() ?? null }),
     'recording.open': async ({ source }, ctx) => owned(await wb.openRecording(source), ctx),
     'replay.seek': async (req) => wb.seek(req),

@@ -453,6 +453,13 @@ export class WorkbenchSessions {
     return out;
   }
 
+  /** A node's InternalIP in the session's cluster (where SSH goes when the config has no HostName). */
+  nodeAddress(id: string, node: string): string | undefined {
+    const s = this.get(id);
+    const obj = s.source.view.list('Node').find((n) => n.metadata?.name === node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
+    return obj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  }
+
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {
     const s = this.get(req.session);
     return (replayOf(s) ?? s.events).page(req.filter, req.offset, req.limit);

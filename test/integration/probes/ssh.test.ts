@@ -4,13 +4,14 @@
  * and the agent stopping by itself when Pathlight is killed.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { probe } from '../../../src/core/index.js';
 import { SshHostKeyError, connect, startProbe, type SshProbeOptions } from '../../../src/backend/probes/ssh/transport.js';
 import { startOnNode } from '../../../src/backend/probes/start.js';
+import { checkSsh } from '../../../src/backend/probes/ssh/check.js';
 import { repoPath } from '../../helpers/paths.js';
 import { refusedConnection, unusedPort } from '../../helpers/net.js';
 import { sshConfigFor, startProbeSshd, type TestSshd } from '../../helpers/sshd.js';
@@ -243,6 +244,51 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       expect(stages).not.toContain('starting');
       await new Promise((r) => setTimeout(r, 500));
       expect(agentsMarked('cancel-starting')).toBe('');
+    });
+  });
+
+  describe('Test SSH (the ssh.test call): the settings in effect, the host key strictly, known_hosts untouched', () => {
+    /** A config file on disk, as the Connect screen's SSH settings name it. */
+    const configOnDisk = (name: string, text: string) => {
+      const file = path.join(sshd.dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+
+    it('connects, runs `true` and names the target reached', async () => {
+      const file = configOnDisk('test_ok_config', sshConfigFor(sshd));
+      const r = await checkSsh({ node: 'node-1', ssh: { configFile: file }, agentSocket: '' });
+      expect(r).toMatchObject({ node: 'node-1', ok: true, config: file, target: `root@127.0.0.1:${sshd.port}` });
+      expect(r.problem).toBeUndefined();
+    });
+
+    it('the Connect screen\'s user and key apply (the generated config), not just its file', async () => {
+      // The file names a key the node refuses; the settings' key file is the authorized one.
+      const file = configOnDisk('test_overlay_config', sshConfigFor(sshd, { identity: sshd.strangerKey }).replace(/\n {2}IdentityFile .*\n/, '\n'));
+      const refused = await checkSsh({ node: 'node-1', ssh: { configFile: file, identityFile: sshd.strangerKey }, agentSocket: '' });
+      expect(refused).toMatchObject({ ok: false, problem: 'auth-failed' });
+      expect(refused.error?.message).toContain(sshd.strangerKey);
+      const ok = await checkSsh({ node: 'node-1', ssh: { configFile: file, identityFile: sshd.clientKey }, agentSocket: '' });
+      expect(ok).toMatchObject({ ok: true });
+    });
+
+    it('an unknown host key: named with its fingerprint, and known_hosts is left as it was', async () => {
+      const empty = path.join(sshd.dir, 'test_empty_known_hosts');
+      writeFileSync(empty, '');
+      const file = configOnDisk('test_unknown_config', sshConfigFor(sshd, { knownHosts: empty }));
+      const r = await checkSsh({ node: 'node-1', ssh: { configFile: file }, agentSocket: '' });
+      const fp = execFileSync('ssh-keygen', ['-lf', sshd.hostKeyPub], { encoding: 'utf8' }).split(' ')[1]!;
+      expect(r).toMatchObject({ ok: false, problem: 'host-key-unknown', error: { code: 'ssh-host-key-unknown' }, hostKey: { host: '127.0.0.1', port: sshd.port, keyType: 'ssh-ed25519', fingerprint: fp, knownHostsFile: empty } });
+      expect(readFileSync(empty, 'utf8')).toBe('');
+    });
+
+    it('a refused port is named as refused', async () => {
+      const port = await unusedPort();
+      const file = configOnDisk('test_refused_config', sshConfigFor(sshd).replace(`Port ${sshd.port}`, `Port ${port}`));
+      const r = await checkSsh({ node: 'node-1', ssh: { configFile: file }, agentSocket: '' });
+      expect(r).toMatchObject({ ok: false, problem: 'refused', error: { code: 'ssh-unreachable' } });
+      expect(r.error?.message).toContain(`refused the connection`);
+      expect(r.error?.message).toContain(`127.0.0.1:${port}`);
     });
   });
 });

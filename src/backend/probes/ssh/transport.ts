@@ -63,6 +63,16 @@ export class SshHostKeyError extends PathlightError {
   }
 }
 
+/** The node could not be reached: `reason` names how (refused, timed out, anything else). */
+export class SshConnectError extends PathlightError {
+  constructor(
+    error: ApiError,
+    readonly reason: 'refused' | 'timeout' | 'unreachable',
+  ) {
+    super(error);
+  }
+}
+
 const { Client, utils } = ssh2;
 type Client = SshClient;
 
@@ -127,7 +137,9 @@ async function connectOne(t: SshTarget, opts: SshProbeOptions, sock?: NodeJS.Rea
       if (err.level === 'client-authentication') {
         return reject(new PathlightError({ code: 'ssh-auth-failed', message: `${where} refused the SSH key(s) offered (${t.identityFiles.filter(Boolean).join(', ') || 'ssh-agent'}).`, hint: `Check that the key is in ~${t.user}/.ssh/authorized_keys on the node, and the User for this host in the SSH config.` }));
       }
-      reject(new PathlightError({ code: 'ssh-unreachable', message: `Cannot reach ${where} over SSH: ${err.message}.`, hint: 'Check HostName and Port for this node in the SSH config (or the node address), and that sshd runs there.' }));
+      const reason = err.code === 'ECONNREFUSED' ? 'refused' : /timed out/i.test(err.message) || err.code === 'ETIMEDOUT' ? 'timeout' : 'unreachable';
+      const what = reason === 'refused' ? `${where} refused the connection (nothing listens on port ${t.port} there)` : reason === 'timeout' ? `${where} did not answer in time` : `Cannot reach ${where} over SSH: ${err.message}`;
+      reject(new SshConnectError({ code: 'ssh-unreachable', message: `${what}.`, hint: 'Check HostName and Port for this node in the SSH config (or the node address), and that sshd runs there.' }, reason));
     });
     conn.connect({
       host: t.hostName,
@@ -166,6 +178,22 @@ export async function connect(opts: SshProbeOptions): Promise<{ conn: Client; ta
   } catch (err) {
     for (const h of hops) h.end();
     throw err;
+  }
+}
+
+/**
+ * Connects to the node as a probe would (config, jump hosts, keys, known_hosts strictly) and
+ * runs `true`: what "Test SSH" reports. Never writes known_hosts; throws what `connect` throws.
+ */
+export async function checkConnection(opts: SshProbeOptions): Promise<{ target: SshTarget }> {
+  const { conn, target, hops } = await connect(opts);
+  try {
+    const r = await run(conn, 'true');
+    if (r.code !== 0) throw new PathlightError({ code: 'ssh-unreachable', message: `${target.user}@${target.hostName}:${target.port} accepted the login but \`true\` exited with ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}.`, hint: 'Check the login shell of this user on the node (a ForceCommand or a restricted shell stops the probe too).' });
+    return { target };
+  } finally {
+    conn.end();
+    for (const h of hops) h.end();
   }
 }
 
