@@ -42,6 +42,7 @@ describe('Probes panel', () => {
     const sent = recordCalls(page);
     await probes.open(served.url);
     await probes.start('node-1', config);
+    expect(await probes.sshInEffect()).toBe(`SSH: ${config}, from settings`);
 
     // The server's real key, as ssh-keygen -lf would print it.
     const hostKey = Buffer.from(readFileSync(sshd.hostKeyPub, 'utf8').split(' ')[1]!, 'base64');
@@ -49,10 +50,16 @@ describe('Probes panel', () => {
     expect(readFileSync(knownHosts, 'utf8')).toBe(''); // nothing trusted before the click
     expect(statSync(await probes.screenshot('probes-host-key-prompt')).size).toBeGreaterThan(10_000);
 
+    // Test SSH names the same problem and key, and leaves known_hosts alone.
+    expect(await probes.testSsh()).toMatchObject({ state: 'host-key-unknown', text: expect.stringContaining(fingerprint(hostKey)) });
+    expect(readFileSync(knownHosts, 'utf8')).toBe('');
+    expect(statSync(await probes.screenshot('probes-test-ssh-unknown-key')).size).toBeGreaterThan(10_000);
+
     await probes.trustHostKey();
     await probes.waitForStage('node-1', 'streaming');
     const streaming = Date.now();
     expect(readFileSync(knownHosts, 'utf8')).toContain(hostKey.toString('base64'));
+    expect(await probes.testSsh()).toMatchObject({ state: 'ok', text: expect.stringContaining(`root@127.0.0.1:${sshd.port}`) });
 
     await refusedConnection();
     await expect.poll(() => probes.counts('node-1'), { timeout: 15_000 }).not.toMatch(/ 0 TCP/);

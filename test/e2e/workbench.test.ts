@@ -133,6 +133,10 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await wb.screenshot('workbench-empty');
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
     expect(await wb.verdict()).toBe('unreachable');
+    // One SSH setting: the query bar states the Connect screen's, and has no field of its own.
+    expect(await wb.page.getByTestId('query-bar').getByTestId('ssh-in-effect').locator('span').first().innerText()).toBe('SSH: ~/.ssh/config, from settings · user ubuntu · key ~/.ssh/lab_ed25519 · via ops@bastion:2222 · 1 node address');
+    expect(await wb.page.getByTestId('query-bar').getByRole('textbox', { name: /ssh config/i }).count()).toBe(0);
+    await wb.screenshot('workbench-ssh-in-effect');
     const top = await wb.topFinding();
     expect(top.kind).toBe('policy-deny-ingress');
     // The same sentence `pathlight why` prints for this answer (test/fixtures/diagnose/deny-backend-ingress.golden.txt).

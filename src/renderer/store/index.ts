@@ -45,7 +45,8 @@ export type ProbeStartRequest = CallRequest<'probes.start'>;
 /** Probe runs on nodes: what the Probes panel shows, kept current by the engine's probes.progress pushes. */
 export interface ProbesSlice {
   /** The last form values (no secrets: paths and names only). */
-  probeForm: { node: string; via: 'ssh' | 'pod'; sshConfig: string; durationSec: number };
+  /** The SSH settings are the Connect screen's (SshSlice): the one place they are set. */
+  probeForm: { node: string; via: 'ssh' | 'pod'; durationSec: number };
   runs: ProbeStatus[];
   probeError: ApiError | undefined;
   setProbeForm(f: Partial<ProbesSlice['probeForm']>): void;
@@ -109,7 +110,7 @@ const probesSlice =
   (set, get) => {
     const replace = (st: ProbeStatus) => set((s) => ({ runs: s.runs.map((r) => (r.session === st.session ? st : r)) }));
     return {
-      probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 },
+      probeForm: { node: '', via: 'ssh', durationSec: 60 },
       runs: [],
       probeError: undefined,
       setProbeForm: (f) => set((s) => ({ probeForm: { ...s.probeForm, ...f } })),
@@ -121,7 +122,6 @@ const probesSlice =
           node: f.node.trim(),
           via: f.via,
           durationSec: f.durationSec,
-          ...(f.sshConfig.trim() ? { sshConfig: f.sshConfig.trim() } : {}),
           ...(ssh ? { ssh } : {}),
           // The cluster picked on the Connect screen: the pod transport runs there.
           ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
@@ -179,7 +179,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...eventsSlice(api)(...a),
         ...layoutSlice(...a),
         ...replaySlice(api)(...a),
-        ...sshSlice(...a),
+        ...sshSlice(api)(...a),
         ...recentQuestionsSlice(...a),
         ...recordSlice(api)(...a),
       }),
@@ -187,7 +187,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         name: 'pathlight.ui',
         version: 1,
         // Older saved state lacks the workbench fields: the defaults fill them in.
-        merge: (saved, current) => ({ ...current, ...(saved as Partial<AppState>) }),
+        merge: (saved, current) => withoutOldSshFields({ ...current, ...(saved as Partial<AppState>) }),
         storage: createJSONStorage(() => storage ?? memoryStorage()),
         // Only small, non-secret choices survive a reload: never a kubeconfig's text.
         partialize: (s) => ({
@@ -210,6 +210,19 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
       },
     ),
   );
+}
+
+/**
+ * Saved state from before the SSH settings were one setting: the query bar's and the Probes
+ * panel's own "SSH config" fields are dropped (the Connect screen's is the one in effect).
+ */
+function withoutOldSshFields(s: AppState): AppState {
+  const strip = <T extends object>(o: T): T => {
+    if (!('sshConfig' in o)) return o;
+    const { sshConfig: _dropped, ...rest } = o as T & { sshConfig?: unknown };
+    return rest as T;
+  };
+  return { ...s, probeForm: strip(s.probeForm), query: strip(s.query) };
 }
 
 /** A Storage kept in memory, for when the browser gives none (and for tests). */

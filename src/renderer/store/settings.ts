@@ -4,7 +4,7 @@
  * each reopening its context's workbench with the question filled in.
  */
 import type { StateCreator } from 'zustand';
-import { sshHostSchema, sshJumpSchema, sshNodeSchema, sshPathSchema, sshSettingsSchema, sshUserSchema, type SshSettings } from '../../api/index.js';
+import { sshHostSchema, sshJumpSchema, sshNodeSchema, sshPathSchema, sshSettingsSchema, sshUserSchema, type ApiClient, type ApiError, type SshSettings, type SshTestResult } from '../../api/index.js';
 import type { AppState } from './index.js';
 import type { QueryForm } from './workbench.js';
 
@@ -22,9 +22,20 @@ export interface SshForm {
 
 export const emptySshForm: SshForm = { configFile: '', user: '', identityFile: '', jump: '', nodes: [] };
 
+/** The last "Test SSH": the node tried, then what the engine found (never persisted). */
+export interface SshTestState {
+  node: string;
+  running: boolean;
+  result?: SshTestResult;
+  error?: ApiError;
+}
+
 export interface SshSlice {
   ssh: SshForm;
+  sshTest: SshTestState | undefined;
   setSsh(f: Partial<SshForm>): void;
+  /** Connects to `node` with the settings in effect and reports (known_hosts is never changed). */
+  testSsh(node: string): Promise<void>;
 }
 
 /** A question asked in the workbench, for the Connect screen's "Recent" list. */
@@ -55,10 +66,28 @@ export const maxRecentQuestions = 8;
 
 const sameQuestion = (a: RecentQuestion, b: RecentQuestion) => a.context === b.context && a.from === b.from && a.to === b.to && a.port === b.port && a.protocol === b.protocol;
 
-export const sshSlice: Slice<SshSlice> = (set) => ({
-  ssh: emptySshForm,
-  setSsh: (f) => set((s) => ({ ssh: { ...s.ssh, ...f } })),
-});
+export const sshSlice =
+  (api: ApiClient): Slice<SshSlice> =>
+  (set, get) => ({
+    ssh: emptySshForm,
+    sshTest: undefined,
+    setSsh: (f) => set((s) => ({ ssh: { ...s.ssh, ...f }, sshTest: undefined })),
+    async testSsh(node) {
+      const ssh = sshSettingsOf(get().ssh);
+      const c = get().cluster;
+      // An open live cluster knows the node's InternalIP (used when the config has no HostName).
+      const session = c.status === 'open' && c.opened.mode !== 'replay' ? c.opened.session : undefined;
+      set({ sshTest: { node, running: true } });
+      const r = await api['ssh.test']({ node, ...(ssh ? { ssh } : {}), ...(session ? { session } : {}) });
+      if (get().sshTest?.node !== node) return; // another test was started meanwhile
+      set({ sshTest: r.ok ? { node, running: false, result: r.value } : { node, running: false, error: r.error } });
+    },
+  });
+
+/** The SSH config file the settings name, for "SSH: …, from settings" (empty: ssh's default). */
+export function sshConfigShown(f: SshForm): string {
+  return f.configFile.trim() || '~/.ssh/config';
+}
 
 export const recentQuestionsSlice: Slice<RecentQuestionsSlice> = (set, get) => ({
   recentQuestions: [],

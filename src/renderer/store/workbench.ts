@@ -17,8 +17,8 @@ export interface QueryForm {
   /** Number or port name; empty = the port in `to` or the Service's only port. */
   port: string;
   protocol: 'TCP' | 'UDP';
+  /** Over SSH, the Connect screen's SSH settings are the ones in effect (no field of its own). */
   probe: 'none' | 'ssh' | 'pod';
-  sshConfig: string;
   active: boolean;
   durationSec: number;
 }
@@ -93,7 +93,7 @@ export interface LayoutSlice {
 }
 
 export const emptyGraph: GraphState = { version: -1, nodes: new Map(), edges: new Map(), path: null };
-export const defaultQuery: QueryForm = { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', sshConfig: '', active: false, durationSec: 10 };
+export const defaultQuery: QueryForm = { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', active: false, durationSec: 10 };
 
 const sessionOf = (s: AppState) => (s.cluster.status === 'open' ? s.cluster.opened.session : undefined);
 
@@ -154,7 +154,6 @@ export const workbenchSlice =
         ...(port ? { port: /^\d+$/.test(port) ? Number(port) : port } : {}),
         protocol: q.protocol,
         probe,
-        ...(probe === 'ssh' && q.sshConfig.trim() ? { sshConfig: q.sshConfig.trim() } : {}),
         ...(probe === 'ssh' && ssh ? { ssh } : {}),
         ...(probe !== 'none' && q.active ? { active: true } : {}),
         durationSec: q.durationSec,

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { screenshotDir } from '../harness.js';
+import { ConnectPage } from './ConnectPage.js';
 
 export class ProbesPage {
   constructor(readonly page: Page) {}
@@ -11,11 +12,12 @@ export class ProbesPage {
     await this.page.getByRole('heading', { name: 'Probes' }).waitFor();
   }
 
-  async start(node: string, sshConfig: string): Promise<void> {
+  /** Starts a probe; `sshConfig` goes into the Connect screen's SSH settings, the one SSH setting. */
+  async start(node: string, sshConfig?: string): Promise<void> {
+    if (sshConfig !== undefined) await new ConnectPage(this.page).fillSsh({ configFile: sshConfig });
     // The probe form's own fields (the Connect screen has SSH settings with like names).
     const form = this.page.locator('form.probe-form');
     await form.getByLabel('Node', { exact: true }).fill(node);
-    await form.getByLabel('SSH config').fill(sshConfig);
     await this.page.getByRole('button', { name: 'Start probe' }).click();
   }
 
@@ -50,6 +52,18 @@ export class ProbesPage {
 
   async stop(node: string): Promise<void> {
     await this.run(node).getByRole('button', { name: 'Stop' }).click();
+  }
+
+  /** The SSH settings in effect as the panel states them, and a click on "Test SSH" with its outcome. */
+  async sshInEffect(): Promise<string> {
+    return this.page.locator('.probes').getByTestId('ssh-in-effect').locator('span').first().innerText();
+  }
+
+  async testSsh(): Promise<{ state: string | null; text: string }> {
+    await this.page.locator('.probes').getByTestId('test-ssh').click();
+    const out = this.page.locator('.probes [data-testid="ssh-test-result"]:not([data-state="running"])');
+    await out.waitFor({ timeout: 20_000 });
+    return { state: await out.getAttribute('data-state'), text: await out.innerText() };
   }
 
   async screenshot(name: string): Promise<string> {

@@ -18,12 +18,11 @@ export class WorkbenchPage {
   }
 
   /** Types A and B (picking B from the type-ahead when given), chooses probes, asks and waits for the answer. */
-  async ask(o: { from: string; to: string; pickTo?: string; probe?: 'none' | 'ssh' | 'pod'; sshConfig?: string; seconds?: number }): Promise<void> {
+  async ask(o: { from: string; to: string; pickTo?: string; probe?: 'none' | 'ssh' | 'pod'; seconds?: number }): Promise<void> {
     await this.page.getByTestId('query-from').fill(o.from);
     await this.page.getByTestId('query-to').fill(o.to);
     if (o.pickTo) await this.page.getByTestId('suggestions-to').getByRole('option', { name: o.pickTo }).click();
     await this.page.getByTestId('query-probe').selectOption(o.probe ?? 'none');
-    if (o.sshConfig !== undefined) await this.page.getByTestId('query-ssh-config').fill(o.sshConfig);
     if (o.seconds !== undefined) await this.page.getByTestId('query-duration').fill(String(o.seconds));
     await this.page.getByTestId('ask-why').click();
     await this.page.locator('[data-testid="answer"]').waitFor();

@@ -32,9 +32,11 @@ describe('workbench on the lab (Chromium, server mode, probes over SSH)', () => 
     page.on('pageerror', (e) => errors.push(String(e)));
     const wb = new WorkbenchPage(page);
     await page.goto(served.url);
+    // The lab's ssh_config as the one SSH setting (the Connect screen's).
+    await new ConnectPage(page).fillSsh({ configFile: info.sshConfig });
     await wb.openContext('pathlight-lab-admin@pathlight-lab');
     expect(await wb.suggestionsFor('from', 'lab-deny-ingress/deploy/front')).toContain('workload lab-deny-ingress/deploy/frontend');
-    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', sshConfig: info.sshConfig, seconds: 12 });
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', seconds: 12 });
     expect(await wb.verdict()).toBe('unreachable');
     expect((await wb.topFinding()).kind).toBe('policy-deny-ingress');
     const failing = await wb.failingHopOnGraph();

@@ -41,6 +41,50 @@ describe('SSH settings slice', () => {
   });
 });
 
+describe('one SSH setting', () => {
+  it('a saved query bar or Probes panel "SSH config" from before is dropped: the Connect screen\'s file is the one sent', async () => {
+    const storage = memoryStorage();
+    storage.setItem(
+      'pathlight.ui',
+      JSON.stringify({ version: 1, state: { query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'ssh', sshConfig: '/old/query_config', active: false, durationSec: 1 }, probeForm: { node: 'n1', via: 'ssh', sshConfig: '/old/probe_config', durationSec: 5 }, ssh: { ...emptySshForm, configFile: '/lab/ssh_config' } } }),
+    );
+    const seen: Array<{ method: CallName; payload: unknown }> = [];
+    const store = makeStore(storage, seen);
+    expect(store.getState().query).not.toHaveProperty('sshConfig');
+    expect(store.getState().probeForm).not.toHaveProperty('sshConfig');
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080' });
+    await store.getState().ask();
+    const asked = seen.find((c) => c.method === 'why.ask')?.payload as { sshConfig?: string; ssh?: { configFile?: string } };
+    expect(asked.sshConfig).toBeUndefined();
+    expect(asked.ssh?.configFile).toBe('/lab/ssh_config');
+    await store.getState().startProbe();
+    const started = seen.find((c) => c.method === 'probes.start')?.payload as { sshConfig?: string; ssh?: { configFile?: string } };
+    expect(started.sshConfig).toBeUndefined();
+    expect(started.ssh?.configFile).toBe('/lab/ssh_config');
+    await store.getState().closeCluster();
+  });
+
+  it('"Test SSH" connects with the settings in effect and names the problem (here: refused)', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { default: ssh2 } = await import('ssh2');
+    const dir = mkdtempSync('/tmp/pathlight-sshtest-');
+    writeFileSync(`${dir}/key`, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(`${dir}/known_hosts`, '');
+    // Port 1 on loopback: nothing listens there.
+    writeFileSync(`${dir}/config`, `Host n1\n  HostName 127.0.0.1\n  Port 1\n  User root\n  UserKnownHostsFile ${dir}/known_hosts\n`);
+    const store = makeStore();
+    store.getState().setSsh({ configFile: `${dir}/config`, identityFile: `${dir}/key` });
+    await store.getState().testSsh('n1');
+    expect(store.getState().sshTest).toMatchObject({ node: 'n1', running: false, result: { node: 'n1', ok: false, config: `${dir}/config`, problem: 'refused', error: { code: 'ssh-unreachable', message: expect.stringContaining('refused') } } });
+    expect(readFileSync(`${dir}/known_hosts`, 'utf8')).toBe('');
+    // Changing a setting clears the outcome: it was about the old settings.
+    store.getState().setSsh({ user: 'admin' });
+    expect(store.getState().sshTest).toBeUndefined();
+  });
+});
+
 describe('recent questions slice', () => {
   it('keeps the last few, newest first, one entry per question', () => {
     const store = makeStore();

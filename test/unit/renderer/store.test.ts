@@ -45,8 +45,9 @@ describe('renderer store', () => {
       theme: 'dark',
       selectedContext: 'x',
       source: { kind: 'default' },
-      probeForm: { node: '', via: 'ssh', sshConfig: '', durationSec: 60 },
-      query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', sshConfig: '', active: false, durationSec: 10 },
+      // No SSH config of their own: the Connect screen's SSH settings (\`ssh\`) are the one setting.
+      probeForm: { node: '', via: 'ssh', durationSec: 60 },
+      query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'none', active: false, durationSec: 10 },
       workbenchWanted: false,
       collapsed: [],
       eventFilter: {},
@@ -75,7 +76,8 @@ describe('renderer store', () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const dir = mkdtempSync('/tmp/pathlight-store-');
     writeFileSync(`${dir}/config`, `Host n1\n  HostName 127.0.0.1\n  Port 1\n  User root\n  IdentityFile /nonexistent/id_ed25519\n  UserKnownHostsFile ${dir}/kh\n`);
-    store.getState().setProbeForm({ node: 'n1', sshConfig: `${dir}/config`, durationSec: 5 });
+    store.getState().setSsh({ configFile: `${dir}/config` });
+    store.getState().setProbeForm({ node: 'n1', durationSec: 5 });
     await store.getState().startProbe();
     expect(store.getState().probeError).toBeUndefined();
     expect(store.getState().runs).toHaveLength(1);
@@ -85,7 +87,8 @@ describe('renderer store', () => {
         return store.getState().runs[0];
       })
       .toMatchObject({ node: 'n1', stage: 'stopped', error: { code: 'ssh-auth-failed', hint: expect.stringMatching(/IdentityFile/) } });
-    expect(JSON.parse(storage.getItem('pathlight.ui')!).state.probeForm).toEqual({ node: 'n1', via: 'ssh', sshConfig: `${dir}/config`, durationSec: 5 });
+    expect(JSON.parse(storage.getItem('pathlight.ui')!).state.probeForm).toEqual({ node: 'n1', via: 'ssh', durationSec: 5 });
+    expect(JSON.parse(storage.getItem('pathlight.ui')!).state.ssh.configFile).toBe(`${dir}/config`);
     store.getState().dismissRun(store.getState().runs[0]!.session);
     expect(store.getState().runs).toEqual([]);
   });

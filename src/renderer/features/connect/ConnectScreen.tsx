@@ -133,7 +133,7 @@ function SshSettings() {
     <details className="ssh-settings" data-testid="ssh-settings" open={form.nodes.length > 0 || undefined}>
       <summary>
         <h2>SSH settings</h2>
-        <span className="muted">for probes over SSH (the query bar's SSH config, when set, wins over the file here)</span>
+        <span className="muted">for every probe over SSH: the query bar's and the Probes panel's (“Test SSH” there checks a node)</span>
       </summary>
       <div className="ssh-grid">
         {sshFields.map((f) => (

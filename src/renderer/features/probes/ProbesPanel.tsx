@@ -2,6 +2,7 @@ import type { FormEvent } from 'react';
 import type { ProbeStatus } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
+import { SshInEffect } from './SshInEffect.js';
 
 const stageText: Record<ProbeStatus['stage'], string> = {
   connecting: 'connecting',
@@ -128,11 +129,6 @@ export function ProbesPanel() {
             <option value="pod">probe pod</option>
           </select>
         </label>
-        {form.via === 'ssh' && (
-          <label>
-            SSH config <input name="sshConfig" value={form.sshConfig} onChange={(e) => setForm({ sshConfig: e.target.value })} placeholder="~/.ssh/config" />
-          </label>
-        )}
         <label>
           Seconds <input name="duration" type="number" min={1} max={3600} value={form.durationSec} onChange={(e) => setForm({ durationSec: Number(e.target.value) || 60 })} />
         </label>
@@ -140,6 +136,7 @@ export function ProbesPanel() {
           Start probe
         </button>
       </form>
+      {form.via === 'ssh' && <SshInEffect node={form.node} />}
       {error && <ErrorPanel error={error} />}
       {runs.length === 0 ? (
         <p className="empty-state">No probes running. Name a node (or a Host alias of your SSH config) and start one to see drops, DNS and TCP outcomes on it.</p>

@@ -2,6 +2,7 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApp } from '../../store/context.js';
 import { suggest } from './suggest.js';
+import { SshInEffect } from '../probes/SshInEffect.js';
 
 function Combo({ id, label, side, value, onChange, placeholder }: { id: string; label: string; side: 'from' | 'to'; value: string; onChange(v: string): void; placeholder: string }) {
   const names = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.names : undefined));
@@ -71,12 +72,15 @@ function Combo({ id, label, side, value, onChange, placeholder }: { id: string; 
   );
 }
 
+const noNodes: readonly string[] = [];
+
 export function QueryBar() {
   const q = useApp((s) => s.query);
   const setQuery = useApp((s) => s.setQuery);
   const ask = useApp((s) => s.ask);
   const running = useApp((s) => s.question?.state === 'running');
   const replay = useApp((s) => s.cluster.status === 'open' && s.cluster.opened.mode === 'replay');
+  const nodes = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.names.nodes : noNodes));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void ask();
@@ -113,12 +117,6 @@ export function QueryBar() {
           </select>
         )}
       </label>
-      {!replay && q.probe === 'ssh' && (
-        <label>
-          <span>SSH config</span>
-          <input data-testid="query-ssh-config" value={q.sshConfig} onChange={(e) => setQuery({ sshConfig: e.target.value })} placeholder="~/.ssh/config" />
-        </label>
-      )}
       {!replay && q.probe !== 'none' && (
         <>
           <label className="narrow">
@@ -133,6 +131,7 @@ export function QueryBar() {
       <button type="submit" className="primary" disabled={running || !q.from.trim() || !q.to.trim()} data-testid="ask-why" title={replay ? 'Re-run the diagnosis on the recorded state at the scrubber (Ctrl+Enter)' : 'Ctrl+Enter'}>
         {running ? 'Asking…' : 'Ask why'}
       </button>
+      {!replay && q.probe === 'ssh' && <SshInEffect nodes={nodes} />}
       {!replay && q.probe !== 'none' && q.active && (
         <p className="active-warning" role="note" data-testid="active-warning">
           ⚠ Active test: Pathlight will send a DNS lookup and a connection attempt from inside A’s network namespace to B. This is real traffic on the cluster.
