@@ -61,6 +61,12 @@ export const probeStatusSchema = z.object({
   events: z.object({ drop: z.number().int(), dns: z.number().int(), tcp: z.number().int() }),
   /** Events the kernel or the agent could not deliver. */
   lost: z.number().int(),
+  /** Events per second since the run started (to its end once stopped). */
+  rate: z.number().optional(),
+  /** The drop reasons seen most, most first. */
+  reasons: z.array(wb.dropReasonCountSchema).optional(),
+  /** The workbench session whose events table and graph the run feeds. */
+  workbench: z.string().optional(),
   error: apiErrorSchema.optional(),
   /** An unknown SSH host key waiting for the user's decision (trust on first use). */
   hostKey: z.object({ host: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), knownHostsFile: z.string() }).optional(),
@@ -110,6 +116,8 @@ export const calls = {
         agentImage: imageRef.optional(),
         probes: z.array(z.enum(['drops', 'dns', 'tcp'])).min(1).max(3).optional(),
         durationSec: z.number().int().min(1).max(3600),
+        /** An open workbench session (live or fake): the run's events go to its events table and graph, named by its snapshot. */
+        workbench: z.uuid().optional(),
       })
       .strict(),
     response: z.object({ session: z.string() }),

@@ -183,11 +183,25 @@ export const replaySeekRequest = z
     question: z.string().min(1).max(128).optional(),
   })
   .strict();
+/** A drop reason and how many drops had it. */
+export const dropReasonCountSchema = z.object({ reason: z.string(), count: z.number().int() });
+
 export const whyStatusSchema = z.object({
   question: z.string(),
   state: z.enum(['running', 'done', 'failed']),
   /** Per probed node: the last stage reached (chosen, connecting, uploading, streaming, stopped, failed). */
-  nodes: z.array(z.object({ node: z.string(), stage: z.string(), detail: z.string().optional() })),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      stage: z.string(),
+      detail: z.string().optional(),
+      /** The node's agent so far: events, events per second, events lost, the drop reasons seen most. */
+      events: z.number().int().optional(),
+      rate: z.number().optional(),
+      lost: z.number().int().optional(),
+      reasons: z.array(dropReasonCountSchema).optional(),
+    }),
+  ),
   startedAt: z.string(),
   /** Seconds the probes listen for, when probes run. */
   durationSec: z.number().optional(),
@@ -290,6 +304,8 @@ export const eventFilterSchema = z
     reason: z.string().max(128).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     rcode: z.string().max(32).optional(),
+    /** The node whose agent saw the event (exact). */
+    node: z.string().max(253).optional(),
     /** Substring of the row's text (names, addresses, query names, reasons). */
     text: z.string().max(256).optional(),
     /** Time range, ns since the Unix epoch (the timeline's brush). */

@@ -67,7 +67,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
       defaultKubeconfig: describeDefaultKubeconfig(env),
     }),
     'kubeconfig.contexts': async ({ source }) => listContexts(source, env),
-    'probes.start': async (req, ctx) => opened(probes.start(req), ctx),
+    'probes.start': async (req, ctx) => opened(probes.start(req, req.workbench ? wb.probeFeed(req.workbench, req.node) : undefined), ctx),
     'probes.status': async ({ session }, ctx) => follow(session, ctx, probes.status(session)),
     'probes.stop': async ({ session }) => probes.stop(session),
     'ssh.passphrase': async ({ session, passphrase }) => probes.answerPassphrase(session, passphrase),

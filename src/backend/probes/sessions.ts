@@ -6,11 +6,17 @@
  * the backend itself was shown can then be trusted (`ssh.trustHostKey`), so the UI cannot
  * write arbitrary lines into known_hosts. An encrypted key pauses the run until the user types
  * its passphrase (`ssh.passphrase`); it goes to ssh2 and nowhere else.
+ *
+ * A run started from a workbench (`workbench`: its session) is fed to that session: each line
+ * goes to the session's events table and graph, its ends named by the session's snapshot
+ * (a `ProbeFeed` from ../workbench/sessions.ts), like the lines of the session's questions.
  */
 import { randomUUID } from 'node:crypto';
 import { PathlightError, toApiError, type CallRequest, type CallResponse } from '../../api/index.js';
 import type { probe } from '../../core/index.js';
 import type { ProbeExit, ProbeSink, ProbeStage } from './stream.js';
+import type { NodeProbeOptions, NodeProbeRun } from './start.js';
+import { RunCounts } from './counts.js';
 import { withSshOverlay } from './ssh/overlay.js';
 import type { Notify } from '../push.js';
 
@@ -34,6 +40,18 @@ interface Session {
   answer?: (passphrase: string | undefined) => void;
 }
 
+/** Where a run started from a workbench delivers its lines (see WorkbenchSessions.probeFeed). */
+export interface ProbeFeed {
+  /** The workbench session fed. */
+  session: string;
+  /** Every decoded line of the agent, as it arrives. */
+  line(l: probe.ProbeLine): void;
+  /** The node's address in the session's cluster (its InternalIP), when the SSH config has none. */
+  host?: string | undefined;
+  /** Runs the agent instead of startOnNode (a fake cluster replays the lab's events). */
+  start?: (o: NodeProbeOptions, sink: ProbeSink) => Promise<NodeProbeRun>;
+}
+
 /** How long a run waits for the user to type a passphrase. */
 const passphraseWaitMs = 5 * 60_000;
 
@@ -44,15 +62,15 @@ export class ProbeSessions {
 
   constructor(private readonly notify: Notify = () => {}) {}
 
-  start(req: StartRequest): { session: string } {
+  start(req: StartRequest, feed?: ProbeFeed): { session: string } {
     const active = [...this.sessions.values()].filter((s) => s.status.stage !== 'stopped');
     if (active.length >= maxSessions) throw new PathlightError({ code: 'invalid-request', message: `${active.length} probe runs are active already.`, hint: 'Stop some before starting more.' });
     const id = randomUUID();
-    const status: Status = { session: id, node: req.node, via: req.via, stage: 'connecting', events: { drop: 0, dns: 0, tcp: 0 }, lost: 0, startedAt: new Date().toISOString() };
+    const status: Status = { session: id, node: req.node, via: req.via, stage: 'connecting', events: { drop: 0, dns: 0, tcp: 0 }, lost: 0, rate: 0, reasons: [], startedAt: new Date().toISOString(), ...(feed ? { workbench: feed.session } : {}) };
     const s: Session = { status, changed: () => this.notify(id, 'probes.progress', () => status) };
     this.sessions.set(id, s);
     this.forgetOld();
-    void this.run(s, req);
+    void this.run(s, req, feed);
     return { session: id };
   }
 
@@ -106,20 +124,28 @@ export class ProbeSessions {
     for (const [id] of stopped.slice(0, Math.max(0, stopped.length - maxSessions))) this.sessions.delete(id);
   }
 
-  private async run(s: Session, req: StartRequest) {
+  private async run(s: Session, req: StartRequest, feed?: ProbeFeed) {
     const st = s.status;
+    const counts = new RunCounts();
+    const figures = () => {
+      const f = counts.figures();
+      st.events = f.events;
+      st.rate = f.rate;
+      st.lost = f.lost;
+      st.reasons = f.reasons;
+    };
     const onProgress = (stage: ProbeStage, detail?: string) => {
       st.stage = stage;
       st.detail = detail;
+      if (stage === 'stopped') counts.end();
+      figures();
       s.changed();
     };
     const sink: ProbeSink = {
       line: (l: probe.ProbeLine) => {
-        if (l.type === 'drop' || l.type === 'dns' || l.type === 'tcp') st.events[l.type]++;
-        else if (l.type === 'stats' || l.type === 'bye') {
-          const per = Object.values((l as { probes?: Record<string, { lost?: number; lostUser?: number }> }).probes ?? {});
-          st.lost = per.reduce((n, p) => n + (p.lost ?? 0) + (p.lostUser ?? 0), 0);
-        } else if (l.type === 'error') st.error = { code: 'probe-failed', message: `The agent on ${req.node}: ${(l as { message?: string }).message ?? ''}` };
+        feed?.line(l);
+        if (counts.add(l)) figures();
+        else if (l.type === 'error') st.error = { code: 'probe-failed', message: `The agent on ${req.node}: ${(l as { message?: string }).message ?? ''}` };
         s.changed();
       },
       bad: () => undefined,
@@ -139,17 +165,20 @@ export class ProbeSessions {
       });
     try {
       const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
-      const kc = req.via === 'pod' ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
+      const kc = req.via === 'pod' && !feed?.start ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
       // The config is read once when the run starts: the generated one can go right after.
+      const begin = feed?.start ?? startOnNode;
       const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>
-        startOnNode(
-          { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig, host: req.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
+        begin(
+          { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig, host: req.host ?? feed?.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
           sink,
         ),
       );
       s.stop = () => run.stop();
       const exit = await run.done;
       st.stage = 'stopped';
+      counts.end();
+      figures();
       if (exit.problem) st.error = exit.problem;
       s.changed();
     } catch (err) {

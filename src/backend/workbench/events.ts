@@ -327,6 +327,11 @@ export class EventStore {
       preds.push((k) => this.dport[k] === port);
       needsRow = true;
     }
+    if (f.node?.trim()) {
+      const node = this.strings.find(f.node.trim());
+      preds.push((k) => node > 0 && c.node[k] === node);
+      needsRow = true;
+    }
     if (f.rcode?.trim()) {
       const rc = this.strings.find(f.rcode.trim().toUpperCase());
       preds.push((k) => rc > 0 && c.rcode[k] === rc);

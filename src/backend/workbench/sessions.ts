@@ -20,6 +20,8 @@ import { openFakeCluster } from './fixtureCluster.js';
 import { ask, type Answer } from '../diagnose/ask.js';
 import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
 import { withSshOverlay } from '../probes/ssh/overlay.js';
+import { RunCounts } from '../probes/counts.js';
+import type { ProbeFeed } from '../probes/sessions.js';
 import type { Notify } from '../push.js';
 
 type WhyStatus = CallResponse<'why.status'>;
@@ -319,10 +321,25 @@ export class WorkbenchSessions {
       options: { probe: req.probe, durationMs: req.durationSec * 1000, ...(req.active ? { active: true } : {}), ...(missing.length ? { missing } : {}) },
     });
     if (rec) rec.questions++;
+    // Each node's agent as the Probes panel lists the question's runs: its stage with events, events/s, lost, drop reasons.
+    const counts = new Map<string, RunCounts>();
+    const countsOf = (node: string) => {
+      let c = counts.get(node);
+      if (!c) counts.set(node, (c = new RunCounts()));
+      return c;
+    };
     const progress = (node: string, stage: string, detail?: string) => {
+      const c = countsOf(node);
+      if (stage === 'stopped' || stage === 'failed') c.end();
+      const f = c.figures();
       const rest = status.nodes.filter((n) => n.node !== node);
-      status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}) }].sort((a, b) => a.node.localeCompare(b.node));
+      status.nodes = [...rest, { node, stage, ...(detail ? { detail } : {}), events: f.events.drop + f.events.dns + f.events.tcp, rate: f.rate, lost: f.lost, reasons: f.reasons }].sort((a, b) => a.node.localeCompare(b.node));
       this.pushStatus(q);
+    };
+    const counted = (line: { node?: unknown }) => {
+      if (typeof line.node !== 'string' || !countsOf(line.node).add(line as never)) return;
+      const now = status.nodes.find((n) => n.node === line.node);
+      progress(line.node, now?.stage ?? 'streaming', now?.detail);
     };
     const sshConfig = req.sshConfig ?? req.ssh?.configFile;
     // The SSH settings become a private config for the time of the question (probe `ssh` only).
@@ -341,6 +358,7 @@ export class WorkbenchSessions {
           progress,
           line: (line) => {
             if (rec) rec.recorder.probe(line.node, line);
+            counted(line);
             if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
               s.events.add(line);
               s.model.addEvents([line]);
@@ -451,6 +469,35 @@ export class WorkbenchSessions {
     const order = { admin: 0, networkpolicy: 1, baseline: 2 };
     out.policies.sort((a, b) => order[a.tier] - order[b.tier]);
     return out;
+  }
+
+  /**
+   * Where a manual probe run started from this session's workbench delivers its lines: each
+   * one named by the session's snapshot (as a question's are, src/backend/diagnose/why.ts),
+   * recorded when the session is, and its drops, DNS and TCP events added to the events table
+   * and the graph's flows. A fake cluster runs the lab's recorded events in place of an agent.
+   */
+  probeFeed(id: string, node: string): ProbeFeed {
+    const s = this.get(id);
+    if (s.source.mode === 'replay') throw readOnlyError();
+    const src = s.source;
+    return {
+      session: s.id,
+      host: this.nodeAddress(id, node),
+      ...(src.probeNode ? { start: (o, sink) => src.probeNode!(o, sink) } : {}),
+      line: (line) => {
+        if (s.closed) return;
+        const who = src.identify?.(line, node);
+        const named = (who ? { ...line, identities: who } : line) as d.ProbeEvent & { node?: string };
+        s.recording?.recorder.probe(line.node ?? node, named as unknown as Record<string, unknown>);
+        if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+          s.events.add(named);
+          s.model.addEvents([named]);
+          this.pushEvents(s);
+          this.pushGraph(s);
+        }
+      },
+    };
   }
 
   /** A node's InternalIP in the session's cluster (where SSH goes when the config has no HostName). */

@@ -8,7 +8,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClusterView } from '../../core/index.js';
+import { identify, type ClusterView, type EventIdentities, type probe } from '../../core/index.js';
+import type { NodeProbeOptions, NodeProbeRun } from '../probes/start.js';
+import type { ProbeSink } from '../probes/stream.js';
 import type { KubeconfigSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
@@ -39,6 +41,10 @@ export interface ClusterSource {
   readonly recordable?: Recordable;
   /** Called after the cluster changed (debounced by the caller). */
   onChange(cb: () => void): () => void;
+  /** Who an agent line's addresses belonged to at its time, by the session's snapshot (a replay: none). */
+  identify?(line: probe.ProbeLine, node: string): EventIdentities | undefined;
+  /** Runs a manual probe on a node in place of a real agent (the fake cluster: the lab's recorded events). */
+  probeNode?(o: NodeProbeOptions, sink: ProbeSink): Promise<NodeProbeRun>;
   /** The source a question is asked on, and whether it has live evidence for it (a refused request throws). */
   questionSource(o: EvidenceRequest): { source: QuestionSource; probes: boolean };
   stop(): Promise<void>;
@@ -60,6 +66,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     unavailable: snap.unavailable,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
+    identify: (line, node) => identify(snap.identities, line, node),
     questionSource: (o) =>
       o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
     stop: () => snap.stop(),

@@ -54,6 +54,56 @@ describe('workbench calls on a fake cluster', () => {
     await expect(call('graph.snapshot', { session: open.session })).rejects.toThrow(/closed/);
   });
 
+  it('a question lists its own probe runs: per node the stage, events, events/s, lost and the top drop reasons', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const { question } = await call('why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1 });
+    const st = await answer(question);
+    expect(st.nodes).toEqual([{ node: 'pathlight-lab-node', stage: 'stopped', events: 44, rate: expect.any(Number), lost: 0, reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] }]);
+    expect(st.nodes[0]!.rate).toBeGreaterThan(0);
+    await call('cluster.close', { session: open.session });
+  });
+
+  it('a manual probe run started from the workbench feeds its events table and graph, named by the session\'s snapshot', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const g0 = await call('graph.snapshot', { session: open.session });
+    expect((await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 1 })).total).toBe(0);
+    const { session: run } = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 1, workbench: open.session });
+    let st = await call('probes.status', { session: run });
+    for (let i = 0; i < 100 && st.stage !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      st = await call('probes.status', { session: run });
+    }
+    expect(st).toMatchObject({ node: 'pathlight-lab-node', stage: 'stopped', workbench: open.session, lost: 0, reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] });
+    expect(st.events.drop + st.events.dns + st.events.tcp).toBe(44);
+    expect(st.error).toBeUndefined();
+
+    const all = await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 100 });
+    expect(all.total).toBe(44);
+    // The fixture's recorded identities were left out: these names come from the session's snapshot.
+    const frontend = await call('events.page', { session: open.session, filter: { pod: 'lab-deny-ingress/frontend' }, offset: 0, limit: 100 });
+    expect(frontend.matched).toBeGreaterThan(0);
+    expect(frontend.rows.some((r) => r.src.startsWith('lab-deny-ingress/frontend-'))).toBe(true);
+    // Filtered to the node the run was on, and to one it was not.
+    expect((await call('events.page', { session: open.session, filter: { node: 'pathlight-lab-node' }, offset: 0, limit: 1 })).matched).toBe(44);
+    expect((await call('events.page', { session: open.session, filter: { node: 'other-node' }, offset: 0, limit: 1 })).matched).toBe(0);
+    // The graph counted the run's flows.
+    const delta = await call('graph.changes', { session: open.session, since: g0.version });
+    expect(delta.added.edges.length).toBeGreaterThan(0);
+    await call('cluster.close', { session: open.session });
+  });
+
+  it('a manual probe on a node the fake cluster never recorded says which nodes it has', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const { session: run } = await call('probes.start', { node: 'no-such-node', via: 'ssh', durationSec: 1, workbench: open.session });
+    let st = await call('probes.status', { session: run });
+    for (let i = 0; i < 100 && st.stage !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      st = await call('probes.status', { session: run });
+    }
+    expect(st.error).toMatchObject({ code: 'probe-failed', hint: expect.stringContaining('pathlight-lab-node') });
+    await call('cluster.close', { session: open.session });
+  });
+
   it('refuses bad payloads and unknown fake contexts with a next step', async () => {
     const r = await raw('why.ask', { session: 'x', from: '', to: 'b', probe: 'bpf', durationSec: 0 });
     expect(r.ok === false && r.error.code).toBe('invalid-request');
