@@ -61,6 +61,8 @@ export interface ProbesSlice {
   /** The passphrase the user typed for a run's key (null: declined); kept nowhere in the store. */
   answerPassphrase(session: string, passphrase: string | null): Promise<void>;
   dismissRun(session: string): void;
+  /** A probe run's row was clicked: the events table, filtered to that node (and to a drop reason, when one was clicked). */
+  showNodeEvents(node: string, reason?: string): void;
 }
 
 export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice;
@@ -118,11 +120,15 @@ const probesSlice =
         const f = get().probeForm;
         const { source, selectedContext } = get();
         const ssh = f.via === 'ssh' ? sshSettingsOf(get().ssh) : undefined;
+        // Started from an open workbench (live or fake), its events go to that session's table and graph.
+        const c = get().cluster;
+        const workbench = c.status === 'open' && c.opened.mode !== 'replay' ? c.opened.session : undefined;
         const req: ProbeStartRequest = {
           node: f.node.trim(),
           via: f.via,
           durationSec: f.durationSec,
           ...(ssh ? { ssh } : {}),
+          ...(workbench ? { workbench } : {}),
           // The cluster picked on the Connect screen: the pod transport runs there.
           ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
           ...(selectedContext ? { context: selectedContext } : {}),
@@ -164,6 +170,10 @@ const probesSlice =
         await get().refreshProbes();
       },
       dismissRun: (session) => set((s) => ({ runs: s.runs.filter((r) => r.session !== session) })),
+      showNodeEvents(node, reason) {
+        get().setEventFilter({ node, reason: reason ?? undefined });
+        get().setBottomTab('events');
+      },
     };
   };
 

@@ -8,6 +8,47 @@ function makeStore(storage = memoryStorage()) {
   return storeOn({ fakeClusters: fixture('diagnose'), storage });
 }
 
+describe('probes in the workbench', () => {
+  it('a probe started in the workbench feeds its events table; a run\'s row filters the table to its node', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    expect(store.getState().events?.total).toBe(0);
+    store.getState().setBottomTab('probes');
+    store.getState().setProbeForm({ node: 'pathlight-lab-node', via: 'ssh', durationSec: 1 });
+    await store.getState().startProbe();
+    expect(store.getState().probeError).toBeUndefined();
+    await expect
+      .poll(async () => {
+        await store.getState().refreshProbes();
+        return store.getState().runs[0]?.stage;
+      })
+      .toBe('stopped');
+    expect(store.getState().runs[0]).toMatchObject({ workbench: expect.any(String), reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] });
+    await store.getState().loadEvents();
+    expect(store.getState().events?.total).toBe(44);
+
+    store.getState().showNodeEvents('pathlight-lab-node', 'NETFILTER_DROP');
+    expect(store.getState().bottomTab).toBe('events');
+    expect(store.getState().eventFilter).toEqual({ node: 'pathlight-lab-node', reason: 'NETFILTER_DROP' });
+    await expect.poll(() => store.getState().events?.matched).toBe(4);
+    store.getState().showNodeEvents('pathlight-lab-node');
+    expect(store.getState().eventFilter).toEqual({ node: 'pathlight-lab-node' });
+    await expect.poll(() => store.getState().events?.matched).toBe(44);
+    await store.getState().closeCluster();
+  });
+
+  it('a question with probes lists its runs per node with events/s, lost and drop reasons', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
+    await askAndWait(store);
+    expect(store.getState().question?.nodes).toEqual([{ node: 'pathlight-lab-node', stage: 'stopped', events: 44, rate: expect.any(Number), lost: 0, reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] }]);
+    await store.getState().closeCluster();
+  });
+});
+
 describe('workbench store', () => {
   it('opens a cluster, asks, follows the graph by deltas and pages events through filters', async () => {
     const store = makeStore();

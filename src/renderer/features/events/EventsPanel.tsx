@@ -26,6 +26,14 @@ function Filters() {
   const text = (k: keyof EventFilter, v: string) => set({ [k]: v || undefined } as Partial<EventFilter>);
   return (
     <div className="event-filters" role="group" aria-label="Event filters">
+      {f.node && (
+        <span className="chip node-chip" data-testid="filter-node">
+          node {f.node}{' '}
+          <button type="button" className="link small" aria-label={`Any node (now ${f.node})`} onClick={() => set({ node: undefined })}>
+            ✕
+          </button>
+        </span>
+      )}
       {(['drop', 'dns', 'tcp'] as const).map((t) => (
         <label key={t} className={`chip t-${t}`}>
           <input type="checkbox" checked={f.type?.includes(t) ?? false} onChange={() => toggleType(t)} /> {t}
