@@ -126,6 +126,47 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the Probes tab lists the question\'s runs; a manual probe feeds the events table and graph; a row filters the events to its node', async () => {
+    await wb.openContext('fake-deny-backend-ingress');
+    const page = wb.page;
+    await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
+    await page.getByRole('tab', { name: 'Probes' }).click();
+    // Not "No probes running": the question's own run, with its figures and drop reasons.
+    const qrun = page.locator('[data-testid="question-run"][data-node="pathlight-lab-node"]');
+    await qrun.waitFor();
+    expect(await qrun.getAttribute('data-stage')).toBe('stopped');
+    expect(await qrun.getByTestId('probe-counts').innerText()).toMatch(/^44 events · [\d.]+\/s · none lost$/);
+    expect((await qrun.getByTestId('probe-reasons').innerText()).replace(/\s+/g, ' ')).toBe('top drops: NETFILTER_DROP ×4 QUEUE_PURGE ×4');
+    expect(await page.getByText(/No probes/).count()).toBe(0);
+    await wb.screenshot('workbench-probes-question-runs');
+
+    // A manual run on the node, started into this workbench (the fake cluster replays the lab's events there).
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page.getByTestId('filter-reason').selectOption('');
+    await page.getByRole('tab', { name: 'Probes' }).click();
+    const form = page.locator('form.probe-form');
+    await form.getByLabel('Node', { exact: true }).fill('pathlight-lab-node');
+    await form.getByLabel('Seconds').fill('1');
+    await page.getByRole('button', { name: 'Start probe' }).click();
+    const run = page.locator('[data-testid="probe-run"][data-node="pathlight-lab-node"][data-stage="stopped"]');
+    await run.waitFor();
+    expect(await run.getByTestId('probe-counts').innerText()).toMatch(/^8 drops · \d+ DNS · \d+ TCP · [\d.]+\/s$/);
+    await run.scrollIntoViewIfNeeded();
+    await wb.screenshot('workbench-probes-manual-run');
+    // Its events joined the question's in the table (44 + 44).
+    await run.locator('strong').click();
+    expect(await page.getByRole('tab', { name: 'Events' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByTestId('filter-node').innerText()).toContain('node pathlight-lab-node');
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 88, total: 88 });
+    await wb.screenshot('workbench-events-by-node');
+    // A reason chip: that node's drops with that reason.
+    await page.getByRole('tab', { name: 'Probes' }).click();
+    await qrun.getByRole('button', { name: /NETFILTER_DROP/ }).click();
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 8, total: 88 });
+    expect(new Set(await wb.eventReasons())).toEqual(new Set(['NETFILTER_DROP']));
+    expect(errors).toEqual([]);
+  });
+
   it('asks why for a denied backend: failing hop red on the graph, the policy finding on top, events filtered by reason', async () => {
     await wb.openContext('fake-deny-backend-ingress');
     expect(await wb.openContextName()).toBe('fake-deny-backend-ingress');
@@ -133,10 +174,6 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await wb.screenshot('workbench-empty');
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
     expect(await wb.verdict()).toBe('unreachable');
-    // One SSH setting: the query bar states the Connect screen's, and has no field of its own.
-    expect(await wb.page.getByTestId('query-bar').getByTestId('ssh-in-effect').locator('span').first().innerText()).toBe('SSH: ~/.ssh/config, from settings · user ubuntu · key ~/.ssh/lab_ed25519 · via ops@bastion:2222 · 1 node address');
-    expect(await wb.page.getByTestId('query-bar').getByRole('textbox', { name: /ssh config/i }).count()).toBe(0);
-    await wb.screenshot('workbench-ssh-in-effect');
     const top = await wb.topFinding();
     expect(top.kind).toBe('policy-deny-ingress');
     // The same sentence `pathlight why` prints for this answer (test/fixtures/diagnose/deny-backend-ingress.golden.txt).
@@ -190,6 +227,10 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await wb.openContext('fake-deny-backend-ingress');
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
     expect(await wb.verdict()).toBe('unreachable');
+    // One SSH setting: the query bar states the Connect screen's, and has no field of its own.
+    expect(await wb.page.getByTestId('query-bar').getByTestId('ssh-in-effect').locator('span').first().innerText()).toBe('SSH: ~/.ssh/config, from settings · user ubuntu · key ~/.ssh/lab_ed25519 · via ops@bastion:2222 · 1 node address');
+    expect(await wb.page.getByTestId('query-bar').getByRole('textbox', { name: /ssh config/i }).count()).toBe(0);
+    await wb.screenshot('workbench-ssh-in-effect');
     await wb.clickNode('pod', 'backend-');
     expect(await wb.selectingPolicies()).toContainEqual({ policy: 'NetworkPolicy lab-deny-ingress/deny-backend-ingress', directions: 'ingress' });
     await wb.screenshot('workbench-details-policies');
