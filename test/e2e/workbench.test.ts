@@ -105,6 +105,8 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
 
   it('follows a question by what the engine pushes: no repeated graph, events or status requests while it runs, nor after the answer', async () => {
     await wb.openContext('fake-deny-backend-ingress');
+    // The workbench's first events page (opening it, not following a push) is in before the clock starts.
+    await wb.page.locator('[data-testid="events-table"][data-loaded]').waitFor();
     const asked = Date.now();
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
     // The answer, the failing hop and every event arrived without the UI asking on a timer.

@@ -116,7 +116,7 @@ export function EventsPanel() {
         <span>destination</span>
         <span>detail</span>
       </div>
-      <div className="events-scroll" ref={scroller} data-testid="events-table" data-matched={count} data-total={page?.total ?? 0}>
+      <div className="events-scroll" ref={scroller} data-testid="events-table" data-matched={count} data-total={page?.total ?? 0} data-loaded={page ? true : undefined}>
         {count === 0 ? (
           <p className="empty-state events-empty" data-testid="events-empty">
             {page?.pending ? 'Reading the recording…' : page && page.total > 0 ? 'No event matches these filters. Clear a filter or widen the time range.' : 'No probe events in this session. Ask why with probes on (SSH or probe pod) to see drops, DNS and TCP outcomes here.'}
