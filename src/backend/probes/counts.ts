@@ -50,7 +50,10 @@ export class RunCounts {
   figures(now = Date.now()): RunFigures {
     const total = this.events.drop + this.events.dns + this.events.tcp;
     const seconds = Math.max(1, ((this.ended ?? now) - this.started) / 1000);
-    const reasons = [...this.reasons].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, topReasons).map(([reason, count]) => ({ reason, count }));
+    const reasons = [...this.reasons]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, topReasons)
+      .map(([reason, count]) => ({ reason, count }));
     return { events: { ...this.events }, rate: Math.round((total / seconds) * 10) / 10, lost: this.lost, reasons };
   }
 }

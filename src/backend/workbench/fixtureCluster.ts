@@ -26,7 +26,10 @@ interface Fixture {
 /** Contexts the fake source offers: one per fixture file, named `fake-<scenario>`. */
 export async function fakeContexts(dir: string): Promise<string[]> {
   const files = await readdir(dir);
-  return files.filter((f) => f.endsWith('.json')).map((f) => `fake-${f.slice(0, -5)}`).sort();
+  return files
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `fake-${f.slice(0, -5)}`)
+    .sort();
 }
 
 /**
@@ -41,7 +44,11 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
   try {
     fx = JSON.parse(await readFile(path.join(dir, `${scenario}.json`), 'utf8')) as Fixture;
   } catch {
-    throw new PathlightError({ code: 'cluster-unreachable', message: `No fake cluster named ${context} in ${dir}.`, hint: `Pick one of: ${(await fakeContexts(dir)).join(', ')}.` });
+    throw new PathlightError({
+      code: 'cluster-unreachable',
+      message: `No fake cluster named ${context} in ${dir}.`,
+      hint: `Pick one of: ${(await fakeContexts(dir)).join(', ')}.`,
+    });
   }
   const objects = Object.entries(fx.objects).flatMap(([kind, list]) => (list ?? []).map((o) => ({ ...o, kind })));
   const view = new StaticCluster(objects);
@@ -68,7 +75,12 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
   for (const o of objects) {
     const ik = identityKind[o.kind];
     const name = o.metadata?.name;
-    if (ik && name) identities.set({ kind: ik, namespace: o.metadata?.namespace, name, node: (o as { spec?: { nodeName?: string } }).spec?.nodeName }, ipsOf(ik, o as { spec?: unknown; status?: unknown }), 0);
+    if (ik && name)
+      identities.set(
+        { kind: ik, namespace: o.metadata?.namespace, name, node: (o as { spec?: { nodeName?: string } }).spec?.nodeName },
+        ipsOf(ik, o as { spec?: unknown; status?: unknown }),
+        0,
+      );
   }
   /**
    * A manual probe on one of the fixture's nodes: the events the lab recorded there, their
@@ -77,7 +89,12 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
    */
   const probeNode = async (o: NodeProbeOptions, sink: ProbeSink): Promise<NodeProbeRun> => {
     const mine = fx.events.filter((e) => e.node === o.node);
-    if (!mine.length) throw new PathlightError({ code: 'probe-failed', message: `The fake cluster ${context} has no recorded events on a node named ${o.node}.`, hint: `Probe one of: ${[...new Set(fx.events.map((e) => e.node))].join(', ')}.` });
+    if (!mine.length)
+      throw new PathlightError({
+        code: 'probe-failed',
+        message: `The fake cluster ${context} has no recorded events on a node named ${o.node}.`,
+        hint: `Probe one of: ${[...new Set(fx.events.map((e) => e.node))].join(', ')}.`,
+      });
     const now = Date.now() * 1e6;
     const shift = now - Math.min(...mine.map((e) => e.ts));
     const stop = new AbortController();

@@ -67,8 +67,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
     identify: (line, node) => identify(snap.identities, line, node),
-    questionSource: (o) =>
-      o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
+    questionSource: (o) => (o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true }),
     stop: () => snap.stop(),
   };
 }
@@ -86,4 +85,3 @@ async function withKubeconfigFile<T>(source: KubeconfigSource, _env: KubeconfigE
     await rm(dir, { recursive: true, force: true });
   }
 }
-

@@ -4,7 +4,18 @@
  * each reopening its context's workbench with the question filled in.
  */
 import type { StateCreator } from 'zustand';
-import { sshHostSchema, sshJumpSchema, sshNodeSchema, sshPathSchema, sshSettingsSchema, sshUserSchema, type ApiClient, type ApiError, type SshSettings, type SshTestResult } from '../../api/index.js';
+import {
+  sshHostSchema,
+  sshJumpSchema,
+  sshNodeSchema,
+  sshPathSchema,
+  sshSettingsSchema,
+  sshUserSchema,
+  type ApiClient,
+  type ApiError,
+  type SshSettings,
+  type SshTestResult,
+} from '../../api/index.js';
 import type { AppState } from './index.js';
 import type { QueryForm } from './workbench.js';
 
@@ -64,7 +75,8 @@ export interface RecentQuestionsSlice {
 /** How many recent questions are kept. */
 export const maxRecentQuestions = 8;
 
-const sameQuestion = (a: RecentQuestion, b: RecentQuestion) => a.context === b.context && a.from === b.from && a.to === b.to && a.port === b.port && a.protocol === b.protocol;
+const sameQuestion = (a: RecentQuestion, b: RecentQuestion) =>
+  a.context === b.context && a.from === b.from && a.to === b.to && a.port === b.port && a.protocol === b.protocol;
 
 export const sshSlice =
   (api: ApiClient): Slice<SshSlice> =>
@@ -123,7 +135,10 @@ export type SshFormErrors = Partial<Record<'configFile' | 'user' | 'identityFile
 /** What is wrong with each field, in words, by the same schema the backend applies. */
 export function sshFormErrors(f: SshForm): SshFormErrors {
   const out: SshFormErrors = {};
-  const check = (key: 'configFile' | 'user' | 'identityFile' | 'jump', schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }) => {
+  const check = (
+    key: 'configFile' | 'user' | 'identityFile' | 'jump',
+    schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } },
+  ) => {
     const v = f[key].trim();
     const r = v ? schema.safeParse(v) : { success: true };
     if (!r.success) out[key] = r.error?.issues[0]?.message ?? 'not valid';

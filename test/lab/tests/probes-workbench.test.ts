@@ -24,7 +24,8 @@ describe('Probes panel on the lab', () => {
     expect(tested, JSON.stringify(tested.error)).toMatchObject({ ok: true, config: info.sshConfig });
 
     const { session: run } = await call('probes.start', { node: info.node.name, via: 'ssh', ssh, durationSec: 40, workbench: session });
-    const named = async () => (await call('events.page', { session, filter: { node: info.node.name, reason: 'NETFILTER_DROP', namespace: ns }, offset: 0, limit: 50 })).rows;
+    const named = async () =>
+      (await call('events.page', { session, filter: { node: info.node.name, reason: 'NETFILTER_DROP', namespace: ns }, offset: 0, limit: 50 })).rows;
     let rows = await named();
     for (let i = 0; i < 120 && !rows.some((r) => r.src.startsWith(`${ns}/frontend-`) && r.dst.startsWith(`${ns}/backend-`)); i++) {
       await new Promise((r) => setTimeout(r, 250));

@@ -9,16 +9,44 @@ function makeStore(storage = memoryStorage(), seen: Array<{ method: CallName; pa
   return storeOn({ fakeClusters: fixture('diagnose'), storage, seen });
 }
 
-const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({ id: `q${n}`, context: 'fake-healthy', from: `ns/a${n}`, to: 'b', port: '', protocol: 'TCP', at: new Date(n * 1000).toISOString(), ...over });
+const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({
+  id: `q${n}`,
+  context: 'fake-healthy',
+  from: `ns/a${n}`,
+  to: 'b',
+  port: '',
+  protocol: 'TCP',
+  at: new Date(n * 1000).toISOString(),
+  ...over,
+});
 
 describe('SSH settings slice', () => {
   it('turns the form into API settings: trimmed, empty fields and rows left out', () => {
     expect(sshSettingsOf(emptySshForm)).toBeUndefined();
-    expect(sshSettingsOf({ ...emptySshForm, user: ' ubuntu ', nodes: [{ node: 'w1', address: ' 10.0.0.5' }, { node: '', address: '' }] })).toEqual({ user: 'ubuntu', nodes: [{ node: 'w1', address: '10.0.0.5' }] });
+    expect(
+      sshSettingsOf({
+        ...emptySshForm,
+        user: ' ubuntu ',
+        nodes: [
+          { node: 'w1', address: ' 10.0.0.5' },
+          { node: '', address: '' },
+        ],
+      }),
+    ).toEqual({ user: 'ubuntu', nodes: [{ node: 'w1', address: '10.0.0.5' }] });
   });
 
   it('says what is wrong with each field', () => {
-    const e = sshFormErrors({ configFile: '/my config', user: 'root x', identityFile: '', jump: 'a@b@c', nodes: [{ node: 'w1', address: '10.0.0.5:22' }, { node: 'w2', address: 'ok' }, { node: 'w2', address: 'ok' }] });
+    const e = sshFormErrors({
+      configFile: '/my config',
+      user: 'root x',
+      identityFile: '',
+      jump: 'a@b@c',
+      nodes: [
+        { node: 'w1', address: '10.0.0.5:22' },
+        { node: 'w2', address: 'ok' },
+        { node: 'w2', address: 'ok' },
+      ],
+    });
     expect(Object.keys(e).sort()).toEqual(['configFile', 'jump', 'rows', 'user']);
     expect(e.rows).toEqual({ 0: 'a host name or an IP address, without a port', 2: 'w2 is listed twice' });
     expect(sshFormErrors({ ...emptySshForm, jump: 'ops@bastion:2222' })).toEqual({});
@@ -29,7 +57,12 @@ describe('SSH settings slice', () => {
     const seen: Array<{ method: CallName; payload: unknown }> = [];
     const store = makeStore(storage, seen);
     store.getState().setSsh({ user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
-    expect(makeStore(storage).getState().ssh).toEqual({ ...emptySshForm, user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
+    expect(makeStore(storage).getState().ssh).toEqual({
+      ...emptySshForm,
+      user: 'ubuntu',
+      identityFile: '~/.ssh/lab',
+      nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }],
+    });
 
     store.getState().selectContext('fake-deny-backend-ingress');
     await store.getState().openCluster();
@@ -46,7 +79,14 @@ describe('one SSH setting', () => {
     const storage = memoryStorage();
     storage.setItem(
       'pathlight.ui',
-      JSON.stringify({ version: 1, state: { query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'ssh', sshConfig: '/old/query_config', active: false, durationSec: 1 }, probeForm: { node: 'n1', via: 'ssh', sshConfig: '/old/probe_config', durationSec: 5 }, ssh: { ...emptySshForm, configFile: '/lab/ssh_config' } } }),
+      JSON.stringify({
+        version: 1,
+        state: {
+          query: { from: '', to: '', port: '', protocol: 'TCP', probe: 'ssh', sshConfig: '/old/query_config', active: false, durationSec: 1 },
+          probeForm: { node: 'n1', via: 'ssh', sshConfig: '/old/probe_config', durationSec: 5 },
+          ssh: { ...emptySshForm, configFile: '/lab/ssh_config' },
+        },
+      }),
     );
     const seen: Array<{ method: CallName; payload: unknown }> = [];
     const store = makeStore(storage, seen);
@@ -77,7 +117,17 @@ describe('one SSH setting', () => {
     const store = makeStore();
     store.getState().setSsh({ configFile: `${dir}/config`, identityFile: `${dir}/key` });
     await store.getState().testSsh('n1');
-    expect(store.getState().sshTest).toMatchObject({ node: 'n1', running: false, result: { node: 'n1', ok: false, config: `${dir}/config`, problem: 'refused', error: { code: 'ssh-unreachable', message: expect.stringContaining('refused') } } });
+    expect(store.getState().sshTest).toMatchObject({
+      node: 'n1',
+      running: false,
+      result: {
+        node: 'n1',
+        ok: false,
+        config: `${dir}/config`,
+        problem: 'refused',
+        error: { code: 'ssh-unreachable', message: expect.stringContaining('refused') },
+      },
+    });
     expect(readFileSync(`${dir}/known_hosts`, 'utf8')).toBe('');
     // Changing a setting clears the outcome: it was about the old settings.
     store.getState().setSsh({ user: 'admin' });
@@ -111,7 +161,13 @@ describe('recent questions slice', () => {
         return store.getState().recentQuestions[0]?.verdict;
       })
       .toBe('unreachable');
-    expect(store.getState().recentQuestions[0]).toMatchObject({ context: 'fake-deny-backend-ingress', from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', protocol: 'TCP' });
+    expect(store.getState().recentQuestions[0]).toMatchObject({
+      context: 'fake-deny-backend-ingress',
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend',
+      port: '8080',
+      protocol: 'TCP',
+    });
     await store.getState().closeCluster();
 
     const again = makeStore(storage);

@@ -9,7 +9,7 @@ function makeStore(storage = memoryStorage()) {
 }
 
 describe('probes in the workbench', () => {
-  it('a probe started in the workbench feeds its events table; a run\'s row filters the table to its node', async () => {
+  it("a probe started in the workbench feeds its events table; a run's row filters the table to its node", async () => {
     const store = makeStore();
     store.getState().selectContext('fake-deny-backend-ingress');
     await store.getState().openCluster();
@@ -24,7 +24,13 @@ describe('probes in the workbench', () => {
         return store.getState().runs[0]?.stage;
       })
       .toBe('stopped');
-    expect(store.getState().runs[0]).toMatchObject({ workbench: expect.any(String), reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] });
+    expect(store.getState().runs[0]).toMatchObject({
+      workbench: expect.any(String),
+      reasons: [
+        { reason: 'NETFILTER_DROP', count: 4 },
+        { reason: 'QUEUE_PURGE', count: 4 },
+      ],
+    });
     await store.getState().loadEvents();
     expect(store.getState().events?.total).toBe(44);
 
@@ -44,7 +50,19 @@ describe('probes in the workbench', () => {
     await store.getState().openCluster();
     store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
     await askAndWait(store);
-    expect(store.getState().question?.nodes).toEqual([{ node: 'pathlight-lab-node', stage: 'stopped', events: 44, rate: expect.any(Number), lost: 0, reasons: [{ reason: 'NETFILTER_DROP', count: 4 }, { reason: 'QUEUE_PURGE', count: 4 }] }]);
+    expect(store.getState().question?.nodes).toEqual([
+      {
+        node: 'pathlight-lab-node',
+        stage: 'stopped',
+        events: 44,
+        rate: expect.any(Number),
+        lost: 0,
+        reasons: [
+          { reason: 'NETFILTER_DROP', count: 4 },
+          { reason: 'QUEUE_PURGE', count: 4 },
+        ],
+      },
+    ]);
     await store.getState().closeCluster();
   });
 });

@@ -38,7 +38,17 @@ export async function checkSsh(req: SshCheckRequest): Promise<Result> {
     const [{ readSshConfig }, { checkConnection }] = await Promise.all([import('./config.js'), import('./transport.js')]);
     const { target } = await withSshOverlay(req.ssh, req.ssh?.configFile, [req.node], async (file) => {
       const { text, file: read } = await readSshConfig({ file, home: req.home });
-      return checkConnection({ configText: text, configFile: read, node: req.node, fallbackHostName: req.host, home: req.home, agentDir: '', args: [], agentSocket: req.agentSocket, readyTimeoutMs: req.readyTimeoutMs ?? 10_000 });
+      return checkConnection({
+        configText: text,
+        configFile: read,
+        node: req.node,
+        fallbackHostName: req.host,
+        home: req.home,
+        agentDir: '',
+        args: [],
+        agentSocket: req.agentSocket,
+        readyTimeoutMs: req.readyTimeoutMs ?? 10_000,
+      });
     });
     const via = target.jumps.length ? ` via ${target.jumps.join(', ')}` : '';
     return { ...base, ok: true, target: `${target.user}@${target.hostName}:${target.port}${via}` };
@@ -55,7 +65,12 @@ export async function checkSsh(req: SshCheckRequest): Promise<Result> {
       };
     }
     if (err instanceof SshConnectError) return { ...base, ok: false, problem: err.reason, error };
-    const byCode: Partial<Record<string, NonNullable<Result['problem']>>> = { 'ssh-auth-failed': 'auth-failed', 'ssh-passphrase-needed': 'passphrase-needed', 'ssh-config-invalid': 'config-invalid', 'ssh-unreachable': 'unreachable' };
+    const byCode: Partial<Record<string, NonNullable<Result['problem']>>> = {
+      'ssh-auth-failed': 'auth-failed',
+      'ssh-passphrase-needed': 'passphrase-needed',
+      'ssh-config-invalid': 'config-invalid',
+      'ssh-unreachable': 'unreachable',
+    };
     return { ...base, ok: false, problem: byCode[error.code] ?? 'failed', error };
   }
 }

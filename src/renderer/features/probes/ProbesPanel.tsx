@@ -213,7 +213,15 @@ export function ProbesPanel() {
           </select>
         </label>
         <label>
-          Seconds <input name="duration" type="number" min={1} max={3600} value={form.durationSec} onChange={(e) => setForm({ durationSec: Number(e.target.value) || 60 })} />
+          Seconds{' '}
+          <input
+            name="duration"
+            type="number"
+            min={1}
+            max={3600}
+            value={form.durationSec}
+            onChange={(e) => setForm({ durationSec: Number(e.target.value) || 60 })}
+          />
         </label>
         <button type="submit" className="primary">
           Start probe
@@ -249,7 +257,8 @@ export function ProbesPanel() {
       )}
       {runs.length === 0 && questionRuns.length === 0 && (
         <p className="empty-state">
-          No probes yet. Name a node (or a Host alias of your SSH config) and start one to see drops, DNS and TCP outcomes on it{workbench ? ' — in this workbench’s events table and graph' : ''}; a question asked with probes lists its own here.
+          No probes yet. Name a node (or a Host alias of your SSH config) and start one to see drops, DNS and TCP outcomes on it
+          {workbench ? ' — in this workbench’s events table and graph' : ''}; a question asked with probes lists its own here.
         </p>
       )}
     </section>

@@ -52,7 +52,8 @@ function Outcome() {
       </p>
       {r.hostKey ? (
         <p className="muted">
-          Nothing was added to {r.hostKey.knownHostsFile || 'known_hosts'}. Compare <code data-testid="ssh-test-fingerprint">{r.hostKey.fingerprint}</code> with the node’s own key (<code>ssh-keygen -lf</code> on its host key) before trusting it; a probe run on this node asks.
+          Nothing was added to {r.hostKey.knownHostsFile || 'known_hosts'}. Compare <code data-testid="ssh-test-fingerprint">{r.hostKey.fingerprint}</code> with
+          the node’s own key (<code>ssh-keygen -lf</code> on its host key) before trusting it; a probe run on this node asks.
         </p>
       ) : (
         r.error?.hint && <p className="muted">{r.error.hint}</p>
@@ -68,7 +69,12 @@ export function SshInEffect({ node, nodes = [] }: { node?: string; nodes?: reado
   const running = useApp((s) => !!s.sshTest?.running);
   const [picked, setPicked] = useState('');
   const target = (node ?? (picked || nodes[0] || '')).trim();
-  const extra = [form.user.trim() && `user ${form.user.trim()}`, form.identityFile.trim() && `key ${form.identityFile.trim()}`, form.jump.trim() && `via ${form.jump.trim()}`, form.nodes.length > 0 && `${form.nodes.length} node address${form.nodes.length === 1 ? '' : 'es'}`].filter(Boolean);
+  const extra = [
+    form.user.trim() && `user ${form.user.trim()}`,
+    form.identityFile.trim() && `key ${form.identityFile.trim()}`,
+    form.jump.trim() && `via ${form.jump.trim()}`,
+    form.nodes.length > 0 && `${form.nodes.length} node address${form.nodes.length === 1 ? '' : 'es'}`,
+  ].filter(Boolean);
   return (
     <div className="ssh-in-effect" data-testid="ssh-in-effect">
       <span title="Set on the Connect screen (SSH settings); every probe over SSH uses them">
@@ -81,7 +87,13 @@ export function SshInEffect({ node, nodes = [] }: { node?: string; nodes?: reado
           ))}
         </select>
       )}
-      <button type="button" data-testid="test-ssh" disabled={!target || running} onClick={() => void testSsh(target)} title={target ? `Connect to ${target} with these settings, check its host key and run true` : 'Name a node first'}>
+      <button
+        type="button"
+        data-testid="test-ssh"
+        disabled={!target || running}
+        onClick={() => void testSsh(target)}
+        title={target ? `Connect to ${target} with these settings, check its host key and run true` : 'Name a node first'}
+      >
         Test SSH
       </button>
       <Outcome />
