@@ -1,14 +1,15 @@
 /** From [A] To [B] port/protocol, probes and transport, the active test, Ask why. */
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApp } from '../../store/context.js';
-import { suggest } from './suggest.js';
+import { namespaceOf, suggest } from './suggest.js';
 
 function Combo({ id, label, side, value, onChange, placeholder }: { id: string; label: string; side: 'from' | 'to'; value: string; onChange(v: string): void; placeholder: string }) {
   const names = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.names : undefined));
+  const fromNamespace = useApp((s) => namespaceOf(s.query.from));
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const listId = useId();
-  const items = open && names ? suggest(names, value, side) : [];
+  const items = open && names ? suggest(names, value, side, 12, fromNamespace) : [];
   const pick = (v: string) => {
     onChange(v);
     setOpen(false);
