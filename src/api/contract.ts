@@ -114,6 +114,8 @@ export const calls = {
   /** Opens a cluster for the workbench: a live snapshot held in a backend session. */
   'cluster.open': { request: wb.clusterOpenRequest, response: wb.clusterOpenResponse },
   'cluster.close': { request: wb.sessionRef, response: z.object({}) },
+  /** The session's cluster view now: its health and the type-ahead's names (after a lost link; pushed as cluster.health and cluster.names). */
+  'cluster.health': { request: wb.sessionRef, response: wb.clusterHealthSchema.extend({ session: z.string(), names: wb.clusterNamesSchema }) },
   /** The recording the app was started with (`pathlight serve --open FILE`, `npm start` without a kubeconfig). */
   'recording.startup': { request: z.object({}).strict(), response: z.object({ path: z.string().nullable() }) },
   /** Opens a recording as a read-only workbench session (mode `replay`), shown at its end. */
@@ -161,6 +163,10 @@ export const events = {
    * a replay); `read`: a replay's rows read so far, which a waiting filter can now judge.
    */
   'events.appended': z.object({ session: z.uuid(), total: z.number().int().min(0), read: z.number().int().min(0).optional() }).strict(),
+  /** The session's cluster view changed health (live, reconnecting, stale since): the workbench's pill. */
+  'cluster.health': wb.clusterHealthSchema.extend({ session: z.uuid() }).strict(),
+  /** The session's cluster changed its names (pods came or went): the type-ahead's lists. */
+  'cluster.names': z.object({ session: z.uuid(), names: wb.clusterNamesSchema }).strict(),
   /** A probe run's stage, counts, losses, error or question to the user (what probes.status returns). */
   'probes.progress': probeStatusSchema,
 } as const;

@@ -116,6 +116,20 @@ export const replayInfoSchema = z.object({
 });
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
 
+/**
+ * Whether a session's cluster view still follows the cluster: `live`; `reconnecting` since the
+ * first failed list or watch; `stale` once that has lasted the snapshot's limit (10 s). A
+ * recording or a fixture is always `live`.
+ */
+export const clusterHealthSchema = z.object({
+  state: z.enum(['live', 'reconnecting', 'stale']),
+  /** ns since the Unix epoch: the first failure of this outage. */
+  since: z.number().optional(),
+  /** The last failure, in words. */
+  error: z.string().optional(),
+});
+export type ClusterHealth = z.infer<typeof clusterHealthSchema>;
+
 export const clusterOpenResponse = z.object({
   session: z.string(),
   context: z.string(),
@@ -125,6 +139,8 @@ export const clusterOpenResponse = z.object({
    */
   mode: z.enum(['live', 'fake', 'replay']),
   names: clusterNamesSchema,
+  /** The view's health when opened (cluster.health pushes its changes). */
+  health: clusterHealthSchema.optional(),
   /** Kinds left out of the snapshot, and why (a CRD not installed, RBAC). */
   unavailable: z.array(z.object({ kind: z.string(), reason: z.enum(['not-installed', 'forbidden', 'error']), message: z.string() })),
   /** The recording, for mode `replay`. */

@@ -80,6 +80,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'recording.stop': async ({ session }) => wb.stopRecording(session),
     'cluster.open': async ({ source, context }, ctx) => owned(await wb.open(source, context), ctx),
     'cluster.close': async ({ session }) => (hub.forget(session), wb.close(session)),
+    'cluster.health': async ({ session }, ctx) => follow(session, ctx, wb.health(session)),
     'why.ask': async (req, ctx) => {
       const asked = wb.ask(req);
       return follow(asked.question, ctx, asked);

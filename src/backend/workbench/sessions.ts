@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SessionRecorder } from '../store/session.js';
 import { diagnose as d, graph } from '../../core/index.js';
-import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
+import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterHealth, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
 import { openLiveCluster, type ClusterSource } from './source.js';
@@ -54,6 +54,9 @@ interface Session {
   /** The session being recorded to a file. */
   recording?: LiveRecording;
   offChange: () => void;
+  offHealth: () => void;
+  /** The type-ahead's names as last sent (opened or pushed), to push only a change. */
+  names: string;
   syncTimer?: NodeJS.Timeout;
   opened: CallResponse<'cluster.open'>;
 }
@@ -204,16 +207,29 @@ export class WorkbenchSessions {
     const model = new graph.GraphModel();
     model.syncCluster(cluster.view);
     const id = randomUUID();
-    const opened = { session: id, context, mode: cluster.mode, names: names(cluster), unavailable: [...cluster.unavailable] };
-    const s: Session = { id, context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {}, opened };
+    const opened = { session: id, context, mode: cluster.mode, names: names(cluster), health: healthOf(cluster), unavailable: [...cluster.unavailable] };
+    const s: Session = { id, context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {}, offHealth: () => {}, names: JSON.stringify(opened.names), opened };
     s.offChange = cluster.onChange(() => {
       // Watch events come in bursts: resync the graph at most every 500 ms.
       s.syncTimer ??= setTimeout(() => {
         s.syncTimer = undefined;
         s.model.syncCluster(s.source.view);
         this.pushGraph(s);
+        // Pods that came or went (a cluster back after an outage): the type-ahead follows.
+        const now = names(s.source);
+        const text = JSON.stringify(now);
+        if (text !== s.names) {
+          s.names = text;
+          s.opened = { ...s.opened, names: now };
+          this.notify(s.id, 'cluster.names', () => ({ session: s.id, names: now }));
+        }
       }, 500);
     });
+    s.offHealth =
+      cluster.onHealth?.(() => {
+        s.opened = { ...s.opened, health: healthOf(s.source) };
+        this.notify(s.id, 'cluster.health', () => ({ session: s.id, ...healthOf(s.source) }));
+      }) ?? (() => {});
     this.sessions.set(s.id, s);
     return s;
   }
@@ -287,6 +303,7 @@ export class WorkbenchSessions {
     if (s.reading) clearImmediate(s.reading);
     if (s.recording) this.finishRecording(s);
     s.offChange();
+    s.offHealth();
     if (s.syncTimer) clearTimeout(s.syncTimer);
     for (const q of this.questions.values()) if (q.session === id) q.abort.abort();
     await s.source.stop();
@@ -381,6 +398,12 @@ export class WorkbenchSessions {
     return { question: id };
   }
 
+  /** The session's cluster view's health now (the pill asks after a lost link; cluster.health pushes its changes). */
+  health(id: string): CallResponse<'cluster.health'> {
+    const s = this.get(id);
+    return { session: s.id, ...healthOf(s.source), names: names(s.source) };
+  }
+
   status(question: string): WhyStatus {
     const q = this.questions.get(question);
     if (!q) throw new PathlightError({ code: 'invalid-request', message: 'This question is not known (the engine may have restarted).', hint: 'Ask it again.' });
@@ -469,6 +492,9 @@ export class WorkbenchSessions {
     for (const q of done.slice(0, Math.max(0, this.questions.size - maxQuestions))) this.questions.delete(q.id);
   }
 }
+
+/** A source's health (a fixture or recording is always live). */
+const healthOf = (cluster: ClusterSource): ClusterHealth => cluster.health?.() ?? { state: 'live' };
 
 const workloadShort: Record<string, string> = { Deployment: 'deploy', StatefulSet: 'sts', DaemonSet: 'ds', ReplicaSet: 'rs', Job: 'job', CronJob: 'cronjob' };
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterView } from '../../core/index.js';
-import type { KubeconfigSource } from '../../api/index.js';
+import type { ClusterHealth, KubeconfigSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
 import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
@@ -39,6 +39,10 @@ export interface ClusterSource {
   readonly recordable?: Recordable;
   /** Called after the cluster changed (debounced by the caller). */
   onChange(cb: () => void): () => void;
+  /** Whether the view still follows the cluster (a live snapshot's; a fixture or recording: always live). */
+  health?(): ClusterHealth;
+  /** Every change of health (live → reconnecting → stale → live). */
+  onHealth?(cb: (h: ClusterHealth) => void): () => void;
   /** The source a question is asked on, and whether it has live evidence for it (a refused request throws). */
   questionSource(o: EvidenceRequest): { source: QuestionSource; probes: boolean };
   stop(): Promise<void>;
@@ -60,6 +64,8 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     unavailable: snap.unavailable,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
+    health: () => snap.health(),
+    onHealth: (cb) => snap.onHealth(cb),
     questionSource: (o) =>
       o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
     stop: () => snap.stop(),

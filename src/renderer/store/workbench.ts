@@ -45,6 +45,12 @@ export interface WorkbenchSlice {
   /** A status of the question shown (pushed why.progress or pulled why.status); another question's is ignored. */
   questionChanged(status: WhyStatus): void;
   cancelQuestion(): Promise<void>;
+  /** The open session's view changed health or names (pushed cluster.health / cluster.names, or pulled after a lost link). */
+  clusterChanged(session: string, change: Partial<Pick<ClusterOpened, 'health' | 'names'>>): void;
+  /** Asks for the open session's health and names (resync after a lost link). */
+  refreshCluster(): Promise<void>;
+  /** Opens the same context again (a fresh snapshot), keeping the question typed. */
+  reconnectCluster(): Promise<void>;
 }
 
 export interface GraphState {
@@ -187,6 +193,29 @@ export const workbenchSlice =
       if (q.state !== 'running' && status.state === 'running') return;
       set({ question: status });
       if (status.state !== 'running') get().setRecentVerdict(status.question, status.diagnosis?.verdict ?? 'failed');
+    },
+    clusterChanged(session, change) {
+      const c = get().cluster;
+      if (c.status !== 'open' || c.opened.session !== session) return;
+      set({ cluster: { status: 'open', opened: { ...c.opened, ...change } } });
+    },
+    async refreshCluster() {
+      const session = sessionOf(get());
+      if (!session) return;
+      const r = await api['cluster.health']({ session });
+      if (!r.ok) return;
+      const { session: _s, names, ...health } = r.value;
+      get().clusterChanged(session, { health, names });
+    },
+    async reconnectCluster() {
+      const c = get().cluster;
+      if (c.status !== 'open' || c.opened.mode === 'replay') return;
+      const session = c.opened.session;
+      if (get().liveRecording?.session === session) await get().stopRecording();
+      // The old session goes (its watches stop) once the new one is asked for: the query stays.
+      void api['cluster.close']({ session });
+      set({ selectedContext: c.opened.context });
+      await get().openCluster();
     },
     async cancelQuestion() {
       const q = get().question;
