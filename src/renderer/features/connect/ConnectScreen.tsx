@@ -7,7 +7,7 @@ import type { ContextList, ContextSummary } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
-import { sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
+import { recentOutcome, sshFormErrors, type SshForm } from '../../store/index.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
   'client-certificate': 'client certificate',
@@ -79,8 +79,6 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
   );
 }
 
-const verdictText: Record<NonNullable<RecentQuestion['verdict']>, string> = { reachable: 'reachable', unreachable: 'unreachable', unknown: 'unknown', failed: 'no answer' };
-
 /** The questions asked lately: one click opens the context's workbench with the question filled in. */
 function RecentQuestions() {
   const recent = useApp((s) => s.recentQuestions);
@@ -104,9 +102,11 @@ function RecentQuestions() {
               {q.protocol !== 'TCP' ? `/${q.protocol}` : ''}
             </button>
             <span className="muted">{q.context}</span>
-            <span className={`verdict-chip v-${q.verdict ?? 'unknown'}`} data-testid="recent-question-verdict">
-              {q.verdict ? verdictText[q.verdict] : 'asked'}
+            {(q.verdict === 'reachable' || q.verdict === 'unreachable') && <span className="muted">B was</span>}
+            <span className={`verdict-chip v-${q.verdict ?? 'unknown'}`} data-testid="recent-question-verdict" title={recentOutcome(q).sentence}>
+              {recentOutcome(q).verdict}
             </span>
+            {(q.verdict === 'reachable' || q.verdict === 'unreachable') && <span className="muted">from A</span>}
             <span className="muted">{new Date(q.at).toLocaleString()}</span>
           </li>
         ))}
