@@ -82,6 +82,8 @@ export class GraphController {
     const pathKey = JSON.stringify(input.path?.hops.map((h) => [h.nodes, h.verdict]) ?? null);
     const pathChanged = pathKey !== this.lastPath;
     this.lastPath = pathKey;
+    // A new answer's path is what the user looks at now: an older search stops dimming the rest.
+    if (pathChanged && input.path) cy.elements().removeClass('match faded');
     if (!this.laidOut || diff.add.some((el) => el.group === 'nodes')) this.layout(!this.laidOut);
     else if (pathChanged) this.focusPath();
     // Read by bench/ui (element count in the detail): mapping, diff, cytoscape and layout.
