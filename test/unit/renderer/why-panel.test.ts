@@ -25,7 +25,7 @@ async function answered(scenario: string, from: string, to: string) {
 
 const api = createApiClient({ call: async () => ({ ok: false, error: { code: 'unavailable', message: 'not in this test' } }), subscribe: () => () => {} });
 /** Rendered on the server, React reads a store's initial state: a store made of the state now. */
-const render = (store: Awaited<ReturnType<typeof answered>>) => renderToStaticMarkup(createElement(AppProvider, { store: createStore(() => store.getState()) as unknown as AppStore, api }, createElement(WhyPanel)));
+const render = (store: Awaited<ReturnType<typeof answered>>) => renderToStaticMarkup(createElement(AppProvider, { store: createStore(() => store.getState()) as unknown as AppStore, api, children: createElement(WhyPanel) }));
 /** The markup from the verdict to the path: what a user reads first. */
 const head = (html: string) => html.slice(html.indexOf('data-testid="verdict"'), html.indexOf('data-testid="hop"'));
 
