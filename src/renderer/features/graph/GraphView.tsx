@@ -59,16 +59,17 @@ function Toolbar() {
   const nodes = useApp((s) => s.graph.nodes);
   const setCollapsed = useApp((s) => s.setCollapsed);
   const path = useApp((s) => s.graph.path);
-  // A new answer's path clears the search (the graph has dropped its highlight already).
-  const lastPath = useRef(path);
-  useEffect(() => {
-    if (lastPath.current === path) return;
-    lastPath.current = path;
+  // A new answer's path clears the search: the field here, the dimming on the graph.
+  const [searchedPath, setSearchedPath] = useState(path);
+  if (searchedPath !== path) {
+    setSearchedPath(path);
     if (path) {
       setText('');
       setHits(undefined);
-      currentGraph()?.search('');
     }
+  }
+  useEffect(() => {
+    if (path) currentGraph()?.search('');
   }, [path]);
   const search = (e: FormEvent) => {
     e.preventDefault();
