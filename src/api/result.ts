@@ -48,17 +48,17 @@ export const apiErrorSchema = z.object({
   /** Field path inside the document, e.g. `clusters[1].cluster.server`. */
   field: z.string().optional(),
   /** What the user likely meant, for a field of the request (`from`, `to`): offered as a one-click fix. */
-  suggestions: z.array(z.object({ field: z.string(), value: z.string() })).max(10).optional(),
+  suggestions: z
+    .array(z.object({ field: z.string(), value: z.string() }))
+    .max(10)
+    .optional(),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: apiErrorSchema }),
-  ]);
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: apiErrorSchema })]);
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });

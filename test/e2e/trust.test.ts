@@ -25,7 +25,10 @@ function fakeKubeconfig(scenarios: string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
   const file = path.join(dir, 'config');
   const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
-  writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`);
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`,
+  );
   return file;
 }
 

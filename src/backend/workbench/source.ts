@@ -66,8 +66,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     onChange: (cb) => snap.onChange(() => cb()),
     health: () => snap.health(),
     onHealth: (cb) => snap.onHealth(cb),
-    questionSource: (o) =>
-      o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
+    questionSource: (o) => (o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true }),
     stop: () => snap.stop(),
   };
 }
@@ -85,4 +84,3 @@ async function withKubeconfigFile<T>(source: KubeconfigSource, _env: KubeconfigE
     await rm(dir, { recursive: true, force: true });
   }
 }
-

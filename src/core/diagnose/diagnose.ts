@@ -79,12 +79,18 @@ function reachable(ctx: Ctx) {
 export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: DiagnoseOptions = {}): DiagnoseResult {
   const cluster = view instanceof Cluster ? view : new Cluster(view, opts.missing);
   const source = parseSource(cluster, q.from);
-  if ('message' in source) return { ok: false, error: { message: `A: ${source.message}`, hint: source.hint, ...(source.meant ? { meant: source.meant, field: 'from' as const } : {}) } };
+  if ('message' in source)
+    return {
+      ok: false,
+      error: { message: `A: ${source.message}`, hint: source.hint, ...(source.meant ? { meant: source.meant, field: 'from' as const } : {}) },
+    };
   const parsed = parseTarget(cluster, q.to);
-  if ('message' in parsed) return { ok: false, error: { message: `B: ${parsed.message}`, hint: parsed.hint, ...(parsed.meant ? { meant: parsed.meant, field: 'to' as const } : {}) } };
+  if ('message' in parsed)
+    return { ok: false, error: { message: `B: ${parsed.message}`, hint: parsed.hint, ...(parsed.meant ? { meant: parsed.meant, field: 'to' as const } : {}) } };
   let port: number | string | undefined = q.port ?? parsed.port;
   if (typeof port === 'string' && /^\d+$/.test(port)) port = Number(port);
-  if (typeof port === 'number' && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return { ok: false, error: { message: `port ${port} is not a port number`, hint: 'use 1–65535 or a port name' } };
+  if (typeof port === 'number' && !(Number.isInteger(port) && port >= 1 && port <= 65535))
+    return { ok: false, error: { message: `port ${port} is not a port number`, hint: 'use 1–65535 or a port name' } };
   const ctx: Ctx = {
     cluster,
     zone: opts.zone ?? 'cluster.local',
@@ -106,7 +112,12 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
   const corr = opts.correlator;
   const value: Diagnosis = {
     verdict: verdictOf(ctx),
-    query: { from: source.label, to: parsed.target.label, ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}), protocol: ctx.protocol },
+    query: {
+      from: source.label,
+      to: parsed.target.label,
+      ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}),
+      protocol: ctx.protocol,
+    },
     findings,
     path: hopKinds.flatMap((k) => {
       const h = ctx.hops.get(k);

@@ -13,7 +13,17 @@ const titles: Partial<Record<ApiError['code'], string>> = {
 type Suggestion = NonNullable<ApiError['suggestions']>[number];
 
 /** An error in plain words: what went wrong, where, and the next step; what the user likely meant, one click away (`onSuggestion`). */
-export function ErrorPanel({ error, actions, title, onSuggestion }: { error: ApiError; actions?: React.ReactNode; title?: string; onSuggestion?: (s: Suggestion) => void }) {
+export function ErrorPanel({
+  error,
+  actions,
+  title,
+  onSuggestion,
+}: {
+  error: ApiError;
+  actions?: React.ReactNode;
+  title?: string;
+  onSuggestion?: (s: Suggestion) => void;
+}) {
   const where = error.file
     ? `${error.file}${error.line ? `, line ${error.line}${error.column ? `, column ${error.column}` : ''}` : ''}${error.field ? ` (${error.field})` : ''}`
     : undefined;
@@ -35,7 +45,15 @@ export function ErrorPanel({ error, actions, title, onSuggestion }: { error: Api
         <p className="error-suggestions">
           <span className="label">Did you mean</span>{' '}
           {error.suggestions.map((sg) => (
-            <button key={`${sg.field}:${sg.value}`} type="button" className="small suggestion" data-testid="did-you-mean" data-field={sg.field} onClick={() => onSuggestion(sg)} title={`Put ${sg.value} in ${sg.field === 'from' ? 'From' : sg.field === 'to' ? 'To' : sg.field} and ask again`}>
+            <button
+              key={`${sg.field}:${sg.value}`}
+              type="button"
+              className="small suggestion"
+              data-testid="did-you-mean"
+              data-field={sg.field}
+              onClick={() => onSuggestion(sg)}
+              title={`Put ${sg.value} in ${sg.field === 'from' ? 'From' : sg.field === 'to' ? 'To' : sg.field} and ask again`}
+            >
               {sg.value}
             </button>
           ))}

@@ -56,7 +56,11 @@ export class WorkbenchPage {
     await this.page.waitForFunction(() => document.querySelector('[data-testid="graph-pane"]')?.getAttribute('data-failing-hop'));
     const hop = (await this.page.getByTestId('graph-pane').getAttribute('data-failing-hop')) ?? '';
     const { colors, count } = await this.page.evaluate(() => {
-      const cy = (window as unknown as { __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { isEdge(): boolean; style(k: string): string }) => T): T[]; length: number } } } }).__pathlightGraph.cy;
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { isEdge(): boolean; style(k: string): string }) => T): T[]; length: number } } };
+        }
+      ).__pathlightGraph.cy;
       const failing = cy.elements('.failing, .path.hop-fail');
       return { colors: [...new Set(failing.map((e) => (e.isEdge() ? e.style('line-color') : e.style('border-color'))))], count: failing.length };
     });
@@ -67,7 +71,11 @@ export class WorkbenchPage {
   async clickNode(kind: string, labelPrefix: string): Promise<void> {
     const pos = await this.page.evaluate(
       ({ kind, labelPrefix }) => {
-        const cy = (window as unknown as { __pathlightGraph: { cy: { nodes(): Array<{ data(k: string): unknown; renderedPosition(): { x: number; y: number } }>; container(): HTMLElement } } }).__pathlightGraph.cy;
+        const cy = (
+          window as unknown as {
+            __pathlightGraph: { cy: { nodes(): Array<{ data(k: string): unknown; renderedPosition(): { x: number; y: number } }>; container(): HTMLElement } };
+          }
+        ).__pathlightGraph.cy;
         const n = cy.nodes().find((e) => e.data('kind') === kind && String(e.data('label')).startsWith(labelPrefix));
         if (!n) return undefined;
         const box = cy.container().getBoundingClientRect();
@@ -103,13 +111,23 @@ export class WorkbenchPage {
   /** The rows of the node popover: key and its chips (or text). */
   async detailRows(): Promise<Array<{ key: string | null; chips: string[]; text: string }>> {
     const rows = await this.page.getByTestId('detail-row').all();
-    return Promise.all(rows.map(async (r) => ({ key: await r.getAttribute('data-key'), chips: await r.getByTestId('detail-chip').allInnerTexts(), text: await r.locator('dd').innerText() })));
+    return Promise.all(
+      rows.map(async (r) => ({
+        key: await r.getAttribute('data-key'),
+        chips: await r.getByTestId('detail-chip').allInnerTexts(),
+        text: await r.locator('dd').innerText(),
+      })),
+    );
   }
 
   /** Clicks a graph edge (by id) where cytoscape draws its middle; waits for the details panel. */
   async clickEdge(id: string): Promise<void> {
     const pos = await this.page.evaluate((id) => {
-      const cy = (window as unknown as { __pathlightGraph: { cy: { getElementById(i: string): { empty(): boolean; renderedMidpoint(): { x: number; y: number } }; container(): HTMLElement } } }).__pathlightGraph.cy;
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { getElementById(i: string): { empty(): boolean; renderedMidpoint(): { x: number; y: number } }; container(): HTMLElement } };
+        }
+      ).__pathlightGraph.cy;
       const e = cy.getElementById(id);
       if (e.empty()) return undefined;
       const box = cy.container().getBoundingClientRect();
@@ -124,7 +142,8 @@ export class WorkbenchPage {
   /** Ids of the graph's elements with a class (e.g. `faded`, `path`). */
   async elementsWithClass(cls: string): Promise<string[]> {
     return this.page.evaluate((cls) => {
-      const cy = (window as unknown as { __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } } }).__pathlightGraph.cy;
+      const cy = (window as unknown as { __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } } }).__pathlightGraph
+        .cy;
       return cy.elements(`.${cls}`).map((e) => e.id());
     }, cls);
   }

@@ -75,7 +75,20 @@ describe('workbench on a lab that stops answering (forwarder cut)', () => {
     await wb.screenshot('lab-stale-answer');
 
     // The cluster changes while this client cannot see it; then it is back.
-    kubectl('-n', ns, 'run', pod, '--image=pathlight.local/busybox:lab', '--image-pull-policy=Never', '--restart=Never', '--labels=app=frontend-extra', '--command', '--', 'sleep', '300');
+    kubectl(
+      '-n',
+      ns,
+      'run',
+      pod,
+      '--image=pathlight.local/busybox:lab',
+      '--image-pull-policy=Never',
+      '--restart=Never',
+      '--labels=app=frontend-extra',
+      '--command',
+      '--',
+      'sleep',
+      '300',
+    );
     await fwd.restore();
     await expect.poll(async () => (await wb.health()).state, { timeout: 45_000, interval: 500 }).toBe('live');
     // The graph and the type-ahead follow without reopening, once the pod has its IP.

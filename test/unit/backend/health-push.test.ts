@@ -11,7 +11,12 @@ import type { ClusterSource } from '../../../src/backend/workbench/source.js';
 
 const ns = (name: string): KubeObject => ({ kind: 'Namespace', metadata: { name } }) as KubeObject;
 const pod = (name: string, ip: string): KubeObject =>
-  ({ kind: 'Pod', metadata: { name, namespace: 'shop', labels: { app: name } }, spec: { nodeName: 'n1', containers: [] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } }) as unknown as KubeObject;
+  ({
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', labels: { app: name } },
+    spec: { nodeName: 'n1', containers: [] },
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+  }) as unknown as KubeObject;
 
 /** A live-like source whose objects, health and change callbacks the test drives. */
 function drivenSource() {
@@ -52,7 +57,10 @@ describe('session health and names', () => {
       const wb = new WorkbenchSessions({ env: {} }, (_topic, event, payload) => pushed.push({ event, payload: payload() }));
       const d = drivenSource();
       // The sessions' own entry point for an opened source (open() builds a live one from a kubeconfig).
-      const s = await (wb as unknown as { start(c: ClusterSource, ctx: string): Promise<{ id: string; opened: { health?: ClusterHealth } }> }).start(d.source, 'ctx');
+      const s = await (wb as unknown as { start(c: ClusterSource, ctx: string): Promise<{ id: string; opened: { health?: ClusterHealth } }> }).start(
+        d.source,
+        'ctx',
+      );
       expect(s.opened.health).toEqual({ state: 'live' });
 
       d.setHealth({ state: 'reconnecting', since: 5e18, error: 'connect ECONNREFUSED 127.0.0.1:6443' });

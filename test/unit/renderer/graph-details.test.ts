@@ -8,10 +8,37 @@ const pod = {
   kind: 'pod',
   label: 'frontend-789bdb595-8m99k',
   parent: 'wl:shop/Deployment/frontend',
-  data: { namespace: 'shop', name: 'frontend-789bdb595-8m99k', labels: { app: 'frontend', 'pod-template-hash': '789bdb595' }, ips: ['10.244.0.7', 'fd00::7'], node: 'lab-node', phase: 'Running', ready: true, hostNetwork: false, ports: [{ port: 8080, protocol: 'TCP', name: 'http' }], workload: 'wl:shop/Deployment/frontend' },
+  data: {
+    namespace: 'shop',
+    name: 'frontend-789bdb595-8m99k',
+    labels: { app: 'frontend', 'pod-template-hash': '789bdb595' },
+    ips: ['10.244.0.7', 'fd00::7'],
+    node: 'lab-node',
+    phase: 'Running',
+    ready: true,
+    hostNetwork: false,
+    ports: [{ port: 8080, protocol: 'TCP', name: 'http' }],
+    workload: 'wl:shop/Deployment/frontend',
+  },
 } as unknown as graph.GraphNode;
 
-const stats = (over: Partial<graph.FlowStats>): graph.FlowStats => ({ events: 0, forwarded: 0, established: 0, refused: 0, timeout: 0, unreachable: 0, reset: 0, retransmit: 0, dropped: 0, dropReasons: {}, dns: { queries: 0, answered: 0, errors: {} }, first: 0, last: 0, volume: 0, ...over });
+const stats = (over: Partial<graph.FlowStats>): graph.FlowStats => ({
+  events: 0,
+  forwarded: 0,
+  established: 0,
+  refused: 0,
+  timeout: 0,
+  unreachable: 0,
+  reset: 0,
+  retransmit: 0,
+  dropped: 0,
+  dropReasons: {},
+  dns: { queries: 0, answered: 0, errors: {} },
+  first: 0,
+  last: 0,
+  volume: 0,
+  ...over,
+});
 
 describe('graph popover', () => {
   it('shows labels and IPs as chips and the workload by name, never JSON or internal ids', () => {

@@ -25,7 +25,10 @@ async function answered(scenario: string, from: string, to: string) {
 
 const api = createApiClient({ call: async () => ({ ok: false, error: { code: 'unavailable', message: 'not in this test' } }), subscribe: () => () => {} });
 /** Rendered on the server, React reads a store's initial state: a store made of the state now. */
-const render = (store: Awaited<ReturnType<typeof answered>>) => renderToStaticMarkup(createElement(AppProvider, { store: createStore(() => store.getState()) as unknown as AppStore, api, children: createElement(WhyPanel) }));
+const render = (store: Awaited<ReturnType<typeof answered>>) =>
+  renderToStaticMarkup(
+    createElement(AppProvider, { store: createStore(() => store.getState()) as unknown as AppStore, api, children: createElement(WhyPanel) }),
+  );
 /** The markup from the verdict to the path: what a user reads first. */
 const head = (html: string) => html.slice(html.indexOf('data-testid="verdict"'), html.indexOf('data-testid="hop"'));
 
@@ -34,7 +37,16 @@ describe('why panel', () => {
     const store = await answered('deny-backend-ingress', 'lab-deny-ingress/deploy/frontend', 'backend:8080');
     const q = store.getState().question!;
     const since = Date.UTC(2026, 11, 5, 9, 30, 0) * 1e6;
-    store.setState({ question: { ...q, diagnosis: { ...q.diagnosis!, stale: { state: 'stale', since, error: 'connect ECONNREFUSED 127.0.0.1:6443' }, blindSpots: [{ node: 'lab-node', reason: 'SSH connection refused', hint: 'check the SSH settings' }] } } });
+    store.setState({
+      question: {
+        ...q,
+        diagnosis: {
+          ...q.diagnosis!,
+          stale: { state: 'stale', since, error: 'connect ECONNREFUSED 127.0.0.1:6443' },
+          blindSpots: [{ node: 'lab-node', reason: 'SSH connection refused', hint: 'check the SSH settings' }],
+        },
+      },
+    });
     const html = render(store);
     const top = head(html);
     expect(top).toContain('data-testid="answer-stale"');

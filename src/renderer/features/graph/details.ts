@@ -28,7 +28,11 @@ export function nodeRows(node: graph.GraphNode, nameOf: (id: string) => string |
       rows.push(text('name', node.data.name), chips('labels', labelChips(node.data.labels)));
       break;
     case 'workload':
-      rows.push(text('kind', node.data.workloadKind), text('namespace', node.data.namespace), text('pods', `${node.data.readyPods} of ${plural(node.data.pods, 'pod')} ready`));
+      rows.push(
+        text('kind', node.data.workloadKind),
+        text('namespace', node.data.namespace),
+        text('pods', `${node.data.readyPods} of ${plural(node.data.pods, 'pod')} ready`),
+      );
       break;
     case 'pod': {
       const d = node.data;
@@ -58,13 +62,22 @@ export function nodeRows(node: graph.GraphNode, nameOf: (id: string) => string |
       break;
     }
     case 'node':
-      rows.push(chips('IPs', node.data.ips), text('ready', node.data.ready ? 'yes' : 'no'), chips('roles', node.data.roles), chips('labels', labelChips(node.data.labels)));
+      rows.push(
+        chips('IPs', node.data.ips),
+        text('ready', node.data.ready ? 'yes' : 'no'),
+        chips('roles', node.data.roles),
+        chips('labels', labelChips(node.data.labels)),
+      );
       break;
     case 'dns':
       rows.push(text('name', node.data.name));
       break;
     case 'external':
-      rows.push(text('range', node.data.world ? `${node.data.cidr} (anywhere)` : node.data.cidr), chips('addresses seen', node.data.addresses), text('distinct addresses', node.data.addressCount));
+      rows.push(
+        text('range', node.data.world ? `${node.data.cidr} (anywhere)` : node.data.cidr),
+        chips('addresses seen', node.data.addresses),
+        text('distinct addresses', node.data.addressCount),
+      );
       break;
   }
   return rows.filter((r): r is DetailRow => r !== undefined);

@@ -25,7 +25,13 @@ export function HealthPill({ health }: { health: ClusterHealth | undefined }) {
       <span className={`health-pill health-${state}`} role="status" aria-live="polite" title={title}>
         <span className="dot" aria-hidden /> {healthText(health)}
       </span>
-      <button type="button" className="link" onClick={() => void reconnect()} data-testid="reconnect" title="Open the same context again: a fresh list and watch">
+      <button
+        type="button"
+        className="link"
+        onClick={() => void reconnect()}
+        data-testid="reconnect"
+        title="Open the same context again: a fresh list and watch"
+      >
         Reconnect
       </button>
     </span>
