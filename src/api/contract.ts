@@ -25,7 +25,7 @@ export const contextSummarySchema = z.object({
 });
 
 import { kubeconfigSourceSchema } from './sources.js';
-export { kubeconfigSourceSchema, type KubeconfigSource } from './sources.js';
+export { kubeconfigSourceSchema, maxKubeconfigTextChars, type KubeconfigSource } from './sources.js';
 
 export const contextListSchema = z.object({
   /** Files read, in order; for a picked file, its name. */

@@ -37,6 +37,8 @@ export interface ConnectSlice {
   contexts: LoadState;
   selectedContext: string | undefined;
   loadContexts(source?: KubeconfigSource): Promise<void>;
+  /** A file that cannot be read or sent: shown like a kubeconfig that failed, nothing sent. */
+  refuseKubeconfig(error: ApiError): void;
   selectContext(name: string): void;
 }
 
@@ -101,6 +103,7 @@ const connectSlice =
         selectedContext: kept && names.has(kept) ? kept : undefined,
       });
     },
+    refuseKubeconfig: (error) => set({ contexts: { status: 'failed', error } }),
     selectContext: (name) => set({ selectedContext: name }),
   });
 

@@ -7,6 +7,7 @@ import type { ContextList, ContextSummary } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
+import { isKubeconfigSource, kubeconfigFromFile } from './kubeconfigFile.js';
 import { sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
@@ -192,6 +193,7 @@ export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: 
   const source = useApp((s) => s.source);
   const appInfo = useApp((s) => s.appInfo);
   const loadContexts = useApp((s) => s.loadContexts);
+  const refuseKubeconfig = useApp((s) => s.refuseKubeconfig);
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -200,9 +202,10 @@ export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: 
 
   async function onFilePicked(file: File | undefined) {
     if (!file) return;
-    const text = await file.text();
-    await loadContexts({ kind: 'text', name: file.name, text });
     if (fileInput.current) fileInput.current.value = '';
+    const source = await kubeconfigFromFile(file);
+    if (isKubeconfigSource(source)) await loadContexts(source);
+    else refuseKubeconfig(source);
   }
 
   const sourceLabel =
