@@ -80,11 +80,21 @@ function execCommandOf(user: UserEntry | undefined): string | undefined {
   return undefined;
 }
 
+function firstByName<T extends { name: string }>(list: ReadonlyArray<T>): Map<string, T> {
+  const byName = new Map<string, T>();
+  for (const entry of list) if (!byName.has(entry.name)) byName.set(entry.name, entry);
+  return byName;
+}
+
 /** One summary per context, in file order; dangling references become named problems. */
 export function summarizeContexts(entries: KubeconfigEntries, file: string): ContextSummary[] {
+  // Indexed once (the first entry of a name wins, as a lookup in file order would): a
+  // generated kubeconfig can hold 100,000+ contexts, and a search per context is quadratic.
+  const clusters = firstByName(entries.clusters);
+  const users = firstByName(entries.users);
   return entries.contexts.map((ctx) => {
-    const cluster = entries.clusters.find((c) => c.name === ctx.cluster);
-    const user = entries.users.find((u) => u.name === ctx.user);
+    const cluster = clusters.get(ctx.cluster);
+    const user = users.get(ctx.user);
     const problems: string[] = [];
     if (!cluster) {
       problems.push(
