@@ -18,6 +18,10 @@ export const contextSummarySchema = z.object({
   user: z.string(),
   auth: z.array(authMethod),
   execCommand: z.string().optional(),
+  /** The exec plugin's arguments: with execCommand, the command line the user consents to. */
+  execArgs: z.array(z.string()).optional(),
+  /** The cluster skips verifying the API server's certificate (`insecure-skip-tls-verify`). */
+  insecureSkipTlsVerify: z.boolean().optional(),
   namespace: z.string(),
   current: z.boolean(),
   file: z.string(),

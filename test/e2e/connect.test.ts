@@ -61,6 +61,18 @@ describe('Connect screen', () => {
     expect((connect as unknown as { consoleErrors: string[] }).consoleErrors).toEqual([]);
   });
 
+  it('flags the context whose cluster skips TLS verification, and says why it is risky', async () => {
+    await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
+    await connect.contextNames();
+    const flagged = connect.page.getByTestId('insecure-tls');
+    expect(await flagged.count()).toBe(1);
+    expect(await connect.page.locator('[data-testid="context-row"][data-context="staging"] [data-testid="insecure-tls"]').getAttribute('aria-label')).toBe('TLS not verified');
+    await connect.select('staging');
+    expect(await connect.page.getByTestId('insecure-tls-detail').innerText()).toMatch(/insecure-skip-tls-verify: the API server's certificate is not checked/);
+    await connect.select('kind-lab');
+    expect(await connect.page.getByTestId('insecure-tls-detail').count()).toBe(0);
+  });
+
   it('moves the selection with the keyboard', async () => {
     await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
     await connect.contextNames();

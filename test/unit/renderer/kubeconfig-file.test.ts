@@ -6,7 +6,7 @@ import { isKubeconfigSource, kubeconfigFromFile } from '../../../src/renderer/fe
 import { fixture } from '../../helpers/paths.js';
 import { storeOn } from '../../helpers/store.js';
 
-const picked = (name: string, body: string | Uint8Array) => new File([body], name);
+const picked = (name: string, body: string | Uint8Array<ArrayBuffer>) => new File([body], name);
 
 describe('kubeconfig picked on the Connect screen', () => {
   it('refuses a 6 MiB file with its size and the next step, without reading it', async () => {

@@ -20,6 +20,9 @@ const authLabels: Record<ContextSummary['auth'][number], string> = {
   none: 'no credentials',
 };
 
+const insecureText =
+  "This cluster sets insecure-skip-tls-verify: the API server's certificate is not checked, so anyone on the network path can read and change the traffic, credentials included. Set certificate-authority(-data) in the kubeconfig instead.";
+
 /** Open recording…, the recent recordings, and what went wrong opening one. */
 function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<(() => void) | null> }) {
   const recent = useApp((s) => s.recent);
@@ -343,6 +346,8 @@ function ContextTable({ list }: { list: ContextList }) {
                     problem
                   </span>
                 )}
+                {/* Its words come from CSS (styles.css .insecure-tls): the row's text stays the context's. */}
+                {c.insecureSkipTlsVerify && <span className="badge warn insecure-tls" role="img" aria-label="TLS not verified" title={insecureText} data-testid="insecure-tls" />}
               </td>
               <td>
                 <code>{c.server ?? `cluster "${c.cluster}" missing`}</code>
@@ -388,6 +393,11 @@ function ContextDetail({ ctx }: { ctx: ContextSummary }) {
           <code>{ctx.file}</code>
         </dd>
       </dl>
+      {ctx.insecureSkipTlsVerify && (
+        <p className="field-error" role="note" data-testid="insecure-tls-detail">
+          {insecureText}
+        </p>
+      )}
       {ctx.problems.length > 0 && (
         <ul className="problems">
           {ctx.problems.map((p) => (
