@@ -17,10 +17,24 @@ export const sessionRef = z.object({ session: z.uuid() }).strict();
 
 // ---------------------------------------------------------------- cluster.open
 
+/**
+ * The user saw this exact command line of the context's `exec` credential plugin and agreed
+ * to run it. Without it (or when the kubeconfig now says something else) cluster.open refuses
+ * a context with an exec plugin: opening it would run a program named in a file.
+ */
+export const execConsentSchema = z
+  .object({
+    command: z.string().min(1).max(4096),
+    args: z.array(z.string().max(4096)).max(256),
+  })
+  .strict();
+export type ExecConsent = z.infer<typeof execConsentSchema>;
+
 export const clusterOpenRequest = z
   .object({
     source: kubeconfigSourceSchema,
     context: z.string().min(1).max(253),
+    execConsent: execConsentSchema.optional(),
   })
   .strict();
 

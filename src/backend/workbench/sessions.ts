@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SessionRecorder } from '../store/session.js';
 import { diagnose as d, graph } from '../../core/index.js';
-import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
+import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type ExecConsent, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
 import { openLiveCluster, type ClusterSource } from './source.js';
@@ -129,9 +129,9 @@ export class WorkbenchSessions {
     });
   }
 
-  async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
+  async open(source: KubeconfigSource, context: string, execConsent?: ExecConsent): Promise<CallResponse<'cluster.open'>> {
     const fake = this.options.fakeClusters;
-    const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env);
+    const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env, execConsent);
     return (await this.start(cluster, context)).opened;
   }
 
