@@ -12,6 +12,8 @@ export * from './replay.js';
 export * from './record.js';
 import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
 export * from './settings.js';
+import { execConsentSlice, type ExecConsentSlice } from './execConsent.js';
+export * from './execConsent.js';
 export { followEngine, resync } from './follow.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
@@ -64,7 +66,7 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice;
+export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice & ExecConsentSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -185,6 +187,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...sshSlice(...a),
         ...recentQuestionsSlice(...a),
         ...recordSlice(api)(...a),
+        ...execConsentSlice(...a),
       }),
       {
         name: 'pathlight.ui',
@@ -209,6 +212,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
           speed: s.speed,
           ssh: s.ssh,
           recentQuestions: s.recentQuestions,
+          execConsents: s.execConsents,
         }),
       },
     ),

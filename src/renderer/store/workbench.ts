@@ -8,6 +8,7 @@ import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, Graph
 import type { graph } from '../../core/index.js';
 import type { AppState } from './index.js';
 import { sshSettingsOf } from './settings.js';
+import { execConsentKey, execOf } from './execConsent.js';
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -109,8 +110,16 @@ export const workbenchSlice =
     async openCluster() {
       const context = get().selectedContext;
       if (!context) return;
+      // A context that logs in with an exec plugin: asked first, once per command line.
+      const contexts = get().contexts;
+      const summary = contexts.status === 'loaded' ? contexts.list.contexts.find((c) => c.name === context) : undefined;
+      const execConsent = execOf(summary);
+      if (execConsent && summary && !get().execConsents.includes(execConsentKey(summary.file, context, execConsent))) {
+        set({ execPrompt: { context, file: summary.file, consent: execConsent } });
+        return;
+      }
       set({ cluster: { status: 'opening', context }, workbenchWanted: true, replayWanted: undefined, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
-      const r = await api['cluster.open']({ source: get().source, context });
+      const r = await api['cluster.open']({ source: get().source, context, ...(execConsent ? { execConsent } : {}) });
       if (!r.ok) {
         set({ cluster: { status: 'failed', context, error: r.error } });
         return;

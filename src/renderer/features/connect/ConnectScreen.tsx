@@ -8,7 +8,7 @@ import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
 import { isKubeconfigSource, kubeconfigFromFile } from './kubeconfigFile.js';
-import { sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
+import { commandLine, execOf, sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
   'client-certificate': 'client certificate',
@@ -368,14 +368,42 @@ function ContextTable({ list }: { list: ContextList }) {
   );
 }
 
+/** Before an exec plugin runs the first time: the exact command line, and the user's answer. */
+function ExecPromptPanel({ ctx }: { ctx: ContextSummary }) {
+  const prompt = useApp((s) => s.execPrompt);
+  const allow = useApp((s) => s.allowExec);
+  const decline = useApp((s) => s.declineExec);
+  if (!prompt || prompt.context !== ctx.name || prompt.file !== ctx.file) return null;
+  return (
+    <section className="host-key" role="alertdialog" aria-labelledby="exec-prompt-title" data-testid="exec-prompt">
+      <h3 id="exec-prompt-title">Run this command to log in?</h3>
+      <p>
+        Context <strong>{ctx.name}</strong> gets its credentials by running a program on this machine (an exec credential plugin named in{' '}
+        <code>{ctx.file}</code>). Pathlight runs it only if you agree; it will not ask again for this command.
+      </p>
+      <pre data-testid="exec-command-line">{commandLine(prompt.consent)}</pre>
+      <div className="actions">
+        <button type="button" className="primary" data-testid="exec-allow" onClick={() => void allow()}>
+          Run it and open
+        </button>
+        <button type="button" data-testid="exec-decline" onClick={decline}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
 function ContextDetail({ ctx }: { ctx: ContextSummary }) {
   const openCluster = useApp((s) => s.openCluster);
+  const exec = execOf(ctx);
   return (
     <>
       <h2 data-testid="selected-context">{ctx.name}</h2>
       <button type="button" className="primary open-workbench" data-testid="open-workbench" onClick={() => void openCluster()}>
         Open workbench →
       </button>
+      <ExecPromptPanel ctx={ctx} />
       <dl>
         <dt>Cluster</dt>
         <dd>
@@ -384,7 +412,7 @@ function ContextDetail({ ctx }: { ctx: ContextSummary }) {
         <dt>User</dt>
         <dd>
           {ctx.user} ({ctx.auth.map((a) => authLabels[a]).join(', ')}
-          {ctx.execCommand ? `: runs ${ctx.execCommand}` : ''})
+          {exec ? `: runs ${commandLine(exec)}` : ''})
         </dd>
         <dt>Namespace</dt>
         <dd>{ctx.namespace}</dd>
