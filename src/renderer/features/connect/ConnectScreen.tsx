@@ -375,7 +375,7 @@ function ExecPromptPanel({ ctx }: { ctx: ContextSummary }) {
   const decline = useApp((s) => s.declineExec);
   if (!prompt || prompt.context !== ctx.name || prompt.file !== ctx.file) return null;
   return (
-    <section className="host-key" role="alertdialog" aria-labelledby="exec-prompt-title" data-testid="exec-prompt">
+    <section className="host-key exec-prompt" role="alertdialog" aria-labelledby="exec-prompt-title" data-testid="exec-prompt">
       <h3 id="exec-prompt-title">Run this command to log in?</h3>
       <p>
         Context <strong>{ctx.name}</strong> gets its credentials by running a program on this machine (an exec credential plugin named in{' '}
