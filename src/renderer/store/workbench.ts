@@ -115,7 +115,8 @@ export const workbenchSlice =
       const summary = contexts.status === 'loaded' ? contexts.list.contexts.find((c) => c.name === context) : undefined;
       const execConsent = execOf(summary);
       if (execConsent && summary && !get().execConsents.includes(execConsentKey(summary.file, context, execConsent))) {
-        set({ execPrompt: { context, file: summary.file, consent: execConsent } });
+        // The prompt is on the Connect screen: a failed open (Retry in the workbench) goes back there.
+        set((s) => ({ execPrompt: { context, file: summary.file, consent: execConsent }, ...(s.cluster.status === 'failed' ? { cluster: { status: 'closed' as const } } : {}) }));
         return;
       }
       set({ cluster: { status: 'opening', context }, workbenchWanted: true, replayWanted: undefined, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
