@@ -94,6 +94,8 @@ export const calls = {
         host: z.string().min(1).max(253).optional(),
         kubeconfig: filePath.optional(),
         context: z.string().min(1).max(253).optional(),
+        /** Via `pod`: the consent to the context's exec plugin, as cluster.open takes it. */
+        execConsent: wb.execConsentSchema.optional(),
         probeNamespace: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/).optional(),
         probeImage: imageRef.optional(),
         agentImage: imageRef.optional(),

@@ -138,8 +138,9 @@ export class ProbeSessions {
         };
       });
     try {
-      const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
+      const [{ loadKubeConfig }, { startOnNode }, { requireExecConsent }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js'), import('../cluster/execConsent.js')]);
       const kc = req.via === 'pod' ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
+      if (kc) requireExecConsent(kc.getCurrentUser()?.exec, kc.getCurrentContext(), req.execConsent);
       // The config is read once when the run starts: the generated one can go right after.
       const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>
         startOnNode(

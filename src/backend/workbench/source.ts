@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterView } from '../../core/index.js';
-import { PathlightError, type ExecConsent, type KubeconfigSource } from '../../api/index.js';
+import type { ExecConsent, KubeconfigSource } from '../../api/index.js';
+import { requireExecConsent } from '../cluster/execConsent.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
 import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
@@ -65,26 +66,6 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
       o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
     stop: () => snap.stop(),
   };
-}
-
-/** A shell-like rendering of a command line, for the message (the UI renders its own). */
-const commandLine = (command: string, args: readonly string[]) => [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
-
-/**
- * The UI asks before a context's exec credential plugin runs the first time (a kubeconfig
- * from anywhere can name any program): the open refuses without the consent to this exact
- * command line. The CLI runs in the user's own shell and never asks.
- */
-function requireExecConsent(exec: { command?: string; args?: string[] } | undefined, context: string, consent: ExecConsent | undefined): void {
-  if (!exec?.command) return;
-  const args = (exec.args ?? []).map(String);
-  const same = consent && consent.command === exec.command && consent.args.length === args.length && consent.args.every((a, i) => a === args[i]);
-  if (same) return;
-  throw new PathlightError({
-    code: 'cluster-exec-consent-needed',
-    message: `Context ${context} logs in by running \`${commandLine(exec.command, args)}\` (an exec credential plugin); it runs only after you agree${consent ? ', and the kubeconfig now names another command than the one agreed to' : ''}.`,
-    hint: 'Check the command on the Connect screen and choose "Run it and open" if you trust it.',
-  });
 }
 
 /** A picked kubeconfig's text is written to a private temporary file for as long as it takes to load it. */

@@ -39,6 +39,13 @@ export function commandLine(consent: ExecConsent): string {
   return [consent.command, ...consent.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
 
+/** `{execConsent}` for a request on the context, when its exec plugin was agreed to; else nothing. */
+export function consentedExec(s: Pick<AppState, 'contexts' | 'execConsents'>, context: string | undefined): { execConsent?: ExecConsent } {
+  const summary = s.contexts.status === 'loaded' ? s.contexts.list.contexts.find((c) => c.name === context) : undefined;
+  const exec = execOf(summary);
+  return exec && summary && s.execConsents.includes(execConsentKey(summary.file, summary.name, exec)) ? { execConsent: exec } : {};
+}
+
 /** At most this many consents are kept (the oldest go first). */
 const keep = 200;
 

@@ -12,7 +12,7 @@ export * from './replay.js';
 export * from './record.js';
 import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
 export * from './settings.js';
-import { execConsentSlice, type ExecConsentSlice } from './execConsent.js';
+import { consentedExec, execConsentSlice, type ExecConsentSlice } from './execConsent.js';
 export * from './execConsent.js';
 export { followEngine, resync } from './follow.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
@@ -131,6 +131,7 @@ const probesSlice =
           // The cluster picked on the Connect screen: the pod transport runs there.
           ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
           ...(selectedContext ? { context: selectedContext } : {}),
+          ...(f.via === 'pod' ? consentedExec(get(), selectedContext) : {}),
         };
         const r = await api['probes.start'](req);
         if (!r.ok) {

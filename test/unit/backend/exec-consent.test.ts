@@ -66,6 +66,19 @@ describe('cluster.open with an exec credential plugin', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
   });
 
+  it('a probe run in a pod on that context (the Probes panel) asks the same, and runs nothing without it', async () => {
+    const signal = new AbortController().signal;
+    const started = await dispatch(handlers, 'probes.start', { node: 'n1', via: 'pod', kubeconfig, context: 'cloud', durationSec: 5 }, signal);
+    if (!started.ok) throw new Error(started.error.message);
+    await expect
+      .poll(async () => {
+        const st = await dispatch(handlers, 'probes.status', started.value, signal);
+        return st.ok ? st.value : undefined;
+      })
+      .toMatchObject({ stage: 'stopped', error: { code: 'cluster-exec-consent-needed' } });
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('runs the plugin once the user agreed to that exact command line', async () => {
     const r = await open({ source: { kind: 'path', path: kubeconfig }, context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch ${marker}`] } });
     // Nobody listens at the server: the open fails after the plugin ran.

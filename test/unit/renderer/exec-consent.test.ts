@@ -67,6 +67,11 @@ describe('exec plugin consent', () => {
     expect(again.getState().execPrompt).toBeUndefined();
     expect(opens(seen2)).toHaveLength(1);
     expect(opens(seen2)[0]).toMatchObject({ execConsent: { command: '/bin/sh' } });
+
+    // A probe pod on that context (the Probes panel) carries the same consent.
+    again.getState().setProbeForm({ node: 'n1', via: 'pod' });
+    await again.getState().startProbe();
+    expect(seen2.find((c) => c.method === 'probes.start')?.payload).toMatchObject({ context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch '${marker}'`] } });
   });
 
   it('opens a context without an exec plugin without asking', async () => {
