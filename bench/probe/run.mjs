@@ -213,15 +213,22 @@ const result = {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/probe.json', `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
-console.log(`\niperf3 TCP over veth: ${result.throughputGbps.medianWithout.toFixed(2)} Gbit/s without the agent, ${result.throughputGbps.medianWith.toFixed(2)} with (${result.throughputLossPercent.toFixed(1)} % loss; target ≤ 3 %)`);
-console.log(`  spread: without ${Math.min(...base.map(gbps)).toFixed(1)}–${Math.max(...base.map(gbps)).toFixed(1)}, with ${Math.min(...withAgent.map(gbps)).toFixed(1)}–${Math.max(...withAgent.map(gbps)).toFixed(1)} Gbit/s over ${rounds} rounds of ${seconds} s`);
+console.log(
+  `\niperf3 TCP over veth: ${result.throughputGbps.medianWithout.toFixed(2)} Gbit/s without the agent, ${result.throughputGbps.medianWith.toFixed(2)} with (${result.throughputLossPercent.toFixed(1)} % loss; target ≤ 3 %)`,
+);
+console.log(
+  `  spread: without ${Math.min(...base.map(gbps)).toFixed(1)}–${Math.max(...base.map(gbps)).toFixed(1)}, with ${Math.min(...withAgent.map(gbps)).toFixed(1)}–${Math.max(...withAgent.map(gbps)).toFixed(1)} Gbit/s over ${rounds} rounds of ${seconds} s`,
+);
 console.log(`  BPF run time: ${result.bpfNsPerMiB} ns per MiB moved, ${result.bpfCpuPercentOfOneCore} % of one core during the transfer`);
 for (const [n, p] of Object.entries(result.programs)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
 console.log('floor (same traffic; an empty program on the same hook measures what BPF statistics and the trampoline cost by themselves):');
 for (const [n, p] of Object.entries(result.floor)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
 console.log('small UDP packets (full path of the dns programs), beside empty programs on the same hooks:');
 for (const [n, p] of Object.entries(result.smallPackets)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
-for (const r of rates) console.log(`drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`);
+for (const r of rates)
+  console.log(
+    `drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`,
+  );
 console.log('\nreproduce: sudo npm run bench:probe   (ROUNDS=8 SECONDS=3 by default)');
 // The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
 server.kill();

@@ -22,7 +22,10 @@ export type DesktopElectron = Pick<typeof Electron, 'BrowserWindow' | 'Menu' | '
  * Starts the desktop app; false (and the app quits) when another instance holds the
  * single-instance lock, which then gets this launch's arguments ('second-instance').
  */
-export function startDesktop({ BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell, utilityProcess }: DesktopElectron, argv: readonly string[] = process.argv): boolean {
+export function startDesktop(
+  { BrowserWindow, Menu, app, dialog, ipcMain, protocol, shell, utilityProcess }: DesktopElectron,
+  argv: readonly string[] = process.argv,
+): boolean {
   // Before anything else: a second instance registers nothing, forks no engine and opens no
   // window (quitting ran 'will-quit', which would start an engine only to stop it).
   if (!app.requestSingleInstanceLock()) {
@@ -35,9 +38,7 @@ export function startDesktop({ BrowserWindow, Menu, app, dialog, ipcMain, protoc
   const enginePath = fileURLToPath(new URL('../backend/engine/main.js', import.meta.url));
   const docsUrl = 'https://pathlight.dev/docs';
 
-  protocol.registerSchemesAsPrivileged([
-    { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  ]);
+  protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
   let mainWindow: Electron.BrowserWindow | undefined;
 

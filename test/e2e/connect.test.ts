@@ -44,12 +44,7 @@ describe('Connect screen', () => {
     await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
     expect(await connect.contextNames()).toEqual(['prod-eu-admin', 'staging', 'kind-lab']);
     expect(await connect.row('staging')).toEqual(['stagingcurrent', 'https://127.0.0.1:16443', 'ci-token · bearer token', 'default']);
-    expect(await connect.row('prod-eu-admin')).toEqual([
-      'prod-eu-admin',
-      'https://prod-eu.k8s.example.test:6443',
-      'eks-exec · exec plugin',
-      'payments',
-    ]);
+    expect(await connect.row('prod-eu-admin')).toEqual(['prod-eu-admin', 'https://prod-eu.k8s.example.test:6443', 'eks-exec · exec plugin', 'payments']);
 
     await connect.select('kind-lab');
     expect(await connect.selectedContext()).toBe('kind-lab');
@@ -68,7 +63,9 @@ describe('Connect screen', () => {
     await connect.contextNames();
     const flagged = connect.page.getByTestId('insecure-tls');
     expect(await flagged.count()).toBe(1);
-    expect(await connect.page.locator('[data-testid="context-row"][data-context="staging"] [data-testid="insecure-tls"]').getAttribute('aria-label')).toBe('TLS not verified');
+    expect(await connect.page.locator('[data-testid="context-row"][data-context="staging"] [data-testid="insecure-tls"]').getAttribute('aria-label')).toBe(
+      'TLS not verified',
+    );
     await connect.select('staging');
     expect(await connect.page.getByTestId('insecure-tls-detail').innerText()).toMatch(/insecure-skip-tls-verify: the API server's certificate is not checked/);
     await connect.select('kind-lab');

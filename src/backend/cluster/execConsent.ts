@@ -2,7 +2,8 @@
 import { PathlightError, type ExecConsent } from '../../api/index.js';
 
 /** A shell-like rendering of a command line, for the message (the UI renders its own). */
-const commandLine = (command: string, args: readonly string[]) => [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+const commandLine = (command: string, args: readonly string[]) =>
+  [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 
 /**
  * The UI asks before a context's exec credential plugin runs the first time (a kubeconfig

@@ -223,10 +223,7 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
   }));
   return {
     currentContext: kc.getCurrentContext() || undefined,
-    contexts: summarizeContexts(
-      { currentContext: kc.getCurrentContext() || undefined, contexts: kc.getContexts(), clusters: kc.getClusters(), users },
-      file,
-    ),
+    contexts: summarizeContexts({ currentContext: kc.getCurrentContext() || undefined, contexts: kc.getContexts(), clusters: kc.getClusters(), users }, file),
   };
 }
 

@@ -26,7 +26,17 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { RecordTable, chunkLimits, isRecord, probeTypeCode, recordingFormat, type ProbeLines, type ProbeTypeCode, type RecordingDamage, type SessionRecord } from '../../core/index.js';
+import {
+  RecordTable,
+  chunkLimits,
+  isRecord,
+  probeTypeCode,
+  recordingFormat,
+  type ProbeLines,
+  type ProbeTypeCode,
+  type RecordingDamage,
+  type SessionRecord,
+} from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
@@ -625,8 +635,8 @@ export class RecordingReader {
             next === undefined && this.searchStopped
               ? `Bytes ${at}–${this.size - 1} are damaged, with more false chunk headers than a damaged recording has; the search for intact chunks in them was stopped.`
               : next === undefined
-              ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
-              : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
+                ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
+                : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
         });
       }
       if (next === undefined) break;
@@ -768,7 +778,10 @@ function openFile(path: string): number {
     return new PathlightError({
       code: 'recording-unreadable',
       message: `${path} is ${kind}, not a recording.`,
-      hint: kind === 'a folder' ? 'Give the path of a .pathlight file (the recording itself, not the folder holding it).' : 'Save the recording to a .pathlight file first, then open that file.',
+      hint:
+        kind === 'a folder'
+          ? 'Give the path of a .pathlight file (the recording itself, not the folder holding it).'
+          : 'Save the recording to a .pathlight file first, then open that file.',
       file: path,
     });
   };

@@ -27,11 +27,7 @@ export interface UiSlice {
   loadAppInfo(): Promise<void>;
 }
 
-export type LoadState =
-  | { status: 'idle' }
-  | { status: 'loading' }
-  | { status: 'loaded'; list: ContextList }
-  | { status: 'failed'; error: ApiError };
+export type LoadState = { status: 'idle' } | { status: 'loading' } | { status: 'loaded'; list: ContextList } | { status: 'failed'; error: ApiError };
 
 export interface ConnectSlice {
   /** Where contexts were last read from; a picked file's text is not persisted. */
@@ -66,7 +62,18 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice & ExecConsentSlice;
+export type AppState = UiSlice &
+  ConnectSlice &
+  ProbesSlice &
+  WorkbenchSlice &
+  GraphSlice &
+  EventsSlice &
+  LayoutSlice &
+  ReplaySlice &
+  SshSlice &
+  RecentQuestionsSlice &
+  RecordSlice &
+  ExecConsentSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 

@@ -32,7 +32,9 @@ describe('pathlight contexts', () => {
   it('flags a cluster that skips TLS verification, in the table run and in --json', () => {
     const r = pathlight(['contexts', '--kubeconfig', fixture('kubeconfig/three-contexts.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: context "staging": cluster "staging" sets insecure-skip-tls-verify — the API server's certificate is not checked/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^warning: context "staging": cluster "staging" sets insecure-skip-tls-verify — the API server's certificate is not checked/),
+    ]);
     const j = pathlight(['contexts', '--kubeconfig', fixture('kubeconfig/three-contexts.yaml'), '--json']);
     expect(JSON.parse(j.stdout).contexts.map((c: { name: string; insecureSkipTlsVerify: boolean }) => [c.name, c.insecureSkipTlsVerify])).toEqual([
       ['prod-eu-admin', false],

@@ -168,7 +168,10 @@ describe('a frame the server refuses', () => {
     sender.send(frame(), { binary: false });
     expect(await closed).toBe(code);
     expect(served.child.exitCode).toBeNull();
-    expect(await call(bystander, 'kubeconfig.contexts', { source: { kind: 'default' } })).toMatchObject({ ok: true, value: { contexts: [{ name: 'prod-eu-admin' }, { name: 'staging' }, { name: 'kind-lab' }] } });
+    expect(await call(bystander, 'kubeconfig.contexts', { source: { kind: 'default' } })).toMatchObject({
+      ok: true,
+      value: { contexts: [{ name: 'prod-eu-admin' }, { name: 'staging' }, { name: 'kind-lab' }] },
+    });
     const fresh = await open();
     expect(await call(fresh, 'app.info', {})).toMatchObject({ ok: true });
     expect(served.child.exitCode).toBeNull();

@@ -51,7 +51,14 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('cluster.open with an exec credential plugin', () => {
   it('refuses without consent, naming the command line, and runs nothing', async () => {
     const r = await open({ source: { kind: 'path', path: kubeconfig }, context: 'cloud' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'cluster-exec-consent-needed', message: expect.stringContaining(`\`/bin/sh -c 'touch ${marker}'\``), hint: expect.stringMatching(/Run it and open/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: {
+        code: 'cluster-exec-consent-needed',
+        message: expect.stringContaining(`\`/bin/sh -c 'touch ${marker}'\``),
+        hint: expect.stringMatching(/Run it and open/),
+      },
+    });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -80,7 +87,11 @@ describe('cluster.open with an exec credential plugin', () => {
   });
 
   it('runs the plugin once the user agreed to that exact command line', async () => {
-    const r = await open({ source: { kind: 'path', path: kubeconfig }, context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch ${marker}`] } });
+    const r = await open({
+      source: { kind: 'path', path: kubeconfig },
+      context: 'cloud',
+      execConsent: { command: '/bin/sh', args: ['-c', `touch ${marker}`] },
+    });
     // Nobody listens at the server: the open fails after the plugin ran.
     expect(r).toMatchObject({ ok: false });
     expect(r.ok || r.error.code).not.toBe('cluster-exec-consent-needed');

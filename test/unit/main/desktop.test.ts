@@ -58,7 +58,11 @@ describe('startDesktop', () => {
     electron.dialog.showMessageBox.mockResolvedValueOnce({ response: 1 }).mockResolvedValueOnce({ response: 0 });
     expect(openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     await vi.waitFor(() => expect(electron.dialog.showMessageBox).toHaveBeenCalledTimes(1));
-    expect(electron.dialog.showMessageBox.mock.calls[0]?.[0]).toMatchObject({ detail: 'https://evil.example/', buttons: ['Open in browser', 'Cancel'], cancelId: 1 });
+    expect(electron.dialog.showMessageBox.mock.calls[0]?.[0]).toMatchObject({
+      detail: 'https://evil.example/',
+      buttons: ['Open in browser', 'Cancel'],
+      cancelId: 1,
+    });
     await new Promise((r) => setTimeout(r, 10));
     expect(electron.shell.openExternal).not.toHaveBeenCalled();
     openHandler?.({ url: 'https://kubernetes.io/docs' });

@@ -54,7 +54,9 @@ describe('exec plugin consent', () => {
 
     await store.getState().openCluster();
     await store.getState().allowExec();
-    expect(opens(seen)).toEqual([{ source: { kind: 'path', path: kubeconfig }, context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch '${marker}'`] } }]);
+    expect(opens(seen)).toEqual([
+      { source: { kind: 'path', path: kubeconfig }, context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch '${marker}'`] } },
+    ]);
     expect(existsSync(marker)).toBe(true);
     expect(storage.getItem('pathlight.ui')).toContain('/bin/sh');
 
@@ -71,7 +73,10 @@ describe('exec plugin consent', () => {
     // A probe pod on that context (the Probes panel) carries the same consent.
     again.getState().setProbeForm({ node: 'n1', via: 'pod' });
     await again.getState().startProbe();
-    expect(seen2.find((c) => c.method === 'probes.start')?.payload).toMatchObject({ context: 'cloud', execConsent: { command: '/bin/sh', args: ['-c', `touch '${marker}'`] } });
+    expect(seen2.find((c) => c.method === 'probes.start')?.payload).toMatchObject({
+      context: 'cloud',
+      execConsent: { command: '/bin/sh', args: ['-c', `touch '${marker}'`] },
+    });
   });
 
   it('opens a context without an exec plugin without asking', async () => {

@@ -14,7 +14,11 @@ describe('kubeconfig picked on the Connect screen', () => {
     const text = vi.spyOn(file, 'text');
     const got = await kubeconfigFromFile(file);
     expect(isKubeconfigSource(got)).toBe(false);
-    expect(got).toMatchObject({ code: 'kubeconfig-unreadable', message: expect.stringMatching(/huge-config is 6\.0 MiB: more than the 4\.0 MiB/), hint: expect.stringMatching(/--kubeconfig FILE/) });
+    expect(got).toMatchObject({
+      code: 'kubeconfig-unreadable',
+      message: expect.stringMatching(/huge-config is 6\.0 MiB: more than the 4\.0 MiB/),
+      hint: expect.stringMatching(/--kubeconfig FILE/),
+    });
     expect(text).not.toHaveBeenCalled();
   });
 

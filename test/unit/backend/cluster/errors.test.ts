@@ -15,16 +15,19 @@ function kubeconfig(server: string): KubeConfig {
 }
 
 describe('cluster errors', () => {
-  it.each(['https://127.0.0.1:1', 'https://127.0.0.1:6000'])('a server on a port fetch refuses (%s): unreachable, with the port and the fix', async (server) => {
-    const kc = kubeconfig(server);
-    const got = await named(kc, () => kc.makeApiClient(CoreV1Api).listNode({ limit: 1 })).then(
-      () => undefined,
-      (e: { detail?: unknown }) => e.detail ?? e,
-    );
-    expect(got).toMatchObject({
-      code: 'cluster-unreachable',
-      message: expect.stringContaining(`${server} of context ctx uses port ${new URL(server).port}`),
-      hint: expect.stringMatching(/server: field .* 6443/),
-    });
-  });
+  it.each(['https://127.0.0.1:1', 'https://127.0.0.1:6000'])(
+    'a server on a port fetch refuses (%s): unreachable, with the port and the fix',
+    async (server) => {
+      const kc = kubeconfig(server);
+      const got = await named(kc, () => kc.makeApiClient(CoreV1Api).listNode({ limit: 1 })).then(
+        () => undefined,
+        (e: { detail?: unknown }) => e.detail ?? e,
+      );
+      expect(got).toMatchObject({
+        code: 'cluster-unreachable',
+        message: expect.stringContaining(`${server} of context ctx uses port ${new URL(server).port}`),
+        hint: expect.stringMatching(/server: field .* 6443/),
+      });
+    },
+  );
 });
