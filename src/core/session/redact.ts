@@ -269,7 +269,8 @@ export class Redactor {
       if (category !== 'wl') continue;
       for (let i = name.indexOf('-'); i > 0; i = name.indexOf('-', i + 1)) {
         const [head, tail] = [name.slice(0, i), name.slice(i + 1)];
-        if (this.seen.has(head) && this.seen.get(tail)?.category === 'label') composite.set(name, [head, tail]);
+        // The head may be a built-in name kept as it is (`coredns-7c9f` → `coredns-label-4`).
+        if ((this.seen.has(head) || builtIn.has(head)) && this.seen.get(tail)?.category === 'label') composite.set(name, [head, tail]);
       }
     }
     // A label value that is a near miss of another (`backend-api` beside `backend`, a selector's
