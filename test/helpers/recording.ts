@@ -14,7 +14,7 @@ export function dropAt(i: number, start = 1_764_000_000_000_000_000): SessionRec
 /*
  * Crafting hostile recordings at test time: a file made by the real RecordingWriter is taken
  * apart into frames, changed, and put back together with valid CRCs, a fresh index and
- * trailer — what an attacker who read src/backend/store/recording.ts could make. The layout
+ * trailer — what an attacker who read src/backend/store/container.ts could make. The layout
  * below is the one described at the top of that file (keep aligned with it).
  */
 const frameHeaderSize = 36;

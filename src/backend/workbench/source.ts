@@ -12,7 +12,7 @@ import type { ClusterView } from '../../core/index.js';
 import type { KubeconfigSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
-import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
+import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/recorder.js';
 
 /** How a question asks for live evidence. */
 export interface EvidenceRequest {

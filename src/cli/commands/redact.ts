@@ -12,7 +12,7 @@ export function registerRedact(program: Command): void {
     .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
     .action(async (file: string, opts: { out: string }) => {
       const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([
-        import('../../backend/store/recording.js'),
+        import('../../backend/store/container.js'),
         import('../../core/index.js'),
       ]);
       let reader;

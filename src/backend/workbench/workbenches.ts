@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SessionRecorder } from '../store/session.js';
+import { SessionRecorder } from '../store/recorder.js';
 import { diagnose as d, graph } from '../../core/index.js';
 import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
@@ -102,7 +102,7 @@ function recordingName(context: string, when: Date): string {
   return `${safe}-${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}.pathlight`;
 }
 
-export class WorkbenchSessions {
+export class Workbenches {
   private sessions = new Map<string, Session>();
   private questions = new Map<string, Question>();
 
