@@ -400,6 +400,7 @@ export class RecordingReader {
     if (!isRecord(r) || typeof r.ts !== 'number' || typeof r.kind !== 'string') {
       throw this.bad(`${lineName(at, n)} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
     }
+    // Checked above as far as the reader relies on (an object with ts and kind); `data` is read by its consumers.
     return r as unknown as SessionRecord;
   };
 
@@ -413,6 +414,7 @@ export class RecordingReader {
     try {
       header = JSON.parse(json.toString('utf8')) as RecordingHeader;
     } catch {
+      // Not JSON: as damaged as a header that is not an object (refused just below).
       header = undefined as unknown as RecordingHeader;
     }
     // A header that is not an object, or a version that is not a whole number from 1 on, is as damaged as one that is not JSON.
@@ -493,7 +495,7 @@ export class RecordingReader {
     for (const [i, e] of listed.entries()) {
       const entry = `entry ${i + 1}`;
       if (!isRecord(e) || ![e.offset, e.tFirst, e.tLast, e.count].every(Number.isFinite)) return `${entry} is not a chunk`;
-      const { offset, tFirst, tLast, count } = e as unknown as ChunkEntry;
+      const { offset, tFirst, tLast, count } = e as Record<keyof ChunkEntry, number>;
       if (!Number.isInteger(offset) || offset < end || offset + frameHeaderSize > indexOffset) {
         return `${entry} names byte ${offset}, ${offset < end ? 'before the end of the chunk listed before it' : 'past the last chunk'}`;
       }

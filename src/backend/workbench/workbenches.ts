@@ -159,6 +159,7 @@ export class Workbenches {
     s.model.syncCluster(moved.view);
     if (moved.reset) s.model.clearEvents();
     this.readReplay(s);
+    // A recorded answer, checked leniently when read (validAnswer): the graph reads its path and verdicts only.
     if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
     this.pushGraph(s);
     this.pushEvents(s);
@@ -407,6 +408,7 @@ export class Workbenches {
     const s = this.get(id);
     s.model.drain();
     s.version++;
+    // Core's graph types; the API's schema checks them structurally on the way out.
     return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>), ...uncounted(s) };
   }
 
@@ -418,6 +420,7 @@ export class Workbenches {
     const delta = s.model.drain();
     const changed = delta.path !== undefined || [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) || delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
+    // As for the snapshot: checked by the API's schema on the way out.
     return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>), ...uncounted(s) };
   }
 
