@@ -33,10 +33,9 @@ import { probeLineTs, probeLineType, typeFirst } from './probeLines.js';
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
 const frameMagic = Buffer.from('PLCH', 'latin1');
 const trailerMagic = Buffer.from('PLIX', 'latin1');
-const frameHeaderSize = 36;
-const trailerSize = 16;
-const kindChunk = 1;
-const kindIndex = 2;
+/** The frame layout described above (test/helpers/recording.ts crafts files with it). */
+export const frameLayout = { headerSize: 36, trailerSize: 16, kindChunk: 1, kindIndex: 2 } as const;
+const { headerSize: frameHeaderSize, trailerSize, kindChunk, kindIndex } = frameLayout;
 
 export interface ChunkEntry {
   offset: number;
