@@ -1,14 +1,10 @@
 // Package agent runs the probes: it loads them, streams their events as NDJSON, reports
-<<<<<<< HEAD
-// statistics, takes control lines on stdin, and stops cleanly (DESIGN.md §3).
+// statistics, takes control lines on stdin, and stops cleanly (docs/architecture.md §3).
 //
 // A run has three parts: setup (setup.go) checks the kernel, attaches the probes behind
 // the initial filters and writes hello; control (control.go) applies the lines read on
 // stdin — filters, test, stop; output (output.go) carries the probes' records, the stats
 // and bye to stdout. Each probe's records are decoded in its own decode_<probe>.go.
-=======
-// statistics, takes control lines on stdin, and stops cleanly (docs/architecture.md §3).
->>>>>>> i22-probe
 package agent
 
 import (
