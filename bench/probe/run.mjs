@@ -18,7 +18,7 @@
 // Run: npm run bench:probe   (builds the agent; figures in bench/results/probe.json)
 //   ROUNDS=12 SECONDS=4 PER_PROBE=1 npm run bench:probe   (the defaults are ROUNDS=12 SECONDS=4)
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 
@@ -67,6 +67,29 @@ function iperf(extra = []) {
 }
 
 /**
+ * CPU time the transfer took, in ns per MiB received: iperf3's client and server (their
+ * own accounting, which on this kernel includes the network stack's softirq work they
+ * run, BPF programs included) plus the agent's (`agentNs`). Unlike throughput, it does not
+ * depend on how much CPU the machine's other work leaves: the steadier figure of the cost.
+ */
+function cpuNsPerMiB(end, agentNs = 0) {
+  const cpu = end.cpu_utilization_percent;
+  const wallNs = end.sum_received.seconds * 1e9;
+  return (((cpu.host_total + cpu.remote_total) / 100) * wallNs + agentNs) / (end.sum_received.bytes / 2 ** 20);
+}
+
+/** CPU time a process has run so far, all threads, in ns (/proc/PID/task/TID/schedstat). */
+function processCpuNs(pid) {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    /* a thread ended between the listing and the read */
+  }
+  return ns;
+}
+
+/**
  * Starts the agent with its stdout going straight to a file in /dev/shm (no JavaScript in
  * the path: a slow reader here would measure the harness, not the agent) and resolves once
  * its hello line is there. stop() ends it and returns the file's lines by type.
@@ -81,6 +104,7 @@ async function startAgent(args) {
   for (let i = 0; i < 200 && !exited && !readFileSync(file, 'utf8').includes('"type":"hello"'); i++) await sleep(50);
   if (exited || !readFileSync(file, 'utf8').includes('"type":"hello"')) throw new Error(`agent did not start: ${readFileSync(file, 'utf8')}`);
   return {
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await closed;
@@ -115,7 +139,9 @@ const note = (m) => process.stderr.write(`bench:probe: ${m}\n`);
 async function measured(args = [], traffic = () => iperf()) {
   const a = await startAgent(args);
   const before = progStats();
+  const cpuBefore = processCpuNs(a.pid);
   const end = traffic();
+  const agentNs = processCpuNs(a.pid) - cpuBefore;
   const after = progStats();
   await a.stop();
   const progs = {};
@@ -123,7 +149,7 @@ async function measured(args = [], traffic = () => iperf()) {
     const b = before[name] ?? { ns: 0, cnt: 0 };
     progs[name] = { ns: s.ns - b.ns, cnt: s.cnt - b.cnt };
   }
-  return { end, progs };
+  return { end, progs, agentNs };
 }
 
 const add = (into, progs) => {
@@ -164,49 +190,67 @@ function medianWithInterval(xs) {
 
 /**
  * Rounds of iperf3 runs: one without the agent and one per `variants` entry (agent flags),
- * in an order rotated every round. Returns, per variant, the throughput of each round and
- * its loss against the same round's run without the agent.
+ * in an order rotated every round. Returns, per variant, the throughput and CPU cost of
+ * each round and their change against the same round's run without the agent.
  */
 async function rounds_(label, variants, n) {
-  const runs = { without: [] };
-  for (const v of Object.keys(variants)) runs[v] = [];
+  const names = Object.keys(variants);
+  const order = ['without', ...names];
+  const runs = Object.fromEntries(order.map((v) => [v, { bps: [], cpu: [] }]));
   const perProg = {};
   let bytesWith = 0;
-  const order = ['without', ...Object.keys(variants)];
   for (let i = 0; i < n; i++) {
     const shift = i % order.length;
     const got = {};
     for (const v of [...order.slice(shift), ...order.slice(0, shift)]) {
-      if (v === 'without') got[v] = iperf().sum_received.bits_per_second;
-      else {
+      if (v === 'without') {
+        const end = iperf();
+        got[v] = { bps: end.sum_received.bits_per_second, cpu: cpuNsPerMiB(end) };
+      } else {
         const m = await measured(variants[v]);
-        got[v] = m.end.sum_received.bits_per_second;
+        got[v] = { bps: m.end.sum_received.bits_per_second, cpu: cpuNsPerMiB(m.end, m.agentNs) };
         if (variants[v].includes('--stats')) {
           add(perProg, m.progs);
           bytesWith += m.end.sum_received.bytes;
         }
       }
     }
-    for (const v of order) runs[v].push(got[v]);
-    const parts = Object.keys(variants).map((v) => `${v} ${gbps(got[v]).toFixed(2)} (${pct((1 - got[v] / got.without) * 100)})`);
-    note(`${label} round ${i + 1}/${n} [load ${loadavg()}]: without ${gbps(got.without).toFixed(2)} Gbit/s, ${parts.join(', ')}`);
+    for (const v of order) {
+      runs[v].bps.push(got[v].bps);
+      runs[v].cpu.push(got[v].cpu);
+    }
+    const parts = names.map(
+      (v) =>
+        `${v} ${gbps(got[v].bps).toFixed(2)} (${pct((1 - got[v].bps / got.without.bps) * 100)}), ${Math.round(got[v].cpu)} ns/MiB (${pct((1 - got[v].cpu / got.without.cpu) * 100)})`,
+    );
+    note(
+      `${label} round ${i + 1}/${n} [load ${loadavg()}]: without ${gbps(got.without.bps).toFixed(2)} Gbit/s, ${Math.round(got.without.cpu)} CPU ns/MiB; ${parts.join('; ')}`,
+    );
   }
+  const round2 = (x) => Number(x.toFixed(2));
   const summary = {};
-  for (const v of Object.keys(variants)) {
-    const losses = runs[v].map((x, i) => (1 - x / runs.without[i]) * 100);
+  for (const v of names) {
+    const losses = runs[v].bps.map((x, i) => (1 - x / runs.without.bps[i]) * 100);
+    const extraCpu = runs[v].cpu.map((x, i) => (x / runs.without.cpu[i] - 1) * 100);
     const m = medianWithInterval(losses);
+    const c = medianWithInterval(extraCpu);
     summary[v] = {
       flags: variants[v].join(' '),
-      gbps: runs[v].map((x) => Number(gbps(x).toFixed(3))),
-      lossPercentPerRound: losses.map((x) => Number(x.toFixed(2))),
-      medianLossPercent: Number(m.median.toFixed(2)),
-      medianLoss95: [Number(m.low.toFixed(2)), Number(m.high.toFixed(2))],
-      medianGbps: Number(gbps(medianWithInterval(runs[v]).median).toFixed(3)),
+      gbps: runs[v].bps.map((x) => Number(gbps(x).toFixed(3))),
+      lossPercentPerRound: losses.map(round2),
+      medianLossPercent: round2(m.median),
+      medianLoss95: [round2(m.low), round2(m.high)],
+      medianGbps: Number(gbps(medianWithInterval(runs[v].bps).median).toFixed(3)),
+      cpuNsPerMiB: runs[v].cpu.map(Math.round),
+      extraCpuPercentPerRound: extraCpu.map(round2),
+      medianExtraCpuPercent: round2(c.median),
+      medianExtraCpu95: [round2(c.low), round2(c.high)],
     };
   }
   return {
-    withoutGbps: runs.without.map((x) => Number(gbps(x).toFixed(3))),
-    medianWithoutGbps: Number(gbps(medianWithInterval(runs.without).median).toFixed(3)),
+    withoutGbps: runs.without.bps.map((x) => Number(gbps(x).toFixed(3))),
+    withoutCpuNsPerMiB: runs.without.cpu.map(Math.round),
+    medianWithoutGbps: Number(gbps(medianWithInterval(runs.without.bps).median).toFixed(3)),
     variants: summary,
     perProg,
     bytesWith,
@@ -283,7 +327,7 @@ const result = {
   loadAverage: { start: loadAtStart, end: loadavg() },
   rounds,
   seconds,
-  throughput: { withoutGbps: all.withoutGbps, medianWithoutGbps: all.medianWithoutGbps, ...all.variants },
+  throughput: { withoutGbps: all.withoutGbps, withoutCpuNsPerMiB: all.withoutCpuNsPerMiB, medianWithoutGbps: all.medianWithoutGbps, ...all.variants },
   throughputLossPercent: all.variants.default.medianLossPercent,
   perProbeAlone: perProbe ? single : undefined,
   bpfNsPerMiB: Math.round(bpfPerMiB),
@@ -301,20 +345,22 @@ const v = all.variants;
 console.log(
   `\niperf3 TCP over veth, ${rounds} rounds of ${seconds} s, all probes, no filters (load average ${loadAtStart} at the start, ${result.loadAverage.end} at the end; ${os.cpus().length} cores):`,
 );
-console.log(`  round  without  default (change)   --stats (change)`);
+console.log(`  round   without (CPU ns/MiB)   default: Gbit/s, change (CPU ns/MiB, change)      --stats: Gbit/s, change (CPU ns/MiB, change)`);
 for (let i = 0; i < rounds; i++) {
+  const cell = (x) =>
+    `${x.gbps[i].toFixed(2).padStart(6)} ${pct(x.lossPercentPerRound[i]).padStart(8)} (${String(x.cpuNsPerMiB[i]).padStart(6)}, ${pct(-x.extraCpuPercentPerRound[i]).replace('−', '+').padStart(8)})`;
   console.log(
-    `  ${String(i + 1).padStart(5)}  ${all.withoutGbps[i].toFixed(2).padStart(7)}  ${v.default.gbps[i].toFixed(2).padStart(7)} (${pct(v.default.lossPercentPerRound[i]).padStart(8)})  ${v['--stats'].gbps[i].toFixed(2).padStart(7)} (${pct(v['--stats'].lossPercentPerRound[i]).padStart(8)})`,
+    `  ${String(i + 1).padStart(5)}  ${all.withoutGbps[i].toFixed(2).padStart(6)} (${String(all.withoutCpuNsPerMiB[i]).padStart(6)})      ${cell(v.default)}      ${cell(v['--stats'])}`,
   );
 }
 for (const [name, x] of Object.entries(v)) {
   console.log(
-    `  ${name.padEnd(9)} median throughput change ${pct(x.medianLossPercent)} (95 % interval of the median ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}); median ${x.medianGbps.toFixed(2)} Gbit/s against ${all.medianWithoutGbps.toFixed(2)} without (target ≤ 3 % by default)`,
+    `  ${name.padEnd(9)} median throughput change ${pct(x.medianLossPercent)} (95 % interval of the median ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}), median ${x.medianGbps.toFixed(2)} Gbit/s against ${all.medianWithoutGbps.toFixed(2)} without (target ≤ 3 % by default); CPU per MiB moved +${x.medianExtraCpuPercent.toFixed(1)} % (95 % ${x.medianExtraCpu95[0].toFixed(1)} … ${x.medianExtraCpu95[1].toFixed(1)} %)`,
   );
 }
 for (const [p, x] of Object.entries(single)) {
   console.log(
-    `  ${p} alone: median throughput change ${pct(x.medianLossPercent)} (95 % ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}) per round: ${x.lossPercentPerRound.map((l) => pct(l)).join(', ')}`,
+    `  ${p} alone: median throughput change ${pct(x.medianLossPercent)} (95 % ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}), CPU per MiB +${x.medianExtraCpuPercent.toFixed(1)} % (95 % ${x.medianExtraCpu95[0].toFixed(1)} … ${x.medianExtraCpu95[1].toFixed(1)} %); throughput per round: ${x.lossPercentPerRound.map((l) => pct(l)).join(', ')}`,
   );
 }
 console.log(`  BPF run time: ${result.bpfNsPerMiB} ns per MiB moved, ${result.bpfCpuPercentOfOneCore} % of one core during the transfer`);
