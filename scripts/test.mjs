@@ -44,7 +44,18 @@ if (built) {
   await step(
     'unit, integration, e2e',
     'vitest',
-    ['run', '--project', 'unit', '--project', 'integration', '--project', 'e2e', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'],
+    [
+      'run',
+      '--project',
+      'unit',
+      '--project',
+      'integration',
+      '--project',
+      'e2e',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=test-results/vitest.json',
+    ],
     () => {
       try {
         const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
@@ -66,10 +77,11 @@ if (existsSync('native/test.sh')) {
 // checked and torn down. PATHLIGHT_LAB=0 leaves it out (e.g. while a lab is up for a demo).
 if (existsSync('test/lab/test.sh') && process.env.PATHLIGHT_LAB !== '0') {
   const built = await step('lab build (cached)', 'bash', ['test/lab/setup.sh']);
-  if (built) await step('lab cluster', 'bash', ['test/lab/test.sh'], (out) => {
-    const m = /lab: (\d+) passed, (\d+) failed/.exec(out);
-    return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
-  });
+  if (built)
+    await step('lab cluster', 'bash', ['test/lab/test.sh'], (out) => {
+      const m = /lab: (\d+) passed, (\d+) failed/.exec(out);
+      return m ? { passed: Number(m[1]), failed: Number(m[2]) } : undefined;
+    });
 }
 
 process.stdout.write('\n=== summary\n');

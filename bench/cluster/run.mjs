@@ -25,7 +25,12 @@ try {
 }
 const kubeconfig = 'test/lab/.state/admin.kubeconfig';
 
-const have = new Set(execFileSync(kubectl, ['get', 'pods', '-n', ns, '--no-headers', '-o', 'name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).map((n) => n.replace(/^pod\//, '')));
+const have = new Set(
+  execFileSync(kubectl, ['get', 'pods', '-n', ns, '--no-headers', '-o', 'name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/^pod\//, '')),
+);
 const missing = [];
 for (let i = 0; i < count; i++) if (!have.has(`bench-${i}`)) missing.push(i);
 const existing = count - missing.length;
@@ -49,7 +54,10 @@ if (existing < count) {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: `bench-${i}`, namespace: ns, labels: { app: `app-${i % 1000}`, 'pathlight.dev/bench': 'true' } },
-        spec: { schedulingGates: [{ name: 'pathlight.dev/bench' }], containers: [{ name: 'c', image: 'pathlight.local/busybox:lab', imagePullPolicy: 'Never', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        spec: {
+          schedulingGates: [{ name: 'pathlight.dev/bench' }],
+          containers: [{ name: 'c', image: 'pathlight.local/busybox:lab', imagePullPolicy: 'Never', ports: [{ name: 'http', containerPort: 8080 }] }],
+        },
       });
     }
     const f = path.join(dir, `pods-${p}.json`);
@@ -57,7 +65,16 @@ if (existing < count) {
     files.push(f);
   }
   const t0 = Date.now();
-  await Promise.all(files.map((f) => new Promise((resolve, reject) => spawn(kubectl, ['create', '-f', f, '-o', 'name'], { stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`kubectl create exit ${c}`)))))));
+  await Promise.all(
+    files.map(
+      (f) =>
+        new Promise((resolve, reject) =>
+          spawn(kubectl, ['create', '-f', f, '-o', 'name'], { stdio: 'ignore' }).on('close', (c) =>
+            c === 0 ? resolve() : reject(new Error(`kubectl create exit ${c}`)),
+          ),
+        ),
+    ),
+  );
   note(`created in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 rmSync(dir, { recursive: true, force: true });
@@ -80,11 +97,30 @@ for (let r = 0; r < 3; r++) {
   const t1 = performance.now();
   const late = `late-${process.pid}-${r}`;
   const seen = new Promise((resolve) => snap.onChange((c) => c.object.metadata?.name === late && resolve(performance.now() - t1)));
-  execFileSync(kubectl, ['-n', ns, 'run', late, '--image=pathlight.local/busybox:lab', '--image-pull-policy=Never', '--overrides', JSON.stringify({ spec: { schedulingGates: [{ name: 'pathlight.dev/bench' }] } })], { stdio: 'ignore' });
+  execFileSync(
+    kubectl,
+    [
+      '-n',
+      ns,
+      'run',
+      late,
+      '--image=pathlight.local/busybox:lab',
+      '--image-pull-policy=Never',
+      '--overrides',
+      JSON.stringify({ spec: { schedulingGates: [{ name: 'pathlight.dev/bench' }] } }),
+    ],
+    { stdio: 'ignore' },
+  );
   const watchMs = await seen;
   execFileSync(kubectl, ['-n', ns, 'delete', `pod/${late}`, '--wait=false'], { stdio: 'ignore' });
   await snap.stop();
-  runs.push({ pods, loadMs: Math.round(loadMs), maxEventLoopStallMs: Math.round(h.max / 1e6), heapMiB: Number(heapMiB.toFixed(1)), watchMs: Math.round(watchMs) });
+  runs.push({
+    pods,
+    loadMs: Math.round(loadMs),
+    maxEventLoopStallMs: Math.round(h.max / 1e6),
+    heapMiB: Number(heapMiB.toFixed(1)),
+    watchMs: Math.round(watchMs),
+  });
   note(`run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
 }
 const median = (k) => [...runs.map((x) => x[k])].sort((a, b) => a - b)[1];
@@ -98,5 +134,7 @@ const result = {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/cluster.json', `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
-console.log(`\nsnapshot of ${result.podsInCluster} pods: load ${result.median.loadMs} ms, longest event-loop stall ${result.median.maxEventLoopStallMs} ms, heap +${result.median.heapMiB} MiB, a later pod arrives in ${result.median.watchMs} ms (median of 3)`);
+console.log(
+  `\nsnapshot of ${result.podsInCluster} pods: load ${result.median.loadMs} ms, longest event-loop stall ${result.median.maxEventLoopStallMs} ms, heap +${result.median.heapMiB} MiB, a later pod arrives in ${result.median.watchMs} ms (median of 3)`,
+);
 console.log(`reproduce: npm run lab:up && npm run build && npm run bench:cluster   (COUNT=${count}; remove with test/lab/kubectl delete namespace ${ns})`);

@@ -25,14 +25,34 @@ function workload(i, k) {
   const name = `app-${k}`;
   const labels = { app: name, tier: k < 3 ? 'web' : k < 7 ? 'api' : 'data', release: `r${(i + k) % 4}` };
   const out = [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns, uid: `d-${i}-${k}` }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', ports }] } } } },
-    { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${name}-7d4b9`, namespace: ns, uid: `rs-${i}-${k}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `d-${i}-${k}`, controller: true }] }, spec: { template: { metadata: { labels: { ...labels, 'pod-template-hash': '7d4b9' } }, spec: { containers: [{ name: 'c', ports }] } } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns, uid: `d-${i}-${k}` },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', ports }] } } },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${name}-7d4b9`,
+        namespace: ns,
+        uid: `rs-${i}-${k}`,
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `d-${i}-${k}`, controller: true }],
+      },
+      spec: { template: { metadata: { labels: { ...labels, 'pod-template-hash': '7d4b9' } }, spec: { containers: [{ name: 'c', ports }] } } },
+    },
   ];
   for (let r = 0; r < REPLICAS; r++) {
     out.push({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `${name}-7d4b9-${r}`, namespace: ns, labels: { ...labels, 'pod-template-hash': '7d4b9' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-7d4b9`, uid: `rs-${i}-${k}`, controller: true }] },
+      metadata: {
+        name: `${name}-7d4b9-${r}`,
+        namespace: ns,
+        labels: { ...labels, 'pod-template-hash': '7d4b9' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-7d4b9`, uid: `rs-${i}-${k}`, controller: true }],
+      },
       spec: { containers: [{ name: 'c', ports }] },
       status: { podIP: `10.${Math.floor(i / 2)}.${(i % 2) * 100 + k * 10 + r}.${r + 10}` },
     });
@@ -50,24 +70,38 @@ function networkPolicies(i) {
         podSelector: { matchLabels: { app: `app-${k}` } },
         ingress: [
           { from: [{ podSelector: { matchLabels: { app: `app-${k - 1}` } } }], ports: [{ port: 'http' }, { port: 9090, endPort: 9100 }] },
-          { from: [{ namespaceSelector: { matchLabels: { team: `team-${(i + k) % 10}` } }, podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { team: `team-${(i + k) % 10}` } },
+                podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'api'] }] },
+              },
+            ],
+            ports: [{ protocol: 'TCP', port: 8080 }],
+          },
           { from: [{ ipBlock: { cidr: `172.${16 + (k % 8)}.0.0/16`, except: [`172.${16 + (k % 8)}.${i}.0/24`] } }], ports: [{ port: 443 }] },
         ],
       }),
     );
   }
-  if (i % 2 === 0) list.push(np('allow-monitoring', { podSelector: { matchLabels: { tier: 'api' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns-0' } } }], ports: [{ port: 'metrics' }] }] }));
-  list.push(
-      np('egress', {
-        podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'app-9' } } }], ports: [{ protocol: 'UDP', port: 'dns' }] },
-          { to: [{ podSelector: {} }] },
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.169.254/32'] } }], ports: [{ port: 443 }] },
-        ],
+  if (i % 2 === 0)
+    list.push(
+      np('allow-monitoring', {
+        podSelector: { matchLabels: { tier: 'api' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns-0' } } }], ports: [{ port: 'metrics' }] }],
       }),
     );
+  list.push(
+    np('egress', {
+      podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'app-9' } } }], ports: [{ protocol: 'UDP', port: 'dns' }] },
+        { to: [{ podSelector: {} }] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.169.254/32'] } }], ports: [{ port: 443 }] },
+      ],
+    }),
+  );
   return list;
 }
 
@@ -82,9 +116,18 @@ function adminPolicies() {
         priority: 10 + j,
         subject: { namespaces: { matchLabels: { team: `team-${j % 10}` } } },
         ingress: [
-          { name: 'monitoring', action: 'Allow', from: [{ namespaces: { matchLabels: { 'kubernetes.io/metadata.name': `ns-${j}` } } }], ports: [{ portNumber: { protocol: 'TCP', port: 9090 } }] },
+          {
+            name: 'monitoring',
+            action: 'Allow',
+            from: [{ namespaces: { matchLabels: { 'kubernetes.io/metadata.name': `ns-${j}` } } }],
+            ports: [{ portNumber: { protocol: 'TCP', port: 9090 } }],
+          },
           { name: 'pass-team', action: 'Pass', from: [{ namespaces: { matchLabels: { team: `team-${j % 10}` } } }] },
-          { name: 'no-dev-to-prod', action: 'Deny', from: [{ pods: { namespaceSelector: { matchLabels: { env: 'dev' } }, podSelector: { matchLabels: { tier: 'data' } } } }] },
+          {
+            name: 'no-dev-to-prod',
+            action: 'Deny',
+            from: [{ pods: { namespaceSelector: { matchLabels: { env: 'dev' } }, podSelector: { matchLabels: { tier: 'data' } } } }],
+          },
         ],
         egress: [{ name: 'no-metadata', action: 'Deny', to: [{ networks: ['169.254.169.254/32'] }] }],
       },
@@ -99,7 +142,13 @@ function adminPolicies() {
         tier: j < 5 ? 'Admin' : 'Baseline',
         priority: 100 + j,
         subject: { pods: { namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchLabels: { release: `r${j % 4}` } } } },
-        egress: [{ action: j < 5 ? 'Pass' : 'Deny', to: [{ networks: [`192.0.${j}.0/24`] }], protocols: [{ tcp: { destinationPort: { range: { start: 1, end: 1024 } } } }] }],
+        egress: [
+          {
+            action: j < 5 ? 'Pass' : 'Deny',
+            to: [{ networks: [`192.0.${j}.0/24`] }],
+            protocols: [{ tcp: { destinationPort: { range: { start: 1, end: 1024 } } } }],
+          },
+        ],
       },
     });
   }

@@ -49,7 +49,10 @@ const indexHeap = process.memoryUsage().heapUsed - heapBefore;
 const ids = index.workloads.map((w) => w.id);
 const pairs = Array.from({ length: 200 }, (_, i) => [ids[(i * 37) % ids.length], ids[(i * 101 + 7) % ids.length]]);
 const freshIndex = new policy.PolicyIndex(parsed.objects, []);
-const evalOnly = (idx) => pairs.map(([a, b]) => time(() => policy.evaluatePair(idx, policy.podEndpoint(idx.findPod(a)), policy.podEndpoint(idx.findPod(b)), policy.single('TCP', 8080)))[0]);
+const evalOnly = (idx) =>
+  pairs.map(
+    ([a, b]) => time(() => policy.evaluatePair(idx, policy.podEndpoint(idx.findPod(a)), policy.podEndpoint(idx.findPod(b)), policy.single('TCP', 8080)))[0],
+  );
 const coldEval = evalOnly(freshIndex);
 const warmEval = evalOnly(freshIndex);
 const verdicts = pairs.map(([a, b]) => policy.checkConnection(index, { from: a, to: b, port: 'TCP/8080' }).value.verdict);
@@ -85,7 +88,9 @@ const cliRun = (args) => {
   return Number(process.hrtime.bigint() - t) / 1e6;
 };
 const cliMatrixMs = median(Array.from({ length: Math.min(runs, 3) }, () => cliRun(['matrix', '--json'])));
-const cliCheckMs = median(Array.from({ length: Math.min(runs, 3) }, () => cliRun(['check', '--from', 'ns-1/app-0', '--to', 'ns-1/app-1', '--port', 'TCP/8080', '--json'])));
+const cliCheckMs = median(
+  Array.from({ length: Math.min(runs, 3) }, () => cliRun(['check', '--from', 'ns-1/app-0', '--to', 'ns-1/app-1', '--port', 'TCP/8080', '--json'])),
+);
 rmSync(dir, { recursive: true, force: true });
 
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

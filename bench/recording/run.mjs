@@ -41,9 +41,20 @@ for (let i = 0; i < n; i++) {
     ts: start + i * 1_000_000,
     kind: 'probe',
     data: {
-      v: 1, type, node: `node-${i % 3}`, proto: type === 'dns' ? 'udp' : 'tcp', netns: 4026532000 + (i % 40), src: `10.244.${i % 4}.${i % 200}`, sport: 32768 + (i % 28000),
-      dst: `10.96.${i % 16}.${i % 250}`, dport: [53, 80, 443, 5432, 8080][i % 5],
-      ...(type === 'drop' ? { reason: reasons[i % 4], location: 'nft_do_chain+0x3c4' } : type === 'dns' ? { qname: `svc-${i % 300}.shop.svc.cluster.local.`, rcode: i % 11 ? 'NOERROR' : 'NXDOMAIN', latencyNs: 200000 + (i % 5000) } : { event: 'refused' }),
+      v: 1,
+      type,
+      node: `node-${i % 3}`,
+      proto: type === 'dns' ? 'udp' : 'tcp',
+      netns: 4026532000 + (i % 40),
+      src: `10.244.${i % 4}.${i % 200}`,
+      sport: 32768 + (i % 28000),
+      dst: `10.96.${i % 16}.${i % 250}`,
+      dport: [53, 80, 443, 5432, 8080][i % 5],
+      ...(type === 'drop'
+        ? { reason: reasons[i % 4], location: 'nft_do_chain+0x3c4' }
+        : type === 'dns'
+          ? { qname: `svc-${i % 300}.shop.svc.cluster.local.`, rcode: i % 11 ? 'NOERROR' : 'NXDOMAIN', latencyNs: 200000 + (i % 5000) }
+          : { event: 'refused' }),
     },
   });
 }
@@ -61,7 +72,7 @@ for (let i = 0; i < 5; i++) {
 const reader = RecordingReader.open(file);
 const seeks = [];
 for (let i = 0; i < 50; i++) {
-  const at = start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000;
+  const at = start + Math.floor((((i * 7919) % 1000) / 1000) * n) * 1_000_000;
   t = process.hrtime.bigint();
   const got = reader.seek(at, 500);
   seeks.push(ms(t));
@@ -88,7 +99,7 @@ const opened = await openRecording(file);
 openRecs.push(ms(t));
 const openedFrames = [];
 for (let i = 0; i < 50; i++) {
-  const at = start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000;
+  const at = start + Math.floor((((i * 7919) % 1000) / 1000) * n) * 1_000_000;
   t = process.hrtime.bigint();
   const f = opened.frameAt(at);
   openedFrames.push(ms(t));
@@ -137,7 +148,8 @@ const firstPage = wbs.eventsPage({ session, filter: {}, offset: 0, limit: 200 })
 const lastPage = wbs.eventsPage({ session, filter: {}, offset: n - 200, limit: 200 });
 const firstGraph = wbs.graphSnapshot(session);
 const wbFirstViewMs = ms(t);
-if (firstPage.total !== n || firstPage.rows.length !== 200 || lastPage.rows.at(-1).seq !== n - 1 || firstPage.histogram.buckets.length === 0) throw new Error(`workbench first view: ${firstPage.total} events, ${firstPage.rows.length} rows`);
+if (firstPage.total !== n || firstPage.rows.length !== 200 || lastPage.rows.at(-1).seq !== n - 1 || firstPage.histogram.buckets.length === 0)
+  throw new Error(`workbench first view: ${firstPage.total} events, ${firstPage.rows.length} rows`);
 if (firstGraph.nodes.filter((x) => x.kind === 'pod').length !== pods) throw new Error('workbench first view: pods missing');
 const wbCounted = await untilCounted(session);
 globalThis.gc?.();
@@ -151,16 +163,18 @@ const timed = (f) => {
 };
 const [wbReasonMs, reasonPage] = timed(() => wbs.eventsPage({ session, filter: { reason: 'NETFILTER_DROP' }, offset: 0, limit: 200 }));
 const [wbTextMs, textPage] = timed(() => wbs.eventsPage({ session, filter: { text: 'svc-16.shop' }, offset: 0, limit: 200 }));
-if (reasonPage.matched !== Math.ceil(n / 12) || reasonPage.pending || textPage.matched === 0) throw new Error(`workbench filters: ${reasonPage.matched} drops, ${textPage.matched} text matches`);
+if (reasonPage.matched !== Math.ceil(n / 12) || reasonPage.pending || textPage.matched === 0)
+  throw new Error(`workbench filters: ${reasonPage.matched} drops, ${textPage.matched} text matches`);
 // Seeks as the UI makes them: replay.seek, then the table's page and the graph's changes.
-const seekView = (at) => timed(() => {
-  const moved = wbs.seek({ session, t: at });
-  wbs.eventsPage({ session, filter: {}, offset: 0, limit: 200 });
-  wbs.graphChanges(session, wbs.graphSnapshot(session).version);
-  return moved;
-});
+const seekView = (at) =>
+  timed(() => {
+    const moved = wbs.seek({ session, t: at });
+    wbs.eventsPage({ session, filter: {}, offset: 0, limit: 200 });
+    wbs.graphChanges(session, wbs.graphSnapshot(session).version);
+    return moved;
+  });
 const wbSeeks = [];
-for (let i = 0; i < 20; i++) wbSeeks.push(seekView(start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000)[0]);
+for (let i = 0; i < 20; i++) wbSeeks.push(seekView(start + Math.floor((((i * 7919) % 1000) / 1000) * n) * 1_000_000)[0]);
 const [wbBackMs] = seekView(start + Math.floor(n / 2) * 1_000_000);
 const wbBackCounted = await untilCounted(session);
 const [wbForwardMs] = seekView(opened.end);
@@ -171,7 +185,8 @@ await wbs.close(session);
 t = process.hrtime.bigint();
 const asked = opened.why({ from: 'ns-0/app-0', to: '10.96.0.80:8080' }, opened.end);
 const askWhyMs = ms(t);
-if (!asked.ok || !(asked.value.live?.events > 0)) throw new Error(`ask why on the recording: ${asked.ok ? `${asked.value.live?.events} events` : asked.error.message}`);
+if (!asked.ok || !(asked.value.live?.events > 0))
+  throw new Error(`ask why on the recording: ${asked.ok ? `${asked.value.live?.events} events` : asked.error.message}`);
 
 t = process.hrtime.bigint();
 const openedEnd = opened.frameAt(opened.end);
@@ -179,7 +194,6 @@ let drops = 0;
 for (const p of openedEnd.probes) if (p.line.type === 'drop') drops++;
 const openedReadAllMs = ms(t);
 if (openedEnd.probes.length !== n || drops !== Math.ceil(n / 3)) throw new Error(`openRecording has ${openedEnd.probes.length} probe events, ${drops} drops`);
-
 
 // Replay: every record into SessionReplay, then frames at 50 random times (forward and back).
 const mem0 = process.memoryUsage().heapUsed;
@@ -198,7 +212,7 @@ const indexMs = ms(t);
 const frames = [];
 let lastFrame;
 for (let i = 0; i < 50; i++) {
-  const at = start + Math.floor(((i * 7919) % 1000) / 1000 * n) * 1_000_000;
+  const at = start + Math.floor((((i * 7919) % 1000) / 1000) * n) * 1_000_000;
   t = process.hrtime.bigint();
   lastFrame = replay.at(at);
   frames.push(ms(t));
@@ -216,7 +230,21 @@ const rn = Math.min(n, 200_000);
 t = process.hrtime.bigint();
 const rec = SessionRecorder.create(recFile, { flushMillis: 3_600_000 });
 for (let i = 0; i < rn; i++) {
-  rec.probe(`node-${i % 3}`, { v: 1, type: 'drop', ts: start + i * 1_000_000, node: `node-${i % 3}`, netns: 4026532000 + (i % 40), proto: 'tcp', src: `10.244.${i % 4}.${i % 200}`, sport: 32768 + (i % 28000), dst: `10.96.${i % 16}.${i % 250}`, dport: 8080, reason: reasons[i % 4], location: 'nft_do_chain+0x3c4', identities: { src: { kind: 'pod', namespace: 'shop', name: `frontend-${i % 7}` } } });
+  rec.probe(`node-${i % 3}`, {
+    v: 1,
+    type: 'drop',
+    ts: start + i * 1_000_000,
+    node: `node-${i % 3}`,
+    netns: 4026532000 + (i % 40),
+    proto: 'tcp',
+    src: `10.244.${i % 4}.${i % 200}`,
+    sport: 32768 + (i % 28000),
+    dst: `10.96.${i % 16}.${i % 250}`,
+    dport: 8080,
+    reason: reasons[i % 4],
+    location: 'nft_do_chain+0x3c4',
+    identities: { src: { kind: 'pod', namespace: 'shop', name: `frontend-${i % 7}` } },
+  });
 }
 rec.close();
 const recorderMs = ms(t);
@@ -278,13 +306,29 @@ mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/recording.json', JSON.stringify(figures, null, 2) + '\n');
 console.log(`events: ${n.toLocaleString()}  file: ${(bytes / 2 ** 20).toFixed(1)} MiB  (${figures.bytesPerEvent} bytes/event)`);
 console.log(`write: ${figures.writeMs} ms   open: ${figures.openMsMedian} ms (median of 5)   open after crash (scan): ${figures.openAfterCrashMs} ms`);
-console.log(`seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms max (50 random positions, 500 records each)   full read: ${figures.fullReadMs} ms`);
-console.log(`write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`);
-console.log(`replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`);
-console.log(`openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`);
-console.log(`ask why at the end (${n.toLocaleString('en')} probe lines, ${figures.askWhyLiveEvents.toLocaleString('en')} of them about A): ${figures.askWhyAtEndMs} ms`);
-console.log(`workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap and array buffers +${wbHeapMiB} MiB`);
-console.log(`workbench filters on all ${n.toLocaleString('en')} events: reason ${figures.workbenchFilterReasonMs} ms, free text ${figures.workbenchFilterTextMs} ms`);
-console.log(`workbench seek (replay.seek + table page + graph changes): ${figures.workbenchSeekViewMsMedian} ms median, ${figures.workbenchSeekViewMsMax} ms max (20 random times); back to the middle ${figures.workbenchSeekBackToMiddleMs} ms (flows recounted after ${figures.workbenchSeekBackFlowsCountedMs} ms), forward to the end ${figures.workbenchSeekForwardToEndMs} ms (flows after ${figures.workbenchSeekForwardFlowsCountedMs} ms)`);
+console.log(
+  `seek: ${figures.seekMsMedian} ms median, ${figures.seekMsMax} ms max (50 random positions, 500 records each)   full read: ${figures.fullReadMs} ms`,
+);
+console.log(
+  `write rate: ${figures.writeEventsPerSec.toLocaleString('en')} events/s (RecordingWriter), ${figures.recorderEventsPerSec.toLocaleString('en')} events/s through SessionRecorder (scrubbed, ${rn.toLocaleString('en')} events)`,
+);
+console.log(
+  `replay: read ${figures.replayReadMs} ms + index and prepare ${figures.replayIndexMs} ms (unprepared: first far seek ${figures.replayLazyFirstSeekMs} ms incl. index), then SessionReplay.at ${figures.replaySeekMsMedian} ms median, ${figures.replaySeekMsMax} ms max (50 random times), frame at the end ${figures.replayEndMs} ms, heap +${replayHeapMiB} MiB`,
+);
+console.log(
+  `openRecording: ${figures.openRecordingMsMedian} ms median (${figures.openRecordingMsRuns.join(' / ')} ms), then frameAt ${figures.openRecordingSeekMsMedian} ms median, ${figures.openRecordingSeekMsMax} ms max (50 random times), heap +${openedHeapMiB} MiB; reading every probe line once: ${figures.openRecordingReadEveryProbeMs} ms`,
+);
+console.log(
+  `ask why at the end (${n.toLocaleString('en')} probe lines, ${figures.askWhyLiveEvents.toLocaleString('en')} of them about A): ${figures.askWhyAtEndMs} ms`,
+);
+console.log(
+  `workbench first view (recording.open + first and last table pages with the timeline + graph snapshot): ${figures.workbenchFirstViewMs} ms; the graph's flows counted in the background after ${figures.workbenchFlowsCountedMs} ms (engine held at most ${figures.workbenchLongestHoldMs} ms at a time), heap and array buffers +${wbHeapMiB} MiB`,
+);
+console.log(
+  `workbench filters on all ${n.toLocaleString('en')} events: reason ${figures.workbenchFilterReasonMs} ms, free text ${figures.workbenchFilterTextMs} ms`,
+);
+console.log(
+  `workbench seek (replay.seek + table page + graph changes): ${figures.workbenchSeekViewMsMedian} ms median, ${figures.workbenchSeekViewMsMax} ms max (20 random times); back to the middle ${figures.workbenchSeekBackToMiddleMs} ms (flows recounted after ${figures.workbenchSeekBackFlowsCountedMs} ms), forward to the end ${figures.workbenchSeekForwardToEndMs} ms (flows after ${figures.workbenchSeekForwardFlowsCountedMs} ms)`,
+);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run build && npm run bench:recording');

@@ -23,12 +23,22 @@ const t0 = 1_764_000_000_000_000_000;
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
 const pods = [];
-const objects = { Namespace: [], Pod: [], Node: [{ metadata: { name: 'node-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] } }] };
+const objects = {
+  Namespace: [],
+  Pod: [],
+  Node: [
+    { metadata: { name: 'node-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] } },
+  ],
+};
 for (let n = 0; n < NS; n++) {
   objects.Namespace.push({ metadata: { name: `ns-${n}` } });
   for (let p = 0; p < PER_NS; p++) {
     const ip = `10.${n}.0.${p + 1}`;
-    objects.Pod.push({ metadata: { name: `pod-${p}`, namespace: `ns-${n}`, uid: `u-${n}-${p}`, labels: { app: `a${p % 10}` } }, spec: { nodeName: 'node-1', containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    objects.Pod.push({
+      metadata: { name: `pod-${p}`, namespace: `ns-${n}`, uid: `u-${n}-${p}`, labels: { app: `a${p % 10}` } },
+      spec: { nodeName: 'node-1', containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] },
+      status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] },
+    });
     pods.push({ ns: `ns-${n}`, name: `pod-${p}`, ip });
   }
 }
@@ -42,8 +52,24 @@ for (let i = 0; i < N; i++) {
   const a = pods[i % pods.length];
   const b = pods[(i * 7 + 1 + (Math.floor(i / pods.length) % 4) * 31) % pods.length];
   const ts = t0 + i * 1_000_000;
-  const base = { v: 1, ts, node: 'node-1', netns: 4026532001, proto: 'tcp', src: a.ip, sport: 32768 + (i % 28000), dst: b.ip, dport: 80, family: 4, ifindex: 2, identities: { src: who(a), dst: who(b) } };
-  const data = i % 4 === 0 ? { ...base, type: 'drop', reason: 'NETFILTER_DROP', reasonCode: 1, location: 'nft_do_chain' } : { ...base, type: 'tcp', event: i % 4 === 1 ? 'refused' : 'established', state: 'ESTABLISHED', role: 'client' };
+  const base = {
+    v: 1,
+    ts,
+    node: 'node-1',
+    netns: 4026532001,
+    proto: 'tcp',
+    src: a.ip,
+    sport: 32768 + (i % 28000),
+    dst: b.ip,
+    dport: 80,
+    family: 4,
+    ifindex: 2,
+    identities: { src: who(a), dst: who(b) },
+  };
+  const data =
+    i % 4 === 0
+      ? { ...base, type: 'drop', reason: 'NETFILTER_DROP', reasonCode: 1, location: 'nft_do_chain' }
+      : { ...base, type: 'tcp', event: i % 4 === 1 ? 'refused' : 'established', state: 'ESTABLISHED', role: 'client' };
   w.append({ ts, kind: 'probe', data });
 }
 w.close();
@@ -53,7 +79,11 @@ t = process.hrtime.bigint();
 const { url, child } = await serve(['--open', file], { HOME: dir });
 figures.serveReadyMs = Math.round(ms(t));
 
-const browser = await chromium.launch({ executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   // The longest gap between two frames the page drew, from now on (a frozen page shows here).
@@ -71,7 +101,10 @@ try {
   const start = performance.now();
   await page.goto(url);
   const total = () => Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total'));
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total')) === n, N, { timeout: 60_000, polling: 20 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total')) === n, N, {
+    timeout: 60_000,
+    polling: 20,
+  });
   figures.tableShownMs = since(start);
   await page.waitForFunction(() => (window.__pathlightGraph?.cy.nodes().length ?? 0) > 0, null, { timeout: 60_000, polling: 20 });
   figures.graphShownMs = since(start);
@@ -87,10 +120,14 @@ try {
   const box = await s.boundingBox();
   const seekStart = performance.now();
   await page.mouse.click(box.x + 8 + (box.width - 16) * 0.5, box.y + box.height / 2);
-  await page.waitForFunction((n) => {
-    const v = Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total'));
-    return v > 0 && v < n;
-  }, N, { timeout: 60_000, polling: 20 });
+  await page.waitForFunction(
+    (n) => {
+      const v = Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total'));
+      return v > 0 && v < n;
+    },
+    N,
+    { timeout: 60_000, polling: 20 },
+  );
   figures.seekTableMs = since(seekStart);
   figures.seekTotal = await page.evaluate(total);
   // The flows are counted again from the start (the player says so), then all there.
@@ -108,8 +145,14 @@ figures.date = new Date().toISOString();
 figures.machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, headless Chromium (software rendering), Node ${process.version}`;
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/replay-ui.json', JSON.stringify(figures, null, 2) + '\n');
-console.log(`recording: ${N.toLocaleString('en')} events between ${pods.length} pods, ${(figures.fileBytes / 2 ** 20).toFixed(1)} MiB; pathlight serve --open ready after ${figures.serveReadyMs} ms`);
-console.log(`from navigation: events table with its count and timeline ${figures.tableShownMs} ms, graph ${figures.graphShownMs} ms, flows counted ${figures.flowsCountedMs} ms (${figures.flowEdges} flow edges); longest frame meanwhile ${figures.longestFrameWhileOpeningMs} ms`);
-console.log(`scrub to the middle: table follows after ${figures.seekTableMs} ms (${figures.seekTotal.toLocaleString('en')} events), flows counted again after ${figures.seekFlowsCountedMs} ms; longest frame meanwhile ${figures.longestFrameWhileSeekingMs} ms`);
+console.log(
+  `recording: ${N.toLocaleString('en')} events between ${pods.length} pods, ${(figures.fileBytes / 2 ** 20).toFixed(1)} MiB; pathlight serve --open ready after ${figures.serveReadyMs} ms`,
+);
+console.log(
+  `from navigation: events table with its count and timeline ${figures.tableShownMs} ms, graph ${figures.graphShownMs} ms, flows counted ${figures.flowsCountedMs} ms (${figures.flowEdges} flow edges); longest frame meanwhile ${figures.longestFrameWhileOpeningMs} ms`,
+);
+console.log(
+  `scrub to the middle: table follows after ${figures.seekTableMs} ms (${figures.seekTotal.toLocaleString('en')} events), flows counted again after ${figures.seekFlowsCountedMs} ms; longest frame meanwhile ${figures.longestFrameWhileSeekingMs} ms`,
+);
 console.log(`machine: ${figures.machine}`);
 console.log('reproduce: npm run bench:replay-ui');

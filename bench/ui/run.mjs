@@ -19,12 +19,22 @@ const EVENTS = 100_000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-bench-ui-'));
 
 const pods = [];
-const objects = { Namespace: [], Pod: [], Node: [{ metadata: { name: 'node-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] } }] };
+const objects = {
+  Namespace: [],
+  Pod: [],
+  Node: [
+    { metadata: { name: 'node-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] } },
+  ],
+};
 for (let n = 0; n < NS; n++) {
   objects.Namespace.push({ metadata: { name: `ns-${n}`, labels: { 'kubernetes.io/metadata.name': `ns-${n}` } } });
   for (let p = 0; p < PER_NS; p++) {
     const ip = `10.${n}.${Math.floor(p / 250)}.${(p % 250) + 1}`;
-    const pod = { metadata: { name: `pod-${p}`, namespace: `ns-${n}`, labels: { app: `a${p % 10}` } }, spec: { nodeName: 'node-1', containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } };
+    const pod = {
+      metadata: { name: `pod-${p}`, namespace: `ns-${n}`, labels: { app: `a${p % 10}` } },
+      spec: { nodeName: 'node-1', containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] },
+      status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] },
+    };
     objects.Pod.push(pod);
     pods.push({ ns: `ns-${n}`, name: `pod-${p}`, ip });
   }
@@ -38,15 +48,37 @@ for (let i = 0; i < EVENTS; i++) {
   const A = pods[a];
   const B = pods[b === a ? (b + 1) % pods.length : b];
   const id = (p) => ({ kind: 'pod', namespace: p.ns, name: p.name, node: 'node-1' });
-  events.push({ v: 1, type: 'tcp', ts: t0 + i * 600_000, node: 'node-1', netns: 1, proto: 'tcp', src: A.ip, sport: 30000 + (i % 30000), dst: B.ip, dport: 80, family: 4, event: i % 5 === 0 ? 'refused' : 'established', state: 'SYN_SENT', identities: { src: id(A), dst: id(B) } });
+  events.push({
+    v: 1,
+    type: 'tcp',
+    ts: t0 + i * 600_000,
+    node: 'node-1',
+    netns: 1,
+    proto: 'tcp',
+    src: A.ip,
+    sport: 30000 + (i % 30000),
+    dst: B.ip,
+    dport: 80,
+    family: 4,
+    event: i % 5 === 0 ? 'refused' : 'established',
+    state: 'SYN_SENT',
+    identities: { src: id(A), dst: id(B) },
+  });
 }
 writeFileSync(path.join(dir, 'big.json'), JSON.stringify({ scenario: 'big', objects, events }));
 const kubeconfig = path.join(dir, 'config');
-writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\ncurrent-context: fake-big\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {}\ncontexts:\n- name: fake-big\n  context: {cluster: fake, user: fake}\n");
+writeFileSync(
+  kubeconfig,
+  "apiVersion: v1\nkind: Config\ncurrent-context: fake-big\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {}\ncontexts:\n- name: fake-big\n  context: {cluster: fake, user: fake}\n",
+);
 
 const { url, child } = await serve([], { KUBECONFIG: kubeconfig, PATHLIGHT_FAKE_CLUSTERS: dir, HOME: dir });
 
-const browser = await chromium.launch({ executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: process.env.PATHLIGHT_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
 const figures = {};
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -63,7 +95,12 @@ try {
   await page.waitForTimeout(1500);
   const renders = await page.evaluate(() => performance.getEntriesByName('pathlight:graph-render').map((e) => ({ ms: e.duration, ...e.detail })));
   const big = renders.filter((r) => r.edges >= 8000);
-  figures.graph = { nodes: big[0]?.nodes, edges: big[0]?.edges, firstFullRenderMs: Math.round(big[0]?.ms ?? NaN), renders: renders.map((r) => `${r.nodes}n/${r.edges}e ${Math.round(r.ms)} ms`) };
+  figures.graph = {
+    nodes: big[0]?.nodes,
+    edges: big[0]?.edges,
+    firstFullRenderMs: Math.round(big[0]?.ms ?? NaN),
+    renders: renders.map((r) => `${r.nodes}n/${r.edges}e ${Math.round(r.ms)} ms`),
+  };
 
   const frames = async (fn, steps) =>
     page.evaluate(
@@ -79,7 +116,12 @@ try {
             last = now;
             if (i++ >= n) {
               times.sort((a, b) => a - b);
-              resolve({ frames: times.length, medianMs: +times[Math.floor(times.length / 2)].toFixed(1), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(1), maxMs: +times[times.length - 1].toFixed(1) });
+              resolve({
+                frames: times.length,
+                medianMs: +times[Math.floor(times.length / 2)].toFixed(1),
+                p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(1),
+                maxMs: +times[times.length - 1].toFixed(1),
+              });
               return;
             }
             step(i);
@@ -113,11 +155,16 @@ try {
   const panAfter = await page.evaluate(() => window.__pathlightGraph.cy.pan());
   // The drag did pan (a check on the benchmark itself): the view moved with the mouse.
   figures.pan.movedPx = Math.round(Math.hypot(panAfter.x - panBefore.x, panAfter.y - panBefore.y));
-  figures.zoom = await frames('const cy = window.__pathlightGraph.cy; cy.zoom({ level: cy.zoom() * (i % 40 < 20 ? 1.04 : 1 / 1.04), renderedPosition: { x: 500, y: 350 } });', 120);
+  figures.zoom = await frames(
+    'const cy = window.__pathlightGraph.cy; cy.zoom({ level: cy.zoom() * (i % 40 < 20 ? 1.04 : 1 / 1.04), renderedPosition: { x: 500, y: 350 } });',
+    120,
+  );
 
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total')) >= 100000, null, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="events-table"]')?.getAttribute('data-total')) >= 100000, null, {
+    timeout: 120_000,
+  });
   figures.table = { rows: Number(await page.getByTestId('events-table').getAttribute('data-total')) };
-  Object.assign(figures.table, await frames("const el = document.querySelector('[data-testid=\"events-table\"]'); el.scrollTop += 2600;", 200));
+  Object.assign(figures.table, await frames('const el = document.querySelector(\'[data-testid="events-table"]\'); el.scrollTop += 2600;', 200));
   figures.table.renderedRows = await page.getByTestId('event-row').count();
   await page.screenshot({ path: path.join(dir, 'bench-ui.png') });
   figures.screenshot = path.join(dir, 'bench-ui.png');

@@ -3,7 +3,10 @@
 import { spawn } from 'node:child_process';
 
 export function serve(args, env) {
-  const child = spawn(process.execPath, ['bin/pathlight.cjs', 'serve', '--port', '0', '--no-open', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/pathlight.cjs', 'serve', '--port', '0', '--no-open', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const on = (d) => {

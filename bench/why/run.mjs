@@ -19,7 +19,7 @@ const view = { list: (k) => fx.objects[k] ?? [] };
 const pods = fx.objects.Pod.filter((p) => p.status?.podIP && !p.spec?.hostNetwork);
 const ips = pods.map((p) => p.status.podIP);
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
 const pick = (l) => l[Math.floor(rand() * l.length)];
 const t0 = 1_796_000_000_000_000_000;
 const events = new Array(total);
@@ -31,9 +31,41 @@ for (let i = 0; i < total; i++) {
   const r = rand();
   const head = { v: 1, ts, node: 'node-1', netns: 4026532000 + (sport % 50), family: 4, src, sport, dst };
   events[i] =
-    r < 0.5 ? { ...head, type: 'tcp', proto: 'tcp', dport: 8080, event: pick(['established', 'refused', 'timeout', 'reset', 'retransmit']), state: 'SYN_SENT', role: 'client' }
-    : r < 0.8 ? { ...head, type: 'drop', proto: 'tcp', dport: 8080, ifindex: 3, reason: pick(['NETFILTER_DROP', 'NO_SOCKET', 'TCP_INVALID_SEQUENCE']), reasonCode: 6, hasReason: true, location: 'nf_hook_slow+0x9b' }
-    : { ...head, type: 'dns', proto: 'udp', dport: 53, ifindex: 3, dir: 'egress', qr: r < 0.9 ? 'query' : 'response', id: sport & 0xffff, qname: `svc-${sport % 200}.shop.svc.cluster.local.`, qtype: 'A', ...(r >= 0.9 ? { rcode: 'NOERROR', answers: [] } : {}) };
+    r < 0.5
+      ? {
+          ...head,
+          type: 'tcp',
+          proto: 'tcp',
+          dport: 8080,
+          event: pick(['established', 'refused', 'timeout', 'reset', 'retransmit']),
+          state: 'SYN_SENT',
+          role: 'client',
+        }
+      : r < 0.8
+        ? {
+            ...head,
+            type: 'drop',
+            proto: 'tcp',
+            dport: 8080,
+            ifindex: 3,
+            reason: pick(['NETFILTER_DROP', 'NO_SOCKET', 'TCP_INVALID_SEQUENCE']),
+            reasonCode: 6,
+            hasReason: true,
+            location: 'nf_hook_slow+0x9b',
+          }
+        : {
+            ...head,
+            type: 'dns',
+            proto: 'udp',
+            dport: 53,
+            ifindex: 3,
+            dir: 'egress',
+            qr: r < 0.9 ? 'query' : 'response',
+            id: sport & 0xffff,
+            qname: `svc-${sport % 200}.shop.svc.cluster.local.`,
+            qtype: 'A',
+            ...(r >= 0.9 ? { rcode: 'NOERROR', answers: [] } : {}),
+          };
 }
 // 10% duplicates, then a shuffle (late and out-of-order arrival).
 for (let i = 0; i < total / 10; i++) events.push(events[Math.floor(rand() * total)]);
@@ -67,7 +99,9 @@ out.correlation = {
   top: r.ok ? r.value.findings[0]?.kind : r.error.message,
   staticTop: stat.ok ? stat.value.findings[0]?.kind : stat.error.message,
 };
-console.log(`correlation: ${events.length} events (${c.duplicates} duplicates) folded in ${out.correlation.foldSeconds} s = ${out.correlation.eventsPerSecond.toLocaleString('en')} events/s, heap +${out.correlation.heapMiB} MiB; diagnosis on them ${out.correlation.diagnoseWithEventsMs} ms (static ${out.correlation.diagnoseStaticMs} ms)`);
+console.log(
+  `correlation: ${events.length} events (${c.duplicates} duplicates) folded in ${out.correlation.foldSeconds} s = ${out.correlation.eventsPerSecond.toLocaleString('en')} events/s, heap +${out.correlation.heapMiB} MiB; diagnosis on them ${out.correlation.diagnoseWithEventsMs} ms (static ${out.correlation.diagnoseStaticMs} ms)`,
+);
 
 // ---- 2. time to verdict on the lab ------------------------------------------------------------
 let labUp = false;
@@ -81,7 +115,24 @@ if (labUp) {
   const why = (args) => {
     const s0 = performance.now();
     // Exit 1 is the answer "unreachable", not a failure.
-    const res = spawnSync(process.execPath, ['dist/cli/main.js', 'why', '--kubeconfig', 'test/lab/.state/admin.kubeconfig', '--ssh-config', 'test/lab/.state/ssh_config', '--from', 'lab-deny-ingress/deploy/frontend', '--to', 'backend:8080', '--json', ...args], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'why',
+        '--kubeconfig',
+        'test/lab/.state/admin.kubeconfig',
+        '--ssh-config',
+        'test/lab/.state/ssh_config',
+        '--from',
+        'lab-deny-ingress/deploy/frontend',
+        '--to',
+        'backend:8080',
+        '--json',
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    );
     if (res.status !== 1) throw new Error(`why exited ${res.status}: ${res.stderr}`);
     return { ms: performance.now() - s0, top: JSON.parse(res.stdout).findings[0].kind };
   };
@@ -90,7 +141,9 @@ if (labUp) {
   const st = runs([], 5);
   const pr = runs(['--probe', 'ssh', '--duration', '2s'], 3);
   out.lab = { staticMs: Math.round(med(st)), probedMs: Math.round(med(pr)), probeWindowMs: 2000, probeOverheadMs: Math.round(med(pr) - 2000), top: pr[0].top };
-  console.log(`lab (deny-backend-ingress): static verdict ${out.lab.staticMs} ms (median of 5, CLI start to answer); with probes over SSH and a 2 s window ${out.lab.probedMs} ms (${out.lab.probeOverheadMs} ms beyond the window: connect, check/upload the agent, attach, stop)`);
+  console.log(
+    `lab (deny-backend-ingress): static verdict ${out.lab.staticMs} ms (median of 5, CLI start to answer); with probes over SSH and a 2 s window ${out.lab.probedMs} ms (${out.lab.probeOverheadMs} ms beyond the window: connect, check/upload the agent, attach, stop)`,
+  );
 }
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/why.json', JSON.stringify(out, null, 2) + '\n');

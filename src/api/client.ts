@@ -4,15 +4,7 @@
  * validated here too, so a UI never renders something the contract does not allow.
  */
 import { z } from 'zod';
-import {
-  calls,
-  events,
-  type CallName,
-  type CallRequest,
-  type CallResponse,
-  type EventName,
-  type EventPayload,
-} from './contract.js';
+import { calls, events, type CallName, type CallRequest, type CallResponse, type EventName, type EventPayload } from './contract.js';
 import { resultSchema, type Result } from './result.js';
 import type { CancelSignal } from './cancel.js';
 

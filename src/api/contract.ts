@@ -46,7 +46,11 @@ export const appInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
-const nodeName = z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
+const nodeName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
 const filePath = z.string().min(1).max(4096);
 const imageRef = wb.imageRef;
 const sessionId = z.object({ session: z.uuid() }).strict();
@@ -90,10 +94,19 @@ export const calls = {
         host: z.string().min(1).max(253).optional(),
         kubeconfig: filePath.optional(),
         context: z.string().min(1).max(253).optional(),
-        probeNamespace: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/).optional(),
+        probeNamespace: z
+          .string()
+          .min(1)
+          .max(63)
+          .regex(/^[a-z0-9-]+$/)
+          .optional(),
         probeImage: imageRef.optional(),
         agentImage: imageRef.optional(),
-        probes: z.array(z.enum(['drops', 'dns', 'tcp'])).min(1).max(3).optional(),
+        probes: z
+          .array(z.enum(['drops', 'dns', 'tcp']))
+          .min(1)
+          .max(3)
+          .optional(),
         durationSec: z.number().int().min(1).max(3600),
       })
       .strict(),
@@ -147,7 +160,9 @@ export const events = {
   /** The user chose a recording in a native dialog (Electron menu), or a second launch passed `--open FILE`. */
   'recording.chosen': z.object({ path: z.string() }).strict(),
   /** A menu command the UI should perform. */
-  'menu.command': z.object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts', 'toggle-recording', 'bookmark']) }).strict(),
+  'menu.command': z
+    .object({ command: z.enum(['open-kubeconfig', 'open-recording', 'toggle-theme', 'reload-contexts', 'toggle-recording', 'bookmark']) })
+    .strict(),
   // Pushed by the engine to the client that opened the session, question or probe run (or
   // asked for its state since): the UI reacts instead of polling. Each is coalesced (a few per
   // second at most) and carries the whole state or says what to pull, so a missed one is

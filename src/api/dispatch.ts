@@ -29,13 +29,7 @@ export type Handlers = {
   [N in CallName]: (request: CallRequest<N>, ctx: CallContext) => Promise<CallResponse<N>>;
 };
 
-export async function dispatch(
-  handlers: Handlers,
-  method: unknown,
-  payload: unknown,
-  signal: CancelSignal,
-  client?: EventClient,
-): Promise<Result<unknown>> {
+export async function dispatch(handlers: Handlers, method: unknown, payload: unknown, signal: CancelSignal, client?: EventClient): Promise<Result<unknown>> {
   if (!isCallName(method)) {
     return fail({
       code: 'unknown-method',

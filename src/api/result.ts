@@ -53,10 +53,7 @@ export type ApiError = z.infer<typeof apiErrorSchema>;
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: apiErrorSchema }),
-  ]);
+  return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: apiErrorSchema })]);
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });

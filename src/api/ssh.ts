@@ -15,7 +15,11 @@ const ipv6 = /^[0-9A-Fa-f:.]+$/;
 /** A file path, written as is: no spaces (OpenSSH would need quotes), no line breaks. */
 export const sshPathSchema = z.string().min(1).max(1024).regex(token, 'a file path without spaces, quotes or #');
 /** A login name as OpenSSH and Linux accept it. */
-export const sshUserSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, 'a user name (letters, digits, . _ -)');
+export const sshUserSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, 'a user name (letters, digits, . _ -)');
 /** A host name or an IP address (v4, or v6 without brackets). */
 export const sshHostSchema = z
   .string()
@@ -23,7 +27,11 @@ export const sshHostSchema = z
   .max(253)
   .refine((h) => hostname.test(h) || ((h.match(/:/g)?.length ?? 0) >= 2 && ipv6.test(h)), 'a host name or an IP address (no port)');
 /** A node name (or SSH Host alias) as the cluster spells it. */
-export const sshNodeSchema = z.string().min(1).max(253).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name');
+export const sshNodeSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name');
 /** `[user@]host[:port]`, as ProxyJump takes it; an IPv6 host in brackets. */
 export const sshJumpSchema = z
   .string()

@@ -12,7 +12,11 @@ import { kubeconfigSourceSchema } from './sources.js';
 import { sshSettingsSchema } from './ssh.js';
 
 const name = z.string().min(1).max(512);
-export const imageRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
+export const imageRef = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
 export const sessionRef = z.object({ session: z.uuid() }).strict();
 
 // ---------------------------------------------------------------- cluster.open
@@ -44,7 +48,16 @@ export const maxRecordingUploadBytes = 3 * 1024 * 1024;
 
 export const recordingSourceSchema = z.discriminatedUnion('kind', [
   /** A file on the machine running the backend (menu dialog, recent list, `serve --open`). */
-  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'a path without NUL') }).strict(),
+  z
+    .object({
+      kind: z.literal('path'),
+      path: z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((p) => !p.includes('\0'), 'a path without NUL'),
+    })
+    .strict(),
   /** A file the user picked or dropped in the browser: its bytes, base64, in the request. */
   z
     .object({
@@ -139,7 +152,16 @@ export const whyAskRequest = z
     session: z.uuid(),
     from: name,
     to: name,
-    port: z.union([z.number().int().min(1).max(65535), z.string().min(1).max(15).regex(/^[a-z0-9-]+$/)]).optional(),
+    port: z
+      .union([
+        z.number().int().min(1).max(65535),
+        z
+          .string()
+          .min(1)
+          .max(15)
+          .regex(/^[a-z0-9-]+$/),
+      ])
+      .optional(),
     protocol: z.enum(['TCP', 'UDP']).optional(),
     probe: z.enum(['none', 'ssh', 'pod']),
     sshConfig: z.string().min(1).max(4096).optional(),
@@ -149,7 +171,12 @@ export const whyAskRequest = z
     active: z.boolean().optional(),
     durationSec: z.number().int().min(1).max(600),
     /** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent. */
-    probeNamespace: z.string().min(1).max(63).regex(/^[a-z0-9-]+$/).optional(),
+    probeNamespace: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9-]+$/)
+      .optional(),
     probeImage: imageRef.optional(),
     agentImage: imageRef.optional(),
   })
@@ -226,7 +253,16 @@ const graphEdgeSchema = z.looseObject({
 });
 const pathOverlaySchema = z.looseObject({
   verdict: z.enum(['reachable', 'unreachable', 'unknown']),
-  hops: z.array(z.looseObject({ hop: core.hopKindSchema, label: z.string(), verdict: core.hopVerdictSchema, nodes: z.array(z.string()), edges: z.array(z.string()), failing: z.boolean() })),
+  hops: z.array(
+    z.looseObject({
+      hop: core.hopKindSchema,
+      label: z.string(),
+      verdict: core.hopVerdictSchema,
+      nodes: z.array(z.string()),
+      edges: z.array(z.string()),
+      failing: z.boolean(),
+    }),
+  ),
   nodes: z.record(z.string(), core.hopVerdictSchema),
   edges: z.record(z.string(), core.hopVerdictSchema),
   failing: z.number().int().nullable(),

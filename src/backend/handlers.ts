@@ -28,7 +28,10 @@ export interface BackendOptions {
 export function createHandlers(options: BackendOptions, hub = new PushHub()): Handlers {
   const env = options.env ?? process.env;
   const probes = new ProbeRuns(hub.notify);
-  const wb = new Workbenches({ env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) }, hub.notify);
+  const wb = new Workbenches(
+    { env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) },
+    hub.notify,
+  );
   /** `topic` (a session, question or probe run id) is the caller's from now on. */
   const follow = <T>(topic: string, ctx: CallContext, value: T): T => {
     hub.subscribe(topic, ctx.client);
@@ -45,14 +48,15 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
       client.gone.addEventListener(
         'abort',
         // After the hub has dropped the client (its listener may run after this one).
-        () => setImmediate(() => {
-          if (hub.audience(value.session) > 0) return;
-          wb.cancelAll(value.session);
-          const t = setTimeout(() => {
-            if (hub.audience(value.session) === 0) void wb.close(value.session).then(() => hub.forget(value.session));
-          }, options.resumeMs ?? 30_000);
-          t.unref?.();
-        }),
+        () =>
+          setImmediate(() => {
+            if (hub.audience(value.session) > 0) return;
+            wb.cancelAll(value.session);
+            const t = setTimeout(() => {
+              if (hub.audience(value.session) === 0) void wb.close(value.session).then(() => hub.forget(value.session));
+            }, options.resumeMs ?? 30_000);
+            t.unref?.();
+          }),
         { once: true },
       );
     }

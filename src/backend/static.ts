@@ -14,9 +14,7 @@ const mimeTypes: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export type StaticLookup =
-  | { status: 200; file: string; size: number; contentType: string }
-  | { status: 400 | 403 | 404 };
+export type StaticLookup = { status: 200; file: string; size: number; contentType: string } | { status: 400 | 403 | 404 };
 
 /**
  * Maps a URL path to a file inside `root`. Refuses anything that escapes it (`..`, encoded

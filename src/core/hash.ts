@@ -128,7 +128,7 @@ export class SeenSet {
   private static slot(table: Float64Array, key: number): number {
     const mask = table.length - 1;
     // The key's high 32 bits pick the slot.
-    let i = (key / 2097152) >>> 0 & mask;
+    let i = ((key / 2097152) >>> 0) & mask;
     for (;;) {
       const v = table[i]!;
       if (v === key || v === -1) return i;

@@ -5,16 +5,7 @@
  * events back to the window they are for. Calls wait until the engine says it is ready; when it
  * dies, calls under way fail as `unavailable` and the next call starts a new one.
  */
-import {
-  engineOutSchema,
-  fail,
-  isEventName,
-  type CancelSignal,
-  type Engine,
-  type EngineIn,
-  type EventClient,
-  type Result,
-} from '../api/index.js';
+import { engineOutSchema, fail, isEventName, type CancelSignal, type Engine, type EngineIn, type EventClient, type Result } from '../api/index.js';
 
 /** What main needs of the engine's process: Electron's UtilityProcess has this shape. */
 export interface EngineProcess {
@@ -70,7 +61,8 @@ export function remoteEngine(spawn: () => EngineProcess, log: (line: string) => 
       proc = undefined;
       ready = false;
       queue = [];
-      for (const done of pending.values()) done(fail({ code: 'unavailable', message: `The Pathlight engine stopped (exit code ${code}).`, hint: 'Open the cluster or recording again.' }));
+      for (const done of pending.values())
+        done(fail({ code: 'unavailable', message: `The Pathlight engine stopped (exit code ${code}).`, hint: 'Open the cluster or recording again.' }));
       pending.clear();
       // Its sessions died with it: the windows' subscriptions too.
       clients.clear();

@@ -21,9 +21,7 @@ const iconPath = fileURLToPath(new URL('../../assets/icon.png', import.meta.url)
 const enginePath = fileURLToPath(new URL('../backend/engine/main.js', import.meta.url));
 const docsUrl = 'https://pathlight.dev/docs';
 
-protocol.registerSchemesAsPrivileged([
-  { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 if (!app.requestSingleInstanceLock()) app.quit();
 

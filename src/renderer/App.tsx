@@ -35,7 +35,11 @@ export function App() {
   const chooseRecording = useCallback(() => {
     // The picker lives on the Connect screen: go back there first when a session is open.
     if (store.getState().cluster.status === 'closed') openRecordingFile.current?.();
-    else void store.getState().closeCluster().then(() => setTimeout(() => openRecordingFile.current?.()));
+    else
+      void store
+        .getState()
+        .closeCluster()
+        .then(() => setTimeout(() => openRecordingFile.current?.()));
   }, [openRecordingFile, store]);
   const toggleRecording = useCallback(() => {
     const st = store.getState();
@@ -126,15 +130,32 @@ export function App() {
     { id: 'path', title: 'Zoom to the A → B path', keys: 'P', run: () => currentGraph()?.focusPath(), disabled: !inWorkbench },
     { id: 'png', title: 'Export graph as PNG', run: exportPng, disabled: !inWorkbench },
     { id: 'svg', title: 'Export graph as SVG', run: exportSvg, disabled: !inWorkbench },
-    { id: 'collapse', title: 'Collapse every namespace', run: () => s().setCollapsed([...s().graph.nodes.values()].filter((n) => n.kind === 'namespace').map((n) => n.id)), disabled: !inWorkbench },
+    {
+      id: 'collapse',
+      title: 'Collapse every namespace',
+      run: () => s().setCollapsed([...s().graph.nodes.values()].filter((n) => n.kind === 'namespace').map((n) => n.id)),
+      disabled: !inWorkbench,
+    },
     { id: 'expand', title: 'Expand every namespace', run: () => s().setCollapsed([]), disabled: !inWorkbench },
-    { id: 'events', title: 'Filter events by text', keys: 'E', run: () => (s().setBottomTab('events'), setTimeout(focus('#events-text'))), disabled: !inWorkbench },
+    {
+      id: 'events',
+      title: 'Filter events by text',
+      keys: 'E',
+      run: () => (s().setBottomTab('events'), setTimeout(focus('#events-text'))),
+      disabled: !inWorkbench,
+    },
     { id: 'clear', title: 'Clear event filters', run: () => s().clearEventFilter(), disabled: !inWorkbench },
     { id: 'probes-tab', title: 'Show probes', run: () => s().setBottomTab('probes'), disabled: !inWorkbench },
     { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
     { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
     { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },
-    { id: 'record', title: s().liveRecording ? 'Stop recording this session' : 'Record this session', keys: 'Ctrl+Alt+R', run: toggleRecording, disabled: !inWorkbench || replaying },
+    {
+      id: 'record',
+      title: s().liveRecording ? 'Stop recording this session' : 'Record this session',
+      keys: 'Ctrl+Alt+R',
+      run: toggleRecording,
+      disabled: !inWorkbench || replaying,
+    },
     { id: 'bookmark', title: 'Bookmark this instant of the recording', keys: 'Ctrl+Alt+B', run: () => void s().addNote(''), disabled: !s().liveRecording },
     { id: 'recording', title: 'Open recording…', keys: 'Ctrl+Shift+O', run: chooseRecording },
     { id: 'play', title: s().playing ? 'Pause the replay' : 'Play the replay', keys: 'Space', run: () => s().setPlaying(!s().playing), disabled: !replaying },
@@ -182,8 +203,7 @@ export function App() {
       else if (wb && k === ' ' && replayOf(store.getState())) {
         e.preventDefault();
         store.getState().setPlaying(!store.getState().playing);
-      }
-      else if (wb && k === 'e') {
+      } else if (wb && k === 'e') {
         e.preventDefault();
         store.getState().setBottomTab('events');
         setTimeout(focus('#events-text'));

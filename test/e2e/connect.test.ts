@@ -42,12 +42,7 @@ describe('Connect screen', () => {
     await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
     expect(await connect.contextNames()).toEqual(['prod-eu-admin', 'staging', 'kind-lab']);
     expect(await connect.row('staging')).toEqual(['stagingcurrent', 'https://127.0.0.1:16443', 'ci-token · bearer token', 'default']);
-    expect(await connect.row('prod-eu-admin')).toEqual([
-      'prod-eu-admin',
-      'https://prod-eu.k8s.example.test:6443',
-      'eks-exec · exec plugin',
-      'payments',
-    ]);
+    expect(await connect.row('prod-eu-admin')).toEqual(['prod-eu-admin', 'https://prod-eu.k8s.example.test:6443', 'eks-exec · exec plugin', 'payments']);
 
     await connect.select('kind-lab');
     expect(await connect.selectedContext()).toBe('kind-lab');

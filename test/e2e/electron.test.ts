@@ -47,13 +47,22 @@ describe('Electron window', () => {
 
   it('asks why on a fake cluster from the lab recordings: failing hop red, top finding, events by reason', async (ctx) => {
     if (!found.ok) {
-      ctx.skip(`not run: ${found.why}; the same flow is tested in Chromium through server mode (workbench.test.ts, and against the lab in test/lab/tests/workbench.test.ts)`);
+      ctx.skip(
+        `not run: ${found.why}; the same flow is tested in Chromium through server mode (workbench.test.ts, and against the lab in test/lab/tests/workbench.test.ts)`,
+      );
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-electron-'));
     const kubeconfig = path.join(dir, 'config');
-    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: fake-deny-backend-ingress\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n- name: fake-deny-backend-ingress\n  context: {cluster: fake, user: fake}\n`);
-    const app = await electron.launch({ executablePath: found.binary, args: [repoPath('.')], env: { ...process.env, KUBECONFIG: kubeconfig, PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') } });
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\ncurrent-context: fake-deny-backend-ingress\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n- name: fake-deny-backend-ingress\n  context: {cluster: fake, user: fake}\n`,
+    );
+    const app = await electron.launch({
+      executablePath: found.binary,
+      args: [repoPath('.')],
+      env: { ...process.env, KUBECONFIG: kubeconfig, PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') },
+    });
     try {
       const wb = new WorkbenchPage(await app.firstWindow());
       await wb.openContext('fake-deny-backend-ingress');

@@ -143,7 +143,11 @@ describe('replay of a large recording', () => {
   const t0 = 1_764_000_000_000_000_000;
   beforeAll(() => {
     const w = new RecordingWriter(file, { flushMillis: 3_600_000 });
-    const pod = (namespace: string, name: string, ip: string) => ({ metadata: { namespace, name, uid: name, labels: { app: name.replace(/-0$/, '') } }, spec: { nodeName: 'node-a', containers: [{ name: 'main' }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    const pod = (namespace: string, name: string, ip: string) => ({
+      metadata: { namespace, name, uid: name, labels: { app: name.replace(/-0$/, '') } },
+      spec: { nodeName: 'node-a', containers: [{ name: 'main' }] },
+      status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] },
+    });
     const pods = [pod('shop', 'frontend-0', '10.244.0.10'), pod('shop', 'backend-0', '10.244.0.20'), pod('data', 'db-0', '10.244.0.30')];
     w.append({ ts: t0 - 1, kind: 'meta', data: { context: 'big-cluster', cluster: { name: 'big-cluster' } } });
     w.append({ ts: t0, kind: 'snapshot', data: { objects: { Namespace: [{ metadata: { name: 'shop' } }, { metadata: { name: 'data' } }], Pod: pods } } });
@@ -153,8 +157,26 @@ describe('replay of a large recording', () => {
       const base = { v: 1, ts, node: 'node-a', netns: 4026532001, proto: 'tcp', src: '10.244.0.10', sport: 32768 + (i % 28000), family: 4, ifindex: 2 };
       const data =
         i % 2 === 0
-          ? { ...base, type: 'drop', dst: '10.244.0.20', dport: 8080, reason: 'NETFILTER_DROP', reasonCode: 1, location: 'nft_do_chain', identities: { src: who(pods[0]!), dst: who(pods[1]!) } }
-          : { ...base, type: 'tcp', dst: '10.244.0.30', dport: 5432, event: 'established', state: 'ESTABLISHED', role: 'client', identities: { src: who(pods[0]!), dst: who(pods[2]!) } };
+          ? {
+              ...base,
+              type: 'drop',
+              dst: '10.244.0.20',
+              dport: 8080,
+              reason: 'NETFILTER_DROP',
+              reasonCode: 1,
+              location: 'nft_do_chain',
+              identities: { src: who(pods[0]!), dst: who(pods[1]!) },
+            }
+          : {
+              ...base,
+              type: 'tcp',
+              dst: '10.244.0.30',
+              dport: 5432,
+              event: 'established',
+              state: 'ESTABLISHED',
+              role: 'client',
+              identities: { src: who(pods[0]!), dst: who(pods[2]!) },
+            };
       w.append({ ts, kind: 'probe', data });
     }
     w.close();

@@ -28,7 +28,10 @@ function fakeKubeconfig(scenarios: string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
   const file = path.join(dir, 'config');
   const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
-  writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`);
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`,
+  );
   return file;
 }
 
@@ -40,7 +43,11 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   recordings = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-recordings-'));
-  served = await serve({ KUBECONFIG: fakeKubeconfig(['deny-backend-ingress', 'wrong-namespace-dns', 'healthy']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose'), PATHLIGHT_RECORDINGS_DIR: recordings });
+  served = await serve({
+    KUBECONFIG: fakeKubeconfig(['deny-backend-ingress', 'wrong-namespace-dns', 'healthy']),
+    PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose'),
+    PATHLIGHT_RECORDINGS_DIR: recordings,
+  });
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
   errors.length = 0;
@@ -183,7 +190,14 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await connect.screenshot('connect-ssh-settings');
     await wb.page.reload();
     await connect.contextNames();
-    expect(await connect.ssh()).toEqual({ configFile: '', user: 'ubuntu', identityFile: '~/.ssh/lab_ed25519', jump: 'ops@bastion:2222', nodes: [['pathlight-lab-node', '192.0.2.7']], errors: [] });
+    expect(await connect.ssh()).toEqual({
+      configFile: '',
+      user: 'ubuntu',
+      identityFile: '~/.ssh/lab_ed25519',
+      jump: 'ops@bastion:2222',
+      nodes: [['pathlight-lab-node', '192.0.2.7']],
+      errors: [],
+    });
 
     await wb.openContext('fake-deny-backend-ingress');
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', pickTo: 'service lab-deny-ingress/svc/backend', probe: 'ssh' });
@@ -194,7 +208,9 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
 
     await wb.switchCluster();
     await wb.page.reload();
-    expect(await connect.recentQuestions()).toEqual([{ question: 'lab-deny-ingress/deploy/frontend → lab-deny-ingress/svc/backend', context: 'fake-deny-backend-ingress', verdict: 'unreachable' }]);
+    expect(await connect.recentQuestions()).toEqual([
+      { question: 'lab-deny-ingress/deploy/frontend → lab-deny-ingress/svc/backend', context: 'fake-deny-backend-ingress', verdict: 'unreachable' },
+    ]);
     await connect.screenshot('connect-recent-questions');
     await connect.openRecentQuestion();
     expect(await wb.openContextName()).toBe('fake-deny-backend-ingress');

@@ -17,8 +17,22 @@ export const view = (o: Objects): ClusterView => ({ list: (k) => o[k] ?? [] });
 export function clusterDns(): Objects {
   return {
     Namespace: [makeNamespace('kube-system')],
-    Pod: [runningPod('kube-system', 'coredns-1', { labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2', deployment: 'coredns', ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53 }] })],
-    Service: [makeService('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' }], { selector: { 'k8s-app': 'kube-dns' } })],
+    Pod: [
+      runningPod('kube-system', 'coredns-1', {
+        labels: { 'k8s-app': 'kube-dns' },
+        ip: '10.244.0.2',
+        deployment: 'coredns',
+        ports: [
+          { name: 'dns', containerPort: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', containerPort: 53 },
+        ],
+      }),
+    ],
+    Service: [
+      makeService('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' }], {
+        selector: { 'k8s-app': 'kube-dns' },
+      }),
+    ],
     EndpointSlice: [makeSlice('kube-system', 'kube-dns', [{ pod: 'coredns-1', ip: '10.244.0.2', ready: true }], [{ name: 'dns', port: 53 }])],
   };
 }
@@ -43,10 +57,30 @@ export function app(o: AppOptions = {}): Objects {
     Pod: [
       ...dns.Pod!,
       runningPod(ns, 'frontend-1', { labels: { app: 'frontend' }, ip: '10.244.1.10', deployment: 'frontend' }),
-      runningPod(ns, 'backend-1', { labels: { app: 'backend' }, ip: '10.244.1.20', deployment: 'backend', ready: backendReady, ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } } }),
+      runningPod(ns, 'backend-1', {
+        labels: { app: 'backend' },
+        ip: '10.244.1.20',
+        deployment: 'backend',
+        ready: backendReady,
+        ports: [{ name: 'http', containerPort: 8080 }],
+        readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+      }),
     ],
-    Service: [...dns.Service!, makeService(ns, 'backend', '10.96.1.1', [{ name: 'http', port: 8080, targetPort: o.targetPort ?? 'http' }], { selector: o.selector ?? { app: 'backend' } })],
-    EndpointSlice: [...dns.EndpointSlice!, makeSlice(ns, 'backend', (o.selector ?? { app: 'backend' }).app === 'backend' ? [{ pod: 'backend-1', ip: '10.244.1.20', ready: o.sliceReady ?? backendReady }] : [], o.slicePorts === undefined ? [{ name: 'http', port: 8080 }] : o.slicePorts)],
+    Service: [
+      ...dns.Service!,
+      makeService(ns, 'backend', '10.96.1.1', [{ name: 'http', port: 8080, targetPort: o.targetPort ?? 'http' }], {
+        selector: o.selector ?? { app: 'backend' },
+      }),
+    ],
+    EndpointSlice: [
+      ...dns.EndpointSlice!,
+      makeSlice(
+        ns,
+        'backend',
+        (o.selector ?? { app: 'backend' }).app === 'backend' ? [{ pod: 'backend-1', ip: '10.244.1.20', ready: o.sliceReady ?? backendReady }] : [],
+        o.slicePorts === undefined ? [{ name: 'http', port: 8080 }] : o.slicePorts,
+      ),
+    ],
     NetworkPolicy: o.policies ?? [],
   };
   for (const [k, list] of Object.entries(o.extra ?? {})) objs[k as ClusterKind] = [...(objs[k as ClusterKind] ?? []), ...(list ?? [])];

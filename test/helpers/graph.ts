@@ -55,12 +55,24 @@ export function dropEvent(e: Ends & { reason?: string }): ProbeEvent {
   return { ...header('drop', e), ifindex: 3, reason, reasonCode: 35, hasReason: reason !== 'UNKNOWN', location: 'nf_hook_slow+0x9a' };
 }
 
-export function tcpEvent(e: Ends & { event: 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'retransmit'; role?: 'client' | 'server' }): ProbeEvent {
+export function tcpEvent(
+  e: Ends & { event: 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'retransmit'; role?: 'client' | 'server' },
+): ProbeEvent {
   return { ...header('tcp', e), event: e.event, state: e.event === 'established' ? 'ESTABLISHED' : 'SYN_SENT', ...(e.role ? { role: e.role } : {}) };
 }
 
 /** A DNS query (client → server:53) or its response (server:53 → client) with `rcode` and A answers. */
-export function dnsEvent(e: Omit<Ends, 'sport' | 'dport'> & { qname: string; qr: 'query' | 'response'; rcode?: string; answers?: string[]; id?: number; clientPort?: number; dir?: 'egress' | 'ingress' }): ProbeEvent {
+export function dnsEvent(
+  e: Omit<Ends, 'sport' | 'dport'> & {
+    qname: string;
+    qr: 'query' | 'response';
+    rcode?: string;
+    answers?: string[];
+    id?: number;
+    clientPort?: number;
+    dir?: 'egress' | 'ingress';
+  },
+): ProbeEvent {
   const clientPort = e.clientPort ?? 51000;
   const ports = e.qr === 'query' ? { sport: clientPort, dport: 53 } : { sport: 53, dport: clientPort };
   return {

@@ -21,7 +21,9 @@ export function lab(): LabInfo {
   try {
     execFileSync('bash', [repoPath('test/lab/status.sh')], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`the lab is not up (test/lab/status.sh: ${String((err as { stdout?: Buffer }).stdout ?? err)}); start it with npm run lab:up`, { cause: err });
+    throw new Error(`the lab is not up (test/lab/status.sh: ${String((err as { stdout?: Buffer }).stdout ?? err)}); start it with npm run lab:up`, {
+      cause: err,
+    });
   }
   return JSON.parse(readFileSync(repoPath('test/lab/.state/lab.json'), 'utf8')) as LabInfo;
 }

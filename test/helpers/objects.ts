@@ -22,7 +22,13 @@ export function makeNode(name: string, ip: string, o: { ready?: boolean; roles?:
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels },
-    status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }], conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: ip },
+        { type: 'Hostname', address: name },
+      ],
+      conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
+    },
   };
 }
 
@@ -85,7 +91,13 @@ export function runningPod(ns: string, name: string, o: PodOptions = {}): Built 
 /** A running pod `<deploy>-<hash>-<suffix>` of Deployment `deploy` (through its ReplicaSet `<deploy>-<hash>`), labelled `app: <deploy>`. */
 export function deploymentPod(ns: string, deploy: string, suffix: string, ip: string, o: { ready?: boolean; hash?: string } = {}): Built {
   const hash = o.hash ?? DEFAULT_TEMPLATE_HASH;
-  return runningPod(ns, `${deploy}-${hash}-${suffix}`, { ip, hash, deployment: deploy, labels: { app: deploy }, ...(o.ready === false ? { ready: false } : {}) });
+  return runningPod(ns, `${deploy}-${hash}-${suffix}`, {
+    ip,
+    hash,
+    deployment: deploy,
+    labels: { app: deploy },
+    ...(o.ready === false ? { ready: false } : {}),
+  });
 }
 
 export function makeDeployment(ns: string, name: string, labels: Labels, ports: ContainerPorts = []): Built {
@@ -111,14 +123,23 @@ export function makeService(ns: string, name: string, ip: string, ports: Service
 }
 
 /** The EndpointSlice `<service>-abcde`; `pod` names an endpoint's pod, `ports` the slice's ports (null: none listed). */
-export function makeSlice(ns: string, service: string, endpoints: Array<{ ip: string; ready: boolean; pod?: string }>, ports?: Array<{ name?: string; port: number }> | null): Built {
+export function makeSlice(
+  ns: string,
+  service: string,
+  endpoints: Array<{ ip: string; ready: boolean; pod?: string }>,
+  ports?: Array<{ name?: string; port: number }> | null,
+): Built {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { name: `${service}-abcde`, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
     addressType: 'IPv4',
     ...(ports !== undefined ? { ports: ports ? ports.map((p) => ({ protocol: 'TCP', ...p })) : null } : {}),
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready }, ...(e.pod ? { targetRef: { kind: 'Pod', name: e.pod, namespace: ns } } : {}) })),
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready },
+      ...(e.pod ? { targetRef: { kind: 'Pod', name: e.pod, namespace: ns } } : {}),
+    })),
   };
 }
 

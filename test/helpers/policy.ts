@@ -82,7 +82,9 @@ export function applyFix(objects: Obj[], fix: policy.FixSuggestion): Obj[] {
     if (c.kind === 'new-policy') out = [...out, c.manifest as Obj];
     else {
       const t = c.target!;
-      const obj = out.find((o) => o.kind === t.kind && (o.metadata as Obj).name === t.name && (t.namespace === undefined || (o.metadata as Obj).namespace === t.namespace));
+      const obj = out.find(
+        (o) => o.kind === t.kind && (o.metadata as Obj).name === t.name && (t.namespace === undefined || (o.metadata as Obj).namespace === t.namespace),
+      );
       if (!obj) throw new Error(`fix target ${t.kind} ${t.name} not found`);
       for (const op of c.jsonPatch ?? []) applyOp(obj, op);
     }

@@ -8,7 +8,18 @@ export function dropAt(i: number, start = 1_764_000_000_000_000_000): SessionRec
   return {
     ts: start + i * 1_000_000,
     kind: 'probe',
-    data: { v: 1, type: 'drop', node: 'node-1', netns: 4026532000 + (i % 7), src: `10.244.1.${i % 50}`, sport: 40000 + (i % 2000), dst: '10.244.2.7', dport: 8080, reason: 'NETFILTER_DROP', seq: i },
+    data: {
+      v: 1,
+      type: 'drop',
+      node: 'node-1',
+      netns: 4026532000 + (i % 7),
+      src: `10.244.1.${i % 50}`,
+      sport: 40000 + (i % 2000),
+      dst: '10.244.2.7',
+      dport: 8080,
+      reason: 'NETFILTER_DROP',
+      seq: i,
+    },
   };
 }
 

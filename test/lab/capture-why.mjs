@@ -23,7 +23,16 @@ const scrub = (o) => {
 };
 for (const s of labScenarios.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
   const events = [];
-  const r = await runWhy({ kc, from: s.from, to: s.to, probe: 'ssh', sshConfig: `${state}ssh_config`, durationMs: 12_000, keepObjects: true, onLine: (l) => ['drop', 'dns', 'tcp'].includes(l.type) && events.push(l) });
+  const r = await runWhy({
+    kc,
+    from: s.from,
+    to: s.to,
+    probe: 'ssh',
+    sshConfig: `${state}ssh_config`,
+    durationMs: 12_000,
+    keepObjects: true,
+    onLine: (l) => ['drop', 'dns', 'tcp'].includes(l.type) && events.push(l),
+  });
   const keep = (o) => !o.metadata?.namespace || o.metadata.namespace === s.namespace || o.metadata.namespace === 'kube-system';
   const objects = Object.fromEntries(Object.entries(r.objects).map(([k, list]) => [k, list.filter(keep).map(scrub)]));
   const fixture = { scenario: s.name, query: { from: s.from, to: s.to }, expected: s.expected, captured: new Date().toISOString(), objects, events };

@@ -28,12 +28,23 @@ let wrong = 0;
 try {
   for (const s of labScenarios) {
     const t = Date.now();
-    const r = await recordWhy(rec, { kc, from: s.from, to: s.to, protocol: 'TCP', probe: 'ssh', sshConfig: `${state}ssh_config`, durationMs: seconds * 1000, zone: 'cluster.local' });
+    const r = await recordWhy(rec, {
+      kc,
+      from: s.from,
+      to: s.to,
+      protocol: 'TCP',
+      probe: 'ssh',
+      sshConfig: `${state}ssh_config`,
+      durationMs: seconds * 1000,
+      zone: 'cluster.local',
+    });
     const top = r.diagnosis.findings[0]?.kind;
     const ok = top === s.expected.kind && r.diagnosis.verdict === s.expected.verdict;
     if (!ok) wrong++;
     for (const n of r.nodes) if (n.error) console.log(`${s.name}: no probe on ${n.node}: ${n.error.message}`);
-    console.log(`${s.name}: ${r.diagnosis.verdict}, top ${top} (expected ${s.expected.kind})${ok ? '' : '  ← differs'}, ${r.diagnosis.live?.events ?? 0} events, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `${s.name}: ${r.diagnosis.verdict}, top ${top} (expected ${s.expected.kind})${ok ? '' : '  ← differs'}, ${r.diagnosis.live?.events ?? 0} events, ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
 } finally {
   rec.close();

@@ -6,7 +6,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PathlightError, type ApiError } from '../../api/index.js';
 
-const netCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const netCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 const certCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_)/;
 
 /** The HTTP status of a failed client-node call (ApiException.code, or statusCode). */
@@ -33,18 +43,26 @@ export function clusterError(err: unknown, kc: KubeConfig): ApiError | undefined
     return {
       code: 'cluster-unauthorized',
       message: `${server} rejected the credentials of user ${user?.name ?? '?'} (context ${context}): 401 Unauthorized. They may have expired or been revoked.`,
-      hint: user?.exec ? `Log in again with ${user.exec.command} (the exec plugin of this user), then retry.` : user?.authProvider ? 'Log in again with your identity provider (the OIDC token has expired), then retry.' : 'Get a fresh token or client certificate for this user (your cloud CLI or cluster admin), then retry.',
+      hint: user?.exec
+        ? `Log in again with ${user.exec.command} (the exec plugin of this user), then retry.`
+        : user?.authProvider
+          ? 'Log in again with your identity provider (the OIDC token has expired), then retry.'
+          : 'Get a fresh token or client certificate for this user (your cloud CLI or cluster admin), then retry.',
     };
   }
   if (status === 403) {
-    return { code: 'cluster-forbidden', message: `${server} refused the request for user ${user?.name ?? '?'}: 403 Forbidden. ${(err as Error).message ?? ''}`.trim(), hint: 'Ask the cluster admin for the permissions the preflight lists (pathlight needs list/watch of pods, services, nodes…).' };
+    return {
+      code: 'cluster-forbidden',
+      message: `${server} refused the request for user ${user?.name ?? '?'}: 403 Forbidden. ${(err as Error).message ?? ''}`.trim(),
+      hint: 'Ask the cluster admin for the permissions the preflight lists (pathlight needs list/watch of pods, services, nodes…).',
+    };
   }
   const code = causeCode(err);
   if (code && certCodes.test(code)) {
     return {
       code: 'cluster-bad-certificate',
       message: `The certificate of ${server} does not verify (${code}) for context ${context}.`,
-      hint: 'Check certificate-authority(-data) of this cluster in the kubeconfig: it must be the CA that signed the API server\'s certificate, and the server name must be in the certificate.',
+      hint: "Check certificate-authority(-data) of this cluster in the kubeconfig: it must be the CA that signed the API server's certificate, and the server name must be in the certificate.",
     };
   }
   if (code && netCodes.has(code)) {

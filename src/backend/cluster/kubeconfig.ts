@@ -182,10 +182,7 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
   }));
   return {
     currentContext: kc.getCurrentContext() || undefined,
-    contexts: summarizeContexts(
-      { currentContext: kc.getCurrentContext() || undefined, contexts: kc.getContexts(), clusters: kc.getClusters(), users },
-      file,
-    ),
+    contexts: summarizeContexts({ currentContext: kc.getCurrentContext() || undefined, contexts: kc.getContexts(), clusters: kc.getClusters(), users }, file),
   };
 }
 
@@ -228,7 +225,7 @@ function fieldError(err: unknown, file: string, doc: Doc, lines: LineCounter): P
     // client-node reads a user's token-file while loading.
     const users = doc.get('users');
     const index = Array.isArray((users as { items?: unknown[] } | undefined)?.items)
-      ? ((users as { items: unknown[] }).items.findIndex((_, i) => stringAt(doc, ['users', i, 'user', 'token-file']) === errno.path))
+      ? (users as { items: unknown[] }).items.findIndex((_, i) => stringAt(doc, ['users', i, 'user', 'token-file']) === errno.path)
       : -1;
     return new PathlightError({
       code: 'kubeconfig-invalid',

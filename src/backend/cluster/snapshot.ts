@@ -92,10 +92,34 @@ function sources(kc: KubeConfig): Source[] {
   return [
     src('Namespace', '/api/v1/namespaces', (p) => core.listNamespace(p)),
     src('Node', '/api/v1/nodes', (p) => core.listNode(p)),
-    src('Pod', '/api/v1/pods', (p) => core.listPodForAllNamespaces(p), false, (namespace) => (p) => core.listNamespacedPod({ namespace, ...p })),
-    src('Service', '/api/v1/services', (p) => core.listServiceForAllNamespaces(p), false, (namespace) => (p) => core.listNamespacedService({ namespace, ...p })),
-    src('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', (p) => disc.listEndpointSliceForAllNamespaces(p), false, (namespace) => (p) => disc.listNamespacedEndpointSlice({ namespace, ...p })),
-    src('NetworkPolicy', '/apis/networking.k8s.io/v1/networkpolicies', (p) => net.listNetworkPolicyForAllNamespaces(p), false, (namespace) => (p) => net.listNamespacedNetworkPolicy({ namespace, ...p })),
+    src(
+      'Pod',
+      '/api/v1/pods',
+      (p) => core.listPodForAllNamespaces(p),
+      false,
+      (namespace) => (p) => core.listNamespacedPod({ namespace, ...p }),
+    ),
+    src(
+      'Service',
+      '/api/v1/services',
+      (p) => core.listServiceForAllNamespaces(p),
+      false,
+      (namespace) => (p) => core.listNamespacedService({ namespace, ...p }),
+    ),
+    src(
+      'EndpointSlice',
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      (p) => disc.listEndpointSliceForAllNamespaces(p),
+      false,
+      (namespace) => (p) => disc.listNamespacedEndpointSlice({ namespace, ...p }),
+    ),
+    src(
+      'NetworkPolicy',
+      '/apis/networking.k8s.io/v1/networkpolicies',
+      (p) => net.listNetworkPolicyForAllNamespaces(p),
+      false,
+      (namespace) => (p) => net.listNamespacedNetworkPolicy({ namespace, ...p }),
+    ),
     crd('AdminNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha1', 'adminnetworkpolicies'),
     crd('BaselineAdminNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha1', 'baselineadminnetworkpolicies'),
     crd('ClusterNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies'),
@@ -222,7 +246,9 @@ export class ClusterSnapshot {
         this.unavailable.push({
           kind: s.kind,
           reason: 'forbidden',
-          message: readable.length ? `listing ${s.kind} cluster-wide is forbidden for this user (${s.path}: 403); read in namespace${readable.length > 1 ? 's' : ''} ${readable.join(', ')} only.` : `listing ${s.kind} is forbidden for this user (${s.path}: 403); it is left out of the snapshot.`,
+          message: readable.length
+            ? `listing ${s.kind} cluster-wide is forbidden for this user (${s.path}: 403); read in namespace${readable.length > 1 ? 's' : ''} ${readable.join(', ')} only.`
+            : `listing ${s.kind} is forbidden for this user (${s.path}: 403); it is left out of the snapshot.`,
         });
         return;
       }
@@ -304,7 +330,12 @@ export class ClusterSnapshot {
     this.version++;
     const ik = identityKind[kind];
     if (ik && object.metadata?.name) {
-      const who = { kind: ik, namespace: object.metadata.namespace, name: object.metadata.name, node: (object as { spec?: { nodeName?: string } }).spec?.nodeName };
+      const who = {
+        kind: ik,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+        node: (object as { spec?: { nodeName?: string } }).spec?.nodeName,
+      };
       if (type === 'DELETED') this.identities.remove(who, ts);
       else this.identities.set(who, ipsOf(ik, object as { spec?: unknown; status?: unknown }), ts);
     }

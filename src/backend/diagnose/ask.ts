@@ -8,7 +8,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterKind, ClusterView } from '../../core/index.js';
-import { QuestionRun, questionOf, type Diagnosis, type EvidenceLine, type NodeReport, type ProbePlan, type Question, type Stale } from '../../core/diagnose/index.js';
+import {
+  QuestionRun,
+  questionOf,
+  type Diagnosis,
+  type EvidenceLine,
+  type NodeReport,
+  type ProbePlan,
+  type Question,
+  type Stale,
+} from '../../core/diagnose/index.js';
 import type { TestRequest } from '../../core/probe/protocol.js';
 import { PathlightError, type ApiError } from '../../api/index.js';
 
@@ -76,7 +85,9 @@ export interface Answer {
 export const cancelledError = (): PathlightError => new PathlightError({ code: 'cancelled', message: 'The question was cancelled.' });
 
 /** Kinds a source could not list that shape the answer. */
-export const missingOf = (s: QuestionSource): ClusterKind[] => [...(s.missing ?? s.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind))];
+export const missingOf = (s: QuestionSource): ClusterKind[] => [
+  ...(s.missing ?? s.unavailable.filter((u) => u.reason !== 'not-installed').map((u) => u.kind as ClusterKind)),
+];
 
 export async function ask(source: QuestionSource, req: AskRequest, o: { signal?: AbortSignal | undefined; sinks?: AskSinks } = {}): Promise<Answer> {
   const sinks = o.sinks ?? {};
@@ -89,9 +100,15 @@ export async function ask(source: QuestionSource, req: AskRequest, o: { signal?:
   const staticDiagnosis = run.answer({ notes, stale });
   sinks.static?.(staticDiagnosis);
   if (!req.probes) return { diagnosis: staticDiagnosis, staticDiagnosis, nodes: [] };
-  if (!source.evidence) throw new PathlightError({ code: 'invalid-request', message: 'This cluster has no live evidence to collect.', hint: 'Ask without probes.' });
+  if (!source.evidence)
+    throw new PathlightError({ code: 'invalid-request', message: 'This cluster has no live evidence to collect.', hint: 'Ask without probes.' });
   const plan = run.plan();
-  if (plan.nodes.length === 0) throw new PathlightError({ code: 'invalid-request', message: `no node to probe: A (${req.from}) and B (${req.to}) have no scheduled pods`, hint: 'probe without --probe, or ask about pods that run' });
+  if (plan.nodes.length === 0)
+    throw new PathlightError({
+      code: 'invalid-request',
+      message: `no node to probe: A (${req.from}) and B (${req.to}) have no scheduled pods`,
+      hint: 'probe without --probe, or ask about pods that run',
+    });
   const signal = o.signal ?? new AbortController().signal;
   if (signal.aborted) throw cancelledError();
   run.probed();
@@ -120,7 +137,9 @@ function refused(source: QuestionSource, error: { message: string; hint: string 
   const detail: ApiError = {
     code: gaps.length ? 'cluster-forbidden' : 'invalid-request',
     message: `${error.message}${gaps.length ? ` — but this user cannot see everything: ${gaps.join(' ')}` : ''}`,
-    hint: gaps.length ? 'ask with a kubeconfig that may list pods and Services in these namespaces (kubectl auth can-i list pods -n NS), or ask about a namespace you can read' : error.hint,
+    hint: gaps.length
+      ? 'ask with a kubeconfig that may list pods and Services in these namespaces (kubectl auth can-i list pods -n NS), or ask about a namespace you can read'
+      : error.hint,
   };
   return new PathlightError(detail);
 }

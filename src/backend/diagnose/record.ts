@@ -10,7 +10,12 @@ import { runWhy, type WhyOptions, type WhyRun } from './why.js';
 
 export async function recordWhy(recorder: SessionRecorder, o: WhyOptions): Promise<WhyRun> {
   const asked = { from: o.from, to: o.to, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.protocol ? { protocol: o.protocol } : {}) };
-  const options: Record<string, unknown> = { probe: o.probe, durationMs: o.durationMs, ...(o.active ? { active: true } : {}), ...(o.zone ? { zone: o.zone } : {}) };
+  const options: Record<string, unknown> = {
+    probe: o.probe,
+    durationMs: o.durationMs,
+    ...(o.active ? { active: true } : {}),
+    ...(o.zone ? { zone: o.zone } : {}),
+  };
   let id: string | undefined;
   let detach: (() => void) | undefined;
   try {

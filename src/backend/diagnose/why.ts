@@ -68,7 +68,11 @@ export function liveSource(snap: ClusterSnapshot, probes?: LiveProbeOptions): Qu
     },
     notes() {
       const partial = [...snap.partial].sort(([a], [b]) => a.localeCompare(b));
-      return partial.length ? [`this user may not list ${partial.map(([k]) => k).join(', ')} cluster-wide: they were read in ${[...new Set(partial.flatMap(([, n]) => n))].join(', ')} only, and pods and policies elsewhere are not taken into account.`] : [];
+      return partial.length
+        ? [
+            `this user may not list ${partial.map(([k]) => k).join(', ')} cluster-wide: they were read in ${[...new Set(partial.flatMap(([, n]) => n))].join(', ')} only, and pods and policies elsewhere are not taken into account.`,
+          ]
+        : [];
     },
     health: () => snap.health(),
     evidence: probes ? nodeProbes(snap, probes) : undefined,
@@ -89,7 +93,21 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
           let onHello: (() => void) | undefined;
           const hello = new Promise<void>((r) => (onHello = r));
           const run: NodeProbeRun = await startOnNode(
-            { node: n.node, via: o.via, durationMs: o.durationMs, args, kc: o.kc, sshConfig: o.sshConfig, host, probeNamespace: o.probeNamespace, probeImage: o.probeImage, agentImage: o.agentImage, privileged: o.privileged, signal: c.signal, onProgress: (stage, detail) => c.progress(n.node, stage, detail) },
+            {
+              node: n.node,
+              via: o.via,
+              durationMs: o.durationMs,
+              args,
+              kc: o.kc,
+              sshConfig: o.sshConfig,
+              host,
+              probeNamespace: o.probeNamespace,
+              probeImage: o.probeImage,
+              agentImage: o.agentImage,
+              privileged: o.privileged,
+              signal: c.signal,
+              onProgress: (stage, detail) => c.progress(n.node, stage, detail),
+            },
             {
               line: (line) => {
                 if (line.type === 'hello') onHello?.();
@@ -124,11 +142,17 @@ export async function runWhy(o: WhyOptions): Promise<WhyRun> {
   try {
     o.onSnapshot?.(snap);
     const { kc, probe, sshConfig, durationMs, probeNamespace, probeImage, agentImage, privileged } = o;
-    const source = liveSource(snap, probe === 'none' ? undefined : { kc, via: probe, sshConfig, durationMs, probeNamespace, probeImage, agentImage, privileged });
+    const source = liveSource(
+      snap,
+      probe === 'none' ? undefined : { kc, via: probe, sshConfig, durationMs, probeNamespace, probeImage, agentImage, privileged },
+    );
     const answer = await ask(
       source,
       { ...o, probes: probe !== 'none', active: !!o.active },
-      { signal: o.signal, sinks: { progress: (node, stage, detail) => o.onProgress?.(node, stage as ProbeStage, detail), ...(o.onLine ? { line: o.onLine } : {}) } },
+      {
+        signal: o.signal,
+        sinks: { progress: (node, stage, detail) => o.onProgress?.(node, stage as ProbeStage, detail), ...(o.onLine ? { line: o.onLine } : {}) },
+      },
     );
     return { ...answer, ...(o.keepObjects ? { objects: Object.fromEntries(clusterKinds.map((k) => [k, source.view.list(k)])) } : {}) };
   } finally {

@@ -24,7 +24,11 @@ export async function readManifests(dir: string): Promise<ManifestFolder> {
   try {
     info = await stat(dir);
   } catch {
-    throw new PathlightError({ code: 'invalid-request', message: `Manifests folder ${dir} does not exist.`, hint: 'Pass --manifests with a folder of YAML or JSON manifests.' });
+    throw new PathlightError({
+      code: 'invalid-request',
+      message: `Manifests folder ${dir} does not exist.`,
+      hint: 'Pass --manifests with a folder of YAML or JSON manifests.',
+    });
   }
   if (info.isFile()) return { files: [{ name: path.basename(dir), text: await readFile(dir, 'utf8') }], diagnostics: [] };
   const walker = new Walker(dir);
@@ -54,7 +58,8 @@ class Walker {
       const target = await this.resolve(e, full, path.join(real, e.name));
       if (!target) continue;
       if (target.dir) {
-        if (ancestors.includes(target.real)) this.warn(full, `symbolic link to ${path.relative(this.root, target.real) || '.'}, a folder above it, not followed (it would loop)`);
+        if (ancestors.includes(target.real))
+          this.warn(full, `symbolic link to ${path.relative(this.root, target.real) || '.'}, a folder above it, not followed (it would loop)`);
         else if (!this.seen.has(target.real)) await this.walk(full, target.real, [...ancestors, target.real]);
       } else if (target.file && EXTENSIONS.has(path.extname(e.name).toLowerCase()) && !this.seen.has(target.real)) {
         this.seen.add(target.real);

@@ -16,7 +16,12 @@ export async function readAgent(dir: string, arch: string, otherwise: string): P
   try {
     binary = await readFile(file);
   } catch {
-    throw new PathlightError({ code: 'probe-binary-missing', message: `The probe agent for ${arch} is not built (${file}).`, hint: `Run native/build.sh (it builds linux-amd64 and linux-arm64)${otherwise}.`, file });
+    throw new PathlightError({
+      code: 'probe-binary-missing',
+      message: `The probe agent for ${arch} is not built (${file}).`,
+      hint: `Run native/build.sh (it builds linux-amd64 and linux-arm64)${otherwise}.`,
+      file,
+    });
   }
   return { binary, sha256: createHash('sha256').update(binary).digest('hex') };
 }

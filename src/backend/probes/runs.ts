@@ -46,9 +46,22 @@ export class ProbeRuns {
 
   start(req: StartRequest): { session: string } {
     const active = [...this.sessions.values()].filter((s) => s.status.stage !== 'stopped');
-    if (active.length >= maxSessions) throw new PathlightError({ code: 'invalid-request', message: `${active.length} probe runs are active already.`, hint: 'Stop some before starting more.' });
+    if (active.length >= maxSessions)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `${active.length} probe runs are active already.`,
+        hint: 'Stop some before starting more.',
+      });
     const id = randomUUID();
-    const status: Status = { session: id, node: req.node, via: req.via, stage: 'connecting', events: { drop: 0, dns: 0, tcp: 0 }, lost: 0, startedAt: new Date().toISOString() };
+    const status: Status = {
+      session: id,
+      node: req.node,
+      via: req.via,
+      stage: 'connecting',
+      events: { drop: 0, dns: 0, tcp: 0 },
+      lost: 0,
+      startedAt: new Date().toISOString(),
+    };
     const s: Session = { status, changed: () => this.notify(id, 'probes.progress', () => status) };
     this.sessions.set(id, s);
     this.forgetOld();
@@ -72,7 +85,12 @@ export class ProbeRuns {
   /** The user's answer to a passphrase question (null: declined). */
   answerPassphrase(id: string, passphrase: string | null): Record<string, never> {
     const s = this.get(id);
-    if (!s.answer) throw new PathlightError({ code: 'invalid-request', message: 'This probe run is not waiting for a passphrase.', hint: 'It may have timed out; start it again.' });
+    if (!s.answer)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This probe run is not waiting for a passphrase.',
+        hint: 'It may have timed out; start it again.',
+      });
     s.answer(passphrase ?? undefined);
     return {};
   }
@@ -81,9 +99,19 @@ export class ProbeRuns {
   async trust(id: string, fingerprint: string): Promise<{ file: string }> {
     const s = this.get(id);
     const k = s.pendingKey;
-    if (!k) throw new PathlightError({ code: 'invalid-request', message: 'This probe run is not waiting for a host key decision.', hint: 'Start the run again; a new unknown key is shown with its fingerprint.' });
+    if (!k)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This probe run is not waiting for a host key decision.',
+        hint: 'Start the run again; a new unknown key is shown with its fingerprint.',
+      });
     const { fingerprint: fp, trustHostKey } = await import('./ssh/knownHosts.js');
-    if (fp(k.key) !== fingerprint) throw new PathlightError({ code: 'invalid-request', message: `The fingerprint confirmed (${fingerprint}) is not the node's key (${fp(k.key)}).`, hint: 'Compare again and confirm the fingerprint shown.' });
+    if (fp(k.key) !== fingerprint)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `The fingerprint confirmed (${fingerprint}) is not the node's key (${fp(k.key)}).`,
+        hint: 'Compare again and confirm the fingerprint shown.',
+      });
     await trustHostKey(k.file, k.host, k.port, k.key);
     s.pendingKey = undefined;
     s.changed();
@@ -96,7 +124,12 @@ export class ProbeRuns {
 
   private get(id: string): Session {
     const s = this.sessions.get(id);
-    if (!s) throw new PathlightError({ code: 'invalid-request', message: `There is no probe run ${id.slice(0, 40)}.`, hint: 'It ended and was forgotten, or the engine restarted; start it again.' });
+    if (!s)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `There is no probe run ${id.slice(0, 40)}.`,
+        hint: 'It ended and was forgotten, or the engine restarted; start it again.',
+      });
     return s;
   }
 
@@ -143,7 +176,20 @@ export class ProbeRuns {
       // The config is read once when the run starts: the generated one can go right after.
       const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>
         startOnNode(
-          { node: req.node, via: req.via, durationMs: req.durationSec * 1000, args: req.probes ? ['--probes', req.probes.join(',')] : [], kc, sshConfig, host: req.host, passphrase, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage, onProgress },
+          {
+            node: req.node,
+            via: req.via,
+            durationMs: req.durationSec * 1000,
+            args: req.probes ? ['--probes', req.probes.join(',')] : [],
+            kc,
+            sshConfig,
+            host: req.host,
+            passphrase,
+            probeNamespace: req.probeNamespace,
+            probeImage: req.probeImage,
+            agentImage: req.agentImage,
+            onProgress,
+          },
           sink,
         ),
       );

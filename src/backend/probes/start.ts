@@ -51,13 +51,38 @@ export async function startOnNode(o: NodeProbeOptions, sink: ProbeSink): Promise
     if (!o.kc) throw new Error('startOnNode: the pod transport needs a cluster');
     const { startPodProbe, defaultStockImage } = await import('./pod/transport.js');
     run = await startPodProbe(
-      { kc: o.kc, node: o.node, namespace: o.probeNamespace, agentImage: o.agentImage, stockImage: o.probeImage ?? defaultStockImage, agentDir: agentDir(), args, deadlineSeconds: o.deadlineSeconds ?? seconds + 60, privileged: !!o.privileged, onProgress: o.onProgress, signal: o.signal },
+      {
+        kc: o.kc,
+        node: o.node,
+        namespace: o.probeNamespace,
+        agentImage: o.agentImage,
+        stockImage: o.probeImage ?? defaultStockImage,
+        agentDir: agentDir(),
+        args,
+        deadlineSeconds: o.deadlineSeconds ?? seconds + 60,
+        privileged: !!o.privileged,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      },
       sink,
     );
   } else {
     const [{ readSshConfig }, { startProbe }] = await Promise.all([import('./ssh/config.js'), import('./ssh/transport.js')]);
     const { text, file } = await readSshConfig({ file: o.sshConfig });
-    run = await startProbe({ configText: text, configFile: file, node: o.node, fallbackHostName: o.host, agentDir: agentDir(), args, onProgress: o.onProgress, passphrase: o.passphrase, signal: o.signal }, sink);
+    run = await startProbe(
+      {
+        configText: text,
+        configFile: file,
+        node: o.node,
+        fallbackHostName: o.host,
+        agentDir: agentDir(),
+        args,
+        onProgress: o.onProgress,
+        passphrase: o.passphrase,
+        signal: o.signal,
+      },
+      sink,
+    );
   }
   const stop = () => void run.stop();
   const timer = setTimeout(stop, o.durationMs);

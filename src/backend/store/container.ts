@@ -535,8 +535,8 @@ export class RecordingReader {
             next === undefined && this.searchStopped
               ? `Bytes ${at}–${this.size - 1} are damaged, with more false chunk headers than a damaged recording has; the search for intact chunks in them was stopped.`
               : next === undefined
-              ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
-              : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
+                ? `The recording ends early or is damaged after byte ${at}: ${lost} bytes (at most the last chunk, about a second) could not be read.`
+                : `Bytes ${at}–${next - 1} are damaged and were skipped; the records after them are intact.`,
         });
       }
       if (next === undefined) break;
@@ -678,7 +678,10 @@ function openFile(path: string): number {
     return new PathlightError({
       code: 'recording-unreadable',
       message: `${path} is ${kind}, not a recording.`,
-      hint: kind === 'a folder' ? 'Give the path of a .pathlight file (the recording itself, not the folder holding it).' : 'Save the recording to a .pathlight file first, then open that file.',
+      hint:
+        kind === 'a folder'
+          ? 'Give the path of a .pathlight file (the recording itself, not the folder holding it).'
+          : 'Save the recording to a .pathlight file first, then open that file.',
       file: path,
     });
   };

@@ -121,7 +121,22 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
 const endpoint = (label: string, port: number) => (port ? `${label}:${port}` : label);
 
 /** A table row from what describes it (an event just read, or a filled row's columns). */
-function rowOf(seq: number, ts: number, r: { node: string; type: number; verdict: number; reason: string; proto: string; src: string; sport: number; dst: string; dport: number; detail: string | undefined }): EventRow {
+function rowOf(
+  seq: number,
+  ts: number,
+  r: {
+    node: string;
+    type: number;
+    verdict: number;
+    reason: string;
+    proto: string;
+    src: string;
+    sport: number;
+    dst: string;
+    dport: number;
+    detail: string | undefined;
+  },
+): EventRow {
   return {
     seq,
     ts,
@@ -233,7 +248,10 @@ export class EventStore {
     id('dstLabel', t.label);
     id('srcIp', s.ip);
     id('dstIp', t.ip);
-    for (const [c, v] of [['srcNs', s.ns], ['dstNs', t.ns]] as const) {
+    for (const [c, v] of [
+      ['srcNs', s.ns],
+      ['dstNs', t.ns],
+    ] as const) {
       const n = id(c, v);
       if (n) this.namespaces.add(n);
     }
@@ -319,7 +337,10 @@ export class EventStore {
     }
     if (f.reason?.trim()) {
       const r = lc(f.reason);
-      byId('reason', this.strings.where((s) => lc(s) === r || lc(s).startsWith(`${r} (`)));
+      byId(
+        'reason',
+        this.strings.where((s) => lc(s) === r || lc(s).startsWith(`${r} (`)),
+      );
       needsRow = true;
     }
     if (f.port !== undefined) {
@@ -407,7 +428,6 @@ export class EventStore {
     this.lastScan = { key, matches: matches && Uint32Array.from(matches), matched, judged, histogram: h.build() };
     return this.lastScan;
   }
-
 }
 
 /** Events per bucket by type (drop, dns, tcp), 1 s buckets unless the span needs wider ones. */

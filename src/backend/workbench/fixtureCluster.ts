@@ -24,7 +24,10 @@ interface Fixture {
 /** Contexts the fake source offers: one per fixture file, named `fake-<scenario>`. */
 export async function fakeContexts(dir: string): Promise<string[]> {
   const files = await readdir(dir);
-  return files.filter((f) => f.endsWith('.json')).map((f) => `fake-${f.slice(0, -5)}`).sort();
+  return files
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `fake-${f.slice(0, -5)}`)
+    .sort();
 }
 
 /**
@@ -39,7 +42,11 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
   try {
     fx = JSON.parse(await readFile(path.join(dir, `${scenario}.json`), 'utf8')) as Fixture;
   } catch {
-    throw new PathlightError({ code: 'cluster-unreachable', message: `No fake cluster named ${context} in ${dir}.`, hint: `Pick one of: ${(await fakeContexts(dir)).join(', ')}.` });
+    throw new PathlightError({
+      code: 'cluster-unreachable',
+      message: `No fake cluster named ${context} in ${dir}.`,
+      hint: `Pick one of: ${(await fakeContexts(dir)).join(', ')}.`,
+    });
   }
   const objects = Object.entries(fx.objects).flatMap(([kind, list]) => (list ?? []).map((o) => ({ ...o, kind })));
   const view = new StaticCluster(objects);

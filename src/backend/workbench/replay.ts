@@ -10,7 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isRecord, probeTypeCode, upperBound, type diagnose as d, type ClusterView } from '../../core/index.js';
 import { recordedLine } from '../../core/diagnose/index.js';
-import { PathlightError, diagnosisSchema, maxRecordingUploadBytes, type DiagnosisJson, type EventFilter, type EventsPage, type RecordingSource, type ReplayInfo } from '../../api/index.js';
+import {
+  PathlightError,
+  diagnosisSchema,
+  maxRecordingUploadBytes,
+  type DiagnosisJson,
+  type EventFilter,
+  type EventsPage,
+  type RecordingSource,
+  type ReplayInfo,
+} from '../../api/index.js';
 import { openRecording, openRecordingOnce, type OpenedRecording } from '../store/open.js';
 import type { ClusterSource } from './source.js';
 import type { QuestionSource } from '../diagnose/ask.js';
@@ -44,7 +53,13 @@ export function asEvent(line: Record<string, unknown>, ts: number): Event {
   else delete ev.identities;
   if (line.type === 'drop') Object.assign(ev, { reason: str(line.reason) || 'UNKNOWN', reasonCode: num(line.reasonCode), location: str(line.location) });
   else if (line.type === 'dns') {
-    Object.assign(ev, { qr: line.qr === 'response' ? 'response' : 'query', id: num(line.id), qname: str(line.qname), qtype: str(line.qtype), dir: str(line.dir) });
+    Object.assign(ev, {
+      qr: line.qr === 'response' ? 'response' : 'query',
+      id: num(line.id),
+      qname: str(line.qname),
+      qtype: str(line.qtype),
+      dir: str(line.dir),
+    });
     if (line.rcode !== undefined && typeof line.rcode !== 'string') delete ev.rcode;
     ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isRecord(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
   } else Object.assign(ev, { event: str(line.event), state: str(line.state) });
@@ -100,13 +115,24 @@ export async function openReplaySource(source: RecordingSource): Promise<ReplayS
         file,
       });
     });
-    if (!st.isFile()) throw new PathlightError({ code: 'recording-unreadable', message: `${file} is not a file.`, hint: 'Choose a .pathlight recording.', file });
-    if (st.size > fileSizeLimit) throw new PathlightError({ code: 'recording-unreadable', message: `${file} is ${(st.size / 1024 ** 3).toFixed(1)} GiB, more than a recording can be.`, hint: 'Choose a .pathlight recording.', file });
+    if (!st.isFile())
+      throw new PathlightError({ code: 'recording-unreadable', message: `${file} is not a file.`, hint: 'Choose a .pathlight recording.', file });
+    if (st.size > fileSizeLimit)
+      throw new PathlightError({
+        code: 'recording-unreadable',
+        message: `${file} is ${(st.size / 1024 ** 3).toFixed(1)} GiB, more than a recording can be.`,
+        hint: 'Choose a .pathlight recording.',
+        file,
+      });
     return replaySource(await openRecordingOnce(file), path.basename(file), file);
   }
   const bytes = Buffer.from(source.base64, 'base64');
   if (bytes.length > maxRecordingUploadBytes) {
-    throw new PathlightError({ code: 'invalid-request', message: `${source.name} is too large to send from the browser (${(bytes.length / 1024 ** 2).toFixed(1)} MiB).`, hint: 'Start the app with `pathlight serve --open FILE` on the machine holding it.' });
+    throw new PathlightError({
+      code: 'invalid-request',
+      message: `${source.name} is too large to send from the browser (${(bytes.length / 1024 ** 2).toFixed(1)} MiB).`,
+      hint: 'Start the app with `pathlight serve --open FILE` on the machine holding it.',
+    });
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'pathlight-rec-'));
   const file = path.join(dir, 'picked.pathlight');
@@ -166,7 +192,11 @@ function validAnswer(raw: unknown): DiagnosisJson | undefined {
 
 /** Probes and the active test asked of a recording. */
 export function readOnlyError(): PathlightError {
-  return new PathlightError({ code: 'invalid-request', message: 'A recording is read-only: probes and the active test cannot run on it.', hint: 'Ask with probes off (the answer uses the probe events recorded up to the scrubber); connect to a live cluster to probe.' });
+  return new PathlightError({
+    code: 'invalid-request',
+    message: 'A recording is read-only: probes and the active test cannot run on it.',
+    hint: 'Ask with probes off (the answer uses the probe events recorded up to the scrubber); connect to a live cluster to probe.',
+  });
 }
 
 export function replaySource(rec: OpenedRecording, name: string, file: string | undefined): ReplaySource {

@@ -60,8 +60,7 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     unavailable: snap.unavailable,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
-    questionSource: (o) =>
-      o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true },
+    questionSource: (o) => (o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true }),
     stop: () => snap.stop(),
   };
 }
@@ -79,4 +78,3 @@ async function withKubeconfigFile<T>(source: KubeconfigSource, _env: KubeconfigE
     await rm(dir, { recursive: true, force: true });
   }
 }
-

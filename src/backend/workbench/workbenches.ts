@@ -12,7 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { SessionRecorder } from '../store/recorder.js';
 import { diagnose as d, graph } from '../../core/index.js';
-import { PathlightError, toApiError, type CallRequest, type CallResponse, type ClusterNames, type KubeconfigSource, type RecordingSource } from '../../api/index.js';
+import {
+  PathlightError,
+  toApiError,
+  type CallRequest,
+  type CallResponse,
+  type ClusterNames,
+  type KubeconfigSource,
+  type RecordingSource,
+} from '../../api/index.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import { EventStore } from './events.js';
 import { openLiveCluster, type ClusterSource } from './source.js';
@@ -97,7 +105,11 @@ export function recordingsDir(env: Record<string, string | undefined> = process.
 
 /** A file name for a recording of `context` started at `when`: the context's safe characters and the local time. */
 function recordingName(context: string, when: Date): string {
-  const safe = context.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 60) || 'session';
+  const safe =
+    context
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '')
+      .slice(0, 60) || 'session';
   const p = (n: number) => String(n).padStart(2, '0');
   return `${safe}-${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}.pathlight`;
 }
@@ -152,9 +164,19 @@ export class Workbenches {
   seek(req: CallRequest<'replay.seek'>): CallResponse<'replay.seek'> {
     const s = this.get(req.session);
     const rec = replayOf(s);
-    if (!rec) throw new PathlightError({ code: 'invalid-request', message: 'This session is a live cluster, not a recording.', hint: 'Open a recording to scrub through time.' });
+    if (!rec)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This session is a live cluster, not a recording.',
+        hint: 'Open a recording to scrub through time.',
+      });
     const shown = req.question !== undefined ? rec.recorded(req.question) : undefined;
-    if (req.question !== undefined && !shown) throw new PathlightError({ code: 'invalid-request', message: `The recording has no answer for question ${req.question}.`, hint: 'Pick a question from the list, or ask it again on the recording.' });
+    if (req.question !== undefined && !shown)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `The recording has no answer for question ${req.question}.`,
+        hint: 'Pick a question from the list, or ask it again on the recording.',
+      });
     const moved = rec.seek(shown ? shown.ts : req.t);
     s.model.syncCluster(moved.view);
     if (moved.reset) s.model.clearEvents();
@@ -223,13 +245,27 @@ export class Workbenches {
   async startRecording(id: string): Promise<CallResponse<'recording.start'>> {
     const s = this.get(id);
     const src = s.source.recordable;
-    if (!src) throw new PathlightError({ code: 'invalid-request', message: 'This session is a recording already: it cannot be recorded again.', hint: 'Connect to a live cluster to record a session.' });
-    if (s.recording) throw new PathlightError({ code: 'invalid-request', message: `This session is being recorded already, to ${s.recording.recorder.path}.`, hint: 'Stop the recording first.' });
+    if (!src)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This session is a recording already: it cannot be recorded again.',
+        hint: 'Connect to a live cluster to record a session.',
+      });
+    if (s.recording)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `This session is being recorded already, to ${s.recording.recorder.path}.`,
+        hint: 'Stop the recording first.',
+      });
     const dir = this.options.recordings ?? recordingsDir(this.options.env);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new PathlightError({ code: 'invalid-request', message: `Cannot create the recordings folder ${dir}: ${(err as Error).message}.`, hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.' });
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: `Cannot create the recordings folder ${dir}: ${(err as Error).message}.`,
+        hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.',
+      });
     }
     const when = new Date();
     let file = path.join(dir, recordingName(s.context, when));
@@ -239,7 +275,12 @@ export class Workbenches {
         recorder = SessionRecorder.create(file, { meta: { ...src.meta, context: src.meta.context ?? s.context } });
       } catch (err) {
         // A file of the same second: the next free name (a recording is never overwritten).
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100) throw new PathlightError({ code: 'invalid-request', message: `Cannot write a recording in ${dir}: ${(err as Error).message}.`, hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.' });
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 100)
+          throw new PathlightError({
+            code: 'invalid-request',
+            message: `Cannot write a recording in ${dir}: ${(err as Error).message}.`,
+            hint: 'Set PATHLIGHT_RECORDINGS_DIR to a folder you can write to, and start Pathlight again.',
+          });
         file = path.join(dir, recordingName(s.context, when).replace(/\.pathlight$/, `-${n}.pathlight`));
       }
     }
@@ -257,7 +298,12 @@ export class Workbenches {
   /** A note or bookmark in the session being recorded. */
   note(id: string, text: string): CallResponse<'recording.note'> {
     const rec = this.get(id).recording;
-    if (!rec) throw new PathlightError({ code: 'invalid-request', message: 'This session is not being recorded.', hint: 'Start recording to keep notes and bookmarks with the session.' });
+    if (!rec)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This session is not being recorded.',
+        hint: 'Start recording to keep notes and bookmarks with the session.',
+      });
     const ts = Date.now() * 1e6;
     rec.recorder.note(text.trim() || `bookmark ${new Date(ts / 1e6).toISOString().slice(11, 19)}`, { bookmark: true });
     rec.recorder.flush();
@@ -299,7 +345,13 @@ export class Workbenches {
     if (s.source.mode === 'replay' && (req.probe !== 'none' || req.active)) throw readOnlyError();
     const id = randomUUID();
     const abort = new AbortController();
-    const status: WhyStatus = { question: id, state: 'running', nodes: [], startedAt: new Date().toISOString(), ...(req.probe !== 'none' ? { durationSec: req.durationSec } : {}) };
+    const status: WhyStatus = {
+      question: id,
+      state: 'running',
+      nodes: [],
+      startedAt: new Date().toISOString(),
+      ...(req.probe !== 'none' ? { durationSec: req.durationSec } : {}),
+    };
     const q: Question = { id, session: s.id, status, abort };
     this.questions.set(id, q);
     this.forgetOld();
@@ -329,28 +381,39 @@ export class Workbenches {
     // The SSH settings become a private config for the time of the question (probe `ssh` only).
     const settings = req.probe === 'ssh' ? req.ssh : undefined;
     const asked = (file: string | undefined): Promise<Answer> => {
-      const { source, probes } = s.source.questionSource({ probe: req.probe, sshConfig: file, durationMs: req.durationSec * 1000, probeNamespace: req.probeNamespace, probeImage: req.probeImage, agentImage: req.agentImage });
-      return ask(source, { ...req, probes, active: req.active }, {
-        signal: abort.signal,
-        sinks: {
-          static: (diag) => {
-            status.staticDiagnosis = diag;
-            s.model.setDiagnosis(diag);
-            this.pushStatus(q);
-            this.pushGraph(s);
-          },
-          progress,
-          line: (line) => {
-            if (rec) rec.recorder.probe(line.node, line);
-            if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
-              s.events.add(line);
-              s.model.addEvents([line]);
-              this.pushEvents(s);
+      const { source, probes } = s.source.questionSource({
+        probe: req.probe,
+        sshConfig: file,
+        durationMs: req.durationSec * 1000,
+        probeNamespace: req.probeNamespace,
+        probeImage: req.probeImage,
+        agentImage: req.agentImage,
+      });
+      return ask(
+        source,
+        { ...req, probes, active: req.active },
+        {
+          signal: abort.signal,
+          sinks: {
+            static: (diag) => {
+              status.staticDiagnosis = diag;
+              s.model.setDiagnosis(diag);
+              this.pushStatus(q);
               this.pushGraph(s);
-            }
+            },
+            progress,
+            line: (line) => {
+              if (rec) rec.recorder.probe(line.node, line);
+              if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+                s.events.add(line);
+                s.model.addEvents([line]);
+                this.pushEvents(s);
+                this.pushGraph(s);
+              }
+            },
           },
         },
-      });
+      );
     };
     void (async () => {
       try {
@@ -384,7 +447,8 @@ export class Workbenches {
 
   status(question: string): WhyStatus {
     const q = this.questions.get(question);
-    if (!q) throw new PathlightError({ code: 'invalid-request', message: 'This question is not known (the engine may have restarted).', hint: 'Ask it again.' });
+    if (!q)
+      throw new PathlightError({ code: 'invalid-request', message: 'This question is not known (the engine may have restarted).', hint: 'Ask it again.' });
     return q.status;
   }
 
@@ -418,7 +482,10 @@ export class Workbenches {
     // One consumer per session: a window that missed a drain takes a snapshot again.
     if (since !== s.version) return { version: s.version, ...empty, resync: true, ...uncounted(s) };
     const delta = s.model.drain();
-    const changed = delta.path !== undefined || [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) || delta.removed.nodes.length + delta.removed.edges.length > 0;
+    const changed =
+      delta.path !== undefined ||
+      [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) ||
+      delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
     // As for the snapshot: checked by the API's schema on the way out.
     return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>), ...uncounted(s) };
@@ -444,7 +511,14 @@ export class Workbenches {
       for (const p of [...tiers.admin, ...tiers.np, ...tiers.baseline]) {
         let entry = byPolicy.get(p);
         if (!entry) {
-          entry = { kind: p.ref.kind, ...(p.ref.namespace ? { namespace: p.ref.namespace } : {}), name: p.ref.name, tier: p.tier, directions: [], isolates: { ...p.isolates } };
+          entry = {
+            kind: p.ref.kind,
+            ...(p.ref.namespace ? { namespace: p.ref.namespace } : {}),
+            name: p.ref.name,
+            tier: p.tier,
+            directions: [],
+            isolates: { ...p.isolates },
+          };
           byPolicy.set(p, entry);
           out.policies.push(entry);
         }
@@ -463,7 +537,12 @@ export class Workbenches {
 
   private get(id: string): Session {
     const s = this.sessions.get(id);
-    if (!s) throw new PathlightError({ code: 'invalid-request', message: 'This cluster session is closed (the engine may have restarted).', hint: 'Connect to the cluster again.' });
+    if (!s)
+      throw new PathlightError({
+        code: 'invalid-request',
+        message: 'This cluster session is closed (the engine may have restarted).',
+        hint: 'Connect to the cluster again.',
+      });
     return s;
   }
 
@@ -481,7 +560,8 @@ export function names(cluster: Pick<ClusterSource, 'view'>): ClusterNames {
   const out: ClusterNames = { namespaces: [], workloads: [], pods: [], services: [], dns: [], nodes: [] };
   for (const n of nodes.values()) {
     if (n.kind === 'namespace') out.namespaces.push(n.data.name);
-    else if (n.kind === 'workload') out.workloads.push(`${n.data.namespace}/${workloadShort[n.data.workloadKind] ?? n.data.workloadKind.toLowerCase()}/${n.data.name}`);
+    else if (n.kind === 'workload')
+      out.workloads.push(`${n.data.namespace}/${workloadShort[n.data.workloadKind] ?? n.data.workloadKind.toLowerCase()}/${n.data.name}`);
     else if (n.kind === 'pod') out.pods.push(`${n.data.namespace}/${n.data.name}`);
     else if (n.kind === 'service') {
       out.services.push(`${n.data.namespace}/svc/${n.data.name}`);
@@ -491,5 +571,3 @@ export function names(cluster: Pick<ClusterSource, 'view'>): ClusterNames {
   for (const list of Object.values(out)) list.sort();
   return out;
 }
-
-

@@ -17,7 +17,11 @@ export function registerImport(program: Command): void {
       try {
         text = flows === '-' ? await readStdin() : await readFile(flows, 'utf8');
       } catch (err) {
-        printError({ code: 'invalid-request', message: `Cannot read ${flows}: ${(err as Error).message}.`, hint: 'Pass a file written by `hubble observe -o jsonpb`.' });
+        printError({
+          code: 'invalid-request',
+          message: `Cannot read ${flows}: ${(err as Error).message}.`,
+          hint: 'Pass a file written by `hubble observe -o jsonpb`.',
+        });
         process.exitCode = 2;
         return;
       }
@@ -25,7 +29,11 @@ export function registerImport(program: Command): void {
       for (const p of result.problems.slice(0, 20)) process.stderr.write(`warning: ${flows}:${p.line}: ${p.message}\n`);
       if (result.problems.length > 20) process.stderr.write(`warning: … and ${result.problems.length - 20} more lines not imported\n`);
       if (result.records.length === 0) {
-        printError({ code: 'invalid-request', message: `No Hubble flows found in ${flows}.`, hint: 'Capture them with `hubble observe -o jsonpb > flows.json`.' });
+        printError({
+          code: 'invalid-request',
+          message: `No Hubble flows found in ${flows}.`,
+          hint: 'Capture them with `hubble observe -o jsonpb > flows.json`.',
+        });
         process.exitCode = 2;
         return;
       }

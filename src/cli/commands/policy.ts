@@ -28,7 +28,9 @@ function printDiagnostics(index: policy.PolicyIndex): void {
   const implied = [...index.namespaces.values()].filter((n) => n.implied && !BUILT_IN_NAMESPACES.has(n.name)).map((n) => n.name);
   if (implied.length > 0) {
     const shown = implied.slice(0, 5).join(', ') + (implied.length > 5 ? ` and ${implied.length - 5} more` : '');
-    process.stderr.write(`note: ${implied.length === 1 ? 'namespace' : 'namespaces'} ${shown} not defined in the manifests: taken with the kubernetes.io/metadata.name label only\n`);
+    process.stderr.write(
+      `note: ${implied.length === 1 ? 'namespace' : 'namespaces'} ${shown} not defined in the manifests: taken with the kubernetes.io/metadata.name label only\n`,
+    );
   }
 }
 
@@ -102,7 +104,9 @@ export function registerPolicy(program: Command): void {
     });
   cmd
     .command('matrix')
-    .description('Every allowed connection between workloads, and between workloads and external address ranges (exit 0; 2 on an error, invalid documents or no workload)')
+    .description(
+      'Every allowed connection between workloads, and between workloads and external address ranges (exit 0; 2 on an error, invalid documents or no workload)',
+    )
     .requiredOption('--manifests <dir>', 'folder of YAML/JSON manifests (read recursively)')
     .option('--json', 'print JSON')
     .option('--keep-going', KEEP_GOING)
@@ -143,7 +147,12 @@ function checkText(r: policy.CheckResult): string {
     for (const c of r.fix.changes) {
       lines.push(`- ${c.description}`);
       for (const w of c.warnings) lines.push(`  warning: ${w}`);
-      lines.push(...c.yaml.trimEnd().split('\n').map((l) => `    ${l}`));
+      lines.push(
+        ...c.yaml
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`),
+      );
     }
   }
   return lines.join('\n') + '\n';

@@ -65,7 +65,10 @@ export function registerProbe(program: Command): void {
     .description("Run the eBPF probe agent on a node and stream what it sees: drops with the kernel's reason, DNS, TCP outcomes")
     .requiredOption('--node <name>', 'node name (or a Host alias of the SSH config)')
     .option('--via <transport>', 'how to reach the node: ssh or pod', 'ssh')
-    .option('--kubeconfig <file>', 'cluster to attach pod/Service/node identities from (and to run the pod transport in); default $KUBECONFIG / ~/.kube/config for --via pod')
+    .option(
+      '--kubeconfig <file>',
+      'cluster to attach pod/Service/node identities from (and to run the pod transport in); default $KUBECONFIG / ~/.kube/config for --via pod',
+    )
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option('--probe-namespace <ns>', 'namespace of the probe pod (--via pod)', 'kube-system')
     .option('--probe-image <image>', 'stock image the agent is streamed into (--via pod; needs sh, head, sha256sum)')
@@ -80,14 +83,21 @@ export function registerProbe(program: Command): void {
     .option('--cidr <list>', 'only these addresses/CIDRs (either end)')
     .option('--port <list>', 'only these ports (either end)')
     .option('--proto <list>', 'only these protocols (tcp, udp, …)')
-    .option('--json', 'print the agent\'s NDJSON lines as they arrive')
+    .option('--json', "print the agent's NDJSON lines as they arrive")
     .action(async (opts: ProbeOpts) => {
       const fail = (error: Parameters<typeof printError>[0]) => failWith(opts.json, error);
       const ms = parseDuration(opts.duration);
-      if (ms === undefined || ms <= 0) return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s, 2m or 1h.' });
-      if (opts.via !== 'ssh' && opts.via !== 'pod') return fail({ code: 'invalid-request', message: `--via ${opts.via}: the transports are ssh and pod.`, hint: 'Use --via ssh (SSH to the node) or --via pod (a probe pod through the Kubernetes API).' });
+      if (ms === undefined || ms <= 0)
+        return fail({ code: 'invalid-request', message: `--duration ${opts.duration} is not a duration.`, hint: 'Use e.g. 10s, 2m or 1h.' });
+      if (opts.via !== 'ssh' && opts.via !== 'pod')
+        return fail({
+          code: 'invalid-request',
+          message: `--via ${opts.via}: the transports are ssh and pod.`,
+          hint: 'Use --via ssh (SSH to the node) or --via pod (a probe pod through the Kubernetes API).',
+        });
       const deadlineMs = opts.deadline === undefined ? ms + 60_000 : parseDuration(opts.deadline);
-      if (deadlineMs === undefined || deadlineMs < 1000) return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
+      if (deadlineMs === undefined || deadlineMs < 1000)
+        return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args: string[] = [];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
       const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
@@ -124,7 +134,21 @@ export function registerProbe(program: Command): void {
         const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
         const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
         const run = await startOnNode(
-          { node: opts.node, via: opts.via as 'ssh' | 'pod', durationMs: ms, args, kc, sshConfig: opts.sshConfig, host: opts.host ?? internalIp, probeNamespace: opts.probeNamespace, probeImage: opts.probeImage, agentImage: opts.agentImage, privileged: opts.privileged, deadlineSeconds: Math.ceil(deadlineMs / 1000), onProgress },
+          {
+            node: opts.node,
+            via: opts.via as 'ssh' | 'pod',
+            durationMs: ms,
+            args,
+            kc,
+            sshConfig: opts.sshConfig,
+            host: opts.host ?? internalIp,
+            probeNamespace: opts.probeNamespace,
+            probeImage: opts.probeImage,
+            agentImage: opts.agentImage,
+            privileged: opts.privileged,
+            deadlineSeconds: Math.ceil(deadlineMs / 1000),
+            onProgress,
+          },
           sink,
         );
         process.once('SIGINT', () => void run.stop());

@@ -14,14 +14,22 @@ export function registerRecord(program: Command): void {
   whyOptions(
     program
       .command('record')
-      .description('Ask why A cannot talk to B, as `pathlight why` does, and record the session into a .pathlight file: metadata, the cluster snapshot and its changes, every probe event with identities, the question and the answer; exit 0 reachable, 1 not, 2 error')
+      .description(
+        'Ask why A cannot talk to B, as `pathlight why` does, and record the session into a .pathlight file: metadata, the cluster snapshot and its changes, every probe event with identities, the question and the answer; exit 0 reachable, 1 not, 2 error',
+      )
       .requiredOption('--out <file>', 'the recording to write (never overwritten)')
       .option('--note <text>', 'a note to keep in the recording (what you were looking for)'),
   ).action(async (opts: RecordOpts) => {
     const fail = (error: ApiError) => failWith(opts.json, error);
     const args = whyArgs(opts, 'record');
     if (!args.ok) return fail(args.error);
-    if (existsSync(opts.out)) return fail({ code: 'invalid-request', message: `${opts.out} exists; a recording is never overwritten.`, hint: 'choose another --out, or remove the file first', file: opts.out });
+    if (existsSync(opts.out))
+      return fail({
+        code: 'invalid-request',
+        message: `${opts.out} exists; a recording is never overwritten.`,
+        hint: 'choose another --out, or remove the file first',
+        file: opts.out,
+      });
     let recorder: SessionRecorder | undefined;
     try {
       const [{ loadKubeConfig }, { SessionRecorder, metaFromKubeConfig }, { recordWhy }] = await Promise.all([
@@ -40,7 +48,9 @@ export function registerRecord(program: Command): void {
     } finally {
       if (recorder) {
         recorder.close();
-        process.stderr.write(`record: wrote ${opts.out} (${statSync(opts.out).size.toLocaleString('en')} bytes); replay it with \`pathlight replay ${opts.out} --why\`\n`);
+        process.stderr.write(
+          `record: wrote ${opts.out} (${statSync(opts.out).size.toLocaleString('en')} bytes); replay it with \`pathlight replay ${opts.out} --why\`\n`,
+        );
       }
     }
   });

@@ -7,14 +7,13 @@ import { createForCli } from '../recording.js';
 export function registerRedact(program: Command): void {
   program
     .command('redact')
-    .description('Copy a recording for sharing: every name from the cluster (namespaces, pods, workloads, Services, nodes, policies, images, …) and every IP address replaced by a consistent pseudonym')
+    .description(
+      'Copy a recording for sharing: every name from the cluster (namespaces, pods, workloads, Services, nodes, policies, images, …) and every IP address replaced by a consistent pseudonym',
+    )
     .argument('<file>', '.pathlight recording to redact')
     .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
     .action(async (file: string, opts: { out: string }) => {
-      const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([
-        import('../../backend/store/container.js'),
-        import('../../core/index.js'),
-      ]);
+      const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([import('../../backend/store/container.js'), import('../../core/index.js')]);
       let reader;
       try {
         reader = RecordingReader.open(file);

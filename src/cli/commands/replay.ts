@@ -32,7 +32,9 @@ export function parseAt(text: string, start: number | undefined): number | undef
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('Summarise a recorded session (duration, events by type, questions and answers), or with --why re-run the diagnosis on the recorded state; --why exits 0 reachable, 1 not, 2 error')
+    .description(
+      'Summarise a recorded session (duration, events by type, questions and answers), or with --why re-run the diagnosis on the recorded state; --why exits 0 reachable, 1 not, 2 error',
+    )
     .argument('<file>', '.pathlight recording')
     .option('--json', 'print JSON')
     .option('--why', 'diagnose on the recorded state: every recorded question again, or the one given by --from/--to')
@@ -112,14 +114,24 @@ function answerLine(answer: unknown): string {
 
 async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
   const fail = (error: Parameters<typeof printError>[0]) => failWith(opts.json, error);
-  if (!opts.why) return fail({ code: 'invalid-request', message: '--from, --to and --at go with --why.', hint: `pathlight replay ${file} --why [--from A --to B] [--at TIME]` });
+  if (!opts.why)
+    return fail({
+      code: 'invalid-request',
+      message: '--from, --to and --at go with --why.',
+      hint: `pathlight replay ${file} --why [--from A --to B] [--at TIME]`,
+    });
   if (!!opts.from !== !!opts.to) return fail({ code: 'invalid-request', message: 'give both --from and --to, or neither (to re-ask the recorded questions).' });
   const proto = (opts.proto ?? 'tcp').toUpperCase();
   if (proto !== 'TCP' && proto !== 'UDP') return fail({ code: 'invalid-request', message: `--proto ${opts.proto}: use tcp or udp.` });
   const rec = await openForCli(file, fail);
   if (!rec) return;
   const t = opts.at === undefined ? rec.end : parseAt(opts.at, rec.start);
-  if (t === undefined) return fail({ code: 'invalid-request', message: opts.at === undefined ? `${file} holds no records.` : `--at ${opts.at} is not a time.`, hint: 'use an ISO time (2026-12-01T10:00:05Z), +30s after the start, or ns since the epoch' });
+  if (t === undefined)
+    return fail({
+      code: 'invalid-request',
+      message: opts.at === undefined ? `${file} holds no records.` : `--at ${opts.at} is not a time.`,
+      hint: 'use an ISO time (2026-12-01T10:00:05Z), +30s after the start, or ns since the epoch',
+    });
   const exit = (ds: Diagnosis[]) => (process.exitCode = ds.every((d) => d.verdict === 'reachable') ? 0 : 1);
 
   if (opts.from && opts.to) {
@@ -132,17 +144,32 @@ async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
   }
 
   const results = rec.reask(t);
-  if (results.length === 0) return fail({ code: 'invalid-request', message: `${file} holds no question${opts.at ? ' up to --at' : ''}.`, hint: 'ask one on the recorded state with --from A --to B' });
+  if (results.length === 0)
+    return fail({
+      code: 'invalid-request',
+      message: `${file} holds no question${opts.at ? ' up to --at' : ''}.`,
+      hint: 'ask one on the recorded state with --from A --to B',
+    });
   const when = (ns: number) => new Date(ns / 1e6).toISOString();
   let failed = false;
   const answers: Diagnosis[] = [];
   for (const { question: rq, result, recorded, same } of results) {
     const q = rq.question;
-    const head = { id: q.id, ts: rq.ts, from: q.from, to: q.to, ...(q.port !== undefined ? { port: q.port } : {}), ...(q.protocol ? { protocol: q.protocol } : {}) };
+    const head = {
+      id: q.id,
+      ts: rq.ts,
+      from: q.from,
+      to: q.to,
+      ...(q.port !== undefined ? { port: q.port } : {}),
+      ...(q.protocol ? { protocol: q.protocol } : {}),
+    };
     const rec0 = recorded ? { verdict: recorded.verdict, top: recorded.findings[0]?.kind ?? null } : null;
     if (!result.ok) {
       failed = true;
-      if (opts.json) process.stdout.write(JSON.stringify({ question: head, error: { code: 'invalid-request', message: result.error.message, hint: result.error.hint }, recorded: rec0 }) + '\n');
+      if (opts.json)
+        process.stdout.write(
+          JSON.stringify({ question: head, error: { code: 'invalid-request', message: result.error.message, hint: result.error.hint }, recorded: rec0 }) + '\n',
+        );
       else process.stdout.write(`question ${q.id}, asked ${when(rq.ts)}: --from ${q.from} --to ${q.to}\nerror: ${result.error.message}\n\n`);
       continue;
     }
@@ -153,7 +180,13 @@ async function replayWhy(file: string, opts: ReplayOpts): Promise<void> {
     }
     process.stdout.write(`── question ${q.id}, asked ${when(rq.ts)}: --from ${q.from} --to ${q.to}${q.port !== undefined ? ` --port ${q.port}` : ''}\n\n`);
     process.stdout.write(diagnosisText(result.value));
-    process.stdout.write(recorded ? (same ? 'recorded answer: the same findings\n\n' : `recorded answer differs: ${recorded.verdict}, top ${rec0?.top ?? 'none'}\n\n`) : 'recorded answer: none (the session ended before it)\n\n');
+    process.stdout.write(
+      recorded
+        ? same
+          ? 'recorded answer: the same findings\n\n'
+          : `recorded answer differs: ${recorded.verdict}, top ${rec0?.top ?? 'none'}\n\n`
+        : 'recorded answer: none (the session ended before it)\n\n',
+    );
   }
   if (failed) process.exitCode = 2;
   else exit(answers);

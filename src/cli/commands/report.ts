@@ -15,7 +15,9 @@ interface ReportOpts {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Export a session report from a recording: each question, the verdict, the ranked findings with evidence and fixes, and the A → B path as a picture (Markdown, or one self-contained HTML file)')
+    .description(
+      'Export a session report from a recording: each question, the verdict, the ranked findings with evidence and fixes, and the A → B path as a picture (Markdown, or one self-contained HTML file)',
+    )
     .argument('<file>', '.pathlight recording')
     .requiredOption('--out <file>', 'the report to write (never overwritten)')
     .option('--format <format>', 'md or html (default: from the --out extension)')
@@ -26,13 +28,20 @@ export function registerReport(program: Command): void {
         process.exitCode = 2;
       };
       const format = opts.format ?? (/\.html?$/i.test(opts.out) ? 'html' : /\.(md|markdown)$/i.test(opts.out) ? 'md' : undefined);
-      if (format !== 'md' && format !== 'html') return fail({ code: 'invalid-request', message: `--format ${opts.format ?? '(none)'}: use md or html.`, hint: 'or give --out a .md or .html name' });
+      if (format !== 'md' && format !== 'html')
+        return fail({ code: 'invalid-request', message: `--format ${opts.format ?? '(none)'}: use md or html.`, hint: 'or give --out a .md or .html name' });
       const n = opts.question === undefined ? undefined : Number(opts.question);
-      if (n !== undefined && !(Number.isInteger(n) && n >= 1)) return fail({ code: 'invalid-request', message: `--question ${opts.question}: give the question's number, 1 for the first.` });
+      if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+        return fail({ code: 'invalid-request', message: `--question ${opts.question}: give the question's number, 1 for the first.` });
       const { report } = await import('../../core/index.js');
       const rec = await openForCli(file, fail);
       if (!rec) return;
-      if (n !== undefined && n > rec.questions.length) return fail({ code: 'invalid-request', message: `${file} holds ${rec.questions.length} question(s); there is no question ${n}.`, hint: '`pathlight replay FILE` lists them' });
+      if (n !== undefined && n > rec.questions.length)
+        return fail({
+          code: 'invalid-request',
+          message: `${file} holds ${rec.questions.length} question(s); there is no question ${n}.`,
+          hint: '`pathlight replay FILE` lists them',
+        });
       // The answer given at the time; re-run on the recorded state where none was recorded (a crash mid-question).
       let reasked: ReturnType<typeof rec.reask> = [];
       try {
@@ -48,10 +57,22 @@ export function registerReport(program: Command): void {
         const again = reasked.find((r) => r.question.question.id === q.question.id)?.result;
         const diagnosis = recorded ?? (again?.ok ? again.value : undefined);
         if (!diagnosis) {
-          process.stderr.write(`warning: question ${i + 1} (${q.question.from} → ${q.question.to}) has no answer and cannot be re-run: ${again && !again.ok ? again.error.message : 'no recorded state'}\n`);
+          process.stderr.write(
+            `warning: question ${i + 1} (${q.question.from} → ${q.question.to}) has no answer and cannot be re-run: ${again && !again.ok ? again.error.message : 'no recorded state'}\n`,
+          );
           return [];
         }
-        return [{ ts: q.ts, from: q.question.from, to: q.question.to, ...(q.question.port !== undefined ? { port: q.question.port } : {}), ...(q.question.protocol ? { protocol: q.question.protocol } : {}), diagnosis, answer: recorded ? ('recorded' as const) : ('replayed' as const) }];
+        return [
+          {
+            ts: q.ts,
+            from: q.question.from,
+            to: q.question.to,
+            ...(q.question.port !== undefined ? { port: q.question.port } : {}),
+            ...(q.question.protocol ? { protocol: q.question.protocol } : {}),
+            diagnosis,
+            answer: recorded ? ('recorded' as const) : ('replayed' as const),
+          },
+        ];
       });
       const input = { file: path.basename(file), meta: rec.meta, questions, generated: new Date().toISOString() };
       const text = format === 'html' ? report.reportHtml(input) : report.reportMarkdown(input);
@@ -59,7 +80,12 @@ export function registerReport(program: Command): void {
         writeFileSync(opts.out, text, { flag: 'wx' });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        return fail({ code: 'invalid-request', message: code === 'EEXIST' ? `${opts.out} exists; a report is never overwritten.` : `cannot write ${opts.out}: ${(err as Error).message}`, hint: 'choose another --out', file: opts.out });
+        return fail({
+          code: 'invalid-request',
+          message: code === 'EEXIST' ? `${opts.out} exists; a report is never overwritten.` : `cannot write ${opts.out}: ${(err as Error).message}`,
+          hint: 'choose another --out',
+          file: opts.out,
+        });
       }
       process.stderr.write(`report: wrote ${opts.out} (${format}, ${questions.length} question(s), ${Buffer.byteLength(text).toLocaleString('en')} bytes)\n`);
     });

@@ -49,10 +49,7 @@ export function registerServe(program: Command): void {
           return;
         }
       }
-      const [{ createHandlers }, { isLoopbackHost, startServer }] = await Promise.all([
-        import('../../backend/handlers.js'),
-        import('../../server/server.js'),
-      ]);
+      const [{ createHandlers }, { isLoopbackHost, startServer }] = await Promise.all([import('../../backend/handlers.js'), import('../../server/server.js')]);
       const env = opts.kubeconfig ? { ...process.env, KUBECONFIG: opts.kubeconfig } : process.env;
       let server;
       try {
@@ -71,9 +68,7 @@ export function registerServe(program: Command): void {
         return;
       }
       if (!isLoopbackHost(opts.host)) {
-        process.stderr.write(
-          `warning: listening on ${opts.host}, reachable from other machines; only the token in the URL protects it.\n`,
-        );
+        process.stderr.write(`warning: listening on ${opts.host}, reachable from other machines; only the token in the URL protects it.\n`);
       }
       process.stdout.write(`Pathlight is serving at ${server.url}\n`);
       if (browser) openBrowser(server.url);

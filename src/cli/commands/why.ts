@@ -30,13 +30,13 @@ export function whyOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--from <A>', 'pod NS/NAME, workload NS/deploy/NAME (sts, ds, job…), or an IP')
     .requiredOption('--to <B>', 'pod, workload, Service NS/svc/NAME, DNS name host[:port] (backend, backend.shop:8080, example.com:443) or IP:port')
-    .option('--port <port>', 'port number or name (default: the :port of --to, or the Service\'s/pod\'s port)')
+    .option('--port <port>', "port number or name (default: the :port of --to, or the Service's/pod's port)")
     .option('--proto <proto>', 'tcp or udp', 'tcp')
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG / ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current-context)')
     .option('--probe <via>', 'watch live traffic: none, ssh or pod', 'none')
     .option('--ssh-config <file>', 'OpenSSH client config for --probe ssh (default ~/.ssh/config)')
-    .option('--active', 'GENERATES TRAFFIC: have the agent on A\'s node look B up and connect to it from inside A')
+    .option('--active', "GENERATES TRAFFIC: have the agent on A's node look B up and connect to it from inside A")
     .option('--duration <time>', 'how long the probes watch (e.g. 10s, 1m)', '10s')
     .option('--zone <domain>', 'the cluster DNS domain', 'cluster.local')
     .option('--probe-namespace <ns>', 'namespace of probe pods (--probe pod)', 'kube-system')
@@ -53,10 +53,12 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
   const bad = (message: string, hint?: string) => ({ ok: false as const, error: { code: 'invalid-request' as const, message, ...(hint ? { hint } : {}) } });
   const proto = opts.proto.toUpperCase();
   if (proto !== 'TCP' && proto !== 'UDP') return bad(`--proto ${opts.proto}: use tcp or udp.`);
-  if (!['none', 'ssh', 'pod'].includes(opts.probe)) return bad(`--probe ${opts.probe}: use none, ssh or pod.`, 'none checks the objects only; ssh and pod also watch the traffic on the nodes.');
+  if (!['none', 'ssh', 'pod'].includes(opts.probe))
+    return bad(`--probe ${opts.probe}: use none, ssh or pod.`, 'none checks the objects only; ssh and pod also watch the traffic on the nodes.');
   const ms = parseDuration(opts.duration);
   if (ms === undefined || ms <= 0) return bad(`--duration ${opts.duration} is not a duration.`, 'Use e.g. 10s or 1m.');
-  if (opts.active && opts.probe === 'none') return bad("--active needs probes: the agent on A's node makes the test connection.", 'add --probe ssh or --probe pod');
+  if (opts.active && opts.probe === 'none')
+    return bad("--active needs probes: the agent on A's node makes the test connection.", 'add --probe ssh or --probe pod');
   const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
   if (opts.active) process.stderr.write(`${prefix}: --active: the agent on A's node will send a DNS query and a connection attempt to B from inside A.\n`);
   return {
@@ -113,7 +115,9 @@ export function registerWhy(program: Command): void {
   whyOptions(
     program
       .command('why')
-      .description("Why can't A talk to B? Checks DNS, the Service, its endpoints, the backends and every policy tier, then (with --probe) watches the live traffic on the nodes; exit 0 reachable, 1 not, 2 error"),
+      .description(
+        "Why can't A talk to B? Checks DNS, the Service, its endpoints, the backends and every policy tier, then (with --probe) watches the live traffic on the nodes; exit 0 reachable, 1 not, 2 error",
+      ),
   ).action(async (opts: WhyOpts) => {
     const args = whyArgs(opts, 'why');
     if (!args.ok) return failWith(opts.json, args.error);

@@ -106,7 +106,11 @@ export interface EventIdentities {
  * netns is its pod's, so a TCP event whose local address is a pod's teaches netns → pod for
  * the events after it. Undefined for lines without addresses (hello, stats, …).
  */
-export function identify(ix: IdentityIndex, ev: { type?: unknown; ts?: unknown; src?: unknown; dst?: unknown; netns?: unknown; node?: unknown }, node: string): EventIdentities | undefined {
+export function identify(
+  ix: IdentityIndex,
+  ev: { type?: unknown; ts?: unknown; src?: unknown; dst?: unknown; netns?: unknown; node?: unknown },
+  node: string,
+): EventIdentities | undefined {
   if (typeof ev.ts !== 'number' || typeof ev.src !== 'string' || typeof ev.dst !== 'string') return undefined;
   const at = typeof ev.node === 'string' ? ev.node : node;
   const src = ix.at(ev.src, ev.ts);

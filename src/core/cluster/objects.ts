@@ -207,7 +207,9 @@ export function readPod(o: KubeObject): Pod | undefined {
   if (!name) return undefined;
   const spec = objOf(o.spec);
   const status = objOf(o.status);
-  const ips = arr(status.podIPs).filter(isObj).map((x) => String(x.ip));
+  const ips = arr(status.podIPs)
+    .filter(isObj)
+    .map((x) => String(x.ip));
   if (ips.length === 0 && str(status.podIP)) ips.push(String(status.podIP));
   const conds = arr(status.conditions).filter(isObj);
   const readyCond = conds.find((c) => c.type === 'Ready');
@@ -288,7 +290,9 @@ export function readSlice(o: KubeObject): Slice | undefined {
   const service = labelsOf(meta.labels)['kubernetes.io/service-name'];
   const name = str(meta.name);
   if (!service || !name) return undefined;
-  const ports = Array.isArray(o.ports) ? o.ports.filter(isObj).map((p) => ({ ...(str(p.name) ? { name: String(p.name) } : {}), port: Number(p.port), protocol: str(p.protocol) ?? 'TCP' })) : null;
+  const ports = Array.isArray(o.ports)
+    ? o.ports.filter(isObj).map((p) => ({ ...(str(p.name) ? { name: String(p.name) } : {}), port: Number(p.port), protocol: str(p.protocol) ?? 'TCP' }))
+    : null;
   return {
     namespace: str(meta.namespace) ?? 'default',
     name,

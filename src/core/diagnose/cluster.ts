@@ -38,7 +38,10 @@ export class Cluster {
   private readonly svcByIp = new Map<string, Service>();
   private policyIx: PolicyIndex | undefined;
 
-  constructor(readonly view: ClusterView, missing: readonly ClusterKind[] = []) {
+  constructor(
+    readonly view: ClusterView,
+    missing: readonly ClusterKind[] = [],
+  ) {
     this.missing = [...missing];
     for (const o of view.list('Namespace')) if (o.metadata?.name) this.namespaces.add(o.metadata.name);
     for (const o of view.list('Pod')) {
@@ -105,4 +108,7 @@ export const isEnded = (p: Pod) => p.phase === 'Succeeded' || p.phase === 'Faile
 export const matches = (l: Record<string, string>, sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => l[k] === v);
 export const podRef = (p: Pod): ObjectRef => ({ kind: 'Pod', namespace: p.namespace, name: p.name });
 export const svcRef = (s: Service): ObjectRef => ({ kind: 'Service', namespace: s.namespace, name: s.name });
-export const selectorText = (sel: Record<string, string>) => Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+export const selectorText = (sel: Record<string, string>) =>
+  Object.entries(sel)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');

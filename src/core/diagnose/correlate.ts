@@ -100,7 +100,12 @@ export class Correlator {
     }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;
     const ev: ProbeEvent = line;
-    const detail = ev.type === 'drop' ? `${ev.reason}@${ev.location}` : ev.type === 'tcp' ? `${ev.event}/${ev.resetDir ?? ''}/${ev.role ?? ''}` : `${ev.qr}/${ev.id}/${ev.qname}/${ev.rcode ?? ''}/${ev.dir}`;
+    const detail =
+      ev.type === 'drop'
+        ? `${ev.reason}@${ev.location}`
+        : ev.type === 'tcp'
+          ? `${ev.event}/${ev.resetDir ?? ''}/${ev.role ?? ''}`
+          : `${ev.qr}/${ev.id}/${ev.qname}/${ev.rcode ?? ''}/${ev.dir}`;
     const key = `${ev.type}|${ev.node}|${ev.ts}|${ev.netns}|${ev.proto}|${ev.src}|${ev.sport}|${ev.dst}|${ev.dport}|${detail}`;
     const h = hash(key);
     if (!this.seen.once(h)) {
@@ -134,7 +139,8 @@ export class Correlator {
         if (mine && !mine.who && e.who) mine.who = e.who;
       }
       const firstTs = Math.min(...[...c.tcp.values(), ...c.drops.values()].map((x) => x.example.ts));
-      if (ev.ts < firstTs) c.ends = [c.ends.find((x) => x.ip === ev.src && x.port === ev.sport) ?? ends[0], c.ends.find((x) => x.ip === ev.dst && x.port === ev.dport) ?? ends[1]];
+      if (ev.ts < firstTs)
+        c.ends = [c.ends.find((x) => x.ip === ev.src && x.port === ev.sport) ?? ends[0], c.ends.find((x) => x.ip === ev.dst && x.port === ev.dport) ?? ends[1]];
     }
     c.nodes.add(ev.node);
     if (ev.type === 'tcp') fold(c.tcp, ev.event === 'reset' ? `reset-${ev.resetDir ?? ''}-${ev.state}` : ev.event, ev, key);
@@ -148,7 +154,17 @@ export class Correlator {
     const dk = `${client.ip}|${qname}`;
     let d = this.dns.get(dk);
     if (!d) {
-      d = { qname, client, queries: new Set(), answered: new Set(), rcodes: new Map(), query: undefined, maxLatencyNs: 0, answers: new Set(), nodes: new Set() };
+      d = {
+        qname,
+        client,
+        queries: new Set(),
+        answered: new Set(),
+        rcodes: new Map(),
+        query: undefined,
+        maxLatencyNs: 0,
+        answers: new Set(),
+        nodes: new Set(),
+      };
       this.dns.set(dk, d);
     }
     if (!d.client.who && client.who) d.client.who = client.who;

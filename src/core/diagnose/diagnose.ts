@@ -84,7 +84,8 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
   if ('message' in parsed) return { ok: false, error: { message: `B: ${parsed.message}`, hint: parsed.hint } };
   let port: number | string | undefined = q.port ?? parsed.port;
   if (typeof port === 'string' && /^\d+$/.test(port)) port = Number(port);
-  if (typeof port === 'number' && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return { ok: false, error: { message: `port ${port} is not a port number`, hint: 'use 1–65535 or a port name' } };
+  if (typeof port === 'number' && !(Number.isInteger(port) && port >= 1 && port <= 65535))
+    return { ok: false, error: { message: `port ${port} is not a port number`, hint: 'use 1–65535 or a port name' } };
   const ctx: Ctx = {
     cluster,
     zone: opts.zone ?? 'cluster.local',
@@ -106,7 +107,12 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
   const corr = opts.correlator;
   const value: Diagnosis = {
     verdict: verdictOf(ctx),
-    query: { from: source.label, to: parsed.target.label, ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}), protocol: ctx.protocol },
+    query: {
+      from: source.label,
+      to: parsed.target.label,
+      ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}),
+      protocol: ctx.protocol,
+    },
     findings,
     path: hopKinds.flatMap((k) => {
       const h = ctx.hops.get(k);

@@ -85,7 +85,9 @@ export function lookup(fqdn: string, cluster: Cluster, zone: string): Lookup {
     if (labels.length === 4) {
       const host = labels[0]!;
       const found = cluster.slicesOf(svc).some((s) => s.endpoints.some((e) => e.hostname === host || e.pod === host));
-      return found ? { kind: 'endpoint', fqdn, service: svc, hostname: host } : { kind: 'nxdomain', fqdn, why: `Service ${ns}/${svcName} has no endpoint named ${host}` };
+      return found
+        ? { kind: 'endpoint', fqdn, service: svc, hostname: host }
+        : { kind: 'nxdomain', fqdn, why: `Service ${ns}/${svcName} has no endpoint named ${host}` };
     }
     return { kind: 'service', fqdn, service: svc };
   }
@@ -107,7 +109,36 @@ export function resolve(name: string, conf: ResolvConf, cluster: Cluster, zone: 
 }
 
 /** Top-level domains common enough that `x.<tld>` is an Internet name, not `svc.namespace`. */
-const tlds = new Set(['com', 'net', 'org', 'io', 'dev', 'app', 'cloud', 'internal', 'local', 'localdomain', 'lan', 'home', 'corp', 'ai', 'co', 'gov', 'edu', 'info', 'biz', 'me', 'xyz', 'tech', 'online', 'site', 'example', 'test', 'invalid', 'localhost']);
+const tlds = new Set([
+  'com',
+  'net',
+  'org',
+  'io',
+  'dev',
+  'app',
+  'cloud',
+  'internal',
+  'local',
+  'localdomain',
+  'lan',
+  'home',
+  'corp',
+  'ai',
+  'co',
+  'gov',
+  'edu',
+  'info',
+  'biz',
+  'me',
+  'xyz',
+  'tech',
+  'online',
+  'site',
+  'example',
+  'test',
+  'invalid',
+  'localhost',
+]);
 
 /**
  * Whether a name is meant for the cluster (`svc`, `svc.ns`, `svc.ns.svc…`): when every

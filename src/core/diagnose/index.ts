@@ -1,6 +1,18 @@
 /** The "why" engine: A → B diagnosed hop by hop, with live evidence correlated in. */
 export * from './types.js';
-export { diagnosisText, evidenceText, findingFacts, liveText, connectionsText, queryText, verdictText, verifiedText, sourceText, staleText, blindText } from './text.js';
+export {
+  diagnosisText,
+  evidenceText,
+  findingFacts,
+  liveText,
+  connectionsText,
+  queryText,
+  verdictText,
+  verifiedText,
+  sourceText,
+  staleText,
+  blindText,
+} from './text.js';
 export { diagnose, rank, checks, type DiagnoseOptions, type DiagnoseResult } from './diagnose.js';
 export { Correlator, connectionsBetween, dnsLookups, type Connection, type DnsSeen, type SideA } from './correlate.js';
 export { Cluster } from './cluster.js';

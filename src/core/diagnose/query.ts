@@ -89,7 +89,10 @@ function notFound(cluster: Cluster, ns: string, name: string, what: string): Que
   }
   const names = new Set(cluster.pods.filter((p) => p.namespace === ns).flatMap((p) => [p.name, p.workload.name]));
   const near = closest(name, names);
-  return { message: `no ${what} ${name} in namespace ${ns}`, hint: near ? `did you mean ${ns}/${near}?` : `list them with kubectl -n ${ns} get pods,deploy,sts,ds` };
+  return {
+    message: `no ${what} ${name} in namespace ${ns}`,
+    hint: near ? `did you mean ${ns}/${near}?` : `list them with kubectl -n ${ns} get pods,deploy,sts,ds`,
+  };
 }
 
 /** `NS/NAME`: a pod of that name, else the workload of that name (any kind). */
@@ -109,11 +112,15 @@ export function parseSource(cluster: Cluster, text: string): Source | QueryError
     return pod ? { kind: 'pods', pods: [pod], label: t } : { kind: 'ip', ip, label: t };
   }
   const parts = t.split('/');
-  const r = parts.length === 2 ? podOrWorkload(cluster, parts[0]!, parts[1]!) : parts.length === 3 ? workloadPods(cluster, parts[0]!, parts[1]!, parts[2]!) : undefined;
+  const r =
+    parts.length === 2 ? podOrWorkload(cluster, parts[0]!, parts[1]!) : parts.length === 3 ? workloadPods(cluster, parts[0]!, parts[1]!, parts[2]!) : undefined;
   if (!r) return { message: `"${text}" is not a pod, workload or IP`, hint: 'use NS/NAME, NS/deploy/NAME (sts, ds, job…) or an IP address' };
   if ('message' in r) return r;
   if (r.pods[0] && r.pods.every((p) => p.ips.length === 0 && !p.hostNetwork))
-    return { message: `${r.label} has no IP address yet (${r.pods[0].phase})`, hint: `wait for it to start: kubectl -n ${r.pods[0].namespace} get pod ${r.pods[0].name}` };
+    return {
+      message: `${r.label} has no IP address yet (${r.pods[0].phase})`,
+      hint: `wait for it to start: kubectl -n ${r.pods[0].namespace} get pod ${r.pods[0].name}`,
+    };
   return { kind: 'pods', ...r };
 }
 
@@ -130,7 +137,8 @@ export function parseTarget(cluster: Cluster, text: string): { target: Target; p
     const { host, port } = splitHostPort(t);
     const hp = host.split('/');
     const r = hp.length === 2 ? podOrWorkload(cluster, hp[0]!, hp[1]!) : hp.length === 3 ? workloadPods(cluster, hp[0]!, hp[1]!, hp[2]!) : undefined;
-    if (!r) return { message: `"${text}" is not a pod, workload, Service, DNS name or IP`, hint: 'use NS/NAME, NS/deploy/NAME, NS/svc/NAME, host:port or IP:port' };
+    if (!r)
+      return { message: `"${text}" is not a pod, workload, Service, DNS name or IP`, hint: 'use NS/NAME, NS/deploy/NAME, NS/svc/NAME, host:port or IP:port' };
     if ('message' in r) return r;
     return { target: { kind: 'pods', ...r }, ...(port ? { port } : {}) };
   }
@@ -144,6 +152,7 @@ export function parseTarget(cluster: Cluster, text: string): { target: Target; p
     if (pod) return { target: { kind: 'pods', pods: [pod], label: t }, ...(port ? { port } : {}) };
     return { target: { kind: 'ip', ip, label: t }, ...(port ? { port } : {}) };
   }
-  if (!/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host)) return { message: `"${host}" is not a DNS name`, hint: 'e.g. backend, backend.shop, backend.shop.svc.cluster.local or example.com' };
+  if (!/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host))
+    return { message: `"${host}" is not a DNS name`, hint: 'e.g. backend, backend.shop, backend.shop.svc.cluster.local or example.com' };
   return { target: { kind: 'dns', name: host.toLowerCase(), label: t }, ...(port ? { port } : {}) };
 }

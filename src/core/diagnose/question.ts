@@ -97,11 +97,16 @@ export class QuestionRun {
     const d = this.first;
     const pods = this.cluster.view.list('Pod') as readonly PodRef[];
     const key = (p: PodRef) => `${p.metadata?.namespace}/${p.metadata?.name}`;
-    const refsAt = (...hops: string[]) => new Set(d.path.filter((h) => hops.includes(h.hop)).flatMap((h) => h.refs.filter((r) => r.kind === 'Pod').map((r) => `${r.namespace}/${r.name}`)));
+    const refsAt = (...hops: string[]) =>
+      new Set(d.path.filter((h) => hops.includes(h.hop)).flatMap((h) => h.refs.filter((r) => r.kind === 'Pod').map((r) => `${r.namespace}/${r.name}`)));
     const aKeys = refsAt('source');
     const bKeys = refsAt('backend', 'endpoints');
     const dnsInPlay = d.path.some((h) => h.hop === 'dns' && h.verdict !== 'skipped');
-    const nodes = probeNodes({ a: pods.filter((p) => aKeys.has(key(p))), b: pods.filter((p) => bKeys.has(key(p))), ...(dnsInPlay ? { dns: dnsPods(pods) } : {}) });
+    const nodes = probeNodes({
+      a: pods.filter((p) => aKeys.has(key(p))),
+      b: pods.filter((p) => bKeys.has(key(p))),
+      ...(dnsInPlay ? { dns: dnsPods(pods) } : {}),
+    });
     const aIps = [...new Set(d.path.find((h) => h.hop === 'source')?.ips ?? [])];
     const aNode = nodes.find((c) => c.why.some((w) => w.startsWith('A:')))?.node;
     return { nodes, aIps, ...(aNode ? { aNode } : {}) };
@@ -175,6 +180,9 @@ export function staleAnswer(d: Diagnosis, stale: Stale): Diagnosis {
     ...d,
     stale,
     findings: d.findings.map((f) => ({ ...f, confidence: 'low' })),
-    notes: [`the cluster view is ${stale.state === 'stale' ? 'stale' : 'reconnecting'}: the API server has not answered since ${when} UTC${stale.error ? ` (${stale.error})` : ''}, so this answer rests on the objects as they were then.`, ...d.notes],
+    notes: [
+      `the cluster view is ${stale.state === 'stale' ? 'stale' : 'reconnecting'}: the API server has not answered since ${when} UTC${stale.error ? ` (${stale.error})` : ''}, so this answer rests on the objects as they were then.`,
+      ...d.notes,
+    ],
   };
 }

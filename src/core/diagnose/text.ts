@@ -34,7 +34,13 @@ export function queryText(d: Pick<Diagnosis, 'query'>): string {
  * worded here, so an answer checked only as far as the API checks it (src/api/workbench.ts)
  * words the same.
  */
-export type WordedEvidence = Evidence extends infer E ? (E extends { type: 'events' } ? Omit<E, 'example'> : E extends { type: 'policy' } ? Omit<E, 'policy'> : E) : never;
+export type WordedEvidence = Evidence extends infer E
+  ? E extends { type: 'events' }
+    ? Omit<E, 'example'>
+    : E extends { type: 'policy' }
+      ? Omit<E, 'policy'>
+      : E
+  : never;
 
 /** One evidence item as plain text lines. */
 export function evidenceText(e: WordedEvidence): string[] {
@@ -96,7 +102,13 @@ export function diagnosisText(d: Diagnosis): string {
     if (f.fix) {
       out.push(`       fix: ${f.fix.description}${f.fix.verified ? ` (${verifiedText})` : ''}`);
       if (f.fix.kubectl) out.push(...f.fix.kubectl.split('\n').map((l) => `         ${l}`));
-      if (f.fix.yaml && !f.fix.kubectl) out.push(...f.fix.yaml.trimEnd().split('\n').map((l) => `         ${l}`));
+      if (f.fix.yaml && !f.fix.kubectl)
+        out.push(
+          ...f.fix.yaml
+            .trimEnd()
+            .split('\n')
+            .map((l) => `         ${l}`),
+        );
     }
     out.push('');
   });

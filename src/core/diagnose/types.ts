@@ -60,13 +60,22 @@ const identitySchema = z.object({ kind: z.enum(['pod', 'service', 'node']), name
 const identities = { identities: z.object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional() }).optional() };
 
 /** A probe event that took part in the answer, with the identities of its ends at its time. */
-export const probeEventSchema = z.discriminatedUnion('type', [dropLineSchema.extend(identities), dnsLineSchema.extend(identities), tcpLineSchema.extend(identities)]);
+export const probeEventSchema = z.discriminatedUnion('type', [
+  dropLineSchema.extend(identities),
+  dnsLineSchema.extend(identities),
+  tcpLineSchema.extend(identities),
+]);
 export type ProbeEvent = z.infer<typeof probeEventSchema>;
 
 /** A Kubernetes object (or a field of one), as read from the snapshot. */
 export const objectEvidenceSchema = z.object({ type: z.literal('object'), ref: objectRefSchema, field: z.string().optional(), text: z.string() });
 /** The policy engine's verdict for one direction: which policies selected the pod, which rule decided. */
-export const policyEvidenceSchema = z.object({ type: z.literal('policy'), direction: z.enum(['egress', 'ingress']), text: z.string(), policy: directionJsonSchema });
+export const policyEvidenceSchema = z.object({
+  type: z.literal('policy'),
+  direction: z.enum(['egress', 'ingress']),
+  text: z.string(),
+  policy: directionJsonSchema,
+});
 /**
  * Live events of one kind and outcome, aggregated: how many connections (not packets),
  * first/last time, the node(s) that saw them and one example event.

@@ -76,9 +76,7 @@ function policies(flow: Json, key: string) {
 function common(flow: Json, node: string) {
   const ip = obj(flow.IP) ?? {};
   const l4 = obj(flow.l4) ?? {};
-  const [proto, ports] = (['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6'] as const)
-    .map((p) => [p, obj(l4[p])] as const)
-    .find(([, v]) => v) ?? ['', undefined];
+  const [proto, ports] = (['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6'] as const).map((p) => [p, obj(l4[p])] as const).find(([, v]) => v) ?? ['', undefined];
   const base: Json = {
     v: 1,
     node,
@@ -160,7 +158,11 @@ export function importHubbleFlows(text: string): HubbleImport {
       const n = num(lost.num_events_lost);
       result.lostEvents += n;
       const ts = rfc3339ToNs(str(top?.time) ?? '') ?? result.records.at(-1)?.ts ?? 0;
-      result.records.push({ ts, kind: 'probe', data: compact({ v: 1, type: 'stats', origin: 'hubble', node: str(top?.node_name), lost: n, lostSource: str(lost.source) }) });
+      result.records.push({
+        ts,
+        kind: 'probe',
+        data: compact({ v: 1, type: 'stats', origin: 'hubble', node: str(top?.node_name), lost: n, lostSource: str(lost.source) }),
+      });
       result.counts.lost = (result.counts.lost ?? 0) + 1;
       return;
     }

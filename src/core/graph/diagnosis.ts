@@ -64,7 +64,12 @@ export function hopDnsName(hop: PathHop, d: Diagnosis): string | undefined {
   return undefined;
 }
 
-function hopNodes(hop: PathHop, d: Diagnosis, resolve: NodeResolver, add: (r: { id: string; hint?: GraphNode }) => string): { nodes: string[]; anchors: string[] } {
+function hopNodes(
+  hop: PathHop,
+  d: Diagnosis,
+  resolve: NodeResolver,
+  add: (r: { id: string; hint?: GraphNode }) => string,
+): { nodes: string[]; anchors: string[] } {
   const nodes: string[] = [];
   const push = (id: string) => {
     if (!nodes.includes(id)) nodes.push(id);
@@ -92,7 +97,14 @@ function hopNodes(hop: PathHop, d: Diagnosis, resolve: NodeResolver, add: (r: { 
   return { nodes, anchors: anchors ?? nodes };
 }
 
-const policyKinds = new Set(['NetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+const policyKinds = new Set([
+  'NetworkPolicy',
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+  'ClusterNetworkPolicy',
+  'CiliumNetworkPolicy',
+  'CiliumClusterwideNetworkPolicy',
+]);
 
 type PolicyRef = PolicyRelation['decidedBy'][number];
 

@@ -73,10 +73,20 @@ export function eventKey(ev: FlowEvent): number {
       h.str(ev.reason).num(ev.reasonCode).str(ev.location).num(ev.ifindex);
       break;
     case 'dns':
-      h.num(ev.id).str(ev.qr).str(ev.dir).str(ev.qname).str(ev.qtype).str(ev.rcode ?? '').num(ev.ifindex);
+      h.num(ev.id)
+        .str(ev.qr)
+        .str(ev.dir)
+        .str(ev.qname)
+        .str(ev.qtype)
+        .str(ev.rcode ?? '')
+        .num(ev.ifindex);
       break;
     case 'tcp':
-      h.str(ev.event).str(ev.state).str(ev.role ?? '').str(ev.resetDir ?? '').str(ev.errno ?? '');
+      h.str(ev.event)
+        .str(ev.state)
+        .str(ev.role ?? '')
+        .str(ev.resetDir ?? '')
+        .str(ev.errno ?? '');
       break;
   }
   return h.value();

@@ -16,7 +16,8 @@ export const worldId = externalId('world');
 
 export const flowEdgeId = (source: string, target: string, protocol: string, port: number) => `flow|${source}|${target}|${protocol}/${port}`;
 export const dnsEdgeId = (client: string, name: string) => `dns|${client}|${dnsId(name)}`;
-export const policyEdgeId = (source: string, target: string, protocol: string, port?: number) => `policy|${source}|${target}|${protocol.toLowerCase()}/${port ?? '*'}`;
+export const policyEdgeId = (source: string, target: string, protocol: string, port?: number) =>
+  `policy|${source}|${target}|${protocol.toLowerCase()}/${port ?? '*'}`;
 export const pathEdgeId = (source: string, target: string) => `path|${source}|${target}`;
 
 /** DNS names compare case-insensitively and with or without the root dot. */

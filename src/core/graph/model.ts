@@ -377,7 +377,12 @@ export class GraphModel {
       const ip = this.canonical(raw);
       const cidr = this.external === 'world' ? undefined : rangeOf(ip);
       const id = cidr ? externalId(cidr) : worldId;
-      const node: GraphNode = { id, kind: 'external', label: cidr ?? 'world', data: { cidr: cidr ?? (ip.includes(':') ? '::/0' : '0.0.0.0/0'), world: !cidr, addresses: [], addressCount: 0 } };
+      const node: GraphNode = {
+        id,
+        kind: 'external',
+        label: cidr ?? 'world',
+        data: { cidr: cidr ?? (ip.includes(':') ? '::/0' : '0.0.0.0/0'), world: !cidr, addresses: [], addressCount: 0 },
+      };
       ext = { ip, id, node };
       this.externals.set(raw, ext);
     }
@@ -591,7 +596,16 @@ function identityNode(who: Identity, ip: string | undefined): { id: string; hint
   if (!ns) return undefined;
   if (who.kind === 'service') {
     const id = svcId(ns, who.name);
-    const data = { namespace: ns, name: who.name, labels: {}, type: 'ClusterIP', clusterIPs: ips, ports: [], selector: {}, endpoints: { ready: 0, notReady: 0 } };
+    const data = {
+      namespace: ns,
+      name: who.name,
+      labels: {},
+      type: 'ClusterIP',
+      clusterIPs: ips,
+      ports: [],
+      selector: {},
+      endpoints: { ready: 0, notReady: 0 },
+    };
     return { id, hint: { id, kind: 'service', label: who.name, parent: nsId(ns), data } };
   }
   const id = podId(ns, who.name);

@@ -5,14 +5,7 @@
  */
 
 /** How a kubeconfig user authenticates; never the credential itself. */
-export type AuthMethod =
-  | 'client-certificate'
-  | 'token'
-  | 'token-file'
-  | 'exec'
-  | 'auth-provider'
-  | 'basic'
-  | 'none';
+export type AuthMethod = 'client-certificate' | 'token' | 'token-file' | 'exec' | 'auth-provider' | 'basic' | 'none';
 
 export interface ContextSummary {
   /** Context name, as `kubectl config use-context` takes it. */
@@ -87,14 +80,10 @@ export function summarizeContexts(entries: KubeconfigEntries, file: string): Con
     const user = entries.users.find((u) => u.name === ctx.user);
     const problems: string[] = [];
     if (!cluster) {
-      problems.push(
-        `context "${ctx.name}" names cluster "${ctx.cluster}", which is not in clusters[] — add it or fix contexts[].context.cluster`,
-      );
+      problems.push(`context "${ctx.name}" names cluster "${ctx.cluster}", which is not in clusters[] — add it or fix contexts[].context.cluster`);
     }
     if (!user && ctx.user) {
-      problems.push(
-        `context "${ctx.name}" names user "${ctx.user}", which is not in users[] — add it or fix contexts[].context.user`,
-      );
+      problems.push(`context "${ctx.name}" names user "${ctx.user}", which is not in users[] — add it or fix contexts[].context.user`);
     }
     return {
       name: ctx.name,
@@ -116,10 +105,7 @@ export function summarizeContexts(entries: KubeconfigEntries, file: string): Con
  * `KUBECONFIG=a:b` list: the first file that defines a context name wins, and
  * `currentContext` is the first `current-context` any file sets.
  */
-export function mergeContextLists(
-  lists: ReadonlyArray<ContextSummary[]>,
-  currentContext: string | undefined,
-): ContextSummary[] {
+export function mergeContextLists(lists: ReadonlyArray<ContextSummary[]>, currentContext: string | undefined): ContextSummary[] {
   const seen = new Set<string>();
   const merged: ContextSummary[] = [];
   for (const list of lists) {

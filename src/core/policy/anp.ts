@@ -5,7 +5,7 @@
  * falls through to the next tier. Host-network pods are never subjects or pod peers.
  */
 import type { Action, CompiledPolicy, CompiledRule, Direction, PeerMatcher, PodInfo, PolicyRef, Tier } from './model.js';
-import type { Issues} from './issues.js';
+import type { Issues } from './issues.js';
 import { isObj, listAt, objAt, type Obj } from './issues.js';
 import { compileSelector, type CompiledSelector } from './selectors.js';
 import { parseCidr, ipsUnion, ALL_IPS, EMPTY_IPS, type IpSet } from './ipblock.js';

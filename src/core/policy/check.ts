@@ -70,15 +70,27 @@ function endpointJson(index: PolicyIndex, e: Endpoint): EndpointJson {
 
 export function checkConnection(index: PolicyIndex, req: CheckRequest): CheckOutcome {
   const src = resolveEndpoint(index, req.from);
-  if (!src) return { ok: false, error: { message: `no workload, pod or IP address "${req.from}" in the manifests`, hint: 'use NS/NAME of a workload or pod, or an IP address' } };
+  if (!src)
+    return {
+      ok: false,
+      error: { message: `no workload, pod or IP address "${req.from}" in the manifests`, hint: 'use NS/NAME of a workload or pod, or an IP address' },
+    };
   const dst = resolveEndpoint(index, req.to);
-  if (!dst) return { ok: false, error: { message: `no workload, pod or IP address "${req.to}" in the manifests`, hint: 'use NS/NAME of a workload or pod, or an IP address' } };
+  if (!dst)
+    return {
+      ok: false,
+      error: { message: `no workload, pod or IP address "${req.to}" in the manifests`, hint: 'use NS/NAME of a workload or pod, or an IP address' },
+    };
   const port = parsePortArg(req.port);
   if (!port) return { ok: false, error: { message: `"${req.port}" is not PROTO/PORT`, hint: 'e.g. TCP/80, UDP/53 or TCP/http' } };
   let number = port.port;
   if (port.name !== undefined) {
     number = dst.kind === 'pod' ? namedPort(dst.pod, port.protocol, port.name) : undefined;
-    if (number === undefined) return { ok: false, error: { message: `${endpointText(dst)} has no ${port.protocol} container port named "${port.name}"`, hint: 'give the port number instead' } };
+    if (number === undefined)
+      return {
+        ok: false,
+        error: { message: `${endpointText(dst)} has no ${port.protocol} container port named "${port.name}"`, hint: 'give the port number instead' },
+      };
   }
   const scope = single(port.protocol, number as number);
   const pair = evaluatePair(index, src, dst, scope);
@@ -87,7 +99,8 @@ export function checkConnection(index: PolicyIndex, req: CheckRequest): CheckOut
     verdict: allowed ? 'allowed' : 'denied',
     from: endpointJson(index, src),
     to: endpointJson(index, dst),
-    port: port.name !== undefined ? { protocol: port.protocol, port: number as number, namedPort: port.name } : { protocol: port.protocol, port: number as number },
+    port:
+      port.name !== undefined ? { protocol: port.protocol, port: number as number, namedPort: port.name } : { protocol: port.protocol, port: number as number },
     ...pairJson(pair),
     explanation: [`${allowed ? 'allowed' : 'denied'}: ${endpointText(src)} → ${endpointText(dst)} ${port.protocol}/${number}`, ...explainLines(pair)],
     fix: allowed ? null : suggestFix(index, { src, dst, protocol: port.protocol, port: number as number, scope }),

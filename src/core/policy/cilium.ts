@@ -8,7 +8,7 @@
  * (those carry their own identities). L7 rules are reported as not evaluated, L4 still applies.
  */
 import type { CompiledPolicy, CompiledRule, Direction, Labels, PeerMatcher, PodInfo, PolicyRef } from './model.js';
-import type { Issues} from './issues.js';
+import type { Issues } from './issues.js';
 import { isObj, listAt, objAt, type Obj } from './issues.js';
 import { compileSelector } from './selectors.js';
 import { ALL_IPS, EMPTY_IPS, cidrWithExcept, ipsUnion, parseCidr, type IpSet } from './ipblock.js';
@@ -30,7 +30,12 @@ const labelCache = new WeakMap<PodInfo, Labels>();
 function ciliumLabels(p: PodInfo, ctx: CompileContext): Labels {
   let l = labelCache.get(p);
   if (!l) {
-    const out: Record<string, string> = { ...p.labels, [NS_KEY]: p.namespace, 'io.cilium.k8s.policy.serviceaccount': p.serviceAccount, 'io.cilium.k8s.policy.cluster': 'default' };
+    const out: Record<string, string> = {
+      ...p.labels,
+      [NS_KEY]: p.namespace,
+      'io.cilium.k8s.policy.serviceaccount': p.serviceAccount,
+      'io.cilium.k8s.policy.cluster': 'default',
+    };
     for (const [k, v] of Object.entries(ctx.nsLabels(p.namespace))) out[NS_LABEL_PREFIX + k] = v;
     labelCache.set(p, (l = out));
   }
@@ -48,7 +53,9 @@ export function compileCiliumPolicy(doc: Obj, ref: PolicyRef, ctx: CompileContex
   const specs: Array<{ spec: Obj; path: string }> = [];
   const spec = objAt(doc, 'spec', '', issues);
   if (spec) specs.push({ spec, path: 'spec' });
-  (listAt(doc, 'specs', '', issues) ?? []).forEach((s, i) => (isObj(s) ? specs.push({ spec: s, path: `specs[${i}]` }) : issues.error(`specs[${i}]`, 'a rule must be an object')));
+  (listAt(doc, 'specs', '', issues) ?? []).forEach((s, i) =>
+    isObj(s) ? specs.push({ spec: s, path: `specs[${i}]` }) : issues.error(`specs[${i}]`, 'a rule must be an object'),
+  );
   if (specs.length === 0) issues.error('spec', 'spec or specs is required');
   const out = specs.map(({ spec: s, path }) => compileRuleSet(s, path, ref, ctx, issues)).filter((p): p is CompiledPolicy => p !== null);
   return issues.hasErrors ? null : out;
@@ -85,7 +92,16 @@ function compileRuleSet(spec: Obj, path: string, ref: PolicyRef, ctx: CompileCon
   };
 }
 
-function compileRules(spec: Obj, base: string, dir: Direction, deny: boolean, ref: PolicyRef, ns: string | undefined, ctx: CompileContext, issues: Issues): CompiledRule[] {
+function compileRules(
+  spec: Obj,
+  base: string,
+  dir: Direction,
+  deny: boolean,
+  ref: PolicyRef,
+  ns: string | undefined,
+  ctx: CompileContext,
+  issues: Issues,
+): CompiledRule[] {
   const key = deny ? `${dir}Deny` : dir;
   const list = listAt(spec, key, base, issues) ?? [];
   return list.map((r, index) => {
@@ -104,11 +120,31 @@ function compileRules(spec: Obj, base: string, dir: Direction, deny: boolean, re
 }
 
 const L3_FIELDS = {
-  ingress: { endpoints: 'fromEndpoints', cidr: 'fromCIDR', cidrSet: 'fromCIDRSet', entities: 'fromEntities', other: ['fromRequires', 'fromGroups', 'fromNodes'] },
-  egress: { endpoints: 'toEndpoints', cidr: 'toCIDR', cidrSet: 'toCIDRSet', entities: 'toEntities', other: ['toRequires', 'toGroups', 'toNodes', 'toServices', 'toFQDNs'] },
+  ingress: {
+    endpoints: 'fromEndpoints',
+    cidr: 'fromCIDR',
+    cidrSet: 'fromCIDRSet',
+    entities: 'fromEntities',
+    other: ['fromRequires', 'fromGroups', 'fromNodes'],
+  },
+  egress: {
+    endpoints: 'toEndpoints',
+    cidr: 'toCIDR',
+    cidrSet: 'toCIDRSet',
+    entities: 'toEntities',
+    other: ['toRequires', 'toGroups', 'toNodes', 'toServices', 'toFQDNs'],
+  },
 } as const;
 
-function compilePeers(rule: Obj, path: string, dir: Direction, ns: string | undefined, ctx: CompileContext, issues: Issues, notes: string[]): PeerMatcher[] | null {
+function compilePeers(
+  rule: Obj,
+  path: string,
+  dir: Direction,
+  ns: string | undefined,
+  ctx: CompileContext,
+  issues: Issues,
+  notes: string[],
+): PeerMatcher[] | null {
   const f = L3_FIELDS[dir];
   const peers: PeerMatcher[] = [];
   let anyL3 = false;
@@ -197,7 +233,9 @@ function entityPeer(entity: string, ctx: CompileContext, notes: string[]): PeerM
       return { text: `entity ${entity}`, pod: (p) => p.hostNetwork, ips: null, ipsMatchPods: false };
     case 'kube-apiserver':
       if (ctx.apiServer) return { text: 'entity kube-apiserver', pod: ctx.apiServer.pod, ips: ctx.apiServer.ips, ipsMatchPods: false };
-      notes.push('entity kube-apiserver is not determinable from these manifests (no kube-apiserver pods, no default/kubernetes endpoints); treated as matching nothing');
+      notes.push(
+        'entity kube-apiserver is not determinable from these manifests (no kube-apiserver pods, no default/kubernetes endpoints); treated as matching nothing',
+      );
       return { ...NO_PEER, text: 'entity kube-apiserver (not evaluated)' };
     default:
       notes.push(`entity ${entity} is not determinable from manifests; treated as matching nothing`);

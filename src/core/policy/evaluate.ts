@@ -79,7 +79,16 @@ export function evaluatePair(index: PolicyIndex, src: Endpoint, dst: Endpoint, s
 
 function ruleRef(index: PolicyIndex, rule: CompiledRule, tier: Tier, peer: Endpoint): RuleRef {
   const matched = rule.peers === null ? 'any peer' : (rule.peers.find((p) => index.peerMatch(p, peer))?.text ?? 'any peer');
-  const r: RuleRef = { policy: rule.policy, tier, direction: rule.direction, index: rule.index, path: rule.path, action: rule.action, peer: matched, notes: rule.notes };
+  const r: RuleRef = {
+    policy: rule.policy,
+    tier,
+    direction: rule.direction,
+    index: rule.index,
+    path: rule.path,
+    action: rule.action,
+    peer: matched,
+    notes: rule.notes,
+  };
   if (rule.name !== undefined) r.name = rule.name;
   return r;
 }
@@ -96,7 +105,10 @@ export function evaluateDirection(
 ): DirectionResult {
   const res: DirectionResult = { direction: dir, subject, allowed: NONE, selectedBy: emptySelected(), decisions: [], notes: [] };
   if (subject === null || subject.hostNetwork) {
-    const why = subject === null ? `no policy governs the ${dir} of an address outside the cluster's pods` : `${subject.namespace}/${subject.name} uses the host network; pod policies do not select it`;
+    const why =
+      subject === null
+        ? `no policy governs the ${dir} of an address outside the cluster's pods`
+        : `${subject.namespace}/${subject.name} uses the host network; pod policies do not select it`;
     res.allowed = scope;
     res.decisions.push({ conns: scope, verdict: 'allow', reason: 'not-applicable', why });
     return res;
@@ -236,7 +248,11 @@ function nearMissesFor(
       const peerOk = index.peerMatches(rule, peer);
       const portsOk = !isEmpty(intersect(resolvePorts(rule.ports, dstPorts), denied));
       if (peerOk !== portsOk)
-        out.push({ rule: { ...ruleRef(index, rule, 'networkpolicy', peer), peer: describePeers(rule) }, misses: peerOk ? 'ports' : 'peer', portsText: rule.ports === null ? 'every port' : rule.ports.map(describePortSpec).join(', ') });
+        out.push({
+          rule: { ...ruleRef(index, rule, 'networkpolicy', peer), peer: describePeers(rule) },
+          misses: peerOk ? 'ports' : 'peer',
+          portsText: rule.ports === null ? 'every port' : rule.ports.map(describePortSpec).join(', '),
+        });
     }
   return out;
 }
@@ -249,8 +265,15 @@ function describePeers(rule: CompiledRule): string {
  * The allowed set only, memoised per subject on the pattern of matching rules: same answer as
  * evaluateDirection (it is what fills the memo), without building the explanation per pair.
  */
-export function allowedDirection(index: PolicyIndex, subject: PodInfo | null, peer: Endpoint, dir: Direction, dstPorts: readonly ContainerPort[] | null): ConnSet {
-  if (subject === null || subject.hostNetwork || index.pods[subject.idx] !== subject) return evaluateDirection(index, subject, peer, dir, ALL, dstPorts).allowed;
+export function allowedDirection(
+  index: PolicyIndex,
+  subject: PodInfo | null,
+  peer: Endpoint,
+  dir: Direction,
+  dstPorts: readonly ContainerPort[] | null,
+): ConnSet {
+  if (subject === null || subject.hostNetwork || index.pods[subject.idx] !== subject)
+    return evaluateDirection(index, subject, peer, dir, ALL, dstPorts).allowed;
   const memo = index.directionMemo(subject, dir);
   if (memo.empty) return ALL;
   const prefix = dir === 'egress' ? (peer.kind === 'pod' ? index.portSignature(peer.pod) : -1) : 0;

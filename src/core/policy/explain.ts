@@ -148,7 +148,10 @@ function decisionText(d: DirectionJson, x: DecisionJson): string {
     case 'rule':
       return `${who}: ${x.ports} ${x.verdict === 'allow' ? 'allowed' : 'denied'} by ${x.rules.map((r) => ruleText(d, r)).join('; and by ')}`;
     case 'isolated': {
-      const near = x.nearMisses.map((n) => `; ${refText(n.policy)} rule ${n.rule} ${n.misses === 'peer' ? `admits ${n.ports} but only ${towards(d)} ${n.peer}` : `admits ${n.peer} but only on ${n.ports}`}`);
+      const near = x.nearMisses.map(
+        (n) =>
+          `; ${refText(n.policy)} rule ${n.rule} ${n.misses === 'peer' ? `admits ${n.ports} but only ${towards(d)} ${n.peer}` : `admits ${n.peer} but only on ${n.ports}`}`,
+      );
       return `${who}: ${x.ports} denied — isolated by ${x.isolatedBy.map(refText).join(', ')}, no rule allows it${d.peer ? ` ${towards(d)} ${d.peer}` : ''}${near.join('')}`;
     }
     case 'default': {

@@ -51,7 +51,16 @@ const MAX_ROUNDS = 8;
  * Labels that controllers stamp on each revision of a workload's pods: a selector with them
  * stops matching at the next rollout, so fixes select on the others.
  */
-const volatileLabels = new Set(['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'batch.kubernetes.io/controller-uid', 'controller-uid', 'batch.kubernetes.io/job-name', 'job-name']);
+const volatileLabels = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'batch.kubernetes.io/controller-uid',
+  'controller-uid',
+  'batch.kubernetes.io/job-name',
+  'job-name',
+]);
 
 function stable(labels: Readonly<Record<string, string>>): Record<string, string> {
   const out = Object.fromEntries(Object.entries(labels).filter(([k]) => !volatileLabels.has(k)));
@@ -145,7 +154,10 @@ function newNetworkPolicy(dir: Direction, subject: PodInfo, peer: Endpoint, q: Q
     },
   };
   const warnings: string[] = [];
-  if (Object.keys(subject.labels).length === 0) warnings.push(`${subject.namespace}/${subject.name} has no labels: the policy selects every pod in namespace ${subject.namespace} and isolates them for ${dir}`);
+  if (Object.keys(subject.labels).length === 0)
+    warnings.push(
+      `${subject.namespace}/${subject.name} has no labels: the policy selects every pod in namespace ${subject.namespace} and isolates them for ${dir}`,
+    );
   if ('pod' in p && Object.keys(p.pod.labels).length === 0) warnings.push(`the peer has no labels: the rule admits every pod in namespace ${p.pod.namespace}`);
   const change: FixChange = {
     kind: 'new-policy',
@@ -172,12 +184,20 @@ function insertAllow(ref: PolicyRef, dir: Direction, peer: Endpoint, q: Query, o
   const p = peerLabels(peer);
   if (!p) return { problem: 'the peer is a host-network pod with no known address' };
   const isClusterNetworkPolicy = ref.kind === 'ClusterNetworkPolicy';
-  const adminPeer = 'cidr' in p ? { networks: [p.cidr] } : { pods: { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: stable(p.pod.labels) } } };
+  const adminPeer =
+    'cidr' in p
+      ? { networks: [p.cidr] }
+      : { pods: { namespaceSelector: { matchLabels: { [NS_NAME_LABEL]: p.pod.namespace } }, podSelector: { matchLabels: stable(p.pod.labels) } } };
   if ('cidr' in p && dir === 'ingress' && !isClusterNetworkPolicy) return { problem: `${refText(ref)}: ingress rules cannot name addresses` };
   const ports = isClusterNetworkPolicy
     ? { protocols: [{ [q.protocol.toLowerCase()]: { destinationPort: { number: q.port } } }] }
     : { ports: [{ portNumber: { protocol: q.protocol, port: q.port } }] };
-  const rule: Obj = { name: `pathlight-allow-${q.protocol.toLowerCase()}-${q.port}`, action: isClusterNetworkPolicy ? 'Accept' : 'Allow', [dir === 'ingress' ? 'from' : 'to']: [adminPeer], ...ports };
+  const rule: Obj = {
+    name: `pathlight-allow-${q.protocol.toLowerCase()}-${q.port}`,
+    action: isClusterNetworkPolicy ? 'Accept' : 'Allow',
+    [dir === 'ingress' ? 'from' : 'to']: [adminPeer],
+    ...ports,
+  };
   const obj = clone(target.obj);
   const spec = isObj(obj.spec) ? obj.spec : (obj.spec = {});
   const list = Array.isArray(spec[dir]) ? (spec[dir] as unknown[]) : (spec[dir] = []);

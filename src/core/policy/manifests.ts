@@ -109,7 +109,12 @@ function documentStarts(text: string): number[] {
     close(i);
     first = false;
     // Content on the marker line itself (`--- {a: 1}`) starts the document there.
-    segStart = (lines[i] as string).replace(/^---\s*/, '').replace(/#.*/, '').trim() ? i : i + 1;
+    segStart = (lines[i] as string)
+      .replace(/^---\s*/, '')
+      .replace(/#.*/, '')
+      .trim()
+      ? i
+      : i + 1;
   }
   close(lines.length);
   return out;
@@ -151,13 +156,20 @@ function addDocuments(
   docs.forEach(({ value, line }, di) => {
     if (value === null || value === undefined) return;
     if (!isObj(value)) {
-      diagnostics.push({ severity: 'error', file: f.name, line, column: 1, message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)' });
+      diagnostics.push({
+        severity: 'error',
+        file: f.name,
+        line,
+        column: 1,
+        message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)',
+      });
       return;
     }
     if (isList(value)) {
       value.items.forEach((item, i) => {
         const locate = locators(di, line, ['items', i]);
-        if (!isObj(item)) diagnostics.push({ severity: 'error', file: f.name, line, column: 1, field: `items[${i}]`, message: 'a List item must be an object' });
+        if (!isObj(item))
+          diagnostics.push({ severity: 'error', file: f.name, line, column: 1, field: `items[${i}]`, message: 'a List item must be an object' });
         else addListItem(f, value, item, i, () => ({ line, column: 1 }), locate, objects, diagnostics);
       });
       return;
@@ -205,7 +217,12 @@ function parseFile(f: SourceFile, objects: ManifestObject[], diagnostics: Diagno
     if (value === null || value === undefined) continue;
     const locate = locator(doc, lc, []);
     if (!isObj(value)) {
-      diagnostics.push({ severity: 'error', file: f.name, ...at(locate('')), message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)' });
+      diagnostics.push({
+        severity: 'error',
+        file: f.name,
+        ...at(locate('')),
+        message: 'a document must be a Kubernetes object (a mapping with apiVersion and kind)',
+      });
       continue;
     }
     if (isList(value)) {
@@ -245,7 +262,13 @@ function addListItem(
   let obj = item;
   if (typeof item.kind !== 'string' || item.kind === '') {
     if (list.kind === 'List') {
-      diagnostics.push({ severity: 'warning', file: f.name, ...where(), field: `items[${i}]`, message: 'an item of a List without kind was skipped (give it kind and apiVersion)' });
+      diagnostics.push({
+        severity: 'warning',
+        file: f.name,
+        ...where(),
+        field: `items[${i}]`,
+        message: 'an item of a List without kind was skipped (give it kind and apiVersion)',
+      });
       return;
     }
     obj = { ...item, kind: list.kind.slice(0, -'List'.length) };

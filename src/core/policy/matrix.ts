@@ -103,7 +103,10 @@ function externalConnections(index: PolicyIndex, w: Workload, dir: Direction, se
 
 export function matrixText(m: Matrix): string {
   const end = (e: MatrixEnd) => ('workload' in e ? e.workload : e.ipRange);
-  const lines = m.connections.map((c) => `${end(c.from)} → ${end(c.to)}: ${'all' in c ? 'all' : c.ports.map((p) => ('namedPort' in p ? `${p.protocol}/${p.namedPort}` : p.endPort !== undefined ? `${p.protocol}/${p.port}-${p.endPort}` : `${p.protocol}/${p.port}`)).join(', ')}`);
+  const lines = m.connections.map(
+    (c) =>
+      `${end(c.from)} → ${end(c.to)}: ${'all' in c ? 'all' : c.ports.map((p) => ('namedPort' in p ? `${p.protocol}/${p.namedPort}` : p.endPort !== undefined ? `${p.protocol}/${p.port}-${p.endPort}` : `${p.protocol}/${p.port}`)).join(', ')}`,
+  );
   return `${m.workloads.length} workloads, ${m.connections.length} allowed connections\n${lines.join('\n')}\n`;
 }
 

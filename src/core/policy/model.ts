@@ -72,12 +72,7 @@ export type Direction = 'ingress' | 'egress';
 export type Action = 'allow' | 'deny' | 'pass';
 
 export type PolicyKind =
-  | 'NetworkPolicy'
-  | 'AdminNetworkPolicy'
-  | 'BaselineAdminNetworkPolicy'
-  | 'ClusterNetworkPolicy'
-  | 'CiliumNetworkPolicy'
-  | 'CiliumClusterwideNetworkPolicy';
+  'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
 
 export interface PolicyRef {
   kind: PolicyKind;

@@ -5,7 +5,7 @@
  * list that is missing or empty allows nothing but still isolates.
  */
 import type { CompiledPolicy, CompiledRule, Direction, PeerMatcher, PolicyRef } from './model.js';
-import type { Issues} from './issues.js';
+import type { Issues } from './issues.js';
 import { isObj, listAt, objAt, type Obj } from './issues.js';
 import { compileSelector } from './selectors.js';
 import { cidrWithExcept } from './ipblock.js';
@@ -111,7 +111,8 @@ export function compilePorts(rule: Obj, path: string, issues: Issues): PortSpec[
     const n = Number(port);
     if (!Number.isInteger(n) || n < MIN_PORT || n > MAX_PORT) return issues.error(`${pp}.port`, `port ${String(port)} is out of range 1-65535`);
     const end = p.endPort === undefined || p.endPort === null ? undefined : Number(p.endPort);
-    if (end !== undefined && (!Number.isInteger(end) || end < n || end > MAX_PORT)) return issues.error(`${pp}.endPort`, `endPort ${String(p.endPort)} must be between port and 65535`);
+    if (end !== undefined && (!Number.isInteger(end) || end < n || end > MAX_PORT))
+      return issues.error(`${pp}.endPort`, `endPort ${String(p.endPort)} must be between port and 65535`);
     out.push(end === undefined ? { protocol: proto, port: n } : { protocol: proto, port: n, endPort: end });
   });
   return out;

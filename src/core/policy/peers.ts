@@ -12,11 +12,7 @@ export interface CompileContext {
 }
 
 /** Pods (never host-network ones) in namespaces matched by `ns` (or in `inNamespace`) and matched by `pods`. */
-export function podPeer(
-  ctx: CompileContext,
-  pods: CompiledSelector,
-  ns: CompiledSelector | { only: string },
-): PeerMatcher {
+export function podPeer(ctx: CompileContext, pods: CompiledSelector, ns: CompiledSelector | { only: string }): PeerMatcher {
   const nsText = 'only' in ns ? `namespace ${ns.only}` : ns.empty ? 'all namespaces' : `namespaces ${ns.text}`;
   const text = `${pods.empty ? 'all pods' : `pods ${pods.text}`} in ${nsText}`;
   const nsMatch = 'only' in ns ? (p: PodInfo) => p.namespace === ns.only : (p: PodInfo) => ns.match(ctx.nsLabels(p.namespace));

@@ -3,7 +3,20 @@
  * the policies that select it (per tier and direction) and per-peer match caches, so a check is
  * a walk over a handful of pre-compiled rules.
  */
-import type { CompiledPolicy, CompiledRule, Diagnostic, Direction, Endpoint, NamespaceInfo, NodeInfo, PeerMatcher, PodInfo, PolicyKind, PolicyRef, Workload } from './model.js';
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  Diagnostic,
+  Direction,
+  Endpoint,
+  NamespaceInfo,
+  NodeInfo,
+  PeerMatcher,
+  PodInfo,
+  PolicyKind,
+  PolicyRef,
+  Workload,
+} from './model.js';
 import type { ManifestObject, SourceFile } from './manifests.js';
 import { parseManifests } from './manifests.js';
 import { Issues, isObj, type Obj } from './issues.js';
@@ -272,7 +285,9 @@ export function indexFromFiles(files: readonly SourceFile[]): PolicyIndex {
 
 /** Build an index from plain objects (a live snapshot): positions are the object's list index. */
 export function indexFromObjects(objs: readonly unknown[], source = 'snapshot'): PolicyIndex {
-  const objects: ManifestObject[] = objs.filter(isObj).map((obj, i) => ({ obj, file: source, line: i + 1, column: 1, locate: () => ({ line: i + 1, column: 1 }) }));
+  const objects: ManifestObject[] = objs
+    .filter(isObj)
+    .map((obj, i) => ({ obj, file: source, line: i + 1, column: 1, locate: () => ({ line: i + 1, column: 1 }) }));
   return new PolicyIndex(objects, []);
 }
 

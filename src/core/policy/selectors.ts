@@ -50,19 +50,11 @@ export function compileSelector(raw: unknown, path: string, issues: Issues, opts
     else me.forEach((e, i) => compileExpression(e, `${path}.matchExpressions[${i}]`, issues, norm, reqs, texts));
   }
   if (reqs.length === 0) return MATCH_ALL;
-  const match: LabelPredicate =
-    reqs.length === 1 ? (reqs[0] as Requirement) : (labels) => reqs.every((r) => r(labels));
+  const match: LabelPredicate = reqs.length === 1 ? (reqs[0] as Requirement) : (labels) => reqs.every((r) => r(labels));
   return { match, text: texts.join(','), empty: false };
 }
 
-function compileExpression(
-  e: unknown,
-  path: string,
-  issues: Issues,
-  norm: (k: string) => string,
-  reqs: Requirement[],
-  texts: string[],
-): void {
+function compileExpression(e: unknown, path: string, issues: Issues, norm: (k: string) => string, reqs: Requirement[], texts: string[]): void {
   if (!isObj(e) || typeof e.key !== 'string' || typeof e.operator !== 'string') {
     issues.error(path, 'a match expression needs a string key and operator');
     return;

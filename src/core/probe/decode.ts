@@ -6,15 +6,7 @@
 import type { z } from 'zod';
 import { lineSchemas, lineTypes, protocolVersion, type LineType, type ProbeLine } from './schemas.js';
 
-export const decodeErrorCodes = [
-  'not-json',
-  'not-object',
-  'unsupported-version',
-  'unknown-type',
-  'missing-field',
-  'invalid-field',
-  'line-too-long',
-] as const;
+export const decodeErrorCodes = ['not-json', 'not-object', 'unsupported-version', 'unknown-type', 'missing-field', 'invalid-field', 'line-too-long'] as const;
 export type DecodeErrorCode = (typeof decodeErrorCodes)[number];
 
 export interface DecodeError {
@@ -35,9 +27,7 @@ const fail = (error: DecodeError): DecodeResult<never> => ({ ok: false, error })
 type Path = readonly PropertyKey[];
 
 function formatPath(path: Path): string {
-  return path
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`))
-    .join('');
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
 }
 
 /** Short JSON of a bad value for a message, so a huge value cannot flood a log. */
@@ -109,4 +99,3 @@ export function decodeProbeLine(line: string): DecodeResult<ProbeLine> {
   if (!parsed.success) return fail(issueError(obj.type, raw, parsed.error.issues));
   return { ok: true, value: parsed.data };
 }
-

@@ -102,7 +102,9 @@ function recordedNodes(answer: ReplayQuestion['answer']): NodeReport[] {
           {
             node: n.node,
             why: Array.isArray(n.why) ? n.why.filter((w): w is string => typeof w === 'string') : [],
-            ...(n.error && typeof n.error.message === 'string' ? { error: { message: n.error.message, hint: typeof n.error.hint === 'string' ? n.error.hint : undefined } } : {}),
+            ...(n.error && typeof n.error.message === 'string'
+              ? { error: { message: n.error.message, hint: typeof n.error.hint === 'string' ? n.error.hint : undefined } }
+              : {}),
           },
         ]
       : [],

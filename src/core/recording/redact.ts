@@ -126,7 +126,10 @@ export class Redactor {
   /** An image reference: the whole of it, its registry and the parts of its repository path. */
   private noteImage(ref: string) {
     this.note(ref, 'image');
-    const path = ref.replace(/@.*$/, '').replace(/:[^/:]*$/, '').split('/');
+    const path = ref
+      .replace(/@.*$/, '')
+      .replace(/:[^/:]*$/, '')
+      .split('/');
     if (path.length > 1 && /[.:]|^localhost$/.test(path[0]!)) {
       const registry = path.shift()!;
       this.note(registry, 'registry');
@@ -219,7 +222,8 @@ export class Redactor {
       if (isRecord(m.labels)) {
         for (const k of Object.keys(m.labels)) this.keys.add(k);
         for (const value of Object.values(m.labels)) if (typeof value === 'string') this.labelValues.add(value);
-        for (const [k, value] of Object.entries(m.labels)) this.note(value, k === 'kubernetes.io/service-name' ? 'svc' : k === 'kubernetes.io/metadata.name' ? 'ns' : 'label');
+        for (const [k, value] of Object.entries(m.labels))
+          this.note(value, k === 'kubernetes.io/service-name' ? 'svc' : k === 'kubernetes.io/metadata.name' ? 'ns' : 'label');
       }
       if (Array.isArray(m.ownerReferences)) for (const o of m.ownerReferences) if (isRecord(o)) this.note(o.name, kindCategory[String(o.kind)] ?? 'wl');
       // A ReplicaSet is its Deployment's name and the pod-template hash: both are names, so the
@@ -227,7 +231,8 @@ export class Redactor {
       const hash = isRecord(m.labels) ? m.labels['pod-template-hash'] : undefined;
       if (typeof hash === 'string' && Array.isArray(m.ownerReferences)) {
         for (const o of m.ownerReferences) {
-          if (isRecord(o) && o.kind === 'ReplicaSet' && typeof o.name === 'string' && o.name.endsWith(`-${hash}`)) this.note(o.name.slice(0, -hash.length - 1), 'wl');
+          if (isRecord(o) && o.kind === 'ReplicaSet' && typeof o.name === 'string' && o.name.endsWith(`-${hash}`))
+            this.note(o.name.slice(0, -hash.length - 1), 'wl');
         }
       }
       if (typeof m.generateName === 'string') this.note(m.generateName.replace(/-$/, ''), 'wl');
@@ -396,7 +401,8 @@ export class Redactor {
     if (!isRecord(v)) return v;
     const named = nameKind(v, key, kind);
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[this.key(k, key)] = isRecord(x) || Array.isArray(x) ? this.field(x, k, k, childKind(v, key, k, kind)) : this.field(x, k, key, named);
+    for (const [k, x] of Object.entries(v))
+      out[this.key(k, key)] = isRecord(x) || Array.isArray(x) ? this.field(x, k, k, childKind(v, key, k, kind)) : this.field(x, k, key, named);
     return out;
   }
 
@@ -418,7 +424,12 @@ export class Redactor {
       case 'question': {
         if (!isRecord(data)) return record;
         const { id, from, to, port, protocol, options, ...rest } = data;
-        const out: Record<string, unknown> = { ...(this.field(rest, undefined, undefined) as Record<string, unknown>), id, from: this.value(from), to: this.value(to) };
+        const out: Record<string, unknown> = {
+          ...(this.field(rest, undefined, undefined) as Record<string, unknown>),
+          id,
+          from: this.value(from),
+          to: this.value(to),
+        };
         if (port !== undefined) out.port = typeof port === 'string' ? this.field(port, 'port', undefined) : port;
         if (protocol !== undefined) out.protocol = protocol;
         if (options !== undefined) out.options = this.field(options, 'options', undefined);
@@ -450,7 +461,8 @@ function prepare(record: SessionRecord): SessionRecord {
   const data = record.data;
   if (record.kind === 'snapshot' && isRecord(data) && isRecord(data.objects)) {
     const objects: Record<string, unknown[]> = {};
-    for (const [kind, list] of Object.entries(data.objects)) if (Array.isArray(list)) objects[kind] = list.map((o) => recordObject(o, kind)).filter((o) => o !== undefined);
+    for (const [kind, list] of Object.entries(data.objects))
+      if (Array.isArray(list)) objects[kind] = list.map((o) => recordObject(o, kind)).filter((o) => o !== undefined);
     return { ...record, data: { ...data, objects } };
   }
   if (record.kind === 'watch' && isRecord(data) && data.object !== undefined) {

@@ -20,7 +20,27 @@
  */
 
 /** Pseudonym categories, strongest first: a name seen as both a Service and a label value is a Service. */
-export const categories = ['ns', 'node', 'svc', 'pod', 'wl', 'policy', 'rule', 'slice', 'obj', 'cluster', 'context', 'host', 'container', 'label', 'image', 'registry', 'port', 'dns', 'value'] as const;
+export const categories = [
+  'ns',
+  'node',
+  'svc',
+  'pod',
+  'wl',
+  'policy',
+  'rule',
+  'slice',
+  'obj',
+  'cluster',
+  'context',
+  'host',
+  'container',
+  'label',
+  'image',
+  'registry',
+  'port',
+  'dns',
+  'value',
+] as const;
 export type Category = (typeof categories)[number];
 
 /** The category of an object's name by its kind. */
@@ -51,16 +71,70 @@ export const kindCategory: Record<string, Category> = {
  * Names that identify no one and that people look for (kept as they are): Kubernetes' own
  * namespaces and objects, the cluster DNS and its zone.
  */
-export const builtIn = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubernetes', 'kube-dns', 'coredns', 'kube-proxy', 'cluster.local', 'svc', 'true', 'false']);
+export const builtIn = new Set([
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'kubernetes',
+  'kube-dns',
+  'coredns',
+  'kube-proxy',
+  'cluster.local',
+  'svc',
+  'true',
+  'false',
+]);
 
 /** DNS labels that are structure, not names: the Service zone's and the public suffixes. */
 export const keptDnsLabels = new Set(['svc', 'cluster', 'local', 'pod', 'com', 'net', 'org', 'io', 'dev', 'internal', 'arpa', 'in-addr', 'ip6', '*', '']);
 
 /** Well-known service (port) names, IANA-style: protocol names, not anyone's. */
 export const keptPortNames = new Set([
-  'http', 'https', 'http2', 'h2c', 'grpc', 'grpcs', 'dns', 'dns-tcp', 'dns-udp', 'domain', 'metrics', 'health', 'healthz', 'readiness', 'liveness',
-  'tcp', 'udp', 'sctp', 'web', 'api', 'admin', 'ssh', 'ftp', 'smtp', 'imap', 'pop3', 'ldap', 'ldaps', 'ntp', 'snmp', 'syslog',
-  'mysql', 'postgres', 'postgresql', 'redis', 'mongodb', 'memcached', 'amqp', 'kafka', 'nats', 'mqtt', 'etcd', 'zookeeper', 'elasticsearch',
+  'http',
+  'https',
+  'http2',
+  'h2c',
+  'grpc',
+  'grpcs',
+  'dns',
+  'dns-tcp',
+  'dns-udp',
+  'domain',
+  'metrics',
+  'health',
+  'healthz',
+  'readiness',
+  'liveness',
+  'tcp',
+  'udp',
+  'sctp',
+  'web',
+  'api',
+  'admin',
+  'ssh',
+  'ftp',
+  'smtp',
+  'imap',
+  'pop3',
+  'ldap',
+  'ldaps',
+  'ntp',
+  'snmp',
+  'syslog',
+  'mysql',
+  'postgres',
+  'postgresql',
+  'redis',
+  'mongodb',
+  'memcached',
+  'amqp',
+  'kafka',
+  'nats',
+  'mqtt',
+  'etcd',
+  'zookeeper',
+  'elasticsearch',
 ]);
 
 /**
@@ -70,15 +144,79 @@ export const keptPortNames = new Set([
  */
 export const vocabularyKeys = new Set([
   // Pathlight: diagnosis and probe lines.
-  'kind', 'type', 'hop', 'verdict', 'severity', 'confidence', 'source', 'protocol', 'proto', 'reason', 'event', 'state', 'errno', 'operator', 'apiVersion', 'phase',
-  'qr', 'dir', 'qtype', 'rcode', 'findings', 'direction', 'tier', 'role', 'location', 'kernel', 'arch', 'version', 'attach', 'appVersion', 'created', 'field', 'rule', 'probe',
+  'kind',
+  'type',
+  'hop',
+  'verdict',
+  'severity',
+  'confidence',
+  'source',
+  'protocol',
+  'proto',
+  'reason',
+  'event',
+  'state',
+  'errno',
+  'operator',
+  'apiVersion',
+  'phase',
+  'qr',
+  'dir',
+  'qtype',
+  'rcode',
+  'findings',
+  'direction',
+  'tier',
+  'role',
+  'location',
+  'kernel',
+  'arch',
+  'version',
+  'attach',
+  'appVersion',
+  'created',
+  'field',
+  'rule',
+  'probe',
   // Kubernetes enums and field paths.
-  'status', 'action', 'effect', 'policyTypes', 'ipFamilies', 'ipFamilyPolicy', 'sessionAffinity', 'internalTrafficPolicy', 'externalTrafficPolicy', 'dnsPolicy',
-  'restartPolicy', 'imagePullPolicy', 'terminationMessagePolicy', 'qosClass', 'preemptionPolicy', 'addressType', 'mountPropagation', 'recursiveReadOnly',
-  'appProtocol', 'fieldPath', 'resource', 'scheme', 'conditionType', 'toEntities', 'fromEntities', 'architecture', 'operatingSystem', 'kernelVersion',
-  'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'osImage', 'unit',
+  'status',
+  'action',
+  'effect',
+  'policyTypes',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'sessionAffinity',
+  'internalTrafficPolicy',
+  'externalTrafficPolicy',
+  'dnsPolicy',
+  'restartPolicy',
+  'imagePullPolicy',
+  'terminationMessagePolicy',
+  'qosClass',
+  'preemptionPolicy',
+  'addressType',
+  'mountPropagation',
+  'recursiveReadOnly',
+  'appProtocol',
+  'fieldPath',
+  'resource',
+  'scheme',
+  'conditionType',
+  'toEntities',
+  'fromEntities',
+  'architecture',
+  'operatingSystem',
+  'kernelVersion',
+  'containerRuntimeVersion',
+  'kubeletVersion',
+  'kubeProxyVersion',
+  'osImage',
+  'unit',
   // Label keys where they are values (keys stay, as everywhere).
-  'key', 'sameLabels', 'notSameLabels', 'topologyKey',
+  'key',
+  'sameLabels',
+  'notSameLabels',
+  'topologyKey',
 ]);
 
 /** Free text: names and addresses inside are replaced, the words stay. */
@@ -90,7 +228,14 @@ export const dnsKeys = new Set(['qname', 'externalName', 'searches', 'matchName'
 /** How a string of the cluster is treated, by its field and the field around it. */
 export type FieldClass = { keep: true } | { text: true } | { dns: true } | { category: Category };
 
-const containerLists = new Set(['containers', 'initContainers', 'ephemeralContainers', 'containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']);
+const containerLists = new Set([
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'containerStatuses',
+  'initContainerStatuses',
+  'ephemeralContainerStatuses',
+]);
 
 /**
  * The class of a string at `key` inside `parent` (the key of the object or list around it).

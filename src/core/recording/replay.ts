@@ -11,7 +11,20 @@
  */
 import type { ClusterKind, ClusterView, KubeObject } from '../cluster/view.js';
 import { IdentityIndex, ipsOf, type EventIdentities, type IdentityKind } from '../cluster/identity.js';
-import { RecordTable, isRecord, probeTypeCode, probeTypeOf, type ProbeTypeCode, type AnswerData, type MetaData, type NoteData, type QuestionData, type SessionRecord, type SnapshotData, type WatchData } from './records.js';
+import {
+  RecordTable,
+  isRecord,
+  probeTypeCode,
+  probeTypeOf,
+  type ProbeTypeCode,
+  type AnswerData,
+  type MetaData,
+  type NoteData,
+  type QuestionData,
+  type SessionRecord,
+  type SnapshotData,
+  type WatchData,
+} from './records.js';
 
 /** A probe agent line as recorded: the agent's fields plus, when known, who its ends were. */
 export interface ReplayProbeEvent {

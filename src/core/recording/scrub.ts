@@ -60,14 +60,20 @@ const textRules: ReadonlyArray<[RegExp, string | ((m: string, ...groups: string[
   // Provider tokens by their documented prefixes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_,
   // github_pat_), GitLab (glpat-), Slack (xoxb-, xoxp-, …), AWS access key ids, Google API
   // keys, Stripe secret keys.
-  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,})\b/g, scrubbedText],
+  [
+    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|[sr]k_(?:live|test)_[0-9A-Za-z]{16,})\b/g,
+    scrubbedText,
+  ],
   // Slack incoming webhooks: the URL path is the credential.
   [/\b(https?:\/\/hooks\.slack(?:-gov)?\.com\/(?:services\/|workflows\/|triggers\/)?)[A-Za-z0-9/_-]+/gi, `$1${scrubbedText}`],
   // user:password@ in URLs and DSNs (the password may itself hold `@` or `:`; the host is after the last `@`).
   [/\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^/\s]*@/gi, `$1:${scrubbedText}@`],
   // Credential-named options followed by their value: `--password x`, `--token=x`, `--db-pass=x`
   // (`--token-file /path` names where a credential is, and stays).
-  [new RegExp(String.raw`(--?${secretWord}[A-Za-z0-9_-]*)(=|\s+)(?!-)([^\s"',;&]+)`, 'gi'), (m, option: string, sep: string) => (looksReference(option) ? m : `${option}${sep}${scrubbedText}`)],
+  [
+    new RegExp(String.raw`(--?${secretWord}[A-Za-z0-9_-]*)(=|\s+)(?!-)([^\s"',;&]+)`, 'gi'),
+    (m, option: string, sep: string) => (looksReference(option) ? m : `${option}${sep}${scrubbedText}`),
+  ],
   // token=…, password: …, api_key=…, Password=…; and "pass":"…" in command lines, query strings, connection strings and config text.
   [new RegExp(String.raw`\b(${secretWord})(\s*[=:]\s*|"\s*:\s*")([^\s&"',;]+)`, 'gi'), `$1$2${scrubbedText}`],
 ];
@@ -156,7 +162,8 @@ function withoutUnread(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutUnread);
   if (!isRecord(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = containerLists.has(k) && Array.isArray(x) ? x.map((c) => withoutUnread(containerToRecord(c))) : withoutUnread(x);
+  for (const [k, x] of Object.entries(v))
+    out[k] = containerLists.has(k) && Array.isArray(x) ? x.map((c) => withoutUnread(containerToRecord(c))) : withoutUnread(x);
   return out;
 }
 

@@ -30,7 +30,11 @@ export interface ReportInput {
   generated: string;
 }
 
-const iso = (ns: number) => new Date(ns / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const iso = (ns: number) =>
+  new Date(ns / 1e6)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 const answerText = { recorded: 'the answer given then', replayed: 're-run on the recorded state', live: 'answered on the live cluster' } as const;
 const title = queryText;
 
@@ -178,7 +182,9 @@ function findingHtml(f: Finding, i: number): string {
 
 function questionHtml(q: ReportQuestion, n: number, total: number): string {
   const d = q.diagnosis;
-  const rows = d.path.map((p) => `<tr><td>${h(p.hop)}</td><td class="v-${p.verdict}">${p.verdict}</td><td>${h(p.label)}</td><td>${h(p.findings.join(', '))}</td></tr>`).join('');
+  const rows = d.path
+    .map((p) => `<tr><td>${h(p.hop)}</td><td class="v-${p.verdict}">${p.verdict}</td><td>${h(p.label)}</td><td>${h(p.findings.join(', '))}</td></tr>`)
+    .join('');
   const live = liveText(d);
   return [
     `<section><h2>${total > 1 ? `${n}. ` : ''}${h(title(d))}</h2>`,
@@ -195,7 +201,9 @@ function questionHtml(q: ReportQuestion, n: number, total: number): string {
 
 /** One HTML file that loads nothing: inline CSS and SVG, and a CSP that says so. */
 export function reportHtml(input: ReportInput): string {
-  const body = input.questions.length ? input.questions.map((q, i) => questionHtml(q, i + 1, input.questions.length)).join('\n') : '<p>No question was asked in this session.</p>';
+  const body = input.questions.length
+    ? input.questions.map((q, i) => questionHtml(q, i + 1, input.questions.length)).join('\n')
+    : '<p>No question was asked in this session.</p>';
   return `<!doctype html>
 <html lang="en">
 <head>

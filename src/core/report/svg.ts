@@ -54,7 +54,10 @@ export function pathSvg(path: readonly PathHop[], title = 'A → B path'): strin
     const x = pad + i * (boxW + gap);
     const y = pad;
     const c = verdictColours[h.verdict];
-    if (i > 0) out.push(`<line x1="${x - gap + 2}" y1="${y + boxH / 2}" x2="${x - 3}" y2="${y + boxH / 2}" stroke="#5f6368" stroke-width="1.5" marker-end="url(#pl-arrow)"/>`);
+    if (i > 0)
+      out.push(
+        `<line x1="${x - gap + 2}" y1="${y + boxH / 2}" x2="${x - 3}" y2="${y + boxH / 2}" stroke="#5f6368" stroke-width="1.5" marker-end="url(#pl-arrow)"/>`,
+      );
     const dash = h.verdict === 'skipped' ? ' stroke-dasharray="4 3"' : '';
     const width = h.verdict === 'fail' ? 3 : 1.5;
     out.push(`<g class="hop hop-${h.verdict}" data-hop="${escapeXml(h.hop)}">`);
@@ -62,7 +65,8 @@ export function pathSvg(path: readonly PathHop[], title = 'A → B path'): strin
     out.push(`<rect x="${x}" y="${y}" width="${boxW}" height="${boxH}" rx="8" fill="${c.fill}" stroke="${c.stroke}" stroke-width="${width}"${dash}/>`);
     out.push(`<text x="${x + 10}" y="${y + 20}" font-size="13" font-weight="600" fill="${c.text}">${escapeXml(`${mark[h.verdict]} ${h.hop}`)}</text>`);
     lines(h.label, 24).forEach((l, j) => out.push(`<text x="${x + 10}" y="${y + 40 + j * 15}" font-size="11" fill="#202124">${escapeXml(l)}</text>`));
-    if (h.findings.length) out.push(`<text x="${x + 10}" y="${y + boxH - 9}" font-size="10" font-weight="600" fill="${c.text}">${escapeXml(cut(h.findings.join(', '), 28))}</text>`);
+    if (h.findings.length)
+      out.push(`<text x="${x + 10}" y="${y + boxH - 9}" font-size="10" font-weight="600" fill="${c.text}">${escapeXml(cut(h.findings.join(', '), 28))}</text>`);
     out.push('</g>');
   });
   out.push('</svg>');

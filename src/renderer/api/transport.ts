@@ -2,16 +2,7 @@
  * Picks how the UI reaches the engine: Electron's preload bridge when present, otherwise the
  * WebSocket of server mode. The rest of the UI only sees the typed ApiClient.
  */
-import {
-  createApiClient,
-  tokenParam,
-  wsPath,
-  type ApiClient,
-  type CallName,
-  type CancelSignal,
-  type EventName,
-  type Transport,
-} from '../../api/index.js';
+import { createApiClient, tokenParam, wsPath, type ApiClient, type CallName, type CancelSignal, type EventName, type Transport } from '../../api/index.js';
 import { serverFrameSchema } from '../../api/wire.js';
 
 /** Shape of `window.pathlight` as src/preload exposes it. */

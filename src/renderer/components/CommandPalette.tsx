@@ -50,7 +50,14 @@ export function CommandPalette({ commands, onClose }: { commands: Command[]; onC
         />
         <ul role="listbox">
           {list.map((c, i) => (
-            <li key={c.id} role="option" aria-selected={i === active} className={i === active ? 'active' : undefined} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
+            <li
+              key={c.id}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'active' : undefined}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => run(c)}
+            >
               <span>{c.title}</span>
               {c.keys && <kbd>{c.keys}</kbd>}
             </li>

@@ -25,11 +25,7 @@ export interface UiSlice {
   loadAppInfo(): Promise<void>;
 }
 
-export type LoadState =
-  | { status: 'idle' }
-  | { status: 'loading' }
-  | { status: 'loaded'; list: ContextList }
-  | { status: 'failed'; error: ApiError };
+export type LoadState = { status: 'idle' } | { status: 'loading' } | { status: 'loaded'; list: ContextList } | { status: 'failed'; error: ApiError };
 
 export interface ConnectSlice {
   /** Where contexts were last read from; a picked file's text is not persisted. */
@@ -62,7 +58,17 @@ export interface ProbesSlice {
   dismissRun(session: string): void;
 }
 
-export type AppState = UiSlice & ConnectSlice & ProbesSlice & WorkbenchSlice & GraphSlice & EventsSlice & LayoutSlice & ReplaySlice & SshSlice & RecentQuestionsSlice & RecordSlice;
+export type AppState = UiSlice &
+  ConnectSlice &
+  ProbesSlice &
+  WorkbenchSlice &
+  GraphSlice &
+  EventsSlice &
+  LayoutSlice &
+  ReplaySlice &
+  SshSlice &
+  RecentQuestionsSlice &
+  RecordSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 

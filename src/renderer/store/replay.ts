@@ -86,10 +86,16 @@ export const replaySlice =
           return false;
         }
         const info = r.value.replay;
-        const recent = info.path
-          ? withRecent(get().recent, info.path, info.name)
-          : get().recent;
-        set({ cluster: { status: 'open', opened: r.value }, replayTime: info.end, recent, replayWanted: info.path, workbenchWanted: false, question: undefined, askError: undefined });
+        const recent = info.path ? withRecent(get().recent, info.path, info.name) : get().recent;
+        set({
+          cluster: { status: 'open', opened: r.value },
+          replayTime: info.end,
+          recent,
+          replayWanted: info.path,
+          workbenchWanted: false,
+          question: undefined,
+          askError: undefined,
+        });
         await get().loadEvents();
         await get().loadGraph();
         return true;
@@ -147,7 +153,9 @@ export const replaySlice =
         set({ playing: false });
         const r = await api['replay.seek']({ session: rec.session, t: q.answeredAt ?? q.ts, question });
         if (!r.ok || !r.value.answer) {
-          set({ askError: r.ok ? { code: 'invalid-request', message: 'This question has no recorded answer.', hint: 'Ask it again on the recording.' } : r.error });
+          set({
+            askError: r.ok ? { code: 'invalid-request', message: 'This question has no recorded answer.', hint: 'Ask it again on the recording.' } : r.error,
+          });
           return;
         }
         const port = q.port !== undefined && !q.to.endsWith(`:${q.port}`) ? String(q.port) : '';

@@ -53,7 +53,8 @@ export interface RecentQuestionsSlice {
 /** How many recent questions are kept. */
 export const maxRecentQuestions = 8;
 
-const sameQuestion = (a: RecentQuestion, b: RecentQuestion) => a.context === b.context && a.from === b.from && a.to === b.to && a.port === b.port && a.protocol === b.protocol;
+const sameQuestion = (a: RecentQuestion, b: RecentQuestion) =>
+  a.context === b.context && a.from === b.from && a.to === b.to && a.port === b.port && a.protocol === b.protocol;
 
 export const sshSlice: Slice<SshSlice> = (set) => ({
   ssh: emptySshForm,
@@ -94,7 +95,10 @@ export type SshFormErrors = Partial<Record<'configFile' | 'user' | 'identityFile
 /** What is wrong with each field, in words, by the same schema the backend applies. */
 export function sshFormErrors(f: SshForm): SshFormErrors {
   const out: SshFormErrors = {};
-  const check = (key: 'configFile' | 'user' | 'identityFile' | 'jump', schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }) => {
+  const check = (
+    key: 'configFile' | 'user' | 'identityFile' | 'jump',
+    schema: { safeParse(v: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } },
+  ) => {
     const v = f[key].trim();
     const r = v ? schema.safeParse(v) : { success: true };
     if (!r.success) out[key] = r.error?.issues[0]?.message ?? 'not valid';

@@ -109,7 +109,15 @@ export const workbenchSlice =
     async openCluster() {
       const context = get().selectedContext;
       if (!context) return;
-      set({ cluster: { status: 'opening', context }, workbenchWanted: true, replayWanted: undefined, question: undefined, graph: emptyGraph, events: undefined, eventRows: new Map() });
+      set({
+        cluster: { status: 'opening', context },
+        workbenchWanted: true,
+        replayWanted: undefined,
+        question: undefined,
+        graph: emptyGraph,
+        events: undefined,
+        eventRows: new Map(),
+      });
       const r = await api['cluster.open']({ source: get().source, context });
       if (!r.ok) {
         set({ cluster: { status: 'failed', context, error: r.error } });
@@ -170,7 +178,16 @@ export const workbenchSlice =
         playing: false,
       });
       // Recorded questions have their own list; the Connect screen's is for clusters.
-      if (c.status === 'open' && !replay) get().rememberQuestion({ id: r.value.question, context: c.opened.context, from: q.from.trim(), to: q.to.trim(), port, protocol: q.protocol, at: new Date().toISOString() });
+      if (c.status === 'open' && !replay)
+        get().rememberQuestion({
+          id: r.value.question,
+          context: c.opened.context,
+          from: q.from.trim(),
+          to: q.to.trim(),
+          port,
+          protocol: q.protocol,
+          at: new Date().toISOString(),
+        });
       await get().refreshQuestion();
     },
     async refreshQuestion() {
@@ -211,7 +228,15 @@ export const graphSlice =
       // The API checked the fields the UI keys on; the rest is core's GraphSnapshot as the engine sent it.
       const g = r.value as unknown as graph.GraphSnapshot & { version: number };
       const pending = (r.value as { pending?: number }).pending;
-      set({ graph: { version: g.version, nodes: new Map(g.nodes.map((n) => [n.id, n])), edges: new Map(g.edges.map((e) => [e.id, e])), path: g.path, ...(pending ? { pending } : {}) } });
+      set({
+        graph: {
+          version: g.version,
+          nodes: new Map(g.nodes.map((n) => [n.id, n])),
+          edges: new Map(g.edges.map((e) => [e.id, e])),
+          path: g.path,
+          ...(pending ? { pending } : {}),
+        },
+      });
     },
     async pollGraph() {
       const session = sessionOf(get());
@@ -237,7 +262,10 @@ export const graphSlice =
       for (const e of [...delta.added.edges, ...delta.updated.edges]) edges.set(e.id, e);
       const sel = get().selected;
       const gone = sel && !(sel.kind === 'node' ? nodes.has(sel.id) : edges.has(sel.id));
-      set({ graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path, ...(raw.pending ? { pending: raw.pending } : {}) }, ...(gone ? { selected: undefined } : {}) });
+      set({
+        graph: { version: delta.version, nodes, edges, path: delta.path === undefined ? g.path : delta.path, ...(raw.pending ? { pending: raw.pending } : {}) },
+        ...(gone ? { selected: undefined } : {}),
+      });
     },
     select(selected) {
       set({ selected, nodeDetails: undefined });

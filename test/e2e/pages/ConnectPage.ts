@@ -91,7 +91,11 @@ export class ConnectPage {
     const out = [];
     for (const item of await items.all()) {
       const li = item.locator('xpath=..');
-      out.push({ question: await item.innerText(), context: await item.getAttribute('data-context'), verdict: await li.getByTestId('recent-question-verdict').innerText() });
+      out.push({
+        question: await item.innerText(),
+        context: await item.getAttribute('data-context'),
+        verdict: await li.getByTestId('recent-question-verdict').innerText(),
+      });
     }
     return out;
   }

@@ -57,7 +57,10 @@ export class ReplayPage extends WorkbenchPage {
     return this.page.evaluate(() => {
       type El = { data(k: string): string; source(): El; target(): El };
       const cy = (window as unknown as { __pathlightGraph: { cy: { edges(s: string): { map<T>(f: (e: El) => T): T[] } } } }).__pathlightGraph.cy;
-      return cy.edges('[kind = "flow"]').map((e) => [e.source().data('label'), e.target().data('label'), e.data('verdict')] as [string, string, string]).sort();
+      return cy
+        .edges('[kind = "flow"]')
+        .map((e) => [e.source().data('label'), e.target().data('label'), e.data('verdict')] as [string, string, string])
+        .sort();
     });
   }
 

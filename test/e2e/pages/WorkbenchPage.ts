@@ -56,7 +56,11 @@ export class WorkbenchPage {
     await this.page.waitForFunction(() => document.querySelector('[data-testid="graph-pane"]')?.getAttribute('data-failing-hop'));
     const hop = (await this.page.getByTestId('graph-pane').getAttribute('data-failing-hop')) ?? '';
     const { colors, count } = await this.page.evaluate(() => {
-      const cy = (window as unknown as { __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { isEdge(): boolean; style(k: string): string }) => T): T[]; length: number } } } }).__pathlightGraph.cy;
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { isEdge(): boolean; style(k: string): string }) => T): T[]; length: number } } };
+        }
+      ).__pathlightGraph.cy;
       const failing = cy.elements('.failing, .path.hop-fail');
       return { colors: [...new Set(failing.map((e) => (e.isEdge() ? e.style('line-color') : e.style('border-color'))))], count: failing.length };
     });
@@ -67,7 +71,11 @@ export class WorkbenchPage {
   async clickNode(kind: string, labelPrefix: string): Promise<void> {
     const pos = await this.page.evaluate(
       ({ kind, labelPrefix }) => {
-        const cy = (window as unknown as { __pathlightGraph: { cy: { nodes(): Array<{ data(k: string): unknown; renderedPosition(): { x: number; y: number } }>; container(): HTMLElement } } }).__pathlightGraph.cy;
+        const cy = (
+          window as unknown as {
+            __pathlightGraph: { cy: { nodes(): Array<{ data(k: string): unknown; renderedPosition(): { x: number; y: number } }>; container(): HTMLElement } };
+          }
+        ).__pathlightGraph.cy;
         const n = cy.nodes().find((e) => e.data('kind') === kind && String(e.data('label')).startsWith(labelPrefix));
         if (!n) return undefined;
         const box = cy.container().getBoundingClientRect();

@@ -18,21 +18,40 @@ describe('assets/demo.pathlight', () => {
     expect(statSync(demo).size).toBeLessThan(2 * 2 ** 20);
   });
 
-  it('replays to every lab scenario\'s expected answer, the one recorded', () => {
+  it("replays to every lab scenario's expected answer, the one recorded", () => {
     const r = cli(['replay', demo, '--why', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { question: { from: string; to: string }; verdict: string; findings: Array<{ kind: string }>; same: boolean; live?: { events: number } });
+    const answers = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            question: { from: string; to: string };
+            verdict: string;
+            findings: Array<{ kind: string }>;
+            same: boolean;
+            live?: { events: number };
+          },
+      );
     expect(answers.map((a) => a.question.from)).toEqual(labScenarios.map((s) => s.from));
     answers.forEach((a, i) => {
       const s = labScenarios[i]!;
-      expect({ scenario: s.name, verdict: a.verdict, top: a.findings[0]?.kind, same: a.same }).toEqual({ scenario: s.name, verdict: s.expected.verdict, top: s.expected.kind, same: true });
+      expect({ scenario: s.name, verdict: a.verdict, top: a.findings[0]?.kind, same: a.same }).toEqual({
+        scenario: s.name,
+        verdict: s.expected.verdict,
+        top: s.expected.kind,
+        same: true,
+      });
       expect(a.live?.events).toBeGreaterThan(0);
     });
   });
 
   it('opens in server mode with --open', async () => {
-    const child = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'serve', '--open', demo, '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'serve', '--open', demo, '--port', '0', '--no-open'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const end = Date.now() + 30_000;

@@ -35,7 +35,11 @@ describe('pathlight policy check', () => {
       port: { protocol: 'TCP', port: 5432 },
       fix: null,
     });
-    expect(out.egress.decisions[0]).toMatchObject({ verdict: 'allow', reason: 'rule', rules: [{ policy: { kind: 'NetworkPolicy', namespace: 'shop', name: 'frontend', file: 'policies/shop.yaml' }, rule: 'spec.egress[0]' }] });
+    expect(out.egress.decisions[0]).toMatchObject({
+      verdict: 'allow',
+      reason: 'rule',
+      rules: [{ policy: { kind: 'NetworkPolicy', namespace: 'shop', name: 'frontend', file: 'policies/shop.yaml' }, rule: 'spec.egress[0]' }],
+    });
     expect(out.ingress.decisions[0]).toMatchObject({ verdict: 'allow', reason: 'rule', rules: [{ policy: { name: 'db' } }] });
   });
 
@@ -61,7 +65,20 @@ describe('pathlight policy check', () => {
   });
 
   it('with --keep-going reports invalid documents with file and position, analyses the rest and exits 1, not 0', () => {
-    const r = pathlight(['policy', 'check', '--manifests', shopWithBroken(), '--from', 'shop/backup', '--to', '203.0.113.5', '--port', 'TCP/443', '--json', '--keep-going']);
+    const r = pathlight([
+      'policy',
+      'check',
+      '--manifests',
+      shopWithBroken(),
+      '--from',
+      'shop/backup',
+      '--to',
+      '203.0.113.5',
+      '--port',
+      'TCP/443',
+      '--json',
+      '--keep-going',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: policies\/broken\.yaml:7:\d+: NetworkPolicy shop\/typo is invalid .*TPC.*spec\.ingress\[0\]\.ports\[0\]\.protocol/);
     expect(r.stderr).toMatch(/error: policies\/broken\.yaml:9:\d+: invalid YAML/);
@@ -112,10 +129,20 @@ describe('pathlight policy matrix', () => {
       { id: 'shop/frontend', kind: 'Deployment' },
     ]);
     expect(m.connections).toContainEqual({ from: { workload: 'shop/frontend' }, to: { workload: 'shop/db' }, ports: [{ protocol: 'TCP', port: 5432 }] });
-    expect(m.connections).toContainEqual({ from: { workload: 'shop/backup' }, to: { ipRange: '203.0.113.0-203.0.113.255' }, ports: [{ protocol: 'TCP', port: 443 }] });
-    expect(m.connections).toContainEqual({ from: { ipRange: '0.0.0.0-255.255.255.255' }, to: { workload: 'shop/frontend' }, ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(m.connections).toContainEqual({
+      from: { workload: 'shop/backup' },
+      to: { ipRange: '203.0.113.0-203.0.113.255' },
+      ports: [{ protocol: 'TCP', port: 443 }],
+    });
+    expect(m.connections).toContainEqual({
+      from: { ipRange: '0.0.0.0-255.255.255.255' },
+      to: { workload: 'shop/frontend' },
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    });
     expect(m.connections).toContainEqual({ from: { workload: 'monitoring/node-exporter' }, to: { ipRange: '0.0.0.0-255.255.255.255' }, all: true });
-    expect(m.connections.some((c: { from: { workload?: string }; to: { workload?: string } }) => c.from.workload && c.from.workload === c.to.workload)).toBe(false);
+    expect(m.connections.some((c: { from: { workload?: string }; to: { workload?: string } }) => c.from.workload && c.from.workload === c.to.workload)).toBe(
+      false,
+    );
     expect(m.connections).toHaveLength(9);
   });
 
@@ -139,7 +166,15 @@ describe('pathlight policy matrix', () => {
 
   it('refuses a YAML alias bomb quickly, naming the file and line', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-bomb-'));
-    const lines = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: bomb', '  namespace: x', '  annotations:', `    a: &a [${Array(9).fill('"lol"').join(',')}]`];
+    const lines = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: bomb',
+      '  namespace: x',
+      '  annotations:',
+      `    a: &a [${Array(9).fill('"lol"').join(',')}]`,
+    ];
     for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) lines.push(`    ${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
     lines.push('  labels:', '    app: *i', 'spec: {containers: [{name: c}]}', '');
     writeFileSync(path.join(dir, 'bomb.yaml'), lines.join('\n'));
@@ -156,10 +191,15 @@ describe('pathlight policy matrix', () => {
   it('warns about a misspelt policy field with file:line and the likely spelling', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-typo-'));
     writeFileSync(path.join(dir, 'pods.yaml'), POD('shop', 'web') + '---\n' + POD('shop', 'db'));
-    writeFileSync(path.join(dir, 'np.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-all, namespace: shop}\nspec:\n  podSelector: {}\n  ingres:\n  - {}\n');
+    writeFileSync(
+      path.join(dir, 'np.yaml'),
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-all, namespace: shop}\nspec:\n  podSelector: {}\n  ingres:\n  - {}\n',
+    );
     const r = pathlight(['policy', 'matrix', '--manifests', dir]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^warning: np\.yaml:6:3: NetworkPolicy shop\/allow-all: unknown field "ingres" ignored — did you mean "ingress"\? \(spec\.ingres\)$/m);
+    expect(r.stderr).toMatch(
+      /^warning: np\.yaml:6:3: NetworkPolicy shop\/allow-all: unknown field "ingres" ignored — did you mean "ingress"\? \(spec\.ingres\)$/m,
+    );
   });
 
   it('follows symbolic links to files and folders (a mounted ConfigMap), reading each once and not looping', () => {
@@ -194,7 +234,16 @@ describe('pathlight policy matrix', () => {
     );
     writeFileSync(
       path.join(dir, 'np.json'),
-      JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicyList', items: [{ metadata: { name: 'db', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] } }] }),
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicyList',
+        items: [
+          {
+            metadata: { name: 'db', namespace: 'shop' },
+            spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] },
+          },
+        ],
+      }),
     );
     const r = pathlight(['policy', 'check', '--manifests', dir, '--from', 'shop/web-1', '--to', 'shop/db-0', '--port', 'TCP/5432', '--json']);
     expect(r.code).toBe(0);
@@ -207,7 +256,11 @@ describe('pathlight policy matrix', () => {
   });
 
   it.each([
-    ['only policies and services', 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n', /No workloads in .*2 objects in 1 file/],
+    [
+      'only policies and services',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}}\n',
+      /No workloads in .*2 objects in 1 file/,
+    ],
     ['only comments', '# nothing here\n', /No Kubernetes objects in/],
   ])('exits 2 with the next step when the folder yields no workload: %s', (_n, text, message) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-empty-'));

@@ -36,7 +36,8 @@ describe('pathlight redact', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Redacted 9 records into .*shared\.pathlight/);
     const text = JSON.stringify(readAll(out));
-    for (const s of ['shop', 'frontend-7c9f', 'backend-5d8b', 'node-a', '10.244.', '10.96.0.20', '192.168.10.1', 'prod-eu', 'example.com']) expect(text.includes(s), s).toBe(false);
+    for (const s of ['shop', 'frontend-7c9f', 'backend-5d8b', 'node-a', '10.244.', '10.96.0.20', '192.168.10.1', 'prod-eu', 'example.com'])
+      expect(text.includes(s), s).toBe(false);
     const frame = new SessionReplay(readAll(out)).at(Infinity);
     expect(frame.meta.redacted).toBe(true);
     expect(frame.cluster.list('Pod').map((p) => p.metadata?.namespace)).toEqual(['ns-1', 'ns-1']);
@@ -69,8 +70,20 @@ describe('pathlight redact', () => {
 
 /** A Kubernetes object as the demo holds it (only what the name collection reads). */
 interface Obj {
-  metadata?: { name?: string; namespace?: string; generateName?: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string }> };
-  spec?: { nodeName?: string; containers?: Array<{ name?: string; image?: string }>; initContainers?: Array<{ name?: string; image?: string }>; ingress?: unknown[]; egress?: unknown[] };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    generateName?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string }>;
+  };
+  spec?: {
+    nodeName?: string;
+    containers?: Array<{ name?: string; image?: string }>;
+    initContainers?: Array<{ name?: string; image?: string }>;
+    ingress?: unknown[];
+    egress?: unknown[];
+  };
 }
 
 /** Every namespace, pod, workload, node, policy and rule, Service, image and registry name of a recording. */
@@ -96,7 +109,11 @@ function originalNames(records: readonly SessionRecord[]): Set<string> {
       if (!c.image) continue;
       add(c.image);
       // registry host and repository path: pathlight.local/busybox:lab → pathlight.local, busybox
-      for (const part of c.image.replace(/@.*$/, '').replace(/:[^/:]*$/, '').split('/')) add(part);
+      for (const part of c.image
+        .replace(/@.*$/, '')
+        .replace(/:[^/:]*$/, '')
+        .split('/'))
+        add(part);
     }
     for (const rule of [...(o.spec?.ingress ?? []), ...(o.spec?.egress ?? [])]) add((rule as { name?: string }).name);
   }
@@ -133,22 +150,33 @@ describe('pathlight redact on the bundled demo', () => {
     expect(r.code).toBe(0);
     const names = originalNames(original);
     // the collection works: the lab's names, its ReplicaSet-hashed workloads, its ANP rule, its images
-    for (const n of ['lab-healthy', 'frontend', 'backend', 'db', 'pathlight-lab-node', 'deny-frontend', 'pathlight.local', 'busybox']) expect(names, n).toContain(n);
+    for (const n of ['lab-healthy', 'frontend', 'backend', 'db', 'pathlight-lab-node', 'deny-frontend', 'pathlight.local', 'busybox'])
+      expect(names, n).toContain(n);
     expect([...names].some((n) => /^frontend-[a-z0-9]+$/.test(n))).toBe(true);
     const redacted = readAll(out);
     const found: string[] = [];
-    const pattern = new RegExp(`(?<![A-Za-z0-9_])(?:${[...names].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![A-Za-z0-9_])`);
+    const pattern = new RegExp(
+      `(?<![A-Za-z0-9_])(?:${[...names]
+        .sort((a, b) => b.length - a.length)
+        .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|')})(?![A-Za-z0-9_])`,
+    );
     for (const rec of redacted) for (const [at, s] of strings(rec.data, rec.kind, [])) if (pattern.test(s)) found.push(`${at}: ${s.slice(0, 160)}`);
     expect(found).toEqual([]);
   });
 
   it('replays to the same verdicts and findings, each the answer it recorded', () => {
     const why = (file: string) =>
-      pathlight(['replay', file, '--why', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; findings: Array<{ kind: string; hop: string }>; same: boolean });
+      pathlight(['replay', file, '--why', '--json'])
+        .stdout.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { verdict: string; findings: Array<{ kind: string; hop: string }>; same: boolean });
     const before = why(demo);
     const after = why(out);
     expect(after).toHaveLength(9);
-    expect(after.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: a.same }))).toEqual(before.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: true })));
+    expect(after.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: a.same }))).toEqual(
+      before.map((a) => ({ verdict: a.verdict, findings: a.findings.map((f) => [f.kind, f.hop]), same: true })),
+    );
   });
 });
 

@@ -66,9 +66,16 @@ describe('pathlight replay', () => {
   it('exits 2 with a named error and the next step for a chunk of invalid JSON behind a valid CRC, never a stack trace', () => {
     const file = path.join(dir, 'json.pathlight');
     writeFrames(file, readFrames(session(path.join(dir, 'json-src.pathlight'))).header, [
-      chunkOf([JSON.stringify({ ts: dropAt(0).ts, kind: 'meta', data: { context: 'kind-lab' } }), '{"ts":1764000000001000000,"kind":"note","data":{"text":'], dropAt(0).ts, dropAt(1).ts),
+      chunkOf(
+        [JSON.stringify({ ts: dropAt(0).ts, kind: 'meta', data: { context: 'kind-lab' } }), '{"ts":1764000000001000000,"kind":"note","data":{"text":'],
+        dropAt(0).ts,
+        dropAt(1).ts,
+      ),
     ]);
-    for (const args of [['replay', file], ['replay', file, '--why']]) {
+    for (const args of [
+      ['replay', file],
+      ['replay', file, '--why'],
+    ]) {
       const r = pathlight(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^error \(recording-damaged\): .*record 2 of the chunk at byte \d+ is not JSON/m);

@@ -40,11 +40,26 @@ describe('engine process', () => {
 
     const got: Array<{ event: EventName; payload: unknown }> = [];
     const client: EventClient = { send: (event, payload) => void got.push({ event, payload }), gone: new AbortController().signal };
-    const opened = (await engine.call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' }, signal(), client)) as { ok: true; value: { session: string } };
+    const opened = (await engine.call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' }, signal(), client)) as {
+      ok: true;
+      value: { session: string };
+    };
     expect(opened.ok).toBe(true);
-    await engine.call('why.ask', { session: opened.value.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'ssh', durationSec: 1 }, signal(), client);
+    await engine.call(
+      'why.ask',
+      { session: opened.value.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'ssh', durationSec: 1 },
+      signal(),
+      client,
+    );
     await expect
-      .poll(() => (got.find((g) => g.event === 'why.progress' && (g.payload as { state: string }).state === 'done')?.payload as { diagnosis?: { verdict: string } } | undefined)?.diagnosis?.verdict, { timeout: 10_000 })
+      .poll(
+        () =>
+          (
+            got.find((g) => g.event === 'why.progress' && (g.payload as { state: string }).state === 'done')?.payload as
+              { diagnosis?: { verdict: string } } | undefined
+          )?.diagnosis?.verdict,
+        { timeout: 10_000 },
+      )
       .toBe('unreachable');
 
     const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));

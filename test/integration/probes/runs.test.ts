@@ -19,7 +19,13 @@ const call = async <T>(method: string, payload: unknown): Promise<T> => {
   if (!r.ok) throw Object.assign(new Error(r.error.message), { error: r.error });
   return r.value;
 };
-type Status = { passphraseFor?: { file: string }; stage: string; events: { tcp: number }; error?: { code: string; message: string }; hostKey?: { fingerprint: string; knownHostsFile: string; port: number } };
+type Status = {
+  passphraseFor?: { file: string };
+  stage: string;
+  events: { tcp: number };
+  error?: { code: string; message: string };
+  hostKey?: { fingerprint: string; knownHostsFile: string; port: number };
+};
 const statusUntil = async (session: string, pred: (s: Status) => boolean, ms = 30_000) => {
   const end = Date.now() + ms;
   for (;;) {
@@ -36,7 +42,7 @@ beforeAll(async () => {
 afterAll(() => sshd?.stop());
 
 describe('probe runs through the API (real sshd, real agent)', () => {
-  it('shows an unknown host key, trusts it on the user\'s word, then streams and stops', async () => {
+  it("shows an unknown host key, trusts it on the user's word, then streams and stops", async () => {
     const knownHosts = path.join(sshd.dir, 'tofu_known_hosts');
     writeFileSync(knownHosts, '');
     const config = path.join(sshd.dir, 'tofu_config');
@@ -49,7 +55,9 @@ describe('probe runs through the API (real sshd, real agent)', () => {
     expect(refused.hostKey).toMatchObject({ port: sshd.port, knownHostsFile: knownHosts, fingerprint: expect.stringMatching(/^SHA256:/) });
     expect(readFileSync(knownHosts, 'utf8')).toBe('');
     // A fingerprint other than the one shown is not a decision about this key.
-    await expect(call('ssh.trustHostKey', { session: first.session, fingerprint: 'SHA256:somethingelse' })).rejects.toMatchObject({ error: { code: 'invalid-request' } });
+    await expect(call('ssh.trustHostKey', { session: first.session, fingerprint: 'SHA256:somethingelse' })).rejects.toMatchObject({
+      error: { code: 'invalid-request' },
+    });
     expect(await call('ssh.trustHostKey', { session: first.session, fingerprint: refused.hostKey!.fingerprint })).toEqual({ file: knownHosts });
     expect(readFileSync(knownHosts, 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
 
@@ -85,8 +93,12 @@ describe('probe runs through the API (real sshd, real agent)', () => {
   }, 60_000);
 
   it('validates requests: bad node names, durations and unknown runs are refused by name', async () => {
-    await expect(call('probes.start', { node: 'a;rm -rf /', via: 'ssh', durationSec: 10 })).rejects.toMatchObject({ error: { code: 'invalid-request', message: expect.stringMatching(/node/) } });
+    await expect(call('probes.start', { node: 'a;rm -rf /', via: 'ssh', durationSec: 10 })).rejects.toMatchObject({
+      error: { code: 'invalid-request', message: expect.stringMatching(/node/) },
+    });
     await expect(call('probes.start', { node: 'n', via: 'ssh', durationSec: 0 })).rejects.toMatchObject({ error: { code: 'invalid-request' } });
-    await expect(call('probes.status', { session: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ error: { code: 'invalid-request', message: expect.stringMatching(/no probe run/) } });
+    await expect(call('probes.status', { session: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
+      error: { code: 'invalid-request', message: expect.stringMatching(/no probe run/) },
+    });
   });
 });

@@ -75,7 +75,10 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       listener = proc;
       await new Promise((resolve) => proc.stdout.once('data', resolve));
       const lines: probe.ProbeLine[] = [];
-      const run = await startProbe(options({ args: ['--probes', 'tcp', '--ttl', '60s'] }), { line: (l) => lines.push(l), bad: (e) => lines.push({ type: 'bad', ...e } as never) });
+      const run = await startProbe(options({ args: ['--probes', 'tcp', '--ttl', '60s'] }), {
+        line: (l) => lines.push(l),
+        bad: (e) => lines.push({ type: 'bad', ...e } as never),
+      });
       expect(await until(() => lines.some((l) => l.type === 'hello'))).toBe(true);
       const tests = (id: string) => lines.filter((l): l is probe.TestLine => l.type === 'test' && l.id === id);
       const open: probe.TestRequest = { type: 'test', id: 'open', fromIp: ip, connect: `${ip}:8080`, timeoutMs: 2000 };
@@ -84,10 +87,22 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       expect(await until(() => ['open', 'closed'].every((id) => tests(id).some((l) => l.phase === 'done')))).toBe(true);
       const netns = tests('open')[0]!.netns;
       expect(netns).toBeGreaterThan(0);
-      expect(tests('open').map((l) => [l.phase, l.outcome])).toEqual([['netns', undefined], ['connect', 'established'], ['done', 'ok']]);
-      expect(tests('closed').find((l) => l.phase === 'connect')).toMatchObject({ target: `${ip}:8081`, proto: 'tcp', outcome: 'refused', errno: 'ECONNREFUSED', netns });
+      expect(tests('open').map((l) => [l.phase, l.outcome])).toEqual([
+        ['netns', undefined],
+        ['connect', 'established'],
+        ['done', 'ok'],
+      ]);
+      expect(tests('closed').find((l) => l.phase === 'connect')).toMatchObject({
+        target: `${ip}:8081`,
+        proto: 'tcp',
+        outcome: 'refused',
+        errno: 'ECONNREFUSED',
+        netns,
+      });
       // The probes saw the generated traffic, in that namespace.
-      expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'established' && l.role === 'client' && l.dport === 8080 && l.netns === netns))).toBe(true);
+      expect(
+        await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'established' && l.role === 'client' && l.dport === 8080 && l.netns === netns)),
+      ).toBe(true);
       expect(await until(() => lines.some((l) => l.type === 'tcp' && l.event === 'refused' && l.dport === 8081 && l.netns === netns))).toBe(true);
       const exit = await run.stop();
       expect(exit.exitCode).toBe(0);
@@ -151,13 +166,16 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
     expect(out).toBe('via-jump');
   });
 
-  it('`pathlight probe` streams the node\'s events for --duration, and names a bad host key', () => {
+  it("`pathlight probe` streams the node's events for --duration, and names a bad host key", () => {
     const cfg = path.join(sshd.dir, 'ssh_config');
     writeFileSync(cfg, sshConfigFor(sshd));
     const cli = (args: string[]) => spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), 'probe', ...args], { encoding: 'utf8', timeout: 30_000 });
     const r = cli(['--node', 'node-1', '--ssh-config', cfg, '--duration', '2s', '--probes', 'tcp', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const types = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types[0]).toBe('hello');
     expect(types).toContain('stats');
     expect(types.at(-1)).toBe('bye');
@@ -204,7 +222,7 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
     expect(left, 'agent processes still running 10 s after Pathlight was killed').toBe('');
   });
 
-  describe('cancelled through the question\'s signal (startOnNode)', () => {
+  describe("cancelled through the question's signal (startOnNode)", () => {
     const agentsMarked = (mark: string) => {
       try {
         return execFileSync('pgrep', ['-f', `pathlight-probe.* run .*${mark}`], { encoding: 'utf8' }).trim();
@@ -222,7 +240,17 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
       const abort = new AbortController();
       let hello!: () => void;
       const streaming = new Promise<void>((r) => (hello = r));
-      const run = await startOnNode({ node: 'node-1', via: 'ssh', durationMs: 120_000, args: ['--probes', 'tcp', '--node', 'cancel-streaming'], sshConfig: configFile(), signal: abort.signal }, { line: (l) => l.type === 'hello' && hello(), bad: () => {} });
+      const run = await startOnNode(
+        {
+          node: 'node-1',
+          via: 'ssh',
+          durationMs: 120_000,
+          args: ['--probes', 'tcp', '--node', 'cancel-streaming'],
+          sshConfig: configFile(),
+          signal: abort.signal,
+        },
+        { line: (l) => l.type === 'hello' && hello(), bad: () => {} },
+      );
       await streaming;
       expect(agentsMarked('cancel-streaming')).not.toBe('');
       const t0 = Date.now();
@@ -235,10 +263,21 @@ describe('ssh probe transport (real sshd, real agent, real kernel)', () => {
     it('an abort while connecting ends the start as cancelled, and no agent starts', async () => {
       const abort = new AbortController();
       const stages: string[] = [];
-      const started = startOnNode({ node: 'node-1', via: 'ssh', durationMs: 120_000, args: ['--probes', 'tcp', '--node', 'cancel-starting'], sshConfig: configFile(), signal: abort.signal, onProgress: (st) => {
-        stages.push(st);
-        if (st === 'connecting') abort.abort();
-      } }, { line: () => {}, bad: () => {} });
+      const started = startOnNode(
+        {
+          node: 'node-1',
+          via: 'ssh',
+          durationMs: 120_000,
+          args: ['--probes', 'tcp', '--node', 'cancel-starting'],
+          sshConfig: configFile(),
+          signal: abort.signal,
+          onProgress: (st) => {
+            stages.push(st);
+            if (st === 'connecting') abort.abort();
+          },
+        },
+        { line: () => {}, bad: () => {} },
+      );
       await expect(started).rejects.toMatchObject({ detail: { code: 'cancelled' } });
       expect(stages).not.toContain('starting');
       await new Promise((r) => setTimeout(r, 500));

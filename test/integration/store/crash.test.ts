@@ -63,8 +63,12 @@ setInterval(() => {}, 1000);
 
 it('a workbench session being recorded keeps its answered question and its notes when the app is killed', async () => {
   const recordings = path.join(dir, 'workbench');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', workbenchScript, fixture('diagnose'), recordings], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const file = await new Promise<string>((resolve) => child.stdout.on('data', (d) => /ready (\S+)/.test(String(d)) && resolve(/ready (\S+)/.exec(String(d))![1]!)));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', workbenchScript, fixture('diagnose'), recordings], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const file = await new Promise<string>((resolve) =>
+    child.stdout.on('data', (d) => /ready (\S+)/.test(String(d)) && resolve(/ready (\S+)/.exec(String(d))![1]!)),
+  );
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const rec = await openRecording(file);

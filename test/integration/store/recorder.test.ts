@@ -74,7 +74,16 @@ function clusterObjects() {
     },
     spec: {
       nodeName: 'node-a',
-      containers: [{ name: 'api', env: [{ name: 'DB_PASSWORD', value: secrets.dbPassword }, { name: 'SA_TOKEN', value: secrets.jwt }, { name: 'PORT', value: '8080' }] }],
+      containers: [
+        {
+          name: 'api',
+          env: [
+            { name: 'DB_PASSWORD', value: secrets.dbPassword },
+            { name: 'SA_TOKEN', value: secrets.jwt },
+            { name: 'PORT', value: '8080' },
+          ],
+        },
+      ],
     },
   });
   return {
@@ -130,11 +139,18 @@ async function recordSession(file: string) {
   rec.attach(snap);
   rec.probe('node-a', { v: 1, type: 'hello', ts: at(1), node: 'node-a', version: '0.4.2', kernel: '6.8.0' });
   const api = snap.objects.Pod![0]!;
-  snap.emit(at(2), 'MODIFIED', 'Pod', { ...api, status: { phase: 'Running', podIP: '10.244.1.9', podIPs: [{ ip: '10.244.1.9' }], message: `retry with token=${secrets.token}` } });
+  snap.emit(at(2), 'MODIFIED', 'Pod', {
+    ...api,
+    status: { phase: 'Running', podIP: '10.244.1.9', podIPs: [{ ip: '10.244.1.9' }], message: `retry with token=${secrets.token}` },
+  });
   snap.emit(at(3), 'ADDED', 'Secret', { kind: 'Secret', metadata: { namespace: 'shop', name: 'db2' }, data: { password: secrets.secretData } });
   snap.emit(at(4), 'DELETED', 'Pod', snap.objects.Pod![0]!);
   snap.emit(at(5), 'ADDED', 'Pod', makePod('shop', 'api-6d4f-n7m2q', '10.244.1.9'));
-  rec.probe('node-a', { v: 1, type: 'drop', ts: at(6), node: 'node-a', src: '10.244.1.10', dst: '10.244.1.9', reason: 'NETFILTER_DROP' }, { dst: { kind: 'pod', namespace: 'shop', name: 'api-6d4f-n7m2q' } });
+  rec.probe(
+    'node-a',
+    { v: 1, type: 'drop', ts: at(6), node: 'node-a', src: '10.244.1.10', dst: '10.244.1.9', reason: 'NETFILTER_DROP' },
+    { dst: { kind: 'pod', namespace: 'shop', name: 'api-6d4f-n7m2q' } },
+  );
   now = at(7);
   const q = rec.question({ from: 'shop/web-5c7b-aaaaa', to: 'shop/svc/api', port: 80, protocol: 'TCP' });
   now = at(8);
@@ -166,7 +182,13 @@ describe('SessionRecorder', () => {
     expect(new Set(records.map((x) => x.kind))).toEqual(new Set(['meta', 'snapshot', 'watch', 'probe', 'question', 'answer', 'note']));
     const replay = new SessionReplay(records);
     const end = replay.at(Infinity);
-    expect(end.meta).toMatchObject({ source: 'live', context: 'prod', cluster: { name: 'prod-cluster', server: 'https://api.prod.example.test:6443' }, nodes: ['node-a'], agents: { 'node-a': '0.4.2' } });
+    expect(end.meta).toMatchObject({
+      source: 'live',
+      context: 'prod',
+      cluster: { name: 'prod-cluster', server: 'https://api.prod.example.test:6443' },
+      nodes: ['node-a'],
+      agents: { 'node-a': '0.4.2' },
+    });
     expect(end.meta.appVersion).toMatch(/^\d+\.\d+\.\d+/);
     for (const kind of ['Namespace', 'Node', 'Pod', 'Service'] as const) {
       expect(end.cluster.list(kind), kind).toEqual(expect.arrayContaining(snap.objects[kind]!.map((o) => recordObject(o, kind))));
@@ -179,7 +201,10 @@ describe('SessionRecorder', () => {
     expect(end.identities.at('10.244.1.9', at(6))?.name).toBe('api-6d4f-n7m2q');
     expect(end.probes.map((p) => p.line.type)).toEqual(['hello', 'drop']);
     expect(end.probes[1]?.line.identities?.dst?.name).toBe('api-6d4f-n7m2q');
-    expect(end.questions[0]).toMatchObject({ question: { from: 'shop/web-5c7b-aaaaa', id: 'q1' }, answer: { data: { question: 'q1', diagnosis: { verdict: 'unreachable' } } } });
+    expect(end.questions[0]).toMatchObject({
+      question: { from: 'shop/web-5c7b-aaaaa', id: 'q1' },
+      answer: { data: { question: 'q1', diagnosis: { verdict: 'unreachable' } } },
+    });
   });
 
   it('has what was recorded on disk within about a second, without closing', async () => {
@@ -219,7 +244,12 @@ const shapes = {
 
 function secretShapesPod(): Record<string, unknown> {
   return makePod('shop', 'db-7f8c-abcde', '10.244.1.20', 'node-a', {
-    metadata: { namespace: 'shop', name: 'db-7f8c-abcde', labels: { app: 'db' }, annotations: { 'example.com/alerts': `https://hooks.slack.com/services/${shapes.slack}` } },
+    metadata: {
+      namespace: 'shop',
+      name: 'db-7f8c-abcde',
+      labels: { app: 'db' },
+      annotations: { 'example.com/alerts': `https://hooks.slack.com/services/${shapes.slack}` },
+    },
     spec: {
       nodeName: 'node-a',
       containers: [
@@ -238,7 +268,9 @@ function secretShapesPod(): Record<string, unknown> {
             { name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
           ],
           ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
-          readinessProbe: { exec: { command: ['pg-check', '--password', shapes.probePassword, `--token=${shapes.probeToken}`, `postgres://u:${shapes.probeDsn}@localhost/db`] } },
+          readinessProbe: {
+            exec: { command: ['pg-check', '--password', shapes.probePassword, `--token=${shapes.probeToken}`, `postgres://u:${shapes.probeDsn}@localhost/db`] },
+          },
         },
       ],
     },
@@ -250,18 +282,46 @@ describe('SessionRecorder and common secret shapes', () => {
   const objects = {
     Namespace: [makeNamespace('shop')],
     Pod: [secretShapesPod()],
-    ConfigMap: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'app-config' }, data: { 'config.json': `{"user":"app","pass":"${shapes.configPass}"}` } }],
+    ConfigMap: [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: 'shop', name: 'app-config' },
+        data: { 'config.json': `{"user":"app","pass":"${shapes.configPass}"}` },
+      },
+    ],
     // An env-style list in an object Pathlight does not know: names like credentials lose their values.
-    Widget: [{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { namespace: 'shop', name: 'w' }, spec: { settings: [{ name: 'DB_PASS', value: shapes.crdPass }, { name: 'MODE', value: 'fast' }] } }],
+    Widget: [
+      {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { namespace: 'shop', name: 'w' },
+        spec: {
+          settings: [
+            { name: 'DB_PASS', value: shapes.crdPass },
+            { name: 'MODE', value: 'fast' },
+          ],
+        },
+      },
+    ],
   } as Record<string, Array<Record<string, unknown>>>;
 
   function record() {
     const rec = SessionRecorder.create(file, { clock: () => at(0) });
     const snap = new FakeSnapshot(structuredClone(objects));
     rec.attach(snap);
-    snap.emit(at(1), 'MODIFIED', 'ConfigMap', { ...objects.ConfigMap![0]!, data: { 'app.properties': `db.pass=${shapes.configPass}\nurl=postgresql://app:dsn@${shapes.dsnText}@db/app` } });
+    snap.emit(at(1), 'MODIFIED', 'ConfigMap', {
+      ...objects.ConfigMap![0]!,
+      data: { 'app.properties': `db.pass=${shapes.configPass}\nurl=postgresql://app:dsn@${shapes.dsnText}@db/app` },
+    });
     rec.note(`ran deploy --token ${shapes.noteToken} with ${shapes.github} and https://hooks.slack.com/services/${shapes.slack}`);
-    rec.probe('node-a', { v: 1, type: 'stats', ts: at(2), node: 'node-a', detail: `mysql://root:p@${shapes.dsnText}@db:3306/x; Server=db;User Id=app;Password=${shapes.dsnText};` });
+    rec.probe('node-a', {
+      v: 1,
+      type: 'stats',
+      ts: at(2),
+      node: 'node-a',
+      detail: `mysql://root:p@${shapes.dsnText}@db:3306/x; Server=db;User Id=app;Password=${shapes.dsnText};`,
+    });
     rec.close();
   }
 
@@ -291,7 +351,9 @@ describe('SessionRecorder and common secret shapes', () => {
     ]);
     expect(c.ports).toEqual([{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }]);
     // the readiness probe's command stays (the diagnosis quotes it), its credentials scrubbed
-    expect(c.readinessProbe).toEqual({ exec: { command: ['pg-check', '--password', '[scrubbed]', '--token=[scrubbed]', 'postgres://u:[scrubbed]@localhost/db'] } });
+    expect(c.readinessProbe).toEqual({
+      exec: { command: ['pg-check', '--password', '[scrubbed]', '--token=[scrubbed]', 'postgres://u:[scrubbed]@localhost/db'] },
+    });
     const texts = JSON.stringify(records);
     expect(texts).toContain('https://hooks.slack.com/services/[scrubbed]');
     expect(texts).toContain('ran deploy --token [scrubbed] with [scrubbed]');

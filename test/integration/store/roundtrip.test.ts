@@ -48,7 +48,10 @@ function source(f: LabFixture) {
 /** Records fixtures one after the other, as `pathlight record` / make-demo do, each at its own events' time. */
 function record(file: string, list: LabFixture[]): Array<{ f: LabFixture; d: d.Diagnosis }> {
   let now = Math.min(...list[0]!.events.map((e) => e.ts)) - 5e9;
-  const rec = SessionRecorder.create(file, { clock: () => now, meta: { context: 'lab', cluster: { name: 'pathlight-lab', server: 'https://127.0.0.1:16443' } } });
+  const rec = SessionRecorder.create(file, {
+    clock: () => now,
+    meta: { context: 'lab', cluster: { name: 'pathlight-lab', server: 'https://127.0.0.1:16443' } },
+  });
   const out: Array<{ f: LabFixture; d: d.Diagnosis }> = [];
   for (const f of list) {
     const first = Math.min(...f.events.map((e) => e.ts));
@@ -89,7 +92,10 @@ describe('live → record → replay', () => {
     const file = path.join(dir, 'all.pathlight');
     // In the order they were captured, as a session asks them one after the other.
     const firstTs = (f: LabFixture) => Math.min(...f.events.map((e) => e.ts));
-    const recorded = record(file, [...fixtures].sort((a, b) => firstTs(a) - firstTs(b)));
+    const recorded = record(
+      file,
+      [...fixtures].sort((a, b) => firstTs(a) - firstTs(b)),
+    );
     const rec = await openRecording(file);
     const results = rec.reask();
     expect(results.map((r) => r.question.question.from)).toEqual(recorded.map((x) => x.f.query.from));
@@ -116,7 +122,16 @@ describe('live → record → replay', () => {
     // The Service's EndpointSlice follows the pod: its endpoint no longer ready.
     const slices = (f.objects.EndpointSlice ?? []).filter((s) => s.metadata?.namespace === 'lab-healthy');
     fire({ ts: now, type: 'DELETED', kind: 'Pod', object: backend });
-    for (const s of slices) fire({ ts: now, type: 'MODIFIED', kind: 'EndpointSlice', object: { ...s, endpoints: ((s as { endpoints?: Array<Record<string, unknown>> }).endpoints ?? []).map((e) => ({ ...e, conditions: { ready: false } })) } });
+    for (const s of slices)
+      fire({
+        ts: now,
+        type: 'MODIFIED',
+        kind: 'EndpointSlice',
+        object: {
+          ...s,
+          endpoints: ((s as { endpoints?: Array<Record<string, unknown>> }).endpoints ?? []).map((e) => ({ ...e, conditions: { ready: false } })),
+        },
+      });
     rec.close();
     const opened = await openRecording(file);
     const atStart = opened.why(f.query, before);
@@ -130,7 +145,10 @@ describe('live → record → replay', () => {
     const cli = (args: string[]) => spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { encoding: 'utf8', timeout: 60_000 });
     const r = cli(['replay', file, '--why', '--json']);
     expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as d.Diagnosis & { same: boolean; question: { id: string } });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as d.Diagnosis & { same: boolean; question: { id: string } });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ verdict: 'unreachable', same: true, question: { id: 'q1' } });
     expect(lines[0]?.findings[0]?.kind).toBe('policy-deny-ingress');

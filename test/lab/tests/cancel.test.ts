@@ -28,7 +28,11 @@ const context = 'pathlight-lab-admin@pathlight-lab';
 /** The agents started with `--ttl <ttl>s` that are running now (their pids). */
 function agents(ttl: number): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `pathlight-probe[^ ]* run --ttl ${ttl}s`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', `pathlight-probe[^ ]* run --ttl ${ttl}s`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -60,28 +64,35 @@ describe('cancelling a question stops its agents (lab)', () => {
   it.each([
     ['ssh', 97, {}],
     ['pod', 98, { probeImage: info.images.busybox }],
-  ] as const)('why.cancel, probes over %s: the agent is gone from the node within 2 s and the question says cancelled', async (probe, durationSec, extra) => {
-    const { session } = await call('cluster.open', { source: { kind: 'default' }, context });
-    try {
-      const { question } = await call('why.ask', { session, from: s.from, to: s.to, probe, sshConfig: info.sshConfig, durationSec, ...extra });
-      const ms = await cancelTimed(durationSec + 30, () => call('why.cancel', { question }));
-      expect(ms).toBeLessThanOrEqual(2000);
-      const st = await call('why.status', { question });
-      expect(st).toMatchObject({ state: 'failed', error: { code: 'cancelled' } });
-    } finally {
-      await call('cluster.close', { session });
-    }
-  }, 120_000);
+  ] as const)(
+    'why.cancel, probes over %s: the agent is gone from the node within 2 s and the question says cancelled',
+    async (probe, durationSec, extra) => {
+      const { session } = await call('cluster.open', { source: { kind: 'default' }, context });
+      try {
+        const { question } = await call('why.ask', { session, from: s.from, to: s.to, probe, sshConfig: info.sshConfig, durationSec, ...extra });
+        const ms = await cancelTimed(durationSec + 30, () => call('why.cancel', { question }));
+        expect(ms).toBeLessThanOrEqual(2000);
+        const st = await call('why.status', { question });
+        expect(st).toMatchObject({ state: 'failed', error: { code: 'cancelled' } });
+      } finally {
+        await call('cluster.close', { session });
+      }
+    },
+    120_000,
+  );
 
-  it('closing the workbench session (the window) stops its question\'s agents within 2 s', async () => {
+  it("closing the workbench session (the window) stops its question's agents within 2 s", async () => {
     const { session } = await call('cluster.open', { source: { kind: 'default' }, context });
     await call('why.ask', { session, from: s.from, to: s.to, probe: 'ssh', sshConfig: info.sshConfig, durationSec: 96 });
     const ms = await cancelTimed(126, () => call('cluster.close', { session }));
     expect(ms).toBeLessThanOrEqual(2000);
   }, 120_000);
 
-  it('closing the browser tab (its WebSocket) stops the question\'s agents within 2 s', async () => {
-    const server = await startServer({ handlers: createHandlers({ shell: 'server', env: { KUBECONFIG: info.adminKubeconfig } }), staticDir: mkdtempSync(path.join(os.tmpdir(), 'pathlight-static-')) });
+  it("closing the browser tab (its WebSocket) stops the question's agents within 2 s", async () => {
+    const server = await startServer({
+      handlers: createHandlers({ shell: 'server', env: { KUBECONFIG: info.adminKubeconfig } }),
+      staticDir: mkdtempSync(path.join(os.tmpdir(), 'pathlight-static-')),
+    });
     try {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${encodeURIComponent(server.token)}`, { origin: server.origin });
       await new Promise((r, j) => ws.once('open', r).once('error', j));
@@ -111,7 +122,26 @@ describe('cancelling a question stops its agents (lab)', () => {
   }, 120_000);
 
   it('Ctrl-C on `pathlight why --probe pod` stops the agent within 2 s, and the command exits 130', async () => {
-    const p = spawn(process.execPath, [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--from', s.from, '--to', s.to, '--probe', 'pod', '--probe-image', info.images.busybox, '--duration', '95s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      [
+        repoPath('dist/cli/main.js'),
+        'why',
+        '--kubeconfig',
+        info.adminKubeconfig,
+        '--from',
+        s.from,
+        '--to',
+        s.to,
+        '--probe',
+        'pod',
+        '--probe-image',
+        info.images.busybox,
+        '--duration',
+        '95s',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));

@@ -21,10 +21,11 @@ function kubeconfig(server: string, user: Record<string, unknown>, cluster: Reco
   });
   return kc;
 }
-const firstCall = (kc: KubeConfig) => named(kc, () => kc.makeApiClient(CoreV1Api).listNode({ limit: 1 })).then(
-  () => undefined,
-  (e: { detail?: unknown }) => e.detail ?? e,
-);
+const firstCall = (kc: KubeConfig) =>
+  named(kc, () => kc.makeApiClient(CoreV1Api).listNode({ limit: 1 })).then(
+    () => undefined,
+    (e: { detail?: unknown }) => e.detail ?? e,
+  );
 
 describe('cluster errors (lab API server)', () => {
   it('a token the API server never issued: 401, named as rejected credentials', async () => {
@@ -32,12 +33,20 @@ describe('cluster errors (lab API server)', () => {
     admin.loadFromFile(info.adminKubeconfig);
     const ca = admin.getCurrentCluster()!.caData ?? admin.getCurrentCluster()!.caFile;
     const kc = kubeconfig(info.apiServer, { token: 'expired-or-never-issued' }, admin.getCurrentCluster()!.caData ? { caData: ca } : { caFile: ca });
-    expect(await firstCall(kc)).toMatchObject({ code: 'cluster-unauthorized', message: expect.stringMatching(/rejected the credentials of user u .*401/), hint: expect.stringMatching(/fresh token/) });
+    expect(await firstCall(kc)).toMatchObject({
+      code: 'cluster-unauthorized',
+      message: expect.stringMatching(/rejected the credentials of user u .*401/),
+      hint: expect.stringMatching(/fresh token/),
+    });
   });
 
-  it('no CA for the API server\'s certificate: named as a certificate problem', async () => {
+  it("no CA for the API server's certificate: named as a certificate problem", async () => {
     const kc = kubeconfig(info.apiServer, { token: 'x' });
-    expect(await firstCall(kc)).toMatchObject({ code: 'cluster-bad-certificate', message: expect.stringContaining(info.apiServer), hint: expect.stringMatching(/certificate-authority/) });
+    expect(await firstCall(kc)).toMatchObject({
+      code: 'cluster-bad-certificate',
+      message: expect.stringContaining(info.apiServer),
+      hint: expect.stringMatching(/certificate-authority/),
+    });
   });
 
   it('nobody listening: named as unreachable', async () => {

@@ -47,7 +47,17 @@ async function collect(agentImage: string | undefined) {
   const bad: string[] = [];
   const stages: string[] = [];
   const run = await startPodProbe(
-    { kc, node: info.node.name, namespace, agentImage, stockImage: info.images.busybox, agentDir: agentDir(), args: ['--probes', 'drops', '--ttl', '60s'], deadlineSeconds: 90, onProgress: (s) => stages.push(s) },
+    {
+      kc,
+      node: info.node.name,
+      namespace,
+      agentImage,
+      stockImage: info.images.busybox,
+      agentDir: agentDir(),
+      args: ['--probes', 'drops', '--ttl', '60s'],
+      deadlineSeconds: 90,
+      onProgress: (s) => stages.push(s),
+    },
     { line: (l) => lines.push(l), bad: (e) => bad.push(e.message) },
   );
   // The lab's deny-ingress frontend retries every 5 s into kube-router's REJECT.
@@ -78,21 +88,45 @@ describe('pod probe transport (lab kubelet)', () => {
   it('a pod that cannot start is reported with the reason and removed', async () => {
     const stages: string[] = [];
     const err = await startPodProbe(
-      { kc, node: info.node.name, namespace, stockImage: 'pathlight.local/no-such-image:lab', agentDir: agentDir(), args: [], deadlineSeconds: 30, startTimeoutMs: 30_000, onProgress: (s) => stages.push(s) },
+      {
+        kc,
+        node: info.node.name,
+        namespace,
+        stockImage: 'pathlight.local/no-such-image:lab',
+        agentDir: agentDir(),
+        args: [],
+        deadlineSeconds: 30,
+        startTimeoutMs: 30_000,
+        onProgress: (s) => stages.push(s),
+      },
       { line: () => undefined, bad: () => undefined },
     ).catch((e: unknown) => e as { detail?: { code: string; message: string; hint: string } });
-    expect(err).toMatchObject({ detail: { code: "probe-failed" } });
+    expect(err).toMatchObject({ detail: { code: 'probe-failed' } });
     const e = err as { detail: { message: string; hint: string } };
     expect(e.detail.message).toMatch(/did not start: (ErrImagePull|ImagePullBackOff)/);
     expect(e.detail.hint).toMatch(/cannot pull pathlight.local\/no-such-image:lab/);
-    const left = await core.listNamespacedPod({ namespace, labelSelector: Object.entries(probePodLabels).map(([k, v]) => `${k}=${v}`).join(',') });
+    const left = await core.listNamespacedPod({
+      namespace,
+      labelSelector: Object.entries(probePodLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    });
     expect(left.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name)).toEqual([]);
   }, 60_000);
 
   it('the sweeper removes expired and ended probe pods, and only those', async () => {
     const now = new Date();
     const make = (name: string, deadlineSeconds: number, created: Date): V1Pod => {
-      const pod = probePodManifest({ name, namespace, node: info.node.name, image: info.images.busybox, command: ['sleep', '600'], deadlineSeconds, privileged: false, now: created });
+      const pod = probePodManifest({
+        name,
+        namespace,
+        node: info.node.name,
+        image: info.images.busybox,
+        command: ['sleep', '600'],
+        deadlineSeconds,
+        privileged: false,
+        now: created,
+      });
       // Never scheduled: the sweeper decides from labels and the expiry, not from the kubelet.
       pod.spec!.nodeName = undefined;
       pod.spec!.schedulingGates = [{ name: 'pathlight.dev/test-never' }];
@@ -110,7 +144,31 @@ describe('pod probe transport (lab kubelet)', () => {
   }, 60_000);
 
   it('SIGKILL of `pathlight probe --via pod`: the agent stops, the pod ends by its deadline; events carry pod identities', async () => {
-    const cli = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), 'probe', '--via', 'pod', '--kubeconfig', info.adminKubeconfig, '--node', info.node.name, '--probe-namespace', namespace, '--probe-image', info.images.busybox, '--probes', 'drops,tcp', '--duration', '5m', '--deadline', '25s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(
+      process.execPath,
+      [
+        repoPath('bin/pathlight.cjs'),
+        'probe',
+        '--via',
+        'pod',
+        '--kubeconfig',
+        info.adminKubeconfig,
+        '--node',
+        info.node.name,
+        '--probe-namespace',
+        namespace,
+        '--probe-image',
+        info.images.busybox,
+        '--probes',
+        'drops,tcp',
+        '--duration',
+        '5m',
+        '--deadline',
+        '25s',
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     cli.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -22,7 +22,12 @@ describe('RBAC preflight (lab API server)', () => {
     const r = await preflight(load(info.restrictedKubeconfig));
     const missing = r.missing.map(describePermission);
     expect(missing).toEqual(
-      expect.arrayContaining(['list pods (all namespaces)', 'watch networkpolicies.networking.k8s.io (all namespaces)', 'create pods in kube-system', 'create pods/exec in kube-system']),
+      expect.arrayContaining([
+        'list pods (all namespaces)',
+        'watch networkpolicies.networking.k8s.io (all namespaces)',
+        'create pods in kube-system',
+        'create pods/exec in kube-system',
+      ]),
     );
     expect(r.missing.find((m) => m.resource === 'pods' && m.verb === 'list')?.feature).toMatch(/IP → pod identities/);
     // Granted nowhere cluster-wide, so every check fails for this user: nothing is assumed.

@@ -35,7 +35,24 @@ describe('pathlight record → replay (lab)', () => {
 
   it(`records ${s.name} with probes over SSH and replays it offline to the same answer`, async () => {
     const file = path.join(dir, `${s.name}.pathlight`);
-    const rec = await pathlight(['record', '--kubeconfig', info.adminKubeconfig, '--from', s.from, '--to', s.to, '--probe', 'ssh', '--ssh-config', info.sshConfig, '--duration', '8s', '--json', '--out', file]);
+    const rec = await pathlight([
+      'record',
+      '--kubeconfig',
+      info.adminKubeconfig,
+      '--from',
+      s.from,
+      '--to',
+      s.to,
+      '--probe',
+      'ssh',
+      '--ssh-config',
+      info.sshConfig,
+      '--duration',
+      '8s',
+      '--json',
+      '--out',
+      file,
+    ]);
     expect(rec.code, rec.stderr).toBe(1);
     const live = JSON.parse(rec.stdout) as diagnose.Diagnosis;
     expect(live.findings[0]?.kind).toBe(s.expected.kind);
@@ -44,7 +61,10 @@ describe('pathlight record → replay (lab)', () => {
 
     const again = await pathlight(['replay', file, '--why', '--json']);
     expect(again.code, again.stderr).toBe(1);
-    const lines = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as diagnose.Diagnosis & { same: boolean; recorded: { top: string } });
+    const lines = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as diagnose.Diagnosis & { same: boolean; recorded: { top: string } });
     expect(lines).toHaveLength(1);
     const [r] = lines;
     expect(r?.findings[0]?.kind).toBe(live.findings[0]?.kind);

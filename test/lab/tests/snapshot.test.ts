@@ -30,27 +30,52 @@ describe('cluster snapshot (lab API server)', () => {
   it('matches kubectl, follows the watch, and indexes pod IPs by time', async () => {
     const snap = await ClusterSnapshot.start(load(info.adminKubeconfig));
     try {
-      const pods = JSON.parse(kubectl('get', 'pods', '-A', '-o', 'json')) as { items: Array<{ metadata: { name: string; namespace: string }; status: { podIP?: string } }> };
+      const pods = JSON.parse(kubectl('get', 'pods', '-A', '-o', 'json')) as {
+        items: Array<{ metadata: { name: string; namespace: string }; status: { podIP?: string } }>;
+      };
       // The lab's own namespaces: other suites (and benchmarks) may be adding or deleting theirs meanwhile.
       const ours = (n?: string) => n === 'kube-system' || (n ?? '').startsWith('lab-');
       const names = (l: readonly { metadata?: { name?: string; namespace?: string } }[]) =>
-        l.filter((o) => ours(o.metadata?.namespace)).map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort();
+        l
+          .filter((o) => ours(o.metadata?.namespace))
+          .map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)
+          .sort();
       expect(names(snap.list('Pod'))).toEqual(names(pods.items));
       const svcs = JSON.parse(kubectl('get', 'services', '-A', '-o', 'json')) as typeof pods;
       expect(names(snap.list('Service'))).toEqual(names(svcs.items));
       expect(snap.list('NetworkPolicy').length).toBeGreaterThan(0);
       expect(snap.list('AdminNetworkPolicy').map((o) => o.metadata?.name)).toContain('lab-anp-deny-backend');
       expect(snap.unavailable.map((u) => [u.kind, u.reason])).toEqual(
-        expect.arrayContaining([['CiliumNetworkPolicy', 'not-installed'], ['ClusterNetworkPolicy', 'not-installed']]),
+        expect.arrayContaining([
+          ['CiliumNetworkPolicy', 'not-installed'],
+          ['ClusterNetworkPolicy', 'not-installed'],
+        ]),
       );
       const withIp = pods.items.find((p) => p.metadata.namespace === 'lab-healthy' && p.status.podIP)!;
-      expect(snap.identities.at(withIp.status.podIP!, Date.now() * 1e6)).toMatchObject({ kind: 'pod', namespace: 'lab-healthy', name: withIp.metadata.name, node: info.node.name });
+      expect(snap.identities.at(withIp.status.podIP!, Date.now() * 1e6)).toMatchObject({
+        kind: 'pod',
+        namespace: 'lab-healthy',
+        name: withIp.metadata.name,
+        node: info.node.name,
+      });
 
       const changes: SnapshotChange[] = [];
       snap.onChange((c) => changes.push(c));
       const v0 = snap.version;
       kubectl('create', 'namespace', ns);
-      kubectl('-n', ns, 'run', 'late', '--image=pathlight.local/busybox:lab', '--image-pull-policy=Never', '--restart=Never', '--command', '--', 'sleep', '300');
+      kubectl(
+        '-n',
+        ns,
+        'run',
+        'late',
+        '--image=pathlight.local/busybox:lab',
+        '--image-pull-policy=Never',
+        '--restart=Never',
+        '--command',
+        '--',
+        'sleep',
+        '300',
+      );
       let ip: string | undefined;
       for (let i = 0; i < 300 && !ip; i++) {
         await new Promise((r) => setTimeout(r, 100));

@@ -17,7 +17,17 @@ describe('ssh probe transport (lab node)', () => {
   it('streams drops, DNS and TCP outcomes of the scenarios from the node', async () => {
     const { text, file } = await readSshConfig({ file: info.sshConfig });
     const lines: probe.ProbeLine[] = [];
-    const run = await startProbe({ configText: text, configFile: file, node: 'pathlight-lab-node', agentDir: agentDir(), args: ['--probes', 'drops,dns,tcp', '--ttl', '60s'], agentSocket: '' }, { line: (l) => lines.push(l), bad: () => undefined });
+    const run = await startProbe(
+      {
+        configText: text,
+        configFile: file,
+        node: 'pathlight-lab-node',
+        agentDir: agentDir(),
+        args: ['--probes', 'drops,dns,tcp', '--ttl', '60s'],
+        agentSocket: '',
+      },
+      { line: (l) => lines.push(l), bad: () => undefined },
+    );
     const seen = () => ({
       policyDrop: lines.some((l) => l.type === 'drop' && l.reason === 'NETFILTER_DROP'),
       nxdomain: lines.some((l) => l.type === 'dns' && l.qr === 'response' && l.rcode === 'NXDOMAIN'),

@@ -68,7 +68,20 @@ describe('a cluster that stops answering (lab, forwarder cut)', () => {
       expect(stale.findings.every((f) => f.confidence === 'low')).toBe(true);
 
       // The cluster changes while this client cannot see it.
-      kubectl('-n', ns, 'run', pod, '--image=pathlight.local/busybox:lab', '--image-pull-policy=Never', '--restart=Never', '--labels=app=frontend-extra', '--command', '--', 'sleep', '300');
+      kubectl(
+        '-n',
+        ns,
+        'run',
+        pod,
+        '--image=pathlight.local/busybox:lab',
+        '--image-pull-policy=Never',
+        '--restart=Never',
+        '--labels=app=frontend-extra',
+        '--command',
+        '--',
+        'sleep',
+        '300',
+      );
       await fwd.restore();
       await until('live again', () => snap.health().state === 'live', 20_000);
       await until(`pod ${pod} running in the snapshot`, () => (snap.get('Pod', pod, ns) as { status?: { podIP?: string } } | undefined)?.status?.podIP, 30_000);

@@ -47,7 +47,19 @@ describe('live snapshot across a disconnect (lab)', () => {
       const port = Number(new URL(info.apiServer).port);
       expect(cutOwnConnections(port), 'no watch connection of this process found to cut').toBeGreaterThan(0);
       kubectl('create', 'namespace', ns);
-      kubectl('-n', ns, 'run', 'after-cut', '--image=pathlight.local/busybox:lab', '--image-pull-policy=Never', '--restart=Never', '--command', '--', 'sleep', '300');
+      kubectl(
+        '-n',
+        ns,
+        'run',
+        'after-cut',
+        '--image=pathlight.local/busybox:lab',
+        '--image-pull-policy=Never',
+        '--restart=Never',
+        '--command',
+        '--',
+        'sleep',
+        '300',
+      );
       let seen = false;
       for (let i = 0; i < 300 && !seen; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -61,7 +73,7 @@ describe('live snapshot across a disconnect (lab)', () => {
     }
   }, 60_000);
 
-  it('pathlight contexts lists the lab kubeconfig\'s context and server', () => {
+  it("pathlight contexts lists the lab kubeconfig's context and server", () => {
     const r = spawnSync(process.execPath, [repoPath('dist/cli/main.js'), 'contexts', '--kubeconfig', info.adminKubeconfig, '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { contexts: Array<{ name: string; server?: string; auth: string[] }> };

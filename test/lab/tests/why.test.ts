@@ -15,7 +15,11 @@ const info = lab();
 
 function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -34,21 +38,42 @@ function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagn
 describe('pathlight why (lab, probes over ssh)', () => {
   // Three at a time: each run watches ~10 s of the scenario's traffic on the one lab node.
   const batches = [labScenarios.slice(0, 3), labScenarios.slice(3, 6), labScenarios.slice(6)];
-  it.each(batches.map((b, i) => [i, b] as const))('scenario batch %i: top finding and verdict as the scenario README says', async (_i, batch) => {
-    const results = await Promise.all(batch.map((s) => why(['--from', s.from, '--to', s.to, '--probe', 'ssh', '--duration', '11s'])));
-    results.forEach((r, i) => {
-      const s = batch[i]!;
-      expect({ scenario: s.name, kind: r.out.findings[0]?.kind, verdict: r.out.verdict }, r.stderr).toEqual({ scenario: s.name, ...s.expected });
-      expect(r.code).toBe(s.expected.verdict === 'reachable' ? 0 : 1);
-      expect(r.out.live?.events, `${s.name}: the agent streamed nothing`).toBeGreaterThan(0);
-      // Where the scenario has live failures, they were attributed to the answer.
-      if (s.expected.verdict === 'unreachable' && !['missing-named-port', 'service-selector-mismatch', 'pod-not-ready'].includes(s.name) || s.name === 'healthy' || s.name === 'anp-deny')
-        expect(r.out.findings[0]?.source, `${s.name}: live evidence not attributed`).toBe('both');
-    });
-  }, 90_000);
+  it.each(batches.map((b, i) => [i, b] as const))(
+    'scenario batch %i: top finding and verdict as the scenario README says',
+    async (_i, batch) => {
+      const results = await Promise.all(batch.map((s) => why(['--from', s.from, '--to', s.to, '--probe', 'ssh', '--duration', '11s'])));
+      results.forEach((r, i) => {
+        const s = batch[i]!;
+        expect({ scenario: s.name, kind: r.out.findings[0]?.kind, verdict: r.out.verdict }, r.stderr).toEqual({ scenario: s.name, ...s.expected });
+        expect(r.code).toBe(s.expected.verdict === 'reachable' ? 0 : 1);
+        expect(r.out.live?.events, `${s.name}: the agent streamed nothing`).toBeGreaterThan(0);
+        // Where the scenario has live failures, they were attributed to the answer.
+        if (
+          (s.expected.verdict === 'unreachable' && !['missing-named-port', 'service-selector-mismatch', 'pod-not-ready'].includes(s.name)) ||
+          s.name === 'healthy' ||
+          s.name === 'anp-deny'
+        )
+          expect(r.out.findings[0]?.source, `${s.name}: live evidence not attributed`).toBe('both');
+      });
+    },
+    90_000,
+  );
 
   it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
-    const r = await why(['--from', 'lab-target-port/deploy/frontend', '--to', 'backend:8080', '--probe', 'pod', '--probe-image', info.images.busybox, '--probe-namespace', 'kube-system', '--duration', '11s']);
+    const r = await why([
+      '--from',
+      'lab-target-port/deploy/frontend',
+      '--to',
+      'backend:8080',
+      '--probe',
+      'pod',
+      '--probe-image',
+      info.images.busybox,
+      '--probe-namespace',
+      'kube-system',
+      '--duration',
+      '11s',
+    ]);
     expect(r.out.findings[0]).toMatchObject({ kind: 'target-port-not-listening', source: 'both', severity: 'error' });
     expect(r.stderr).toMatch(/creating: pod kube-system\/pathlight-probe-/);
     expect(r.code).toBe(1);
@@ -70,7 +95,9 @@ describe('pathlight why (lab, probes over ssh)', () => {
     const own = await why(['--kubeconfig', info.restrictedKubeconfig, '--from', `${info.restrictedNamespace}/deploy/frontend`, '--to', 'backend:8080']);
     expect(own.code).toBe(0);
     expect(own.out.verdict).toBe('reachable');
-    expect(own.out.notes.join('\n')).toMatch(new RegExp(`may not list EndpointSlice, NetworkPolicy, Pod, Service cluster-wide: they were read in ${info.restrictedNamespace} only`));
+    expect(own.out.notes.join('\n')).toMatch(
+      new RegExp(`may not list EndpointSlice, NetworkPolicy, Pod, Service cluster-wide: they were read in ${info.restrictedNamespace} only`),
+    );
     const other = await why(['--kubeconfig', info.restrictedKubeconfig, '--from', 'lab-deny-ingress/deploy/frontend', '--to', 'backend:8080']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/error \(cluster-forbidden\): .*listing Pod is forbidden for this user/);

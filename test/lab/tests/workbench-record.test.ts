@@ -51,7 +51,11 @@ describe('recording a live lab session from the workbench', () => {
     expect(rec.complete).toBe(true);
     expect(rec.meta.context).toBe('pathlight-lab-admin@pathlight-lab');
     expect(rec.meta.nodes).toContain(info.node.name);
-    const label = (t: number) => (rec.frameAt(t).cluster.list('Namespace').find((n) => n.metadata?.name === ns)?.metadata?.labels ?? {})['pathlight-recorded'];
+    const label = (t: number) =>
+      (rec
+        .frameAt(t)
+        .cluster.list('Namespace')
+        .find((n) => n.metadata?.name === ns)?.metadata?.labels ?? {})['pathlight-recorded'];
     expect(label(rec.start!)).not.toBe(stamp);
     expect(label(rec.end!)).toBe(stamp);
 

@@ -57,7 +57,12 @@ describe('workbench on the lab (Chromium, server mode, probes over SSH)', () => 
     const page = await context.newPage();
     const connect = new ConnectPage(page);
     await page.goto(served.url);
-    await connect.fillSsh({ configFile: info.sshConfig, user: 'root', identityFile: info.sshConfig.replace(/ssh_config$/, 'ssh/id_ed25519'), nodes: [[info.node.name, '127.0.0.1']] });
+    await connect.fillSsh({
+      configFile: info.sshConfig,
+      user: 'root',
+      identityFile: info.sshConfig.replace(/ssh_config$/, 'ssh/id_ed25519'),
+      nodes: [[info.node.name, '127.0.0.1']],
+    });
     expect((await connect.ssh()).errors).toEqual([]);
     const wb = new WorkbenchPage(page);
     await wb.openContext('pathlight-lab-admin@pathlight-lab');

@@ -34,7 +34,11 @@ describe('the API answer schema', () => {
 
   it('keeps its leniency: a finding kind or connection outcome this build does not know still renders', () => {
     const [, diag] = answers.find(([n]) => n === 'deny-backend-ingress')!;
-    const newer = { ...diag, findings: [{ ...diag.findings[0]!, kind: 'rule-dropped' }], live: { ...diag.live!, connections: { ...diag.live!.connections, 'half-open': 1 } } };
+    const newer = {
+      ...diag,
+      findings: [{ ...diag.findings[0]!, kind: 'rule-dropped' }],
+      live: { ...diag.live!, connections: { ...diag.live!.connections, 'half-open': 1 } },
+    };
     expect(diagnosisSchema.safeParse(newer).success).toBe(true);
     expect(d.diagnosisSchema.safeParse(newer).success).toBe(false);
   });
@@ -42,8 +46,30 @@ describe('the API answer schema', () => {
   it.each([
     ['an unknown hop', (x: Record<string, unknown>) => ({ ...x, path: [{ hop: 'tunnel', label: 'x', refs: [], verdict: 'ok', findings: [] }] })],
     ['an unknown verdict', (x: Record<string, unknown>) => ({ ...x, verdict: 'maybe' })],
-    ['a finding without its summary', (x: Record<string, unknown>) => ({ ...x, findings: [{ kind: 'reachable', hop: 'source', severity: 'info', confidence: 'high', source: 'static', evidence: [] }] })],
-    ['an events evidence without its example', (x: Record<string, unknown>) => ({ ...x, findings: [{ kind: 'reachable', hop: 'network', severity: 'info', confidence: 'high', summary: 's', source: 'live', evidence: [{ type: 'events', event: 'tcp', text: 't', connections: 1, events: 1, first: 0, last: 0, nodes: [] }] }] })],
+    [
+      'a finding without its summary',
+      (x: Record<string, unknown>) => ({
+        ...x,
+        findings: [{ kind: 'reachable', hop: 'source', severity: 'info', confidence: 'high', source: 'static', evidence: [] }],
+      }),
+    ],
+    [
+      'an events evidence without its example',
+      (x: Record<string, unknown>) => ({
+        ...x,
+        findings: [
+          {
+            kind: 'reachable',
+            hop: 'network',
+            severity: 'info',
+            confidence: 'high',
+            summary: 's',
+            source: 'live',
+            evidence: [{ type: 'events', event: 'tcp', text: 't', connections: 1, events: 1, first: 0, last: 0, nodes: [] }],
+          },
+        ],
+      }),
+    ],
   ])('refuses %s', (_what, spoil) => {
     const [, diag] = answers[0]!;
     expect(diagnosisSchema.safeParse(spoil(JSON.parse(JSON.stringify(diag)) as Record<string, unknown>)).success).toBe(false);

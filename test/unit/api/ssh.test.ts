@@ -4,7 +4,16 @@ import { parseJumpSpec, sshSettingsSchema } from '../../../src/api/index.js';
 
 describe('sshSettingsSchema', () => {
   it('takes a full form', () => {
-    const s = { configFile: '~/.ssh/config', user: 'ubuntu', identityFile: '/home/me/.ssh/id_ed25519', jump: 'ops@bastion.example.com:2222', nodes: [{ node: 'worker-1', address: '10.0.0.5' }, { node: 'worker-2', address: 'fd00::2' }] };
+    const s = {
+      configFile: '~/.ssh/config',
+      user: 'ubuntu',
+      identityFile: '/home/me/.ssh/id_ed25519',
+      jump: 'ops@bastion.example.com:2222',
+      nodes: [
+        { node: 'worker-1', address: '10.0.0.5' },
+        { node: 'worker-2', address: 'fd00::2' },
+      ],
+    };
     expect(sshSettingsSchema.parse(s)).toEqual(s);
     expect(sshSettingsSchema.parse({})).toEqual({});
   });
@@ -24,7 +33,15 @@ describe('sshSettingsSchema', () => {
     ['a node pattern', { nodes: [{ node: '*', address: '10.0.0.1' }] }],
     ['an address with a newline', { nodes: [{ node: 'w1', address: '10.0.0.1\n  User root' }] }],
     ['an address with a port', { nodes: [{ node: 'w1', address: '10.0.0.1:22' }] }],
-    ['a node twice', { nodes: [{ node: 'w1', address: 'a' }, { node: 'w1', address: 'b' }] }],
+    [
+      'a node twice',
+      {
+        nodes: [
+          { node: 'w1', address: 'a' },
+          { node: 'w1', address: 'b' },
+        ],
+      },
+    ],
     ['an unknown field', { proxyCommand: 'evil' }],
   ])('refuses %s', (_, s) => {
     expect(sshSettingsSchema.safeParse(s).success).toBe(false);

@@ -23,7 +23,14 @@ function counted(): { view: ClusterView; lists: Map<ClusterKind, number> } {
 const recorded: EvidenceSource = {
   async collect(plan, c) {
     for (const e of fx.events) c.emit(e as d.EvidenceLine);
-    return [...plan.nodes.map((n) => ({ node: n.node, why: n.why })), { node: 'node-9', why: ['DNS: kube-system/coredns-x'], error: { code: 'ssh-refused', message: 'SSH to node-9 was refused', hint: 'check sshd on node-9' } }];
+    return [
+      ...plan.nodes.map((n) => ({ node: n.node, why: n.why })),
+      {
+        node: 'node-9',
+        why: ['DNS: kube-system/coredns-x'],
+        error: { code: 'ssh-refused', message: 'SSH to node-9 was refused', hint: 'check sshd on node-9' },
+      },
+    ];
   },
 };
 
@@ -90,7 +97,9 @@ describe('ask: one question pipeline', () => {
 
   it('names a question the cluster cannot read as a permission gap when pods could not be listed', async () => {
     const source: QuestionSource = { view: view({}), unavailable: [{ kind: 'Pod', reason: 'forbidden', message: 'listing Pod is forbidden for this user.' }] };
-    await expect(ask(source, { ...q, probes: false })).rejects.toMatchObject({ detail: { code: 'cluster-forbidden', message: expect.stringMatching(/listing Pod is forbidden/) } });
+    await expect(ask(source, { ...q, probes: false })).rejects.toMatchObject({
+      detail: { code: 'cluster-forbidden', message: expect.stringMatching(/listing Pod is forbidden/) },
+    });
   });
 });
 
@@ -102,7 +111,9 @@ describe('ask on a view that stopped following the cluster', () => {
     expect(a.diagnosis.stale).toEqual({ state: 'stale', since, error: 'fetch failed (ECONNREFUSED)' });
     expect(a.diagnosis.findings.length).toBeGreaterThan(0);
     expect(new Set(a.diagnosis.findings.map((f) => f.confidence))).toEqual(new Set(['low']));
-    expect(a.diagnosis.notes[0]).toMatch(/cluster view is stale: the API server has not answered since 2026-12-05 08:30:00 UTC \(fetch failed \(ECONNREFUSED\)\)/);
+    expect(a.diagnosis.notes[0]).toMatch(
+      /cluster view is stale: the API server has not answered since 2026-12-05 08:30:00 UTC \(fetch failed \(ECONNREFUSED\)\)/,
+    );
     expect(d.diagnosisText(a.diagnosis).split('\n')[0]).toMatch(/unreachable: .*\[STALE: from the cluster as it was at 2026-12-05 08:30:00 UTC/);
     const live = await ask({ ...source, health: () => ({ state: 'live' }) }, { ...q, probes: false });
     expect(live.diagnosis.stale).toBeUndefined();

@@ -12,14 +12,57 @@ type Ev = diagnose.ProbeEvent & { node: string };
 const s = 1_764_000_000_000_000_000;
 const pod = (namespace: string, name: string) => ({ kind: 'pod', namespace, name });
 const base = (i: number, over: Record<string, unknown>): Ev =>
-  ({ v: 1, ts: s + i * 1e9, node: i % 2 ? 'node-b' : 'node-a', netns: 1, proto: 'tcp', src: '10.244.0.5', sport: 40000 + i, dst: '10.244.1.7', dport: 8080, family: 4, ifindex: 2, ...over }) as unknown as Ev;
+  ({
+    v: 1,
+    ts: s + i * 1e9,
+    node: i % 2 ? 'node-b' : 'node-a',
+    netns: 1,
+    proto: 'tcp',
+    src: '10.244.0.5',
+    sport: 40000 + i,
+    dst: '10.244.1.7',
+    dport: 8080,
+    family: 4,
+    ifindex: 2,
+    ...over,
+  }) as unknown as Ev;
 
 const events: Ev[] = [
-  base(0, { type: 'drop', reason: 'NETFILTER_DROP', reasonCode: 1, location: 'nft_do_chain', identities: { src: pod('shop', 'frontend-1'), dst: pod('shop', 'backend-1') } }),
-  base(1, { type: 'tcp', event: 'refused', errno: 'ECONNREFUSED', state: 'SYN_SENT', identities: { src: pod('shop', 'frontend-1'), dst: pod('billing', 'ledger-0') } }),
-  base(2, { type: 'tcp', event: 'established', state: 'ESTABLISHED', identities: { src: pod('shop', 'frontend-2'), dst: { kind: 'service', namespace: 'shop', name: 'backend' } } }),
+  base(0, {
+    type: 'drop',
+    reason: 'NETFILTER_DROP',
+    reasonCode: 1,
+    location: 'nft_do_chain',
+    identities: { src: pod('shop', 'frontend-1'), dst: pod('shop', 'backend-1') },
+  }),
+  base(1, {
+    type: 'tcp',
+    event: 'refused',
+    errno: 'ECONNREFUSED',
+    state: 'SYN_SENT',
+    identities: { src: pod('shop', 'frontend-1'), dst: pod('billing', 'ledger-0') },
+  }),
+  base(2, {
+    type: 'tcp',
+    event: 'established',
+    state: 'ESTABLISHED',
+    identities: { src: pod('shop', 'frontend-2'), dst: { kind: 'service', namespace: 'shop', name: 'backend' } },
+  }),
   base(3, { type: 'dns', proto: 'udp', dport: 53, dst: '10.96.0.10', qr: 'query', id: 7, qname: 'backend.shop.svc.cluster.local.', qtype: 'A', dir: 'egress' }),
-  base(4, { type: 'dns', proto: 'udp', sport: 53, src: '10.96.0.10', dst: '10.244.0.5', dport: 40004, qr: 'response', id: 7, qname: 'nope.shop.svc.cluster.local.', qtype: 'AAAA', rcode: 'NXDOMAIN', dir: 'ingress' }),
+  base(4, {
+    type: 'dns',
+    proto: 'udp',
+    sport: 53,
+    src: '10.96.0.10',
+    dst: '10.244.0.5',
+    dport: 40004,
+    qr: 'response',
+    id: 7,
+    qname: 'nope.shop.svc.cluster.local.',
+    qtype: 'AAAA',
+    rcode: 'NXDOMAIN',
+    dir: 'ingress',
+  }),
   base(70, { type: 'drop', reason: 'NO_SOCKET', reasonCode: 2, location: 'tcp_v4_rcv', dport: 9090 }),
 ];
 
@@ -35,7 +78,15 @@ describe('the events store', () => {
     const st = store();
     const rows = st.page({}, 0, 100).rows;
     expect(rows).toEqual(events.map((e, i) => toRow(e, i)));
-    expect(rows[0]).toMatchObject({ type: 'drop', verdict: 'dropped', reason: 'NETFILTER_DROP', src: 'shop/frontend-1:40000', dst: 'shop/backend-1:8080', node: 'node-a', port: 8080 });
+    expect(rows[0]).toMatchObject({
+      type: 'drop',
+      verdict: 'dropped',
+      reason: 'NETFILTER_DROP',
+      src: 'shop/frontend-1:40000',
+      dst: 'shop/backend-1:8080',
+      node: 'node-a',
+      port: 8080,
+    });
     expect(rows[1]).toMatchObject({ verdict: 'error', reason: 'refused (ECONNREFUSED)' });
     expect(rows[4]).toMatchObject({ verdict: 'error', reason: 'NXDOMAIN', detail: 'nope.shop.svc.cluster.local AAAA', src: '10.96.0.10:53' });
     expect(st.page({}, 2, 2).rows.map((r) => r.seq)).toEqual([2, 3]);
@@ -77,8 +128,17 @@ describe('the events store', () => {
     expect(p.histogram.start).toBe(s);
     expect(p.histogram.bucketMs).toBe(1000);
     const counted = p.histogram.buckets.map((b, i) => [i, ...b]).filter((b) => b[1]! + b[2]! + b[3]! > 0);
-    expect(counted).toEqual([[0, 1, 0, 0], [1, 0, 0, 1], [2, 0, 0, 1], [70, 1, 0, 0]]);
-    expect(p.facets).toEqual({ reasons: ['NETFILTER_DROP', 'NO_SOCKET', 'NXDOMAIN', 'established', 'query', 'refused (ECONNREFUSED)'], namespaces: ['billing', 'shop'], rcodes: ['NXDOMAIN'] });
+    expect(counted).toEqual([
+      [0, 1, 0, 0],
+      [1, 0, 0, 1],
+      [2, 0, 0, 1],
+      [70, 1, 0, 0],
+    ]);
+    expect(p.facets).toEqual({
+      reasons: ['NETFILTER_DROP', 'NO_SOCKET', 'NXDOMAIN', 'established', 'query', 'refused (ECONNREFUSED)'],
+      namespaces: ['billing', 'shop'],
+      rcodes: ['NXDOMAIN'],
+    });
     st.clear();
     expect(st.page({}, 0, 10)).toMatchObject({ total: 0, matched: 0, rows: [], facets: { reasons: [], namespaces: [], rcodes: [] } });
   });
@@ -90,9 +150,13 @@ describe('the events store', () => {
     expect(st.page({}, 4999, 10).rows[0]).toMatchObject({ seq: 4999, src: '10.244.0.5:44999' });
   });
 
-  it('a replay\'s store: time and type exact before the rows are read, the rest pending until they are', () => {
+  it("a replay's store: time and type exact before the rows are read, the rest pending until they are", () => {
     const read = (k: number) => toRow(events[k]!, k);
-    const st = new EventStore({ ts: Float64Array.from(events, (e) => e.ts), type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3 })[e.type]), readRow: read });
+    const st = new EventStore({
+      ts: Float64Array.from(events, (e) => e.ts),
+      type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3 })[e.type]),
+      readRow: read,
+    });
     expect(st.page({ type: ['tcp'] }, 0, 10, 6)).toMatchObject({ matched: 2, rows: [{ seq: 1, reason: 'refused (ECONNREFUSED)' }, { seq: 2 }] });
     expect(st.page({ type: ['tcp'] }, 0, 10, 6)).not.toHaveProperty('pending');
     // Up to the instant shown (the first 3 events).

@@ -70,13 +70,23 @@ describe('pushed events of the workbench', () => {
     const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
     const a = client();
     const b = client();
-    const call = (c: EventClient, method: string, payload: unknown) => dispatch(handlers, method, payload, new AbortController().signal, c) as Promise<{ ok: true; value: Record<string, unknown> }>;
+    const call = (c: EventClient, method: string, payload: unknown) =>
+      dispatch(handlers, method, payload, new AbortController().signal, c) as Promise<{ ok: true; value: Record<string, unknown> }>;
     const src = { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' };
     const opened = (await call(a.c, 'cluster.open', src)).value.session as string;
     await call(b.c, 'cluster.open', src);
-    const asked = await call(a.c, 'why.ask', { session: opened, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'ssh', durationSec: 1 });
+    const asked = await call(a.c, 'why.ask', {
+      session: opened,
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend',
+      port: 8080,
+      probe: 'ssh',
+      durationSec: 1,
+    });
     const question = asked.value.question as string;
-    await expect.poll(() => a.got.find((g) => g.event === 'why.progress' && g.payload.state === 'done')?.payload.diagnosis?.verdict, { timeout: 5000 }).toBe('unreachable');
+    await expect
+      .poll(() => a.got.find((g) => g.event === 'why.progress' && g.payload.state === 'done')?.payload.diagnosis?.verdict, { timeout: 5000 })
+      .toBe('unreachable');
     await sleep(500);
     expect(a.got.every((g) => g.payload.session === opened || g.payload.question === question)).toBe(true);
     expect(a.got.filter((g) => g.event === 'events.appended').at(-1)?.payload).toEqual({ session: opened, total: 44 });

@@ -50,7 +50,13 @@ describe('recording a session from the workbench', () => {
     const info = replay.replay!;
     expect(info.context).toBe(context);
     expect(info.questions).toHaveLength(1);
-    expect(info.questions[0]).toMatchObject({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', verdict: 'unreachable', top: 'policy-deny-ingress' });
+    expect(info.questions[0]).toMatchObject({
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend:8080',
+      probe: 'ssh',
+      verdict: 'unreachable',
+      top: 'policy-deny-ingress',
+    });
     expect(info.notes.map((n) => n.text)).toEqual([expect.stringMatching(/^bookmark \d\d:\d\d:\d\d$/), 'frontend cannot reach backend since the 10:02 deploy']);
     // The cluster and the probe lines are in it: the same workloads, the lab's 44 events.
     expect(replay.names.workloads).toEqual(open.names.workloads);
@@ -79,7 +85,7 @@ describe('recording a session from the workbench', () => {
     expect(readdirSync(recordings).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('puts recordings where the platform keeps an app\'s data unless told otherwise', () => {
+  it("puts recordings where the platform keeps an app's data unless told otherwise", () => {
     expect(recordingsDir({ PATHLIGHT_RECORDINGS_DIR: '/tmp/x' })).toBe('/tmp/x');
     if (process.platform === 'linux') {
       expect(recordingsDir({ HOME: '/home/u' })).toBe('/home/u/.local/share/pathlight/recordings');

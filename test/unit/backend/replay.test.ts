@@ -138,7 +138,9 @@ describe('replay in the workbench', () => {
 
     const missing = await raw('recording.open', { source: { kind: 'path', path: path.join(dir, 'nope.pathlight') } });
     expect(missing.ok === false && missing.error).toMatchObject({ code: 'recording-unreadable', hint: expect.stringMatching(/Check the path/) });
-    const notRec = await raw('recording.open', { source: { kind: 'bytes', name: 'notes.txt', base64: Buffer.from('hello, not a recording').toString('base64') } });
+    const notRec = await raw('recording.open', {
+      source: { kind: 'bytes', name: 'notes.txt', base64: Buffer.from('hello, not a recording').toString('base64') },
+    });
     expect(notRec.ok).toBe(false);
     if (!notRec.ok) {
       expect(notRec.error.code).toMatch(/^recording-/);
@@ -166,14 +168,39 @@ describe('the replay source (what replay.seek moves, what events.page and the gr
     table.push(snapshotRecord(at(0), [makePod('shop', 'a', '10.244.1.5')]));
     for (let i = 1; i <= 30; i++) {
       const type = i % 10 === 0 ? 'stats' : (['drop', 'dns', 'tcp'] as const)[i % 3]!;
-      const event = { drop: { reason: 'NETFILTER_DROP' }, dns: { qr: 'query', qname: `q${i}.shop.`, qtype: 'A', id: i }, tcp: { event: 'refused', errno: 'ECONNREFUSED' } } as const;
-      const data = type === 'stats' ? { type, node: 'n1' } : { type, node: 'n1', seq: i, proto: type === 'dns' ? 'udp' : 'tcp', src: '10.244.1.5', sport: 40000 + i, dst: '10.96.0.10', dport: 53, ...event[type] };
+      const event = {
+        drop: { reason: 'NETFILTER_DROP' },
+        dns: { qr: 'query', qname: `q${i}.shop.`, qtype: 'A', id: i },
+        tcp: { event: 'refused', errno: 'ECONNREFUSED' },
+      } as const;
+      const data =
+        type === 'stats'
+          ? { type, node: 'n1' }
+          : {
+              type,
+              node: 'n1',
+              seq: i,
+              proto: type === 'dns' ? 'udp' : 'tcp',
+              src: '10.244.1.5',
+              sport: 40000 + i,
+              dst: '10.96.0.10',
+              dport: 53,
+              ...event[type],
+            };
       table.pushDeferred(at(i), i === 7 ? probeTypeCode.unknown : probeTypeOf(type));
       lines.push(JSON.stringify({ ts: at(i), kind: 'probe', data }));
     }
     const replay = new SessionReplay(table, { prepare: true });
     const rec = {
-      ...{ path: '/x.pathlight', header: { type: 'pathlight-recording', version: 2, created: '' }, complete: true, damage: [], meta: {}, questions: [], notes: [] },
+      ...{
+        path: '/x.pathlight',
+        header: { type: 'pathlight-recording', version: 2, created: '' },
+        complete: true,
+        damage: [],
+        meta: {},
+        questions: [],
+        notes: [],
+      },
       ...{ start: replay.start, end: replay.end, records: replay.length, why: () => ({ ok: false }), reask: () => [] },
       frameAt: (t: number) => replay.at(t),
       probeColumns: replay.probeColumns,
@@ -200,7 +227,11 @@ describe('the replay source (what replay.seek moves, what events.page and the gr
     // The table's page reads its own rows only, and the timeline is exact from times and types.
     const page = src.page({}, 2, 3);
     expect(page).toMatchObject({ total: 19, matched: 19 });
-    expect(page.rows.map((r) => [r.seq, r.type, r.src])).toEqual([[2, 'drop', '10.244.1.5:40003'], [3, 'dns', '10.244.1.5:40004'], [4, 'tcp', '10.244.1.5:40005']]);
+    expect(page.rows.map((r) => [r.seq, r.type, r.src])).toEqual([
+      [2, 'drop', '10.244.1.5:40003'],
+      [3, 'dns', '10.244.1.5:40004'],
+      [4, 'tcp', '10.244.1.5:40005'],
+    ]);
     expect(reads()).toBe(4);
     expect(page.histogram.buckets.reduce((n, b) => n + b[0] + b[1] + b[2], 0)).toBe(19);
     expect(src.page({ type: ['drop'] }, 0, 100).matched).toBe(7);

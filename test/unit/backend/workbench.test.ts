@@ -21,7 +21,13 @@ describe('workbench calls on a fake cluster', () => {
     expect(g0.nodes.some((n) => n.id === 'ns:lab-deny-ingress')).toBe(true);
     expect(g0.path).toBeNull();
 
-    const { question } = await call('why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1 });
+    const { question } = await call('why.ask', {
+      session: open.session,
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend:8080',
+      probe: 'ssh',
+      durationSec: 1,
+    });
     const st = await answer(question);
     expect(st.state).toBe('done');
     expect(st.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
@@ -44,7 +50,12 @@ describe('workbench calls on a fake cluster', () => {
     const drops = await call('events.page', { session: open.session, filter: { reason: 'netfilter_drop' }, offset: 0, limit: 100 });
     expect(drops.matched).toBeGreaterThan(0);
     expect(drops.rows.every((r) => r.type === 'drop' && r.reason === 'NETFILTER_DROP' && r.port === 8080)).toBe(true);
-    const dnsFront = await call('events.page', { session: open.session, filter: { type: ['dns'], pod: 'lab-deny-ingress/frontend', text: 'backend.lab' }, offset: 0, limit: 100 });
+    const dnsFront = await call('events.page', {
+      session: open.session,
+      filter: { type: ['dns'], pod: 'lab-deny-ingress/frontend', text: 'backend.lab' },
+      offset: 0,
+      limit: 100,
+    });
     expect(dnsFront.matched).toBeGreaterThan(0);
     const t0 = all.histogram.start;
     const none = await call('events.page', { session: open.session, filter: { from: t0 - 2e9, to: t0 - 1e9 }, offset: 0, limit: 5 });
@@ -69,7 +80,14 @@ describe('graph.details', () => {
     const backend = g.nodes.find((n) => n.kind === 'pod' && n.label.startsWith('backend-'))!;
     const d = await call('graph.details', { session: open.session, node: backend.id });
     expect(d.pod).toBe(`lab-deny-ingress/${backend.label}`);
-    expect(d.policies).toContainEqual({ kind: 'NetworkPolicy', namespace: 'lab-deny-ingress', name: 'deny-backend-ingress', tier: 'networkpolicy', directions: ['ingress'], isolates: { ingress: true, egress: false } });
+    expect(d.policies).toContainEqual({
+      kind: 'NetworkPolicy',
+      namespace: 'lab-deny-ingress',
+      name: 'deny-backend-ingress',
+      tier: 'networkpolicy',
+      directions: ['ingress'],
+      isolates: { ingress: true, egress: false },
+    });
     const frontend = g.nodes.find((n) => n.kind === 'workload' && n.label === 'frontend')!;
     const fd = await call('graph.details', { session: open.session, node: frontend.id });
     expect(fd.pod).toMatch(/^lab-deny-ingress\/frontend-/);
@@ -81,7 +99,14 @@ describe('graph.details', () => {
 
   it('refuses SSH settings that could inject config lines', async () => {
     const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
-    const bad = await raw('why.ask', { session: open.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh', durationSec: 1, ssh: { user: 'root\nProxyCommand evil' } });
+    const bad = await raw('why.ask', {
+      session: open.session,
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend:8080',
+      probe: 'ssh',
+      durationSec: 1,
+      ssh: { user: 'root\nProxyCommand evil' },
+    });
     expect(bad.ok).toBe(false);
     await call('cluster.close', { session: open.session });
   });

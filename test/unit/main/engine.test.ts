@@ -24,7 +24,11 @@ function fakeProcess(o: { readyAfterMs?: number } = {}) {
     on(event: 'message' | 'exit', l: (x: never) => void) {
       (event === 'message' ? toMain : onExit).add(l as never);
       // The engine starts once main listens (as a spawned process starts after fork returns).
-      if (event === 'message') setTimeout(() => serveEngine({ post: (f) => toMain.forEach((m) => m(copy(f))), onMessage: (m) => (toEngine = m) }, handlers, () => proc.die(0)), o.readyAfterMs ?? 0);
+      if (event === 'message')
+        setTimeout(
+          () => serveEngine({ post: (f) => toMain.forEach((m) => m(copy(f))), onMessage: (m) => (toEngine = m) }, handlers, () => proc.die(0)),
+          o.readyAfterMs ?? 0,
+        );
       return proc;
     },
     kill: () => true,
@@ -64,7 +68,12 @@ describe('remoteEngine', () => {
     const two = window();
     const opened = (await engine.call('cluster.open', src, signal(), one.client)) as { ok: true; value: { session: string } };
     await engine.call('cluster.open', src, signal(), two.client);
-    await engine.call('why.ask', { session: opened.value.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'ssh', durationSec: 1 }, signal(), one.client);
+    await engine.call(
+      'why.ask',
+      { session: opened.value.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'ssh', durationSec: 1 },
+      signal(),
+      one.client,
+    );
     await expect.poll(() => one.got.some((g) => g.event === 'why.progress' && (g.payload as { state: string }).state === 'done'), { timeout: 5000 }).toBe(true);
     expect(one.got.some((g) => g.event === 'events.appended')).toBe(true);
     expect(two.got).toEqual([]);

@@ -78,7 +78,10 @@ describe('registerIpc', () => {
   ])('refuses a call from %s without running the handler', async (_what, url, parent) => {
     const ipc = new FakeIpcMain();
     let ran = false;
-    registerIpc(ipc as never, { ...handlers, 'app.info': async () => ((ran = true), handlers['app.info']({}, { signal: new AbortController().signal })) } as Handlers);
+    registerIpc(
+      ipc as never,
+      { ...handlers, 'app.info': async () => ((ran = true), handlers['app.info']({}, { signal: new AbortController().signal })) } as Handlers,
+    );
     const r = await ipc.invoke(ipcCallChannel('app.info'), { id: '1', payload: {} }, url, parent);
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringContaining('Refused') } });
     expect(ran).toBe(false);
@@ -121,15 +124,26 @@ describe('registerIpc', () => {
     const opened = (await ipc.invoke(ipcCallChannel('cluster.open'), { id: '1', payload: src }, appEntryUrl, null, one)) as { value: { session: string } };
     await ipc.invoke(ipcCallChannel('cluster.open'), { id: '2', payload: src }, appEntryUrl, null, two);
     const session = opened.value.session;
-    await ipc.invoke(ipcCallChannel('why.ask'), { id: '3', payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 } }, appEntryUrl, null, one);
-    await expect.poll(() => one.sent.some((m) => m.channel === ipcEventChannel('why.progress') && (m.payload as { state: string }).state === 'done')).toBe(true);
+    await ipc.invoke(
+      ipcCallChannel('why.ask'),
+      { id: '3', payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 } },
+      appEntryUrl,
+      null,
+      one,
+    );
+    await expect
+      .poll(() => one.sent.some((m) => m.channel === ipcEventChannel('why.progress') && (m.payload as { state: string }).state === 'done'))
+      .toBe(true);
     expect(one.sent.some((m) => m.channel === ipcEventChannel('graph.changed') && (m.payload as { session: string }).session === session)).toBe(true);
     expect(two.sent).toEqual([]);
     // A reload replaces the page: what the old page opened no longer reaches the window.
     one.emit('did-navigate');
     const before = one.sent.length;
     // The session changes again (a question asked from elsewhere: its answer lands on the graph).
-    await ipc.invoke(ipcCallChannel('why.ask'), { id: '5', payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 } });
+    await ipc.invoke(ipcCallChannel('why.ask'), {
+      id: '5',
+      payload: { session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: 8080, probe: 'none', durationSec: 1 },
+    });
     // Longer than the pushes' quiet interval (src/backend/push.ts).
     await new Promise((r) => setTimeout(r, 800));
     expect(one.sent.length).toBe(before);

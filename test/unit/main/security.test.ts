@@ -1,12 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import {
-  appEntryUrl,
-  hardenWebContents,
-  isAppUrl,
-  isTrustedSender,
-  secureWebPreferences,
-} from '../../../src/main/security.js';
+import { appEntryUrl, hardenWebContents, isAppUrl, isTrustedSender, secureWebPreferences } from '../../../src/main/security.js';
 
 describe('secureWebPreferences', () => {
   it('isolates and sandboxes the renderer with no Node access', () => {

@@ -74,7 +74,11 @@ describe('diffElements', () => {
   const b: Element = { group: 'nodes', data: { id: 'b', label: 'b', kind: 'pod', parent: 'ns:x' }, classes: ['pod'] };
   it('adds, updates, re-adds a moved node and removes what is gone', () => {
     const prev = byId([a, b]);
-    const next: Element[] = [{ ...a, classes: ['pod', 'path'] }, { ...b, data: { ...b.data, parent: 'ns:y' } }, { group: 'nodes', data: { id: 'c', label: 'c', kind: 'dns' }, classes: ['dns'] }];
+    const next: Element[] = [
+      { ...a, classes: ['pod', 'path'] },
+      { ...b, data: { ...b.data, parent: 'ns:y' } },
+      { group: 'nodes', data: { id: 'c', label: 'c', kind: 'dns' }, classes: ['dns'] },
+    ];
     const diff = diffElements(prev, next);
     expect(diff.update.map((e) => e.data.id)).toEqual(['a']);
     expect(diff.remove).toEqual(['b']);

@@ -9,16 +9,44 @@ function makeStore(storage = memoryStorage(), seen: Array<{ method: CallName; pa
   return storeOn({ fakeClusters: fixture('diagnose'), storage, seen });
 }
 
-const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({ id: `q${n}`, context: 'fake-healthy', from: `ns/a${n}`, to: 'b', port: '', protocol: 'TCP', at: new Date(n * 1000).toISOString(), ...over });
+const question = (n: number, over: Partial<RecentQuestion> = {}): RecentQuestion => ({
+  id: `q${n}`,
+  context: 'fake-healthy',
+  from: `ns/a${n}`,
+  to: 'b',
+  port: '',
+  protocol: 'TCP',
+  at: new Date(n * 1000).toISOString(),
+  ...over,
+});
 
 describe('SSH settings slice', () => {
   it('turns the form into API settings: trimmed, empty fields and rows left out', () => {
     expect(sshSettingsOf(emptySshForm)).toBeUndefined();
-    expect(sshSettingsOf({ ...emptySshForm, user: ' ubuntu ', nodes: [{ node: 'w1', address: ' 10.0.0.5' }, { node: '', address: '' }] })).toEqual({ user: 'ubuntu', nodes: [{ node: 'w1', address: '10.0.0.5' }] });
+    expect(
+      sshSettingsOf({
+        ...emptySshForm,
+        user: ' ubuntu ',
+        nodes: [
+          { node: 'w1', address: ' 10.0.0.5' },
+          { node: '', address: '' },
+        ],
+      }),
+    ).toEqual({ user: 'ubuntu', nodes: [{ node: 'w1', address: '10.0.0.5' }] });
   });
 
   it('says what is wrong with each field', () => {
-    const e = sshFormErrors({ configFile: '/my config', user: 'root x', identityFile: '', jump: 'a@b@c', nodes: [{ node: 'w1', address: '10.0.0.5:22' }, { node: 'w2', address: 'ok' }, { node: 'w2', address: 'ok' }] });
+    const e = sshFormErrors({
+      configFile: '/my config',
+      user: 'root x',
+      identityFile: '',
+      jump: 'a@b@c',
+      nodes: [
+        { node: 'w1', address: '10.0.0.5:22' },
+        { node: 'w2', address: 'ok' },
+        { node: 'w2', address: 'ok' },
+      ],
+    });
     expect(Object.keys(e).sort()).toEqual(['configFile', 'jump', 'rows', 'user']);
     expect(e.rows).toEqual({ 0: 'a host name or an IP address, without a port', 2: 'w2 is listed twice' });
     expect(sshFormErrors({ ...emptySshForm, jump: 'ops@bastion:2222' })).toEqual({});
@@ -29,7 +57,12 @@ describe('SSH settings slice', () => {
     const seen: Array<{ method: CallName; payload: unknown }> = [];
     const store = makeStore(storage, seen);
     store.getState().setSsh({ user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
-    expect(makeStore(storage).getState().ssh).toEqual({ ...emptySshForm, user: 'ubuntu', identityFile: '~/.ssh/lab', nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }] });
+    expect(makeStore(storage).getState().ssh).toEqual({
+      ...emptySshForm,
+      user: 'ubuntu',
+      identityFile: '~/.ssh/lab',
+      nodes: [{ node: 'pathlight-lab-node', address: '192.0.2.7' }],
+    });
 
     store.getState().selectContext('fake-deny-backend-ingress');
     await store.getState().openCluster();
@@ -67,7 +100,13 @@ describe('recent questions slice', () => {
         return store.getState().recentQuestions[0]?.verdict;
       })
       .toBe('unreachable');
-    expect(store.getState().recentQuestions[0]).toMatchObject({ context: 'fake-deny-backend-ingress', from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', protocol: 'TCP' });
+    expect(store.getState().recentQuestions[0]).toMatchObject({
+      context: 'fake-deny-backend-ingress',
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend',
+      port: '8080',
+      protocol: 'TCP',
+    });
     await store.getState().closeCluster();
 
     const again = makeStore(storage);

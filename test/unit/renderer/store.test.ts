@@ -36,7 +36,9 @@ describe('renderer store', () => {
 
   it('persists theme and selection, never the text of a picked kubeconfig', async () => {
     const { store, storage } = makeStore();
-    await store.getState().loadContexts({ kind: 'text', name: 'picked.yaml', text: 'apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: SECRET-TOKEN}}]\n' });
+    await store
+      .getState()
+      .loadContexts({ kind: 'text', name: 'picked.yaml', text: 'apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: SECRET-TOKEN}}]\n' });
     store.getState().toggleTheme();
     store.getState().selectContext('x');
     const saved = storage.getItem('pathlight.ui') ?? '';
@@ -74,7 +76,10 @@ describe('renderer store', () => {
     // An SSH config whose only IdentityFile does not exist (and no ssh-agent in the test env).
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const dir = mkdtempSync('/tmp/pathlight-store-');
-    writeFileSync(`${dir}/config`, `Host n1\n  HostName 127.0.0.1\n  Port 1\n  User root\n  IdentityFile /nonexistent/id_ed25519\n  UserKnownHostsFile ${dir}/kh\n`);
+    writeFileSync(
+      `${dir}/config`,
+      `Host n1\n  HostName 127.0.0.1\n  Port 1\n  User root\n  IdentityFile /nonexistent/id_ed25519\n  UserKnownHostsFile ${dir}/kh\n`,
+    );
     store.getState().setProbeForm({ node: 'n1', sshConfig: `${dir}/config`, durationSec: 5 });
     await store.getState().startProbe();
     expect(store.getState().probeError).toBeUndefined();

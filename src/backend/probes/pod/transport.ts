@@ -16,7 +16,9 @@ import { readAgent } from '../agentDir.js';
 import { cancellableDelay, controlLine, lineFeeder, throwIfCancelled, type ProbeExit, type ProbeSink, type ProbeStage } from '../stream.js';
 
 export const probePodLabels = { 'app.kubernetes.io/managed-by': 'pathlight', 'pathlight.dev/probe': 'agent' } as const;
-export const probePodSelector = Object.entries(probePodLabels).map(([k, v]) => `${k}=${v}`).join(',');
+export const probePodSelector = Object.entries(probePodLabels)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
 const expiresAnnotation = 'pathlight.dev/expires-at';
 /** Stock image the agent is streamed into when no agent image is configured. */
 export const defaultStockImage = 'docker.io/library/busybox:1.37';
@@ -57,11 +59,24 @@ export interface PodProbeRun {
 
 /** A pod name from the node's: lower-case DNS label, unique. */
 function podName(node: string): string {
-  const base = node.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  const base = node
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
   return `pathlight-probe-${base || 'node'}-${randomBytes(3).toString('hex')}`;
 }
 
-export function probePodManifest(o: { name: string; namespace: string; node: string; image: string; command: string[]; deadlineSeconds: number; privileged: boolean; now: Date }): V1Pod {
+export function probePodManifest(o: {
+  name: string;
+  namespace: string;
+  node: string;
+  image: string;
+  command: string[];
+  deadlineSeconds: number;
+  privileged: boolean;
+  now: Date;
+}): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -91,7 +106,12 @@ export function probePodManifest(o: { name: string; namespace: string; node: str
           resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
           securityContext: o.privileged
             ? { privileged: true }
-            : { privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: { drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYSLOG'] } },
+            : {
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: false,
+                capabilities: { drop: ['ALL'], add: ['BPF', 'PERFMON', 'SYSLOG'] },
+              },
         },
       ],
     },
@@ -126,7 +146,10 @@ export async function sweepProbePods(kc: KubeConfig, namespace = 'kube-system', 
 function stuck(pod: V1Pod): string | undefined {
   const cs = pod.status?.containerStatuses?.[0];
   const waiting = cs?.state?.waiting;
-  if (waiting && /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerError|CreateContainerConfigError|RunContainerError/.test(waiting.reason ?? '')) {
+  if (
+    waiting &&
+    /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerError|CreateContainerConfigError|RunContainerError/.test(waiting.reason ?? '')
+  ) {
     return `${waiting.reason}: ${waiting.message ?? ''}`.trim();
   }
   const term = cs?.state?.terminated;
@@ -167,11 +190,16 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
     const n = await core.readNode({ name: node });
     arch = n.status?.nodeInfo?.architecture ?? arch;
   } catch (err) {
-    if (httpStatusOf(err) === 404) throw new PathlightError({ code: 'probe-failed', message: `There is no node ${node} in this cluster.`, hint: 'kubectl get nodes lists the node names.' });
+    if (httpStatusOf(err) === 404)
+      throw new PathlightError({ code: 'probe-failed', message: `There is no node ${node} in this cluster.`, hint: 'kubectl get nodes lists the node names.' });
     throw err;
   }
   if (arch !== 'amd64' && arch !== 'arm64') {
-    throw new PathlightError({ code: 'probe-unsupported-arch', message: `Node ${node} is ${arch}; the probe agent is built for amd64 and arm64.`, hint: 'Probe a node of a supported architecture.' });
+    throw new PathlightError({
+      code: 'probe-unsupported-arch',
+      message: `Node ${node} is ${arch}; the probe agent is built for amd64 and arm64.`,
+      hint: 'Probe a node of a supported architecture.',
+    });
   }
   const agentFile = opts.agentImage ? undefined : await readAgent(opts.agentDir, arch, ', or give an agent image');
   const name = podName(node);
@@ -181,9 +209,22 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
   opts.onProgress?.('creating', `pod ${namespace}/${name} on ${node} (${image}, deadline ${opts.deadlineSeconds}s)`);
   await core.createNamespacedPod({
     namespace,
-    body: probePodManifest({ name, namespace, node, image, command: hold, deadlineSeconds: opts.deadlineSeconds, privileged: !!opts.privileged, now: new Date() }),
+    body: probePodManifest({
+      name,
+      namespace,
+      node,
+      image,
+      command: hold,
+      deadlineSeconds: opts.deadlineSeconds,
+      privileged: !!opts.privileged,
+      now: new Date(),
+    }),
   });
-  const remove = () => core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).then(() => undefined, () => undefined);
+  const remove = () =>
+    core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).then(
+      () => undefined,
+      () => undefined,
+    );
   try {
     const until = Date.now() + (opts.startTimeoutMs ?? 90_000);
     for (;;) {
@@ -208,10 +249,22 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
       opts.onProgress?.('uploading', `${binary.length} bytes into ${name}:${agent}`);
       // `head -c` needs no end-of-stdin, which older exec protocols cannot send.
       let stdout = '';
-      const up = await execIn(kc, namespace, name, ['sh', '-c', `head -c ${binary.length} > ${agent}.part && chmod 700 ${agent}.part && mv ${agent}.part ${agent} && sha256sum ${agent}`], (c) => (stdout += c.toString()), Readable.from([binary]));
+      const up = await execIn(
+        kc,
+        namespace,
+        name,
+        ['sh', '-c', `head -c ${binary.length} > ${agent}.part && chmod 700 ${agent}.part && mv ${agent}.part ${agent} && sha256sum ${agent}`],
+        (c) => (stdout += c.toString()),
+        Readable.from([binary]),
+      );
       await up.exited;
       if (!stdout.startsWith(sum)) {
-        throw new PathlightError({ code: 'probe-upload-failed', message: `Streaming the agent into ${namespace}/${name} failed: checksum ${stdout.split(' ')[0] || '(none)'}, expected ${sum}. ${up.stderr().trim()}`.trim(), hint: `The stock image ${image} needs sh, head, chmod, mv and sha256sum (busybox has them); or use an agent image.` });
+        throw new PathlightError({
+          code: 'probe-upload-failed',
+          message:
+            `Streaming the agent into ${namespace}/${name} failed: checksum ${stdout.split(' ')[0] || '(none)'}, expected ${sum}. ${up.stderr().trim()}`.trim(),
+          hint: `The stock image ${image} needs sh, head, chmod, mv and sha256sum (busybox has them); or use an agent image.`,
+        });
       }
     }
     throwIfCancelled(opts.signal);
@@ -228,7 +281,11 @@ async function podProbe(opts: PodProbeOptions, sink: ProbeSink): Promise<PodProb
       opts.onProgress?.('stopped', exitCode === 0 ? undefined : `exit ${exitCode ?? 'unknown'}`);
       const problem: ApiError | undefined =
         exitCode !== 0 && !lines.streaming
-          ? { code: 'probe-failed', message: `The agent in ${namespace}/${name} exited with ${exitCode ?? 'an unknown status'} before streaming: ${stderr.trim().split('\n').at(-1) ?? status?.message ?? ''}`, hint: 'Its error line is above; run the pod with --privileged if the cluster strips capabilities.' }
+          ? {
+              code: 'probe-failed',
+              message: `The agent in ${namespace}/${name} exited with ${exitCode ?? 'an unknown status'} before streaming: ${stderr.trim().split('\n').at(-1) ?? status?.message ?? ''}`,
+              hint: 'Its error line is above; run the pod with --privileged if the cluster strips capabilities.',
+            }
           : undefined;
       return { exitCode, stderr, problem };
     });

@@ -80,7 +80,12 @@ export function resolveSshTarget(text: string, alias: string, opts: SshConfigOpt
   const portText = get('Port') ?? '22';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new PathlightError({ code: 'ssh-config-invalid', message: `Port ${portText} for host ${alias} is not a port number.`, hint: 'Use a number from 1 to 65535.', file: opts.file });
+    throw new PathlightError({
+      code: 'ssh-config-invalid',
+      message: `Port ${portText} for host ${alias} is not a port number.`,
+      hint: 'Use a number from 1 to 65535.',
+      file: opts.file,
+    });
   }
   const hostName = get('HostName') ?? opts.fallbackHostName ?? alias;
   const user = get('User') ?? opts.defaultUser ?? os.userInfo().username;
@@ -105,6 +110,11 @@ export function resolveSshTarget(text: string, alias: string, opts: SshConfigOpt
 /** A ProxyJump entry is `[user@]host[:port]`; `host` may itself be a Host alias of the config. */
 export function parseJump(spec: string): { user?: string; host: string; port?: number } {
   const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec);
-  if (!m) throw new PathlightError({ code: 'ssh-config-invalid', message: `ProxyJump entry "${spec}" is not [user@]host[:port].`, hint: 'Fix the ProxyJump line of the SSH config.' });
+  if (!m)
+    throw new PathlightError({
+      code: 'ssh-config-invalid',
+      message: `ProxyJump entry "${spec}" is not [user@]host[:port].`,
+      hint: 'Fix the ProxyJump line of the SSH config.',
+    });
   return { user: m[1], host: (m[2] ?? '').replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
 }

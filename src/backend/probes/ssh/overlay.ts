@@ -25,7 +25,9 @@ export function overlayConfigText(settings: SshSettings, nodes: readonly string[
   const s = sshSettingsSchema.parse(settings);
   const address = new Map((s.nodes ?? []).map((n) => [n.node, n.address]));
   const names = [...new Set([...address.keys(), ...nodes])].filter((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n));
-  const common = [s.user && `  User ${s.user}`, s.identityFile && `  IdentityFile ${s.identityFile}`, s.jump && `  ProxyJump ${s.jump}`].filter((l): l is string => !!l);
+  const common = [s.user && `  User ${s.user}`, s.identityFile && `  IdentityFile ${s.identityFile}`, s.jump && `  ProxyJump ${s.jump}`].filter(
+    (l): l is string => !!l,
+  );
   const lines = ['# Written by Pathlight for one question from its SSH settings; removed afterwards.'];
   for (const n of names) {
     const host = address.get(n);
@@ -41,7 +43,12 @@ export function overlayConfigText(settings: SshSettings, nodes: readonly string[
  * Runs `fn` with the path of the generated config (mode 0600 in a private directory), removed
  * when `fn` settles. Without overrides, `fn` gets the user's config path unchanged.
  */
-export async function withSshOverlay<T>(settings: SshSettings | undefined, configFile: string | undefined, nodes: readonly string[], fn: (file: string | undefined) => Promise<T>): Promise<T> {
+export async function withSshOverlay<T>(
+  settings: SshSettings | undefined,
+  configFile: string | undefined,
+  nodes: readonly string[],
+  fn: (file: string | undefined) => Promise<T>,
+): Promise<T> {
   if (!hasOverrides(settings)) return fn(configFile);
   const { readSshConfig } = await import('./config.js');
   const { text } = await readSshConfig({ file: configFile });

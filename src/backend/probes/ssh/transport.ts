@@ -53,7 +53,11 @@ export class SshHostKeyError extends PathlightError {
     const where = port === 22 ? host : `[${host}]:${port}`;
     super(
       verdict.kind === 'unknown'
-        ? { code: 'ssh-host-key-unknown', message: `The host key of ${where} is not in known_hosts (${keyTypeOf(key)} ${fp}).`, hint: `Compare ${fp} with the node's key (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the node) and trust it, or add it to known_hosts.` }
+        ? {
+            code: 'ssh-host-key-unknown',
+            message: `The host key of ${where} is not in known_hosts (${keyTypeOf(key)} ${fp}).`,
+            hint: `Compare ${fp} with the node's key (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the node) and trust it, or add it to known_hosts.`,
+          }
         : {
             code: 'ssh-host-key-mismatch',
             message: `The host key of ${where} is ${fp}, but known_hosts lists ${verdict.kind === 'mismatch' ? verdict.expected.map((e) => `${fingerprint(e.key)} (${e.file}:${e.line})`).join(', ') : `it as revoked (${verdict.entry.file}:${verdict.entry.line})`}.`,
@@ -99,17 +103,31 @@ async function authConfig(t: SshTarget, opts: SshProbeOptions): Promise<Pick<Con
       passphrase = await opts.passphrase?.(file);
       if (passphrase === undefined) {
         if (socket) return { agent: socket };
-        throw new PathlightError({ code: 'ssh-passphrase-needed', message: `The SSH key ${file} is encrypted and no passphrase was given.`, hint: 'Enter its passphrase, or load it into ssh-agent (ssh-add) and retry.', file });
+        throw new PathlightError({
+          code: 'ssh-passphrase-needed',
+          message: `The SSH key ${file} is encrypted and no passphrase was given.`,
+          hint: 'Enter its passphrase, or load it into ssh-agent (ssh-add) and retry.',
+          file,
+        });
       }
       parsed = utils.parseKey(text, passphrase);
     }
     if (parsed instanceof Error) {
-      throw new PathlightError({ code: 'ssh-auth-failed', message: `The SSH key ${file} cannot be used: ${parsed.message}.`, hint: 'Check the IdentityFile of the SSH config and the passphrase.', file });
+      throw new PathlightError({
+        code: 'ssh-auth-failed',
+        message: `The SSH key ${file} cannot be used: ${parsed.message}.`,
+        hint: 'Check the IdentityFile of the SSH config and the passphrase.',
+        file,
+      });
     }
     return { privateKey: text, passphrase, agent: socket };
   }
   if (socket) return { agent: socket };
-  throw new PathlightError({ code: 'ssh-auth-failed', message: `No SSH key for ${t.user}@${t.alias}: none of ${t.identityFiles.join(', ')} exists and no ssh-agent is running.`, hint: 'Set IdentityFile for this host in the SSH config, or start ssh-agent with the key loaded.' });
+  throw new PathlightError({
+    code: 'ssh-auth-failed',
+    message: `No SSH key for ${t.user}@${t.alias}: none of ${t.identityFiles.join(', ')} exists and no ssh-agent is running.`,
+    hint: 'Set IdentityFile for this host in the SSH config, or start ssh-agent with the key loaded.',
+  });
 }
 
 /** Opens one authenticated, host-verified connection, through `sock` when jumping. */
@@ -125,9 +143,21 @@ async function connectOne(t: SshTarget, opts: SshProbeOptions, sock?: NodeJS.Rea
       if (hostKeyProblem) return reject(hostKeyProblem);
       const where = `${t.user}@${t.hostName}:${t.port}`;
       if (err.level === 'client-authentication') {
-        return reject(new PathlightError({ code: 'ssh-auth-failed', message: `${where} refused the SSH key(s) offered (${t.identityFiles.filter(Boolean).join(', ') || 'ssh-agent'}).`, hint: `Check that the key is in ~${t.user}/.ssh/authorized_keys on the node, and the User for this host in the SSH config.` }));
+        return reject(
+          new PathlightError({
+            code: 'ssh-auth-failed',
+            message: `${where} refused the SSH key(s) offered (${t.identityFiles.filter(Boolean).join(', ') || 'ssh-agent'}).`,
+            hint: `Check that the key is in ~${t.user}/.ssh/authorized_keys on the node, and the User for this host in the SSH config.`,
+          }),
+        );
       }
-      reject(new PathlightError({ code: 'ssh-unreachable', message: `Cannot reach ${where} over SSH: ${err.message}.`, hint: 'Check HostName and Port for this node in the SSH config (or the node address), and that sshd runs there.' }));
+      reject(
+        new PathlightError({
+          code: 'ssh-unreachable',
+          message: `Cannot reach ${where} over SSH: ${err.message}.`,
+          hint: 'Check HostName and Port for this node in the SSH config (or the node address), and that sshd runs there.',
+        }),
+      );
     });
     conn.connect({
       host: t.hostName,
@@ -159,7 +189,9 @@ export async function connect(opts: SshProbeOptions): Promise<{ conn: Client; ta
     const t = { ...hop, user: j.user ?? hop.user, port: j.port ?? hop.port, jumps: [] };
     const c = await connectOne(t, opts, sock);
     hops.push(c);
-    sock = await new Promise<ClientChannel>((resolve, reject) => c.forwardOut('127.0.0.1', 0, target.hostName, target.port, (err, ch) => (err ? reject(err) : resolve(ch))));
+    sock = await new Promise<ClientChannel>((resolve, reject) =>
+      c.forwardOut('127.0.0.1', 0, target.hostName, target.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+    );
   }
   try {
     return { conn: await connectOne(target, opts, sock), target, hops };
@@ -196,7 +228,12 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
     throwIfCancelled(opts.signal);
     const uname = (await run(conn, 'uname -m')).stdout.trim();
     const arch = archOf[uname];
-    if (!arch) throw new PathlightError({ code: 'probe-unsupported-arch', message: `Node ${target.alias} is ${uname || 'of an unknown architecture'}; the probe agent is built for x86_64 and aarch64.`, hint: 'Use a node of a supported architecture, or the pod transport with an agent image built for it.' });
+    if (!arch)
+      throw new PathlightError({
+        code: 'probe-unsupported-arch',
+        message: `Node ${target.alias} is ${uname || 'of an unknown architecture'}; the probe agent is built for x86_64 and aarch64.`,
+        hint: 'Use a node of a supported architecture, or the pod transport with an agent image built for it.',
+      });
     const { binary, sha256: sum } = await readAgent(opts.agentDir, arch, '');
     // A private directory of the SSH user: a shared /tmp path could be swapped between the
     // checksum check and the (root) execution.
@@ -210,10 +247,19 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
       const part = `${absRemote}.part-${randomBytes(6).toString('hex')}`;
       await upload(conn, binary, part);
       const moved = await run(conn, `mv -f ${q(part)} ${q(absRemote)} || { rm -f ${q(part)}; exit 1; }`);
-      if (moved.code !== 0) throw new PathlightError({ code: 'probe-upload-failed', message: `Installing the uploaded agent on ${target.alias} failed: ${moved.stderr.trim() || `mv exited ${moved.code}`}.`, hint: 'Check free space and permissions in ~/.cache/pathlight on the node and retry.' });
+      if (moved.code !== 0)
+        throw new PathlightError({
+          code: 'probe-upload-failed',
+          message: `Installing the uploaded agent on ${target.alias} failed: ${moved.stderr.trim() || `mv exited ${moved.code}`}.`,
+          hint: 'Check free space and permissions in ~/.cache/pathlight on the node and retry.',
+        });
       const check = await run(conn, `sha256sum ${q(absRemote)}`);
       if (!check.stdout.startsWith(sum)) {
-        throw new PathlightError({ code: 'probe-upload-failed', message: `The agent uploaded to ${target.alias}:${absRemote} has checksum ${check.stdout.split(' ')[0] || '(none)'}, expected ${sum}.`, hint: 'Check free space in the SSH user\'s home directory on the node and retry.' });
+        throw new PathlightError({
+          code: 'probe-upload-failed',
+          message: `The agent uploaded to ${target.alias}:${absRemote} has checksum ${check.stdout.split(' ')[0] || '(none)'}, expected ${sum}.`,
+          hint: "Check free space in the SSH user's home directory on the node and retry.",
+        });
       }
     }
     throwIfCancelled(opts.signal);
@@ -238,9 +284,17 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
         opts.onProgress?.('stopped', code === 0 ? undefined : `exit ${code}`);
         const problem: ApiError | undefined =
           sudo && /password is required|a terminal is required/.test(stderr)
-            ? { code: 'ssh-sudo-failed', message: `sudo on ${target.alias} asks for a password, so the agent could not start.`, hint: `Allow ${absRemote} with NOPASSWD for ${target.user} in sudoers, or connect as root.` }
+            ? {
+                code: 'ssh-sudo-failed',
+                message: `sudo on ${target.alias} asks for a password, so the agent could not start.`,
+                hint: `Allow ${absRemote} with NOPASSWD for ${target.user} in sudoers, or connect as root.`,
+              }
             : code !== 0 && !lines.streaming
-              ? { code: 'probe-failed', message: `The agent on ${target.alias} exited with ${code} before streaming: ${stderr.trim().split('\n').at(-1) ?? ''}`, hint: 'See the agent\'s error line above; `pathlight-probe features` on the node shows what its kernel supports.' }
+              ? {
+                  code: 'probe-failed',
+                  message: `The agent on ${target.alias} exited with ${code} before streaming: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+                  hint: "See the agent's error line above; `pathlight-probe features` on the node shows what its kernel supports.",
+                }
               : undefined;
         resolve({ exitCode: code, stderr, problem });
       });
@@ -270,9 +324,24 @@ export async function startProbe(opts: SshProbeOptions, sink: ProbeSink): Promis
 function upload(conn: Client, data: Buffer, remote: string): Promise<void> {
   return new Promise((resolve, reject) => {
     conn.sftp((err, sftp) => {
-      if (err) return reject(new PathlightError({ code: 'probe-upload-failed', message: `SFTP is not available on the node: ${err.message}.`, hint: 'Enable the sftp subsystem in the node\'s sshd_config (Subsystem sftp internal-sftp).' }));
+      if (err)
+        return reject(
+          new PathlightError({
+            code: 'probe-upload-failed',
+            message: `SFTP is not available on the node: ${err.message}.`,
+            hint: "Enable the sftp subsystem in the node's sshd_config (Subsystem sftp internal-sftp).",
+          }),
+        );
       const ws = sftp.createWriteStream(remote, { mode: 0o700 });
-      ws.on('error', (e: Error) => reject(new PathlightError({ code: 'probe-upload-failed', message: `Uploading the agent failed: ${e.message}.`, hint: 'Check free space and permissions in the SSH user\'s home directory on the node.' })));
+      ws.on('error', (e: Error) =>
+        reject(
+          new PathlightError({
+            code: 'probe-upload-failed',
+            message: `Uploading the agent failed: ${e.message}.`,
+            hint: "Check free space and permissions in the SSH user's home directory on the node.",
+          }),
+        ),
+      );
       ws.on('close', () => {
         sftp.end();
         resolve();

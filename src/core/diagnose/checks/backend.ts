@@ -22,11 +22,23 @@ function undeclared(ctx: Ctx, pods: Pod[], port: number) {
     source: 'static',
     summary: `${svc && sp ? `Service ${svc.namespace}/${svc.name} sends port ${sp.port} to ${port}, but` : `${ctx.protocol} ${port}:`} no container of ${p.namespace}/${p.name} declares port ${port}${declared.length ? ` (it declares ${declared.map((x) => `${x.containerPort}${x.name ? ` (${x.name})` : ''}`).join(', ')})` : ''}; if nothing listens there, connections are refused.`,
     evidence: [
-      ...(svc && sp ? [{ type: 'object' as const, ref: svcRef(svc), field: `spec.ports[${idx}].targetPort`, text: `targetPort ${String(sp.targetPort)}` }] : []),
-      { type: 'object', ref: podRef(p), field: 'spec.containers[].ports', text: `declared ports ${declared.map((x) => `${x.containerPort}/${x.protocol}${x.name ? ` ${x.name}` : ''}`).join(', ') || 'none'}` },
+      ...(svc && sp
+        ? [{ type: 'object' as const, ref: svcRef(svc), field: `spec.ports[${idx}].targetPort`, text: `targetPort ${String(sp.targetPort)}` }]
+        : []),
+      {
+        type: 'object',
+        ref: podRef(p),
+        field: 'spec.containers[].ports',
+        text: `declared ports ${declared.map((x) => `${x.containerPort}/${x.protocol}${x.name ? ` ${x.name}` : ''}`).join(', ') || 'none'}`,
+      },
     ],
     ...(svc && sp && better
-      ? { fix: { description: `set targetPort to ${better.name ?? better.containerPort}`, kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"replace","path":"/spec/ports/${idx}/targetPort","value":${JSON.stringify(better.name ?? better.containerPort)}}]'` } }
+      ? {
+          fix: {
+            description: `set targetPort to ${better.name ?? better.containerPort}`,
+            kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"replace","path":"/spec/ports/${idx}/targetPort","value":${JSON.stringify(better.name ?? better.containerPort)}}]'`,
+          },
+        }
       : {}),
   });
 }
@@ -46,10 +58,22 @@ export const backendCheck: Check = {
     }
     if (t.kind === 'pods') {
       const asked = ctx.port;
-      const resolved = t.pods.map((p) => ({ pod: p, port: typeof asked === 'string' ? p.ports.find((x) => x.name === asked && x.protocol === ctx.protocol)?.containerPort : (asked ?? p.ports.find((x) => x.protocol === ctx.protocol)?.containerPort), ready: p.ready }));
-      if (asked === undefined && resolved[0]?.port !== undefined) ctx.notes.push(`no port given: checked ${t.pods[0]!.name}'s first declared ${ctx.protocol} port, ${resolved[0].port}.`);
+      const resolved = t.pods.map((p) => ({
+        pod: p,
+        port:
+          typeof asked === 'string'
+            ? p.ports.find((x) => x.name === asked && x.protocol === ctx.protocol)?.containerPort
+            : (asked ?? p.ports.find((x) => x.protocol === ctx.protocol)?.containerPort),
+        ready: p.ready,
+      }));
+      if (asked === undefined && resolved[0]?.port !== undefined)
+        ctx.notes.push(`no port given: checked ${t.pods[0]!.name}'s first declared ${ctx.protocol} port, ${resolved[0].port}.`);
       if (resolved.every((r) => r.port === undefined)) {
-        ctx.notes.push(typeof asked === 'string' ? `no pod of ${t.label} declares a ${ctx.protocol} port named ${asked}.` : `no port given and ${t.label} declares none: give --port.`);
+        ctx.notes.push(
+          typeof asked === 'string'
+            ? `no pod of ${t.label} declares a ${ctx.protocol} port named ${asked}.`
+            : `no port given and ${t.label} declares none: give --port.`,
+        );
         hop(ctx, 'backend', 'unknown', t.label, t.pods.map(podRef));
         ctx.backends = resolved;
         return;
@@ -64,8 +88,20 @@ export const backendCheck: Check = {
       return;
     }
     const first = live[0]!;
-    hop(ctx, 'backend', 'ok', `${first.pod.namespace}/${first.pod.name}:${first.port}${live.length > 1 ? ` (+${live.length - 1})` : ''}`, live.map((b) => podRef(b.pod)), live.flatMap((b) => b.pod.ips.map((ip) => portText(ip, b.port!))));
+    hop(
+      ctx,
+      'backend',
+      'ok',
+      `${first.pod.namespace}/${first.pod.name}:${first.port}${live.length > 1 ? ` (+${live.length - 1})` : ''}`,
+      live.map((b) => podRef(b.pod)),
+      live.flatMap((b) => b.pod.ips.map((ip) => portText(ip, b.port!))),
+    );
     const silent = live.filter((b) => b.pod.ports.length > 0 && !b.pod.ports.some((x) => x.containerPort === b.port && x.protocol === ctx.protocol));
-    if (silent.length === live.length) undeclared(ctx, silent.map((b) => b.pod), first.port!);
+    if (silent.length === live.length)
+      undeclared(
+        ctx,
+        silent.map((b) => b.pod),
+        first.port!,
+      );
   },
 };

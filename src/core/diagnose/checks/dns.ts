@@ -15,7 +15,10 @@ import { policyFix } from './policy.js';
 
 /** `svc.ns` / `svc.ns.svc…`: the namespace and Service a cluster-shaped name asks for. */
 function askedFor(name: string, aNs: string, zone: string): { ns: string; svc: string } {
-  const labels = name.replace(/\.$/, '').replace(new RegExp(`\\.${zone.replaceAll('.', '\\.')}$`), '').split('.');
+  const labels = name
+    .replace(/\.$/, '')
+    .replace(new RegExp(`\\.${zone.replaceAll('.', '\\.')}$`), '')
+    .split('.');
   if (labels.length === 1) return { ns: aNs, svc: labels[0]! };
   return { svc: labels[0]!, ns: labels[1]! };
 }
@@ -28,9 +31,15 @@ function nxdomain(ctx: Ctx, name: string) {
   const elsewhere = ctx.cluster.services.filter((s) => s.name === svc);
   const nsNear = ctx.cluster.namespaces.has(ns) ? undefined : closest(ns, ctx.cluster.namespaces);
   const inNear = nsNear ? elsewhere.find((s) => s.namespace === nsNear) : undefined;
-  const svcNear = ctx.cluster.namespaces.has(ns) ? closest(svc, ctx.cluster.services.filter((s) => s.namespace === ns).map((s) => s.name)) : undefined;
+  const svcNear = ctx.cluster.namespaces.has(ns)
+    ? closest(
+        svc,
+        ctx.cluster.services.filter((s) => s.namespace === ns).map((s) => s.name),
+      )
+    : undefined;
   const why = res.tried.find((t) => t.kind === 'nxdomain' && t.fqdn.startsWith(`${svc}.${ns}.svc.`));
-  const reason = why && why.kind === 'nxdomain' ? why.why : ctx.cluster.namespaces.has(ns) ? `namespace ${ns} has no Service ${svc}` : `there is no namespace ${ns}`;
+  const reason =
+    why && why.kind === 'nxdomain' ? why.why : ctx.cluster.namespaces.has(ns) ? `namespace ${ns} has no Service ${svc}` : `there is no namespace ${ns}`;
   const suggestion = inNear ?? (svcNear ? ctx.cluster.service(ns, svcNear) : undefined) ?? (elsewhere.length === 1 ? elsewhere[0] : undefined);
   const better = suggestion ? (suggestion.namespace === a.namespace ? suggestion.name : `${suggestion.name}.${suggestion.namespace}`) : undefined;
   add(ctx, {
@@ -41,8 +50,19 @@ function nxdomain(ctx: Ctx, name: string) {
     source: 'static',
     summary: `${name} does not resolve from ${a.namespace}/${a.name} (NXDOMAIN): ${reason}${suggestion ? `; Service ${suggestion.name} exists in namespace ${suggestion.namespace}` : ''}.`,
     evidence: [
-      { type: 'note', text: `names tried, as A's resolver would (search ${ctx.resolv!.search.join(' ')}, ndots:${ctx.resolv!.ndots}): ${res.tried.map((t) => `${t.fqdn} → ${t.kind === 'nxdomain' ? 'NXDOMAIN' : t.kind === 'external' ? 'upstream (not a cluster name)' : t.kind}`).join('; ')}` },
-      ...(suggestion ? [{ type: 'object' as const, ref: svcRef(suggestion), text: `Service ${suggestion.namespace}/${suggestion.name} (${suggestion.clusterIPs.join(', ') || 'headless'})` }] : []),
+      {
+        type: 'note',
+        text: `names tried, as A's resolver would (search ${ctx.resolv!.search.join(' ')}, ndots:${ctx.resolv!.ndots}): ${res.tried.map((t) => `${t.fqdn} → ${t.kind === 'nxdomain' ? 'NXDOMAIN' : t.kind === 'external' ? 'upstream (not a cluster name)' : t.kind}`).join('; ')}`,
+      },
+      ...(suggestion
+        ? [
+            {
+              type: 'object' as const,
+              ref: svcRef(suggestion),
+              text: `Service ${suggestion.namespace}/${suggestion.name} (${suggestion.clusterIPs.join(', ') || 'headless'})`,
+            },
+          ]
+        : []),
     ],
     ...(better ? { fix: nameFix(a, name, better, `${suggestion!.name}.${suggestion!.namespace}.svc.${ctx.zone}`) } : {}),
   });
@@ -88,7 +108,9 @@ export const dnsNameCheck: Check = {
     const ans = res.answer;
     if (!ctx.resolv.cluster) {
       hop(ctx, 'dns', 'unknown', t.name);
-      ctx.notes.push(`${a.namespace}/${a.name} uses dnsPolicy ${a.dnsPolicy}${a.hostNetwork ? ' on the host network' : ''}: its names are resolved by the node's resolver, which Pathlight cannot see without probes.`);
+      ctx.notes.push(
+        `${a.namespace}/${a.name} uses dnsPolicy ${a.dnsPolicy}${a.hostNetwork ? ' on the host network' : ''}: its names are resolved by the node's resolver, which Pathlight cannot see without probes.`,
+      );
       return;
     }
     const clusterNx = res.tried.filter((x) => x.kind === 'nxdomain').length;
@@ -102,7 +124,9 @@ export const dnsNameCheck: Check = {
       ctx.service = ans.service;
       if (ans.service.externalName) {
         hop(ctx, 'dns', 'unknown', `${ans.fqdn} → CNAME ${ans.service.externalName}`, [svcRef(ans.service)]);
-        ctx.notes.push(`Service ${ans.service.namespace}/${ans.service.name} is an ExternalName for ${ans.service.externalName}: it resolves outside the cluster.`);
+        ctx.notes.push(
+          `Service ${ans.service.namespace}/${ans.service.name} is an ExternalName for ${ans.service.externalName}: it resolves outside the cluster.`,
+        );
         return;
       }
       hop(ctx, 'dns', 'ok', ans.fqdn.replace(/\.$/, ''), [svcRef(ans.service)], ans.service.clusterIPs);
@@ -130,7 +154,9 @@ export const dnsReachCheck: Check = {
     if (ctx.target.kind === 'service' && !ctx.target.service) return;
     const svc = dnsService(ctx.cluster);
     const byObj = new Map<unknown, Pod>(ctx.cluster.pods.map((p) => [p.obj, p]));
-    const pods = svc?.selector ? ctx.cluster.selected(svc.namespace, svc.selector) : dnsPods(ctx.cluster.pods.map((p) => p.obj as PodRef)).flatMap((o) => byObj.get(o) ?? []);
+    const pods = svc?.selector
+      ? ctx.cluster.selected(svc.namespace, svc.selector)
+      : dnsPods(ctx.cluster.pods.map((p) => p.obj as PodRef)).flatMap((o) => byObj.get(o) ?? []);
     if (!svc && pods.length === 0) {
       ctx.notes.push('no cluster DNS Service (kube-system/kube-dns) or CoreDNS pods were found: DNS reachability was not checked.');
       return;
@@ -144,8 +170,22 @@ export const dnsReachCheck: Check = {
         confidence: 'high',
         source: 'static',
         summary: `no cluster DNS pod is ready${svc ? ` behind ${svc.namespace}/${svc.name}` : ''}: every lookup from ${a.namespace}/${a.name} times out.`,
-        evidence: pods.map((p) => ({ type: 'object' as const, ref: podRef(p), field: 'status.conditions', text: `${p.namespace}/${p.name}: ${p.readiness.join('; ') || p.phase}` })),
-        fix: { description: 'bring CoreDNS back', kubectl: `kubectl -n ${svc?.namespace ?? 'kube-system'} describe pods${svc?.selector ? ` -l ${Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}` },
+        evidence: pods.map((p) => ({
+          type: 'object' as const,
+          ref: podRef(p),
+          field: 'status.conditions',
+          text: `${p.namespace}/${p.name}: ${p.readiness.join('; ') || p.phase}`,
+        })),
+        fix: {
+          description: 'bring CoreDNS back',
+          kubectl: `kubectl -n ${svc?.namespace ?? 'kube-system'} describe pods${
+            svc?.selector
+              ? ` -l ${Object.entries(svc.selector)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(',')}`
+              : ''
+          }`,
+        },
       });
       return;
     }
@@ -172,7 +212,7 @@ export const dnsReachCheck: Check = {
       severity: 'error',
       confidence: 'high',
       source: 'static',
-      summary: `${a.namespace}/${a.name} cannot reach cluster DNS: UDP ${r.port} to ${r.d.namespace}/${r.d.name}${ready.length > 1 ? ` (and the other ${ready.length - 1} DNS pods)` : ''} is denied by ${egressDenied ? 'its egress' : 'the DNS pod\'s ingress'} policy — ${(lines.find((l) => l.includes('denied')) ?? 'denied').replace(/^(egress|ingress) of [^:]+: /, '')}.`,
+      summary: `${a.namespace}/${a.name} cannot reach cluster DNS: UDP ${r.port} to ${r.d.namespace}/${r.d.name}${ready.length > 1 ? ` (and the other ${ready.length - 1} DNS pods)` : ''} is denied by ${egressDenied ? 'its egress' : "the DNS pod's ingress"} policy — ${(lines.find((l) => l.includes('denied')) ?? 'denied').replace(/^(egress|ingress) of [^:]+: /, '')}.`,
       evidence: [
         { type: 'policy', direction: 'egress', text: lines.filter((l) => l.startsWith('egress')).join('\n'), policy: json.egress },
         { type: 'policy', direction: 'ingress', text: lines.filter((l) => l.startsWith('ingress')).join('\n'), policy: json.ingress },

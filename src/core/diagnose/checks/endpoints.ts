@@ -62,7 +62,16 @@ function noPods(ctx: Ctx, svc: Service, sel: Record<string, string>) {
         { type: 'object', ref: svcRef(svc), field: 'spec.selector', text: `selector ${selectorText(sel)}` },
         ...near.pods.slice(0, 3).map((p) => ({ type: 'object' as const, ref: podRef(p), field: 'metadata.labels', text: `labels ${selectorText(p.labels)}` })),
       ],
-      fix: { description: `select ${Object.entries(near.selector).map(([k, v]) => (v === null ? `without ${k}` : `${k}=${v}`)).join(', ')}`, kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type merge -p '${patch}'`, yaml: `spec:\n  selector:\n${Object.entries(near.selector).filter(([, v]) => v !== null).map(([k, v]) => `    ${k}: ${String(v)}`).join('\n')}\n` },
+      fix: {
+        description: `select ${Object.entries(near.selector)
+          .map(([k, v]) => (v === null ? `without ${k}` : `${k}=${v}`))
+          .join(', ')}`,
+        kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type merge -p '${patch}'`,
+        yaml: `spec:\n  selector:\n${Object.entries(near.selector)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => `    ${k}: ${String(v)}`)
+          .join('\n')}\n`,
+      },
     });
     return;
   }
@@ -87,7 +96,9 @@ export function targetPortOn(p: Pod, port: ServicePort): number | undefined {
 
 function namedPortMissing(ctx: Ctx, svc: Service, port: ServicePort, pods: Pod[]) {
   const idx = svc.ports.indexOf(port);
-  const declared = [...new Map(pods.flatMap((p) => p.ports.filter((x) => x.protocol === port.protocol)).map((x) => [`${x.name ?? ''}/${x.containerPort}`, x])).values()];
+  const declared = [
+    ...new Map(pods.flatMap((p) => p.ports.filter((x) => x.protocol === port.protocol)).map((x) => [`${x.name ?? ''}/${x.containerPort}`, x])).values(),
+  ];
   const pick = declared.length === 1 ? declared[0] : declared.find((x) => x.containerPort === port.port);
   const value = pick ? (pick.name ?? pick.containerPort) : undefined;
   const slices = ctx.cluster.slicesOf(svc);
@@ -100,11 +111,26 @@ function namedPortMissing(ctx: Ctx, svc: Service, port: ServicePort, pods: Pod[]
     summary: `Service ${svc.namespace}/${svc.name} port ${port.port} targets the port named "${String(port.targetPort)}", which no selected pod declares (they declare ${declared.map((x) => `${x.name ?? 'unnamed'} ${x.containerPort}/${x.protocol}`).join(', ') || 'no ports'}): the Service has no usable endpoint.`,
     evidence: [
       { type: 'object', ref: svcRef(svc), field: `spec.ports[${idx}].targetPort`, text: `targetPort ${String(port.targetPort)}` },
-      ...pods.slice(0, 3).map((p) => ({ type: 'object' as const, ref: podRef(p), field: 'spec.containers[].ports', text: `ports ${p.ports.map((x) => `${x.name ?? '-'}=${x.containerPort}/${x.protocol}`).join(', ') || 'none'}` })),
-      ...slices.map((s) => ({ type: 'object' as const, ref: { kind: 'EndpointSlice', namespace: s.namespace, name: s.name }, field: 'ports', text: s.ports ? `ports ${s.ports.map((x) => x.port).join(', ')}` : 'lists the pods with no ports' })),
+      ...pods.slice(0, 3).map((p) => ({
+        type: 'object' as const,
+        ref: podRef(p),
+        field: 'spec.containers[].ports',
+        text: `ports ${p.ports.map((x) => `${x.name ?? '-'}=${x.containerPort}/${x.protocol}`).join(', ') || 'none'}`,
+      })),
+      ...slices.map((s) => ({
+        type: 'object' as const,
+        ref: { kind: 'EndpointSlice', namespace: s.namespace, name: s.name },
+        field: 'ports',
+        text: s.ports ? `ports ${s.ports.map((x) => x.port).join(', ')}` : 'lists the pods with no ports',
+      })),
     ],
     ...(value !== undefined
-      ? { fix: { description: `set targetPort to ${String(value)}`, kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"replace","path":"/spec/ports/${idx}/targetPort","value":${JSON.stringify(value)}}]'` } }
+      ? {
+          fix: {
+            description: `set targetPort to ${String(value)}`,
+            kubectl: `kubectl -n ${svc.namespace} patch service ${svc.name} --type json -p '[{"op":"replace","path":"/spec/ports/${idx}/targetPort","value":${JSON.stringify(value)}}]'`,
+          },
+        }
       : { fix: { description: `name a container port "${String(port.targetPort)}" in the pods, or set the Service's targetPort to the port number` } }),
   });
 }
@@ -119,8 +145,18 @@ function notReady(ctx: Ctx, svc: Service, pods: Pod[]) {
     confidence: 'high',
     source: 'static',
     summary: `Service ${svc.namespace}/${svc.name} has no ready endpoints: ${pods.length === 1 ? `pod ${p.name} is` : `all ${pods.length} pods are`} ${p.phase} but not Ready${p.readiness.length ? ` (${p.readiness.join('; ')})` : ''}${probe ? `; ${probe}` : ''}.`,
-    evidence: pods.slice(0, 3).map((x) => ({ type: 'object' as const, ref: podRef(x), field: 'status.conditions', text: `${x.name}: ${x.phase}, not ready${x.readiness.length ? ` — ${x.readiness.join('; ')}` : ''}${x.probes.length ? ` (${x.probes.join('; ')})` : ''}` })),
-    fix: { description: probe ? `make the readiness probe pass (${probe}): point it at a path/port that answers, or fix the app; the pod's events show each failed probe` : 'see why the pods are not ready', kubectl: `kubectl -n ${svc.namespace} describe pod ${p.name}` },
+    evidence: pods.slice(0, 3).map((x) => ({
+      type: 'object' as const,
+      ref: podRef(x),
+      field: 'status.conditions',
+      text: `${x.name}: ${x.phase}, not ready${x.readiness.length ? ` — ${x.readiness.join('; ')}` : ''}${x.probes.length ? ` (${x.probes.join('; ')})` : ''}`,
+    })),
+    fix: {
+      description: probe
+        ? `make the readiness probe pass (${probe}): point it at a path/port that answers, or fix the app; the pod's events show each failed probe`
+        : 'see why the pods are not ready',
+      kubectl: `kubectl -n ${svc.namespace} describe pod ${p.name}`,
+    },
   });
 }
 
@@ -151,7 +187,10 @@ export const endpointsCheck: Check = {
           source: 'static',
           summary: `Service ${svc.namespace}/${svc.name} has no selector and no endpoints listed for it.`,
           evidence: [{ type: 'object', ref: svcRef(svc), field: 'spec.selector', text: 'no selector: its EndpointSlices are managed by hand' }],
-          fix: { description: 'create an EndpointSlice for it, or give the Service a selector', kubectl: `kubectl -n ${svc.namespace} get endpointslices -l kubernetes.io/service-name=${svc.name}` },
+          fix: {
+            description: 'create an EndpointSlice for it, or give the Service a selector',
+            kubectl: `kubectl -n ${svc.namespace} get endpointslices -l kubernetes.io/service-name=${svc.name}`,
+          },
         });
         return;
       }
@@ -159,7 +198,11 @@ export const endpointsCheck: Check = {
     const resolved = pods.map((p) => ({ p, port: targetPortOn(p, port) }));
     if (resolved.every((r) => r.port === undefined)) return namedPortMissing(ctx, svc, port, pods);
     const readyInSlice = new Set(slices.flatMap((s) => s.endpoints.filter((e) => e.ready && e.pod).map((e) => e.pod!)));
-    const backends: Backend[] = resolved.map(({ p, port: n }) => ({ pod: p, port: n, ready: slices.length > 0 ? readyInSlice.has(p.name) && p.ready !== false : p.ready }));
+    const backends: Backend[] = resolved.map(({ p, port: n }) => ({
+      pod: p,
+      port: n,
+      ready: slices.length > 0 ? readyInSlice.has(p.name) && p.ready !== false : p.ready,
+    }));
     ctx.backends = backends;
     for (const b of backends) if (b.port !== undefined) for (const ip of b.pod.ips) ctx.bSide.add(`${ip}|${b.port}`);
     const ready = backends.filter((b) => b.ready && b.port !== undefined);
@@ -169,7 +212,17 @@ export const endpointsCheck: Check = {
       hop(ctx, 'endpoints', 'fail', `endpoints of ${svc.name}: 0/${pods.length} ready`, [...sliceRefs, ...pods.map(podRef)]);
       return;
     }
-    if (ready.length < backends.length) ctx.notes.push(`${backends.length - ready.length} of ${backends.length} pods behind ${svc.namespace}/${svc.name} are not ready (or lack the target port); traffic goes to the ${ready.length} ready ones.`);
-    hop(ctx, 'endpoints', 'ok', `endpoints of ${svc.name}: ${ready.length}/${backends.length} ready`, [...sliceRefs, ...ready.map((b) => podRef(b.pod))], ready.flatMap((b) => b.pod.ips.map((ip) => `${ip}:${b.port}`)));
+    if (ready.length < backends.length)
+      ctx.notes.push(
+        `${backends.length - ready.length} of ${backends.length} pods behind ${svc.namespace}/${svc.name} are not ready (or lack the target port); traffic goes to the ${ready.length} ready ones.`,
+      );
+    hop(
+      ctx,
+      'endpoints',
+      'ok',
+      `endpoints of ${svc.name}: ${ready.length}/${backends.length} ready`,
+      [...sliceRefs, ...ready.map((b) => podRef(b.pod))],
+      ready.flatMap((b) => b.pod.ips.map((ip) => `${ip}:${b.port}`)),
+    );
   },
 };

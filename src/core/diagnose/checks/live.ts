@@ -15,7 +15,11 @@ const n = (count: number, what = 'connection') => `${count} ${what}${count === 1
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 
 function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'): Evidence {
-  const ex = conns.flatMap((c) => c.examples).filter((e) => e.type === event).sort((p, q) => p.ts - q.ts)[0] ?? conns[0]!.examples[0]!;
+  const ex =
+    conns
+      .flatMap((c) => c.examples)
+      .filter((e) => e.type === event)
+      .sort((p, q) => p.ts - q.ts)[0] ?? conns[0]!.examples[0]!;
   return {
     type: 'events',
     event,
@@ -80,9 +84,21 @@ function liveDns(ctx: Ctx, side: SideA) {
   const dnsDrops = dropsFrom(corr, side, (_ip, port) => port === 53);
   if (dnsDrops.length > 0) {
     const reasons = [...new Set(dnsDrops.flatMap((c) => c.reasons))];
-    const ev = connEvidence(dnsDrops, `${dnsDrops.length} DNS queries from A dropped (${reasons.join(', ')}) on the way to ${[...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ')}`, 'drop');
+    const ev = connEvidence(
+      dnsDrops,
+      `${dnsDrops.length} DNS queries from A dropped (${reasons.join(', ')}) on the way to ${[...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ')}`,
+      'drop',
+    );
     if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
-      add(ctx, { kind: reasons.includes('NETFILTER_DROP') ? 'dns-blocked-by-policy' : 'packet-dropped', hop: 'dns', severity: 'error', confidence: 'medium', source: 'live', summary: `A's DNS queries are dropped by the kernel (${reasons.join(', ')}) before they reach the cluster DNS${reasons.includes('NETFILTER_DROP') ? ': a firewall or policy rule the objects do not explain' : ''}.`, evidence: [ev] });
+      add(ctx, {
+        kind: reasons.includes('NETFILTER_DROP') ? 'dns-blocked-by-policy' : 'packet-dropped',
+        hop: 'dns',
+        severity: 'error',
+        confidence: 'medium',
+        source: 'live',
+        summary: `A's DNS queries are dropped by the kernel (${reasons.join(', ')}) before they reach the cluster DNS${reasons.includes('NETFILTER_DROP') ? ': a firewall or policy rule the objects do not explain' : ''}.`,
+        evidence: [ev],
+      });
   }
   if (seen.length === 0) return;
   const resolved = seen.filter((s) => (s.rcodes.NOERROR ?? 0) > 0 && s.answers.length > 0);
@@ -91,7 +107,10 @@ function liveDns(ctx: Ctx, side: SideA) {
     hop(ctx, 'dns', 'ok', undefined, [], r.answers);
     const ev = dnsEvidence(resolved, `${r.qname} resolved to ${r.answers.join(', ')} (${r.queries} lookups, slowest ${ms(r.maxLatencyNs)})`);
     const nx = ctx.findings.find((f) => f.kind === 'dns-nxdomain' && f.source === 'static');
-    if (nx) ctx.notes.push(`the cluster DNS did answer ${r.qname} with ${r.answers.join(', ')}, although the objects say it should not exist: the snapshot may be stale.`);
+    if (nx)
+      ctx.notes.push(
+        `the cluster DNS did answer ${r.qname} with ${r.answers.join(', ')}, although the objects say it should not exist: the snapshot may be stale.`,
+      );
     ctx.findings.find((f) => f.kind === 'reachable')?.evidence.push(ev);
     // An external name: what it resolved to is where B is.
     if (ctx.target.kind === 'dns' && typeof ctx.port === 'number' && ctx.bSide.size === 0) for (const ip of r.answers) ctx.bSide.add(`${ip}|${ctx.port}`);
@@ -104,16 +123,57 @@ function liveDns(ctx: Ctx, side: SideA) {
   if (rc('SERVFAIL', inZone).length === 0 && rc('NXDOMAIN').length > 0) {
     const nx = rc('NXDOMAIN');
     const ev = [dnsEvidence(nx, `NXDOMAIN for ${nx.map((s) => s.qname).join(', ')} (${nx.reduce((n, s) => n + (s.rcodes.NXDOMAIN ?? 0), 0)} answers)`)];
-    if (rc('SERVFAIL').length > 0) ev.push(dnsEvidence(rc('SERVFAIL'), `SERVFAIL for ${rc('SERVFAIL').map((s) => s.qname).join(', ')}: outside the cluster zone, the upstream resolver had no answer either`));
+    if (rc('SERVFAIL').length > 0)
+      ev.push(
+        dnsEvidence(
+          rc('SERVFAIL'),
+          `SERVFAIL for ${rc('SERVFAIL')
+            .map((s) => s.qname)
+            .join(', ')}: outside the cluster zone, the upstream resolver had no answer either`,
+        ),
+      );
     if (!confirm(ctx, ['dns-nxdomain'], ev))
-      add(ctx, { kind: 'dns-nxdomain', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `every name A tried for ${ctx.target.label} got NXDOMAIN${rc('SERVFAIL').length ? ' (or SERVFAIL from the upstream)' : ''}.`, evidence: ev });
+      add(ctx, {
+        kind: 'dns-nxdomain',
+        hop: 'dns',
+        severity: 'error',
+        confidence: 'high',
+        source: 'live',
+        summary: `every name A tried for ${ctx.target.label} got NXDOMAIN${rc('SERVFAIL').length ? ' (or SERVFAIL from the upstream)' : ''}.`,
+        evidence: ev,
+      });
   } else if (rc('SERVFAIL').length > 0) {
-    const ev = dnsEvidence(rc('SERVFAIL'), `SERVFAIL for ${rc('SERVFAIL').map((s) => s.qname).join(', ')}`);
-    add(ctx, { kind: 'dns-servfail', hop: 'dns', severity: 'error', confidence: 'high', source: 'live', summary: `the DNS server answers SERVFAIL for ${rc('SERVFAIL')[0]!.qname}: it could not get an answer (upstream unreachable, or a broken zone).`, evidence: [ev], fix: { description: "look at the DNS server's log", kubectl: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50' } });
+    const ev = dnsEvidence(
+      rc('SERVFAIL'),
+      `SERVFAIL for ${rc('SERVFAIL')
+        .map((s) => s.qname)
+        .join(', ')}`,
+    );
+    add(ctx, {
+      kind: 'dns-servfail',
+      hop: 'dns',
+      severity: 'error',
+      confidence: 'high',
+      source: 'live',
+      summary: `the DNS server answers SERVFAIL for ${rc('SERVFAIL')[0]!.qname}: it could not get an answer (upstream unreachable, or a broken zone).`,
+      evidence: [ev],
+      fix: { description: "look at the DNS server's log", kubectl: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50' },
+    });
   } else if (unanswered.length > 0) {
-    const ev = dnsEvidence(unanswered, `${unanswered.reduce((n, s) => n + s.unanswered, 0)} DNS queries from A got no answer (${unanswered.map((s) => s.qname).join(', ')})`);
+    const ev = dnsEvidence(
+      unanswered,
+      `${unanswered.reduce((n, s) => n + s.unanswered, 0)} DNS queries from A got no answer (${unanswered.map((s) => s.qname).join(', ')})`,
+    );
     if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
-      add(ctx, { kind: 'dns-timeout', hop: 'dns', severity: 'error', confidence: 'medium', source: 'live', summary: `A's DNS queries for ${unanswered[0]!.qname} get no answer: the DNS server is unreachable or overloaded.`, evidence: [ev] });
+      add(ctx, {
+        kind: 'dns-timeout',
+        hop: 'dns',
+        severity: 'error',
+        confidence: 'medium',
+        source: 'live',
+        summary: `A's DNS queries for ${unanswered[0]!.qname} get no answer: the DNS server is unreachable or overloaded.`,
+        evidence: [ev],
+      });
   }
 }
 
@@ -128,10 +188,17 @@ function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: st
   let outcome: string | undefined;
   for (const t of tests) {
     if (t.outcome === 'error' && t.error) ctx.notes.push(`active test from ${t.fromIp} on ${t.node}: ${t.error}`);
-    if (t.phase === 'dns') evidence.push({ type: 'note', text: `active test (traffic Pathlight generated from A): lookup ${t.name ?? ''} ${t.qtype ?? ''} → ${t.rcode ?? t.errno ?? '?'}${t.answers?.length ? ` ${t.answers.map((a) => a.data).join(', ')}` : ''}${t.latencyNs !== undefined ? ` in ${ms(t.latencyNs)}` : ''}` });
+    if (t.phase === 'dns')
+      evidence.push({
+        type: 'note',
+        text: `active test (traffic Pathlight generated from A): lookup ${t.name ?? ''} ${t.qtype ?? ''} → ${t.rcode ?? t.errno ?? '?'}${t.answers?.length ? ` ${t.answers.map((a) => a.data).join(', ')}` : ''}${t.latencyNs !== undefined ? ` in ${ms(t.latencyNs)}` : ''}`,
+      });
     if (t.phase === 'connect') {
       outcome = t.outcome;
-      evidence.push({ type: 'note', text: `active test (traffic Pathlight generated from A): ${t.proto ?? 'tcp'} connect to ${t.target ?? '?'} → ${t.outcome ?? '?'}${t.errno ? ` (${t.errno})` : ''}${t.latencyNs !== undefined ? ` after ${ms(t.latencyNs)}` : ''}` });
+      evidence.push({
+        type: 'note',
+        text: `active test (traffic Pathlight generated from A): ${t.proto ?? 'tcp'} connect to ${t.target ?? '?'} → ${t.outcome ?? '?'}${t.errno ? ` (${t.errno})` : ''}${t.latencyNs !== undefined ? ` after ${ms(t.latencyNs)}` : ''}`,
+      });
     }
   }
   return { evidence, ...(outcome ? { outcome } : {}) };
@@ -144,23 +211,51 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
   const by = (o: Connection['outcome']) => conns.filter((c) => c.outcome === o);
-  const counts = { established: by('established').length, refused: by('refused').length, timeout: by('timeout').length, unreachable: by('unreachable').length, reset: by('reset').length };
+  const counts = {
+    established: by('established').length,
+    refused: by('refused').length,
+    timeout: by('timeout').length,
+    unreachable: by('unreachable').length,
+    reset: by('reset').length,
+  };
   // The test's own dial gave up before the kernel said anything about its socket: count what it saw.
   const o = active.outcome === 'replied' ? 'established' : active.outcome === 'no-reply' ? 'timeout' : active.outcome;
   if (o === 'established' || o === 'refused' || o === 'timeout' || o === 'unreachable')
-    if (Object.values(counts).every((n) => n === 0) || (o !== 'established' && counts.established + counts.refused + counts.timeout + counts.unreachable + counts.reset === 0)) counts[o]++;
+    if (
+      Object.values(counts).every((n) => n === 0) ||
+      (o !== 'established' && counts.established + counts.refused + counts.timeout + counts.unreachable + counts.reset === 0)
+    )
+      counts[o]++;
   const failed = conns.filter((c) => c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0));
   if (failed.length === 0 && o && o !== 'established' && o !== 'error') {
     // Only the active test saw the failure (no probe event of it): it is the evidence.
     hop(ctx, 'network', 'fail', `active test: ${o}`);
-    if (!confirm(ctx, [...staticCauses, ...endpointCauses, 'target-port-not-listening'], active.evidence, `the test connection Pathlight made from A: ${active.outcome}`))
-      add(ctx, { kind: o === 'timeout' ? 'connection-timeout' : 'connection-refused', hop: 'network', severity: 'error', confidence: 'medium', source: 'live', summary: `a test connection from A to ${ctx.target.label} ended ${active.outcome}.`, evidence: active.evidence });
+    if (
+      !confirm(
+        ctx,
+        [...staticCauses, ...endpointCauses, 'target-port-not-listening'],
+        active.evidence,
+        `the test connection Pathlight made from A: ${active.outcome}`,
+      )
+    )
+      add(ctx, {
+        kind: o === 'timeout' ? 'connection-timeout' : 'connection-refused',
+        hop: 'network',
+        severity: 'error',
+        confidence: 'medium',
+        source: 'live',
+        summary: `a test connection from A to ${ctx.target.label} ended ${active.outcome}.`,
+        evidence: active.evidence,
+      });
     return counts;
   }
   const target = [...new Set(conns.flatMap((c) => c.peers))].slice(0, 3).join(', ');
   if (counts.established > 0) {
     hop(ctx, 'network', failed.length > 0 ? 'warn' : 'ok', `${n(counts.established)} established`);
-    const ev: Evidence = by('established').length > 0 ? connEvidence(by('established'), `${n(counts.established)} from A to ${target} established`, 'tcp') : (active.evidence.at(-1) ?? { type: 'note', text: 'the active test connected' });
+    const ev: Evidence =
+      by('established').length > 0
+        ? connEvidence(by('established'), `${n(counts.established)} from A to ${target} established`, 'tcp')
+        : (active.evidence.at(-1) ?? { type: 'note', text: 'the active test connected' });
     const denied = ctx.findings.filter((f) => staticCauses.includes(f.kind));
     for (const f of denied)
       if (failed.length === 0) {
@@ -178,7 +273,9 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
     if (conns.length === 0 && ctx.findings.some((f) => f.severity === 'error' && f.hop === 'dns')) hop(ctx, 'network', 'skipped', 'not reached');
     else if (conns.length === 0) {
       hop(ctx, 'network', 'unknown', 'no traffic seen');
-      ctx.notes.push(`no traffic from ${ctx.source.label} to ${ctx.target.label} was seen while the probes watched${ctx.bSide.size === 0 ? ' (B has no known address to match)' : ''}: make A connect, or ask with --active to generate a test connection.`);
+      ctx.notes.push(
+        `no traffic from ${ctx.source.label} to ${ctx.target.label} was seen while the probes watched${ctx.bSide.size === 0 ? ' (B has no known address to match)' : ''}: make A connect, or ask with --active to generate a test connection.`,
+      );
     }
     return counts;
   }
@@ -187,7 +284,14 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
   const evidence: Evidence[] = [...active.evidence];
   for (const o of ['refused', 'unreachable', 'timeout', 'reset'] as const) {
     const cs = by(o);
-    if (cs.length > 0) evidence.push(connEvidence(cs, `${n(cs.length)} from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`, 'tcp'));
+    if (cs.length > 0)
+      evidence.push(
+        connEvidence(
+          cs,
+          `${n(cs.length)} from A to ${[...new Set(cs.flatMap((c) => c.peers))].slice(0, 3).join(', ')} ${o === 'reset' ? 'reset' : o}${cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno)?.type === 'tcp' ? ` (${(cs[0]!.examples.find((e) => e.type === 'tcp' && e.errno) as { errno?: string }).errno})` : ''}`,
+          'tcp',
+        ),
+      );
   }
   for (const r of reasons) {
     const cs = failed.filter((c) => c.reasons.includes(r));
@@ -195,7 +299,11 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
     evidence.push(connEvidence(cs, `the kernel dropped packets of ${n(cs.length)}: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
   }
   const seen = [
-    ...(['refused', 'unreachable', 'timeout', 'reset'] as const).filter((o) => counts[o] > 0).map((o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`),
+    ...(['refused', 'unreachable', 'timeout', 'reset'] as const)
+      .filter((o) => counts[o] > 0)
+      .map(
+        (o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`,
+      ),
     ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})`] : []),
   ].join(', ');
   // Which static cause the failures fit.
@@ -213,7 +321,10 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       source: 'live',
       summary: `${n(counts.refused)} from A to ${target} were refused${reasons.includes('NO_SOCKET') ? ': the kernel found no socket listening on the port (NO_SOCKET)' : ''} — the process is not listening there, or listens on another port or address.`,
       evidence,
-      fix: { description: 'check what the backend listens on', kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} exec ${ctx.backends[0].pod.name} -- netstat -lnt` : 'netstat -lnt (on B)' },
+      fix: {
+        description: 'check what the backend listens on',
+        kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} exec ${ctx.backends[0].pod.name} -- netstat -lnt` : 'netstat -lnt (on B)',
+      },
     });
     return counts;
   }
@@ -226,7 +337,14 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       source: 'live',
       summary: `the kernel drops A → B packets: ${reasons.join(', ')}${reasons.includes('NETFILTER_DROP') ? ' — a netfilter rule (a policy enforcer, kube-proxy or a host firewall) that the policies Pathlight evaluated do not explain' : ''}.`,
       evidence,
-      ...(reasons.includes('NETFILTER_DROP') ? { fix: { description: 'find the rule that drops: look at the node\'s iptables/nftables rules for A\'s and B\'s addresses', kubectl: 'iptables-save | grep -E "DROP|REJECT"  # on the node' } } : {}),
+      ...(reasons.includes('NETFILTER_DROP')
+        ? {
+            fix: {
+              description: "find the rule that drops: look at the node's iptables/nftables rules for A's and B's addresses",
+              kubectl: 'iptables-save | grep -E "DROP|REJECT"  # on the node',
+            },
+          }
+        : {}),
     });
     return counts;
   }
@@ -237,7 +355,13 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
     severity: 'error',
     confidence: 'medium',
     source: 'live',
-    summary: kind === 'connection-timeout' ? `${n(counts.timeout)} from A to ${target} timed out: packets are lost on the way and no drop was reported on the probed nodes (another node, the cloud network, or a device without a drop reason).` : `${counts.refused + counts.unreachable + counts.reset} connections from A to ${target} failed (${Object.entries(counts).filter(([k, v]) => k !== 'established' && v > 0).map(([k, v]) => `${v} ${k}`).join(', ')}).`,
+    summary:
+      kind === 'connection-timeout'
+        ? `${n(counts.timeout)} from A to ${target} timed out: packets are lost on the way and no drop was reported on the probed nodes (another node, the cloud network, or a device without a drop reason).`
+        : `${counts.refused + counts.unreachable + counts.reset} connections from A to ${target} failed (${Object.entries(counts)
+            .filter(([k, v]) => k !== 'established' && v > 0)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}).`,
     evidence,
   });
   return counts;

@@ -22,7 +22,9 @@ export function policyFix(fix: FixSuggestion, description: string): { fix?: Find
     const ns = c.target.namespace ? `-n ${c.target.namespace} ` : '';
     return `kubectl ${ns}patch ${c.target.kind.toLowerCase()} ${c.target.name} --type json -p '${JSON.stringify(c.jsonPatch)}'`;
   });
-  return { fix: { description: `${description}: ${fix.changes.map((c) => c.description).join('; ')}`, yaml, kubectl: commands.join('\n'), verified: fix.verified } };
+  return {
+    fix: { description: `${description}: ${fix.changes.map((c) => c.description).join('; ')}`, yaml, kubectl: commands.join('\n'), verified: fix.verified },
+  };
 }
 
 interface Verdict {
@@ -47,9 +49,10 @@ function report(ctx: Ctx, v: Verdict, dir: 'egress' | 'ingress', of: number, den
   const src = a ? `${a.namespace}/${a.name}` : ctx.source.label;
   const dstText = v.dst.kind === 'pod' ? `${v.dst.pod.namespace}/${v.dst.pod.name}` : v.dst.ip;
   const rule = deny.reason === 'rule' ? deny.rules[0] : undefined;
-  const summary = admin && rule
-    ? `${src} → ${dstText} ${ctx.protocol}/${v.port} is denied by ${rule.policy.kind} ${rule.policy.name} rule ${rule.name ? `"${rule.name}"` : rule.rule} (${rule.action}${rule.tier === 'admin' ? ', admin tier: no NetworkPolicy can allow it' : ', baseline tier'})`
-    : `${src} → ${dstText} ${ctx.protocol}/${v.port} is denied by the ${dir} policy of ${dir === 'egress' ? src : dstText}: ${why.replace(/^(egress|ingress) of [^:]+: /, '')}`;
+  const summary =
+    admin && rule
+      ? `${src} → ${dstText} ${ctx.protocol}/${v.port} is denied by ${rule.policy.kind} ${rule.policy.name} rule ${rule.name ? `"${rule.name}"` : rule.rule} (${rule.action}${rule.tier === 'admin' ? ', admin tier: no NetworkPolicy can allow it' : ', baseline tier'})`
+      : `${src} → ${dstText} ${ctx.protocol}/${v.port} is denied by the ${dir} policy of ${dir === 'egress' ? src : dstText}: ${why.replace(/^(egress|ingress) of [^:]+: /, '')}`;
   const fix = suggestFix(ctx.cluster.policy, { src: v.pair.src, dst: v.dst, protocol: ctx.protocol, port: v.port, scope: v.scope });
   add(ctx, {
     kind: admin ? 'admin-policy-deny' : dir === 'egress' ? 'policy-deny-egress' : 'policy-deny-ingress',
@@ -60,9 +63,24 @@ function report(ctx: Ctx, v: Verdict, dir: 'egress' | 'ingress', of: number, den
     summary: `${summary}${of > 1 ? ` (${denied} of ${of} backends)` : ''}.`,
     evidence: [
       { type: 'policy', direction: dir, text: lines.join('\n'), policy: d },
-      ...(v.dst.kind === 'pod' ? [{ type: 'object' as const, ref: { kind: 'Pod', namespace: v.dst.pod.namespace, name: v.dst.pod.name }, text: `labels ${Object.entries(v.dst.pod.labels).map(([k, x]) => `${k}=${x}`).join(',')}` }] : []),
+      ...(v.dst.kind === 'pod'
+        ? [
+            {
+              type: 'object' as const,
+              ref: { kind: 'Pod', namespace: v.dst.pod.namespace, name: v.dst.pod.name },
+              text: `labels ${Object.entries(v.dst.pod.labels)
+                .map(([k, x]) => `${k}=${x}`)
+                .join(',')}`,
+            },
+          ]
+        : []),
     ],
-    ...policyFix(fix, admin ? `the admin tier decides before any NetworkPolicy; change ${rule ? `${rule.policy.kind} ${rule.policy.name}` : 'it'}` : `allow ${ctx.protocol}/${v.port} ${dir === 'egress' ? 'from' : 'into'} ${dir === 'egress' ? src : dstText}`),
+    ...policyFix(
+      fix,
+      admin
+        ? `the admin tier decides before any NetworkPolicy; change ${rule ? `${rule.policy.kind} ${rule.policy.name}` : 'it'}`
+        : `allow ${ctx.protocol}/${v.port} ${dir === 'egress' ? 'from' : 'into'} ${dir === 'egress' ? src : dstText}`,
+    ),
   });
 }
 
@@ -95,7 +113,12 @@ export const policyCheck: Check = {
       return { pair, scope, dst, port, ...pairJson(pair) };
     });
     const allowed = (v: Verdict) => isEmpty(subtract(v.scope, v.pair.allowed));
-    const selectedBy = (d: DirectionJson) => [...d.selectedBy.admin, ...d.selectedBy.networkpolicy, ...d.selectedBy.baseline].map((p) => ({ kind: p.kind, ...(p.namespace ? { namespace: p.namespace } : {}), name: p.name }));
+    const selectedBy = (d: DirectionJson) =>
+      [...d.selectedBy.admin, ...d.selectedBy.networkpolicy, ...d.selectedBy.baseline].map((p) => ({
+        kind: p.kind,
+        ...(p.namespace ? { namespace: p.namespace } : {}),
+        name: p.name,
+      }));
     for (const dir of ['egress', 'ingress'] as const) {
       const denied = verdicts.filter((v) => !v[dir].allowed);
       const h = dir === 'egress' ? 'policy-egress' : 'policy-ingress';

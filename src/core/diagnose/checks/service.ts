@@ -8,8 +8,16 @@ import { svcRef, type Service, type ServicePort } from '../cluster.js';
 
 function notFound(ctx: Ctx, namespace: string, name: string) {
   const same = ctx.cluster.services.filter((s) => s.name === name);
-  const near = closest(name, ctx.cluster.services.filter((s) => s.namespace === namespace).map((s) => s.name));
-  const hint = same.length > 0 ? `a Service ${name} exists in ${same.map((s) => s.namespace).join(', ')}` : near ? `namespace ${namespace} has a Service ${near}` : `namespace ${namespace} has ${ctx.cluster.services.filter((s) => s.namespace === namespace).length} Services, none close to this name`;
+  const near = closest(
+    name,
+    ctx.cluster.services.filter((s) => s.namespace === namespace).map((s) => s.name),
+  );
+  const hint =
+    same.length > 0
+      ? `a Service ${name} exists in ${same.map((s) => s.namespace).join(', ')}`
+      : near
+        ? `namespace ${namespace} has a Service ${near}`
+        : `namespace ${namespace} has ${ctx.cluster.services.filter((s) => s.namespace === namespace).length} Services, none close to this name`;
   add(ctx, {
     kind: 'service-not-found',
     hop: 'service',
@@ -18,7 +26,9 @@ function notFound(ctx: Ctx, namespace: string, name: string) {
     source: 'static',
     summary: `there is no Service ${name} in namespace ${namespace}${ctx.cluster.namespaces.has(namespace) ? '' : ' (no such namespace)'}; ${hint}.`,
     evidence: same.map((s) => ({ type: 'object' as const, ref: svcRef(s), text: `Service ${s.namespace}/${s.name}` })),
-    fix: same[0] ? { description: `address ${same[0].namespace}/${same[0].name} instead`, kubectl: `kubectl -n ${same[0].namespace} get service ${name} -o wide` } : { description: `create the Service, or correct the name`, kubectl: `kubectl -n ${namespace} get services` },
+    fix: same[0]
+      ? { description: `address ${same[0].namespace}/${same[0].name} instead`, kubectl: `kubectl -n ${same[0].namespace} get service ${name} -o wide` }
+      : { description: `create the Service, or correct the name`, kubectl: `kubectl -n ${namespace} get services` },
   });
 }
 
@@ -28,7 +38,8 @@ function pickPort(ctx: Ctx, svc: Service): ServicePort | undefined {
   const ports = svc.ports.filter((p) => p.protocol === ctx.protocol);
   const asked = ctx.port;
   if (asked === undefined) {
-    if (ports.length > 1) ctx.notes.push(`Service ${svc.namespace}/${svc.name} has ${ports.length} ${ctx.protocol} ports; checked ${portDesc(ports[0]!)} (give --port to choose).`);
+    if (ports.length > 1)
+      ctx.notes.push(`Service ${svc.namespace}/${svc.name} has ${ports.length} ${ctx.protocol} ports; checked ${portDesc(ports[0]!)} (give --port to choose).`);
     return ports[0];
   }
   const found = ports.find((p) => (typeof asked === 'number' ? p.port === asked : p.name === asked));
@@ -78,6 +89,13 @@ export const serviceCheck: Check = {
     }
     ctx.servicePort = port;
     for (const ip of svc.clusterIPs) ctx.bSide.add(`${ip}|${port.port}`);
-    hop(ctx, 'service', 'ok', `Service ${svc.namespace}/${svc.name} ${portDesc(port)}`, [svcRef(svc)], svc.clusterIPs.map((ip) => portText(ip, port.port)));
+    hop(
+      ctx,
+      'service',
+      'ok',
+      `Service ${svc.namespace}/${svc.name} ${portDesc(port)}`,
+      [svcRef(svc)],
+      svc.clusterIPs.map((ip) => portText(ip, port.port)),
+    );
   },
 };

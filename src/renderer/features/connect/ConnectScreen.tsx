@@ -45,7 +45,14 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
           Open recording…
         </button>
         <span className="muted">or drop a {recordingExtension} file anywhere on the window — replayed read-only, no cluster needed.</span>
-        <input ref={input} type="file" accept={recordingExtension} hidden data-testid="recording-file-input" onChange={(e) => void onPicked(e.target.files?.[0])} />
+        <input
+          ref={input}
+          type="file"
+          accept={recordingExtension}
+          hidden
+          data-testid="recording-file-input"
+          onChange={(e) => void onPicked(e.target.files?.[0])}
+        />
       </div>
       {error && (
         <ErrorPanel
@@ -63,7 +70,13 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
         <ul className="recent" aria-label="Recent recordings" data-testid="recent-recordings">
           {recent.map((r) => (
             <li key={r.path}>
-              <button type="button" className="link" onClick={() => void openRecording({ kind: 'path', path: r.path })} title={r.path} data-testid="recent-recording">
+              <button
+                type="button"
+                className="link"
+                onClick={() => void openRecording({ kind: 'path', path: r.path })}
+                title={r.path}
+                data-testid="recent-recording"
+              >
                 {r.name}
               </button>
               <code className="muted">{r.path}</code>
@@ -79,7 +92,12 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
   );
 }
 
-const verdictText: Record<NonNullable<RecentQuestion['verdict']>, string> = { reachable: 'reachable', unreachable: 'unreachable', unknown: 'unknown', failed: 'no answer' };
+const verdictText: Record<NonNullable<RecentQuestion['verdict']>, string> = {
+  reachable: 'reachable',
+  unreachable: 'unreachable',
+  unknown: 'unknown',
+  failed: 'no answer',
+};
 
 /** The questions asked lately: one click opens the context's workbench with the question filled in. */
 function RecentQuestions() {
@@ -98,7 +116,14 @@ function RecentQuestions() {
       <ul className="recent">
         {recent.map((q) => (
           <li key={q.id}>
-            <button type="button" className="link" data-testid="recent-question" data-context={q.context} onClick={() => void open(q)} title={`Open ${q.context} with this question filled in`}>
+            <button
+              type="button"
+              className="link"
+              data-testid="recent-question"
+              data-context={q.context}
+              onClick={() => void open(q)}
+              title={`Open ${q.context} with this question filled in`}
+            >
               {q.from} → {q.to}
               {q.port ? `:${q.port}` : ''}
               {q.protocol !== 'TCP' ? `/${q.protocol}` : ''}
@@ -119,7 +144,12 @@ type SshField = Exclude<keyof SshForm, 'nodes'>;
 const sshFields: Array<{ key: SshField; label: string; placeholder: string; hint: string }> = [
   { key: 'configFile', label: 'SSH config file', placeholder: '~/.ssh/config', hint: 'Read as ssh reads it; empty: ~/.ssh/config when it exists.' },
   { key: 'user', label: 'User', placeholder: 'from the config, else your login', hint: 'Login user on the nodes.' },
-  { key: 'identityFile', label: 'Key file', placeholder: '~/.ssh/id_ed25519', hint: 'A path only: the key stays on disk; a passphrase is asked when needed and never saved.' },
+  {
+    key: 'identityFile',
+    label: 'Key file',
+    placeholder: '~/.ssh/id_ed25519',
+    hint: 'A path only: the key stays on disk; a passphrase is asked when needed and never saved.',
+  },
   { key: 'jump', label: 'Jump host', placeholder: 'user@bastion:22', hint: 'Every node is reached through it (ProxyJump).' },
 ];
 
@@ -164,14 +194,34 @@ function SshSettings() {
           {form.nodes.map((n, i) => (
             <tr key={i} data-testid="ssh-node-row">
               <td>
-                <input type="text" spellCheck={false} aria-label={`Node ${i + 1}`} value={n.node} data-testid="ssh-node-name" onChange={(e) => setRow(i, { node: e.target.value })} />
+                <input
+                  type="text"
+                  spellCheck={false}
+                  aria-label={`Node ${i + 1}`}
+                  value={n.node}
+                  data-testid="ssh-node-name"
+                  onChange={(e) => setRow(i, { node: e.target.value })}
+                />
               </td>
               <td>
-                <input type="text" spellCheck={false} aria-label={`Address of node ${i + 1}`} value={n.address} aria-invalid={errors.rows?.[i] ? true : undefined} data-testid="ssh-node-address" onChange={(e) => setRow(i, { address: e.target.value })} />
+                <input
+                  type="text"
+                  spellCheck={false}
+                  aria-label={`Address of node ${i + 1}`}
+                  value={n.address}
+                  aria-invalid={errors.rows?.[i] ? true : undefined}
+                  data-testid="ssh-node-address"
+                  onChange={(e) => setRow(i, { address: e.target.value })}
+                />
                 {errors.rows?.[i] && <em className="field-error">{errors.rows[i]}</em>}
               </td>
               <td>
-                <button type="button" className="link small" aria-label={`Remove node ${i + 1}`} onClick={() => setSsh({ nodes: form.nodes.filter((_, j) => j !== i) })}>
+                <button
+                  type="button"
+                  className="link small"
+                  aria-label={`Remove node ${i + 1}`}
+                  onClick={() => setSsh({ nodes: form.nodes.filter((_, j) => j !== i) })}
+                >
                   remove
                 </button>
               </td>
@@ -187,7 +237,13 @@ function SshSettings() {
   );
 }
 
-export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: React.RefObject<(() => void) | null>; openRecordingRef: React.RefObject<(() => void) | null> }) {
+export function ConnectScreen({
+  openFileRef,
+  openRecordingRef,
+}: {
+  openFileRef: React.RefObject<(() => void) | null>;
+  openRecordingRef: React.RefObject<(() => void) | null>;
+}) {
   const contexts = useApp((s) => s.contexts);
   const source = useApp((s) => s.source);
   const appInfo = useApp((s) => s.appInfo);
@@ -206,11 +262,7 @@ export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: 
   }
 
   const sourceLabel =
-    source.kind === 'default'
-      ? (appInfo?.defaultKubeconfig ?? 'default kubeconfig')
-      : source.kind === 'path'
-        ? source.path
-        : `${source.name} (picked file)`;
+    source.kind === 'default' ? (appInfo?.defaultKubeconfig ?? 'default kubeconfig') : source.kind === 'path' ? source.path : `${source.name} (picked file)`;
 
   const pickButton = (
     <button type="button" onClick={() => fileInput.current?.click()} data-testid="choose-kubeconfig">
@@ -238,15 +290,13 @@ export function ConnectScreen({ openFileRef, openRecordingRef }: { openFileRef: 
             </button>
           )}
         </div>
-        <input
-          ref={fileInput}
-          type="file"
-          hidden
-          data-testid="kubeconfig-file-input"
-          onChange={(e) => void onFilePicked(e.target.files?.[0])}
-        />
+        <input ref={fileInput} type="file" hidden data-testid="kubeconfig-file-input" onChange={(e) => void onFilePicked(e.target.files?.[0])} />
       </header>
-      {contexts.status === 'loading' && <p className="muted" aria-live="polite">Reading kubeconfig…</p>}
+      {contexts.status === 'loading' && (
+        <p className="muted" aria-live="polite">
+          Reading kubeconfig…
+        </p>
+      )}
       {contexts.status === 'failed' && (
         <ErrorPanel
           error={contexts.error}
@@ -279,8 +329,8 @@ function ContextTable({ list }: { list: ContextList }) {
       <section className="empty-state" data-testid="no-contexts">
         <h2>No contexts in {list.files.join(', ')}</h2>
         <p>
-          The file has no <code>contexts:</code> entries. Add one with{' '}
-          <code>kubectl config set-context NAME --cluster=… --user=…</code>, or choose another kubeconfig.
+          The file has no <code>contexts:</code> entries. Add one with <code>kubectl config set-context NAME --cluster=… --user=…</code>, or choose another
+          kubeconfig.
         </p>
       </section>
     );

@@ -40,19 +40,39 @@ function Filters() {
       </select>
       <select aria-label="Namespace" value={f.namespace ?? ''} onChange={(e) => text('namespace', e.target.value)}>
         <option value="">any namespace</option>
-        {facets?.namespaces.map((n) => <option key={n}>{n}</option>)}
+        {facets?.namespaces.map((n) => (
+          <option key={n}>{n}</option>
+        ))}
       </select>
       <input aria-label="Pod" placeholder="pod" value={f.pod ?? ''} onChange={(e) => text('pod', e.target.value)} size={14} />
       <select aria-label="Reason" data-testid="filter-reason" value={f.reason ?? ''} onChange={(e) => text('reason', e.target.value)}>
         <option value="">any reason</option>
-        {facets?.reasons.map((r) => <option key={r}>{r}</option>)}
+        {facets?.reasons.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
       </select>
-      <input aria-label="Port" placeholder="port" inputMode="numeric" size={5} value={f.port ?? ''} onChange={(e) => set({ port: /^\d+$/.test(e.target.value) ? Number(e.target.value) : undefined })} />
+      <input
+        aria-label="Port"
+        placeholder="port"
+        inputMode="numeric"
+        size={5}
+        value={f.port ?? ''}
+        onChange={(e) => set({ port: /^\d+$/.test(e.target.value) ? Number(e.target.value) : undefined })}
+      />
       <select aria-label="DNS rcode" value={f.rcode ?? ''} onChange={(e) => text('rcode', e.target.value)}>
         <option value="">any rcode</option>
-        {facets?.rcodes.map((r) => <option key={r}>{r}</option>)}
+        {facets?.rcodes.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
       </select>
-      <input id="events-text" type="search" aria-label="Text" placeholder="text (names, IPs, query)…" value={f.text ?? ''} onChange={(e) => text('text', e.target.value)} />
+      <input
+        id="events-text"
+        type="search"
+        aria-label="Text"
+        placeholder="text (names, IPs, query)…"
+        value={f.text ?? ''}
+        onChange={(e) => text('text', e.target.value)}
+      />
       {Object.keys(f).length > 0 && (
         <button type="button" className="link" onClick={clear}>
           clear filters
@@ -96,7 +116,13 @@ export function EventsPanel() {
   return (
     <section className="events-panel" aria-label="Events" data-testid="events-panel">
       <Filters />
-      {page && <Timeline h={page.histogram} range={{ ...(filter.from !== undefined ? { from: filter.from } : {}), ...(filter.to !== undefined ? { to: filter.to } : {}) }} onRange={(r) => set({ from: r.from, to: r.to })} />}
+      {page && (
+        <Timeline
+          h={page.histogram}
+          range={{ ...(filter.from !== undefined ? { from: filter.from } : {}), ...(filter.to !== undefined ? { to: filter.to } : {}) }}
+          onRange={(r) => set({ from: r.from, to: r.to })}
+        />
+      )}
       {error && <p className="error-inline">{error.message}</p>}
       <div className="events-head" role="row">
         <span>time</span>
@@ -111,14 +137,24 @@ export function EventsPanel() {
       <div className="events-scroll" ref={scroller} data-testid="events-table" data-matched={count} data-total={page?.total ?? 0}>
         {count === 0 ? (
           <p className="empty-state events-empty" data-testid="events-empty">
-            {page?.pending ? 'Reading the recording…' : page && page.total > 0 ? 'No event matches these filters. Clear a filter or widen the time range.' : 'No probe events in this session. Ask why with probes on (SSH or probe pod) to see drops, DNS and TCP outcomes here.'}
+            {page?.pending
+              ? 'Reading the recording…'
+              : page && page.total > 0
+                ? 'No event matches these filters. Clear a filter or widen the time range.'
+                : 'No probe events in this session. Ask why with probes on (SSH or probe pod) to see drops, DNS and TCP outcomes here.'}
           </p>
         ) : (
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
             {items.map((it) => {
               const r = rows.get(it.index);
               return (
-                <div key={it.key} className={`event-row ${r ? `v-${r.verdict}` : 'loading'}`} data-testid="event-row" role="row" style={{ transform: `translateY(${it.start}px)`, height: rowHeight }}>
+                <div
+                  key={it.key}
+                  className={`event-row ${r ? `v-${r.verdict}` : 'loading'}`}
+                  data-testid="event-row"
+                  role="row"
+                  style={{ transform: `translateY(${it.start}px)`, height: rowHeight }}
+                >
                   {r ? (
                     <>
                       <span>{fmtTime(r.ts)}</span>
@@ -141,7 +177,9 @@ export function EventsPanel() {
       </div>
       <p className="events-foot muted" data-testid="events-count">
         {count.toLocaleString()} of {(page?.total ?? 0).toLocaleString()} events
-        {page?.pending ? <span data-testid="events-pending"> · reading the recording: {page.pending.toLocaleString()} not checked against these filters yet</span> : null}
+        {page?.pending ? (
+          <span data-testid="events-pending"> · reading the recording: {page.pending.toLocaleString()} not checked against these filters yet</span>
+        ) : null}
       </p>
     </section>
   );

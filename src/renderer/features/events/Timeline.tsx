@@ -20,7 +20,11 @@ export function Timeline({ h, range, onRange }: { h: Histogram; range: { from?: 
   };
   const tOf = (x: number) => h.start + (x / W) * n * bucketNs;
   const xOfT = (t: number) => ((t - h.start) / (n * bucketNs)) * W;
-  const sel = drag ? { x0: Math.min(drag.a, drag.b), x1: Math.max(drag.a, drag.b) } : range.from !== undefined && range.to !== undefined ? { x0: xOfT(range.from), x1: xOfT(range.to) } : undefined;
+  const sel = drag
+    ? { x0: Math.min(drag.a, drag.b), x1: Math.max(drag.a, drag.b) }
+    : range.from !== undefined && range.to !== undefined
+      ? { x0: xOfT(range.from), x1: xOfT(range.to) }
+      : undefined;
   const up = (e: PointerEvent) => {
     if (!drag) return;
     const x = xOf(e);

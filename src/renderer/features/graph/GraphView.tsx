@@ -17,7 +17,10 @@ const GraphIsland = memo(
       const el = ref.current;
       if (!el) return;
       const s = store.getState();
-      const ctl = new GraphController(el, s.theme, { select: (sel) => store.getState().select(sel), toggleCollapsed: (id) => store.getState().toggleCollapsed(id) });
+      const ctl = new GraphController(el, s.theme, {
+        select: (sel) => store.getState().select(sel),
+        toggleCollapsed: (id) => store.getState().toggleCollapsed(id),
+      });
       setCurrentGraph(ctl);
       const draw = () => {
         const st = store.getState();
@@ -78,7 +81,11 @@ function Toolbar() {
           }}
         />
       </form>
-      {hits !== undefined && text && <span className="muted" data-testid="graph-hits">{hits === 0 ? 'no match' : `${hits} found`}</span>}
+      {hits !== undefined && text && (
+        <span className="muted" data-testid="graph-hits">
+          {hits === 0 ? 'no match' : `${hits} found`}
+        </span>
+      )}
       <span className="spacer" />
       <button type="button" onClick={() => currentGraph()?.fit()} title="Fit the whole graph (F)">
         Fit
@@ -126,7 +133,10 @@ function Legend() {
 
 function kv(obj: object): Array<[string, string]> {
   return Object.entries(obj)
-    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0))
+    .filter(
+      ([, v]) =>
+        v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0),
+    )
     .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
 }
 
@@ -147,11 +157,22 @@ function SelectingPolicies({ node }: { node: graph.GraphNode }) {
       ) : (
         <ul>
           {v.policies.map((p) => (
-            <li key={`${p.kind}/${p.namespace ?? ''}/${p.name}`} data-testid="selecting-policy" data-policy={`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`} data-directions={p.directions.join(' ')}>
-              {p.tier !== 'networkpolicy' && <span className="badge">{tierNames[p.tier]} tier</span>} {p.kind} <code>{p.namespace ? `${p.namespace}/` : ''}{p.name}</code>{' '}
+            <li
+              key={`${p.kind}/${p.namespace ?? ''}/${p.name}`}
+              data-testid="selecting-policy"
+              data-policy={`${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`}
+              data-directions={p.directions.join(' ')}
+            >
+              {p.tier !== 'networkpolicy' && <span className="badge">{tierNames[p.tier]} tier</span>} {p.kind}{' '}
+              <code>
+                {p.namespace ? `${p.namespace}/` : ''}
+                {p.name}
+              </code>{' '}
               <span className="muted">
                 {p.directions.join(' + ')}
-                {p.tier === 'networkpolicy' && (p.isolates.ingress || p.isolates.egress) && ` · isolates ${[p.isolates.ingress && 'ingress', p.isolates.egress && 'egress'].filter(Boolean).join(' + ')}`}
+                {p.tier === 'networkpolicy' &&
+                  (p.isolates.ingress || p.isolates.egress) &&
+                  ` · isolates ${[p.isolates.ingress && 'ingress', p.isolates.egress && 'egress'].filter(Boolean).join(' + ')}`}
               </span>
             </li>
           ))}
@@ -215,14 +236,22 @@ function EdgeDetails({ edge }: { edge: graph.GraphEdge }) {
       </p>
       {edge.kind === 'flow' || edge.kind === 'dns' ? (
         <p className="muted">
-          {edge.stats.volume} connections · {edge.stats.established} established · {edge.stats.refused} refused · {edge.stats.timeout} timed out · {edge.stats.dropped} dropped
-          {Object.keys(edge.stats.dropReasons).length > 0 && ` (${Object.entries(edge.stats.dropReasons).map(([r, n]) => `${r} ×${n}`).join(', ')})`}
-          {Object.keys(edge.stats.dns.errors).length > 0 && ` · DNS ${Object.entries(edge.stats.dns.errors).map(([r, n]) => `${r} ×${n}`).join(', ')}`}
+          {edge.stats.volume} connections · {edge.stats.established} established · {edge.stats.refused} refused · {edge.stats.timeout} timed out ·{' '}
+          {edge.stats.dropped} dropped
+          {Object.keys(edge.stats.dropReasons).length > 0 &&
+            ` (${Object.entries(edge.stats.dropReasons)
+              .map(([r, n]) => `${r} ×${n}`)
+              .join(', ')})`}
+          {Object.keys(edge.stats.dns.errors).length > 0 &&
+            ` · DNS ${Object.entries(edge.stats.dns.errors)
+              .map(([r, n]) => `${r} ×${n}`)
+              .join(', ')}`}
         </p>
       ) : edge.kind === 'policy' ? (
         <p>
           {edge.policy.allowed ? 'allowed' : `denied on ${edge.policy.direction ?? '?'}`}
-          {edge.policy.decidedBy.length > 0 && ` by ${edge.policy.decidedBy.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ')}`}
+          {edge.policy.decidedBy.length > 0 &&
+            ` by ${edge.policy.decidedBy.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`).join(', ')}`}
         </p>
       ) : (
         <p className="muted">hop: {edge.hop}</p>
@@ -254,11 +283,19 @@ export function GraphView() {
     return p && p.failing !== null ? p.hops[p.failing] : undefined;
   });
   return (
-    <section className="graph-pane" aria-label="Graph" data-testid="graph-pane" data-failing-hop={failing?.hop ?? ''} data-failing-nodes={failing?.nodes.join(' ') ?? ''}>
+    <section
+      className="graph-pane"
+      aria-label="Graph"
+      data-testid="graph-pane"
+      data-failing-hop={failing?.hop ?? ''}
+      data-failing-nodes={failing?.nodes.join(' ') ?? ''}
+    >
       <Toolbar />
       <div className="graph-stage">
         <GraphIsland />
-        {empty && <p className="graph-empty empty-state">The cluster has no objects this user can list. Check the RBAC notes above, or connect with another context.</p>}
+        {empty && (
+          <p className="graph-empty empty-state">The cluster has no objects this user can list. Check the RBAC notes above, or connect with another context.</p>
+        )}
         <Details />
         <Legend />
       </div>

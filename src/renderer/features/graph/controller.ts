@@ -27,7 +27,11 @@ export class GraphController {
   private laidOut = false;
   private lastPath = '';
 
-  constructor(container: HTMLElement, theme: 'light' | 'dark', private readonly events: GraphEvents) {
+  constructor(
+    container: HTMLElement,
+    theme: 'light' | 'dark',
+    private readonly events: GraphEvents,
+  ) {
     // Cytoscape adds a <style> for its container unless an element with this id exists; the
     // CSP (style-src 'self') refuses inline styles, and styles.css positions the container.
     if (!document.getElementById('__________cytoscape_stylesheet')) {

@@ -134,7 +134,15 @@ export function ProbesPanel() {
           </label>
         )}
         <label>
-          Seconds <input name="duration" type="number" min={1} max={3600} value={form.durationSec} onChange={(e) => setForm({ durationSec: Number(e.target.value) || 60 })} />
+          Seconds{' '}
+          <input
+            name="duration"
+            type="number"
+            min={1}
+            max={3600}
+            value={form.durationSec}
+            onChange={(e) => setForm({ durationSec: Number(e.target.value) || 60 })}
+          />
         </label>
         <button type="submit" className="primary">
           Start probe
@@ -142,7 +150,9 @@ export function ProbesPanel() {
       </form>
       {error && <ErrorPanel error={error} />}
       {runs.length === 0 ? (
-        <p className="empty-state">No probes running. Name a node (or a Host alias of your SSH config) and start one to see drops, DNS and TCP outcomes on it.</p>
+        <p className="empty-state">
+          No probes running. Name a node (or a Host alias of your SSH config) and start one to see drops, DNS and TCP outcomes on it.
+        </p>
       ) : (
         <ul className="probe-runs">
           {runs.map((r) => (

@@ -49,7 +49,14 @@ export function RecordControl() {
             ● REC <Elapsed since={recording.startedAt} />
           </span>
           <form className="note-form" onSubmit={submit}>
-            <input aria-label="Note" placeholder="note (optional)" value={text} maxLength={2000} onChange={(e) => setText(e.target.value)} data-testid="note-text" />
+            <input
+              aria-label="Note"
+              placeholder="note (optional)"
+              value={text}
+              maxLength={2000}
+              onChange={(e) => setText(e.target.value)}
+              data-testid="note-text"
+            />
             <button type="submit" data-testid="note-add" title="Keep a note (or, empty, a bookmark) at this instant of the recording">
               Bookmark{recording.notes ? ` (${recording.notes})` : ''}
             </button>
@@ -70,7 +77,8 @@ export function RecordControl() {
       )}
       {saved && !recording && (
         <span className="recording-saved" role="status" data-testid="recording-saved" title={saved.path}>
-          Saved <b>{fileName(saved.path)}</b> ({size(saved.bytes)}, {saved.questions} question{saved.questions === 1 ? '' : 's'}, {saved.notes} note{saved.notes === 1 ? '' : 's'})
+          Saved <b>{fileName(saved.path)}</b> ({size(saved.bytes)}, {saved.questions} question{saved.questions === 1 ? '' : 's'}, {saved.notes} note
+          {saved.notes === 1 ? '' : 's'})
           <button type="button" className="link" onClick={() => void openRecording({ kind: 'path', path: saved.path })} data-testid="open-saved">
             open
           </button>

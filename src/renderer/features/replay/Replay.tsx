@@ -30,13 +30,17 @@ export function ReplayBanner({ info }: { info: ReplayInfo }) {
         {info.context && info.context !== cluster && <span className="muted"> (context {info.context})</span>}
       </span>
       <span className="muted">
-        recorded {info.created ? new Date(info.created).toLocaleString() : 'at an unknown time'} · {((info.end - info.start) / 1e9).toFixed(0)} s · {info.questions.length} question
+        recorded {info.created ? new Date(info.created).toLocaleString() : 'at an unknown time'} · {((info.end - info.start) / 1e9).toFixed(0)} s ·{' '}
+        {info.questions.length} question
         {info.questions.length === 1 ? '' : 's'}
         {info.redacted ? ' · names redacted' : ''}
       </span>
       {(!info.complete || info.damage.length > 0) && (
         <span className="replay-damage" data-testid="replay-damage">
-          ⚠ {info.damage.length > 0 ? info.damage.join(' ') : 'The file was not closed cleanly (the app stopped while recording): everything up to the last second was recovered.'}
+          ⚠{' '}
+          {info.damage.length > 0
+            ? info.damage.join(' ')
+            : 'The file was not closed cleanly (the app stopped while recording): everything up to the last second was recovered.'}
         </span>
       )}
     </div>
@@ -66,7 +70,14 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
   const at = Math.round((t - info.start) / 1e6);
   return (
     <div className="replay-controls" data-testid="replay-controls">
-      <button type="button" className="icon" onClick={() => setPlaying(!playing)} data-testid="replay-play" aria-label={playing ? 'Pause' : 'Play'} title={playing ? 'Pause' : 'Play'}>
+      <button
+        type="button"
+        className="icon"
+        onClick={() => setPlaying(!playing)}
+        data-testid="replay-play"
+        aria-label={playing ? 'Pause' : 'Play'}
+        title={playing ? 'Pause' : 'Play'}
+      >
         {playing ? '❚❚' : '▶'}
       </button>
       <label className="speed">
@@ -118,10 +129,18 @@ export function ReplayControls({ info }: { info: ReplayInfo }) {
         </div>
       </div>
       <span className="replay-time" data-testid="replay-time">
-        {clock(t)} <span className="muted">{offset(t, info.start)} of {((info.end - info.start) / 1e9).toFixed(1)} s</span>
+        {clock(t)}{' '}
+        <span className="muted">
+          {offset(t, info.start)} of {((info.end - info.start) / 1e9).toFixed(1)} s
+        </span>
       </span>
       {pending > 0 && (
-        <span className="replay-reading muted" role="status" data-testid="replay-reading" title="The graph's flows are counted from the recording's events in the background; the table and the timeline are already exact.">
+        <span
+          className="replay-reading muted"
+          role="status"
+          data-testid="replay-reading"
+          title="The graph's flows are counted from the recording's events in the background; the table and the timeline are already exact."
+        >
           <span className="spinner" aria-hidden /> counting flows {shown > 0 ? `${Math.floor((100 * Math.max(0, shown - pending)) / shown)} %` : '…'}
         </span>
       )}
@@ -165,7 +184,7 @@ export function RecordedQuestions() {
           ))}
         </ol>
       </details>
-      );
+    );
   return (
     <>
       {questions}

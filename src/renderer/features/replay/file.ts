@@ -12,7 +12,11 @@ function toBase64(bytes: Uint8Array): string {
 
 export async function recordingFromFile(file: Pick<File, 'name' | 'size' | 'arrayBuffer'>): Promise<RecordingSource | ApiError> {
   if (!file.name.toLowerCase().endsWith(recordingExtension)) {
-    return { code: 'invalid-request', message: `${file.name} is not a Pathlight recording.`, hint: `Open a ${recordingExtension} file (made by \`pathlight record\`, the app, or \`pathlight import hubble\`).` };
+    return {
+      code: 'invalid-request',
+      message: `${file.name} is not a Pathlight recording.`,
+      hint: `Open a ${recordingExtension} file (made by \`pathlight record\`, the app, or \`pathlight import hubble\`).`,
+    };
   }
   if (file.size > maxRecordingUploadBytes) {
     const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;

@@ -67,7 +67,11 @@ function EvidenceItem({ ev }: { ev: Evidence }) {
   if (ev.type === 'object') {
     return (
       <li className="evidence object">
-        <span className="badge">{ev.ref.kind}</span> <code>{ev.ref.namespace ? `${ev.ref.namespace}/` : ''}{ev.ref.name}</code>
+        <span className="badge">{ev.ref.kind}</span>{' '}
+        <code>
+          {ev.ref.namespace ? `${ev.ref.namespace}/` : ''}
+          {ev.ref.name}
+        </code>
         {ev.field && <code className="muted"> {ev.field}</code>} — {ev.text}
       </li>
     );
@@ -84,7 +88,9 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
         <span className="finding-summary">{f.summary}</span>
         <span className="finding-tags">
           <span className="badge">{f.hop}</span>
-          <span className="badge" title="Where the finding comes from">{sourceText[f.source]}</span>
+          <span className="badge" title="Where the finding comes from">
+            {sourceText[f.source]}
+          </span>
         </span>
       </button>
       {open && (
@@ -105,7 +111,12 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
           {f.fix && (
             <div className="fix" data-testid="fix">
               <h4>
-                Fix {f.fix.verified && <span className="badge ok" title={`Re-evaluated with the fix applied — ${verifiedText}`}>verified</span>}
+                Fix{' '}
+                {f.fix.verified && (
+                  <span className="badge ok" title={`Re-evaluated with the fix applied — ${verifiedText}`}>
+                    verified
+                  </span>
+                )}
               </h4>
               <p>{f.fix.description}</p>
               {f.fix.kubectl && (
@@ -155,7 +166,13 @@ function ReportButtons() {
   return (
     <p className="report-buttons">
       <span className="muted">Report:</span>
-      <button type="button" className="small" onClick={() => save('html')} data-testid="report-html" title="The question, the answer, the evidence and the path as a picture, in one HTML file that loads nothing">
+      <button
+        type="button"
+        className="small"
+        onClick={() => save('html')}
+        data-testid="report-html"
+        title="The question, the answer, the evidence and the path as a picture, in one HTML file that loads nothing"
+      >
         HTML
       </button>
       <button type="button" className="small" onClick={() => save('md')} data-testid="report-md" title="The same in Markdown, for a ticket or a wiki">
@@ -177,7 +194,11 @@ export function WhyPanel() {
       <h2 id="why-title">Why</h2>
       {replay && <RecordedQuestions />}
       {askError && <ErrorPanel error={askError} />}
-      {replay && !question && !askError && <p className="muted">Click a recorded question to see the answer given then, or ask one above: it runs on the recording as it stood at the scrubber’s time.</p>}
+      {replay && !question && !askError && (
+        <p className="muted">
+          Click a recorded question to see the answer given then, or ask one above: it runs on the recording as it stood at the scrubber’s time.
+        </p>
+      )}
       {replay && origin && d && (
         <p className="answer-origin" data-testid="answer-origin" data-origin={origin.kind}>
           {origin.kind === 'recorded' ? `Recorded answer, given at ${clock(origin.t)}` : `Re-run on the recording as it stood at ${clock(origin.t)}`}
@@ -186,9 +207,12 @@ export function WhyPanel() {
       {!replay && !question && !askError && (
         <div className="empty-state">
           <p>
-            Type who talks (<b>From</b>: a pod, <code>ns/deploy/name</code>) and to what (<b>To</b>: a Service, DNS name, pod or IP, with a port), then <b>Ask why</b> (Ctrl+Enter).
+            Type who talks (<b>From</b>: a pod, <code>ns/deploy/name</code>) and to what (<b>To</b>: a Service, DNS name, pod or IP, with a port), then{' '}
+            <b>Ask why</b> (Ctrl+Enter).
           </p>
-          <p className="muted">Without probes the answer comes from the cluster’s objects alone; turn probes on to see drops, DNS and TCP outcomes on the nodes.</p>
+          <p className="muted">
+            Without probes the answer comes from the cluster’s objects alone; turn probes on to see drops, DNS and TCP outcomes on the nodes.
+          </p>
         </div>
       )}
       {question?.state === 'running' && (

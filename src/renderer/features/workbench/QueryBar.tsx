@@ -3,7 +3,21 @@ import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApp } from '../../store/context.js';
 import { suggest } from './suggest.js';
 
-function Combo({ id, label, side, value, onChange, placeholder }: { id: string; label: string; side: 'from' | 'to'; value: string; onChange(v: string): void; placeholder: string }) {
+function Combo({
+  id,
+  label,
+  side,
+  value,
+  onChange,
+  placeholder,
+}: {
+  id: string;
+  label: string;
+  side: 'from' | 'to';
+  value: string;
+  onChange(v: string): void;
+  placeholder: string;
+}) {
   const names = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.names : undefined));
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
@@ -102,7 +116,12 @@ export function QueryBar() {
       <label className="narrow">
         <span>Probes</span>
         {replay ? (
-          <select data-testid="query-probe" value="none" disabled title="A recording is read-only: the answer uses the probe events recorded up to the scrubber">
+          <select
+            data-testid="query-probe"
+            value="none"
+            disabled
+            title="A recording is read-only: the answer uses the probe events recorded up to the scrubber"
+          >
             <option value="none">recorded</option>
           </select>
         ) : (
@@ -123,14 +142,27 @@ export function QueryBar() {
         <>
           <label className="narrow">
             <span>Seconds</span>
-            <input type="number" data-testid="query-duration" min={1} max={600} value={q.durationSec} onChange={(e) => setQuery({ durationSec: Math.min(600, Math.max(1, Number(e.target.value) || 10)) })} />
+            <input
+              type="number"
+              data-testid="query-duration"
+              min={1}
+              max={600}
+              value={q.durationSec}
+              onChange={(e) => setQuery({ durationSec: Math.min(600, Math.max(1, Number(e.target.value) || 10)) })}
+            />
           </label>
           <label className="toggle" title="Generate a DNS lookup and a connection from inside A">
             <input type="checkbox" data-testid="query-active" checked={q.active} onChange={(e) => setQuery({ active: e.target.checked })} /> Active test
           </label>
         </>
       )}
-      <button type="submit" className="primary" disabled={running || !q.from.trim() || !q.to.trim()} data-testid="ask-why" title={replay ? 'Re-run the diagnosis on the recorded state at the scrubber (Ctrl+Enter)' : 'Ctrl+Enter'}>
+      <button
+        type="submit"
+        className="primary"
+        disabled={running || !q.from.trim() || !q.to.trim()}
+        data-testid="ask-why"
+        title={replay ? 'Re-run the diagnosis on the recorded state at the scrubber (Ctrl+Enter)' : 'Ctrl+Enter'}
+      >
         {running ? 'Asking…' : 'Ask why'}
       </button>
       {!replay && q.probe !== 'none' && q.active && (

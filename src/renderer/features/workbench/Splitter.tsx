@@ -1,7 +1,23 @@
 /** A drag handle between two panes; arrow keys move it too. */
 import type { KeyboardEvent, PointerEvent } from 'react';
 
-export function Splitter({ axis, value, min, max, onChange, label, invert = false }: { axis: 'x' | 'y'; value: number; min: number; max: number; onChange(v: number): void; label: string; invert?: boolean }) {
+export function Splitter({
+  axis,
+  value,
+  min,
+  max,
+  onChange,
+  label,
+  invert = false,
+}: {
+  axis: 'x' | 'y';
+  value: number;
+  min: number;
+  max: number;
+  onChange(v: number): void;
+  label: string;
+  invert?: boolean;
+}) {
   const clamp = (v: number) => Math.round(Math.min(max, Math.max(min, v)));
   const down = (e: PointerEvent<HTMLDivElement>) => {
     e.preventDefault();
@@ -27,5 +43,18 @@ export function Splitter({ axis, value, min, max, onChange, label, invert = fals
     e.preventDefault();
     onChange(clamp(value + (invert ? -dir : dir) * step));
   };
-  return <div className={`splitter splitter-${axis}`} role="separator" aria-orientation={axis === 'x' ? 'vertical' : 'horizontal'} aria-label={label} aria-valuenow={value} aria-valuemin={min} aria-valuemax={max} tabIndex={0} onPointerDown={down} onKeyDown={key} />;
+  return (
+    <div
+      className={`splitter splitter-${axis}`}
+      role="separator"
+      aria-orientation={axis === 'x' ? 'vertical' : 'horizontal'}
+      aria-label={label}
+      aria-valuenow={value}
+      aria-valuemin={min}
+      aria-valuemax={max}
+      tabIndex={0}
+      onPointerDown={down}
+      onKeyDown={key}
+    />
+  );
 }

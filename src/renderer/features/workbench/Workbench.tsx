@@ -62,7 +62,11 @@ export function Workbench() {
   const o = cluster.opened;
   const missing = o.unavailable.filter((u) => u.reason !== 'not-installed');
   return (
-    <main className="workbench" data-testid="workbench" style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${panes.why}px`, gridTemplateRows: `auto minmax(120px, 1fr) 6px ${panes.bottom}px` }}>
+    <main
+      className="workbench"
+      data-testid="workbench"
+      style={{ gridTemplateColumns: `minmax(0, 1fr) 6px ${panes.why}px`, gridTemplateRows: `auto minmax(120px, 1fr) 6px ${panes.bottom}px` }}
+    >
       <div className="wb-top">
         {o.replay ? (
           <div className="cluster-chip">

@@ -133,9 +133,12 @@ describe('listContexts', () => {
 });
 
 describe('loadKubeConfig', () => {
-  it('opens a context of the files $KUBECONFIG names in the env it is given (not this process\'s own), merged as kubectl does', async () => {
+  it("opens a context of the files $KUBECONFIG names in the env it is given (not this process's own), merged as kubectl does", async () => {
     const second = path.join(dir, 'second.yaml');
-    await writeFile(second, "apiVersion: v1\nkind: Config\nclusters:\n- name: extra\n  cluster: {server: 'https://127.0.0.1:7443'}\nusers:\n- name: extra\n  user: {token: t}\ncontexts:\n- name: extra\n  context: {cluster: extra, user: extra}\n");
+    await writeFile(
+      second,
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: extra\n  cluster: {server: 'https://127.0.0.1:7443'}\nusers:\n- name: extra\n  user: {token: t}\ncontexts:\n- name: extra\n  context: {cluster: extra, user: extra}\n",
+    );
     const env = { KUBECONFIG: [fixture('kubeconfig/three-contexts.yaml'), path.join(dir, 'absent.yaml'), second].join(path.delimiter), HOME: dir };
     expect(process.env.KUBECONFIG ?? '').not.toContain('three-contexts');
     const kc = await loadKubeConfig(undefined, 'extra', env);

@@ -207,7 +207,7 @@ describe('deferred probe records (openRecording reads probe lines on demand)', (
   });
 });
 
-describe('the probe type noted from a line\'s prefix (what the workbench counts without parsing)', () => {
+describe("the probe type noted from a line's prefix (what the workbench counts without parsing)", () => {
   it.each([
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"drop","node":"n"}}', probeTypeCode.drop],
     ['{"ts":1,"kind":"probe","data":{"v":1,"type":"dns","node":"n"}}', probeTypeCode.dns],
@@ -313,7 +313,7 @@ describe('hostile and careless input', () => {
     ['an offset inside the file header', (e) => [{ ...e[0]!, offset: 3 }, e[1], e[2]]],
     ['chunks out of order', (e) => [e[1], e[0], e[2]]],
     ['an offset into the middle of a chunk', (e) => [e[0], { ...e[1]!, offset: e[1]!.offset + 8 }, e[2]]],
-    ['a count that is not the chunk\'s', (e) => [e[0], { ...e[1]!, count: 4_000_000_000 }, e[2]]],
+    ["a count that is not the chunk's", (e) => [e[0], { ...e[1]!, count: 4_000_000_000 }, e[2]]],
     ['an entry that is not one', (e) => [e[0], 'chunk', e[2]]],
     ['no list at all', () => ({ offset: 0 })],
   ])('falls back to a scan, and says so, when the index lies: %s', (_what, lie) => {
@@ -369,7 +369,10 @@ describe('hostile and careless input', () => {
 
   it('refuses a chunk (CRC intact) that is not zstd data with a named error', () => {
     const file = crafted([{ kind: 1, payload: Buffer.from('not zstd at all'), tFirst: 1, tLast: 1, count: 1 }]);
-    expect(errorOf(() => readAll(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/chunk at byte \d+ cannot be decompressed/) });
+    expect(errorOf(() => readAll(file))).toMatchObject({
+      code: 'recording-damaged',
+      message: expect.stringMatching(/chunk at byte \d+ cannot be decompressed/),
+    });
   });
 
   it.each([
@@ -382,7 +385,11 @@ describe('hostile and careless input', () => {
     lead.write('PLREC\r\n\x1a', 0, 'latin1');
     lead.writeUInt32LE(Buffer.byteLength(json), 8);
     writeFileSync(file, Buffer.concat([lead, Buffer.from(json)]));
-    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/header is damaged/), hint: 'Ask for the recording again.' });
+    expect(errorOf(() => RecordingReader.open(file))).toMatchObject({
+      code: 'recording-damaged',
+      message: expect.stringMatching(/header is damaged/),
+      hint: 'Ask for the recording again.',
+    });
   });
 
   it('says a folder given as a recording is a folder, with the next step', () => {

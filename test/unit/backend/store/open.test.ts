@@ -49,7 +49,11 @@ describe('openRecording on hostile and careless input', () => {
   it('refuses a decompression bomb as too large, with the next step', async () => {
     const file = path.join(dir, `bomb${n++}.pathlight`);
     writeFrames(file, readFrames(record(1)).header, bombChunks(64, 16));
-    expect(await errorOf(openRecording(file))).toMatchObject({ code: 'recording-damaged', message: expect.stringMatching(/too large/), hint: expect.any(String) });
+    expect(await errorOf(openRecording(file))).toMatchObject({
+      code: 'recording-damaged',
+      message: expect.stringMatching(/too large/),
+      hint: expect.any(String),
+    });
   });
 
   it('refuses a chunk of invalid JSON with a named error, not "internal"', async () => {

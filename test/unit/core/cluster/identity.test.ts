@@ -39,7 +39,7 @@ describe('IdentityIndex', () => {
     expect(ix.at('fd00::1', 5)).toBeUndefined();
   });
 
-  it('finds a v4 holder from the agent\'s v4-mapped spelling, and IPv6 in any spelling', () => {
+  it("finds a v4 holder from the agent's v4-mapped spelling, and IPv6 in any spelling", () => {
     const ix = new IdentityIndex();
     ix.set(pod('web'), ['10.244.0.9', 'fd00:10:244::9'], 100);
     expect(ix.at('::ffff:10.244.0.9', 150)?.name).toBe('web');
@@ -63,7 +63,19 @@ describe('ipsOf', () => {
     ['pending pod', 'pod', { status: {} }, []],
     ['service', 'service', { spec: { clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] } }, ['10.96.0.10']],
     ['headless service', 'service', { spec: { clusterIP: 'None' } }, []],
-    ['node', 'node', { status: { addresses: [{ type: 'InternalIP', address: '172.30.0.2' }, { type: 'Hostname', address: 'n1' }] } }, ['172.30.0.2']],
+    [
+      'node',
+      'node',
+      {
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: '172.30.0.2' },
+            { type: 'Hostname', address: 'n1' },
+          ],
+        },
+      },
+      ['172.30.0.2'],
+    ],
   ] as const)('%s', (_n, kind, obj, want) => {
     expect(ipsOf(kind, obj)).toEqual(want);
   });

@@ -11,7 +11,12 @@ describe('nodes to probe for A → B', () => {
   it('takes the nodes of A, B and (when asked) DNS, once each, saying why', () => {
     const a = [pod('shop', 'frontend-1', 'n1')];
     const b = [pod('shop', 'backend-1', 'n2'), pod('shop', 'backend-2', 'n1'), pod('shop', 'backend-3', undefined, {}, 'Pending')];
-    const all = [...a, ...b, pod('kube-system', 'coredns-a', 'n3', { 'k8s-app': 'kube-dns' }), pod('kube-system', 'metrics', 'n4', { 'k8s-app': 'metrics-server' })];
+    const all = [
+      ...a,
+      ...b,
+      pod('kube-system', 'coredns-a', 'n3', { 'k8s-app': 'kube-dns' }),
+      pod('kube-system', 'metrics', 'n4', { 'k8s-app': 'metrics-server' }),
+    ];
     expect(probeNodes({ a, b })).toEqual([
       { node: 'n1', why: ['A: shop/frontend-1', 'B: shop/backend-2'] },
       { node: 'n2', why: ['B: shop/backend-1'] },
@@ -21,7 +26,11 @@ describe('nodes to probe for A → B', () => {
 
   it('skips pods that ended; finds CoreDNS by its usual labels', () => {
     expect(probeNodes({ a: [pod('x', 'job-1', 'n1', {}, 'Succeeded')], b: [] })).toEqual([]);
-    const pods = [pod('kube-system', 'c1', 'n1', { 'app.kubernetes.io/name': 'coredns' }), pod('kube-system', 'c2', 'n2', { 'k8s-app': 'coredns' }), pod('default', 'web', 'n3', { app: 'web' })];
+    const pods = [
+      pod('kube-system', 'c1', 'n1', { 'app.kubernetes.io/name': 'coredns' }),
+      pod('kube-system', 'c2', 'n2', { 'k8s-app': 'coredns' }),
+      pod('default', 'web', 'n3', { app: 'web' }),
+    ];
     expect(dnsPods(pods).map((p) => p.metadata?.name)).toEqual(['c1', 'c2']);
   });
 });

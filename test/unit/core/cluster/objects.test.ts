@@ -9,9 +9,19 @@ type Owner = { kind: string; name: string };
  * and the policy inventory all read the same object: they must name the same workload.
  */
 const cases: Array<[string, Owner | undefined, Record<string, string>, Owner | undefined]> = [
-  ['a ReplicaSet carrying the pod-template-hash', { kind: 'ReplicaSet', name: 'web-5d4f7b9c8' }, { 'pod-template-hash': '5d4f7b9c8' }, { kind: 'Deployment', name: 'web' }],
+  [
+    'a ReplicaSet carrying the pod-template-hash',
+    { kind: 'ReplicaSet', name: 'web-5d4f7b9c8' },
+    { 'pod-template-hash': '5d4f7b9c8' },
+    { kind: 'Deployment', name: 'web' },
+  ],
   ['a ReplicaSet without the label, hash-like suffix', { kind: 'ReplicaSet', name: 'web-5d4f7b9c8' }, {}, { kind: 'Deployment', name: 'web' }],
-  ['a ReplicaSet whose name does not end in the hash', { kind: 'ReplicaSet', name: 'standalone' }, { 'pod-template-hash': 'abc' }, { kind: 'ReplicaSet', name: 'standalone' }],
+  [
+    'a ReplicaSet whose name does not end in the hash',
+    { kind: 'ReplicaSet', name: 'standalone' },
+    { 'pod-template-hash': 'abc' },
+    { kind: 'ReplicaSet', name: 'standalone' },
+  ],
   ['a ReplicaSet of its own (no hash anywhere)', { kind: 'ReplicaSet', name: 'cache' }, {}, { kind: 'ReplicaSet', name: 'cache' }],
   ['a StatefulSet', { kind: 'StatefulSet', name: 'db' }, {}, { kind: 'StatefulSet', name: 'db' }],
   ['a DaemonSet', { kind: 'DaemonSet', name: 'agent' }, {}, { kind: 'DaemonSet', name: 'agent' }],
@@ -48,7 +58,12 @@ describe('workloadOf: one name for a pod’s workload', () => {
   });
 
   it('a question about the workload finds its pods by the name the graph shows', () => {
-    const pod = makePod('ns1', 'nightly-29000000-x7k2p', { ip: '10.0.0.1', owner: { kind: 'Job', name: 'nightly-29000000' }, labels: { 'batch.kubernetes.io/cronjob-name': 'nightly' }, ready: true });
+    const pod = makePod('ns1', 'nightly-29000000-x7k2p', {
+      ip: '10.0.0.1',
+      owner: { kind: 'Job', name: 'nightly-29000000' },
+      labels: { 'batch.kubernetes.io/cronjob-name': 'nightly' },
+      ready: true,
+    });
     const cluster = new diagnose.Cluster(new StaticCluster([pod]));
     expect(cluster.podsOf('ns1', 'CronJob', 'nightly').map((p) => p.name)).toEqual(['nightly-29000000-x7k2p']);
   });

@@ -38,10 +38,15 @@ describe('A and B as the user types them', () => {
 });
 
 describe('DNS', () => {
-  it('tries the names as A\'s resolver would (search path first below ndots:5)', () => {
+  it("tries the names as A's resolver would (search path first below ndots:5)", () => {
     const c = new d.Cluster({ list: (k) => app()[k] ?? [] });
     const conf = d.resolvConfOf(c.pod('shop', 'frontend-1')!, c, 'cluster.local');
-    expect(d.candidates('backend.other', conf)).toEqual(['backend.other.shop.svc.cluster.local.', 'backend.other.svc.cluster.local.', 'backend.other.cluster.local.', 'backend.other.']);
+    expect(d.candidates('backend.other', conf)).toEqual([
+      'backend.other.shop.svc.cluster.local.',
+      'backend.other.svc.cluster.local.',
+      'backend.other.cluster.local.',
+      'backend.other.',
+    ]);
     expect(d.candidates('a.b.c.d.e.f', conf)[0]).toBe('a.b.c.d.e.f.');
     expect(d.candidates('x.', conf)).toEqual(['x.']);
   });
@@ -62,7 +67,11 @@ describe('DNS', () => {
   });
 
   it('an egress policy that forgets DNS blocks every lookup, and the fix (verified) opens UDP 53 to CoreDNS', () => {
-    const deny = makePolicy('shop', 'frontend-egress', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'backend' } } }], ports: [{ port: 8080 }] }] });
+    const deny = makePolicy('shop', 'frontend-egress', {
+      podSelector: { matchLabels: { app: 'frontend' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: { app: 'backend' } } }], ports: [{ port: 8080 }] }],
+    });
     const dg = why(app({ policies: [deny] }), { from, to: 'backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'dns-blocked-by-policy', hop: 'dns', confidence: 'high', fix: { verified: true } });
     expect(top(dg).fix?.yaml).toMatch(/k8s-app: kube-dns[\s\S]*protocol: UDP[\s\S]*port: 53/);
@@ -72,7 +81,9 @@ describe('DNS', () => {
 
   it('no ready CoreDNS pod: every lookup times out', () => {
     const objs = app();
-    objs.Pod = objs.Pod!.map((p) => (p.metadata?.name === 'coredns-1' ? runningPod('kube-system', 'coredns-1', { labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2', ready: false }) : p));
+    objs.Pod = objs.Pod!.map((p) =>
+      p.metadata?.name === 'coredns-1' ? runningPod('kube-system', 'coredns-1', { labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2', ready: false }) : p,
+    );
     expect(top(why(objs, { from, to: 'backend:8080' }))).toMatchObject({ kind: 'dns-timeout', hop: 'dns' });
   });
 });
@@ -136,12 +147,24 @@ describe('policy', () => {
   });
 
   it('egress of A: policy-deny-egress', () => {
-    const egress = makePolicy('shop', 'frontend-out', { podSelector: { matchLabels: { app: 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }] });
+    const egress = makePolicy('shop', 'frontend-out', {
+      podSelector: { matchLabels: { app: 'frontend' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }] }],
+    });
     expect(top(why(app({ policies: [egress] }), { from, to: 'backend:8080' })).kind).toBe('policy-deny-egress');
   });
 
   it('an AdminNetworkPolicy Deny: admin-policy-deny, and no NetworkPolicy can override it', () => {
-    const anp = { apiVersion: 'policy.networking.k8s.io/v1alpha1', metadata: { name: 'lock' }, spec: { priority: 5, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'backend' } } } }, ingress: [{ name: 'no-frontend', action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'frontend' } } } }] }] } };
+    const anp = {
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      metadata: { name: 'lock' },
+      spec: {
+        priority: 5,
+        subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'backend' } } } },
+        ingress: [{ name: 'no-frontend', action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'frontend' } } } }] }],
+      },
+    };
     const allow = makePolicy('shop', 'allow', { podSelector: { matchLabels: { app: 'backend' } }, ingress: [{}] });
     const dg = why(app({ policies: [allow], extra: { AdminNetworkPolicy: [anp] } }), { from, to: 'backend:8080' });
     expect(top(dg)).toMatchObject({ kind: 'admin-policy-deny', hop: 'policy-ingress' });
@@ -158,8 +181,20 @@ describe('ranking', () => {
   });
 
   it('ranks errors before warnings before info', () => {
-    const f = (kind: d.FindingKind, severity: d.Severity, h: d.HopKind): d.Finding => ({ kind, severity, hop: h, confidence: 'high', source: 'static', summary: '', evidence: [] });
-    expect(d.rank([f('reachable', 'info', 'network'), f('target-port-not-listening', 'warning', 'backend'), f('packet-dropped', 'error', 'network')]).map((x) => x.kind)).toEqual(['packet-dropped', 'target-port-not-listening', 'reachable']);
+    const f = (kind: d.FindingKind, severity: d.Severity, h: d.HopKind): d.Finding => ({
+      kind,
+      severity,
+      hop: h,
+      confidence: 'high',
+      source: 'static',
+      summary: '',
+      evidence: [],
+    });
+    expect(
+      d
+        .rank([f('reachable', 'info', 'network'), f('target-port-not-listening', 'warning', 'backend'), f('packet-dropped', 'error', 'network')])
+        .map((x) => x.kind),
+    ).toEqual(['packet-dropped', 'target-port-not-listening', 'reachable']);
   });
 
   it('keeps Service ports and ports of Services without selectors in the question', () => {

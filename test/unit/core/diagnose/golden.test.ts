@@ -17,7 +17,17 @@ const answer = (f: LabFixture, corr?: d.Correlator) => {
 
 describe('golden: lab scenarios', () => {
   it('has every scenario of the lab', () => {
-    expect(fixtures.map((f) => f.scenario)).toEqual(['anp-deny', 'deny-backend-ingress', 'egress-forgets-dns', 'healthy', 'missing-named-port', 'pod-not-ready', 'service-selector-mismatch', 'wrong-namespace-dns', 'wrong-target-port']);
+    expect(fixtures.map((f) => f.scenario)).toEqual([
+      'anp-deny',
+      'deny-backend-ingress',
+      'egress-forgets-dns',
+      'healthy',
+      'missing-named-port',
+      'pod-not-ready',
+      'service-selector-mismatch',
+      'wrong-namespace-dns',
+      'wrong-target-port',
+    ]);
   });
 
   it.each(fixtures.map((f) => [f.scenario, f] as const))('%s: top finding and verdict with the recorded probe events', async (name, f) => {

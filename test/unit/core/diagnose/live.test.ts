@@ -12,11 +12,32 @@ const A = '10.244.1.10';
 const VIP = '10.96.1.1';
 const POD = '10.244.1.20';
 let t = 1_796_000_000_000_000_000;
-const base = (over: Record<string, unknown>) => ({ v: 1, ts: (t += 1_000_000), node: 'node-1', netns: 4026532290, proto: 'tcp', family: 4, ...over }) as unknown as { type: string; ts: number; node: string } & Record<string, unknown>;
-const tcp = (event: string, dst: string, dport: number, sport: number, extra: Record<string, unknown> = {}) => base({ type: 'tcp', src: A, sport, dst, dport, event, state: 'SYN_SENT', role: 'client', ...extra });
-const drop = (reason: string, dst: string, dport: number, sport: number, proto = 'tcp') => base({ type: 'drop', src: A, sport, dst, dport, proto, ifindex: 3, reason, reasonCode: 1, hasReason: true, location: 'nf_hook_slow+0x9b' });
+const base = (over: Record<string, unknown>) =>
+  ({ v: 1, ts: (t += 1_000_000), node: 'node-1', netns: 4026532290, proto: 'tcp', family: 4, ...over }) as unknown as {
+    type: string;
+    ts: number;
+    node: string;
+  } & Record<string, unknown>;
+const tcp = (event: string, dst: string, dport: number, sport: number, extra: Record<string, unknown> = {}) =>
+  base({ type: 'tcp', src: A, sport, dst, dport, event, state: 'SYN_SENT', role: 'client', ...extra });
+const drop = (reason: string, dst: string, dport: number, sport: number, proto = 'tcp') =>
+  base({ type: 'drop', src: A, sport, dst, dport, proto, ifindex: 3, reason, reasonCode: 1, hasReason: true, location: 'nf_hook_slow+0x9b' });
 const dns = (qr: 'query' | 'response', qname: string, id: number, rcode?: string, answers: string[] = []) =>
-  base({ type: 'dns', proto: 'udp', src: qr === 'query' ? A : '10.96.0.10', sport: qr === 'query' ? 40000 : 53, dst: qr === 'query' ? '10.96.0.10' : A, dport: qr === 'query' ? 53 : 40000, ifindex: 3, dir: qr === 'query' ? 'egress' : 'ingress', qr, id, qname, qtype: 'A', ...(rcode ? { rcode, answers: answers.map((a) => ({ name: qname, type: 'A', ttl: 5, data: a })) } : {}) });
+  base({
+    type: 'dns',
+    proto: 'udp',
+    src: qr === 'query' ? A : '10.96.0.10',
+    sport: qr === 'query' ? 40000 : 53,
+    dst: qr === 'query' ? '10.96.0.10' : A,
+    dport: qr === 'query' ? 53 : 40000,
+    ifindex: 3,
+    dir: qr === 'query' ? 'egress' : 'ingress',
+    qr,
+    id,
+    qname,
+    qtype: 'A',
+    ...(rcode ? { rcode, answers: answers.map((a) => ({ name: qname, type: 'A', ttl: 5, data: a })) } : {}),
+  });
 
 const corr = (events: Array<ReturnType<typeof base>>) => {
   const c = new d.Correlator();
@@ -27,7 +48,11 @@ const q = { from: 'shop/deploy/frontend', to: 'backend:8080' };
 
 describe('correlator', () => {
   it('counts one connection for the client socket (VIP) and the backend side (pod IP) of the same source port, and ignores duplicates', () => {
-    const events = [tcp('refused', VIP, 8080, 41000, { errno: 'ECONNREFUSED' }), drop('NO_SOCKET', POD, 9090, 41000), tcp('refused', VIP, 8080, 41001, { errno: 'ECONNREFUSED' })];
+    const events = [
+      tcp('refused', VIP, 8080, 41000, { errno: 'ECONNREFUSED' }),
+      drop('NO_SOCKET', POD, 9090, 41000),
+      tcp('refused', VIP, 8080, 41001, { errno: 'ECONNREFUSED' }),
+    ];
     const c = corr([...events, ...events]);
     expect(c.duplicates).toBe(3);
     const conns = d.connectionsBetween(c, { pods: new Set(), ips: new Set([A]) }, new Set([`${VIP}|8080`, `${POD}|9090`]), 'tcp');
@@ -40,7 +65,9 @@ describe('correlator', () => {
 
 describe('live evidence on the diagnosis', () => {
   it('a refusal with NO_SOCKET at the backend confirms the undeclared targetPort: error, high confidence, objects + probes', () => {
-    const dg = why(app({ targetPort: 9090 }), q, { correlator: corr([tcp('refused', VIP, 8080, 41000, { errno: 'ECONNREFUSED' }), drop('NO_SOCKET', POD, 9090, 41000)]) });
+    const dg = why(app({ targetPort: 9090 }), q, {
+      correlator: corr([tcp('refused', VIP, 8080, 41000, { errno: 'ECONNREFUSED' }), drop('NO_SOCKET', POD, 9090, 41000)]),
+    });
     expect(dg.findings[0]).toMatchObject({ kind: 'target-port-not-listening', severity: 'error', confidence: 'high', source: 'both' });
     expect(dg.findings[0]!.summary).toMatch(/Seen live: 1 connection refused, the kernel dropped their packets \(NO_SOCKET\)/);
     expect(dg.verdict).toBe('unreachable');
@@ -77,7 +104,9 @@ describe('live evidence on the diagnosis', () => {
   });
 
   it('SERVFAIL inside the cluster zone: dns-servfail', () => {
-    const dg = why(app(), q, { correlator: corr([dns('query', 'backend.shop.svc.cluster.local.', 7), dns('response', 'backend.shop.svc.cluster.local.', 7, 'SERVFAIL')]) });
+    const dg = why(app(), q, {
+      correlator: corr([dns('query', 'backend.shop.svc.cluster.local.', 7), dns('response', 'backend.shop.svc.cluster.local.', 7, 'SERVFAIL')]),
+    });
     expect(dg.findings[0]).toMatchObject({ kind: 'dns-servfail', hop: 'dns' });
   });
 

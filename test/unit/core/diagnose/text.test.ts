@@ -11,7 +11,12 @@ const f = labFixtures().find((x) => x.scenario === 'deny-backend-ingress')!;
 const r = d.diagnose(view(f.objects), f.query, { correlator: correlate(f.events) });
 if (!r.ok) throw new Error(r.error.message);
 const diag = r.value;
-const md = report.reportMarkdown({ file: 'x.pathlight', meta: {}, questions: [{ ts: 0, from: f.query.from, to: f.query.to, diagnosis: diag, answer: 'recorded' }], generated: 'now' });
+const md = report.reportMarkdown({
+  file: 'x.pathlight',
+  meta: {},
+  questions: [{ ts: 0, from: f.query.from, to: f.query.to, diagnosis: diag, answer: 'recorded' }],
+  generated: 'now',
+});
 
 describe('diagnosis text', () => {
   it('the CLI and the report say the live part in the same sentence', () => {
@@ -45,7 +50,10 @@ describe('a hop that was not tested', () => {
     const f = labFixtures().find((x) => x.scenario === 'healthy')!;
     const r = d.diagnose(view(f.objects), f.query);
     if (!r.ok) throw new Error(r.error.message);
-    const line = d.diagnosisText(r.value).split('\n').find((l) => l.includes('network'))!;
+    const line = d
+      .diagnosisText(r.value)
+      .split('\n')
+      .find((l) => l.includes('network'))!;
     expect(line).toMatch(/^ {2}· network +not checked: no probes ran\b/);
   });
 });

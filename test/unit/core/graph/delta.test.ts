@@ -6,7 +6,13 @@ import { deploymentPod, makeNamespace, makeService, runningPod } from '../../../
 type Obj = Record<string, unknown>;
 
 const F = '10.244.1.5';
-const base = (): Obj[] => [makeNamespace('shop'), runningPod('shop', 'frontend', { ip: F }), deploymentPod('shop', 'backend', 'x1', '10.244.2.1'), deploymentPod('shop', 'backend', 'x2', '10.244.2.2'), makeService('shop', 'backend', '10.96.3.3')];
+const base = (): Obj[] => [
+  makeNamespace('shop'),
+  runningPod('shop', 'frontend', { ip: F }),
+  deploymentPod('shop', 'backend', 'x1', '10.244.2.1'),
+  deploymentPod('shop', 'backend', 'x2', '10.244.2.2'),
+  makeService('shop', 'backend', '10.96.3.3'),
+];
 const P1 = 'pod:shop/backend-7c9d8f6b5-x1';
 const P2 = 'pod:shop/backend-7c9d8f6b5-x2';
 const WL = 'wl:shop/Deployment/backend';

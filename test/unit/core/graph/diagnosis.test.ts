@@ -8,15 +8,29 @@ const F = '10.244.1.5';
 const B = '10.244.2.1';
 const FRONT = 'pod:shop/frontend';
 const BACK = 'pod:shop/backend-7c9d8f6b5-x1';
-const objects = () => [runningPod('shop', 'frontend', { ip: F }), deploymentPod('shop', 'backend', 'x1', B), makeService('shop', 'backend', '10.96.3.3', [{ port: 8080 }]), makeSlice('shop', 'backend', [{ ip: B, ready: true }])];
+const objects = () => [
+  runningPod('shop', 'frontend', { ip: F }),
+  deploymentPod('shop', 'backend', 'x1', B),
+  makeService('shop', 'backend', '10.96.3.3', [{ port: 8080 }]),
+  makeSlice('shop', 'backend', [{ ip: B, ready: true }]),
+];
 
 const src = hop({ hop: 'source', label: 'shop/frontend', refs: [{ kind: 'Pod', namespace: 'shop', name: 'frontend' }] });
-const dns = (verdict: HopVerdict = 'ok') => hop({ hop: 'dns', label: 'backend.shop.svc.cluster.local', verdict, refs: [{ kind: 'Service', namespace: 'shop', name: 'backend' }] });
+const dns = (verdict: HopVerdict = 'ok') =>
+  hop({ hop: 'dns', label: 'backend.shop.svc.cluster.local', verdict, refs: [{ kind: 'Service', namespace: 'shop', name: 'backend' }] });
 const svc = hop({ hop: 'service', label: 'Service shop/backend 8080/TCP', refs: [{ kind: 'Service', namespace: 'shop', name: 'backend' }] });
-const eps = hop({ hop: 'endpoints', label: 'endpoints of backend: 1/1 ready', refs: [{ kind: 'EndpointSlice', namespace: 'shop', name: 'backend-abcde' }, { kind: 'Pod', namespace: 'shop', name: 'backend-7c9d8f6b5-x1' }] });
+const eps = hop({
+  hop: 'endpoints',
+  label: 'endpoints of backend: 1/1 ready',
+  refs: [
+    { kind: 'EndpointSlice', namespace: 'shop', name: 'backend-abcde' },
+    { kind: 'Pod', namespace: 'shop', name: 'backend-7c9d8f6b5-x1' },
+  ],
+});
 const back = hop({ hop: 'backend', label: 'shop/backend-7c9d8f6b5-x1:8080', refs: [{ kind: 'Pod', namespace: 'shop', name: 'backend-7c9d8f6b5-x1' }] });
 const egress = (verdict: HopVerdict = 'ok') => hop({ hop: 'policy-egress', label: 'egress', verdict });
-const ingress = (verdict: HopVerdict = 'ok') => hop({ hop: 'policy-ingress', label: 'ingress (deny-backend)', verdict, refs: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }] });
+const ingress = (verdict: HopVerdict = 'ok') =>
+  hop({ hop: 'policy-ingress', label: 'ingress (deny-backend)', verdict, refs: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }] });
 
 /** The policy engine's finding that isolates the backend. */
 const isolated: Finding = {
@@ -36,14 +50,28 @@ const isolated: Finding = {
         subject: 'shop/backend-7c9d8f6b5-x1',
         allowed: false,
         selectedBy: { admin: [], networkpolicy: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }], baseline: [] },
-        decisions: [{ verdict: 'deny', reason: 'isolated', tier: 'networkpolicy', isolatedBy: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }], nearMisses: [], ports: 'TCP/8080' }],
+        decisions: [
+          {
+            verdict: 'deny',
+            reason: 'isolated',
+            tier: 'networkpolicy',
+            isolatedBy: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }],
+            nearMisses: [],
+            ports: 'TCP/8080',
+          },
+        ],
         notes: [],
       },
     },
   ],
 };
 /** A DNS finding whose policy evidence is about A → DNS, not A → B. */
-const dnsBlocked: Finding = { ...isolated, kind: 'dns-blocked-by-policy', hop: 'dns', evidence: [{ ...isolated.evidence[0]!, direction: 'egress' } as Finding['evidence'][number]] };
+const dnsBlocked: Finding = {
+  ...isolated,
+  kind: 'dns-blocked-by-policy',
+  hop: 'dns',
+  evidence: [{ ...isolated.evidence[0]!, direction: 'egress' } as Finding['evidence'][number]],
+};
 
 function model(...extra: Record<string, unknown>[]) {
   const m = new GraphModel();
@@ -62,7 +90,12 @@ describe('graph: diagnosis overlay', () => {
       kind: 'policy',
       verdict: 'policy-denied',
       label: 'denied by shop/deny-backend (ingress)',
-      policy: { allowed: false, direction: 'ingress', policy: 'shop/deny-backend', decidedBy: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }] },
+      policy: {
+        allowed: false,
+        direction: 'ingress',
+        policy: 'shop/deny-backend',
+        decidedBy: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-backend' }],
+      },
     });
     const path = s.path!;
     expect(path.failing).toBe(6);
@@ -88,7 +121,9 @@ describe('graph: diagnosis overlay', () => {
   it('a failed lookup: the name, its search-list expansions and A’s lookups of them are on the failing DNS hop', () => {
     const m = model();
     const ids = { src: podIdent('shop', 'frontend'), dst: svcIdent('kube-system', 'kube-dns') };
-    m.setDiagnosis(makeDiagnosis([src, hop({ hop: 'dns', label: 'dns', verdict: 'fail' }), hop({ hop: 'service', verdict: 'skipped' })], { to: 'backend.other:8080' }));
+    m.setDiagnosis(
+      makeDiagnosis([src, hop({ hop: 'dns', label: 'dns', verdict: 'fail' }), hop({ hop: 'service', verdict: 'skipped' })], { to: 'backend.other:8080' }),
+    );
     const before = m.drain();
     expect(before.path?.hops[1]).toMatchObject({ nodes: ['dns:backend.other'], failing: true });
     // The lookups arrive after the question was answered: the overlay follows.
@@ -113,7 +148,10 @@ describe('graph: diagnosis overlay', () => {
   it('A’s observed flows to the Service and the backends go on the network hop', () => {
     const m = model();
     m.setDiagnosis(makeDiagnosis([src, svc, back, hop({ hop: 'network', label: 'drops', verdict: 'fail' })]));
-    m.addEvents([dropEvent({ src: F, dst: B, identities: { src: podIdent('shop', 'frontend'), dst: podIdent('shop', 'backend-7c9d8f6b5-x1') } }), dropEvent({ src: F, dst: '10.96.3.3', dport: 8080, identities: { src: podIdent('shop', 'frontend'), dst: svcIdent('shop', 'backend') } })]);
+    m.addEvents([
+      dropEvent({ src: F, dst: B, identities: { src: podIdent('shop', 'frontend'), dst: podIdent('shop', 'backend-7c9d8f6b5-x1') } }),
+      dropEvent({ src: F, dst: '10.96.3.3', dport: 8080, identities: { src: podIdent('shop', 'frontend'), dst: svcIdent('shop', 'backend') } }),
+    ]);
     const path = m.snapshot().path!;
     expect(path.hops[3]).toMatchObject({ hop: 'network', failing: true, edges: [`flow|${FRONT}|${BACK}|tcp/8080`, `flow|${FRONT}|svc:shop/backend|tcp/8080`] });
   });
@@ -137,7 +175,9 @@ describe('graph: diagnosis overlay', () => {
 
   it('an external B given by address becomes its range node', () => {
     const m = model();
-    m.setDiagnosis(makeDiagnosis([src, hop({ hop: 'backend', label: '203.0.113.7:443', ips: ['203.0.113.7'], verdict: 'fail' })], { to: '203.0.113.7', port: 443 }));
+    m.setDiagnosis(
+      makeDiagnosis([src, hop({ hop: 'backend', label: '203.0.113.7:443', ips: ['203.0.113.7'], verdict: 'fail' })], { to: '203.0.113.7', port: 443 }),
+    );
     const s = m.snapshot();
     expect(nodeById(s, 'ext:203.0.113.0/24')).toMatchObject({ kind: 'external', data: { addresses: ['203.0.113.7'] } });
     expect(s.path?.nodes['ext:203.0.113.0/24']).toBe('fail');

@@ -8,7 +8,11 @@ const A = '10.244.1.5'; // shop/frontend
 const B = '10.244.2.7'; // shop/backend
 const DNS = '10.96.0.10'; // kube-system/kube-dns
 const ids = { src: podIdent('shop', 'frontend'), dst: podIdent('shop', 'backend') };
-const objects = () => [runningPod('shop', 'frontend', { ip: A }), runningPod('shop', 'backend', { ip: B }), makeService('kube-system', 'kube-dns', DNS, [{ port: 53 }])];
+const objects = () => [
+  runningPod('shop', 'frontend', { ip: A }),
+  runningPod('shop', 'backend', { ip: B }),
+  makeService('kube-system', 'kube-dns', DNS, [{ port: 53 }]),
+];
 const AB = 'flow|pod:shop/frontend|pod:shop/backend|tcp/8080';
 
 function model(events: ProbeEvent[], o: { external?: 'range' | 'world' } = {}) {
@@ -68,8 +72,18 @@ describe('graph: observed flows', () => {
   });
 
   it.each([
-    ['IPv4 by /24', 'range' as const, ['203.0.113.9', '203.0.113.10', '198.51.100.1'], { 'ext:203.0.113.0/24': ['203.0.113.9', '203.0.113.10'], 'ext:198.51.100.0/24': ['198.51.100.1'] }],
-    ['IPv6 by /64', 'range' as const, ['2001:db8:1:2::5', '2001:db8:1:2:ffff::1', '2001:db8:9::1'], { 'ext:2001:db8:1:2::/64': ['2001:db8:1:2::5', '2001:db8:1:2:ffff::1'], 'ext:2001:db8:9::/64': ['2001:db8:9::1'] }],
+    [
+      'IPv4 by /24',
+      'range' as const,
+      ['203.0.113.9', '203.0.113.10', '198.51.100.1'],
+      { 'ext:203.0.113.0/24': ['203.0.113.9', '203.0.113.10'], 'ext:198.51.100.0/24': ['198.51.100.1'] },
+    ],
+    [
+      'IPv6 by /64',
+      'range' as const,
+      ['2001:db8:1:2::5', '2001:db8:1:2:ffff::1', '2001:db8:9::1'],
+      { 'ext:2001:db8:1:2::/64': ['2001:db8:1:2::5', '2001:db8:1:2:ffff::1'], 'ext:2001:db8:9::/64': ['2001:db8:9::1'] },
+    ],
     ['everything in one world node', 'world' as const, ['203.0.113.9', '8.8.8.8'], { 'ext:world': ['8.8.8.8', '203.0.113.9'] }],
   ])('groups external addresses: %s', (_name, external, addresses, want) => {
     const s = model(
@@ -90,7 +104,17 @@ describe('graph: observed flows', () => {
       dnsEvent({ ...base, qname: 'Nope.shop.svc.cluster.local', qr: 'query', id: 2, clientPort: 51001 }),
       dnsEvent({ ...rev, qname: 'nope.shop.svc.cluster.local', qr: 'response', rcode: 'NXDOMAIN', id: 2, clientPort: 51001 }),
       // The same response, seen again in the server's network namespace: one transaction.
-      dnsEvent({ ...rev, qname: 'nope.shop.svc.cluster.local', qr: 'response', rcode: 'NXDOMAIN', id: 2, clientPort: 51001, netns: 99, dir: 'egress', ts: at(1) }),
+      dnsEvent({
+        ...rev,
+        qname: 'nope.shop.svc.cluster.local',
+        qr: 'response',
+        rcode: 'NXDOMAIN',
+        id: 2,
+        clientPort: 51001,
+        netns: 99,
+        dir: 'egress',
+        ts: at(1),
+      }),
     ]);
     expect(nodeById(s, 'dns:nope.shop.svc.cluster.local')).toMatchObject({ kind: 'dns', label: 'nope.shop.svc.cluster.local' });
     const ok = edgeById(s, 'dns|pod:shop/frontend|dns:backend.shop.svc.cluster.local');
@@ -132,7 +156,19 @@ describe('graph: duplicated and shuffled events', () => {
           out.push(tcpEvent({ src: A, dst: to.ip, sport, ts, event: 'refused', role: 'client', identities: idents }));
           break;
         case 3:
-          out.push(dnsEvent({ src: DNS, dst: A, ts, qname: i % 2 ? 'api.example.com' : 'x.shop.svc.cluster.local', qr: 'response', rcode: i % 5 ? 'NOERROR' : 'SERVFAIL', id: i, answers: ['93.184.216.34'], identities: { src: svcIdent('kube-system', 'kube-dns'), dst: ids.src } }));
+          out.push(
+            dnsEvent({
+              src: DNS,
+              dst: A,
+              ts,
+              qname: i % 2 ? 'api.example.com' : 'x.shop.svc.cluster.local',
+              qr: 'response',
+              rcode: i % 5 ? 'NOERROR' : 'SERVFAIL',
+              id: i,
+              answers: ['93.184.216.34'],
+              identities: { src: svcIdent('kube-system', 'kube-dns'), dst: ids.src },
+            }),
+          );
           break;
         case 4:
           out.push(dropEvent({ src: A, dst: `203.0.113.${i % 50}`, dport: 443, sport, ts, identities: { src: ids.src } }));

@@ -72,7 +72,9 @@ describe('graph: scale', () => {
     m.addEvents(Array.from({ length: 50_000 }, (_, i) => event(i)));
     expect(m.drain().updated.edges).toEqual([]);
 
-    console.log(`graph scale: sync ${sync.toFixed(2)} s, 1M events ${events.toFixed(2)} s in ${drains} batches (slowest drain ${(maxDrain * 1000).toFixed(0)} ms), resync ${resync.toFixed(2)} s`);
+    console.log(
+      `graph scale: sync ${sync.toFixed(2)} s, 1M events ${events.toFixed(2)} s in ${drains} batches (slowest drain ${(maxDrain * 1000).toFixed(0)} ms), resync ${resync.toFixed(2)} s`,
+    );
     expect(sync).toBeLessThan(5);
     expect(resync).toBeLessThan(5);
     expect(events).toBeLessThan(40);

@@ -70,7 +70,13 @@ describe('mergeContextLists', () => {
   });
 
   it('keeps the first definition of a name, as kubectl does for a KUBECONFIG list', () => {
-    const merged = mergeContextLists([[ctx('x', 'one'), ctx('y', 'one')], [ctx('x', 'two'), ctx('z', 'two')]], 'z');
+    const merged = mergeContextLists(
+      [
+        [ctx('x', 'one'), ctx('y', 'one')],
+        [ctx('x', 'two'), ctx('z', 'two')],
+      ],
+      'z',
+    );
     expect(merged.map((c) => `${c.name}@${c.file}`)).toEqual(['x@one', 'y@one', 'z@two']);
     expect(merged.filter((c) => c.current).map((c) => c.name)).toEqual(['z']);
   });

@@ -23,13 +23,25 @@ interface Case {
 const anpCases: Case[] = [
   {
     name: 'ANP Deny beats a NetworkPolicy allow',
-    policies: [allowAllNP('x'), makeANP('deny-y', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] })],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['z/a', 'x/a', 'TCP/80', 'allowed']],
+    policies: [
+      allowAllNP('x'),
+      makeANP('deny-y', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
+    ],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['z/a', 'x/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'ANP Allow beats NetworkPolicy isolation',
-    policies: [denyAllNP('x'), makeANP('allow-y', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [{ namespaces: nsSel('y') }] }] })],
-    checks: [['y/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'x/a', 'TCP/80', 'denied']],
+    policies: [
+      denyAllNP('x'),
+      makeANP('allow-y', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [{ namespaces: nsSel('y') }] }] }),
+    ],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'allowed'],
+      ['z/a', 'x/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'lower priority number wins across policies',
@@ -37,7 +49,10 @@ const anpCases: Case[] = [
       makeANP('deny-y', 20, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
       makeANP('allow-y-b', 5, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [podsIn('y', 'b')] }] }),
     ],
-    checks: [['y/b', 'x/a', 'TCP/80', 'allowed'], ['y/a', 'x/a', 'TCP/80', 'denied']],
+    checks: [
+      ['y/b', 'x/a', 'TCP/80', 'allowed'],
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'rule order inside one policy: Deny 80 first, then Allow all',
@@ -51,7 +66,11 @@ const anpCases: Case[] = [
         ],
       }),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['y/a', 'x/a', 'TCP/81', 'allowed'], ['y/a', 'x/a', 'UDP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['y/a', 'x/a', 'TCP/81', 'allowed'],
+      ['y/a', 'x/a', 'UDP/80', 'allowed'],
+    ],
   },
   {
     name: 'Pass hands the decision to NetworkPolicy',
@@ -60,7 +79,10 @@ const anpCases: Case[] = [
       makeANP('pass-y', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Pass', from: [{ namespaces: nsSel('y') }] }] }),
       makeANP('allow-all', 2, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }] }),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['z/a', 'x/a', 'TCP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['z/a', 'x/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'Pass with no NetworkPolicy selecting falls to the baseline',
@@ -69,7 +91,11 @@ const anpCases: Case[] = [
       makeBANP({ subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
       allowAllNP('z'),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['z/a', 'x/a', 'TCP/80', 'allowed'], ['y/a', 'z/a', 'TCP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['z/a', 'x/a', 'TCP/80', 'allowed'],
+      ['y/a', 'z/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'BANP applies only where no NetworkPolicy selects the pod',
@@ -77,7 +103,11 @@ const anpCases: Case[] = [
       makeBANP({ subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
       makePolicy('x', 'allow-y', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }] }] }),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'x/a', 'TCP/80', 'denied'], ['x/a', 'y/a', 'TCP/80', 'denied']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'allowed'],
+      ['z/a', 'x/a', 'TCP/80', 'denied'],
+      ['x/a', 'y/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'BANP Allow above a BANP Deny (rule order)',
@@ -90,27 +120,54 @@ const anpCases: Case[] = [
         ],
       }),
     ],
-    checks: [['x/a', 'y/a', 'TCP/80', 'allowed'], ['z/a', 'y/a', 'TCP/80', 'denied']],
+    checks: [
+      ['x/a', 'y/a', 'TCP/80', 'allowed'],
+      ['z/a', 'y/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'subject pods: namespaceSelector AND podSelector',
     policies: [makeANP('p', 1, { subject: podsIn('x', 'a'), ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['y/a', 'x/b', 'TCP/80', 'allowed'], ['y/a', 'y/a', 'TCP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['y/a', 'x/b', 'TCP/80', 'allowed'],
+      ['y/a', 'y/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'egress Deny to a namespace; ports by portRange',
-    policies: [makeANP('p', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ namespaces: nsSel('z') }], ports: [{ portRange: { protocol: 'TCP', start: 80, end: 81 } }] }] })],
-    checks: [['x/a', 'z/a', 'TCP/80', 'denied'], ['x/a', 'z/a', 'TCP/81', 'denied'], ['x/a', 'z/a', 'UDP/80', 'allowed'], ['x/a', 'y/a', 'TCP/80', 'allowed']],
+    policies: [
+      makeANP('p', 1, {
+        subject: { namespaces: nsSel('x') },
+        egress: [{ action: 'Deny', to: [{ namespaces: nsSel('z') }], ports: [{ portRange: { protocol: 'TCP', start: 80, end: 81 } }] }],
+      }),
+    ],
+    checks: [
+      ['x/a', 'z/a', 'TCP/80', 'denied'],
+      ['x/a', 'z/a', 'TCP/81', 'denied'],
+      ['x/a', 'z/a', 'UDP/80', 'allowed'],
+      ['x/a', 'y/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'namedPort resolves against the destination pod',
-    policies: [makeANP('p', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], ports: [{ namedPort: 'serve-81-udp' }] }] })],
-    checks: [['x/a', 'y/a', 'UDP/81', 'denied'], ['x/a', 'y/a', 'TCP/81', 'allowed']],
+    policies: [
+      makeANP('p', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], ports: [{ namedPort: 'serve-81-udp' }] }] }),
+    ],
+    checks: [
+      ['x/a', 'y/a', 'UDP/81', 'denied'],
+      ['x/a', 'y/a', 'TCP/81', 'allowed'],
+    ],
   },
   {
     name: 'egress networks match external addresses and pod IPs alike',
     policies: [makeANP('p', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ networks: ['10.0.2.0/24', '203.0.113.0/24'] }] }] })],
-    checks: [['x/a', 'y/b', 'TCP/80', 'denied'], ['x/a', 'z/b', 'TCP/80', 'allowed'], ['x/a', '203.0.113.9', 'TCP/443', 'denied'], ['x/a', '198.51.100.9', 'TCP/443', 'allowed']],
+    checks: [
+      ['x/a', 'y/b', 'TCP/80', 'denied'],
+      ['x/a', 'z/b', 'TCP/80', 'allowed'],
+      ['x/a', '203.0.113.9', 'TCP/443', 'denied'],
+      ['x/a', '198.51.100.9', 'TCP/443', 'allowed'],
+    ],
   },
   {
     name: 'a Pass of pod traffic before a networks Deny 0.0.0.0/0',
@@ -123,7 +180,10 @@ const anpCases: Case[] = [
         ],
       }),
     ],
-    checks: [['x/a', 'y/b', 'TCP/80', 'allowed'], ['x/a', '1.1.1.1', 'TCP/443', 'denied']],
+    checks: [
+      ['x/a', 'y/b', 'TCP/80', 'allowed'],
+      ['x/a', '1.1.1.1', 'TCP/443', 'denied'],
+    ],
   },
   {
     name: 'a peer with an unknown field fails closed: a Deny becomes deny-all',
@@ -138,7 +198,10 @@ const anpCases: Case[] = [
   {
     name: 'an ingress peer with networks (egress-only field) fails closed: Deny becomes deny-all',
     policies: [makeANP('p', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ networks: ['192.0.2.0/24'] }] }] })],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['x/a', 'y/a', 'TCP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['x/a', 'y/a', 'TCP/80', 'allowed'],
+    ],
   },
 ];
 
@@ -147,10 +210,17 @@ const clusterNetworkPolicyCases: Case[] = [
     name: 'Admin Deny beats NetworkPolicy; Baseline Deny loses to it',
     policies: [
       allowAllNP('x'),
-      makeClusterNetworkPolicy('admin-deny-y', 'Admin', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }] }),
+      makeClusterNetworkPolicy('admin-deny-y', 'Admin', 10, {
+        subject: { namespaces: nsSel('x') },
+        ingress: [{ action: 'Deny', from: [{ namespaces: nsSel('y') }] }],
+      }),
       makeClusterNetworkPolicy('baseline-deny', 'Baseline', 10, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] }),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['z/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'y/a', 'TCP/80', 'denied']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['z/a', 'x/a', 'TCP/80', 'allowed'],
+      ['z/a', 'y/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'Accept in the Admin tier beats a Baseline Deny and NP isolation',
@@ -158,41 +228,90 @@ const clusterNetworkPolicyCases: Case[] = [
       denyAllNP('x'),
       makeClusterNetworkPolicy('accept', 'Admin', 5, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Accept', from: [podsIn('y', 'c')] }] }),
     ],
-    checks: [['y/c', 'x/a', 'TCP/80', 'allowed'], ['y/b', 'x/a', 'TCP/80', 'denied']],
+    checks: [
+      ['y/c', 'x/a', 'TCP/80', 'allowed'],
+      ['y/b', 'x/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'protocols: tcp destinationPort number and udp range',
     policies: [
       makeClusterNetworkPolicy('p', 'Admin', 1, {
         subject: { namespaces: nsSel('x') },
-        ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ tcp: { destinationPort: { number: 80 } } }, { udp: { destinationPort: { range: { start: 80, end: 81 } } } }] }],
+        ingress: [
+          {
+            action: 'Deny',
+            from: [{ namespaces: {} }],
+            protocols: [{ tcp: { destinationPort: { number: 80 } } }, { udp: { destinationPort: { range: { start: 80, end: 81 } } } }],
+          },
+        ],
       }),
     ],
-    checks: [['y/a', 'x/a', 'TCP/80', 'denied'], ['y/a', 'x/a', 'TCP/81', 'allowed'], ['y/a', 'x/a', 'UDP/81', 'denied'], ['y/a', 'x/a', 'SCTP/80', 'allowed']],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'denied'],
+      ['y/a', 'x/a', 'TCP/81', 'allowed'],
+      ['y/a', 'x/a', 'UDP/81', 'denied'],
+      ['y/a', 'x/a', 'SCTP/80', 'allowed'],
+    ],
   },
   {
     name: 'destinationNamedPort',
-    policies: [makeClusterNetworkPolicy('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ destinationNamedPort: 'serve-80-sctp' }] }] })],
-    checks: [['y/a', 'x/a', 'SCTP/80', 'denied'], ['y/a', 'x/a', 'TCP/80', 'allowed']],
+    policies: [
+      makeClusterNetworkPolicy('p', 'Admin', 1, {
+        subject: { namespaces: nsSel('x') },
+        ingress: [{ action: 'Deny', from: [{ namespaces: {} }], protocols: [{ destinationNamedPort: 'serve-80-sctp' }] }],
+      }),
+    ],
+    checks: [
+      ['y/a', 'x/a', 'SCTP/80', 'denied'],
+      ['y/a', 'x/a', 'TCP/80', 'allowed'],
+    ],
   },
   {
     name: 'Pass in the Admin tier, then Baseline decides',
     policies: [
       makeClusterNetworkPolicy('pass', 'Admin', 1, { subject: { namespaces: {} }, egress: [{ action: 'Pass', to: [{ namespaces: nsSel('z') }] }] }),
       makeClusterNetworkPolicy('deny', 'Admin', 2, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ namespaces: {} }] }] }),
-      makeClusterNetworkPolicy('base', 'Baseline', 1, { subject: { namespaces: {} }, egress: [{ action: 'Accept', to: [{ namespaces: nsSel('z') }], protocols: [{ tcp: { destinationPort: { number: 80 } } }] }, { action: 'Deny', to: [{ namespaces: {} }] }] }),
+      makeClusterNetworkPolicy('base', 'Baseline', 1, {
+        subject: { namespaces: {} },
+        egress: [
+          { action: 'Accept', to: [{ namespaces: nsSel('z') }], protocols: [{ tcp: { destinationPort: { number: 80 } } }] },
+          { action: 'Deny', to: [{ namespaces: {} }] },
+        ],
+      }),
     ],
-    checks: [['x/a', 'z/a', 'TCP/80', 'allowed'], ['x/a', 'z/a', 'TCP/81', 'denied'], ['x/a', 'y/a', 'TCP/80', 'denied']],
+    checks: [
+      ['x/a', 'z/a', 'TCP/80', 'allowed'],
+      ['x/a', 'z/a', 'TCP/81', 'denied'],
+      ['x/a', 'y/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'Baseline Pass means the default: allowed',
-    policies: [makeClusterNetworkPolicy('p', 'Baseline', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: nsSel('y') }] }, { action: 'Deny', from: [{ namespaces: {} }] }] })],
-    checks: [['y/a', 'x/a', 'TCP/80', 'allowed'], ['z/a', 'x/a', 'TCP/80', 'denied']],
+    policies: [
+      makeClusterNetworkPolicy('p', 'Baseline', 1, {
+        subject: { namespaces: {} },
+        ingress: [
+          { action: 'Pass', from: [{ namespaces: nsSel('y') }] },
+          { action: 'Deny', from: [{ namespaces: {} }] },
+        ],
+      }),
+    ],
+    checks: [
+      ['y/a', 'x/a', 'TCP/80', 'allowed'],
+      ['z/a', 'x/a', 'TCP/80', 'denied'],
+    ],
   },
   {
     name: 'networks peer on egress',
-    policies: [makeClusterNetworkPolicy('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }] })],
-    checks: [['x/a', '8.8.8.8', 'UDP/53', 'denied'], ['x/a', 'y/a', 'TCP/80', 'denied'], ['y/a', '8.8.8.8', 'UDP/53', 'allowed']],
+    policies: [
+      makeClusterNetworkPolicy('p', 'Admin', 1, { subject: { namespaces: nsSel('x') }, egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }] }),
+    ],
+    checks: [
+      ['x/a', '8.8.8.8', 'UDP/53', 'denied'],
+      ['x/a', 'y/a', 'TCP/80', 'denied'],
+      ['y/a', '8.8.8.8', 'UDP/53', 'allowed'],
+    ],
   },
 ];
 
@@ -212,7 +331,12 @@ describe('admin tiers and host-network pods / nodes', () => {
     makeNamespace('x'),
     makePod('x', 'a', { labels: { pod: 'a' }, ip: e2eIP('x', 'a') }),
     makePod('x', 'h', { labels: { pod: 'h' }, hostNetwork: true, hostIP: '192.168.1.5', nodeName: 'n1' }),
-    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { role: 'worker' } }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.5' }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', labels: { role: 'worker' } },
+      status: { addresses: [{ type: 'InternalIP', address: '192.168.1.5' }] },
+    },
   ];
   it('host-network pods are neither subjects nor pod peers', () => {
     const idx = index([...objs(), makeANP('p', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }] })]);
@@ -220,7 +344,10 @@ describe('admin tiers and host-network pods / nodes', () => {
     expect(verdict(idx, 'x/h', 'x/a', 'TCP/80')).toBe('allowed');
   });
   it('a nodes peer matches the host-network pods on those nodes and the node address', () => {
-    const idx = index([...objs(), makeANP('p', 1, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'worker' } } }] }] })]);
+    const idx = index([
+      ...objs(),
+      makeANP('p', 1, { subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: { role: 'worker' } } }] }] }),
+    ]);
     expect(verdict(idx, 'x/a', 'x/h', 'TCP/10250')).toBe('denied');
     expect(verdict(idx, 'x/a', '192.168.1.5', 'TCP/10250')).toBe('denied');
     expect(verdict(idx, 'x/a', '192.168.1.6', 'TCP/10250')).toBe('allowed');

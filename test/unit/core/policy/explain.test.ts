@@ -14,7 +14,12 @@ const denyAll = (n: string) => makePolicy(n, 'deny-all', { podSelector: {}, poli
 
 describe('policy sentences', () => {
   it('the UI lists the sentence the CLI prints for an isolated pod', () => {
-    const r = check(index([...xyzCluster(), denyAll('x'), makePolicy('x', 'allow-b', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{}] })]), 'y/a', 'x/a', 'TCP/80');
+    const r = check(
+      index([...xyzCluster(), denyAll('x'), makePolicy('x', 'allow-b', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{}] })]),
+      'y/a',
+      'x/a',
+      'TCP/80',
+    );
     const sentence = 'ingress of x/a: TCP/80 denied — isolated by NetworkPolicy x/deny-all, no rule allows it from y/a';
     expect(r.explanation).toContain(sentence);
     expect(policy.policyLines(r.ingress)).toEqual(['ingress of x/a: selected in the NetworkPolicy tier by NetworkPolicy x/deny-all', sentence]);
@@ -32,7 +37,8 @@ describe('policy sentences', () => {
     const cli = d.evidenceText(ev);
     // …and what the why panel lists, from the evidence's JSON as the API passes it on.
     const ui = policy.policyLines(JSON.parse(JSON.stringify(ev.policy)));
-    const denied = 'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)';
+    const denied =
+      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)';
     expect(cli).toContain(denied);
     expect(ui).toContain(denied);
     expect(d.diagnosisText(r.value)).toContain(`· ${denied}\n`);

@@ -23,10 +23,42 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'ingress isolation → a new NetworkPolicy', policies: [denyAll('x')], from: 'y/a', to: 'x/a', port: 'TCP/80', changes: ['new-policy'], stillDenied: ['z/c', 'x/a', 'TCP/80'] },
-  { name: 'egress isolation → a new egress NetworkPolicy', policies: [denyAll('x', ['Egress'])], from: 'x/a', to: 'y/b', port: 'UDP/81', changes: ['new-policy'], stillDenied: ['x/a', 'y/b', 'UDP/80'] },
-  { name: 'both sides isolated → two policies', policies: [denyAll('x', ['Egress']), denyAll('y')], from: 'x/a', to: 'y/b', port: 'TCP/80', changes: ['new-policy', 'new-policy'], stillDenied: ['x/b', 'y/b', 'TCP/80'] },
-  { name: 'egress to an address → an ipBlock /32', policies: [denyAll('x', ['Egress'])], from: 'x/a', to: '203.0.113.10', port: 'TCP/443', changes: ['new-policy'], stillDenied: ['x/a', '203.0.113.11', 'TCP/443'] },
+  {
+    name: 'ingress isolation → a new NetworkPolicy',
+    policies: [denyAll('x')],
+    from: 'y/a',
+    to: 'x/a',
+    port: 'TCP/80',
+    changes: ['new-policy'],
+    stillDenied: ['z/c', 'x/a', 'TCP/80'],
+  },
+  {
+    name: 'egress isolation → a new egress NetworkPolicy',
+    policies: [denyAll('x', ['Egress'])],
+    from: 'x/a',
+    to: 'y/b',
+    port: 'UDP/81',
+    changes: ['new-policy'],
+    stillDenied: ['x/a', 'y/b', 'UDP/80'],
+  },
+  {
+    name: 'both sides isolated → two policies',
+    policies: [denyAll('x', ['Egress']), denyAll('y')],
+    from: 'x/a',
+    to: 'y/b',
+    port: 'TCP/80',
+    changes: ['new-policy', 'new-policy'],
+    stillDenied: ['x/b', 'y/b', 'TCP/80'],
+  },
+  {
+    name: 'egress to an address → an ipBlock /32',
+    policies: [denyAll('x', ['Egress'])],
+    from: 'x/a',
+    to: '203.0.113.10',
+    port: 'TCP/443',
+    changes: ['new-policy'],
+    stillDenied: ['x/a', '203.0.113.11', 'TCP/443'],
+  },
   {
     name: 'ANP Deny → an Allow rule in front of it',
     policies: [makeANP('deny-y', 10, { subject: { namespaces: nsSel('x') }, ingress: [{ name: 'no-y', action: 'Deny', from: [{ namespaces: nsSel('y') }] }] })],
@@ -74,7 +106,13 @@ const cases: Case[] = [
   },
   {
     name: 'Cilium ingressDeny → remove the deny rule',
-    policies: [makeCilium('x', 'deny-y', { endpointSelector: {}, enableDefaultDeny: { ingress: false }, ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'y' } }] }] })],
+    policies: [
+      makeCilium('x', 'deny-y', {
+        endpointSelector: {},
+        enableDefaultDeny: { ingress: false },
+        ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'y' } }] }],
+      }),
+    ],
     from: 'y/a',
     to: 'x/a',
     port: 'TCP/80',
@@ -105,7 +143,12 @@ describe('fix suggestions', () => {
 
 describe('explanations', () => {
   it('names the isolating policy when no rule allows', () => {
-    const r = check(index([...xyzCluster(), denyAll('x'), makePolicy('x', 'allow-b', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{}] })]), 'y/a', 'x/a', 'TCP/80');
+    const r = check(
+      index([...xyzCluster(), denyAll('x'), makePolicy('x', 'allow-b', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{}] })]),
+      'y/a',
+      'x/a',
+      'TCP/80',
+    );
     expect(r.ingress).toMatchObject({
       subject: 'x/a',
       allowed: false,
@@ -118,13 +161,31 @@ describe('explanations', () => {
 
   it('names the rule, its tier and action', () => {
     const r = check(
-      index([...xyzCluster(), makeANP('guard', 7, { subject: { namespaces: nsSel('x') }, ingress: [{ name: 'allow-z', action: 'Allow', from: [{ namespaces: nsSel('z') }] }, { name: 'no-y', action: 'Deny', from: [{ namespaces: nsSel('y') }] }] })]),
+      index([
+        ...xyzCluster(),
+        makeANP('guard', 7, {
+          subject: { namespaces: nsSel('x') },
+          ingress: [
+            { name: 'allow-z', action: 'Allow', from: [{ namespaces: nsSel('z') }] },
+            { name: 'no-y', action: 'Deny', from: [{ namespaces: nsSel('y') }] },
+          ],
+        }),
+      ]),
       'y/a',
       'x/a',
       'TCP/80',
     );
-    expect(r.ingress.decisions).toMatchObject([{ verdict: 'deny', reason: 'rule', tier: 'admin', rules: [{ policy: { kind: 'AdminNetworkPolicy', name: 'guard' }, rule: 'spec.ingress[1]', name: 'no-y', action: 'Deny' }] }]);
-    expect(r.explanation[2]).toMatch(/ingress of x\/a: TCP\/80 denied by AdminNetworkPolicy guard rule spec\.ingress\[1\] "no-y" \(Deny, from all pods in namespaces kubernetes\.io\/metadata\.name=y\)/);
+    expect(r.ingress.decisions).toMatchObject([
+      {
+        verdict: 'deny',
+        reason: 'rule',
+        tier: 'admin',
+        rules: [{ policy: { kind: 'AdminNetworkPolicy', name: 'guard' }, rule: 'spec.ingress[1]', name: 'no-y', action: 'Deny' }],
+      },
+    ]);
+    expect(r.explanation[2]).toMatch(
+      /ingress of x\/a: TCP\/80 denied by AdminNetworkPolicy guard rule spec\.ingress\[1\] "no-y" \(Deny, from all pods in namespaces kubernetes\.io\/metadata\.name=y\)/,
+    );
   });
 
   it('lists every NetworkPolicy rule that allows, and the passes that led to the default', () => {
@@ -138,8 +199,18 @@ describe('explanations', () => {
       'x/a',
       'TCP/80',
     );
-    expect(r.ingress.decisions[0]).toMatchObject({ verdict: 'allow', reason: 'rule', tier: 'networkpolicy', rules: [{ policy: { name: 'one' } }, { policy: { name: 'two' } }] });
-    const p = check(index([...xyzCluster(), makeANP('pass', 1, { subject: { namespaces: {} }, egress: [{ name: 'to-np', action: 'Pass', to: [{ namespaces: {} }] }] })]), 'x/a', 'y/a', 'TCP/80');
+    expect(r.ingress.decisions[0]).toMatchObject({
+      verdict: 'allow',
+      reason: 'rule',
+      tier: 'networkpolicy',
+      rules: [{ policy: { name: 'one' } }, { policy: { name: 'two' } }],
+    });
+    const p = check(
+      index([...xyzCluster(), makeANP('pass', 1, { subject: { namespaces: {} }, egress: [{ name: 'to-np', action: 'Pass', to: [{ namespaces: {} }] }] })]),
+      'x/a',
+      'y/a',
+      'TCP/80',
+    );
     expect(p.egress.decisions).toMatchObject([{ verdict: 'allow', reason: 'default', passedBy: [{ name: 'to-np', action: 'Pass' }] }]);
   });
 });

@@ -11,8 +11,21 @@ const file = (name: string, text: string) => ({ name, text });
 /** 9^9 copies of "lol" once the label value is turned into a string: well over any string limit. */
 function aliasBomb(): string {
   const levels = 'abcdefghi'.split('');
-  const lines = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: bomb', '  namespace: x', '  annotations:', `    a: &a [${Array(9).fill('"lol"').join(',')}]`];
-  for (let i = 1; i < levels.length; i++) lines.push(`    ${levels[i]}: &${levels[i]} [${Array(9).fill(`*${levels[i - 1]}`).join(',')}]`);
+  const lines = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: bomb',
+    '  namespace: x',
+    '  annotations:',
+    `    a: &a [${Array(9).fill('"lol"').join(',')}]`,
+  ];
+  for (let i = 1; i < levels.length; i++)
+    lines.push(
+      `    ${levels[i]}: &${levels[i]} [${Array(9)
+        .fill(`*${levels[i - 1]}`)
+        .join(',')}]`,
+    );
   lines.push('  labels:', '    app: *i', 'spec: {containers: [{name: c}]}', '');
   return lines.join('\n');
 }
@@ -22,7 +35,10 @@ describe('YAML aliases', () => {
     const text = aliasBomb();
     expect(text.length).toBeLessThan(520);
     const t = performance.now();
-    const idx = policy.indexFromFiles([file('evil/bomb.yaml', text), file('ok.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: fine, namespace: x}\nspec: {containers: [{name: c}]}\n')]);
+    const idx = policy.indexFromFiles([
+      file('evil/bomb.yaml', text),
+      file('ok.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: fine, namespace: x}\nspec: {containers: [{name: c}]}\n'),
+    ]);
     expect(performance.now() - t).toBeLessThan(2000);
     expect(idx.diagnostics).toMatchObject([{ severity: 'error', file: 'evil/bomb.yaml', line: 8, message: expect.stringMatching(/alias/) }]);
     expect(idx.workloads.map((w) => w.id)).toEqual(['x/fine']);
@@ -59,17 +75,61 @@ describe('unknown policy fields', () => {
     ].join('\n');
     // Without the warning this policy is a silent deny-all of app=db's ingress. What is inside
     // an unknown field is not walked: one warning, at the misspelt key.
-    expect(warnings(text)).toEqual([expect.stringMatching(/^6:3 spec\.ingres NetworkPolicy shop\/allow-web: unknown field "ingres" ignored — did you mean "ingress"\?$/)]);
+    expect(warnings(text)).toEqual([
+      expect.stringMatching(/^6:3 spec\.ingres NetworkPolicy shop\/allow-web: unknown field "ingres" ignored — did you mean "ingress"\?$/),
+    ]);
   });
 
   it.each([
-    ['NetworkPolicy', 'networking.k8s.io/v1', 'shop', '  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelectr: {matchLabels: {app: web}}', 'spec.ingress[0].from[0].podSelectr', 'podSelector'],
-    ['NetworkPolicy', 'networking.k8s.io/v1', 'shop', '  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, excpt: [10.1.0.0/16]}}]', 'spec.egress[0].to[0].ipBlock.excpt', 'except'],
+    [
+      'NetworkPolicy',
+      'networking.k8s.io/v1',
+      'shop',
+      '  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelectr: {matchLabels: {app: web}}',
+      'spec.ingress[0].from[0].podSelectr',
+      'podSelector',
+    ],
+    [
+      'NetworkPolicy',
+      'networking.k8s.io/v1',
+      'shop',
+      '  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, excpt: [10.1.0.0/16]}}]',
+      'spec.egress[0].to[0].ipBlock.excpt',
+      'except',
+    ],
     ['AdminNetworkPolicy', 'policy.networking.k8s.io/v1alpha1', '', '  priority: 5\n  subjct: {namespaces: {}}', 'spec.subjct', 'subject'],
-    ['BaselineAdminNetworkPolicy', 'policy.networking.k8s.io/v1alpha1', '', '  subject: {namespaces: {}}\n  egress:\n  - action: Deny\n    to: [{networks: [0.0.0.0/0]}]\n    ports: [{portNumbr: {port: 53}}]', 'spec.egress[0].ports[0].portNumbr', 'portNumber'],
-    ['ClusterNetworkPolicy', 'policy.networking.k8s.io/v1alpha2', '', '  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Accept\n    from: [{namespaces: {}}]\n    protocols: [{tcp: {destinationPrt: {number: 80}}}]', 'spec.ingress[0].protocols[0].tcp.destinationPrt', 'destinationPort'],
-    ['CiliumNetworkPolicy', 'cilium.io/v2', 'shop', '  endpointSelector: {}\n  ingress:\n  - fromEndpoint: [{matchLabels: {app: web}}]', 'spec.ingress[0].fromEndpoint', 'fromEndpoints'],
-    ['CiliumClusterwideNetworkPolicy', 'cilium.io/v2', '', '  endpointSelector: {}\n  egress:\n  - toEntities: [world]\n    toPorts: [{ports: [{port: "443", protocl: TCP}]}]', 'spec.egress[0].toPorts[0].ports[0].protocl', 'protocol'],
+    [
+      'BaselineAdminNetworkPolicy',
+      'policy.networking.k8s.io/v1alpha1',
+      '',
+      '  subject: {namespaces: {}}\n  egress:\n  - action: Deny\n    to: [{networks: [0.0.0.0/0]}]\n    ports: [{portNumbr: {port: 53}}]',
+      'spec.egress[0].ports[0].portNumbr',
+      'portNumber',
+    ],
+    [
+      'ClusterNetworkPolicy',
+      'policy.networking.k8s.io/v1alpha2',
+      '',
+      '  tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Accept\n    from: [{namespaces: {}}]\n    protocols: [{tcp: {destinationPrt: {number: 80}}}]',
+      'spec.ingress[0].protocols[0].tcp.destinationPrt',
+      'destinationPort',
+    ],
+    [
+      'CiliumNetworkPolicy',
+      'cilium.io/v2',
+      'shop',
+      '  endpointSelector: {}\n  ingress:\n  - fromEndpoint: [{matchLabels: {app: web}}]',
+      'spec.ingress[0].fromEndpoint',
+      'fromEndpoints',
+    ],
+    [
+      'CiliumClusterwideNetworkPolicy',
+      'cilium.io/v2',
+      '',
+      '  endpointSelector: {}\n  egress:\n  - toEntities: [world]\n    toPorts: [{ports: [{port: "443", protocl: TCP}]}]',
+      'spec.egress[0].toPorts[0].ports[0].protocl',
+      'protocol',
+    ],
   ])('warns about a misspelt %s field', (kind, api, ns, spec, field, meant) => {
     const text = `apiVersion: ${api}\nkind: ${kind}\nmetadata: {name: ${kind === 'BaselineAdminNetworkPolicy' ? 'default' : 'p'}${ns ? `, namespace: ${ns}` : ''}}\nspec:\n${spec}\n`;
     const idx = policy.indexFromFiles([file('p.yaml', text)]);
@@ -121,7 +181,18 @@ describe('typed lists', () => {
   it.each([
     ['YAML (exact parser)', 'pods.yaml', podList + '# *not-an-alias\n'],
     ['YAML (fast parser)', 'pods.yaml', podList],
-    ['JSON', 'pods.json', JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'web-1', namespace: 'shop', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } }, { metadata: { name: 'db-0', namespace: 'shop' }, spec: { containers: [{ name: 'c' }] } }] })],
+    [
+      'JSON',
+      'pods.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PodList',
+        items: [
+          { metadata: { name: 'web-1', namespace: 'shop', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } },
+          { metadata: { name: 'db-0', namespace: 'shop' }, spec: { containers: [{ name: 'c' }] } },
+        ],
+      }),
+    ],
   ])('items of a PodList are pods: %s', (_n, name, text) => {
     const idx = policy.indexFromFiles([file(name, text)]);
     expect(idx.diagnostics).toEqual([]);
@@ -178,10 +249,25 @@ describe('objects that are not read', () => {
 
   it('says nothing about a kubectl get all,networkpolicies dump of a healthy namespace', () => {
     const items = [
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-7d-x', namespace: 'a', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d', controller: true }] }, spec: { containers: [{ name: 'c' }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web-7d-x', namespace: 'a', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-7d', controller: true }] },
+        spec: { containers: [{ name: 'c' }] },
+      },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'a' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'a', uid: 'd1' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } } },
-      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-7d', namespace: 'a', ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'a', uid: 'd1' },
+        spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'web-7d', namespace: 'a', ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] },
+        spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } },
+      },
       { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'a' }, spec: { podSelector: {} } },
     ];
     const idx = policy.indexFromFiles([file('dump.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items }))]);

@@ -37,14 +37,19 @@ describe('Kubernetes documentation examples', () => {
   it("admits role=frontend of the policy namespace at db's ingress, while frontend's own egress policy denies it", () => {
     const r = check(idx, 'default/frontend', 'default/db', 'TCP/6379');
     expect(r.ingress.allowed).toBe(true);
-    expect(r.ingress.decisions[0]).toMatchObject({ reason: 'rule', rules: [{ policy: { name: 'test-network-policy' }, rule: 'spec.ingress[0]', peer: 'pods role=frontend in namespace default' }] });
+    expect(r.ingress.decisions[0]).toMatchObject({
+      reason: 'rule',
+      rules: [{ policy: { name: 'test-network-policy' }, rule: 'spec.ingress[0]', peer: 'pods role=frontend in namespace default' }],
+    });
     expect(r.egress.allowed).toBe(false);
     expect(r.egress.decisions[0]).toMatchObject({ reason: 'isolated', isolatedBy: [{ name: 'multi-port-egress' }] });
   });
 
   it('names the near miss: the rule that admits the port but not this peer', () => {
     const r = check(idx, '172.17.1.5', 'default/db', 'TCP/6379');
-    expect(r.ingress.decisions).toMatchObject([{ reason: 'isolated', nearMisses: [{ policy: { name: 'test-network-policy' }, rule: 'spec.ingress[0]', misses: 'peer', ports: 'TCP/6379' }] }]);
+    expect(r.ingress.decisions).toMatchObject([
+      { reason: 'isolated', nearMisses: [{ policy: { name: 'test-network-policy' }, rule: 'spec.ingress[0]', misses: 'peer', ports: 'TCP/6379' }] },
+    ]);
     const p = check(idx, 'myproject/client', 'default/db', 'TCP/6380');
     expect(p.ingress.decisions).toMatchObject([{ reason: 'isolated', nearMisses: [{ rule: 'spec.ingress[0]', misses: 'ports' }] }]);
   });

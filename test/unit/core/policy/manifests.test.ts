@@ -12,14 +12,43 @@ describe('parseManifests', () => {
   it('reads multi-document YAML, JSON and List kinds', () => {
     const r = policy.parseManifests([
       file('a.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: y}\n'),
-      file('b.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'z' } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } }] })),
+      file(
+        'b.json',
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'z' } },
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } },
+          ],
+        }),
+      ),
     ]);
     expect(r.diagnostics).toEqual([]);
-    expect(r.objects.map((o) => `${o.file}:${o.line} ${(o.obj.metadata as { name: string }).name}`)).toEqual(['a.yaml:1 x', 'a.yaml:6 y', 'b.json:1 z', 'b.json:1 w']);
+    expect(r.objects.map((o) => `${o.file}:${o.line} ${(o.obj.metadata as { name: string }).name}`)).toEqual([
+      'a.yaml:1 x',
+      'a.yaml:6 y',
+      'b.json:1 z',
+      'b.json:1 w',
+    ]);
   });
 
   it('reports a broken document with file, line and column and keeps the others', () => {
-    const text = ['apiVersion: v1', 'kind: Namespace', 'metadata: {name: ok1}', '---', 'apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: [unclosed', '---', 'apiVersion: v1', 'kind: Namespace', 'metadata: {name: ok2}', ''].join('\n');
+    const text = [
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: {name: ok1}',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      '  name: [unclosed',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: {name: ok2}',
+      '',
+    ].join('\n');
     const r = policy.parseManifests([file('dir/mixed.yaml', text)]);
     expect(r.objects.map((o) => (o.obj.metadata as { name: string }).name)).toEqual(['ok1', 'ok2']);
     expect(r.diagnostics).toHaveLength(1);
@@ -29,10 +58,16 @@ describe('parseManifests', () => {
   });
 
   it.each([
-    ['separators, comments, empty documents and an end marker', '# header\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n...\n---\n--- {apiVersion: v1, kind: Namespace, metadata: {name: c}}\n'],
+    [
+      'separators, comments, empty documents and an end marker',
+      '# header\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n...\n---\n--- {apiVersion: v1, kind: Namespace, metadata: {name: c}}\n',
+    ],
     ['no separator at all', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n'],
     ['anchors and a trailing separator', 'base: &m {name: a}\napiVersion: v1\nkind: Namespace\nmetadata: *m\n---\n'],
-    ['a block scalar holding ---', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  f: |\n    ---\n    x\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n'],
+    [
+      'a block scalar holding ---',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  f: |\n    ---\n    x\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n',
+    ],
     ['duplicate keys (last wins)', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nmetadata: {name: b}\n'],
   ])('the fast parser agrees with the exact one: %s', (_n, text) => {
     const fast = policy.parseManifests([file('f.yaml', text)]);
@@ -47,9 +82,21 @@ describe('parseManifests', () => {
   });
 
   it('locates an invalid policy field at its line', () => {
-    const text = ['apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {name: bad, namespace: x}', 'spec:', '  podSelector: {}', '  ingress:', '  - ports:', '    - port: 99999', ''].join('\n');
+    const text = [
+      'apiVersion: networking.k8s.io/v1',
+      'kind: NetworkPolicy',
+      'metadata: {name: bad, namespace: x}',
+      'spec:',
+      '  podSelector: {}',
+      '  ingress:',
+      '  - ports:',
+      '    - port: 99999',
+      '',
+    ].join('\n');
     const idx = policy.indexFromFiles([file('np.yaml', text)]);
-    expect(idx.diagnostics).toMatchObject([{ file: 'np.yaml', line: 8, column: 13, field: 'spec.ingress[0].ports[0].port', kind: 'NetworkPolicy', name: 'bad' }]);
+    expect(idx.diagnostics).toMatchObject([
+      { file: 'np.yaml', line: 8, column: 13, field: 'spec.ingress[0].ports[0].port', kind: 'NetworkPolicy', name: 'bad' },
+    ]);
   });
 });
 
@@ -76,7 +123,9 @@ describe('workloads', () => {
     const rs = `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5d9\n  namespace: shop\n  uid: uid-rs\n  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: uid-web, controller: true}]\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c}]}\n`;
     const pod = (name: string, owner: string) =>
       `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n  labels: {app: web}\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, controller: true}]\nspec: {containers: [{name: c}]}\nstatus: {podIP: 10.1.1.${name.length}}\n`;
-    const idx = policy.indexFromFiles([file('all.yaml', [deploy('web', 'shop'), rs, pod('web-5d9-aaaa', 'web-5d9'), pod('web-5d9-bb', 'web-5d9'), pod('other-77-x', 'other-77')].join('---\n'))]);
+    const idx = policy.indexFromFiles([
+      file('all.yaml', [deploy('web', 'shop'), rs, pod('web-5d9-aaaa', 'web-5d9'), pod('web-5d9-bb', 'web-5d9'), pod('other-77-x', 'other-77')].join('---\n')),
+    ]);
     expect(idx.workloads.map((w) => [w.id, w.kind, w.pods.map((p) => p.name)])).toEqual([
       ['shop/other-77', 'ReplicaSet', ['other-77-x']],
       ['shop/web', 'Deployment', ['web-5d9-aaaa', 'web-5d9-bb']],
@@ -84,8 +133,13 @@ describe('workloads', () => {
   });
 
   it('names a bare pod after itself and implies missing namespaces with the metadata.name label', () => {
-    const idx = policy.indexFromFiles([file('p.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\nspec: {containers: [{name: c}]}\n---\n' + deploy('api', 'team-a'))]);
-    expect(idx.workloads.map((w) => [w.id, w.kind])).toEqual([['default/solo', 'Pod'], ['team-a/api', 'Deployment']]);
+    const idx = policy.indexFromFiles([
+      file('p.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\nspec: {containers: [{name: c}]}\n---\n' + deploy('api', 'team-a')),
+    ]);
+    expect(idx.workloads.map((w) => [w.id, w.kind])).toEqual([
+      ['default/solo', 'Pod'],
+      ['team-a/api', 'Deployment'],
+    ]);
     expect(idx.namespaces.get('team-a')).toMatchObject({ implied: true, labels: { 'kubernetes.io/metadata.name': 'team-a' } });
     expect(idx.workloadById.get('team-a/api')!.pods[0]!.ports).toEqual([{ port: 8080, protocol: 'TCP', name: 'http' }]);
   });
@@ -97,7 +151,10 @@ describe('workloads', () => {
 
   it('ignores kinds it does not need and reports templates that are missing', () => {
     const idx = policy.indexFromFiles([
-      file('x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec: {}\n'),
+      file(
+        'x.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec: {}\n',
+      ),
     ]);
     expect(idx.workloads).toEqual([]);
     expect(idx.diagnostics).toMatchObject([{ file: 'x.yaml', kind: 'Deployment', line: 13, field: 'spec.template' }]);

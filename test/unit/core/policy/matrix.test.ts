@@ -12,8 +12,14 @@ const cluster = () => [
   makeDeployment('x', 'b', { app: 'b' }, [{ containerPort: 8080, name: 'web' }]),
   makePod('y', 'c', { labels: { app: 'c' } }),
   makePolicy('x', 'default-deny', { podSelector: {} }),
-  makePolicy('x', 'a-from-b', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'b' } } }], ports: [{ protocol: 'TCP', port: 80 }] }] }),
-  makePolicy('x', 'b-from-outside', { podSelector: { matchLabels: { app: 'b' } }, ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24', except: ['192.0.2.128/25'] } }], ports: [{ port: 'web' }] }] }),
+  makePolicy('x', 'a-from-b', {
+    podSelector: { matchLabels: { app: 'a' } },
+    ingress: [{ from: [{ podSelector: { matchLabels: { app: 'b' } } }], ports: [{ protocol: 'TCP', port: 80 }] }],
+  }),
+  makePolicy('x', 'b-from-outside', {
+    podSelector: { matchLabels: { app: 'b' } },
+    ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24', except: ['192.0.2.128/25'] } }], ports: [{ port: 'web' }] }],
+  }),
   makePolicy('y', 'c-egress', {
     podSelector: {},
     policyTypes: ['Egress'],
@@ -50,11 +56,30 @@ describe('computeMatrix', () => {
     const m = policy.computeMatrix(
       index([
         makePod('y', 'c', { labels: { app: 'c' } }),
-        makePolicy('y', 'out', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 'dns', protocol: 'UDP' }, { port: 8000, endPort: 8080 }] }] }),
+        makePolicy('y', 'out', {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+              ports: [
+                { port: 'dns', protocol: 'UDP' },
+                { port: 8000, endPort: 8080 },
+              ],
+            },
+          ],
+        }),
       ]),
     );
     expect(m.connections.filter((c) => 'workload' in c.from)).toEqual([
-      { from: { workload: 'y/c' }, to: { ipRange: '0.0.0.0-255.255.255.255' }, ports: [{ protocol: 'TCP', port: 8000, endPort: 8080 }, { protocol: 'UDP', namedPort: 'dns' }] },
+      {
+        from: { workload: 'y/c' },
+        to: { ipRange: '0.0.0.0-255.255.255.255' },
+        ports: [
+          { protocol: 'TCP', port: 8000, endPort: 8080 },
+          { protocol: 'UDP', namedPort: 'dns' },
+        ],
+      },
     ]);
   });
 
@@ -63,7 +88,16 @@ describe('computeMatrix', () => {
       index([
         makePod('x', 'a', { labels: { app: 'a' } }),
         makePod('x', 'b', { labels: { app: 'b' } }),
-        makeANP('no-22', 1, { subject: { namespaces: {} }, ingress: [{ action: 'Deny', from: [{ namespaces: {} }], ports: [{ portNumber: { protocol: 'TCP', port: 22 } }, { portRange: { protocol: 'UDP', start: 1, end: 65535 } }] }] }),
+        makeANP('no-22', 1, {
+          subject: { namespaces: {} },
+          ingress: [
+            {
+              action: 'Deny',
+              from: [{ namespaces: {} }],
+              ports: [{ portNumber: { protocol: 'TCP', port: 22 } }, { portRange: { protocol: 'UDP', start: 1, end: 65535 } }],
+            },
+          ],
+        }),
       ]),
     );
     expect(m.connections.find((c) => 'workload' in c.from && c.from.workload === 'x/a' && 'workload' in c.to)).toEqual({
@@ -94,9 +128,23 @@ describe('matrix fast path', () => {
     const idx = index([
       ...xyzCluster(),
       makePolicy('x', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
-      makePolicy('x', 'a', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }], ports: [{ port: 'serve-80-tcp' }, { protocol: 'UDP', port: 81 }] }], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.3.0/24'] } }] }] }),
-      makeANP('p', 3, { subject: { namespaces: {} }, ingress: [{ action: 'Pass', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] }, { action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: 'c' } } } }], ports: [{ namedPort: 'serve-81-sctp' }] }] }),
-      makeCilium('y', 'c', { endpointSelector: { matchLabels: { pod: 'b' } }, ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'z' } }], toPorts: [{ ports: [{ port: '80' }] }] }], ingress: [{ fromEntities: ['cluster'] }] }),
+      makePolicy('x', 'a', {
+        podSelector: { matchLabels: { pod: 'a' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }], ports: [{ port: 'serve-80-tcp' }, { protocol: 'UDP', port: 81 }] }],
+        egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.3.0/24'] } }] }],
+      }),
+      makeANP('p', 3, {
+        subject: { namespaces: {} },
+        ingress: [
+          { action: 'Pass', from: [{ namespaces: { matchLabels: { ns: 'z' } } }] },
+          { action: 'Deny', from: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: 'c' } } } }], ports: [{ namedPort: 'serve-81-sctp' }] },
+        ],
+      }),
+      makeCilium('y', 'c', {
+        endpointSelector: { matchLabels: { pod: 'b' } },
+        ingressDeny: [{ fromEndpoints: [{ matchLabels: { 'io.kubernetes.pod.namespace': 'z' } }], toPorts: [{ ports: [{ port: '80' }] }] }],
+        ingress: [{ fromEntities: ['cluster'] }],
+      }),
     ]);
     const eps = [...idx.pods.map((p) => policy.podEndpoint(p)), ...['10.0.1.1', '10.0.3.9', '8.8.8.8'].map((ip) => policy.ipEndpoint(ip)!)];
     for (const a of eps)

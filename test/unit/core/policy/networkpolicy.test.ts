@@ -26,7 +26,7 @@ const onlyFrom = (dst: string, allowed: string[]) => (s: string, d: string) => d
 const fromNs = (n: string) => ['a', 'b', 'c'].map((p) => `${n}/${p}`);
 
 const cases: Case[] = [
-  { name: "default-deny-ingress (policyTypes [Ingress])", policies: [denyAllIngressX], denied: (_s, d) => ns(d) === 'x' },
+  { name: 'default-deny-ingress (policyTypes [Ingress])', policies: [denyAllIngressX], denied: (_s, d) => ns(d) === 'x' },
   { name: 'default-deny-ingress (policyTypes omitted)', policies: [makePolicy('x', 'deny', { podSelector: {} })], denied: (_s, d) => ns(d) === 'x' },
   {
     name: 'default-deny-all (Ingress + Egress)',
@@ -55,17 +55,32 @@ const cases: Case[] = [
   },
   {
     name: 'podSelector OR namespaceSelector (two peers)',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: lbl({ pod: 'b' }) }, { namespaceSelector: lbl({ ns: 'y' }) }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ podSelector: lbl({ pod: 'b' }) }, { namespaceSelector: lbl({ ns: 'y' }) }] }],
+      }),
+    ],
     denied: onlyFrom('x/a', ['x/b', ...fromNs('y')]),
   },
   {
     name: 'podSelector AND namespaceSelector (one peer)',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: lbl({ pod: 'b' }), namespaceSelector: expr('ns', 'In', ['y', 'z']) }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ podSelector: lbl({ pod: 'b' }), namespaceSelector: expr('ns', 'In', ['y', 'z']) }] }],
+      }),
+    ],
     denied: onlyFrom('x/a', ['y/b', 'z/b']),
   },
   {
     name: 'multiple podSelectors and namespaceSelectors (In / NotIn)',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: expr('pod', 'In', ['b', 'c']), namespaceSelector: expr('ns', 'NotIn', ['x']) }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ podSelector: expr('pod', 'In', ['b', 'c']), namespaceSelector: expr('ns', 'NotIn', ['x']) }] }],
+      }),
+    ],
     denied: onlyFrom('x/a', ['y/b', 'y/c', 'z/b', 'z/c']),
   },
   {
@@ -76,7 +91,12 @@ const cases: Case[] = [
   },
   {
     name: 'ports: only 81 from namespace y — port 81 is open to y',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'y' }) }], ports: [{ port: 81, protocol: 'TCP' }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'y' }) }], ports: [{ port: 81, protocol: 'TCP' }] }],
+      }),
+    ],
     port: 'TCP/81',
     denied: onlyFrom('x/a', fromNs('y')),
   },
@@ -108,7 +128,12 @@ const cases: Case[] = [
   },
   {
     name: 'named port from a namespace',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'y' }) }], ports: [{ port: 'serve-80-tcp', protocol: 'TCP' }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'y' }) }], ports: [{ port: 'serve-80-tcp', protocol: 'TCP' }] }],
+      }),
+    ],
     denied: onlyFrom('x/a', fromNs('y')),
   },
   {
@@ -130,12 +155,24 @@ const cases: Case[] = [
   },
   {
     name: 'egress to a server in another namespace by podSelector AND namespaceSelector',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), policyTypes: ['Egress'], egress: [{ to: [{ podSelector: lbl({ pod: 'b' }), namespaceSelector: lbl({ ns: 'y' }) }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ podSelector: lbl({ pod: 'b' }), namespaceSelector: lbl({ ns: 'y' }) }] }],
+      }),
+    ],
     denied: (s, d) => s === 'x/a' && d !== 'y/b',
   },
   {
     name: 'egress to a CIDR with except (the except is closed)',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: [`${e2eIP('x', 'b')}/32`] } }] }] })],
+    policies: [
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: [`${e2eIP('x', 'b')}/32`] } }] }],
+      }),
+    ],
     denied: (s, d) => s === 'x/a' && d === 'x/b',
   },
   {
@@ -153,7 +190,10 @@ const cases: Case[] = [
     name: "client-side egress deny wins over the server's ingress allow",
     policies: [
       makePolicy('x', 'deny-egress-a', { podSelector: lbl({ pod: 'a' }), policyTypes: ['Egress'] }),
-      makePolicy('y', 'allow-from-x-a', { podSelector: lbl({ pod: 'b' }), ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'x' }), podSelector: lbl({ pod: 'a' }) }] }] }),
+      makePolicy('y', 'allow-from-x-a', {
+        podSelector: lbl({ pod: 'b' }),
+        ingress: [{ from: [{ namespaceSelector: lbl({ ns: 'x' }), podSelector: lbl({ pod: 'a' }) }] }],
+      }),
     ],
     denied: (s, d) => s === 'x/a' || (d === 'y/b' && s !== 'x/a'),
   },
@@ -177,7 +217,9 @@ const cases: Case[] = [
   },
   {
     name: 'namespaceSelector on the default kubernetes.io/metadata.name label',
-    policies: [makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ namespaceSelector: lbl({ 'kubernetes.io/metadata.name': 'y' }) }] }] })],
+    policies: [
+      makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ namespaceSelector: lbl({ 'kubernetes.io/metadata.name': 'y' }) }] }] }),
+    ],
     denied: onlyFrom('x/a', fromNs('y')),
   },
   {
@@ -251,7 +293,10 @@ const cases: Case[] = [
   },
   {
     name: 'DoesNotExist / Exists on the subject',
-    policies: [makePolicy('x', 'p', { podSelector: expr('pod', 'Exists'), ingress: [] }), makePolicy('y', 'q', { podSelector: expr('pod', 'DoesNotExist'), ingress: [] })],
+    policies: [
+      makePolicy('x', 'p', { podSelector: expr('pod', 'Exists'), ingress: [] }),
+      makePolicy('y', 'q', { podSelector: expr('pod', 'DoesNotExist'), ingress: [] }),
+    ],
     denied: (_s, d) => ns(d) === 'x',
   },
   {
@@ -283,7 +328,10 @@ describe('NetworkPolicy and addresses outside the pods', () => {
   ] as const)('%s', (_n, from, to, want) => {
     const idx = index([
       ...cluster(),
-      makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: `${e2eIP('z', 'c')}/32` } }] }] }),
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: `${e2eIP('z', 'c')}/32` } }] }],
+      }),
     ]);
     expect(verdict(idx, from, to, 'TCP/80')).toBe(want);
   });
@@ -293,25 +341,42 @@ describe('NetworkPolicy and addresses outside the pods', () => {
     ['…but not the pods in 10.0.0.0/8', 'y/b', 'denied'],
     ['…nor an excepted external address', '10.200.0.1', 'denied'],
   ] as const)('%s', (_n, to, want) => {
-    const idx = index([...cluster(), makePolicy('x', 'p', { podSelector: lbl({ pod: 'a' }), policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }] })]);
+    const idx = index([
+      ...cluster(),
+      makePolicy('x', 'p', {
+        podSelector: lbl({ pod: 'a' }),
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }],
+      }),
+    ]);
     expect(verdict(idx, 'x/a', to, 'TCP/80')).toBe(want);
   });
 
   it("an address that is a pod's IP is that pod", () => {
-    const idx = index([...cluster(), makePolicy('x', 'p', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] })]);
+    const idx = index([
+      ...cluster(),
+      makePolicy('x', 'p', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] }),
+    ]);
     expect(verdict(idx, e2eIP('x', 'b'), 'x/a', 'TCP/80')).toBe('allowed');
     expect(verdict(idx, e2eIP('x', 'c'), 'x/a', 'TCP/80')).toBe('denied');
   });
 
   it('host-network pods are not selected by podSelector {} and are not matched as pod peers', () => {
-    const idx = index([...cluster(), denyAllIngressX, makePolicy('x', 'from-x', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: {} }] }] })]);
+    const idx = index([
+      ...cluster(),
+      denyAllIngressX,
+      makePolicy('x', 'from-x', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ podSelector: {} }] }] }),
+    ]);
     expect(verdict(idx, 'y/a', 'x/h', 'TCP/80')).toBe('allowed');
     expect(verdict(idx, 'x/b', 'x/a', 'TCP/80')).toBe('allowed');
     expect(verdict(idx, 'x/h', 'x/a', 'TCP/80')).toBe('denied');
   });
 
   it("host-network pods are matched by an ipBlock holding their node's address", () => {
-    const idx = index([...cluster(), makePolicy('x', 'nodes', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ ipBlock: { cidr: '192.168.0.0/24' } }] }] })]);
+    const idx = index([
+      ...cluster(),
+      makePolicy('x', 'nodes', { podSelector: lbl({ pod: 'a' }), ingress: [{ from: [{ ipBlock: { cidr: '192.168.0.0/24' } }] }] }),
+    ]);
     expect(verdict(idx, 'x/h', 'x/a', 'TCP/80')).toBe('allowed');
     expect(verdict(idx, 'x/b', 'x/a', 'TCP/80')).toBe('denied');
   });
@@ -333,9 +398,17 @@ describe('NetworkPolicy and addresses outside the pods', () => {
 
 describe('NetworkPolicy validation', () => {
   it.each([
-    ['an except outside the CIDR', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] } }] }] }, 'spec.ingress[0].from[0].ipBlock'],
+    [
+      'an except outside the CIDR',
+      { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24'] } }] }] },
+      'spec.ingress[0].from[0].ipBlock',
+    ],
     ['an invalid CIDR', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/33' } }] }] }, 'spec.ingress[0].from[0].ipBlock'],
-    ['an unknown operator', { podSelector: { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] } }, 'spec.podSelector.matchExpressions[0].operator'],
+    [
+      'an unknown operator',
+      { podSelector: { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] } },
+      'spec.podSelector.matchExpressions[0].operator',
+    ],
     ['In without values', { podSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }, 'spec.podSelector.matchExpressions[0].values'],
     ['a port out of range', { podSelector: {}, ingress: [{ ports: [{ port: 70000 }] }] }, 'spec.ingress[0].ports[0].port'],
     ['endPort with a named port', { podSelector: {}, ingress: [{ ports: [{ port: 'http', endPort: 90 }] }] }, 'spec.ingress[0].ports[0].endPort'],

@@ -17,15 +17,42 @@ const weird: Array<[string, Obj]> = [
   ['matchExpressions not a list', makePolicy('x', 'w6', { podSelector: { matchExpressions: 'x' } })],
   ['ipBlock without cidr', makePolicy('x', 'w7', { podSelector: {}, ingress: [{ from: [{ ipBlock: {} }] }] })],
   ['ANP without subject', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'w8' }, spec: { priority: 1 } }],
-  ['ANP rules not a list', { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name: 'w9' }, spec: { priority: 1, subject: { namespaces: {} }, ingress: {} } }],
-  ['ClusterNetworkPolicy with a bad tier', { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'w10' }, spec: { tier: 'Middle', priority: 1, subject: { namespaces: {} } } }],
+  [
+    'ANP rules not a list',
+    {
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      kind: 'AdminNetworkPolicy',
+      metadata: { name: 'w9' },
+      spec: { priority: 1, subject: { namespaces: {} }, ingress: {} },
+    },
+  ],
+  [
+    'ClusterNetworkPolicy with a bad tier',
+    {
+      apiVersion: 'policy.networking.k8s.io/v1alpha2',
+      kind: 'ClusterNetworkPolicy',
+      metadata: { name: 'w10' },
+      spec: { tier: 'Middle', priority: 1, subject: { namespaces: {} } },
+    },
+  ],
   ['Cilium toPorts ports not a list', makeCilium('x', 'w11', { endpointSelector: {}, ingress: [{ toPorts: [{ ports: 'x' }] }] })],
   ['Cilium without a selector', makeCilium('x', 'w12', { ingress: [{}] })],
   ['Cilium with a bad CIDR', makeCilium('x', 'w13', { endpointSelector: {}, egress: [{ toCIDR: ['999.0.0.0/8'] }] })],
   ['a pod without a name', { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'x' }, spec: {} }],
   ['a Deployment without a template', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'x' }, spec: { template: 'x' } }],
-  ['a pod with odd ports', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'odd', namespace: 'x', labels: { pod: 'odd' } }, spec: { containers: [{ ports: [{ containerPort: 'http' }, null, { containerPort: 99999 }] }, 'x'] } }],
-  ['a policy of an unknown apiVersion', { apiVersion: 'example.com/v1', kind: 'NetworkPolicy', metadata: { name: 'w17', namespace: 'x' }, spec: { podSelector: {} } }],
+  [
+    'a pod with odd ports',
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'odd', namespace: 'x', labels: { pod: 'odd' } },
+      spec: { containers: [{ ports: [{ containerPort: 'http' }, null, { containerPort: 99999 }] }, 'x'] },
+    },
+  ],
+  [
+    'a policy of an unknown apiVersion',
+    { apiVersion: 'example.com/v1', kind: 'NetworkPolicy', metadata: { name: 'w17', namespace: 'x' }, spec: { podSelector: {} } },
+  ],
   ['an object without kind', { apiVersion: 'v1', metadata: { name: 'w18' } }],
 ];
 

@@ -17,8 +17,7 @@ function decoded(line: string): probe.ProbeLine {
   return result.value;
 }
 const events = lines.map(decoded);
-const ofType = <T extends probe.LineType>(type: T) =>
-  events.filter((e): e is Extract<probe.ProbeLine, { type: T }> => e.type === type);
+const ofType = <T extends probe.LineType>(type: T) => events.filter((e): e is Extract<probe.ProbeLine, { type: T }> => e.type === type);
 
 /** A fixture line as an object, changed by `edit`, back to JSON. */
 function variant(type: probe.LineType, edit: (o: Record<string, unknown>) => void): string {
@@ -100,12 +99,33 @@ describe('probe protocol: decoding', () => {
     ['family 5', variant('drop', (o) => (o.family = 5)), 'invalid-field', /invalid "family"/, 'family'],
     ['fractional ts', variant('drop', (o) => (o.ts = 1.5)), 'invalid-field', /invalid "ts".*integer/, 'ts'],
     ['unknown TCP event', variant('tcp', (o) => (o.event = 'exploded')), 'invalid-field', /invalid "event".*"established".*got "exploded"/, 'event'],
-    ['nested missing field', variant('hello', (o) => delete (o.probes as Array<Record<string, unknown>>)[0]!.state), 'missing-field', /hello line is missing "probes\[0\]\.state"/, 'probes[0].state'],
-    ['map value field', variant('stats', (o) => ((o.probes as Record<string, Record<string, unknown>>).drops!.lost = -1)), 'invalid-field', /invalid "probes\.drops\.lost"/, 'probes.drops.lost'],
+    [
+      'nested missing field',
+      variant('hello', (o) => delete (o.probes as Array<Record<string, unknown>>)[0]!.state),
+      'missing-field',
+      /hello line is missing "probes\[0\]\.state"/,
+      'probes[0].state',
+    ],
+    [
+      'map value field',
+      variant('stats', (o) => ((o.probes as Record<string, Record<string, unknown>>).drops!.lost = -1)),
+      'invalid-field',
+      /invalid "probes\.drops\.lost"/,
+      'probes.drops.lost',
+    ],
     ['test line without id', variant('test', (o) => delete o.id), 'missing-field', /test line is missing "id"/, 'id'],
     ['unknown test outcome', variant('test', (o) => (o.outcome = 'exploded')), 'invalid-field', /invalid "outcome".*got "exploded"/, 'outcome'],
     ['unknown test phase', variant('test', (o) => (o.phase = 'ping')), 'invalid-field', /invalid "phase"/, 'phase'],
-    ['two problems', variant('drop', (o) => { delete o.src; delete o.dst; }), 'missing-field', /missing "src" \(and 1 more problem\)/, 'src'],
+    [
+      'two problems',
+      variant('drop', (o) => {
+        delete o.src;
+        delete o.dst;
+      }),
+      'missing-field',
+      /missing "src" \(and 1 more problem\)/,
+      'src',
+    ],
   ])('rejects %s', (_name, line, code, message, field) => {
     const result = probe.decodeProbeLine(line);
     expect(result.ok).toBe(false);
@@ -158,7 +178,11 @@ describe('probe protocol: splitting a stream into lines', () => {
     const results = splitIn(['12345\n', '12', '3456', '789', '\n1234567890123\n', 'abcdef\r\n', 'ok'], { maxLineLength: 6 });
     expect(values(results)).toEqual(['12345', 'line-too-long', 'line-too-long', 'abcdef', 'ok']);
     const error = results.find((r) => !r.ok);
-    expect(error?.ok === false && error.error).toMatchObject({ code: 'line-too-long', line: 2, message: expect.stringMatching(/line 2 is longer than 6 characters/) });
+    expect(error?.ok === false && error.error).toMatchObject({
+      code: 'line-too-long',
+      line: 2,
+      message: expect.stringMatching(/line 2 is longer than 6 characters/),
+    });
   });
 
   it('keeps a line of exactly the limit, with or without \\r', () => {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingReader } from '../../../../src/backend/store/container.js';
-import { SessionReplay, UnsupportedFormatError, migrate, migratedHeader, recordingFormat, summarizeSession, type SessionRecord } from '../../../../src/core/index.js';
+import {
+  SessionReplay,
+  UnsupportedFormatError,
+  migrate,
+  migratedHeader,
+  recordingFormat,
+  summarizeSession,
+  type SessionRecord,
+} from '../../../../src/core/index.js';
 import { dropAt } from '../../../helpers/recording.js';
 import { syntheticSession } from '../../../helpers/session.js';
 import { fixture } from '../../../helpers/paths.js';

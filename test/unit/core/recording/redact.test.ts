@@ -30,14 +30,20 @@ describe('redactRecords', () => {
     expect(ns).toBe('ns-1');
     expect(table.get('backend')).toMatch(/^svc-\d+$/);
     expect(table.get('node-b')).toMatch(/^node-\d+$/);
-    const answer = redacted.find((x) => x.kind === 'answer')!.data as { diagnosis: { findings: Array<{ summary: string }>; path: Array<{ label: string; refs: Array<{ name: string }> }>; query: { to: string } } };
+    const answer = redacted.find((x) => x.kind === 'answer')!.data as {
+      diagnosis: { findings: Array<{ summary: string }>; path: Array<{ label: string; refs: Array<{ name: string }> }>; query: { to: string } };
+    };
     expect(answer.diagnosis.path[0]?.label).toBe(`${ns}/${pod}`);
     expect(answer.diagnosis.path[0]?.refs[0]?.name).toBe(pod);
     expect(answer.diagnosis.findings[0]?.summary.startsWith(`${pod} (`)).toBe(true);
     expect(answer.diagnosis.query.to).toBe(`${table.get('backend')}.${ns}.svc.cluster.local`);
-    const watch = redacted.filter((x) => x.kind === 'watch').map((x) => (x.data as { object: { metadata: { name: string; namespace: string } } }).object.metadata);
+    const watch = redacted
+      .filter((x) => x.kind === 'watch')
+      .map((x) => (x.data as { object: { metadata: { name: string; namespace: string } } }).object.metadata);
     expect(watch[1]).toEqual(expect.objectContaining({ name: pod, namespace: ns }));
-    expect(JSON.stringify(redactRecords([{ ts: 1, kind: 'note', data: { text: 'kube-system/coredns in default' } }], { salt: 's' }))).toContain('kube-system/coredns in default');
+    expect(JSON.stringify(redactRecords([{ ts: 1, kind: 'note', data: { text: 'kube-system/coredns in default' } }], { salt: 's' }))).toContain(
+      'kube-system/coredns in default',
+    );
   });
 
   it('maps addresses consistently, keeping the family, the private range and prefix relations', () => {
@@ -65,9 +71,45 @@ describe('redactRecords', () => {
   // (src/core/hash.ts): a salt kept by the user must keep giving the same pseudonyms. The
   // second salt's characters above 0xff are hashed by their low byte.
   it.each([
-    ['test-salt', ['10.74.117.99', '10.74.117.167', '192.168.54.214', '172.21.170.21', '8.121.202.212', 'fcb0:cf05:5bfe:e09c:7a65:d886:5a2f:d8f2', '2001:92a0:74a6:94f8:4cd0:ab2e:1c9b:3ecf', '::ffff:10.74.117.99']],
-    ['ſalt-é', ['10.119.21.208', '10.119.21.124', '192.168.225.231', '172.30.153.21', '8.189.136.39', 'fde8:ed09:4e8d:2e82:da16:3996:def5:40a2', '2001:5354:a11d:3f83:ee8d:b50e:f419:6e9f', '::ffff:10.119.21.208']],
-    ['0123456789abcdef0123456789abcdef', ['10.111.100.19', '10.111.100.202', '192.168.86.27', '172.29.86.173', '8.193.203.183', 'fdc3:9764:570d:a73:49c0:c5a0:d19c:52a8', '2001:6186:a7b5:86ea:2fd7:441f:9ef8:83c1', '::ffff:10.111.100.19']],
+    [
+      'test-salt',
+      [
+        '10.74.117.99',
+        '10.74.117.167',
+        '192.168.54.214',
+        '172.21.170.21',
+        '8.121.202.212',
+        'fcb0:cf05:5bfe:e09c:7a65:d886:5a2f:d8f2',
+        '2001:92a0:74a6:94f8:4cd0:ab2e:1c9b:3ecf',
+        '::ffff:10.74.117.99',
+      ],
+    ],
+    [
+      'ſalt-é',
+      [
+        '10.119.21.208',
+        '10.119.21.124',
+        '192.168.225.231',
+        '172.30.153.21',
+        '8.189.136.39',
+        'fde8:ed09:4e8d:2e82:da16:3996:def5:40a2',
+        '2001:5354:a11d:3f83:ee8d:b50e:f419:6e9f',
+        '::ffff:10.119.21.208',
+      ],
+    ],
+    [
+      '0123456789abcdef0123456789abcdef',
+      [
+        '10.111.100.19',
+        '10.111.100.202',
+        '192.168.86.27',
+        '172.29.86.173',
+        '8.193.203.183',
+        'fdc3:9764:570d:a73:49c0:c5a0:d19c:52a8',
+        '2001:6186:a7b5:86ea:2fd7:441f:9ef8:83c1',
+        '::ffff:10.111.100.19',
+      ],
+    ],
   ] as const)('maps addresses with salt %j exactly as before', (salt, expected) => {
     const r = new Redactor({ salt });
     expect(pinnedIps.map((ip) => r.ip(ip))).toEqual(expected);
@@ -104,18 +146,30 @@ describe('redactRecords: every string from the cluster, not a list of name field
           image: 'registry.acme.example:5000/payments/checkout:2.4.1',
           command: ['/app/checkout', '--namespace', 'acme-shop'],
           env: [{ name: 'UPSTREAM', value: 'ledger.acme-shop.svc:9000' }],
-          ports: [{ name: 'grpc-ledger', containerPort: 9000 }, { name: 'http', containerPort: 8080 }],
+          ports: [
+            { name: 'grpc-ledger', containerPort: 9000 },
+            { name: 'http', containerPort: 8080 },
+          ],
           volumeMounts: [{ name: 'kube-api-access', mountPath: '/var/run/secrets' }],
         },
       ],
-      volumes: [{ name: 'kube-api-access', projected: { sources: [{ downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }],
+      volumes: [
+        {
+          name: 'kube-api-access',
+          projected: { sources: [{ downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] },
+        },
+      ],
     },
   });
   const anp = {
     apiVersion: 'policy.networking.k8s.io/v1alpha1',
     kind: 'AdminNetworkPolicy',
     metadata: { name: 'guard-payments' },
-    spec: { priority: 10, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'acme-shop' } } }, ingress: [{ name: 'deny-from-marketing', action: 'Deny', from: [{ namespaces: {} }] }] },
+    spec: {
+      priority: 10,
+      subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'acme-shop' } } },
+      ingress: [{ name: 'deny-from-marketing', action: 'Deny', from: [{ namespaces: {} }] }],
+    },
   };
   const records = [
     snapshotRecord(at(0), [makeNamespace('acme-shop'), pod, anp] as Array<{ kind: string }>),
@@ -132,7 +186,10 @@ describe('redactRecords: every string from the cluster, not a list of name field
               kind: 'policy-deny-ingress',
               hop: 'policy-ingress',
               summary: 'rule deny-from-marketing of guard-payments denies acme-shop/checkout-6f7d8c9b5-x2k4q in namespace acme-shop',
-              fix: { description: 'Add NetworkPolicy acme-shop/allow-ingress-from-acme-shop-checkout-6f7d8c9b5-tcp-9000', yaml: 'metadata:\n  labels:\n    acme.io/team: payments\n' },
+              fix: {
+                description: 'Add NetworkPolicy acme-shop/allow-ingress-from-acme-shop-checkout-6f7d8c9b5-tcp-9000',
+                yaml: 'metadata:\n  labels:\n    acme.io/team: payments\n',
+              },
             },
           ],
         },
@@ -142,7 +199,21 @@ describe('redactRecords: every string from the cluster, not a list of name field
   const out = redactRecords(records, { salt: 's' });
   const text = JSON.stringify(out);
 
-  it.each(['acme-shop', 'checkout', 'worker-eu-7', 'guard-payments', 'deny-from-marketing', 'registry.acme.example', 'payments', 'ledger', 'acme-shp', 'jane.doe', 'checkout-sa', 'grpc-ledger', '6f7d8c9b5'])('leaves no %s', (name) => {
+  it.each([
+    'acme-shop',
+    'checkout',
+    'worker-eu-7',
+    'guard-payments',
+    'deny-from-marketing',
+    'registry.acme.example',
+    'payments',
+    'ledger',
+    'acme-shp',
+    'jane.doe',
+    'checkout-sa',
+    'grpc-ledger',
+    '6f7d8c9b5',
+  ])('leaves no %s', (name) => {
     expect(text).not.toMatch(new RegExp(`(?<![A-Za-z0-9_])${name.replace(/[.]/g, '\\.')}(?![A-Za-z0-9_])`));
   });
 
@@ -155,7 +226,8 @@ describe('redactRecords: every string from the cluster, not a list of name field
     expect(text).toContain('"fieldPath":"metadata.namespace"');
     expect(text).toContain('"acme.io/team":"label-');
     expect(text).toContain('"action":"Deny"');
-    const f = (out[2]!.data as { diagnosis: { findings: Array<{ kind: string; summary: string; fix: { description: string; yaml: string } }> } }).diagnosis.findings[0]!;
+    const f = (out[2]!.data as { diagnosis: { findings: Array<{ kind: string; summary: string; fix: { description: string; yaml: string } }> } }).diagnosis
+      .findings[0]!;
     expect(f.kind).toBe('policy-deny-ingress');
     // the generated policy name keeps its shape with the pseudonyms inside; "namespace" stays a word
     expect(f.fix.description).toMatch(/^Add NetworkPolicy ns-1\/allow-ingress-from-ns-1-(wl|obj)-\d+-label-\d+-tcp-9000$/);
@@ -164,7 +236,11 @@ describe('redactRecords: every string from the cluster, not a list of name field
   });
 
   it('keeps relations: the ReplicaSet is its Deployment and hash, a mistyped namespace stays a typo of it', () => {
-    const meta = (out[0]!.data as { objects: { Pod: Array<{ metadata: { generateName: string; ownerReferences: Array<{ name: string }>; labels: Record<string, string> } }> } }).objects.Pod[0]!.metadata;
+    const meta = (
+      out[0]!.data as {
+        objects: { Pod: Array<{ metadata: { generateName: string; ownerReferences: Array<{ name: string }>; labels: Record<string, string> } }> };
+      }
+    ).objects.Pod[0]!.metadata;
     expect(meta.ownerReferences[0]!.name).toBe(`${meta.generateName.replace(/-$/, '')}`);
     expect(meta.ownerReferences[0]!.name.endsWith(`-${meta.labels['pod-template-hash']}`)).toBe(true);
     expect((out[1]!.data as { to: string }).to).toBe('dnsname-1.ns-1x:9000');

@@ -141,7 +141,7 @@ describe('a RecordTable as the records (probe lines deferred, as openRecording r
     expect(JSON.parse(JSON.stringify(end.probes))).toEqual(JSON.parse(JSON.stringify(eager.at(at(10)).probes)));
   });
 
-  it('hands out a frame\'s probe list as a read-only array', () => {
+  it("hands out a frame's probe list as a read-only array", () => {
     const { table } = tabled(syntheticSession());
     const probes = new SessionReplay(table).at(at(10)).probes;
     expect(Array.isArray(probes)).toBe(true);
@@ -193,10 +193,14 @@ describe('ask why on a replay: only the lines about A, as a live probe filtered 
     return new SessionReplay(table, { prepare: true });
   }
 
-  it('keeps A\'s lines and the agent\'s own, found as text', () => {
+  it("keeps A's lines and the agent's own, found as text", () => {
     const r = replay();
     const kept = r.probesMentioning(at(10), ['10.244.1.5']).map((p) => [p.line.type, p.line.src]);
-    expect(kept).toEqual([['hello', undefined], ['tcp', '10.244.1.5'], ['stats', undefined]]);
+    expect(kept).toEqual([
+      ['hello', undefined],
+      ['tcp', '10.244.1.5'],
+      ['stats', undefined],
+    ]);
     expect(r.probesMentioning(at(2.5), ['10.244.1.5']).map((p) => p.line.type)).toEqual(['hello']);
   });
 

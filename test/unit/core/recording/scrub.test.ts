@@ -38,7 +38,17 @@ describe('scrubText', () => {
     expect(out).toContain('[scrubbed]');
   });
 
-  it.each(['backend.shop.svc.cluster.local', 'policy deny-all isolates shop/backend', 'Basic auth', 'token-file=/var/run/secrets/token', '10.244.1.5:8080', 'action: Pass', '--token-file /var/run/secrets/token', 'https://example.com/a@b', 'nft_do_chain+0x3c4'])('leaves %j alone', (text) => {
+  it.each([
+    'backend.shop.svc.cluster.local',
+    'policy deny-all isolates shop/backend',
+    'Basic auth',
+    'token-file=/var/run/secrets/token',
+    '10.244.1.5:8080',
+    'action: Pass',
+    '--token-file /var/run/secrets/token',
+    'https://example.com/a@b',
+    'nft_do_chain+0x3c4',
+  ])('leaves %j alone', (text) => {
     expect(scrubText(text)).toBe(text);
   });
 
@@ -49,10 +59,40 @@ describe('scrubText', () => {
 });
 
 describe('looksSecret', () => {
-  it.each(['DB_PASS', 'MYSQL_ROOT_PASS', 'SIGNING_KEY', 'PASSPHRASE', 'pass', 'token', 'password', 'DB_PASSWORD', 'client-key-data', 'client-certificate-data', 'Authorization', 'apiKey', 'example.com/api-token', 'keyData', 'AWS_SECRET_ACCESS_KEY'])('%s holds a credential', (k) => {
+  it.each([
+    'DB_PASS',
+    'MYSQL_ROOT_PASS',
+    'SIGNING_KEY',
+    'PASSPHRASE',
+    'pass',
+    'token',
+    'password',
+    'DB_PASSWORD',
+    'client-key-data',
+    'client-certificate-data',
+    'Authorization',
+    'apiKey',
+    'example.com/api-token',
+    'keyData',
+    'AWS_SECRET_ACCESS_KEY',
+  ])('%s holds a credential', (k) => {
     expect(looksSecret(k)).toBe(true);
   });
-  it.each(['name', 'secretName', 'tokenFile', 'secretKeyRef', 'expirationSeconds', 'nodeName', 'image', 'LOG_LEVEL', 'bypass', 'passive', 'SSL_PASSTHROUGH', 'key', 'PASSWORD_FILE'])('%s does not', (k) => {
+  it.each([
+    'name',
+    'secretName',
+    'tokenFile',
+    'secretKeyRef',
+    'expirationSeconds',
+    'nodeName',
+    'image',
+    'LOG_LEVEL',
+    'bypass',
+    'passive',
+    'SSL_PASSTHROUGH',
+    'key',
+    'PASSWORD_FILE',
+  ])('%s does not', (k) => {
     expect(looksSecret(k)).toBe(false);
   });
 });
@@ -109,7 +149,11 @@ describe('scrubValue / scrubObject', () => {
   });
 
   it('scrubs kubeconfig-shaped data and leaves numbers and booleans that are not credentials', () => {
-    const v = scrubValue({ users: [{ name: 'admin', user: { 'client-key-data': 'S0VZ', 'client-certificate-data': 'Q0VSVA==', token: 't' } }], automountServiceAccountToken: false, port: 443 });
+    const v = scrubValue({
+      users: [{ name: 'admin', user: { 'client-key-data': 'S0VZ', 'client-certificate-data': 'Q0VSVA==', token: 't' } }],
+      automountServiceAccountToken: false,
+      port: 443,
+    });
     expect(v).toEqual({ users: [{ name: 'admin', user: {} }], automountServiceAccountToken: false, port: 443 });
   });
 });

