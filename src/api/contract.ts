@@ -56,7 +56,6 @@ const nodeName = z
   .max(253)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
 const filePath = z.string().min(1).max(4096);
-const imageRef = wb.imageRef;
 const sessionId = z.object({ session: z.uuid() }).strict();
 
 export const probeStatusSchema = z.object({
@@ -100,14 +99,7 @@ export const calls = {
         context: z.string().min(1).max(253).optional(),
         /** Via `pod`: the consent to the context's exec plugin, as cluster.open takes it. */
         execConsent: wb.execConsentSchema.optional(),
-        probeNamespace: z
-          .string()
-          .min(1)
-          .max(63)
-          .regex(/^[a-z0-9-]+$/)
-          .optional(),
-        probeImage: imageRef.optional(),
-        agentImage: imageRef.optional(),
+        ...wb.probePodFields,
         probes: z
           .array(z.enum(['drops', 'dns', 'tcp']))
           .min(1)

@@ -17,6 +17,17 @@ export const imageRef = z
   .min(1)
   .max(512)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
+/** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent (why.ask and probes.start). */
+export const probePodFields = {
+  probeNamespace: z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(/^[a-z0-9-]+$/)
+    .optional(),
+  probeImage: imageRef.optional(),
+  agentImage: imageRef.optional(),
+};
 export const sessionRef = z.object({ session: z.uuid() }).strict();
 
 // ---------------------------------------------------------------- cluster.open
@@ -184,15 +195,7 @@ export const whyAskRequest = z
     /** Generate a DNS lookup and a connection from inside A. */
     active: z.boolean().optional(),
     durationSec: z.number().int().min(1).max(600),
-    /** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent. */
-    probeNamespace: z
-      .string()
-      .min(1)
-      .max(63)
-      .regex(/^[a-z0-9-]+$/)
-      .optional(),
-    probeImage: imageRef.optional(),
-    agentImage: imageRef.optional(),
+    ...probePodFields,
   })
   .strict();
 

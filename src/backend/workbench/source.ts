@@ -13,7 +13,7 @@ import type { ExecConsent, KubeconfigSource } from '../../api/index.js';
 import { requireExecConsent } from '../cluster/execConsent.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
-import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
+import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/recorder.js';
 
 /** How a question asks for live evidence. */
 export interface EvidenceRequest {

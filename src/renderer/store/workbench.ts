@@ -238,6 +238,7 @@ export const graphSlice =
       if (!session) return;
       const r = await api['graph.snapshot']({ session });
       if (!r.ok) return;
+      // The API checked the fields the UI keys on; the rest is core's GraphSnapshot as the engine sent it.
       const g = r.value as unknown as graph.GraphSnapshot & { version: number };
       const pending = (r.value as { pending?: number }).pending;
       set({
@@ -263,6 +264,7 @@ export const graphSlice =
         if (raw.pending !== get().graph.pending) set({ graph: { ...get().graph, ...(raw.pending ? { pending: raw.pending } : { pending: undefined }) } });
         return;
       }
+      // As for the snapshot: core's GraphDelta, checked by the API where the UI keys on it.
       const delta = raw as unknown as graph.GraphDelta & { version: number };
       const g = get().graph;
       const nodes = new Map(g.nodes);

@@ -33,6 +33,7 @@ const GraphIsland = memo(
       });
       const resize = new ResizeObserver(() => ctl.cy.resize());
       resize.observe(el);
+      // The e2e tests' handle on the graph (page objects read positions and styles through it).
       (window as unknown as { __pathlightGraph?: GraphController }).__pathlightGraph = ctl;
       return () => {
         off();
@@ -130,7 +131,7 @@ function Legend() {
   );
 }
 
-function kv(obj: Record<string, unknown>): Array<[string, string]> {
+function kv(obj: object): Array<[string, string]> {
   return Object.entries(obj)
     .filter(
       ([, v]) =>
@@ -198,7 +199,7 @@ function NodeDetails({ node }: { node: graph.GraphNode }) {
         <span className="badge">{node.kind}</span> {node.label} {node.missing && <span className="badge warn">not in the cluster now</span>}
       </h3>
       <dl>
-        {kv(node.data as unknown as Record<string, unknown>).map(([k, v]) => (
+        {kv(node.data).map(([k, v]) => (
           <div key={k} className="kv">
             <dt>{k}</dt>
             <dd>

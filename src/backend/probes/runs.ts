@@ -39,7 +39,7 @@ const passphraseWaitMs = 5 * 60_000;
 
 const maxSessions = 64;
 
-export class ProbeSessions {
+export class ProbeRuns {
   private sessions = new Map<string, Session>();
 
   constructor(private readonly notify: Notify = () => {}) {}
