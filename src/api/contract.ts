@@ -18,6 +18,10 @@ export const contextSummarySchema = z.object({
   user: z.string(),
   auth: z.array(authMethod),
   execCommand: z.string().optional(),
+  /** The exec plugin's arguments: with execCommand, the command line the user consents to. */
+  execArgs: z.array(z.string()).optional(),
+  /** The cluster skips verifying the API server's certificate (`insecure-skip-tls-verify`). */
+  insecureSkipTlsVerify: z.boolean().optional(),
   namespace: z.string(),
   current: z.boolean(),
   file: z.string(),
@@ -25,7 +29,7 @@ export const contextSummarySchema = z.object({
 });
 
 import { kubeconfigSourceSchema } from './sources.js';
-export { kubeconfigSourceSchema, type KubeconfigSource } from './sources.js';
+export { kubeconfigSourceSchema, maxKubeconfigTextChars, type KubeconfigSource } from './sources.js';
 
 export const contextListSchema = z.object({
   /** Files read, in order; for a picked file, its name. */
@@ -52,7 +56,6 @@ const nodeName = z
   .max(253)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
 const filePath = z.string().min(1).max(4096);
-const imageRef = wb.imageRef;
 const sessionId = z.object({ session: z.uuid() }).strict();
 
 export const probeStatusSchema = z.object({
@@ -94,14 +97,9 @@ export const calls = {
         host: z.string().min(1).max(253).optional(),
         kubeconfig: filePath.optional(),
         context: z.string().min(1).max(253).optional(),
-        probeNamespace: z
-          .string()
-          .min(1)
-          .max(63)
-          .regex(/^[a-z0-9-]+$/)
-          .optional(),
-        probeImage: imageRef.optional(),
-        agentImage: imageRef.optional(),
+        /** Via `pod`: the consent to the context's exec plugin, as cluster.open takes it. */
+        execConsent: wb.execConsentSchema.optional(),
+        ...wb.probePodFields,
         probes: z
           .array(z.enum(['drops', 'dns', 'tcp']))
           .min(1)

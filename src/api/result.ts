@@ -20,6 +20,7 @@ export const errorCodes = [
   'cluster-bad-certificate',
   'cluster-unauthorized',
   'cluster-forbidden',
+  'cluster-exec-consent-needed',
   'ssh-config-invalid',
   'ssh-unreachable',
   'ssh-host-key-unknown',

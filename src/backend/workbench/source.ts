@@ -9,10 +9,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterView } from '../../core/index.js';
-import type { ClusterHealth, KubeconfigSource } from '../../api/index.js';
+import type { ClusterHealth, ExecConsent, KubeconfigSource } from '../../api/index.js';
+import { requireExecConsent } from '../cluster/execConsent.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
-import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
+import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/recorder.js';
 
 /** How a question asks for live evidence. */
 export interface EvidenceRequest {
@@ -49,13 +50,14 @@ export interface ClusterSource {
 }
 
 /** Opens the live cluster of a kubeconfig context. */
-export async function openLiveCluster(source: KubeconfigSource, context: string, env: KubeconfigEnv): Promise<ClusterSource> {
+export async function openLiveCluster(source: KubeconfigSource, context: string, env: KubeconfigEnv, execConsent?: ExecConsent): Promise<ClusterSource> {
   const [{ loadKubeConfig }, { ClusterSnapshot }, { liveSource }] = await Promise.all([
     import('../cluster/kubeconfig.js'),
     import('../cluster/snapshot.js'),
     import('../diagnose/why.js'),
   ]);
   const kc = await withKubeconfigFile(source, env, (file) => loadKubeConfig(file, context, env));
+  requireExecConsent(kc.getCurrentUser()?.exec, context, execConsent);
   const snap = await ClusterSnapshot.start(kc);
   const objects = liveSource(snap);
   return {

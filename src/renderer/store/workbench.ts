@@ -8,6 +8,7 @@ import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, Graph
 import type { graph } from '../../core/index.js';
 import type { AppState } from './index.js';
 import { sshSettingsOf } from './settings.js';
+import { execConsentKey, execOf } from './execConsent.js';
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -115,6 +116,18 @@ export const workbenchSlice =
     async openCluster() {
       const context = get().selectedContext;
       if (!context) return;
+      // A context that logs in with an exec plugin: asked first, once per command line.
+      const contexts = get().contexts;
+      const summary = contexts.status === 'loaded' ? contexts.list.contexts.find((c) => c.name === context) : undefined;
+      const execConsent = execOf(summary);
+      if (execConsent && summary && !get().execConsents.includes(execConsentKey(summary.file, context, execConsent))) {
+        // The prompt is on the Connect screen: a failed open (Retry in the workbench) goes back there.
+        set((s) => ({
+          execPrompt: { context, file: summary.file, consent: execConsent },
+          ...(s.cluster.status === 'failed' ? { cluster: { status: 'closed' as const } } : {}),
+        }));
+        return;
+      }
       set({
         cluster: { status: 'opening', context },
         workbenchWanted: true,
@@ -124,7 +137,7 @@ export const workbenchSlice =
         events: undefined,
         eventRows: new Map(),
       });
-      const r = await api['cluster.open']({ source: get().source, context });
+      const r = await api['cluster.open']({ source: get().source, context, ...(execConsent ? { execConsent } : {}) });
       if (!r.ok) {
         set({ cluster: { status: 'failed', context, error: r.error } });
         return;
@@ -254,6 +267,7 @@ export const graphSlice =
       if (!session) return;
       const r = await api['graph.snapshot']({ session });
       if (!r.ok) return;
+      // The API checked the fields the UI keys on; the rest is core's GraphSnapshot as the engine sent it.
       const g = r.value as unknown as graph.GraphSnapshot & { version: number };
       const pending = (r.value as { pending?: number }).pending;
       set({
@@ -279,6 +293,7 @@ export const graphSlice =
         if (raw.pending !== get().graph.pending) set({ graph: { ...get().graph, ...(raw.pending ? { pending: raw.pending } : { pending: undefined }) } });
         return;
       }
+      // As for the snapshot: core's GraphDelta, checked by the API where the UI keys on it.
       const delta = raw as unknown as graph.GraphDelta & { version: number };
       const g = get().graph;
       const nodes = new Map(g.nodes);

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StaticCluster, type KubeObject } from '../../../src/core/index.js';
 import type { ClusterHealth } from '../../../src/api/index.js';
-import { WorkbenchSessions } from '../../../src/backend/workbench/sessions.js';
+import { Workbenches } from '../../../src/backend/workbench/workbenches.js';
 import type { ClusterSource } from '../../../src/backend/workbench/source.js';
 
 const ns = (name: string): KubeObject => ({ kind: 'Namespace', metadata: { name } }) as KubeObject;
@@ -54,7 +54,7 @@ describe('session health and names', () => {
     vi.useFakeTimers();
     try {
       const pushed: Array<{ event: string; payload: unknown }> = [];
-      const wb = new WorkbenchSessions({ env: {} }, (_topic, event, payload) => pushed.push({ event, payload: payload() }));
+      const wb = new Workbenches({ env: {} }, (_topic, event, payload) => pushed.push({ event, payload: payload() }));
       const d = drivenSource();
       // The sessions' own entry point for an opened source (open() builds a live one from a kubeconfig).
       const s = await (wb as unknown as { start(c: ClusterSource, ctx: string): Promise<{ id: string; opened: { health?: ClusterHealth } }> }).start(

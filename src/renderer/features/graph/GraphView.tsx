@@ -34,6 +34,7 @@ const GraphIsland = memo(
       });
       const resize = new ResizeObserver(() => ctl.cy.resize());
       resize.observe(el);
+      // The e2e tests' handle on the graph (page objects read positions and styles through it).
       (window as unknown as { __pathlightGraph?: GraphController }).__pathlightGraph = ctl;
       return () => {
         off();

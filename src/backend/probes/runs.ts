@@ -39,7 +39,7 @@ const passphraseWaitMs = 5 * 60_000;
 
 const maxSessions = 64;
 
-export class ProbeSessions {
+export class ProbeRuns {
   private sessions = new Map<string, Session>();
 
   constructor(private readonly notify: Notify = () => {}) {}
@@ -171,8 +171,13 @@ export class ProbeSessions {
         };
       });
     try {
-      const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
+      const [{ loadKubeConfig }, { startOnNode }, { requireExecConsent }] = await Promise.all([
+        import('../cluster/kubeconfig.js'),
+        import('./start.js'),
+        import('../cluster/execConsent.js'),
+      ]);
       const kc = req.via === 'pod' ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
+      if (kc) requireExecConsent(kc.getCurrentUser()?.exec, kc.getCurrentContext(), req.execConsent);
       // The config is read once when the run starts: the generated one can go right after.
       const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>
         startOnNode(

@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SessionRecorder } from '../store/session.js';
+import { SessionRecorder } from '../store/recorder.js';
 import { diagnose as d, graph } from '../../core/index.js';
 import {
   PathlightError,
@@ -19,6 +19,7 @@ import {
   type CallResponse,
   type ClusterHealth,
   type ClusterNames,
+  type ExecConsent,
   type KubeconfigSource,
   type RecordingSource,
 } from '../../api/index.js';
@@ -118,7 +119,7 @@ function recordingName(context: string, when: Date): string {
   return `${safe}-${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}.pathlight`;
 }
 
-export class WorkbenchSessions {
+export class Workbenches {
   private sessions = new Map<string, Session>();
   private questions = new Map<string, Question>();
 
@@ -145,9 +146,10 @@ export class WorkbenchSessions {
     });
   }
 
-  async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
+  async open(source: KubeconfigSource, context: string, execConsent?: ExecConsent): Promise<CallResponse<'cluster.open'>> {
     const fake = this.options.fakeClusters;
-    const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env);
+    const cluster =
+      fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env, execConsent);
     return (await this.start(cluster, context)).opened;
   }
 
@@ -185,6 +187,7 @@ export class WorkbenchSessions {
     s.model.syncCluster(moved.view);
     if (moved.reset) s.model.clearEvents();
     this.readReplay(s);
+    // A recorded answer, checked leniently when read (validAnswer): the graph reads its path and verdicts only.
     if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
     this.pushGraph(s);
     this.pushEvents(s);
@@ -506,6 +509,7 @@ export class WorkbenchSessions {
     const s = this.get(id);
     s.model.drain();
     s.version++;
+    // Core's graph types; the API's schema checks them structurally on the way out.
     return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>), ...uncounted(s) };
   }
 
@@ -520,6 +524,7 @@ export class WorkbenchSessions {
       [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) ||
       delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
+    // As for the snapshot: checked by the API's schema on the way out.
     return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>), ...uncounted(s) };
   }
 
