@@ -39,6 +39,7 @@ function step(name, cmd, args, count) {
 mkdirSync('test-results', { recursive: true });
 const built = await step('build + typecheck', process.execPath, ['scripts/build.mjs']);
 await step('lint', 'eslint', ['.', '--max-warnings', '0']);
+await step('format (prettier --check)', 'prettier', ['--check', '.', '--log-level', 'warn']);
 if (built) {
   await step(
     'unit, integration, e2e',

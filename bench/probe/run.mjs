@@ -1,16 +1,24 @@
 // Benchmark: the probe agent's cost on the real kernel. Root only.
-//   1. iperf3 TCP throughput over a veth pair between two network namespaces, with the agent
-//      attached (all probes, no filters: the worst case) and without, alternating, same run.
-//      Target: ≤ 3 % loss.
+//   1. iperf3 TCP throughput over a veth pair between two network namespaces (loopback
+//      traffic only), with the agent attached (all probes, no filters: the worst case) and
+//      without, alternating in rounds: each round runs iperf3 without the agent, with the
+//      agent as it runs by default, and with the agent and --stats (the kernel's BPF
+//      run-time statistics on), in an order that rotates from round to round so a drift in
+//      the machine's load does not favour one. Each round's loss is against its own run
+//      without the agent; the figure is the median loss over the rounds, with the
+//      distribution-free 95 % interval of that median. Every round is printed. Target: ≤ 3 %
+//      loss by default. PER_PROBE=1 adds rounds with each probe alone.
 //   2. Average run time of each BPF program during that traffic, from the kernel's own BPF
-//      statistics (bpftool prog show: run_time_ns / run_cnt). Target ≤ 100 ns for the
-//      per-packet programs (dns: net_dev_queue and netif_receive_skb fire for every packet).
+//      statistics (bpftool prog show: run_time_ns / run_cnt; the --stats runs). Target ≤
+//      100 ns for the per-packet programs (dns: net_dev_queue and netif_receive_skb fire for
+//      every packet).
 //   3. Maximum sustained events/s delivered to stdout: an iptables DROP on iperf3's UDP data
 //      makes one drop event per packet; the agent's own counters say how many it emitted,
 //      delivered and lost.
 // Run: npm run bench:probe   (builds the agent; figures in bench/results/probe.json)
+//   ROUNDS=12 SECONDS=4 PER_PROBE=1 npm run bench:probe   (the defaults are ROUNDS=12 SECONDS=4)
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 
@@ -18,8 +26,9 @@ if (process.getuid?.() !== 0) {
   console.error('bench:probe needs root (network namespaces, BPF)');
   process.exit(2);
 }
-const rounds = Number(process.env.ROUNDS ?? 8);
-const seconds = Number(process.env.SECONDS ?? 3);
+const rounds = Number(process.env.ROUNDS ?? 12);
+const seconds = Number(process.env.SECONDS ?? 4);
+const perProbe = process.env.PER_PROBE === '1';
 const agent = `native/dist/linux-${os.arch() === 'arm64' ? 'arm64' : 'amd64'}/pathlight-probe`;
 execFileSync('bash', ['native/build.sh', '--no-generate', '--arch', os.arch() === 'arm64' ? 'arm64' : 'amd64'], { stdio: 'inherit' });
 
@@ -58,6 +67,29 @@ function iperf(extra = []) {
 }
 
 /**
+ * CPU time the transfer took, in ns per MiB received: iperf3's client and server (their
+ * own accounting, which on this kernel includes the network stack's softirq work they
+ * run, BPF programs included) plus the agent's (`agentNs`). Unlike throughput, it does not
+ * depend on how much CPU the machine's other work leaves: the steadier figure of the cost.
+ */
+function cpuNsPerMiB(end, agentNs = 0) {
+  const cpu = end.cpu_utilization_percent;
+  const wallNs = end.sum_received.seconds * 1e9;
+  return (((cpu.host_total + cpu.remote_total) / 100) * wallNs + agentNs) / (end.sum_received.bytes / 2 ** 20);
+}
+
+/** CPU time a process has run so far, all threads, in ns (/proc/PID/task/TID/schedstat). */
+function processCpuNs(pid) {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    /* a thread ended between the listing and the read */
+  }
+  return ns;
+}
+
+/**
  * Starts the agent with its stdout going straight to a file in /dev/shm (no JavaScript in
  * the path: a slow reader here would measure the harness, not the agent) and resolves once
  * its hello line is there. stop() ends it and returns the file's lines by type.
@@ -72,6 +104,7 @@ async function startAgent(args) {
   for (let i = 0; i < 200 && !exited && !readFileSync(file, 'utf8').includes('"type":"hello"'); i++) await sleep(50);
   if (exited || !readFileSync(file, 'utf8').includes('"type":"hello"')) throw new Error(`agent did not start: ${readFileSync(file, 'utf8')}`);
   return {
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await closed;
@@ -99,14 +132,16 @@ function progStats() {
 }
 
 const note = (m) => process.stderr.write(`bench:probe: ${m}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs `traffic` with the agent attached (`probes`, default all) and returns its result and
- * the run time each program spent meanwhile, from the kernel's statistics. */
-async function measured(probes, traffic = () => iperf()) {
-  const a = await startAgent(probes ? ['--probes', probes] : []);
+/** Runs `traffic` with the agent attached (`args`: its flags; none is all probes, no
+ * filters, no run-time statistics) and returns its result and the run time each program
+ * spent meanwhile, from the kernel's statistics (zero unless they are on: --stats). */
+async function measured(args = [], traffic = () => iperf()) {
+  const a = await startAgent(args);
   const before = progStats();
+  const cpuBefore = processCpuNs(a.pid);
   const end = traffic();
+  const agentNs = processCpuNs(a.pid) - cpuBefore;
   const after = progStats();
   await a.stop();
   const progs = {};
@@ -114,13 +149,9 @@ async function measured(probes, traffic = () => iperf()) {
     const b = before[name] ?? { ns: 0, cnt: 0 };
     progs[name] = { ns: s.ns - b.ns, cnt: s.cnt - b.cnt };
   }
-  return { end, progs };
+  return { end, progs, agentNs };
 }
 
-let bytesWith = 0;
-const base = [];
-const withAgent = [];
-const perProg = {};
 const add = (into, progs) => {
   for (const [name, s] of Object.entries(progs)) {
     const e = (into[name] ??= { ns: 0, cnt: 0 });
@@ -128,26 +159,121 @@ const add = (into, progs) => {
     e.cnt += s.cnt;
   }
 };
-for (let i = 0; i < rounds; i++) {
-  note(`round ${i + 1}/${rounds}: without the agent`);
-  base.push(iperf().sum_received.bits_per_second);
-  note(`round ${i + 1}/${rounds}: with the agent (drops, dns, tcp; no filters)`);
-  const m = await measured();
-  withAgent.push(m.end.sum_received.bits_per_second);
-  bytesWith += m.end.sum_received.bytes;
-  add(perProg, m.progs);
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const loadAtStart = loadavg();
+const gbps = (x) => x / 1e9;
+/** A loss in percent as the throughput change it is: 2.5 → "−2.5 %". */
+const pct = (x) => `${x >= 0 ? '−' : '+'}${Math.abs(x).toFixed(1)} %`;
+
+/**
+ * Median of `xs` with a distribution-free 95 % interval: the order statistics k and n+1-k
+ * where the binomial(n, ½) mass between them is at least 95 % (n ≥ 6; [min, max] below).
+ */
+function medianWithInterval(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const mid = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  const binom = (k) => {
+    let c = 1;
+    for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
+    return c / 2 ** n;
+  };
+  let k = 0; // s[k] .. s[n-1-k] covers the median with probability 1 - 2·P(X ≤ k)
+  let tail = binom(0);
+  while (k + 1 < n / 2 && 1 - 2 * (tail + binom(k + 1)) >= 0.95) tail += binom(++k);
+  return { median: mid, low: s[k], high: s[n - 1 - k] };
+}
+
+/**
+ * Rounds of iperf3 runs: one without the agent and one per `variants` entry (agent flags),
+ * in an order rotated every round. Returns, per variant, the throughput and CPU cost of
+ * each round and their change against the same round's run without the agent.
+ */
+async function rounds_(label, variants, n) {
+  const names = Object.keys(variants);
+  const order = ['without', ...names];
+  const runs = Object.fromEntries(order.map((v) => [v, { bps: [], cpu: [] }]));
+  const perProg = {};
+  let bytesWith = 0;
+  for (let i = 0; i < n; i++) {
+    const shift = i % order.length;
+    const got = {};
+    for (const v of [...order.slice(shift), ...order.slice(0, shift)]) {
+      if (v === 'without') {
+        const end = iperf();
+        got[v] = { bps: end.sum_received.bits_per_second, cpu: cpuNsPerMiB(end) };
+      } else {
+        const m = await measured(variants[v]);
+        got[v] = { bps: m.end.sum_received.bits_per_second, cpu: cpuNsPerMiB(m.end, m.agentNs) };
+        if (variants[v].includes('--stats')) {
+          add(perProg, m.progs);
+          bytesWith += m.end.sum_received.bytes;
+        }
+      }
+    }
+    for (const v of order) {
+      runs[v].bps.push(got[v].bps);
+      runs[v].cpu.push(got[v].cpu);
+    }
+    const parts = names.map(
+      (v) =>
+        `${v} ${gbps(got[v].bps).toFixed(2)} (${pct((1 - got[v].bps / got.without.bps) * 100)}), ${Math.round(got[v].cpu)} ns/MiB (${pct((1 - got[v].cpu / got.without.cpu) * 100)})`,
+    );
+    note(
+      `${label} round ${i + 1}/${n} [load ${loadavg()}]: without ${gbps(got.without.bps).toFixed(2)} Gbit/s, ${Math.round(got.without.cpu)} CPU ns/MiB; ${parts.join('; ')}`,
+    );
+  }
+  const round2 = (x) => Number(x.toFixed(2));
+  const summary = {};
+  for (const v of names) {
+    const losses = runs[v].bps.map((x, i) => (1 - x / runs.without.bps[i]) * 100);
+    const extraCpu = runs[v].cpu.map((x, i) => (x / runs.without.cpu[i] - 1) * 100);
+    const m = medianWithInterval(losses);
+    const c = medianWithInterval(extraCpu);
+    summary[v] = {
+      flags: variants[v].join(' '),
+      gbps: runs[v].bps.map((x) => Number(gbps(x).toFixed(3))),
+      lossPercentPerRound: losses.map(round2),
+      medianLossPercent: round2(m.median),
+      medianLoss95: [round2(m.low), round2(m.high)],
+      medianGbps: Number(gbps(medianWithInterval(runs[v].bps).median).toFixed(3)),
+      cpuNsPerMiB: runs[v].cpu.map(Math.round),
+      extraCpuPercentPerRound: extraCpu.map(round2),
+      medianExtraCpuPercent: round2(c.median),
+      medianExtraCpu95: [round2(c.low), round2(c.high)],
+    };
+  }
+  return {
+    withoutGbps: runs.without.bps.map((x) => Number(gbps(x).toFixed(3))),
+    withoutCpuNsPerMiB: runs.without.cpu.map(Math.round),
+    medianWithoutGbps: Number(gbps(medianWithInterval(runs.without.bps).median).toFixed(3)),
+    variants: summary,
+    perProg,
+    bytesWith,
+  };
+}
+
+const all = await rounds_('all probes', { default: [], '--stats': ['--stats'] }, rounds);
+const perProg = all.perProg;
+const single = {};
+if (perProbe) {
+  for (const p of ['drops', 'dns', 'tcp']) {
+    single[p] = (await rounds_(`${p} alone`, { default: ['--probes', p] }, Math.max(6, Math.ceil(rounds / 2)))).variants.default;
+  }
 }
 // The floor: empty programs on the same hooks, attached together with dns, same traffic.
 note('floor: dns beside the empty baseline programs');
 const floor = {};
-add(floor, (await measured('dns,baseline')).progs);
-const gbps = (x) => x / 1e9;
-const ratio = median(withAgent) / median(base);
+add(floor, (await measured(['--probes', 'dns,baseline', '--stats'])).progs);
 // Throughput over veth on a shared VM varies by ±25 % from run to run (even with no agent),
 // more than the effect measured; the kernel's own accounting of the programs' run time is
 // the steadier figure: BPF time per MiB moved, and as a share of the iperf3 wall time.
 const bpfNs = Object.values(perProg).reduce((t, p) => t + p.ns, 0);
-const bpfPerMiB = bpfNs / (bytesWith / 2 ** 20);
+const bpfPerMiB = bpfNs / (all.bytesWith / 2 ** 20);
 const bpfCpuPercent = (bpfNs / (rounds * seconds * 1e9)) * 100;
 
 // Event rate: every 64-byte UDP datagram of iperf3 is dropped by netfilter in A (IP length
@@ -160,7 +286,7 @@ const small = {};
 add(
   small,
   (
-    await measured('dns,baseline', () => {
+    await measured(['--probes', 'dns,baseline', '--stats'], () => {
       try {
         return iperf(['-u', '-b', '100M', '-l', '64']);
       } catch {
@@ -172,7 +298,7 @@ add(
 const rates = [];
 for (const bitrate of ['200M', '0']) {
   note(`event rate at ${bitrate === '0' ? 'unlimited' : bitrate}`);
-  const a = await startAgent(['--probes', 'drops', '--netns', `/run/netns/${A}`]);
+  const a = await startAgent(['--probes', 'drops', '--netns', `/run/netns/${A}`, '--stats']);
   let sent;
   try {
     sent = iperf(['-u', '-b', bitrate, '-l', '64']);
@@ -198,10 +324,12 @@ for (const bitrate of ['200M', '0']) {
 const result = {
   date: new Date().toISOString().slice(0, 10),
   machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}`,
+  loadAverage: { start: loadAtStart, end: loadavg() },
   rounds,
   seconds,
-  throughputGbps: { without: base.map(gbps), with: withAgent.map(gbps), medianWithout: gbps(median(base)), medianWith: gbps(median(withAgent)) },
-  throughputLossPercent: (1 - ratio) * 100,
+  throughput: { withoutGbps: all.withoutGbps, withoutCpuNsPerMiB: all.withoutCpuNsPerMiB, medianWithoutGbps: all.medianWithoutGbps, ...all.variants },
+  throughputLossPercent: all.variants.default.medianLossPercent,
+  perProbeAlone: perProbe ? single : undefined,
   bpfNsPerMiB: Math.round(bpfPerMiB),
   bpfCpuPercentOfOneCore: Number(bpfCpuPercent.toFixed(2)),
   programs: Object.fromEntries(Object.entries(perProg).map(([n, s]) => [n, { runs: s.cnt, avgNs: s.cnt ? Math.round(s.ns / s.cnt) : null }])),
@@ -213,12 +341,28 @@ const result = {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/probe.json', `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
+const v = all.variants;
 console.log(
-  `\niperf3 TCP over veth: ${result.throughputGbps.medianWithout.toFixed(2)} Gbit/s without the agent, ${result.throughputGbps.medianWith.toFixed(2)} with (${result.throughputLossPercent.toFixed(1)} % loss; target ≤ 3 %)`,
+  `\niperf3 TCP over veth, ${rounds} rounds of ${seconds} s, all probes, no filters (load average ${loadAtStart} at the start, ${result.loadAverage.end} at the end; ${os.cpus().length} cores):`,
 );
-console.log(
-  `  spread: without ${Math.min(...base.map(gbps)).toFixed(1)}–${Math.max(...base.map(gbps)).toFixed(1)}, with ${Math.min(...withAgent.map(gbps)).toFixed(1)}–${Math.max(...withAgent.map(gbps)).toFixed(1)} Gbit/s over ${rounds} rounds of ${seconds} s`,
-);
+console.log(`  round   without (CPU ns/MiB)   default: Gbit/s, change (CPU ns/MiB, change)      --stats: Gbit/s, change (CPU ns/MiB, change)`);
+for (let i = 0; i < rounds; i++) {
+  const cell = (x) =>
+    `${x.gbps[i].toFixed(2).padStart(6)} ${pct(x.lossPercentPerRound[i]).padStart(8)} (${String(x.cpuNsPerMiB[i]).padStart(6)}, ${pct(-x.extraCpuPercentPerRound[i]).replace('−', '+').padStart(8)})`;
+  console.log(
+    `  ${String(i + 1).padStart(5)}  ${all.withoutGbps[i].toFixed(2).padStart(6)} (${String(all.withoutCpuNsPerMiB[i]).padStart(6)})      ${cell(v.default)}      ${cell(v['--stats'])}`,
+  );
+}
+for (const [name, x] of Object.entries(v)) {
+  console.log(
+    `  ${name.padEnd(9)} median throughput change ${pct(x.medianLossPercent)} (95 % interval of the median ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}), median ${x.medianGbps.toFixed(2)} Gbit/s against ${all.medianWithoutGbps.toFixed(2)} without (target ≤ 3 % by default); CPU per MiB moved +${x.medianExtraCpuPercent.toFixed(1)} % (95 % ${x.medianExtraCpu95[0].toFixed(1)} … ${x.medianExtraCpu95[1].toFixed(1)} %)`,
+  );
+}
+for (const [p, x] of Object.entries(single)) {
+  console.log(
+    `  ${p} alone: median throughput change ${pct(x.medianLossPercent)} (95 % ${pct(x.medianLoss95[1])} … ${pct(x.medianLoss95[0])}), CPU per MiB +${x.medianExtraCpuPercent.toFixed(1)} % (95 % ${x.medianExtraCpu95[0].toFixed(1)} … ${x.medianExtraCpu95[1].toFixed(1)} %); throughput per round: ${x.lossPercentPerRound.map((l) => pct(l)).join(', ')}`,
+  );
+}
 console.log(`  BPF run time: ${result.bpfNsPerMiB} ns per MiB moved, ${result.bpfCpuPercentOfOneCore} % of one core during the transfer`);
 for (const [n, p] of Object.entries(result.programs)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
 console.log('floor (same traffic; an empty program on the same hook measures what BPF statistics and the trampoline cost by themselves):');
@@ -229,7 +373,7 @@ for (const r of rates)
   console.log(
     `drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`,
   );
-console.log('\nreproduce: sudo npm run bench:probe   (ROUNDS=8 SECONDS=3 by default)');
+console.log(`\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''} npm run bench:probe`);
 // The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
 server.kill();
 cleanup();

@@ -7,10 +7,10 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RecordingReader, RecordingWriter } from '../../dist/backend/store/recording.js';
-import { SessionRecorder } from '../../dist/backend/store/session.js';
+import { RecordingReader, RecordingWriter } from '../../dist/backend/store/container.js';
+import { SessionRecorder } from '../../dist/backend/store/recorder.js';
 import { openRecording } from '../../dist/backend/store/open.js';
-import { WorkbenchSessions } from '../../dist/backend/workbench/sessions.js';
+import { Workbenches } from '../../dist/backend/workbench/workbenches.js';
 import { SessionReplay } from '../../dist/core/index.js';
 
 const n = Number(process.env.EVENTS ?? 1_000_000);
@@ -106,11 +106,11 @@ for (let i = 0; i < 50; i++) {
   if (f.cluster.list('Pod').length !== pods) throw new Error('openRecording lost pods');
 }
 const openedHeapMiB = Math.round((process.memoryUsage().heapUsed - openedHeap0) / 2 ** 20);
-// The workbench as the UI drives it (WorkbenchSessions: recording.open, events.page,
+// The workbench as the UI drives it (Workbenches: recording.open, events.page,
 // graph.snapshot/changes, replay.seek). First view: open + the table's first and last pages
 // (with the timeline) + the graph snapshot. The graph's flows are then counted in the
 // background in slices; a 5 ms timer measures how long the engine's event loop is held.
-const wbs = new WorkbenchSessions({ env: {} });
+const wbs = new Workbenches({ env: {} });
 const lagProbe = () => {
   let last = performance.now();
   let worst = 0;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
-import { RecordingWriter } from '../../dist/backend/store/recording.js';
+import { RecordingWriter } from '../../dist/backend/store/container.js';
 
 const N = Number(process.env.EVENTS ?? 1_000_000);
 const NS = 10;

@@ -18,6 +18,10 @@ export const contextSummarySchema = z.object({
   user: z.string(),
   auth: z.array(authMethod),
   execCommand: z.string().optional(),
+  /** The exec plugin's arguments: with execCommand, the command line the user consents to. */
+  execArgs: z.array(z.string()).optional(),
+  /** The cluster skips verifying the API server's certificate (`insecure-skip-tls-verify`). */
+  insecureSkipTlsVerify: z.boolean().optional(),
   namespace: z.string(),
   current: z.boolean(),
   file: z.string(),
@@ -25,7 +29,7 @@ export const contextSummarySchema = z.object({
 });
 
 import { kubeconfigSourceSchema } from './sources.js';
-export { kubeconfigSourceSchema, type KubeconfigSource } from './sources.js';
+export { kubeconfigSourceSchema, maxKubeconfigTextChars, type KubeconfigSource } from './sources.js';
 
 export const contextListSchema = z.object({
   /** Files read, in order; for a picked file, its name. */
@@ -52,7 +56,6 @@ const nodeName = z
   .max(253)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a node name or SSH Host alias');
 const filePath = z.string().min(1).max(4096);
-const imageRef = wb.imageRef;
 const sessionId = z.object({ session: z.uuid() }).strict();
 
 export const probeStatusSchema = z.object({
@@ -117,14 +120,9 @@ export const calls = {
         host: z.string().min(1).max(253).optional(),
         kubeconfig: filePath.optional(),
         context: z.string().min(1).max(253).optional(),
-        probeNamespace: z
-          .string()
-          .min(1)
-          .max(63)
-          .regex(/^[a-z0-9-]+$/)
-          .optional(),
-        probeImage: imageRef.optional(),
-        agentImage: imageRef.optional(),
+        /** Via `pod`: the consent to the context's exec plugin, as cluster.open takes it. */
+        execConsent: wb.execConsentSchema.optional(),
+        ...wb.probePodFields,
         probes: z
           .array(z.enum(['drops', 'dns', 'tcp']))
           .min(1)
@@ -161,6 +159,8 @@ export const calls = {
   /** Opens a cluster for the workbench: a live snapshot held in a backend session. */
   'cluster.open': { request: wb.clusterOpenRequest, response: wb.clusterOpenResponse },
   'cluster.close': { request: wb.sessionRef, response: z.object({}) },
+  /** The session's cluster view now: its health and the type-ahead's names (after a lost link; pushed as cluster.health and cluster.names). */
+  'cluster.health': { request: wb.sessionRef, response: wb.clusterHealthSchema.extend({ session: z.string(), names: wb.clusterNamesSchema }) },
   /** The recording the app was started with (`pathlight serve --open FILE`, `npm start` without a kubeconfig). */
   'recording.startup': { request: z.object({}).strict(), response: z.object({ path: z.string().nullable() }) },
   /** Opens a recording as a read-only workbench session (mode `replay`), shown at its end. */
@@ -210,6 +210,10 @@ export const events = {
    * a replay); `read`: a replay's rows read so far, which a waiting filter can now judge.
    */
   'events.appended': z.object({ session: z.uuid(), total: z.number().int().min(0), read: z.number().int().min(0).optional() }).strict(),
+  /** The session's cluster view changed health (live, reconnecting, stale since): the workbench's pill. */
+  'cluster.health': wb.clusterHealthSchema.extend({ session: z.uuid() }).strict(),
+  /** The session's cluster changed its names (pods came or went): the type-ahead's lists. */
+  'cluster.names': z.object({ session: z.uuid(), names: wb.clusterNamesSchema }).strict(),
   /** A probe run's stage, counts, losses, error or question to the user (what probes.status returns). */
   'probes.progress': probeStatusSchema,
 } as const;

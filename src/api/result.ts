@@ -20,6 +20,7 @@ export const errorCodes = [
   'cluster-bad-certificate',
   'cluster-unauthorized',
   'cluster-forbidden',
+  'cluster-exec-consent-needed',
   'ssh-config-invalid',
   'ssh-unreachable',
   'ssh-host-key-unknown',
@@ -47,6 +48,11 @@ export const apiErrorSchema = z.object({
   column: z.number().int().positive().optional(),
   /** Field path inside the document, e.g. `clusters[1].cluster.server`. */
   field: z.string().optional(),
+  /** What the user likely meant, for a field of the request (`from`, `to`): offered as a one-click fix. */
+  suggestions: z
+    .array(z.object({ field: z.string(), value: z.string() }))
+    .max(10)
+    .optional(),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 

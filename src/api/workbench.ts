@@ -17,14 +17,39 @@ export const imageRef = z
   .min(1)
   .max(512)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference');
+/** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent (why.ask and probes.start). */
+export const probePodFields = {
+  probeNamespace: z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(/^[a-z0-9-]+$/)
+    .optional(),
+  probeImage: imageRef.optional(),
+  agentImage: imageRef.optional(),
+};
 export const sessionRef = z.object({ session: z.uuid() }).strict();
 
 // ---------------------------------------------------------------- cluster.open
+
+/**
+ * The user saw this exact command line of the context's `exec` credential plugin and agreed
+ * to run it. Without it (or when the kubeconfig now says something else) cluster.open refuses
+ * a context with an exec plugin: opening it would run a program named in a file.
+ */
+export const execConsentSchema = z
+  .object({
+    command: z.string().min(1).max(4096),
+    args: z.array(z.string().max(4096)).max(256),
+  })
+  .strict();
+export type ExecConsent = z.infer<typeof execConsentSchema>;
 
 export const clusterOpenRequest = z
   .object({
     source: kubeconfigSourceSchema,
     context: z.string().min(1).max(253),
+    execConsent: execConsentSchema.optional(),
   })
   .strict();
 
@@ -129,6 +154,20 @@ export const replayInfoSchema = z.object({
 });
 export type ReplayInfo = z.infer<typeof replayInfoSchema>;
 
+/**
+ * Whether a session's cluster view still follows the cluster: `live`; `reconnecting` since the
+ * first failed list or watch; `stale` once that has lasted the snapshot's limit (10 s). A
+ * recording or a fixture is always `live`.
+ */
+export const clusterHealthSchema = z.object({
+  state: z.enum(['live', 'reconnecting', 'stale']),
+  /** ns since the Unix epoch: the first failure of this outage. */
+  since: z.number().optional(),
+  /** The last failure, in words. */
+  error: z.string().optional(),
+});
+export type ClusterHealth = z.infer<typeof clusterHealthSchema>;
+
 export const clusterOpenResponse = z.object({
   session: z.string(),
   context: z.string(),
@@ -138,6 +177,8 @@ export const clusterOpenResponse = z.object({
    */
   mode: z.enum(['live', 'fake', 'replay']),
   names: clusterNamesSchema,
+  /** The view's health when opened (cluster.health pushes its changes). */
+  health: clusterHealthSchema.optional(),
   /** Kinds left out of the snapshot, and why (a CRD not installed, RBAC). */
   unavailable: z.array(z.object({ kind: z.string(), reason: z.enum(['not-installed', 'forbidden', 'error']), message: z.string() })),
   /** The recording, for mode `replay`. */
@@ -170,15 +211,7 @@ export const whyAskRequest = z
     /** Generate a DNS lookup and a connection from inside A. */
     active: z.boolean().optional(),
     durationSec: z.number().int().min(1).max(600),
-    /** Probe pods (probe `pod`): their namespace, the stock image the agent is streamed into, or an image with the agent. */
-    probeNamespace: z
-      .string()
-      .min(1)
-      .max(63)
-      .regex(/^[a-z0-9-]+$/)
-      .optional(),
-    probeImage: imageRef.optional(),
-    agentImage: imageRef.optional(),
+    ...probePodFields,
   })
   .strict();
 

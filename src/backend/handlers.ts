@@ -1,8 +1,8 @@
 /** The engine's implementation of every call in the contract. */
 import type { CallContext, Handlers } from '../api/index.js';
 import { appVersion } from './version.js';
-import { ProbeSessions } from './probes/sessions.js';
-import { WorkbenchSessions } from './workbench/sessions.js';
+import { ProbeRuns } from './probes/runs.js';
+import { Workbenches } from './workbench/workbenches.js';
 import { startupRecording } from './store/open.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 import { PushHub } from './push.js';
@@ -27,8 +27,8 @@ export interface BackendOptions {
  */
 export function createHandlers(options: BackendOptions, hub = new PushHub()): Handlers {
   const env = options.env ?? process.env;
-  const probes = new ProbeSessions(hub.notify);
-  const wb = new WorkbenchSessions(
+  const probes = new ProbeRuns(hub.notify);
+  const wb = new Workbenches(
     { env, fakeClusters: options.fakeClusters ?? ((env as Record<string, string | undefined>).PATHLIGHT_FAKE_CLUSTERS || undefined) },
     hub.notify,
   );
@@ -86,8 +86,9 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'recording.start': async ({ session }) => wb.startRecording(session),
     'recording.note': async ({ session, text }) => wb.note(session, text),
     'recording.stop': async ({ session }) => wb.stopRecording(session),
-    'cluster.open': async ({ source, context }, ctx) => owned(await wb.open(source, context), ctx),
+    'cluster.open': async ({ source, context, execConsent }, ctx) => owned(await wb.open(source, context, execConsent), ctx),
     'cluster.close': async ({ session }) => (hub.forget(session), wb.close(session)),
+    'cluster.health': async ({ session }, ctx) => follow(session, ctx, wb.health(session)),
     'why.ask': async (req, ctx) => {
       const asked = wb.ask(req);
       return follow(asked.question, ctx, asked);

@@ -16,7 +16,9 @@ export function failWith(json: boolean | undefined, error: ApiError): void {
 
 /** Left-aligned text table with a header row. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...rows): spreading 100,000+ rows as arguments overflows the stack.
+  const widths = header.map((h) => h.length);
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))

@@ -1,7 +1,7 @@
 /** Opening a recording for a CLI command: the problem reported (exit 2), damage warned about on stderr. */
 import { toApiError, type ApiError } from '../api/index.js';
 import type { OpenedRecording } from '../backend/store/open.js';
-import type { RecordingWriter } from '../backend/store/recording.js';
+import type { RecordingWriter } from '../backend/store/container.js';
 import { printError } from './output.js';
 
 export async function openForCli(file: string, fail: (e: ApiError) => void): Promise<OpenedRecording | undefined> {
@@ -18,7 +18,7 @@ export async function openForCli(file: string, fail: (e: ApiError) => void): Pro
 
 /** A new recording for a CLI command to write; never overwrites (the problem reported, exit 2). */
 export async function createForCli(out: string): Promise<RecordingWriter | undefined> {
-  const { RecordingWriter } = await import('../backend/store/recording.js');
+  const { RecordingWriter } = await import('../backend/store/container.js');
   try {
     return new RecordingWriter(out);
   } catch (err) {

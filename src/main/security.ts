@@ -51,6 +51,7 @@ export function isTrustedEvent(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): 
 type GuardedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'> & {
   session: {
     setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler'];
+    setPermissionCheckHandler: WebContents['session']['setPermissionCheckHandler'];
     on(event: 'will-download', listener: (event: { preventDefault(): void }, item: { getURL(): string }) => void): unknown;
   };
 };
@@ -78,8 +79,25 @@ export function hardenWebContents(contents: GuardedContents, openExternal: (url:
     return { action: 'deny' };
   });
   contents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Checks are the synchronous side (navigator.permissions.query, clipboard, HID/serial/USB
+  // device lists): without a handler Electron answers them with its defaults.
+  contents.session.setPermissionCheckHandler(() => false);
   // Electron asks where to save what is let through (the report export).
   contents.session.on('will-download', (event, item) => {
     if (!isOwnDownload(item.getURL())) event.preventDefault();
   });
+}
+
+/**
+ * `openExternal` behind the user's confirmation: a link the page asks to open reaches the
+ * system browser only after a native dialog showed its address and the user agreed (a
+ * recorded name or an annotation can carry a link). Only http(s) addresses are ever opened.
+ */
+export function confirmedOpenExternal(ask: (url: string) => Promise<boolean>, open: (url: string) => Promise<void> | void): (url: string) => Promise<boolean> {
+  return async (url) => {
+    if (!/^https?:\/\//i.test(url)) return false;
+    if (!(await ask(url))) return false;
+    await open(url);
+    return true;
+  };
 }

@@ -114,6 +114,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
+    // A frame ws refuses (over maxFrameBytes: 1009, invalid UTF-8: 1007, a bad opcode: 1002)
+    // is reported here after ws has sent that close code; without a listener the 'error'
+    // event would be unhandled and take the whole server, and every other window, down.
+    ws.on('error', (err: Error & { code?: string }) => {
+      log(`server: closed a WebSocket (${err.code ?? 'error'}: ${err.message})`);
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'unexpected error');
+    });
     const inflight = new Map<string, AbortController>();
     const send = (frame: ServerFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));

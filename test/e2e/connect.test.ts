@@ -1,9 +1,11 @@
 /** The Connect screen in a real browser against the real `pathlight serve`. */
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
-import { launchChromium, serve, type Served } from './harness.js';
+import { launchChromium, recordCalls, serve, type Served } from './harness.js';
 import { ConnectPage } from './pages/ConnectPage.js';
 
 let browser: Browser;
@@ -54,6 +56,60 @@ describe('Connect screen', () => {
     const shot = await connect.screenshot('connect-three-contexts');
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     expect((connect as unknown as { consoleErrors: string[] }).consoleErrors).toEqual([]);
+  });
+
+  it('flags the context whose cluster skips TLS verification, and says why it is risky', async () => {
+    await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
+    await connect.contextNames();
+    const flagged = connect.page.getByTestId('insecure-tls');
+    expect(await flagged.count()).toBe(1);
+    expect(await connect.page.locator('[data-testid="context-row"][data-context="staging"] [data-testid="insecure-tls"]').getAttribute('aria-label')).toBe(
+      'TLS not verified',
+    );
+    await connect.select('staging');
+    expect(await connect.page.getByTestId('insecure-tls-detail').innerText()).toMatch(/insecure-skip-tls-verify: the API server's certificate is not checked/);
+    await connect.select('kind-lab');
+    expect(await connect.page.getByTestId('insecure-tls-detail').count()).toBe(0);
+  });
+
+  it('refuses a picked kubeconfig over the size one call may carry, sending nothing, and the server keeps answering', async () => {
+    const sent = recordCalls(connect.page);
+    await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
+    await connect.contextNames();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-big-kc-'));
+    try {
+      const big = path.join(dir, 'huge-config');
+      writeFileSync(big, 'x'.repeat(6 * 1024 * 1024));
+      const from = Date.now();
+      await connect.chooseKubeconfig(big);
+      const err = await connect.error();
+      expect(err.text).toMatch(/huge-config is 6\.0 MiB: more than the 4\.0 MiB a picked kubeconfig may be/);
+      expect(err.text).toMatch(/--kubeconfig FILE/);
+      expect(sent.since(from, ['kubeconfig.contexts'])).toEqual([]);
+      // The connection is still up: a good file lists its contexts.
+      await connect.chooseKubeconfig(fixture('kubeconfig/three-contexts.yaml'));
+      expect(await connect.contextNames()).toEqual(['prod-eu-admin', 'staging', 'kind-lab']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the exec plugin's command line and asks before it runs; Cancel runs nothing", async () => {
+    const sent = recordCalls(connect.page);
+    await connect.open(await start({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') }));
+    await connect.contextNames();
+    await connect.select('prod-eu-admin');
+    const from = Date.now();
+    await connect.page.getByTestId('open-workbench').click();
+    const prompt = connect.page.getByTestId('exec-prompt');
+    await prompt.waitFor();
+    expect(await connect.page.getByTestId('exec-command-line').innerText()).toBe('aws eks get-token --cluster-name prod-eu');
+    await connect.screenshot('connect-exec-consent');
+    expect(sent.since(from, ['cluster.open'])).toEqual([]);
+    await connect.page.getByTestId('exec-decline').click();
+    expect(await prompt.count()).toBe(0);
+    expect(sent.since(from, ['cluster.open'])).toEqual([]);
+    expect(await connect.selectedContext()).toBe('prod-eu-admin');
   });
 
   it('moves the selection with the keyboard', async () => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RecordingWriter } from '../../src/backend/store/recording.js';
+import { RecordingWriter } from '../../src/backend/store/container.js';
 import { eventsIn } from '../helpers/recording.js';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -120,11 +120,13 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(await wb.verdict()).toBe('unreachable');
     expect((await wb.failingHopOnGraph()).hop).toBe('policy-ingress');
     await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
-    const running = sent.since(asked, pollingCalls);
+    // From the question on (typing it may page the events table once: a pull the user caused, not a poll).
+    const askedAt = sent.calls.find((x) => x.method === 'why.ask' && x.at >= asked)!.at;
+    const running = sent.since(askedAt, pollingCalls);
     // One why.status right after asking (the state to start from); the rest follow pushes.
     expect(running.filter((m) => m === 'why.status')).toHaveLength(1);
     // Every graph.changes and events.page pulled what a push announced.
-    for (const c of sent.calls.filter((x) => x.at >= asked && (x.method === 'graph.changes' || x.method === 'events.page'))) {
+    for (const c of sent.calls.filter((x) => x.at >= askedAt && (x.method === 'graph.changes' || x.method === 'events.page'))) {
       expect(sent.pushed.some((p) => p.at <= c.at && p.event === (c.method === 'graph.changes' ? 'graph.changed' : 'events.appended'))).toBe(true);
     }
     // The last pushes land; then idle with the answer shown, longer than any poll the UI had (the graph's was 5 s).
@@ -187,7 +189,7 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(top.kind).toBe('policy-deny-ingress');
     // The same sentence `pathlight why` prints for this answer (test/fixtures/diagnose/deny-backend-ingress.golden.txt).
     expect(await wb.policyExplanation()).toContain(
-      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend-789bdb595)',
+      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)',
     );
     const failing = await wb.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { crc32, zstdCompressSync } from 'node:zlib';
 import type { SessionRecord } from '../../src/core/index.js';
+import { frameLayout } from '../../src/backend/store/container.js';
 
 /** A probe drop event as the agent reports it, at `i` ms after a fixed start. */
 export function dropAt(i: number, start = 1_764_000_000_000_000_000): SessionRecord {
@@ -25,12 +26,10 @@ export function dropAt(i: number, start = 1_764_000_000_000_000_000): SessionRec
 /*
  * Crafting hostile recordings at test time: a file made by the real RecordingWriter is taken
  * apart into frames, changed, and put back together with valid CRCs, a fresh index and
- * trailer — what an attacker who read src/backend/store/recording.ts could make. The layout
+ * trailer — what an attacker who read src/backend/store/container.ts could make. The layout
  * below is the one described at the top of that file (keep aligned with it).
  */
-const frameHeaderSize = 36;
-const kindChunk = 1;
-const kindIndex = 2;
+const { headerSize: frameHeaderSize, kindChunk, kindIndex } = frameLayout;
 
 /** One frame of a recording: kind 1 = chunk (zstd NDJSON), 2 = index. */
 export interface RawFrame {

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { loadKubeConfig } from '../../dist/backend/cluster/kubeconfig.js';
 import { recordWhy } from '../../dist/backend/diagnose/record.js';
-import { SessionRecorder, metaFromKubeConfig } from '../../dist/backend/store/session.js';
+import { SessionRecorder, metaFromKubeConfig } from '../../dist/backend/store/recorder.js';
 import { labScenarios } from './scenarios.mjs';
 
 const arg = (name, dflt) => {

@@ -18,6 +18,19 @@ describe('electron-builder.yml', () => {
     expect(builder.extraResources).toEqual([{ from: 'native/dist', to: 'probes', filter: ['*/pathlight-probe'] }]);
   });
 
+  it('turns off the Electron fuses that let the binary run as Node, and checks the asar', () => {
+    // Without these, anyone who can set an environment variable or a flag on the installed
+    // app (ELECTRON_RUN_AS_NODE, NODE_OPTIONS, --inspect) runs code with its privileges.
+    expect(builder.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect(builder.asar).toBe(true);
+  });
+
   it('packs the built entry point that package.json names', () => {
     expect(pkg.main).toBe('dist/main/main.js');
     expect(builder.files).toContain('dist/**/*');

@@ -135,19 +135,24 @@ func (a *agent) writeTest(l protocol.Test) {
 }
 
 func (a *agent) writeStats(att *attached, started time.Time) {
-	a.out.control(protocol.Stats{Header: a.header(protocol.TypeStats), UptimeMs: time.Since(started).Milliseconds(), Probes: a.probeStats(att.set), Written: a.out.written.Load()})
+	a.out.control(protocol.Stats{Header: a.header(protocol.TypeStats), UptimeMs: time.Since(started).Milliseconds(), Probes: a.probeStats(att), Written: a.out.written.Load()})
 }
 
-// probeStats counts, per attached probe, events and losses (kernel and agent side) and
-// the kernel's run-time statistics.
-func (a *agent) probeStats(set *probes.Set) map[string]protocol.ProbeStats {
+// probeStats counts, per attached probe, events and losses (kernel and agent side) and,
+// when the run has them on, the kernel's run-time statistics. Without them the kernel may
+// still count (another process can turn them on for everyone), but a figure that depends
+// on someone else is left out rather than reported.
+func (a *agent) probeStats(att *attached) map[string]protocol.ProbeStats {
 	m := map[string]protocol.ProbeStats{}
-	for _, p := range set.Probes {
+	for _, p := range att.set.Probes {
 		ev, lost := p.Counters()
-		n, ns := p.RunStats()
-		ps := protocol.ProbeStats{Events: ev, Lost: lost, LostUser: a.out.lostUser[p.Name].Load(), RunCount: n, RunNs: ns}
-		if n > 0 {
-			ps.AvgNs = ns / n
+		ps := protocol.ProbeStats{Events: ev, Lost: lost, LostUser: a.out.lostUser[p.Name].Load()}
+		if att.stats != nil {
+			n, ns := p.RunStats()
+			ps.RunTime = &protocol.RunTime{RunCount: n, RunNs: ns}
+			if n > 0 {
+				ps.AvgNs = ns / n
+			}
 		}
 		m[p.Name] = ps
 	}
@@ -166,7 +171,7 @@ func (a *agent) finish(att *attached, active *activeTests, readers *sync.WaitGro
 		}
 	}
 	readers.Wait()
-	final := a.probeStats(att.set)
+	final := a.probeStats(att)
 	att.set.Close()
 	a.out.control(protocol.Bye{Header: a.header(protocol.TypeBye), Reason: reason, Probes: final})
 	a.out.close()

@@ -72,12 +72,14 @@ func (a *agent) setup() (*attached, *fatalError) {
 		return nil, &fatalError{code, err.Error()}
 	}
 	att := &attached{set: set, reasons: reasons, syms: syms}
-	stats, statsErr := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
-	if statsErr == nil {
-		att.stats = stats
+	if o.Stats {
+		// Needs CAP_SYS_ADMIN; without it the run goes on, and hello says bpfStats false.
+		if stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME)); err == nil {
+			att.stats = stats
+		}
 	}
 
-	a.out.control(a.hello(att, spec, missing, statsErr == nil))
+	a.out.control(a.hello(att, spec, missing, att.stats != nil))
 	if symErr != nil {
 		a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrPermission, Probe: "drops", Message: symErr.Error()})
 	}

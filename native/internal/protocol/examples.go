@@ -8,7 +8,9 @@ func Examples() []any {
 	ep4 := Endpoints{Netns: 4026532290, Proto: "tcp", Src: "10.244.0.5", Sport: 43120, Dst: "10.244.0.7", Dport: 8080, Family: 4}
 	ep6 := Endpoints{Netns: 4026532291, Proto: "udp", Src: "fd00::5", Sport: 53001, Dst: "fd00::a", Dport: 53, Family: 6}
 	filters := Filters{Netns: []uint32{4026532290}, CIDR: []string{"10.244.0.0/24"}, Port: []uint16{8080, 53}, Proto: []string{"tcp", "udp"}, NotSpecified: false}
-	counts := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2, RunCount: 100000, RunNs: 4200000, AvgNs: 42}}
+	counts := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2, RunTime: &RunTime{RunCount: 100000, RunNs: 4200000, AvgNs: 42}}}
+	// Without run --stats the kernel's run-time statistics are off and their fields absent.
+	countsNoRunTime := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2}, "dns": {}}
 	out := []any{
 		Hello{
 			Header: h(TypeHello, 1764000000000000000), Version: "0.1.0", Kernel: "6.1.0-27-amd64", Arch: "amd64",
@@ -29,6 +31,7 @@ func Examples() []any {
 			Answers: []Answer{{Name: "www.example.", Type: "CNAME", TTL: 30, Data: "backend.shop.svc.cluster.local."}, {Name: "backend.shop.svc.cluster.local.", Type: "A", TTL: 30, Data: "10.96.0.12"}, {Name: "backend.shop.svc.cluster.local.", Type: "AAAA", TTL: 30, Data: "fd00::12"}},
 		},
 		Stats{Header: h(TypeStats, 1764000001000000000), UptimeMs: 1000, Probes: counts, Written: 7},
+		Stats{Header: h(TypeStats, 1764000001000000001), UptimeMs: 1000, Probes: countsNoRunTime, Written: 7},
 		FiltersAck{Header: h(TypeFilters, 1764000001500000000), Filters: filters},
 	}
 	for i, ev := range TCPEvents {

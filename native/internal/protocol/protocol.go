@@ -36,7 +36,7 @@ type Features struct {
 	TpBtf       bool `json:"tpBtf"`       // BTF-typed tracepoints (5.5+)
 	DropReasons bool `json:"dropReasons"` // kfree_skb carries enum skb_drop_reason (5.17+, or backported)
 	Ringbuf     bool `json:"ringbuf"`     // BPF ring buffer (5.8+)
-	BpfStats    bool `json:"bpfStats"`    // per-program run time (5.8+)
+	BpfStats    bool `json:"bpfStats"`    // per-program run time: run --stats on a 5.8+ kernel
 	Kallsyms    bool `json:"kallsyms"`    // drop locations can be named
 }
 
@@ -154,7 +154,14 @@ type ProbeStats struct {
 	Events   uint64 `json:"events"`   // emitted by the kernel programs
 	Lost     uint64 `json:"lost"`     // lost in the kernel: ring buffer full
 	LostUser uint64 `json:"lostUser"` // lost in the agent: stdout reader too slow
-	RunCount uint64 `json:"runCount"` // program invocations (0 without bpfStats)
+	// The kernel's run-time statistics of the probe's programs, only when the agent runs
+	// with them (run --stats, hello's bpfStats): nil leaves the three fields out.
+	*RunTime
+}
+
+// RunTime is what the kernel's BPF run-time statistics say about a probe's programs.
+type RunTime struct {
+	RunCount uint64 `json:"runCount"` // program invocations
 	RunNs    uint64 `json:"runNs"`    // total program run time
 	AvgNs    uint64 `json:"avgNs"`    // RunNs / RunCount
 }

@@ -265,7 +265,7 @@ func TestNothingLeftBehind(t *testing.T) {
 // The hello line tells the consumer what this kernel supports, detected, not assumed.
 func TestHello(t *testing.T) {
 	requireRoot(t)
-	a := startAgent(t, "--probes", "drops,dns,tcp", "--ttl", "30s")
+	a := startAgent(t, "--probes", "drops,dns,tcp", "--ttl", "30s", "--stats")
 	h := a.find(is("hello"))
 	a.mustSee("a stats line", is("stats"))
 	a.stop()
@@ -293,6 +293,46 @@ func TestHello(t *testing.T) {
 	reasons, _ := h["reasons"].(map[string]any)
 	if _, ok := reasons["NETFILTER_DROP"]; !ok {
 		t.Errorf("hello has no reason table from BTF: %v", reasons)
+	}
+}
+
+// The kernel's run-time statistics make every BPF program on the node slower, so the agent
+// turns them on only with --stats: hello says whether they are on, and the stats and bye
+// lines carry the probes' run time only then.
+func TestRunTimeStatsOnlyWithFlag(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 98)
+	for _, withStats := range []bool{false, true} {
+		args := []string{"--probes", "dns", "--netns", nsFilter(a, b), "--ttl", "30s"}
+		if withStats {
+			args = append(args, "--stats")
+		}
+		ag := startAgent(t, args...)
+		// Packets through the dns programs' hooks (every packet on the node goes there).
+		if out := inNetns(t, a, "udpflood", b.ip+":9,100"); out != "sent 100" {
+			t.Fatalf("flood: %s", out)
+		}
+		ag.mustSee("a stats line after the traffic", is("stats"))
+		ag.stop()
+		hello := ag.find(is("hello"))
+		if f, _ := hello["features"].(map[string]any); f["bpfStats"] != withStats {
+			t.Errorf("--stats %v: hello features.bpfStats = %v", withStats, f["bpfStats"])
+		}
+		bye := ag.find(is("bye"))
+		dns, _ := bye["probes"].(map[string]any)["dns"].(map[string]any)
+		for _, k := range []string{"runCount", "runNs", "avgNs"} {
+			if _, has := dns[k]; has != withStats {
+				t.Errorf("--stats %v: bye's dns counts have %s: %v", withStats, k, dns)
+			}
+		}
+		for _, st := range ag.all(is("stats")) {
+			if _, has := st["probes"].(map[string]any)["dns"].(map[string]any)["runCount"]; has != withStats {
+				t.Errorf("--stats %v: a stats line with runCount %v: %v", withStats, has, st)
+			}
+		}
+		if withStats && num(dns, "runCount") < 100 {
+			t.Errorf("--stats: the dns programs ran %v times for 100 packets and more", dns["runCount"])
+		}
 	}
 }
 
@@ -366,13 +406,13 @@ func TestSlowReaderLosesCountedEvents(t *testing.T) {
 
 // Least privilege: an unprivileged user with only CAP_BPF and CAP_PERFMON (plus CAP_SYSLOG
 // for symbol names) attaches every probe; only the run-time statistics, which the kernel
-// reserves for CAP_SYS_ADMIN, are missing, and hello says so.
+// reserves for CAP_SYS_ADMIN, are missing even when asked for (--stats), and hello says so.
 func TestLeastPrivilege(t *testing.T) {
 	requireRoot(t)
 	dir := agentCopyForOthers(t)
 	caps := "-all,+bpf,+perfmon,+syslog"
 	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps="+caps, "--ambient-caps="+caps,
-		dir+"/pathlight-probe", "run", "--no-stdin", "--ttl", "1s").Output()
+		dir+"/pathlight-probe", "run", "--no-stdin", "--ttl", "1s", "--stats").Output()
 	if err != nil {
 		t.Fatalf("agent as nobody with %s: %v\n%s", caps, err, out)
 	}

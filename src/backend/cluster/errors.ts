@@ -33,6 +33,26 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * fetch (undici) refuses the ports of the Fetch standard's "bad port" list (1, 7, 22, 25, 6000,
+ * 6665–6669, …) before connecting, with the cause `bad port` and no code.
+ */
+function isBadPort(err: unknown): boolean {
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+    if (e.message === 'bad port') return true;
+  }
+  return false;
+}
+
+function portOf(server: string): string {
+  try {
+    const u = new URL(server);
+    return u.port || (u.protocol === 'http:' ? '80' : '443');
+  } catch {
+    return '?';
+  }
+}
+
 export function clusterError(err: unknown, kc: KubeConfig): ApiError | undefined {
   if (err instanceof PathlightError) return err.detail;
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
@@ -55,6 +75,13 @@ export function clusterError(err: unknown, kc: KubeConfig): ApiError | undefined
       code: 'cluster-forbidden',
       message: `${server} refused the request for user ${user?.name ?? '?'}: 403 Forbidden. ${(err as Error).message ?? ''}`.trim(),
       hint: 'Ask the cluster admin for the permissions the preflight lists (pathlight needs list/watch of pods, services, nodes…).',
+    };
+  }
+  if (isBadPort(err)) {
+    return {
+      code: 'cluster-unreachable',
+      message: `The API server address ${server} of context ${context} uses port ${portOf(server)}, which Node's fetch refuses to connect to (a port reserved for other protocols).`,
+      hint: "Fix the port in the cluster's server: field of the kubeconfig (an API server usually listens on 6443 or 443), or reach it through a port-forward or proxy on an ordinary port.",
     };
   }
   const code = causeCode(err);

@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { LineCounter, isMap, parseDocument } from 'yaml';
+// The entry validators of client-node's own loadFromString (not re-exported by its index).
+import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
+import { load as loadYaml } from 'js-yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { mergeContextLists, summarizeContexts, type ContextSummary, type UserEntry } from '../../core/index.js';
 import { PathlightError, type ContextList, type KubeconfigSource } from '../../api/index.js';
 
@@ -120,8 +123,27 @@ interface ParsedKubeconfig {
   contexts: ContextSummary[];
 }
 
-/** Parses one kubeconfig document; exported for tests and for text picked in a browser. */
-export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
+/**
+ * The kubeconfig's plain value, or undefined when js-yaml refuses the text. js-yaml is linear
+ * (the format client-node itself reads with); `yaml`'s positional Document, which names lines,
+ * grows faster than the file (≈ 50 s for a generated 150,000-context, 25 MB kubeconfig), so it
+ * is built only to locate a problem.
+ */
+function loadPlain(text: string): unknown {
+  try {
+    return loadYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
+interface Located {
+  doc: Doc;
+  lines: LineCounter;
+}
+
+/** The positional Document; throws the first YAML error with its line and column. */
+function locate(text: string, file: string): Located {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -136,7 +158,19 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
       column: pos.col,
     });
   }
-  if (!isMap(doc.contents)) {
+  return { doc, lines };
+}
+
+const isPlainMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses one kubeconfig document; exported for tests and for text picked in a browser. */
+export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
+  let located: Located | undefined;
+  const at = () => (located ??= locate(text, file));
+  // A text js-yaml refuses: the positional parser names the line (and when it accepts the
+  // text after all, client-node, which reads with js-yaml, refuses it below).
+  const plain = loadPlain(text) ?? at().doc.toJS();
+  if (!isPlainMap(plain)) {
     throw new PathlightError({
       code: 'kubeconfig-invalid',
       message: `${file} is not a kubeconfig: expected a mapping with clusters, contexts and users.`,
@@ -145,7 +179,7 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
       line: 1,
     });
   }
-  const kind = doc.get('kind');
+  const kind = plain.kind;
   if (kind !== undefined && kind !== 'Config') {
     throw new PathlightError({
       code: 'kubeconfig-invalid',
@@ -153,32 +187,39 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
       hint: 'Choose a kubeconfig file (kind: Config).',
       file,
       field: 'kind',
-      line: lineOf(doc, lines, ['kind']),
+      line: lineOf(at(), ['kind']),
     });
   }
   for (const section of ['clusters', 'contexts', 'users'] as const) {
-    const value = doc.get(section);
-    if (value != null && !(typeof value === 'object' && 'items' in value && Array.isArray(value.items) && !isMap(value))) {
+    const value = plain[section];
+    if (value != null && !Array.isArray(value)) {
       throw new PathlightError({
         code: 'kubeconfig-invalid',
         message: `${file}: ${section} must be a list.`,
         hint: `Write ${section} as a YAML list ("- name: …").`,
         file,
         field: section,
-        line: lineOf(doc, lines, [section]),
+        line: lineOf(at(), [section]),
       });
     }
   }
 
   const kc = new KubeConfig();
   try {
-    kc.loadFromString(text);
+    // client-node's loadFromString, on the value parsed above instead of parsing it again.
+    kc.loadFromOptions({
+      clusters: newClusters(plain.clusters),
+      contexts: newContexts(plain.contexts),
+      users: newUsers(plain.users),
+      currentContext: plain['current-context'] as string,
+    });
   } catch (err) {
-    throw fieldError(err, file, doc, lines);
+    throw fieldError(err, file, plain, at);
   }
+  const rawUsers = Array.isArray(plain.users) ? (plain.users as unknown[]) : [];
   const users: UserEntry[] = kc.getUsers().map((u, i) => ({
     ...u,
-    tokenFile: stringAt(doc, ['users', i, 'user', 'tokenFile']),
+    tokenFile: stringIn(rawUsers[i], ['user', 'tokenFile']),
   }));
   return {
     currentContext: kc.getCurrentContext() || undefined,
@@ -188,12 +229,14 @@ export function parseKubeconfig(text: string, file: string): ParsedKubeconfig {
 
 type Doc = ReturnType<typeof parseDocument>;
 
-function stringAt(doc: Doc, at: (string | number)[]): string | undefined {
-  const v = doc.getIn(at);
+/** The string at a path inside a plain value. */
+function stringIn(value: unknown, at: (string | number)[]): string | undefined {
+  let v = value;
+  for (const k of at) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[k] : undefined;
   return typeof v === 'string' ? v : undefined;
 }
 
-function lineOf(doc: Doc, lines: LineCounter, at: (string | number)[]): number | undefined {
+function lineOf({ doc, lines }: Located, at: (string | number)[]): number | undefined {
   for (let n = at.length; n > 0; n--) {
     const node = doc.getIn(at.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
@@ -202,7 +245,7 @@ function lineOf(doc: Doc, lines: LineCounter, at: (string | number)[]): number |
 }
 
 /** client-node reports structural problems as `clusters[1].cluster.server is missing`. */
-function fieldError(err: unknown, file: string, doc: Doc, lines: LineCounter): PathlightError {
+function fieldError(err: unknown, file: string, plain: Record<string, unknown>, at: () => Located): PathlightError {
   const message = err instanceof Error ? err.message : String(err);
   const m = /^(clusters|contexts|users)\[(\d+)\]((?:\.[\w-]+)*) is missing$/.exec(message);
   if (m) {
@@ -210,30 +253,28 @@ function fieldError(err: unknown, file: string, doc: Doc, lines: LineCounter): P
     const index = Number(m[2]);
     const rest = (m[3] ?? '').split('.').filter(Boolean);
     const field = `${section}[${index}]${m[3] ?? ''}`;
-    const entryName = stringAt(doc, [section, index, 'name']);
+    const entryName = stringIn(plain, [section, index, 'name']);
     return new PathlightError({
       code: 'kubeconfig-invalid',
       message: `${file}: ${field} is missing${entryName ? ` (entry "${entryName}")` : ''}.`,
       hint: `Add ${rest.length > 0 ? rest.join('.') : 'it'} to ${section} entry ${index + 1}, or remove that entry.`,
       file,
       field,
-      line: lineOf(doc, lines, [section, index, ...rest]),
+      line: lineOf(at(), [section, index, ...rest]),
     });
   }
   const errno = err as NodeJS.ErrnoException;
   if (errno.code === 'ENOENT' || errno.code === 'EACCES') {
     // client-node reads a user's token-file while loading.
-    const users = doc.get('users');
-    const index = Array.isArray((users as { items?: unknown[] } | undefined)?.items)
-      ? (users as { items: unknown[] }).items.findIndex((_, i) => stringAt(doc, ['users', i, 'user', 'token-file']) === errno.path)
-      : -1;
+    const users = Array.isArray(plain.users) ? (plain.users as unknown[]) : [];
+    const index = users.findIndex((u) => stringIn(u, ['user', 'token-file']) === errno.path);
     return new PathlightError({
       code: 'kubeconfig-invalid',
       message: `${file}: the token file ${errno.path ?? ''} of ${index >= 0 ? `users[${index}]` : 'a user'} cannot be read (${errno.code}).`,
       hint: 'Create the token file or fix users[].user.token-file.',
       file,
       field: index >= 0 ? `users[${index}].user.token-file` : undefined,
-      line: index >= 0 ? lineOf(doc, lines, ['users', index, 'user', 'token-file']) : undefined,
+      line: index >= 0 ? lineOf(at(), ['users', index, 'user', 'token-file']) : undefined,
     });
   }
   return new PathlightError({

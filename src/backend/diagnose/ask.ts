@@ -132,7 +132,7 @@ function staleOf(source: QuestionSource): Stale | undefined {
 }
 
 /** A question the cluster cannot read (no such A or B): said as such, and as a permission gap when it may be one. */
-function refused(source: QuestionSource, error: { message: string; hint: string }): PathlightError {
+function refused(source: QuestionSource, error: { message: string; hint: string; meant?: string; field?: 'from' | 'to' }): PathlightError {
   const gaps = source.unavailable.filter((u) => u.reason === 'forbidden' && ['Pod', 'Service', 'Namespace'].includes(u.kind)).map((u) => u.message);
   const detail: ApiError = {
     code: gaps.length ? 'cluster-forbidden' : 'invalid-request',
@@ -140,6 +140,7 @@ function refused(source: QuestionSource, error: { message: string; hint: string 
     hint: gaps.length
       ? 'ask with a kubeconfig that may list pods and Services in these namespaces (kubectl auth can-i list pods -n NS), or ask about a namespace you can read'
       : error.hint,
+    ...(error.meant && error.field ? { suggestions: [{ field: error.field, value: error.meant }] } : {}),
   };
   return new PathlightError(detail);
 }

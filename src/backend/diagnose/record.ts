@@ -3,9 +3,9 @@
  * watch change), the question with the options that shape its answer, every agent line with
  * the identities of its ends, and the answer with the nodes it probed. Used by `pathlight
  * record` and the demo script (test/lab/make-demo.mjs); several questions can share one
- * recording. The replay side is src/core/session/ask.ts.
+ * recording. The replay side is src/core/recording/ask.ts.
  */
-import type { SessionRecorder } from '../store/session.js';
+import type { SessionRecorder } from '../store/recorder.js';
 import { runWhy, type WhyOptions, type WhyRun } from './why.js';
 
 export async function recordWhy(recorder: SessionRecorder, o: WhyOptions): Promise<WhyRun> {

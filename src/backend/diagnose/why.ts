@@ -24,15 +24,8 @@ export interface LiveProbeOptions {
   privileged?: boolean | undefined;
 }
 
-export interface WhyOptions extends Omit<AskRequest, 'probes'> {
-  kc: Parameters<typeof ClusterSnapshot.start>[0];
+export interface WhyOptions extends Omit<AskRequest, 'probes'>, Omit<LiveProbeOptions, 'via'> {
   probe: 'none' | 'ssh' | 'pod';
-  sshConfig?: string | undefined;
-  durationMs: number;
-  probeNamespace?: string | undefined;
-  probeImage?: string | undefined;
-  agentImage?: string | undefined;
-  privileged?: boolean | undefined;
   /** Cancels the question: every agent stops (Ctrl-C in the CLI). */
   signal?: AbortSignal | undefined;
   onProgress?: (node: string, stage: ProbeStage | 'chosen' | 'failed', detail?: string) => void;

@@ -19,6 +19,7 @@ interface ParentPort {
 }
 
 function portOfThisProcess(): EnginePort {
+  // Electron adds `process.parentPort` in a utility process; Node's types do not know it.
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (parentPort) return { post: (f: EngineOut) => parentPort.postMessage(f), onMessage: (l) => parentPort.on('message', (e) => l(e.data)) };
   if (!process.send) throw new Error('the Pathlight engine runs as a child process (Electron utility process or child_process.fork)');

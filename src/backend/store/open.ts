@@ -25,7 +25,7 @@ import {
   type ReplayQuestion,
 } from '../../core/index.js';
 import type { DiagnoseResult, WhyQuery } from '../../core/diagnose/index.js';
-import { RecordingReader, inSlices, type RecordingHeader } from './recording.js';
+import { RecordingReader, inSlices, type RecordingHeader } from './container.js';
 
 export interface OpenedRecording {
   /** Absolute path of the file. */

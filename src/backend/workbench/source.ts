@@ -11,10 +11,11 @@ import path from 'node:path';
 import { identify, type ClusterView, type EventIdentities, type probe } from '../../core/index.js';
 import type { NodeProbeOptions, NodeProbeRun } from '../probes/start.js';
 import type { ProbeSink } from '../probes/stream.js';
-import type { KubeconfigSource } from '../../api/index.js';
+import type { ClusterHealth, ExecConsent, KubeconfigSource } from '../../api/index.js';
+import { requireExecConsent } from '../cluster/execConsent.js';
 import type { KubeconfigEnv } from '../cluster/kubeconfig.js';
 import type { QuestionSource } from '../diagnose/ask.js';
-import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/session.js';
+import { metaFromKubeConfig, type SessionMetaInput, type WatchSource } from '../store/recorder.js';
 
 /** How a question asks for live evidence. */
 export interface EvidenceRequest {
@@ -41,6 +42,10 @@ export interface ClusterSource {
   readonly recordable?: Recordable;
   /** Called after the cluster changed (debounced by the caller). */
   onChange(cb: () => void): () => void;
+  /** Whether the view still follows the cluster (a live snapshot's; a fixture or recording: always live). */
+  health?(): ClusterHealth;
+  /** Every change of health (live → reconnecting → stale → live). */
+  onHealth?(cb: (h: ClusterHealth) => void): () => void;
   /** Who an agent line's addresses belonged to at its time, by the session's snapshot (a replay: none). */
   identify?(line: probe.ProbeLine, node: string): EventIdentities | undefined;
   /** Runs a manual probe on a node in place of a real agent (the fake cluster: the lab's recorded events). */
@@ -51,13 +56,14 @@ export interface ClusterSource {
 }
 
 /** Opens the live cluster of a kubeconfig context. */
-export async function openLiveCluster(source: KubeconfigSource, context: string, env: KubeconfigEnv): Promise<ClusterSource> {
+export async function openLiveCluster(source: KubeconfigSource, context: string, env: KubeconfigEnv, execConsent?: ExecConsent): Promise<ClusterSource> {
   const [{ loadKubeConfig }, { ClusterSnapshot }, { liveSource }] = await Promise.all([
     import('../cluster/kubeconfig.js'),
     import('../cluster/snapshot.js'),
     import('../diagnose/why.js'),
   ]);
   const kc = await withKubeconfigFile(source, env, (file) => loadKubeConfig(file, context, env));
+  requireExecConsent(kc.getCurrentUser()?.exec, context, execConsent);
   const snap = await ClusterSnapshot.start(kc);
   const objects = liveSource(snap);
   return {
@@ -66,6 +72,8 @@ export async function openLiveCluster(source: KubeconfigSource, context: string,
     unavailable: snap.unavailable,
     recordable: { watch: snap, meta: metaFromKubeConfig(kc) },
     onChange: (cb) => snap.onChange(() => cb()),
+    health: () => snap.health(),
+    onHealth: (cb) => snap.onHealth(cb),
     identify: (line, node) => identify(snap.identities, line, node),
     questionSource: (o) => (o.probe === 'none' ? { source: objects, probes: false } : { source: liveSource(snap, { ...o, kc, via: o.probe }), probes: true }),
     stop: () => snap.stop(),

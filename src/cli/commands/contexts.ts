@@ -32,6 +32,7 @@ export function registerContexts(program: Command): void {
         ]);
         process.stdout.write(table(['CURRENT', 'NAME', 'CLUSTER', 'SERVER', 'USER', 'NAMESPACE'], rows));
         for (const c of list.contexts) for (const p of c.problems) process.stderr.write(`warning: ${p}\n`);
+        for (const c of list.contexts) if (c.insecureSkipTlsVerify) process.stderr.write(`${insecureWarning(c.name, c.cluster)}\n`);
       } catch (err) {
         const error = toApiError(err);
         if (opts.json) process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
@@ -39,4 +40,9 @@ export function registerContexts(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** The risk of a context whose cluster sets `insecure-skip-tls-verify`, in one line. */
+export function insecureWarning(context: string, cluster: string): string {
+  return `warning: context "${context}": cluster "${cluster}" sets insecure-skip-tls-verify — the API server's certificate is not checked, so anyone on the path can read and change the traffic, credentials included; set certificate-authority(-data) instead`;
 }

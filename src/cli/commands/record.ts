@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
 import { failWith } from '../output.js';
 import { printAnswer, whyArgs, whyOptions, withInterrupt, type WhyOpts } from './why.js';
-import type { SessionRecorder } from '../../backend/store/session.js';
+import type { SessionRecorder } from '../../backend/store/recorder.js';
 
 interface RecordOpts extends WhyOpts {
   out: string;
@@ -34,7 +34,7 @@ export function registerRecord(program: Command): void {
     try {
       const [{ loadKubeConfig }, { SessionRecorder, metaFromKubeConfig }, { recordWhy }] = await Promise.all([
         import('../../backend/cluster/kubeconfig.js'),
-        import('../../backend/store/session.js'),
+        import('../../backend/store/recorder.js'),
         import('../../backend/diagnose/record.js'),
       ]);
       const kc = await loadKubeConfig(opts.kubeconfig, opts.context);

@@ -13,7 +13,7 @@ export function registerRedact(program: Command): void {
     .argument('<file>', '.pathlight recording to redact')
     .requiredOption('--out <file>', 'redacted recording to create (never overwritten)')
     .action(async (file: string, opts: { out: string }) => {
-      const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([import('../../backend/store/recording.js'), import('../../core/index.js')]);
+      const [{ RecordingReader }, { Redactor, migrate }] = await Promise.all([import('../../backend/store/container.js'), import('../../core/index.js')]);
       let reader;
       try {
         reader = RecordingReader.open(file);

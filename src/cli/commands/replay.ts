@@ -53,7 +53,7 @@ export function registerReplay(program: Command): void {
         });
       }
       const [{ RecordingReader }, { summarizeSession, migrate }] = await Promise.all([
-        import('../../backend/store/recording.js'),
+        import('../../backend/store/container.js'),
         import('../../core/index.js'),
       ]);
       const fail = (err: unknown) => {

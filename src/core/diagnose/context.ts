@@ -72,7 +72,9 @@ export function hop(ctx: Ctx, kind: HopKind, verdict: HopVerdict, label?: string
 
 export function add(ctx: Ctx, f: Finding): Finding {
   ctx.findings.push(f);
-  const h = hop(ctx, f.hop, f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'warn' : 'ok');
+  // An info finding (reachable) on a hop nothing checked leaves it unchecked: no check mark on a hop never tested.
+  const unchecked = f.severity === 'info' && ctx.hops.get(f.hop)?.verdict === 'skipped';
+  const h = hop(ctx, f.hop, f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'warn' : unchecked ? 'skipped' : 'ok');
   if (!h.findings.includes(f.kind)) h.findings.push(f.kind);
   return f;
 }

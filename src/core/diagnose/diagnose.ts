@@ -30,7 +30,7 @@ export interface DiagnoseOptions {
   missing?: readonly ClusterKind[];
 }
 
-export type DiagnoseResult = { ok: true; value: Diagnosis } | { ok: false; error: QueryError };
+export type DiagnoseResult = { ok: true; value: Diagnosis } | { ok: false; error: QueryError & { field?: 'from' | 'to' } };
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;
 const confidenceRank = { high: 0, medium: 1, low: 2 } as const;
@@ -79,9 +79,14 @@ function reachable(ctx: Ctx) {
 export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: DiagnoseOptions = {}): DiagnoseResult {
   const cluster = view instanceof Cluster ? view : new Cluster(view, opts.missing);
   const source = parseSource(cluster, q.from);
-  if ('message' in source) return { ok: false, error: { message: `A: ${source.message}`, hint: source.hint } };
+  if ('message' in source)
+    return {
+      ok: false,
+      error: { message: `A: ${source.message}`, hint: source.hint, ...(source.meant ? { meant: source.meant, field: 'from' as const } : {}) },
+    };
   const parsed = parseTarget(cluster, q.to);
-  if ('message' in parsed) return { ok: false, error: { message: `B: ${parsed.message}`, hint: parsed.hint } };
+  if ('message' in parsed)
+    return { ok: false, error: { message: `B: ${parsed.message}`, hint: parsed.hint, ...(parsed.meant ? { meant: parsed.meant, field: 'to' as const } : {}) } };
   let port: number | string | undefined = q.port ?? parsed.port;
   if (typeof port === 'string' && /^\d+$/.test(port)) port = Number(port);
   if (typeof port === 'number' && !(Number.isInteger(port) && port >= 1 && port <= 65535))

@@ -29,6 +29,8 @@ export type Target =
 export interface QueryError {
   message: string;
   hint: string;
+  /** What the user likely meant, as the whole text of the same field (the kind kept: `ns/deploy/name`). */
+  meant?: string;
 }
 
 const kinds: Record<string, string> = {
@@ -75,23 +77,35 @@ function workloadPods(cluster: Cluster, ns: string, kindWord: string, name: stri
   if (!kind) return { message: `"${kindWord}" is not a workload kind`, hint: 'use deploy, sts, ds, rs, job, cronjob, pod or svc, e.g. shop/deploy/frontend' };
   if (kind === 'Pod') {
     const p = cluster.pod(ns, name);
-    return p ? { pods: [p], label: `${ns}/${name}` } : notFound(cluster, ns, name, 'pod');
+    return p ? { pods: [p], label: `${ns}/${name}` } : notFound(cluster, ns, name, 'pod', kindWord);
   }
   const pods = rank(cluster.podsOf(ns, kind, name));
-  if (pods.length === 0) return notFound(cluster, ns, name, `${kind} with running pods`);
+  if (pods.length === 0) return notFound(cluster, ns, name, `${kind} with running pods`, kindWord);
   return { pods, label: `${ns}/${kindWord.toLowerCase()}/${name}` };
 }
 
-function notFound(cluster: Cluster, ns: string, name: string, what: string): QueryError {
+/** A name not found; the nearest one suggested as the user wrote it (`kindWord`: their `deploy`, `sts`…, kept). */
+function notFound(cluster: Cluster, ns: string, name: string, what: string, kindWord?: string): QueryError {
+  const as = (n: string, x: string) => (kindWord ? `${n}/${kindWord}/${x}` : `${n}/${x}`);
   if (!cluster.namespaces.has(ns)) {
     const near = closest(ns, cluster.namespaces);
-    return { message: `there is no namespace ${ns}`, hint: near ? `did you mean ${near}?` : 'check the namespace (kubectl get namespaces)' };
+    return {
+      message: `there is no namespace ${ns}`,
+      hint: near ? `did you mean ${near}?` : 'check the namespace (kubectl get namespaces)',
+      ...(near ? { meant: as(near, name) } : {}),
+    };
   }
-  const names = new Set(cluster.pods.filter((p) => p.namespace === ns).flatMap((p) => [p.name, p.workload.name]));
+  // A workload kind asked for: its name first (a pod of the Deployment is not what was typed).
+  const names = new Set(
+    cluster.pods
+      .filter((p) => p.namespace === ns)
+      .flatMap((p) => (kindWord && kindWord.toLowerCase() !== 'pod' ? [p.workload.name] : [p.name, p.workload.name])),
+  );
   const near = closest(name, names);
   return {
     message: `no ${what} ${name} in namespace ${ns}`,
-    hint: near ? `did you mean ${ns}/${near}?` : `list them with kubectl -n ${ns} get pods,deploy,sts,ds`,
+    hint: near ? `did you mean ${as(ns, near)}?` : `list them with kubectl -n ${ns} get pods,deploy,sts,ds`,
+    ...(near ? { meant: as(ns, near) } : {}),
   };
 }
 
@@ -139,7 +153,8 @@ export function parseTarget(cluster: Cluster, text: string): { target: Target; p
     const r = hp.length === 2 ? podOrWorkload(cluster, hp[0]!, hp[1]!) : hp.length === 3 ? workloadPods(cluster, hp[0]!, hp[1]!, hp[2]!) : undefined;
     if (!r)
       return { message: `"${text}" is not a pod, workload, Service, DNS name or IP`, hint: 'use NS/NAME, NS/deploy/NAME, NS/svc/NAME, host:port or IP:port' };
-    if ('message' in r) return r;
+    // The suggestion keeps the port that was typed with the name.
+    if ('message' in r) return r.meant && port ? { ...r, meant: `${r.meant}:${port}` } : r;
     return { target: { kind: 'pods', ...r }, ...(port ? { port } : {}) };
   }
   const { host, port } = splitHostPort(t);

@@ -5,7 +5,7 @@
  * 64-bit numbers as strings, zero values are omitted (a missing port is 0, a missing rcode
  * is NOERROR).
  */
-import type { SessionRecord } from '../session/records.js';
+import type { SessionRecord } from '../recording/records.js';
 
 /** A Hubble endpoint as Pathlight keeps it (workload identity, not Cilium's numeric IDs). */
 export interface FlowEndpoint {

@@ -20,6 +20,10 @@ export interface ContextSummary {
   auth: AuthMethod[];
   /** Command an `exec` credential plugin runs (e.g. `aws`, `gke-gcloud-auth-plugin`). */
   execCommand: string | undefined;
+  /** Its arguments, as the plugin is run (shown when asking before it runs the first time). */
+  execArgs: string[] | undefined;
+  /** The cluster entry sets `insecure-skip-tls-verify`: the server's certificate is not checked. */
+  insecureSkipTlsVerify: boolean;
   /** Default namespace of the context (`default` when unset, as kubectl does). */
   namespace: string;
   /** True for the file's `current-context`. */
@@ -34,7 +38,7 @@ export interface ContextSummary {
 export interface KubeconfigEntries {
   currentContext: string | undefined;
   contexts: ReadonlyArray<{ name: string; cluster: string; user: string; namespace?: string | undefined }>;
-  clusters: ReadonlyArray<{ name: string; server: string }>;
+  clusters: ReadonlyArray<{ name: string; server: string; skipTLSVerify?: boolean | undefined }>;
   users: ReadonlyArray<UserEntry>;
 }
 
@@ -73,11 +77,28 @@ function execCommandOf(user: UserEntry | undefined): string | undefined {
   return undefined;
 }
 
+function execArgsOf(user: UserEntry | undefined): string[] | undefined {
+  const exec = user?.exec;
+  if (!execCommandOf(user) || !exec || typeof exec !== 'object') return undefined;
+  const args = 'args' in exec && Array.isArray(exec.args) ? exec.args : [];
+  return args.map((a) => String(a));
+}
+
+function firstByName<T extends { name: string }>(list: ReadonlyArray<T>): Map<string, T> {
+  const byName = new Map<string, T>();
+  for (const entry of list) if (!byName.has(entry.name)) byName.set(entry.name, entry);
+  return byName;
+}
+
 /** One summary per context, in file order; dangling references become named problems. */
 export function summarizeContexts(entries: KubeconfigEntries, file: string): ContextSummary[] {
+  // Indexed once (the first entry of a name wins, as a lookup in file order would): a
+  // generated kubeconfig can hold 100,000+ contexts, and a search per context is quadratic.
+  const clusters = firstByName(entries.clusters);
+  const users = firstByName(entries.users);
   return entries.contexts.map((ctx) => {
-    const cluster = entries.clusters.find((c) => c.name === ctx.cluster);
-    const user = entries.users.find((u) => u.name === ctx.user);
+    const cluster = clusters.get(ctx.cluster);
+    const user = users.get(ctx.user);
     const problems: string[] = [];
     if (!cluster) {
       problems.push(`context "${ctx.name}" names cluster "${ctx.cluster}", which is not in clusters[] — add it or fix contexts[].context.cluster`);
@@ -92,6 +113,8 @@ export function summarizeContexts(entries: KubeconfigEntries, file: string): Con
       user: ctx.user,
       auth: authMethods(user),
       execCommand: execCommandOf(user),
+      execArgs: execArgsOf(user),
+      insecureSkipTlsVerify: cluster?.skipTLSVerify === true,
       namespace: ctx.namespace || 'default',
       current: ctx.name === entries.currentContext,
       file,

@@ -124,7 +124,7 @@ export const featuresSchema = z.object({
   dropReasons: z.boolean(),
   /** BPF ring buffer (5.8+). */
   ringbuf: z.boolean(),
-  /** Per-program run time (5.8+). */
+  /** Per-program run time: the agent ran with `--stats` on a 5.8+ kernel. */
   bpfStats: z.boolean(),
   /** Drop locations can be named. */
   kallsyms: z.boolean(),
@@ -187,12 +187,13 @@ export const probeStatsSchema = z.object({
   lost: u64,
   /** Lost in the agent: stdout reader too slow. */
   lostUser: u64,
-  /** Program invocations (0 without bpfStats). */
-  runCount: u64,
+  /** Program invocations; this and the two below only when the agent runs with `--stats`
+   * (hello's features.bpfStats): the kernel's run-time statistics cost every BPF program. */
+  runCount: u64.optional(),
   /** Total program run time. */
-  runNs: u64,
+  runNs: u64.optional(),
   /** runNs / runCount. */
-  avgNs: u64,
+  avgNs: u64.optional(),
 });
 export type ProbeStats = z.infer<typeof probeStatsSchema>;
 

@@ -6,7 +6,7 @@
  */
 import type { Diagnosis, Finding } from '../diagnose/types.js';
 import { evidenceText, findingFacts, liveText, queryText, verdictText, verifiedText } from '../diagnose/text.js';
-import type { MetaData } from '../session/records.js';
+import type { MetaData } from '../recording/records.js';
 import { escapeXml, pathSvg, verdictColours } from './svg.js';
 
 export interface ReportQuestion {

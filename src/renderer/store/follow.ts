@@ -50,6 +50,8 @@ export function followEngine(api: ApiClient, store: AppStore): () => void {
       // New events, or a replay's rows read that a waiting filter can now judge.
       if (!page || page.total !== total || (page.pending ?? 0) > 0) pullEvents();
     }),
+    api.on('cluster.health', ({ session, ...health }) => store.getState().clusterChanged(session, { health })),
+    api.on('cluster.names', ({ session, names }) => store.getState().clusterChanged(session, { names })),
     api.on('probes.progress', (status) => store.getState().probeChanged(status)),
     api.onResume(() => void resync(store)),
   ];
@@ -59,5 +61,5 @@ export function followEngine(api: ApiClient, store: AppStore): () => void {
 /** Every state the pushes keep current, asked for again (after a lost link). */
 export async function resync(store: AppStore): Promise<void> {
   const st = store.getState();
-  await Promise.all([st.refreshQuestion(), st.refreshProbes(), sessionOf(store) ? st.loadGraph().then(() => st.loadEvents()) : undefined]);
+  await Promise.all([st.refreshQuestion(), st.refreshProbes(), st.refreshCluster(), sessionOf(store) ? st.loadGraph().then(() => st.loadEvents()) : undefined]);
 }

@@ -12,6 +12,8 @@ export * from './replay.js';
 export * from './record.js';
 import { recentQuestionsSlice, sshSettingsOf, sshSlice, type RecentQuestionsSlice, type SshSlice } from './settings.js';
 export * from './settings.js';
+import { consentedExec, execConsentSlice, type ExecConsentSlice } from './execConsent.js';
+export * from './execConsent.js';
 export { followEngine, resync } from './follow.js';
 import type { ApiClient, ApiError, AppInfo, CallRequest, ContextList, KubeconfigSource, ProbeStatus } from '../../api/index.js';
 
@@ -33,6 +35,8 @@ export interface ConnectSlice {
   contexts: LoadState;
   selectedContext: string | undefined;
   loadContexts(source?: KubeconfigSource): Promise<void>;
+  /** A file that cannot be read or sent: shown like a kubeconfig that failed, nothing sent. */
+  refuseKubeconfig(error: ApiError): void;
   selectContext(name: string): void;
 }
 
@@ -71,7 +75,8 @@ export type AppState = UiSlice &
   ReplaySlice &
   SshSlice &
   RecentQuestionsSlice &
-  RecordSlice;
+  RecordSlice &
+  ExecConsentSlice;
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -110,6 +115,7 @@ const connectSlice =
         selectedContext: kept && names.has(kept) ? kept : undefined,
       });
     },
+    refuseKubeconfig: (error) => set({ contexts: { status: 'failed', error } }),
     selectContext: (name) => set({ selectedContext: name }),
   });
 
@@ -138,6 +144,7 @@ const probesSlice =
           // The cluster picked on the Connect screen: the pod transport runs there.
           ...(source.kind === 'path' ? { kubeconfig: source.path } : {}),
           ...(selectedContext ? { context: selectedContext } : {}),
+          ...(f.via === 'pod' ? consentedExec(get(), selectedContext) : {}),
         };
         const r = await api['probes.start'](req);
         if (!r.ok) {
@@ -198,6 +205,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
         ...sshSlice(api)(...a),
         ...recentQuestionsSlice(...a),
         ...recordSlice(api)(...a),
+        ...execConsentSlice(...a),
       }),
       {
         name: 'pathlight.ui',
@@ -222,6 +230,7 @@ export function createAppStore(api: ApiClient, storage: Storage | undefined) {
           speed: s.speed,
           ssh: s.ssh,
           recentQuestions: s.recentQuestions,
+          execConsents: s.execConsents,
         }),
       },
     ),

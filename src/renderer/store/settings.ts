@@ -63,6 +63,26 @@ export interface RecentQuestion {
   at: string;
 }
 
+/**
+ * A recent question's outcome in words that say what it is about: B reached or not from A —
+ * never a bare "unreachable", which reads as the cluster being down. `verdict` is the chip's word.
+ */
+export function recentOutcome(q: Pick<RecentQuestion, 'verdict' | 'from' | 'to' | 'port'>): { verdict: string; sentence: string } {
+  const b = `${q.to}${q.port ? `:${q.port}` : ''}`;
+  switch (q.verdict) {
+    case 'reachable':
+      return { verdict: 'reachable', sentence: `B (${b}) was reachable from A (${q.from})` };
+    case 'unreachable':
+      return { verdict: 'unreachable', sentence: `B (${b}) was unreachable from A (${q.from})` };
+    case 'unknown':
+      return { verdict: 'unknown', sentence: `whether A (${q.from}) can reach B (${b}) was not decided` };
+    case 'failed':
+      return { verdict: 'no answer', sentence: 'the question got no answer' };
+    default:
+      return { verdict: 'asked', sentence: 'asked; no answer yet' };
+  }
+}
+
 export interface RecentQuestionsSlice {
   recentQuestions: RecentQuestion[];
   rememberQuestion(q: RecentQuestion): void;

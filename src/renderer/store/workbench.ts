@@ -8,6 +8,7 @@ import type { ApiClient, ApiError, ClusterOpened, EventFilter, EventsPage, Graph
 import type { graph } from '../../core/index.js';
 import type { AppState } from './index.js';
 import { sshSettingsOf } from './settings.js';
+import { execConsentKey, execOf } from './execConsent.js';
 
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
@@ -45,6 +46,12 @@ export interface WorkbenchSlice {
   /** A status of the question shown (pushed why.progress or pulled why.status); another question's is ignored. */
   questionChanged(status: WhyStatus): void;
   cancelQuestion(): Promise<void>;
+  /** The open session's view changed health or names (pushed cluster.health / cluster.names, or pulled after a lost link). */
+  clusterChanged(session: string, change: Partial<Pick<ClusterOpened, 'health' | 'names'>>): void;
+  /** Asks for the open session's health and names (resync after a lost link). */
+  refreshCluster(): Promise<void>;
+  /** Opens the same context again (a fresh snapshot), keeping the question typed. */
+  reconnectCluster(): Promise<void>;
 }
 
 export interface GraphState {
@@ -109,6 +116,18 @@ export const workbenchSlice =
     async openCluster() {
       const context = get().selectedContext;
       if (!context) return;
+      // A context that logs in with an exec plugin: asked first, once per command line.
+      const contexts = get().contexts;
+      const summary = contexts.status === 'loaded' ? contexts.list.contexts.find((c) => c.name === context) : undefined;
+      const execConsent = execOf(summary);
+      if (execConsent && summary && !get().execConsents.includes(execConsentKey(summary.file, context, execConsent))) {
+        // The prompt is on the Connect screen: a failed open (Retry in the workbench) goes back there.
+        set((s) => ({
+          execPrompt: { context, file: summary.file, consent: execConsent },
+          ...(s.cluster.status === 'failed' ? { cluster: { status: 'closed' as const } } : {}),
+        }));
+        return;
+      }
       set({
         cluster: { status: 'opening', context },
         workbenchWanted: true,
@@ -118,7 +137,7 @@ export const workbenchSlice =
         events: undefined,
         eventRows: new Map(),
       });
-      const r = await api['cluster.open']({ source: get().source, context });
+      const r = await api['cluster.open']({ source: get().source, context, ...(execConsent ? { execConsent } : {}) });
       if (!r.ok) {
         set({ cluster: { status: 'failed', context, error: r.error } });
         return;
@@ -204,6 +223,29 @@ export const workbenchSlice =
       set({ question: status });
       if (status.state !== 'running') get().setRecentVerdict(status.question, status.diagnosis?.verdict ?? 'failed');
     },
+    clusterChanged(session, change) {
+      const c = get().cluster;
+      if (c.status !== 'open' || c.opened.session !== session) return;
+      set({ cluster: { status: 'open', opened: { ...c.opened, ...change } } });
+    },
+    async refreshCluster() {
+      const session = sessionOf(get());
+      if (!session) return;
+      const r = await api['cluster.health']({ session });
+      if (!r.ok) return;
+      const { session: _s, names, ...health } = r.value;
+      get().clusterChanged(session, { health, names });
+    },
+    async reconnectCluster() {
+      const c = get().cluster;
+      if (c.status !== 'open' || c.opened.mode === 'replay') return;
+      const session = c.opened.session;
+      if (get().liveRecording?.session === session) await get().stopRecording();
+      // The old session goes (its watches stop) once the new one is asked for: the query stays.
+      void api['cluster.close']({ session });
+      set({ selectedContext: c.opened.context });
+      await get().openCluster();
+    },
     async cancelQuestion() {
       const q = get().question;
       if (!q) return;
@@ -224,6 +266,7 @@ export const graphSlice =
       if (!session) return;
       const r = await api['graph.snapshot']({ session });
       if (!r.ok) return;
+      // The API checked the fields the UI keys on; the rest is core's GraphSnapshot as the engine sent it.
       const g = r.value as unknown as graph.GraphSnapshot & { version: number };
       const pending = (r.value as { pending?: number }).pending;
       set({
@@ -249,6 +292,7 @@ export const graphSlice =
         if (raw.pending !== get().graph.pending) set({ graph: { ...get().graph, ...(raw.pending ? { pending: raw.pending } : { pending: undefined }) } });
         return;
       }
+      // As for the snapshot: core's GraphDelta, checked by the API where the UI keys on it.
       const delta = raw as unknown as graph.GraphDelta & { version: number };
       const g = get().graph;
       const nodes = new Map(g.nodes);

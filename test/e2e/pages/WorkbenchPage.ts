@@ -96,6 +96,62 @@ export class WorkbenchPage {
     return Promise.all(items.map(async (i) => ({ policy: await i.getAttribute('data-policy'), directions: await i.getAttribute('data-directions') })));
   }
 
+  /** The connection pill in the header: its state and words. */
+  async health(): Promise<{ state: string | null; text: string }> {
+    const pill = this.page.getByTestId('cluster-health');
+    return { state: await pill.getAttribute('data-state'), text: (await pill.locator('.health-pill').innerText()).trim() };
+  }
+
+  async reconnect(): Promise<void> {
+    await this.page.getByTestId('reconnect').click();
+    await this.page.getByTestId('workbench').waitFor();
+  }
+
+  /** The rows of the node popover: key and its chips (or text). */
+  async detailRows(): Promise<Array<{ key: string | null; chips: string[]; text: string }>> {
+    const rows = await this.page.getByTestId('detail-row').all();
+    return Promise.all(
+      rows.map(async (r) => ({
+        key: await r.getAttribute('data-key'),
+        chips: await r.getByTestId('detail-chip').allInnerTexts(),
+        text: await r.locator('dd').innerText(),
+      })),
+    );
+  }
+
+  /** Clicks a graph edge (by id) where cytoscape draws its middle; waits for the details panel. */
+  async clickEdge(id: string): Promise<void> {
+    const pos = await this.page.evaluate((id) => {
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { getElementById(i: string): { empty(): boolean; renderedMidpoint(): { x: number; y: number } }; container(): HTMLElement } };
+        }
+      ).__pathlightGraph.cy;
+      const e = cy.getElementById(id);
+      if (e.empty()) return undefined;
+      const box = cy.container().getBoundingClientRect();
+      const p = e.renderedMidpoint();
+      return { x: box.left + p.x, y: box.top + p.y };
+    }, id);
+    if (!pos) throw new Error(`no edge ${id} on the graph`);
+    await this.page.mouse.click(pos.x, pos.y);
+    await this.page.getByTestId('graph-details').waitFor();
+  }
+
+  /** Ids of the graph's elements with a class (e.g. `faded`, `path`). */
+  async elementsWithClass(cls: string): Promise<string[]> {
+    return this.page.evaluate((cls) => {
+      const cy = (window as unknown as { __pathlightGraph: { cy: { elements(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } } }).__pathlightGraph
+        .cy;
+      return cy.elements(`.${cls}`).map((e) => e.id());
+    }, cls);
+  }
+
+  async searchGraph(text: string): Promise<void> {
+    await this.page.locator('#graph-search').fill(text);
+    await this.page.locator('#graph-search').press('Enter');
+  }
+
   /** Back to the Connect screen. */
   async switchCluster(): Promise<void> {
     await this.page.getByRole('button', { name: 'switch', exact: true }).click();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingReader, RecordingWriter } from '../../../src/backend/store/recording.js';
+import { RecordingReader, RecordingWriter } from '../../../src/backend/store/container.js';
 import { SessionReplay, migrate, type SessionRecord } from '../../../src/core/index.js';
 import { hopKinds } from '../../../src/core/diagnose/types.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
@@ -117,7 +117,7 @@ function originalNames(records: readonly SessionRecord[]): Set<string> {
     }
     for (const rule of [...(o.spec?.ingress ?? []), ...(o.spec?.egress ?? [])]) add((rule as { name?: string }).name);
   }
-  // Kubernetes' own names stay by design (documented in src/core/session/redactFields.ts).
+  // Kubernetes' own names stay by design (documented in src/core/recording/redactFields.ts).
   for (const b of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubernetes', 'kube-dns', 'coredns', 'kube-proxy']) names.delete(b);
   return names;
 }

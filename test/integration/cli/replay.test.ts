@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, statSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingWriter } from '../../../src/backend/store/recording.js';
+import { RecordingWriter } from '../../../src/backend/store/container.js';
 import { repoPath } from '../../helpers/paths.js';
 import { bombChunks, chunkOf, dropAt, readFrames, writeFrames } from '../../helpers/recording.js';
 

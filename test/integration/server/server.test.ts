@@ -9,6 +9,7 @@ import { contentSecurityPolicy } from '../../../src/api/index.js';
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
+import { serve, type Served } from '../../e2e/harness.js';
 
 let server: RunningServer;
 
@@ -131,6 +132,51 @@ describe('server mode', () => {
     server.broadcast('menu.command', { command: 'reload-contexts' });
     expect(await got).toEqual({ t: 'event', name: 'menu.command', payload: { command: 'reload-contexts' } });
     c.ws.close();
+  });
+});
+
+describe('a frame the server refuses', () => {
+  // The real `pathlight serve` process: an unhandled socket error would end it.
+  let served: Served;
+  beforeAll(async () => {
+    served = await serve({ KUBECONFIG: fixture('kubeconfig/three-contexts.yaml') });
+  }, 30_000);
+  afterAll(() => served?.stop());
+
+  function open(): Promise<WebSocket> {
+    const url = new URL(served.url);
+    const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`, { origin: url.origin });
+    // Writing the rest of a frame the server already refused may fail on this side.
+    ws.on('error', () => {});
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  it.each([
+    ['a 6 MiB frame', () => 'x'.repeat(6 * 1024 * 1024), 1009],
+    ['a text frame of invalid UTF-8', () => Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 1007],
+  ])('%s closes that socket with a code; the others keep their answers', async (_what, frame, code) => {
+    const bystander = await open();
+    const sender = await open();
+    const closed = new Promise<number | string>((resolve) => {
+      sender.once('close', (c) => resolve(c));
+      served.child.once('exit', (c) => resolve(`pathlight serve exited (${c})`));
+    });
+    sender.send(frame(), { binary: false });
+    expect(await closed).toBe(code);
+    expect(served.child.exitCode).toBeNull();
+    expect(await call(bystander, 'kubeconfig.contexts', { source: { kind: 'default' } })).toMatchObject({
+      ok: true,
+      value: { contexts: [{ name: 'prod-eu-admin' }, { name: 'staging' }, { name: 'kind-lab' }] },
+    });
+    const fresh = await open();
+    expect(await call(fresh, 'app.info', {})).toMatchObject({ ok: true });
+    expect(served.child.exitCode).toBeNull();
+    bystander.close();
+    fresh.close();
   });
 });
 

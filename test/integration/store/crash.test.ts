@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { RecordingReader } from '../../../src/backend/store/recording.js';
+import { RecordingReader } from '../../../src/backend/store/container.js';
 import { openRecording } from '../../../src/backend/store/open.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
 
@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The writer as the app runs it (built output), appending ~2,000 events/s with wall-clock ts.
 const writerScript = `
-import { RecordingWriter } from ${JSON.stringify(repoPath('dist/backend/store/recording.js'))};
+import { RecordingWriter } from ${JSON.stringify(repoPath('dist/backend/store/container.js'))};
 const w = new RecordingWriter(process.argv[1]);
 let seq = 0;
 setInterval(() => {

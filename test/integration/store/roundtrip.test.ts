@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../../src/backend/store/open.js';
-import { SessionRecorder, type WatchSource } from '../../../src/backend/store/session.js';
+import { SessionRecorder, type WatchSource } from '../../../src/backend/store/recorder.js';
 import type { diagnose as d } from '../../../src/core/index.js';
 import { correlate, labFixtures, view, type LabFixture } from '../../helpers/diagnose.js';
 import { diagnose } from '../../../src/core/diagnose/index.js';

@@ -107,6 +107,6 @@ describe('pathlight why (lab, probes over ssh)', () => {
     const r = await why(['--from', 'lab-healthy/deploy/frontnd', '--to', 'backend:8080']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no Deployment with running pods frontnd in namespace lab-healthy/);
-    expect(r.stderr).toMatch(/did you mean lab-healthy\/frontend/);
+    expect(r.stderr).toMatch(/did you mean lab-healthy\/deploy\/frontend/);
   });
 });

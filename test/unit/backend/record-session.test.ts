@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/backend/handlers.js';
-import { RecordingReader } from '../../../src/backend/store/recording.js';
-import { recordingsDir } from '../../../src/backend/workbench/sessions.js';
+import { RecordingReader } from '../../../src/backend/store/container.js';
+import { recordingsDir } from '../../../src/backend/workbench/workbenches.js';
 import { apiOn } from '../../helpers/api.js';
 import { fixture } from '../../helpers/paths.js';
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { appEntryUrl, hardenWebContents, isAppUrl, isTrustedSender, secureWebPreferences } from '../../../src/main/security.js';
+import { appEntryUrl, confirmedOpenExternal, hardenWebContents, isAppUrl, isTrustedSender, secureWebPreferences } from '../../../src/main/security.js';
 
 describe('secureWebPreferences', () => {
   it('isolates and sandboxes the renderer with no Node access', () => {
@@ -45,7 +45,11 @@ class FakeWebContents extends EventEmitter {
   setWindowOpenHandler(h: (d: { url: string }) => { action: string }) {
     this.openHandler = h;
   }
-  session = Object.assign(new EventEmitter(), { setPermissionRequestHandler: (h: FakeWebContents['permissionHandler']) => (this.permissionHandler = h) });
+  checkHandler?: (wc: unknown, permission: string, origin: string) => boolean;
+  session = Object.assign(new EventEmitter(), {
+    setPermissionRequestHandler: (h: FakeWebContents['permissionHandler']) => (this.permissionHandler = h),
+    setPermissionCheckHandler: (h: FakeWebContents['checkHandler']) => (this.checkHandler = h),
+  });
 }
 
 function navigate(contents: FakeWebContents, event: string, url: string): boolean {
@@ -98,5 +102,43 @@ describe('hardenWebContents', () => {
     let granted: boolean | undefined;
     contents.permissionHandler?.(contents, 'media', (g) => (granted = g));
     expect(granted).toBe(false);
+  });
+
+  it('answers every permission check no (clipboard, devices, permissions.query)', () => {
+    const { contents } = setup();
+    expect(contents.checkHandler).toBeTypeOf('function');
+    for (const permission of ['clipboard-read', 'media', 'hid', 'serial', 'usb', 'notifications']) {
+      expect(contents.checkHandler?.(contents, permission, 'pathlight://app')).toBe(false);
+    }
+  });
+});
+
+describe('confirmedOpenExternal', () => {
+  const setup = (answer: boolean) => {
+    const asked: string[] = [];
+    const opened: string[] = [];
+    const open = confirmedOpenExternal(
+      async (url) => (asked.push(url), answer),
+      (url) => void opened.push(url),
+    );
+    return { open, asked, opened };
+  };
+
+  it('opens a web link only after the user agreed to its address', async () => {
+    const yes = setup(true);
+    expect(await yes.open('https://kubernetes.io/docs')).toBe(true);
+    expect(yes.asked).toEqual(['https://kubernetes.io/docs']);
+    expect(yes.opened).toEqual(['https://kubernetes.io/docs']);
+    const no = setup(false);
+    expect(await no.open('https://evil.example/')).toBe(false);
+    expect(no.asked).toEqual(['https://evil.example/']);
+    expect(no.opened).toEqual([]);
+  });
+
+  it.each(['file:///etc/passwd', 'smb://host/share', 'javascript:alert(1)', 'ms-settings:'])('never asks about nor opens %s', async (url) => {
+    const s = setup(true);
+    expect(await s.open(url)).toBe(false);
+    expect(s.asked).toEqual([]);
+    expect(s.opened).toEqual([]);
   });
 });

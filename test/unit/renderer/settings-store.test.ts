@@ -1,7 +1,15 @@
 /** The Connect screen's SSH settings and recent questions slices, against the real engine on a fake cluster. */
 import { describe, expect, it } from 'vitest';
 import type { CallName } from '../../../src/api/index.js';
-import { emptySshForm, maxRecentQuestions, memoryStorage, sshFormErrors, sshSettingsOf, type RecentQuestion } from '../../../src/renderer/store/index.js';
+import {
+  emptySshForm,
+  maxRecentQuestions,
+  memoryStorage,
+  recentOutcome,
+  sshFormErrors,
+  sshSettingsOf,
+  type RecentQuestion,
+} from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
 import { storeOn } from '../../helpers/store.js';
 
@@ -194,5 +202,18 @@ describe('graph details', () => {
     store.getState().select({ kind: 'node', id: 'ns:lab-deny-ingress' });
     expect(store.getState().nodeDetails).toBeUndefined();
     await store.getState().closeCluster();
+  });
+});
+
+describe('recent questions say what was unreachable', () => {
+  const q = { from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080' };
+  it('names B (and A) with the verdict, never a bare "unreachable"', () => {
+    expect(recentOutcome({ ...q, verdict: 'unreachable' })).toEqual({
+      verdict: 'unreachable',
+      sentence: 'B (backend:8080) was unreachable from A (lab-deny-ingress/deploy/frontend)',
+    });
+    expect(recentOutcome({ ...q, verdict: 'reachable' }).sentence).toBe('B (backend:8080) was reachable from A (lab-deny-ingress/deploy/frontend)');
+    expect(recentOutcome({ ...q, verdict: 'failed' }).verdict).toBe('no answer');
+    expect(recentOutcome({ ...q }).verdict).toBe('asked');
   });
 });

@@ -61,6 +61,8 @@ describe('renderer store', () => {
       // SSH settings are paths and names (a key's path, never the key or its passphrase).
       ssh: { configFile: '', user: '', identityFile: '', jump: '', nodes: [] },
       recentQuestions: [],
+      // Exec plugin command lines the user agreed to run (file, context, command line).
+      execConsents: [],
     });
 
     const again = makeStore(storage).store;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suggest } from '../../../src/renderer/features/workbench/suggest.js';
+import { namespaceOf, suggest } from '../../../src/renderer/features/workbench/suggest.js';
 
 const names = {
   namespaces: ['shop'],
@@ -21,5 +21,28 @@ describe('query type-ahead', () => {
     ]);
     expect(suggest(names, 'zzz', 'to')).toEqual([]);
     expect(suggest(names, '', 'from', 2)).toHaveLength(2);
+  });
+});
+
+describe('type-ahead for B follows A', () => {
+  const lab = {
+    namespaces: ['lab-anp', 'lab-deny-ingress'],
+    workloads: ['lab-anp/deploy/backend', 'lab-deny-ingress/deploy/backend', 'lab-deny-ingress/deploy/frontend'],
+    pods: [],
+    services: ['lab-anp/svc/backend', 'lab-deny-ingress/svc/backend'],
+    dns: ['backend.lab-anp', 'backend.lab-anp.svc.cluster.local', 'backend.lab-deny-ingress', 'backend.lab-deny-ingress.svc.cluster.local'],
+    nodes: [],
+  };
+  it("lists A's namespace first: `backend` and lab-deny-ingress entries before backend.lab-anp", () => {
+    const got = suggest(lab, 'backend', 'to', 12, namespaceOf('lab-deny-ingress/deploy/frontend')).map((s) => s.value);
+    expect(got[0]).toBe('backend');
+    const anp = got.indexOf('backend.lab-anp');
+    expect(anp).toBeGreaterThan(0);
+    for (const v of got.slice(0, anp)) expect(v === 'backend' || v.includes('lab-deny-ingress')).toBe(true);
+    expect(got.filter((v) => v.includes('lab-deny-ingress')).length).toBeGreaterThanOrEqual(3);
+  });
+  it('without A, or for From, nothing changes', () => {
+    expect(suggest(lab, 'backend', 'to')[0]!.value).toBe('backend.lab-anp');
+    expect(namespaceOf('10.0.0.1')).toBeUndefined();
   });
 });

@@ -117,3 +117,49 @@ describe('workbench store', () => {
     expect(again.getState().collapsed).toEqual([]);
   });
 });
+
+describe('the connection and the question kept', () => {
+  it('opens with a live health, reconnects to the same context keeping the question, and pulls health and names', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    const first = store.getState().cluster;
+    expect(first.status === 'open' && first.opened.health).toEqual({ state: 'live' });
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080' });
+    store.getState().selectContext('fake-healthy'); // the Connect screen's pick moved meanwhile
+    await store.getState().reconnectCluster();
+    const again = store.getState().cluster;
+    expect(again.status).toBe('open');
+    if (again.status !== 'open' || first.status !== 'open') return;
+    expect(again.opened.context).toBe('fake-deny-backend-ingress');
+    expect(again.opened.session).not.toBe(first.opened.session);
+    expect(store.getState().query).toMatchObject({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080' });
+    expect(store.getState().graph.nodes.has('ns:lab-deny-ingress')).toBe(true);
+    // A pushed change of health lands on the session shown; another session's is ignored.
+    store.getState().clusterChanged(again.opened.session, { health: { state: 'stale', since: 1e18, error: 'connect ECONNREFUSED' } });
+    store.getState().clusterChanged(first.opened.session, { health: { state: 'live' } });
+    const st = store.getState().cluster;
+    expect(st.status === 'open' && st.opened.health?.state).toBe('stale');
+    await store.getState().refreshCluster();
+    const pulled = store.getState().cluster;
+    expect(pulled.status === 'open' && pulled.opened.health).toEqual({ state: 'live' });
+    expect(pulled.status === 'open' && pulled.opened.names.workloads).toContain('lab-deny-ingress/deploy/frontend');
+    await store.getState().closeCluster();
+  });
+
+  it('a typo is answered with the name meant, for the field it goes in, kind kept', async () => {
+    const store = makeStore();
+    store.getState().selectContext('fake-deny-backend-ingress');
+    await store.getState().openCluster();
+    store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontnd', to: 'backend:8080', probe: 'none' });
+    await store.getState().ask();
+    await expect
+      .poll(async () => {
+        await store.getState().refreshQuestion();
+        return store.getState().question?.state;
+      })
+      .toBe('failed');
+    expect(store.getState().question?.error?.suggestions).toEqual([{ field: 'from', value: 'lab-deny-ingress/deploy/frontend' }]);
+    await store.getState().closeCluster();
+  });
+});

@@ -111,14 +111,12 @@ function namedPortMissing(ctx: Ctx, svc: Service, port: ServicePort, pods: Pod[]
     summary: `Service ${svc.namespace}/${svc.name} port ${port.port} targets the port named "${String(port.targetPort)}", which no selected pod declares (they declare ${declared.map((x) => `${x.name ?? 'unnamed'} ${x.containerPort}/${x.protocol}`).join(', ') || 'no ports'}): the Service has no usable endpoint.`,
     evidence: [
       { type: 'object', ref: svcRef(svc), field: `spec.ports[${idx}].targetPort`, text: `targetPort ${String(port.targetPort)}` },
-      ...pods
-        .slice(0, 3)
-        .map((p) => ({
-          type: 'object' as const,
-          ref: podRef(p),
-          field: 'spec.containers[].ports',
-          text: `ports ${p.ports.map((x) => `${x.name ?? '-'}=${x.containerPort}/${x.protocol}`).join(', ') || 'none'}`,
-        })),
+      ...pods.slice(0, 3).map((p) => ({
+        type: 'object' as const,
+        ref: podRef(p),
+        field: 'spec.containers[].ports',
+        text: `ports ${p.ports.map((x) => `${x.name ?? '-'}=${x.containerPort}/${x.protocol}`).join(', ') || 'none'}`,
+      })),
       ...slices.map((s) => ({
         type: 'object' as const,
         ref: { kind: 'EndpointSlice', namespace: s.namespace, name: s.name },
@@ -147,14 +145,12 @@ function notReady(ctx: Ctx, svc: Service, pods: Pod[]) {
     confidence: 'high',
     source: 'static',
     summary: `Service ${svc.namespace}/${svc.name} has no ready endpoints: ${pods.length === 1 ? `pod ${p.name} is` : `all ${pods.length} pods are`} ${p.phase} but not Ready${p.readiness.length ? ` (${p.readiness.join('; ')})` : ''}${probe ? `; ${probe}` : ''}.`,
-    evidence: pods
-      .slice(0, 3)
-      .map((x) => ({
-        type: 'object' as const,
-        ref: podRef(x),
-        field: 'status.conditions',
-        text: `${x.name}: ${x.phase}, not ready${x.readiness.length ? ` — ${x.readiness.join('; ')}` : ''}${x.probes.length ? ` (${x.probes.join('; ')})` : ''}`,
-      })),
+    evidence: pods.slice(0, 3).map((x) => ({
+      type: 'object' as const,
+      ref: podRef(x),
+      field: 'status.conditions',
+      text: `${x.name}: ${x.phase}, not ready${x.readiness.length ? ` — ${x.readiness.join('; ')}` : ''}${x.probes.length ? ` (${x.probes.join('; ')})` : ''}`,
+    })),
     fix: {
       description: probe
         ? `make the readiness probe pass (${probe}): point it at a path/port that answers, or fix the app; the pod's events show each failed probe`

@@ -372,7 +372,7 @@ export const liveCheck: Check = {
   hop: 'network',
   run(ctx) {
     if (!ctx.correlator) {
-      hop(ctx, 'network', 'skipped', 'no probes');
+      hop(ctx, 'network', 'skipped', 'not checked: no probes ran');
       return;
     }
     const side: SideA = { pods: new Set(), ips: new Set() };

@@ -7,7 +7,8 @@ import type { ContextList, ContextSummary } from '../../../api/index.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp } from '../../store/context.js';
 import { isSource, recordingExtension, recordingFromFile } from '../replay/file.js';
-import { sshFormErrors, type RecentQuestion, type SshForm } from '../../store/index.js';
+import { isKubeconfigSource, kubeconfigFromFile } from './kubeconfigFile.js';
+import { commandLine, execOf, recentOutcome, sshFormErrors, type SshForm } from '../../store/index.js';
 
 const authLabels: Record<ContextSummary['auth'][number], string> = {
   'client-certificate': 'client certificate',
@@ -18,6 +19,9 @@ const authLabels: Record<ContextSummary['auth'][number], string> = {
   basic: 'basic auth',
   none: 'no credentials',
 };
+
+const insecureText =
+  "This cluster sets insecure-skip-tls-verify: the API server's certificate is not checked, so anyone on the network path can read and change the traffic, credentials included. Set certificate-authority(-data) in the kubeconfig instead.";
 
 /** Open recording…, the recent recordings, and what went wrong opening one. */
 function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<(() => void) | null> }) {
@@ -92,13 +96,6 @@ function Recordings({ openRecordingRef }: { openRecordingRef: React.RefObject<((
   );
 }
 
-const verdictText: Record<NonNullable<RecentQuestion['verdict']>, string> = {
-  reachable: 'reachable',
-  unreachable: 'unreachable',
-  unknown: 'unknown',
-  failed: 'no answer',
-};
-
 /** The questions asked lately: one click opens the context's workbench with the question filled in. */
 function RecentQuestions() {
   const recent = useApp((s) => s.recentQuestions);
@@ -129,9 +126,11 @@ function RecentQuestions() {
               {q.protocol !== 'TCP' ? `/${q.protocol}` : ''}
             </button>
             <span className="muted">{q.context}</span>
-            <span className={`verdict-chip v-${q.verdict ?? 'unknown'}`} data-testid="recent-question-verdict">
-              {q.verdict ? verdictText[q.verdict] : 'asked'}
+            {(q.verdict === 'reachable' || q.verdict === 'unreachable') && <span className="muted">B was</span>}
+            <span className={`verdict-chip v-${q.verdict ?? 'unknown'}`} data-testid="recent-question-verdict" title={recentOutcome(q).sentence}>
+              {recentOutcome(q).verdict}
             </span>
+            {(q.verdict === 'reachable' || q.verdict === 'unreachable') && <span className="muted">from A</span>}
             <span className="muted">{new Date(q.at).toLocaleString()}</span>
           </li>
         ))}
@@ -248,6 +247,7 @@ export function ConnectScreen({
   const source = useApp((s) => s.source);
   const appInfo = useApp((s) => s.appInfo);
   const loadContexts = useApp((s) => s.loadContexts);
+  const refuseKubeconfig = useApp((s) => s.refuseKubeconfig);
   const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -256,9 +256,10 @@ export function ConnectScreen({
 
   async function onFilePicked(file: File | undefined) {
     if (!file) return;
-    const text = await file.text();
-    await loadContexts({ kind: 'text', name: file.name, text });
     if (fileInput.current) fileInput.current.value = '';
+    const source = await kubeconfigFromFile(file);
+    if (isKubeconfigSource(source)) await loadContexts(source);
+    else refuseKubeconfig(source);
   }
 
   const sourceLabel =
@@ -390,6 +391,10 @@ function ContextTable({ list }: { list: ContextList }) {
                     problem
                   </span>
                 )}
+                {/* Its words come from CSS (styles.css .insecure-tls): the row's text stays the context's. */}
+                {c.insecureSkipTlsVerify && (
+                  <span className="badge warn insecure-tls" role="img" aria-label="TLS not verified" title={insecureText} data-testid="insecure-tls" />
+                )}
               </td>
               <td>
                 <code>{c.server ?? `cluster "${c.cluster}" missing`}</code>
@@ -410,14 +415,42 @@ function ContextTable({ list }: { list: ContextList }) {
   );
 }
 
+/** Before an exec plugin runs the first time: the exact command line, and the user's answer. */
+function ExecPromptPanel({ ctx }: { ctx: ContextSummary }) {
+  const prompt = useApp((s) => s.execPrompt);
+  const allow = useApp((s) => s.allowExec);
+  const decline = useApp((s) => s.declineExec);
+  if (!prompt || prompt.context !== ctx.name || prompt.file !== ctx.file) return null;
+  return (
+    <section className="host-key exec-prompt" role="alertdialog" aria-labelledby="exec-prompt-title" data-testid="exec-prompt">
+      <h3 id="exec-prompt-title">Run this command to log in?</h3>
+      <p>
+        Context <strong>{ctx.name}</strong> gets its credentials by running a program on this machine (an exec credential plugin named in{' '}
+        <code>{ctx.file}</code>). Pathlight runs it only if you agree; it will not ask again for this command.
+      </p>
+      <pre data-testid="exec-command-line">{commandLine(prompt.consent)}</pre>
+      <div className="actions">
+        <button type="button" className="primary" data-testid="exec-allow" onClick={() => void allow()}>
+          Run it and open
+        </button>
+        <button type="button" data-testid="exec-decline" onClick={decline}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}
+
 function ContextDetail({ ctx }: { ctx: ContextSummary }) {
   const openCluster = useApp((s) => s.openCluster);
+  const exec = execOf(ctx);
   return (
     <>
       <h2 data-testid="selected-context">{ctx.name}</h2>
       <button type="button" className="primary open-workbench" data-testid="open-workbench" onClick={() => void openCluster()}>
         Open workbench →
       </button>
+      <ExecPromptPanel ctx={ctx} />
       <dl>
         <dt>Cluster</dt>
         <dd>
@@ -426,7 +459,7 @@ function ContextDetail({ ctx }: { ctx: ContextSummary }) {
         <dt>User</dt>
         <dd>
           {ctx.user} ({ctx.auth.map((a) => authLabels[a]).join(', ')}
-          {ctx.execCommand ? `: runs ${ctx.execCommand}` : ''})
+          {exec ? `: runs ${commandLine(exec)}` : ''})
         </dd>
         <dt>Namespace</dt>
         <dd>{ctx.namespace}</dd>
@@ -435,6 +468,11 @@ function ContextDetail({ ctx }: { ctx: ContextSummary }) {
           <code>{ctx.file}</code>
         </dd>
       </dl>
+      {ctx.insecureSkipTlsVerify && (
+        <p className="field-error" role="note" data-testid="insecure-tls-detail">
+          {insecureText}
+        </p>
+      )}
       {ctx.problems.length > 0 && (
         <ul className="problems">
           {ctx.problems.map((p) => (

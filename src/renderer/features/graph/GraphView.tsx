@@ -7,6 +7,7 @@ import type { graph } from '../../../core/index.js';
 import { useApp, useAppStore } from '../../store/context.js';
 import { currentGraph, download, GraphController, setCurrentGraph } from './controller.js';
 import type { verdictColors } from './style.js';
+import { flowText, nodeRows, pathCountsText } from './details.js';
 
 /** Mounted once; React never re-renders it (props never change, memo says equal). */
 const GraphIsland = memo(
@@ -33,6 +34,7 @@ const GraphIsland = memo(
       });
       const resize = new ResizeObserver(() => ctl.cy.resize());
       resize.observe(el);
+      // The e2e tests' handle on the graph (page objects read positions and styles through it).
       (window as unknown as { __pathlightGraph?: GraphController }).__pathlightGraph = ctl;
       return () => {
         off();
@@ -60,6 +62,19 @@ function Toolbar() {
   const [hits, setHits] = useState<number | undefined>();
   const nodes = useApp((s) => s.graph.nodes);
   const setCollapsed = useApp((s) => s.setCollapsed);
+  const path = useApp((s) => s.graph.path);
+  // A new answer's path clears the search: the field here, the dimming on the graph.
+  const [searchedPath, setSearchedPath] = useState(path);
+  if (searchedPath !== path) {
+    setSearchedPath(path);
+    if (path) {
+      setText('');
+      setHits(undefined);
+    }
+  }
+  useEffect(() => {
+    if (path) currentGraph()?.search('');
+  }, [path]);
   const search = (e: FormEvent) => {
     e.preventDefault();
     setHits(currentGraph()?.search(text));
@@ -130,15 +145,6 @@ function Legend() {
   );
 }
 
-function kv(obj: Record<string, unknown>): Array<[string, string]> {
-  return Object.entries(obj)
-    .filter(
-      ([, v]) =>
-        v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0),
-    )
-    .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
-}
-
 const tierNames = { admin: 'admin', networkpolicy: 'NetworkPolicy', baseline: 'baseline' } as const; // the badge names the tiers above and below NetworkPolicies
 
 /** The policies selecting a pod (a workload: its pods), from the engine's policy index. */
@@ -182,6 +188,7 @@ function SelectingPolicies({ node }: { node: graph.GraphNode }) {
 }
 
 function NodeDetails({ node }: { node: graph.GraphNode }) {
+  const nodes = useApp((s) => s.graph.nodes);
   const setFilter = useApp((s) => s.setEventFilter);
   const setTab = useApp((s) => s.setBottomTab);
   const toggle = useApp((s) => s.toggleCollapsed);
@@ -198,11 +205,21 @@ function NodeDetails({ node }: { node: graph.GraphNode }) {
         <span className="badge">{node.kind}</span> {node.label} {node.missing && <span className="badge warn">not in the cluster now</span>}
       </h3>
       <dl>
-        {kv(node.data as unknown as Record<string, unknown>).map(([k, v]) => (
-          <div key={k} className="kv">
-            <dt>{k}</dt>
+        {nodeRows(node, (id) => nodes.get(id)?.label).map((row) => (
+          <div key={row.key} className="kv" data-testid="detail-row" data-key={row.key}>
+            <dt>{row.key}</dt>
             <dd>
-              <code>{v}</code>
+              {'chips' in row ? (
+                <span className="chips">
+                  {row.chips.map((c) => (
+                    <code key={c} className="chip" data-testid="detail-chip">
+                      {c}
+                    </code>
+                  ))}
+                </span>
+              ) : (
+                row.text
+              )}
             </dd>
           </div>
         ))}
@@ -224,6 +241,7 @@ function NodeDetails({ node }: { node: graph.GraphNode }) {
 
 function EdgeDetails({ edge }: { edge: graph.GraphEdge }) {
   const nodes = useApp((s) => s.graph.nodes);
+  const onPath = useApp((s) => pathCountsText(edge.id, s.graph.path, (s.question?.diagnosis ?? s.question?.staticDiagnosis)?.live));
   const name = (id: string) => nodes.get(id)?.label ?? id;
   return (
     <>
@@ -234,18 +252,20 @@ function EdgeDetails({ edge }: { edge: graph.GraphEdge }) {
         <span className={`verdict-chip v-${edge.verdict}`}>{edge.verdict}</span> {edge.label}
       </p>
       {edge.kind === 'flow' || edge.kind === 'dns' ? (
-        <p className="muted">
-          {edge.stats.volume} connections · {edge.stats.established} established · {edge.stats.refused} refused · {edge.stats.timeout} timed out ·{' '}
-          {edge.stats.dropped} dropped
-          {Object.keys(edge.stats.dropReasons).length > 0 &&
-            ` (${Object.entries(edge.stats.dropReasons)
-              .map(([r, n]) => `${r} ×${n}`)
-              .join(', ')})`}
-          {Object.keys(edge.stats.dns.errors).length > 0 &&
-            ` · DNS ${Object.entries(edge.stats.dns.errors)
-              .map(([r, n]) => `${r} ×${n}`)
-              .join(', ')}`}
-        </p>
+        <>
+          <p className="muted" data-testid="edge-counts">
+            This edge: {flowText(edge.stats)}
+            {Object.keys(edge.stats.dropReasons).length > 0 &&
+              ` (${Object.entries(edge.stats.dropReasons)
+                .map(([r, n]) => `${r} ×${n}`)
+                .join(', ')})`}
+            {Object.keys(edge.stats.dns.errors).length > 0 &&
+              ` · DNS ${Object.entries(edge.stats.dns.errors)
+                .map(([r, n]) => `${r} ×${n}`)
+                .join(', ')}`}
+          </p>
+          {onPath && <p data-testid="edge-path-counts">{onPath}</p>}
+        </>
       ) : edge.kind === 'policy' ? (
         <p>
           {edge.policy.allowed ? 'allowed' : `denied on ${edge.policy.direction ?? '?'}`}
@@ -264,6 +284,19 @@ function Details() {
   const node = useApp((s) => (s.selected?.kind === 'node' ? s.graph.nodes.get(s.selected.id) : undefined));
   const edge = useApp((s) => (s.selected?.kind === 'edge' ? s.graph.edges.get(s.selected.id) : undefined));
   const select = useApp((s) => s.select);
+  const open = !!selected && !!(node || edge);
+  useEffect(() => {
+    if (!open) return;
+    // Escape closes the popover (unless a field or a dialog has the key).
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
+      select(undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open, select]);
   if (!selected || (!node && !edge)) return null;
   return (
     <aside className="graph-details" data-testid="graph-details" aria-live="polite">

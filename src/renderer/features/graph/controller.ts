@@ -9,6 +9,7 @@ import svg from 'cytoscape-svg';
 import { diffElements, toElements, type Element, type GraphInput } from './elements.js';
 import { graphStyle } from './style.js';
 
+// The extensions ship without types cytoscape's `use` accepts.
 cytoscape.use(fcose as unknown as cytoscape.Ext);
 cytoscape.use(svg as unknown as cytoscape.Ext);
 
@@ -40,6 +41,7 @@ export class GraphController {
     }
     this.cy = cytoscape({
       container,
+      // Our style sheet is tested code (styles.ts); cytoscape's StylesheetJson type does not take its mapper functions.
       style: graphStyle(theme) as unknown as StylesheetJson,
       wheelSensitivity: 0.3,
       minZoom: 0.05,
@@ -58,7 +60,7 @@ export class GraphController {
   }
 
   setTheme(theme: 'light' | 'dark'): void {
-    this.cy.style(graphStyle(theme) as unknown as StylesheetJson);
+    this.cy.style(graphStyle(theme) as unknown as StylesheetJson); // see the constructor
   }
 
   /** Brings the view to the model: adds, updates and removes in place; lays out what is new. */
@@ -86,6 +88,8 @@ export class GraphController {
     const pathKey = JSON.stringify(input.path?.hops.map((h) => [h.nodes, h.verdict]) ?? null);
     const pathChanged = pathKey !== this.lastPath;
     this.lastPath = pathKey;
+    // A new answer's path is what the user looks at now: an older search stops dimming the rest.
+    if (pathChanged && input.path) cy.elements().removeClass('match faded');
     if (!this.laidOut || diff.add.some((el) => el.group === 'nodes')) this.layout(!this.laidOut);
     else if (pathChanged) this.focusPath();
     // Read by bench/ui (element count in the detail): mapping, diff, cytoscape and layout.
@@ -148,10 +152,12 @@ export class GraphController {
   }
 
   png(): Blob {
+    // With output 'blob' cytoscape returns a Blob; its types say string.
     return this.cy.png({ output: 'blob', full: true, scale: 2, bg: getComputedStyle(document.body).backgroundColor }) as unknown as Blob;
   }
 
   svg(): string {
+    // cytoscape-svg adds cy.svg(), which cytoscape's types do not know.
     return (this.cy as unknown as { svg(o: object): string }).svg({ full: true, scale: 1, bg: getComputedStyle(document.body).backgroundColor });
   }
 

@@ -3,7 +3,7 @@
  * (YAML and kubectl with copy buttons), the policy explanation in words, and what could not be checked.
  */
 import { useState } from 'react';
-import type { DiagnosisJson } from '../../../api/index.js';
+import type { ApiError, DiagnosisJson } from '../../../api/index.js';
 import { evidenceText, findingFacts, liveText, sourceText, verifiedText } from '../../../core/diagnose/text.js';
 import { policyLines } from '../../../core/policy/explain.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
@@ -124,7 +124,7 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
                   <pre>
                     <code>{f.fix.kubectl}</code>
                   </pre>
-                  <Copy text={f.fix.kubectl} what="kubectl command" />
+                  <Copy text={f.fix.kubectl} what="command" />
                 </div>
               )}
               {f.fix.yaml && (
@@ -153,6 +153,32 @@ function Path({ d }: { d: DiagnosisJson }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The headline of a question that could not be asked: which end to check, not "Something went wrong". */
+export function questionErrorTitle(error: ApiError): string | undefined {
+  if (error.code !== 'invalid-request') return undefined;
+  if (error.message.startsWith('A: ')) return 'Check A (From)';
+  if (error.message.startsWith('B: ')) return 'Check B (To)';
+  return 'Check the question';
+}
+
+/** A question's error; a suggestion click puts the name in its field and asks again. */
+function QuestionError({ error }: { error: ApiError }) {
+  const setQuery = useApp((s) => s.setQuery);
+  const ask = useApp((s) => s.ask);
+  const title = questionErrorTitle(error);
+  return (
+    <ErrorPanel
+      error={error}
+      {...(title ? { title } : {})}
+      onSuggestion={(sg) => {
+        if (sg.field !== 'from' && sg.field !== 'to') return;
+        setQuery({ [sg.field]: sg.value });
+        void ask();
+      }}
+    />
   );
 }
 
@@ -193,7 +219,7 @@ export function WhyPanel() {
     <section className="why-panel" aria-labelledby="why-title" data-testid="why-panel">
       <h2 id="why-title">Why</h2>
       {replay && <RecordedQuestions />}
-      {askError && <ErrorPanel error={askError} />}
+      {askError && <QuestionError error={askError} />}
       {replay && !question && !askError && (
         <p className="muted">
           Click a recorded question to see the answer given then, or ask one above: it runs on the recording as it stood at the scrubber’s time.
@@ -231,7 +257,7 @@ export function WhyPanel() {
           </button>
         </div>
       )}
-      {question?.state === 'failed' && question.error && <ErrorPanel error={question.error} />}
+      {question?.state === 'failed' && question.error && <QuestionError error={question.error} />}
       {d && (
         <div className="answer" data-testid="answer" data-verdict={d.verdict}>
           <p className={`verdict verdict-${d.verdict}`} data-testid="verdict">
@@ -243,6 +269,26 @@ export function WhyPanel() {
             </span>
             {question?.state === 'running' && <span className="badge">objects only, probes still running</span>}
           </p>
+          {d.stale && (
+            <p className="answer-warning stale" role="alert" data-testid="answer-stale">
+              <b>{d.stale.state === 'stale' ? 'Stale view' : 'Reconnecting'}:</b> this answer rests on the cluster as it was at{' '}
+              {new Date(d.stale.since / 1e6).toLocaleTimeString()} — the API server has not answered since{d.stale.error ? ` (${d.stale.error})` : ''}. Every
+              confidence is lowered; Reconnect or ask again once the view is live.
+            </p>
+          )}
+          {d.blindSpots && d.blindSpots.length > 0 && (
+            <div className="answer-warning blind" role="alert" data-testid="answer-blind">
+              <b>Evidence incomplete:</b> no probe on
+              <ul>
+                {d.blindSpots.map((b) => (
+                  <li key={b.node}>
+                    <b>{b.node}</b> — {b.reason}
+                    {b.hint ? <span className="muted"> {b.hint}</span> : null}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <Path d={d} />
           {d.live && <p className={d.live.lost > 0 ? 'live-summary warn-text' : 'muted live-summary'}>Live: {liveText(d)}</p>}
           <ol className="findings">

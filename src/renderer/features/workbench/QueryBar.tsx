@@ -1,7 +1,7 @@
 /** From [A] To [B] port/protocol, probes and transport, the active test, Ask why. */
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApp } from '../../store/context.js';
-import { suggest } from './suggest.js';
+import { namespaceOf, suggest } from './suggest.js';
 import { SshInEffect } from '../probes/SshInEffect.js';
 
 function Combo({
@@ -20,10 +20,11 @@ function Combo({
   placeholder: string;
 }) {
   const names = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.names : undefined));
+  const fromNamespace = useApp((s) => namespaceOf(s.query.from));
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const listId = useId();
-  const items = open && names ? suggest(names, value, side) : [];
+  const items = open && names ? suggest(names, value, side, 12, fromNamespace) : [];
   const pick = (v: string) => {
     onChange(v);
     setOpen(false);

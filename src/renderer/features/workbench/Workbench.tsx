@@ -13,6 +13,7 @@ import { ReplayBanner, ReplayControls } from '../replay/Replay.js';
 import { QueryBar } from './QueryBar.js';
 import { RecordControl } from '../record/RecordControl.js';
 import { Splitter } from './Splitter.js';
+import { HealthPill } from './HealthPill.js';
 
 export function Workbench() {
   const cluster = useApp((s) => s.cluster);
@@ -80,6 +81,7 @@ export function Workbench() {
           <div className="cluster-chip">
             <span className="muted">cluster</span> <b data-testid="open-context">{o.context}</b>
             {o.mode === 'fake' && <span className="badge warn">fake (test fixture)</span>}
+            <HealthPill health={o.health} />
             <button type="button" className="link" onClick={() => void closeCluster()}>
               switch
             </button>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PathlightError } from '../../../../src/api/index.js';
 import { openRecording } from '../../../../src/backend/store/open.js';
-import { RecordingWriter } from '../../../../src/backend/store/recording.js';
+import { RecordingWriter } from '../../../../src/backend/store/container.js';
 import { bombChunks, chunkOf, dropAt, readFrames, writeFrames } from '../../../helpers/recording.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-open-'));

@@ -31,6 +31,13 @@ describe('A and B as the user types them', () => {
     expect(r).toMatchObject({ ok: false, error: { message: 'A: there is no namespace shpo', hint: 'did you mean shop?' } });
   });
 
+  it('suggests the closest name as it was typed, kind kept, for the field that holds it', () => {
+    const r = d.diagnose({ list: (k) => app()[k] ?? [] }, { from: 'shop/deploy/frontnd', to: 'backend:8080' });
+    expect(r).toMatchObject({ ok: false, error: { hint: 'did you mean shop/deploy/frontend?', meant: 'shop/deploy/frontend', field: 'from' } });
+    const ns = d.diagnose({ list: (k) => app()[k] ?? [] }, { from: 'shop/deploy/frontend', to: 'shpo/deploy/backend:8080' });
+    expect(ns).toMatchObject({ ok: false, error: { meant: 'shop/deploy/backend:8080', field: 'to' } });
+  });
+
   it('names an unknown workload kind', () => {
     const r = d.diagnose({ list: (k) => app()[k] ?? [] }, { from: 'shop/deployo/frontend', to: 'backend:8080' });
     expect(r.ok ? null : r.error.message).toBe('A: "deployo" is not a workload kind');

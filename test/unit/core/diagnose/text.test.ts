@@ -44,3 +44,16 @@ describe('diagnosis text', () => {
     expect(md).toContain(`(${d.verifiedText})`);
   });
 });
+
+describe('a hop that was not tested', () => {
+  it('gets the neutral mark and says "not checked", never a check mark', () => {
+    const f = labFixtures().find((x) => x.scenario === 'healthy')!;
+    const r = d.diagnose(view(f.objects), f.query);
+    if (!r.ok) throw new Error(r.error.message);
+    const line = d
+      .diagnosisText(r.value)
+      .split('\n')
+      .find((l) => l.includes('network'))!;
+    expect(line).toMatch(/^ {2}· network +not checked: no probes ran\b/);
+  });
+});

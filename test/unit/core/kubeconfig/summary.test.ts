@@ -63,6 +63,8 @@ describe('mergeContextLists', () => {
     user: 'u',
     auth: ['token'],
     execCommand: undefined,
+    execArgs: undefined,
+    insecureSkipTlsVerify: false,
     namespace: 'default',
     current: false,
     file,

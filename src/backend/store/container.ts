@@ -26,26 +26,16 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import {
-  RecordTable,
-  chunkLimits,
-  isRecord,
-  probeTypeCode,
-  recordingFormat,
-  type ProbeLines,
-  type ProbeTypeCode,
-  type RecordingDamage,
-  type SessionRecord,
-} from '../../core/index.js';
+import { RecordTable, chunkLimits, isRecord, recordingFormat, type ProbeLines, type RecordingDamage, type SessionRecord } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
+import { probeLineTs, probeLineType, typeFirst } from './probeLines.js';
 
 const fileMagic = Buffer.from('PLREC\r\n\x1a', 'latin1');
 const frameMagic = Buffer.from('PLCH', 'latin1');
 const trailerMagic = Buffer.from('PLIX', 'latin1');
-const frameHeaderSize = 36;
-const trailerSize = 16;
-const kindChunk = 1;
-const kindIndex = 2;
+/** The frame layout described above (test/helpers/recording.ts crafts files with it). */
+export const frameLayout = { headerSize: 36, trailerSize: 16, kindChunk: 1, kindIndex: 2 } as const;
+const { headerSize: frameHeaderSize, trailerSize, kindChunk, kindIndex } = frameLayout;
 
 export interface ChunkEntry {
   offset: number;
@@ -283,98 +273,6 @@ function decompress(payload: Buffer, limit: number): Buffer {
   return zstdDecompressSync(payload, { chunkSize: decompressChunkSize, maxOutputLength: limit });
 }
 
-const tsPrefix = '{"ts":';
-const probeInfix = ',"kind":"probe","data":{';
-const jsonNumber = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-/**
- * `ts` of a probe record's line as the writer makes it (`JSON.stringify({ts, kind, data})`:
- * this key order, no spaces) with an object as `data`, read from the line's first characters
- * (`text` is the chunk decoded as latin1, one character per byte); undefined for any other
- * line, which is then parsed in full.
- */
-export function probeLineTs(text: string, start: number, end: number): number | undefined {
-  if (end - start < tsPrefix.length + probeInfix.length + 2 || !text.startsWith(tsPrefix, start)) return undefined;
-  const from = start + tsPrefix.length;
-  // JSON number characters; a ts is at most ~25 of them.
-  const comma = text.indexOf(',', from);
-  if (comma === -1 || comma - from > 32 || comma + probeInfix.length > end || !text.startsWith(probeInfix, comma)) return undefined;
-  const number = text.slice(from, comma);
-  return jsonNumber.test(number) ? Number(number) : undefined;
-}
-
-const typeKey = '"type":"';
-const versionKey = '"v":';
-
-/**
- * The ProbeTypeCode of a probe record's line (one `probeLineTs` accepts) from its data's first
- * key: the agent writes `{"v":1,"type":"drop",…}`. `unknown` for any other shape (the line is
- * then parsed when a consumer needs its type).
- */
-export function probeLineType(text: string, start: number, end: number): ProbeTypeCode {
-  const infix = text.indexOf(probeInfix, start);
-  if (infix === -1 || infix > end) return probeTypeCode.unknown;
-  const data = infix + probeInfix.length;
-  let at = data;
-  if (text.startsWith(versionKey, at)) {
-    const comma = text.indexOf(',', at);
-    if (comma === -1 || comma - at > versionKey.length + 8) return probeTypeCode.unknown;
-    at = comma + 1;
-  }
-  // The writer puts `type` first (after `v`); a file written otherwise is searched key by key.
-  return text.startsWith(typeKey, at) ? typeValue(text, at + typeKey.length, end) : topLevelType(text, data, end);
-}
-
-/** The ProbeTypeCode of the JSON string value starting at `at` (just past its opening quote). */
-function typeValue(text: string, at: number, end: number): ProbeTypeCode {
-  // The closing quote included: "dnsx" is not "dns".
-  if (text.startsWith('drop"', at)) return probeTypeCode.drop;
-  if (text.startsWith('dns"', at)) return probeTypeCode.dns;
-  if (text.startsWith('tcp"', at)) return probeTypeCode.tcp;
-  const quote = text.indexOf('"', at);
-  // Another type (hello, stats, bye…); a backslash would need JSON unescaping: left to the parser.
-  if (quote === -1 || quote - at > 32 || quote > end) return probeTypeCode.unknown;
-  return text.lastIndexOf('\\', quote) >= at ? probeTypeCode.unknown : probeTypeCode.other;
-}
-
-/**
- * The `type` key of the data object whose members start at `from` (just past its `{`), found by
- * walking the JSON text with its nesting and strings — a `type` inside a nested object (a DNS
- * answer's) is not the line's. Unknown when there is none, or the text is not what it seems.
- */
-function topLevelType(text: string, from: number, end: number): ProbeTypeCode {
-  let depth = 1;
-  for (let i = from; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      const s = i + 1;
-      for (i = s; i < end; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
-      if (depth === 1 && i - s === 4 && text.startsWith('type":"', s)) return typeValue(text, i + 3, end);
-    } else if (c === 123 || c === 91) depth++;
-    else if ((c === 125 || c === 93) && --depth === 0) return probeTypeCode.unknown;
-  }
-  return probeTypeCode.unknown;
-}
-
-/**
- * A probe line's data with `type` first (after `v`), as the reader finds it without parsing;
- * the same object when it is so already (the agent writes it that way).
- */
-function typeFirst(data: unknown): unknown {
-  if (typeof data !== 'object' || data === null || Array.isArray(data) || !('type' in data)) return data;
-  let i = 0;
-  for (const k in data) {
-    if (k === 'type') return data;
-    if (k !== 'v' || i++ > 0) break;
-  }
-  const { v, type, ...rest } = data as Record<string, unknown>;
-  return { ...(v !== undefined ? { v } : {}), type, ...rest };
-}
-
 /**
  * Adds the records of one decompressed chunk to `table`: probe lines deferred (ts and kind from
  * their prefix, where they are noted in `lines`), every other line parsed now. Lines are found
@@ -501,6 +399,7 @@ export class RecordingReader {
     if (!isRecord(r) || typeof r.ts !== 'number' || typeof r.kind !== 'string') {
       throw this.bad(`${lineName(at, n)} is not a record (an object with ts and kind), although the chunk's checksum is right.`, alteredHint);
     }
+    // Checked above as far as the reader relies on (an object with ts and kind); `data` is read by its consumers.
     return r as unknown as SessionRecord;
   };
 
@@ -514,6 +413,7 @@ export class RecordingReader {
     try {
       header = JSON.parse(json.toString('utf8')) as RecordingHeader;
     } catch {
+      // Not JSON: as damaged as a header that is not an object (refused just below).
       header = undefined as unknown as RecordingHeader;
     }
     // A header that is not an object, or a version that is not a whole number from 1 on, is as damaged as one that is not JSON.
@@ -594,7 +494,7 @@ export class RecordingReader {
     for (const [i, e] of listed.entries()) {
       const entry = `entry ${i + 1}`;
       if (!isRecord(e) || ![e.offset, e.tFirst, e.tLast, e.count].every(Number.isFinite)) return `${entry} is not a chunk`;
-      const { offset, tFirst, tLast, count } = e as unknown as ChunkEntry;
+      const { offset, tFirst, tLast, count } = e as Record<keyof ChunkEntry, number>;
       if (!Number.isInteger(offset) || offset < end || offset + frameHeaderSize > indexOffset) {
         return `${entry} names byte ${offset}, ${offset < end ? 'before the end of the chunk listed before it' : 'past the last chunk'}`;
       }

@@ -2,7 +2,7 @@
  * Records a live session into one `.pathlight` file as it runs: metadata, the cluster
  * snapshot, every watch change, every probe line (with the identities of its ends), the
  * questions, the answers and the notes. Everything goes through the credential scrubber
- * (src/core/session/scrub.ts) before it reaches the file; there is no way to turn that off.
+ * (src/core/recording/scrub.ts) before it reaches the file; there is no way to turn that off.
  *
  * The container (recording.ts) flushes a chunk every second and on close, so a crash loses
  * at most the last second.
@@ -20,7 +20,7 @@ import {
   type WatchData,
 } from '../../core/index.js';
 import { appVersion } from '../version.js';
-import { RecordingWriter, type WriterOptions } from './recording.js';
+import { RecordingWriter, type WriterOptions } from './container.js';
 
 /** The kubeconfig facts a recording keeps (structural, so this file needs no client-node). */
 export interface KubeConfigLike {

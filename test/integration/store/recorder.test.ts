@@ -9,8 +9,8 @@ import path from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../../src/backend/cluster/kubeconfig.js';
-import { RecordingReader } from '../../../src/backend/store/recording.js';
-import { SessionRecorder, metaFromKubeConfig, type WatchSource } from '../../../src/backend/store/session.js';
+import { RecordingReader } from '../../../src/backend/store/container.js';
+import { SessionRecorder, metaFromKubeConfig, type WatchSource } from '../../../src/backend/store/recorder.js';
 import { SessionReplay, migrate, recordObject } from '../../../src/core/index.js';
 import { at, makeNamespace, makeNode, makePod, makeService } from '../../helpers/session.js';
 

@@ -76,7 +76,7 @@ const keptRanges = [
  * The keyed function of the prefix-preserving permutation: FNV-1a over the salt, the bit
  * position and the bytes, each taken as one byte, then an avalanche so that one changed input
  * bit flips the output's low bit half the time. Redacted recordings are shared: changing this
- * changes every pseudonymous address (test/unit/core/session/redact.test.ts pins some).
+ * changes every pseudonymous address (test/unit/core/recording/redact.test.ts pins some).
  */
 function keyed(salt: string, bytes: readonly number[], bits: number): number {
   return fmix32(fnv1a(bytes, fnv1a([bits], fnv1a(salt, FNV_OFFSET, 0xff), 0xff), 0xff));
@@ -274,7 +274,8 @@ export class Redactor {
       if (category !== 'wl') continue;
       for (let i = name.indexOf('-'); i > 0; i = name.indexOf('-', i + 1)) {
         const [head, tail] = [name.slice(0, i), name.slice(i + 1)];
-        if (this.seen.has(head) && this.seen.get(tail)?.category === 'label') composite.set(name, [head, tail]);
+        // The head may be a built-in name kept as it is (`coredns-7c9f` → `coredns-label-4`).
+        if ((this.seen.has(head) || builtIn.has(head)) && this.seen.get(tail)?.category === 'label') composite.set(name, [head, tail]);
       }
     }
     // A label value that is a near miss of another (`backend-api` beside `backend`, a selector's

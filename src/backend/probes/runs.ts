@@ -9,7 +9,7 @@
  *
  * A run started from a workbench (`workbench`: its session) is fed to that session: each line
  * goes to the session's events table and graph, its ends named by the session's snapshot
- * (a `ProbeFeed` from ../workbench/sessions.ts), like the lines of the session's questions.
+ * (a `ProbeFeed` from ../workbench/workbenches.ts), like the lines of the session's questions.
  */
 import { randomUUID } from 'node:crypto';
 import { PathlightError, toApiError, type CallRequest, type CallResponse } from '../../api/index.js';
@@ -40,7 +40,7 @@ interface Session {
   answer?: (passphrase: string | undefined) => void;
 }
 
-/** Where a run started from a workbench delivers its lines (see WorkbenchSessions.probeFeed). */
+/** Where a run started from a workbench delivers its lines (see Workbenches.probeFeed). */
 export interface ProbeFeed {
   /** The workbench session fed. */
   session: string;
@@ -57,7 +57,7 @@ const passphraseWaitMs = 5 * 60_000;
 
 const maxSessions = 64;
 
-export class ProbeSessions {
+export class ProbeRuns {
   private sessions = new Map<string, Session>();
 
   constructor(private readonly notify: Notify = () => {}) {}
@@ -200,8 +200,13 @@ export class ProbeSessions {
         };
       });
     try {
-      const [{ loadKubeConfig }, { startOnNode }] = await Promise.all([import('../cluster/kubeconfig.js'), import('./start.js')]);
+      const [{ loadKubeConfig }, { startOnNode }, { requireExecConsent }] = await Promise.all([
+        import('../cluster/kubeconfig.js'),
+        import('./start.js'),
+        import('../cluster/execConsent.js'),
+      ]);
       const kc = req.via === 'pod' && !feed?.start ? await loadKubeConfig(req.kubeconfig, req.context) : undefined;
+      if (kc) requireExecConsent(kc.getCurrentUser()?.exec, kc.getCurrentContext(), req.execConsent);
       // The config is read once when the run starts: the generated one can go right after.
       const begin = feed?.start ?? startOnNode;
       const run = await withSshOverlay(req.via === 'ssh' ? req.ssh : undefined, req.sshConfig ?? req.ssh?.configFile, [req.node], (sshConfig) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingReader } from '../../../../src/backend/store/recording.js';
+import { RecordingReader } from '../../../../src/backend/store/container.js';
 import {
   SessionReplay,
   UnsupportedFormatError,

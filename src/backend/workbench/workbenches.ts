@@ -10,14 +10,16 @@ import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SessionRecorder } from '../store/session.js';
+import { SessionRecorder } from '../store/recorder.js';
 import { diagnose as d, graph } from '../../core/index.js';
 import {
   PathlightError,
   toApiError,
   type CallRequest,
   type CallResponse,
+  type ClusterHealth,
   type ClusterNames,
+  type ExecConsent,
   type KubeconfigSource,
   type RecordingSource,
 } from '../../api/index.js';
@@ -29,7 +31,7 @@ import { ask, type Answer } from '../diagnose/ask.js';
 import { openReplaySource, readOnlyError, type ReplaySource } from './replay.js';
 import { withSshOverlay } from '../probes/ssh/overlay.js';
 import { RunCounts } from '../probes/counts.js';
-import type { ProbeFeed } from '../probes/sessions.js';
+import type { ProbeFeed } from '../probes/runs.js';
 import type { Notify } from '../push.js';
 
 type WhyStatus = CallResponse<'why.status'>;
@@ -64,6 +66,9 @@ interface Session {
   /** The session being recorded to a file. */
   recording?: LiveRecording;
   offChange: () => void;
+  offHealth: () => void;
+  /** The type-ahead's names as last sent (opened or pushed), to push only a change. */
+  names: string;
   syncTimer?: NodeJS.Timeout;
   opened: CallResponse<'cluster.open'>;
 }
@@ -116,7 +121,7 @@ function recordingName(context: string, when: Date): string {
   return `${safe}-${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}.pathlight`;
 }
 
-export class WorkbenchSessions {
+export class Workbenches {
   private sessions = new Map<string, Session>();
   private questions = new Map<string, Question>();
 
@@ -143,9 +148,10 @@ export class WorkbenchSessions {
     });
   }
 
-  async open(source: KubeconfigSource, context: string): Promise<CallResponse<'cluster.open'>> {
+  async open(source: KubeconfigSource, context: string, execConsent?: ExecConsent): Promise<CallResponse<'cluster.open'>> {
     const fake = this.options.fakeClusters;
-    const cluster = fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env);
+    const cluster =
+      fake && context.startsWith('fake-') ? await openFakeCluster(fake, context) : await openLiveCluster(source, context, this.options.env, execConsent);
     return (await this.start(cluster, context)).opened;
   }
 
@@ -183,6 +189,7 @@ export class WorkbenchSessions {
     s.model.syncCluster(moved.view);
     if (moved.reset) s.model.clearEvents();
     this.readReplay(s);
+    // A recorded answer, checked leniently when read (validAnswer): the graph reads its path and verdicts only.
     if (shown) s.model.setDiagnosis(shown.diagnosis as unknown as Parameters<graph.GraphModel['setDiagnosis']>[0]);
     this.pushGraph(s);
     this.pushEvents(s);
@@ -228,16 +235,40 @@ export class WorkbenchSessions {
     const model = new graph.GraphModel();
     model.syncCluster(cluster.view);
     const id = randomUUID();
-    const opened = { session: id, context, mode: cluster.mode, names: names(cluster), unavailable: [...cluster.unavailable] };
-    const s: Session = { id, context, source: cluster, model, version: 0, events: new EventStore(), offChange: () => {}, opened };
+    const opened = { session: id, context, mode: cluster.mode, names: names(cluster), health: healthOf(cluster), unavailable: [...cluster.unavailable] };
+    const s: Session = {
+      id,
+      context,
+      source: cluster,
+      model,
+      version: 0,
+      events: new EventStore(),
+      offChange: () => {},
+      offHealth: () => {},
+      names: JSON.stringify(opened.names),
+      opened,
+    };
     s.offChange = cluster.onChange(() => {
       // Watch events come in bursts: resync the graph at most every 500 ms.
       s.syncTimer ??= setTimeout(() => {
         s.syncTimer = undefined;
         s.model.syncCluster(s.source.view);
         this.pushGraph(s);
+        // Pods that came or went (a cluster back after an outage): the type-ahead follows.
+        const now = names(s.source);
+        const text = JSON.stringify(now);
+        if (text !== s.names) {
+          s.names = text;
+          s.opened = { ...s.opened, names: now };
+          this.notify(s.id, 'cluster.names', () => ({ session: s.id, names: now }));
+        }
       }, 500);
     });
+    s.offHealth =
+      cluster.onHealth?.(() => {
+        s.opened = { ...s.opened, health: healthOf(s.source) };
+        this.notify(s.id, 'cluster.health', () => ({ session: s.id, ...healthOf(s.source) }));
+      }) ?? (() => {});
     this.sessions.set(s.id, s);
     return s;
   }
@@ -335,6 +366,7 @@ export class WorkbenchSessions {
     if (s.reading) clearImmediate(s.reading);
     if (s.recording) this.finishRecording(s);
     s.offChange();
+    s.offHealth();
     if (s.syncTimer) clearTimeout(s.syncTimer);
     for (const q of this.questions.values()) if (q.session === id) q.abort.abort();
     await s.source.stop();
@@ -465,6 +497,12 @@ export class WorkbenchSessions {
     return { question: id };
   }
 
+  /** The session's cluster view's health now (the pill asks after a lost link; cluster.health pushes its changes). */
+  health(id: string): CallResponse<'cluster.health'> {
+    const s = this.get(id);
+    return { session: s.id, ...healthOf(s.source), names: names(s.source) };
+  }
+
   status(question: string): WhyStatus {
     const q = this.questions.get(question);
     if (!q)
@@ -492,6 +530,7 @@ export class WorkbenchSessions {
     const s = this.get(id);
     s.model.drain();
     s.version++;
+    // Core's graph types; the API's schema checks them structurally on the way out.
     return { version: s.version, ...(s.model.snapshot() as unknown as Omit<CallResponse<'graph.snapshot'>, 'version'>), ...uncounted(s) };
   }
 
@@ -506,6 +545,7 @@ export class WorkbenchSessions {
       [delta.added, delta.updated].some((x) => x.nodes.length + x.edges.length > 0) ||
       delta.removed.nodes.length + delta.removed.edges.length > 0;
     if (changed) s.version++;
+    // As for the snapshot: checked by the API's schema on the way out.
     return { version: s.version, ...(delta as unknown as Omit<GraphDelta, 'version'>), ...uncounted(s) };
   }
 
@@ -606,6 +646,9 @@ export class WorkbenchSessions {
     for (const q of done.slice(0, Math.max(0, this.questions.size - maxQuestions))) this.questions.delete(q.id);
   }
 }
+
+/** A source's health (a fixture or recording is always live). */
+const healthOf = (cluster: ClusterSource): ClusterHealth => cluster.health?.() ?? { state: 'live' };
 
 const workloadShort: Record<string, string> = { Deployment: 'deploy', StatefulSet: 'sts', DaemonSet: 'ds', ReplicaSet: 'rs', Job: 'job', CronJob: 'cronjob' };
 
