@@ -184,8 +184,13 @@ function namespaceCriterion(flag: string, raw: string[]): Built {
 
 type IpMatch = (ip: string) => boolean;
 
+/** An address as people write it: four decimal parts (ipaddr.js also takes `10.1`, an old shorthand for 10.0.0.1) or IPv6. */
+const strictIp = (v: string) => ipaddr.IPv4.isValidFourPartDecimal(v) || ipaddr.IPv6.isValid(v);
+
 function ipMatcher(v: string): IpMatch | Refused {
-  if (ipaddr.isValid(v)) {
+  const slash = v.indexOf('/');
+  if (!strictIp(slash < 0 ? v : v.slice(0, slash))) return refuse(`"${v}" is not an IP address or CIDR`);
+  if (slash < 0) {
     const want = canonicalIp(v);
     return (ip) => canonicalIp(ip) === want;
   }

@@ -183,7 +183,8 @@ describe('observe filters', () => {
     });
 
     it('refuses what is not an address', () => {
-      expect(refused({ 'to-ip': ['10.0.0.300'] })).toMatchObject({ flag: '--to-ip', accepted: expect.stringContaining('CIDR') });
+      for (const bad of ['10.0.0.300', '10.1', '10.0.0.0/33', 'backend'])
+        expect(refused({ 'to-ip': [bad] })).toMatchObject({ flag: '--to-ip', value: bad, accepted: expect.stringContaining('CIDR') });
     });
   });
 
