@@ -232,12 +232,13 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
     if (!r.ok) fail(usage(`${r.error.flag}: ${r.error.message}.`, `accepted: ${r.error.accepted}`));
     return r.ok ? r.value : undefined;
   };
-  if (file === undefined) return observeLive(nodes, opts, parse, last, new Printer({ ...printerOptions, streaming: true }, o), o);
+  // Every value checked before a source is read (the times again once the source's start and end are known).
+  if (!parse({ start: 0, end: 0 })) return;
+  if (file === undefined) return observeLive(nodes, opts, parse, new Sieve(last, new Printer({ ...printerOptions, streaming: true }, o), o));
 
-  let events: core.ObservedEvent[];
-  let ref: core.TimeRef;
-  let lost = 0;
   const source = file === '-' ? 'standard input' : file;
+  const sieve = new Sieve(last, new Printer({ ...printerOptions, streaming: false }, o), o);
+  let lost = 0;
   if (file === '-' || (await startsWithJson(file))) {
     let text: string;
     try {
@@ -250,33 +251,71 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
     if (imported.problems.length > 20) process.stderr.write(`warning: … and ${imported.problems.length - 20} more lines not read\n`);
     if (imported.records.length === 0)
       return fail(usage(`No Hubble flows found in ${source}.`, 'Capture them with `hubble observe -o jsonpb > flows.json`, or pass a .pathlight recording.'));
+    const criteria = parse({ start: imported.records[0]?.ts, end: imported.records.at(-1)?.ts ?? 0 });
+    if (!criteria) return;
     lost = imported.lostEvents;
-    events = imported.records.flatMap((r) => o.observedEvent(r.data as Record<string, unknown>, r.ts) ?? []);
-    ref = { start: imported.records[0]?.ts, end: imported.records.at(-1)?.ts ?? 0 };
+    for (const r of imported.records) {
+      const ev = o.observedEvent(r.data as Record<string, unknown>, r.ts);
+      if (ev) sieve.take(ev, criteria);
+    }
   } else {
     const rec = await openForCli(file, fail);
     if (!rec) return;
+    const criteria = parse({ start: rec.start, end: rec.end ?? 0 });
+    if (!criteria) return;
     const ids: IdentityIndex | undefined = rec.end === undefined ? undefined : rec.frameAt(rec.end).identities;
-    events = [];
     for (let i = 0; i < rec.probeColumns.ts.length; i++) {
       const { ts, line } = rec.probeAt(i);
       lost += lostIn(line);
       const ev = o.observedEvent(line, ts, ids);
-      if (ev) events.push(ev);
+      if (ev) sieve.take(ev, criteria);
     }
-    ref = { start: rec.start, end: rec.end ?? 0 };
   }
-  const criteria = parse(ref);
-  if (!criteria) return;
-  let shown = events.filter((e) => o.matches(criteria, e));
-  if (last !== undefined) shown = shown.slice(-last);
-  const printer = new Printer({ ...printerOptions, streaming: false }, o);
-  for (const e of shown) printer.event(e);
-  printer.end();
   if (lost > 0) process.stderr.write(`warning: ${lost} events were lost at the source (${source}): the list is incomplete.\n`);
-  if (shown.length === 0) {
-    if (events.length === 0) process.stderr.write(`observe: ${source} holds no probe events.\n`);
-    else for (const l of o.noMatchText(o.explainNoMatch(criteria, events), source)) process.stderr.write(`observe: ${l}\n`);
+  sieve.end(source, `${source} holds no probe events.`);
+}
+
+/**
+ * Passes each event through the filters to the printer — with --last, into a window of the last
+ * N, printed at the end — and keeps the events that did not pass while none has (up to a bound),
+ * to say at the end why nothing matched.
+ */
+class Sieve {
+  private total = 0;
+  private matched = 0;
+  private rejected: core.ObservedEvent[] = [];
+  private criteria: readonly core.Criterion[] = [];
+  private readonly window: core.ObservedEvent[] = [];
+  private static readonly keep = 100_000;
+
+  constructor(
+    private readonly last: number | undefined,
+    private readonly printer: Printer,
+    private readonly o: typeof core,
+  ) {}
+
+  take(ev: core.ObservedEvent, criteria: readonly core.Criterion[]): void {
+    this.total++;
+    this.criteria = criteria;
+    if (!this.o.matches(criteria, ev)) {
+      if (this.matched === 0 && this.rejected.length < Sieve.keep) this.rejected.push(ev);
+      return;
+    }
+    if (this.matched++ === 0) this.rejected = [];
+    if (this.last === undefined) return this.printer.event(ev);
+    this.window.push(ev);
+    if (this.window.length > this.last) this.window.shift();
+  }
+
+  /** Prints what is left to print; says so on stderr when nothing matched. */
+  end(source: string, empty: string): void {
+    for (const e of this.window) this.printer.event(e);
+    this.printer.end();
+    if (this.matched > 0) return;
+    if (this.total === 0) return void process.stderr.write(`observe: ${empty}\n`);
+    // What each filter lets through is counted on the events kept (all of them up to the bound).
+    const n = { ...this.o.explainNoMatch(this.criteria, this.rejected), events: this.total };
+    for (const l of this.o.noMatchText(n, source)) process.stderr.write(`observe: ${l}\n`);
   }
 }
 
@@ -329,14 +368,7 @@ function agentArgs(input: core.FilterInput, split: (v?: readonly string[]) => st
   return args;
 }
 
-async function observeLive(
-  nodes: string[],
-  opts: ObserveOpts,
-  parse: (ref: core.TimeRef) => core.Criterion[] | undefined,
-  last: number | undefined,
-  printer: Printer,
-  o: typeof core,
-): Promise<void> {
+async function observeLive(nodes: string[], opts: ObserveOpts, parse: (ref: core.TimeRef) => core.Criterion[] | undefined, sieve: Sieve): Promise<void> {
   const fail = (e: ApiError) => failWith(false, e);
   const now = Date.now() * 1e6;
   const criteria = parse({ start: now, end: now });
@@ -347,7 +379,7 @@ async function observeLive(
   if (opts.host !== undefined && nodes.length > 1)
     return fail(usage('--host names the address of one node; several --node were given.', 'put the nodes in the SSH config instead'));
   const byName = criteria.some((c) => /pod|service|namespace/.test(c.flag));
-  const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
+  const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, observe: o }] = await Promise.all([
     import('../../backend/probes/start.js'),
     import('../../backend/cluster/kubeconfig.js'),
     import('../../backend/cluster/snapshot.js'),
@@ -359,8 +391,6 @@ async function observeLive(
   const kc = wantCluster ? await loadKubeConfig(opts.kubeconfig, opts.context) : undefined;
   if (!kc) process.stderr.write('observe: no --kubeconfig: the ends are shown as addresses, not pods or Services.\n');
   let snapshot: Awaited<ReturnType<typeof ClusterSnapshot.start>> | undefined;
-  const seen: core.ObservedEvent[] = [];
-  const kept: core.ObservedEvent[] = [];
   let lost = 0;
   try {
     if (kc) {
@@ -374,16 +404,7 @@ async function observeLive(
         if (who) l.identities = who;
       }
       const ev = o.observedEvent(l, typeof l.ts === 'number' ? l.ts : Date.now() * 1e6);
-      if (!ev) return;
-      if (!o.matches(criteria, ev)) {
-        // Kept (up to a bound) to say which filter excluded what, should nothing match.
-        if (printer.printed === 0 && kept.length === 0 && seen.length < 100_000) seen.push(ev);
-        return;
-      }
-      if (last !== undefined) {
-        kept.push(ev);
-        if (kept.length > last) kept.shift();
-      } else printer.event(ev);
+      if (ev) sieve.take(ev, criteria);
     };
     const sink = (node: string) => ({
       line: (raw: { type: string }) => {
@@ -449,13 +470,8 @@ async function observeLive(
       }
       return Promise.all(runs.map((r) => r.done));
     });
-    for (const e of kept) printer.event(e);
-    printer.end();
     if (lost > 0) process.stderr.write(`warning: the agents lost ${lost} events: the list is incomplete.\n`);
-    if (printer.printed === 0) {
-      if (seen.length === 0) process.stderr.write('observe: no probe event was seen on the nodes while the agents ran.\n');
-      else for (const l of o.noMatchText(o.explainNoMatch(criteria, seen), `the live run on ${nodes.join(', ')}`)) process.stderr.write(`observe: ${l}\n`);
-    }
+    sieve.end(`the live run on ${nodes.join(', ')}`, 'no probe event was seen on the nodes while the agents ran.');
     const problem = exits.find((x) => x.problem)?.problem;
     if (problem) return fail(problem);
     if (exits.some((x) => x.exitCode !== 0 && x.exitCode !== null)) process.exitCode = 2;
