@@ -192,7 +192,7 @@ function streamRow(cells: string[]): string {
 
 async function observe(file: string | undefined, opts: ObserveOpts): Promise<void> {
   const fail = (e: ApiError) => failWith(false, e);
-  const [{ observe: o, importHubbleFlows }] = await Promise.all([import('../../core/index.js')]);
+  const { observe: o, importHubbleFlows } = await import('../../core/index.js');
   const nodes = (opts.node ?? []).flatMap((n) => n.split(',')).filter(Boolean);
   if (file !== undefined && nodes.length > 0)
     return fail(usage('give a FILE or --node, not both.', 'pathlight observe FILE … (a recording), or pathlight observe --node N … (live)'));
