@@ -94,6 +94,30 @@ describe('pathlight observe --node (real sshd, real agent)', () => {
     expect(lines().some((l) => l.dport === other)).toBe(false);
   }, 120_000);
 
+  it('one Ctrl-C delivered twice at once (the terminal to the process group, and the launcher forwarding it) still stops the agent first', async () => {
+    const ttl = 106;
+    const p = spawn(
+      process.execPath,
+      [repoPath('dist/cli/main.js'), 'observe', '--node', 'node-1', '--ssh-config', cfg, '--follow', '--duration', `${ttl - 30}s`],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+    try {
+      await until(`the agent streaming (stderr: ${stderr})`, () => /node-1: streaming/.test(stderr) && agents(ttl).length > 0, 60_000);
+    } finally {
+      p.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 5));
+      p.kill('SIGINT');
+    }
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/node-1: agent stopped \(stdin-closed\)/);
+    expect(agents(ttl)).toEqual([]);
+  }, 120_000);
+
   it('without --follow: the --duration window, then exit 0; nothing matching is said on stderr', () => {
     const r = spawnSync(
       process.execPath,
