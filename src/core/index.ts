@@ -16,3 +16,4 @@ export * as diagnose from './diagnose/index.js';
 export * as graph from './graph/index.js';
 export * from './recording/ask.js';
 export * as report from './report/index.js';
+export * as observe from './observe/index.js';
