@@ -265,7 +265,7 @@ function addListItem(
       diagnostics.push({
         severity: 'warning',
         file: f.name,
-        ...where(),
+        ...at(locate('')),
         field: `items[${i}]`,
         message: 'an item of a List without kind was skipped (give it kind and apiVersion)',
       });
