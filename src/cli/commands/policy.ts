@@ -9,6 +9,7 @@ import type { Command, CommanderError } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
 import type { policy } from '../../core/index.js';
 import { printError } from '../output.js';
+import { registerPolicyTraffic } from './policyTraffic.js';
 
 const EXIT_ERROR = 2;
 
@@ -120,6 +121,7 @@ export function registerPolicy(program: Command): void {
         fail(toApiError(err), opts.json);
       }
     });
+  registerPolicyTraffic(cmd);
 }
 
 /** A matrix of nothing is not an answer: most often the pods were left out or not recognised. */
