@@ -109,6 +109,7 @@ export function registerPolicyTraffic(cmd: Command): void {
                 namespaces: advice.namespaces.map((a) => ({ namespace: a.namespace, policies: a.policies, replaces: a.replaces })),
                 flows: advice.flows.map(flowJson),
                 attempts: advice.attempts.map(flowJson),
+                unresolved: seen.traffic.unresolved,
                 verification: advice.verification,
                 notes: advice.notes,
               },
@@ -128,6 +129,10 @@ export function registerPolicyTraffic(cmd: Command): void {
           for (const f of advice.attempts) err.write(`  ${flowText(f)}: tried ${times(f.count)}\n`);
         }
         for (const n of advice.notes) err.write(`note: ${n}\n`);
+        if (seen.traffic.unresolved > 0)
+          err.write(
+            `note: ${seen.traffic.unresolved} probe ${seen.traffic.unresolved === 1 ? 'event' : 'events'} could not be placed (a pod gone before the recording's last snapshot, a Service without ready endpoints): not advised\n`,
+          );
         if (v.verified) err.write(`verified: every observed flow allowed (${v.allowed}), nothing else between the observed workloads\n`);
         else for (const p of v.problems) err.write(`check failed: ${p}\n`);
         process.exitCode = v.verified ? 0 : 1;
