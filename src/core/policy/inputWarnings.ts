@@ -48,8 +48,9 @@ export function inputWarnings(index: PolicyIndex): InputWarning[] {
   const byKind = new Map<string, number>();
   const noNamespace: Array<() => string> = [];
   const where = (file: string, line?: number) => (line ? `${file}:${line}` : file);
-  // An item of a list is placed at its own line, found (by the position-keeping parser) only for the few shown.
-  const placeOf = (mo: ManifestObject) => () => where(mo.file, mo.locate('').line);
+  // An item placed at its list's line (a JSON list) is named by its index: finding its own line
+  // would take the position-keeping parser over the whole file.
+  const placeOf = (mo: ManifestObject) => () => where(mo.file, mo.line) + (mo.listItem !== undefined ? ` items[${mo.listItem}]` : '');
   for (const mo of index.objects) {
     const kind = typeof mo.obj.kind === 'string' ? mo.obj.kind : '';
     const policyKind = POLICY_KINDS[kind];

@@ -61,6 +61,19 @@ describe('input shapes', () => {
     expect(warning(index, 'undefined-namespace')).toMatchObject({ count: 1, first: ['shop'] });
   });
 
+  it('a skipped item of a JSON list is named by its index (its line would take the slow parser over the whole dump)', () => {
+    const text = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { containers: [{ name: 'c' }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'a' } },
+      ],
+    });
+    const index = policy.indexFromFiles([{ name: 'dump.json', text }]);
+    expect(warning(index, 'skipped')).toMatchObject({ count: 1, first: ['dump.json:1 items[1]'] });
+  });
+
   it('kubectl get all,networkpolicies -A -o yaml: pods under their Deployment, static pods and pods of a non-controller owner on their own', () => {
     const index = load('get-all');
     expect(ids(index)).toEqual([
