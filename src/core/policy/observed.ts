@@ -98,7 +98,7 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
   /** The server end(s) and port: a pod; a Service's endpoints on the service port's target; else the address. */
   const servers = (ip: string, port: number, protocol: Protocol, id: Identity | undefined): Array<{ end: FlowEnd; port: number }> | undefined => {
     const svc = id?.kind === 'service' && id.namespace && id.name ? cluster.service(id.namespace, id.name) : cluster.serviceByIP(ip);
-    if (svc) return serviceBackends(cluster, svc, port, protocol, podEnd);
+    if (svc) return serviceBackends(cluster, svc, port, protocol, podEnd, ipEnd);
     if (id?.kind === 'pod' && id.namespace && id.name) {
       const end = podEnd(cluster.pod(id.namespace, id.name));
       return end ? [{ end, port }] : undefined;
@@ -174,13 +174,18 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
   return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved };
 }
 
-/** A Service's ready endpoints that are pods, each on the port the service port targets there. */
+/**
+ * A Service's ready endpoints, each on the port the service port targets there: pods, or
+ * addresses no pod holds (the API server behind `default/kubernetes`, a Service of hand-made
+ * endpoints).
+ */
 function serviceBackends(
   cluster: Cluster,
   svc: Service,
   port: number,
   protocol: Protocol,
   podEnd: (p: Pod | undefined) => FlowEnd | undefined,
+  ipEnd: (ip: string) => FlowEnd,
 ): Array<{ end: FlowEnd; port: number }> | undefined {
   const sp = svc.ports.find((p) => p.port === port && (p.protocol || 'TCP').toUpperCase() === protocol);
   if (!sp) return undefined;
@@ -190,7 +195,7 @@ function serviceBackends(
     for (const ep of slice.endpoints) {
       if (!ep.ready) continue;
       const pod = ep.pod ? cluster.pod(slice.namespace, ep.pod) : ep.addresses[0] ? cluster.podByIP(ep.addresses[0]) : undefined;
-      const end = podEnd(pod);
+      const end = pod ? podEnd(pod) : ep.addresses[0] ? ipEnd(ep.addresses[0]) : undefined;
       const p = target ?? (typeof sp.targetPort === 'number' ? sp.targetPort : pod?.ports.find((x) => x.name === sp.targetPort)?.containerPort);
       if (end && p !== undefined) out.push({ end, port: p });
     }

@@ -194,6 +194,42 @@ describe('observed traffic', () => {
   });
 });
 
+describe('observed traffic to the API server', () => {
+  it('goes to the addresses behind default/kubernetes on their port, by /32 in the advice', () => {
+    const apiObjects = objects([
+      svc('default', 'kubernetes', '10.96.0.1', 443, 6443),
+      {
+        kind: 'EndpointSlice',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+        addressType: 'IPv4',
+        ports: [{ name: 'p', port: 6443, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['172.18.0.2'], conditions: { ready: true } }],
+      },
+    ]);
+    const c = recordedCluster(new StaticCluster(apiObjects));
+    const t = observeTraffic(c, [
+      ev({
+        type: 'tcp',
+        event: 'established',
+        role: 'client',
+        proto: 'tcp',
+        src: API.ip,
+        sport: 46000,
+        dst: '10.96.0.1',
+        dport: 443,
+        identities: { src: API.id, dst: { kind: 'service', namespace: 'default', name: 'kubernetes' } },
+      }),
+    ]);
+    expect(t.flows.map(text)).toEqual(['a/api → 172.18.0.2 TCP/6443 ×1']);
+    expect(t.unresolved).toBe(0);
+    const advice = advisePolicies(c.policy, t, { namespaces: ['a'] });
+    expect(advice.namespaces[0]!.policies[1]!.spec).toMatchObject({
+      egress: [{ to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] }],
+    });
+    expect(advice.verification.verified).toBe(true);
+  });
+});
+
 describe('policy advice', () => {
   const cluster = recordedCluster(new StaticCluster(objects()));
   const traffic = observeTraffic(cluster, events());
