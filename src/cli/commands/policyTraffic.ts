@@ -14,6 +14,8 @@ import { failWith } from '../output.js';
 import { openForCli } from '../recording.js';
 import type { ObservedFlow, ObservedTraffic } from '../../core/policy/observed.js';
 import type { Cluster } from '../../core/diagnose/cluster.js';
+import type { KubeObject } from '../../core/cluster/view.js';
+import type { OpenedRecording } from '../../backend/store/open.js';
 
 const EXIT_ERROR = 2;
 
@@ -33,8 +35,8 @@ async function observed(file: string, fail: (e: ApiError) => void): Promise<{ cl
     return undefined;
   }
   const { observeTraffic, recordedCluster } = await import('../../core/policy/observed.js');
-  const cluster = recordedCluster(rec.frameAt(rec.end).cluster);
   const n = rec.probeColumns.ts.length;
+  const cluster = recordedCluster(rec.frameAt(rec.end).cluster, earlierPods(rec));
   const events = (function* () {
     for (let i = 0; i < n; i++) yield rec.probeAt(i);
   })();
@@ -48,6 +50,24 @@ async function observed(file: string, fail: (e: ApiError) => void): Promise<{ cl
     return undefined;
   }
   return { cluster, traffic };
+}
+
+/**
+ * Pods of the recording gone by its end (a rollout, a finished job): the state once a second
+ * while probe events came in (moving forward through a replay is incremental), the last copy of
+ * each pod kept.
+ */
+function earlierPods(rec: OpenedRecording): KubeObject[] {
+  const ts = rec.probeColumns.ts;
+  const byName = new Map<string, KubeObject>();
+  let next = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] as number;
+    if (t < next) continue;
+    next = t + 1e9;
+    for (const p of rec.frameAt(t).cluster.list('Pod')) byName.set(`${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`, p);
+  }
+  return [...byName.values()];
 }
 
 function flowJson(f: ObservedFlow) {

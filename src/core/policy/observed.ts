@@ -11,7 +11,7 @@
  * counted apart, as what advice leaves closed.
  */
 import { Cluster, type Pod, type Service } from '../diagnose/cluster.js';
-import type { ClusterView } from '../cluster/view.js';
+import type { ClusterView, KubeObject } from '../cluster/view.js';
 import type { PodInfo } from './model.js';
 import type { Protocol } from './ports.js';
 
@@ -61,9 +61,19 @@ const endKey = (e: FlowEnd) => (e.kind === 'pod' ? `w:${e.workload}` : `ip:${e.i
 /** Flows are kept per workload pair, not per pod: what a policy (selecting by labels) can tell apart. */
 export const flowKey = (f: { from: FlowEnd; to: FlowEnd; protocol: string; port: number }) => `${endKey(f.from)} ${endKey(f.to)} ${f.protocol}/${f.port}`;
 
-/** The recorded cluster as the flows and the policy engine read it (its `policy` index built once). */
-export function recordedCluster(view: ClusterView): Cluster {
-  return new Cluster(view);
+/**
+ * The recorded cluster as the flows and the policy engine read it (its `policy` index built
+ * once): the last state, plus `earlierPods` — pods seen during the recording and gone by its
+ * end (a rollout), so their traffic still counts for their workload. A pod of the last state
+ * wins over an earlier one of the same name or address.
+ */
+export function recordedCluster(view: ClusterView, earlierPods: readonly KubeObject[] = []): Cluster {
+  if (earlierPods.length === 0) return new Cluster(view);
+  const last = view.list('Pod');
+  const names = new Set(last.map((p) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`));
+  const gone = earlierPods.filter((p) => !names.has(`${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`));
+  const pods = [...gone, ...last];
+  return new Cluster({ list: (kind) => (kind === 'Pod' ? pods : view.list(kind)) });
 }
 
 export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): ObservedTraffic {

@@ -194,6 +194,42 @@ describe('observed traffic', () => {
   });
 });
 
+describe('observed traffic across a rollout', () => {
+  it('counts the traffic of pods gone by the end for their workload, and selects old and new pods alike', () => {
+    const old = pod(
+      'a',
+      'web-5b8d7c9f6-old01',
+      '10.244.0.31',
+      { app: 'web', tier: 'front', 'pod-template-hash': '5b8d7c9f6' },
+      { kind: 'ReplicaSet', name: 'web-5b8d7c9f6' },
+    );
+    const oldId = { kind: 'pod', namespace: 'a', name: 'web-5b8d7c9f6-old01' };
+    const line = {
+      type: 'tcp',
+      event: 'established',
+      role: 'client',
+      proto: 'tcp',
+      src: '10.244.0.31',
+      sport: 47000,
+      dst: API.ip,
+      dport: 8080,
+      identities: { src: oldId, dst: API.id },
+    };
+    const without = recordedCluster(new StaticCluster(objects()));
+    expect(observeTraffic(without, [ev(line)])).toMatchObject({ flows: [], unresolved: 1 });
+    const c = recordedCluster(new StaticCluster(objects()), [old]);
+    const t = observeTraffic(c, [ev(line)]);
+    expect(t.flows.map(text)).toEqual(['a/web → a/api TCP/8080 ×1']);
+    expect(
+      c.policy.workloadById
+        .get('a/web')
+        ?.pods.map((p) => p.name)
+        .sort(),
+    ).toEqual(['web-5b8d7c9f6-old01', 'web-6d4cf56db6-x7k2p']);
+    expect(stableSelector(c.policy, c.policy.workloadById.get('a/web')!)).toEqual({ app: 'web' });
+  });
+});
+
 describe('observed traffic to the API server', () => {
   it('goes to the addresses behind default/kubernetes on their port, by /32 in the advice', () => {
     const apiObjects = objects([
