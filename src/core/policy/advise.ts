@@ -118,7 +118,9 @@ export function advisePolicies(index: PolicyIndex, traffic: ObservedTraffic, opt
     notes.push(
       `not advised, though the advised namespaces talk with them: ${leftOut.join(', ')}${opts.namespaces?.length ? '' : ' — name them with --namespace to include them'}`,
     );
-  for (const n of scope) if (!seenNamespaces.has(n)) notes.push(`no traffic was seen in namespace ${n}: its default deny blocks everything there`);
+  for (const n of scope)
+    if (!index.namespaces.has(n)) notes.push(`namespace ${n} is not in the recording: its default deny is advised all the same (a typo?)`);
+    else if (!seenNamespaces.has(n)) notes.push(`no traffic was seen in namespace ${n}: its default deny blocks everything there`);
 
   const selectors = new Map<string, Record<string, string> | null>();
   const selectorOf = (id: string) => {

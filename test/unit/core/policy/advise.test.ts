@@ -312,6 +312,9 @@ describe('policy advice', () => {
   it('advises only the namespaces named, and leaves the internet open when asked', () => {
     const advice = advisePolicies(cluster.policy, traffic, { namespaces: ['b'], allowEgressInternet: true });
     expect(advice.namespaces.map((n) => n.namespace)).toEqual(['b']);
+    expect(advisePolicies(cluster.policy, traffic, { namespaces: ['typo'] }).notes).toContain(
+      'namespace typo is not in the recording: its default deny is advised all the same (a typo?)',
+    );
     expect(advice.flows.map(text)).toEqual(['a/api → b/db TCP/5432 ×1']);
     const db = advice.namespaces[0]!.policies[1]!;
     expect((db.spec as { egress: unknown[] }).egress).toEqual([
