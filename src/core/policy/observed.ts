@@ -170,6 +170,9 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
       // directions of the server's interface and both the Service and pod addresses may be seen.
       if (l.qr === 'response' && sport !== undefined)
         add(seen, `dns-${String(l.dir)}-${ids.src?.kind ?? 'ip'}`, ev.ts, proto, dIp, ids.dst, sIp, sport, ids.src);
+      // A query leaving its client: an attempt, dropped from the attempts once any answer on that flow is seen.
+      else if (l.qr === 'query' && l.dir === 'egress' && dport !== undefined)
+        add(tried, `dns-query-${ids.dst?.kind ?? 'ip'}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     } else if (dport !== undefined && proto !== 'SCTP' && String(l.proto).toLowerCase() !== 'icmp' && l.reason !== 'QUEUE_PURGE' && l.reason !== 'NO_SOCKET') {
       add(tried, `drop-${String(l.reason)}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     }

@@ -190,7 +190,8 @@ describe('observed traffic', () => {
       'a/web → a/api TCP/8080 ×3',
       'a/web → kube-system/coredns UDP/53 ×1',
     ]);
-    expect(t.attempts.map(text)).toEqual(['a/web → b/db TCP/5432 ×1']);
+    // api's query got no answer; web's did, so its query is no attempt.
+    expect(t.attempts.map(text)).toEqual(['a/api → kube-system/coredns UDP/53 ×1', 'a/web → b/db TCP/5432 ×1']);
   });
 });
 
@@ -306,7 +307,7 @@ describe('policy advice', () => {
     expect(a.yaml.split(/^---$/m).map((d) => parse(d))).toEqual(a.policies);
     expect(advice.verification).toEqual({ verified: true, allowed: 4, problems: [] });
     expect(advice.notes).toContain('not advised, though the advised namespaces talk with them: kube-system — name them with --namespace to include them');
-    expect(advice.attempts.map(text)).toEqual(['a/web → b/db TCP/5432 ×1']);
+    expect(advice.attempts.map(text)).toEqual(['a/api → kube-system/coredns UDP/53 ×1', 'a/web → b/db TCP/5432 ×1']);
   });
 
   it('advises only the namespaces named, and leaves the internet open when asked', () => {
