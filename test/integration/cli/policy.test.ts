@@ -291,6 +291,21 @@ describe('pathlight policy matrix', () => {
     expect(r.stderr).toMatch(
       /^note: 3 objects skipped, not read by the policy engine \(Service ×3\): cluster\.yaml:129, cluster\.yaml:140, cluster\.yaml:149$/m,
     );
+    const c = pathlight([
+      'policy',
+      'check',
+      '--manifests',
+      fixture('policy/shapes/get-all'),
+      '--from',
+      'shop/web',
+      '--to',
+      'kube-system/coredns',
+      '--port',
+      'UDP/53',
+      '--json',
+    ]);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout).warnings.map((w: { code: string }) => w.code)).toEqual(['skipped', 'undefined-namespace']);
   });
 
   it('a folder of objects it does not read exits 2, lists them and says what to add', () => {
