@@ -114,7 +114,7 @@ static __always_inline int handle(struct sk_buff *skb, __u16 dir)
 	ev->len = 0;
 	if (n > 0 && n <= PL_DNS_PAYLOAD && !bpf_probe_read_kernel(ev->payload, n, payload))
 		ev->len = n;
-	bpf_ringbuf_submit(ev, pl_wakeup_flags(&pl_dns_rb));
+	bpf_ringbuf_submit(ev, pl_wakeup_flags(&pl_dns_rb, ev->ts_ns));
 	pl_count(PL_CNT_EVENTS);
 	return 0;
 }

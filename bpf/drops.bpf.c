@@ -59,7 +59,7 @@ static __always_inline int handle(struct sk_buff *skb, void *location, __u32 rea
 	ev.location = (__u64)location;
 	ev.reason = reason;
 	ev.has_reason = has_reason;
-	return pl_output(&pl_drops_rb, &ev, sizeof(ev));
+	return pl_output(&pl_drops_rb, &ev, sizeof(ev), ev.ts_ns);
 }
 
 SEC("tp_btf/kfree_skb")

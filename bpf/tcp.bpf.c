@@ -32,7 +32,7 @@ static __always_inline int emit(const struct sock *sk, __u32 kind, __s32 err, __
 	ev.err = err;
 	ev.state = state;
 	ev.server = server;
-	return pl_output(&pl_tcp_rb, &ev, sizeof(ev));
+	return pl_output(&pl_tcp_rb, &ev, sizeof(ev), ev.ts_ns);
 }
 
 SEC("tp_btf/inet_sock_set_state")

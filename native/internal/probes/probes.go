@@ -48,6 +48,7 @@ type Probe struct {
 	Attach   string
 	Degraded string // non-empty: attached, but with less than the full feature set
 	Reader   *ringbuf.Reader
+	Ring     *ebpf.Map // the ring buffer Reader reads (nil with Reader)
 	Programs []*ebpf.Program
 	coll     *ebpf.Collection
 	links    []link.Link
@@ -238,7 +239,8 @@ func (s *Set) loadDrops(cs *ebpf.CollectionSpec, spec *btf.Spec, reasons *kernel
 	if !hasReason {
 		p.Degraded = "this kernel's kfree_skb has no drop reason (added in 5.17): drops are reported without a reason"
 	}
-	if p.Reader, err = ringbuf.NewReader(coll.Maps["pl_drops_rb"]); err != nil {
+	p.Ring = coll.Maps["pl_drops_rb"]
+	if p.Reader, err = ringbuf.NewReader(p.Ring); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -278,7 +280,8 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 	if rb == "" {
 		return p, nil
 	}
-	if p.Reader, err = ringbuf.NewReader(coll.Maps[rb]); err != nil {
+	p.Ring = coll.Maps[rb]
+	if p.Reader, err = ringbuf.NewReader(p.Ring); err != nil {
 		p.Close()
 		return nil, err
 	}
