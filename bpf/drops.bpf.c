@@ -54,6 +54,12 @@ static __always_inline int handle(struct sk_buff *skb, void *location, __u32 rea
 		return 0; /* not IP: ARP, LLDP... not what "A cannot reach B" is about */
 	if (!pl_match(cfg, ev.netns, &ev.t))
 		return 0;
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	if (sk) {
+		pl_owner(sk, &ev.proc);
+		if (!ev.proc.pid)
+			pl_listener(ev.netns, ev.t.sport, &ev.proc);
+	}
 
 	ev.ts_ns = bpf_ktime_get_ns();
 	ev.location = (__u64)location;

@@ -88,7 +88,7 @@ func (o *output) close() {
 // startReaders starts a reader for every probe that sends records, each with its probe's
 // decoder; they run until finish flushes and closes the ring buffers.
 func (a *agent) startReaders(att *attached) *readers {
-	env := decodeEnv{node: a.opts.Node, clock: a.clock, reasons: att.reasons, syms: att.syms}
+	env := decodeEnv{node: a.opts.Node, clock: a.clock, reasons: att.reasons, syms: att.syms, cgroups: newCgroupNames(att.set.CgroupNames())}
 	readers := &readers{}
 	for _, p := range att.set.Probes {
 		newDecoder := decoders[p.Name]
