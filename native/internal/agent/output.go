@@ -129,6 +129,10 @@ func (r *readers) stop() {
 // quiet spell of that length, or when 64 KiB are waiting, and never otherwise.
 const pollInterval = 100 * time.Millisecond
 
+// wakeupBytes is PL_WAKEUP_BYTES (bpf/common.bpf.h): a program wakes the reader when this
+// much is waiting, whenever the last wakeup was.
+const wakeupBytes = 64 * 1024
+
 // idleTimeout bounds the wait of a reader that found nothing in its last pollInterval. The
 // kernel wakes it for the next event, so this is only a safety net for a wakeup lost to a
 // race (a program that woke the reader for a record the reader had already taken): an idle
@@ -143,13 +147,17 @@ const idleTimeout = time.Second
 func read(p *probes.Probe, w *ringWaiter, dec recordDecoder, out *output) {
 	var rec ringbuf.Record
 	awake := false
-	ready := func() bool { return p.Reader.AvailableBytes() > 0 }
+	// Before it sleeps, a reader checks for what the wakeup it may have missed while it
+	// read was about (the poller forgets an edge that came before the wait): awake, 64 KiB
+	// waiting; idle, anything at all.
+	full := func() bool { return p.Reader.AvailableBytes() >= wakeupBytes }
+	some := func() bool { return p.Reader.AvailableBytes() > 0 }
 	for {
 		var closed bool
 		if awake {
-			closed = w.wait(time.Now().Add(pollInterval), nil)
+			closed = w.wait(time.Now().Add(pollInterval), full)
 		} else {
-			closed = w.wait(time.Now().Add(idleTimeout), ready)
+			closed = w.wait(time.Now().Add(idleTimeout), some)
 		}
 		n := drain(p, &rec, dec, out)
 		if closed {

@@ -66,8 +66,9 @@ func newRingWaiter(ring *ebpf.Map) (*ringWaiter, error) {
 }
 
 // wait returns when the kernel wakes the reader, at the deadline (zero: none), or when the
-// waiter is closed (closed is then true). ready, when not nil, is asked first: records
-// may be waiting that came without a wakeup, and then wait returns at once.
+// waiter is closed (closed is then true). ready is asked first, after the poller has
+// forgotten the edges that came before (os.File's raw Read resets them): when it says
+// there is something to read, wait returns at once.
 func (w *ringWaiter) wait(deadline time.Time, ready func() bool) (closed bool) {
 	if w.f == nil {
 		t := time.NewTimer(min(time.Until(deadline), pollInterval))
@@ -88,7 +89,7 @@ func (w *ringWaiter) wait(deadline time.Time, ready func() bool) (closed bool) {
 		// kernel woke us, so return to read even if the data is gone.
 		if first {
 			first = false
-			return ready != nil && ready()
+			return ready()
 		}
 		return true
 	})
