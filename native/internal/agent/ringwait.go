@@ -15,8 +15,8 @@ import (
 // blocking epoll_wait of its own as ringbuf.Reader does. A goroutine blocked in a system call
 // keeps the runtime's monitor thread (sysmon) busy: it takes the processor back from the
 // call, then polls every 20 µs for the next millisecond, and so again after each wakeup: on
-// the lab's ~120 events/s that cost an idle agent 16–21 ms of CPU per second (perf: mostly
-// sysmon's nanosleep). Parked in the poller, an idle reader costs nothing until the kernel
+// the lab's ~120–150 events/s that cost an idle agent 17–28 ms of CPU per second (perf:
+// mostly sysmon's nanosleep); 13–15 ms with no events at all. Parked in the poller, an idle reader costs nothing until the kernel
 // wakes it. The records are still read with ringbuf.Reader, with a deadline in the past, so
 // that it only takes what is there and never blocks.
 //
