@@ -11,6 +11,11 @@ func Examples() []any {
 	counts := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2, RunTime: &RunTime{RunCount: 100000, RunNs: 4200000, AvgNs: 42}}}
 	// Without run --stats the kernel's run-time statistics are off and their fields absent.
 	countsNoRunTime := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2}, "dns": {}}
+	proc := &Proc{Pid: 4121, Tid: 4121, Comm: "curl", CgroupID: 8670,
+		Cgroup:      "kubepods-besteffort-pod60edf64d_906c_40b2_9925_3f6e53e521db.slice/cri-containerd-a712b9223a4e6bb01952e373813835046790f4910c87c947987eaeab9114f5c9.scope",
+		ContainerID: "a712b9223a4e6bb01952e373813835046790f4910c87c947987eaeab9114f5c9", PodUID: "60edf64d-906c-40b2-9925-3f6e53e521db"}
+	// A process whose cgroup has no name the agent recognises (the root cgroup).
+	procBare := &Proc{Pid: 7265, Tid: 7277, Comm: "kubelet", CgroupID: 1}
 	out := []any{
 		Hello{
 			Header: h(TypeHello, 1764000000000000000), Version: "0.1.0", Kernel: "6.1.0-27-amd64", Arch: "amd64",
@@ -22,9 +27,9 @@ func Examples() []any {
 			},
 			Filters: filters, TTLMs: 600000, Reasons: map[string]uint{"NOT_SPECIFIED": 2, "NETFILTER_DROP": 6},
 		},
-		Drop{Header: h(TypeDrop, 1764000000100000000), Endpoints: ep4, Ifindex: 2, Reason: "NETFILTER_DROP", ReasonCode: 6, HasReason: true, Location: "nf_hook_slow+0x9b"},
+		Drop{Header: h(TypeDrop, 1764000000100000000), Endpoints: ep4, Ifindex: 2, Reason: "NETFILTER_DROP", ReasonCode: 6, HasReason: true, Location: "nf_hook_slow+0x9b", Proc: proc},
 		Drop{Header: h(TypeDrop, 1764000000100000001), Endpoints: ep4, Ifindex: 2, Reason: "OVS_DROP_LAST_ACTION", ReasonCode: 0x30001, HasReason: true, Subsystem: "OPENVSWITCH", Location: "ovs_dp_process_packet+0x1c0"},
-		DNS{Header: h(TypeDNS, 1764000000200000000), Endpoints: ep6, Ifindex: 3, Dir: "egress", QR: QRQuery, ID: 4242, Qname: "backend.shop.svc.cluster.local.", Qtype: "AAAA"},
+		DNS{Header: h(TypeDNS, 1764000000200000000), Endpoints: ep6, Ifindex: 3, Dir: "egress", QR: QRQuery, ID: 4242, Qname: "backend.shop.svc.cluster.local.", Qtype: "AAAA", Proc: procBare},
 		DNS{
 			Header: h(TypeDNS, 1764000000201000000), Endpoints: ep6, Ifindex: 3, Dir: "ingress", QR: QRResponse, ID: 4242,
 			Qname: "backend.shop.svc.cluster.local.", Qtype: "A", Rcode: "NOERROR", LatencyNs: 1000000, Truncated: true, Malformed: "answer 2: truncated",
@@ -38,7 +43,7 @@ func Examples() []any {
 		t := TCP{Header: h(TypeTCP, 1764000000300000000+int64(i)), Endpoints: ep4, Event: ev, State: "SYN_SENT", Role: "client"}
 		switch ev {
 		case TCPRefused:
-			t.Errno = "ECONNREFUSED"
+			t.Errno, t.Proc = "ECONNREFUSED", proc
 		case TCPTimeout:
 			t.Errno = "ETIMEDOUT"
 		case TCPUnreachable:

@@ -76,6 +76,25 @@ type Endpoints struct {
 	Family int    `json:"family"` // 4 or 6
 }
 
+// Proc is the process behind the socket of an event (probe proc): the one that connected
+// it, accepted it, or last sent a UDP datagram on it. Absent when the event has no local
+// socket (a forwarded packet, or one past the namespace that sent it) or its process is not
+// known (the socket was made before the agent started, or the proc probe is off): never
+// guessed.
+type Proc struct {
+	Pid  uint32 `json:"pid"`  // thread group id as the node sees it (not the id inside a container)
+	Tid  uint32 `json:"tid"`  // the thread that did it
+	Comm string `json:"comm"` // the task's name (TASK_COMM_LEN: at most 15 characters)
+	// CgroupID is the task's cgroup v2 id; Cgroup its directory name and its parent's
+	// ("kubepods-besteffort-pod<uid>.slice/cri-containerd-<id>.scope"), read in the kernel.
+	CgroupID uint64 `json:"cgroupId"`
+	Cgroup   string `json:"cgroup,omitempty"`
+	// ContainerID (64 hex digits) and PodUID are read from those names when the container
+	// runtime's naming is recognised (containerd, CRI-O, Docker; systemd or cgroupfs driver).
+	ContainerID string `json:"containerId,omitempty"`
+	PodUID      string `json:"podUid,omitempty"`
+}
+
 // Drop is one packet the kernel freed as dropped.
 type Drop struct {
 	Header
@@ -89,7 +108,8 @@ type Drop struct {
 	HasReason  bool   `json:"hasReason"`
 	// Subsystem is set for reasons of a drop-reason subsystem (high 16 bits, 6.4+).
 	Subsystem string `json:"subsystem,omitempty"`
-	Location  string `json:"location"` // kernel symbol+offset of the freeing call site
+	Location  string `json:"location"`       // kernel symbol+offset of the freeing call site
+	Proc      *Proc  `json:"proc,omitempty"` // the owner of the packet's socket (probe proc)
 }
 
 // DNS query/response directions.
@@ -113,6 +133,7 @@ type DNS struct {
 	LatencyNs int64    `json:"latencyNs,omitempty"` // response: since its query in the same netns
 	Truncated bool     `json:"truncated,omitempty"` // payload longer than the probe copies
 	Malformed string   `json:"malformed,omitempty"` // why the message could not be fully parsed
+	Proc      *Proc    `json:"proc,omitempty"`      // the sender of a message leaving a local socket (probe proc)
 }
 
 // Answer is one A, AAAA or CNAME record of a response.
@@ -147,6 +168,9 @@ type TCP struct {
 	Role  string `json:"role,omitempty"`
 	State string `json:"state"`           // TCP state when it happened (SYN_SENT, ESTABLISHED, …)
 	Errno string `json:"errno,omitempty"` // ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, …
+	// Proc is the process that connected (client) or accepted (server) the socket, when
+	// known (probe proc). A server's established line comes before accept(): it has none.
+	Proc *Proc `json:"proc,omitempty"`
 }
 
 // ProbeStats are cumulative counts since start.
@@ -328,7 +352,7 @@ const (
 var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest}
 
 // ProbeNames are the probes a run attaches by default.
-var ProbeNames = []string{"drops", "dns", "tcp"}
+var ProbeNames = []string{"drops", "dns", "tcp", "proc"}
 
 // BaselineProbe is attached only when named: empty programs on the dns probe's hooks whose
 // run time is the measurement floor bench/probe subtracts.

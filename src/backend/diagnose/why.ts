@@ -83,7 +83,8 @@ export function liveSource(snap: ClusterSnapshot, probes?: LiveProbeOptions): Qu
 function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource {
   return {
     async collect(plan, c) {
-      const args = ['--probes', 'drops,dns,tcp', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
+      // proc: the evidence's example lines carry the process behind A's connections and queries.
+      const args = ['--probes', 'drops,dns,tcp,proc', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
       const nodes: NodeReport[] = plan.nodes.map((n) => ({ node: n.node, why: n.why }));
       const settled = await Promise.allSettled(
         plan.nodes.map(async (n) => {

@@ -35,12 +35,16 @@ export function parseDuration(text: string): number | undefined {
 type Who = { kind: string; namespace?: string; name: string } | undefined;
 const nameOf = (w: Who) => (w ? `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}` : '?');
 
-/** One line a person can scan: time, what, where. */
-function human(l: Record<string, unknown>): string {
+type Proc = { pid: number; comm: string; containerId?: string } | undefined;
+/** The process behind the socket (probe proc), when the agent knows it. */
+const byProc = (p: Proc) => (p ? `  by ${p.comm} (pid ${p.pid}${p.containerId ? `, container ${p.containerId.slice(0, 12)}` : ''})` : '');
+
+/** One line a person can scan: time, what, where, and which process when known. */
+export function human(l: Record<string, unknown>): string {
   const t = typeof l.ts === 'number' ? new Date(l.ts / 1e6).toISOString().slice(11, 23) : '';
   const ids = l.identities as { src?: Who; dst?: Who } | undefined;
   const who = ids && (ids.src || ids.dst) ? `  (${nameOf(ids.src)} → ${nameOf(ids.dst)})` : '';
-  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}`;
+  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}${byProc(l.proc as Proc)}`;
   switch (l.type) {
     case 'hello':
       return `${t} agent ${l.version} on ${l.node} (kernel ${l.kernel}): ${(l.probes as Array<{ name: string; state: string }>).map((p) => `${p.name} ${p.state}`).join(', ')}`;
@@ -78,7 +82,7 @@ export function registerProbe(program: Command): void {
     .option('--ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('--host <address>', 'address to use when the SSH config has no HostName for the node')
     .option('--duration <time>', 'how long to watch (e.g. 10s, 2m); Ctrl-C stops earlier', '10s')
-    .option('--probes <list>', 'drops,dns,tcp (default all)')
+    .option('--probes <list>', 'drops,dns,tcp,proc (default all)')
     .option('--netns <list>', 'only these network namespaces (inode numbers or paths on the node)')
     .option('--cidr <list>', 'only these addresses/CIDRs (either end)')
     .option('--port <list>', 'only these ports (either end)')

@@ -179,6 +179,30 @@ export const dnsAnswerSchema = z.object({
 });
 export type DnsAnswer = z.infer<typeof dnsAnswerSchema>;
 
+/**
+ * The process behind the socket of an event (probe `proc`): the one that connected it, the one
+ * listening on the port it was accepted on, or the sender of a DNS query. Absent when the event
+ * has no local socket (a forwarded packet, or one past the namespace that sent it) or its
+ * process is not known (the socket predates the agent, or the probe is off): never guessed.
+ */
+export const procSchema = z.object({
+  /** Thread group id as the node sees it (not the id inside the container). */
+  pid: u32,
+  /** The thread that did it. */
+  tid: u32,
+  /** The task's name, at most 15 characters. */
+  comm: z.string(),
+  /** cgroup v2 id. */
+  cgroupId: u64,
+  /** The cgroup's directory name after its parent's, e.g. `kubepods-…-pod<uid>.slice/cri-containerd-<id>.scope`. */
+  cgroup: z.string().optional(),
+  /** 64 hex digits, read from the cgroup's name when the container runtime's naming is recognised. */
+  containerId: z.string().optional(),
+  /** The pod's uid, from the parent cgroup's name. */
+  podUid: z.string().optional(),
+});
+export type Proc = z.infer<typeof procSchema>;
+
 /** Cumulative counts of one probe since start. */
 export const probeStatsSchema = z.object({
   /** Emitted by the kernel programs. */
@@ -232,6 +256,8 @@ export const dropLineSchema = z.object({
   subsystem: z.string().optional(),
   /** Kernel symbol+offset of the freeing call site. */
   location: z.string(),
+  /** The owner of the packet's socket, when it still has one (probe `proc`). */
+  proc: procSchema.optional(),
 });
 export type DropLine = z.infer<typeof dropLineSchema>;
 
@@ -254,6 +280,8 @@ export const dnsLineSchema = z.object({
   truncated: z.boolean().optional(),
   /** Why the message could not be fully parsed. */
   malformed: z.string().optional(),
+  /** The sender of a message leaving a local socket (probe `proc`). */
+  proc: procSchema.optional(),
 });
 export type DnsLine = z.infer<typeof dnsLineSchema>;
 
@@ -270,6 +298,11 @@ export const tcpLineSchema = z.object({
   state: z.string(),
   /** ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, … */
   errno: z.string().optional(),
+  /**
+   * The process that connected (client) or listens on the port (server), when known (probe
+   * `proc`).
+   */
+  proc: procSchema.optional(),
 });
 export type TcpLine = z.infer<typeof tcpLineSchema>;
 
