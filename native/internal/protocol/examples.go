@@ -35,13 +35,13 @@ func Examples() []any {
 		FiltersAck{Header: h(TypeFilters, 1764000001500000000), Filters: filters},
 		Rule{
 			Header: h(TypeRule, 1764000000100000100), Endpoints: ep4,
-			RuleStep: RuleStep{TableFamily: "ip", Table: "filter", Chain: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Handle: 42, Verdict: "reject"},
-			Position: 7, Syntax: "iptables", Comment: "rule to REJECT traffic destined for POD name:backend-1 namespace: shop",
+			RuleStep: RuleStep{TableFamily: "ip", Table: "filter", Chain: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Handle: 42, Verdict: "reject", Comment: "rule to REJECT traffic destined for POD name:backend-1 namespace: shop"},
+			Position: 7, Syntax: "iptables",
 			Text: `-A KUBE-POD-FW-ABCDEFGHIJKLMNOP -m comment --comment "rule to REJECT traffic destined for POD name:backend-1 namespace: shop" -j REJECT --reject-with icmp-port-unreachable`,
 			Iif:  "veth1", Oif: "cni0", TraceID: 3735928559,
 			Path: []RuleStep{
 				{TableFamily: "ip", Table: "filter", Chain: "FORWARD", Handle: 10, Verdict: "jump", Target: "KUBE-ROUTER-FORWARD"},
-				{TableFamily: "ip", Table: "filter", Chain: "KUBE-ROUTER-FORWARD", Handle: 12, Verdict: "jump", Target: "KUBE-POD-FW-ABCDEFGHIJKLMNOP"},
+				{TableFamily: "ip", Table: "filter", Chain: "KUBE-ROUTER-FORWARD", Handle: 12, Verdict: "jump", Target: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Comment: "rule to jump traffic destined to POD name:backend-1 namespace: shop to chain KUBE-POD-FW-ABCDEFGHIJKLMNOP"},
 			},
 		},
 		Rule{

@@ -162,6 +162,9 @@ type RuleStep struct {
 	Verdict     string `json:"verdict"`          // drop, reject, accept, jump, goto, return, queue, stolen
 	Target      string `json:"target,omitempty"` // the chain of a jump or goto
 	Policy      bool   `json:"policy,omitempty"` // the chain's policy, not a rule, gave the verdict
+	// Comment of the rule; in a path only on jumps and gotos (kube-router's "run through nw
+	// policy NAME", kube-proxy's "ns/svc:port" name the object behind the chain jumped to).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Rule is the netfilter rule that dropped (or rejected) a packet the filters match: the
@@ -174,7 +177,6 @@ type Rule struct {
 	Position int    `json:"position,omitempty"` // 1-based place in its chain (iptables -L --line-numbers)
 	Text     string `json:"text,omitempty"`     // the rule as printed by nft -a, or by iptables-save for iptables-nft tables
 	Syntax   string `json:"syntax,omitempty"`   // nft | iptables: how Text is written
-	Comment  string `json:"comment,omitempty"`  // the rule's comment (nft comment or iptables -m comment)
 	Iif      string `json:"iif,omitempty"`
 	Oif      string `json:"oif,omitempty"`
 	TraceID  uint32 `json:"traceId"` // the kernel's trace id of the packet (the same on every rule it met)
@@ -182,6 +184,15 @@ type Rule struct {
 	// that dropped it and the accepts of earlier tables (at most 16).
 	Path []RuleStep `json:"path,omitempty"`
 }
+
+// Rule verdicts: a reject also answers the packet (TCP RST, ICMP unreachable).
+const (
+	RuleDrop   = "drop"
+	RuleReject = "reject"
+)
+
+// RuleVerdicts lists the verdicts of rule lines, for the protocol agreement test.
+var RuleVerdicts = []string{RuleDrop, RuleReject}
 
 // RuleDropWindowMs is how far apart in time a rule line and the drop line of the same
 // packet can be. Keep aligned with src/core/probe/ruleEvidence.ts.

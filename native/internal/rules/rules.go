@@ -241,6 +241,13 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 		info := res.lookup(chainKey{ev.family, ev.table, ev.chain}, ev.handle)
 		t.connMu.Unlock()
 		line.Position, line.Text, line.Comment = info.position, info.text, info.comment
+		line.Path = make([]protocol.RuleStep, len(st.path))
+		for i, p := range st.path {
+			if p.Verdict == VerdictJump || p.Verdict == VerdictGoto {
+				p.Comment = res.lookup(chainKey{familyByName(p.TableFamily), p.Table, p.Chain}, p.Handle).comment
+			}
+			line.Path[i] = p
+		}
 		if info.iptables {
 			line.Syntax = "iptables"
 		} else if info.text != "" {

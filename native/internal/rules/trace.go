@@ -196,3 +196,13 @@ func familyName(f uint8) string {
 	}
 	return fmt.Sprint(f)
 }
+
+// familyByName is the nfgenmsg family of an nft family keyword (the inverse of familyName).
+func familyByName(s string) uint8 {
+	for _, f := range []uint8{unix.NFPROTO_IPV4, unix.NFPROTO_IPV6, unix.NFPROTO_INET, unix.NFPROTO_ARP, unix.NFPROTO_BRIDGE, unix.NFPROTO_NETDEV} {
+		if familyName(f) == s {
+			return f
+		}
+	}
+	return 0
+}
