@@ -195,7 +195,7 @@ const (
 var RuleVerdicts = []string{RuleDrop, RuleReject}
 
 // RuleDropWindowMs is how far apart in time a rule line and the drop line of the same
-// packet can be. Keep aligned with src/core/probe/ruleEvidence.ts.
+// packet can be. Keep aligned with src/core/rules/evidence.ts.
 const RuleDropWindowMs = 1000
 
 // ProbeStats are cumulative counts since start.

@@ -100,8 +100,11 @@ func (r *resolver) readChain(k chainKey) *chainRules {
 				info.reject = info.reject || e.Name == "REJECT"
 			case *expr.Match:
 				xtables = true
+				// Calico writes two: its rule id ("cali:…") and what the rule does.
 				if c, ok := e.Info.(*xt.Comment); ok && info.comment == "" {
 					info.comment = string(*c)
+				} else if ok {
+					info.comment += "; " + string(*c)
 				}
 			}
 		}

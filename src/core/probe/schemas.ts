@@ -303,7 +303,7 @@ export type RuleStep = z.infer<typeof ruleStepSchema>;
 /**
  * The netfilter rule that dropped or rejected a packet the filters match (the `rules` probe).
  * It pairs with the `drop` line of the same packet (reason NETFILTER_DROP): same netns,
- * protocol, addresses and ports, within `ruleDropWindowNs` (see `probe/ruleEvidence.ts`).
+ * protocol, addresses and ports, within `ruleDropWindowNs` (src/core/rules/evidence.ts).
  */
 export const ruleLineSchema = z.object({
   ...header('rule'),
