@@ -21,7 +21,11 @@ func (a *agent) startRules(f filter.Set) (*rules.Tracer, *protocol.ProbeStatus) 
 		return nil, nil
 	}
 	tr, err := rules.Start(rules.Options{Filters: f, Emit: func(l protocol.Rule) {
+		ts := l.TS
 		l.Header = a.header(protocol.TypeRule)
+		if ts != 0 {
+			l.TS = ts
+		}
 		a.out.event(protocol.RulesProbe, l)
 	}})
 	if err != nil {

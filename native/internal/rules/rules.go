@@ -1,8 +1,8 @@
 // Package rules is the agent's `rules` probe: which netfilter rule dropped a packet.
 //
 // It uses nftables tracing (see native/README.md, "The rules probe", for the alternatives):
-// a table of the agent's own, inet pathlight_trace_<pid>, has a prerouting and an output
-// chain at priority -350, before every other table, that set `meta nftrace set 1` on the
+// a table of the agent's own, inet pathlight_trace_<pid>, has chains on the prerouting,
+// input, forward and output hooks at priority -350, before every other table, that set `meta nftrace set 1` on the
 // packets the agent's filters match and accept everything. The kernel then reports every
 // rule such a packet meets on the NFNLGRP_NFTRACE netlink group (family, table, chain, rule
 // handle, verdict); the probe keeps each packet's path and, when a rule or a chain policy
@@ -189,15 +189,18 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 		pkts[ev.id] = st
 	}
 	st.seen = now
+	own := ev.table == t.table && ev.family == unix.NFPROTO_INET
 	if len(ev.network) > 0 {
 		if p, ok := parsePacket(ev.network, ev.transport); ok {
-			if st.ok && p != st.pkt {
-				st.path = nil // the id is a hash of the skb: a new packet reused it
+			// The id is a hash of the skb, reused by later packets: a packet's trace starts in
+			// the agent's entry chain. Elsewhere new headers are the same packet after NAT.
+			if own && entryChain(ev.chain) {
+				st.path = nil
 			}
 			st.pkt, st.ok = p, true
 		}
 	}
-	if ev.table == t.table && ev.family == unix.NFPROTO_INET {
+	if own {
 		return // the agent's own chain
 	}
 	step := protocol.RuleStep{TableFamily: familyName(ev.family), Table: ev.table, Chain: ev.chain, Handle: ev.handle, Verdict: verdictName(ev.verdict), Target: ev.target}
@@ -228,6 +231,8 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 		return
 	}
 	line := protocol.Rule{
+		// When the kernel's message arrived: reading the rule's text can take milliseconds.
+		Header: protocol.Header{TS: now.UnixNano()},
 		Endpoints: protocol.Endpoints{
 			Netns: t.netns, Proto: filter.ProtoName(st.pkt.proto), Src: st.pkt.src.String(), Sport: st.pkt.sport,
 			Dst: st.pkt.dst.String(), Dport: st.pkt.dport, Family: st.pkt.family,

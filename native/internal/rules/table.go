@@ -66,8 +66,28 @@ func RemoveStale(conn *nftables.Conn) ([]string, error) {
 	return removed, conn.Flush()
 }
 
-// install creates (or replaces the chains of) the trace table: a prerouting and an output
-// chain that set nftrace on the packets the filters match. Both chains accept everything:
+// traceChains are the agent's chains. A packet to a Service is matched by its address
+// after DNAT too: kube-proxy's DNAT (nat prerouting and output, -100) turns the cluster IP
+// into the pod's before the filter tables see it, so the pod address in the filters must
+// also be looked for in input and forward (-350, before every filter table) and in output
+// after DNAT (-99). The trace bit stays set once set.
+var traceChains = []struct {
+	name     string
+	num      *nftables.ChainHook
+	priority int32
+}{
+	{"prerouting", nftables.ChainHookPrerouting, tracePriority},
+	{"input", nftables.ChainHookInput, tracePriority},
+	{"forward", nftables.ChainHookForward, tracePriority},
+	{"output", nftables.ChainHookOutput, tracePriority},
+	{"output_dnat", nftables.ChainHookOutput, -99},
+}
+
+// entryChain: the first chain of the agent a packet meets (prerouting when it arrives,
+// output when the node sends it), where the kernel's trace of a new packet starts.
+func entryChain(chain string) bool { return chain == "prerouting" || chain == "output" }
+
+// install creates (or replaces the chains of) the trace table: chains (traceChains) that set nftrace on the packets the filters match. Both chains accept everything:
 // setting nftrace is the table's only effect on a packet, so no verdict of the node's own
 // rules changes.
 func install(conn *nftables.Conn, name string, f filter.Set, replace bool) error {
@@ -77,11 +97,8 @@ func install(conn *nftables.Conn, name string, f filter.Set, replace bool) error
 	}
 	conn.AddTable(t)
 	accept := nftables.ChainPolicyAccept
-	prio := nftables.ChainPriority(tracePriority)
-	for _, hook := range []struct {
-		name string
-		num  *nftables.ChainHook
-	}{{"prerouting", nftables.ChainHookPrerouting}, {"output", nftables.ChainHookOutput}} {
+	for _, hook := range traceChains {
+		prio := nftables.ChainPriority(hook.priority)
 		c := conn.AddChain(&nftables.Chain{
 			Name: hook.name, Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: hook.num, Priority: &prio, Policy: &accept,

@@ -234,3 +234,23 @@ func TestRulesTableRemoved(t *testing.T) {
 		}
 	})
 }
+
+// A packet the filters match only after DNAT (a Service's cluster IP becomes the pod's
+// address in nat prerouting) is still traced: the agent also marks packets in input and
+// forward, after DNAT and before every filter table.
+func TestRulesAfterDNAT(t *testing.T) {
+	requireRoot(t)
+	requireNft(t)
+	a, b := pair(t, 98)
+	run(t, "ip", "netns", "exec", b.name, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "13", "-j", "DNAT", "--to-destination", b.ip+":14")
+	run(t, "ip", "netns", "exec", b.name, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "14", "-m", "comment", "--comment", "after dnat", "-j", "REJECT", "--reject-with", "tcp-reset")
+	ag := startAgentIn(t, b, "--probes", "rules", "--port", "14")
+	if out := inNetns(t, a, "dial", b.ip+":13"); !strings.Contains(out, "refused") {
+		t.Fatalf("client: %s", out)
+	}
+	r := ag.mustSee("the rule rejecting the translated packet", is("rule", "dport", 14, "verdict", "reject"))
+	if str(r, "comment") != "after dnat" || str(r, "chain") != "INPUT" {
+		t.Errorf("rule line: %v", r)
+	}
+	ag.stop()
+}

@@ -31,7 +31,8 @@ export function mapKubeRouter(rule: RuleRecord): RuleMapping | undefined {
   const direction =
     into?.comment && /traffic from POD/.test(into.comment) ? 'egress' : into?.comment && /destined to POD/.test(into.comment) ? 'ingress' : undefined;
   const policies: RuleObject[] = [];
-  for (const step of rule.path ?? []) {
+  // Only the policies of the chain that rejected: the path also holds the other pod's chain (its egress).
+  for (const step of (rule.path ?? []).filter((s) => s.chain === rule.chain)) {
     const m = policyJumpRe.exec(step.comment ?? '');
     if (m && !policies.some((p) => p.name === m[1]))
       policies.push({ kind: 'NetworkPolicy', ...(pod?.namespace ? { namespace: pod.namespace } : {}), name: m[1]! });

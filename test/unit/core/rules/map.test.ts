@@ -3,8 +3,10 @@
  * (test/fixtures/rules: kube-router and kube-proxy read from the lab node; Calico in Felix's
  * format).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rules } from '../../../../src/core/index.js';
+import { probe, rules } from '../../../../src/core/index.js';
+import { fixture } from '../../../helpers/paths.js';
 import { readSave, ruleRecord, savedRule, step } from '../../../helpers/rules.js';
 
 describe('kube-router', () => {
@@ -174,5 +176,30 @@ describe('generic fallback', () => {
   it("describes a chain's policy", () => {
     const m = rules.mapRule({ tableFamily: 'ip', table: 'filter', chain: 'FORWARD', handle: 0, verdict: 'drop', policy: true, text: 'policy drop' });
     expect(m.description).toMatch(/^the drop policy of filter\/FORWARD: policy drop, from software/);
+  });
+});
+
+describe('a rule line the agent wrote in the lab', () => {
+  const [ruleJson, dropJson] = readFileSync(fixture('rules/lab-deny-ingress.ndjson'), 'utf8').trim().split('\n');
+  const decode = (l: string) => {
+    const r = probe.decodeProbeLine(l);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+  const rule = decode(ruleJson!) as probe.RuleLine;
+  const drop = decode(dropJson!) as probe.DropLine;
+
+  it("names kube-router's reject, the backend pod and the NetworkPolicy, not the frontend's egress chain", () => {
+    const [e] = rules.ruleEvidence([rule], [drop]);
+    expect(e!.pairedDrops).toBe(1);
+    expect(e!.mapping).toMatchObject({
+      enforcer: 'kube-router',
+      role: 'policy-default-deny',
+      pod: { namespace: 'lab-deny-ingress', name: 'backend-59f7f67bcc-7ttkn' },
+      policies: [{ kind: 'NetworkPolicy', namespace: 'lab-deny-ingress', name: 'deny-backend-ingress' }],
+    });
+    expect(rules.ruleEvidenceText(e!)).toMatch(
+      /^1 packet rejected on pathlight-lab-node by ip filter\/KUBE-POD-FW-C4SKXKXMRZ5CNYKW rule 7 \(handle 220\), kube-router's default deny ingress for pod lab-deny-ingress\/backend-59f7f67bcc-7ttkn: .* NetworkPolicy lab-deny-ingress\/deny-backend-ingress\./,
+    );
   });
 });
