@@ -121,8 +121,16 @@ func removeTable(conn *nftables.Conn, name string) error {
 	return err
 }
 
+// traceRate bounds the packets each trace rule marks (per second, with a burst of as many):
+// every traced packet costs a netlink message per rule it meets, so a busy flow inside the
+// filters would otherwise cost the node that many messages per packet (BENCHMARKS.md). The
+// drops probe still sees every drop; the rules probe names the rule of at most this many
+// packets per second and filter rule, plenty for connection attempts.
+const traceRate = 100
+
 func setNftrace() []expr.Any {
 	return []expr.Any{
+		&expr.Limit{Type: expr.LimitTypePkts, Rate: traceRate, Unit: expr.LimitTimeSecond, Burst: traceRate},
 		&expr.Immediate{Register: 1, Data: []byte{1}},
 		&expr.Meta{Key: expr.MetaKeyNFTRACE, SourceRegister: true, Register: 1},
 	}
