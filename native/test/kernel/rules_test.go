@@ -254,3 +254,19 @@ func TestRulesAfterDNAT(t *testing.T) {
 	}
 	ag.stop()
 }
+
+// A base chain whose policy drops (a host firewall's default) is named as that chain's policy.
+func TestRulesChainPolicyDrop(t *testing.T) {
+	requireRoot(t)
+	requireNft(t)
+	a, b := pair(t, 99)
+	run(t, "ip", "netns", "exec", b.name, "nft", "add table inet hostfw; add chain inet hostfw in { type filter hook input priority 0; policy drop; }; add rule inet hostfw in tcp dport 22 accept")
+	run(t, "ip", "netns", "exec", a.name, "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1")
+	ag := startAgentIn(t, b, "--probes", "rules", "--port", "15")
+	inNetns(t, a, "dial", b.ip+":15,2s")
+	r := ag.mustSee("the policy drop", is("rule", "dport", 15, "table", "hostfw"))
+	if r["policy"] != true || str(r, "verdict") != "drop" || str(r, "chain") != "in" || num(r, "handle") != 0 || str(r, "text") != "policy drop" {
+		t.Errorf("rule line: %v", r)
+	}
+	ag.stop()
+}

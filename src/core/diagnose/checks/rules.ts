@@ -63,7 +63,9 @@ function attach(f: Finding, e: RuleEvidence) {
 
 function ruleDrop(ctx: Ctx, groups: RuleEvidence[]) {
   // The anonymous findings' evidence (connection outcomes, drop reasons) stays, under the named rule.
-  const replaced = ctx.findings.filter((f) => anonymous.includes(f.kind) && f.source === 'live');
+  // A refusal answered by a REJECT rule is not a closed port, whatever the refusal alone suggested.
+  const rejected = groups.some((g) => g.rule.verdict === 'reject');
+  const replaced = ctx.findings.filter((f) => f.source === 'live' && (anonymous.includes(f.kind) || (rejected && f.kind === 'target-port-not-listening')));
   ctx.findings = ctx.findings.filter((f) => !replaced.includes(f));
   for (const h of ctx.hops.values()) h.findings = h.findings.filter((k) => ctx.findings.some((f) => f.kind === k && f.hop === h.hop));
   const first = groups[0]!;

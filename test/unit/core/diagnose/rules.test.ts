@@ -127,6 +127,25 @@ describe('rule evidence', () => {
     expect(d.diagnosisText(dg)).toMatch(/answer rule-drop .*\n.*inet hostfw\/forward rule 2/);
   });
 
+  it('a refusal answered by a firewall REJECT is told apart from a closed port', () => {
+    const reject = rule(41000, {
+      chain: 'INPUT',
+      position: 1,
+      verdict: 'reject',
+      text: '-A INPUT -p tcp -m tcp --dport 8080 -j REJECT --reject-with tcp-reset',
+      syntax: 'iptables',
+    });
+    const closed = why(app(), q, { correlator: corr([tcp('refused', 41000, { errno: 'ECONNREFUSED' })]) });
+    expect(closed.findings[0]!.kind).not.toBe('rule-drop');
+    const dg = why(app(), q, { correlator: corr([tcp('refused', 41000, { errno: 'ECONNREFUSED' }), reject]) });
+    expect(dg.findings[0]).toMatchObject({
+      kind: 'rule-drop',
+      summary: expect.stringMatching(/^A → B packets are rejected on node-1 by ip filter\/INPUT rule 1/),
+    });
+    expect(dg.findings.map((x) => x.kind)).not.toContain('target-port-not-listening');
+    expect(dg.findings.map((x) => x.kind)).not.toContain('connection-refused');
+  });
+
   it("kube-proxy's reject of a Service without endpoints lands on the endpoints finding", () => {
     const reject = rule(
       41000,
