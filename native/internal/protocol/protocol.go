@@ -176,7 +176,7 @@ type Rule struct {
 	RuleStep
 	Position int    `json:"position,omitempty"` // 1-based place in its chain (iptables -L --line-numbers)
 	Text     string `json:"text,omitempty"`     // the rule as printed by nft -a, or by iptables-save for iptables-nft tables
-	Syntax   string `json:"syntax,omitempty"`   // nft | iptables: how Text is written
+	Syntax   string `json:"syntax,omitempty"`   // nft | iptables | agent (rendered by the agent: neither tool on the node): how Text is written
 	Iif      string `json:"iif,omitempty"`
 	Oif      string `json:"oif,omitempty"`
 	TraceID  uint32 `json:"traceId"` // the kernel's trace id of the packet (the same on every rule it met)

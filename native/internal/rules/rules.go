@@ -255,6 +255,8 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 		}
 		if info.iptables {
 			line.Syntax = "iptables"
+		} else if info.rendered {
+			line.Syntax = "agent"
 		} else if info.text != "" {
 			line.Syntax = "nft"
 		}

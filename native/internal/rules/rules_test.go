@@ -4,6 +4,9 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
+
 	"pathlight.dev/native/internal/filter"
 )
 
@@ -84,5 +87,36 @@ func TestVerdictName(t *testing.T) {
 		if got := verdictName(v); got != want {
 			t.Errorf("%d: %s, want %s", v, got, want)
 		}
+	}
+}
+
+// Without nft and iptables-nft-save (the pod transport's busybox) the agent writes the rule
+// from its expressions: what an iptables-nft REJECT with a comment looks like then.
+func TestRender(t *testing.T) {
+	comment := xt.Comment("rule to REJECT traffic destined for POD name:backend-1 namespace: shop")
+	exprs := []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: []byte{255, 255, 255, 0}, Xor: []byte{0, 0, 0, 0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{10, 244, 0, 0}},
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{6}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{0x1f, 0x90}},
+		&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte("lo\x00")},
+		&expr.Counter{},
+		&expr.Match{Name: "comment", Info: &comment},
+		&expr.Target{Name: "REJECT"},
+	}
+	got := render(exprs, string(comment))
+	want := `ip daddr 10.244.0.0/24 meta l4proto tcp th dport 8080 iifname != "lo" counter xt target REJECT comment "rule to REJECT traffic destined for POD name:backend-1 namespace: shop" (rendered by the agent)`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := render([]expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "KUBE-SERVICES"}}, ""); got != "jump KUBE-SERVICES (rendered by the agent)" {
+		t.Errorf("jump: %s", got)
+	}
+	if maskBits([]byte{255, 0, 255, 0}) != -1 || maskBits([]byte{255, 255, 128, 0}) != 17 {
+		t.Error("maskBits")
 	}
 }

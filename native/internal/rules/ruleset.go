@@ -23,6 +23,7 @@ type ruleInfo struct {
 	comment  string
 	reject   bool // the rule answers the packet it drops (nft reject, iptables REJECT)
 	iptables bool // text is in iptables-save syntax: the table is iptables-nft's
+	rendered bool // text is the agent's own rendering (no nft or iptables-nft-save on the node)
 	found    bool
 }
 
@@ -121,6 +122,8 @@ func (r *resolver) readChain(k chainKey) *chainRules {
 			info.text, info.iptables = ipt[i], true
 		} else if s, ok := texts[rule.Handle]; ok {
 			info.text = s
+		} else {
+			info.text, info.rendered = render(rule.Exprs, info.comment), true
 		}
 		out.rules[rule.Handle] = info
 	}

@@ -270,3 +270,20 @@ func TestRulesChainPolicyDrop(t *testing.T) {
 	}
 	ag.stop()
 }
+
+// On a node without nft and iptables-nft-save (a probe pod's busybox) the rule is written from
+// its expressions, comment included.
+func TestRulesTextWithoutTools(t *testing.T) {
+	requireRoot(t)
+	requireNft(t)
+	a, b := pair(t, 100)
+	run(t, "ip", "netns", "exec", b.name, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "16", "-m", "comment", "--comment", "no tools", "-j", "REJECT", "--reject-with", "tcp-reset")
+	ag := startAgentCmd(t, []string{"ip", "netns", "exec", b.name, "env", "PATH=/nonexistent", agentPath(t), "run", "--probes", "rules", "--port", "16"})
+	inNetns(t, a, "dial", b.ip+":16")
+	r := ag.mustSee("the rule", is("rule", "dport", 16))
+	if str(r, "syntax") != "agent" || str(r, "comment") != "no tools" || str(r, "verdict") != "reject" ||
+		!strings.Contains(str(r, "text"), `th dport 16`) || !strings.Contains(str(r, "text"), `xt target REJECT comment "no tools"`) {
+		t.Errorf("rule line: %v", r)
+	}
+	ag.stop()
+}

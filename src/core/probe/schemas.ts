@@ -315,8 +315,8 @@ export const ruleLineSchema = z.object({
   position: u32.optional(),
   /** The rule as `nft -a` prints it, or as iptables-save does for an iptables-nft table. */
   text: z.string().optional(),
-  /** How `text` is written. */
-  syntax: z.enum(['nft', 'iptables']).optional(),
+  /** How `text` is written: by nft, by iptables-save, or by the agent from the rule's expressions (neither tool on the node). */
+  syntax: z.enum(['nft', 'iptables', 'agent']).optional(),
   iif: z.string().optional(),
   oif: z.string().optional(),
   /** The kernel's trace id of the packet. */
