@@ -113,6 +113,13 @@ export const rulesCheck: Check = {
       if (f) attach(f, g);
       else unexplained.push(g);
     }
-    if (unexplained.length > 0) ruleDrop(ctx, unexplained);
+    if (unexplained.length === 0) return;
+    const c = ctx.counts;
+    if (c && c.established > 0 && c.refused + c.timeout + c.unreachable + c.reset === 0) {
+      // Connections work: a stray packet dropped on the way (a late retransmission in INVALID state) is not the answer.
+      for (const g of unexplained) ctx.notes.push(`while A → B connections succeeded, ${ruleItem(g).text}.`);
+      return;
+    }
+    ruleDrop(ctx, unexplained);
   },
 };

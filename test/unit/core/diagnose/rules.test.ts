@@ -168,6 +168,14 @@ describe('rule evidence', () => {
     expect(dg.findings.some((x) => x.kind === 'rule-drop')).toBe(false);
   });
 
+  it('a stray packet dropped while connections succeed is a note, not the answer', () => {
+    const invalid = rule(41000, { chain: 'KUBE-FORWARD', position: 1, verdict: 'drop', text: '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP' });
+    const dg = why(app(), q, { correlator: corr([tcp('established', 41000, { state: 'ESTABLISHED' }), invalid]) });
+    expect(dg.verdict).toBe('reachable');
+    expect(dg.findings.map((x) => x.kind)).toEqual(['reachable']);
+    expect(dg.notes.join('\n')).toMatch(/while A → B connections succeeded, 1 packet dropped on node-1 by ip filter\/KUBE-FORWARD rule 1/);
+  });
+
   it('rule lines of other traffic are not evidence', () => {
     const other = rule(41000, { chain: 'INPUT', verdict: 'drop', src: '10.244.9.9' });
     const dg = why(app(), q, { correlator: corr([other]) });
