@@ -81,6 +81,8 @@ export class Correlator {
   readonly tests = new Map<string, TestLine>();
   /** The netfilter rules that dropped packets (the rules probe's lines), de-duplicated, in arrival order. */
   readonly rules: RuleLine[] = [];
+  /** Nodes whose agent was asked for the rules probe but could not run it fully, with why. */
+  readonly rulesUnavailable = new Map<string, string>();
   private ruleKeys = new Set<string>();
   events = 0;
   duplicates = 0;
@@ -100,6 +102,13 @@ export class Correlator {
       if (this.tests.has(k)) return false;
       this.tests.set(k, t);
       return true;
+    }
+    if (line.type === 'hello') {
+      // The rules probe's state per node: an answer without rule evidence says why.
+      const p = line.probes.find((x) => x.name === 'rules');
+      if (p && p.state !== 'attached') this.rulesUnavailable.set(line.node, p.detail ?? p.state);
+      else if (p) this.rulesUnavailable.delete(line.node);
+      return false;
     }
     if (line.type === 'rule') {
       const k = `${line.node}|${line.ts}|${line.traceId}|${line.tableFamily}|${line.table}|${line.chain}|${line.handle}`;

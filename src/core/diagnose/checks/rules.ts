@@ -103,7 +103,11 @@ export const rulesCheck: Check = {
   id: 'rules',
   hop: 'network',
   run(ctx) {
-    if (!ctx.correlator || ctx.correlator.rules.length === 0) return;
+    if (!ctx.correlator) return;
+    const c = ctx.counts;
+    const failed = c ? c.refused + c.timeout + c.unreachable + c.reset > 0 : false;
+    if (failed) for (const [node, why] of [...ctx.correlator.rulesUnavailable].sort()) ctx.notes.push(`the rule that drops is not named on ${node}: ${why}`);
+    if (ctx.correlator.rules.length === 0) return;
     const aIps = new Set<string>(ctx.source.kind === 'ip' ? [ctx.source.ip] : ctx.source.pods.flatMap((p) => p.ips));
     const groups = ruleEvidence(linesOf(ctx, aIps));
     const unexplained: RuleEvidence[] = [];
@@ -114,8 +118,7 @@ export const rulesCheck: Check = {
       else unexplained.push(g);
     }
     if (unexplained.length === 0) return;
-    const c = ctx.counts;
-    if (c && c.established > 0 && c.refused + c.timeout + c.unreachable + c.reset === 0) {
+    if (c && c.established > 0 && !failed) {
       // Connections work: a stray packet dropped on the way (a late retransmission in INVALID state) is not the answer.
       for (const g of unexplained) ctx.notes.push(`while A → B connections succeeded, ${ruleItem(g).text}.`);
       return;

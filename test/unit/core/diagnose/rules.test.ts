@@ -176,6 +176,24 @@ describe('rule evidence', () => {
     expect(dg.notes.join('\n')).toMatch(/while A → B connections succeeded, 1 packet dropped on node-1 by ip filter\/KUBE-FORWARD rule 1/);
   });
 
+  it('says on which node the rules probe could not run, when connections fail', () => {
+    const hello = base({
+      type: 'hello',
+      version: '0.1.0',
+      kernel: '6.1.0',
+      arch: 'amd64',
+      features: { btf: true, tpBtf: true, dropReasons: true, ringbuf: true, bpfStats: false, kallsyms: true },
+      probes: [
+        { name: 'drops', state: 'attached' },
+        { name: 'rules', state: 'unavailable', detail: 'netfilter netlink: operation not permitted: the rules probe needs CAP_NET_ADMIN' },
+      ],
+      filters: { netns: [], cidr: [], port: [], proto: [], notSpecified: false },
+      ttlMs: 1000,
+    });
+    const dg = why(app(), q, { correlator: corr([hello, tcp('timeout', 41000, { errno: 'ETIMEDOUT' }), drop(41000)]) });
+    expect(dg.notes).toContain('the rule that drops is not named on node-1: netfilter netlink: operation not permitted: the rules probe needs CAP_NET_ADMIN');
+  });
+
   it('rule lines of other traffic are not evidence', () => {
     const other = rule(41000, { chain: 'INPUT', verdict: 'drop', src: '10.244.9.9' });
     const dg = why(app(), q, { correlator: corr([other]) });
