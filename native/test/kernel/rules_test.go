@@ -167,7 +167,7 @@ func absf(f float64) float64 {
 }
 
 // Only packets inside the filters are traced and reported: a drop of other traffic by the
-// same kind of rule gives no rule line.
+// same kind of rule gives no rule line, until a filters line takes it in.
 func TestRulesOnlyWithinFilters(t *testing.T) {
 	requireRoot(t)
 	requireNft(t)
@@ -178,10 +178,18 @@ func TestRulesOnlyWithinFilters(t *testing.T) {
 	inNetns(t, a, "dial", b.ip+":12")
 	ag.mustSee("the rule rejecting port 12", is("rule", "dport", 12, "verdict", "reject"))
 	time.Sleep(300 * time.Millisecond)
-	ag.stop()
 	if r := ag.find(is("rule", "dport", 9)); r != nil {
 		t.Errorf("a rule line for port 9, outside the filters: %v", r)
 	}
+	// A filters line re-scopes the trace chains: now port 9 is traced.
+	ag.send(map[string]any{"type": "filters", "port": []int{9}})
+	ag.mustSee("the new filters acknowledged", is("filters"))
+	inNetns(t, a, "dial", b.ip+":9")
+	ag.mustSee("the rule rejecting port 9 after the filters line", is("rule", "dport", 9, "verdict", "reject"))
+	if tables := traceTables(t, b); len(tables) != 1 {
+		t.Errorf("trace tables after the filters line: %v", tables)
+	}
+	ag.stop()
 }
 
 // However the agent stops, its table goes; a table left by a SIGKILLed agent is removed by
