@@ -58,11 +58,13 @@ describe('kube-proxy', () => {
   const noEp = readSave('kube-proxy-no-endpoints.filter.iptables-save');
   const lab = readSave('lab-kube-router-kube-proxy.filter.iptables-save');
 
+  const labNoEp = readSave('lab-kube-proxy-no-endpoints.filter.iptables-save');
+
   it.each([
-    ['KUBE-SERVICES', 'REJECT'],
-    ['KUBE-EXTERNAL-SERVICES', 'DROP'],
-  ])('names the Service without endpoints from %s', (chain, target) => {
-    const m = rules.mapRule(ruleRecord(savedRule(noEp, chain, `-j ${target}`)));
+    ['KUBE-SERVICES (recorded in the lab)', labNoEp, 'KUBE-SERVICES', 'lab-not-ready/backend:http has no endpoints'],
+    ['KUBE-EXTERNAL-SERVICES', noEp, 'KUBE-EXTERNAL-SERVICES', '-j DROP'],
+  ])('names the Service without endpoints from %s', (_name, saved, chain, has) => {
+    const m = rules.mapRule(ruleRecord(savedRule(saved, chain, has)));
     expect(m).toMatchObject({
       enforcer: 'kube-proxy',
       role: 'service-no-endpoints',
