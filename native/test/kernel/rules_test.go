@@ -295,3 +295,24 @@ func TestRulesTextWithoutTools(t *testing.T) {
 	}
 	ag.stop()
 }
+
+// IPv6: an ip6tables-nft REJECT is named from the ip6 filter table, with ip6tables-save's text.
+func TestRulesIPv6(t *testing.T) {
+	requireRoot(t)
+	requireNft(t)
+	a, b := pair(t, 101)
+	id := strings.TrimSuffix(a.name, "a")
+	run(t, "ip", "-n", a.name, "-6", "addr", "add", "fd77::1/64", "dev", "va"+id, "nodad")
+	run(t, "ip", "-n", b.name, "-6", "addr", "add", "fd77::2/64", "dev", "vb"+id, "nodad")
+	run(t, "ip", "netns", "exec", b.name, "ip6tables", "-A", "INPUT", "-p", "tcp", "--dport", "17", "-m", "comment", "--comment", "v6 reject", "-j", "REJECT", "--reject-with", "tcp-reset")
+	ag := startAgentIn(t, b, "--probes", "rules", "--cidr", "fd77::1")
+	if out := inNetns(t, a, "dial", "[fd77::2]:17"); !strings.Contains(out, "refused") {
+		t.Fatalf("client: %s", out)
+	}
+	r := ag.mustSee("the ip6 rule", is("rule", "dport", 17, "src", "fd77::1", "dst", "fd77::2"))
+	if num(r, "family") != 6 || str(r, "tableFamily") != "ip6" || str(r, "verdict") != "reject" || str(r, "comment") != "v6 reject" ||
+		str(r, "text") != `-A INPUT -p tcp -m tcp --dport 17 -m comment --comment "v6 reject" -j REJECT --reject-with tcp-reset` {
+		t.Errorf("rule line: %v", r)
+	}
+	ag.stop()
+}
