@@ -244,8 +244,6 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 	} else {
 		t.connMu.Lock()
 		info := res.lookup(chainKey{ev.family, ev.table, ev.chain}, ev.handle)
-		t.connMu.Unlock()
-		line.Position, line.Text, line.Comment = info.position, info.text, info.comment
 		line.Path = make([]protocol.RuleStep, len(st.path))
 		for i, p := range st.path {
 			if p.Verdict == VerdictJump || p.Verdict == VerdictGoto {
@@ -253,6 +251,8 @@ func (t *Tracer) handle(ev traceEvent, pkts map[uint32]*pktState, res *resolver)
 			}
 			line.Path[i] = p
 		}
+		t.connMu.Unlock()
+		line.Position, line.Text, line.Comment = info.position, info.text, info.comment
 		if info.iptables {
 			line.Syntax = "iptables"
 		} else if info.rendered {
