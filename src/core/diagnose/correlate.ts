@@ -104,8 +104,9 @@ export class Correlator {
       return true;
     }
     if (line.type === 'hello') {
-      // The rules probe's state per node: an answer without rule evidence says why.
-      const p = line.probes.find((x) => x.name === 'rules');
+      // The rules probe's state per node: an answer without rule evidence says why. (A recorded
+      // hello is not re-validated: its probes may be missing.)
+      const p = (line.probes ?? []).find((x) => x.name === 'rules');
       if (p && p.state !== 'attached') this.rulesUnavailable.set(line.node, p.detail ?? p.state);
       else if (p) this.rulesUnavailable.delete(line.node);
       return false;
