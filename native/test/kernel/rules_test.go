@@ -1,6 +1,7 @@
 package kernel_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -315,4 +316,42 @@ func TestRulesIPv6(t *testing.T) {
 		t.Errorf("rule line: %v", r)
 	}
 	ag.stop()
+}
+
+// Without CAP_NET_ADMIN (a probe pod with only CAP_BPF/PERFMON/SYSLOG) the rules probe is
+// unavailable and says what it needs; the other probes run. With it, it attaches.
+func TestRulesPrivilege(t *testing.T) {
+	requireRoot(t)
+	requireNft(t)
+	_, b := pair(t, 102)
+	dir := agentCopyForOthers(t)
+	hello := func(caps string) map[string]any {
+		out, err := exec.Command("ip", "netns", "exec", b.name, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps="+caps, "--ambient-caps="+caps,
+			dir+"/pathlight-probe", "run", "--no-stdin", "--ttl", "1s", "--probes", "drops,rules").Output()
+		if err != nil {
+			t.Fatalf("agent as nobody with %s: %v\n%s", caps, err, out)
+		}
+		var h map[string]any
+		_ = json.Unmarshal([]byte(strings.SplitN(string(out), "\n", 2)[0]), &h)
+		return h
+	}
+	states := func(h map[string]any) map[string]string {
+		m := map[string]string{}
+		for _, p := range h["probes"].([]any) {
+			p := p.(map[string]any)
+			m[str(p, "name")] = str(p, "state") + " " + str(p, "detail")
+		}
+		return m
+	}
+	without := states(hello("-all,+bpf,+perfmon,+syslog"))
+	if !strings.HasPrefix(without["drops"], "attached") || !strings.HasPrefix(without["rules"], "unavailable") || !strings.Contains(without["rules"], "CAP_NET_ADMIN") {
+		t.Errorf("without CAP_NET_ADMIN: %v", without)
+	}
+	with := states(hello("-all,+bpf,+perfmon,+syslog,+net_admin"))
+	if !strings.HasPrefix(with["rules"], "attached") {
+		t.Errorf("with CAP_NET_ADMIN: %v", with)
+	}
+	if tables := traceTables(t, b); len(tables) != 0 {
+		t.Errorf("tables left: %v", tables)
+	}
 }
