@@ -224,6 +224,7 @@ const evidenceSchema = z.discriminatedUnion('type', [
   core.objectEvidenceSchema,
   core.policyEvidenceSchema.extend({ policy: z.unknown() }),
   core.eventsEvidenceSchema.extend({ example: z.looseObject({ type: z.string() }) }),
+  core.ruleEvidenceSchema,
   core.noteEvidenceSchema,
 ]);
 export const findingSchema = core.findingSchema.extend({ kind: z.string(), evidence: z.array(evidenceSchema) });

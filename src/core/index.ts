@@ -4,6 +4,7 @@ export * from './recording/records.js';
 export * from './recording/summary.js';
 export * from './flows/hubble.js';
 export * as probe from './probe/protocol.js';
+export * as rules from './rules/index.js';
 export * from './cluster/identity.js';
 export * from './cluster/nodes.js';
 export * from './recording/scrub.js';

@@ -209,6 +209,7 @@ func (a *agent) probeStats(att *attached) map[string]protocol.ProbeStats {
 		}
 		m[p.Name] = ps
 	}
+	a.rulesStats(att.rules, m)
 	return m
 }
 
@@ -217,6 +218,9 @@ func (a *agent) probeStats(att *attached) map[string]protocol.ProbeStats {
 // readers drain what the ring buffers still hold, and bye carries the final counts.
 func (a *agent) finish(att *attached, active *activeTests, readers *readers, reason string) {
 	active.stop()
+	if att.rules != nil {
+		att.rules.Close() // its table goes first: nothing of the agent stays in the ruleset
+	}
 	for _, p := range att.set.Probes {
 		p.Detach()
 	}

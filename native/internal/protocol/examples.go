@@ -19,7 +19,7 @@ func Examples() []any {
 	out := []any{
 		Hello{
 			Header: h(TypeHello, 1764000000000000000), Version: "0.1.0", Kernel: "6.1.0-27-amd64", Arch: "amd64",
-			Features: Features{BTF: true, TpBtf: true, DropReasons: true, Ringbuf: true, BpfStats: true, Kallsyms: true},
+			Features: Features{BTF: true, TpBtf: true, DropReasons: true, Ringbuf: true, BpfStats: true, Kallsyms: true, Rules: "rule attribution unavailable: legacy iptables (tables filter in /proc/net/ip_tables_names are not nftables and cannot be traced)"},
 			Probes: []ProbeStatus{
 				{Name: "drops", State: ProbeAttached, Attach: "tp_btf/kfree_skb"},
 				{Name: "dns", State: ProbeDegraded, Attach: "tp_btf/net_dev_queue+tp_btf/netif_receive_skb", Detail: "TCP/53 is not decoded"},
@@ -38,6 +38,22 @@ func Examples() []any {
 		Stats{Header: h(TypeStats, 1764000001000000000), UptimeMs: 1000, Probes: counts, Written: 7},
 		Stats{Header: h(TypeStats, 1764000001000000001), UptimeMs: 1000, Probes: countsNoRunTime, Written: 7},
 		FiltersAck{Header: h(TypeFilters, 1764000001500000000), Filters: filters},
+		Rule{
+			Header: h(TypeRule, 1764000000100000100), Endpoints: ep4,
+			RuleStep: RuleStep{TableFamily: "ip", Table: "filter", Chain: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Handle: 42, Verdict: "reject", Comment: "rule to REJECT traffic destined for POD name:backend-1 namespace: shop"},
+			Position: 7, Syntax: "iptables",
+			Text: `-A KUBE-POD-FW-ABCDEFGHIJKLMNOP -m comment --comment "rule to REJECT traffic destined for POD name:backend-1 namespace: shop" -j REJECT --reject-with icmp-port-unreachable`,
+			Iif:  "veth1", Oif: "cni0", TraceID: 3735928559,
+			Path: []RuleStep{
+				{TableFamily: "ip", Table: "filter", Chain: "FORWARD", Handle: 10, Verdict: "jump", Target: "KUBE-ROUTER-FORWARD"},
+				{TableFamily: "ip", Table: "filter", Chain: "KUBE-ROUTER-FORWARD", Handle: 12, Verdict: "jump", Target: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Comment: "rule to jump traffic destined to POD name:backend-1 namespace: shop to chain KUBE-POD-FW-ABCDEFGHIJKLMNOP"},
+			},
+		},
+		Rule{
+			Header: h(TypeRule, 1764000000100000200), Endpoints: ep6,
+			RuleStep: RuleStep{TableFamily: "inet", Table: "host", Chain: "input", Verdict: "drop", Policy: true},
+			Text:     "policy drop", TraceID: 1,
+		},
 	}
 	for i, ev := range TCPEvents {
 		t := TCP{Header: h(TypeTCP, 1764000000300000000+int64(i)), Endpoints: ep4, Event: ev, State: "SYN_SENT", Role: "client"}

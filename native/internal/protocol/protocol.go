@@ -38,6 +38,10 @@ type Features struct {
 	Ringbuf     bool `json:"ringbuf"`     // BPF ring buffer (5.8+)
 	BpfStats    bool `json:"bpfStats"`    // per-program run time: run --stats on a 5.8+ kernel
 	Kallsyms    bool `json:"kallsyms"`    // drop locations can be named
+	// Rules is set when the rules probe cannot name every rule that drops, e.g. "rule
+	// attribution unavailable: legacy iptables …": rules of iptables-legacy are not
+	// nftables and cannot be traced.
+	Rules string `json:"rules,omitempty"`
 }
 
 // Probe states in Hello.Probes.
@@ -172,6 +176,51 @@ type TCP struct {
 	// known (probe proc). A server's established line comes before accept(): it has none.
 	Proc *Proc `json:"proc,omitempty"`
 }
+
+// RuleStep is one rule (or chain policy) a traced packet met, as nftables tracing reports it.
+type RuleStep struct {
+	TableFamily string `json:"tableFamily"` // the family of the table: ip, ip6, inet, arp, bridge, netdev
+	Table       string `json:"table"`
+	Chain       string `json:"chain"`
+	Handle      uint64 `json:"handle"`           // the rule's handle (nft -a); 0 for a chain policy
+	Verdict     string `json:"verdict"`          // drop, reject, accept, jump, goto, return, queue, stolen
+	Target      string `json:"target,omitempty"` // the chain of a jump or goto
+	Policy      bool   `json:"policy,omitempty"` // the chain's policy, not a rule, gave the verdict
+	// Comment of the rule; in a path only on jumps and gotos (kube-router's "run through nw
+	// policy NAME", kube-proxy's "ns/svc:port" name the object behind the chain jumped to).
+	Comment string `json:"comment,omitempty"`
+}
+
+// Rule is the netfilter rule that dropped (or rejected) a packet the filters match: the
+// rules probe. It is tied to the drop line of the same packet (reason NETFILTER_DROP) by
+// the same netns, protocol, addresses and ports within a second (RuleDropWindowMs).
+type Rule struct {
+	Header
+	Endpoints // netns: the namespace whose ruleset dropped it (the agent's)
+	RuleStep
+	Position int    `json:"position,omitempty"` // 1-based place in its chain (iptables -L --line-numbers)
+	Text     string `json:"text,omitempty"`     // the rule as printed by nft -a, or by iptables-save for iptables-nft tables
+	Syntax   string `json:"syntax,omitempty"`   // nft | iptables | agent (rendered by the agent: neither tool on the node): how Text is written
+	Iif      string `json:"iif,omitempty"`
+	Oif      string `json:"oif,omitempty"`
+	TraceID  uint32 `json:"traceId"` // the kernel's trace id of the packet (the same on every rule it met)
+	// Path is the rules the packet met before, oldest first: the jumps that led to the chain
+	// that dropped it and the accepts of earlier tables (at most 16).
+	Path []RuleStep `json:"path,omitempty"`
+}
+
+// Rule verdicts: a reject also answers the packet (TCP RST, ICMP unreachable).
+const (
+	RuleDrop   = "drop"
+	RuleReject = "reject"
+)
+
+// RuleVerdicts lists the verdicts of rule lines, for the protocol agreement test.
+var RuleVerdicts = []string{RuleDrop, RuleReject}
+
+// RuleDropWindowMs is how far apart in time a rule line and the drop line of the same
+// packet can be. Keep aligned with src/core/rules/evidence.ts.
+const RuleDropWindowMs = 1000
 
 // ProbeStats are cumulative counts since start.
 type ProbeStats struct {
@@ -346,13 +395,18 @@ const (
 	TypeBye     = "bye"
 	TypeFilters = "filters"
 	TypeTest    = "test"
+	TypeRule    = "rule"
 )
 
 // Types lists every line type, for the protocol agreement test.
-var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest}
+var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest, TypeRule}
 
 // ProbeNames are the probes a run attaches by default.
 var ProbeNames = []string{"drops", "dns", "tcp", "proc"}
+
+// RulesProbe is attached only when named (--probes …,rules): it adds a table to the node's
+// nftables ruleset for as long as it runs, which a default run never does.
+const RulesProbe = "rules"
 
 // BaselineProbe is attached only when named: empty programs on the dns probe's hooks whose
 // run time is the measurement floor bench/probe subtracts.

@@ -187,8 +187,14 @@ func agentPath(t *testing.T) string {
 // startAgent starts the agent with args after `run` and waits for its hello line.
 func startAgent(t *testing.T, args ...string) *Agent {
 	t.Helper()
+	return startAgentCmd(t, append([]string{agentPath(t), "run", "--stats-interval", "200ms"}, args...))
+}
+
+// startAgentCmd starts the agent through the given command line (argv).
+func startAgentCmd(t *testing.T, argv []string) *Agent {
+	t.Helper()
 	a := &Agent{t: t, done: make(chan struct{})}
-	a.cmd = exec.Command(agentPath(t), append([]string{"run", "--stats-interval", "200ms"}, args...)...)
+	a.cmd = exec.Command(argv[0], argv[1:]...)
 	a.cmd.Stderr = &a.stderr
 	a.stdin, _ = a.cmd.StdinPipe()
 	stdout, _ := a.cmd.StdoutPipe()

@@ -54,6 +54,8 @@ export function human(l: Record<string, unknown>): string {
       return `${t} TCP  ${l.event}${l.errno ? ` (${l.errno})` : ''}  ${flow}`;
     case 'dns':
       return `${t} DNS  ${l.qr} ${l.qname} ${l.qtype}${l.rcode ? ` ${l.rcode}` : ''}${typeof l.latencyNs === 'number' ? ` ${(l.latencyNs / 1e6).toFixed(2)} ms` : ''}  ${flow}`;
+    case 'rule':
+      return `${t} RULE ${String(l.verdict).toUpperCase()} by ${l.tableFamily} ${l.table}/${l.chain}${l.policy ? ' policy' : ` handle ${l.handle}`}${l.text ? `: ${l.text}` : ''}  ${flow}`;
     case 'error':
       return `${t} agent error (${l.code}): ${l.message}`;
     case 'bye':
@@ -82,7 +84,7 @@ export function registerProbe(program: Command): void {
     .option('--ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('--host <address>', 'address to use when the SSH config has no HostName for the node')
     .option('--duration <time>', 'how long to watch (e.g. 10s, 2m); Ctrl-C stops earlier', '10s')
-    .option('--probes <list>', 'drops,dns,tcp,proc (default all)')
+    .option('--probes <list>', 'drops,dns,tcp,proc (default all); rules (opt-in) names the nftables/iptables rule that dropped a packet')
     .option('--netns <list>', 'only these network namespaces (inode numbers or paths on the node)')
     .option('--cidr <list>', 'only these addresses/CIDRs (either end)')
     .option('--port <list>', 'only these ports (either end)')

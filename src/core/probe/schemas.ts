@@ -73,6 +73,10 @@ export type TestPhase = (typeof testPhases)[number];
 export const testOutcomes = ['established', 'refused', 'timeout', 'unreachable', 'replied', 'no-reply', 'ok', 'failed', 'error'] as const;
 export type TestOutcome = (typeof testOutcomes)[number];
 
+/** How a rule line's packet was stopped (Go `RuleVerdicts`): `reject` also answers it. */
+export const ruleVerdicts = ['drop', 'reject'] as const;
+export type RuleVerdict = (typeof ruleVerdicts)[number];
+
 /** Transport protocols an active test connects with. */
 export const testProtos = ['tcp', 'udp'] as const;
 export type TestProto = (typeof testProtos)[number];
@@ -128,6 +132,9 @@ export const featuresSchema = z.object({
   bpfStats: z.boolean(),
   /** Drop locations can be named. */
   kallsyms: z.boolean(),
+  /** Why the rules probe cannot name every rule, e.g. "rule attribution unavailable: legacy
+   * iptables …" (iptables-legacy rules are not nftables and cannot be traced). */
+  rules: z.string().optional(),
 });
 export type Features = z.infer<typeof featuresSchema>;
 
@@ -306,6 +313,52 @@ export const tcpLineSchema = z.object({
 });
 export type TcpLine = z.infer<typeof tcpLineSchema>;
 
+/** One rule (or chain policy) a traced packet met, as nftables tracing reports it. */
+export const ruleStepSchema = z.object({
+  /** The table's family: ip, ip6, inet, arp, bridge, netdev. */
+  tableFamily: z.string(),
+  table: z.string(),
+  chain: z.string(),
+  /** The rule's handle (`nft -a`); 0 for a chain policy. */
+  handle: u64,
+  /** drop, reject, accept, jump, goto, return, queue, stolen. */
+  verdict: z.string(),
+  /** The chain of a jump or goto. */
+  target: z.string().optional(),
+  /** The chain's policy, not a rule, gave the verdict. */
+  policy: z.boolean().optional(),
+  /** The rule's comment; in a path only on jumps and gotos (kube-router's "run through nw
+   * policy NAME", kube-proxy's "ns/svc:port" name the object behind the chain jumped to). */
+  comment: z.string().optional(),
+});
+export type RuleStep = z.infer<typeof ruleStepSchema>;
+
+/**
+ * The netfilter rule that dropped or rejected a packet the filters match (the `rules` probe).
+ * It pairs with the `drop` line of the same packet (reason NETFILTER_DROP): same netns,
+ * protocol, addresses and ports, within `ruleDropWindowNs` (src/core/rules/evidence.ts).
+ */
+export const ruleLineSchema = z.object({
+  ...header('rule'),
+  /** netns: the namespace whose ruleset dropped it (the agent's: the node's). */
+  ...endpointsShape,
+  ...ruleStepSchema.shape,
+  verdict: z.enum(ruleVerdicts),
+  /** 1-based place in its chain (what `iptables -L --line-numbers` shows). */
+  position: u32.optional(),
+  /** The rule as `nft -a` prints it, or as iptables-save does for an iptables-nft table. */
+  text: z.string().optional(),
+  /** How `text` is written: by nft, by iptables-save, or by the agent from the rule's expressions (neither tool on the node). */
+  syntax: z.enum(['nft', 'iptables', 'agent']).optional(),
+  iif: z.string().optional(),
+  oif: z.string().optional(),
+  /** The kernel's trace id of the packet. */
+  traceId: u32,
+  /** The rules the packet met before, oldest first (jumps, accepts of earlier tables). */
+  path: z.array(ruleStepSchema).optional(),
+});
+export type RuleLine = z.infer<typeof ruleLineSchema>;
+
 /** Written every second. */
 export const statsLineSchema = z.object({
   ...header('stats'),
@@ -420,6 +473,7 @@ export const lineSchemas = lineTable({
   bye: byeLineSchema,
   filters: filtersLineSchema,
   test: testLineSchema,
+  rule: ruleLineSchema,
 });
 
 export type LineType = keyof typeof lineSchemas;

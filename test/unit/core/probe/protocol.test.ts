@@ -44,6 +44,7 @@ describe('probe protocol: the Go fixture', () => {
     ['test phases', probe.testPhases, () => ofType('test').map((e) => e.phase)],
     ['test outcomes', probe.testOutcomes, () => ofType('test').flatMap((e) => e.outcome ?? [])],
     ['test protocols', probe.testProtos, () => ofType('test').flatMap((e) => e.proto ?? [])],
+    ['rule verdicts', probe.ruleVerdicts, () => ofType('rule').map((e) => e.verdict)],
   ];
   it.each(seen)('%s in the fixture are exactly the TypeScript enum', (_name, values, inFixture) => {
     expect(new Set(values).size).toBe(values.length);
