@@ -1,0 +1,104 @@
+/**
+ * Rule answers on the lab, in a namespace of its own: a client calls a server, and an iptables
+ * DROP added on the node outside any policy (a host firewall) is answered `rule-drop` naming
+ * that rule — the policies allow the traffic, so only the rule explains it. Probes over SSH, as
+ * root (the rules probe needs CAP_NET_ADMIN). kube-proxy's reject of a Service without
+ * endpoints is not tested here: in the lab, kube-router's FORWARD rules accept pod traffic
+ * before FORWARD jumps to KUBE-SERVICES, so that reject never fires (its counters stay 0).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../../helpers/lab.js';
+import { repoPath } from '../../helpers/paths.js';
+import type { diagnose } from '../../../src/core/index.js';
+
+const info = lab();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-lab-rules-'));
+const ns = `pathlight-rules-${process.pid}`;
+const comment = `pathlight lab test: host firewall ${process.pid}`;
+const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
+/** iptables (nft) inside the network namespace of the node that runs a pod. */
+const nodeIptables = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'iptables', ...args], { encoding: 'utf8' });
+let firewall: string[] | undefined;
+
+afterAll(() => {
+  if (firewall) nodeIptables(['-D', ...firewall]);
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    kubectl('delete', 'namespace', ns, '--wait=false');
+  } catch {
+    /* never created */
+  }
+});
+
+function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', '--probe', 'ssh', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      try {
+        resolve({ code, out: JSON.parse(stdout) as diagnose.Diagnosis, stderr });
+      } catch {
+        reject(new Error(`why printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+const deployment = (name: string, command: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      # On the lab's first node, whose network namespace the test adds the host firewall rule to.
+      nodeName: ${info.node.name}
+      enableServiceLinks: false
+      containers:
+      - name: ${name}
+        image: ${info.images.busybox}
+        imagePullPolicy: Never
+        command: ["/bin/sh", "-c", ${JSON.stringify(command)}]
+`;
+
+const MANIFESTS = [
+  `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
+  deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www'),
+  `apiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: ${ns}}\nspec:\n  selector: {app: server}\n  ports: [{port: 8080}]\n`,
+  deployment('client', 'while true; do timeout 2 wget -q -O /dev/null http://server:8080/; sleep 1; done'),
+].join('---\n');
+
+const ipOf = (app: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'jsonpath={.items[0].status.podIP}').trim();
+
+describe('rule attribution (lab, probes over ssh)', () => {
+  beforeAll(() => {
+    writeFileSync(path.join(dir, 'app.yaml'), MANIFESTS);
+    kubectl('apply', '-f', path.join(dir, 'app.yaml'));
+    kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', '--timeout=90s');
+  }, 120_000);
+
+  it("a host firewall's DROP outside any policy is the rule-drop answer, naming the rule", async () => {
+    firewall = ['FORWARD', '-s', ipOf('client'), '-d', ipOf('server'), '-p', 'tcp', '--dport', '8080', '-m', 'comment', '--comment', comment, '-j', 'DROP'];
+    nodeIptables(['-I', firewall[0]!, '1', ...firewall.slice(1)]);
+    const r = await why(['--from', `${ns}/deploy/client`, '--to', `server.${ns}:8080`, '--duration', '8s']);
+    expect({ verdict: r.out.verdict, kind: r.out.findings[0]?.kind }, r.stderr).toEqual({ verdict: 'unreachable', kind: 'rule-drop' });
+    const rule = r.out.findings[0]!.evidence.find((e) => e.type === 'rule');
+    expect(rule).toMatchObject({ table: 'filter', chain: 'FORWARD', verdict: 'drop', comment, node: info.node.name });
+    expect(r.out.findings[0]!.summary).toContain('FORWARD');
+  }, 90_000);
+});
