@@ -1,6 +1,6 @@
 /**
- * Rule answers on the lab, in a namespace of its own: a client calls a server, and an iptables
- * DROP added on the node outside any policy (a host firewall) is answered `rule-drop` naming
+ * Rule answers on the lab, in a namespace of its own: a client calls a server, and an nftables
+ * drop rule added on the node outside any policy (a host firewall) is answered `rule-drop` naming
  * that rule — the policies allow the traffic, so only the rule explains it. Probes over SSH, as
  * root (the rules probe needs CAP_NET_ADMIN). kube-proxy's reject of a Service without
  * endpoints is not tested here: in the lab, kube-router's FORWARD rules accept pod traffic
@@ -19,13 +19,17 @@ const info = lab();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-lab-rules-'));
 const ns = `pathlight-rules-${process.pid}`;
 const comment = `pathlight lab test: host firewall ${process.pid}`;
+// A host firewall of its own (as nftables or firewalld keep one), in front of iptables' filter
+// table (priority 0): kube-router keeps its FORWARD jump first and accepts the pods' allowed
+// traffic there, so a DROP appended to iptables' FORWARD would never be reached.
+const table = `pathlight_lab_hostfw_${process.pid}`;
 const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
-/** iptables (nft) inside the network namespace of the node that runs a pod. */
-const nodeIptables = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'iptables', ...args], { encoding: 'utf8' });
-let firewall: string[] | undefined;
+/** nft inside the network namespace of the lab's first node. */
+const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'nft', ...args], { encoding: 'utf8' });
+let firewall = false;
 
 afterAll(() => {
-  if (firewall) nodeIptables(['-D', ...firewall]);
+  if (firewall) nodeNft(['delete', 'table', 'inet', table]);
   rmSync(dir, { recursive: true, force: true });
   try {
     kubectl('delete', 'namespace', ns, '--wait=false');
@@ -92,13 +96,33 @@ describe('rule attribution (lab, probes over ssh)', () => {
     kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', '--timeout=90s');
   }, 120_000);
 
-  it("a host firewall's DROP outside any policy is the rule-drop answer, naming the rule", async () => {
-    firewall = ['FORWARD', '-s', ipOf('client'), '-d', ipOf('server'), '-p', 'tcp', '--dport', '8080', '-m', 'comment', '--comment', comment, '-j', 'DROP'];
-    nodeIptables(['-I', firewall[0]!, '1', ...firewall.slice(1)]);
+  it("a host firewall's nftables drop outside any policy is the rule-drop answer, naming the rule", async () => {
+    firewall = true;
+    nodeNft(['add', 'table', 'inet', table]);
+    nodeNft(['add', 'chain', 'inet', table, 'forward', '{ type filter hook forward priority -5; policy accept; }']);
+    nodeNft([
+      'add',
+      'rule',
+      'inet',
+      table,
+      'forward',
+      'ip',
+      'saddr',
+      ipOf('client'),
+      'ip',
+      'daddr',
+      ipOf('server'),
+      'tcp',
+      'dport',
+      '8080',
+      'drop',
+      'comment',
+      `"${comment}"`,
+    ]);
     const r = await why(['--from', `${ns}/deploy/client`, '--to', `server.${ns}:8080`, '--duration', '8s']);
     expect({ verdict: r.out.verdict, kind: r.out.findings[0]?.kind }, r.stderr).toEqual({ verdict: 'unreachable', kind: 'rule-drop' });
     const rule = r.out.findings[0]!.evidence.find((e) => e.type === 'rule');
-    expect(rule).toMatchObject({ table: 'filter', chain: 'FORWARD', verdict: 'drop', comment, node: info.node.name });
-    expect(r.out.findings[0]!.summary).toContain('FORWARD');
+    expect(rule).toMatchObject({ tableFamily: 'inet', table, chain: 'forward', verdict: 'drop', comment, node: info.node.name });
+    expect(r.out.findings[0]!.summary).toContain(`${table}/forward`);
   }, 90_000);
 });
