@@ -62,7 +62,8 @@ info=$(go mod download -json "$MOD@$CILIUM_VERSION") || die "cilium: go mod down
 moddir=$(jq -r .Dir <<<"$info")
 gomod=$(jq -r .GoMod <<<"$info")
 commit=$(jq -r '.Origin.Hash // empty' <<<"$info")
-modtime=$(jq -r '.Time // empty' <<<"$info")
+# `go mod download -json` has no .Time; the .info file next to the zip has the commit time.
+modtime=$(jq -r '.Time // empty' "$(jq -r .Info <<<"$info")")
 [ -d "$moddir/bpf" ] || die "cilium: $moddir has no bpf/ directory"
 
 {
