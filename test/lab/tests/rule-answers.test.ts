@@ -6,13 +6,13 @@
  * endpoints is not tested here: in the lab, kube-router's FORWARD rules accept pod traffic
  * before FORWARD jumps to KUBE-SERVICES, so that reject never fires (its counters stay 0).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
-import { repoPath } from '../../helpers/paths.js';
+import { deployment as app, kubectl, pathlight } from '../../helpers/labApp.js';
 import type { diagnose } from '../../../src/core/index.js';
 
 const info = lab();
@@ -23,7 +23,6 @@ const comment = `pathlight lab test: host firewall ${process.pid}`;
 // table (priority 0): kube-router keeps its FORWARD jump first and accepts the pods' allowed
 // traffic there, so a DROP appended to iptables' FORWARD would never be reached.
 const table = `pathlight_lab_hostfw_${process.pid}`;
-const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
 /** nft inside the network namespace of the lab's first node. */
 const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'nft', ...args], { encoding: 'utf8' });
 let firewall = false;
@@ -38,47 +37,17 @@ afterAll(() => {
   }
 });
 
-function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', '--probe', 'ssh', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      try {
-        resolve({ code, out: JSON.parse(stdout) as diagnose.Diagnosis, stderr });
-      } catch {
-        reject(new Error(`why printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
-      }
-    });
-  });
+async function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
+  const r = await pathlight(['why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', '--probe', 'ssh', ...args]);
+  try {
+    return { code: r.code, out: JSON.parse(r.stdout) as diagnose.Diagnosis, stderr: r.stderr };
+  } catch {
+    throw new Error(`why printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
 }
 
-const deployment = (name: string, command: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      # On the lab's first node, whose network namespace the test adds the host firewall rule to.
-      nodeName: ${info.node.name}
-      enableServiceLinks: false
-      containers:
-      - name: ${name}
-        image: ${info.images.busybox}
-        imagePullPolicy: Never
-        command: ["/bin/sh", "-c", ${JSON.stringify(command)}]
-`;
+// On the lab's first node, whose network namespace the test adds the host firewall to.
+const deployment = (name: string, command: string) => app({ ns, name, image: info.images.busybox, command, nodeName: info.node.name });
 
 const MANIFESTS = [
   `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
