@@ -6,8 +6,9 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fixture } from '../helpers/paths.js';
+import { fixture, repoPath } from '../helpers/paths.js';
 import { fakeKubeconfig, launchChromium, serve, type Served } from './harness.js';
+import { ReplayPage } from './pages/ReplayPage.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
 
 let browser: Browser;
@@ -126,5 +127,37 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
     // Nothing in the why panel scrolled to get there.
     expect(await wb.page.getByTestId('why-panel').evaluate((e) => e.scrollTop)).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('the events table starts filtered to the question, with a chip that clears it', async () => {
+    const wb = await open(1440, 900);
+    // Every event the lab's probes recorded for this question is about A (the agent was filtered to A's addresses).
+    await expect.poll(() => wb.questionChip()).toBe('question only: 3 addresses, 1 DNS name ✕');
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    await wb.clearQuestionChip();
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    expect(errors).toEqual([]);
+  });
+
+  it('in a replay, a recorded question filters the events to its own (the demo holds nine questions)', async () => {
+    served = await serve({}, ['--open', repoPath('assets/demo.pathlight')]);
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const rp = new ReplayPage(await context.newPage());
+    await rp.page.goto(served.url);
+    await rp.waitForReplay();
+    expect(await rp.questionChip()).toBeNull();
+    await rp.showRecorded('lab-deny-ingress/deploy/frontend');
+    await expect.poll(() => rp.questionChip()).toBe('question only: 3 addresses, 1 DNS name ✕');
+    expect(await rp.page.getByTestId('filter-question').getAttribute('title')).toMatch(/DNS lookups of backend\.lab-deny-ingress\.svc\.cluster\.local$/);
+    await expect.poll(async () => (await rp.eventCount()).matched).toBeGreaterThan(0);
+    const filtered = await rp.eventCount();
+    expect(filtered.matched).toBeLessThan(filtered.total);
+    // What is left is about the question (A's pod, the backend, lookups of its name), not the other scenarios' backends.
+    const rows = await rp.page.getByTestId('event-row').allInnerTexts();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r).toMatch(/lab-deny-ingress/);
+    await rp.screenshot('answer-replay-question-filter');
+    await rp.clearQuestionChip();
+    await expect.poll(() => rp.eventCount()).toEqual({ matched: filtered.total, total: filtered.total });
   });
 });

@@ -222,6 +222,17 @@ export class WorkbenchPage {
     });
   }
 
+  /** The events filter's "question only" chip: its words, or null when the table is not filtered to the question. */
+  async questionChip(): Promise<string | null> {
+    const chip = this.page.getByTestId('filter-question');
+    return (await chip.count()) ? (await chip.innerText()).replace(/\s+/g, ' ').trim() : null;
+  }
+
+  async clearQuestionChip(): Promise<void> {
+    await this.page.getByTestId('filter-question').getByRole('button').click();
+    await this.page.getByTestId('filter-question').waitFor({ state: 'detached' });
+  }
+
   async setWholeCluster(on: boolean): Promise<void> {
     await this.page.getByTestId('whole-cluster').setChecked(on);
     await this.page.waitForFunction((v) => document.querySelector('[data-testid="graph-canvas"]')?.getAttribute('data-view') === v, on ? 'cluster' : 'path');
