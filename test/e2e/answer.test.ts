@@ -59,6 +59,8 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
         'pod:lab-deny-ingress/backend-59f7f67bcc-8rflk',
       ].sort(),
     );
+    // Each pod says which Kubernetes node it runs on.
+    expect(shown.nodes.find((n) => n.id === 'pod:lab-deny-ingress/frontend-789bdb595-8m99k')?.label).toBe('frontend-789bdb595-8m99k\non pathlight-lab-node');
     // No namespace boxes, nothing of the scenario's other workloads (db) or namespaces.
     expect(shown.nodes.some((n) => n.kind === 'namespace' || n.id.includes('/db'))).toBe(false);
     // Left to right in hop order: A, then DNS, then the Service, then B.

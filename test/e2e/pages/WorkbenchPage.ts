@@ -185,7 +185,11 @@ export class WorkbenchPage {
   }
 
   /** What the graph draws now: which view, its visible nodes (id, kind, label) and edges (id, whether a label is drawn). */
-  async graphShown(): Promise<{ view: string | null; nodes: Array<{ id: string; kind: string }>; edges: Array<{ id: string; labelled: boolean }> }> {
+  async graphShown(): Promise<{
+    view: string | null;
+    nodes: Array<{ id: string; kind: string; label: string }>;
+    edges: Array<{ id: string; labelled: boolean }>;
+  }> {
     const view = await this.page.getByTestId('graph-canvas').getAttribute('data-view');
     const shown = await this.page.evaluate(() => {
       type El = { id(): string; data(k: string): unknown; visible(): boolean; style(k: string): string };
@@ -194,7 +198,7 @@ export class WorkbenchPage {
         nodes: cy
           .nodes()
           .filter((n) => n.visible())
-          .map((n) => ({ id: n.id(), kind: String(n.data('kind')) })),
+          .map((n) => ({ id: n.id(), kind: String(n.data('kind')), label: String(n.data('label')) })),
         edges: cy
           .edges()
           .filter((e) => e.visible())

@@ -149,6 +149,8 @@ export class GraphController {
       name: 'grid',
       rows: view.rows,
       cols: view.cols,
+      // Cells of a set size (not the pane's): the view then fits at about 1:1 whatever the pane's shape.
+      boundingBox: { x1: 0, y1: 0, w: view.cols * 180, h: view.rows * 72 },
       position: (n: cytoscape.NodeSingular) => ({ row: n.data('row') as number, col: n.data('col') as number }),
       avoidOverlap: true,
       avoidOverlapPadding: 16,

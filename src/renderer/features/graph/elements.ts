@@ -147,9 +147,11 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
     const isCollapsed = collapsed.has(n.id) && n.kind === 'namespace';
     if (isCollapsed) classes.push('collapsed');
     if (view) classes.push('pv');
+    // The path view names the Kubernetes node each pod runs on, under its name.
+    const onNode = view && n.kind === 'pod' && n.data.node ? `\non ${n.data.node}` : '';
     const data: ElementData = {
       id: n.id,
-      label: isCollapsed ? `${n.label} (${folded.get(n.id) ?? 0})` : n.label,
+      label: isCollapsed ? `${n.label} (${folded.get(n.id) ?? 0})` : `${n.label}${onNode}`,
       kind: n.kind,
       ...(n.parent ? { parent: n.parent } : {}),
       ...(isCollapsed ? { folded: folded.get(n.id) ?? 0 } : {}),

@@ -2,7 +2,7 @@
  * The path view: what the graph shows after a question unless the user asks for the whole
  * cluster — A, the DNS server it asked, the name, the Service, the endpoints and B, each
  * placed in the column of the hop it stands for (left to right in hop order) and stacked in
- * rows within a column. Pure (no cytoscape): the controller hands the cells to cytoscape's
+ * rows within a column (a pod's label names the Kubernetes node it runs on). Pure (no cytoscape): the controller hands the cells to cytoscape's
  * grid layout.
  */
 import type { graph } from '../../../core/index.js';
@@ -69,12 +69,13 @@ export function pathView(nodes: ReadonlyMap<string, graph.GraphNode>, edges: Ite
   }
   const rows = Math.max(...[...byColumn.values()].map((ids) => ids.length));
   const cells = new Map<string, PathCell>();
-  const order = (id: string) => (nodes.get(id)?.kind === 'service' ? 0 : nodes.get(id)?.kind === 'dns' ? 1 : 2);
+  // The path itself on the top row (the edges that skip a column arc above it, into free space);
+  // below it in its column, the rest: the other endpoints, then A's DNS server.
+  const onPath = (id: string) => (path.nodes[id] ? 0 : 1);
+  const kind = (id: string) => (nodes.get(id)?.kind === 'dns' ? 0 : nodes.get(id)?.kind === 'service' ? 1 : 2);
   for (const [col, ids] of byColumn) {
-    ids.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    // Centred in the column: a lone node sits on the middle row, level with its neighbours.
-    const top = Math.floor((rows - ids.length) / 2);
-    ids.forEach((id, i) => cells.set(id, { col, row: top + i }));
+    ids.sort((a, b) => onPath(a) - onPath(b) || kind(a) - kind(b) || a.localeCompare(b));
+    ids.forEach((id, i) => cells.set(id, { col, row: i }));
   }
   return { cells, edges: shownEdges, cols: columns.length, rows };
 }

@@ -121,8 +121,20 @@ export function graphStyle(theme: 'light' | 'dark'): StyleRule[] {
     },
     { selector: 'edge.path', style: { label: 'data(label)' } },
     // The path view: whole names (wrapped, not cut), arcs over the hops an edge skips.
-    { selector: 'node.pv', style: { 'text-wrap': 'wrap', 'text-max-width': '180px', 'text-overflow-wrap': 'anywhere', 'font-size': 11 } },
-    { selector: 'edge.pv', style: { 'text-wrap': 'ellipsis', 'text-max-width': '150px', 'font-size': 9, 'text-margin-y': -8 } },
+    {
+      selector: 'node.pv',
+      style: {
+        'text-wrap': 'wrap',
+        'text-max-width': '180px',
+        'text-overflow-wrap': 'anywhere',
+        'font-size': 11,
+        // Readable where an edge to the DNS server passes under the name.
+        'text-background-color': p.panel,
+        'text-background-opacity': 0.85,
+        'text-background-padding': '1px',
+      },
+    },
+    { selector: 'edge.pv', style: { 'text-wrap': 'ellipsis', 'text-max-width': '140px', 'font-size': 10, 'text-margin-y': -8 } },
     { selector: 'edge.pv.quiet', style: { label: '' } },
     {
       selector: 'edge.pv.arc',
