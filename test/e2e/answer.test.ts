@@ -81,6 +81,9 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
     expect(shown.edges.filter((e) => !e.labelled).map((e) => e.id)).toEqual(
       expect.arrayContaining(['flow|pod:lab-deny-ingress/frontend-789bdb595-8m99k|svc:kube-system/kube-dns|udp/53']),
     );
+    // The others show theirs on hover.
+    expect(await wb.hoverEdge('flow|pod:lab-deny-ingress/frontend-789bdb595-8m99k|svc:kube-system/kube-dns|udp/53')).toBe('udp/53');
+    await wb.page.mouse.move(1, 1);
     const failing = await wb.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');
     expect(failing.colors).toEqual(['rgb(224,32,46)']);

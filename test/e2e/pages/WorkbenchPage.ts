@@ -208,6 +208,25 @@ export class WorkbenchPage {
     return { view, ...shown };
   }
 
+  /** Moves the pointer onto an edge's middle; returns the label cytoscape then draws for it. */
+  async hoverEdge(id: string): Promise<string> {
+    const pos = await this.page.evaluate((id) => {
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { getElementById(i: string): { renderedMidpoint(): { x: number; y: number } }; container(): HTMLElement } };
+        }
+      ).__pathlightGraph.cy;
+      const box = cy.container().getBoundingClientRect();
+      const p = cy.getElementById(id).renderedMidpoint();
+      return { x: box.left + p.x, y: box.top + p.y };
+    }, id);
+    await this.page.mouse.move(pos.x, pos.y);
+    return this.page.evaluate((id) => {
+      const cy = (window as unknown as { __pathlightGraph: { cy: { getElementById(i: string): { style(k: string): string } } } }).__pathlightGraph.cy;
+      return cy.getElementById(id).style('label');
+    }, id);
+  }
+
   /** The drawn node labels' boxes on the page (px), for the labels cytoscape draws at this zoom. */
   async nodeLabelBoxes(): Promise<Array<{ id: string; x1: number; y1: number; x2: number; y2: number }>> {
     return this.page.evaluate(() => {

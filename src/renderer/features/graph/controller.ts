@@ -61,6 +61,9 @@ export class GraphController {
       if (e.target === this.cy) events.select(undefined);
     });
     this.cy.on('dbltap', 'node.namespace', (e) => events.toggleCollapsed(e.target.id() as string));
+    // Labels off the path show while the pointer is on their edge.
+    this.cy.on('mouseover', 'edge', (e) => void e.target.addClass('hover'));
+    this.cy.on('mouseout', 'edge', (e) => void e.target.removeClass('hover'));
   }
 
   setTheme(theme: 'light' | 'dark'): void {

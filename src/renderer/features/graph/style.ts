@@ -140,6 +140,7 @@ export function graphStyle(theme: 'light' | 'dark'): StyleRule[] {
       selector: 'edge.pv.arc',
       style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(bend)', 'control-point-weights': 0.5, 'text-max-width': '320px' },
     },
+    { selector: 'edge.hover', style: { label: 'data(label)', 'z-index': 20 } },
     { selector: ':selected', style: { 'overlay-color': p.accent, 'overlay-opacity': 0.18, 'overlay-padding': 6 } },
     { selector: '.faded', style: { opacity: 0.15 } },
     { selector: '.match', style: { 'overlay-color': '#ffcc00', 'overlay-opacity': 0.35, 'overlay-padding': 8 } },
