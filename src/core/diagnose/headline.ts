@@ -69,6 +69,7 @@ const causes: Record<
   'connection-refused': 'fails: connections refused',
   'connection-timeout': 'fails: connections time out',
   'packet-dropped': 'fails: packets dropped',
+  'rule-drop': 'fails: packets dropped by a netfilter rule no policy explains',
 };
 
 /** One line: `A → B` and what happens to it, with short names. */
