@@ -5,7 +5,7 @@
  * policy that admits A's pods still drops it there.
  */
 import { describe, expect, it } from 'vitest';
-import { app, why, type Objects } from '../../../helpers/diagnose.js';
+import { app, view, why, type Objects } from '../../../helpers/diagnose.js';
 import { makeNode, makePolicy } from '../../../helpers/objects.js';
 import { diagnose as d, type KubeObject } from '../../../../src/core/index.js';
 
@@ -62,6 +62,18 @@ describe('node port targets', () => {
 
   it('externalTrafficPolicy Local keeps A as the source: the policy admits it', () => {
     expect(why(transit({ externalTrafficPolicy: 'Local', backendNode: 'node-2' }), { from, to }).verdict).toBe('reachable');
+  });
+
+  it("probes go to A's node, the backend's node and the node A targets; the active test connects to the node port", () => {
+    const r = d.QuestionRun.start(view(transit()), { from, to });
+    if (!r.ok) throw new Error(r.error.message);
+    const plan = r.value.plan();
+    expect(plan.nodes.map((n) => [n.node, n.why])).toEqual([
+      ['node-2', ['A: shop/frontend-1', 'targeted: node port 30080 of Service shop/backend']],
+      ['node-1', ['B: shop/backend-1']],
+    ]);
+    expect(r.value.activeTest('t1')).toMatchObject({ connect: `${NODE2}:30080` });
+    expect(why(transit(), { from, to }).query.port).toBe(30080);
   });
 
   it('an address of a node with a port no Service opens stays a plain address', () => {
