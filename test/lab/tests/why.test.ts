@@ -4,7 +4,7 @@
  * names, the healthy baseline is reachable, and --active makes the agent generate the traffic
  * a silent pod would not (db → backend: denied by backend's ingress policy, dropped live).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { labScenarios } from '../scenarios.mjs';
 import { lab } from '../../helpers/lab.js';
@@ -12,6 +12,9 @@ import { repoPath } from '../../helpers/paths.js';
 import type { diagnose } from '../../../src/core/index.js';
 
 const info = lab();
+/** The node the namespace's app pod runs on. */
+const nodeOf = (ns: string, app: string) =>
+  execFileSync(repoPath('test/lab/kubectl'), ['-n', ns, 'get', 'pod', '-l', `app=${app}`, '-o', 'jsonpath={.items[0].spec.nodeName}'], { encoding: 'utf8' });
 
 function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -58,6 +61,22 @@ describe('pathlight why (lab, probes over ssh)', () => {
     },
     90_000,
   );
+
+  it("across nodes: A on node 1, B on node 2 — probes over SSH on both nodes, the drop named on B's node", async () => {
+    const [aNode, bNode] = [nodeOf('lab-deny-ingress', 'frontend'), nodeOf('lab-deny-ingress', 'backend')];
+    expect(info.nodes.length, 'the lab has one node (LAB_NODES=1): no cross-node path').toBeGreaterThan(1);
+    expect(aNode).not.toBe(bNode);
+    const r = await why(['--from', 'lab-deny-ingress/deploy/frontend', '--to', 'backend:8080', '--probe', 'ssh', '--duration', '11s']);
+    expect(r.out.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', source: 'both' });
+    // Both nodes were chosen (A's, B's backend's) and probed; none is a blind spot.
+    for (const n of [aNode, bNode]) expect(r.stderr).toMatch(new RegExp(`: ${n}: chosen`));
+    expect(r.out.blindSpots ?? []).toEqual([]);
+    // The drop evidence of the top finding names B's node.
+    const drops = r.out.findings[0]!.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.flatMap((e) => (e.type === 'events' ? e.nodes : []))).toContain(bNode);
+    expect(r.code).toBe(1);
+  }, 60_000);
 
   it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
     const r = await why([
