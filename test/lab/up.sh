@@ -417,10 +417,11 @@ start_nodes() {
 }
 
 # Every node got the pod CIDR its CNI config uses (see start_nodes).
+has_pod_cidr() { [ -n "$(kc get node "$1" -o jsonpath='{.spec.podCIDR}')" ]; }
 check_pod_cidrs() {
   local k got
   for k in $NODE_LIST; do
-    wait_for 30 "pod CIDR of $(node_name "$k")" test -n "$(kc get node "$(node_name "$k")" -o jsonpath='{.spec.podCIDR}')"
+    wait_for 30 "pod CIDR of $(node_name "$k")" has_pod_cidr "$(node_name "$k")"
     got=$(kc get node "$(node_name "$k")" -o jsonpath='{.spec.podCIDR}')
     [ "$got" = "$(node_pod_cidr "$k")" ] || die "node $(node_name "$k") was given pod CIDR '$got', its CNI uses $(node_pod_cidr "$k")"
   done
