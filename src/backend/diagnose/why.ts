@@ -99,6 +99,7 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
             const host = nodeObj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
             let onHello: (() => void) | undefined;
             const hello = new Promise<void>((r) => (onHello = r));
+            let bye = false;
             const run: NodeProbeRun = await startOnNode(
               {
                 node: n.node,
@@ -117,6 +118,7 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
               },
               {
                 line: (line) => {
+                  if (line.type === 'bye') bye = true;
                   if (line.type === 'hello') {
                     onHello?.();
                     attribution.hello(n.node, line);
@@ -133,6 +135,14 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
             }
             const exit = await run.done;
             if (exit.problem) throw new PathlightError(exit.problem);
+            // An agent always ends with a bye line; a stream that stops without one lost the node
+            // mid-question (SSH or the probe pod gone): its evidence is incomplete.
+            if (!bye && !c.signal?.aborted)
+              throw new PathlightError({
+                code: 'probe-failed',
+                message: `lost the agent on ${n.node} before the end of the question (its stream stopped without a last line${exit.exitCode == null ? '' : `, exit ${exit.exitCode}`})`,
+                hint: `check SSH to ${n.node} (or its probe pod) and ask again`,
+              });
           })
           .map((p, i) => p.finally(() => attribution.settled(plan.nodes[i]!.node))),
       );
