@@ -5,7 +5,7 @@
  * says the evidence is incomplete, and nothing hangs past the question's duration + 10 s.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
 import { repoPath } from '../../helpers/paths.js';
@@ -16,14 +16,35 @@ const ns = 'lab-deny-ingress';
 const nodeOf = (app: string) =>
   execFileSync(repoPath('test/lab/kubectl'), ['-n', ns, 'get', 'pod', '-l', `app=${app}`, '-o', 'jsonpath={.items[0].spec.nodeName}'], { encoding: 'utf8' });
 
-/** The sshd session processes (children of the listener) of lab node k. */
-function sshSessions(k: number): number[] {
-  const listener = readFileSync(`/run/pathlight-lab/pids/sshd${k === 1 ? '' : `-${k}`}.pid`, 'utf8').trim();
+/**
+ * Our SSH session on the node: the sshd process serving the agent started with `--ttl <ttl>s`
+ * inside that node's network namespace (other suites may run agents on the node meanwhile).
+ */
+function ourSession(ttl: number, netns: string): number | undefined {
+  let pids: number[];
   try {
-    return execFileSync('pgrep', ['-P', listener], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-f', `pathlight-probe[^ ]* run --ttl ${ttl}s`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
-    return [];
+    return undefined;
   }
+  const want = statSync(`/run/netns/${netns}`).ino;
+  const agent = pids.find((pid) => {
+    try {
+      return statSync(`/proc/${pid}/ns/net`).ino === want;
+    } catch {
+      return false;
+    }
+  });
+  // Up from the agent to the first sshd (the per-connection process, not the listener).
+  for (let pid = agent; pid && pid > 1;) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    if (/^Name:\s+sshd/m.test(status) && pid !== agent) return pid;
+    pid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+  }
+  return undefined;
 }
 
 describe('a node lost mid-question (lab, probes over ssh)', () => {
@@ -32,8 +53,8 @@ describe('a node lost mid-question (lab, probes over ssh)', () => {
     const bNode = nodeOf('backend');
     const k = info.nodes.findIndex((n) => n.name === bNode) + 1;
     expect(k).toBeGreaterThan(1);
-    const before = new Set(sshSessions(k));
-    const durationS = 12;
+    const durationS = 13;
+    const ttl = durationS + 30; // src/backend/probes/start.ts gives the agent the question's duration + 30 s
     const t0 = Date.now();
     const p = spawn(
       process.execPath,
@@ -58,21 +79,23 @@ describe('a node lost mid-question (lab, probes over ssh)', () => {
     );
     let stdout = '';
     let stderr = '';
-    let killed: number[] = [];
+    let killed: number | undefined;
+    let armed = false;
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       // Once node 2's agent streams, kill our SSH session on node 2 (not the listener).
-      if (!killed.length && new RegExp(`: ${bNode}: streaming`).test(stderr)) {
+      if (!armed && new RegExp(`: ${bNode}: streaming`).test(stderr)) {
+        armed = true;
         setTimeout(() => {
-          killed = sshSessions(k).filter((pid) => !before.has(pid));
-          for (const pid of killed) process.kill(pid, 'SIGKILL');
+          killed = ourSession(ttl, info.nodes[k - 1]!.netns);
+          if (killed) process.kill(killed, 'SIGKILL');
         }, 2000);
       }
     });
     const code = await new Promise<number | null>((r) => p.on('close', r));
     const took = (Date.now() - t0) / 1000;
-    expect(killed.length, `no new SSH session on ${bNode} to kill\n${stderr}`).toBeGreaterThan(0);
+    expect(killed, `no SSH session of ours on ${bNode} to kill\n${stderr}`).toBeDefined();
     expect(took).toBeLessThan(durationS + 10);
     const out = JSON.parse(stdout) as diagnose.Diagnosis;
     expect(out.blindSpots?.map((b) => b.node)).toEqual([bNode]);
