@@ -380,7 +380,7 @@ start_runtime() {
   done
 }
 
-# start_node K: node K's kubelet, kube-proxy, kube-router, sshd and its SSH port forward.
+# start_node K: node K's kubelet, kube-proxy, sshd and its SSH port forward.
 start_node() {
   local k=$1 s name ip; s=$(node_sfx "$k") name=$(node_name "$k") ip=$(node_ip "$k")
   mkdir -p "$(node_data "$k")/kubelet"
@@ -389,17 +389,21 @@ start_node() {
     --hostname-override="$name" --node-ip="$ip" --node-labels="$(node_labels "$k")" --v=1
   start "kube-proxy$s" "node:$k" "$K8S_BIN/kube-proxy" --config="$LAB_STATE/config/kube-proxy$s.yaml" --v=1
 
-  # NetworkPolicy enforcer: only kube-router's firewall controller (iptables + ipset).
+  mkdir -p /run/sshd
+  start "sshd$s" "node:$k" /usr/sbin/sshd -D -e -f "$LAB_STATE/ssh/sshd_config$s"
+  start "forward-ssh$s" host socat "TCP-LISTEN:$(node_ssh_port "$k"),bind=127.0.0.1,reuseaddr,fork" \
+    "EXEC:nsenter --net=/run/netns/$(node_netns "$k") -- socat STDIO TCP\\:127.0.0.1\\:22"
+}
+
+# start_firewall K: node K's NetworkPolicy enforcer, kube-router's firewall controller only
+# (iptables + ipset). Once the Node exists: kube-router exits when it cannot find its Node.
+start_firewall() {
+  local k=$1 s name; s=$(node_sfx "$k") name=$(node_name "$k")
   start "kube-router$s" "node:$k" "$KUBE_ROUTER_BIN/kube-router" \
     --kubeconfig="$LAB_STATE/kubeconfigs/kube-router$s.kubeconfig" --hostname-override="$name" \
     --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
     --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SVC_CIDR" \
     --metrics-port=0 --health-port=20244 --v=1
-
-  mkdir -p /run/sshd
-  start "sshd$s" "node:$k" /usr/sbin/sshd -D -e -f "$LAB_STATE/ssh/sshd_config$s"
-  start "forward-ssh$s" host socat "TCP-LISTEN:$(node_ssh_port "$k"),bind=127.0.0.1,reuseaddr,fork" \
-    "EXEC:nsenter --net=/run/netns/$(node_netns "$k") -- socat STDIO TCP\\:127.0.0.1\\:22"
 }
 
 start_nodes() {
@@ -413,6 +417,7 @@ start_nodes() {
   for k in $NODE_LIST; do
     start_node "$k"
     wait_up "kubelet$(node_sfx "$k")" 60 "node $(node_name "$k") to register" kc get node "$(node_name "$k")"
+    start_firewall "$k"
   done
 }
 
