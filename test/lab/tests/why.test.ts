@@ -10,6 +10,8 @@ import { labScenarios } from '../scenarios.mjs';
 import { lab } from '../../helpers/lab.js';
 import { repoPath } from '../../helpers/paths.js';
 import type { diagnose } from '../../../src/core/index.js';
+import { loadKubeConfig } from '../../../src/backend/cluster/kubeconfig.js';
+import { runWhy } from '../../../src/backend/diagnose/why.js';
 
 const info = lab();
 /** The node the namespace's app pod runs on. */
@@ -62,21 +64,39 @@ describe('pathlight why (lab, probes over ssh)', () => {
     90_000,
   );
 
-  it("across nodes: A on node 1, B on node 2 — probes over SSH on both nodes, the drop named on B's node", async () => {
+  it("across nodes: A on node 1, B on node 2 — probes over SSH on both nodes, the policy drop only on B's node", async () => {
     const [aNode, bNode] = [nodeOf('lab-deny-ingress', 'frontend'), nodeOf('lab-deny-ingress', 'backend')];
     expect(info.nodes.length, 'the lab has one node (LAB_NODES=1): no cross-node path').toBeGreaterThan(1);
     expect(aNode).not.toBe(bNode);
-    const r = await why(['--from', 'lab-deny-ingress/deploy/frontend', '--to', 'backend:8080', '--probe', 'ssh', '--duration', '11s']);
-    expect(r.out.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', source: 'both' });
-    // Both nodes were chosen (A's, B's backend's) and probed; none is a blind spot.
-    for (const n of [aNode, bNode]) expect(r.stderr).toMatch(new RegExp(`: ${n}: chosen`));
-    expect(r.out.blindSpots ?? []).toEqual([]);
-    // The drop evidence of the top finding names B's node, and only it: the lab's nodes share one
-    // kernel, so A's agent sees the drop too, but the event is B's node's (its namespace).
-    const drops = r.out.findings[0]!.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
-    expect(drops.length).toBeGreaterThan(0);
-    expect([...new Set(drops.flatMap((e) => (e.type === 'events' ? e.nodes : [])))]).toEqual([bNode]);
-    expect(r.code).toBe(1);
+    const lines: diagnose.EvidenceLine[] = [];
+    const chosen: string[] = [];
+    const r = await runWhy({
+      kc: await loadKubeConfig(info.adminKubeconfig),
+      from: 'lab-deny-ingress/deploy/frontend',
+      to: 'backend:8080',
+      probe: 'ssh',
+      sshConfig: info.sshConfig,
+      durationMs: 11_000,
+      onProgress: (node, stage) => stage === 'chosen' && chosen.push(node),
+      onLine: (l) => lines.push(l),
+    });
+    expect(r.diagnosis.findings[0]).toMatchObject({ kind: 'policy-deny-ingress', source: 'both' });
+    // Both nodes were chosen (A's, B's backend's) and probed to the end; none is a blind spot.
+    expect(chosen.sort()).toEqual([aNode, bNode].sort());
+    expect(r.diagnosis.blindSpots ?? []).toEqual([]);
+    expect(
+      lines
+        .filter((l) => l.type === 'bye')
+        .map((l) => l.node)
+        .sort(),
+    ).toEqual([aNode, bNode].sort());
+    // kube-router's reject of A -> B (NETFILTER_DROP) happens on B's node. The lab's nodes share one
+    // kernel, so A's agent sees it too; the answer keeps it from B's node only.
+    const policyDrops = lines.filter((l) => l.type === 'drop' && l.reason === 'NETFILTER_DROP' && l.identities?.dst?.node === bNode);
+    expect(policyDrops.length).toBeGreaterThan(0);
+    expect([...new Set(policyDrops.map((l) => l.node))]).toEqual([bNode]);
+    const drops = r.diagnosis.findings[0]!.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
+    expect(drops.flatMap((e) => (e.type === 'events' ? e.nodes : []))).toContain(bNode);
   }, 60_000);
 
   it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
