@@ -348,7 +348,7 @@ start_control_plane() {
     --bind-address=127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
     --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
-    --allocate-node-cidrs=true --cluster-cidr="$POD_CIDR" --node-cidr-mask-size=24 \
+    --allocate-node-cidrs=false --cluster-cidr="$POD_CIDR" \
     --service-cluster-ip-range="$SVC_CIDR" --profiling=false --v=1
   start kube-scheduler node "$K8S_BIN/kube-scheduler" \
     --kubeconfig="$LAB_STATE/kubeconfigs/scheduler.kubeconfig" \
@@ -411,17 +411,21 @@ start_nodes() {
   # The runtimes (and their image imports) in parallel: they are independent.
   for k in $NODE_LIST; do start_runtime "$k" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || die "a node's container runtime did not come up"; done
-  # The kubelets one after the other, each once the previous node has registered: the
-  # controller-manager hands out pod CIDRs in registration order, and node k's CNI config
-  # already uses 10.244.(k-1).0/24 (check_pod_cidrs verifies it).
+  for k in $NODE_LIST; do start_node "$k"; done
+  # Node k's pod CIDR is fixed (its CNI config and the other nodes' routes use
+  # 10.244.(k-1).0/24), so up.sh sets it on the Node as soon as it registers, instead of the
+  # controller-manager's allocator (which hands them out in whatever order it sees the nodes).
+  local cidr
   for k in $NODE_LIST; do
-    start_node "$k"
     wait_up "kubelet$(node_sfx "$k")" 60 "node $(node_name "$k") to register" kc get node "$(node_name "$k")"
+    cidr=$(node_pod_cidr "$k")
+    kc patch node "$(node_name "$k")" --type merge -p "{\"spec\":{\"podCIDR\":\"$cidr\",\"podCIDRs\":[\"$cidr\"]}}" >/dev/null \
+      || die "could not set the pod CIDR of $(node_name "$k")"
     start_firewall "$k"
   done
 }
 
-# Every node got the pod CIDR its CNI config uses (see start_nodes).
+# Every node has the pod CIDR its CNI config uses (see start_nodes).
 has_pod_cidr() { [ -n "$(kc get node "$1" -o jsonpath='{.spec.podCIDR}')" ]; }
 check_pod_cidrs() {
   local k got
