@@ -70,11 +70,11 @@ export const labPlacement = {
   'lab-deny-ingress': { frontend: 1, backend: 2, db: 2 },
   'lab-egress-dns': { frontend: 1, backend: 2, db: 2 },
   'lab-target-port': { frontend: 1, backend: 2, db: 2 },
-  'lab-transit': { frontend: 2, backend: 1, db: 1 },
+  'lab-transit': { frontend: 3, backend: 1, db: 1 },
 };
 
 // The transit scenario (scenarios/09-transit-nodeport.yaml, two or more nodes only): frontend on
-// node 2 calls NodePort 30080 on its own node; the only backend is on node 1 and denies the
-// SNATed packet there. Not in labScenarios: the golden fixtures and the demo recording are of
+// slot 3 (node 2, or node 3 of three) calls NodePort 30080 on node 2; the only backend is on
+// node 1 and denies the SNATed packet there. Not in labScenarios: the golden fixtures and the demo recording are of
 // the nine scenarios.
 export const transitScenario = { name: 'transit-nodeport', namespace: 'lab-transit', nodePort: 30080 };

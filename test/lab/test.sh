@@ -191,7 +191,7 @@ check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still al
 if [ "$NODES" -ge 2 ]; then
   tr_backend=$(kc -n lab-transit get pod -l app=backend -o jsonpath='{.items[0].metadata.name}')
   tr_node=$(node_of lab-transit backend) tr_client_node=$(node_of lab-transit frontend)
-  tr_target="http://$(node_ip "$(node_index "$tr_client_node")"):30080/"
+  tr_target="http://$(node_ip 2):30080/"
   before=$(reject_count lab-transit "$tr_backend")
   check "transit: lab-transit frontend ($tr_client_node) -> NodePort $tr_target fails" \
     fails pexec lab-transit frontend timeout 5 wget -q -O - "$tr_target"
