@@ -45,6 +45,119 @@ struct {
 	__type(value, __u8);
 } pl_filter_addr SEC(".maps");
 
+/*
+ * Process attribution (probe proc). Sockets map to the process behind them: a TCP socket
+ * to the task that connected it (CLOSE -> SYN_SENT runs inside connect()), a listening
+ * port (netns, port) to the task that called listen(). The proc probe fills and empties both
+ * maps; the other probes read them for their events and, without the proc probe, find them
+ * empty. Both are shared by every probe (MapReplacements) and allocated per entry, so an
+ * empty map costs nothing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_MAX_SOCKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct pl_proc);
+} pl_sock_owner SEC(".maps");
+
+struct pl_listen_key {
+	__u32 netns;
+	__u32 port;
+};
+
+struct pl_listener {
+	__u64 sk; /* the listening socket, so that only its own close forgets it */
+	struct pl_proc proc;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_MAX_FILTER * 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_listen_key);
+	__type(value, struct pl_listener);
+} pl_listen_owner SEC(".maps");
+
+/* Cgroup id -> its name and its parent's name, read by the agent to name the container and
+ * the pod (the container runtime's naming: cri-containerd-<id>.scope in
+ * kubepods-…-pod<uid>.slice, or <id> in pod<uid> with the cgroupfs driver). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct pl_cgroup_name);
+} pl_cgroup_names SEC(".maps");
+
+/* A scratch value per CPU: struct pl_cgroup_name is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_cgroup_name);
+} pl_cgroup_scratch SEC(".maps");
+
+/* Copy the process behind `sk` into `out` (left zero when not known). */
+static __always_inline void pl_owner(const void *sk, struct pl_proc *out)
+{
+	if (!sk)
+		return;
+	__u64 key = (__u64)sk;
+	struct pl_proc *p = bpf_map_lookup_elem(&pl_sock_owner, &key);
+	if (p)
+		__builtin_memcpy(out, p, sizeof(*out));
+}
+
+/* Copy the process listening on (netns, port) into `out` (left zero when not known). */
+static __always_inline void pl_listener(__u32 netns, __u16 port, struct pl_proc *out)
+{
+	struct pl_listen_key k = { .netns = netns, .port = port };
+	struct pl_listener *l = bpf_map_lookup_elem(&pl_listen_owner, &k);
+	if (l)
+		__builtin_memcpy(out, &l->proc, sizeof(*out));
+}
+
+static __always_inline void pl_name_cgroup(__u64 id)
+{
+	if (bpf_map_lookup_elem(&pl_cgroup_names, &id))
+		return;
+	__u32 zero = 0;
+	struct pl_cgroup_name *n = bpf_map_lookup_elem(&pl_cgroup_scratch, &zero);
+	if (!n)
+		return;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	if (!cg)
+		return;
+	n->leaf[0] = 0;
+	n->parent[0] = 0;
+	bpf_probe_read_kernel_str(n->leaf, sizeof(n->leaf), BPF_CORE_READ(cg, kn, name));
+	struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	if (parent)
+		bpf_probe_read_kernel_str(n->parent, sizeof(n->parent), BPF_CORE_READ(parent, kn, name));
+	bpf_map_update_elem(&pl_cgroup_names, &id, n, BPF_ANY);
+}
+
+/* The current task as a pl_proc; its cgroup is named (once) before the caller publishes it,
+ * so the agent finds the name when it reads the event. */
+static __always_inline void pl_current(struct pl_proc *p)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	p->pid = pid_tgid >> 32;
+	p->tid = (__u32)pid_tgid;
+	p->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	pl_name_cgroup(p->cgroup_id);
+}
+
+/* The network namespace of the current task. */
+static __always_inline __u32 pl_current_netns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+}
+
 /* Per-probe (not shared): events emitted and events lost to a full ring buffer. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -61,22 +174,36 @@ static __always_inline void pl_count(__u32 idx)
 }
 
 /*
- * Wake the reader only once this much is waiting. A wakeup per event (the ring buffer's
- * default when the reader has caught up) costs an irq_work, which in a VM is a VM exit of
- * several microseconds: it multiplied the drop program's cost by ~20 in bench/probe. The
- * agent polls with a short deadline, so a quiet probe's events still arrive within it.
+ * When to wake the reader. A wakeup per event (the ring buffer's default when the reader has
+ * caught up) costs an irq_work, which in a VM is a VM exit of several microseconds: it
+ * multiplied the drop program's cost by ~20 in bench/probe. So a program wakes the reader
+ * only when 64 KiB are waiting, or when this probe has not woken it for PL_WAKEUP_NS: the
+ * first event after a quiet spell arrives at once, and a flood costs one wakeup per 64 KiB.
+ * Between wakeups the agent, once woken, reads with a deadline of the same length
+ * (pollInterval in native/internal/agent/output.go), so nothing waits longer than that; when
+ * nothing arrives it blocks until the next wakeup instead of polling (an idle agent polling
+ * every 20 ms cost ~25 ms of CPU per second, taken from the traffic it watches).
  */
 #define PL_WAKEUP_BYTES (64 * 1024)
+#define PL_WAKEUP_NS (100 * 1000 * 1000ULL)
 
-static __always_inline __u64 pl_wakeup_flags(void *rb)
+/* Per object, so per probe and ring buffer: the time (bpf_ktime_get_ns) of the last wakeup.
+ * Racing CPUs may both wake the reader once; nothing worse. */
+static volatile __u64 pl_last_wakeup;
+
+static __always_inline __u64 pl_wakeup_flags(void *rb, __u64 now)
 {
-	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= PL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= PL_WAKEUP_BYTES || now - pl_last_wakeup >= PL_WAKEUP_NS) {
+		pl_last_wakeup = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
 }
 
 /* Copy an event out and count it as sent or lost (ring buffer full: the reader is behind). */
-static __always_inline int pl_output(void *rb, void *ev, __u64 size)
+static __always_inline int pl_output(void *rb, void *ev, __u64 size, __u64 now)
 {
-	pl_count(bpf_ringbuf_output(rb, ev, size, pl_wakeup_flags(rb)) ? PL_CNT_LOST : PL_CNT_EVENTS);
+	pl_count(bpf_ringbuf_output(rb, ev, size, pl_wakeup_flags(rb, now)) ? PL_CNT_LOST : PL_CNT_EVENTS);
 	return 0;
 }
 

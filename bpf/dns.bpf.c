@@ -92,6 +92,12 @@ static __always_inline int handle(struct sk_buff *skb, __u16 dir)
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->dir = dir;
 	ev->_pad = 0;
+	__builtin_memset(&ev->proc, 0, sizeof(ev->proc));
+	/* A datagram leaving a local socket, in its own namespace, is sent from the sender's
+	 * context (sendmsg down to the device queue); past the namespace the socket is gone. */
+	struct pl_config *cfg = pl_cfg();
+	if (sk && dir == PL_DIR_EGRESS && cfg && (cfg->flags & PL_F_PROC) && pl_current_netns() == netns)
+		pl_current(&ev->proc);
 
 	__u32 udp_len = bpf_ntohs(uh.len);
 	__u32 payload_len = udp_len > sizeof(uh) ? udp_len - sizeof(uh) : 0;
@@ -114,7 +120,7 @@ static __always_inline int handle(struct sk_buff *skb, __u16 dir)
 	ev->len = 0;
 	if (n > 0 && n <= PL_DNS_PAYLOAD && !bpf_probe_read_kernel(ev->payload, n, payload))
 		ev->len = n;
-	bpf_ringbuf_submit(ev, pl_wakeup_flags(&pl_dns_rb));
+	bpf_ringbuf_submit(ev, pl_wakeup_flags(&pl_dns_rb, ev->ts_ns));
 	pl_count(PL_CNT_EVENTS);
 	return 0;
 }

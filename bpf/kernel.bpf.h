@@ -133,6 +133,33 @@ struct sk_buff {
 	unsigned char *data;
 };
 
+/* Process attribution (probe proc): the current task's cgroup (v2) and its kernfs name. */
+struct kernfs_node {
+	const char *name;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup_subsys_state *parent;
+};
+
+struct cgroup {
+	struct cgroup_subsys_state self; /* first member: a css pointer to self is the cgroup */
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
+struct nsproxy {
+	struct net *net_ns;
+};
+
+struct task_struct {
+	struct css_set *cgroups;
+	struct nsproxy *nsproxy;
+};
+
 #pragma clang attribute pop
 
 /* Wire formats: fixed by RFCs, read with bpf_probe_read_kernel, no relocation. */

@@ -22,6 +22,27 @@ struct pl_tuple {
 	__u16 _pad;
 };
 
+#define PL_COMM 16          /* TASK_COMM_LEN */
+#define PL_CGROUP_NAME 128  /* a cgroup's directory name, e.g. cri-containerd-<64 hex>.scope */
+#define PL_MAX_SOCKS 65536  /* sockets whose process is remembered (probe proc) */
+
+/* The process behind a socket: the one that connected it, accepted it or last sent a UDP
+ * datagram on it (probe proc). pid 0: not known. pid is the thread group id as the node
+ * sees it (the initial pid namespace), not the id inside a container. */
+struct pl_proc {
+	__u32 pid;
+	__u32 tid;
+	__u64 cgroup_id; /* cgroup v2 id: the inode of the cgroup's directory */
+	char comm[PL_COMM];
+};
+
+/* Names of a cgroup and of its parent, read in the kernel: what a container runtime puts
+ * there (the container id, the pod's uid) is visible whatever the agent's cgroup namespace. */
+struct pl_cgroup_name {
+	char leaf[PL_CGROUP_NAME];
+	char parent[PL_CGROUP_NAME];
+};
+
 struct pl_drop_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC; the agent converts to wall clock */
 	__u64 location;
@@ -30,6 +51,7 @@ struct pl_drop_event {
 	__u32 reason;
 	__u32 has_reason; /* 0 on kernels whose kfree_skb has no reason argument (< 5.17) */
 	struct pl_tuple t;
+	struct pl_proc proc; /* the owner of the packet's socket, when it has one and it is known */
 };
 
 enum pl_tcp_kind {
@@ -50,6 +72,7 @@ struct pl_tcp_event {
 	__u16 state; /* TCP state when the event fired */
 	__u16 server; /* 1: the passive (accepting) side of an established connection */
 	struct pl_tuple t;
+	struct pl_proc proc;
 };
 
 enum pl_dns_dir {
@@ -66,6 +89,7 @@ struct pl_dns_event {
 	__u16 full_len; /* UDP payload length on the wire */
 	__u16 _pad;
 	struct pl_tuple t;
+	struct pl_proc proc; /* the sender, for a datagram leaving a local socket */
 	__u8 payload[PL_DNS_PAYLOAD];
 };
 
@@ -76,6 +100,7 @@ enum pl_config_flag {
 	PL_F_PORT = 1 << 2,
 	PL_F_PROTO = 1 << 3,
 	PL_F_DROP_NOT_SPECIFIED = 1 << 4, /* report NOT_SPECIFIED drops (noisy) */
+	PL_F_PROC = 1 << 5, /* the proc probe is on: the dns probe names a query's sender */
 };
 
 struct pl_config {

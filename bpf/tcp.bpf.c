@@ -27,12 +27,16 @@ static __always_inline int emit(const struct sock *sk, __u32 kind, __s32 err, __
 	ev.netns = pl_net_inum(BPF_CORE_READ(sk, __sk_common.skc_net.net));
 	if (!pl_match(pl_cfg(), ev.netns, &ev.t))
 		return 0;
+	pl_owner(sk, &ev.proc);
+	/* Not connected by a known process: an accepted socket is the listener's. */
+	if (!ev.proc.pid)
+		pl_listener(ev.netns, ev.t.sport, &ev.proc);
 	ev.ts_ns = bpf_ktime_get_ns();
 	ev.kind = kind;
 	ev.err = err;
 	ev.state = state;
 	ev.server = server;
-	return pl_output(&pl_tcp_rb, &ev, sizeof(ev));
+	return pl_output(&pl_tcp_rb, &ev, sizeof(ev), ev.ts_ns);
 }
 
 SEC("tp_btf/inet_sock_set_state")

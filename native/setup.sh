@@ -2,15 +2,16 @@
 # The probe agent's toolchain, idempotent and fast when nothing is missing:
 #   - Debian packages (as root): clang + llvm (compile bpf/*.bpf.c), libbpf-dev (bpf_helpers.h),
 #     bpftool (the tests read the kernel's program list), and for the real-kernel tests and the
-#     benchmark: iproute2, iptables, dnsmasq-base, iperf3.
-#   - the Go modules of native/ (cilium/ebpf, bpf2go, x/net, x/sys) from the module proxy.
+#     benchmark: iproute2, iptables, nftables (nft: the rules probe's tests), dnsmasq-base, iperf3.
+#   - the Go modules of native/ (cilium/ebpf, bpf2go, google/nftables, mdlayher/netlink,
+#     x/net, x/sys) from the module proxy.
 # Without root or apt, it names what is missing; `go build` still works from the committed
 # bpf2go output, only regenerating the eBPF objects needs clang.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf 'native setup: %s\n' "$*" >&2; }
 
-packages="clang llvm libbpf-dev bpftool iproute2 iptables dnsmasq-base iperf3"
+packages="clang llvm libbpf-dev bpftool iproute2 iptables nftables dnsmasq-base iperf3"
 missing=()
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -17,6 +17,9 @@
 //      delivered and lost.
 // Run: npm run bench:probe   (builds the agent; figures in bench/results/probe.json)
 //   ROUNDS=12 SECONDS=4 PER_PROBE=1 npm run bench:probe   (the defaults are ROUNDS=12 SECONDS=4)
+//   BASELINE_AGENT=/tmp/pathlight-probe-old npm run bench:probe   adds, to every round, a run of
+//   another build of the agent (e.g. the previous commit's, built with native/build.sh and
+//   copied away): an A/B of two builds inside the same rounds, so the machine's drift hits both.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +32,7 @@ if (process.getuid?.() !== 0) {
 const rounds = Number(process.env.ROUNDS ?? 12);
 const seconds = Number(process.env.SECONDS ?? 4);
 const perProbe = process.env.PER_PROBE === '1';
+const baselineAgent = process.env.BASELINE_AGENT;
 const agent = `native/dist/linux-${os.arch() === 'arm64' ? 'arm64' : 'amd64'}/pathlight-probe`;
 execFileSync('bash', ['native/build.sh', '--no-generate', '--arch', os.arch() === 'arm64' ? 'arm64' : 'amd64'], { stdio: 'inherit' });
 
@@ -94,10 +98,10 @@ function processCpuNs(pid) {
  * the path: a slow reader here would measure the harness, not the agent) and resolves once
  * its hello line is there. stop() ends it and returns the file's lines by type.
  */
-async function startAgent(args) {
+async function startAgent(args, bin = agent) {
   const file = `/dev/shm/pathlight-bench-${process.pid}.ndjson`;
   const fd = openSync(file, 'w');
-  const child = spawn(agent, ['run', '--no-stdin', '--stats-interval', '500ms', ...args], { stdio: ['ignore', fd, 'inherit'] });
+  const child = spawn(bin, ['run', '--no-stdin', '--stats-interval', '500ms', ...args], { stdio: ['ignore', fd, 'inherit'] });
   closeSync(fd);
   let exited = false;
   const closed = new Promise((r) => child.on('close', () => r((exited = true))));
@@ -110,11 +114,18 @@ async function startAgent(args) {
       await closed;
       const counts = {};
       let bye;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const type = /"type":"(\w+)"/.exec(line)?.[1];
-        if (!type) continue;
-        counts[type] = (counts[type] ?? 0) + 1;
-        if (type === 'bye') bye = JSON.parse(line);
+      // Line by line in the bytes: at the unlimited event rate the file passes the largest
+      // string V8 can make (512 MiB). `type` comes second in every line, within its first 64 bytes.
+      const buf = readFileSync(file);
+      for (let start = 0; start < buf.length;) {
+        let end = buf.indexOf(10, start);
+        if (end < 0) end = buf.length;
+        const type = /"type":"(\w+)"/.exec(buf.toString('utf8', start, Math.min(end, start + 64)))?.[1];
+        if (type) {
+          counts[type] = (counts[type] ?? 0) + 1;
+          if (type === 'bye') bye = JSON.parse(buf.toString('utf8', start, end));
+        }
+        start = end + 1;
       }
       rmSync(file, { force: true });
       return { counts, bye };
@@ -136,8 +147,8 @@ const note = (m) => process.stderr.write(`bench:probe: ${m}\n`);
 /** Runs `traffic` with the agent attached (`args`: its flags; none is all probes, no
  * filters, no run-time statistics) and returns its result and the run time each program
  * spent meanwhile, from the kernel's statistics (zero unless they are on: --stats). */
-async function measured(args = [], traffic = () => iperf()) {
-  const a = await startAgent(args);
+async function measured(args = [], traffic = () => iperf(), bin = agent) {
+  const a = await startAgent(args, bin);
   const before = progStats();
   const cpuBefore = processCpuNs(a.pid);
   const end = traffic();
@@ -188,6 +199,9 @@ function medianWithInterval(xs) {
   return { median: mid, low: s[k], high: s[n - 1 - k] };
 }
 
+/** A variant is the agent's flags, or { bin, args }: another build of the agent. */
+const variantOf = (v) => (Array.isArray(v) ? { args: v, bin: agent } : v);
+
 /**
  * Rounds of iperf3 runs: one without the agent and one per `variants` entry (agent flags),
  * in an order rotated every round. Returns, per variant, the throughput and CPU cost of
@@ -207,9 +221,10 @@ async function rounds_(label, variants, n) {
         const end = iperf();
         got[v] = { bps: end.sum_received.bits_per_second, cpu: cpuNsPerMiB(end) };
       } else {
-        const m = await measured(variants[v]);
+        const { args, bin } = variantOf(variants[v]);
+        const m = await measured(args, undefined, bin);
         got[v] = { bps: m.end.sum_received.bits_per_second, cpu: cpuNsPerMiB(m.end, m.agentNs) };
-        if (variants[v].includes('--stats')) {
+        if (args.includes('--stats') && bin === agent) {
           add(perProg, m.progs);
           bytesWith += m.end.sum_received.bytes;
         }
@@ -235,7 +250,8 @@ async function rounds_(label, variants, n) {
     const m = medianWithInterval(losses);
     const c = medianWithInterval(extraCpu);
     summary[v] = {
-      flags: variants[v].join(' '),
+      flags: variantOf(variants[v]).args.join(' '),
+      agent: variantOf(variants[v]).bin,
       gbps: runs[v].bps.map((x) => Number(gbps(x).toFixed(3))),
       lossPercentPerRound: losses.map(round2),
       medianLossPercent: round2(m.median),
@@ -257,7 +273,11 @@ async function rounds_(label, variants, n) {
   };
 }
 
-const all = await rounds_('all probes', { default: [], '--stats': ['--stats'] }, rounds);
+const all = await rounds_(
+  'all probes',
+  { default: [], '--stats': ['--stats'], ...(baselineAgent ? { baseline: { bin: baselineAgent, args: [] } } : {}) },
+  rounds,
+);
 const perProg = all.perProg;
 const single = {};
 if (perProbe) {
@@ -345,12 +365,18 @@ const v = all.variants;
 console.log(
   `\niperf3 TCP over veth, ${rounds} rounds of ${seconds} s, all probes, no filters (load average ${loadAtStart} at the start, ${result.loadAverage.end} at the end; ${os.cpus().length} cores):`,
 );
-console.log(`  round   without (CPU ns/MiB)   default: Gbit/s, change (CPU ns/MiB, change)      --stats: Gbit/s, change (CPU ns/MiB, change)`);
+console.log(
+  `  round   without (CPU ns/MiB)   ${Object.keys(v)
+    .map((name) => `${name}: Gbit/s, change (CPU ns/MiB, change)`.padEnd(48))
+    .join('  ')}`,
+);
 for (let i = 0; i < rounds; i++) {
   const cell = (x) =>
-    `${x.gbps[i].toFixed(2).padStart(6)} ${pct(x.lossPercentPerRound[i]).padStart(8)} (${String(x.cpuNsPerMiB[i]).padStart(6)}, ${pct(-x.extraCpuPercentPerRound[i]).replace('−', '+').padStart(8)})`;
+    `${x.gbps[i].toFixed(2).padStart(6)} ${pct(x.lossPercentPerRound[i]).padStart(8)} (${String(x.cpuNsPerMiB[i]).padStart(6)}, ${pct(-x.extraCpuPercentPerRound[i]).replace('−', '+').padStart(8)})`.padEnd(
+      48,
+    );
   console.log(
-    `  ${String(i + 1).padStart(5)}  ${all.withoutGbps[i].toFixed(2).padStart(6)} (${String(all.withoutCpuNsPerMiB[i]).padStart(6)})      ${cell(v.default)}      ${cell(v['--stats'])}`,
+    `  ${String(i + 1).padStart(5)}  ${all.withoutGbps[i].toFixed(2).padStart(6)} (${String(all.withoutCpuNsPerMiB[i]).padStart(6)})      ${Object.values(v).map(cell).join('  ')}`,
   );
 }
 for (const [name, x] of Object.entries(v)) {
@@ -373,7 +399,9 @@ for (const r of rates)
   console.log(
     `drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`,
   );
-console.log(`\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''} npm run bench:probe`);
+console.log(
+  `\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''}${baselineAgent ? ` BASELINE_AGENT=${baselineAgent}` : ''} npm run bench:probe`,
+);
 // The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
 server.kill();
 cleanup();

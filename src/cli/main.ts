@@ -11,6 +11,7 @@ import { registerWhy } from './commands/why.js';
 import { registerRedact } from './commands/redact.js';
 import { registerRecord } from './commands/record.js';
 import { registerReport } from './commands/report.js';
+import { registerObserve } from './commands/observe.js';
 
 export function buildProgram(): Command {
   const program = new Command('pathlight')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRedact(program);
   registerRecord(program);
   registerReport(program);
+  registerObserve(program);
   return program;
 }
 

@@ -31,7 +31,7 @@ for (const s of labScenarios.filter((x) => wanted.length === 0 || wanted.include
     sshConfig: `${state}ssh_config`,
     durationMs: 12_000,
     keepObjects: true,
-    onLine: (l) => ['drop', 'dns', 'tcp'].includes(l.type) && events.push(l),
+    onLine: (l) => ['drop', 'dns', 'tcp', 'rule'].includes(l.type) && events.push(l),
   });
   const keep = (o) => !o.metadata?.namespace || o.metadata.namespace === s.namespace || o.metadata.namespace === 'kube-system';
   const objects = Object.fromEntries(Object.entries(r.objects).map(([k, list]) => [k, list.filter(keep).map(scrub)]));

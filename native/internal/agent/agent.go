@@ -66,7 +66,7 @@ func (s *stopper) stop(reason string) {
 // It returns the process exit code.
 func Run(o Options) int {
 	a := &agent{opts: o, clock: NewClock()}
-	a.out = newOutput(o.Stdout, o.QueueSize, append([]string{protocol.BaselineProbe}, protocol.ProbeNames...))
+	a.out = newOutput(o.Stdout, o.QueueSize, append([]string{protocol.BaselineProbe, protocol.RulesProbe}, protocol.ProbeNames...))
 	att, fatal := a.setup()
 	if att != nil {
 		defer att.close()
@@ -86,7 +86,7 @@ func Run(o Options) int {
 
 	active := newActiveTests(a.writeTest)
 	if o.Stdin != nil {
-		c := &controller{a: a, set: att.set, stopper: st, active: active, filters: o.Filters}
+		c := &controller{a: a, set: att.set, rules: att.rules, stopper: st, active: active, filters: o.Filters}
 		go controlLoop(o.Stdin, st, c.handle, c.bad)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"pathlight.dev/native/internal/filter"
 	"pathlight.dev/native/internal/probes"
 	"pathlight.dev/native/internal/protocol"
+	"pathlight.dev/native/internal/rules"
 )
 
 // controller applies the control lines read on stdin, one at a time on the control
@@ -18,6 +19,7 @@ import (
 type controller struct {
 	a       *agent
 	set     *probes.Set
+	rules   *rules.Tracer // nil without the rules probe
 	stopper *stopper
 	active  *activeTests
 	filters filter.Set // in force: a filters line without notSpecified keeps its value
@@ -65,6 +67,9 @@ func (c *controller) setFilters(line []byte) {
 	}
 	if err == nil {
 		err = c.set.SetFilters(f)
+	}
+	if err == nil && c.rules != nil {
+		err = c.rules.SetFilters(f)
 	}
 	if err != nil {
 		c.bad("filters not changed: " + err.Error())

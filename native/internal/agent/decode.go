@@ -29,6 +29,10 @@ var decoders = map[string]func(decodeEnv) recordDecoder{
 	"tcp":   func(env decodeEnv) recordDecoder { return &tcpDecoder{env} },
 }
 
+// recordless probes send no records: proc's programs fill maps that the other probes read
+// for their events.
+var recordless = map[string]bool{"proc": true}
+
 // decodeEnv is what the decoders draw on: the node and the clock for each line's header,
 // the running kernel's drop-reason names and symbols.
 type decodeEnv struct {
@@ -36,6 +40,7 @@ type decodeEnv struct {
 	clock   Clock
 	reasons *kernel.DropReasons
 	syms    *kernel.Symbols
+	cgroups *cgroupNames // names of the processes' cgroups (probe proc)
 }
 
 // header stamps a line with the node and the wall-clock time of the kernel's timestamp.

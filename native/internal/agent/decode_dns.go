@@ -33,6 +33,7 @@ func (d *dnsDecoder) line(e *probes.DNSEvent) (protocol.DNS, bool) {
 		Endpoints: endpoints(e.Netns, e.T.Family, e.T.Proto, e.T.Saddr, e.T.Daddr, e.T.Sport, e.T.Dport),
 		Ifindex:   e.Ifindex, Dir: "egress",
 		Truncated: e.Len < e.FullLen,
+		Proc:      d.env.proc(probes.Proc(e.Proc)),
 	}
 	if e.Dir == probes.DNSIngress {
 		out.Dir = "ingress"

@@ -22,7 +22,7 @@ func (d *dropDecoder) line(e *probes.DropEvent) protocol.Drop {
 		Header:    d.env.header(protocol.TypeDrop, e.TsNs),
 		Endpoints: endpoints(e.Netns, e.T.Family, e.T.Proto, e.T.Saddr, e.T.Daddr, e.T.Sport, e.T.Dport),
 		Ifindex:   e.Ifindex, ReasonCode: e.Reason, HasReason: e.HasReason != 0,
-		Location: d.env.syms.Resolve(e.Location),
+		Location: d.env.syms.Resolve(e.Location), Proc: d.env.proc(e.Proc),
 	}
 	if out.HasReason {
 		out.Reason, out.Subsystem = d.env.reasons.Name(e.Reason)

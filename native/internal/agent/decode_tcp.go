@@ -31,6 +31,7 @@ func (d *tcpDecoder) line(e *probes.TCPEvent) protocol.TCP {
 		Header:    d.env.header(protocol.TypeTCP, e.TsNs),
 		Endpoints: endpoints(e.Netns, e.T.Family, e.T.Proto, e.T.Saddr, e.T.Daddr, e.T.Sport, e.T.Dport),
 		State:     tcpStates[e.State],
+		Proc:      d.env.proc(probes.Proc(e.Proc)),
 	}
 	if out.State == "" {
 		out.State = fmt.Sprintf("STATE_%d", e.State)

@@ -3,9 +3,7 @@ package agent
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,43 +87,98 @@ func (o *output) close() {
 
 // startReaders starts a reader for every probe that sends records, each with its probe's
 // decoder; they run until finish flushes and closes the ring buffers.
-func (a *agent) startReaders(att *attached) *sync.WaitGroup {
-	env := decodeEnv{node: a.opts.Node, clock: a.clock, reasons: att.reasons, syms: att.syms}
-	readers := &sync.WaitGroup{}
+func (a *agent) startReaders(att *attached) *readers {
+	env := decodeEnv{node: a.opts.Node, clock: a.clock, reasons: att.reasons, syms: att.syms, cgroups: newCgroupNames(att.set.CgroupNames())}
+	readers := &readers{}
 	for _, p := range att.set.Probes {
 		newDecoder := decoders[p.Name]
 		if p.Reader == nil || newDecoder == nil {
 			continue // the baseline probe emits nothing
 		}
-		readers.Add(1)
+		w, err := newRingWaiterOrSleeper(p.Ring)
+		if err != nil {
+			a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrInternal, Probe: p.Name,
+				Message: err.Error() + ": reading this probe's events every " + pollInterval.String() + " instead, at a higher CPU cost"})
+		}
+		readers.waiters = append(readers.waiters, w)
+		readers.wg.Add(1)
 		go func(p *probes.Probe, dec recordDecoder) {
-			defer readers.Done()
-			read(p, dec, a.out)
+			defer readers.wg.Done()
+			read(p, w, dec, a.out)
 		}(p, newDecoder(env))
 	}
 	return readers
 }
 
-// pollInterval bounds how late an event reaches stdout when the ring buffer is quiet.
-const pollInterval = 20 * time.Millisecond
+// readers are the ring-buffer readers of a run.
+type readers struct {
+	wg      sync.WaitGroup
+	waiters []*ringWaiter
+}
 
-// read decodes one probe's ring buffer until it is closed.
-func read(p *probes.Probe, dec recordDecoder, out *output) {
+// stop makes every reader read what its ring buffer still holds and return, and waits.
+func (r *readers) stop() {
+	for _, w := range r.waiters {
+		w.close()
+	}
+	r.wg.Wait()
+}
+
+// pollInterval bounds how late an event reaches stdout once the reader is awake. It matches
+// PL_WAKEUP_NS in bpf/common.bpf.h: a program wakes the reader for the first event after a
+// quiet spell of that length, or when 64 KiB are waiting, and never otherwise.
+const pollInterval = 100 * time.Millisecond
+
+// wakeupBytes is PL_WAKEUP_BYTES (bpf/common.bpf.h): a program wakes the reader when this
+// much is waiting, whenever the last wakeup was.
+const wakeupBytes = 64 * 1024
+
+// idleTimeout bounds the wait of a reader that found nothing in its last pollInterval. The
+// kernel wakes it for the next event, so this is only a safety net for a wakeup lost to a
+// race (a program that woke the reader for a record the reader had already taken): an idle
+// agent that polled every pollInterval cost ~25 ms of CPU per second on a 2-core VM
+// (bench/probe), taken from the traffic it watches.
+const idleTimeout = time.Second
+
+// read decodes one probe's ring buffer until its waiter is closed (finish), then reads what
+// is left. Woken by the kernel, it reads everything waiting, then sleeps pollInterval (the
+// records that came without a wakeup meanwhile are read after it), and after a sleep that
+// brought nothing it waits for the next wakeup.
+func read(p *probes.Probe, w *ringWaiter, dec recordDecoder, out *output) {
 	var rec ringbuf.Record
+	awake := false
+	// Before it sleeps, a reader checks for what the wakeup it may have missed while it
+	// read was about (the poller forgets an edge that came before the wait): awake, 64 KiB
+	// waiting; idle, anything at all.
+	full := func() bool { return p.Reader.AvailableBytes() >= wakeupBytes }
+	some := func() bool { return p.Reader.AvailableBytes() > 0 }
 	for {
-		// The programs wake the reader only when 64 KiB are waiting (see pl_wakeup_flags):
-		// the deadline is how a trickle of events arrives, at most pollInterval late.
-		p.Reader.SetDeadline(time.Now().Add(pollInterval))
-		if err := p.Reader.ReadInto(&rec); err != nil {
-			if errors.Is(err, ringbuf.ErrFlushed) || errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
-				return
-			}
-			continue
+		var closed bool
+		if awake {
+			closed = w.wait(time.Now().Add(pollInterval), full)
+		} else {
+			closed = w.wait(time.Now().Add(idleTimeout), some)
 		}
+		n := drain(p, &rec, dec, out)
+		if closed {
+			return
+		}
+		awake = n > 0
+	}
+}
+
+// drain decodes every record the ring buffer holds now and returns how many there were. A
+// deadline in the past makes ringbuf.Reader read without waiting.
+func drain(p *probes.Probe, rec *ringbuf.Record, dec recordDecoder, out *output) int {
+	p.Reader.SetDeadline(time.Unix(1, 0))
+	n := 0
+	for p.Reader.ReadInto(rec) == nil {
+		n++
 		if line, ok := dec.decode(rec.RawSample); ok {
 			out.event(p.Name, line)
 		}
 	}
+	return n
 }
 
 // writeTest writes one line of an active test.
@@ -156,21 +209,22 @@ func (a *agent) probeStats(att *attached) map[string]protocol.ProbeStats {
 		}
 		m[p.Name] = ps
 	}
+	a.rulesStats(att.rules, m)
 	return m
 }
 
 // finish ends a stopped run. Running active tests end first (their done lines come before
 // bye) while the probes still watch; then the probes detach so nothing new arrives, the
 // readers drain what the ring buffers still hold, and bye carries the final counts.
-func (a *agent) finish(att *attached, active *activeTests, readers *sync.WaitGroup, reason string) {
+func (a *agent) finish(att *attached, active *activeTests, readers *readers, reason string) {
 	active.stop()
+	if att.rules != nil {
+		att.rules.Close() // its table goes first: nothing of the agent stays in the ruleset
+	}
 	for _, p := range att.set.Probes {
 		p.Detach()
-		if p.Reader != nil {
-			_ = p.Reader.Flush()
-		}
 	}
-	readers.Wait()
+	readers.stop()
 	final := a.probeStats(att)
 	att.set.Close()
 	a.out.control(protocol.Bye{Header: a.header(protocol.TypeBye), Reason: reason, Probes: final})

@@ -19,6 +19,7 @@ import (
 	"pathlight.dev/native/internal/kernel"
 	"pathlight.dev/native/internal/probes"
 	"pathlight.dev/native/internal/protocol"
+	"pathlight.dev/native/internal/rules"
 )
 
 // attached is what setup leaves running for the rest of the run.
@@ -27,11 +28,15 @@ type attached struct {
 	reasons *kernel.DropReasons
 	syms    *kernel.Symbols // nil without the drops probe, or when /proc/kallsyms is unreadable
 	stats   io.Closer       // the kernel's per-program run-time statistics; nil when not enabled
+	rules   *rules.Tracer   // the rules probe; nil when not asked for or unavailable
 }
 
 func (t *attached) close() {
 	if t.stats != nil {
 		t.stats.Close()
+	}
+	if t.rules != nil {
+		t.rules.Close()
 	}
 	t.set.Close()
 }
@@ -64,7 +69,7 @@ func (a *agent) setup() (*attached, *fatalError) {
 	if slices.Contains(o.Probes, "drops") {
 		syms, symErr = kernel.LoadKallsyms()
 	}
-	set, missing, err := probes.Load(o.Probes, spec, reasons, o.Filters)
+	set, missing, err := probes.Load(withoutRules(o.Probes), spec, reasons, o.Filters)
 	if err != nil {
 		code := protocol.ErrAttach
 		var ve *ebpf.VerifierError
@@ -81,14 +86,23 @@ func (a *agent) setup() (*attached, *fatalError) {
 		}
 	}
 
-	a.out.control(a.hello(att, spec, missing, att.stats != nil))
+	var rulesStatus *protocol.ProbeStatus
+	att.rules, rulesStatus = a.startRules(o.Filters)
+	hello := a.hello(att, spec, missing, att.stats != nil)
+	if rulesStatus != nil {
+		hello.Probes = append(hello.Probes, *rulesStatus)
+	}
+	a.out.control(hello)
+	if rulesStatus != nil && rulesStatus.State == protocol.ProbeUnavailable {
+		a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrAttach, Probe: protocol.RulesProbe, Message: "the rules probe is unavailable: " + rulesStatus.Detail})
+	}
 	if symErr != nil {
 		a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrPermission, Probe: "drops", Message: symErr.Error()})
 	}
 	for _, m := range missing {
 		a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrAttach, Probe: m.Name, Message: fmt.Sprintf("the %s probe is unavailable on this kernel: %s", m.Name, m.Detail)})
 	}
-	if len(set.Probes) == 0 {
+	if len(set.Probes) == 0 && att.rules == nil {
 		return att, &fatalError{protocol.ErrAttach, "no probe could be attached on this kernel (see the errors above)"}
 	}
 	return att, nil
@@ -137,6 +151,7 @@ func (a *agent) fatal(f *fatalError) int {
 func Features(spec *kernel.DropReasons, btfOK bool, tpErr error, syms bool) protocol.Features {
 	f := protocol.Features{BTF: btfOK, TpBtf: btfOK && tpErr == nil, DropReasons: spec != nil && spec.Present(), Kallsyms: syms}
 	f.Ringbuf = features.HaveMapType(ebpf.RingBuf) == nil
+	f.Rules = rules.LegacyInUse()
 	return f
 }
 

@@ -16,13 +16,17 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	baselineMapPlConfigMap    = "pl_config_map"
-	baselineMapPlCounters     = "pl_counters"
-	baselineMapPlFilterAddr   = "pl_filter_addr"
-	baselineMapPlFilterNetns  = "pl_filter_netns"
-	baselineMapPlFilterPort   = "pl_filter_port"
-	baselineProgPlBaseEgress  = "pl_base_egress"
-	baselineProgPlBaseIngress = "pl_base_ingress"
+	baselineMapPlCgroupNames   = "pl_cgroup_names"
+	baselineMapPlCgroupScratch = "pl_cgroup_scratch"
+	baselineMapPlConfigMap     = "pl_config_map"
+	baselineMapPlCounters      = "pl_counters"
+	baselineMapPlFilterAddr    = "pl_filter_addr"
+	baselineMapPlFilterNetns   = "pl_filter_netns"
+	baselineMapPlFilterPort    = "pl_filter_port"
+	baselineMapPlListenOwner   = "pl_listen_owner"
+	baselineMapPlSockOwner     = "pl_sock_owner"
+	baselineProgPlBaseEgress   = "pl_base_egress"
+	baselineProgPlBaseIngress  = "pl_base_ingress"
 )
 
 // loadBaseline returns the embedded CollectionSpec for baseline.
@@ -75,11 +79,15 @@ type baselineProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type baselineMapSpecs struct {
-	PlConfigMap   *ebpf.MapSpec `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.MapSpec `ebpf:"pl_counters"`
-	PlFilterAddr  *ebpf.MapSpec `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.MapSpec `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.MapSpec `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.MapSpec `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.MapSpec `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.MapSpec `ebpf:"pl_counters"`
+	PlFilterAddr    *ebpf.MapSpec `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.MapSpec `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.MapSpec `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.MapSpec `ebpf:"pl_sock_owner"`
 }
 
 // baselineVariableSpecs contains global variables before they are loaded into the kernel.
@@ -108,20 +116,28 @@ func (o *baselineObjects) Close() error {
 //
 // It can be passed to loadBaselineObjects or ebpf.CollectionSpec.LoadAndAssign.
 type baselineMaps struct {
-	PlConfigMap   *ebpf.Map `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.Map `ebpf:"pl_counters"`
-	PlFilterAddr  *ebpf.Map `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.Map `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.Map `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.Map `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.Map `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.Map `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.Map `ebpf:"pl_counters"`
+	PlFilterAddr    *ebpf.Map `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.Map `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.Map `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.Map `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.Map `ebpf:"pl_sock_owner"`
 }
 
 func (m *baselineMaps) Close() error {
 	return _BaselineClose(
+		m.PlCgroupNames,
+		m.PlCgroupScratch,
 		m.PlConfigMap,
 		m.PlCounters,
 		m.PlFilterAddr,
 		m.PlFilterNetns,
 		m.PlFilterPort,
+		m.PlListenOwner,
+		m.PlSockOwner,
 	)
 }
 

@@ -39,6 +39,13 @@ type dnsPlDnsEvent struct {
 		Proto  uint8
 		Pad    uint16
 	}
+	Proc struct {
+		_        structs.HostLayout
+		Pid      uint32
+		Tid      uint32
+		CgroupId uint64
+		Comm     [16]int8
+	}
 	Payload [512]uint8
 }
 
@@ -46,16 +53,20 @@ type dnsPlDnsEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	dnsMapPlConfigMap    = "pl_config_map"
-	dnsMapPlCounters     = "pl_counters"
-	dnsMapPlDnsRb        = "pl_dns_rb"
-	dnsMapPlFilterAddr   = "pl_filter_addr"
-	dnsMapPlFilterNetns  = "pl_filter_netns"
-	dnsMapPlFilterPort   = "pl_filter_port"
-	dnsProgPlDnsEgress   = "pl_dns_egress"
-	dnsProgPlDnsIngress  = "pl_dns_ingress"
-	dnsVarUnusedDnsDir   = "unused_dns_dir"
-	dnsVarUnusedDnsEvent = "unused_dns_event"
+	dnsMapPlCgroupNames   = "pl_cgroup_names"
+	dnsMapPlCgroupScratch = "pl_cgroup_scratch"
+	dnsMapPlConfigMap     = "pl_config_map"
+	dnsMapPlCounters      = "pl_counters"
+	dnsMapPlDnsRb         = "pl_dns_rb"
+	dnsMapPlFilterAddr    = "pl_filter_addr"
+	dnsMapPlFilterNetns   = "pl_filter_netns"
+	dnsMapPlFilterPort    = "pl_filter_port"
+	dnsMapPlListenOwner   = "pl_listen_owner"
+	dnsMapPlSockOwner     = "pl_sock_owner"
+	dnsProgPlDnsEgress    = "pl_dns_egress"
+	dnsProgPlDnsIngress   = "pl_dns_ingress"
+	dnsVarUnusedDnsDir    = "unused_dns_dir"
+	dnsVarUnusedDnsEvent  = "unused_dns_event"
 )
 
 // loadDns returns the embedded CollectionSpec for dns.
@@ -108,12 +119,16 @@ type dnsProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type dnsMapSpecs struct {
-	PlConfigMap   *ebpf.MapSpec `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.MapSpec `ebpf:"pl_counters"`
-	PlDnsRb       *ebpf.MapSpec `ebpf:"pl_dns_rb"`
-	PlFilterAddr  *ebpf.MapSpec `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.MapSpec `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.MapSpec `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.MapSpec `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.MapSpec `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.MapSpec `ebpf:"pl_counters"`
+	PlDnsRb         *ebpf.MapSpec `ebpf:"pl_dns_rb"`
+	PlFilterAddr    *ebpf.MapSpec `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.MapSpec `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.MapSpec `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.MapSpec `ebpf:"pl_sock_owner"`
 }
 
 // dnsVariableSpecs contains global variables before they are loaded into the kernel.
@@ -144,22 +159,30 @@ func (o *dnsObjects) Close() error {
 //
 // It can be passed to loadDnsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type dnsMaps struct {
-	PlConfigMap   *ebpf.Map `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.Map `ebpf:"pl_counters"`
-	PlDnsRb       *ebpf.Map `ebpf:"pl_dns_rb"`
-	PlFilterAddr  *ebpf.Map `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.Map `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.Map `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.Map `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.Map `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.Map `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.Map `ebpf:"pl_counters"`
+	PlDnsRb         *ebpf.Map `ebpf:"pl_dns_rb"`
+	PlFilterAddr    *ebpf.Map `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.Map `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.Map `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.Map `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.Map `ebpf:"pl_sock_owner"`
 }
 
 func (m *dnsMaps) Close() error {
 	return _DnsClose(
+		m.PlCgroupNames,
+		m.PlCgroupScratch,
 		m.PlConfigMap,
 		m.PlCounters,
 		m.PlDnsRb,
 		m.PlFilterAddr,
 		m.PlFilterNetns,
 		m.PlFilterPort,
+		m.PlListenOwner,
+		m.PlSockOwner,
 	)
 }
 

@@ -19,6 +19,12 @@ type dropsPlAddrKey struct {
 	Addr      [16]uint8
 }
 
+type dropsPlCgroupName struct {
+	_      structs.HostLayout
+	Leaf   [128]int8
+	Parent [128]int8
+}
+
 type dropsPlConfig struct {
 	_                   structs.HostLayout
 	Flags               uint32
@@ -36,6 +42,7 @@ const (
 	dropsPlConfigFlagPL_F_PORT               dropsPlConfigFlag = 4
 	dropsPlConfigFlagPL_F_PROTO              dropsPlConfigFlag = 8
 	dropsPlConfigFlagPL_F_DROP_NOT_SPECIFIED dropsPlConfigFlag = 16
+	dropsPlConfigFlagPL_F_PROC               dropsPlConfigFlag = 32
 )
 
 type dropsPlCounter uint32
@@ -64,18 +71,43 @@ type dropsPlDropEvent struct {
 		Proto  uint8
 		Pad    uint16
 	}
+	Proc dropsPlProc
+}
+
+type dropsPlListenKey struct {
+	_     structs.HostLayout
+	Netns uint32
+	Port  uint32
+}
+
+type dropsPlListener struct {
+	_    structs.HostLayout
+	Sk   uint64
+	Proc dropsPlProc
+}
+
+type dropsPlProc struct {
+	_        structs.HostLayout
+	Pid      uint32
+	Tid      uint32
+	CgroupId uint64
+	Comm     [16]int8
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	dropsMapPlCgroupNames      = "pl_cgroup_names"
+	dropsMapPlCgroupScratch    = "pl_cgroup_scratch"
 	dropsMapPlConfigMap        = "pl_config_map"
 	dropsMapPlCounters         = "pl_counters"
 	dropsMapPlDropsRb          = "pl_drops_rb"
 	dropsMapPlFilterAddr       = "pl_filter_addr"
 	dropsMapPlFilterNetns      = "pl_filter_netns"
 	dropsMapPlFilterPort       = "pl_filter_port"
+	dropsMapPlListenOwner      = "pl_listen_owner"
+	dropsMapPlSockOwner        = "pl_sock_owner"
 	dropsProgPlDropBtf         = "pl_drop_btf"
 	dropsProgPlDropBtfNoreason = "pl_drop_btf_noreason"
 	dropsProgPlDropRaw         = "pl_drop_raw"
@@ -137,12 +169,16 @@ type dropsProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type dropsMapSpecs struct {
-	PlConfigMap   *ebpf.MapSpec `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.MapSpec `ebpf:"pl_counters"`
-	PlDropsRb     *ebpf.MapSpec `ebpf:"pl_drops_rb"`
-	PlFilterAddr  *ebpf.MapSpec `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.MapSpec `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.MapSpec `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.MapSpec `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.MapSpec `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.MapSpec `ebpf:"pl_counters"`
+	PlDropsRb       *ebpf.MapSpec `ebpf:"pl_drops_rb"`
+	PlFilterAddr    *ebpf.MapSpec `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.MapSpec `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.MapSpec `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.MapSpec `ebpf:"pl_sock_owner"`
 }
 
 // dropsVariableSpecs contains global variables before they are loaded into the kernel.
@@ -174,22 +210,30 @@ func (o *dropsObjects) Close() error {
 //
 // It can be passed to loadDropsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type dropsMaps struct {
-	PlConfigMap   *ebpf.Map `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.Map `ebpf:"pl_counters"`
-	PlDropsRb     *ebpf.Map `ebpf:"pl_drops_rb"`
-	PlFilterAddr  *ebpf.Map `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.Map `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.Map `ebpf:"pl_filter_port"`
+	PlCgroupNames   *ebpf.Map `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.Map `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.Map `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.Map `ebpf:"pl_counters"`
+	PlDropsRb       *ebpf.Map `ebpf:"pl_drops_rb"`
+	PlFilterAddr    *ebpf.Map `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.Map `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.Map `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.Map `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.Map `ebpf:"pl_sock_owner"`
 }
 
 func (m *dropsMaps) Close() error {
 	return _DropsClose(
+		m.PlCgroupNames,
+		m.PlCgroupScratch,
 		m.PlConfigMap,
 		m.PlCounters,
 		m.PlDropsRb,
 		m.PlFilterAddr,
 		m.PlFilterNetns,
 		m.PlFilterPort,
+		m.PlListenOwner,
+		m.PlSockOwner,
 	)
 }
 

@@ -10,7 +10,8 @@
 // CO-RE relocated fields and tracepoint arguments, nothing arch-specific.
 package probes
 
-//go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -type pl_drop_event -type pl_config -type pl_addr_key -type pl_counter -type pl_config_flag drops ../../../bpf/drops.bpf.c
+//go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -type pl_drop_event -type pl_proc -type pl_config -type pl_addr_key -type pl_counter -type pl_config_flag drops ../../../bpf/drops.bpf.c
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_tcp_event -type pl_tcp_kind tcp ../../../bpf/tcp.bpf.c
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_dns_event -type pl_dns_dir dns ../../../bpf/dns.bpf.c
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types baseline ../../../bpf/baseline.bpf.c
+//go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_cgroup_name proc ../../../bpf/proc.bpf.c

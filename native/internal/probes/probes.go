@@ -19,11 +19,13 @@ import (
 // Kernel-side event layouts, generated from bpf/pathlight.h by bpf2go. Aliases give them
 // readable names; the types themselves are never hand-written.
 type (
-	DropEvent = dropsPlDropEvent
-	TCPEvent  = tcpPlTcpEvent
-	DNSEvent  = dnsPlDnsEvent
-	config    = dropsPlConfig
-	addrKey   = dropsPlAddrKey
+	DropEvent  = dropsPlDropEvent
+	TCPEvent   = tcpPlTcpEvent
+	DNSEvent   = dnsPlDnsEvent
+	Proc       = dropsPlProc // the process behind a socket, in every event (probe proc)
+	CgroupName = procPlCgroupName
+	config     = dropsPlConfig
+	addrKey    = dropsPlAddrKey
 )
 
 // TCP kinds, from enum pl_tcp_kind.
@@ -40,7 +42,7 @@ const (
 )
 
 // Maps every probe shares (one filter change re-filters all of them).
-var sharedMaps = []string{"pl_config_map", "pl_filter_netns", "pl_filter_port", "pl_filter_addr"}
+var sharedMaps = []string{"pl_config_map", "pl_filter_netns", "pl_filter_port", "pl_filter_addr", "pl_sock_owner", "pl_listen_owner", "pl_cgroup_names"}
 
 // Probe is one attached probe: its programs, links, ring buffer and counters.
 type Probe struct {
@@ -48,6 +50,7 @@ type Probe struct {
 	Attach   string
 	Degraded string // non-empty: attached, but with less than the full feature set
 	Reader   *ringbuf.Reader
+	Ring     *ebpf.Map // the ring buffer Reader reads (nil with Reader)
 	Programs []*ebpf.Program
 	coll     *ebpf.Collection
 	links    []link.Link
@@ -108,6 +111,7 @@ type Set struct {
 	shared  map[string]*ebpf.Map
 	cfg     config
 	reasons *kernel.DropReasons
+	proc    bool // the proc probe is attached (PL_F_PROC)
 }
 
 // Unavailable explains why a requested probe could not be attached.
@@ -149,6 +153,18 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons, filters f
 		return nil, nil, err
 	}
 	var missing []Unavailable
+	// proc forgets a socket when it closes, on the tracepoint where tcp reads the socket's
+	// process for a failed connect: attached last, it runs last (attach order).
+	names = slices.Clone(names)
+	slices.SortStableFunc(names, func(a, b string) int {
+		switch {
+		case a == "proc" && b != "proc":
+			return 1
+		case b == "proc" && a != "proc":
+			return -1
+		}
+		return 0
+	})
 	for _, n := range names {
 		var p *Probe
 		var err error
@@ -162,10 +178,16 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons, filters f
 				"pl_tcp_state": "inet_sock_set_state", "pl_tcp_rst_in": "tcp_receive_reset",
 				"pl_tcp_rst_out": "tcp_send_reset", "pl_tcp_retrans": "tcp_retransmit_skb",
 			}, "pl_tcp_rb", spec)
+		case "proc":
+			p, err = s.loadTyped("proc", loadProc, map[string]string{"pl_proc_state": "inet_sock_set_state"}, "", spec)
+			if err == nil {
+				s.proc = true
+				err = s.writeConfig()
+			}
 		case "baseline":
 			p, err = s.loadTyped("baseline", loadBaseline, map[string]string{"pl_base_egress": "net_dev_queue", "pl_base_ingress": "netif_receive_skb"}, "", spec)
 		default:
-			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp)", n)
+			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp, proc)", n)
 		}
 		if err != nil {
 			var ve *ebpf.VerifierError
@@ -238,7 +260,8 @@ func (s *Set) loadDrops(cs *ebpf.CollectionSpec, spec *btf.Spec, reasons *kernel
 	if !hasReason {
 		p.Degraded = "this kernel's kfree_skb has no drop reason (added in 5.17): drops are reported without a reason"
 	}
-	if p.Reader, err = ringbuf.NewReader(coll.Maps["pl_drops_rb"]); err != nil {
+	p.Ring = coll.Maps["pl_drops_rb"]
+	if p.Reader, err = ringbuf.NewReader(p.Ring); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -278,14 +301,26 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 	if rb == "" {
 		return p, nil
 	}
-	if p.Reader, err = ringbuf.NewReader(coll.Maps[rb]); err != nil {
+	p.Ring = coll.Maps[rb]
+	if p.Reader, err = ringbuf.NewReader(p.Ring); err != nil {
 		p.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
+// CgroupNames is the map of cgroup ids to names the proc probe fills (nil without it).
+func (s *Set) CgroupNames() *ebpf.Map {
+	if s.cfg.Flags&uint32(dropsPlConfigFlagPL_F_PROC) == 0 {
+		return nil
+	}
+	return s.shared["pl_cgroup_names"]
+}
+
 func (s *Set) writeConfig() error {
+	if s.proc {
+		s.cfg.Flags |= uint32(dropsPlConfigFlagPL_F_PROC)
+	}
 	zero := uint32(0)
 	return s.shared["pl_config_map"].Update(zero, &s.cfg, ebpf.UpdateAny)
 }
@@ -358,6 +393,7 @@ func (s *Set) SetFilters(f filter.Set) error {
 	set(len(f.Ports) > 0, dropsPlConfigFlagPL_F_PORT)
 	set(len(f.Protos) > 0, dropsPlConfigFlagPL_F_PROTO)
 	set(f.NotSpecified, dropsPlConfigFlagPL_F_DROP_NOT_SPECIFIED)
+	set(s.proc, dropsPlConfigFlagPL_F_PROC)
 	s.cfg.Flags = flags
 	s.cfg.ProtoBits = [4]uint64{}
 	for _, p := range f.Protos {

@@ -31,6 +31,13 @@ type tcpPlTcpEvent struct {
 		Proto  uint8
 		Pad    uint16
 	}
+	Proc struct {
+		_        structs.HostLayout
+		Pid      uint32
+		Tid      uint32
+		CgroupId uint64
+		Comm     [16]int8
+	}
 }
 
 type tcpPlTcpKind uint32
@@ -49,18 +56,22 @@ const (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	tcpMapPlConfigMap    = "pl_config_map"
-	tcpMapPlCounters     = "pl_counters"
-	tcpMapPlFilterAddr   = "pl_filter_addr"
-	tcpMapPlFilterNetns  = "pl_filter_netns"
-	tcpMapPlFilterPort   = "pl_filter_port"
-	tcpMapPlTcpRb        = "pl_tcp_rb"
-	tcpProgPlTcpRetrans  = "pl_tcp_retrans"
-	tcpProgPlTcpRstIn    = "pl_tcp_rst_in"
-	tcpProgPlTcpRstOut   = "pl_tcp_rst_out"
-	tcpProgPlTcpState    = "pl_tcp_state"
-	tcpVarUnusedTcpEvent = "unused_tcp_event"
-	tcpVarUnusedTcpKind  = "unused_tcp_kind"
+	tcpMapPlCgroupNames   = "pl_cgroup_names"
+	tcpMapPlCgroupScratch = "pl_cgroup_scratch"
+	tcpMapPlConfigMap     = "pl_config_map"
+	tcpMapPlCounters      = "pl_counters"
+	tcpMapPlFilterAddr    = "pl_filter_addr"
+	tcpMapPlFilterNetns   = "pl_filter_netns"
+	tcpMapPlFilterPort    = "pl_filter_port"
+	tcpMapPlListenOwner   = "pl_listen_owner"
+	tcpMapPlSockOwner     = "pl_sock_owner"
+	tcpMapPlTcpRb         = "pl_tcp_rb"
+	tcpProgPlTcpRetrans   = "pl_tcp_retrans"
+	tcpProgPlTcpRstIn     = "pl_tcp_rst_in"
+	tcpProgPlTcpRstOut    = "pl_tcp_rst_out"
+	tcpProgPlTcpState     = "pl_tcp_state"
+	tcpVarUnusedTcpEvent  = "unused_tcp_event"
+	tcpVarUnusedTcpKind   = "unused_tcp_kind"
 )
 
 // loadTcp returns the embedded CollectionSpec for tcp.
@@ -115,12 +126,16 @@ type tcpProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tcpMapSpecs struct {
-	PlConfigMap   *ebpf.MapSpec `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.MapSpec `ebpf:"pl_counters"`
-	PlFilterAddr  *ebpf.MapSpec `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.MapSpec `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.MapSpec `ebpf:"pl_filter_port"`
-	PlTcpRb       *ebpf.MapSpec `ebpf:"pl_tcp_rb"`
+	PlCgroupNames   *ebpf.MapSpec `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.MapSpec `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.MapSpec `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.MapSpec `ebpf:"pl_counters"`
+	PlFilterAddr    *ebpf.MapSpec `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.MapSpec `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.MapSpec `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.MapSpec `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.MapSpec `ebpf:"pl_sock_owner"`
+	PlTcpRb         *ebpf.MapSpec `ebpf:"pl_tcp_rb"`
 }
 
 // tcpVariableSpecs contains global variables before they are loaded into the kernel.
@@ -151,21 +166,29 @@ func (o *tcpObjects) Close() error {
 //
 // It can be passed to loadTcpObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tcpMaps struct {
-	PlConfigMap   *ebpf.Map `ebpf:"pl_config_map"`
-	PlCounters    *ebpf.Map `ebpf:"pl_counters"`
-	PlFilterAddr  *ebpf.Map `ebpf:"pl_filter_addr"`
-	PlFilterNetns *ebpf.Map `ebpf:"pl_filter_netns"`
-	PlFilterPort  *ebpf.Map `ebpf:"pl_filter_port"`
-	PlTcpRb       *ebpf.Map `ebpf:"pl_tcp_rb"`
+	PlCgroupNames   *ebpf.Map `ebpf:"pl_cgroup_names"`
+	PlCgroupScratch *ebpf.Map `ebpf:"pl_cgroup_scratch"`
+	PlConfigMap     *ebpf.Map `ebpf:"pl_config_map"`
+	PlCounters      *ebpf.Map `ebpf:"pl_counters"`
+	PlFilterAddr    *ebpf.Map `ebpf:"pl_filter_addr"`
+	PlFilterNetns   *ebpf.Map `ebpf:"pl_filter_netns"`
+	PlFilterPort    *ebpf.Map `ebpf:"pl_filter_port"`
+	PlListenOwner   *ebpf.Map `ebpf:"pl_listen_owner"`
+	PlSockOwner     *ebpf.Map `ebpf:"pl_sock_owner"`
+	PlTcpRb         *ebpf.Map `ebpf:"pl_tcp_rb"`
 }
 
 func (m *tcpMaps) Close() error {
 	return _TcpClose(
+		m.PlCgroupNames,
+		m.PlCgroupScratch,
 		m.PlConfigMap,
 		m.PlCounters,
 		m.PlFilterAddr,
 		m.PlFilterNetns,
 		m.PlFilterPort,
+		m.PlListenOwner,
+		m.PlSockOwner,
 		m.PlTcpRb,
 	)
 }

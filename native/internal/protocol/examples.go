@@ -11,10 +11,15 @@ func Examples() []any {
 	counts := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2, RunTime: &RunTime{RunCount: 100000, RunNs: 4200000, AvgNs: 42}}}
 	// Without run --stats the kernel's run-time statistics are off and their fields absent.
 	countsNoRunTime := map[string]ProbeStats{"drops": {Events: 12, Lost: 1, LostUser: 2}, "dns": {}}
+	proc := &Proc{Pid: 4121, Tid: 4121, Comm: "curl", CgroupID: 8670,
+		Cgroup:      "kubepods-besteffort-pod60edf64d_906c_40b2_9925_3f6e53e521db.slice/cri-containerd-a712b9223a4e6bb01952e373813835046790f4910c87c947987eaeab9114f5c9.scope",
+		ContainerID: "a712b9223a4e6bb01952e373813835046790f4910c87c947987eaeab9114f5c9", PodUID: "60edf64d-906c-40b2-9925-3f6e53e521db"}
+	// A process whose cgroup has no name the agent recognises (the root cgroup).
+	procBare := &Proc{Pid: 7265, Tid: 7277, Comm: "kubelet", CgroupID: 1}
 	out := []any{
 		Hello{
 			Header: h(TypeHello, 1764000000000000000), Version: "0.1.0", Kernel: "6.1.0-27-amd64", Arch: "amd64",
-			Features: Features{BTF: true, TpBtf: true, DropReasons: true, Ringbuf: true, BpfStats: true, Kallsyms: true},
+			Features: Features{BTF: true, TpBtf: true, DropReasons: true, Ringbuf: true, BpfStats: true, Kallsyms: true, Rules: "rule attribution unavailable: legacy iptables (tables filter in /proc/net/ip_tables_names are not nftables and cannot be traced)"},
 			Probes: []ProbeStatus{
 				{Name: "drops", State: ProbeAttached, Attach: "tp_btf/kfree_skb"},
 				{Name: "dns", State: ProbeDegraded, Attach: "tp_btf/net_dev_queue+tp_btf/netif_receive_skb", Detail: "TCP/53 is not decoded"},
@@ -22,9 +27,9 @@ func Examples() []any {
 			},
 			Filters: filters, TTLMs: 600000, Reasons: map[string]uint{"NOT_SPECIFIED": 2, "NETFILTER_DROP": 6},
 		},
-		Drop{Header: h(TypeDrop, 1764000000100000000), Endpoints: ep4, Ifindex: 2, Reason: "NETFILTER_DROP", ReasonCode: 6, HasReason: true, Location: "nf_hook_slow+0x9b"},
+		Drop{Header: h(TypeDrop, 1764000000100000000), Endpoints: ep4, Ifindex: 2, Reason: "NETFILTER_DROP", ReasonCode: 6, HasReason: true, Location: "nf_hook_slow+0x9b", Proc: proc},
 		Drop{Header: h(TypeDrop, 1764000000100000001), Endpoints: ep4, Ifindex: 2, Reason: "OVS_DROP_LAST_ACTION", ReasonCode: 0x30001, HasReason: true, Subsystem: "OPENVSWITCH", Location: "ovs_dp_process_packet+0x1c0"},
-		DNS{Header: h(TypeDNS, 1764000000200000000), Endpoints: ep6, Ifindex: 3, Dir: "egress", QR: QRQuery, ID: 4242, Qname: "backend.shop.svc.cluster.local.", Qtype: "AAAA"},
+		DNS{Header: h(TypeDNS, 1764000000200000000), Endpoints: ep6, Ifindex: 3, Dir: "egress", QR: QRQuery, ID: 4242, Qname: "backend.shop.svc.cluster.local.", Qtype: "AAAA", Proc: procBare},
 		DNS{
 			Header: h(TypeDNS, 1764000000201000000), Endpoints: ep6, Ifindex: 3, Dir: "ingress", QR: QRResponse, ID: 4242,
 			Qname: "backend.shop.svc.cluster.local.", Qtype: "A", Rcode: "NOERROR", LatencyNs: 1000000, Truncated: true, Malformed: "answer 2: truncated",
@@ -33,12 +38,28 @@ func Examples() []any {
 		Stats{Header: h(TypeStats, 1764000001000000000), UptimeMs: 1000, Probes: counts, Written: 7},
 		Stats{Header: h(TypeStats, 1764000001000000001), UptimeMs: 1000, Probes: countsNoRunTime, Written: 7},
 		FiltersAck{Header: h(TypeFilters, 1764000001500000000), Filters: filters},
+		Rule{
+			Header: h(TypeRule, 1764000000100000100), Endpoints: ep4,
+			RuleStep: RuleStep{TableFamily: "ip", Table: "filter", Chain: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Handle: 42, Verdict: "reject", Comment: "rule to REJECT traffic destined for POD name:backend-1 namespace: shop"},
+			Position: 7, Syntax: "iptables",
+			Text: `-A KUBE-POD-FW-ABCDEFGHIJKLMNOP -m comment --comment "rule to REJECT traffic destined for POD name:backend-1 namespace: shop" -j REJECT --reject-with icmp-port-unreachable`,
+			Iif:  "veth1", Oif: "cni0", TraceID: 3735928559,
+			Path: []RuleStep{
+				{TableFamily: "ip", Table: "filter", Chain: "FORWARD", Handle: 10, Verdict: "jump", Target: "KUBE-ROUTER-FORWARD"},
+				{TableFamily: "ip", Table: "filter", Chain: "KUBE-ROUTER-FORWARD", Handle: 12, Verdict: "jump", Target: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Comment: "rule to jump traffic destined to POD name:backend-1 namespace: shop to chain KUBE-POD-FW-ABCDEFGHIJKLMNOP"},
+			},
+		},
+		Rule{
+			Header: h(TypeRule, 1764000000100000200), Endpoints: ep6,
+			RuleStep: RuleStep{TableFamily: "inet", Table: "host", Chain: "input", Verdict: "drop", Policy: true},
+			Text:     "policy drop", TraceID: 1,
+		},
 	}
 	for i, ev := range TCPEvents {
 		t := TCP{Header: h(TypeTCP, 1764000000300000000+int64(i)), Endpoints: ep4, Event: ev, State: "SYN_SENT", Role: "client"}
 		switch ev {
 		case TCPRefused:
-			t.Errno = "ECONNREFUSED"
+			t.Errno, t.Proc = "ECONNREFUSED", proc
 		case TCPTimeout:
 			t.Errno = "ETIMEDOUT"
 		case TCPUnreachable:

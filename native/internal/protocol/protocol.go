@@ -45,6 +45,10 @@ type Features struct {
 	Ringbuf     bool `json:"ringbuf"`     // BPF ring buffer (5.8+)
 	BpfStats    bool `json:"bpfStats"`    // per-program run time: run --stats on a 5.8+ kernel
 	Kallsyms    bool `json:"kallsyms"`    // drop locations can be named
+	// Rules is set when the rules probe cannot name every rule that drops, e.g. "rule
+	// attribution unavailable: legacy iptables …": rules of iptables-legacy are not
+	// nftables and cannot be traced.
+	Rules string `json:"rules,omitempty"`
 }
 
 // Probe states in Hello.Probes.
@@ -83,6 +87,25 @@ type Endpoints struct {
 	Family int    `json:"family"` // 4 or 6
 }
 
+// Proc is the process behind the socket of an event (probe proc): the one that connected
+// it, accepted it, or last sent a UDP datagram on it. Absent when the event has no local
+// socket (a forwarded packet, or one past the namespace that sent it) or its process is not
+// known (the socket was made before the agent started, or the proc probe is off): never
+// guessed.
+type Proc struct {
+	Pid  uint32 `json:"pid"`  // thread group id as the node sees it (not the id inside a container)
+	Tid  uint32 `json:"tid"`  // the thread that did it
+	Comm string `json:"comm"` // the task's name (TASK_COMM_LEN: at most 15 characters)
+	// CgroupID is the task's cgroup v2 id; Cgroup its directory name and its parent's
+	// ("kubepods-besteffort-pod<uid>.slice/cri-containerd-<id>.scope"), read in the kernel.
+	CgroupID uint64 `json:"cgroupId"`
+	Cgroup   string `json:"cgroup,omitempty"`
+	// ContainerID (64 hex digits) and PodUID are read from those names when the container
+	// runtime's naming is recognised (containerd, CRI-O, Docker; systemd or cgroupfs driver).
+	ContainerID string `json:"containerId,omitempty"`
+	PodUID      string `json:"podUid,omitempty"`
+}
+
 // Drop is one packet the kernel freed as dropped.
 type Drop struct {
 	Header
@@ -96,7 +119,8 @@ type Drop struct {
 	HasReason  bool   `json:"hasReason"`
 	// Subsystem is set for reasons of a drop-reason subsystem (high 16 bits, 6.4+).
 	Subsystem string `json:"subsystem,omitempty"`
-	Location  string `json:"location"` // kernel symbol+offset of the freeing call site
+	Location  string `json:"location"`       // kernel symbol+offset of the freeing call site
+	Proc      *Proc  `json:"proc,omitempty"` // the owner of the packet's socket (probe proc)
 }
 
 // DNS query/response directions.
@@ -120,6 +144,7 @@ type DNS struct {
 	LatencyNs int64    `json:"latencyNs,omitempty"` // response: since its query in the same netns
 	Truncated bool     `json:"truncated,omitempty"` // payload longer than the probe copies
 	Malformed string   `json:"malformed,omitempty"` // why the message could not be fully parsed
+	Proc      *Proc    `json:"proc,omitempty"`      // the sender of a message leaving a local socket (probe proc)
 }
 
 // Answer is one A, AAAA or CNAME record of a response.
@@ -154,7 +179,55 @@ type TCP struct {
 	Role  string `json:"role,omitempty"`
 	State string `json:"state"`           // TCP state when it happened (SYN_SENT, ESTABLISHED, …)
 	Errno string `json:"errno,omitempty"` // ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, …
+	// Proc is the process that connected (client) or accepted (server) the socket, when
+	// known (probe proc). A server's established line comes before accept(): it has none.
+	Proc *Proc `json:"proc,omitempty"`
 }
+
+// RuleStep is one rule (or chain policy) a traced packet met, as nftables tracing reports it.
+type RuleStep struct {
+	TableFamily string `json:"tableFamily"` // the family of the table: ip, ip6, inet, arp, bridge, netdev
+	Table       string `json:"table"`
+	Chain       string `json:"chain"`
+	Handle      uint64 `json:"handle"`           // the rule's handle (nft -a); 0 for a chain policy
+	Verdict     string `json:"verdict"`          // drop, reject, accept, jump, goto, return, queue, stolen
+	Target      string `json:"target,omitempty"` // the chain of a jump or goto
+	Policy      bool   `json:"policy,omitempty"` // the chain's policy, not a rule, gave the verdict
+	// Comment of the rule; in a path only on jumps and gotos (kube-router's "run through nw
+	// policy NAME", kube-proxy's "ns/svc:port" name the object behind the chain jumped to).
+	Comment string `json:"comment,omitempty"`
+}
+
+// Rule is the netfilter rule that dropped (or rejected) a packet the filters match: the
+// rules probe. It is tied to the drop line of the same packet (reason NETFILTER_DROP) by
+// the same netns, protocol, addresses and ports within a second (RuleDropWindowMs).
+type Rule struct {
+	Header
+	Endpoints // netns: the namespace whose ruleset dropped it (the agent's)
+	RuleStep
+	Position int    `json:"position,omitempty"` // 1-based place in its chain (iptables -L --line-numbers)
+	Text     string `json:"text,omitempty"`     // the rule as printed by nft -a, or by iptables-save for iptables-nft tables
+	Syntax   string `json:"syntax,omitempty"`   // nft | iptables | agent (rendered by the agent: neither tool on the node): how Text is written
+	Iif      string `json:"iif,omitempty"`
+	Oif      string `json:"oif,omitempty"`
+	TraceID  uint32 `json:"traceId"` // the kernel's trace id of the packet (the same on every rule it met)
+	// Path is the rules the packet met before, oldest first: the jumps that led to the chain
+	// that dropped it and the accepts of earlier tables (at most 16).
+	Path []RuleStep `json:"path,omitempty"`
+}
+
+// Rule verdicts: a reject also answers the packet (TCP RST, ICMP unreachable).
+const (
+	RuleDrop   = "drop"
+	RuleReject = "reject"
+)
+
+// RuleVerdicts lists the verdicts of rule lines, for the protocol agreement test.
+var RuleVerdicts = []string{RuleDrop, RuleReject}
+
+// RuleDropWindowMs is how far apart in time a rule line and the drop line of the same
+// packet can be. Keep aligned with src/core/rules/evidence.ts.
+const RuleDropWindowMs = 1000
 
 // ProbeStats are cumulative counts since start.
 type ProbeStats struct {
@@ -329,13 +402,18 @@ const (
 	TypeBye     = "bye"
 	TypeFilters = "filters"
 	TypeTest    = "test"
+	TypeRule    = "rule"
 )
 
 // Types lists every line type, for the protocol agreement test.
-var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest}
+var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest, TypeRule}
 
 // ProbeNames are the probes a run attaches by default.
-var ProbeNames = []string{"drops", "dns", "tcp"}
+var ProbeNames = []string{"drops", "dns", "tcp", "proc"}
+
+// RulesProbe is attached only when named (--probes …,rules): it adds a table to the node's
+// nftables ruleset for as long as it runs, which a default run never does.
+const RulesProbe = "rules"
 
 // BaselineProbe is attached only when named: empty programs on the dns probe's hooks whose
 // run time is the measurement floor bench/probe subtracts.

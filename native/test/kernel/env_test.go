@@ -102,8 +102,9 @@ func inNetns(t *testing.T, ns netns, helper, arg string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// startInNetns starts a long-running helper (a server) and stops it at cleanup.
-func startInNetns(t *testing.T, ns netns, helper, arg string) {
+// startInNetns starts a long-running helper (a server), stops it at cleanup and returns its
+// pid (ip netns exec runs the command in its own process).
+func startInNetns(t *testing.T, ns netns, helper, arg string) int {
 	t.Helper()
 	cmd := exec.Command("ip", "netns", "exec", ns.name, os.Args[0])
 	cmd.Env = append(os.Environ(), "PLT_HELPER="+helper, "PLT_ARG="+arg)
@@ -118,6 +119,7 @@ func startInNetns(t *testing.T, ns netns, helper, arg string) {
 	if strings.TrimSpace(line) != "ready" {
 		t.Fatalf("helper %s %s did not start: %q", helper, arg, line)
 	}
+	return cmd.Process.Pid
 }
 
 // startDnsmasq runs a real DNS server for the zone pathlight.test in ns, answering the given
@@ -185,8 +187,14 @@ func agentPath(t *testing.T) string {
 // startAgent starts the agent with args after `run` and waits for its hello line.
 func startAgent(t *testing.T, args ...string) *Agent {
 	t.Helper()
+	return startAgentCmd(t, append([]string{agentPath(t), "run", "--stats-interval", "200ms"}, args...))
+}
+
+// startAgentCmd starts the agent through the given command line (argv).
+func startAgentCmd(t *testing.T, argv []string) *Agent {
+	t.Helper()
 	a := &Agent{t: t, done: make(chan struct{})}
-	a.cmd = exec.Command(agentPath(t), append([]string{"run", "--stats-interval", "200ms"}, args...)...)
+	a.cmd = exec.Command(argv[0], argv[1:]...)
 	a.cmd.Stderr = &a.stderr
 	a.stdin, _ = a.cmd.StdinPipe()
 	stdout, _ := a.cmd.StdoutPipe()
@@ -413,6 +421,10 @@ func helper(kind, arg string) int {
 	case "dns": // arg: server,name
 		parts := strings.SplitN(arg, ",", 2)
 		return dnsQuery(parts[0], parts[1])
+	case "proc-dial", "proc-dns": // as dial and dns, after a line "pid <pid> <comm>"
+		comm, _ := os.ReadFile("/proc/self/comm")
+		fmt.Printf("pid %d %s\n", os.Getpid(), strings.TrimSpace(string(comm)))
+		return helper(strings.TrimPrefix(kind, "proc-"), arg)
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper", kind)
 	return 2

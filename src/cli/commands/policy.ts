@@ -9,6 +9,7 @@ import type { Command, CommanderError } from 'commander';
 import { toApiError, type ApiError } from '../../api/index.js';
 import type { policy } from '../../core/index.js';
 import { printError } from '../output.js';
+import { registerPolicyTraffic } from './policyTraffic.js';
 
 const EXIT_ERROR = 2;
 
@@ -16,26 +17,21 @@ function exitOnUsageError(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : EXIT_ERROR);
 }
 
-/** Namespaces every cluster has, labelled with their name only unless someone added labels. */
-const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
-
-function printDiagnostics(index: policy.PolicyIndex): void {
+function printDiagnostics(index: policy.PolicyIndex, engine: typeof policy): policy.InputWarning[] {
   for (const d of index.diagnostics) {
     const where = `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}`;
     process.stderr.write(`${d.severity}: ${where}: ${d.message}${d.field ? ` (${d.field})` : ''}\n`);
   }
-  // A namespaceSelector on other labels matches none of these: say that they were guessed.
-  const implied = [...index.namespaces.values()].filter((n) => n.implied && !BUILT_IN_NAMESPACES.has(n.name)).map((n) => n.name);
-  if (implied.length > 0) {
-    const shown = implied.slice(0, 5).join(', ') + (implied.length > 5 ? ` and ${implied.length - 5} more` : '');
-    process.stderr.write(
-      `note: ${implied.length === 1 ? 'namespace' : 'namespaces'} ${shown} not defined in the manifests: taken with the kubernetes.io/metadata.name label only\n`,
-    );
-  }
+  const warnings = engine.inputWarnings(index);
+  for (const w of warnings) process.stderr.write(`note: ${w.message}\n`);
+  return warnings;
 }
 
-function fail(error: ApiError, json: boolean | undefined, diagnostics?: readonly policy.Diagnostic[]): void {
-  if (json) process.stdout.write(JSON.stringify(diagnostics ? { error, diagnostics } : { error }, null, 2) + '\n');
+/** `warnings` for --json output, only when there are some (the documented shapes stay as they were otherwise). */
+const warningsJson = (warnings: readonly policy.InputWarning[]) => (warnings.length > 0 ? { warnings } : {});
+
+function fail(error: ApiError, json: boolean | undefined, diagnostics?: readonly policy.Diagnostic[], warnings: readonly policy.InputWarning[] = []): void {
+  if (json) process.stdout.write(JSON.stringify({ error, ...(diagnostics ? { diagnostics } : {}), ...warningsJson(warnings) }, null, 2) + '\n');
   printError(error);
   process.exitCode = EXIT_ERROR;
 }
@@ -91,11 +87,11 @@ export function registerPolicy(program: Command): void {
       try {
         const { policy: engine } = await import('../../core/index.js');
         const index = await load(opts.manifests);
-        printDiagnostics(index);
+        const warnings = printDiagnostics(index, engine);
         if (stopOnErrors(index, opts)) return;
         const r = engine.checkConnection(index, { from: opts.from, to: opts.to, port: opts.port });
         if (!r.ok) return fail({ code: 'invalid-request', message: r.error.message, ...(r.error.hint ? { hint: r.error.hint } : {}) }, opts.json);
-        if (opts.json) process.stdout.write(JSON.stringify({ ...r.value, diagnostics: index.diagnostics }, null, 2) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify({ ...r.value, diagnostics: index.diagnostics, ...warningsJson(warnings) }, null, 2) + '\n');
         else process.stdout.write(checkText(r.value));
         process.exitCode = r.value.verdict === 'allowed' && !hasErrors(index) ? 0 : 1;
       } catch (err) {
@@ -115,16 +111,17 @@ export function registerPolicy(program: Command): void {
       try {
         const { policy: engine } = await import('../../core/index.js');
         const index = await load(opts.manifests);
-        printDiagnostics(index);
+        const warnings = printDiagnostics(index, engine);
         if (stopOnErrors(index, opts)) return;
-        if (index.workloads.length === 0) return fail(noWorkloads(opts.manifests, index), opts.json);
+        if (index.workloads.length === 0) return fail(noWorkloads(opts.manifests, index), opts.json, index.diagnostics, warnings);
         const m = engine.computeMatrix(index);
-        process.stdout.write(opts.json ? JSON.stringify(m, null, 2) + '\n' : engine.matrixText(m));
+        process.stdout.write(opts.json ? JSON.stringify({ ...m, ...warningsJson(warnings) }, null, 2) + '\n' : engine.matrixText(m));
         process.exitCode = hasErrors(index) ? 1 : 0;
       } catch (err) {
         fail(toApiError(err), opts.json);
       }
     });
+  registerPolicyTraffic(cmd);
 }
 
 /** A matrix of nothing is not an answer: most often the pods were left out or not recognised. */

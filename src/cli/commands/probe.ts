@@ -35,12 +35,16 @@ export function parseDuration(text: string): number | undefined {
 type Who = { kind: string; namespace?: string; name: string } | undefined;
 const nameOf = (w: Who) => (w ? `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}` : '?');
 
-/** One line a person can scan: time, what, where. */
-function human(l: Record<string, unknown>): string {
+type Proc = { pid: number; comm: string; containerId?: string } | undefined;
+/** The process behind the socket (probe proc), when the agent knows it. */
+const byProc = (p: Proc) => (p ? `  by ${p.comm} (pid ${p.pid}${p.containerId ? `, container ${p.containerId.slice(0, 12)}` : ''})` : '');
+
+/** One line a person can scan: time, what, where, and which process when known. */
+export function human(l: Record<string, unknown>): string {
   const t = typeof l.ts === 'number' ? new Date(l.ts / 1e6).toISOString().slice(11, 23) : '';
   const ids = l.identities as { src?: Who; dst?: Who } | undefined;
   const who = ids && (ids.src || ids.dst) ? `  (${nameOf(ids.src)} → ${nameOf(ids.dst)})` : '';
-  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}`;
+  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}${byProc(l.proc as Proc)}`;
   switch (l.type) {
     case 'hello':
       return `${t} agent ${l.version} on ${l.node} (kernel ${l.kernel}): ${(l.probes as Array<{ name: string; state: string }>).map((p) => `${p.name} ${p.state}`).join(', ')}`;
@@ -50,6 +54,8 @@ function human(l: Record<string, unknown>): string {
       return `${t} TCP  ${l.event}${l.errno ? ` (${l.errno})` : ''}  ${flow}`;
     case 'dns':
       return `${t} DNS  ${l.qr} ${l.qname} ${l.qtype}${l.rcode ? ` ${l.rcode}` : ''}${typeof l.latencyNs === 'number' ? ` ${(l.latencyNs / 1e6).toFixed(2)} ms` : ''}  ${flow}`;
+    case 'rule':
+      return `${t} RULE ${String(l.verdict).toUpperCase()} by ${l.tableFamily} ${l.table}/${l.chain}${l.policy ? ' policy' : ` handle ${l.handle}`}${l.text ? `: ${l.text}` : ''}  ${flow}`;
     case 'error':
       return `${t} agent error (${l.code}): ${l.message}`;
     case 'bye':
@@ -78,7 +84,7 @@ export function registerProbe(program: Command): void {
     .option('--ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('--host <address>', 'address to use when the SSH config has no HostName for the node')
     .option('--duration <time>', 'how long to watch (e.g. 10s, 2m); Ctrl-C stops earlier', '10s')
-    .option('--probes <list>', 'drops,dns,tcp (default all)')
+    .option('--probes <list>', 'drops,dns,tcp,proc (default all); rules (opt-in) names the nftables/iptables rule that dropped a packet')
     .option('--netns <list>', 'only these network namespaces (inode numbers or paths on the node)')
     .option('--cidr <list>', 'only these addresses/CIDRs (either end)')
     .option('--port <list>', 'only these ports (either end)')
@@ -100,7 +106,7 @@ export function registerProbe(program: Command): void {
         return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args: string[] = [];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
+      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, nodeInternalIp }] = await Promise.all([
         import('../../backend/probes/start.js'),
         import('../../backend/cluster/kubeconfig.js'),
         import('../../backend/cluster/snapshot.js'),
@@ -131,8 +137,7 @@ export function registerProbe(program: Command): void {
           bad: (e: { code: string; message: string }) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
         };
         // The node's InternalIP when the SSH config has no HostName for it.
-        const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-        const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+        const internalIp = nodeInternalIp(snapshot?.get('Node', opts.node));
         const run = await startOnNode(
           {
             node: opts.node,

@@ -84,12 +84,19 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
 
 /**
  * Runs a question that Ctrl-C (SIGINT) or SIGTERM cancels: the signal stops every agent of the
- * question on the nodes before the command exits (a second Ctrl-C exits at once).
+ * question on the nodes before the command exits (a second Ctrl-C, half a second or more later, exits at once).
  */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
+  let first = 0;
   const onSignal = () => {
-    if (abort.signal.aborted) process.exit(130);
+    if (abort.signal.aborted) {
+      // One Ctrl-C can arrive twice at once: the terminal signals the whole process group, and
+      // bin/pathlight.cjs, when it runs the pinned Node as a child, forwards its own copy.
+      if (Date.now() - first < 500) return;
+      process.exit(130);
+    }
+    first = Date.now();
     process.stderr.write('stopping the probes…\n');
     abort.abort();
   };

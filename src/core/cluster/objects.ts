@@ -78,6 +78,11 @@ export interface WorkloadName {
   owner: OwnerRef;
 }
 
+/** Kinds that run pods from a template: an owner of one of these kinds is the pod's workload even when not marked as its controller. */
+const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
+
+const hasControllerRef = (o: { metadata?: unknown }): boolean => arr(objOf(o.metadata).ownerReferences).some((r) => isObj(r) && r.controller === true);
+
 /** The characters of a pod-template-hash (Kubernetes' SafeEncodeString: no vowels, no 0, 1, 3). */
 const hashSuffix = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$/;
 /** A CronJob names each Job `<cronjob>-<scheduled time in minutes>`. */
@@ -90,11 +95,16 @@ const cronJobSuffix = /^(.+)-\d{8,}$/;
  * - a Job named `<cronjob>-<minutes>` whose pod carries `batch.kubernetes.io/cronjob-name` is
  *   its CronJob's;
  * - any other controller (StatefulSet, DaemonSet, Job, a ReplicaSet of its own) is the workload;
- * - a bare pod, and a static pod (whose mirror is owned by its Node), belong to none: undefined.
+ * - a bare pod, a static pod (whose mirror is owned by its Node) and a pod whose only owners are
+ *   not its controller and not of a workload kind, belong to none: undefined.
  */
 export function workloadOf(pod: { metadata?: unknown }): WorkloadName | undefined {
   const owner = controllerRef(pod);
   if (!owner || owner.kind === 'Node') return undefined;
+  // An owner that is not the pod's controller (a garbage-collection link to a ConfigMap, a
+  // custom resource, a Service) does not make the pod part of a workload — unless it is of a
+  // workload kind: hand-written manifests often leave `controller: true` out.
+  if (!hasControllerRef(pod) && !WORKLOAD_KINDS.has(owner.kind)) return undefined;
   const labels = metaOf(pod).labels;
   if (owner.kind === 'ReplicaSet') {
     const hash = labels['pod-template-hash'];

@@ -11,7 +11,7 @@
  * after it. A's (address, source port) names one connection across the NAT.
  */
 import type { Identity } from '../cluster/identity.js';
-import type { TestLine } from '../probe/schemas.js';
+import type { RuleLine, TestLine } from '../probe/schemas.js';
 import type { EvidenceLine, ProbeEvent } from './types.js';
 import { KeyHash, SeenSet } from '../hash.js';
 
@@ -79,6 +79,11 @@ export class Correlator {
   private last = -Infinity;
   /** Results of active tests (traffic Pathlight generated), by id/phase/name. */
   readonly tests = new Map<string, TestLine>();
+  /** The netfilter rules that dropped packets (the rules probe's lines), de-duplicated, in arrival order. */
+  readonly rules: RuleLine[] = [];
+  /** Nodes whose agent was asked for the rules probe but could not run it fully, with why. */
+  readonly rulesUnavailable = new Map<string, string>();
+  private ruleKeys = new Set<string>();
   events = 0;
   duplicates = 0;
 
@@ -96,6 +101,21 @@ export class Correlator {
       const k = `${t.node}|${t.id}|${t.phase}|${t.name ?? ''}|${t.qtype ?? ''}`;
       if (this.tests.has(k)) return false;
       this.tests.set(k, t);
+      return true;
+    }
+    if (line.type === 'hello') {
+      // The rules probe's state per node: an answer without rule evidence says why. (A recorded
+      // hello is not re-validated: its probes may be missing.)
+      const p = (line.probes ?? []).find((x) => x.name === 'rules');
+      if (p && p.state !== 'attached') this.rulesUnavailable.set(line.node, p.detail ?? p.state);
+      else if (p) this.rulesUnavailable.delete(line.node);
+      return false;
+    }
+    if (line.type === 'rule') {
+      const k = `${line.node}|${line.ts}|${line.traceId}|${line.tableFamily}|${line.table}|${line.chain}|${line.handle}`;
+      if (this.ruleKeys.has(k)) return false;
+      this.ruleKeys.add(k);
+      this.rules.push(line);
       return true;
     }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;

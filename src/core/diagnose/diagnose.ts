@@ -16,10 +16,21 @@ import { endpointsCheck } from './checks/endpoints.js';
 import { backendCheck } from './checks/backend.js';
 import { policyCheck } from './checks/policy.js';
 import { liveCheck } from './checks/live.js';
+import { rulesCheck } from './checks/rules.js';
 import { hopKinds, type Diagnosis, type Evidence, type Finding, type Verdict } from './types.js';
 
 /** The checks, in hop order. Each lives in checks/<name>.ts with its own tests. */
-export const checks: readonly Check[] = [sourceCheck, dnsNameCheck, dnsReachCheck, serviceCheck, endpointsCheck, backendCheck, policyCheck, liveCheck];
+export const checks: readonly Check[] = [
+  sourceCheck,
+  dnsNameCheck,
+  dnsReachCheck,
+  serviceCheck,
+  endpointsCheck,
+  backendCheck,
+  policyCheck,
+  liveCheck,
+  rulesCheck,
+];
 
 export interface DiagnoseOptions {
   /** The cluster DNS zone (default cluster.local). */

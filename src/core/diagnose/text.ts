@@ -52,6 +52,8 @@ export function evidenceText(e: WordedEvidence): string[] {
     case 'events':
       // The text already counts the connections; the probes' own event count says how much was seen.
       return [`${e.text} — ${e.events} event${e.events === 1 ? '' : 's'}, ${clock(e.first)}–${clock(e.last)} on ${e.nodes.join(', ')}`];
+    case 'rule':
+      return [e.text, ...(e.rule ? [`rule: ${e.rule}`] : [])];
     case 'note':
       return [e.text];
   }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { directionJsonSchema } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
 import { dnsLineSchema, dropLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
+import { enforcers, ruleRoles } from '../rules/types.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
 export const findingKinds = [
@@ -31,6 +32,7 @@ export const findingKinds = [
   'connection-refused',
   'connection-timeout',
   'packet-dropped',
+  'rule-drop',
   'reachable',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
@@ -91,6 +93,33 @@ export const eventsEvidenceSchema = z.object({
   nodes: z.array(z.string()),
   example: probeEventSchema,
 });
+/**
+ * A netfilter rule that dropped or rejected packets of A → B, named by the agent's rules
+ * probe (the probe's `rule` lines, grouped by rule; src/core/rules): where it is, its text,
+ * which software wrote it and the Kubernetes objects it implements.
+ */
+export const ruleEvidenceSchema = z.object({
+  type: z.literal('rule'),
+  /** The sentence: "2 packets rejected on NODE by ip filter/CHAIN rule 7 (handle 42), kube-router's default deny …". */
+  text: z.string(),
+  node: z.string(),
+  tableFamily: z.string(),
+  table: z.string(),
+  chain: z.string(),
+  handle: z.number(),
+  position: z.number().optional(),
+  /** The rule as nft or iptables-save prints it. */
+  rule: z.string().optional(),
+  comment: z.string().optional(),
+  verdict: z.string(),
+  enforcer: z.enum(enforcers),
+  software: z.string(),
+  role: z.enum(ruleRoles),
+  policies: z.array(objectRefSchema),
+  packets: z.number(),
+  first: z.number(),
+  last: z.number(),
+});
 /** A statement derived from the above (e.g. "DNS name resolution emulated with ndots:5"). */
 export const noteEvidenceSchema = z.object({ type: z.literal('note'), text: z.string() });
 
@@ -98,7 +127,13 @@ export const noteEvidenceSchema = z.object({ type: z.literal('note'), text: z.st
 export type EvidenceLine = ProbeLine & { identities?: EventIdentities };
 
 /** What a finding rests on. Times are ns since the Unix epoch. */
-export const evidenceSchema = z.discriminatedUnion('type', [objectEvidenceSchema, policyEvidenceSchema, eventsEvidenceSchema, noteEvidenceSchema]);
+export const evidenceSchema = z.discriminatedUnion('type', [
+  objectEvidenceSchema,
+  policyEvidenceSchema,
+  eventsEvidenceSchema,
+  ruleEvidenceSchema,
+  noteEvidenceSchema,
+]);
 export type Evidence = z.infer<typeof evidenceSchema>;
 
 export const fixSchema = z.object({

@@ -8,3 +8,4 @@ export { explainLines, decisionLines, policyLines, directionJson, pairJson, dire
 export { suggestFix, type FixSuggestion, type FixChange } from './fix.js';
 export { checkConnection, parsePortArg, type CheckRequest, type CheckResult, type CheckOutcome } from './check.js';
 export { computeMatrix, matrixText, type Matrix, type Connection } from './matrix.js';
+export { inputWarnings, type InputWarning } from './inputWarnings.js';

@@ -28,6 +28,8 @@ export interface ManifestObject {
    * or with `key` of the field's name (where an unknown field is best pointed at).
    */
   locate(path: string, opts?: LocateOptions): { line: number; column: number };
+  /** Set when `line` is the list's, not the item's (a JSON list): the item's index. */
+  listItem?: number;
 }
 
 export interface LocateOptions {
@@ -153,6 +155,8 @@ function addDocuments(
   objects: ManifestObject[],
   diagnostics: Diagnostic[],
 ): void {
+  let split: string[] | undefined;
+  const lines = () => (split ??= /\.json$/i.test(f.name) ? [] : f.text.split('\n'));
   docs.forEach(({ value, line }, di) => {
     if (value === null || value === undefined) return;
     if (!isObj(value)) {
@@ -166,11 +170,14 @@ function addDocuments(
       return;
     }
     if (isList(value)) {
+      // Where each item starts, from the text when the list has the block layout kubectl and
+      // most tools print (cheap); else the list's own line.
+      const starts = listItemStarts(lines(), line, value.items.length);
       value.items.forEach((item, i) => {
         const locate = locators(di, line, ['items', i]);
-        if (!isObj(item))
-          diagnostics.push({ severity: 'error', file: f.name, line, column: 1, field: `items[${i}]`, message: 'a List item must be an object' });
-        else addListItem(f, value, item, i, () => ({ line, column: 1 }), locate, objects, diagnostics);
+        const pos = starts?.[i] ?? { line, column: 1 };
+        if (!isObj(item)) diagnostics.push({ severity: 'error', file: f.name, ...pos, field: `items[${i}]`, message: 'a List item must be an object' });
+        else addListItem(f, value, item, i, () => pos, locate, objects, diagnostics, starts === null);
       });
       return;
     }
@@ -258,6 +265,8 @@ function addListItem(
   locate: Locate,
   objects: ManifestObject[],
   diagnostics: Diagnostic[],
+  /** The position is the list's, not the item's (found only by the exact parser, on demand). */
+  listPosition = false,
 ): void {
   let obj = item;
   if (typeof item.kind !== 'string' || item.kind === '') {
@@ -265,7 +274,7 @@ function addListItem(
       diagnostics.push({
         severity: 'warning',
         file: f.name,
-        ...where(),
+        ...(listPosition ? at(locate('')) : where()),
         field: `items[${i}]`,
         message: 'an item of a List without kind was skipped (give it kind and apiVersion)',
       });
@@ -275,7 +284,36 @@ function addListItem(
     if (item.apiVersion === undefined && typeof list.apiVersion === 'string') obj.apiVersion = list.apiVersion;
   }
   const pos = where();
-  objects.push({ obj, file: f.name, line: pos.line, column: pos.column, locate });
+  objects.push({ obj, file: f.name, line: pos.line, column: pos.column, locate, ...(listPosition ? { listItem: i } : {}) });
+}
+
+/**
+ * Start of each item of a List document whose `items:` is a top-level block sequence — what
+ * kubectl, the API's YAML and most tools print — from the text alone: the lines with `- ` at
+ * the items' indentation. The position-keeping parser would give the same (it is several times
+ * slower on a large dump); null when the layout is any other or the count does not match.
+ */
+function listItemStarts(lines: readonly string[], docLine: number, count: number): Array<{ line: number; column: number }> | null {
+  let i = docLine - 1;
+  for (; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (/^items:\s*(#.*)?$/.test(l)) break;
+    if (i > docLine - 1 && /^(---|\.\.\.)(\s|$)/.test(l)) return null;
+  }
+  const out: Array<{ line: number; column: number }> = [];
+  let indent: string | undefined;
+  for (let j = i + 1; j < lines.length; j++) {
+    const l = lines[j] as string;
+    if (/^\s*(#.*)?$/.test(l)) continue;
+    if (indent === undefined) {
+      const m = /^( *)- \S/.exec(l);
+      if (!m) return null;
+      indent = m[1] as string;
+    }
+    if (l.startsWith(`${indent}- `)) out.push({ line: j + 1, column: indent.length + 3 + (/^ */.exec(l.slice(indent.length + 2))?.[0].length ?? 0) });
+    else if (!l.startsWith(`${indent} `)) break;
+  }
+  return out.length === count ? out : null;
 }
 
 /** Position of the first alias in a document (where an alias bomb is reported). */

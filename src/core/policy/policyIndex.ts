@@ -31,7 +31,7 @@ import { EMPTY_IPS, ipsContains, ipsUnion, parseAddress, type IpSet } from './ip
 import { podNumericAddresses, type CompileContext } from './peers.js';
 import type { ConnSet } from './ports.js';
 
-const POLICY_KINDS: Record<string, { group: string; namespaced: boolean }> = {
+export const POLICY_KINDS: Readonly<Record<string, { group: string; namespaced: boolean }>> = {
   NetworkPolicy: { group: 'networking.k8s.io', namespaced: true },
   AdminNetworkPolicy: { group: 'policy.networking.k8s.io', namespaced: false },
   BaselineAdminNetworkPolicy: { group: 'policy.networking.k8s.io', namespaced: false },
@@ -230,8 +230,9 @@ export class PolicyIndex {
   }
 }
 
-/** Every kind the engine reads; other kinds (Service, ConfigMap…) are ignored without a word. */
-const READ_KINDS = ['Namespace', 'Node', 'Pod', 'Endpoints', 'EndpointSlice', ...TEMPLATE_KINDS, ...Object.keys(POLICY_KINDS)];
+/** Every kind the engine reads; other kinds (Service, ConfigMap…) are skipped, counted by inputWarnings (./inputWarnings.ts). */
+const READ_KIND_LIST = ['Namespace', 'Node', 'Pod', 'Endpoints', 'EndpointSlice', ...TEMPLATE_KINDS, ...Object.keys(POLICY_KINDS)];
+export const READ_KINDS: ReadonlySet<string> = new Set(READ_KIND_LIST);
 
 /**
  * Objects that look meant for the engine but are not read: no kind, a kind one typo away from
@@ -252,8 +253,8 @@ function reportUnread(objects: readonly ManifestObject[], diagnostics: Diagnosti
       if (!api.startsWith(`${policyKind.group}/`)) warn('apiVersion', `a ${kind} of apiVersion "${api}" was skipped: this engine reads ${policyKind.group}/…`);
       continue;
     }
-    if (READ_KINDS.includes(kind)) continue;
-    const near = closest(kind, READ_KINDS);
+    if (READ_KINDS.has(kind)) continue;
+    const near = closest(kind, READ_KIND_LIST);
     if (near.toLowerCase() === kind.toLowerCase() || distance(kind, near) <= Math.max(1, Math.floor(kind.length / 4)))
       warn('kind', `kind "${kind}" is not one this engine reads and was skipped — did you mean "${near}"?`);
   }

@@ -73,6 +73,10 @@ export type TestPhase = (typeof testPhases)[number];
 export const testOutcomes = ['established', 'refused', 'timeout', 'unreachable', 'replied', 'no-reply', 'ok', 'failed', 'error'] as const;
 export type TestOutcome = (typeof testOutcomes)[number];
 
+/** How a rule line's packet was stopped (Go `RuleVerdicts`): `reject` also answers it. */
+export const ruleVerdicts = ['drop', 'reject'] as const;
+export type RuleVerdict = (typeof ruleVerdicts)[number];
+
 /** Transport protocols an active test connects with. */
 export const testProtos = ['tcp', 'udp'] as const;
 export type TestProto = (typeof testProtos)[number];
@@ -128,6 +132,9 @@ export const featuresSchema = z.object({
   bpfStats: z.boolean(),
   /** Drop locations can be named. */
   kallsyms: z.boolean(),
+  /** Why the rules probe cannot name every rule, e.g. "rule attribution unavailable: legacy
+   * iptables …" (iptables-legacy rules are not nftables and cannot be traced). */
+  rules: z.string().optional(),
 });
 export type Features = z.infer<typeof featuresSchema>;
 
@@ -178,6 +185,30 @@ export const dnsAnswerSchema = z.object({
   data: z.string(),
 });
 export type DnsAnswer = z.infer<typeof dnsAnswerSchema>;
+
+/**
+ * The process behind the socket of an event (probe `proc`): the one that connected it, the one
+ * listening on the port it was accepted on, or the sender of a DNS query. Absent when the event
+ * has no local socket (a forwarded packet, or one past the namespace that sent it) or its
+ * process is not known (the socket predates the agent, or the probe is off): never guessed.
+ */
+export const procSchema = z.object({
+  /** Thread group id as the node sees it (not the id inside the container). */
+  pid: u32,
+  /** The thread that did it. */
+  tid: u32,
+  /** The task's name, at most 15 characters. */
+  comm: z.string(),
+  /** cgroup v2 id. */
+  cgroupId: u64,
+  /** The cgroup's directory name after its parent's, e.g. `kubepods-…-pod<uid>.slice/cri-containerd-<id>.scope`. */
+  cgroup: z.string().optional(),
+  /** 64 hex digits, read from the cgroup's name when the container runtime's naming is recognised. */
+  containerId: z.string().optional(),
+  /** The pod's uid, from the parent cgroup's name. */
+  podUid: z.string().optional(),
+});
+export type Proc = z.infer<typeof procSchema>;
 
 /** Cumulative counts of one probe since start. */
 export const probeStatsSchema = z.object({
@@ -236,6 +267,8 @@ export const dropLineSchema = z.object({
   subsystem: z.string().optional(),
   /** Kernel symbol+offset of the freeing call site. */
   location: z.string(),
+  /** The owner of the packet's socket, when it still has one (probe `proc`). */
+  proc: procSchema.optional(),
 });
 export type DropLine = z.infer<typeof dropLineSchema>;
 
@@ -258,6 +291,8 @@ export const dnsLineSchema = z.object({
   truncated: z.boolean().optional(),
   /** Why the message could not be fully parsed. */
   malformed: z.string().optional(),
+  /** The sender of a message leaving a local socket (probe `proc`). */
+  proc: procSchema.optional(),
 });
 export type DnsLine = z.infer<typeof dnsLineSchema>;
 
@@ -274,8 +309,59 @@ export const tcpLineSchema = z.object({
   state: z.string(),
   /** ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, … */
   errno: z.string().optional(),
+  /**
+   * The process that connected (client) or listens on the port (server), when known (probe
+   * `proc`).
+   */
+  proc: procSchema.optional(),
 });
 export type TcpLine = z.infer<typeof tcpLineSchema>;
+
+/** One rule (or chain policy) a traced packet met, as nftables tracing reports it. */
+export const ruleStepSchema = z.object({
+  /** The table's family: ip, ip6, inet, arp, bridge, netdev. */
+  tableFamily: z.string(),
+  table: z.string(),
+  chain: z.string(),
+  /** The rule's handle (`nft -a`); 0 for a chain policy. */
+  handle: u64,
+  /** drop, reject, accept, jump, goto, return, queue, stolen. */
+  verdict: z.string(),
+  /** The chain of a jump or goto. */
+  target: z.string().optional(),
+  /** The chain's policy, not a rule, gave the verdict. */
+  policy: z.boolean().optional(),
+  /** The rule's comment; in a path only on jumps and gotos (kube-router's "run through nw
+   * policy NAME", kube-proxy's "ns/svc:port" name the object behind the chain jumped to). */
+  comment: z.string().optional(),
+});
+export type RuleStep = z.infer<typeof ruleStepSchema>;
+
+/**
+ * The netfilter rule that dropped or rejected a packet the filters match (the `rules` probe).
+ * It pairs with the `drop` line of the same packet (reason NETFILTER_DROP): same netns,
+ * protocol, addresses and ports, within `ruleDropWindowNs` (src/core/rules/evidence.ts).
+ */
+export const ruleLineSchema = z.object({
+  ...header('rule'),
+  /** netns: the namespace whose ruleset dropped it (the agent's: the node's). */
+  ...endpointsShape,
+  ...ruleStepSchema.shape,
+  verdict: z.enum(ruleVerdicts),
+  /** 1-based place in its chain (what `iptables -L --line-numbers` shows). */
+  position: u32.optional(),
+  /** The rule as `nft -a` prints it, or as iptables-save does for an iptables-nft table. */
+  text: z.string().optional(),
+  /** How `text` is written: by nft, by iptables-save, or by the agent from the rule's expressions (neither tool on the node). */
+  syntax: z.enum(['nft', 'iptables', 'agent']).optional(),
+  iif: z.string().optional(),
+  oif: z.string().optional(),
+  /** The kernel's trace id of the packet. */
+  traceId: u32,
+  /** The rules the packet met before, oldest first (jumps, accepts of earlier tables). */
+  path: z.array(ruleStepSchema).optional(),
+});
+export type RuleLine = z.infer<typeof ruleLineSchema>;
 
 /** Written every second. */
 export const statsLineSchema = z.object({
@@ -391,6 +477,7 @@ export const lineSchemas = lineTable({
   bye: byeLineSchema,
   filters: filtersLineSchema,
   test: testLineSchema,
+  rule: ruleLineSchema,
 });
 
 export type LineType = keyof typeof lineSchemas;

@@ -272,6 +272,56 @@ describe('pathlight policy matrix', () => {
     expect(r.stderr).toMatch(/next: .*kubectl get pods/);
   });
 
+  it('says what it skipped and guessed in a kubectl get all dump: on stderr, and as warnings with --json', () => {
+    const r = pathlight(['policy', 'matrix', '--manifests', fixture('policy/shapes/get-all'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.workloads.map((w: { id: string }) => w.id)).toEqual([
+      'kube-system/coredns',
+      'kube-system/etcd-cp1',
+      'kube-system/kube-apiserver-cp1',
+      'shop/web',
+      'shop/worker-1',
+      'shop/worker-2',
+    ]);
+    expect(out.warnings).toEqual([
+      expect.objectContaining({ code: 'skipped', count: 3, first: ['cluster.yaml:129', 'cluster.yaml:140', 'cluster.yaml:149'] }),
+      expect.objectContaining({ code: 'undefined-namespace', count: 1, first: ['shop'] }),
+    ]);
+    expect(r.stderr).toMatch(
+      /^note: 3 objects skipped, not read by the policy engine \(Service ×3\): cluster\.yaml:129, cluster\.yaml:140, cluster\.yaml:149$/m,
+    );
+    const c = pathlight([
+      'policy',
+      'check',
+      '--manifests',
+      fixture('policy/shapes/get-all'),
+      '--from',
+      'shop/web',
+      '--to',
+      'kube-system/coredns',
+      '--port',
+      'UDP/53',
+      '--json',
+    ]);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout).warnings.map((w: { code: string }) => w.code)).toEqual(['skipped', 'undefined-namespace']);
+  });
+
+  it('a folder of objects it does not read exits 2, lists them and says what to add', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-skipped-'));
+    writeFileSync(
+      path.join(dir, 'svc.yaml'),
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: x}\n',
+    );
+    const r = pathlight(['policy', 'matrix', '--manifests', dir, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.error.message).toMatch(/No workloads in .*: 2 objects in 1 file/);
+    expect(out.warnings).toEqual([expect.objectContaining({ code: 'skipped', count: 2, first: ['svc.yaml:1', 'svc.yaml:5'] })]);
+    expect(r.stderr).toMatch(/next: .*kubectl get pods/);
+  });
+
   it('reads a single manifest file too', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pl-policy-'));
     const file = path.join(dir, 'one.yaml');

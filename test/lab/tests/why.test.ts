@@ -59,6 +59,15 @@ describe('pathlight why (lab, probes over ssh)', () => {
           s.name === 'anp-deny'
         )
           expect(r.out.findings[0]?.source, `${s.name}: live evidence not attributed`).toBe('both');
+        // The rules probe names kube-router's reject and the NetworkPolicy it implements, beside the static explanation.
+        if (s.name === 'deny-backend-ingress')
+          expect(r.out.findings[0]?.evidence.find((e) => e.type === 'rule')).toMatchObject({
+            enforcer: 'kube-router',
+            role: 'policy-default-deny',
+            table: 'filter',
+            verdict: 'reject',
+            policies: [{ kind: 'NetworkPolicy', namespace: 'lab-deny-ingress', name: 'deny-backend-ingress' }],
+          });
       });
     },
     90_000,

@@ -69,11 +69,22 @@ describe('parseManifests', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  f: |\n    ---\n    x\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n',
     ],
     ['duplicate keys (last wins)', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nmetadata: {name: b}\n'],
+    [
+      'a List as kubectl prints it (items at column 0), comments between items',
+      'apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n# between\n\n- {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p, namespace: a}\n  spec:\n    containers:\n    - name: c\n      args:\n      - |\n        - not an item\nkind: List\nmetadata: {resourceVersion: ""}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: after}\n',
+    ],
+    [
+      'a typed list with indented items after other keys',
+      'apiVersion: v1\nkind: PodList\nmetadata: {}\nitems:\n  - metadata: {name: p1, namespace: a}\n    spec: {containers: [{name: c}]}\n  -   metadata: {name: p2, namespace: a}\n      spec: {containers: [{name: c}]}\n',
+    ],
   ])('the fast parser agrees with the exact one: %s', (_n, text) => {
     const fast = policy.parseManifests([file('f.yaml', text)]);
     const exact = policy.parseManifestsExact([file('f.yaml', text)]);
     expect(fast.diagnostics).toEqual(exact.diagnostics);
     expect(fast.objects.map((o) => [o.obj, o.line])).toEqual(exact.objects.map((o) => [o.obj, o.line]));
+    // Items of a List are placed exactly, column included.
+    const places = (r: typeof fast) => r.objects.map((o) => [o.line, o.column]);
+    if (/^items:/m.test(text)) expect(places(fast)).toEqual(places(exact));
   });
 
   it('reports a document that is not an object', () => {

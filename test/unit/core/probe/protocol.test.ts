@@ -44,6 +44,7 @@ describe('probe protocol: the Go fixture', () => {
     ['test phases', probe.testPhases, () => ofType('test').map((e) => e.phase)],
     ['test outcomes', probe.testOutcomes, () => ofType('test').flatMap((e) => e.outcome ?? [])],
     ['test protocols', probe.testProtos, () => ofType('test').flatMap((e) => e.proto ?? [])],
+    ['rule verdicts', probe.ruleVerdicts, () => ofType('rule').map((e) => e.verdict)],
   ];
   it.each(seen)('%s in the fixture are exactly the TypeScript enum', (_name, values, inFixture) => {
     expect(new Set(values).size).toBe(values.length);
@@ -59,6 +60,21 @@ describe('probe protocol: the Go fixture', () => {
 });
 
 describe('probe protocol: decoding', () => {
+  it('reads the process behind a socket (probe proc) on drop, dns and tcp lines', () => {
+    const refused = ofType('tcp').find((e) => e.event === 'refused');
+    expect(refused?.proc).toMatchObject({
+      pid: 4121,
+      comm: 'curl',
+      containerId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      podUid: '60edf64d-906c-40b2-9925-3f6e53e521db',
+    });
+    expect(ofType('drop')[0]?.proc?.comm).toBe('curl');
+    expect(ofType('dns')[0]?.proc).toEqual({ pid: 7265, tid: 7277, comm: 'kubelet', cgroupId: 1 });
+    // Not known: no proc at all, never an empty one.
+    expect(ofType('tcp').find((e) => e.event === 'timeout')?.proc).toBeUndefined();
+    expect(probe.decodeProbeLine(variant('tcp', (o) => (o.proc = { pid: 1, comm: 'x' }))).ok).toBe(false);
+  });
+
   it('accepts unknown extra fields (a newer agent) and drops them', () => {
     const result = probe.decodeProbeLine(variant('drop', (o) => (o.cgroup = 'kubepods')));
     expect(result.ok && result.value).toMatchObject({ type: 'drop', src: '10.244.0.5' });
