@@ -46,7 +46,7 @@ describe('Probes panel on the lab', () => {
     const reasons = st.reasons ?? [];
     expect(reasons.length).toBeGreaterThan(0);
     expect(reasons.length).toBeLessThanOrEqual(3);
-    const inTable = async (reason: string) => (await call('events.page', { session, filter: { node: info.node.name, reason }, offset: 0, limit: 1 })).matched;
+    const inTable = async (reason: string) => (await call('events.page', { session, filter: { node: bNode, reason }, offset: 0, limit: 1 })).matched;
     for (const r of reasons) expect(await inTable(r.reason), r.reason).toBe(r.count);
     expect(reasons.map((r) => r.count)).toEqual([...reasons.map((r) => r.count)].sort((a, b) => b - a));
     const denied = await inTable('NETFILTER_DROP');

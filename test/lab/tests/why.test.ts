@@ -106,6 +106,11 @@ describe('pathlight why (lab, probes over ssh)', () => {
     expect([...new Set(policyDrops.map((l) => l.node))]).toEqual([bNode]);
     const drops = r.diagnosis.findings[0]!.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
     expect(drops.flatMap((e) => (e.type === 'events' ? e.nodes : []))).toContain(bNode);
+    // Each agent's rules probe traces its own node's ruleset: the reject is named on B's node only.
+    const rules = r.diagnosis.findings[0]!.evidence.filter((e) => e.type === 'rule');
+    expect(rules.length).toBeGreaterThan(0);
+    expect([...new Set(rules.map((e) => (e.type === 'rule' ? e.node : undefined)))]).toEqual([bNode]);
+    expect(rules[0]).toMatchObject({ enforcer: 'kube-router', verdict: 'reject', policies: [{ namespace: 'lab-deny-ingress', name: 'deny-backend-ingress' }] });
   }, 60_000);
 
   it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
