@@ -15,6 +15,8 @@
  */
 import type { EvidenceLine } from '../../core/diagnose/index.js';
 
+// Rule lines are not among them: nftables tracing reports only packets of the agent's own
+// namespace's ruleset, so another node's agent never names a rule of this node.
 const eventTypes = new Set(['drop', 'tcp', 'dns']);
 /** Held events at most (then they are decided with what is known). */
 const maxHeld = 50_000;
