@@ -25,10 +25,11 @@ function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'):
     event,
     text: what,
     connections: conns.length,
-    events: conns.reduce((n, c) => n + c.events, 0),
+    // A drop is told where it happened: its own events and nodes, not the connection's.
+    events: conns.reduce((n, c) => n + (event === 'drop' ? c.dropEvents : c.events), 0),
     first: Math.min(...conns.map((c) => c.first)),
     last: Math.max(...conns.map((c) => c.last)),
-    nodes: [...new Set(conns.flatMap((c) => c.nodes))].sort(),
+    nodes: [...new Set(conns.flatMap((c) => (event === 'drop' ? c.dropNodes : c.nodes)))].sort(),
     example: ex,
   };
 }
