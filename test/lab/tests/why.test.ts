@@ -113,38 +113,49 @@ describe('pathlight why (lab, probes over ssh)', () => {
     expect(rules[0]).toMatchObject({ enforcer: 'kube-router', verdict: 'reject', policies: [{ namespace: 'lab-deny-ingress', name: 'deny-backend-ingress' }] });
   }, 60_000);
 
-  it("transit: A calls node 2's node port, the only backend is on node 1 — the SNATed packet is denied there, on neither A's node nor the targeted one", async () => {
-    expect(info.nodes.length, 'the lab has one node (LAB_NODES=1): no transit path').toBeGreaterThan(1);
-    const target = info.nodes[1]!;
-    const bNode = nodeOf(transitScenario.namespace, 'backend');
-    expect(bNode).toBe(info.node.name);
-    const chosen: string[] = [];
-    const r = await runWhy({
-      kc: await loadKubeConfig(info.adminKubeconfig),
-      from: `${transitScenario.namespace}/deploy/frontend`,
-      to: `${target.internalIP}:${transitScenario.nodePort}`,
-      probe: 'ssh',
-      sshConfig: info.sshConfig,
-      durationMs: 11_000,
-      onProgress: (node, stage) => stage === 'chosen' && chosen.push(node),
-    });
-    const top = r.diagnosis.findings[0]!;
-    expect({ verdict: r.diagnosis.verdict, kind: top.kind, source: top.source }).toEqual({
-      verdict: 'unreachable',
-      kind: 'policy-deny-ingress',
-      source: 'both',
-    });
-    expect(top.summary).toContain(`${target.name}'s address ${target.internalIP} (kube-proxy's SNAT for node port ${transitScenario.nodePort})`);
-    expect(top.fix?.yaml).toContain(`${target.internalIP}/32`);
-    // Probes on the targeted node and the backend's (A runs on the targeted node in a two-node lab).
-    expect(chosen).toEqual(expect.arrayContaining([target.name, bNode]));
-    expect(r.diagnosis.path.find((h) => h.hop === 'service')?.label).toContain(`NodePort ${transitScenario.nodePort} on ${target.name}`);
-    // The packet died on the backend's node: the drop and kube-router's rule are named there.
-    const drops = top.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
-    expect(drops.flatMap((e) => (e.type === 'events' ? e.nodes : []))).toEqual([bNode]);
-    const rule = top.evidence.find((e) => e.type === 'rule');
-    expect(rule).toMatchObject({ node: bNode, enforcer: 'kube-router', verdict: 'reject' });
-  }, 60_000);
+  it.each(['ssh', 'pod'] as const)(
+    "transit (--probe %s): A calls node 2's node port, the only backend is on node 1 — the SNATed packet is denied there, on neither A's node nor the targeted one",
+    async (probe) => {
+      expect(info.nodes.length, 'the lab has one node (LAB_NODES=1): no transit path').toBeGreaterThan(1);
+      const target = info.nodes[1]!;
+      const bNode = nodeOf(transitScenario.namespace, 'backend');
+      expect(bNode).toBe(info.node.name);
+      const chosen: string[] = [];
+      const r = await runWhy({
+        kc: await loadKubeConfig(info.adminKubeconfig),
+        from: `${transitScenario.namespace}/deploy/frontend`,
+        to: `${target.internalIP}:${transitScenario.nodePort}`,
+        probe,
+        sshConfig: info.sshConfig,
+        probeImage: info.images.busybox,
+        probeNamespace: 'kube-system',
+        durationMs: 11_000,
+        onProgress: (node, stage) => stage === 'chosen' && chosen.push(node),
+      });
+      const top = r.diagnosis.findings[0]!;
+      expect({ verdict: r.diagnosis.verdict, kind: top.kind, source: top.source }).toEqual({
+        verdict: 'unreachable',
+        kind: 'policy-deny-ingress',
+        source: 'both',
+      });
+      expect(top.summary).toContain(`${target.name}'s address ${target.internalIP} (kube-proxy's SNAT for node port ${transitScenario.nodePort})`);
+      expect(top.fix?.yaml).toContain(`${target.internalIP}/32`);
+      // Probes on the targeted node and the backend's (A runs on the targeted node in a two-node lab).
+      expect(chosen).toEqual(expect.arrayContaining([target.name, bNode]));
+      expect(r.diagnosis.path.find((h) => h.hop === 'service')?.label).toContain(`NodePort ${transitScenario.nodePort} on ${target.name}`);
+      // The packet died on the backend's node: the drop and kube-router's rule are named there.
+      const drops = top.evidence.filter((e) => e.type === 'events' && e.event === 'drop');
+      expect(drops.flatMap((e) => (e.type === 'events' ? e.nodes : []))).toEqual([bNode]);
+      // The rules probe needs CAP_NET_ADMIN, which the probe pod does not get: over SSH the rule is named, in a pod the answer says why not.
+      const rule = top.evidence.find((e) => e.type === 'rule');
+      if (probe === 'ssh') expect(rule).toMatchObject({ node: bNode, enforcer: 'kube-router', verdict: 'reject' });
+      else
+        expect(r.diagnosis.notes).toEqual(
+          expect.arrayContaining([expect.stringMatching(new RegExp(`^the rule that drops is not named on ${bNode}: .*CAP_NET_ADMIN`))]),
+        );
+    },
+    90_000,
+  );
 
   it('the same answer with the agent in a probe pod (--probe pod): refused connections confirm the wrong targetPort', async () => {
     const r = await why([
