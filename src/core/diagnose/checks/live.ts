@@ -208,6 +208,13 @@ function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: st
 const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
 const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
 
+/** ` on node-2`: where the packets died, when the probes ran on more than one node. */
+function diedOn(conns: Connection[]): string {
+  const probed = new Set(conns.flatMap((c) => c.nodes));
+  const died = [...new Set(conns.flatMap((c) => c.dropNodes))].sort();
+  return probed.size > 1 && died.length > 0 ? ` on ${died.join(', ')}` : '';
+}
+
 function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidence: Evidence[]; outcome?: string }) {
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
@@ -305,7 +312,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       .map(
         (o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`,
       ),
-    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})`] : []),
+    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})${diedOn(failed)}`] : []),
   ].join(', ');
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));

@@ -113,5 +113,7 @@ describe('node port targets', () => {
     expect(top.source).toBe('both');
     const drops = top.evidence.find((e) => e.type === 'events' && e.event === 'drop');
     expect(drops).toMatchObject({ nodes: ['node-1'] });
+    // The answer says where the packets died: neither A's node nor the one A called.
+    expect(top.summary).toContain('the kernel dropped their packets (NETFILTER_DROP) on node-1.');
   });
 });
