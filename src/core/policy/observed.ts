@@ -44,7 +44,20 @@ export interface ObservedTraffic {
   attempts: ObservedFlow[];
   /** Events whose ends could not be placed (a pod gone before the last snapshot, a Service without endpoints). */
   unresolved: number;
+  /** Those events by addresses and port (the first 100 distinct), so they can be named. */
+  unplaced: UnplacedFlow[];
 }
+
+/** Traffic whose ends could not be placed, by the addresses the probe saw. */
+export interface UnplacedFlow {
+  src: string;
+  dst: string;
+  protocol: Protocol;
+  port: number;
+  count: number;
+}
+
+const MAX_UNPLACED = 100;
 
 interface Identity {
   kind?: string;
@@ -87,6 +100,7 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
   const seen = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   const tried = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   let unresolved = 0;
+  const unplaced = new Map<string, UnplacedFlow>();
 
   const podEnd = (p: Pod | undefined): FlowEnd | undefined => {
     if (!p) return undefined;
@@ -132,6 +146,10 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     const to = servers(sIp, sPort, protocol, sId);
     if (!from || !to || to.length === 0) {
       unresolved++;
+      const key = `${cIp} ${sIp} ${protocol}/${sPort}`;
+      const u = unplaced.get(key);
+      if (u) u.count++;
+      else if (unplaced.size < MAX_UNPLACED) unplaced.set(key, { src: cIp, dst: sIp, protocol, port: sPort, count: 1 });
       return;
     }
     for (const t of to) {
@@ -184,7 +202,7 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
       .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
   const flows = tally(seen);
   const ok = new Set(flows.map(flowKey));
-  return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved };
+  return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved, unplaced: [...unplaced.values()] };
 }
 
 /**
