@@ -6,11 +6,14 @@
  * deny, says that a change keeping every observed flow changes none, and names the line of
  * malformed YAML. Screenshots at 1280×800 in test-results/e2e/.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { repoPath } from '../helpers/paths.js';
-import { launchChromium, serve, type Served } from './harness.js';
+import { fixture, repoPath } from '../helpers/paths.js';
+import { launchChromium, recordCalls, serve, type SentCalls, type Served } from './harness.js';
 import { PolicyPage } from './pages/PolicyPage.js';
 
 const demo = repoPath('assets/demo.pathlight');
@@ -18,6 +21,7 @@ let browser: Browser;
 let context: BrowserContext;
 let pp: PolicyPage;
 let served: Served | undefined;
+let sent: SentCalls;
 const errors: string[] = [];
 
 /** lab-healthy's frontend may reach its backend only: DNS forgotten. */
@@ -42,8 +46,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-beforeEach(async () => {
-  served = await serve({}, ['--open', demo]);
+/** A browser page at 1280×800 (clipboard allowed) on a new `pathlight serve`. */
+async function start(env: Record<string, string>, args: string[]): Promise<void> {
+  served = await serve(env, args);
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(served.url).origin });
   const page = await context.newPage();
@@ -51,15 +56,20 @@ beforeEach(async () => {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   pp = new PolicyPage(page);
+  sent = recordCalls(page);
   await page.goto(served.url);
-  await pp.waitForReplay();
-});
+}
 afterEach(async () => {
   await context?.close();
   await served?.stop();
 });
 
 describe('policy panels on the demo recording', () => {
+  beforeEach(async () => {
+    await start({}, ['--open', demo]);
+    await pp.waitForReplay();
+  });
+
   it('Advise policies: verified advice per namespace, the flows each rule keeps, Copy YAML', async () => {
     await pp.openAdvice();
     expect(await pp.page.getByTestId('advice-verified').innerText()).toMatch(/^verified: \d+ observed flows allowed, nothing else$/);
@@ -74,6 +84,14 @@ describe('policy panels on the demo recording', () => {
     expect(await pp.keptFlows('pathlight-frontend', 'spec.egress[0]')).toEqual(['lab-healthy/frontend → kube-system/coredns UDP/53 seen 4 times']);
     expect(await pp.keptFlows('pathlight-frontend', 'spec.egress[1]')).toEqual(['lab-healthy/frontend → lab-healthy/backend TCP/8080 seen 2 times']);
     await pp.screenshot('policy-advice');
+    // Below the policies: what was left closed, and the engine's notes.
+    await pp.page.getByTestId('advice-left-closed').locator('summary').click();
+    await pp.page.getByTestId('advice-notes').locator('summary').click();
+    expect(await pp.page.getByTestId('advice-left-closed').innerText()).toContain(
+      'lab-deny-ingress/frontend → lab-deny-ingress/backend TCP/8080 tried 2 times',
+    );
+    await pp.page.getByTestId('advice-notes').scrollIntoViewIfNeeded();
+    await pp.screenshot('policy-advice-notes');
 
     const copied = await pp.copyYaml();
     expect(copied).toBe(yaml.trimEnd() + '\n');
@@ -122,6 +140,41 @@ describe('policy panels on the demo recording', () => {
     const selected = await pp.page.getByTestId('impact-text').evaluate((el: HTMLTextAreaElement) => el.value.slice(el.selectionStart, el.selectionEnd));
     expect(['  namespace: [lab-healthy', 'spec: {}']).toContain(selected);
     await pp.screenshot('policy-impact-malformed');
+    expect(errors).toEqual([]);
+  });
+});
+
+/** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
+function fakeKubeconfig(scenario: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-policy-'));
+  const file = path.join(dir, 'config');
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenario}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n- name: fake-${scenario}\n  context: {cluster: fake, user: fake}\n`,
+  );
+  return file;
+}
+
+describe('policy panels on a live (fake) session', () => {
+  it('says what to do before any probe ran; advises from what a question with probes saw', async () => {
+    await start({ KUBECONFIG: fakeKubeconfig('healthy'), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') }, []);
+    await pp.openContext('fake-healthy');
+    await pp.openAdvice();
+    expect(await pp.page.getByTestId('error-panel').innerText()).toMatch(/No traffic seen in this session yet[\s\S]*probes/);
+    await pp.ask({ from: 'lab-healthy/deploy/frontend', to: 'backend:8080', probe: 'ssh', seconds: 1 });
+    // The error's next step: Advise again, now on what the question's probes saw.
+    await pp.page.getByTestId('advice-panel').getByRole('button', { name: 'Advise again' }).click();
+    await pp.page.getByTestId('advice-verified').waitFor();
+    // On another tab and back, the advice follows what the session has seen since (asked again by itself).
+    await pp.page.getByRole('tab', { name: 'Events' }).click();
+    const from = Date.now();
+    await pp.openAdvice();
+    await expect.poll(() => sent.since(from, ['policy.advise'])).toEqual(['policy.advise']);
+    expect(await pp.page.getByTestId('policy-traffic-source').innerText()).toMatch(/^traffic this session's probes saw \(\d+ probe events\)$/);
+    expect(await pp.adviceNamespaces()).toContain('lab-healthy');
+    await pp.showNamespace('lab-healthy');
+    expect(await pp.adviceYaml()).toMatch(/from the traffic seen in a live session/);
+    await pp.screenshot('policy-advice-live');
     expect(errors).toEqual([]);
   });
 });

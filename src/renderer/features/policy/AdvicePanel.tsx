@@ -22,6 +22,7 @@ const last = new Map<string, { state: State; wanted: string[] | undefined; inter
 export function AdvicePanel() {
   const api = useApi();
   const session = useApp((s) => (s.cluster.status === 'open' ? s.cluster.opened.session : undefined));
+  const replay = useApp((s) => s.cluster.status === 'open' && s.cluster.opened.mode === 'replay');
   const kept = session ? last.get(session) : undefined;
   const [state, setState] = useState<State>(kept?.state ?? { status: 'loading' });
   const [wanted, setWanted] = useState<string[] | undefined>(kept?.wanted);
@@ -51,10 +52,10 @@ export function AdvicePanel() {
   };
 
   useEffect(() => {
-    if (!session || last.has(session)) return;
-    void request(undefined, false).then((r) => take(r, undefined, false));
-    // The first advice of a session comes by itself (the panel is keyed by session); later ones
-    // are the user's (Advise again, a namespace or option changed).
+    // Advice comes by itself when the tab opens: a recording's once (its traffic is all there);
+    // a live session's each time, as its probes see more (the last advice shown meanwhile).
+    if (!session || (replay && kept?.state.status === 'done')) return;
+    void request(kept?.wanted, kept?.internet ?? false).then((r) => take(r, kept?.wanted, kept?.internet ?? false));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
