@@ -100,7 +100,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
     'graph.details': async ({ session, node }) => wb.details(session, node),
     'events.page': async (req) => wb.eventsPage(req),
-    'policy.advise': async (req) => adviseSession(wb.observed(req.session), req),
-    'policy.impact': async (req) => impactOnSession(wb.observed(req.session), req),
+    'policy.advise': async (req) => adviseSession(await wb.observed(req.session), req),
+    'policy.impact': async (req) => impactOnSession(await wb.observed(req.session), req),
   };
 }

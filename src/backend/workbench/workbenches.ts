@@ -633,15 +633,15 @@ export class Workbenches {
   }
 
   /** The traffic the session saw, for the policy panels: a replay's whole recording, a live session's lines since it opened. */
-  observed(id: string): SessionTraffic {
+  async observed(id: string): Promise<SessionTraffic> {
     const s = this.get(id);
     const rec = replayOf(s);
     if (rec) {
-      const seen = recordingTrafficOnce(rec.recording);
+      const seen = await recordingTrafficOnce(rec.recording);
       if (!seen) throw new PathlightError({ code: 'invalid-request', message: 'The recording holds no records.', hint: 'Open a recording made with probes.' });
       return { ...seen, mode: 'replay', name: rec.info.name };
     }
-    return { ...s.traffic.traffic(s.source.view), mode: s.source.mode, ...(s.traffic.dropped ? { dropped: s.traffic.dropped } : {}) };
+    return { ...(await s.traffic.traffic(s.source.view)), mode: s.source.mode, ...(s.traffic.dropped ? { dropped: s.traffic.dropped } : {}) };
   }
 
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {

@@ -29,7 +29,7 @@ async function observed(file: string, fail: (e: ApiError) => void): Promise<{ cl
   const rec = await openForCli(file, fail);
   if (!rec) return undefined;
   const { recordingTraffic } = await import('../../backend/policy/traffic.js');
-  const seen = recordingTraffic(rec);
+  const seen = await recordingTraffic(rec);
   if (!seen) {
     fail({ code: 'invalid-request', message: `${file} holds no records.` });
     return undefined;

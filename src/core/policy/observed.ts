@@ -89,7 +89,19 @@ export function recordedCluster(view: ClusterView, earlierPods: readonly KubeObj
   return new Cluster({ list: (kind) => (kind === 'Pod' ? pods : view.list(kind)) });
 }
 
+/** Flows counted one event at a time (`add`), so a caller can spread a long recording over slices of time. */
+export interface TrafficObserver {
+  add(ev: FlowEvent): void;
+  result(): ObservedTraffic;
+}
+
 export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): ObservedTraffic {
+  const o = trafficObserver(cluster);
+  for (const ev of events) o.add(ev);
+  return o.result();
+}
+
+export function trafficObserver(cluster: Cluster): TrafficObserver {
   const index = cluster.policy;
   const podInfo = new Map<string, PodInfo>();
   for (const p of index.pods) if (!p.representative) podInfo.set(`${p.namespace}/${p.name}`, p);
@@ -164,15 +176,15 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     }
   };
 
-  for (const ev of events) {
+  const add1 = (ev: FlowEvent): void => {
     const l = ev.line;
     const type = l.type;
-    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') continue;
+    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') return;
     const src = str(l.src);
     const dst = str(l.dst);
     const sport = num(l.sport);
     const dport = num(l.dport);
-    if (!src || !dst) continue;
+    if (!src || !dst) return;
     const ids = (typeof l.identities === 'object' && l.identities !== null ? l.identities : {}) as { src?: Identity; dst?: Identity };
     const proto: Protocol = String(l.proto).toUpperCase() === 'UDP' ? 'UDP' : String(l.proto).toUpperCase() === 'SCTP' ? 'SCTP' : 'TCP';
     const sIp = plainIp(src);
@@ -194,15 +206,18 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     } else if (dport !== undefined && proto !== 'SCTP' && String(l.proto).toLowerCase() !== 'icmp' && l.reason !== 'QUEUE_PURGE' && l.reason !== 'NO_SOCKET') {
       add(tried, `drop-${String(l.reason)}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     }
-  }
+  };
 
-  const tally = (m: typeof seen) =>
-    [...m.values()]
-      .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
-      .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
-  const flows = tally(seen);
-  const ok = new Set(flows.map(flowKey));
-  return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved, unplaced: [...unplaced.values()] };
+  const result = (): ObservedTraffic => {
+    const tally = (m: typeof seen) =>
+      [...m.values()]
+        .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
+        .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
+    const flows = tally(seen);
+    const ok = new Set(flows.map(flowKey));
+    return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved, unplaced: [...unplaced.values()] };
+  };
+  return { add: add1, result };
 }
 
 /**

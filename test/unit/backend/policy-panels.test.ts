@@ -5,7 +5,11 @@
  * with the rule that keeps each flow, problems of a pasted proposal by line, and a live (fake)
  * session whose traffic is what its question's probes saw.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingWriter } from '../../../src/backend/store/container.js';
 import { parseAllDocuments } from 'yaml';
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { apiOn } from '../../helpers/api.js';
@@ -51,7 +55,7 @@ describe('policy.advise on a replay', () => {
     expect(a.seenNamespaces).toContain('lab-healthy');
     expect(a.seenNamespaces).toContain('kube-system');
     // Same core call as the CLI on the same recording: the same policies.
-    const seen = recordingTraffic(await openRecording(demo))!;
+    const seen = (await recordingTraffic(await openRecording(demo)))!;
     const cli = advisePolicies(seen.cluster.policy, seen.traffic);
     expect(a.namespaces.map((n) => n.namespace)).toEqual(cli.namespaces.map((n) => n.namespace));
     expect(a.namespaces.map((n) => n.policies.length)).toEqual(cli.namespaces.map((n) => n.policies.length));
@@ -161,5 +165,41 @@ describe('policy panels on a live (fake) session', () => {
     const r = await call('policy.impact', { session: open.session, text: FORGETS_DNS });
     expect(r.impact?.newlyDenied.map((c) => `${c.protocol}/${c.port}`)).toContain('UDP/53');
     await call('cluster.close', { session: open.session });
+  });
+});
+
+describe('a long recording', () => {
+  it('is read in slices: the engine answers other calls while the advice is worked out, and the flows are all counted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-advise-big-'));
+    const file = path.join(dir, 'big.pathlight');
+    const w = new RecordingWriter(file, { flushMillis: 3_600_000 });
+    const t0 = 1_764_000_000_000_000_000;
+    const pod = (namespace: string, name: string, ip: string) => ({
+      metadata: { namespace, name, uid: name, labels: { app: name.replace(/-0$/, '') } },
+      spec: { nodeName: 'node-a', containers: [{ name: 'main' }] },
+      status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const pods = [pod('shop', 'frontend-0', '10.244.0.10'), pod('data', 'db-0', '10.244.0.30')];
+    w.append({ ts: t0, kind: 'snapshot', data: { objects: { Namespace: [{ metadata: { name: 'shop' } }, { metadata: { name: 'data' } }], Pod: pods } } });
+    const n = 60_000;
+    for (let i = 0; i < n; i++) {
+      const ts = t0 + 1 + i * 1_000_000;
+      const data = { v: 1, ts, node: 'node-a', netns: 1, proto: 'tcp', src: '10.244.0.10', sport: 32768 + (i % 28000), dst: '10.244.0.30', dport: 5432 };
+      w.append({ ts, kind: 'probe', data: { ...data, type: 'tcp', event: 'established', state: 'ESTABLISHED', role: 'client' } });
+    }
+    w.close();
+    try {
+      const open = await call('recording.open', { source: { kind: 'path', path: file } });
+      const order: string[] = [];
+      const advised = call('policy.advise', { session: open.session }).then((a) => (order.push('advise'), a));
+      await new Promise((r) => setTimeout(r, 5));
+      await call('app.info', {}).then(() => order.push('app.info'));
+      const a = await advised;
+      expect(order).toEqual(['app.info', 'advise']);
+      expect(a.flows).toEqual([expect.objectContaining({ protocol: 'TCP', port: 5432, count: n })]);
+      await call('cluster.close', { session: open.session });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
