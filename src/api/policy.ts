@@ -54,7 +54,7 @@ export const policyAdviseRequest = z
 
 export const policyAdviseResponse = z.object({
   ...trafficSource,
-  /** Namespaces of the workloads seen talking (the panel's choice). */
+  /** Namespaces of the workloads seen talking or trying to (the panel's choice). */
   seenNamespaces: z.array(z.string()),
   namespaces: z.array(
     z.object({

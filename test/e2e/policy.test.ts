@@ -97,6 +97,13 @@ describe('policy panels on the demo recording', () => {
     expect(copied).toBe(yaml.trimEnd() + '\n');
     expect(copied).toMatch(/^# NetworkPolicies for namespace lab-healthy, advised by pathlight from the traffic in demo\.pathlight/);
 
+    // The namespaces advised are the user's choice.
+    await pp.page.locator('.policy-namespaces summary').click();
+    await pp.screenshot('policy-advice-namespaces');
+    await pp.page.locator('.policy-ns-choices label').filter({ hasText: 'lab-anp' }).locator('input').uncheck();
+    await expect.poll(() => pp.adviceNamespaces()).toEqual(namespaces.filter((n) => n !== 'lab-anp'));
+    await pp.page.locator('.policy-namespaces summary').click();
+
     // Save hands the same YAML over as NS.yaml.
     const [download] = await Promise.all([pp.page.waitForEvent('download'), pp.page.getByTestId('advice-save').click()]);
     expect(download.suggestedFilename()).toBe('lab-healthy.yaml');

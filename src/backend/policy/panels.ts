@@ -47,8 +47,9 @@ export function adviseSession(t: SessionTraffic, req: CallRequest<'policy.advise
     ...(req.namespaces?.length ? { namespaces: req.namespaces } : {}),
     ...(req.allowEgressInternet ? { allowEgressInternet: true } : {}),
   });
+  // The namespaces a user may choose: of every workload seen talking, or trying to (a namespace whose traffic all failed).
   const seen = new Set<string>();
-  for (const f of t.traffic.flows) for (const e of [f.from, f.to]) if (e.kind === 'pod') seen.add(nsOf(e.workload));
+  for (const f of [...t.traffic.flows, ...t.traffic.attempts]) for (const e of [f.from, f.to]) if (e.kind === 'pod') seen.add(nsOf(e.workload));
   const keeps = adviceKeeps(index, advice);
   return {
     ...source(t),
@@ -71,7 +72,8 @@ export function adviseSession(t: SessionTraffic, req: CallRequest<'policy.advise
     unresolved: t.traffic.unresolved,
     unplaced: t.traffic.unplaced,
     verification: advice.verification,
-    notes: advice.notes,
+    // The CLI's flag named in a note is the panel's Namespaces choice here.
+    notes: advice.notes.map((n) => n.replace(' — name them with --namespace to include them', ' — choose them under Namespaces to include them')),
   };
 }
 

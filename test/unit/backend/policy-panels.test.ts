@@ -54,6 +54,9 @@ describe('policy.advise on a replay', () => {
     expect(a.events).toBeGreaterThan(300);
     expect(a.seenNamespaces).toContain('lab-healthy');
     expect(a.seenNamespaces).toContain('kube-system');
+    // Only tried, never through: choosable all the same.
+    expect(a.seenNamespaces).toContain('lab-egress-dns');
+    expect(a.notes).toContain('not advised, though the advised namespaces talk with them: kube-system — choose them under Namespaces to include them');
     // Same core call as the CLI on the same recording: the same policies.
     const seen = (await recordingTraffic(await openRecording(demo)))!;
     const cli = advisePolicies(seen.cluster.policy, seen.traffic);
