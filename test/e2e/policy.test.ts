@@ -6,14 +6,11 @@
  * deny, says that a change keeping every observed flow changes none, and names the line of
  * malformed YAML. Screenshots at 1280×800 in test-results/e2e/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { fixture, repoPath } from '../helpers/paths.js';
-import { launchChromium, recordCalls, serve, type SentCalls, type Served } from './harness.js';
+import { fakeKubeconfig, launchChromium, recordCalls, serve, type SentCalls, type Served } from './harness.js';
 import { PolicyPage } from './pages/PolicyPage.js';
 
 const demo = repoPath('assets/demo.pathlight');
@@ -151,20 +148,9 @@ describe('policy panels on the demo recording', () => {
   });
 });
 
-/** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
-function fakeKubeconfig(scenario: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-policy-'));
-  const file = path.join(dir, 'config');
-  writeFileSync(
-    file,
-    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenario}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n- name: fake-${scenario}\n  context: {cluster: fake, user: fake}\n`,
-  );
-  return file;
-}
-
 describe('policy panels on a live (fake) session', () => {
   it('says what to do before any probe ran; advises from what a question with probes saw', async () => {
-    await start({ KUBECONFIG: fakeKubeconfig('healthy'), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') }, []);
+    await start({ KUBECONFIG: fakeKubeconfig(['healthy']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') }, []);
     await pp.openContext('fake-healthy');
     await pp.openAdvice();
     expect(await pp.page.getByTestId('error-panel').innerText()).toMatch(/No traffic seen in this session yet[\s\S]*probes/);
@@ -182,6 +168,40 @@ describe('policy panels on a live (fake) session', () => {
     await pp.showNamespace('lab-healthy');
     expect(await pp.adviceYaml()).toMatch(/from the traffic seen in a live session/);
     await pp.screenshot('policy-advice-live');
+    expect(errors).toEqual([]);
+  });
+
+  it('at 1280×800 the answer stays on screen with a policy tab open (verdict, failing hop, top finding and its fix)', async () => {
+    await start({ KUBECONFIG: fakeKubeconfig(['deny-backend-ingress']), PATHLIGHT_FAKE_CLUSTERS: fixture('diagnose') }, []);
+    await pp.openContext('fake-deny-backend-ingress');
+    await pp.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
+    expect(await pp.verdict()).toBe('unreachable');
+    const answer = [
+      '[data-testid="verdict"]',
+      '[data-testid="hop"][data-verdict="fail"]',
+      '[data-testid="finding"] .finding-head',
+      '[data-testid="finding"] [data-testid="fix"] h4',
+      '[data-testid="finding"] [data-testid="fix"] p',
+    ];
+    const where = async () => {
+      const out: Array<{ selector: string; y: number; inside: boolean }> = [];
+      for (const selector of answer) {
+        const b = await pp.boxOf(selector);
+        out.push({ selector, y: b.y, inside: b.x >= 0 && b.y >= 0 && b.x + b.width <= b.vw && b.y + b.height <= b.vh && b.width > 0 && b.height > 0 });
+      }
+      return out;
+    };
+    const before = await where();
+    for (const b of before) expect(b).toEqual({ selector: b.selector, y: b.y, inside: true });
+    await pp.openAdvice();
+    await pp.page.getByTestId('advice-verified').waitFor();
+    expect(await where()).toEqual(before);
+    await pp.screenshot('policy-advice-beside-answer-1280x800');
+    await pp.openImpact();
+    await pp.checkImpact(FORGETS_DNS);
+    expect(await where()).toEqual(before);
+    await pp.screenshot('policy-impact-beside-answer-1280x800');
+    expect(await pp.page.getByTestId('why-panel').evaluate((e) => e.scrollTop)).toBe(0);
     expect(errors).toEqual([]);
   });
 });
