@@ -8,3 +8,5 @@ export interface LabScenario {
   expected: { verdict: diagnose.Verdict; kind: diagnose.FindingKind };
 }
 export const labScenarios: LabScenario[];
+export const labPlacement: Record<string, number | Record<string, number>>;
+export const transitScenario: { name: string; namespace: string; nodePort: number };
