@@ -6,6 +6,7 @@ import { Workbenches } from './workbench/workbenches.js';
 import { startupRecording } from './store/open.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 import { PushHub } from './push.js';
+import { adviseSession, impactOnSession } from './policy/panels.js';
 
 export interface BackendOptions {
   shell: 'electron' | 'server';
@@ -101,5 +102,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
     'graph.details': async ({ session, node }) => wb.details(session, node),
     'events.page': async (req) => wb.eventsPage(req),
+    'policy.advise': async (req) => adviseSession(await wb.observed(req.session), req),
+    'policy.impact': async (req) => impactOnSession(await wb.observed(req.session), req),
   };
 }

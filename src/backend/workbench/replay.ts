@@ -78,6 +78,8 @@ export interface ReplayProgress {
 export interface ReplaySource extends ClusterSource {
   readonly mode: 'replay';
   readonly info: ReplayInfo;
+  /** The recording itself (the policy panels read its traffic). */
+  readonly recording: OpenedRecording;
   /** The instant shown (ns). */
   readonly time: number;
   /**
@@ -235,6 +237,7 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
   const src: ReplaySource = {
     mode: 'replay',
     info: info(rec, name, file),
+    recording: rec,
     get time() {
       return t;
     },

@@ -44,7 +44,20 @@ export interface ObservedTraffic {
   attempts: ObservedFlow[];
   /** Events whose ends could not be placed (a pod gone before the last snapshot, a Service without endpoints). */
   unresolved: number;
+  /** Those events by addresses and port (the first 100 distinct), so they can be named. */
+  unplaced: UnplacedFlow[];
 }
+
+/** Traffic whose ends could not be placed, by the addresses the probe saw. */
+export interface UnplacedFlow {
+  src: string;
+  dst: string;
+  protocol: Protocol;
+  port: number;
+  count: number;
+}
+
+const MAX_UNPLACED = 100;
 
 interface Identity {
   kind?: string;
@@ -76,7 +89,19 @@ export function recordedCluster(view: ClusterView, earlierPods: readonly KubeObj
   return new Cluster({ list: (kind) => (kind === 'Pod' ? pods : view.list(kind)) });
 }
 
+/** Flows counted one event at a time (`add`), so a caller can spread a long recording over slices of time. */
+export interface TrafficObserver {
+  add(ev: FlowEvent): void;
+  result(): ObservedTraffic;
+}
+
 export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): ObservedTraffic {
+  const o = trafficObserver(cluster);
+  for (const ev of events) o.add(ev);
+  return o.result();
+}
+
+export function trafficObserver(cluster: Cluster): TrafficObserver {
   const index = cluster.policy;
   const podInfo = new Map<string, PodInfo>();
   for (const p of index.pods) if (!p.representative) podInfo.set(`${p.namespace}/${p.name}`, p);
@@ -87,6 +112,7 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
   const seen = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   const tried = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   let unresolved = 0;
+  const unplaced = new Map<string, UnplacedFlow>();
 
   const podEnd = (p: Pod | undefined): FlowEnd | undefined => {
     if (!p) return undefined;
@@ -132,6 +158,10 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     const to = servers(sIp, sPort, protocol, sId);
     if (!from || !to || to.length === 0) {
       unresolved++;
+      const key = `${cIp} ${sIp} ${protocol}/${sPort}`;
+      const u = unplaced.get(key);
+      if (u) u.count++;
+      else if (unplaced.size < MAX_UNPLACED) unplaced.set(key, { src: cIp, dst: sIp, protocol, port: sPort, count: 1 });
       return;
     }
     for (const t of to) {
@@ -146,15 +176,15 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     }
   };
 
-  for (const ev of events) {
+  const add1 = (ev: FlowEvent): void => {
     const l = ev.line;
     const type = l.type;
-    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') continue;
+    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') return;
     const src = str(l.src);
     const dst = str(l.dst);
     const sport = num(l.sport);
     const dport = num(l.dport);
-    if (!src || !dst) continue;
+    if (!src || !dst) return;
     const ids = (typeof l.identities === 'object' && l.identities !== null ? l.identities : {}) as { src?: Identity; dst?: Identity };
     const proto: Protocol = String(l.proto).toUpperCase() === 'UDP' ? 'UDP' : String(l.proto).toUpperCase() === 'SCTP' ? 'SCTP' : 'TCP';
     const sIp = plainIp(src);
@@ -176,15 +206,18 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     } else if (dport !== undefined && proto !== 'SCTP' && String(l.proto).toLowerCase() !== 'icmp' && l.reason !== 'QUEUE_PURGE' && l.reason !== 'NO_SOCKET') {
       add(tried, `drop-${String(l.reason)}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     }
-  }
+  };
 
-  const tally = (m: typeof seen) =>
-    [...m.values()]
-      .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
-      .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
-  const flows = tally(seen);
-  const ok = new Set(flows.map(flowKey));
-  return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved };
+  const result = (): ObservedTraffic => {
+    const tally = (m: typeof seen) =>
+      [...m.values()]
+        .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
+        .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
+    const flows = tally(seen);
+    const ok = new Set(flows.map(flowKey));
+    return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved, unplaced: [...unplaced.values()] };
+  };
+  return { add: add1, result };
 }
 
 /**

@@ -95,7 +95,7 @@ export interface EventsSlice {
 export interface LayoutSlice {
   /** Width of the why panel (px), height of the bottom panel (px), and its tab. */
   panes: { why: number; bottom: number };
-  bottomTab: 'events' | 'probes';
+  bottomTab: 'events' | 'probes' | 'advice' | 'impact';
   paletteOpen: boolean;
   setPanes(p: Partial<LayoutSlice['panes']>): void;
   setBottomTab(t: LayoutSlice['bottomTab']): void;

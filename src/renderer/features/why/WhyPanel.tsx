@@ -17,7 +17,7 @@ type Evidence = Finding['evidence'][number];
 
 const verdictText = { reachable: 'A can reach B', unreachable: 'A cannot reach B', unknown: 'Not decided' } as const;
 
-function Copy({ text, what }: { text: string; what: string }) {
+export function Copy({ text, what }: { text: string; what: string }) {
   const [done, setDone] = useState(false);
   const copy = async () => {
     try {
