@@ -33,6 +33,7 @@ export const findingKinds = [
   'connection-timeout',
   'packet-dropped',
   'rule-drop',
+  'http-server-error',
   'reachable',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
