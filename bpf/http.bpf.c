@@ -11,10 +11,11 @@
  * bpf_skb_load_bytes here reads across fragments. The hook also runs for local sockets only,
  * not for every forwarded packet, and once per GSO segment, not once per wire packet.
  *
- * Cost: for a segment without payload (pure ACKs, the bulk of a flow's packets in one
- * direction) one header read; for a payload segment one more 4-byte read and, when it is not
- * an HTTP start, one hash lookup (a message whose headers continue in the next segment).
- * Filters and the copy run only for HTTP starts and their continuations. Returns 1 (allow)
+ * Cost: one read of the headers and the payload's first 4 bytes per segment (two when the
+ * headers are not the usual size), compared with the methods' and "HTTP"'s first letters;
+ * a segment that does not start a message is left there, unless a head split over segments
+ * is pending somewhere (then one hash lookup). Filters, the process, the copy and the search
+ * for the head's end run only for HTTP heads and their continuations. Returns 1 (allow)
  * always: the probe never changes what the socket sends or receives.
  */
 #include "common.bpf.h"
@@ -68,9 +69,9 @@ struct {
 	__uint(max_entries, 1024 * 1024);
 } pl_http_rb SEC(".maps");
 
-/* Socket + direction whose last HTTP start may continue in the next segments (a request
- * line and its headers written in two pieces): segments left to copy. LRU: a connection that
- * closes mid-message is forgotten by pressure, never leaks. */
+/* Socket + direction whose last HTTP head did not end in the bytes copied (a request line
+ * and its headers written in two pieces): segments left to copy. LRU: a connection that
+ * closes mid-head is forgotten by pressure, never leaks. */
 #define PL_HTTP_CONT_SEGMENTS 2
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -78,6 +79,11 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } pl_http_cont SEC(".maps");
+
+/* Entries of pl_http_cont this program put there and has not removed: while 0, a segment
+ * that does not start an HTTP message is left at once, without a map lookup. (One evicted
+ * by the LRU stays counted: the lookups resume, nothing is missed.) */
+static volatile __u32 pl_http_split;
 
 const struct pl_http_event *unused_http_event __attribute__((unused));
 const enum pl_http_flag *unused_http_flag __attribute__((unused));
@@ -101,6 +107,18 @@ static __always_inline bool http_start(__u32 w)
 	return false;
 }
 
+/* Whether an HTTP head ends ("\r\n\r\n") within the first n bytes copied. */
+static __always_inline bool head_ends(const __u8 *p, __u64 n)
+{
+	for (__u32 i = 0; i + 3 < PL_HTTP_PAYLOAD; i++) {
+		if (i + 3 >= n)
+			return false;
+		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n')
+			return true;
+	}
+	return false;
+}
+
 static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 {
 	/* A sock_common here (its protocol needs bpf_sk_fullsock): the IP header says TCP. */
@@ -108,31 +126,42 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	if (!bsk)
 		return 1;
 	__u32 len = skb->len;
-	/* One read: an option-less IPv4 header (20 bytes) or an IPv6 header (40), and the TCP
-	 * header's first 20 bytes behind an option-less IPv4 header. data is the IP header. */
-	__u8 h[sizeof(struct ipv6hdr) + 20];
-	__u32 l4;
+	/* One read, in the common case, of the IP header, the TCP header with the timestamp
+	 * option every Linux peer sends (32 bytes), and the payload's first 4 bytes: option-less
+	 * IPv4 (20 + 32 + 4) or IPv6 (40 + 32 + 4). data is the IP header. */
+	__u8 h[sizeof(struct ipv6hdr) + 32 + 4];
+	__u32 l4, hl, w;
 	struct pl_tuple t = {};
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (len <= 40 || bpf_skb_load_bytes(skb, 0, h, 40))
+		l4 = 20;
+		hl = 20 + 32 + 4;
+		if (len <= 40)
+			return 1; /* no room for a payload behind the two headers */
+		if (len >= hl ? bpf_skb_load_bytes(skb, 0, h, 20 + 32 + 4) : bpf_skb_load_bytes(skb, 0, h, 40))
 			return 1;
 		if (h[9] != IPPROTO_TCP)
 			return 1;
-		l4 = (h[0] & 0x0f) * 4;
+		if ((h[0] & 0x0f) != 5) { /* IP options: read the TCP header where it is */
+			l4 = (h[0] & 0x0f) * 4;
+			hl = 0;
+			if (bpf_skb_load_bytes(skb, l4, h + 20, 20))
+				return 1;
+		}
 		t.family = 4;
 		__be32 a;
 		__builtin_memcpy(&a, h + 12, 4);
 		pl_v4mapped(t.saddr, a);
 		__builtin_memcpy(&a, h + 16, 4);
 		pl_v4mapped(t.daddr, a);
-		if (l4 != 20 && bpf_skb_load_bytes(skb, l4, h + 20, 20))
-			return 1;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (len <= 60 || bpf_skb_load_bytes(skb, 0, h, 60))
+		l4 = 40;
+		hl = 40 + 32 + 4;
+		if (len <= 60)
+			return 1;
+		if (len >= hl ? bpf_skb_load_bytes(skb, 0, h, 40 + 32 + 4) : bpf_skb_load_bytes(skb, 0, h, 60))
 			return 1;
 		if (h[6] != IPPROTO_TCP) /* extension headers are not walked */
 			return 1;
-		l4 = 40;
 		t.family = 6;
 		__builtin_memcpy(t.saddr, h + 8, 16);
 		__builtin_memcpy(t.daddr, h + 24, 16);
@@ -143,26 +172,31 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	__u32 off = l4 + (th[12] >> 4) * 4;
 	if (len <= off)
 		return 1; /* no payload: an ACK, SYN or FIN */
-	__u32 w;
-	if (bpf_skb_load_bytes(skb, off, &w, 4))
+	if (len >= hl && off + 4 == hl)
+		__builtin_memcpy(&w, t.family == 4 ? h + 20 + 32 : h + 40 + 32, 4);
+	else if (bpf_skb_load_bytes(skb, off, &w, 4))
 		return 1;
-	/* The socket's cookie, unique for the node's uptime (an address is reused), with the
-	 * direction in the low bit. */
-	__u64 cookie = bpf_get_socket_cookie(skb);
-	__u64 ck = cookie << 1 | (dir == PL_DIR_EGRESS);
 	__u16 flags = PL_HTTP_START;
-	if (http_start(w)) {
-		__u32 n = PL_HTTP_CONT_SEGMENTS;
-		bpf_map_update_elem(&pl_http_cont, &ck, &n, BPF_ANY);
-	} else {
+	__u64 cookie;
+	if (!http_start(w)) {
+		if (!pl_http_split)
+			return 1;
+		/* The socket's cookie, unique for the node's uptime (an address is reused), with
+		 * the direction in the low bit. */
+		cookie = bpf_get_socket_cookie(skb);
+		__u64 ck = cookie << 1 | (dir == PL_DIR_EGRESS);
 		__u32 *left = bpf_map_lookup_elem(&pl_http_cont, &ck);
 		if (!left)
 			return 1;
-		if (*left <= 1)
-			bpf_map_delete_elem(&pl_http_cont, &ck);
-		else
+		if (*left <= 1) {
+			if (!bpf_map_delete_elem(&pl_http_cont, &ck))
+				__sync_fetch_and_add(&pl_http_split, -1);
+		} else {
 			*left -= 1;
+		}
 		flags = PL_HTTP_CONT;
+	} else {
+		cookie = bpf_get_socket_cookie(skb);
 	}
 
 	/* Rare from here on: an HTTP message's first segment, or its continuation. */
@@ -201,6 +235,16 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	ev->len = 0;
 	if (n > 0 && n <= PL_HTTP_PAYLOAD && !bpf_skb_load_bytes(skb, off, ev->payload, n))
 		ev->len = n;
+	/* A head that neither ends in this segment nor is cut by the copy continues in the next
+	 * one: have the next segments of this socket and direction copied too. */
+	if (flags == PL_HTTP_START && ev->len == len - off && !head_ends(ev->payload, ev->len)) {
+		__u64 ck = cookie << 1 | (dir == PL_DIR_EGRESS);
+		__u32 left = PL_HTTP_CONT_SEGMENTS;
+		if (!bpf_map_update_elem(&pl_http_cont, &ck, &left, BPF_NOEXIST))
+			__sync_fetch_and_add(&pl_http_split, 1);
+		else
+			bpf_map_update_elem(&pl_http_cont, &ck, &left, BPF_ANY);
+	}
 	bpf_ringbuf_submit(ev, pl_wakeup_flags(&pl_http_rb, ev->ts_ns));
 	pl_count(PL_CNT_EVENTS);
 	return 1;
