@@ -378,6 +378,15 @@ export const eventFilterSchema = z
     node: z.string().max(253).optional(),
     /** Substring of the row's text (names, addresses, query names, reasons). */
     text: z.string().max(256).optional(),
+    /**
+     * The question's traffic: events to or from one of these addresses (A's, the Service's, the
+     * endpoints', B's), or DNS lookups of one of these names (or a name under it, as a search
+     * path makes them).
+     */
+    about: z
+      .object({ ips: z.array(z.string().max(64)).max(256), names: z.array(z.string().max(253)).max(16) })
+      .strict()
+      .optional(),
     /** Time range, ns since the Unix epoch (the timeline's brush). */
     from: z.number().optional(),
     to: z.number().optional(),

@@ -4,13 +4,13 @@
  * `fake-<scenario>` (PATHLIGHT_FAKE_CLUSTERS, a test-only switch), with the probe events the
  * lab's probes recorded. The same flow against the real lab is test/lab/tests/workbench.test.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
-import { launchChromium, pollingCalls, recordCalls, serve, type SentCalls, type Served } from './harness.js';
+import { fakeKubeconfig, launchChromium, pollingCalls, recordCalls, serve, type SentCalls, type Served } from './harness.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
 import { ConnectPage } from './pages/ConnectPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
@@ -22,18 +22,6 @@ let served: Served | undefined;
 let recordings: string;
 let sent: SentCalls;
 const errors: string[] = [];
-
-/** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
-function fakeKubeconfig(scenarios: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
-  const file = path.join(dir, 'config');
-  const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
-  writeFileSync(
-    file,
-    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`,
-  );
-  return file;
-}
 
 beforeAll(async () => {
   browser = await launchChromium();

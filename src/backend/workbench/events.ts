@@ -389,6 +389,19 @@ export class EventStore {
       });
       needsRow = true;
     }
+    if (f.about && (f.about.ips.length > 0 || f.about.names.length > 0)) {
+      const ips = new Set(f.about.ips.map((ip) => ip.trim().toLowerCase()));
+      const ipOk = this.strings.where((v) => ips.has(v.toLowerCase()));
+      const names = f.about.names.map((n) => lc(n).replace(/\.$/, '')).filter(Boolean);
+      // A DNS row's detail is `qname qtype`.
+      const nameOk = this.strings.where((v) => {
+        const q = lc(v).split(' ')[0] ?? '';
+        return names.some((n) => q === n || q.startsWith(`${n}.`));
+      });
+      const dns = typeCode('dns');
+      preds.push((k) => ipOk[c.srcIp[k]!] === 1 || ipOk[c.dstIp[k]!] === 1 || (this.type[k] === dns && nameOk[c.detail[k]!] === 1));
+      needsRow = true;
+    }
     if (withTime && f.from !== undefined) {
       const from = f.from;
       preds.push((k) => this.ts[k]! >= from);

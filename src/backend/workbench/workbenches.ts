@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SessionRecorder } from '../store/recorder.js';
-import { diagnose as d, graph } from '../../core/index.js';
+import { diagnose as d, graph, nodeInternalIp } from '../../core/index.js';
 import {
   PathlightError,
   toApiError,
@@ -620,9 +620,7 @@ export class Workbenches {
   /** A node's InternalIP in the session's cluster (where SSH goes when the config has no HostName). */
   nodeAddress(id: string, node: string): string | undefined {
     const s = this.get(id);
-    const obj = s.source.view.list('Node').find((n) => n.metadata?.name === node) as
-      { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-    return obj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    return nodeInternalIp(s.source.view.list('Node').find((n) => n.metadata?.name === node));
   }
 
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {

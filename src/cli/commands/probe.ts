@@ -109,7 +109,7 @@ export function registerProbe(program: Command): void {
         return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args: string[] = [];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
+      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, nodeInternalIp }] = await Promise.all([
         import('../../backend/probes/start.js'),
         import('../../backend/cluster/kubeconfig.js'),
         import('../../backend/cluster/snapshot.js'),
@@ -140,8 +140,7 @@ export function registerProbe(program: Command): void {
           bad: (e: { code: string; message: string }) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
         };
         // The node's InternalIP when the SSH config has no HostName for it.
-        const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-        const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+        const internalIp = nodeInternalIp(snapshot?.get('Node', opts.node));
         const run = await startOnNode(
           {
             node: opts.node,

@@ -41,3 +41,9 @@ export function probeNodes(sides: { a: readonly PodRef[]; b: readonly PodRef[]; 
   if (sides.dns) add('DNS', sides.dns);
   return [...out.values()];
 }
+
+/** A Node object's InternalIP: where SSH goes when the SSH config has no HostName for the node. */
+export function nodeInternalIp(node: unknown): string | undefined {
+  const addresses = (node as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined)?.status?.addresses;
+  return addresses?.find((a) => a.type === 'InternalIP')?.address;
+}

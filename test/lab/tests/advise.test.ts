@@ -5,18 +5,16 @@
  * included) while a pod that was never seen talking is cut off from it. `policy impact` of the
  * advice on the same recording breaks nothing.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
-import { repoPath } from '../../helpers/paths.js';
+import { deployment as app, kubectl, pathlight } from '../../helpers/labApp.js';
 
 const info = lab();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-lab-advise-'));
 const ns = `pathlight-advise-${process.pid}`;
-const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
   try {
@@ -26,35 +24,7 @@ afterAll(() => {
   }
 });
 
-function pathlight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const deployment = (name: string, command: string, port?: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      enableServiceLinks: false
-      containers:
-      - name: ${name}
-        image: ${info.images.busybox}
-        imagePullPolicy: Never
-        command: ["/bin/sh", "-c", ${JSON.stringify(command)}]
-${port ? `        ports: [{containerPort: ${port}}]\n` : ''}`;
+const deployment = (name: string, command: string, port?: number) => app({ ns, name, image: info.images.busybox, command, port });
 
 const MANIFESTS = [
   `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,

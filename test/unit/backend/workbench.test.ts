@@ -130,6 +130,17 @@ describe('workbench calls on a fake cluster', () => {
     await call('cluster.close', { session: open.session });
   });
 
+  it('closing the workbench stops the probe runs started from it', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const { session: run } = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 60, workbench: open.session });
+    const other = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 60 });
+    await call('cluster.close', { session: open.session });
+    expect((await call('probes.status', { session: run })).stage).toBe('stopped');
+    // A run that no workbench started is not the closing session's.
+    expect((await call('probes.status', { session: other.session })).stage).not.toBe('stopped');
+    await call('probes.stop', { session: other.session });
+  });
+
   it('a manual probe on a node the fake cluster never recorded says which nodes it has', async () => {
     const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
     const { session: run } = await call('probes.start', { node: 'no-such-node', via: 'ssh', durationSec: 1, workbench: open.session });

@@ -5,6 +5,7 @@ import type { EventFilter } from '../../../api/index.js';
 import { eventPageSize } from '../../store/index.js';
 import { useApp } from '../../store/context.js';
 import { Timeline } from './Timeline.js';
+import { aboutText } from './questionFilter.js';
 
 const rowHeight = 26;
 const fmtTime = (ts: number) => {
@@ -26,6 +27,18 @@ function Filters() {
   const text = (k: keyof EventFilter, v: string) => set({ [k]: v || undefined } as Partial<EventFilter>);
   return (
     <div className="event-filters" role="group" aria-label="Event filters">
+      {f.about && (
+        <span
+          className="chip question-chip"
+          data-testid="filter-question"
+          title={`Events to or from ${f.about.ips.join(', ') || 'no address'}${f.about.names.length ? `, and DNS lookups of ${f.about.names.join(', ')}` : ''}`}
+        >
+          question only: {aboutText(f.about)}{' '}
+          <button type="button" className="link small" aria-label="Every event, not only the question's" onClick={() => set({ about: undefined })}>
+            ✕
+          </button>
+        </span>
+      )}
       {f.node && (
         <span className="chip node-chip" data-testid="filter-node">
           node {f.node}{' '}

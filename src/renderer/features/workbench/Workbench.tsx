@@ -14,6 +14,7 @@ import { QueryBar } from './QueryBar.js';
 import { RecordControl } from '../record/RecordControl.js';
 import { Splitter } from './Splitter.js';
 import { HealthPill } from './HealthPill.js';
+import { useQuestionFilter } from '../events/questionFilter.js';
 
 export function Workbench() {
   const cluster = useApp((s) => s.cluster);
@@ -23,6 +24,7 @@ export function Workbench() {
   const setTab = useApp((s) => s.setBottomTab);
   const openCluster = useApp((s) => s.openCluster);
   const closeCluster = useApp((s) => s.closeCluster);
+  useQuestionFilter();
 
   if (cluster.status === 'opening') {
     return (

@@ -60,6 +60,7 @@ describe('http-server-error', () => {
     expect(text).toContain('3× 503');
     expect(text).toContain('by wget (pid 3450)');
     expect(text).toContain('after 10.0 ms');
+    expect(d.findingHeadline(f, a)).toBe('frontend → backend:8080 fails: the server answers HTTP 5xx');
   });
 
   it('some 5xx among successes is a warning, and the connections still make B reachable', () => {
@@ -68,6 +69,7 @@ describe('http-server-error', () => {
     const f = a.findings.find((x) => x.kind === 'http-server-error')!;
     expect(f.severity).toBe('warning');
     expect(f.summary).toContain('1 of 3 HTTP requests');
+    expect(d.findingHeadline(f, a)).toBe('frontend → backend:8080 partly fails: some HTTP requests answered 5xx');
   });
 
   it('counts an exchange once when both the client and the server socket saw it', () => {

@@ -1,0 +1,54 @@
+/** The path view's cells (column = hop order, the path on the top row) and the elements it keeps, on the lab's deny scenario. */
+import { describe, expect, it } from 'vitest';
+import { graph, diagnose as d } from '../../../src/core/index.js';
+import { toElements } from '../../../src/renderer/features/graph/elements.js';
+import { pathView } from '../../../src/renderer/features/graph/pathView.js';
+import { correlate, labFixtures, view } from '../../helpers/diagnose.js';
+
+const f = labFixtures().find((x) => x.scenario === 'deny-backend-ingress')!;
+function snapshot() {
+  const m = new graph.GraphModel();
+  m.syncCluster(view(f.objects));
+  m.addEvents(f.events as unknown as d.ProbeEvent[]);
+  const r = d.diagnose(view(f.objects), f.query, { correlator: correlate(f.events) });
+  if (!r.ok) throw new Error(r.error.message);
+  m.setDiagnosis(r.value);
+  return m.snapshot();
+}
+
+describe('pathView', () => {
+  const snap = snapshot();
+  const nodes = new Map(snap.nodes.map((n) => [n.id, n]));
+  const v = pathView(nodes, snap.edges, snap.path)!;
+
+  it('puts A, the name, the Service and B left to right on the top row, the DNS server under the name', () => {
+    expect(Object.fromEntries(v.cells)).toEqual({
+      'pod:lab-deny-ingress/frontend-789bdb595-8m99k': { col: 0, row: 0 },
+      'dns:backend.lab-deny-ingress.svc.cluster.local': { col: 1, row: 0 },
+      'svc:kube-system/kube-dns': { col: 1, row: 1 },
+      'pod:kube-system/coredns-bdc7c47bb-xsmmw': { col: 1, row: 2 },
+      'svc:lab-deny-ingress/backend': { col: 2, row: 0 },
+      'pod:lab-deny-ingress/backend-59f7f67bcc-8rflk': { col: 3, row: 0 },
+    });
+    expect([v.cols, v.rows]).toEqual([4, 3]);
+  });
+
+  it('keeps only those nodes, flat, and the edges of the path and of the lookups; long edges arc', () => {
+    const els = toElements(snap, new Set(['ns:lab-deny-ingress']), v);
+    const ns = els.filter((e) => e.group === 'nodes');
+    expect(ns.map((e) => e.data.id).sort()).toEqual([...v.cells.keys()].sort());
+    for (const n of ns) expect(n.data.parent).toBeUndefined();
+    expect(ns.find((n) => n.data.kind === 'pod' && n.data.id.includes('frontend'))!.data.label).toBe('frontend-789bdb595-8m99k\non pathlight-lab-node');
+    const es = els.filter((e) => e.group === 'edges');
+    for (const e of es) expect(v.edges.has(e.data.id)).toBe(true);
+    const policy = es.find((e) => e.data.kind === 'policy')!;
+    expect(policy.classes).toEqual(expect.arrayContaining(['arc', 'failing']));
+    expect(policy.data.bend).toBeLessThan(0);
+    // One label per step: the traffic edges along the path stay quiet.
+    for (const e of es) expect(e.classes.includes('quiet')).toBe(e.data.kind !== 'path' && e.data.kind !== 'policy');
+  });
+
+  it('no path, no path view', () => {
+    expect(pathView(nodes, snap.edges, null)).toBeUndefined();
+  });
+});
