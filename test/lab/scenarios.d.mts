@@ -8,3 +8,4 @@ export interface LabScenario {
   expected: { verdict: diagnose.Verdict; kind: diagnose.FindingKind };
 }
 export const labScenarios: LabScenario[];
+export const labProbeOnlyScenarios: LabScenario[];

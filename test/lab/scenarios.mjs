@@ -60,3 +60,16 @@ export const labScenarios = [
     expected: { verdict: 'reachable', kind: 'admin-policy-deny' },
   },
 ];
+
+// Scenarios whose fault only the live probes show (the static answer is reachable): asked with
+// probes by test/lab/tests/why.test.ts. Kept out of labScenarios, whose nine questions the
+// bundled demo (test/lab/make-demo.mjs) and the golden fixtures (capture-why.mjs) record.
+export const labProbeOnlyScenarios = [
+  {
+    name: 'http-503',
+    namespace: 'lab-http-503',
+    from: 'lab-http-503/deploy/frontend',
+    to: 'backend:8080',
+    expected: { verdict: 'unreachable', kind: 'http-server-error' },
+  },
+];
