@@ -8,7 +8,7 @@ import { repoPath } from './paths.js';
 export const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
 
 /** A one-replica Deployment `name` (label app=name) running `command` in the lab's busybox image. */
-export function deployment(o: { ns: string; name: string; image: string; command: string; port?: number; nodeName?: string }): string {
+export function deployment(o: { ns: string; name: string; image: string; command: string; port?: number; nodeName?: string; hostNetwork?: boolean }): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${o.name}, namespace: ${o.ns}}
@@ -20,7 +20,7 @@ spec:
     spec:
       terminationGracePeriodSeconds: 1
       enableServiceLinks: false
-${o.nodeName ? `      nodeName: ${o.nodeName}\n` : ''}      containers:
+${o.nodeName ? `      nodeName: ${o.nodeName}\n` : ''}${o.hostNetwork ? '      hostNetwork: true\n      dnsPolicy: ClusterFirstWithHostNet\n' : ''}      containers:
       - name: ${o.name}
         image: ${o.image}
         imagePullPolicy: Never

@@ -263,7 +263,8 @@ export interface DnsSeen {
   examples: ProbeEvent[];
 }
 
-const isA = (side: SideA, e: End) => (e.who ? e.who.kind === 'pod' && side.pods.has(`${e.who.namespace ?? ''}/${e.who.name}`) : side.ips.has(e.ip));
+// A pod is matched by name (its address may be reused); anything else by address.
+const isA = (side: SideA, e: End) => (e.who?.kind === 'pod' ? side.pods.has(`${e.who.namespace ?? ''}/${e.who.name}`) : side.ips.has(e.ip));
 
 /** Outcome precedence: what happened to the connection in the end. */
 const precedence: Array<Outcome> = ['established', 'refused', 'unreachable', 'reset', 'timeout'];

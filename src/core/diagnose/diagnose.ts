@@ -128,7 +128,15 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
     query: {
       from: source.label,
       to: parsed.target.label,
-      ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}),
+      ...(parsed.target.kind === 'service' && parsed.target.nodePort
+        ? { port: parsed.target.nodePort.port }
+        : ctx.servicePort
+          ? { port: ctx.servicePort.port }
+          : typeof port === 'number'
+            ? { port }
+            : ctx.directPort
+              ? { port: ctx.directPort }
+              : {}),
       protocol: ctx.protocol,
     },
     findings,

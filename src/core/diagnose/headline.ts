@@ -14,7 +14,14 @@ export interface HeadlineFinding {
   kind: string;
   /** A warning is a partial failure (some of the HTTP requests, say), not the whole connection. */
   severity?: string;
-  evidence: ReadonlyArray<{ type: string; policy?: unknown }>;
+  evidence: ReadonlyArray<{ type: string; policy?: unknown; table?: unknown; chain?: unknown; node?: unknown }>;
+}
+
+/** The first rule evidence as `table/chain on node`, when the finding has one. */
+function ruleWhere(f: HeadlineFinding): string | undefined {
+  const r = f.evidence.find((e) => e.type === 'rule' && typeof e.table === 'string' && typeof e.chain === 'string');
+  if (!r) return undefined;
+  return `${String(r.table)}/${String(r.chain)}${typeof r.node === 'string' ? ` on ${r.node}` : ''}`;
 }
 
 /** `ns/deploy/frontend` → `frontend`; `ns/frontend-789bdb595-8m99k` → `frontend`; an IP or a DNS name stays. */
@@ -92,6 +99,10 @@ export function findingHeadline(f: HeadlineFinding, d: Pick<Diagnosis, 'query'>)
       return `${conn} fails: DNS lookups denied${byText}`;
     case 'http-server-error':
       return f.severity === 'warning' ? `${conn} partly fails: some HTTP requests answered 5xx` : `${conn} fails: the server answers HTTP 5xx`;
+    case 'rule-drop': {
+      const where = ruleWhere(f);
+      return where ? `${conn} dropped by rule ${where}, which no policy explains` : `${conn} ${causes['rule-drop']}`;
+    }
     default:
       return `${conn} ${causes[f.kind as keyof typeof causes] ?? `fails: ${f.kind}`}`;
   }

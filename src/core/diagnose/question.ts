@@ -13,7 +13,7 @@ import { lineTypes, type TestRequest } from '../probe/protocol.js';
 import { Cluster } from './cluster.js';
 import { Correlator } from './correlate.js';
 import { diagnose, type DiagnoseResult } from './diagnose.js';
-import type { WhyQuery } from './query.js';
+import { parseTarget, type WhyQuery } from './query.js';
 import type { Diagnosis, EvidenceLine, Stale } from './types.js';
 
 /** Everything that shapes an answer besides the cluster: the query and how it is read. */
@@ -102,10 +102,14 @@ export class QuestionRun {
     const aKeys = refsAt('source');
     const bKeys = refsAt('backend', 'endpoints');
     const dnsInPlay = d.path.some((h) => h.hop === 'dns' && h.verdict !== 'skipped');
+    const parsed = parseTarget(this.cluster, this.question.to);
+    const t = 'target' in parsed && parsed.target.kind === 'service' ? parsed.target : undefined;
+    const via = t?.nodePort;
     const nodes = probeNodes({
       a: pods.filter((p) => aKeys.has(key(p))),
       b: pods.filter((p) => bKeys.has(key(p))),
       ...(dnsInPlay ? { dns: dnsPods(pods) } : {}),
+      ...(via ? { targeted: { node: via.node, why: `targeted: node port ${via.port} of Service ${t.namespace}/${t.name}` } } : {}),
     });
     const aIps = [...new Set(d.path.find((h) => h.hop === 'source')?.ips ?? [])];
     const aNode = nodes.find((c) => c.why.some((w) => w.startsWith('A:')))?.node;

@@ -24,9 +24,16 @@ export class WorkbenchPage {
     if (o.pickTo) await this.page.getByTestId('suggestions-to').getByRole('option', { name: o.pickTo }).click();
     await this.page.getByTestId('query-probe').selectOption(o.probe ?? 'none');
     if (o.seconds !== undefined) await this.page.getByTestId('query-duration').fill(String(o.seconds));
+    // The previous answer stays on screen until the new question is accepted: wait for this one's.
+    const before = await this.page
+      .locator('[data-testid="answer"]')
+      .getAttribute('data-question', { timeout: 100 })
+      .catch(() => null);
     await this.page.getByTestId('ask-why').click();
-    await this.page.locator('[data-testid="answer"]').waitFor();
-    await this.page.waitForFunction(() => !document.querySelector('[data-testid="why-progress"]'));
+    await this.page.waitForFunction((prev) => {
+      const a = document.querySelector('[data-testid="answer"]');
+      return !!a && a.getAttribute('data-question') !== prev && !document.querySelector('[data-testid="why-progress"]');
+    }, before);
   }
 
   async suggestionsFor(side: 'from' | 'to', text: string): Promise<string[]> {

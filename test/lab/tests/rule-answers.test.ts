@@ -3,8 +3,9 @@
  * drop rule added on the node outside any policy (a host firewall) is answered `rule-drop` naming
  * that rule — the policies allow the traffic, so only the rule explains it. Probes over SSH, as
  * root (the rules probe needs CAP_NET_ADMIN). kube-proxy's reject of a Service without
- * endpoints is not tested here: in the lab, kube-router's FORWARD rules accept pod traffic
- * before FORWARD jumps to KUBE-SERVICES, so that reject never fires (its counters stay 0).
+ * endpoints is asked from a hostNetwork client: in the lab, kube-router's FORWARD rules accept
+ * pod traffic before FORWARD jumps to KUBE-SERVICES, so a pod's packets never meet that reject;
+ * the node's own traffic passes OUTPUT → KUBE-SERVICES, where it does.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,16 @@ const MANIFESTS = [
   deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www'),
   `apiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: ${ns}}\nspec:\n  selector: {app: server}\n  ports: [{port: 8080}]\n`,
   deployment('client', 'while true; do timeout 2 wget -q -O /dev/null http://server:8080/; sleep 1; done'),
+  // A Service whose selector matches no pod, called from the node's own network namespace.
+  `apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: ${ns}}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 8080}]\n`,
+  app({
+    ns,
+    name: 'hostclient',
+    image: info.images.busybox,
+    command: `while true; do timeout 2 wget -q -O /dev/null http://empty.${ns}.svc.cluster.local:8080/; sleep 1; done`,
+    nodeName: info.node.name,
+    hostNetwork: true,
+  }),
 ].join('---\n');
 
 const ipOf = (app: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'jsonpath={.items[0].status.podIP}').trim();
@@ -62,7 +73,7 @@ describe('rule attribution (lab, probes over ssh)', () => {
   beforeAll(() => {
     writeFileSync(path.join(dir, 'app.yaml'), MANIFESTS);
     kubectl('apply', '-f', path.join(dir, 'app.yaml'));
-    kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', '--timeout=90s');
+    kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', 'deployment/hostclient', '--timeout=90s');
   }, 120_000);
 
   it("a host firewall's nftables drop outside any policy is the rule-drop answer, naming the rule", async () => {
@@ -93,5 +104,18 @@ describe('rule attribution (lab, probes over ssh)', () => {
     const rule = r.out.findings[0]!.evidence.find((e) => e.type === 'rule');
     expect(rule).toMatchObject({ tableFamily: 'inet', table, chain: 'forward', verdict: 'drop', comment, node: info.node.name });
     expect(r.out.findings[0]!.summary).toContain(`${table}/forward`);
+  }, 90_000);
+
+  it("a Service without endpoints: the answer names kube-proxy's reject rule and the Service it stands for", async () => {
+    const r = await why(['--from', `${ns}/deploy/hostclient`, '--to', `empty.${ns}:8080`, '--duration', '8s']);
+    const top = r.out.findings[0];
+    expect({ verdict: r.out.verdict, kind: top?.kind }, `${r.stderr}\n${JSON.stringify(r.out.findings, null, 1).slice(0, 3000)}`).toEqual({
+      verdict: 'unreachable',
+      kind: 'service-no-endpoints',
+    });
+    const rule = top!.evidence.find((e) => e.type === 'rule');
+    expect(rule, JSON.stringify(top!.evidence, null, 1)).toMatchObject({ verdict: 'reject', chain: 'KUBE-SERVICES', node: info.node.name });
+    expect(JSON.stringify(rule)).toContain(`${ns}/empty`);
+    expect(JSON.stringify(rule)).toContain('has no endpoints');
   }, 90_000);
 });

@@ -385,6 +385,10 @@ export const liveCheck: Check = {
         side.pods.add(`${p.namespace}/${p.name}`);
         for (const ip of p.ips) side.ips.add(ip);
       }
+    // Through a node port on another node, kube-proxy SNATs A's packets to that node's address
+    // (externalTrafficPolicy Cluster): on a backend's node they arrive from it.
+    const via = ctx.target.kind === 'service' ? ctx.target.nodePort : undefined;
+    if (via && ctx.service?.externalTrafficPolicy !== 'Local' && ctx.backends.some((b) => b.pod.node !== via.node)) side.ips.add(via.ip);
     const proto = ctx.protocol.toLowerCase();
     liveDns(ctx, side);
     ctx.counts = liveConnections(ctx, side, proto, liveActive(ctx, side));

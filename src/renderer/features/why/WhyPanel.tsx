@@ -268,7 +268,7 @@ export function WhyPanel() {
       )}
       {question?.state === 'failed' && question.error && <QuestionError error={question.error} />}
       {d && (
-        <div className="answer" data-testid="answer" data-verdict={d.verdict}>
+        <div className="answer" data-testid="answer" data-verdict={d.verdict} data-question={question?.question}>
           <p className={`verdict verdict-${d.verdict}`} data-testid="verdict">
             {verdictText[d.verdict]}
             <span className="muted">

@@ -25,6 +25,20 @@ describe('findingHeadline', () => {
     expect(top(scenario)).toBe(headline);
   });
 
+  it("a rule drop names the rule's table and chain and the node", () => {
+    const f = {
+      kind: 'rule-drop',
+      evidence: [{ type: 'rule', table: 'pathlight_lab_hostfw', chain: 'forward', node: 'pathlight-lab-node' }],
+    };
+    const q = { query: { from: 'shop/deploy/client', to: 'server.shop:8080', protocol: 'TCP' as const } };
+    expect(d.findingHeadline(f, q)).toBe(
+      'client → server.shop:8080 dropped by rule pathlight_lab_hostfw/forward on pathlight-lab-node, which no policy explains',
+    );
+    expect(d.findingHeadline({ kind: 'rule-drop', evidence: [] }, q)).toBe(
+      'client → server.shop:8080 fails: packets dropped by a netfilter rule no policy explains',
+    );
+  });
+
   it('short names: workloads and pods by their name, IPs and DNS names as they are', () => {
     expect(d.shortName('lab-deny-ingress/deploy/frontend')).toBe('frontend');
     expect(d.shortName('lab-deny-ingress/frontend-789bdb595-8m99k')).toBe('frontend');
