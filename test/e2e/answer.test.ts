@@ -10,6 +10,11 @@ import { fixture, repoPath } from '../helpers/paths.js';
 import { fakeKubeconfig, launchChromium, serve, type Served } from './harness.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
+import { fixturePod, labFixture, tableEvents } from '../helpers/diagnose.js';
+
+const fx = labFixture('deny-backend-ingress');
+const A = fixturePod(fx, 'lab-deny-ingress', 'frontend');
+const B = fixturePod(fx, 'lab-deny-ingress', 'backend');
 
 let browser: Browser;
 let context: BrowserContext | undefined;
@@ -51,38 +56,39 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
     expect(shown.view).toBe('path');
     expect(shown.nodes.map((n) => n.id).sort()).toEqual(
       [
-        'pod:lab-deny-ingress/frontend-789bdb595-8m99k',
+        `pod:lab-deny-ingress/${A.name}`,
         'svc:kube-system/kube-dns',
-        'pod:kube-system/coredns-bdc7c47bb-xsmmw',
+        `pod:kube-system/${fixturePod(fx, 'kube-system', { 'k8s-app': 'kube-dns' }).name}`,
         'dns:backend.lab-deny-ingress.svc.cluster.local',
         'svc:lab-deny-ingress/backend',
-        'pod:lab-deny-ingress/backend-59f7f67bcc-8rflk',
+        `pod:lab-deny-ingress/${B.name}`,
       ].sort(),
     );
     // Each pod says which Kubernetes node it runs on.
-    expect(shown.nodes.find((n) => n.id === 'pod:lab-deny-ingress/frontend-789bdb595-8m99k')?.label).toBe('frontend-789bdb595-8m99k\non pathlight-lab-node');
+    // Each pod says which node it runs on: A and B on different nodes of the two-node lab.
+    expect(shown.nodes.find((n) => n.id === `pod:lab-deny-ingress/${A.name}`)?.label).toBe(`${A.name}\non ${A.node}`);
+    expect(shown.nodes.find((n) => n.id === `pod:lab-deny-ingress/${B.name}`)?.label).toBe(`${B.name}\non ${B.node}`);
+    expect(A.node).not.toBe(B.node);
     // No namespace boxes, nothing of the scenario's other workloads (db) or namespaces.
     expect(shown.nodes.some((n) => n.kind === 'namespace' || n.id.includes('/db'))).toBe(false);
     // Left to right in hop order: A, then DNS, then the Service, then B.
-    const x = await wb.page.evaluate(() => {
-      const cy = (window as unknown as { __pathlightGraph: { cy: { getElementById(i: string): { renderedPosition(): { x: number } } } } }).__pathlightGraph.cy;
-      const at = (id: string) => cy.getElementById(id).renderedPosition().x;
-      return [
-        at('pod:lab-deny-ingress/frontend-789bdb595-8m99k'),
-        at('dns:backend.lab-deny-ingress.svc.cluster.local'),
-        at('svc:lab-deny-ingress/backend'),
-        at('pod:lab-deny-ingress/backend-59f7f67bcc-8rflk'),
-      ];
-    });
+    const x = await wb.page.evaluate(
+      (ids) => {
+        const cy = (window as unknown as { __pathlightGraph: { cy: { getElementById(i: string): { renderedPosition(): { x: number } } } } }).__pathlightGraph
+          .cy;
+        return ids.map((id) => cy.getElementById(id).renderedPosition().x);
+      },
+      [`pod:lab-deny-ingress/${A.name}`, 'dns:backend.lab-deny-ingress.svc.cluster.local', 'svc:lab-deny-ingress/backend', `pod:lab-deny-ingress/${B.name}`],
+    );
     expect([...x].sort((a, b) => a - b)).toEqual(x);
     expect(new Set(x).size).toBe(4);
     // Edge labels only on the path's edges; the failing hop still red.
     for (const e of shown.edges) if (e.labelled) expect(e.id).toMatch(/^(path|policy)\|/);
     expect(shown.edges.filter((e) => !e.labelled).map((e) => e.id)).toEqual(
-      expect.arrayContaining(['flow|pod:lab-deny-ingress/frontend-789bdb595-8m99k|svc:kube-system/kube-dns|udp/53']),
+      expect.arrayContaining([`flow|pod:lab-deny-ingress/${A.name}|svc:kube-system/kube-dns|udp/53`]),
     );
     // The others show theirs on hover.
-    expect(await wb.hoverEdge('flow|pod:lab-deny-ingress/frontend-789bdb595-8m99k|svc:kube-system/kube-dns|udp/53')).toBe('udp/53');
+    expect(await wb.hoverEdge(`flow|pod:lab-deny-ingress/${A.name}|svc:kube-system/kube-dns|udp/53`)).toBe('udp/53');
     await wb.page.mouse.move(1, 1);
     const failing = await wb.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');
@@ -99,7 +105,7 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
     const whole = await wb.graphShown();
     expect(whole.nodes.length).toBeGreaterThan(20);
     expect(whole.nodes.some((n) => n.kind === 'namespace')).toBe(true);
-    expect(whole.nodes.some((n) => n.id === 'pod:lab-deny-ingress/db-55bccd9cf7-wtcbq')).toBe(true);
+    expect(whole.nodes.some((n) => n.id === `pod:lab-deny-ingress/${fixturePod(fx, 'lab-deny-ingress', 'db').name}`)).toBe(true);
     // The path stays drawn over the cluster (its edges survive the namespace boxes coming back).
     expect(whole.edges.map((e) => e.id)).toEqual(expect.arrayContaining(shown.edges.map((e) => e.id)));
     await wb.screenshot('answer-whole-cluster-1440x900');
@@ -138,9 +144,10 @@ describe('the answer at a glance (deny-backend-ingress)', () => {
     const wb = await open(1440, 900);
     // Every event the lab's probes recorded for this question is about A (the agent was filtered to A's addresses).
     await expect.poll(() => wb.questionChip()).toBe('question only: 3 addresses, 1 DNS name ✕');
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    const all = tableEvents(fx).length;
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: all, total: all });
     await wb.clearQuestionChip();
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: all, total: all });
     expect(errors).toEqual([]);
   });
 

@@ -9,3 +9,5 @@ export interface LabScenario {
 }
 export const labScenarios: LabScenario[];
 export const labProbeOnlyScenarios: LabScenario[];
+export const labPlacement: Record<string, number | Record<string, number>>;
+export const transitScenario: { name: string; namespace: string; nodePort: number };

@@ -28,6 +28,13 @@ type Hello struct {
 	Filters  Filters         `json:"filters"`
 	TTLMs    int64           `json:"ttlMs"`
 	Reasons  map[string]uint `json:"reasons,omitempty"` // drop reason name → code, from the running kernel
+	// Netns is the inode of the agent's own network namespace (the node's). Nodes that share
+	// one kernel (network namespaces as nodes: kind, the test lab) see each other's packets;
+	// an event whose netns is another node's is that node's (src/backend/diagnose/attribution.ts).
+	Netns uint32 `json:"netns,omitempty"`
+	// BootID is the kernel's boot id (/proc/sys/kernel/random/boot_id): agents with the same
+	// one run on one kernel.
+	BootID string `json:"bootId,omitempty"`
 }
 
 // Features are facts about the running kernel, detected (never inferred from uname).

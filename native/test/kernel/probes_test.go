@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -280,6 +281,14 @@ func TestHello(t *testing.T) {
 	}
 	if num(h, "v") != 1 || str(h, "node") == "" || str(h, "kernel") == "" || num(h, "ttlMs") != 30000 {
 		t.Errorf("hello header: %v", h)
+	}
+	// Its kernel and its node's network namespace (nodes on one shared kernel tell their events apart by them).
+	var self syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/net", &self); err != nil || num(h, "netns") != float64(self.Ino) {
+		t.Errorf("hello netns = %v, this network namespace is %d", h["netns"], self.Ino)
+	}
+	if boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id"); str(h, "bootId") != strings.TrimSpace(string(boot)) {
+		t.Errorf("hello bootId = %q, the kernel's is %q", str(h, "bootId"), strings.TrimSpace(string(boot)))
 	}
 	probes, _ := h["probes"].([]any)
 	attached := map[string]bool{}

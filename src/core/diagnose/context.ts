@@ -86,4 +86,14 @@ export function blockedBefore(ctx: Ctx, kind: HopKind): boolean {
   return order.slice(0, i < 0 ? order.length : i).some((k) => ctx.hops.get(k)?.verdict === 'fail');
 }
 
+/**
+ * Through a node port on another node than a backend's, kube-proxy SNATs A's packets to that
+ * node's address (externalTrafficPolicy Cluster): on the backend's node they arrive from it.
+ */
+export function snatAddress(ctx: Ctx): string | undefined {
+  const via = ctx.target.kind === 'service' ? ctx.target.nodePort : undefined;
+  if (!via || ctx.service?.externalTrafficPolicy === 'Local') return undefined;
+  return ctx.backends.some((b) => b.pod.node !== via.node) ? via.ip : undefined;
+}
+
 export const portText = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);

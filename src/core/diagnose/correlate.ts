@@ -36,6 +36,8 @@ export interface ConnAgg {
   /** The ends in the order of the first-by-time event. */
   ends: [End, End];
   nodes: Set<string>;
+  /** The nodes whose agents saw its packets dropped: where it died. */
+  dropNodes: Set<string>;
   tcp: Map<string, Agg>;
   drops: Map<string, Agg>;
 }
@@ -163,7 +165,7 @@ export class Correlator {
       { ip: ev.dst, port: ev.dport, who: ev.identities?.dst },
     ];
     if (!c) {
-      c = { proto: ev.proto, ends, nodes: new Set(), tcp: new Map(), drops: new Map() };
+      c = { proto: ev.proto, ends, nodes: new Set(), dropNodes: new Set(), tcp: new Map(), drops: new Map() };
       this.conns.set(ck, c);
     } else {
       // Fill in identities an earlier event lacked; keep the earliest event's orientation.
@@ -177,7 +179,10 @@ export class Correlator {
     }
     c.nodes.add(ev.node);
     if (ev.type === 'tcp') fold(c.tcp, ev.event === 'reset' ? `reset-${ev.resetDir ?? ''}-${ev.state}` : ev.event, ev, key);
-    else fold(c.drops, ev.reason, ev, key);
+    else {
+      fold(c.drops, ev.reason, ev, key);
+      c.dropNodes.add(ev.node);
+    }
   }
 
   private addDns(ev: Extract<ProbeEvent, { type: 'dns' }>, key: string) {
@@ -244,6 +249,10 @@ export interface Connection {
   first: number;
   last: number;
   nodes: string[];
+  /** The nodes where its packets were dropped. */
+  dropNodes: string[];
+  /** Its drop events (of `events`). */
+  dropEvents: number;
   /** Where the other end was: `ip:port` before and after DNAT. */
   peers: string[];
   examples: ProbeEvent[];
@@ -295,6 +304,8 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
     const reasons = new Set<string>();
     const all: Agg[] = [];
     const nodes = new Set<string>();
+    const dropNodes = new Set<string>();
+    let dropEvents = 0;
     const peers = new Set<string>();
     for (const g of aggs) {
       for (const [k, v] of g.tcp) {
@@ -304,8 +315,10 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
       for (const [k, v] of g.drops) {
         reasons.add(k);
         all.push(v);
+        dropEvents += v.count;
       }
       for (const n of g.nodes) nodes.add(n);
+      for (const n of g.dropNodes) dropNodes.add(n);
       const other = g.ends[0].ip === aEnd.ip && g.ends[0].port === aEnd.port ? g.ends[1] : g.ends[0];
       peers.add(other.ip.includes(':') ? `[${other.ip}]:${other.port}` : `${other.ip}:${other.port}`);
     }
@@ -319,6 +332,8 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
       first: Math.min(...all.map((x) => x.first)),
       last: Math.max(...all.map((x) => x.last)),
       nodes: [...nodes].sort(),
+      dropNodes: [...dropNodes].sort(),
+      dropEvents,
       peers: [...peers].sort(),
       examples: all.map((x) => x.example),
       events: all.reduce((n, x) => n + x.count, 0),

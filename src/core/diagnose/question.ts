@@ -34,7 +34,10 @@ export interface NodeReport {
 /** Where to probe for a question, and with which in-kernel filters. */
 export interface ProbePlan {
   nodes: ProbeNode[];
-  /** A's addresses: the agents report only packets to or from them. */
+  /**
+   * A's addresses: the agents report only packets to or from them. Through a node port on
+   * another node than a backend's, last, the node's address A's packets carry after its SNAT.
+   */
   aIps: string[];
   /** The node A runs on (an active test starts there). */
   aNode?: string | undefined;
@@ -102,16 +105,18 @@ export class QuestionRun {
     const aKeys = refsAt('source');
     const bKeys = refsAt('backend', 'endpoints');
     const dnsInPlay = d.path.some((h) => h.hop === 'dns' && h.verdict !== 'skipped');
+    const bPods = pods.filter((p) => bKeys.has(key(p)));
     const parsed = parseTarget(this.cluster, this.question.to);
     const t = 'target' in parsed && parsed.target.kind === 'service' ? parsed.target : undefined;
     const via = t?.nodePort;
     const nodes = probeNodes({
       a: pods.filter((p) => aKeys.has(key(p))),
-      b: pods.filter((p) => bKeys.has(key(p))),
+      b: bPods,
       ...(dnsInPlay ? { dns: dnsPods(pods) } : {}),
       ...(via ? { targeted: { node: via.node, why: `targeted: node port ${via.port} of Service ${t.namespace}/${t.name}` } } : {}),
     });
-    const aIps = [...new Set(d.path.find((h) => h.hop === 'source')?.ips ?? [])];
+    const snat = via && t.service?.externalTrafficPolicy !== 'Local' && bPods.some((p) => p.spec?.nodeName !== via.node) ? [via.ip] : [];
+    const aIps = [...new Set([...(d.path.find((h) => h.hop === 'source')?.ips ?? []), ...snat])];
     const aNode = nodes.find((c) => c.why.some((w) => w.startsWith('A:')))?.node;
     return { nodes, aIps, ...(aNode ? { aNode } : {}) };
   }

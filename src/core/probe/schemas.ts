@@ -244,6 +244,10 @@ export const helloLineSchema = z.object({
   ttlMs: u64,
   /** Drop reason name → code, from the running kernel. */
   reasons: z.record(z.string(), u64).optional(),
+  /** The agent's own network namespace (the node's), to tell nodes apart on one shared kernel. */
+  netns: u32.optional(),
+  /** The kernel's boot id: agents with the same one run on one kernel. */
+  bootId: z.string().optional(),
 });
 export type HelloLine = z.infer<typeof helloLineSchema>;
 

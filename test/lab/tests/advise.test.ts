@@ -24,14 +24,18 @@ afterAll(() => {
   }
 });
 
-const deployment = (name: string, command: string, port?: number) => app({ ns, name, image: info.images.busybox, command, port });
+// Placed, so that every run crosses the same nodes: the clients on node 1, the server on node 2
+// (the same node in a one-node lab). The recording then holds probes of both nodes, and the
+// applied policies are enforced on the server's node for traffic from another.
+const [clientNode, serverNode] = [info.node.name, (info.nodes[1] ?? info.node).name];
+const deployment = (name: string, command: string, nodeName: string, port?: number) => app({ ns, name, image: info.images.busybox, command, nodeName, port });
 
 const MANIFESTS = [
   `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
-  deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www', 8080),
+  deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www', serverNode, 8080),
   `apiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: ${ns}}\nspec:\n  selector: {app: server}\n  ports: [{port: 80, targetPort: 8080}]\n`,
-  deployment('client', 'while true; do timeout 3 wget -q -O /dev/null http://server/ && echo ok; sleep 1; done'),
-  deployment('intruder', 'sleep 100000'),
+  deployment('client', 'while true; do timeout 3 wget -q -O /dev/null http://server/ && echo ok; sleep 1; done', clientNode),
+  deployment('intruder', 'sleep 100000', clientNode),
 ].join('---\n');
 
 const podOf = (app: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'jsonpath={.items[0].metadata.name}').trim();

@@ -24,8 +24,8 @@ const comment = `pathlight lab test: host firewall ${process.pid}`;
 // table (priority 0): kube-router keeps its FORWARD jump first and accepts the pods' allowed
 // traffic there, so a DROP appended to iptables' FORWARD would never be reached.
 const table = `pathlight_lab_hostfw_${process.pid}`;
-/** nft inside the network namespace of the lab's first node. */
-const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'nft', ...args], { encoding: 'utf8' });
+/** nft inside the network namespace of the lab's first node (the node the test's pods are pinned to). */
+const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', info.node.netns, 'nft', ...args], { encoding: 'utf8' });
 let firewall = false;
 
 afterAll(() => {

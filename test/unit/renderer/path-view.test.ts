@@ -3,9 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { graph, diagnose as d } from '../../../src/core/index.js';
 import { toElements } from '../../../src/renderer/features/graph/elements.js';
 import { pathView } from '../../../src/renderer/features/graph/pathView.js';
-import { correlate, labFixtures, view } from '../../helpers/diagnose.js';
+import { correlate, fixturePod, labFixtures, view } from '../../helpers/diagnose.js';
 
 const f = labFixtures().find((x) => x.scenario === 'deny-backend-ingress')!;
+const [A, B, DNS] = [
+  fixturePod(f, 'lab-deny-ingress', 'frontend'),
+  fixturePod(f, 'lab-deny-ingress', 'backend'),
+  fixturePod(f, 'kube-system', { 'k8s-app': 'kube-dns' }),
+];
 function snapshot() {
   const m = new graph.GraphModel();
   m.syncCluster(view(f.objects));
@@ -23,12 +28,12 @@ describe('pathView', () => {
 
   it('puts A, the name, the Service and B left to right on the top row, the DNS server under the name', () => {
     expect(Object.fromEntries(v.cells)).toEqual({
-      'pod:lab-deny-ingress/frontend-789bdb595-8m99k': { col: 0, row: 0 },
+      [`pod:lab-deny-ingress/${A.name}`]: { col: 0, row: 0 },
       'dns:backend.lab-deny-ingress.svc.cluster.local': { col: 1, row: 0 },
       'svc:kube-system/kube-dns': { col: 1, row: 1 },
-      'pod:kube-system/coredns-bdc7c47bb-xsmmw': { col: 1, row: 2 },
+      [`pod:kube-system/${DNS.name}`]: { col: 1, row: 2 },
       'svc:lab-deny-ingress/backend': { col: 2, row: 0 },
-      'pod:lab-deny-ingress/backend-59f7f67bcc-8rflk': { col: 3, row: 0 },
+      [`pod:lab-deny-ingress/${B.name}`]: { col: 3, row: 0 },
     });
     expect([v.cols, v.rows]).toEqual([4, 3]);
   });
@@ -38,7 +43,10 @@ describe('pathView', () => {
     const ns = els.filter((e) => e.group === 'nodes');
     expect(ns.map((e) => e.data.id).sort()).toEqual([...v.cells.keys()].sort());
     for (const n of ns) expect(n.data.parent).toBeUndefined();
-    expect(ns.find((n) => n.data.kind === 'pod' && n.data.id.includes('frontend'))!.data.label).toBe('frontend-789bdb595-8m99k\non pathlight-lab-node');
+    // Each pod names the Kubernetes node it runs on: A and B on different nodes in the two-node lab.
+    expect([A.node, B.node]).toEqual(['pathlight-lab-node', 'pathlight-lab-node-2']);
+    expect(ns.find((n) => n.data.kind === 'pod' && n.data.id.includes('frontend'))!.data.label).toBe(`${A.name}\non ${A.node}`);
+    expect(ns.find((n) => n.data.kind === 'pod' && n.data.id.includes('backend'))!.data.label).toBe(`${B.name}\non ${B.node}`);
     const es = els.filter((e) => e.group === 'edges');
     for (const e of es) expect(v.edges.has(e.data.id)).toBe(true);
     const policy = es.find((e) => e.data.kind === 'policy')!;

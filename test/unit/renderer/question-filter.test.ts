@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose as d } from '../../../src/core/index.js';
 import { aboutText, questionAbout } from '../../../src/renderer/features/events/questionFilter.js';
-import { correlate, labFixtures, view } from '../../helpers/diagnose.js';
+import { correlate, fixturePod, labFixture, labFixtures, view } from '../../helpers/diagnose.js';
 
 const answer = (scenario: string) => {
   const f = labFixtures().find((x) => x.scenario === scenario)!;
@@ -16,7 +16,13 @@ describe('questionAbout', () => {
     const about = questionAbout(answer('deny-backend-ingress'))!;
     expect(about.names).toEqual(['backend.lab-deny-ingress.svc.cluster.local']);
     // A's pod, the Service's ClusterIP and B's pod, without ports (the table matches addresses).
-    expect(about.ips.sort()).toEqual(['10.244.0.6', '10.244.0.9', '10.96.63.89']);
+    const f = labFixture('deny-backend-ingress');
+    const svc = (f.objects.Service as Array<{ metadata: { name: string; namespace: string }; spec: { clusterIP: string } }>).find(
+      (s) => s.metadata.namespace === 'lab-deny-ingress' && s.metadata.name === 'backend',
+    )!;
+    expect(about.ips.sort()).toEqual(
+      [fixturePod(f, 'lab-deny-ingress', 'frontend').ip, fixturePod(f, 'lab-deny-ingress', 'backend').ip, svc.spec.clusterIP].sort(),
+    );
     expect(aboutText(about)).toBe('3 addresses, 1 DNS name');
   });
 

@@ -7,7 +7,7 @@
  */
 import { describeProcess } from '../../cluster/identity.js';
 import { candidates } from '../dns.js';
-import { add, hop, type Check, type Ctx } from '../context.js';
+import { add, hop, snatAddress, type Check, type Ctx } from '../context.js';
 import { connectionsBetween, dnsLookups, dropsFrom, type Connection, type DnsSeen, type SideA } from '../correlate.js';
 import type { Evidence, Finding, FindingKind } from '../types.js';
 
@@ -28,10 +28,11 @@ function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'):
     event,
     text: by ? `${what}, by ${by}` : what,
     connections: conns.length,
-    events: conns.reduce((n, c) => n + c.events, 0),
+    // A drop is told where it happened: its own events and nodes, not the connection's.
+    events: conns.reduce((n, c) => n + (event === 'drop' ? c.dropEvents : c.events), 0),
     first: Math.min(...conns.map((c) => c.first)),
     last: Math.max(...conns.map((c) => c.last)),
-    nodes: [...new Set(conns.flatMap((c) => c.nodes))].sort(),
+    nodes: [...new Set(conns.flatMap((c) => (event === 'drop' ? c.dropNodes : c.nodes)))].sort(),
     example: ex,
   };
 }
@@ -210,6 +211,13 @@ function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: st
 const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
 const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
 
+/** ` on node-2`: where the packets died, when the probes ran on more than one node. */
+function diedOn(conns: Connection[]): string {
+  const probed = new Set(conns.flatMap((c) => c.nodes));
+  const died = [...new Set(conns.flatMap((c) => c.dropNodes))].sort();
+  return probed.size > 1 && died.length > 0 ? ` on ${died.join(', ')}` : '';
+}
+
 function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidence: Evidence[]; outcome?: string }) {
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
@@ -307,7 +315,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       .map(
         (o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`,
       ),
-    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})`] : []),
+    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})${diedOn(failed)}`] : []),
   ].join(', ');
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));
@@ -385,10 +393,8 @@ export const liveCheck: Check = {
         side.pods.add(`${p.namespace}/${p.name}`);
         for (const ip of p.ips) side.ips.add(ip);
       }
-    // Through a node port on another node, kube-proxy SNATs A's packets to that node's address
-    // (externalTrafficPolicy Cluster): on a backend's node they arrive from it.
-    const via = ctx.target.kind === 'service' ? ctx.target.nodePort : undefined;
-    if (via && ctx.service?.externalTrafficPolicy !== 'Local' && ctx.backends.some((b) => b.pod.node !== via.node)) side.ips.add(via.ip);
+    const snat = snatAddress(ctx);
+    if (snat) side.ips.add(snat);
     const proto = ctx.protocol.toLowerCase();
     liveDns(ctx, side);
     ctx.counts = liveConnections(ctx, side, proto, liveActive(ctx, side));

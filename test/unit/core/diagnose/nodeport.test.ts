@@ -72,7 +72,9 @@ describe('node port targets', () => {
       ['node-2', ['A: shop/frontend-1', 'targeted: node port 30080 of Service shop/backend']],
       ['node-1', ['B: shop/backend-1']],
     ]);
-    expect(r.value.activeTest('t1')).toMatchObject({ connect: `${NODE2}:30080` });
+    // The agents' filter keeps A's packets after the SNAT too: on node-1 they come from node-2's address.
+    expect(plan.aIps).toEqual(['10.244.1.10', NODE2]);
+    expect(r.value.activeTest('t1')).toMatchObject({ fromIp: '10.244.1.10', connect: `${NODE2}:30080` });
     expect(why(transit(), { from, to }).query.port).toBe(30080);
   });
 
@@ -111,5 +113,7 @@ describe('node port targets', () => {
     expect(top.source).toBe('both');
     const drops = top.evidence.find((e) => e.type === 'events' && e.event === 'drop');
     expect(drops).toMatchObject({ nodes: ['node-1'] });
+    // The answer says where the packets died: neither A's node nor the one A called.
+    expect(top.summary).toContain('the kernel dropped their packets (NETFILTER_DROP) on node-1.');
   });
 });
