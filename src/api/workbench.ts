@@ -417,6 +417,8 @@ export const eventRowSchema = z.object({
   port: z.number().int(),
   /** DNS: query name and type. */
   detail: z.string().optional(),
+  /** The process behind the event's socket (probe `proc`): `curl (pid 4121) in ns/pod/container`. */
+  process: z.string().optional(),
 });
 export type EventRow = z.infer<typeof eventRowSchema>;
 

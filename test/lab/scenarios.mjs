@@ -71,6 +71,7 @@ export const labPlacement = {
   'lab-egress-dns': { frontend: 1, backend: 2, db: 2 },
   'lab-target-port': { frontend: 1, backend: 2, db: 2 },
   'lab-transit': { frontend: 3, backend: 1, db: 1 },
+  'lab-http-503': { frontend: 1, backend: 2, db: 2 },
 };
 
 // The transit scenario (scenarios/09-transit-nodeport.yaml, two or more nodes only): frontend on
@@ -78,3 +79,16 @@ export const labPlacement = {
 // node 1 and denies the SNATed packet there. Not in labScenarios: the golden fixtures and the demo recording are of
 // the nine scenarios.
 export const transitScenario = { name: 'transit-nodeport', namespace: 'lab-transit', nodePort: 30080 };
+
+// Scenarios whose fault only the live probes show (the static answer is reachable): asked with
+// probes by test/lab/tests/why.test.ts. Kept out of labScenarios, whose nine questions the
+// bundled demo (test/lab/make-demo.mjs) and the golden fixtures (capture-why.mjs) record.
+export const labProbeOnlyScenarios = [
+  {
+    name: 'http-503',
+    namespace: 'lab-http-503',
+    from: 'lab-http-503/deploy/frontend',
+    to: 'backend:8080',
+    expected: { verdict: 'unreachable', kind: 'http-server-error' },
+  },
+];

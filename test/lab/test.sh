@@ -160,6 +160,8 @@ check "fault present: lab-not-ready backend Running but not Ready" \
     -o jsonpath='{.items[0].status.phase}/{.items[0].status.conditions[?(@.type=="Ready")].status}'
 check "lab-anp: the ANP deny is not enforced by kube-router (frontend -> backend succeeds, as documented)" \
   has '^backend ok$' pexec lab-anp frontend timeout 6 wget -q -O - http://backend:8080/
+check "fault present: lab-http-503 frontend -> http://backend:8080/cgi-bin/api connects and gets 503" \
+  has 'server returned error: HTTP/1\.[01] 503 Service Unavailable' pexec lab-http-503 frontend timeout 6 wget -q -O - 'http://backend:8080/cgi-bin/api?user=lab'
 
 # ------------------------------------------------------------------ NetworkPolicy enforcement
 # kube-router rejects what no rule allows: its KUBE-POD-FW-* chain for the pod ends with a

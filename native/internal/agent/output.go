@@ -175,7 +175,13 @@ func drain(p *probes.Probe, rec *ringbuf.Record, dec recordDecoder, out *output)
 	for p.Reader.ReadInto(rec) == nil {
 		n++
 		if line, ok := dec.decode(rec.RawSample); ok {
-			out.event(p.Name, line)
+			if many, isMany := line.([]any); isMany { // a segment with several messages (http)
+				for _, l := range many {
+					out.event(p.Name, l)
+				}
+			} else {
+				out.event(p.Name, line)
+			}
 		}
 	}
 	return n

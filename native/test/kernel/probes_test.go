@@ -241,6 +241,9 @@ func TestNothingLeftBehind(t *testing.T) {
 		{"ttl", []string{"--ttl", "1s"}, func(a *Agent) { a.wait(10 * time.Second) }, "ttl"},
 		{"SIGTERM", nil, func(a *Agent) { _ = a.cmd.Process.Signal(syscall.SIGTERM); a.wait(10 * time.Second) }, "signal"},
 		{"SIGKILL", nil, func(a *Agent) { _ = a.cmd.Process.Kill(); a.wait(10 * time.Second) }, ""},
+		// The http probe's programs hang on the root cgroup: bpf_links, gone with the process.
+		{"stdin closed, http", []string{"--probes", "drops,dns,tcp,proc,http"}, func(a *Agent) { a.stop() }, "stdin-closed"},
+		{"SIGKILL, http", []string{"--probes", "http"}, func(a *Agent) { _ = a.cmd.Process.Kill(); a.wait(10 * time.Second) }, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

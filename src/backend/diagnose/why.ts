@@ -86,8 +86,9 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
     async collect(plan, c) {
       // proc: the evidence's example lines carry the process behind A's connections and queries.
       // rules names the netfilter rule behind a drop (it needs CAP_NET_ADMIN: without it, e.g. in
-      // a probe pod that is not privileged, the agent says the probe is unavailable and the others run).
-      const args = ['--probes', 'drops,dns,tcp,proc,rules', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
+      // a probe pod that is not privileged, the agent says the probe is unavailable and the others run);
+      // http too (its cgroup programs need it), for the http-server-error finding.
+      const args = ['--probes', 'drops,dns,tcp,proc,rules,http', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
       const nodes: NodeReport[] = plan.nodes.map((n) => ({ node: n.node, why: n.why }));
       // Nodes on one shared kernel see each other's packets: keep each event from its own node's agent.
       const attribution = new NodeAttribution(

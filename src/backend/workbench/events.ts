@@ -12,7 +12,7 @@
  * from the recording (`rowAt`), and a filter on anything else counts what was read so far and
  * says how many events it could not judge yet (`pending`).
  */
-import type { diagnose } from '../../core/index.js';
+import { describeProcess, type diagnose } from '../../core/index.js';
 import type { EventFilter, EventRow, EventsPage, Histogram } from '../../api/index.js';
 
 type ProbeEvent = diagnose.ProbeEvent;
@@ -69,6 +69,7 @@ interface Described {
   reason: string;
   rcode?: string;
   detail?: string;
+  process?: string;
   node: string;
   proto: string;
   /** The ends: their label (`ns/name` of a known workload or pod, else the address), address, port, namespace, and `ns/name` when a pod. */
@@ -99,6 +100,7 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
       reason = rcode;
     }
   }
+  const process = describeProcess(ev.proc, ids?.proc);
   const end = (ip: string, port: number, who: Who) => ({
     label: who?.name ? `${who.namespace ? `${who.namespace}/` : ''}${who.name}` : ip,
     ip,
@@ -112,6 +114,7 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
     reason,
     ...(rcode ? { rcode } : {}),
     ...(detail ? { detail } : {}),
+    ...(process ? { process } : {}),
     node: e.node ?? '',
     proto: e.proto,
     ends: [end(e.src, e.sport, ids?.src), end(e.dst, e.dport, ids?.dst)],
@@ -135,6 +138,7 @@ function rowOf(
     dst: string;
     dport: number;
     detail: string | undefined;
+    process: string | undefined;
   },
 ): EventRow {
   return {
@@ -149,6 +153,7 @@ function rowOf(
     dst: endpoint(r.dst, r.dport),
     port: r.dport,
     ...(r.detail ? { detail: r.detail } : {}),
+    ...(r.process ? { process: r.process } : {}),
   };
 }
 
@@ -156,7 +161,7 @@ function rowOf(
 export function toRow(ev: ProbeEvent & { node?: string }, seq: number): EventRow {
   const d = describe(ev);
   const [s, t] = d.ends as [Described['ends'][number], Described['ends'][number]];
-  return rowOf(seq, ev.ts, { ...d, src: s.label, sport: s.port, dst: t.label, dport: t.port, detail: d.detail });
+  return rowOf(seq, ev.ts, { ...d, src: s.label, sport: s.port, dst: t.label, dport: t.port, detail: d.detail, process: d.process });
 }
 
 /** Most buckets the timeline gets; wider buckets beyond that. */
@@ -166,7 +171,22 @@ const u32 = (n: number) => new Uint32Array(n);
 const u16 = (n: number) => new Uint16Array(n);
 
 /** The string columns (ids into `Strings`). */
-const stringColumns = ['reason', 'rcode', 'detail', 'node', 'proto', 'srcLabel', 'dstLabel', 'srcIp', 'dstIp', 'srcNs', 'dstNs', 'srcPod', 'dstPod'] as const;
+const stringColumns = [
+  'reason',
+  'rcode',
+  'detail',
+  'process',
+  'node',
+  'proto',
+  'srcLabel',
+  'dstLabel',
+  'srcIp',
+  'dstIp',
+  'srcNs',
+  'dstNs',
+  'srcPod',
+  'dstPod',
+] as const;
 type StringColumn = (typeof stringColumns)[number];
 
 export class EventStore {
@@ -242,6 +262,7 @@ export class EventStore {
     const rc = id('rcode', d.rcode);
     if (rc) this.rcodes.add(rc);
     id('detail', d.detail);
+    id('process', d.process);
     id('node', d.node);
     id('proto', d.proto);
     id('srcLabel', s.label);
@@ -300,6 +321,7 @@ export class EventStore {
       dst: v[c.dstLabel[k]!]!,
       dport: this.dport[k]!,
       detail: v[c.detail[k]!],
+      process: v[c.process[k]!],
     });
   }
 
@@ -362,7 +384,7 @@ export class EventStore {
       const t = lc(f.text);
       const low = this.strings.lower;
       preds.push((k) => {
-        const text = `${endpoint(low[c.srcLabel[k]!]!, this.sport[k]!)} ${endpoint(low[c.dstLabel[k]!]!, this.dport[k]!)} ${low[c.srcIp[k]!]} ${low[c.dstIp[k]!]} ${low[c.node[k]!]} ${low[c.reason[k]!]} ${low[c.detail[k]!]} ${low[c.proto[k]!]} ${typeNames[this.type[k]!]}`;
+        const text = `${endpoint(low[c.srcLabel[k]!]!, this.sport[k]!)} ${endpoint(low[c.dstLabel[k]!]!, this.dport[k]!)} ${low[c.srcIp[k]!]} ${low[c.dstIp[k]!]} ${low[c.node[k]!]} ${low[c.reason[k]!]} ${low[c.detail[k]!]} ${low[c.process[k]!]} ${low[c.proto[k]!]} ${typeNames[this.type[k]!]}`;
         return text.includes(t);
       });
       needsRow = true;

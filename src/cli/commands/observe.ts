@@ -362,7 +362,7 @@ function agentArgs(input: core.FilterInput, split: (v?: readonly string[]) => st
   if (ports.length > 0) args.push('--port', ports.join(','));
   const protos = split(input.protocol).map((p) => p.toLowerCase());
   if (protos.length > 0 && protos.every((p) => p === 'tcp' || p === 'udp')) args.push('--proto', protos.join(','));
-  const probes: Record<string, string> = { drop: 'drops', dns: 'dns', tcp: 'tcp' };
+  const probes: Record<string, string> = { drop: 'drops', dns: 'dns', tcp: 'tcp', http: 'http' };
   const types = split(input.type).map((t) => t.toLowerCase());
   if (types.length > 0 && types.every((t) => probes[t])) args.push('--probes', [...new Set(types.map((t) => probes[t]!))].join(','));
   return args;

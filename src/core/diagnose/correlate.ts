@@ -10,8 +10,8 @@
  * reached at — a Service's ClusterIP:port before DNAT and each backend's podIP:targetPort
  * after it. A's (address, source port) names one connection across the NAT.
  */
-import type { Identity } from '../cluster/identity.js';
-import type { RuleLine, TestLine } from '../probe/schemas.js';
+import type { EventIdentities, Identity } from '../cluster/identity.js';
+import type { HttpLine, RuleLine, TestLine } from '../probe/schemas.js';
 import type { EvidenceLine, ProbeEvent } from './types.js';
 import { KeyHash, SeenSet } from '../hash.js';
 
@@ -71,6 +71,9 @@ function fold(map: Map<string, Agg>, k: string, ev: ProbeEvent, evKey: string) {
 
 const endKey = (ip: string, port: number) => `${ip}|${port}`;
 
+/** HTTP exchanges kept for one answer: enough for rates and percentiles, bounded. */
+const maxHttp = 100_000;
+
 export class Correlator {
   readonly conns = new Map<string, ConnAgg>();
   readonly dns = new Map<string, DnsAgg>();
@@ -86,6 +89,9 @@ export class Correlator {
   /** Nodes whose agent was asked for the rules probe but could not run it fully, with why. */
   readonly rulesUnavailable = new Map<string, string>();
   private ruleKeys = new Set<string>();
+  /** HTTP exchanges (the http probe's lines), de-duplicated, in arrival order; the first `maxHttp` only. */
+  readonly http: Array<HttpLine & { identities?: EventIdentities }> = [];
+  private httpKeys = new Set<string>();
   events = 0;
   duplicates = 0;
 
@@ -118,6 +124,13 @@ export class Correlator {
       if (this.ruleKeys.has(k)) return false;
       this.ruleKeys.add(k);
       this.rules.push(line);
+      return true;
+    }
+    if (line.type === 'http') {
+      const k = `${line.node}|${line.ts}|${line.netns}|${line.src}|${line.sport}|${line.dst}|${line.dport}|${line.role}|${line.status}`;
+      if (this.httpKeys.has(k) || this.http.length >= maxHttp) return false;
+      this.httpKeys.add(k);
+      this.http.push(line);
       return true;
     }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;

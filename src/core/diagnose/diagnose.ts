@@ -17,6 +17,7 @@ import { backendCheck } from './checks/backend.js';
 import { policyCheck } from './checks/policy.js';
 import { liveCheck } from './checks/live.js';
 import { rulesCheck } from './checks/rules.js';
+import { httpCheck } from './checks/http.js';
 import { hopKinds, type Diagnosis, type Evidence, type Finding, type Verdict } from './types.js';
 
 /** The checks, in hop order. Each lives in checks/<name>.ts with its own tests. */
@@ -30,6 +31,7 @@ export const checks: readonly Check[] = [
   policyCheck,
   liveCheck,
   rulesCheck,
+  httpCheck,
 ];
 
 export interface DiagnoseOptions {

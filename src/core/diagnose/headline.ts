@@ -12,6 +12,8 @@ import type { Diagnosis, FindingKind } from './types.js';
  */
 export interface HeadlineFinding {
   kind: string;
+  /** A warning is a partial failure (some of the HTTP requests, say), not the whole connection. */
+  severity?: string;
   evidence: ReadonlyArray<{ type: string; policy?: unknown; table?: unknown; chain?: unknown; node?: unknown }>;
 }
 
@@ -60,7 +62,7 @@ function denyingPolicies(f: HeadlineFinding): string[] {
 }
 
 const causes: Record<
-  Exclude<FindingKind, 'policy-deny-egress' | 'policy-deny-ingress' | 'admin-policy-deny' | 'dns-blocked-by-policy' | 'reachable'>,
+  Exclude<FindingKind, 'policy-deny-egress' | 'policy-deny-ingress' | 'admin-policy-deny' | 'dns-blocked-by-policy' | 'reachable' | 'http-server-error'>,
   string
 > = {
   'dns-nxdomain': 'fails: the name does not resolve (NXDOMAIN)',
@@ -95,6 +97,8 @@ export function findingHeadline(f: HeadlineFinding, d: Pick<Diagnosis, 'query'>)
       return `${conn} denied${byText} (admin tier)`;
     case 'dns-blocked-by-policy':
       return `${conn} fails: DNS lookups denied${byText}`;
+    case 'http-server-error':
+      return f.severity === 'warning' ? `${conn} partly fails: some HTTP requests answered 5xx` : `${conn} fails: the server answers HTTP 5xx`;
     case 'rule-drop': {
       const where = ruleWhere(f);
       return where ? `${conn} dropped by rule ${where}, which no policy explains` : `${conn} ${causes['rule-drop']}`;

@@ -33,6 +33,7 @@ export const findingKinds = [
   'connection-timeout',
   'packet-dropped',
   'rule-drop',
+  'http-server-error',
   'reachable',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
@@ -59,7 +60,12 @@ export type ObjectRef = z.infer<typeof objectRefSchema>;
 
 // Who an event's ends were at its time (src/core/cluster/identity.ts; test/unit/core/diagnose/schema.test.ts checks the two agree).
 const identitySchema = z.object({ kind: z.enum(['pod', 'service', 'node']), namespace: z.string().optional(), name: z.string(), node: z.string().optional() });
-const identities = { identities: z.object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional() }).optional() };
+const procIdentitySchema = z.object({ pod: identitySchema, container: z.string().optional(), image: z.string().optional() });
+const identities = {
+  identities: z
+    .object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional(), proc: procIdentitySchema.optional() })
+    .optional(),
+};
 
 /** A probe event that took part in the answer, with the identities of its ends at its time. */
 export const probeEventSchema = z.discriminatedUnion('type', [

@@ -4,7 +4,7 @@
  * columns) and `json` (the line as the recording holds it, identities included). Colour is the
  * caller's choice (a TTY without NO_COLOR): the verdict, and an outcome that is a problem.
  */
-import type { Identity } from '../cluster/identity.js';
+import { describeProcess, type EventIdentities, type Identity } from '../cluster/identity.js';
 import type { ObservedEvent } from './event.js';
 
 const ansi = { red: '31', green: '32', yellow: '33', cyan: '36', dim: '2' } as const;
@@ -45,7 +45,24 @@ export function typeText(ev: ObservedEvent): string {
 }
 
 /** Fields every event has, left out of a generic summary. */
-const common = new Set(['v', 'type', 'ts', 'node', 'src', 'dst', 'sport', 'dport', 'proto', 'family', 'netns', 'ifindex', 'identities', 'origin', 'verdict']);
+const common = new Set([
+  'v',
+  'type',
+  'ts',
+  'node',
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'proto',
+  'family',
+  'netns',
+  'ifindex',
+  'identities',
+  'origin',
+  'verdict',
+  'proc',
+]);
 
 function scalar(v: unknown): string | undefined {
   if (Array.isArray(v)) return v.length > 0 && v.every((x) => scalar(x) !== undefined) ? v.join(',') : undefined;
@@ -71,6 +88,13 @@ const problemTcp = new Set(['refused', 'timeout', 'unreachable', 'reset']);
 
 /** What happened, in a few words: the drop reason and where, the DNS name and answer, the TCP outcome; other kinds as key=value. */
 export function summaryText(ev: ObservedEvent, paint: Paint = plain): string {
+  const what = eventText(ev, paint);
+  const ids = ev.line.identities as EventIdentities | undefined;
+  const by = describeProcess(ev.line.proc as Parameters<typeof describeProcess>[0], ids?.proc);
+  return by ? `${what}${what ? '; ' : ''}by ${by}` : what;
+}
+
+function eventText(ev: ObservedEvent, paint: Paint): string {
   const l = ev.line;
   switch (ev.type) {
     case 'drop': {

@@ -363,6 +363,34 @@ export const ruleLineSchema = z.object({
 });
 export type RuleLine = z.infer<typeof ruleLineSchema>;
 
+/**
+ * One HTTP/1.x exchange as one socket saw it (the opt-in `http` probe): a request and the
+ * response matched to it in order on its connection. `src` is the client, `dst` the server,
+ * whichever socket saw it (`role`). Only the first bytes of a message are read in the kernel.
+ */
+export const httpLineSchema = z.object({
+  ...header('http'),
+  ...endpointsShape,
+  /** Whose socket: the client's (it sent the request) or the server's (it received it). */
+  role: z.enum(tcpRoles),
+  /** GET, POST, …; absent when the request was not seen (the connection predates the agent). */
+  method: z.string().optional(),
+  /** The request's path, at most 128 bytes, without its query string (never reported: it may carry secrets). */
+  path: z.string().optional(),
+  /** The path had a query string, left out. */
+  queryStripped: z.boolean().optional(),
+  /** The Host header, when within the bytes read. */
+  host: z.string().optional(),
+  /** HTTP/1.0 or HTTP/1.1. */
+  version: z.string(),
+  status: u32,
+  /** Request to response on this socket: the client's wait, or the server's time to answer. */
+  latencyNs: u64.optional(),
+  /** The process behind the socket (probe `proc`). */
+  proc: procSchema.optional(),
+});
+export type HttpLine = z.infer<typeof httpLineSchema>;
+
 /** Written every second. */
 export const statsLineSchema = z.object({
   ...header('stats'),
@@ -478,6 +506,7 @@ export const lineSchemas = lineTable({
   filters: filtersLineSchema,
   test: testLineSchema,
   rule: ruleLineSchema,
+  http: httpLineSchema,
 });
 
 export type LineType = keyof typeof lineSchemas;

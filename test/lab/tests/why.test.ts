@@ -2,11 +2,13 @@
  * `pathlight why` end to end against the lab: the real API server, the agent on the lab node
  * over SSH, the scenarios' own live traffic. Every scenario's top finding is the one its README
  * names, the healthy baseline is reachable, and --active makes the agent generate the traffic
- * a silent pod would not (db → backend: denied by backend's ingress policy, dropped live).
+ * a silent pod would not (db → backend: denied by backend's ingress policy, dropped live). The
+ * process behind a connection is named (refused port), and a backend answering 503 over a
+ * working network is the answer with the http probe (scenarios/10-http-503.yaml).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { labScenarios, transitScenario } from '../scenarios.mjs';
+import { labProbeOnlyScenarios, labScenarios, transitScenario } from '../scenarios.mjs';
 import { lab } from '../../helpers/lab.js';
 import { repoPath } from '../../helpers/paths.js';
 import type { diagnose } from '../../../src/core/index.js';
@@ -68,10 +70,32 @@ describe('pathlight why (lab, probes over ssh)', () => {
             verdict: 'reject',
             policies: [{ kind: 'NetworkPolicy', namespace: 'lab-deny-ingress', name: 'deny-backend-ingress' }],
           });
+        // The proc probe names the process behind the refused connections, placed in its pod and container.
+        if (s.name === 'wrong-target-port')
+          expect(r.out.findings[0]?.evidence.find((e) => e.type === 'events' && e.event === 'tcp')).toMatchObject({
+            text: expect.stringMatching(/refused \(ECONNREFUSED\), by wget \(pid \d+\) in lab-target-port\/frontend-[^/]+\/frontend$/),
+          });
       });
     },
     90_000,
   );
+
+  it('http-503: the connections work and B answers 503; the http probe makes that the answer, named with the request and the process', async () => {
+    const s = labProbeOnlyScenarios.find((x) => x.name === 'http-503')!;
+    const quiet = await why(['--from', s.from, '--to', s.to]);
+    expect(quiet.out.verdict, quiet.stderr).toBe('reachable');
+    const r = await why(['--from', s.from, '--to', s.to, '--probe', 'ssh', '--duration', '11s']);
+    expect(r.stderr).toMatch(/--probes [a-z,]*\bhttp\b/);
+    expect({ kind: r.out.findings[0]?.kind, verdict: r.out.verdict }, r.stderr).toEqual(s.expected);
+    expect(r.code).toBe(1);
+    const f = r.out.findings[0]!;
+    expect(f).toMatchObject({ hop: 'backend', severity: 'error', source: 'live' });
+    expect(f.summary).toMatch(/(\d+) of \1 HTTP requests? got a 5xx status \(first: GET \/cgi-bin\/api\?… \(Host backend:8080\) → 503\)/);
+    const note = f.evidence.find((e) => e.type === 'note');
+    expect(note?.text).toMatch(/\d+× 503, latency p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(note?.text).toMatch(/→ 503 after [\d.]+ ms, by wget \(pid \d+\) in lab-http-503\/frontend-[^/]+\/frontend to service lab-http-503\/backend\.$/);
+    expect(r.out.live?.connections.established).toBeGreaterThan(0);
+  }, 60_000);
 
   it("across nodes: A on node 1, B on node 2 — probes over SSH on both nodes, the policy drop only on B's node", async () => {
     const [aNode, bNode] = [nodeOf('lab-deny-ingress', 'frontend'), nodeOf('lab-deny-ingress', 'backend')];

@@ -5,6 +5,7 @@
  * that succeed although a policy should deny them are reported as a contradiction (an
  * enforcer that ignores the policy), not hidden.
  */
+import { describeProcess } from '../../cluster/identity.js';
 import { candidates } from '../dns.js';
 import { add, hop, snatAddress, type Check, type Ctx } from '../context.js';
 import { connectionsBetween, dnsLookups, dropsFrom, type Connection, type DnsSeen, type SideA } from '../correlate.js';
@@ -15,15 +16,17 @@ const n = (count: number, what = 'connection') => `${count} ${what}${count === 1
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 
 function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'): Evidence {
-  const ex =
-    conns
-      .flatMap((c) => c.examples)
-      .filter((e) => e.type === event)
-      .sort((p, q) => p.ts - q.ts)[0] ?? conns[0]!.examples[0]!;
+  const ofType = conns
+    .flatMap((c) => c.examples)
+    .filter((e) => e.type === event)
+    .sort((p, q) => p.ts - q.ts);
+  // The earliest example, or the earliest that names its process (probe `proc`) when one does.
+  const ex = ofType.find((e) => e.proc) ?? ofType[0] ?? conns[0]!.examples[0]!;
+  const by = describeProcess(ex.proc, ex.identities?.proc);
   return {
     type: 'events',
     event,
-    text: what,
+    text: by ? `${what}, by ${by}` : what,
     connections: conns.length,
     // A drop is told where it happened: its own events and nodes, not the connection's.
     events: conns.reduce((n, c) => n + (event === 'drop' ? c.dropEvents : c.events), 0),

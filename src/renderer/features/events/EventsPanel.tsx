@@ -90,7 +90,7 @@ function Filters() {
         id="events-text"
         type="search"
         aria-label="Text"
-        placeholder="text (names, IPs, query)…"
+        placeholder="text (names, IPs, query, process)…"
         value={f.text ?? ''}
         onChange={(e) => text('text', e.target.value)}
       />
@@ -153,6 +153,7 @@ export function EventsPanel() {
         <span>reason</span>
         <span>source</span>
         <span>destination</span>
+        <span>process</span>
         <span>detail</span>
       </div>
       <div
@@ -192,6 +193,9 @@ export function EventsPanel() {
                       <span data-testid="event-reason">{r.reason}</span>
                       <span title={r.src}>{r.src}</span>
                       <span title={r.dst}>{r.dst}</span>
+                      <span title={r.process} data-testid="event-process">
+                        {r.process}
+                      </span>
                       <span title={r.detail}>{r.detail ?? r.proto}</span>
                     </>
                   ) : (
