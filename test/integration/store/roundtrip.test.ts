@@ -103,9 +103,12 @@ describe('live → record → replay', () => {
       expect(r.result.ok && r.result.value).toEqual(recorded[i]!.d);
       expect(r.same).toBe(true);
     });
-    // An ad-hoc question on the replay sees every probe event recorded up to then.
+    // An ad-hoc question on the replay sees every probe event recorded up to then: asked when
+    // its scenario's answer was recorded (each two-node fixture holds only its own scenario's
+    // namespace, so the cluster of the recording's end has no lab-deny-ingress pods any more).
     const deny = fixtures.find((f) => f.scenario === 'deny-backend-ingress')!;
-    const adhoc = rec.why(deny.query);
+    const answered = rec.questions.find((q) => q.question.from === deny.query.from)!.answer!.ts;
+    const adhoc = rec.why(deny.query, answered);
     expect(adhoc.ok && adhoc.value.findings[0]?.kind).toBe('policy-deny-ingress');
   });
 
