@@ -4,7 +4,8 @@
  * (filters.ts) and the formats (format.ts) read one shape whatever the source.
  *
  * The verdict follows Hubble's meaning where the source has none: an agent's `drop` is DROPPED
- * (the kernel freed the packet), every other agent event FORWARDED (the packet went on: a
+ * (the kernel freed the packet), and so is its `rule` (the netfilter rule that dropped or
+ * rejected a packet; its own verdict stays in the line), every other agent event FORWARDED (the packet went on: a
  * refused connection's reset, a DNS answer, NXDOMAIN included, were delivered). An imported
  * Hubble flow keeps its own verdict (FORWARDED, DROPPED, ERROR, AUDIT, …).
  */
@@ -76,6 +77,9 @@ function hubbleService(v: unknown): Identity | undefined {
 }
 
 function verdictOf(line: Record<string, unknown>): string {
+  // A netfilter rule line's own verdict is the rule's (drop, reject): the packet was dropped,
+  // as Hubble says of a packet a policy denied, so `--verdict DROPPED` finds it beside its drop.
+  if (line.type === 'rule') return 'DROPPED';
   const own = str(line.verdict);
   if (own) return own.toUpperCase();
   if (line.type === 'drop') return 'DROPPED';

@@ -5,6 +5,7 @@
  * caller's choice (a TTY without NO_COLOR): the verdict, and an outcome that is a problem.
  */
 import { describeProcess, type EventIdentities, type Identity } from '../cluster/identity.js';
+import { ruleLocation, type RuleRecord } from '../rules/types.js';
 import type { ObservedEvent } from './event.js';
 
 const ansi = { red: '31', green: '32', yellow: '33', cyan: '36', dim: '2' } as const;
@@ -86,7 +87,7 @@ function policies(l: Record<string, unknown>): string {
 
 const problemTcp = new Set(['refused', 'timeout', 'unreachable', 'reset']);
 
-/** What happened, in a few words: the drop reason and where, the DNS name and answer, the TCP outcome; other kinds as key=value. */
+/** What happened, in a few words: the drop reason and where, the DNS name and answer, the TCP outcome, the rule; other kinds as key=value. */
 export function summaryText(ev: ObservedEvent, paint: Paint = plain): string {
   const what = eventText(ev, paint);
   const ids = ev.line.identities as EventIdentities | undefined;
@@ -123,6 +124,12 @@ function eventText(ev: ObservedEvent, paint: Paint): string {
       if (typeof l.role === 'string') parts.push(l.role);
       const by = policies(l);
       return parts.join(' ') + (by ? `; ${by}` : '');
+    }
+    case 'rule': {
+      // The netfilter rule that dropped or rejected the packet, where it is and its comment
+      // (kube-router's and kube-proxy's name the pod, policy or Service), as `iptables -L` shows it.
+      const comment = typeof l.comment === 'string' && l.comment ? `: ${l.comment}` : '';
+      return `${paint(String(l.verdict ?? '?'), 'red')} by ${ruleLocation(l as unknown as RuleRecord)}${comment}`;
     }
     default:
       return Object.entries(l)

@@ -189,22 +189,26 @@ export function trafficObserver(cluster: Cluster): TrafficObserver {
     const proto: Protocol = String(l.proto).toUpperCase() === 'UDP' ? 'UDP' : String(l.proto).toUpperCase() === 'SCTP' ? 'SCTP' : 'TCP';
     const sIp = plainIp(src);
     const dIp = plainIp(dst);
+    // Where the event was seen (node, network namespace, interface): one packet passes several
+    // such points (both nodes of a cross-node flow, a veth and the node's interface), each
+    // counting it once, so a flow's count is what one point saw, not the sum over the nodes.
+    const at = `@${String(l.node ?? '')}/${String(l.netns ?? '')}/${String(l.ifindex ?? '')}`;
     if (type === 'tcp') {
       if (l.event === 'established') {
-        if (l.role === 'server' && sport !== undefined) add(seen, 'tcp-server', ev.ts, 'TCP', dIp, ids.dst, sIp, sport, ids.src);
-        else if (dport !== undefined) add(seen, `tcp-client${ids.dst?.kind === 'service' ? '-svc' : ''}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
+        if (l.role === 'server' && sport !== undefined) add(seen, `tcp-server${at}`, ev.ts, 'TCP', dIp, ids.dst, sIp, sport, ids.src);
+        else if (dport !== undefined) add(seen, `tcp-client${ids.dst?.kind === 'service' ? '-svc' : ''}${at}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
       } else if ((l.event === 'refused' || l.event === 'retransmit') && l.role !== 'server' && dport !== undefined)
-        add(tried, `tcp-${String(l.event)}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
+        add(tried, `tcp-${String(l.event)}${at}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
     } else if (type === 'dns') {
       // The answer, from the server (its source port is the one asked) to the client; both
       // directions of the server's interface and both the Service and pod addresses may be seen.
       if (l.qr === 'response' && sport !== undefined)
-        add(seen, `dns-${String(l.dir)}-${ids.src?.kind ?? 'ip'}`, ev.ts, proto, dIp, ids.dst, sIp, sport, ids.src);
+        add(seen, `dns-${String(l.dir)}-${ids.src?.kind ?? 'ip'}${at}`, ev.ts, proto, dIp, ids.dst, sIp, sport, ids.src);
       // A query leaving its client: an attempt, dropped from the attempts once any answer on that flow is seen.
       else if (l.qr === 'query' && l.dir === 'egress' && dport !== undefined)
-        add(tried, `dns-query-${ids.dst?.kind ?? 'ip'}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
+        add(tried, `dns-query-${ids.dst?.kind ?? 'ip'}${at}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     } else if (dport !== undefined && proto !== 'SCTP' && String(l.proto).toLowerCase() !== 'icmp' && l.reason !== 'QUEUE_PURGE' && l.reason !== 'NO_SOCKET') {
-      add(tried, `drop-${String(l.reason)}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
+      add(tried, `drop-${String(l.reason)}${at}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     }
   };
 

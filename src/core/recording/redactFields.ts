@@ -178,6 +178,9 @@ export const vocabularyKeys = new Set([
   'field',
   'rule',
   'probe',
+  // Netfilter rule lines: the table's family and how the rule's text is written.
+  'tableFamily',
+  'syntax',
   // Kubernetes enums and field paths.
   'status',
   'action',
@@ -219,8 +222,14 @@ export const vocabularyKeys = new Set([
   'topologyKey',
 ]);
 
-/** Free text: names and addresses inside are replaced, the words stay. */
-export const textKeys = new Set(['message', 'text', 'summary', 'description', 'detail', 'note', 'explanation']);
+/**
+ * Free text: names and addresses inside are replaced, the words stay. A netfilter rule's
+ * table, chain, jump target and comment are text too: the rule mappers (src/core/rules) read
+ * their words (`KUBE-POD-FW-…`, kube-router's "rule to REJECT traffic destined for POD
+ * name:P namespace: NS", "run through nw policy NAME"), and the names in them must become the
+ * same pseudonyms as the objects they name, so a redacted recording attributes its rules alike.
+ */
+export const textKeys = new Set(['message', 'text', 'summary', 'description', 'detail', 'note', 'explanation', 'comment', 'table', 'chain', 'target']);
 
 /** Fields holding DNS names: each label is a name of its own (`backend.shop.svc.cluster.local`). */
 export const dnsKeys = new Set(['qname', 'externalName', 'searches', 'matchName', 'matchPattern', 'domainNames', 'zone', 'cname']);

@@ -57,6 +57,38 @@ describe('observe output', () => {
     expect(o.compactLine(ev)).toContain('[fd00::5]:1 -> default/svc/kubernetes:443 tcp-refused FORWARDED (refused)');
   });
 
+  it("a netfilter rule: its verdict, where it is in the ruleset, and its comment; DROPPED, the rule's verdict kept in the line", () => {
+    const ev = o.observedEvent(
+      {
+        v: 1,
+        type: 'rule',
+        ts,
+        node: 'node-2',
+        proto: 'tcp',
+        src: '10.244.0.9',
+        sport: 55222,
+        dst: '10.244.1.7',
+        dport: 8080,
+        tableFamily: 'ip',
+        table: 'filter',
+        chain: 'KUBE-POD-FW-CYDJ4HAV7N6F3S47',
+        handle: 110,
+        position: 7,
+        verdict: 'reject',
+        comment: 'rule to REJECT traffic destined for POD name:backend-1 namespace: shop',
+        text: '-A KUBE-POD-FW-CYDJ4HAV7N6F3S47 -j REJECT',
+        traceId: 1,
+        identities: { src: { kind: 'pod', namespace: 'shop', name: 'frontend-1' }, dst: { kind: 'pod', namespace: 'shop', name: 'backend-1' } },
+      },
+      ts,
+    )!;
+    expect(o.compactLine(ev)).toBe(
+      '2026-12-05T08:37:25.345Z shop/frontend-1:55222 -> shop/backend-1:8080 rule DROPPED (reject by ip filter/KUBE-POD-FW-CYDJ4HAV7N6F3S47 rule 7 (handle 110): rule to REJECT traffic destined for POD name:backend-1 namespace: shop)',
+    );
+    expect(o.compactLine(ev, { paint: o.painter(true) })).toContain('\u001b[31mreject\u001b[0m by ip filter/');
+    expect(ev.line.verdict).toBe('reject');
+  });
+
   it('a kind it does not know: its own fields as key=value', () => {
     const ev = o.observedEvent({ v: 1, type: 'http', ts, node: 'n', src: '10.0.0.1', dst: '10.0.0.2', method: 'GET', status: 503, path: '/x' }, ts)!;
     expect(o.summaryText(ev)).toBe('method=GET status=503 path=/x');
