@@ -25,13 +25,17 @@ const recorded = (() => {
   const reader = RecordingReader.open(demo);
   const lines: Record<string, number> = {};
   let nodes: string[] = [];
+  let start = Infinity;
+  let firstEvent = Infinity;
   for (const r of migrate(reader.header, reader.records())) {
+    start = Math.min(start, r.ts);
     const d = r.data as { type?: string; nodes?: string[] };
+    if (r.kind === 'probe' && d.type && !['hello', 'stats', 'bye', 'error', 'filters'].includes(d.type)) firstEvent = Math.min(firstEvent, r.ts);
     if (r.kind === 'meta' && d.nodes) nodes = d.nodes;
     if (r.kind === 'probe' && d.type && !['hello', 'stats', 'bye', 'error', 'filters'].includes(d.type)) lines[d.type] = (lines[d.type] ?? 0) + 1;
   }
   reader.close();
-  return { lines, events: Object.values(lines).reduce((a, b) => a + b, 0), nodes };
+  return { lines, events: Object.values(lines).reduce((a, b) => a + b, 0), nodes, start, firstEvent };
 })();
 
 function pathlight(args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
@@ -83,7 +87,7 @@ describe('pathlight observe FILE', () => {
     for (const e of events)
       expect(e).toMatchObject({ v: 1, type: 'tcp', node: expect.any(String), ts: expect.any(Number), identities: { src: { kind: 'pod' } } });
     // the agents of both nodes of the lab, each event from one of them
-    expect(recorded.nodes).toEqual(['pathlight-lab-node', 'pathlight-lab-node-2']);
+    expect([...recorded.nodes].sort()).toEqual(['pathlight-lab-node', 'pathlight-lab-node-2']);
     expect(new Set(events.map((e) => e.node))).toEqual(new Set(recorded.nodes));
     expect(pathlight(['observe', demo, '--type', 'tcp', '--json']).stdout).toBe(r.stdout);
   });
@@ -100,14 +104,17 @@ describe('pathlight observe FILE', () => {
   });
 
   it('--since/--until: +N after the start, RFC 3339', () => {
-    const r = pathlight(['observe', demo, '--until', '+6s', '-o', 'json']);
+    // A few seconds past the first event (the recording starts with the snapshot, before any agent speaks).
+    const n = Math.ceil((recorded.firstEvent - recorded.start) / 1e9) + 3;
+    const r = pathlight(['observe', demo, '--until', `+${n}s`, '-o', 'json']);
     const times = r.lines.map((l) => (JSON.parse(l) as { ts: number }).ts);
     expect(times.length).toBeGreaterThan(0);
-    // the recording starts at 22:29:10.793Z
-    expect(Math.max(...times)).toBeLessThanOrEqual(Date.parse('2026-12-05T22:29:16.793Z') * 1e6);
-    const iso = pathlight(['observe', demo, '--since', '2026-12-05T22:30:50Z', '-o', 'json']);
+    expect(Math.max(...times)).toBeLessThanOrEqual(recorded.start + n * 1e9);
+    // 100 s into the recording, in whole seconds as a user types a time.
+    const since = new Date(Math.ceil(recorded.start / 1e9 + 100) * 1000).toISOString().replace('.000Z', 'Z');
+    const iso = pathlight(['observe', demo, '--since', since, '-o', 'json']);
     expect(iso.lines.length).toBeGreaterThan(0);
-    for (const l of iso.lines) expect((JSON.parse(l) as { ts: number }).ts).toBeGreaterThanOrEqual(Date.parse('2026-12-05T22:30:50Z') * 1e6);
+    for (const l of iso.lines) expect((JSON.parse(l) as { ts: number }).ts).toBeGreaterThanOrEqual(Date.parse(since) * 1e6);
   });
 });
 

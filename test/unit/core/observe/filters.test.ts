@@ -62,8 +62,8 @@ function exactly(input: o.FilterInput, want: (e: o.ObservedEvent) => boolean, ev
 }
 
 describe('observe: the events of a source', () => {
-  it('lists every probe event of the demo (drop, dns, tcp, rule), not the agent lifecycle lines, with both ends known', () => {
-    expect(Object.keys(lines).sort()).toEqual(['dns', 'drop', 'rule', 'tcp']);
+  it('lists every probe event of the demo (drop, dns, tcp, rule, http), not the agent lifecycle lines, with both ends known', () => {
+    expect(Object.keys(lines).sort()).toEqual(['dns', 'drop', 'http', 'rule', 'tcp']);
     expect(demo).toHaveLength(Object.values(lines).reduce((a, b) => a + b, 0));
     const byType: Record<string, number> = {};
     for (const e of demo) byType[e.type] = (byType[e.type] ?? 0) + 1;
@@ -185,10 +185,12 @@ describe('observe filters', () => {
   });
 
   describe('--from-ip / --to-ip / --ip', () => {
-    it('--from-ip: an address, also when the agent wrote it IPv4-mapped (::ffff:10.244.0.22)', () => {
-      // lab-anp's backend answering on an IPv6 socket: the agent writes its address only IPv4-mapped
-      const got = exactly({ 'from-ip': ['10.244.0.22'] }, (e) => e.src === '10.244.0.22' || e.src === '::ffff:10.244.0.22');
-      expect(got.some((e) => e.src === '::ffff:10.244.0.22')).toBe(true);
+    it('--from-ip: an address, also when the agent wrote it IPv4-mapped (::ffff:10.244.x.y)', () => {
+      // A backend answering on an IPv6 socket (busybox httpd): the agent writes its address IPv4-mapped.
+      const mapped = demo.find((e) => e.src?.startsWith('::ffff:'))!.src!;
+      const v4 = mapped.slice('::ffff:'.length);
+      const got = exactly({ 'from-ip': [v4] }, (e) => e.src === v4 || e.src === mapped);
+      expect(got.some((e) => e.src === mapped)).toBe(true);
     });
 
     it('--to-ip: a CIDR', () => {
@@ -311,9 +313,11 @@ describe('observe filters', () => {
 
   describe('--since / --until', () => {
     it('RFC 3339 times', () => {
-      const t0 = Date.parse('2026-12-05T22:30:31Z') * 1e6;
-      const t1 = Date.parse('2026-12-05T22:30:36Z') * 1e6;
-      exactly({ since: '2026-12-05T22:30:31Z', until: '2026-12-05T22:30:36Z' }, (e) => e.ts >= t0 && e.ts <= t1);
+      // A five-second slice 80 s into the demo, in whole seconds as a user types them.
+      const since = new Date(Math.ceil(rec.start! / 1e9 + 80) * 1000).toISOString().replace('.000Z', 'Z');
+      const until = new Date(Date.parse(since) + 5000).toISOString().replace('.000Z', 'Z');
+      const [t0, t1] = [Date.parse(since) * 1e6, Date.parse(until) * 1e6];
+      exactly({ since, until }, (e) => e.ts >= t0 && e.ts <= t1);
     });
 
     it('+DURATION after the start; DURATION before the end', () => {

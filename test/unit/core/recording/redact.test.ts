@@ -346,3 +346,37 @@ describe('redactRecords: netfilter rule lines', () => {
     expect(table.get('deny-web-ingress')).toMatch(/^policy-\d+$/);
   });
 });
+
+describe('redactRecords: HTTP exchanges', () => {
+  // What the http probe reports for `wget http://checkout:8080/cart?id=7` (query stripped), and the question about it.
+  const http = {
+    type: 'http',
+    node: 'worker-eu-7',
+    proto: 'tcp',
+    src: '10.244.0.5',
+    dst: '10.244.1.8',
+    role: 'client',
+    method: 'GET',
+    path: '/cart',
+    host: 'checkout:8080',
+    version: 'HTTP/1.1',
+    status: 503,
+  };
+  const records: SessionRecord[] = [
+    snapshotRecord(at(0), [makeNamespace('acme-shop'), makePod('acme-shop', 'web-7d9f8-k2x4q', '10.244.1.8', 'worker-eu-7')]),
+    probeRecord(at(1), http),
+    { ts: at(2), kind: 'question', data: { id: 'q1', from: 'acme-shop/deploy/web', to: 'checkout:8080', protocol: 'TCP' } },
+  ];
+  const r = new Redactor({ salt: 'test-salt' });
+  for (const rec of records) r.learn(rec);
+  const out = records.map((rec) => r.redact(rec));
+
+  it("names the same Service in the Host header as in the question (the host's name replaced, its port kept), and keeps the method", () => {
+    const line = out[1]!.data as typeof http;
+    const q = out[2]!.data as { to: string };
+    expect(JSON.stringify(out)).not.toContain('checkout');
+    expect(line.host).toMatch(/^[a-z]+-\d+:8080$/);
+    expect(q.to).toBe(line.host);
+    expect(line).toMatchObject({ method: 'GET', version: 'HTTP/1.1', status: 503, path: '/cart' });
+  });
+});
