@@ -55,6 +55,8 @@ describe('pathlight policy advise (lab)', () => {
     kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', 'deployment/intruder', '--timeout=90s');
     const serverIp = kubectl('get', 'pods', '-n', ns, '-l', 'app=server', '-o', 'jsonpath={.items[0].status.podIP}').trim();
     expect(reaches('intruder', `http://${serverIp}:8080/`)).toBe(true);
+    // The client's first calls across the nodes (its DNS lookup, the route to the server's node) work before the recording starts.
+    await expect.poll(() => reaches('client', 'http://server/'), { timeout: 30_000, interval: 1000 }).toBe(true);
 
     const file = path.join(dir, 'client.pathlight');
     const rec = await pathlight([
@@ -76,7 +78,7 @@ describe('pathlight policy advise (lab)', () => {
       '--out',
       file,
     ]);
-    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.code, `${rec.stderr}\n${rec.stdout}`).toBe(0);
 
     const out = path.join(dir, 'advice');
     const advise = await pathlight(['policy', 'advise', '--recording', file, '--namespace', ns, '--out', out]);
