@@ -21,6 +21,8 @@ export interface Backend {
 export interface Ctx {
   cluster: Cluster;
   zone: string;
+  /** HTTP p99 latency above which B is called slow, in ms. */
+  httpSlowMs: number;
   protocol: 'TCP' | 'UDP';
   source: Source;
   target: Target;

@@ -37,6 +37,8 @@ export const checks: readonly Check[] = [
 export interface DiagnoseOptions {
   /** The cluster DNS zone (default cluster.local). */
   zone?: string;
+  /** HTTP p99 latency above which B is called slow (`http-slow`), in ms (default 1000). */
+  httpSlowMs?: number;
   /** Live evidence, when probes ran. */
   correlator?: Correlator;
   /** Kinds the cluster view could not list (RBAC): named in the notes, checks that need them say so. */
@@ -107,6 +109,7 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
   const ctx: Ctx = {
     cluster,
     zone: opts.zone ?? 'cluster.local',
+    httpSlowMs: opts.httpSlowMs ?? 1000,
     protocol: q.protocol ?? 'TCP',
     source,
     target: parsed.target,

@@ -62,7 +62,10 @@ function denyingPolicies(f: HeadlineFinding): string[] {
 }
 
 const causes: Record<
-  Exclude<FindingKind, 'policy-deny-egress' | 'policy-deny-ingress' | 'admin-policy-deny' | 'dns-blocked-by-policy' | 'reachable' | 'http-server-error'>,
+  Exclude<
+    FindingKind,
+    'policy-deny-egress' | 'policy-deny-ingress' | 'admin-policy-deny' | 'dns-blocked-by-policy' | 'reachable' | 'http-server-error' | 'http-client-error'
+  >,
   string
 > = {
   'dns-nxdomain': 'fails: the name does not resolve (NXDOMAIN)',
@@ -79,6 +82,7 @@ const causes: Record<
   'connection-timeout': 'fails: connections time out',
   'packet-dropped': 'fails: packets dropped',
   'rule-drop': 'fails: packets dropped by a netfilter rule no policy explains',
+  'http-slow': 'is slow: HTTP answers above the latency limit',
 };
 
 /** One line: `A → B` and what happens to it, with short names. */
@@ -99,6 +103,8 @@ export function findingHeadline(f: HeadlineFinding, d: Pick<Diagnosis, 'query'>)
       return `${conn} fails: DNS lookups denied${byText}`;
     case 'http-server-error':
       return f.severity === 'warning' ? `${conn} partly fails: some HTTP requests answered 5xx` : `${conn} fails: the server answers HTTP 5xx`;
+    case 'http-client-error':
+      return f.severity === 'warning' ? `${conn} partly refused: some HTTP requests answered 4xx` : `${conn} refused by the server: HTTP 4xx`;
     case 'rule-drop': {
       const where = ruleWhere(f);
       return where ? `${conn} dropped by rule ${where}, which no policy explains` : `${conn} ${causes['rule-drop']}`;

@@ -20,6 +20,8 @@ import type { Diagnosis, EvidenceLine, Stale } from './types.js';
 export interface Question extends WhyQuery {
   /** The cluster DNS zone (default cluster.local). */
   zone?: string | undefined;
+  /** HTTP p99 latency above which B is called slow, in ms (default 1000). */
+  httpSlowMs?: number | undefined;
   /** Kinds the user could not list (RBAC): the answer names them. */
   missing?: readonly ClusterKind[] | undefined;
 }
@@ -43,14 +45,20 @@ export interface ProbePlan {
   aNode?: string | undefined;
 }
 
+/** The options of a question the diagnosis takes. */
+const optionsOf = (q: Question) => ({ ...(q.zone ? { zone: q.zone } : {}), ...(q.httpSlowMs ? { httpSlowMs: q.httpSlowMs } : {}) });
+
 /** The query taken from anything that carries one (a request, a recorded question): only its own fields. */
-export function questionOf(q: WhyQuery & { zone?: string | undefined; missing?: readonly ClusterKind[] | undefined }): Question {
+export function questionOf(
+  q: WhyQuery & { zone?: string | undefined; httpSlowMs?: number | undefined; missing?: readonly ClusterKind[] | undefined },
+): Question {
   return {
     from: q.from,
     to: q.to,
     ...(q.port !== undefined ? { port: q.port } : {}),
     ...(q.protocol ? { protocol: q.protocol } : {}),
     ...(q.zone ? { zone: q.zone } : {}),
+    ...(q.httpSlowMs ? { httpSlowMs: q.httpSlowMs } : {}),
     ...(q.missing?.length ? { missing: q.missing } : {}),
   };
 }
@@ -90,7 +98,7 @@ export class QuestionRun {
   /** Takes the question and runs the static diagnosis (once); an unreadable A or B is the error. */
   static start(view: ClusterView, question: Question): { ok: true; value: QuestionRun } | Extract<DiagnoseResult, { ok: false }> {
     const cluster = view instanceof Cluster ? view : new Cluster(view, question.missing);
-    const r = diagnose(cluster, question, { ...(question.zone ? { zone: question.zone } : {}) });
+    const r = diagnose(cluster, question, optionsOf(question));
     if (!r.ok) return r;
     return { ok: true, value: new QuestionRun(cluster, question, r.value) };
   }
@@ -162,7 +170,7 @@ export class QuestionRun {
   answer(o: { nodes?: readonly NodeReport[]; notes?: readonly string[]; stale?: Stale | undefined } = {}): Diagnosis {
     let d = this.first;
     if (this.live) {
-      const r = diagnose(this.cluster, this.question, { correlator: this.correlator, ...(this.question.zone ? { zone: this.question.zone } : {}) });
+      const r = diagnose(this.cluster, this.question, { correlator: this.correlator, ...optionsOf(this.question) });
       // A and B were read once already: the same view cannot refuse them now.
       if (!r.ok) throw new Error(`diagnose refused a question it answered before: ${r.error.message}`);
       d = r.value;

@@ -34,6 +34,8 @@ export const findingKinds = [
   'packet-dropped',
   'rule-drop',
   'http-server-error',
+  'http-client-error',
+  'http-slow',
   'reachable',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];

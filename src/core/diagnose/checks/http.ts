@@ -1,9 +1,10 @@
 /**
  * HTTP evidence (the agent's opt-in http probe): the exchanges of A → B — A's address at the
  * client end, one of B's (the Service's before DNAT, a backend's after) at the server end —
- * with their status codes and latency. When B answers 5xx, the network did its job and the
- * application did not: the `http-server-error` finding, on the backend hop. Each exchange is
- * counted once: from the client's socket when the probes saw it there, else from the server's.
+ * with their status codes and latency. When B answers 5xx or 4xx, or answers slower than the
+ * user's limit, the network did its job and the application did not: `http-server-error`,
+ * `http-client-error` and `http-slow`, on the backend hop. Each exchange is counted once: from
+ * the client's socket when the probes saw it there, else from the server's.
  */
 import { describeProcess } from '../../cluster/identity.js';
 import { add, hop, type Check, type Ctx } from '../context.js';
@@ -25,6 +26,85 @@ function exchangesOf(ctx: Ctx): Exchange[] {
   return client.length > 0 ? client : ab;
 }
 
+/** The request as a person reads it: `GET /cart?… (Host checkout:8080)`. */
+const requestText = (h: Exchange) =>
+  `${h.method ?? 'a request'}${h.path ? ` ${h.path}${h.queryStripped ? '?…' : ''}` : ''}${h.host ? ` (Host ${h.host})` : ''}`;
+
+/** Where the first of them came from and went: `, by wget (pid 7) in ns/pod/c to pod ns/backend-…`. */
+function endsText(h: Exchange): string {
+  const by = describeProcess(h.proc, h.identities?.proc);
+  const server = h.identities?.dst;
+  return `${by ? `, by ${by}` : ''}${server ? ` to ${server.kind} ${server.namespace ? `${server.namespace}/` : ''}${server.name}` : ''}`;
+}
+
+const firstOf = (xs: Exchange[]) => xs.reduce((p, q) => (q.ts < p.ts ? q : p));
+
+/**
+ * B answered, with an error status: 5xx the application failed the request (`http-server-error`),
+ * 4xx it refused it (`http-client-error`: a wrong path or method, missing credentials — or a 403
+ * from an L7 policy of a mesh or Cilium in front of it). An error when every request got one.
+ */
+function statusFinding(ctx: Ctx, ex: Exchange[], bad: Exchange[], seen: string, cls: '4xx' | '5xx') {
+  const first = firstOf(bad);
+  const all = bad.length === ex.length;
+  const server = cls === '5xx';
+  const of = `${bad.length} of ${ex.length} HTTP request${ex.length === 1 ? '' : 's'}`;
+  hop(ctx, 'backend', all ? 'fail' : 'warn', `${of} answered ${cls}`);
+  const forbidden = bad.some((h) => h.status === 403);
+  add(ctx, {
+    kind: server ? 'http-server-error' : 'http-client-error',
+    hop: 'backend',
+    severity: all ? 'error' : 'warning',
+    confidence: 'high',
+    source: 'live',
+    summary: server
+      ? `B answers A with server errors: ${of} got a 5xx status (first: ${requestText(first)} → ${first.status}). The network delivers the requests; the application behind ${ctx.target.label} fails them.`
+      : `B refuses A's requests: ${of} got a 4xx status (first: ${requestText(first)} → ${first.status}). The network delivers them; ${
+          forbidden
+            ? `403 Forbidden comes from the application's authorization or from an L7 policy in front of it (a service mesh, Cilium's HTTP rules)`
+            : 'the request is not one the application accepts (path, method, credentials)'
+        }.`,
+    evidence: [
+      {
+        type: 'note',
+        text: `${seen}; first ${cls}: ${requestText(first)} → ${first.status}${first.latencyNs ? ` after ${ms(first.latencyNs)}` : ''}${endsText(first)}.`,
+      },
+    ],
+    fix: server
+      ? {
+          description: `read the logs of the backend that answered ${first.status} (a 503 often means it is overloaded, not ready inside, or its own dependency is down)`,
+          kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} logs ${ctx.backends[0].pod.name}` : 'kubectl logs <backend pod>',
+        }
+      : {
+          description: forbidden
+            ? 'check the L7 policies in front of B (Istio AuthorizationPolicy, CiliumNetworkPolicy http rules) and the credentials A sends'
+            : `check the path and method A asks for against what B serves (${requestText(first)} → ${first.status})`,
+          ...(ctx.backends[0] ? { kubectl: `kubectl -n ${ctx.backends[0].pod.namespace} logs ${ctx.backends[0].pod.name}` } : {}),
+        },
+  });
+}
+
+/** B answers, but its p99 latency is above the limit the user set (`--http-slow`, 1 s by default). */
+function slowFinding(ctx: Ctx, ex: Exchange[], latencies: number[], seen: string) {
+  const limit = ctx.httpSlowMs * 1e6;
+  const over = ex.filter((h) => (h.latencyNs ?? 0) > limit);
+  const slowest = over.reduce((p, q) => ((q.latencyNs ?? 0) > (p.latencyNs ?? 0) ? q : p));
+  add(ctx, {
+    kind: 'http-slow',
+    hop: 'backend',
+    severity: 'warning',
+    confidence: latencies.length >= 5 ? 'high' : 'medium',
+    source: 'live',
+    summary: `B answers A slowly: p99 ${ms(quantile(latencies, 0.99))} over ${latencies.length} HTTP request${latencies.length === 1 ? '' : 's'}, above the ${ms(limit)} limit; ${over.length} took longer (slowest: ${requestText(slowest)} → ${slowest.status} after ${ms(slowest.latencyNs ?? 0)}).`,
+    evidence: [{ type: 'note', text: `${seen}; slowest: ${requestText(slowest)}${endsText(slowest)}.` }],
+    fix: {
+      description: `find what B waits on for these requests (its own dependencies, CPU throttling); the limit is set with --http-slow`,
+      ...(ctx.backends[0] ? { kubectl: `kubectl -n ${ctx.backends[0].pod.namespace} top pod ${ctx.backends[0].pod.name}` } : {}),
+    },
+  });
+  hop(ctx, 'backend', 'warn', `HTTP p99 ${ms(quantile(latencies, 0.99))} above ${ms(limit)}`);
+}
+
 export const httpCheck: Check = {
   id: 'http',
   hop: 'backend',
@@ -32,7 +112,6 @@ export const httpCheck: Check = {
     if (!ctx.correlator || ctx.correlator.http.length === 0) return;
     const ex = exchangesOf(ctx);
     if (ex.length === 0) return;
-    const failed = ex.filter((h) => h.status >= 500 && h.status <= 599);
     const latencies = ex.flatMap((h) => (h.latencyNs ? [h.latencyNs] : [])).sort((p, q) => p - q);
     const timing = latencies.length > 0 ? `, latency p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}` : '';
     const codes = new Map<number, number>();
@@ -42,33 +121,12 @@ export const httpCheck: Check = {
       .map(([code, n]) => `${n}× ${code}`)
       .join(', ');
     const seen = `${ex.length} HTTP request${ex.length === 1 ? '' : 's'} from A to ${ctx.target.label}: ${statusText}${timing}`;
-    if (failed.length === 0) {
-      ctx.notes.push(`${seen}.`);
-      return;
-    }
-    const first = failed.reduce((p, q) => (q.ts < p.ts ? q : p));
-    const by = describeProcess(first.proc, first.identities?.proc);
-    const server = first.identities?.dst;
-    const request = `${first.method ?? 'a request'}${first.path ? ` ${first.path}${first.queryStripped ? '?…' : ''}` : ''}${first.host ? ` (Host ${first.host})` : ''}`;
-    const all = failed.length === ex.length;
-    hop(ctx, 'backend', all ? 'fail' : 'warn', `${failed.length} of ${ex.length} HTTP requests answered 5xx`);
-    add(ctx, {
-      kind: 'http-server-error',
-      hop: 'backend',
-      severity: all ? 'error' : 'warning',
-      confidence: 'high',
-      source: 'live',
-      summary: `B answers A with server errors: ${failed.length} of ${ex.length} HTTP request${ex.length === 1 ? '' : 's'} got a 5xx status (first: ${request} → ${first.status}). The network delivers the requests; the application behind ${ctx.target.label} fails them.`,
-      evidence: [
-        {
-          type: 'note',
-          text: `${seen}; first 5xx: ${request} → ${first.status}${first.latencyNs ? ` after ${ms(first.latencyNs)}` : ''}${by ? `, by ${by}` : ''}${server ? ` to ${server.kind} ${server.namespace ? `${server.namespace}/` : ''}${server.name}` : ''}.`,
-        },
-      ],
-      fix: {
-        description: `read the logs of the backend that answered ${first.status} (a 503 often means it is overloaded, not ready inside, or its own dependency is down)`,
-        kubectl: ctx.backends[0] ? `kubectl -n ${ctx.backends[0].pod.namespace} logs ${ctx.backends[0].pod.name}` : 'kubectl logs <backend pod>',
-      },
-    });
+    const slow = latencies.length > 0 && quantile(latencies, 0.99) > ctx.httpSlowMs * 1e6;
+    if (slow) slowFinding(ctx, ex, latencies, seen);
+    const serverErrors = ex.filter((h) => h.status >= 500 && h.status <= 599);
+    const clientErrors = ex.filter((h) => h.status >= 400 && h.status <= 499);
+    if (serverErrors.length > 0) statusFinding(ctx, ex, serverErrors, seen, '5xx');
+    if (clientErrors.length > 0) statusFinding(ctx, ex, clientErrors, seen, '4xx');
+    if (serverErrors.length + clientErrors.length === 0 && !slow) ctx.notes.push(`${seen}.`);
   },
 };

@@ -38,10 +38,10 @@ function exchange(i: number, status: number, role: 'client' | 'server' = 'client
   };
 }
 
-function answer(extra: Array<Record<string, unknown>>) {
+function answer(extra: Array<Record<string, unknown>>, opts: { httpSlowMs?: number } = {}) {
   const c = new d.Correlator();
   for (const e of [...fx.events, ...extra]) c.add(e as d.EvidenceLine);
-  const r = d.diagnose(view(fx.objects), fx.query, { correlator: c });
+  const r = d.diagnose(view(fx.objects), fx.query, { correlator: c, ...opts });
   if (!r.ok) throw new Error(r.error.message);
   const plain = JSON.parse(JSON.stringify(r.value)) as unknown;
   expect(d.diagnosisSchema.parse(plain)).toEqual(plain);
@@ -82,5 +82,44 @@ describe('http-server-error', () => {
     expect(a.verdict).toBe('reachable');
     expect(a.findings.some((x) => x.kind === 'http-server-error')).toBe(false);
     expect(a.notes.some((n) => n.startsWith('1 HTTP request from A to ') && n.includes('1× 200'))).toBe(true);
+  });
+});
+
+describe('http-client-error', () => {
+  it('B refusing every request 403 is the answer, naming the L7 policies that say 403 as well as the application', () => {
+    const a = answer([0, 1].map((i) => exchange(i, 403, 'client', '/admin')));
+    expect(a.verdict).toBe('unreachable');
+    const f = a.findings[0]!;
+    expect(f).toMatchObject({ kind: 'http-client-error', hop: 'backend', severity: 'error', source: 'live' });
+    expect(f.summary).toContain('2 of 2 HTTP requests got a 4xx status (first: GET /admin?… (Host backend:8080) → 403)');
+    expect(f.summary).toContain('L7 policy');
+    expect(f.fix?.description).toMatch(/AuthorizationPolicy|CiliumNetworkPolicy/);
+    expect(d.findingHeadline(f, a)).toBe('frontend → backend:8080 refused by the server: HTTP 4xx');
+  });
+
+  it('a 404 among successes is a warning about the path, not a policy', () => {
+    const a = answer([exchange(0, 200), exchange(1, 404, 'client', '/missing')]);
+    expect(a.verdict).toBe('reachable');
+    const f = a.findings.find((x) => x.kind === 'http-client-error')!;
+    expect(f.severity).toBe('warning');
+    expect(f.summary).not.toContain('L7 policy');
+    expect(f.fix?.description).toContain('GET /missing?… (Host backend:8080) → 404');
+  });
+});
+
+describe('http-slow', () => {
+  const slowly = (i: number, ms: number) => ({ ...exchange(i, 200), latencyNs: ms * 1e6 });
+
+  it('a p99 above the limit is a warning with the slowest request; under it, a note', () => {
+    const events = [slowly(0, 20), slowly(1, 30), slowly(2, 1500)];
+    const a = answer(events);
+    const f = a.findings.find((x) => x.kind === 'http-slow')!;
+    expect(f).toMatchObject({ hop: 'backend', severity: 'warning', source: 'live' });
+    expect(f.summary).toContain('p99 1500.0 ms over 3 HTTP requests, above the 1000.0 ms limit; 1 took longer');
+    expect(a.verdict).toBe('reachable');
+    // The user's limit: 2 s lets the same answers through.
+    const lenient = answer(events, { httpSlowMs: 2000 });
+    expect(lenient.findings.some((x) => x.kind === 'http-slow')).toBe(false);
+    expect(lenient.notes.some((n) => n.includes('p99 1500.0 ms'))).toBe(true);
   });
 });
