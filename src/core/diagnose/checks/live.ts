@@ -218,6 +218,12 @@ function diedOn(conns: Connection[]): string {
   return probed.size > 1 && died.length > 0 ? ` on ${died.join(', ')}` : '';
 }
 
+/**
+ * Drop reasons of a socket's own teardown, not of the network: at close the kernel frees what is
+ * still queued on the socket (QUEUE_PURGE). Alone on a connection, they are no failure.
+ */
+const teardown = new Set(['QUEUE_PURGE']);
+
 function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidence: Evidence[]; outcome?: string }) {
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
@@ -237,7 +243,10 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       (o !== 'established' && counts.established + counts.refused + counts.timeout + counts.unreachable + counts.reset === 0)
     )
       counts[o]++;
-  const failed = conns.filter((c) => c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0));
+  const failed = conns.filter(
+    (c) =>
+      c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0) && !(c.outcome === 'dropped' && c.reasons.every((r) => teardown.has(r))),
+  );
   if (failed.length === 0 && o && o !== 'established' && o !== 'error') {
     // Only the active test saw the failure (no probe event of it): it is the evidence.
     hop(ctx, 'network', 'fail', `active test: ${o}`);
