@@ -19,10 +19,10 @@ type ProbeEvent = diagnose.ProbeEvent;
 type Who = { kind: string; namespace?: string; name?: string } | undefined;
 
 /** Column codes of the event types and verdicts (the API's names by index). */
-export const typeNames = ['drop', 'dns', 'tcp'] as const satisfies readonly EventRow['type'][];
+export const typeNames = ['drop', 'dns', 'tcp', 'http'] as const satisfies readonly EventRow['type'][];
 const verdictNames = ['forwarded', 'dropped', 'error', 'info'] as const satisfies readonly EventRow['verdict'][];
-type TypeCode = 0 | 1 | 2;
-const typeCode = (t: EventRow['type']): TypeCode => (t === 'drop' ? 0 : t === 'dns' ? 1 : 2);
+type TypeCode = 0 | 1 | 2 | 3;
+const typeCode = (t: EventRow['type']): TypeCode => typeNames.indexOf(t) as TypeCode;
 
 /** Strings by number, the empty string being 0; each one's lower case kept for the text filter. */
 class Strings {
@@ -89,6 +89,11 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
   } else if (ev.type === 'tcp') {
     verdict = ev.event === 'established' ? 'forwarded' : ev.event === 'retransmit' ? 'info' : 'error';
     reason = ev.errno ? `${ev.event} (${ev.errno})` : ev.event;
+  } else if (ev.type === 'http') {
+    // The network delivered it either way: an error status is the application's answer.
+    verdict = ev.status >= 400 ? 'error' : 'forwarded';
+    reason = String(ev.status);
+    detail = httpDetail(ev);
   } else {
     detail = `${ev.qname.replace(/\.$/, '')} ${ev.qtype}`;
     if (ev.qr === 'query') {
@@ -119,6 +124,15 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
     proto: e.proto,
     ends: [end(e.src, e.sport, ids?.src), end(e.dst, e.dport, ids?.dst)],
   };
+}
+
+/** An exchange's request as the table shows it: `GET /cart?… (Host shop) · 12.3 ms · client`. */
+function httpDetail(ev: Extract<ProbeEvent, { type: 'http' }>): string {
+  const request = ev.method
+    ? `${ev.method}${ev.path ? ` ${ev.path}${ev.queryStripped ? '?…' : ''}` : ''}${ev.host ? ` (Host ${ev.host})` : ''}`
+    : 'request not seen';
+  const latency = ev.latencyNs ? ` · ${(ev.latencyNs / 1e6).toFixed(1)} ms` : '';
+  return `${request}${latency} · ${ev.role}'s socket`;
 }
 
 const endpoint = (label: string, port: number) => (port ? `${label}:${port}` : label);
@@ -211,7 +225,7 @@ export class EventStore {
 
   /**
    * A live session's store (empty), or a replay's: `known` gives every event's time and type
-   * (code 1 drop, 2 dns, 3 tcp — the recording's ProbeTypeCode) and the reader of a row not
+   * (code 1 drop, 2 dns, 3 tcp, 4 http — the recording's ProbeTypeCode) and the reader of a row not
    * filled yet; the rest is filled in order.
    */
   constructor(known?: { ts: Float64Array; type: Uint8Array; readRow: (k: number) => EventRow }) {
@@ -347,7 +361,7 @@ export class EventStore {
       needsRow = true;
     }
     if (f.type?.length) {
-      const types = new Uint8Array(3);
+      const types = new Uint8Array(typeNames.length);
       for (const t of f.type) types[typeCode(t)] = 1;
       preds.push((k) => types[this.type[k]!] === 1);
     }
@@ -470,7 +484,7 @@ export class EventStore {
   }
 }
 
-/** Events per bucket by type (drop, dns, tcp), 1 s buckets unless the span needs wider ones. */
+/** Events per bucket by type (drop, dns, tcp, http), 1 s buckets unless the span needs wider ones. */
 class HistogramBuilder {
   private readonly picked: Uint8Array;
   private min = Infinity;
@@ -503,12 +517,12 @@ class HistogramBuilder {
     const spanS = Math.floor((this.max - start) / 1e9) + 1;
     const bucketS = Math.max(1, Math.ceil(spanS / maxBuckets));
     const n = Math.ceil(spanS / bucketS);
-    const buckets: Array<[number, number, number]> = Array.from({ length: n }, () => [0, 0, 0]);
+    const buckets: Array<[number, number, number, number]> = Array.from({ length: n }, () => [0, 0, 0, 0]);
     for (let k = 0; k < this.n; k++) {
       if (this.test && this.picked[k] !== 1) continue;
       const i = Math.min(n - 1, Math.floor((this.ts[k]! - start) / 1e9 / bucketS));
       const b = buckets[i]!;
-      b[this.type[k] as 0 | 1 | 2] += 1;
+      b[this.type[k] as TypeCode] += 1;
     }
     return { start, bucketMs: bucketS * 1000, buckets };
   }

@@ -461,7 +461,7 @@ export class Workbenches {
             line: (line) => {
               if (rec) rec.recorder.probe(line.node, line);
               counted(line);
-              if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+              if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp' || line.type === 'http') {
                 s.traffic.add(line);
                 s.events.add(line);
                 s.model.addEvents([line]);
@@ -597,7 +597,7 @@ export class Workbenches {
   /**
    * Where a manual probe run started from this session's workbench delivers its lines: each
    * one named by the session's snapshot (as a question's are, src/backend/diagnose/why.ts),
-   * recorded when the session is, and its drops, DNS and TCP events added to the events table
+   * recorded when the session is, and its drops, DNS, TCP and HTTP events added to the events table
    * and the graph's flows. A fake cluster runs the lab's recorded events in place of an agent.
    */
   probeFeed(id: string, node: string): ProbeFeed {
@@ -613,7 +613,7 @@ export class Workbenches {
         const who = src.identify?.(line, node);
         const named = (who ? { ...line, identities: who } : line) as d.ProbeEvent & { node?: string };
         s.recording?.recorder.probe(line.node ?? node, named as unknown as Record<string, unknown>);
-        if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+        if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp' || line.type === 'http') {
           s.traffic.add(named);
           s.events.add(named);
           s.model.addEvents([named]);

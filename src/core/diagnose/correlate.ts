@@ -155,7 +155,7 @@ export class Correlator {
     return true;
   }
 
-  private addConn(ev: Exclude<ProbeEvent, { type: 'dns' }>, key: string) {
+  private addConn(ev: Extract<ProbeEvent, { type: 'drop' | 'tcp' }>, key: string) {
     const a = endKey(ev.src, ev.sport);
     const b = endKey(ev.dst, ev.dport);
     const ck = a < b ? `${ev.proto}|${a}|${b}` : `${ev.proto}|${b}|${a}`;

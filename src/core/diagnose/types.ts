@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { directionJsonSchema } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
-import { dnsLineSchema, dropLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
+import { dnsLineSchema, dropLineSchema, httpLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
 import { enforcers, ruleRoles } from '../rules/types.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
@@ -74,6 +74,7 @@ export const probeEventSchema = z.discriminatedUnion('type', [
   dropLineSchema.extend(identities),
   dnsLineSchema.extend(identities),
   tcpLineSchema.extend(identities),
+  httpLineSchema.extend(identities),
 ]);
 export type ProbeEvent = z.infer<typeof probeEventSchema>;
 

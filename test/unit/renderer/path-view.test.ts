@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { graph, diagnose as d } from '../../../src/core/index.js';
 import { toElements } from '../../../src/renderer/features/graph/elements.js';
 import { pathView } from '../../../src/renderer/features/graph/pathView.js';
-import { correlate, fixturePod, labFixtures, view } from '../../helpers/diagnose.js';
+import { correlate, fixturePod, labFixture, labFixtures, view } from '../../helpers/diagnose.js';
+import { httpEvent } from '../../helpers/graph.js';
 
 const f = labFixtures().find((x) => x.scenario === 'deny-backend-ingress')!;
 const [A, B, DNS] = [
@@ -58,5 +59,41 @@ describe('pathView', () => {
 
   it('no path, no path view', () => {
     expect(pathView(nodes, snap.edges, null)).toBeUndefined();
+  });
+
+  it("labels a step's traffic edge with its HTTP (rate, errors, p99): only that edge knows it", () => {
+    const h = labFixture('healthy');
+    const client = (h.events as unknown as d.ProbeEvent[]).find((e) => e.type === 'tcp' && e.event === 'established' && e.role === 'client')!;
+    const m = new graph.GraphModel();
+    m.syncCluster(view(h.objects));
+    m.addEvents(h.events as unknown as d.ProbeEvent[]);
+    // A's requests as A's socket saw them: to the Service's address; one in four answered 503.
+    m.addEvents(
+      Array.from({ length: 8 }, (_, i) =>
+        httpEvent({
+          src: client.src,
+          dst: client.dst,
+          sport: client.sport,
+          dport: client.dport,
+          ts: client.ts + i * 1e8,
+          status: i % 4 ? 200 : 503,
+          latencyMs: 5,
+          identities: client.identities,
+        }),
+      ),
+    );
+    const r = d.diagnose(view(h.objects), h.query, { correlator: correlate(h.events) });
+    if (!r.ok) throw new Error(r.error.message);
+    m.setDiagnosis(r.value);
+    const s = m.snapshot();
+    const pv = pathView(new Map(s.nodes.map((n) => [n.id, n])), s.edges, s.path)!;
+    const es = toElements(s, new Set(), pv).filter((e) => e.group === 'edges');
+    const http = es.filter((e) => e.classes.includes('http'));
+    expect(http).toHaveLength(1);
+    expect(http[0]!.classes).toEqual(expect.arrayContaining(['path']));
+    expect(http[0]!.classes).not.toContain('quiet');
+    expect(http[0]!.data.label).toMatch(/^tcp\/8080 · HTTP .* · 25 % err · p99 5\.\d ms$/);
+    // The other traffic edges along the path stay unlabelled.
+    for (const e of es.filter((x) => x.data.kind === 'flow' && !x.classes.includes('http'))) expect(e.classes).toContain('quiet');
   });
 });

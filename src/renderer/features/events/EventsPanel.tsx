@@ -1,7 +1,7 @@
 /** The session's probe events: Hubble-style filters, the timeline with its brush, and a virtualized table. */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { EventFilter } from '../../../api/index.js';
+import { eventTypes, type EventFilter } from '../../../api/index.js';
 import { eventPageSize } from '../../store/index.js';
 import { useApp } from '../../store/context.js';
 import { Timeline } from './Timeline.js';
@@ -18,7 +18,7 @@ function Filters() {
   const set = useApp((s) => s.setEventFilter);
   const clear = useApp((s) => s.clearEventFilter);
   const facets = useApp((s) => s.events?.facets);
-  const toggleType = (t: 'drop' | 'dns' | 'tcp') => {
+  const toggleType = (t: (typeof eventTypes)[number]) => {
     const cur = new Set(f.type ?? []);
     if (cur.has(t)) cur.delete(t);
     else cur.add(t);
@@ -47,7 +47,7 @@ function Filters() {
           </button>
         </span>
       )}
-      {(['drop', 'dns', 'tcp'] as const).map((t) => (
+      {eventTypes.map((t) => (
         <label key={t} className={`chip t-${t}`}>
           <input type="checkbox" checked={f.type?.includes(t) ?? false} onChange={() => toggleType(t)} /> {t}
         </label>

@@ -132,6 +132,7 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
       m.data.width = Math.min(8, Math.max(m.data.width ?? 1, edgeWidth(e)) + 0.5);
     }
     m.members++;
+    if (e.kind === 'flow' && e.stats.http) m.classes.add('http');
     if (rerouted) m.data.label = m.members > 1 ? `${m.members} flows` : e.label;
     if (hop && (!m.hop || hopRank[hop]! > hopRank[m.hop]!)) m.hop = hop;
     if (failingEdges.has(e.id)) m.classes.add('failing');
@@ -166,8 +167,9 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
     if (m.hop) classes.push('path', `hop-${m.hop}`);
     if (view) {
       classes.push('pv');
-      // One label per step: the hop's own edge and the policy verdict say it; the traffic edges along them stay unlabelled.
-      if (m.data.kind !== 'path' && m.data.kind !== 'policy') classes.push('quiet');
+      // One label per step: the hop's own edge and the policy verdict say it; the traffic edges along them stay unlabelled,
+      // except a step's HTTP (rate, errors, p99), which only its traffic edge knows.
+      if (m.data.kind !== 'path' && m.data.kind !== 'policy' && !(m.hop && m.classes.has('http'))) classes.push('quiet');
       // An edge that skips a column would cross the nodes between: it arcs over them, each of a pair higher.
       const from = view.cells.get(m.data.source!);
       const to = view.cells.get(m.data.target!);
