@@ -14,7 +14,9 @@
  * Cost: one read of the headers and the payload's first 4 bytes per segment (two when the
  * headers are not the usual size), compared with the methods' and "HTTP"'s first letters;
  * a segment that does not start a message is left there, unless a head split over segments
- * is pending somewhere (then one hash lookup). Filters, the process, the copy and the search
+ * is pending somewhere (then one hash lookup). A socket that carried no HTTP in the first
+ * PL_HTTP_PLAIN payload segments of one direction (a bulk transfer, TLS, a database) costs
+ * one socket-storage lookup per segment of that direction instead (pl_http_socks). Filters, the process, the copy and the search
  * for the head's end run only for HTTP heads and their continuations. Returns 1 (allow)
  * always: the probe never changes what the socket sends or receives.
  */
@@ -80,6 +82,26 @@ struct {
 	__type(value, __u32);
 } pl_http_cont SEC(".maps");
 
+/* What a socket's segments looked like: payload segments per direction (egress, ingress)
+ * that did not start an HTTP message, up to PL_HTTP_PLAIN, and whether any segment in either
+ * direction did. A direction with PL_HTTP_PLAIN such segments on a socket that never
+ * carried HTTP is left at once. HTTP/1.x sends a request before each response, so on a
+ * keep-alive connection first seen in the middle of a long body (the direction that looked
+ * plain), the next request marks the socket before its response comes. The kernel frees the
+ * entry with its socket. */
+#define PL_HTTP_PLAIN 8
+struct pl_http_sock {
+	__u16 plain[2];
+	__u8 http;
+	__u8 _pad[3];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pl_http_sock);
+} pl_http_socks SEC(".maps");
+
 /* Entries of pl_http_cont this program put there and has not removed: while 0, a segment
  * that does not start an HTTP message is left at once, without a map lookup. (One evicted
  * by the LRU stays counted: the lookups resume, nothing is missed.) */
@@ -124,6 +146,10 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	/* A sock_common here (its protocol needs bpf_sk_fullsock): the IP header says TCP. */
 	struct bpf_sock *bsk = skb->sk;
 	if (!bsk)
+		return 1;
+	__u32 di = dir == PL_DIR_EGRESS ? 0 : 1;
+	struct pl_http_sock *st = bpf_sk_storage_get(&pl_http_socks, bsk, 0, 0);
+	if (st && !st->http && st->plain[di & 1] >= PL_HTTP_PLAIN)
 		return 1;
 	__u32 len = skb->len;
 	/* One read, in the common case, of the IP header, the TCP header with the timestamp
@@ -178,7 +204,11 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 		return 1;
 	__u16 flags = PL_HTTP_START;
 	__u64 cookie;
+	if (!st)
+		st = bpf_sk_storage_get(&pl_http_socks, bsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!http_start(w)) {
+		if (st && st->plain[di & 1] < PL_HTTP_PLAIN)
+			st->plain[di & 1] += 1;
 		if (!pl_http_split)
 			return 1;
 		/* The socket's cookie, unique for the node's uptime (an address is reused), with
@@ -196,6 +226,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 		}
 		flags = PL_HTTP_CONT;
 	} else {
+		if (st)
+			st->http = 1;
 		cookie = bpf_get_socket_cookie(skb);
 	}
 

@@ -64,6 +64,7 @@ const (
 	httpMapPlFilterPort    = "pl_filter_port"
 	httpMapPlHttpCont      = "pl_http_cont"
 	httpMapPlHttpRb        = "pl_http_rb"
+	httpMapPlHttpSocks     = "pl_http_socks"
 	httpMapPlListenOwner   = "pl_listen_owner"
 	httpMapPlSockOwner     = "pl_sock_owner"
 	httpProgPlHttpEgress   = "pl_http_egress"
@@ -131,6 +132,7 @@ type httpMapSpecs struct {
 	PlFilterPort    *ebpf.MapSpec `ebpf:"pl_filter_port"`
 	PlHttpCont      *ebpf.MapSpec `ebpf:"pl_http_cont"`
 	PlHttpRb        *ebpf.MapSpec `ebpf:"pl_http_rb"`
+	PlHttpSocks     *ebpf.MapSpec `ebpf:"pl_http_socks"`
 	PlListenOwner   *ebpf.MapSpec `ebpf:"pl_listen_owner"`
 	PlSockOwner     *ebpf.MapSpec `ebpf:"pl_sock_owner"`
 }
@@ -172,6 +174,7 @@ type httpMaps struct {
 	PlFilterPort    *ebpf.Map `ebpf:"pl_filter_port"`
 	PlHttpCont      *ebpf.Map `ebpf:"pl_http_cont"`
 	PlHttpRb        *ebpf.Map `ebpf:"pl_http_rb"`
+	PlHttpSocks     *ebpf.Map `ebpf:"pl_http_socks"`
 	PlListenOwner   *ebpf.Map `ebpf:"pl_listen_owner"`
 	PlSockOwner     *ebpf.Map `ebpf:"pl_sock_owner"`
 }
@@ -187,6 +190,7 @@ func (m *httpMaps) Close() error {
 		m.PlFilterPort,
 		m.PlHttpCont,
 		m.PlHttpRb,
+		m.PlHttpSocks,
 		m.PlListenOwner,
 		m.PlSockOwner,
 	)

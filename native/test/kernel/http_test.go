@@ -25,6 +25,10 @@ func httpHelper(kind, arg string) (rc int, ok bool) {
 		fmt.Println("ready")
 		_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(20 * time.Millisecond) // a latency the probe must see
+			if r.URL.Path == "/big" {         // 2 MiB: hundreds of segments that start no HTTP message
+				_, _ = w.Write(make([]byte, 2<<20))
+				return
+			}
 			if r.URL.Path == "/fail" {
 				http.Error(w, "unavailable", http.StatusServiceUnavailable)
 				return
@@ -32,7 +36,7 @@ func httpHelper(kind, arg string) (rc int, ok bool) {
 			_, _ = io.WriteString(w, "ok")
 		}))
 		return 1, true
-	case "httpclient": // arg: host:port,mode — mode: pair | pipeline | split | junk
+	case "httpclient": // arg: host:port,mode — mode: pair | pipeline | split | junk | big
 		addr, mode, _ := strings.Cut(arg, ",")
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
@@ -68,6 +72,17 @@ func httpHelper(kind, arg string) (rc int, ok bool) {
 			_, _ = io.WriteString(c, "GET /split HTTP/1.1\r\nHo")
 			time.Sleep(100 * time.Millisecond)
 			_, _ = io.WriteString(c, "st: split.test\r\n\r\n")
+			read(1)
+		case "big": // a long response body, then another request on the same connection
+			_, _ = io.WriteString(c, "GET /big HTTP/1.1\r\nHost: big.test\r\n\r\n")
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				fmt.Println("error:", err)
+				return 0, true
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			fmt.Printf("%d %d bytes\n", resp.StatusCode, n)
+			_, _ = io.WriteString(c, "GET /fail HTTP/1.1\r\nHost: big.test\r\n\r\n")
 			read(1)
 		case "junk": // not HTTP: a TLS-like record, then text that merely mentions HTTP
 			_, _ = c.Write([]byte{0x16, 0x03, 0x01, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o'})
@@ -181,5 +196,32 @@ func TestHTTPIgnoresOtherPayload(t *testing.T) {
 	ag.stop()
 	if l := httpLines(ag); len(l) > 0 {
 		t.Errorf("non-HTTP payload made http lines: %v", l)
+	}
+}
+
+// Probe http: a long body does not make its connection look like something else. The
+// probe leaves a direction of a socket alone after some payload segments that start no
+// HTTP message (a bulk transfer, TLS), unless the socket carried HTTP: the exchange after
+// a 2 MiB response on the same keep-alive connection is still seen, on both sockets.
+func TestHTTPAfterLongBody(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 114)
+	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
+	startInNetns(t, b, "httpserve", b.ip+":8080")
+	if _, _, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":8080,big")); out != "200 2097152 bytes\n503 unavailable" {
+		t.Fatalf("client: %q", out)
+	}
+	for _, role := range []string{"client", "server"} {
+		ag.mustSee(role+"'s exchange after the long body", is("http", "role", role, "path", "/fail", "status", 503))
+	}
+	ag.stop()
+	for _, role := range []string{"client", "server"} {
+		var got []string
+		for _, l := range httpLines(ag, "role", role) {
+			got = append(got, fmt.Sprintf("%s %d", str(l, "path"), int(num(l, "status"))))
+		}
+		if strings.Join(got, ", ") != "/big 200, /fail 503" {
+			t.Errorf("%s exchanges: %v", role, got)
+		}
 	}
 }
