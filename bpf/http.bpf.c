@@ -129,6 +129,16 @@ static __always_inline bool http_start(__u32 w)
 	return false;
 }
 
+/* Whether the payload starts a TLS ClientHello: a handshake record (0x16) of version 3.x
+ * (SSL 3.0 … TLS 1.3 all say 3.1–3.4 there), handshake type 1 at byte 5. */
+static __always_inline bool tls_hello(struct __sk_buff *skb, __u32 off, __u32 w)
+{
+	if ((w & 0xffff) != 0x0316 || ((w >> 16) & 0xff) > 4)
+		return false;
+	__u8 type = 0;
+	return !bpf_skb_load_bytes(skb, off + 5, &type, 1) && type == 1;
+}
+
 /* Whether an HTTP head ends ("\r\n\r\n") within the first n bytes copied. */
 static __always_inline bool head_ends(const __u8 *p, __u64 n)
 {
@@ -206,7 +216,14 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	__u64 cookie;
 	if (!st)
 		st = bpf_sk_storage_get(&pl_http_socks, bsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!http_start(w)) {
+	if (!http_start(w) && st && !st->http && st->plain[di & 1] == 0 && tls_hello(skb, off, w)) {
+		/* A TLS connection: reported once per socket that sees its ClientHello (the
+		 * client's on egress, the server's on ingress), then left like any other plain
+		 * socket. */
+		st->plain[di & 1] = 1;
+		flags = PL_HTTP_TLS;
+		cookie = bpf_get_socket_cookie(skb);
+	} else if (!http_start(w)) {
 		if (st && st->plain[di & 1] < PL_HTTP_PLAIN)
 			st->plain[di & 1] += 1;
 		if (!pl_http_split)
@@ -260,7 +277,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u16 dir)
 	if (!ev->proc.pid)
 		pl_listener(netns, dir == PL_DIR_EGRESS ? t.sport : t.dport, &ev->proc);
 	/* 64-bit, clamped in a register the verifier tracks (as in dns.bpf.c). */
-	__u64 n = len - off;
+	__u64 n = flags == PL_HTTP_TLS ? 0 : len - off;
 	if (n > PL_HTTP_PAYLOAD)
 		n = PL_HTTP_PAYLOAD;
 	asm volatile("" : "+r"(n));

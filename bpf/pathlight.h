@@ -98,6 +98,7 @@ struct pl_dns_event {
 enum pl_http_flag {
 	PL_HTTP_START = 1, /* the payload starts like an HTTP/1.x request or response */
 	PL_HTTP_CONT = 2,  /* a segment after a start on the same socket and direction (headers split) */
+	PL_HTTP_TLS = 4,   /* a TLS ClientHello, the socket's first payload that way: encrypted from here on (nothing copied) */
 };
 
 struct pl_http_event {

@@ -76,6 +76,9 @@ func (d *httpDecoder) segment(e *probes.HTTPEvent) []protocol.HTTP {
 	if e.Dir == probes.DNSIngress {
 		di = 1
 	}
+	if e.Flags&probes.HTTPTLS != 0 {
+		return []protocol.HTTP{d.tls(e)}
+	}
 	c := d.conns[e.Cookie]
 	if c == nil {
 		if e.Flags&probes.HTTPStart == 0 {
@@ -147,6 +150,17 @@ func startsHTTP(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// tls is the line of a TLS ClientHello: the client sent it, whichever socket saw it.
+func (d *httpDecoder) tls(e *probes.HTTPEvent) protocol.HTTP {
+	out := protocol.HTTP{Header: d.env.header(protocol.TypeHTTP, e.TsNs), Version: "TLS", Encrypted: true, Role: protocol.HTTPServer}
+	if e.Dir == probes.DNSEgress {
+		out.Role = protocol.HTTPClient
+	}
+	out.Endpoints = endpoints(e.Netns, e.T.Family, e.T.Proto, e.T.Saddr, e.T.Daddr, e.T.Sport, e.T.Dport)
+	out.Proc = d.env.proc(probes.Proc(e.Proc))
+	return out
 }
 
 // request parses a request head and queues it on its connection; false when it is not one.

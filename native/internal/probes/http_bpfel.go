@@ -49,6 +49,7 @@ type httpPlHttpFlag uint32
 const (
 	httpPlHttpFlagPL_HTTP_START httpPlHttpFlag = 1
 	httpPlHttpFlagPL_HTTP_CONT  httpPlHttpFlag = 2
+	httpPlHttpFlagPL_HTTP_TLS   httpPlHttpFlag = 4
 )
 
 // Names of all BPF objects in the ELF.

@@ -42,6 +42,7 @@ const (
 	DNSIngress       = uint16(dnsPlDnsDirPL_DIR_INGRESS)
 	HTTPStart        = uint16(httpPlHttpFlagPL_HTTP_START)
 	HTTPCont         = uint16(httpPlHttpFlagPL_HTTP_CONT)
+	HTTPTLS          = uint16(httpPlHttpFlagPL_HTTP_TLS)
 )
 
 // Maps every probe shares (one filter change re-filters all of them).

@@ -166,8 +166,11 @@ type HTTP struct {
 	Path          string `json:"path,omitempty"`
 	QueryStripped bool   `json:"queryStripped,omitempty"`
 	Host          string `json:"host,omitempty"` // the Host header, when in the bytes copied
-	Version       string `json:"version"`        // HTTP/1.0 | HTTP/1.1
-	Status        int    `json:"status"`
+	Version       string `json:"version"`        // HTTP/1.0 | HTTP/1.1; TLS for an encrypted connection
+	Status        int    `json:"status"`         // 0 for an encrypted connection
+	// A TLS connection (its ClientHello): counted, not decoded. No method, path, host,
+	// status or latency; one line per socket that saw the hello.
+	Encrypted bool `json:"encrypted,omitempty"`
 	// From the request leaving (client) or arriving (server) to the response's first
 	// segment arriving (client) or leaving (server).
 	LatencyNs int64 `json:"latencyNs,omitempty"`

@@ -2,10 +2,12 @@ package kernel_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -36,6 +38,35 @@ func httpHelper(kind, arg string) (rc int, ok bool) {
 			_, _ = io.WriteString(w, "ok")
 		}))
 		return 1, true
+	case "httpsserve": // arg: host:port — HTTPS with a certificate made at start (httptest's)
+		l, err := net.Listen("tcp", arg)
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1, true
+		}
+		s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "secret") }))
+		s.Listener.Close()
+		s.Listener = l
+		s.StartTLS()
+		fmt.Println("ready")
+		select {}
+	case "httpsget": // arg: host:port — GET / over TLS, the server's certificate not checked (a test's own)
+		c, err := tls.Dial("tcp", arg, &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			fmt.Println("error:", err)
+			return 0, true
+		}
+		defer c.Close()
+		comm, _ := os.ReadFile("/proc/self/comm")
+		fmt.Printf("pid %d %s\n", os.Getpid(), strings.TrimSpace(string(comm)))
+		_, _ = io.WriteString(c, "GET /hidden HTTP/1.1\r\nHost: tls.test\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			fmt.Println("error:", err)
+			return 0, true
+		}
+		fmt.Println(resp.StatusCode)
+		return 0, true
 	case "httpclient": // arg: host:port,mode — mode: pair | pipeline | split | junk | big
 		addr, mode, _ := strings.Cut(arg, ",")
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -223,5 +254,31 @@ func TestHTTPAfterLongBody(t *testing.T) {
 		if strings.Join(got, ", ") != "/big 200, /fail 503" {
 			t.Errorf("%s exchanges: %v", role, got)
 		}
+	}
+}
+
+// Probe http: a TLS connection is counted, not decoded — one line per socket that saw its
+// ClientHello (encrypted, version TLS, the client as src), and nothing of the request
+// inside it.
+func TestHTTPCountsTLS(t *testing.T) {
+	requireRoot(t)
+	a, b := pair(t, 115)
+	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
+	startInNetns(t, b, "httpsserve", b.ip+":8443")
+	if _, _, out := helperProc(t, inNetns(t, a, "httpsget", b.ip+":8443")); out != "200" {
+		t.Fatalf("client: %q", out)
+	}
+	for _, role := range []string{"client", "server"} {
+		l := ag.mustSee(role+"'s TLS connection", is("http", "role", role, "encrypted", true))
+		if str(l, "version") != "TLS" || str(l, "src") != a.ip || str(l, "dst") != b.ip || num(l, "dport") != 8443 || num(l, "status") != 0 {
+			t.Errorf("%s line: %v", role, l)
+		}
+	}
+	ag.stop()
+	if n := len(httpLines(ag)); n != 2 {
+		t.Errorf("%d http lines for one TLS connection, want 2 (one per socket): %v", n, httpLines(ag))
+	}
+	if strings.Contains(strings.Join(ag.rawLines(), "\n"), "hidden") {
+		t.Errorf("bytes from inside TLS reached the output")
 	}
 }

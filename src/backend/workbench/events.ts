@@ -89,6 +89,10 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
   } else if (ev.type === 'tcp') {
     verdict = ev.event === 'established' ? 'forwarded' : ev.event === 'retransmit' ? 'info' : 'error';
     reason = ev.errno ? `${ev.event} (${ev.errno})` : ev.event;
+  } else if (ev.type === 'http' && ev.encrypted) {
+    verdict = 'info';
+    reason = 'TLS';
+    detail = `encrypted, not decoded · ${ev.role}'s socket`;
   } else if (ev.type === 'http') {
     // The network delivered it either way: an error status is the application's answer.
     verdict = ev.status >= 400 ? 'error' : 'forwarded';

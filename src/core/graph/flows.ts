@@ -145,6 +145,10 @@ const bucketBase = Math.log(1.05);
 function countHttp(stats: FlowStats, ev: Extract<FlowEvent, { type: 'http' }>): void {
   stats.http ??= {};
   const t = (stats.http[ev.role] ??= { requests: 0, classes: {}, timed: 0, latency: {}, first: ev.ts, last: ev.ts });
+  if (ev.encrypted) {
+    t.encrypted = (t.encrypted ?? 0) + 1;
+    return;
+  }
   t.requests += 1;
   const cls = `${Math.floor(ev.status / 100)}xx`;
   t.classes[cls] = (t.classes[cls] ?? 0) + 1;
@@ -176,6 +180,8 @@ export interface HttpView {
   /** Whose sockets saw them: the client's when the probes saw that side, else the server's. */
   seenBy: 'client' | 'server';
   requests: number;
+  /** TLS connections: encrypted, not decoded. */
+  encrypted: number;
   /** Requests per second over the time they were seen (at least one second). */
   rate: number;
   /** 4xx + 5xx, and their share of the requests in per cent. */
@@ -196,9 +202,10 @@ export function httpView(s: FlowStats): HttpView | undefined {
   return {
     seenBy,
     requests: t.requests,
+    encrypted: t.encrypted ?? 0,
     rate: t.requests / Math.max(1, (t.last - t.first) / 1e9),
     errors,
-    errorPercent: (errors / t.requests) * 100,
+    errorPercent: t.requests ? (errors / t.requests) * 100 : 0,
     classes: { ...t.classes },
     ...(p50 !== undefined ? { p50Ns: p50 } : {}),
     ...(p99 !== undefined ? { p99Ns: p99 } : {}),
@@ -210,6 +217,7 @@ const rateText = (r: number) => (r >= 10 ? `${Math.round(r)}/s` : `${r.toFixed(1
 
 /** The short form an edge's label carries: `HTTP 4.2/s · 25 % err · p99 41 ms`. */
 export function httpLabel(v: HttpView): string {
+  if (v.requests === 0) return 'TLS (encrypted)';
   return [
     `HTTP ${rateText(v.rate)}`,
     `${v.errorPercent < 1 && v.errors > 0 ? '<1' : Math.round(v.errorPercent)} % err`,
@@ -219,12 +227,14 @@ export function httpLabel(v: HttpView): string {
 
 /** The long form a popover shows: counts by status class, both percentiles and whose sockets saw them. */
 export function httpText(v: HttpView): string {
+  const tls = v.encrypted ? `${v.encrypted} TLS connection${v.encrypted === 1 ? '' : 's'} (encrypted, not decoded)` : '';
+  if (v.requests === 0) return `${tls} · seen by the ${v.seenBy}'s sockets`;
   const classes = Object.entries(v.classes)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([c, n]) => `${n}× ${c}`)
     .join(', ');
   const timing = v.p50Ns !== undefined && v.p99Ns !== undefined ? ` · p50 ${latencyText(v.p50Ns)}, p99 ${latencyText(v.p99Ns)}` : '';
-  return `${v.requests} HTTP request${v.requests === 1 ? '' : 's'} (${rateText(v.rate)}): ${classes} · ${v.errors} error${v.errors === 1 ? '' : 's'} (${Math.round(v.errorPercent)} %)${timing} · seen by the ${v.seenBy}'s sockets`;
+  return `${v.requests} HTTP request${v.requests === 1 ? '' : 's'} (${rateText(v.rate)}): ${classes} · ${v.errors} error${v.errors === 1 ? '' : 's'} (${Math.round(v.errorPercent)} %)${timing}${tls ? ` · ${tls}` : ''} · seen by the ${v.seenBy}'s sockets`;
 }
 
 /** DNS counts per transaction: a message seen in the client's and the server's netns counts once. */

@@ -154,6 +154,8 @@ export interface FlowStats {
 /** HTTP exchanges as one side's sockets saw them (`httpView` in flows.ts reads them as rate, error % and p99). */
 export interface HttpTally {
   requests: number;
+  /** TLS connections (their ClientHello): encrypted, not decoded; not among the requests. */
+  encrypted?: number;
   /** By status class: `2xx`, `3xx`, `4xx`, `5xx` (and `1xx`). */
   classes: Record<string, number>;
   /** Exchanges with a latency, and their latencies as a log histogram: bucket b holds [1.05^b, 1.05^(b+1)) ns. */

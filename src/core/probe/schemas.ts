@@ -381,9 +381,12 @@ export const httpLineSchema = z.object({
   queryStripped: z.boolean().optional(),
   /** The Host header, when within the bytes read. */
   host: z.string().optional(),
-  /** HTTP/1.0 or HTTP/1.1. */
+  /** HTTP/1.0 or HTTP/1.1; `TLS` for an encrypted connection. */
   version: z.string(),
+  /** 0 for an encrypted connection. */
   status: u32,
+  /** A TLS connection, seen by its ClientHello: counted, not decoded (no method, path, host, status or latency). */
+  encrypted: z.boolean().optional(),
   /** Request to response on this socket: the client's wait, or the server's time to answer. */
   latencyNs: u64.optional(),
   /** The process behind the socket (probe `proc`). */

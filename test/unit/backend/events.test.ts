@@ -175,6 +175,10 @@ describe('the events store', () => {
     expect(seqs(st, { text: '/cart' })).toEqual([6]);
     expect(seqs(st, { text: 'request not seen' })).toEqual([7]);
     expect(seqs(st, { type: ['http'], verdict: ['error'] })).toEqual([6]);
+    st.add(http(92, 0, { encrypted: true, version: 'TLS', method: undefined, path: undefined, host: undefined, latencyNs: undefined }));
+    expect(st.page({ reason: 'tls' }, 0, 10).rows).toEqual([
+      expect.objectContaining({ type: 'http', verdict: 'info', reason: 'TLS', detail: "encrypted, not decoded · client's socket" }),
+    ]);
     // The timeline's fourth count is HTTP.
     const h = st.page({}, 0, 1).histogram;
     expect(h.buckets[90]).toEqual([0, 0, 0, 1]);

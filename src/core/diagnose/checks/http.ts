@@ -19,7 +19,8 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-function exchangesOf(ctx: Ctx): Exchange[] {
+/** A → B's lines, from the client's sockets when the probes saw them there, else the server's. */
+function linesOf(ctx: Ctx): Exchange[] {
   const aIps = new Set<string>(ctx.source.kind === 'ip' ? [ctx.source.ip] : ctx.source.pods.flatMap((p) => p.ips));
   const ab = ctx.correlator!.http.filter((h) => aIps.has(h.src) && ctx.bSide.has(`${h.dst}|${h.dport}`));
   const client = ab.filter((h) => h.role === 'client');
@@ -110,7 +111,13 @@ export const httpCheck: Check = {
   hop: 'backend',
   run(ctx) {
     if (!ctx.correlator || ctx.correlator.http.length === 0) return;
-    const ex = exchangesOf(ctx);
+    const lines = linesOf(ctx);
+    const ex = lines.filter((h) => !h.encrypted);
+    const tls = lines.length - ex.length;
+    if (tls > 0)
+      ctx.notes.push(
+        `${tls} TLS connection${tls === 1 ? '' : 's'} from A to ${ctx.target.label}: encrypted, not decoded (no HTTP status or latency can be read from them).`,
+      );
     if (ex.length === 0) return;
     const latencies = ex.flatMap((h) => (h.latencyNs ? [h.latencyNs] : [])).sort((p, q) => p - q);
     const timing = latencies.length > 0 ? `, latency p50 ${ms(quantile(latencies, 0.5))}, p99 ${ms(quantile(latencies, 0.99))}` : '';

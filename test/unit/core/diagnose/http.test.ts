@@ -123,3 +123,25 @@ describe('http-slow', () => {
     expect(lenient.notes.some((n) => n.includes('p99 1500.0 ms'))).toBe(true);
   });
 });
+
+describe('TLS', () => {
+  /** A ClientHello's line, as the agent writes it: counted, nothing decoded. */
+  const hello = (i: number, role: 'client' | 'server' = 'client') => {
+    const { method, path, queryStripped, host, latencyNs, ...rest } = exchange(i, 0, role);
+    void [method, path, queryStripped, host, latencyNs];
+    return { ...rest, version: 'TLS', encrypted: true, sport: conn.sport + i };
+  };
+
+  it('A → B over TLS: the connections are counted and said to be encrypted, never read as HTTP answers', () => {
+    const a = answer([hello(0), hello(1), hello(0, 'server')]);
+    expect(a.verdict).toBe('reachable');
+    expect(a.findings.some((x) => x.kind.startsWith('http-'))).toBe(false);
+    expect(a.notes).toContain('2 TLS connections from A to backend:8080: encrypted, not decoded (no HTTP status or latency can be read from them).');
+  });
+
+  it('beside plaintext exchanges, the TLS connections do not count as requests', () => {
+    const a = answer([hello(0), exchange(1, 503)]);
+    expect(a.findings.find((x) => x.kind === 'http-server-error')?.summary).toContain('1 of 1 HTTP request got');
+    expect(a.notes.some((n) => n.startsWith('1 TLS connection from A'))).toBe(true);
+  });
+});

@@ -187,6 +187,15 @@ describe('graph: HTTP on an edge', () => {
     expect(v).toMatchObject({ seenBy: 'server', requests: 20, errors: 5 });
   });
 
+  it('counts TLS connections apart: encrypted, not decoded, never requests', () => {
+    const hello = (sport: number) => ({ ...httpEvent({ src: A, dst: B, sport, status: 0, identities: ids }), version: 'TLS', encrypted: true }) as ProbeEvent;
+    const e = flow(edgeById(model([hello(40001), hello(40002)]), AB));
+    expect(httpView(e.stats)).toMatchObject({ requests: 0, encrypted: 2, errors: 0, errorPercent: 0 });
+    expect(e.label).toBe('tcp/8080 · TLS (encrypted)');
+    const mixed = httpView(flow(edgeById(model([hello(40001), ...exchanges('client').slice(0, 4)]), AB)).stats)!;
+    expect(mixed).toMatchObject({ requests: 4, encrypted: 1, errors: 1 });
+  });
+
   it('an edge without HTTP has no HTTP figures and keeps its plain label', () => {
     const e = flow(edgeById(model([tcpEvent({ src: A, dst: B, event: 'established', role: 'client', identities: ids })]), AB));
     expect(httpView(e.stats)).toBeUndefined();
