@@ -22,6 +22,8 @@
 //   copied away): an A/B of two builds inside the same rounds, so the machine's drift hits both.
 //   EXTRA_PROBES=http npm run bench:probe   adds, to every round, a run with the default probes
 //   plus these opt-in ones (e.g. http): their cost against the default run of the same round.
+//   BASELINE_PROBES=drops,dns,tcp,proc,http   runs the BASELINE_AGENT build with these probes (default:
+//   its own defaults): with EXTRA_PROBES, an A/B of the opt-in probe's two builds.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +38,7 @@ const seconds = Number(process.env.SECONDS ?? 4);
 const perProbe = process.env.PER_PROBE === '1';
 const baselineAgent = process.env.BASELINE_AGENT;
 const extraProbes = process.env.EXTRA_PROBES;
+const baselineProbes = process.env.BASELINE_PROBES;
 const agent = `native/dist/linux-${os.arch() === 'arm64' ? 'arm64' : 'amd64'}/pathlight-probe`;
 execFileSync('bash', ['native/build.sh', '--no-generate', '--arch', os.arch() === 'arm64' ? 'arm64' : 'amd64'], { stdio: 'inherit' });
 
@@ -282,7 +285,7 @@ const all = await rounds_(
     default: [],
     '--stats': ['--stats'],
     ...(extraProbes ? { [`+${extraProbes}`]: ['--probes', `drops,dns,tcp,proc,${extraProbes}`] } : {}),
-    ...(baselineAgent ? { baseline: { bin: baselineAgent, args: [] } } : {}),
+    ...(baselineAgent ? { baseline: { bin: baselineAgent, args: baselineProbes ? ['--probes', baselineProbes] : [] } } : {}),
   },
   rounds,
 );
@@ -421,7 +424,7 @@ for (const r of rates)
     `drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`,
   );
 console.log(
-  `\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''}${baselineAgent ? ` BASELINE_AGENT=${baselineAgent}` : ''}${extraProbes ? ` EXTRA_PROBES=${extraProbes}` : ''} npm run bench:probe`,
+  `\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''}${baselineAgent ? ` BASELINE_AGENT=${baselineAgent}` : ''}${extraProbes ? ` EXTRA_PROBES=${extraProbes}` : ''}${baselineProbes ? ` BASELINE_PROBES=${baselineProbes}` : ''} npm run bench:probe`,
 );
 // The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
 server.kill();

@@ -125,6 +125,17 @@ function eventText(ev: ObservedEvent, paint: Paint): string {
       const by = policies(l);
       return parts.join(' ') + (by ? `; ${by}` : '');
     }
+    case 'http': {
+      // As hubble observe shows an L7 flow: the request, its status, the latency, whose socket.
+      if (l.encrypted === true) return `TLS (encrypted, not decoded) ${scalar(l.role) ?? ''}`.trim();
+      const path = typeof l.path === 'string' ? ` ${l.path}${l.queryStripped === true ? '?…' : ''}` : '';
+      const request = typeof l.method === 'string' ? `${l.method}${path}` : 'request not seen';
+      const status = typeof l.status === 'number' ? l.status : 0;
+      const parts = [request, '→', status >= 400 ? paint(String(status), status >= 500 ? 'red' : 'yellow') : String(status)];
+      if (typeof l.latencyNs === 'number') parts.push(`${(l.latencyNs / 1e6).toFixed(2)} ms`);
+      if (typeof l.role === 'string') parts.push(l.role);
+      return parts.join(' ');
+    }
     case 'rule': {
       // The netfilter rule that dropped or rejected the packet, where it is and its comment
       // (kube-router's and kube-proxy's name the pod, policy or Service), as `iptables -L` shows it.

@@ -41,6 +41,16 @@ describe('observe output', () => {
     expect(o.compactLine(nx, { paint: o.painter(true) })).toContain('\u001b[33mNXDOMAIN\u001b[0m');
   });
 
+  it('an HTTP exchange as Hubble shows an L7 flow: request, status (5xx red), latency, whose socket; TLS counted, not decoded', () => {
+    const http = (over: Record<string, unknown>) =>
+      o.observedEvent({ type: 'http', src: '10.244.0.9', sport: 55222, dst: '10.244.0.7', dport: 8080, role: 'client', version: 'HTTP/1.1', ...over }, ts)!;
+    const failed = http({ method: 'GET', path: '/cart', queryStripped: true, status: 503, latencyNs: 12_345_678 });
+    expect(o.compactLine(failed)).toBe('2026-12-05T08:37:25.345Z 10.244.0.9:55222 -> 10.244.0.7:8080 http FORWARDED (GET /cart?… → 503 12.35 ms client)');
+    expect(o.compactLine(failed, { paint: o.painter(true) })).toContain('\u001b[31m503\u001b[0m');
+    expect(o.compactLine(http({ status: 200, role: 'server' }))).toContain('(request not seen → 200 server)');
+    expect(o.compactLine(http({ status: 0, version: 'TLS', encrypted: true }))).toContain('http FORWARDED (TLS (encrypted, not decoded) client)');
+  });
+
   it('ends without an identity are addresses ([v6]:port); Services are NS/svc/NAME', () => {
     const ev = o.observedEvent(
       {
@@ -90,8 +100,8 @@ describe('observe output', () => {
   });
 
   it('a kind it does not know: its own fields as key=value', () => {
-    const ev = o.observedEvent({ v: 1, type: 'http', ts, node: 'n', src: '10.0.0.1', dst: '10.0.0.2', method: 'GET', status: 503, path: '/x' }, ts)!;
-    expect(o.summaryText(ev)).toBe('method=GET status=503 path=/x');
+    const ev = o.observedEvent({ v: 1, type: 'test', ts, node: 'n', src: '10.0.0.1', dst: '10.0.0.2', id: 't1', phase: 'done', ok: false }, ts)!;
+    expect(o.summaryText(ev)).toBe('id=t1 phase=done ok=false');
   });
 
   it('table row: the same fields in columns', () => {
