@@ -129,7 +129,7 @@ describe('TLS', () => {
   const hello = (i: number, role: 'client' | 'server' = 'client') => {
     const { method, path, queryStripped, host, latencyNs, ...rest } = exchange(i, 0, role);
     void [method, path, queryStripped, host, latencyNs];
-    return { ...rest, version: 'TLS', encrypted: true, sport: conn.sport + i };
+    return { ...rest, version: 'TLS', encrypted: true, sport: Number(conn.sport) + i };
   };
 
   it('A → B over TLS: the connections are counted and said to be encrypted, never read as HTTP answers', () => {
