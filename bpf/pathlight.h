@@ -93,6 +93,29 @@ struct pl_dns_event {
 	__u8 payload[PL_DNS_PAYLOAD];
 };
 
+#define PL_HTTP_PAYLOAD 256 /* the first bytes of a TCP segment's payload the http probe copies */
+
+enum pl_http_flag {
+	PL_HTTP_START = 1, /* the payload starts like an HTTP/1.x request or response */
+	PL_HTTP_CONT = 2,  /* a segment after a start on the same socket and direction (headers split) */
+	PL_HTTP_TLS = 4,   /* a TLS ClientHello, the socket's first payload that way: encrypted from here on (nothing copied) */
+};
+
+struct pl_http_event {
+	__u64 ts_ns;
+	__u64 cookie;   /* the local socket's cookie: the agent's per-connection key */
+	__u32 netns;
+	__u32 seq;      /* the segment's TCP sequence number (a retransmission repeats it) */
+	__u32 full_len; /* TCP payload bytes in the segment (a GSO segment may hold many packets' worth) */
+	__u16 dir;      /* enum pl_dns_dir: egress (sent by the local socket) or ingress */
+	__u16 len;      /* payload bytes copied */
+	__u16 flags;    /* enum pl_http_flag */
+	__u16 _pad[3];
+	struct pl_tuple t; /* as the packet goes: src sent it */
+	struct pl_proc proc;
+	__u8 payload[PL_HTTP_PAYLOAD];
+};
+
 /* Filter switches in struct pl_config.flags. A filter whose bit is clear matches all. */
 enum pl_config_flag {
 	PL_F_NETNS = 1 << 0,

@@ -20,6 +20,10 @@
 //   BASELINE_AGENT=/tmp/pathlight-probe-old npm run bench:probe   adds, to every round, a run of
 //   another build of the agent (e.g. the previous commit's, built with native/build.sh and
 //   copied away): an A/B of two builds inside the same rounds, so the machine's drift hits both.
+//   EXTRA_PROBES=http npm run bench:probe   adds, to every round, a run with the default probes
+//   plus these opt-in ones (e.g. http): their cost against the default run of the same round.
+//   BASELINE_PROBES=drops,dns,tcp,proc,http   runs the BASELINE_AGENT build with these probes (default:
+//   its own defaults): with EXTRA_PROBES, an A/B of the opt-in probe's two builds.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +37,8 @@ const rounds = Number(process.env.ROUNDS ?? 12);
 const seconds = Number(process.env.SECONDS ?? 4);
 const perProbe = process.env.PER_PROBE === '1';
 const baselineAgent = process.env.BASELINE_AGENT;
+const extraProbes = process.env.EXTRA_PROBES;
+const baselineProbes = process.env.BASELINE_PROBES;
 const agent = `native/dist/linux-${os.arch() === 'arm64' ? 'arm64' : 'amd64'}/pathlight-probe`;
 execFileSync('bash', ['native/build.sh', '--no-generate', '--arch', os.arch() === 'arm64' ? 'arm64' : 'amd64'], { stdio: 'inherit' });
 
@@ -275,7 +281,12 @@ async function rounds_(label, variants, n) {
 
 const all = await rounds_(
   'all probes',
-  { default: [], '--stats': ['--stats'], ...(baselineAgent ? { baseline: { bin: baselineAgent, args: [] } } : {}) },
+  {
+    default: [],
+    '--stats': ['--stats'],
+    ...(extraProbes ? { [`+${extraProbes}`]: ['--probes', `drops,dns,tcp,proc,${extraProbes}`] } : {}),
+    ...(baselineAgent ? { baseline: { bin: baselineAgent, args: baselineProbes ? ['--probes', baselineProbes] : [] } } : {}),
+  },
   rounds,
 );
 const perProg = all.perProg;
@@ -284,6 +295,12 @@ if (perProbe) {
   for (const p of ['drops', 'dns', 'tcp']) {
     single[p] = (await rounds_(`${p} alone`, { default: ['--probes', p] }, Math.max(6, Math.ceil(rounds / 2)))).variants.default;
   }
+}
+// The opt-in probes' own programs: run time per run, from one run with statistics on.
+const extraProgs = {};
+if (extraProbes) {
+  note(`${extraProbes}: run time of its programs (one run with --stats)`);
+  add(extraProgs, (await measured(['--probes', `drops,dns,tcp,proc,${extraProbes}`, '--stats'])).progs);
 }
 // The floor: empty programs on the same hooks, attached together with dns, same traffic.
 note('floor: dns beside the empty baseline programs');
@@ -355,6 +372,9 @@ const result = {
   programs: Object.fromEntries(Object.entries(perProg).map(([n, s]) => [n, { runs: s.cnt, avgNs: s.cnt ? Math.round(s.ns / s.cnt) : null }])),
   // Same traffic, dns beside empty programs on its hooks: own cost = dns avg - empty avg.
   smallPackets: Object.fromEntries(Object.entries(small).map(([n, s]) => [n, { runs: s.cnt, avgNs: s.cnt ? Math.round(s.ns / s.cnt) : null }])),
+  extraProbes: extraProbes
+    ? Object.fromEntries(Object.entries(extraProgs).map(([n, s]) => [n, { runs: s.cnt, avgNs: s.cnt ? Math.round(s.ns / s.cnt) : null }]))
+    : undefined,
   floor: Object.fromEntries(Object.entries(floor).map(([n, s]) => [n, { runs: s.cnt, avgNs: s.cnt ? Math.round(s.ns / s.cnt) : null }])),
   eventRate: rates,
 };
@@ -391,6 +411,10 @@ for (const [p, x] of Object.entries(single)) {
 }
 console.log(`  BPF run time: ${result.bpfNsPerMiB} ns per MiB moved, ${result.bpfCpuPercentOfOneCore} % of one core during the transfer`);
 for (const [n, p] of Object.entries(result.programs)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
+if (result.extraProbes) {
+  console.log(`with ${extraProbes} (one run with --stats):`);
+  for (const [n, p] of Object.entries(result.extraProbes)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
+}
 console.log('floor (same traffic; an empty program on the same hook measures what BPF statistics and the trampoline cost by themselves):');
 for (const [n, p] of Object.entries(result.floor)) console.log(`  ${n.padEnd(16)} ${String(p.avgNs ?? '-').padStart(6)} ns avg over ${p.runs} runs`);
 console.log('small UDP packets (full path of the dns programs), beside empty programs on the same hooks:');
@@ -400,7 +424,7 @@ for (const r of rates)
     `drops at ${r.offered}: ${r.deliveredPerSecond}/s delivered, ${r.lostKernel} lost in the kernel, ${r.lostAgent} in the agent (of ${r.eventsKernel})`,
   );
 console.log(
-  `\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''}${baselineAgent ? ` BASELINE_AGENT=${baselineAgent}` : ''} npm run bench:probe`,
+  `\nreproduce: sudo ROUNDS=${rounds} SECONDS=${seconds}${perProbe ? ' PER_PROBE=1' : ''}${baselineAgent ? ` BASELINE_AGENT=${baselineAgent}` : ''}${extraProbes ? ` EXTRA_PROBES=${extraProbes}` : ''}${baselineProbes ? ` BASELINE_PROBES=${baselineProbes}` : ''} npm run bench:probe`,
 );
 // The iperf3 server keeps the event loop alive: stop it and remove the namespaces now.
 server.kill();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { apiErrorSchema } from './result.js';
 import * as wb from './workbench.js';
 import { sshSettingsSchema } from './ssh.js';
+import * as pol from './policy.js';
 
 const authMethod = z.enum(['client-certificate', 'token', 'token-file', 'exec', 'auth-provider', 'basic', 'none']);
 
@@ -185,6 +186,10 @@ export const calls = {
   'graph.details': { request: wb.graphDetailsRequest, response: wb.graphDetailsResponse },
   /** A page of the session's probe events under Hubble-style filters, with the timeline. */
   'events.page': { request: wb.eventsPageRequest, response: wb.eventsPageResponse },
+  /** Least-privilege NetworkPolicies for the traffic the session saw (a replay: the whole recording), verified by the engine. */
+  'policy.advise': { request: pol.policyAdviseRequest, response: pol.policyAdviseResponse },
+  /** Which observed flows of the session a proposed policy change would newly deny or allow. */
+  'policy.impact': { request: pol.policyImpactRequest, response: pol.policyImpactResponse },
 } as const;
 
 /** Events pushed from the shell/backend to the UI. */

@@ -7,3 +7,4 @@ export * from './csp.js';
 export * from './cancel.js';
 export * from './workbench.js';
 export * from './ssh.js';
+export * from './policy.js';

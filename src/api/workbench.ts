@@ -360,7 +360,7 @@ export type GraphDetails = z.infer<typeof graphDetailsResponse>;
 
 // ---------------------------------------------------------------- events
 
-export const eventTypes = ['drop', 'dns', 'tcp'] as const;
+export const eventTypes = ['drop', 'dns', 'tcp', 'http'] as const;
 export const eventVerdicts = ['forwarded', 'dropped', 'error', 'info'] as const;
 
 /** Hubble-style filters: every given criterion must hold; a list matches any of its values. */
@@ -368,9 +368,9 @@ export const eventFilterSchema = z
   .object({
     namespace: z.string().max(253).optional(),
     pod: z.string().max(253).optional(),
-    type: z.array(z.enum(eventTypes)).max(3).optional(),
+    type: z.array(z.enum(eventTypes)).max(4).optional(),
     verdict: z.array(z.enum(eventVerdicts)).max(4).optional(),
-    /** Drop reason, TCP outcome or DNS rcode (case-insensitive, exact). */
+    /** Drop reason, TCP outcome, DNS rcode or HTTP status (case-insensitive, exact). */
     reason: z.string().max(128).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     rcode: z.string().max(32).optional(),
@@ -378,6 +378,15 @@ export const eventFilterSchema = z
     node: z.string().max(253).optional(),
     /** Substring of the row's text (names, addresses, query names, reasons). */
     text: z.string().max(256).optional(),
+    /**
+     * The question's traffic: events to or from one of these addresses (A's, the Service's, the
+     * endpoints', B's), or DNS lookups of one of these names (or a name under it, as a search
+     * path makes them).
+     */
+    about: z
+      .object({ ips: z.array(z.string().max(64)).max(256), names: z.array(z.string().max(253)).max(16) })
+      .strict()
+      .optional(),
     /** Time range, ns since the Unix epoch (the timeline's brush). */
     from: z.number().optional(),
     to: z.number().optional(),
@@ -400,14 +409,16 @@ export const eventRowSchema = z.object({
   node: z.string(),
   type: z.enum(eventTypes),
   verdict: z.enum(eventVerdicts),
-  /** Drop reason, TCP outcome (with errno), DNS rcode or `query`. */
+  /** Drop reason, TCP outcome (with errno), DNS rcode or `query`, HTTP status (`503 Service Unavailable`… as a number: `503`). */
   reason: z.string(),
   proto: z.string(),
   src: z.string(),
   dst: z.string(),
   port: z.number().int(),
-  /** DNS: query name and type. */
+  /** DNS: query name and type. HTTP: the request and its latency (`GET /cart?… · 12.3 ms`). */
   detail: z.string().optional(),
+  /** The process behind the event's socket (probe `proc`): `curl (pid 4121) in ns/pod/container`. */
+  process: z.string().optional(),
 });
 export type EventRow = z.infer<typeof eventRowSchema>;
 
@@ -415,8 +426,8 @@ export const histogramSchema = z.object({
   /** Time of the first bucket (ns) and the width of a bucket (ms; 1000 unless the span is long). */
   start: z.number(),
   bucketMs: z.number().int(),
-  /** Per bucket: counts by type (over every filter but the time range, so the brush stays meaningful). */
-  buckets: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int()])),
+  /** Per bucket: counts by type, in `eventTypes` order (over every filter but the time range, so the brush stays meaningful). */
+  buckets: z.array(z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()])),
 });
 export type Histogram = z.infer<typeof histogramSchema>;
 

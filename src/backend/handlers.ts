@@ -6,6 +6,7 @@ import { Workbenches } from './workbench/workbenches.js';
 import { startupRecording } from './store/open.js';
 import { describeDefaultKubeconfig, listContexts, type KubeconfigEnv } from './cluster/kubeconfig.js';
 import { PushHub } from './push.js';
+import { adviseSession, impactOnSession } from './policy/panels.js';
 
 export interface BackendOptions {
   shell: 'electron' | 'server';
@@ -42,6 +43,8 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
    * left) its questions are cancelled at once — their agents stop on the nodes — and the
    * session closes unless a client follows it again within `resumeMs` (a reconnect resumes).
    */
+  // A closing workbench session stops the probe runs it started: nothing would show their events.
+  const closeSession = async (session: string) => (await probes.stopFed(session), wb.close(session));
   const owned = <T extends { session: string }>(value: T, ctx: CallContext): T => {
     const client = ctx.client;
     if (client && !client.gone.aborted) {
@@ -53,7 +56,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
             if (hub.audience(value.session) > 0) return;
             wb.cancelAll(value.session);
             const t = setTimeout(() => {
-              if (hub.audience(value.session) === 0) void wb.close(value.session).then(() => hub.forget(value.session));
+              if (hub.audience(value.session) === 0) void closeSession(value.session).then(() => hub.forget(value.session));
             }, options.resumeMs ?? 30_000);
             t.unref?.();
           }),
@@ -87,7 +90,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'recording.note': async ({ session, text }) => wb.note(session, text),
     'recording.stop': async ({ session }) => wb.stopRecording(session),
     'cluster.open': async ({ source, context, execConsent }, ctx) => owned(await wb.open(source, context, execConsent), ctx),
-    'cluster.close': async ({ session }) => (hub.forget(session), wb.close(session)),
+    'cluster.close': async ({ session }) => (hub.forget(session), closeSession(session)),
     'cluster.health': async ({ session }, ctx) => follow(session, ctx, wb.health(session)),
     'why.ask': async (req, ctx) => {
       const asked = wb.ask(req);
@@ -99,5 +102,7 @@ export function createHandlers(options: BackendOptions, hub = new PushHub()): Ha
     'graph.changes': async ({ session, since }) => wb.graphChanges(session, since),
     'graph.details': async ({ session, node }) => wb.details(session, node),
     'events.page': async (req) => wb.eventsPage(req),
+    'policy.advise': async (req) => adviseSession(await wb.observed(req.session), req),
+    'policy.impact': async (req) => impactOnSession(await wb.observed(req.session), req),
   };
 }

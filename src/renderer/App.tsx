@@ -146,6 +146,8 @@ export function App() {
     },
     { id: 'clear', title: 'Clear event filters', run: () => s().clearEventFilter(), disabled: !inWorkbench },
     { id: 'probes-tab', title: 'Show probes', run: () => s().setBottomTab('probes'), disabled: !inWorkbench },
+    { id: 'advice-tab', title: 'Advise policies from the observed traffic', run: () => s().setBottomTab('advice'), disabled: !inWorkbench },
+    { id: 'impact-tab', title: 'What if… (impact of a policy change on the observed traffic)', run: () => s().setBottomTab('impact'), disabled: !inWorkbench },
     { id: 'switch', title: 'Switch cluster (back to Connect)', run: () => void s().closeCluster(), disabled: !inWorkbench },
     { id: 'open', title: 'Open the selected context', keys: 'Enter', run: () => void s().openCluster(), disabled: inWorkbench || !s().selectedContext },
     { id: 'kubeconfig', title: 'Choose kubeconfig…', keys: 'Ctrl+O', run: chooseFile, disabled: inWorkbench },

@@ -3,7 +3,9 @@
  * playwright-core (Playwright's own browser download is not possible everywhere).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoPath } from '../helpers/paths.js';
 
@@ -14,6 +16,18 @@ export interface Served {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** A kubeconfig whose contexts name the fake clusters `fake-<scenario>` (its server is never contacted). */
+export function fakeKubeconfig(scenarios: string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
+  const file = path.join(dir, 'config');
+  const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`,
+  );
+  return file;
 }
 
 /** Starts `pathlight serve --port 0 --no-open [args…]` and waits for the URL it prints. */

@@ -4,13 +4,14 @@
  * `fake-<scenario>` (PATHLIGHT_FAKE_CLUSTERS, a test-only switch), with the probe events the
  * lab's probes recorded. The same flow against the real lab is test/lab/tests/workbench.test.ts.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../helpers/paths.js';
-import { launchChromium, pollingCalls, recordCalls, serve, type SentCalls, type Served } from './harness.js';
+import { dropReasons, fixtureNodes, fixturePod, labFixture, tableEvents } from '../helpers/diagnose.js';
+import { fakeKubeconfig, launchChromium, pollingCalls, recordCalls, serve, type SentCalls, type Served } from './harness.js';
 import { WorkbenchPage } from './pages/WorkbenchPage.js';
 import { ConnectPage } from './pages/ConnectPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
@@ -22,18 +23,12 @@ let served: Served | undefined;
 let recordings: string;
 let sent: SentCalls;
 const errors: string[] = [];
-
-/** A kubeconfig whose contexts name the fake clusters (its server is never contacted). */
-function fakeKubeconfig(scenarios: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-e2e-'));
-  const file = path.join(dir, 'config');
-  const ctx = scenarios.map((s) => `- name: fake-${s}\n  context: {cluster: fake, user: fake}`).join('\n');
-  writeFileSync(
-    file,
-    `apiVersion: v1\nkind: Config\ncurrent-context: fake-${scenarios[0]}\nclusters:\n- name: fake\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: fake\n  user: {token: not-a-real-token}\ncontexts:\n${ctx}\n`,
-  );
-  return file;
-}
+// The fake clusters serve what the two-node lab recorded: A's node, and B's where kube-router rejects.
+const fx = labFixture('deny-backend-ingress');
+const [node1, node2] = fixtureNodes(fx) as [string, string];
+const all = tableEvents(fx).length;
+const onNode2 = tableEvents(fx, node2).length;
+const netfilterOn2 = dropReasons(fx, node2).find((r) => r.reason === 'NETFILTER_DROP')!.count;
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -103,7 +98,7 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     expect(notes[1]).toContain('backend denied since the new policy');
     expect(await page.getByTestId('note-mark').count()).toBe(2);
     // Recorded with the lab's probe events: the replay has them, and the recorded answer.
-    await expect.poll(async () => (await rp.eventCount()).total).toBe(44);
+    await expect.poll(async () => (await rp.eventCount()).total).toBe(all);
     await rp.showRecorded('lab-deny-ingress/deploy/frontend');
     expect((await rp.topFinding()).kind).toBe('policy-deny-ingress');
     await rp.screenshot('replay-of-a-workbench-recording');
@@ -119,7 +114,7 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     // The answer, the failing hop and every event arrived without the UI asking on a timer.
     expect(await wb.verdict()).toBe('unreachable');
     expect((await wb.failingHopOnGraph()).hop).toBe('policy-ingress');
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: all, total: all });
     // From the question on (typing it may page the events table once: a pull the user caused, not a poll).
     const askedAt = sent.calls.find((x) => x.method === 'why.ask' && x.at >= asked)!.at;
     const running = sent.since(askedAt, pollingCalls);
@@ -142,12 +137,17 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     const page = wb.page;
     await wb.ask({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'ssh' });
     await page.getByRole('tab', { name: 'Probes' }).click();
-    // Not "No probes running": the question's own run, with its figures and drop reasons.
-    const qrun = page.locator('[data-testid="question-run"][data-node="pathlight-lab-node"]');
+    // Not "No probes running": the question's own runs, one per node, with their figures and drop reasons.
+    expect(await page.getByTestId('question-run').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')))).toEqual([node1, node2]);
+    const qrun = page.locator(`[data-testid="question-run"][data-node="${node2}"]`);
     await qrun.waitFor();
     expect(await qrun.getAttribute('data-stage')).toBe('stopped');
-    expect(await qrun.getByTestId('probe-counts').innerText()).toMatch(/^44 events · [\d.]+\/s · none lost$/);
-    expect((await qrun.getByTestId('probe-reasons').innerText()).replace(/\s+/g, ' ')).toBe('top drops: NETFILTER_DROP ×4 QUEUE_PURGE ×4');
+    expect(await qrun.getByTestId('probe-counts').innerText()).toMatch(new RegExp(`^${onNode2} events · [\\d.]+/s · none lost$`));
+    expect((await qrun.getByTestId('probe-reasons').innerText()).replace(/\s+/g, ' ')).toBe(
+      `top drops: ${dropReasons(fx, node2)
+        .map((r) => `${r.reason} ×${r.count}`)
+        .join(' ')}`,
+    );
     expect(await page.getByText(/No probes/).count()).toBe(0);
     await wb.screenshot('workbench-probes-question-runs');
 
@@ -156,24 +156,25 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     await page.getByTestId('filter-reason').selectOption('');
     await page.getByRole('tab', { name: 'Probes' }).click();
     const form = page.locator('form.probe-form');
-    await form.getByLabel('Node', { exact: true }).fill('pathlight-lab-node');
+    await form.getByLabel('Node', { exact: true }).fill(node2);
     await form.getByLabel('Seconds').fill('1');
     await page.getByRole('button', { name: 'Start probe' }).click();
-    const run = page.locator('[data-testid="probe-run"][data-node="pathlight-lab-node"][data-stage="stopped"]');
+    const run = page.locator(`[data-testid="probe-run"][data-node="${node2}"][data-stage="stopped"]`);
     await run.waitFor();
-    expect(await run.getByTestId('probe-counts').innerText()).toMatch(/^8 drops · \d+ DNS · \d+ TCP · [\d.]+\/s$/);
+    const drops2 = tableEvents(fx, node2).filter((e) => e.type === 'drop').length;
+    expect(await run.getByTestId('probe-counts').innerText()).toMatch(new RegExp(`^${drops2} drops · \\d+ DNS · \\d+ TCP · [\\d.]+/s$`));
     await run.scrollIntoViewIfNeeded();
     await wb.screenshot('workbench-probes-manual-run');
-    // Its events joined the question's in the table (44 + 44).
+    // Its events joined the question's in the table; its row filters them to its node (the question's and its own there).
     await run.locator('strong').click();
     expect(await page.getByRole('tab', { name: 'Events' }).getAttribute('aria-selected')).toBe('true');
-    expect(await page.getByTestId('filter-node').innerText()).toContain('node pathlight-lab-node');
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 88, total: 88 });
+    expect(await page.getByTestId('filter-node').innerText()).toContain(`node ${node2}`);
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 2 * onNode2, total: all + onNode2 });
     await wb.screenshot('workbench-events-by-node');
     // A reason chip: that node's drops with that reason.
     await page.getByRole('tab', { name: 'Probes' }).click();
     await qrun.getByRole('button', { name: /NETFILTER_DROP/ }).click();
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 8, total: 88 });
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: 2 * netfilterOn2, total: all + onNode2 });
     expect(new Set(await wb.eventReasons())).toEqual(new Set(['NETFILTER_DROP']));
     expect(errors).toEqual([]);
   });
@@ -188,14 +189,15 @@ describe('workbench (fake clusters from the lab fixtures)', () => {
     const top = await wb.topFinding();
     expect(top.kind).toBe('policy-deny-ingress');
     // The same sentence `pathlight why` prints for this answer (test/fixtures/diagnose/deny-backend-ingress.golden.txt).
+    const [a, b] = [fixturePod(fx, 'lab-deny-ingress', 'frontend').name, fixturePod(fx, 'lab-deny-ingress', 'backend').name];
     expect(await wb.policyExplanation()).toContain(
-      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)',
+      `ingress of lab-deny-ingress/${b}: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/${a} (lab-deny-ingress/frontend)`,
     );
     const failing = await wb.failingHopOnGraph();
     expect(failing.hop).toBe('policy-ingress');
     expect(failing.count).toBeGreaterThan(0);
     expect(failing.colors).toEqual(['rgb(224,32,46)']);
-    await expect.poll(() => wb.eventCount()).toEqual({ matched: 44, total: 44 });
+    await expect.poll(() => wb.eventCount()).toEqual({ matched: all, total: all });
     await wb.screenshot('workbench-deny-backend-ingress');
     await wb.filterByReason('NETFILTER_DROP');
     const reasons = await wb.eventReasons();

@@ -111,6 +111,39 @@ export function labFixtures(): LabFixture[] {
     .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as LabFixture);
 }
 
+export const labFixture = (scenario: string): LabFixture => {
+  const f = labFixtures().find((x) => x.scenario === scenario);
+  if (!f) throw new Error(`no lab fixture ${scenario} in test/fixtures/diagnose`);
+  return f;
+};
+
+/**
+ * The full name, address and node of the fixture's pod of an app (`frontend`, `backend`, or
+ * labels such as `{'k8s-app': 'kube-dns'}`), as the lab named and placed it when the fixture was captured.
+ */
+export function fixturePod(f: LabFixture, namespace: string, app: string | Record<string, string>): { name: string; ip: string; node: string } {
+  const want = typeof app === 'string' ? { app } : app;
+  type P = { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: { nodeName?: string }; status?: { podIP?: string } };
+  const p = (f.objects.Pod as P[] | undefined)?.find(
+    (x) => x.metadata.namespace === namespace && Object.entries(want).every(([k, v]) => x.metadata.labels?.[k] === v),
+  );
+  if (!p) throw new Error(`no pod ${JSON.stringify(want)} in ${namespace} in the ${f.scenario} fixture`);
+  return { name: p.metadata.name, ip: p.status?.podIP ?? '', node: p.spec?.nodeName ?? '' };
+}
+
+/** The fixture's lines the events table lists (drops, DNS, TCP), on one node or on all. */
+export const tableEvents = (f: LabFixture, node?: string) => f.events.filter((e) => ['drop', 'dns', 'tcp'].includes(e.type) && (!node || e.node === node));
+
+/** The fixture's drop reasons on a node with their counts, most first (then by name). */
+export function dropReasons(f: LabFixture, node: string): Array<{ reason: string; count: number }> {
+  const n = new Map<string, number>();
+  for (const e of tableEvents(f, node)) if (e.type === 'drop') n.set(String(e.reason), (n.get(String(e.reason)) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([reason, count]) => ({ reason, count }));
+}
+
+/** The nodes the fixture's events came from, sorted. */
+export const fixtureNodes = (f: LabFixture) => [...new Set(f.events.map((e) => e.node))].sort();
+
 export function correlate(events: LabFixture['events']): d.Correlator {
   const c = new d.Correlator();
   for (const e of events) c.add(e as d.EvidenceLine);

@@ -35,7 +35,7 @@ interface Ends {
   identities?: { src?: Identity; dst?: Identity };
 }
 
-const header = <T extends 'drop' | 'dns' | 'tcp'>(type: T, e: Ends) => ({
+const header = <T extends 'drop' | 'dns' | 'tcp' | 'http'>(type: T, e: Ends) => ({
   v: 1 as const,
   type,
   ts: e.ts ?? at(0),
@@ -59,6 +59,19 @@ export function tcpEvent(
   e: Ends & { event: 'established' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'retransmit'; role?: 'client' | 'server' },
 ): ProbeEvent {
   return { ...header('tcp', e), event: e.event, state: e.event === 'established' ? 'ESTABLISHED' : 'SYN_SENT', ...(e.role ? { role: e.role } : {}) };
+}
+
+/** One HTTP exchange as a socket saw it (`src` the client, whichever socket): request, status and latency. */
+export function httpEvent(e: Ends & { status: number; latencyMs?: number; role?: 'client' | 'server'; method?: string; path?: string }): ProbeEvent {
+  return {
+    ...header('http', e),
+    role: e.role ?? 'client',
+    method: e.method ?? 'GET',
+    path: e.path ?? '/',
+    version: 'HTTP/1.1',
+    status: e.status,
+    ...(e.latencyMs !== undefined ? { latencyNs: e.latencyMs * 1e6 } : {}),
+  };
 }
 
 /** A DNS query (client → server:53) or its response (server:53 → client) with `rcode` and A answers. */

@@ -13,8 +13,19 @@ export interface LabInfo {
   restrictedUser: string;
   restrictedNamespace: string;
   sshConfig: string;
-  node: { name: string; internalIP: string };
+  /** Node 1 (it also runs the control plane). */
+  node: LabNode;
+  /** Every node (LAB_NODES, 2 by default). */
+  nodes: LabNode[];
   images: { busybox: string; probe: string };
+}
+
+export interface LabNode {
+  name: string;
+  internalIP: string;
+  podCIDR: string;
+  netns: string;
+  ssh: { host: string; port: number; user: string; identityFile: string; knownHostsFile: string };
 }
 
 export function lab(): LabInfo {

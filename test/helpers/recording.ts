@@ -139,15 +139,15 @@ export function bombChunks(mib: number, copies: number, ts = 1_764_000_000_000_0
   return Array.from({ length: copies }, () => one);
 }
 
-/** The drop, DNS and TCP events a recording holds (what the events table lists at its end), counted from its types. */
+/** The drop, DNS, TCP and HTTP events a recording holds (what the events table lists at its end), counted from its types. */
 export async function eventsIn(file: string): Promise<number> {
   const { openRecording } = await import('../../src/backend/store/open.js');
-  const { probeTypeCode } = await import('../../src/core/index.js');
+  const { isEventTypeCode } = await import('../../src/core/index.js');
   const rec = await openRecording(file);
   let n = 0;
   for (let i = 0; i < rec.probeColumns.ts.length; i++) {
     const t = rec.probeTypeAt(i);
-    if (t >= probeTypeCode.drop && t <= probeTypeCode.tcp) n++;
+    if (isEventTypeCode(t)) n++;
   }
   return n;
 }

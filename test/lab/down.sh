@@ -32,7 +32,14 @@ ours() { [ -f "$HOST_STATE" ] && ! existed "$1" && [ -e "$1" ]; }
 #    to everything in the lab cgroup tree; after ~2 s SIGKILL to whatever is left. A killed
 #    process can take a moment to leave its cgroup (exit of a large address space, a task in
 #    uninterruptible sleep), so wait up to 30 s before calling it a failure.
-for name in kubelet kube-router kube-proxy kube-scheduler kube-controller-manager sshd forward-api forward-ssh; do
+# (Every node a lab can have: the number of nodes may not be recorded after a crash.)
+for k in $(seq 1 "$LAB_MAX_NODES"); do
+  for name in kubelet kube-router kube-proxy; do
+    f="$LAB_RUN/pids/$name$(node_sfx "$k").pid"
+    [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+  done
+done
+for name in kube-scheduler kube-controller-manager sshd sshd-2 sshd-3 forward-api forward-ssh forward-ssh-2 forward-ssh-3; do
   f="$LAB_RUN/pids/$name.pid"
   [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 done
@@ -89,13 +96,15 @@ umount_under() {
 }
 for m in $(umount_under "$LAB_RUN") $(umount_under "$LAB_DATA"); do problem "could not unmount $m"; done
 
-# 3. Network namespaces: the node's, and any pod netns containerd left (they live under
-#    $LAB_RUN and were unmounted above). Deleting a netns deletes its interfaces, routes,
-#    iptables/nft rules, ipsets and conntrack entries.
-if [ -e "/run/netns/$LAB_NETNS" ]; then
-  ip netns delete "$LAB_NETNS" 2>/dev/null || { umount "/run/netns/$LAB_NETNS" 2>/dev/null; rm -f "/run/netns/$LAB_NETNS"; }
-  [ -e "/run/netns/$LAB_NETNS" ] && problem "could not delete network namespace $LAB_NETNS"
-fi
+# 3. Network namespaces: every node's and the lab bridge's, and any pod netns containerd left
+#    (they live under $LAB_RUN and were unmounted above). Deleting a netns deletes its
+#    interfaces (the veths into the bridge with them), routes, iptables/nft rules, ipsets and
+#    conntrack entries.
+for ns in $(for k in $(seq 1 "$LAB_MAX_NODES"); do node_netns "$k"; done) "$LAB_NET_NETNS"; do
+  [ -e "/run/netns/$ns" ] || continue
+  ip netns delete "$ns" 2>/dev/null || { umount "/run/netns/$ns" 2>/dev/null; rm -f "/run/netns/$ns"; }
+  [ -e "/run/netns/$ns" ] && problem "could not delete network namespace $ns"
+done
 if ours /run/netns && [ -z "$(ls -A /run/netns)" ]; then
   umount /run/netns 2>/dev/null   # ip netns made it a (shared) mount point of itself
   rmdir /run/netns 2>/dev/null || problem "could not remove /run/netns"

@@ -36,18 +36,33 @@ need_root() {
   [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, iptables, cgroups); run it as root"
 }
 
-# ---- topology (all of it lives inside the lab's network namespaces) ----
-LAB_NETNS=pathlight-lab                 # the node's network namespace
-LAB_NODE=pathlight-lab-node             # Node name, ssh_config Host
-NODE_IP=172.30.0.2                      # on lab0 (a veth whose ends are both inside the node netns)
-POD_CIDR=10.244.0.0/16                  # cluster CIDR; the node gets 10.244.0.0/24
-NODE_POD_CIDR=10.244.0.0/24
+# ---- topology (all of it lives inside the lab's network namespaces)
+# LAB_NODES worker nodes (1..3, default 2). Node 1 also runs the control plane. Each node is its
+# own network namespace with its own containerd, kubelet, kube-proxy, kube-router and sshd; the
+# nodes' "NICs" (lab0) are veths into one bridge that lives in a namespace of its own
+# ($LAB_NET_NETNS) with no link to the host. Node k: name node_name k, IP 172.30.0.(k+1),
+# pods 10.244.(k-1).0/24, SSH forward on $SSH_PORT + k - 1. Node 1 keeps the single-node lab's
+# names and paths; the others add a "-k" suffix (node_sfx).
+LAB_NETNS=pathlight-lab                 # node 1's network namespace
+LAB_NET_NETNS=pathlight-lab-net         # the lab bridge's namespace (the "switch" between the nodes)
+LAB_BRIDGE=labbr0
+LAB_NODE=pathlight-lab-node             # node 1's Node name and ssh_config Host
+NODE_IP=172.30.0.2                      # node 1, on lab0
+POD_CIDR=10.244.0.0/16                  # cluster CIDR; node k gets 10.244.(k-1).0/24
+NODE_POD_CIDR=10.244.0.0/24             # node 1's
 SVC_CIDR=10.96.0.0/16
 API_VIP=10.96.0.1
 DNS_VIP=10.96.0.10
-API_PORT="${PATHLIGHT_LAB_API_PORT:-16443}"   # host loopback -> node netns :6443
-SSH_PORT="${PATHLIGHT_LAB_SSH_PORT:-12222}"   # host loopback -> node netns :22
+API_PORT="${PATHLIGHT_LAB_API_PORT:-16443}"   # host loopback -> node 1's netns :6443
+SSH_PORT="${PATHLIGHT_LAB_SSH_PORT:-12222}"   # host loopback -> node 1's netns :22 (node k: + k - 1)
+LAB_MAX_NODES=3
 
+node_sfx() { [ "$1" = 1 ] || printf -- '-%s' "$1"; }
+node_name() { echo "$LAB_NODE$(node_sfx "$1")"; }
+node_netns() { echo "$LAB_NETNS$(node_sfx "$1")"; }
+node_ip() { echo "172.30.0.$(( $1 + 1 ))"; }
+node_pod_cidr() { echo "10.244.$(( $1 - 1 )).0/24"; }
+node_ssh_port() { echo $(( SSH_PORT + $1 - 1 )); }
 # Runtime data outside the repo; down.sh removes all of it.
 LAB_RUN=/run/pathlight-lab
 LAB_DATA=/var/lib/pathlight-lab
@@ -57,14 +72,28 @@ CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd
 # device-plugins path is hard-coded, libmount keeps /run/mount/utab, ip netns makes /run/netns,
 # CNI caches results in /var/lib/cni, …). up.sh records which existed; down.sh removes the others.
 HOST_DIRS="/run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns /var/lib/kubelet /run/mount"
-CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"
+CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"   # node 1's
 
-# The node's UTS namespace (hostname = node name, as on a real node): daemons, sshd sessions
+# A node's UTS namespace (hostname = node name, as on a real node): daemons, sshd sessions
 # and hostNetwork pods see it. Persistent like the netns: a bind mount under $LAB_RUN/ns.
 LAB_UTS="$LAB_RUN/ns/uts"
-in_node() {
-  if [ -e "$LAB_UTS" ]; then nsenter --net="/run/netns/$LAB_NETNS" --uts="$LAB_UTS" -- "$@"
-  else nsenter --net="/run/netns/$LAB_NETNS" -- "$@"; fi
+node_uts() { echo "$LAB_UTS$(node_sfx "$1")"; }
+# Runtime and data directories of node k (node 1: the lab's own, as in the single-node lab).
+node_run() { if [ "$1" = 1 ]; then echo "$LAB_RUN"; else echo "$LAB_RUN/node-$1"; fi; }
+node_data() { if [ "$1" = 1 ]; then echo "$LAB_DATA"; else echo "$LAB_DATA/node-$1"; fi; }
+node_containerd_sock() { echo "$(node_run "$1")/containerd/containerd.sock"; }
+# in_node_k K COMMAND...: run COMMAND in node K's network (and UTS) namespace.
+in_node_k() {
+  local k=$1 uts; shift; uts=$(node_uts "$k")
+  if [ -e "$uts" ]; then nsenter --net="/run/netns/$(node_netns "$k")" --uts="$uts" -- "$@"
+  else nsenter --net="/run/netns/$(node_netns "$k")" -- "$@"; fi
+}
+in_node() { in_node_k 1 "$@"; }
+# The number of nodes of the running lab (recorded by up.sh), else the one asked for.
+lab_nodes() {
+  local n
+  n=$(cat "$LAB_RUN/nodes" 2>/dev/null) || n=""
+  echo "${n:-${LAB_NODES:-2}}"
 }
 # kubectl with the lab's admin kubeconfig; its discovery/HTTP cache stays in .state (not ~/.kube).
 kc() { "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/admin.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" "$@"; }
@@ -112,18 +141,32 @@ lab_pids() {
 }
 
 # ---- health (up.sh, status.sh)
-LAB_DAEMONS="etcd kube-apiserver forward-api forward-ssh kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router sshd"
-node_ready() {
-  kc get node "$LAB_NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
+LAB_CP_DAEMONS="etcd kube-apiserver forward-api kube-controller-manager kube-scheduler"
+LAB_NODE_DAEMONS="containerd kubelet kube-proxy kube-router sshd forward-ssh"
+# lab_daemons [N]: every daemon's name (pid file, log) for an N-node lab.
+lab_daemons() {
+  local n=${1:-$(lab_nodes)} k d out="$LAB_CP_DAEMONS"
+  for k in $(seq 1 "$n"); do for d in $LAB_NODE_DAEMONS; do out="$out $d$(node_sfx "$k")"; done; done
+  echo "$out"
+}
+node_ready_k() {
+  kc get node "$(node_name "$1")" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True
+}
+node_ready() { node_ready_k 1; }
+all_nodes_ready() {
+  local k
+  for k in $(seq 1 "$(lab_nodes)"); do node_ready_k "$k" || return 1; done
 }
 # dead_daemons: names of lab daemons that are not running (empty when all are).
 dead_daemons() {
   local d
-  for d in $LAB_DAEMONS; do
+  for d in $(lab_daemons); do
     [ -f "$LAB_RUN/pids/$d.pid" ] && pid_alive "$(cat "$LAB_RUN/pids/$d.pid")" || printf '%s ' "$d"
   done
 }
 lab_healthy() {
-  [ -z "$(dead_daemons)" ] && [ -e "/run/netns/$LAB_NETNS" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] &&
-    kc get --raw /readyz >/dev/null 2>&1 && node_ready 2>/dev/null
+  local k
+  [ -z "$(dead_daemons)" ] && [ -f "$LAB_STATE/admin.kubeconfig" ] || return 1
+  for k in $(seq 1 "$(lab_nodes)"); do [ -e "/run/netns/$(node_netns "$k")" ] || return 1; done
+  kc get --raw /readyz >/dev/null 2>&1 && all_nodes_ready 2>/dev/null
 }

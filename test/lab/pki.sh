@@ -46,8 +46,13 @@ gen_pki() {
   cert kube-router pathlight-lab:kube-router "" "" client
   # Aggregation layer (front proxy) identity; same CA, restricted by --requestheader-allowed-names.
   cert front-proxy-client front-proxy-client "" "" client
-  cert kubelet "system:node:$LAB_NODE" system:nodes "" client
-  cert kubelet-serving "system:node:$LAB_NODE" system:nodes "DNS:$LAB_NODE,IP:$NODE_IP" server
+  # Each node's kubelet has its own identity (the Node authorizer lets it touch only its Node).
+  local k n
+  for k in $(seq 1 "$(lab_nodes)"); do
+    n=$(node_name "$k")
+    cert "kubelet$(node_sfx "$k")" "system:node:$n" system:nodes "" client
+    cert "kubelet-serving$(node_sfx "$k")" "system:node:$n" system:nodes "DNS:$n,IP:$(node_ip "$k")" server
+  done
   if [ ! -f "$PKI/sa.key" ]; then
     openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
     openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
@@ -87,8 +92,17 @@ gen_kubeconfigs() {
   mkdir -p "$LAB_STATE/kubeconfigs"
   kubeconfig "$LAB_STATE/admin.kubeconfig" "$outside" admin pathlight-lab-admin
   kubeconfig "$LAB_STATE/restricted.kubeconfig" "$outside" restricted pathlight-readonly
-  # Components run inside the node's network namespace and talk to the API there.
+  # Components run inside the node's network namespace and talk to the API there; the other
+  # nodes' reach it on node 1's IP across the lab bridge.
   for c in controller-manager scheduler kube-proxy kube-router kubelet; do
     kubeconfig "$LAB_STATE/kubeconfigs/$c.kubeconfig" "$inside" "$c" "$c"
+  done
+  local k s
+  for k in $(seq 2 "$(lab_nodes)"); do
+    s=$(node_sfx "$k")
+    for c in kube-proxy kube-router; do
+      kubeconfig "$LAB_STATE/kubeconfigs/$c$s.kubeconfig" "https://$NODE_IP:6443" "$c" "$c"
+    done
+    kubeconfig "$LAB_STATE/kubeconfigs/kubelet$s.kubeconfig" "https://$NODE_IP:6443" "kubelet$s" "kubelet$s"
   done
 }

@@ -8,3 +8,6 @@ export interface LabScenario {
   expected: { verdict: diagnose.Verdict; kind: diagnose.FindingKind };
 }
 export const labScenarios: LabScenario[];
+export const labProbeOnlyScenarios: LabScenario[];
+export const labPlacement: Record<string, number | Record<string, number>>;
+export const transitScenario: { name: string; namespace: string; nodePort: number };

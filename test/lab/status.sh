@@ -9,7 +9,11 @@ fi
 dead=$(dead_daemons)
 [ -z "$dead" ] && echo "lab: all daemons running" || echo "lab: not running: $dead"
 if kc get --raw /readyz >/dev/null 2>&1; then echo "lab: API https://127.0.0.1:$API_PORT ready"; else echo "lab: API not ready"; fi
-node_ready 2>/dev/null && echo "lab: node $LAB_NODE Ready" || echo "lab: node $LAB_NODE not Ready"
+for k in $(seq 1 "$(lab_nodes)"); do
+  n=$(node_name "$k")
+  node_ready_k "$k" 2>/dev/null && echo "lab: node $n Ready ($(node_ip "$k"), pods $(node_pod_cidr "$k"), ssh -F $LAB_STATE/ssh_config $n)" ||
+    echo "lab: node $n not Ready"
+done
 pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers 2>/dev/null | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')
 echo "lab: scenario pods: ${pods%, }"
 if lab_healthy; then echo "lab: up (KUBECONFIG=$LAB_STATE/admin.kubeconfig)"; exit 0; fi

@@ -82,7 +82,11 @@ has() {
 }
 empty() { local o; o=$("$@" 2>&1) || return 1; [ -z "$o" ] || { printf '%s\n' "$o"; return 1; }; }
 fails() { ! "$@" >/dev/null 2>&1; }
-nodeinfo() { kc get node "$LAB_NODE" -o jsonpath="$1"; }
+nodeinfo() { kc get node "${2:-$LAB_NODE}" -o jsonpath="$1"; }
+NODES=$(lab_nodes)
+# node_of NS APP: the name of the node the app's pod runs on; node_index NAME: its k
+node_of() { kc -n "$1" get pod -l "app=$2" -o jsonpath='{.items[0].spec.nodeName}'; }
+node_index() { local k; for k in $(seq 1 "$NODES"); do [ "$(node_name "$k")" = "$1" ] && echo "$k" && return; done; echo 1; }
 
 # ------------------------------------------------------------------ cluster
 api_pid=$(cat "$LAB_RUN/pids/kube-apiserver.pid")
@@ -93,27 +97,50 @@ check "files: admin.kubeconfig, restricted.kubeconfig, ssh_config, lab.json" \
   test -s "$LAB_STATE/admin.kubeconfig" -a -s "$LAB_STATE/restricted.kubeconfig" -a -s "$LAB_STATE/ssh_config" -a -s "$LAB_STATE/lab.json"
 check "credentials are private to root (.state 700; kubeconfigs, keys 600)" \
   has '^700 600 600 600 ?$' stat --printf '%a ' "$LAB_STATE" "$LAB_STATE/admin.kubeconfig" "$LAB_STATE/restricted.kubeconfig" "$LAB_STATE/ssh/id_ed25519"
-check "node $LAB_NODE Ready" has '^True$' nodeinfo '{.status.conditions[?(@.type=="Ready")].status}'
-check "node runs kubelet $K8S_VERSION on containerd" \
-  has "^$K8S_VERSION containerd://" nodeinfo '{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}'
+check "the cluster has exactly the $NODES node(s) asked for" has "^$NODES\$" bash -c "'$K8S_BIN/kubectl' --kubeconfig '$LAB_STATE/admin.kubeconfig' --cache-dir '$LAB_STATE/kube-cache' get nodes --no-headers | wc -l"
+for k in $(seq 1 "$NODES"); do
+  n=$(node_name "$k")
+  check "node $n Ready" has '^True$' nodeinfo '{.status.conditions[?(@.type=="Ready")].status}' "$n"
+  check "node $n runs kubelet $K8S_VERSION on containerd, InternalIP $(node_ip "$k"), pod CIDR $(node_pod_cidr "$k")" \
+    has "^$K8S_VERSION containerd://.* $(node_ip "$k") $(node_pod_cidr "$k")\$" \
+    nodeinfo '{.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion} {.status.addresses[?(@.type=="InternalIP")].address} {.spec.podCIDR}' "$n"
+done
 
 pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers \
-  -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,IP:.status.podIP)
+  -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,IP:.status.podIP,NODE:.spec.nodeName)
 n_pods=$(printf '%s\n' "$pods" | grep -c .)
-n_scen=$(ls "$LAB_DIR"/scenarios/*.yaml | wc -l)
-check "every scenario ($n_scen) has its 3 pods ($n_pods found)" test "$n_pods" -eq $((n_scen * 3))
-bad_pods=$(printf '%s\n' "$pods" | awk '$3 != "Running" || $4 !~ /^10\.244\.0\.[0-9]+$/')
-check "all scenario pods Running with an IP from $NODE_POD_CIDR" test -z "$bad_pods"
+# (a scenario file may need more nodes than this lab has: "# lab-min-nodes: N", see up.sh)
+n_scen=0
+for f in "$LAB_DIR"/scenarios/*.yaml; do
+  m=$(sed -n 's/^# lab-min-nodes: *\([0-9]\+\).*/\1/p' "$f" | head -n 1)
+  [ "${m:-1}" -le "$NODES" ] && n_scen=$((n_scen + 1))
+done
+check "every scenario ($n_scen for $NODES node(s)) has its 3 pods ($n_pods found)" test "$n_pods" -eq $((n_scen * 3))
+# Each pod Running, on the node its slot says, with an IP from that node's pod CIDR.
+bad_pods=$(printf '%s\n' "$pods" | awk '$3 != "Running"')
+for k in $(seq 1 "$NODES"); do
+  prefix=$(node_pod_cidr "$k" | sed 's/0\/24$//')
+  bad_pods+=$(printf '%s\n' "$pods" | awk -v n="$(node_name "$k")" -v p="$prefix" '$5 == n && ($3 != "Running" || index($4, p) != 1)')
+done
+check "all scenario pods Running with an IP from their node's pod CIDR" test -z "$bad_pods"
 [ -z "$bad_pods" ] || printf '      %s\n' "$bad_pods"
+for k in $(seq 1 "$NODES"); do
+  check "scenario pods run on $(node_name "$k") ($(printf '%s\n' "$pods" | awk -v n="$(node_name "$k")" '$5 == n' | grep -c .) of them)" \
+    bash -c "printf '%s\n' \"\$0\" | awk -v n='$(node_name "$k")' '\$5 == n' | grep -q ." "$pods"
+done
 check "AdminNetworkPolicy CRD installed and lab-anp-deny-backend stored" kc get adminnetworkpolicy lab-anp-deny-backend
 
 # ------------------------------------------------------------------ DNS + Services
 svc_ip=$(kc -n lab-healthy get svc backend -o jsonpath='{.spec.clusterIP}')
-check "DNS: backend.lab-healthy.svc.cluster.local -> $svc_ip through CoreDNS ($DNS_VIP) from inside a pod" \
+dns_node=$(kc -n kube-system get pod -l k8s-app=kube-dns -o jsonpath='{.items[0].spec.nodeName}')
+check "DNS: backend.lab-healthy.svc.cluster.local -> $svc_ip through CoreDNS ($DNS_VIP, on $dns_node) from a pod on $(node_of lab-healthy frontend)" \
   has "Address: $svc_ip\$" pexec lab-healthy frontend nslookup backend.lab-healthy.svc.cluster.local
-check "allowed: lab-healthy frontend -> http://backend:8080 (Service VIP via kube-proxy, allowed by policy)" \
+check "allowed: lab-healthy frontend ($(node_of lab-healthy frontend)) -> http://backend:8080 ($(node_of lab-healthy backend); Service VIP via kube-proxy, allowed by policy)" \
   has '^backend ok$' pexec lab-healthy frontend timeout 5 wget -q -O - http://backend:8080/
-check "allowed: lab-healthy backend -> db:5432" has '^db-ok$' pexec lab-healthy backend sh -c 'echo | nc -w 3 db 5432'
+check "allowed: lab-healthy backend ($(node_of lab-healthy backend)) -> db:5432 ($(node_of lab-healthy db))" has '^db-ok$' pexec lab-healthy backend sh -c 'echo | nc -w 3 db 5432'
+healthy_backend_ip=$(kc -n lab-healthy get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+check "allowed: lab-healthy frontend -> backend pod IP $healthy_backend_ip:8080 (pod to pod, routed between the nodes)" \
+  has '^backend ok$' pexec lab-healthy frontend timeout 5 wget -q -O - "http://$healthy_backend_ip:8080/"
 
 # ------------------------------------------------------------------ every fault shows its symptom
 # (README, "client symptom"). The policy faults are checked in more depth below.
@@ -122,7 +149,7 @@ check "fault present: lab-selector Service backend has no endpoints" \
 check "fault present: lab-target-port frontend -> backend refused (nothing on targetPort 9090)" \
   has 'Connection refused' pexec lab-target-port frontend timeout 6 wget -q -O - http://backend:8080/
 check "fault present: lab-named-port EndpointSlice lists the backend pod with no ports" \
-  has '^10\.244\.0\.[0-9]+ ports=(null)?$' kc -n lab-named-port get endpointslices -l kubernetes.io/service-name=backend \
+  has '^10\.244\.[0-9]+\.[0-9]+ ports=(null)?$' kc -n lab-named-port get endpointslices -l kubernetes.io/service-name=backend \
     -o jsonpath='{.items[0].endpoints[0].addresses[0]} ports={.items[0].ports}'
 check "fault present: lab-wrong-ns backend.lab-wrongns is NXDOMAIN, the frontend gets 'bad address'" \
   has NXDOMAIN pexec lab-wrong-ns frontend nslookup backend.lab-wrongns.svc.cluster.local
@@ -133,23 +160,27 @@ check "fault present: lab-not-ready backend Running but not Ready" \
     -o jsonpath='{.items[0].status.phase}/{.items[0].status.conditions[?(@.type=="Ready")].status}'
 check "lab-anp: the ANP deny is not enforced by kube-router (frontend -> backend succeeds, as documented)" \
   has '^backend ok$' pexec lab-anp frontend timeout 6 wget -q -O - http://backend:8080/
+check "fault present: lab-http-503 frontend -> http://backend:8080/cgi-bin/api connects and gets 503" \
+  has 'server returned error: HTTP/1\.[01] 503 Service Unavailable' pexec lab-http-503 frontend timeout 6 wget -q -O - 'http://backend:8080/cgi-bin/api?user=lab'
 
 # ------------------------------------------------------------------ NetworkPolicy enforcement
 # kube-router rejects what no rule allows: its KUBE-POD-FW-* chain for the pod ends with a
 # REJECT (the packet is dropped by netfilter, an ICMP port-unreachable goes back).
-reject_count() { # NAMESPACE POD-NAME: packets hit by kube-router's reject rule for that pod
-  in_node iptables -w -t filter -vnxL 2>/dev/null |
+reject_count() { # NAMESPACE POD-NAME: packets hit by kube-router's reject rule for that pod (on the pod's node)
+  local k; k=$(node_index "$(kc -n "$1" get pod "$2" -o jsonpath='{.spec.nodeName}')")
+  in_node_k "$k" iptables -w -t filter -vnxL 2>/dev/null |
     awk -v want="POD name:$2 namespace: $1" 'index($0, "REJECT traffic destined for") && index($0, want) {s += $1} END {print s + 0}'
 }
 deny_backend=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].metadata.name}')
 deny_ip=$(kc -n lab-deny-ingress get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+deny_node=$(node_of lab-deny-ingress backend)
 before=$(reject_count lab-deny-ingress "$deny_backend")
 check "denied: lab-deny-ingress frontend -> backend pod $deny_ip:8080 fails" \
   fails pexec lab-deny-ingress frontend timeout 5 wget -q -O - "http://$deny_ip:8080/"
 after=$(reject_count lab-deny-ingress "$deny_backend")
-check "denied traffic was dropped by kube-router's rule for $deny_backend (reject counter $before -> $after)" test "$after" -gt "$before"
-check "the denied backend itself is alive (answers the node, which kube-router always admits)" \
-  in_node timeout 5 busybox wget -q -O /dev/null "http://$deny_ip:8080/"
+check "denied traffic was dropped by kube-router's rule for $deny_backend on its node $deny_node (frontend on $(node_of lab-deny-ingress frontend); reject counter $before -> $after)" test "$after" -gt "$before"
+check "the denied backend itself is alive (answers its node, which kube-router always admits)" \
+  in_node_k "$(node_index "$deny_node")" timeout 5 busybox wget -q -O /dev/null "http://$deny_ip:8080/"
 
 egress_backend_ip=$(kc -n lab-egress-dns get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
 check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-dns dropped)" \
@@ -157,14 +188,32 @@ check "egress policy: lab-egress-dns frontend cannot resolve names (DNS to kube-
 check "egress policy: lab-egress-dns frontend -> backend pod IP:8080 is still allowed" \
   has '^backend ok$' pexec lab-egress-dns frontend timeout 5 wget -q -O - "http://$egress_backend_ip:8080/"
 
+# Transit: a NodePort reached on node 2 whose only backend (node 1) admits pods app=frontend; the
+# NodePort hop SNATs to node 2's address, so the backend's node drops it (two or more nodes).
+if [ "$NODES" -ge 2 ]; then
+  tr_backend=$(kc -n lab-transit get pod -l app=backend -o jsonpath='{.items[0].metadata.name}')
+  tr_node=$(node_of lab-transit backend) tr_client_node=$(node_of lab-transit frontend)
+  tr_target="http://$(node_ip 2):30080/"
+  before=$(reject_count lab-transit "$tr_backend")
+  check "transit: lab-transit frontend ($tr_client_node) -> NodePort $tr_target fails" \
+    fails pexec lab-transit frontend timeout 5 wget -q -O - "$tr_target"
+  after=$(reject_count lab-transit "$tr_backend")
+  check "transit: dropped on the backend's node $tr_node by kube-router's rule for $tr_backend (reject counter $before -> $after)" test "$after" -gt "$before"
+  check "transit: the same frontend -> the Service's ClusterIP (no SNAT) is allowed across the nodes" \
+    has '^backend ok$' pexec lab-transit frontend timeout 5 wget -q -O - http://backend:8080/
+fi
+
 # ------------------------------------------------------------------ access paths
 check "restricted kubeconfig: can list pods in lab-healthy" \
   "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" -n lab-healthy get pods
 check "restricted kubeconfig: forbidden in lab-deny-ingress" \
   has Forbidden "$K8S_BIN/kubectl" --kubeconfig "$LAB_STATE/restricted.kubeconfig" --cache-dir "$LAB_STATE/kube-cache" -n lab-deny-ingress get pods
-check "ssh: ssh -F .state/ssh_config $LAB_NODE lands on the node (its netns and hostname)" \
-  has "^$LAB_NODE .*$NODE_IP/" ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 "$LAB_NODE" \
-    'echo "$(hostname) $(ip -4 -o addr show lab0)"'
+for k in $(seq 1 "$NODES"); do
+  n=$(node_name "$k")
+  check "ssh: ssh -F .state/ssh_config $n lands on the node (its netns and hostname)" \
+    has "^$n .*$(node_ip "$k")/" ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 "$n" \
+      'echo "$(hostname) $(ip -4 -o addr show lab0)"'
+done
 check "no route to lab addresses in the host's namespace" \
   fails has '^(10\.244\.|172\.30\.0\.|10\.96\.)' ip route show table all
 
@@ -199,19 +248,20 @@ kc -n kube-system delete pod lab-test-transport --grace-period=0 --wait=false >/
 # ------------------------------------------------------------------ probe agent (optional)
 if [ -x "$PROBE" ]; then
   remote=/tmp/pathlight-probe-lab
-  if scp -F "$LAB_STATE/ssh_config" -q "$PROBE" "$LAB_NODE:$remote"; then
+  # On the denied backend's node: that is where kube-router drops the packet.
+  if scp -F "$LAB_STATE/ssh_config" -q "$PROBE" "$deny_node:$remote"; then
     out=$(mktemp)
     # Generate denied traffic while the agent runs (over the SSH transport, as Pathlight does).
     ( sleep 3; pexec lab-deny-ingress frontend timeout 3 wget -q -O /dev/null "http://$deny_ip:8080/" >/dev/null 2>&1 ) &
     gen=$!
     # The agent stops when its stdin closes: keep it open for 9 s, then close it.
-    sleep 9 | timeout 20 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "$remote run --probes drops" > "$out" 2>&1
+    sleep 9 | timeout 20 ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes "$deny_node" "$remote run --probes drops" > "$out" 2>&1
     wait $gen
-    ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes $LAB_NODE "rm -f $remote" || true
+    ssh -F "$LAB_STATE/ssh_config" -o BatchMode=yes "$deny_node" "rm -f $remote" || true
     # One grep, no pipe: under pipefail, `grep … | grep -q` fails when -q quits before the first
     # grep has written everything (SIGPIPE) — the more drops, the likelier.
     if grep -qE '"type": ?"drop".*"reason": ?"NETFILTER_DROP"' "$out"; then
-      ok "probe agent on the node saw the policy drop (type=drop reason=NETFILTER_DROP)"
+      ok "probe agent on $deny_node saw the policy drop (type=drop reason=NETFILTER_DROP)"
     else bad "probe agent did not report a NETFILTER_DROP drop"; head -c 1500 "$out" | sed 's/^/      /'; fi
     rm -f "$out"
   else bad "could not copy the probe agent to the node over SSH"; fi
@@ -227,11 +277,11 @@ if [ -x "$PROBE" ] && [ -f "$repo_root/dist/cli/main.js" ]; then
   out=$(mktemp)
   ( sleep 4; pexec lab-deny-ingress frontend timeout 3 wget -q -O /dev/null "http://$deny_ip:8080/" >/dev/null 2>&1 ) &
   gen=$!
-  timeout 40 node "$cli" probe --node "$LAB_NODE" --ssh-config "$LAB_STATE/ssh_config" --duration 10s --probes drops,tcp --json > "$out" 2>"$out.err"
+  timeout 40 node "$cli" probe --node "$deny_node" --ssh-config "$LAB_STATE/ssh_config" --duration 10s --probes drops,tcp --json > "$out" 2>"$out.err"
   wait $gen
   last=$(tail -n 1 "$out")
   if grep -q '"type":"drop".*"reason":"NETFILTER_DROP"' "$out" && [[ "$last" == *'"reason":"stdin-closed"'* ]]; then
-    ok "pathlight probe (ssh transport) streamed the policy drop from the node and stopped the agent"
+    ok "pathlight probe (ssh transport) streamed the policy drop from $deny_node and stopped the agent"
   else
     bad "pathlight probe did not stream a NETFILTER_DROP drop and stop cleanly: $(grep -c '"type":"drop"' "$out") drop lines, $(grep '"type":"drop"' "$out" | grep -c '"reason":"NETFILTER_DROP"') NETFILTER_DROP, $(wc -l < "$out") lines in all"
     sed 's/^/      /' "$out.err"
@@ -279,7 +329,9 @@ check "no lab cgroups left" bash -c "! ls -d $(lab_cg_dirs | tr '\n' ' ') 2>/dev
 check "no lab files left ($LAB_RUN, $LAB_DATA, .state)" bash -c "[ ! -e '$LAB_RUN' ] && [ ! -e '$LAB_DATA' ] && [ ! -e '$LAB_STATE' ]"
 check "no kubectl cache for the lab in ~/.kube" test ! -e "${HOME:-/root}/.kube/cache/discovery/127.0.0.1_$API_PORT"
 check "no CNI results left in /var/lib/cni" bash -c "! ls /var/lib/cni/results/pathlight-lab-* 2>/dev/null | grep -q ."
-check "host ports $API_PORT and $SSH_PORT free" bash -c "! ss -Hltn '( sport = :$API_PORT or sport = :$SSH_PORT )' | grep -q ."
+ssh_ports=$(for k in $(seq 1 "$NODES"); do node_ssh_port "$k"; done)
+check "host ports $API_PORT and $(echo $ssh_ports) free" \
+  bash -c "! ss -Hltn '( sport = :$API_PORT$(for p in $ssh_ports; do printf ' or sport = :%s' "$p"; done) )' | grep -q ."
 AFTER=$(snapshot_host)
 if [ "$BASELINE" = "$AFTER" ]; then
   ok "host namespace unchanged (iptables, ip6tables, ipsets, netns, sysctls, links, routes, shared dirs)"

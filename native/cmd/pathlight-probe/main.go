@@ -87,7 +87,7 @@ func runFlags(o *runOpts) *flag.FlagSet {
 		o = &runOpts{}
 	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Var(&o.probes, "probes", "probes to attach, comma-separated: drops,dns,tcp,proc (default all), rules (opt-in: names the nftables/iptables-nft rule that dropped a packet; adds a trace table while it runs, needs CAP_NET_ADMIN); baseline adds empty programs on the dns hooks, for benchmarks")
+	fs.Var(&o.probes, "probes", "probes to attach, comma-separated: drops,dns,tcp,proc (default all), rules (opt-in: names the nftables/iptables-nft rule that dropped a packet; adds a trace table while it runs, needs CAP_NET_ADMIN), http (opt-in: HTTP/1.x requests and responses of the node's sockets, from the root cgroup; needs CAP_NET_ADMIN); baseline adds empty programs on the dns hooks, for benchmarks")
 	fs.DurationVar(&o.ttl, "ttl", 10*time.Minute, "stop after this long (at most 24h)")
 	fs.Var(&o.netns, "netns", "only these network namespaces: inode numbers or paths (/proc/PID/ns/net, /run/netns/NAME); repeatable or comma-separated")
 	fs.Var(&o.cidr, "cidr", "only packets/sockets with an address in these CIDRs (either end)")
@@ -129,7 +129,7 @@ func run(args []string) int {
 		probes = protocol.ProbeNames
 	}
 	for _, p := range probes {
-		if !slices.Contains(protocol.ProbeNames, p) && p != protocol.BaselineProbe && p != protocol.RulesProbe {
+		if !slices.Contains(protocol.ProbeNames, p) && p != protocol.BaselineProbe && p != protocol.RulesProbe && p != protocol.HTTPProbe {
 			return usageError(o.node, fmt.Sprintf("unknown probe %q (probes: %s)", p, strings.Join(protocol.ProbeNames, ", ")))
 		}
 	}

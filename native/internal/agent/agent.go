@@ -66,7 +66,7 @@ func (s *stopper) stop(reason string) {
 // It returns the process exit code.
 func Run(o Options) int {
 	a := &agent{opts: o, clock: NewClock()}
-	a.out = newOutput(o.Stdout, o.QueueSize, append([]string{protocol.BaselineProbe, protocol.RulesProbe}, protocol.ProbeNames...))
+	a.out = newOutput(o.Stdout, o.QueueSize, append([]string{protocol.BaselineProbe, protocol.RulesProbe, protocol.HTTPProbe}, protocol.ProbeNames...))
 	att, fatal := a.setup()
 	if att != nil {
 		defer att.close()

@@ -27,6 +27,7 @@ var decoders = map[string]func(decodeEnv) recordDecoder{
 	"drops": func(env decodeEnv) recordDecoder { return &dropDecoder{env} },
 	"dns":   func(env decodeEnv) recordDecoder { return newDNSDecoder(env) },
 	"tcp":   func(env decodeEnv) recordDecoder { return &tcpDecoder{env} },
+	"http":  func(env decodeEnv) recordDecoder { return newHTTPDecoder(env) },
 }
 
 // recordless probes send no records: proc's programs fill maps that the other probes read

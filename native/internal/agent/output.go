@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,27 +102,53 @@ func (a *agent) startReaders(att *attached) *readers {
 				Message: err.Error() + ": reading this probe's events every " + pollInterval.String() + " instead, at a higher CPU cost"})
 		}
 		readers.waiters = append(readers.waiters, w)
-		readers.wg.Add(1)
+		readers.names = append(readers.names, p.Name)
+		done := make(chan struct{})
+		readers.done = append(readers.done, done)
 		go func(p *probes.Probe, dec recordDecoder) {
-			defer readers.wg.Done()
+			defer close(done)
 			read(p, w, dec, a.out)
 		}(p, newDecoder(env))
 	}
 	return readers
 }
 
-// readers are the ring-buffer readers of a run.
+// readers are the ring-buffer readers of a run: per probe, its waiter, its name, and a
+// channel closed when its reader has returned.
 type readers struct {
-	wg      sync.WaitGroup
 	waiters []*ringWaiter
+	names   []string
+	done    []chan struct{}
 }
 
-// stop makes every reader read what its ring buffer still holds and return, and waits.
-func (r *readers) stop() {
+// stopTimeout bounds how long the agent waits, once stopped, for its readers to take what the
+// ring buffers still hold (each reads at most what was there when it was told: a few ms).
+const stopTimeout = 3 * time.Second
+
+// stop makes every reader read what its ring buffer still holds and return, and waits for
+// them, at most stopTimeout in all: an agent told to stop always stops. It returns the probes
+// whose reader had not returned by then (their last records are lost; the caller says so).
+func (r *readers) stop() (late []string) {
 	for _, w := range r.waiters {
 		w.close()
 	}
-	r.wg.Wait()
+	deadline := time.NewTimer(stopTimeout)
+	defer deadline.Stop()
+	for _, done := range r.done {
+		select {
+		case <-done:
+		case <-deadline.C:
+			for j, d := range r.done {
+				select {
+				case <-d:
+				default:
+					late = append(late, r.names[j])
+				}
+			}
+			return late
+		}
+	}
+	return nil
 }
 
 // pollInterval bounds how late an event reaches stdout once the reader is awake. It matches
@@ -159,23 +186,39 @@ func read(p *probes.Probe, w *ringWaiter, dec recordDecoder, out *output) {
 		} else {
 			closed = w.wait(time.Now().Add(idleTimeout), some)
 		}
-		n := drain(p, &rec, dec, out)
 		if closed {
+			// What the ring buffer holds now, and no more: the programs are detached, but a
+			// reader must return even if records kept coming.
+			drain(p, &rec, dec, out, recordsIn(p.Reader.AvailableBytes()))
 			return
 		}
-		awake = n > 0
+		awake = drain(p, &rec, dec, out, recordsIn(p.Reader.BufferSize())) > 0
 	}
 }
 
-// drain decodes every record the ring buffer holds now and returns how many there were. A
-// deadline in the past makes ringbuf.Reader read without waiting.
-func drain(p *probes.Probe, rec *ringbuf.Record, dec recordDecoder, out *output) int {
+// recordsIn is the most records n bytes of a ring buffer can hold (an 8-byte header and at
+// least 8 bytes of data each), and one more for a record committed meanwhile.
+func recordsIn(n int) int {
+	return n/16 + 1
+}
+
+// drain decodes the records the ring buffer holds now, at most max of them, and returns how
+// many there were. A deadline in the past makes ringbuf.Reader read without waiting. The
+// bound keeps a reader that producers outpace returning to its waiter, where it learns that
+// the run is over.
+func drain(p *probes.Probe, rec *ringbuf.Record, dec recordDecoder, out *output, max int) int {
 	p.Reader.SetDeadline(time.Unix(1, 0))
 	n := 0
-	for p.Reader.ReadInto(rec) == nil {
+	for n < max && p.Reader.ReadInto(rec) == nil {
 		n++
 		if line, ok := dec.decode(rec.RawSample); ok {
-			out.event(p.Name, line)
+			if many, isMany := line.([]any); isMany { // a segment with several messages (http)
+				for _, l := range many {
+					out.event(p.Name, l)
+				}
+			} else {
+				out.event(p.Name, line)
+			}
 		}
 	}
 	return n
@@ -224,9 +267,17 @@ func (a *agent) finish(att *attached, active *activeTests, readers *readers, rea
 	for _, p := range att.set.Probes {
 		p.Detach()
 	}
-	readers.stop()
+	late := readers.stop()
+	if len(late) > 0 {
+		a.out.control(protocol.Error{Header: a.header(protocol.TypeError), Code: protocol.ErrInternal, Probe: strings.Join(late, ","),
+			Message: "the reader of these probes did not finish taking their last events within " + stopTimeout.String() + "; stopping without them"})
+	}
 	final := a.probeStats(att)
-	att.set.Close()
+	if len(late) == 0 {
+		// (With a reader still reading, closing its ring buffer would wait for it: the
+		// process's exit releases everything instead.)
+		att.set.Close()
+	}
 	a.out.control(protocol.Bye{Header: a.header(protocol.TypeBye), Reason: reason, Probes: final})
 	a.out.close()
 }

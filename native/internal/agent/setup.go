@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -14,6 +15,7 @@ import (
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
+	"pathlight.dev/native/internal/filter"
 	"pathlight.dev/native/internal/kernel"
 	"pathlight.dev/native/internal/probes"
 	"pathlight.dev/native/internal/protocol"
@@ -115,6 +117,12 @@ func (a *agent) hello(att *attached, spec *btf.Spec, missing []probes.Unavailabl
 		Header: a.header(protocol.TypeHello), Version: o.Version, Kernel: KernelRelease(), Arch: runtime.GOARCH,
 		Features: Features(att.reasons, true, tpErr, att.syms != nil), Filters: ackFilters(o.Filters),
 		TTLMs: o.TTL.Milliseconds(), Reasons: att.reasons.Table(),
+	}
+	if ns, err := filter.ParseNetns("/proc/self/ns/net"); err == nil {
+		hello.Netns = ns
+	}
+	if id, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
+		hello.BootID = strings.TrimSpace(string(id))
 	}
 	hello.Features.BpfStats = bpfStats
 	for _, p := range att.set.Probes {

@@ -15,3 +15,4 @@ package probes
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_dns_event -type pl_dns_dir dns ../../../bpf/dns.bpf.c
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types baseline ../../../bpf/baseline.bpf.c
 //go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_cgroup_name proc ../../../bpf/proc.bpf.c
+//go:generate go tool bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror -I../../../bpf" -no-global-types -type pl_http_event -type pl_http_flag http ../../../bpf/http.bpf.c

@@ -22,6 +22,7 @@ type (
 	DropEvent  = dropsPlDropEvent
 	TCPEvent   = tcpPlTcpEvent
 	DNSEvent   = dnsPlDnsEvent
+	HTTPEvent  = httpPlHttpEvent
 	Proc       = dropsPlProc // the process behind a socket, in every event (probe proc)
 	CgroupName = procPlCgroupName
 	config     = dropsPlConfig
@@ -39,6 +40,9 @@ const (
 	TCPUnreachable   = uint32(tcpPlTcpKindPL_TCP_UNREACHABLE)
 	DNSEgress        = uint16(dnsPlDnsDirPL_DIR_EGRESS)
 	DNSIngress       = uint16(dnsPlDnsDirPL_DIR_INGRESS)
+	HTTPStart        = uint16(httpPlHttpFlagPL_HTTP_START)
+	HTTPCont         = uint16(httpPlHttpFlagPL_HTTP_CONT)
+	HTTPTLS          = uint16(httpPlHttpFlagPL_HTTP_TLS)
 )
 
 // Maps every probe shares (one filter change re-filters all of them).
@@ -184,10 +188,12 @@ func Load(names []string, spec *btf.Spec, reasons *kernel.DropReasons, filters f
 				s.proc = true
 				err = s.writeConfig()
 			}
+		case "http":
+			p, err = s.loadHTTP()
 		case "baseline":
 			p, err = s.loadTyped("baseline", loadBaseline, map[string]string{"pl_base_egress": "net_dev_queue", "pl_base_ingress": "netif_receive_skb"}, "", spec)
 		default:
-			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp, proc)", n)
+			err = fmt.Errorf("unknown probe %q (probes: drops, dns, tcp, proc, http)", n)
 		}
 		if err != nil {
 			var ve *ebpf.VerifierError
@@ -307,6 +313,73 @@ func (s *Set) loadTyped(name string, load func() (*ebpf.CollectionSpec, error), 
 		return nil, err
 	}
 	return p, nil
+}
+
+// loadHTTP attaches the http probe's programs to the root of the cgroup v2 hierarchy, where
+// they see every socket of the node (bpf/http.bpf.c says why not tracepoints). The links are
+// bpf_links with multi-attach semantics: other programs on the root cgroup stay as they are,
+// and closing the link (or the agent's exit) detaches it.
+func (s *Set) loadHTTP() (*Probe, error) {
+	root, err := cgroup2Root()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := loadHttp()
+	if err != nil {
+		return nil, err
+	}
+	coll, err := ebpf.NewCollectionWithOptions(cs, s.opts())
+	if err != nil {
+		return nil, netAdmin(fmt.Errorf("loading: %w", err))
+	}
+	p := &Probe{Name: "http", coll: coll, counters: coll.Maps["pl_counters"], Attach: "cgroup_skb/egress+cgroup_skb/ingress"}
+	for _, a := range []struct {
+		prog string
+		at   ebpf.AttachType
+	}{{"pl_http_egress", ebpf.AttachCGroupInetEgress}, {"pl_http_ingress", ebpf.AttachCGroupInetIngress}} {
+		pr := coll.Programs[a.prog]
+		l, err := link.AttachCgroup(link.CgroupOptions{Path: root, Attach: a.at, Program: pr})
+		if err != nil {
+			p.Close()
+			return nil, netAdmin(fmt.Errorf("attaching %s to the cgroup %s: %w", a.prog, root, err))
+		}
+		p.links = append(p.links, l)
+		p.Programs = append(p.Programs, pr)
+	}
+	p.Ring = coll.Maps["pl_http_rb"]
+	if p.Reader, err = ringbuf.NewReader(p.Ring); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// netAdmin turns a permission error (cgroup_skb programs need CAP_NET_ADMIN, which a probe
+// pod may not have) into the probe being unavailable rather than the whole agent failing.
+func netAdmin(err error) error {
+	var ve *ebpf.VerifierError
+	if errors.Is(err, os.ErrPermission) && !errors.As(err, &ve) {
+		return fmt.Errorf("needs CAP_NET_ADMIN: %v", err)
+	}
+	return err
+}
+
+// cgroup2Root finds where the cgroup v2 hierarchy's root is mounted (/sys/fs/cgroup, or
+// /sys/fs/cgroup/unified on a hybrid host). Inside a container with its own cgroup namespace
+// the root seen is the container's own cgroup: the probe then sees only its sockets.
+func cgroup2Root() (string, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if ok && len(f) >= 5 && len(g) >= 1 && g[0] == "cgroup2" && f[3] == "/" {
+			return f[4], nil
+		}
+	}
+	return "", errors.New("no cgroup v2 hierarchy mounted: the http probe attaches to its root")
 }
 
 // CgroupNames is the map of cgroup ids to names the proc probe fills (nil without it).

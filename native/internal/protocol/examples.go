@@ -49,6 +49,11 @@ func Examples() []any {
 				{TableFamily: "ip", Table: "filter", Chain: "KUBE-ROUTER-FORWARD", Handle: 12, Verdict: "jump", Target: "KUBE-POD-FW-ABCDEFGHIJKLMNOP", Comment: "rule to jump traffic destined to POD name:backend-1 namespace: shop to chain KUBE-POD-FW-ABCDEFGHIJKLMNOP"},
 			},
 		},
+		HTTP{
+			Header: h(TypeHTTP, 1764000000250000000), Endpoints: ep4, Role: HTTPClient, Method: "GET", Path: "/api/items", QueryStripped: true,
+			Host: "backend.shop:8080", Version: "HTTP/1.1", Status: 503, LatencyNs: 21000000, Proc: proc,
+		},
+		HTTP{Header: h(TypeHTTP, 1764000000250000001), Endpoints: ep4, Role: HTTPServer, Version: "HTTP/1.0", Status: 200},
 		Rule{
 			Header: h(TypeRule, 1764000000100000200), Endpoints: ep6,
 			RuleStep: RuleStep{TableFamily: "inet", Table: "host", Chain: "input", Verdict: "drop", Policy: true},

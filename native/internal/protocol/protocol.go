@@ -28,6 +28,13 @@ type Hello struct {
 	Filters  Filters         `json:"filters"`
 	TTLMs    int64           `json:"ttlMs"`
 	Reasons  map[string]uint `json:"reasons,omitempty"` // drop reason name → code, from the running kernel
+	// Netns is the inode of the agent's own network namespace (the node's). Nodes that share
+	// one kernel (network namespaces as nodes: kind, the test lab) see each other's packets;
+	// an event whose netns is another node's is that node's (src/backend/diagnose/attribution.ts).
+	Netns uint32 `json:"netns,omitempty"`
+	// BootID is the kernel's boot id (/proc/sys/kernel/random/boot_id): agents with the same
+	// one run on one kernel.
+	BootID string `json:"bootId,omitempty"`
 }
 
 // Features are facts about the running kernel, detected (never inferred from uname).
@@ -138,6 +145,36 @@ type DNS struct {
 	Truncated bool     `json:"truncated,omitempty"` // payload longer than the probe copies
 	Malformed string   `json:"malformed,omitempty"` // why the message could not be fully parsed
 	Proc      *Proc    `json:"proc,omitempty"`      // the sender of a message leaving a local socket (probe proc)
+}
+
+// HTTP roles: whose socket saw the exchange.
+const (
+	HTTPClient = "client" // the socket sent the request
+	HTTPServer = "server" // the socket received it
+)
+
+// HTTP is one HTTP/1.x exchange as one socket saw it (probe http): the request and the
+// response matched to it in order on the connection. Src is the client, Dst the server. A
+// response whose request was not seen (the connection predates the agent) has no method.
+type HTTP struct {
+	Header
+	Endpoints
+	Role   string `json:"role"`             // client | server
+	Method string `json:"method,omitempty"` // GET, POST, …
+	// Path without its query string (dropped: it may carry secrets; QueryStripped says
+	// there was one), at most 128 bytes.
+	Path          string `json:"path,omitempty"`
+	QueryStripped bool   `json:"queryStripped,omitempty"`
+	Host          string `json:"host,omitempty"` // the Host header, when in the bytes copied
+	Version       string `json:"version"`        // HTTP/1.0 | HTTP/1.1; TLS for an encrypted connection
+	Status        int    `json:"status"`         // 0 for an encrypted connection
+	// A TLS connection (its ClientHello): counted, not decoded. No method, path, host,
+	// status or latency; one line per socket that saw the hello.
+	Encrypted bool `json:"encrypted,omitempty"`
+	// From the request leaving (client) or arriving (server) to the response's first
+	// segment arriving (client) or leaving (server).
+	LatencyNs int64 `json:"latencyNs,omitempty"`
+	Proc      *Proc `json:"proc,omitempty"` // the process behind the socket (probe proc)
 }
 
 // Answer is one A, AAAA or CNAME record of a response.
@@ -396,13 +433,18 @@ const (
 	TypeFilters = "filters"
 	TypeTest    = "test"
 	TypeRule    = "rule"
+	TypeHTTP    = "http"
 )
 
 // Types lists every line type, for the protocol agreement test.
-var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest, TypeRule}
+var Types = []string{TypeHello, TypeDrop, TypeDNS, TypeTCP, TypeStats, TypeError, TypeBye, TypeFilters, TypeTest, TypeRule, TypeHTTP}
 
 // ProbeNames are the probes a run attaches by default.
 var ProbeNames = []string{"drops", "dns", "tcp", "proc"}
+
+// HTTPProbe is attached only when named (--probes …,http): it attaches to the root cgroup,
+// which needs CAP_NET_ADMIN, and copies the first bytes of HTTP messages.
+const HTTPProbe = "http"
 
 // RulesProbe is attached only when named (--probes …,rules): it adds a table to the node's
 // nftables ruleset for as long as it runs, which a default run never does.

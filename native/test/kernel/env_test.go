@@ -426,6 +426,9 @@ func helper(kind, arg string) int {
 		fmt.Printf("pid %d %s\n", os.Getpid(), strings.TrimSpace(string(comm)))
 		return helper(strings.TrimPrefix(kind, "proc-"), arg)
 	}
+	if rc, ok := httpHelper(kind, arg); ok {
+		return rc
+	}
 	fmt.Fprintln(os.Stderr, "unknown helper", kind)
 	return 2
 }

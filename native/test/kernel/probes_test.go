@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -240,6 +241,9 @@ func TestNothingLeftBehind(t *testing.T) {
 		{"ttl", []string{"--ttl", "1s"}, func(a *Agent) { a.wait(10 * time.Second) }, "ttl"},
 		{"SIGTERM", nil, func(a *Agent) { _ = a.cmd.Process.Signal(syscall.SIGTERM); a.wait(10 * time.Second) }, "signal"},
 		{"SIGKILL", nil, func(a *Agent) { _ = a.cmd.Process.Kill(); a.wait(10 * time.Second) }, ""},
+		// The http probe's programs hang on the root cgroup: bpf_links, gone with the process.
+		{"stdin closed, http", []string{"--probes", "drops,dns,tcp,proc,http"}, func(a *Agent) { a.stop() }, "stdin-closed"},
+		{"SIGKILL, http", []string{"--probes", "http"}, func(a *Agent) { _ = a.cmd.Process.Kill(); a.wait(10 * time.Second) }, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -277,6 +281,14 @@ func TestHello(t *testing.T) {
 	}
 	if num(h, "v") != 1 || str(h, "node") == "" || str(h, "kernel") == "" || num(h, "ttlMs") != 30000 {
 		t.Errorf("hello header: %v", h)
+	}
+	// Its kernel and its node's network namespace (nodes on one shared kernel tell their events apart by them).
+	var self syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/net", &self); err != nil || num(h, "netns") != float64(self.Ino) {
+		t.Errorf("hello netns = %v, this network namespace is %d", h["netns"], self.Ino)
+	}
+	if boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id"); str(h, "bootId") != strings.TrimSpace(string(boot)) {
+		t.Errorf("hello bootId = %q, the kernel's is %q", str(h, "bootId"), strings.TrimSpace(string(boot)))
 	}
 	probes, _ := h["probes"].([]any)
 	attached := map[string]bool{}

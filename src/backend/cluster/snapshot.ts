@@ -337,7 +337,7 @@ export class ClusterSnapshot {
         node: (object as { spec?: { nodeName?: string } }).spec?.nodeName,
       };
       if (type === 'DELETED') this.identities.remove(who, ts);
-      else this.identities.set(who, ipsOf(ik, object as { spec?: unknown; status?: unknown }), ts);
+      else this.identities.set(who, ipsOf(ik, object as { spec?: unknown; status?: unknown }), ts, object);
     }
     const c: SnapshotChange = { ts, version: this.version, type, kind, object };
     for (const l of this.listeners) l(c);

@@ -59,6 +59,8 @@ export interface AskRequest {
   port?: number | string | undefined;
   protocol?: 'TCP' | 'UDP' | undefined;
   zone?: string | undefined;
+  /** HTTP p99 latency above which B is called slow, in ms. */
+  httpSlowMs?: number | undefined;
   /** Collect live evidence (the source must have some). */
   probes: boolean;
   /** Have the agent on A's node look B up and connect to it (generates traffic). */

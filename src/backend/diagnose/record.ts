@@ -15,6 +15,7 @@ export async function recordWhy(recorder: SessionRecorder, o: WhyOptions): Promi
     durationMs: o.durationMs,
     ...(o.active ? { active: true } : {}),
     ...(o.zone ? { zone: o.zone } : {}),
+    ...(o.httpSlowMs ? { httpSlowMs: o.httpSlowMs } : {}),
   };
   let id: string | undefined;
   let detach: (() => void) | undefined;

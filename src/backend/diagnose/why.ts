@@ -11,6 +11,7 @@ import { ClusterSnapshot } from '../cluster/snapshot.js';
 import { startOnNode, type NodeProbeRun } from '../probes/start.js';
 import type { ProbeStage } from '../probes/stream.js';
 import { ask, type Answer, type AskRequest, type AskSinks, type EvidenceSource, type QuestionSource } from './ask.js';
+import { NodeAttribution } from './attribution.js';
 
 /** How probes run on a live cluster. */
 export interface LiveProbeOptions {
@@ -85,49 +86,71 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
     async collect(plan, c) {
       // proc: the evidence's example lines carry the process behind A's connections and queries.
       // rules names the netfilter rule behind a drop (it needs CAP_NET_ADMIN: without it, e.g. in
-      // a probe pod that is not privileged, the agent says the probe is unavailable and the others run).
-      const args = ['--probes', 'drops,dns,tcp,proc,rules', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
+      // a probe pod that is not privileged, the agent says the probe is unavailable and the others run);
+      // http too (its cgroup programs need it), for the http-server-error finding.
+      const args = ['--probes', 'drops,dns,tcp,proc,rules,http', ...(plan.aIps.length ? ['--cidr', plan.aIps.join(',')] : [])];
       const nodes: NodeReport[] = plan.nodes.map((n) => ({ node: n.node, why: n.why }));
-      const settled = await Promise.allSettled(
-        plan.nodes.map(async (n) => {
-          c.progress(n.node, 'chosen', n.why.join(', '));
-          const nodeObj = snap.get('Node', n.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-          const host = nodeObj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-          let onHello: (() => void) | undefined;
-          const hello = new Promise<void>((r) => (onHello = r));
-          const run: NodeProbeRun = await startOnNode(
-            {
-              node: n.node,
-              via: o.via,
-              durationMs: o.durationMs,
-              args,
-              kc: o.kc,
-              sshConfig: o.sshConfig,
-              host,
-              probeNamespace: o.probeNamespace,
-              probeImage: o.probeImage,
-              agentImage: o.agentImage,
-              privileged: o.privileged,
-              signal: c.signal,
-              onProgress: (stage, detail) => c.progress(n.node, stage, detail),
-            },
-            {
-              line: (line) => {
-                if (line.type === 'hello') onHello?.();
-                const who = identify(snap.identities, line, n.node);
-                c.emit(who ? { ...line, identities: who } : line);
-              },
-              bad: () => undefined,
-            },
-          );
-          if (c.active && n.node === plan.aNode) {
-            await Promise.race([hello, new Promise((r) => setTimeout(r, 15_000)), run.done]);
-            run.send(c.active);
-          }
-          const exit = await run.done;
-          if (exit.problem) throw new PathlightError(exit.problem);
-        }),
+      // Nodes on one shared kernel see each other's packets: keep each event from its own node's agent.
+      const attribution = new NodeAttribution(
+        plan.nodes.map((n) => n.node),
+        (line) => c.emit(line),
       );
+      const settled = await Promise.allSettled(
+        plan.nodes
+          .map(async (n) => {
+            c.progress(n.node, 'chosen', n.why.join(', '));
+            const nodeObj = snap.get('Node', n.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
+            const host = nodeObj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+            let onHello: (() => void) | undefined;
+            const hello = new Promise<void>((r) => (onHello = r));
+            let bye = false;
+            const run: NodeProbeRun = await startOnNode(
+              {
+                node: n.node,
+                via: o.via,
+                durationMs: o.durationMs,
+                args,
+                kc: o.kc,
+                sshConfig: o.sshConfig,
+                host,
+                probeNamespace: o.probeNamespace,
+                probeImage: o.probeImage,
+                agentImage: o.agentImage,
+                privileged: o.privileged,
+                signal: c.signal,
+                onProgress: (stage, detail) => c.progress(n.node, stage, detail),
+              },
+              {
+                line: (line) => {
+                  if (line.type === 'bye') bye = true;
+                  if (line.type === 'hello') {
+                    onHello?.();
+                    attribution.hello(n.node, line);
+                  }
+                  const who = identify(snap.identities, line, n.node);
+                  attribution.line(n.node, who ? { ...line, identities: who } : line);
+                },
+                bad: () => undefined,
+              },
+            );
+            if (c.active && n.node === plan.aNode) {
+              await Promise.race([hello, new Promise((r) => setTimeout(r, 15_000)), run.done]);
+              run.send(c.active);
+            }
+            const exit = await run.done;
+            if (exit.problem) throw new PathlightError(exit.problem);
+            // An agent always ends with a bye line; a stream that stops without one lost the node
+            // mid-question (SSH or the probe pod gone): its evidence is incomplete.
+            if (!bye && !c.signal?.aborted)
+              throw new PathlightError({
+                code: 'probe-failed',
+                message: `lost the agent on ${n.node} before the end of the question (its stream stopped without a last line${exit.exitCode == null ? '' : `, exit ${exit.exitCode}`})`,
+                hint: `check SSH to ${n.node} (or its probe pod) and ask again`,
+              });
+          })
+          .map((p, i) => p.finally(() => attribution.settled(plan.nodes[i]!.node))),
+      );
+      attribution.flush();
       settled.forEach((r, i) => {
         if (r.status === 'rejected') {
           const err = toApiError(r.reason);

@@ -35,6 +35,8 @@ interface Session {
   /** The status changed: push it. */
   changed: () => void;
   stop?: () => Promise<ProbeExit>;
+  /** Aborted by stop(): a run still connecting never starts its agent (or stops it at once). */
+  readonly cancel: AbortController;
   pendingKey?: PendingKey;
   /** Resolves the transport's passphrase question. */
   answer?: (passphrase: string | undefined) => void;
@@ -83,7 +85,7 @@ export class ProbeRuns {
       startedAt: new Date().toISOString(),
       ...(feed ? { workbench: feed.session } : {}),
     };
-    const s: Session = { status, changed: () => this.notify(id, 'probes.progress', () => status) };
+    const s: Session = { status, cancel: new AbortController(), changed: () => this.notify(id, 'probes.progress', () => status) };
     this.sessions.set(id, s);
     this.forgetOld();
     void this.run(s, req, feed);
@@ -96,6 +98,7 @@ export class ProbeRuns {
 
   async stop(id: string): Promise<Status> {
     const s = this.get(id);
+    s.cancel.abort();
     s.answer?.(undefined);
     await s.stop?.();
     if (s.status.stage !== 'stopped') s.status.stage = 'stopped';
@@ -139,6 +142,12 @@ export class ProbeRuns {
     return { file: k.file };
   }
 
+  /** Stops the runs started from a workbench session (it is closing: nothing would show their events). */
+  async stopFed(workbench: string): Promise<void> {
+    const fed = [...this.sessions.entries()].filter(([, s]) => s.status.workbench === workbench && s.status.stage !== 'stopped');
+    await Promise.all(fed.map(([id]) => this.stop(id).catch(() => undefined)));
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.stop(id).catch(() => undefined)));
   }
@@ -171,6 +180,7 @@ export class ProbeRuns {
       st.reasons = f.reasons;
     };
     const onProgress = (stage: ProbeStage, detail?: string) => {
+      if (s.cancel.signal.aborted && stage !== 'stopped') return; // stopped while connecting: it stays stopped
       st.stage = stage;
       st.detail = detail;
       if (stage === 'stopped') counts.end();
@@ -224,11 +234,13 @@ export class ProbeRuns {
             probeImage: req.probeImage,
             agentImage: req.agentImage,
             onProgress,
+            signal: s.cancel.signal,
           },
           sink,
         ),
       );
       s.stop = () => run.stop();
+      if (s.cancel.signal.aborted) await run.stop();
       const exit = await run.done;
       st.stage = 'stopped';
       counts.end();
@@ -242,7 +254,8 @@ export class ProbeRuns {
         s.pendingKey = { host: err.host, port: err.port, key: err.key, file: err.knownHostsFile };
         st.hostKey = { host: err.host, port: err.port, keyType: keyTypeOf(err.key), fingerprint: fingerprint(err.key), knownHostsFile: err.knownHostsFile };
       }
-      st.error = toApiError(err);
+      // Stopped by the user while it connected: that is no error.
+      if (!s.cancel.signal.aborted) st.error = toApiError(err);
       st.stage = 'stopped';
       s.changed();
     }

@@ -55,6 +55,7 @@ function typeValue(text: string, at: number, end: number): ProbeTypeCode {
   if (text.startsWith('drop"', at)) return probeTypeCode.drop;
   if (text.startsWith('dns"', at)) return probeTypeCode.dns;
   if (text.startsWith('tcp"', at)) return probeTypeCode.tcp;
+  if (text.startsWith('http"', at)) return probeTypeCode.http;
   const quote = text.indexOf('"', at);
   // Another type (hello, stats, bye…); a backslash would need JSON unescaping: left to the parser.
   if (quote === -1 || quote - at > 32 || quote > end) return probeTypeCode.unknown;

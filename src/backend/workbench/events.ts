@@ -12,17 +12,17 @@
  * from the recording (`rowAt`), and a filter on anything else counts what was read so far and
  * says how many events it could not judge yet (`pending`).
  */
-import type { diagnose } from '../../core/index.js';
+import { describeProcess, type diagnose } from '../../core/index.js';
 import type { EventFilter, EventRow, EventsPage, Histogram } from '../../api/index.js';
 
 type ProbeEvent = diagnose.ProbeEvent;
 type Who = { kind: string; namespace?: string; name?: string } | undefined;
 
 /** Column codes of the event types and verdicts (the API's names by index). */
-export const typeNames = ['drop', 'dns', 'tcp'] as const satisfies readonly EventRow['type'][];
+export const typeNames = ['drop', 'dns', 'tcp', 'http'] as const satisfies readonly EventRow['type'][];
 const verdictNames = ['forwarded', 'dropped', 'error', 'info'] as const satisfies readonly EventRow['verdict'][];
-type TypeCode = 0 | 1 | 2;
-const typeCode = (t: EventRow['type']): TypeCode => (t === 'drop' ? 0 : t === 'dns' ? 1 : 2);
+type TypeCode = 0 | 1 | 2 | 3;
+const typeCode = (t: EventRow['type']): TypeCode => typeNames.indexOf(t) as TypeCode;
 
 /** Strings by number, the empty string being 0; each one's lower case kept for the text filter. */
 class Strings {
@@ -69,6 +69,7 @@ interface Described {
   reason: string;
   rcode?: string;
   detail?: string;
+  process?: string;
   node: string;
   proto: string;
   /** The ends: their label (`ns/name` of a known workload or pod, else the address), address, port, namespace, and `ns/name` when a pod. */
@@ -88,6 +89,15 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
   } else if (ev.type === 'tcp') {
     verdict = ev.event === 'established' ? 'forwarded' : ev.event === 'retransmit' ? 'info' : 'error';
     reason = ev.errno ? `${ev.event} (${ev.errno})` : ev.event;
+  } else if (ev.type === 'http' && ev.encrypted) {
+    verdict = 'info';
+    reason = 'TLS';
+    detail = `encrypted, not decoded · ${ev.role}'s socket`;
+  } else if (ev.type === 'http') {
+    // The network delivered it either way: an error status is the application's answer.
+    verdict = ev.status >= 400 ? 'error' : 'forwarded';
+    reason = String(ev.status);
+    detail = httpDetail(ev);
   } else {
     detail = `${ev.qname.replace(/\.$/, '')} ${ev.qtype}`;
     if (ev.qr === 'query') {
@@ -99,6 +109,7 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
       reason = rcode;
     }
   }
+  const process = describeProcess(ev.proc, ids?.proc);
   const end = (ip: string, port: number, who: Who) => ({
     label: who?.name ? `${who.namespace ? `${who.namespace}/` : ''}${who.name}` : ip,
     ip,
@@ -112,10 +123,20 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
     reason,
     ...(rcode ? { rcode } : {}),
     ...(detail ? { detail } : {}),
+    ...(process ? { process } : {}),
     node: e.node ?? '',
     proto: e.proto,
     ends: [end(e.src, e.sport, ids?.src), end(e.dst, e.dport, ids?.dst)],
   };
+}
+
+/** An exchange's request as the table shows it: `GET /cart?… (Host shop) · 12.3 ms · client`. */
+function httpDetail(ev: Extract<ProbeEvent, { type: 'http' }>): string {
+  const request = ev.method
+    ? `${ev.method}${ev.path ? ` ${ev.path}${ev.queryStripped ? '?…' : ''}` : ''}${ev.host ? ` (Host ${ev.host})` : ''}`
+    : 'request not seen';
+  const latency = ev.latencyNs ? ` · ${(ev.latencyNs / 1e6).toFixed(1)} ms` : '';
+  return `${request}${latency} · ${ev.role}'s socket`;
 }
 
 const endpoint = (label: string, port: number) => (port ? `${label}:${port}` : label);
@@ -135,6 +156,7 @@ function rowOf(
     dst: string;
     dport: number;
     detail: string | undefined;
+    process: string | undefined;
   },
 ): EventRow {
   return {
@@ -149,6 +171,7 @@ function rowOf(
     dst: endpoint(r.dst, r.dport),
     port: r.dport,
     ...(r.detail ? { detail: r.detail } : {}),
+    ...(r.process ? { process: r.process } : {}),
   };
 }
 
@@ -156,7 +179,7 @@ function rowOf(
 export function toRow(ev: ProbeEvent & { node?: string }, seq: number): EventRow {
   const d = describe(ev);
   const [s, t] = d.ends as [Described['ends'][number], Described['ends'][number]];
-  return rowOf(seq, ev.ts, { ...d, src: s.label, sport: s.port, dst: t.label, dport: t.port, detail: d.detail });
+  return rowOf(seq, ev.ts, { ...d, src: s.label, sport: s.port, dst: t.label, dport: t.port, detail: d.detail, process: d.process });
 }
 
 /** Most buckets the timeline gets; wider buckets beyond that. */
@@ -166,7 +189,22 @@ const u32 = (n: number) => new Uint32Array(n);
 const u16 = (n: number) => new Uint16Array(n);
 
 /** The string columns (ids into `Strings`). */
-const stringColumns = ['reason', 'rcode', 'detail', 'node', 'proto', 'srcLabel', 'dstLabel', 'srcIp', 'dstIp', 'srcNs', 'dstNs', 'srcPod', 'dstPod'] as const;
+const stringColumns = [
+  'reason',
+  'rcode',
+  'detail',
+  'process',
+  'node',
+  'proto',
+  'srcLabel',
+  'dstLabel',
+  'srcIp',
+  'dstIp',
+  'srcNs',
+  'dstNs',
+  'srcPod',
+  'dstPod',
+] as const;
 type StringColumn = (typeof stringColumns)[number];
 
 export class EventStore {
@@ -191,7 +229,7 @@ export class EventStore {
 
   /**
    * A live session's store (empty), or a replay's: `known` gives every event's time and type
-   * (code 1 drop, 2 dns, 3 tcp — the recording's ProbeTypeCode) and the reader of a row not
+   * (code 1 drop, 2 dns, 3 tcp, 4 http — the recording's ProbeTypeCode) and the reader of a row not
    * filled yet; the rest is filled in order.
    */
   constructor(known?: { ts: Float64Array; type: Uint8Array; readRow: (k: number) => EventRow }) {
@@ -242,6 +280,7 @@ export class EventStore {
     const rc = id('rcode', d.rcode);
     if (rc) this.rcodes.add(rc);
     id('detail', d.detail);
+    id('process', d.process);
     id('node', d.node);
     id('proto', d.proto);
     id('srcLabel', s.label);
@@ -300,6 +339,7 @@ export class EventStore {
       dst: v[c.dstLabel[k]!]!,
       dport: this.dport[k]!,
       detail: v[c.detail[k]!],
+      process: v[c.process[k]!],
     });
   }
 
@@ -325,7 +365,7 @@ export class EventStore {
       needsRow = true;
     }
     if (f.type?.length) {
-      const types = new Uint8Array(3);
+      const types = new Uint8Array(typeNames.length);
       for (const t of f.type) types[typeCode(t)] = 1;
       preds.push((k) => types[this.type[k]!] === 1);
     }
@@ -362,9 +402,22 @@ export class EventStore {
       const t = lc(f.text);
       const low = this.strings.lower;
       preds.push((k) => {
-        const text = `${endpoint(low[c.srcLabel[k]!]!, this.sport[k]!)} ${endpoint(low[c.dstLabel[k]!]!, this.dport[k]!)} ${low[c.srcIp[k]!]} ${low[c.dstIp[k]!]} ${low[c.node[k]!]} ${low[c.reason[k]!]} ${low[c.detail[k]!]} ${low[c.proto[k]!]} ${typeNames[this.type[k]!]}`;
+        const text = `${endpoint(low[c.srcLabel[k]!]!, this.sport[k]!)} ${endpoint(low[c.dstLabel[k]!]!, this.dport[k]!)} ${low[c.srcIp[k]!]} ${low[c.dstIp[k]!]} ${low[c.node[k]!]} ${low[c.reason[k]!]} ${low[c.detail[k]!]} ${low[c.process[k]!]} ${low[c.proto[k]!]} ${typeNames[this.type[k]!]}`;
         return text.includes(t);
       });
+      needsRow = true;
+    }
+    if (f.about && (f.about.ips.length > 0 || f.about.names.length > 0)) {
+      const ips = new Set(f.about.ips.map((ip) => ip.trim().toLowerCase()));
+      const ipOk = this.strings.where((v) => ips.has(v.toLowerCase()));
+      const names = f.about.names.map((n) => lc(n).replace(/\.$/, '')).filter(Boolean);
+      // A DNS row's detail is `qname qtype`.
+      const nameOk = this.strings.where((v) => {
+        const q = lc(v).split(' ')[0] ?? '';
+        return names.some((n) => q === n || q.startsWith(`${n}.`));
+      });
+      const dns = typeCode('dns');
+      preds.push((k) => ipOk[c.srcIp[k]!] === 1 || ipOk[c.dstIp[k]!] === 1 || (this.type[k] === dns && nameOk[c.detail[k]!] === 1));
       needsRow = true;
     }
     if (withTime && f.from !== undefined) {
@@ -435,7 +488,7 @@ export class EventStore {
   }
 }
 
-/** Events per bucket by type (drop, dns, tcp), 1 s buckets unless the span needs wider ones. */
+/** Events per bucket by type (drop, dns, tcp, http), 1 s buckets unless the span needs wider ones. */
 class HistogramBuilder {
   private readonly picked: Uint8Array;
   private min = Infinity;
@@ -468,12 +521,12 @@ class HistogramBuilder {
     const spanS = Math.floor((this.max - start) / 1e9) + 1;
     const bucketS = Math.max(1, Math.ceil(spanS / maxBuckets));
     const n = Math.ceil(spanS / bucketS);
-    const buckets: Array<[number, number, number]> = Array.from({ length: n }, () => [0, 0, 0]);
+    const buckets: Array<[number, number, number, number]> = Array.from({ length: n }, () => [0, 0, 0, 0]);
     for (let k = 0; k < this.n; k++) {
       if (this.test && this.picked[k] !== 1) continue;
       const i = Math.min(n - 1, Math.floor((this.ts[k]! - start) / 1e9 / bucketS));
       const b = buckets[i]!;
-      b[this.type[k] as 0 | 1 | 2] += 1;
+      b[this.type[k] as TypeCode] += 1;
     }
     return { start, bucketMs: bucketS * 1000, buckets };
   }

@@ -80,6 +80,7 @@ export async function openFakeCluster(dir: string, context: string): Promise<Clu
         { kind: ik, namespace: o.metadata?.namespace, name, node: (o as { spec?: { nodeName?: string } }).spec?.nodeName },
         ipsOf(ik, o as { spec?: unknown; status?: unknown }),
         0,
+        o,
       );
   }
   /**

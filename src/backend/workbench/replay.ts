@@ -8,7 +8,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isRecord, probeTypeCode, upperBound, type diagnose as d, type ClusterView } from '../../core/index.js';
+import { isEventTypeCode, isRecord, upperBound, type diagnose as d, type ClusterView } from '../../core/index.js';
 import { recordedLine } from '../../core/diagnose/index.js';
 import {
   PathlightError,
@@ -62,6 +62,10 @@ export function asEvent(line: Record<string, unknown>, ts: number): Event {
     });
     if (line.rcode !== undefined && typeof line.rcode !== 'string') delete ev.rcode;
     ev.answers = Array.isArray(line.answers) ? line.answers.filter((a) => isRecord(a) && typeof a.type === 'string' && typeof a.data === 'string') : [];
+  } else if (line.type === 'http') {
+    Object.assign(ev, { role: line.role === 'server' ? 'server' : 'client', status: num(line.status), version: str(line.version) });
+    for (const k of ['method', 'path', 'host'] as const) if (line[k] !== undefined && typeof line[k] !== 'string') delete ev[k];
+    if (line.latencyNs !== undefined && typeof line.latencyNs !== 'number') delete ev.latencyNs;
   } else Object.assign(ev, { event: str(line.event), state: str(line.state) });
   // Every field the table and the graph read was given its type above: the one cast from a recorded line.
   return ev as unknown as Event;
@@ -78,6 +82,8 @@ export interface ReplayProgress {
 export interface ReplaySource extends ClusterSource {
   readonly mode: 'replay';
   readonly info: ReplayInfo;
+  /** The recording itself (the policy panels read its traffic). */
+  readonly recording: OpenedRecording;
   /** The instant shown (ns). */
   readonly time: number;
   /**
@@ -202,13 +208,10 @@ export function readOnlyError(): PathlightError {
 export function replaySource(rec: OpenedRecording, name: string, file: string | undefined): ReplaySource {
   const start = rec.start ?? 0;
   const end = rec.end ?? 0;
-  // The recording's events (drop, DNS and TCP lines) among its probe lines, found from the
+  // The recording's events (drop, DNS, TCP and HTTP lines) among its probe lines, found from the
   // types the reader noted — no line is read to list them.
   const probes = rec.probeColumns;
-  const isEvent = (i: number) => {
-    const code = rec.probeTypeAt(i);
-    return code >= probeTypeCode.drop && code <= probeTypeCode.tcp;
-  };
+  const isEvent = (i: number) => isEventTypeCode(rec.probeTypeAt(i));
   let events = 0;
   for (let i = 0; i < probes.ts.length; i++) if (isEvent(i)) events++;
   const probeOf = new Uint32Array(events);
@@ -235,6 +238,7 @@ export function replaySource(rec: OpenedRecording, name: string, file: string | 
   const src: ReplaySource = {
     mode: 'replay',
     info: info(rec, name, file),
+    recording: rec,
     get time() {
       return t;
     },

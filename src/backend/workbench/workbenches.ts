@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SessionRecorder } from '../store/recorder.js';
-import { diagnose as d, graph } from '../../core/index.js';
+import { diagnose as d, graph, nodeInternalIp } from '../../core/index.js';
 import {
   PathlightError,
   toApiError,
@@ -33,6 +33,8 @@ import { withSshOverlay } from '../probes/ssh/overlay.js';
 import { RunCounts } from '../probes/counts.js';
 import type { ProbeFeed } from '../probes/runs.js';
 import type { Notify } from '../push.js';
+import { recordingTrafficOnce, TrafficLog } from '../policy/traffic.js';
+import type { SessionTraffic } from '../policy/panels.js';
 
 type WhyStatus = CallResponse<'why.status'>;
 type GraphDelta = CallResponse<'graph.changes'>;
@@ -60,6 +62,8 @@ interface Session {
   version: number;
   /** A live session's events (a replay's table is its source's). */
   events: EventStore;
+  /** A live session's drop, DNS and TCP lines since it opened: the policy panels' observed traffic. */
+  traffic: TrafficLog;
   /** A replay's background reading is scheduled. */
   reading?: NodeJS.Immediate;
   closed?: boolean;
@@ -243,6 +247,7 @@ export class Workbenches {
       model,
       version: 0,
       events: new EventStore(),
+      traffic: new TrafficLog(),
       offChange: () => {},
       offHealth: () => {},
       names: JSON.stringify(opened.names),
@@ -456,7 +461,8 @@ export class Workbenches {
             line: (line) => {
               if (rec) rec.recorder.probe(line.node, line);
               counted(line);
-              if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+              if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp' || line.type === 'http') {
+                s.traffic.add(line);
                 s.events.add(line);
                 s.model.addEvents([line]);
                 this.pushEvents(s);
@@ -591,7 +597,7 @@ export class Workbenches {
   /**
    * Where a manual probe run started from this session's workbench delivers its lines: each
    * one named by the session's snapshot (as a question's are, src/backend/diagnose/why.ts),
-   * recorded when the session is, and its drops, DNS and TCP events added to the events table
+   * recorded when the session is, and its drops, DNS, TCP and HTTP events added to the events table
    * and the graph's flows. A fake cluster runs the lab's recorded events in place of an agent.
    */
   probeFeed(id: string, node: string): ProbeFeed {
@@ -607,7 +613,8 @@ export class Workbenches {
         const who = src.identify?.(line, node);
         const named = (who ? { ...line, identities: who } : line) as d.ProbeEvent & { node?: string };
         s.recording?.recorder.probe(line.node ?? node, named as unknown as Record<string, unknown>);
-        if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp') {
+        if (line.type === 'drop' || line.type === 'dns' || line.type === 'tcp' || line.type === 'http') {
+          s.traffic.add(named);
           s.events.add(named);
           s.model.addEvents([named]);
           this.pushEvents(s);
@@ -620,9 +627,19 @@ export class Workbenches {
   /** A node's InternalIP in the session's cluster (where SSH goes when the config has no HostName). */
   nodeAddress(id: string, node: string): string | undefined {
     const s = this.get(id);
-    const obj = s.source.view.list('Node').find((n) => n.metadata?.name === node) as
-      { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-    return obj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    return nodeInternalIp(s.source.view.list('Node').find((n) => n.metadata?.name === node));
+  }
+
+  /** The traffic the session saw, for the policy panels: a replay's whole recording, a live session's lines since it opened. */
+  async observed(id: string): Promise<SessionTraffic> {
+    const s = this.get(id);
+    const rec = replayOf(s);
+    if (rec) {
+      const seen = await recordingTrafficOnce(rec.recording);
+      if (!seen) throw new PathlightError({ code: 'invalid-request', message: 'The recording holds no records.', hint: 'Open a recording made with probes.' });
+      return { ...seen, mode: 'replay', name: rec.info.name };
+    }
+    return { ...(await s.traffic.traffic(s.source.view)), mode: s.source.mode, ...(s.traffic.dropped ? { dropped: s.traffic.dropped } : {}) };
   }
 
   eventsPage(req: CallRequest<'events.page'>): CallResponse<'events.page'> {

@@ -362,7 +362,7 @@ function agentArgs(input: core.FilterInput, split: (v?: readonly string[]) => st
   if (ports.length > 0) args.push('--port', ports.join(','));
   const protos = split(input.protocol).map((p) => p.toLowerCase());
   if (protos.length > 0 && protos.every((p) => p === 'tcp' || p === 'udp')) args.push('--proto', protos.join(','));
-  const probes: Record<string, string> = { drop: 'drops', dns: 'dns', tcp: 'tcp' };
+  const probes: Record<string, string> = { drop: 'drops', dns: 'dns', tcp: 'tcp', http: 'http' };
   const types = split(input.type).map((t) => t.toLowerCase());
   if (types.length > 0 && types.every((t) => probes[t])) args.push('--probes', [...new Set(types.map((t) => probes[t]!))].join(','));
   return args;
@@ -379,7 +379,7 @@ async function observeLive(nodes: string[], opts: ObserveOpts, parse: (ref: core
   if (opts.host !== undefined && nodes.length > 1)
     return fail(usage('--host names the address of one node; several --node were given.', 'put the nodes in the SSH config instead'));
   const byName = criteria.some((c) => /pod|service|namespace/.test(c.flag));
-  const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, observe: o }] = await Promise.all([
+  const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, nodeInternalIp, observe: o }] = await Promise.all([
     import('../../backend/probes/start.js'),
     import('../../backend/cluster/kubeconfig.js'),
     import('../../backend/cluster/snapshot.js'),
@@ -438,8 +438,7 @@ async function observeLive(nodes: string[], opts: ObserveOpts, parse: (ref: core
     const exits = await withInterrupt(async (signal) => {
       const started = await Promise.allSettled(
         nodes.map((node) => {
-          const n = snapshot?.get('Node', node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-          const internalIp = n?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+          const internalIp = nodeInternalIp(snapshot?.get('Node', node));
           return startOnNode(
             {
               node,

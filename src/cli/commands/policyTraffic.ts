@@ -14,8 +14,6 @@ import { failWith } from '../output.js';
 import { openForCli } from '../recording.js';
 import type { ObservedFlow, ObservedTraffic } from '../../core/policy/observed.js';
 import type { Cluster } from '../../core/diagnose/cluster.js';
-import type { KubeObject } from '../../core/cluster/view.js';
-import type { OpenedRecording } from '../../backend/store/open.js';
 
 const EXIT_ERROR = 2;
 
@@ -30,44 +28,21 @@ const times = (n: number) => `${n} ${n === 1 ? 'time' : 'times'}`;
 async function observed(file: string, fail: (e: ApiError) => void): Promise<{ cluster: Cluster; traffic: ObservedTraffic } | undefined> {
   const rec = await openForCli(file, fail);
   if (!rec) return undefined;
-  if (rec.end === undefined) {
+  const { recordingTraffic } = await import('../../backend/policy/traffic.js');
+  const seen = await recordingTraffic(rec);
+  if (!seen) {
     fail({ code: 'invalid-request', message: `${file} holds no records.` });
     return undefined;
   }
-  const { observeTraffic, recordedCluster } = await import('../../core/policy/observed.js');
-  const n = rec.probeColumns.ts.length;
-  const cluster = recordedCluster(rec.frameAt(rec.end).cluster, earlierPods(rec));
-  const events = (function* () {
-    for (let i = 0; i < n; i++) yield rec.probeAt(i);
-  })();
-  const traffic = observeTraffic(cluster, events);
-  if (traffic.flows.length === 0) {
+  if (seen.traffic.flows.length === 0) {
     fail({
       code: 'invalid-request',
-      message: `${file} shows no traffic that got through (no TCP connection established, no DNS answer)${n === 0 ? ': it holds no probe events' : ''}.`,
+      message: `${file} shows no traffic that got through (no TCP connection established, no DNS answer)${seen.events === 0 ? ': it holds no probe events' : ''}.`,
       hint: 'record with probes while the workloads talk: pathlight record --kubeconfig K --duration 10m --out FILE',
     });
     return undefined;
   }
-  return { cluster, traffic };
-}
-
-/**
- * Pods of the recording gone by its end (a rollout, a finished job): the state once a second
- * while probe events came in (moving forward through a replay is incremental), the last copy of
- * each pod kept.
- */
-function earlierPods(rec: OpenedRecording): KubeObject[] {
-  const ts = rec.probeColumns.ts;
-  const byName = new Map<string, KubeObject>();
-  let next = -Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i] as number;
-    if (t < next) continue;
-    next = t + 1e9;
-    for (const p of rec.frameAt(t).cluster.list('Pod')) byName.set(`${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`, p);
-  }
-  return [...byName.values()];
+  return seen;
 }
 
 function flowJson(f: ObservedFlow) {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { toApiError } from '../../api/index.js';
 import { failWith, type printError } from '../output.js';
 import type { ClusterSnapshot } from '../../backend/cluster/snapshot.js';
+import { describeProcess, type EventIdentities } from '../../core/cluster/identity.js';
 
 interface ProbeOpts {
   node: string;
@@ -35,16 +36,18 @@ export function parseDuration(text: string): number | undefined {
 type Who = { kind: string; namespace?: string; name: string } | undefined;
 const nameOf = (w: Who) => (w ? `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}` : '?');
 
-type Proc = { pid: number; comm: string; containerId?: string } | undefined;
-/** The process behind the socket (probe proc), when the agent knows it. */
-const byProc = (p: Proc) => (p ? `  by ${p.comm} (pid ${p.pid}${p.containerId ? `, container ${p.containerId.slice(0, 12)}` : ''})` : '');
+/** The process behind the socket (probe proc), when the agent knows it; its pod and container when the cluster does. */
+const byProc = (l: Record<string, unknown>) => {
+  const by = describeProcess(l.proc as Parameters<typeof describeProcess>[0], (l.identities as EventIdentities | undefined)?.proc);
+  return by ? `  by ${by}` : '';
+};
 
 /** One line a person can scan: time, what, where, and which process when known. */
 export function human(l: Record<string, unknown>): string {
   const t = typeof l.ts === 'number' ? new Date(l.ts / 1e6).toISOString().slice(11, 23) : '';
   const ids = l.identities as { src?: Who; dst?: Who } | undefined;
   const who = ids && (ids.src || ids.dst) ? `  (${nameOf(ids.src)} → ${nameOf(ids.dst)})` : '';
-  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}${byProc(l.proc as Proc)}`;
+  const flow = `${l.src}:${l.sport} → ${l.dst}:${l.dport} ${l.proto} netns ${l.netns}${who}${byProc(l)}`;
   switch (l.type) {
     case 'hello':
       return `${t} agent ${l.version} on ${l.node} (kernel ${l.kernel}): ${(l.probes as Array<{ name: string; state: string }>).map((p) => `${p.name} ${p.state}`).join(', ')}`;
@@ -106,7 +109,7 @@ export function registerProbe(program: Command): void {
         return fail({ code: 'invalid-request', message: `--deadline ${opts.deadline} is not a duration of a second or more.`, hint: 'Use e.g. 90s or 10m.' });
       const args: string[] = [];
       for (const k of ['probes', 'netns', 'cidr', 'port', 'proto'] as const) if (opts[k]) args.push(`--${k}`, opts[k]);
-      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify }] = await Promise.all([
+      const [{ startOnNode }, { loadKubeConfig }, { ClusterSnapshot }, { identify, nodeInternalIp }] = await Promise.all([
         import('../../backend/probes/start.js'),
         import('../../backend/cluster/kubeconfig.js'),
         import('../../backend/cluster/snapshot.js'),
@@ -137,8 +140,7 @@ export function registerProbe(program: Command): void {
           bad: (e: { code: string; message: string }) => process.stderr.write(`probe: unreadable line from the agent (${e.code}): ${e.message}\n`),
         };
         // The node's InternalIP when the SSH config has no HostName for it.
-        const node = snapshot?.get('Node', opts.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-        const internalIp = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+        const internalIp = nodeInternalIp(snapshot?.get('Node', opts.node));
         const run = await startOnNode(
           {
             node: opts.node,

@@ -18,6 +18,7 @@ export interface WhyOpts {
   active?: boolean;
   duration: string;
   zone: string;
+  httpSlow: string;
   probeNamespace: string;
   probeImage?: string;
   agentImage?: string;
@@ -39,6 +40,7 @@ export function whyOptions(cmd: Command): Command {
     .option('--active', "GENERATES TRAFFIC: have the agent on A's node look B up and connect to it from inside A")
     .option('--duration <time>', 'how long the probes watch (e.g. 10s, 1m)', '10s')
     .option('--zone <domain>', 'the cluster DNS domain', 'cluster.local')
+    .option('--http-slow <time>', 'with probes: HTTP p99 latency above which B is reported slow (e.g. 500ms, 2s)', '1s')
     .option('--probe-namespace <ns>', 'namespace of probe pods (--probe pod)', 'kube-system')
     .option('--probe-image <image>', 'stock image the agent is streamed into (--probe pod)')
     .option('--agent-image <image>', 'image with the agent at /pathlight-probe (--probe pod)')
@@ -57,6 +59,8 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
     return bad(`--probe ${opts.probe}: use none, ssh or pod.`, 'none checks the objects only; ssh and pod also watch the traffic on the nodes.');
   const ms = parseDuration(opts.duration);
   if (ms === undefined || ms <= 0) return bad(`--duration ${opts.duration} is not a duration.`, 'Use e.g. 10s or 1m.');
+  const slowMs = parseDuration(opts.httpSlow);
+  if (slowMs === undefined || slowMs <= 0) return bad(`--http-slow ${opts.httpSlow} is not a duration.`, 'Use e.g. 500ms or 2s.');
   if (opts.active && opts.probe === 'none')
     return bad("--active needs probes: the agent on A's node makes the test connection.", 'add --probe ssh or --probe pod');
   const port = opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port;
@@ -73,6 +77,7 @@ export function whyArgs(opts: WhyOpts, prefix: string): { ok: true; value: WhyAr
       active: !!opts.active,
       durationMs: ms,
       zone: opts.zone,
+      httpSlowMs: slowMs,
       probeNamespace: opts.probeNamespace,
       probeImage: opts.probeImage,
       agentImage: opts.agentImage,

@@ -16,6 +16,42 @@ export interface Identity {
   node?: string;
 }
 
+/**
+ * The process behind an event (the agent's `proc`), placed in the cluster: the pod whose uid its
+ * cgroup names and, when its container id is one of the pod's container statuses, that
+ * container's name and image. Pod uids and container ids are never reused, so no time is needed.
+ */
+export interface ProcIdentity {
+  pod: Identity;
+  container?: string;
+  image?: string;
+}
+
+interface ContainerOf {
+  pod: Identity;
+  name: string;
+  image?: string;
+}
+
+/** `containerd://<id>`, `cri-o://<id>`, `docker://<id>` → `<id>`. */
+const bareContainerId = (id: string) => id.replace(/^[a-z0-9.+-]+:\/\//i, '');
+
+/** A pod's uid and its containers' ids (every kind of container status), as the object lists them. */
+function containersOf(obj: unknown): { uid?: string; containers: Array<{ id: string; name: string; image?: string }> } {
+  if (typeof obj !== 'object' || obj === null) return { containers: [] };
+  const o = obj as { metadata?: { uid?: unknown }; status?: Record<string, unknown> };
+  const uid = typeof o.metadata?.uid === 'string' ? o.metadata.uid : undefined;
+  const containers: Array<{ id: string; name: string; image?: string }> = [];
+  for (const field of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+    const list = o.status?.[field];
+    if (!Array.isArray(list)) continue;
+    for (const c of list as Array<{ containerID?: unknown; name?: unknown; image?: unknown }>)
+      if (typeof c.containerID === 'string' && c.containerID !== '' && typeof c.name === 'string')
+        containers.push({ id: bareContainerId(c.containerID), name: c.name, ...(typeof c.image === 'string' ? { image: c.image } : {}) });
+  }
+  return { ...(uid ? { uid } : {}), containers };
+}
+
 interface Interval {
   from: number;
   /** Exclusive; undefined while the object still holds the IP. */
@@ -36,9 +72,19 @@ export class IdentityIndex {
   /** The IPs each object currently holds. */
   private held = new Map<string, Set<string>>();
   private byNetns = new Map<string, Identity>();
+  private byPodUid = new Map<string, Identity>();
+  private byContainer = new Map<string, ContainerOf>();
 
-  /** Records that `who` holds exactly `ips` from time `ts` on (ns); IPs it no longer lists are released. */
-  set(who: Identity, ips: readonly string[], ts: number): void {
+  /**
+   * Records that `who` holds exactly `ips` from time `ts` on (ns); IPs it no longer lists are
+   * released. A pod's `object` also teaches its uid and container ids (for `proc`).
+   */
+  set(who: Identity, ips: readonly string[], ts: number, object?: unknown): void {
+    if (who.kind === 'pod' && object !== undefined) {
+      const { uid, containers } = containersOf(object);
+      if (uid) this.byPodUid.set(uid, who);
+      for (const c of containers) this.byContainer.set(c.id, { pod: who, name: c.name, ...(c.image ? { image: c.image } : {}) });
+    }
     const k = key(who);
     const before = this.held.get(k) ?? new Set<string>();
     const now = new Set(ips.filter((ip) => ip !== '').map(canonical));
@@ -92,6 +138,14 @@ export class IdentityIndex {
   netns(node: string, inode: number): Identity | undefined {
     return this.byNetns.get(`${node}/${inode}`);
   }
+
+  /** The pod (and container) a process's cgroup names; undefined when no pod known has that uid or container. */
+  process(proc: { podUid?: string; containerId?: string }): ProcIdentity | undefined {
+    const c = proc.containerId ? this.byContainer.get(bareContainerId(proc.containerId)) : undefined;
+    if (c) return { pod: c.pod, container: c.name, ...(c.image ? { image: c.image } : {}) };
+    const pod = proc.podUid ? (this.byPodUid.get(proc.podUid) ?? this.byPodUid.get(proc.podUid.replaceAll('_', '-'))) : undefined;
+    return pod ? { pod } : undefined;
+  }
 }
 
 export interface EventIdentities {
@@ -99,6 +153,8 @@ export interface EventIdentities {
   dst?: Identity | undefined;
   /** The pod whose network namespace the event was seen in. */
   netns?: Identity;
+  /** Where the event's process (`proc`) runs: its pod, container and image. */
+  proc?: ProcIdentity;
 }
 
 /**
@@ -108,7 +164,7 @@ export interface EventIdentities {
  */
 export function identify(
   ix: IdentityIndex,
-  ev: { type?: unknown; ts?: unknown; src?: unknown; dst?: unknown; netns?: unknown; node?: unknown },
+  ev: { type?: unknown; ts?: unknown; src?: unknown; dst?: unknown; netns?: unknown; node?: unknown; proc?: unknown },
   node: string,
 ): EventIdentities | undefined {
   if (typeof ev.ts !== 'number' || typeof ev.src !== 'string' || typeof ev.dst !== 'string') return undefined;
@@ -116,7 +172,8 @@ export function identify(
   const src = ix.at(ev.src, ev.ts);
   if (ev.type === 'tcp' && src?.kind === 'pod' && typeof ev.netns === 'number') ix.setNetns(at, ev.netns, src);
   const inNs = typeof ev.netns === 'number' ? ix.netns(at, ev.netns) : undefined;
-  return { src, dst: ix.at(ev.dst, ev.ts), ...(inNs ? { netns: inNs } : {}) };
+  const proc = typeof ev.proc === 'object' && ev.proc !== null ? ix.process(ev.proc as { podUid?: string; containerId?: string }) : undefined;
+  return { src, dst: ix.at(ev.dst, ev.ts), ...(inNs ? { netns: inNs } : {}), ...(proc ? { proc } : {}) };
 }
 
 /** The IPs a Kubernetes object holds, by kind (pods: status.podIPs; Services: spec.clusterIPs; nodes: addresses). */
@@ -134,4 +191,18 @@ export function ipsOf(kind: IdentityKind, obj: { spec?: unknown; status?: unknow
   }
   const addrs = Array.isArray(status.addresses) ? (status.addresses as Array<{ type?: string; address?: string }>) : [];
   return addrs.filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address ?? '');
+}
+
+/**
+ * The process of an event in words: `wget (pid 3450) in shop/frontend-7d9/frontend`, or with
+ * the container id's first 12 digits when the cluster does not know it; undefined without `proc`.
+ */
+export function describeProcess(proc: { pid?: unknown; comm?: unknown; containerId?: unknown } | undefined, who?: ProcIdentity): string | undefined {
+  if (!proc || typeof proc.comm !== 'string' || typeof proc.pid !== 'number') return undefined;
+  const where = who
+    ? ` in ${who.pod.namespace ? `${who.pod.namespace}/` : ''}${who.pod.name}${who.container ? `/${who.container}` : ''}`
+    : typeof proc.containerId === 'string' && proc.containerId !== ''
+      ? `, container ${proc.containerId.slice(0, 12)}`
+      : '';
+  return who ? `${proc.comm} (pid ${proc.pid})${where}` : `${proc.comm} (pid ${proc.pid}${where})`;
 }

@@ -1,6 +1,6 @@
 /**
- * Which nodes to put probes on for "A → B": the nodes running A's pods and B's backends, and,
- * when DNS is in question, the nodes running the cluster DNS pods. Each node says why it was
+ * Which nodes to put probes on for "A → B": the nodes running A's pods and B's backends, the node
+ * whose node port A calls, and, when DNS is in question, the nodes running the cluster DNS pods. Each node says why it was
  * chosen, so the UI can show "node-2: hosts backend-7f… (B)". Pure: the snapshot gives the pods.
  */
 export interface PodRef {
@@ -25,7 +25,12 @@ export function dnsPods(pods: readonly PodRef[]): PodRef[] {
   });
 }
 
-export function probeNodes(sides: { a: readonly PodRef[]; b: readonly PodRef[]; dns?: readonly PodRef[] }): ProbeNode[] {
+export function probeNodes(sides: {
+  a: readonly PodRef[];
+  b: readonly PodRef[];
+  dns?: readonly PodRef[];
+  targeted?: { node: string; why: string };
+}): ProbeNode[] {
   const out = new Map<string, ProbeNode>();
   const add = (label: string, pods: readonly PodRef[]) => {
     for (const p of pods) {
@@ -39,5 +44,17 @@ export function probeNodes(sides: { a: readonly PodRef[]; b: readonly PodRef[]; 
   add('A', sides.a);
   add('B', sides.b);
   if (sides.dns) add('DNS', sides.dns);
+  // The node whose node port A calls: kube-proxy there DNATs (and SNATs) A's packets.
+  if (sides.targeted) {
+    const entry = out.get(sides.targeted.node) ?? { node: sides.targeted.node, why: [] };
+    entry.why.push(sides.targeted.why);
+    out.set(sides.targeted.node, entry);
+  }
   return [...out.values()];
+}
+
+/** A Node object's InternalIP: where SSH goes when the SSH config has no HostName for the node. */
+export function nodeInternalIp(node: unknown): string | undefined {
+  const addresses = (node as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined)?.status?.addresses;
+  return addresses?.find((a) => a.type === 'InternalIP')?.address;
 }

@@ -155,6 +155,8 @@ export interface ServicePort {
   port: number;
   protocol: string;
   targetPort: number | string;
+  /** The port opened on every node (NodePort and LoadBalancer Services). */
+  nodePort?: number;
 }
 
 export interface Service {
@@ -166,6 +168,8 @@ export interface Service {
   externalName?: string;
   selector: Record<string, string> | null;
   ports: ServicePort[];
+  /** `Local` keeps the client's address and serves node ports only from the node's own backends. */
+  externalTrafficPolicy: 'Cluster' | 'Local';
   obj: KubeObject;
 }
 
@@ -287,7 +291,9 @@ export function readService(o: KubeObject): Service | undefined {
         port: Number(p.port),
         protocol: str(p.protocol) ?? 'TCP',
         targetPort: typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? (p.targetPort as number | string) : Number(p.port),
+        ...(typeof p.nodePort === 'number' ? { nodePort: p.nodePort } : {}),
       })),
+    externalTrafficPolicy: spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
     obj: o,
   };
   if (str(spec.externalName)) svc.externalName = String(spec.externalName);

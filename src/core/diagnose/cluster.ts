@@ -4,12 +4,12 @@
  * ClusterView (live snapshot, replay, or plain objects). Objects listed by the API carry no
  * `kind`/`apiVersion`; the list they came from says what they are.
  */
-import { readPod, readService, readSlice, type Pod, type Service, type Slice } from '../cluster/objects.js';
+import { readNode, readPod, readService, readSlice, type KubeNode, type Pod, type Service, type ServicePort, type Slice } from '../cluster/objects.js';
 import { clusterKinds, type ClusterKind, type ClusterView } from '../cluster/view.js';
 import { indexFromObjects, type PolicyIndex } from '../policy/index.js';
 import type { ObjectRef } from './types.js';
 
-export type { Pod, PodPort, Service, ServicePort, Slice, SliceEndpoint } from '../cluster/objects.js';
+export type { KubeNode, Pod, PodPort, Service, ServicePort, Slice, SliceEndpoint } from '../cluster/objects.js';
 
 const apiVersions: Record<ClusterKind, string> = {
   Namespace: 'v1',
@@ -30,12 +30,14 @@ export class Cluster {
   readonly pods: Pod[] = [];
   readonly services: Service[] = [];
   readonly slices: Slice[] = [];
+  readonly nodes: KubeNode[] = [];
   /** Kinds the view could not provide (e.g. forbidden by RBAC), named in the diagnosis notes. */
   readonly missing: ClusterKind[];
   private readonly podByName = new Map<string, Pod>();
   private readonly podByIp = new Map<string, Pod>();
   private readonly svcByName = new Map<string, Service>();
   private readonly svcByIp = new Map<string, Service>();
+  private readonly nodeByIp = new Map<string, KubeNode>();
   private policyIx: PolicyIndex | undefined;
 
   constructor(
@@ -58,6 +60,12 @@ export class Cluster {
       this.svcByName.set(`${s.namespace}/${s.name}`, s);
       for (const ip of s.clusterIPs) this.svcByIp.set(ip, s);
     }
+    for (const o of view.list('Node')) {
+      const n = readNode(o);
+      if (!n) continue;
+      this.nodes.push(n);
+      for (const ip of n.ips) this.nodeByIp.set(ip, n);
+    }
     for (const o of view.list('EndpointSlice')) {
       const s = readSlice(o);
       if (s) this.slices.push(s);
@@ -78,6 +86,14 @@ export class Cluster {
   }
   serviceByIP(ip: string): Service | undefined {
     return this.svcByIp.get(ip);
+  }
+  nodeByIP(ip: string): KubeNode | undefined {
+    return this.nodeByIp.get(ip);
+  }
+  /** The Service (and its port) that opens this node port, if any. */
+  serviceByNodePort(port: number, protocol?: string): { service: Service; port: ServicePort } | undefined {
+    for (const s of this.services) for (const p of s.ports) if (p.nodePort === port && (!protocol || p.protocol === protocol)) return { service: s, port: p };
+    return undefined;
   }
   slicesOf(svc: Service): Slice[] {
     return this.slices.filter((s) => s.namespace === svc.namespace && s.service === svc.name);

@@ -21,6 +21,8 @@ export interface Backend {
 export interface Ctx {
   cluster: Cluster;
   zone: string;
+  /** HTTP p99 latency above which B is called slow, in ms. */
+  httpSlowMs: number;
   protocol: 'TCP' | 'UDP';
   source: Source;
   target: Target;
@@ -84,6 +86,16 @@ export function blockedBefore(ctx: Ctx, kind: HopKind): boolean {
   const order: HopKind[] = ['source', 'dns', 'service', 'endpoints', 'backend'];
   const i = order.indexOf(kind);
   return order.slice(0, i < 0 ? order.length : i).some((k) => ctx.hops.get(k)?.verdict === 'fail');
+}
+
+/**
+ * Through a node port on another node than a backend's, kube-proxy SNATs A's packets to that
+ * node's address (externalTrafficPolicy Cluster): on the backend's node they arrive from it.
+ */
+export function snatAddress(ctx: Ctx): string | undefined {
+  const via = ctx.target.kind === 'service' ? ctx.target.nodePort : undefined;
+  if (!via || ctx.service?.externalTrafficPolicy === 'Local') return undefined;
+  return ctx.backends.some((b) => b.pod.node !== via.node) ? via.ip : undefined;
 }
 
 export const portText = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);

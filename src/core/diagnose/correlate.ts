@@ -10,8 +10,8 @@
  * reached at — a Service's ClusterIP:port before DNAT and each backend's podIP:targetPort
  * after it. A's (address, source port) names one connection across the NAT.
  */
-import type { Identity } from '../cluster/identity.js';
-import type { RuleLine, TestLine } from '../probe/schemas.js';
+import type { EventIdentities, Identity } from '../cluster/identity.js';
+import type { HttpLine, RuleLine, TestLine } from '../probe/schemas.js';
 import type { EvidenceLine, ProbeEvent } from './types.js';
 import { KeyHash, SeenSet } from '../hash.js';
 
@@ -36,6 +36,8 @@ export interface ConnAgg {
   /** The ends in the order of the first-by-time event. */
   ends: [End, End];
   nodes: Set<string>;
+  /** The nodes whose agents saw its packets dropped: where it died. */
+  dropNodes: Set<string>;
   tcp: Map<string, Agg>;
   drops: Map<string, Agg>;
 }
@@ -69,6 +71,9 @@ function fold(map: Map<string, Agg>, k: string, ev: ProbeEvent, evKey: string) {
 
 const endKey = (ip: string, port: number) => `${ip}|${port}`;
 
+/** HTTP exchanges kept for one answer: enough for rates and percentiles, bounded. */
+const maxHttp = 100_000;
+
 export class Correlator {
   readonly conns = new Map<string, ConnAgg>();
   readonly dns = new Map<string, DnsAgg>();
@@ -84,6 +89,9 @@ export class Correlator {
   /** Nodes whose agent was asked for the rules probe but could not run it fully, with why. */
   readonly rulesUnavailable = new Map<string, string>();
   private ruleKeys = new Set<string>();
+  /** HTTP exchanges (the http probe's lines), de-duplicated, in arrival order; the first `maxHttp` only. */
+  readonly http: Array<HttpLine & { identities?: EventIdentities }> = [];
+  private httpKeys = new Set<string>();
   events = 0;
   duplicates = 0;
 
@@ -118,6 +126,13 @@ export class Correlator {
       this.rules.push(line);
       return true;
     }
+    if (line.type === 'http') {
+      const k = `${line.node}|${line.ts}|${line.netns}|${line.src}|${line.sport}|${line.dst}|${line.dport}|${line.role}|${line.status}`;
+      if (this.httpKeys.has(k) || this.http.length >= maxHttp) return false;
+      this.httpKeys.add(k);
+      this.http.push(line);
+      return true;
+    }
     if (line.type !== 'drop' && line.type !== 'tcp' && line.type !== 'dns') return false;
     const ev: ProbeEvent = line;
     const detail =
@@ -140,7 +155,7 @@ export class Correlator {
     return true;
   }
 
-  private addConn(ev: Exclude<ProbeEvent, { type: 'dns' }>, key: string) {
+  private addConn(ev: Extract<ProbeEvent, { type: 'drop' | 'tcp' }>, key: string) {
     const a = endKey(ev.src, ev.sport);
     const b = endKey(ev.dst, ev.dport);
     const ck = a < b ? `${ev.proto}|${a}|${b}` : `${ev.proto}|${b}|${a}`;
@@ -150,7 +165,7 @@ export class Correlator {
       { ip: ev.dst, port: ev.dport, who: ev.identities?.dst },
     ];
     if (!c) {
-      c = { proto: ev.proto, ends, nodes: new Set(), tcp: new Map(), drops: new Map() };
+      c = { proto: ev.proto, ends, nodes: new Set(), dropNodes: new Set(), tcp: new Map(), drops: new Map() };
       this.conns.set(ck, c);
     } else {
       // Fill in identities an earlier event lacked; keep the earliest event's orientation.
@@ -164,7 +179,10 @@ export class Correlator {
     }
     c.nodes.add(ev.node);
     if (ev.type === 'tcp') fold(c.tcp, ev.event === 'reset' ? `reset-${ev.resetDir ?? ''}-${ev.state}` : ev.event, ev, key);
-    else fold(c.drops, ev.reason, ev, key);
+    else {
+      fold(c.drops, ev.reason, ev, key);
+      c.dropNodes.add(ev.node);
+    }
   }
 
   private addDns(ev: Extract<ProbeEvent, { type: 'dns' }>, key: string) {
@@ -231,6 +249,10 @@ export interface Connection {
   first: number;
   last: number;
   nodes: string[];
+  /** The nodes where its packets were dropped. */
+  dropNodes: string[];
+  /** Its drop events (of `events`). */
+  dropEvents: number;
   /** Where the other end was: `ip:port` before and after DNAT. */
   peers: string[];
   examples: ProbeEvent[];
@@ -250,7 +272,8 @@ export interface DnsSeen {
   examples: ProbeEvent[];
 }
 
-const isA = (side: SideA, e: End) => (e.who ? e.who.kind === 'pod' && side.pods.has(`${e.who.namespace ?? ''}/${e.who.name}`) : side.ips.has(e.ip));
+// A pod is matched by name (its address may be reused); anything else by address.
+const isA = (side: SideA, e: End) => (e.who?.kind === 'pod' ? side.pods.has(`${e.who.namespace ?? ''}/${e.who.name}`) : side.ips.has(e.ip));
 
 /** Outcome precedence: what happened to the connection in the end. */
 const precedence: Array<Outcome> = ['established', 'refused', 'unreachable', 'reset', 'timeout'];
@@ -281,6 +304,8 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
     const reasons = new Set<string>();
     const all: Agg[] = [];
     const nodes = new Set<string>();
+    const dropNodes = new Set<string>();
+    let dropEvents = 0;
     const peers = new Set<string>();
     for (const g of aggs) {
       for (const [k, v] of g.tcp) {
@@ -290,8 +315,10 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
       for (const [k, v] of g.drops) {
         reasons.add(k);
         all.push(v);
+        dropEvents += v.count;
       }
       for (const n of g.nodes) nodes.add(n);
+      for (const n of g.dropNodes) dropNodes.add(n);
       const other = g.ends[0].ip === aEnd.ip && g.ends[0].port === aEnd.port ? g.ends[1] : g.ends[0];
       peers.add(other.ip.includes(':') ? `[${other.ip}]:${other.port}` : `${other.ip}:${other.port}`);
     }
@@ -305,6 +332,8 @@ export function connectionsBetween(c: Correlator, a: SideA, b: ReadonlySet<strin
       first: Math.min(...all.map((x) => x.first)),
       last: Math.max(...all.map((x) => x.last)),
       nodes: [...nodes].sort(),
+      dropNodes: [...dropNodes].sort(),
+      dropEvents,
       peers: [...peers].sort(),
       examples: all.map((x) => x.example),
       events: all.reduce((n, x) => n + x.count, 0),

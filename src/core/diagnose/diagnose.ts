@@ -17,6 +17,7 @@ import { backendCheck } from './checks/backend.js';
 import { policyCheck } from './checks/policy.js';
 import { liveCheck } from './checks/live.js';
 import { rulesCheck } from './checks/rules.js';
+import { httpCheck } from './checks/http.js';
 import { hopKinds, type Diagnosis, type Evidence, type Finding, type Verdict } from './types.js';
 
 /** The checks, in hop order. Each lives in checks/<name>.ts with its own tests. */
@@ -30,11 +31,14 @@ export const checks: readonly Check[] = [
   policyCheck,
   liveCheck,
   rulesCheck,
+  httpCheck,
 ];
 
 export interface DiagnoseOptions {
   /** The cluster DNS zone (default cluster.local). */
   zone?: string;
+  /** HTTP p99 latency above which B is called slow (`http-slow`), in ms (default 1000). */
+  httpSlowMs?: number;
   /** Live evidence, when probes ran. */
   correlator?: Correlator;
   /** Kinds the cluster view could not list (RBAC): named in the notes, checks that need them say so. */
@@ -105,6 +109,7 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
   const ctx: Ctx = {
     cluster,
     zone: opts.zone ?? 'cluster.local',
+    httpSlowMs: opts.httpSlowMs ?? 1000,
     protocol: q.protocol ?? 'TCP',
     source,
     target: parsed.target,
@@ -126,7 +131,15 @@ export function diagnose(view: ClusterView | Cluster, q: WhyQuery, opts: Diagnos
     query: {
       from: source.label,
       to: parsed.target.label,
-      ...(ctx.servicePort ? { port: ctx.servicePort.port } : typeof port === 'number' ? { port } : ctx.directPort ? { port: ctx.directPort } : {}),
+      ...(parsed.target.kind === 'service' && parsed.target.nodePort
+        ? { port: parsed.target.nodePort.port }
+        : ctx.servicePort
+          ? { port: ctx.servicePort.port }
+          : typeof port === 'number'
+            ? { port }
+            : ctx.directPort
+              ? { port: ctx.directPort }
+              : {}),
       protocol: ctx.protocol,
     },
     findings,

@@ -13,6 +13,7 @@ export {
   staleText,
   blindText,
 } from './text.js';
+export { findingHeadline, shortName } from './headline.js';
 export { diagnose, rank, checks, type DiagnoseOptions, type DiagnoseResult } from './diagnose.js';
 export { Correlator, connectionsBetween, dnsLookups, type Connection, type DnsSeen, type SideA } from './correlate.js';
 export { Cluster } from './cluster.js';

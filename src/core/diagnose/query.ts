@@ -22,9 +22,16 @@ export type Source = { kind: 'pods'; label: string; pods: Pod[] } | { kind: 'ip'
 export type Target =
   | { kind: 'dns'; label: string; name: string }
   /** `service` is undefined when the named Service does not exist (reported as service-not-found). */
-  | { kind: 'service'; label: string; namespace: string; name: string; service: Service | undefined }
+  | { kind: 'service'; label: string; namespace: string; name: string; service: Service | undefined; nodePort?: NodePortTarget }
   | { kind: 'pods'; label: string; pods: Pod[] }
   | { kind: 'ip'; label: string; ip: string };
+
+/** B given as a node's address and a node port: the Service behind it, reached through that node. */
+export interface NodePortTarget {
+  node: string;
+  ip: string;
+  port: number;
+}
 
 export interface QueryError {
   message: string;
@@ -165,6 +172,20 @@ export function parseTarget(cluster: Cluster, text: string): { target: Target; p
     if (svc) return { target: { kind: 'service', service: svc, namespace: svc.namespace, name: svc.name, label: t }, ...(port ? { port } : {}) };
     const pod = cluster.podByIP(ip);
     if (pod) return { target: { kind: 'pods', pods: [pod], label: t }, ...(port ? { port } : {}) };
+    const node = cluster.nodeByIP(ip);
+    const np = node && port && /^\d+$/.test(port) ? cluster.serviceByNodePort(Number(port)) : undefined;
+    if (node && np)
+      return {
+        target: {
+          kind: 'service',
+          service: np.service,
+          namespace: np.service.namespace,
+          name: np.service.name,
+          label: t,
+          nodePort: { node: node.name, ip, port: Number(port) },
+        },
+        ...(port ? { port } : {}),
+      };
     return { target: { kind: 'ip', ip, label: t }, ...(port ? { port } : {}) };
   }
   if (!/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host))

@@ -13,13 +13,15 @@ import { lineTypes, type TestRequest } from '../probe/protocol.js';
 import { Cluster } from './cluster.js';
 import { Correlator } from './correlate.js';
 import { diagnose, type DiagnoseResult } from './diagnose.js';
-import type { WhyQuery } from './query.js';
+import { parseTarget, type WhyQuery } from './query.js';
 import type { Diagnosis, EvidenceLine, Stale } from './types.js';
 
 /** Everything that shapes an answer besides the cluster: the query and how it is read. */
 export interface Question extends WhyQuery {
   /** The cluster DNS zone (default cluster.local). */
   zone?: string | undefined;
+  /** HTTP p99 latency above which B is called slow, in ms (default 1000). */
+  httpSlowMs?: number | undefined;
   /** Kinds the user could not list (RBAC): the answer names them. */
   missing?: readonly ClusterKind[] | undefined;
 }
@@ -34,20 +36,29 @@ export interface NodeReport {
 /** Where to probe for a question, and with which in-kernel filters. */
 export interface ProbePlan {
   nodes: ProbeNode[];
-  /** A's addresses: the agents report only packets to or from them. */
+  /**
+   * A's addresses: the agents report only packets to or from them. Through a node port on
+   * another node than a backend's, last, the node's address A's packets carry after its SNAT.
+   */
   aIps: string[];
   /** The node A runs on (an active test starts there). */
   aNode?: string | undefined;
 }
 
+/** The options of a question the diagnosis takes. */
+const optionsOf = (q: Question) => ({ ...(q.zone ? { zone: q.zone } : {}), ...(q.httpSlowMs ? { httpSlowMs: q.httpSlowMs } : {}) });
+
 /** The query taken from anything that carries one (a request, a recorded question): only its own fields. */
-export function questionOf(q: WhyQuery & { zone?: string | undefined; missing?: readonly ClusterKind[] | undefined }): Question {
+export function questionOf(
+  q: WhyQuery & { zone?: string | undefined; httpSlowMs?: number | undefined; missing?: readonly ClusterKind[] | undefined },
+): Question {
   return {
     from: q.from,
     to: q.to,
     ...(q.port !== undefined ? { port: q.port } : {}),
     ...(q.protocol ? { protocol: q.protocol } : {}),
     ...(q.zone ? { zone: q.zone } : {}),
+    ...(q.httpSlowMs ? { httpSlowMs: q.httpSlowMs } : {}),
     ...(q.missing?.length ? { missing: q.missing } : {}),
   };
 }
@@ -87,7 +98,7 @@ export class QuestionRun {
   /** Takes the question and runs the static diagnosis (once); an unreadable A or B is the error. */
   static start(view: ClusterView, question: Question): { ok: true; value: QuestionRun } | Extract<DiagnoseResult, { ok: false }> {
     const cluster = view instanceof Cluster ? view : new Cluster(view, question.missing);
-    const r = diagnose(cluster, question, { ...(question.zone ? { zone: question.zone } : {}) });
+    const r = diagnose(cluster, question, optionsOf(question));
     if (!r.ok) return r;
     return { ok: true, value: new QuestionRun(cluster, question, r.value) };
   }
@@ -102,12 +113,18 @@ export class QuestionRun {
     const aKeys = refsAt('source');
     const bKeys = refsAt('backend', 'endpoints');
     const dnsInPlay = d.path.some((h) => h.hop === 'dns' && h.verdict !== 'skipped');
+    const bPods = pods.filter((p) => bKeys.has(key(p)));
+    const parsed = parseTarget(this.cluster, this.question.to);
+    const t = 'target' in parsed && parsed.target.kind === 'service' ? parsed.target : undefined;
+    const via = t?.nodePort;
     const nodes = probeNodes({
       a: pods.filter((p) => aKeys.has(key(p))),
-      b: pods.filter((p) => bKeys.has(key(p))),
+      b: bPods,
       ...(dnsInPlay ? { dns: dnsPods(pods) } : {}),
+      ...(via ? { targeted: { node: via.node, why: `targeted: node port ${via.port} of Service ${t.namespace}/${t.name}` } } : {}),
     });
-    const aIps = [...new Set(d.path.find((h) => h.hop === 'source')?.ips ?? [])];
+    const snat = via && t.service?.externalTrafficPolicy !== 'Local' && bPods.some((p) => p.spec?.nodeName !== via.node) ? [via.ip] : [];
+    const aIps = [...new Set([...(d.path.find((h) => h.hop === 'source')?.ips ?? []), ...snat])];
     const aNode = nodes.find((c) => c.why.some((w) => w.startsWith('A:')))?.node;
     return { nodes, aIps, ...(aNode ? { aNode } : {}) };
   }
@@ -153,7 +170,7 @@ export class QuestionRun {
   answer(o: { nodes?: readonly NodeReport[]; notes?: readonly string[]; stale?: Stale | undefined } = {}): Diagnosis {
     let d = this.first;
     if (this.live) {
-      const r = diagnose(this.cluster, this.question, { correlator: this.correlator, ...(this.question.zone ? { zone: this.question.zone } : {}) });
+      const r = diagnose(this.cluster, this.question, { correlator: this.correlator, ...optionsOf(this.question) });
       // A and B were read once already: the same view cannot refuse them now.
       if (!r.ok) throw new Error(`diagnose refused a question it answered before: ${r.error.message}`);
       d = r.value;

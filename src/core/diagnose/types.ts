@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { directionJsonSchema } from '../policy/explain.js';
 import type { EventIdentities } from '../cluster/identity.js';
-import { dnsLineSchema, dropLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
+import { dnsLineSchema, dropLineSchema, httpLineSchema, tcpLineSchema, type ProbeLine } from '../probe/schemas.js';
 import { enforcers, ruleRoles } from '../rules/types.js';
 
 /** Stable finding kinds (the CLI's `--json`, the UI and the tests key on these). */
@@ -33,6 +33,9 @@ export const findingKinds = [
   'connection-timeout',
   'packet-dropped',
   'rule-drop',
+  'http-server-error',
+  'http-client-error',
+  'http-slow',
   'reachable',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
@@ -59,13 +62,19 @@ export type ObjectRef = z.infer<typeof objectRefSchema>;
 
 // Who an event's ends were at its time (src/core/cluster/identity.ts; test/unit/core/diagnose/schema.test.ts checks the two agree).
 const identitySchema = z.object({ kind: z.enum(['pod', 'service', 'node']), namespace: z.string().optional(), name: z.string(), node: z.string().optional() });
-const identities = { identities: z.object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional() }).optional() };
+const procIdentitySchema = z.object({ pod: identitySchema, container: z.string().optional(), image: z.string().optional() });
+const identities = {
+  identities: z
+    .object({ src: identitySchema.optional(), dst: identitySchema.optional(), netns: identitySchema.optional(), proc: procIdentitySchema.optional() })
+    .optional(),
+};
 
 /** A probe event that took part in the answer, with the identities of its ends at its time. */
 export const probeEventSchema = z.discriminatedUnion('type', [
   dropLineSchema.extend(identities),
   dnsLineSchema.extend(identities),
   tcpLineSchema.extend(identities),
+  httpLineSchema.extend(identities),
 ]);
 export type ProbeEvent = z.infer<typeof probeEventSchema>;
 

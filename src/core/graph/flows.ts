@@ -6,7 +6,7 @@
  */
 import type { ProbeEvent } from '../diagnose/types.js';
 import { KeyHash } from '../hash.js';
-import type { EdgeVerdict, FlowStats } from './types.js';
+import type { EdgeVerdict, FlowStats, HttpTally } from './types.js';
 
 /** Events of the agent that carry a flow. */
 export type FlowEvent = ProbeEvent;
@@ -30,8 +30,12 @@ export function emptyStats(): FlowStats {
   };
 }
 
+const copyTally = (t: HttpTally): HttpTally => ({ ...t, classes: { ...t.classes }, latency: { ...t.latency } });
+
 export function copyStats(s: FlowStats): FlowStats {
-  return { ...s, dropReasons: { ...s.dropReasons }, dns: { ...s.dns, errors: { ...s.dns.errors } } };
+  const out: FlowStats = { ...s, dropReasons: { ...s.dropReasons }, dns: { ...s.dns, errors: { ...s.dns.errors } } };
+  if (s.http) out.http = { ...(s.http.client ? { client: copyTally(s.http.client) } : {}), ...(s.http.server ? { server: copyTally(s.http.server) } : {}) };
+  return out;
 }
 
 /** Linux hands out ephemeral ports from 32768 up (ip_local_port_range). */
@@ -44,6 +48,8 @@ const ephemeral = (port: number) => port >= 32768;
  */
 export function fromServer(ev: FlowEvent): boolean {
   if (ev.type === 'dns') return ev.qr === 'response';
+  // An exchange's `src` is its client, whichever socket saw it.
+  if (ev.type === 'http') return false;
   if (ev.type === 'tcp' && ev.role) return ev.role === 'server';
   return ev.sport !== 0 && !ephemeral(ev.sport) && ephemeral(ev.dport);
 }
@@ -88,6 +94,13 @@ export function eventKey(ev: FlowEvent): number {
         .str(ev.resetDir ?? '')
         .str(ev.errno ?? '');
       break;
+    case 'http':
+      h.str(ev.role)
+        .str(ev.method ?? '')
+        .str(ev.path ?? '')
+        .num(ev.status)
+        .num(ev.latencyNs ?? 0);
+      break;
   }
   return h.value();
 }
@@ -119,7 +132,109 @@ export function countEvent(stats: FlowStats, edgeId: string, ev: FlowEvent, o: O
     case 'dns':
       countDns(stats, ev, once, conn().num(ev.id).str(ev.qname.toLowerCase()).str(ev.qtype));
       break;
+    case 'http':
+      countHttp(stats, ev);
+      break;
   }
+}
+
+/** Latency histogram buckets grow by 5 %: a percentile read from it is within 2.5 % of the true one. */
+const bucketBase = Math.log(1.05);
+
+/** An exchange on its side's tally (the client's socket or the server's: each side sees every exchange once). */
+function countHttp(stats: FlowStats, ev: Extract<FlowEvent, { type: 'http' }>): void {
+  stats.http ??= {};
+  const t = (stats.http[ev.role] ??= { requests: 0, classes: {}, timed: 0, latency: {}, first: ev.ts, last: ev.ts });
+  if (ev.encrypted) {
+    t.encrypted = (t.encrypted ?? 0) + 1;
+    return;
+  }
+  t.requests += 1;
+  const cls = `${Math.floor(ev.status / 100)}xx`;
+  t.classes[cls] = (t.classes[cls] ?? 0) + 1;
+  if (ev.latencyNs && ev.latencyNs > 0) {
+    const b = String(Math.floor(Math.log(ev.latencyNs) / bucketBase));
+    t.latency[b] = (t.latency[b] ?? 0) + 1;
+    t.timed += 1;
+  }
+  if (ev.ts < t.first) t.first = ev.ts;
+  if (ev.ts > t.last) t.last = ev.ts;
+}
+
+/** The latency below which `q` of a tally's timed exchanges fall (the middle of its bucket), ns. */
+function tallyQuantile(t: HttpTally, q: number): number | undefined {
+  if (t.timed === 0) return undefined;
+  const rank = Math.max(1, Math.ceil(q * t.timed));
+  let seen = 0;
+  for (const b of Object.keys(t.latency)
+    .map(Number)
+    .sort((x, y) => x - y)) {
+    seen += t.latency[String(b)]!;
+    if (seen >= rank) return Math.exp((b + 0.5) * bucketBase);
+  }
+  return undefined;
+}
+
+/** An edge's HTTP as a person reads it: rate, share of error statuses, latency percentiles. */
+export interface HttpView {
+  /** Whose sockets saw them: the client's when the probes saw that side, else the server's. */
+  seenBy: 'client' | 'server';
+  requests: number;
+  /** TLS connections: encrypted, not decoded. */
+  encrypted: number;
+  /** Requests per second over the time they were seen (at least one second). */
+  rate: number;
+  /** 4xx + 5xx, and their share of the requests in per cent. */
+  errors: number;
+  errorPercent: number;
+  classes: Record<string, number>;
+  p50Ns?: number;
+  p99Ns?: number;
+}
+
+export function httpView(s: FlowStats): HttpView | undefined {
+  const seenBy = s.http?.client ? 'client' : s.http?.server ? 'server' : undefined;
+  if (!seenBy) return undefined;
+  const t = s.http![seenBy]!;
+  const errors = (t.classes['4xx'] ?? 0) + (t.classes['5xx'] ?? 0);
+  const p50 = tallyQuantile(t, 0.5);
+  const p99 = tallyQuantile(t, 0.99);
+  return {
+    seenBy,
+    requests: t.requests,
+    encrypted: t.encrypted ?? 0,
+    rate: t.requests / Math.max(1, (t.last - t.first) / 1e9),
+    errors,
+    errorPercent: t.requests ? (errors / t.requests) * 100 : 0,
+    classes: { ...t.classes },
+    ...(p50 !== undefined ? { p50Ns: p50 } : {}),
+    ...(p99 !== undefined ? { p99Ns: p99 } : {}),
+  };
+}
+
+const latencyText = (ns: number) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e7 ? `${Math.round(ns / 1e6)} ms` : `${(ns / 1e6).toFixed(1)} ms`);
+const rateText = (r: number) => (r >= 10 ? `${Math.round(r)}/s` : `${r.toFixed(1)}/s`);
+
+/** The short form an edge's label carries: `HTTP 4.2/s · 25 % err · p99 41 ms`. */
+export function httpLabel(v: HttpView): string {
+  if (v.requests === 0) return 'TLS (encrypted)';
+  return [
+    `HTTP ${rateText(v.rate)}`,
+    `${v.errorPercent < 1 && v.errors > 0 ? '<1' : Math.round(v.errorPercent)} % err`,
+    ...(v.p99Ns !== undefined ? [`p99 ${latencyText(v.p99Ns)}`] : []),
+  ].join(' · ');
+}
+
+/** The long form a popover shows: counts by status class, both percentiles and whose sockets saw them. */
+export function httpText(v: HttpView): string {
+  const tls = v.encrypted ? `${v.encrypted} TLS connection${v.encrypted === 1 ? '' : 's'} (encrypted, not decoded)` : '';
+  if (v.requests === 0) return `${tls} · seen by the ${v.seenBy}'s sockets`;
+  const classes = Object.entries(v.classes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([c, n]) => `${n}× ${c}`)
+    .join(', ');
+  const timing = v.p50Ns !== undefined && v.p99Ns !== undefined ? ` · p50 ${latencyText(v.p50Ns)}, p99 ${latencyText(v.p99Ns)}` : '';
+  return `${v.requests} HTTP request${v.requests === 1 ? '' : 's'} (${rateText(v.rate)}): ${classes} · ${v.errors} error${v.errors === 1 ? '' : 's'} (${Math.round(v.errorPercent)} %)${timing}${tls ? ` · ${tls}` : ''} · seen by the ${v.seenBy}'s sockets`;
 }
 
 /** DNS counts per transaction: a message seen in the client's and the server's netns counts once. */
@@ -150,7 +265,8 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 
 /** The colour of an edge from its counts (see EdgeVerdict). */
 export function statsVerdict(s: FlowStats): EdgeVerdict {
-  const ok = s.forwarded > 0;
+  // An HTTP answer (of any status) is a connection that got through.
+  const ok = s.forwarded > 0 || (s.http?.client?.requests ?? 0) + (s.http?.server?.requests ?? 0) > 0;
   const failed = s.dropped + s.refused + s.timeout + s.unreachable > 0;
   const dnsFailed = sum(s.dns.errors) > 0;
   const kinds = Number(ok) + Number(failed) + Number(dnsFailed);

@@ -6,5 +6,5 @@ export * from './types.js';
 export * from './ids.js';
 export { GraphModel, type GraphModelOptions } from './model.js';
 export { clusterNodes, type ClusterNodes } from './cluster.js';
-export { statsVerdict } from './flows.js';
+export { httpLabel, httpText, httpView, statsVerdict, type HttpView } from './flows.js';
 export { hopEdgeVerdict, policyRelation } from './diagnosis.js';

@@ -16,7 +16,7 @@ import type { ClusterView } from '../cluster/view.js';
 import type { Diagnosis, HopVerdict, ObjectRef, ProbeEvent } from '../diagnose/types.js';
 import { clusterNodes, type ClusterNodes } from './cluster.js';
 import { diagnosisLayer, worse, type DiagnosisLayer, type NodeResolver } from './diagnosis.js';
-import { copyStats, countEvent, countLookup, emptyStats, eventKey, orient, statsVerdict } from './flows.js';
+import { copyStats, countEvent, countLookup, emptyStats, eventKey, httpLabel, httpView, orient, statsVerdict } from './flows.js';
 import { SeenSet } from '../hash.js';
 import { canonicalIp, dnsEdgeId, dnsId, dnsName, externalId, flowEdgeId, kubeNodeId, nsId, podId, rangeOf, svcId, workloadId, worldId } from './ids.js';
 import type { FlowStats, GraphDelta, GraphEdge, GraphNode, GraphSnapshot, PathHopOverlay, PathOverlay } from './types.js';
@@ -301,7 +301,7 @@ export class GraphModel {
   // ================================================================ events
 
   private addEvent(ev: ProbeEvent): void {
-    if (ev.type !== 'drop' && ev.type !== 'dns' && ev.type !== 'tcp') return;
+    if (ev.type !== 'drop' && ev.type !== 'dns' && ev.type !== 'tcp' && ev.type !== 'http') return;
     if (typeof ev.src !== 'string' || typeof ev.dst !== 'string') return;
     if (!this.seen.once(eventKey(ev))) return;
     const o = orient(ev);
@@ -412,7 +412,9 @@ export class GraphModel {
       const answers = sortIps(agg.answers ?? []).slice(0, this.maxListed);
       return { ...base, kind: 'dns', label: this.nodes.get(agg.target)?.label ?? agg.target, stats, answers };
     }
-    return { ...base, kind: 'flow', label: `${agg.protocol}/${agg.port}`, protocol: agg.protocol, port: agg.port, stats };
+    const http = httpView(stats);
+    const label = `${agg.protocol}/${agg.port}${http ? ` · ${httpLabel(http)}` : ''}`;
+    return { ...base, kind: 'flow', label, protocol: agg.protocol, port: agg.port, stats };
   }
 
   // ================================================================ diagnosis

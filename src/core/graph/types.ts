@@ -147,6 +147,23 @@ export interface FlowStats {
   last: number;
   /** Distinct connections (5-tuples) seen. */
   volume: number;
+  /** HTTP exchanges on this edge (the http probe), when any was seen: as the client's sockets saw them, and as the server's. */
+  http?: { client?: HttpTally; server?: HttpTally };
+}
+
+/** HTTP exchanges as one side's sockets saw them (`httpView` in flows.ts reads them as rate, error % and p99). */
+export interface HttpTally {
+  requests: number;
+  /** TLS connections (their ClientHello): encrypted, not decoded; not among the requests. */
+  encrypted?: number;
+  /** By status class: `2xx`, `3xx`, `4xx`, `5xx` (and `1xx`). */
+  classes: Record<string, number>;
+  /** Exchanges with a latency, and their latencies as a log histogram: bucket b holds [1.05^b, 1.05^(b+1)) ns. */
+  timed: number;
+  latency: Record<string, number>;
+  /** Times of the first and last exchange, ns since the Unix epoch. */
+  first: number;
+  last: number;
 }
 
 export interface PolicyRelation {

@@ -4,12 +4,13 @@
  * (filters.ts) and the formats (format.ts) read one shape whatever the source.
  *
  * The verdict follows Hubble's meaning where the source has none: an agent's `drop` is DROPPED
- * (the kernel freed the packet), every other agent event FORWARDED (the packet went on: a
+ * (the kernel freed the packet), and so is its `rule` (the netfilter rule that dropped or
+ * rejected a packet; its own verdict stays in the line), every other agent event FORWARDED (the packet went on: a
  * refused connection's reset, a DNS answer, NXDOMAIN included, were delivered). An imported
  * Hubble flow keeps its own verdict (FORWARDED, DROPPED, ERROR, AUDIT, …).
  */
 import ipaddr from 'ipaddr.js';
-import type { EventIdentities, Identity } from '../cluster/identity.js';
+import type { EventIdentities, Identity, ProcIdentity } from '../cluster/identity.js';
 
 /** Agent lines that are not events: its start, statistics, errors, end, filter changes. */
 export const agentLineTypes: ReadonlySet<string> = new Set(['hello', 'stats', 'bye', 'error', 'filters']);
@@ -46,10 +47,14 @@ export interface ObservedEvent {
 /** Who held an address at a time: the replay's or the live snapshot's IdentityIndex. */
 export interface IdentityLookup {
   at(ip: string, ts: number): Identity | undefined;
+  /** The pod and container of an event's process (`proc`), when the lookup knows pods' uids and container ids. */
+  process?(proc: { podUid?: string; containerId?: string }): ProcIdentity | undefined;
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+const isProc = (v: unknown): v is { podUid?: string; containerId?: string } => typeof v === 'object' && v !== null;
 
 /** Whether an agent or imported line is an event to list (not the agent's own lifecycle). */
 export function isEventLine(line: Record<string, unknown>): boolean {
@@ -72,6 +77,9 @@ function hubbleService(v: unknown): Identity | undefined {
 }
 
 function verdictOf(line: Record<string, unknown>): string {
+  // A netfilter rule line's own verdict is the rule's (drop, reject): the packet was dropped,
+  // as Hubble says of a packet a policy denied, so `--verdict DROPPED` finds it beside its drop.
+  if (line.type === 'rule') return 'DROPPED';
   const own = str(line.verdict);
   if (own) return own.toUpperCase();
   if (line.type === 'drop') return 'DROPPED';
@@ -92,9 +100,10 @@ export function observedEvent(line: Record<string, unknown>, ts: number, lookup?
   const recorded = (line.identities ?? {}) as EventIdentities;
   const from = recorded.src ?? hubbleEndpoint(line.source) ?? (src && lookup ? lookup.at(src, ts) : undefined);
   const to = recorded.dst ?? hubbleEndpoint(line.destination) ?? hubbleService(line.destinationService) ?? (dst && lookup ? lookup.at(dst, ts) : undefined);
+  const proc = recorded.proc ?? (isProc(line.proc) && lookup?.process ? lookup.process(line.proc) : undefined);
   const filled =
-    (from && !recorded.src) || (to && !recorded.dst)
-      ? { ...line, identities: { ...recorded, ...(from ? { src: from } : {}), ...(to ? { dst: to } : {}) } }
+    (from && !recorded.src) || (to && !recorded.dst) || (proc && !recorded.proc)
+      ? { ...line, identities: { ...recorded, ...(from ? { src: from } : {}), ...(to ? { dst: to } : {}), ...(proc ? { proc } : {}) } }
       : line;
   return {
     ts,

@@ -4,7 +4,8 @@
  * columns) and `json` (the line as the recording holds it, identities included). Colour is the
  * caller's choice (a TTY without NO_COLOR): the verdict, and an outcome that is a problem.
  */
-import type { Identity } from '../cluster/identity.js';
+import { describeProcess, type EventIdentities, type Identity } from '../cluster/identity.js';
+import { ruleLocation, type RuleRecord } from '../rules/types.js';
 import type { ObservedEvent } from './event.js';
 
 const ansi = { red: '31', green: '32', yellow: '33', cyan: '36', dim: '2' } as const;
@@ -45,7 +46,24 @@ export function typeText(ev: ObservedEvent): string {
 }
 
 /** Fields every event has, left out of a generic summary. */
-const common = new Set(['v', 'type', 'ts', 'node', 'src', 'dst', 'sport', 'dport', 'proto', 'family', 'netns', 'ifindex', 'identities', 'origin', 'verdict']);
+const common = new Set([
+  'v',
+  'type',
+  'ts',
+  'node',
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'proto',
+  'family',
+  'netns',
+  'ifindex',
+  'identities',
+  'origin',
+  'verdict',
+  'proc',
+]);
 
 function scalar(v: unknown): string | undefined {
   if (Array.isArray(v)) return v.length > 0 && v.every((x) => scalar(x) !== undefined) ? v.join(',') : undefined;
@@ -69,8 +87,15 @@ function policies(l: Record<string, unknown>): string {
 
 const problemTcp = new Set(['refused', 'timeout', 'unreachable', 'reset']);
 
-/** What happened, in a few words: the drop reason and where, the DNS name and answer, the TCP outcome; other kinds as key=value. */
+/** What happened, in a few words: the drop reason and where, the DNS name and answer, the TCP outcome, the rule; other kinds as key=value. */
 export function summaryText(ev: ObservedEvent, paint: Paint = plain): string {
+  const what = eventText(ev, paint);
+  const ids = ev.line.identities as EventIdentities | undefined;
+  const by = describeProcess(ev.line.proc as Parameters<typeof describeProcess>[0], ids?.proc);
+  return by ? `${what}${what ? '; ' : ''}by ${by}` : what;
+}
+
+function eventText(ev: ObservedEvent, paint: Paint): string {
   const l = ev.line;
   switch (ev.type) {
     case 'drop': {
@@ -99,6 +124,23 @@ export function summaryText(ev: ObservedEvent, paint: Paint = plain): string {
       if (typeof l.role === 'string') parts.push(l.role);
       const by = policies(l);
       return parts.join(' ') + (by ? `; ${by}` : '');
+    }
+    case 'http': {
+      // As hubble observe shows an L7 flow: the request, its status, the latency, whose socket.
+      if (l.encrypted === true) return `TLS (encrypted, not decoded) ${scalar(l.role) ?? ''}`.trim();
+      const path = typeof l.path === 'string' ? ` ${l.path}${l.queryStripped === true ? '?…' : ''}` : '';
+      const request = typeof l.method === 'string' ? `${l.method}${path}` : 'request not seen';
+      const status = typeof l.status === 'number' ? l.status : 0;
+      const parts = [request, '→', status >= 400 ? paint(String(status), status >= 500 ? 'red' : 'yellow') : String(status)];
+      if (typeof l.latencyNs === 'number') parts.push(`${(l.latencyNs / 1e6).toFixed(2)} ms`);
+      if (typeof l.role === 'string') parts.push(l.role);
+      return parts.join(' ');
+    }
+    case 'rule': {
+      // The netfilter rule that dropped or rejected the packet, where it is and its comment
+      // (kube-router's and kube-proxy's name the pod, policy or Service), as `iptables -L` shows it.
+      const comment = typeof l.comment === 'string' && l.comment ? `: ${l.comment}` : '';
+      return `${paint(String(l.verdict ?? '?'), 'red')} by ${ruleLocation(l as unknown as RuleRecord)}${comment}`;
     }
     default:
       return Object.entries(l)

@@ -44,7 +44,20 @@ export interface ObservedTraffic {
   attempts: ObservedFlow[];
   /** Events whose ends could not be placed (a pod gone before the last snapshot, a Service without endpoints). */
   unresolved: number;
+  /** Those events by addresses and port (the first 100 distinct), so they can be named. */
+  unplaced: UnplacedFlow[];
 }
+
+/** Traffic whose ends could not be placed, by the addresses the probe saw. */
+export interface UnplacedFlow {
+  src: string;
+  dst: string;
+  protocol: Protocol;
+  port: number;
+  count: number;
+}
+
+const MAX_UNPLACED = 100;
 
 interface Identity {
   kind?: string;
@@ -76,7 +89,19 @@ export function recordedCluster(view: ClusterView, earlierPods: readonly KubeObj
   return new Cluster({ list: (kind) => (kind === 'Pod' ? pods : view.list(kind)) });
 }
 
+/** Flows counted one event at a time (`add`), so a caller can spread a long recording over slices of time. */
+export interface TrafficObserver {
+  add(ev: FlowEvent): void;
+  result(): ObservedTraffic;
+}
+
 export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): ObservedTraffic {
+  const o = trafficObserver(cluster);
+  for (const ev of events) o.add(ev);
+  return o.result();
+}
+
+export function trafficObserver(cluster: Cluster): TrafficObserver {
   const index = cluster.policy;
   const podInfo = new Map<string, PodInfo>();
   for (const p of index.pods) if (!p.representative) podInfo.set(`${p.namespace}/${p.name}`, p);
@@ -87,6 +112,7 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
   const seen = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   const tried = new Map<string, { flow: ObservedFlow; byEvidence: Map<string, number> }>();
   let unresolved = 0;
+  const unplaced = new Map<string, UnplacedFlow>();
 
   const podEnd = (p: Pod | undefined): FlowEnd | undefined => {
     if (!p) return undefined;
@@ -132,6 +158,10 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     const to = servers(sIp, sPort, protocol, sId);
     if (!from || !to || to.length === 0) {
       unresolved++;
+      const key = `${cIp} ${sIp} ${protocol}/${sPort}`;
+      const u = unplaced.get(key);
+      if (u) u.count++;
+      else if (unplaced.size < MAX_UNPLACED) unplaced.set(key, { src: cIp, dst: sIp, protocol, port: sPort, count: 1 });
       return;
     }
     for (const t of to) {
@@ -146,45 +176,52 @@ export function observeTraffic(cluster: Cluster, events: Iterable<FlowEvent>): O
     }
   };
 
-  for (const ev of events) {
+  const add1 = (ev: FlowEvent): void => {
     const l = ev.line;
     const type = l.type;
-    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') continue;
+    if (type !== 'tcp' && type !== 'dns' && type !== 'drop') return;
     const src = str(l.src);
     const dst = str(l.dst);
     const sport = num(l.sport);
     const dport = num(l.dport);
-    if (!src || !dst) continue;
+    if (!src || !dst) return;
     const ids = (typeof l.identities === 'object' && l.identities !== null ? l.identities : {}) as { src?: Identity; dst?: Identity };
     const proto: Protocol = String(l.proto).toUpperCase() === 'UDP' ? 'UDP' : String(l.proto).toUpperCase() === 'SCTP' ? 'SCTP' : 'TCP';
     const sIp = plainIp(src);
     const dIp = plainIp(dst);
+    // Where the event was seen (node, network namespace, interface): one packet passes several
+    // such points (both nodes of a cross-node flow, a veth and the node's interface), each
+    // counting it once, so a flow's count is what one point saw, not the sum over the nodes.
+    const at = `@${String(l.node ?? '')}/${String(l.netns ?? '')}/${String(l.ifindex ?? '')}`;
     if (type === 'tcp') {
       if (l.event === 'established') {
-        if (l.role === 'server' && sport !== undefined) add(seen, 'tcp-server', ev.ts, 'TCP', dIp, ids.dst, sIp, sport, ids.src);
-        else if (dport !== undefined) add(seen, `tcp-client${ids.dst?.kind === 'service' ? '-svc' : ''}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
+        if (l.role === 'server' && sport !== undefined) add(seen, `tcp-server${at}`, ev.ts, 'TCP', dIp, ids.dst, sIp, sport, ids.src);
+        else if (dport !== undefined) add(seen, `tcp-client${ids.dst?.kind === 'service' ? '-svc' : ''}${at}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
       } else if ((l.event === 'refused' || l.event === 'retransmit') && l.role !== 'server' && dport !== undefined)
-        add(tried, `tcp-${String(l.event)}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
+        add(tried, `tcp-${String(l.event)}${at}`, ev.ts, 'TCP', sIp, ids.src, dIp, dport, ids.dst);
     } else if (type === 'dns') {
       // The answer, from the server (its source port is the one asked) to the client; both
       // directions of the server's interface and both the Service and pod addresses may be seen.
       if (l.qr === 'response' && sport !== undefined)
-        add(seen, `dns-${String(l.dir)}-${ids.src?.kind ?? 'ip'}`, ev.ts, proto, dIp, ids.dst, sIp, sport, ids.src);
+        add(seen, `dns-${String(l.dir)}-${ids.src?.kind ?? 'ip'}${at}`, ev.ts, proto, dIp, ids.dst, sIp, sport, ids.src);
       // A query leaving its client: an attempt, dropped from the attempts once any answer on that flow is seen.
       else if (l.qr === 'query' && l.dir === 'egress' && dport !== undefined)
-        add(tried, `dns-query-${ids.dst?.kind ?? 'ip'}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
+        add(tried, `dns-query-${ids.dst?.kind ?? 'ip'}${at}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     } else if (dport !== undefined && proto !== 'SCTP' && String(l.proto).toLowerCase() !== 'icmp' && l.reason !== 'QUEUE_PURGE' && l.reason !== 'NO_SOCKET') {
-      add(tried, `drop-${String(l.reason)}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
+      add(tried, `drop-${String(l.reason)}${at}`, ev.ts, proto, sIp, ids.src, dIp, dport, ids.dst);
     }
-  }
+  };
 
-  const tally = (m: typeof seen) =>
-    [...m.values()]
-      .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
-      .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
-  const flows = tally(seen);
-  const ok = new Set(flows.map(flowKey));
-  return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved };
+  const result = (): ObservedTraffic => {
+    const tally = (m: typeof seen) =>
+      [...m.values()]
+        .map(({ flow, byEvidence }) => ({ ...flow, count: Math.max(...byEvidence.values()) }))
+        .sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
+    const flows = tally(seen);
+    const ok = new Set(flows.map(flowKey));
+    return { flows, attempts: tally(tried).filter((f) => !ok.has(flowKey(f))), unresolved, unplaced: [...unplaced.values()] };
+  };
+  return { add: add1, result };
 }
 
 /**

@@ -244,6 +244,10 @@ export const helloLineSchema = z.object({
   ttlMs: u64,
   /** Drop reason name → code, from the running kernel. */
   reasons: z.record(z.string(), u64).optional(),
+  /** The agent's own network namespace (the node's), to tell nodes apart on one shared kernel. */
+  netns: u32.optional(),
+  /** The kernel's boot id: agents with the same one run on one kernel. */
+  bootId: z.string().optional(),
 });
 export type HelloLine = z.infer<typeof helloLineSchema>;
 
@@ -358,6 +362,37 @@ export const ruleLineSchema = z.object({
   path: z.array(ruleStepSchema).optional(),
 });
 export type RuleLine = z.infer<typeof ruleLineSchema>;
+
+/**
+ * One HTTP/1.x exchange as one socket saw it (the opt-in `http` probe): a request and the
+ * response matched to it in order on its connection. `src` is the client, `dst` the server,
+ * whichever socket saw it (`role`). Only the first bytes of a message are read in the kernel.
+ */
+export const httpLineSchema = z.object({
+  ...header('http'),
+  ...endpointsShape,
+  /** Whose socket: the client's (it sent the request) or the server's (it received it). */
+  role: z.enum(tcpRoles),
+  /** GET, POST, …; absent when the request was not seen (the connection predates the agent). */
+  method: z.string().optional(),
+  /** The request's path, at most 128 bytes, without its query string (never reported: it may carry secrets). */
+  path: z.string().optional(),
+  /** The path had a query string, left out. */
+  queryStripped: z.boolean().optional(),
+  /** The Host header, when within the bytes read. */
+  host: z.string().optional(),
+  /** HTTP/1.0 or HTTP/1.1; `TLS` for an encrypted connection. */
+  version: z.string(),
+  /** 0 for an encrypted connection. */
+  status: u32,
+  /** A TLS connection, seen by its ClientHello: counted, not decoded (no method, path, host, status or latency). */
+  encrypted: z.boolean().optional(),
+  /** Request to response on this socket: the client's wait, or the server's time to answer. */
+  latencyNs: u64.optional(),
+  /** The process behind the socket (probe `proc`). */
+  proc: procSchema.optional(),
+});
+export type HttpLine = z.infer<typeof httpLineSchema>;
 
 /** Written every second. */
 export const statsLineSchema = z.object({
@@ -474,6 +509,7 @@ export const lineSchemas = lineTable({
   filters: filtersLineSchema,
   test: testLineSchema,
   rule: ruleLineSchema,
+  http: httpLineSchema,
 });
 
 export type LineType = keyof typeof lineSchemas;

@@ -22,12 +22,14 @@ export interface AskedOptions {
   /** How the probes ran: none (objects only), ssh or pod. */
   probe?: string;
   zone?: string;
+  httpSlowMs?: number;
   /** Kinds the user could not list when it was asked (RBAC). */
   missing?: string[];
 }
 
 export interface AskOptions {
   zone?: string;
+  httpSlowMs?: number;
   missing?: readonly ClusterKind[];
   /** Probe lines to correlate; undefined = no live part (as a question asked without probes). */
   probes?: readonly ReplayProbeEvent[];
@@ -40,7 +42,12 @@ export interface AskOptions {
  * same QuestionRun a live question goes through, fed from the recording.
  */
 export function askAt(frame: ReplayFrame, q: WhyQuery, o: AskOptions = {}): DiagnoseResult {
-  const started = QuestionRun.start(frame.cluster, { ...q, ...(o.zone ? { zone: o.zone } : {}), ...(o.missing?.length ? { missing: o.missing } : {}) });
+  const started = QuestionRun.start(frame.cluster, {
+    ...q,
+    ...(o.zone ? { zone: o.zone } : {}),
+    ...(o.httpSlowMs ? { httpSlowMs: o.httpSlowMs } : {}),
+    ...(o.missing?.length ? { missing: o.missing } : {}),
+  });
   if (!started.ok) return started;
   const run = started.value;
   if (o.probes) {
@@ -68,6 +75,7 @@ function askedOptions(q: QuestionData): AskedOptions {
   return {
     ...(typeof o.probe === 'string' ? { probe: o.probe } : {}),
     ...(typeof o.zone === 'string' ? { zone: o.zone } : {}),
+    ...(typeof o.httpSlowMs === 'number' && o.httpSlowMs > 0 ? { httpSlowMs: o.httpSlowMs } : {}),
     ...(Array.isArray(o.missing) ? { missing: o.missing.filter((k): k is string => typeof k === 'string') } : {}),
   };
 }
@@ -131,6 +139,7 @@ export function reaskRecorded(replay: SessionReplay, t = replay.end ?? 0): Reask
     const live = asked.probe !== undefined ? asked.probe !== 'none' : window.length > 0;
     const result = askAt(frame, queryOf(rq.question), {
       ...(asked.zone ? { zone: asked.zone } : {}),
+      ...(asked.httpSlowMs ? { httpSlowMs: asked.httpSlowMs } : {}),
       ...(asked.missing ? { missing: asked.missing as ClusterKind[] } : {}),
       ...(live ? { probes: window } : {}),
       nodes: recordedNodes(rq.answer),

@@ -129,13 +129,24 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
  * parsing lines: `unknown` when it was not read (parse the line to know), `other` for the
  * agent's non-event lines (hello, stats, bye, …).
  */
-export const probeTypeCode = { unknown: 0, drop: 1, dns: 2, tcp: 3, other: 4 } as const;
+export const probeTypeCode = { unknown: 0, drop: 1, dns: 2, tcp: 3, http: 4, other: 5 } as const;
 export type ProbeTypeCode = (typeof probeTypeCode)[keyof typeof probeTypeCode];
 
 /** The code of a probe line's `type` value. */
 export function probeTypeOf(type: unknown): ProbeTypeCode {
-  return type === 'drop' ? probeTypeCode.drop : type === 'dns' ? probeTypeCode.dns : type === 'tcp' ? probeTypeCode.tcp : probeTypeCode.other;
+  return type === 'drop'
+    ? probeTypeCode.drop
+    : type === 'dns'
+      ? probeTypeCode.dns
+      : type === 'tcp'
+        ? probeTypeCode.tcp
+        : type === 'http'
+          ? probeTypeCode.http
+          : probeTypeCode.other;
 }
+
+/** Whether a code is one of the events the table and the graph show (drop, dns, tcp, http), in that order from 1. */
+export const isEventTypeCode = (code: number): boolean => code >= probeTypeCode.drop && code <= probeTypeCode.http;
 
 /** Where a RecordTable reads the lines of its deferred probe records (the container keeps its chunks). */
 export interface ProbeLines {

@@ -40,6 +40,8 @@ import ipaddr from 'ipaddr.js';
 import { fmix32, fnv1a, FNV_OFFSET } from '../hash.js';
 import { closest } from '../diagnose/dns.js';
 import { findingKinds, hopKinds } from '../diagnose/types.js';
+import { mapRule } from '../rules/map.js';
+import type { RuleRecord } from '../rules/types.js';
 import { isRecord, type SessionRecord } from './records.js';
 import {
   builtIn,
@@ -154,6 +156,29 @@ export class Redactor {
     this.walk(data, undefined);
     // What the cluster and the agents said: every string the allow-list does not keep is a name.
     if (record.kind === 'snapshot' || record.kind === 'watch' || record.kind === 'probe') this.sweep(data, undefined, undefined);
+    if (record.kind === 'probe' && isRecord(data) && data.type === 'rule') this.learnRule(data);
+  }
+
+  /**
+   * The objects a netfilter rule names in its comments and chains (a kube-router pod and
+   * policy, a kube-proxy Service, a Calico policy), read as the rule mappers read them: the
+   * rule itself, then each step of its path on its own, since the mapper of a rule reads only
+   * the steps that concern it and a step can name a pod no snapshot holds any more. The
+   * comments stay as text, with these names replaced.
+   */
+  private learnRule(line: Record<string, unknown>) {
+    const steps = Array.isArray(line.path) ? line.path.filter(isRecord) : [];
+    for (const rule of [line, ...steps.map((step): Record<string, unknown> => ({ ...step, path: [step] }))]) {
+      if (typeof rule.chain !== 'string' || typeof rule.table !== 'string') continue;
+      const mapping = mapRule(rule as unknown as RuleRecord);
+      for (const o of [mapping.pod, mapping.service, ...mapping.policies]) {
+        if (!o) continue;
+        this.note(o.namespace, 'ns');
+        this.note(o.name, kindCategory[o.kind] ?? 'obj');
+      }
+      const port = mapping.service?.port;
+      if (port !== undefined && !/^\d+$/.test(port)) this.note(port, 'port');
+    }
   }
 
   /** Notes every string of cluster data by its field (redactFields.ts), keys aside. */
@@ -375,7 +400,9 @@ export class Redactor {
 
   /** Pathlight's own output (answers, notes): vocabulary fields stay, every other string is text. */
   private value(v: unknown, vocabulary = false, key?: string): unknown {
-    if (typeof v === 'string') return vocabulary ? v : this.text(v);
+    // A vocabulary field keeps one token; a longer string there (a rule's text in a rule's
+    // evidence) is text, as in cluster data (field below).
+    if (typeof v === 'string') return vocabulary && vocabularyShape.test(v) ? v : this.text(v);
     if (Array.isArray(v)) return v.map((x) => this.value(x, vocabulary, key));
     if (!isRecord(v)) return v;
     const out: Record<string, unknown> = {};

@@ -143,7 +143,8 @@ export const keptPortNames = new Set([
  * (Also the fields of a diagnosis that stay in recorded answers.)
  */
 export const vocabularyKeys = new Set([
-  // Pathlight: diagnosis and probe lines.
+  // Pathlight: diagnosis and probe lines (an HTTP exchange's method too).
+  'method',
   'kind',
   'type',
   'hop',
@@ -178,6 +179,9 @@ export const vocabularyKeys = new Set([
   'field',
   'rule',
   'probe',
+  // Netfilter rule lines: the table's family and how the rule's text is written.
+  'tableFamily',
+  'syntax',
   // Kubernetes enums and field paths.
   'status',
   'action',
@@ -219,8 +223,30 @@ export const vocabularyKeys = new Set([
   'topologyKey',
 ]);
 
-/** Free text: names and addresses inside are replaced, the words stay. */
-export const textKeys = new Set(['message', 'text', 'summary', 'description', 'detail', 'note', 'explanation']);
+/**
+ * Free text: names and addresses inside are replaced, the words stay. A netfilter rule's
+ * table, chain, jump target and comment are text too: the rule mappers (src/core/rules) read
+ * their words (`KUBE-POD-FW-…`, kube-router's "rule to REJECT traffic destined for POD
+ * name:P namespace: NS", "run through nw policy NAME"), and the names in them must become the
+ * same pseudonyms as the objects they name, so a redacted recording attributes its rules alike.
+ * An HTTP exchange's `host` (`backend:8080`) and `path` are text for the same reason: the
+ * Service named in a Host header is the one a question names (`--to backend:8080`).
+ */
+export const textKeys = new Set([
+  'message',
+  'text',
+  'summary',
+  'description',
+  'detail',
+  'note',
+  'explanation',
+  'comment',
+  'table',
+  'chain',
+  'target',
+  'host',
+  'path',
+]);
 
 /** Fields holding DNS names: each label is a name of its own (`backend.shop.svc.cluster.local`). */
 export const dnsKeys = new Set(['qname', 'externalName', 'searches', 'matchName', 'matchPattern', 'domainNames', 'zone', 'cname']);

@@ -442,7 +442,7 @@ export class SessionReplay {
         const spec = isRecord(obj.spec) ? obj.spec : {};
         const who = { kind: ik, namespace: obj.metadata?.namespace, name, node: typeof spec.nodeName === 'string' ? spec.nodeName : undefined };
         if (gone) this.identities.remove(who, r.ts);
-        else this.identities.set(who, ipsOf(ik, obj as { spec?: unknown; status?: unknown }), r.ts);
+        else this.identities.set(who, ipsOf(ik, obj as { spec?: unknown; status?: unknown }), r.ts, obj);
       });
     }
   }

@@ -163,6 +163,7 @@ export const replaySlice =
           replayTime: r.value.t,
           askError: undefined,
           replayAnswer: { kind: 'recorded', question, t: r.value.t },
+          wholeCluster: false, // the recorded question opens on its path
           question: { question: `recorded:${question}`, state: 'done', nodes: [], startedAt: new Date(q.ts / 1e6).toISOString(), diagnosis: r.value.answer },
           query: { ...get().query, from: q.from, to: q.to, port, probe: 'none', active: false },
         });

@@ -70,6 +70,9 @@ export interface GraphSlice {
   nodeDetails: { node: string; value?: GraphDetails; error?: ApiError } | undefined;
   /** Namespace ids shown collapsed. */
   collapsed: string[];
+  /** The whole cluster on the graph even when a question's path is there (else only the path: the default after a question). */
+  wholeCluster: boolean;
+  setWholeCluster(whole: boolean): void;
   loadGraph(): Promise<void>;
   pollGraph(): Promise<void>;
   applyGraphDelta(delta: CallResponse<'graph.changes'>): void;
@@ -92,7 +95,7 @@ export interface EventsSlice {
 export interface LayoutSlice {
   /** Width of the why panel (px), height of the bottom panel (px), and its tab. */
   panes: { why: number; bottom: number };
-  bottomTab: 'events' | 'probes';
+  bottomTab: 'events' | 'probes' | 'advice' | 'impact';
   paletteOpen: boolean;
   setPanes(p: Partial<LayoutSlice['panes']>): void;
   setBottomTab(t: LayoutSlice['bottomTab']): void;
@@ -191,6 +194,7 @@ export const workbenchSlice =
       }
       set({
         askError: undefined,
+        wholeCluster: false, // a new question opens on its path
         question: { question: r.value.question, state: 'running', nodes: [], startedAt: new Date().toISOString() },
         replayAnswer: replay ? { kind: 'replayed', t: get().replayTime } : undefined,
         playing: false,
@@ -261,6 +265,8 @@ export const graphSlice =
     selected: undefined,
     nodeDetails: undefined,
     collapsed: [],
+    wholeCluster: false,
+    setWholeCluster: (wholeCluster) => set({ wholeCluster }),
     async loadGraph() {
       const session = sessionOf(get());
       if (!session) return;

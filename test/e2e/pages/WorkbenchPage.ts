@@ -24,9 +24,16 @@ export class WorkbenchPage {
     if (o.pickTo) await this.page.getByTestId('suggestions-to').getByRole('option', { name: o.pickTo }).click();
     await this.page.getByTestId('query-probe').selectOption(o.probe ?? 'none');
     if (o.seconds !== undefined) await this.page.getByTestId('query-duration').fill(String(o.seconds));
+    // The previous answer stays on screen until the new question is accepted: wait for this one's.
+    const before = await this.page
+      .locator('[data-testid="answer"]')
+      .getAttribute('data-question', { timeout: 100 })
+      .catch(() => null);
     await this.page.getByTestId('ask-why').click();
-    await this.page.locator('[data-testid="answer"]').waitFor();
-    await this.page.waitForFunction(() => !document.querySelector('[data-testid="why-progress"]'));
+    await this.page.waitForFunction((prev) => {
+      const a = document.querySelector('[data-testid="answer"]');
+      return !!a && a.getAttribute('data-question') !== prev && !document.querySelector('[data-testid="why-progress"]');
+    }, before);
   }
 
   async suggestionsFor(side: 'from' | 'to', text: string): Promise<string[]> {
@@ -182,6 +189,93 @@ export class WorkbenchPage {
     const items = await p.getByRole('option').allInnerTexts();
     await this.page.keyboard.press('Escape');
     return items;
+  }
+
+  /** What the graph draws now: which view, its visible nodes (id, kind, label) and edges (id, whether a label is drawn). */
+  async graphShown(): Promise<{
+    view: string | null;
+    nodes: Array<{ id: string; kind: string; label: string }>;
+    edges: Array<{ id: string; labelled: boolean }>;
+  }> {
+    const view = await this.page.getByTestId('graph-canvas').getAttribute('data-view');
+    const shown = await this.page.evaluate(() => {
+      type El = { id(): string; data(k: string): unknown; visible(): boolean; style(k: string): string };
+      const cy = (window as unknown as { __pathlightGraph: { cy: { nodes(): El[]; edges(): El[] } } }).__pathlightGraph.cy;
+      return {
+        nodes: cy
+          .nodes()
+          .filter((n) => n.visible())
+          .map((n) => ({ id: n.id(), kind: String(n.data('kind')), label: String(n.data('label')) })),
+        edges: cy
+          .edges()
+          .filter((e) => e.visible())
+          .map((e) => ({ id: e.id(), labelled: e.style('label') !== '' })),
+      };
+    });
+    return { view, ...shown };
+  }
+
+  /** Moves the pointer onto an edge's middle; returns the label cytoscape then draws for it. */
+  async hoverEdge(id: string): Promise<string> {
+    const pos = await this.page.evaluate((id) => {
+      const cy = (
+        window as unknown as {
+          __pathlightGraph: { cy: { getElementById(i: string): { renderedMidpoint(): { x: number; y: number } }; container(): HTMLElement } };
+        }
+      ).__pathlightGraph.cy;
+      const box = cy.container().getBoundingClientRect();
+      const p = cy.getElementById(id).renderedMidpoint();
+      return { x: box.left + p.x, y: box.top + p.y };
+    }, id);
+    await this.page.mouse.move(pos.x, pos.y);
+    return this.page.evaluate((id) => {
+      const cy = (window as unknown as { __pathlightGraph: { cy: { getElementById(i: string): { style(k: string): string } } } }).__pathlightGraph.cy;
+      return cy.getElementById(id).style('label');
+    }, id);
+  }
+
+  /** The drawn node labels' boxes on the page (px), for the labels cytoscape draws at this zoom. */
+  async nodeLabelBoxes(): Promise<Array<{ id: string; x1: number; y1: number; x2: number; y2: number }>> {
+    return this.page.evaluate(() => {
+      type Box = { x1: number; y1: number; x2: number; y2: number; w: number };
+      type N = { id(): string; visible(): boolean; isParent(): boolean; style(k: string): string; renderedBoundingBox(o: object): Box };
+      const cy = (window as unknown as { __pathlightGraph: { cy: { nodes(): N[]; zoom(): number } } }).__pathlightGraph.cy;
+      const drawn = (n: N) =>
+        n.visible() && n.style('label') !== '' && parseFloat(n.style('font-size')) * cy.zoom() >= parseFloat(n.style('min-zoomed-font-size'));
+      return cy
+        .nodes()
+        .filter((n) => drawn(n) && !n.isParent())
+        .map((n) => {
+          const b = n.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
+          return { id: n.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 };
+        });
+    });
+  }
+
+  /** The events filter's "question only" chip: its words, or null when the table is not filtered to the question. */
+  async questionChip(): Promise<string | null> {
+    const chip = this.page.getByTestId('filter-question');
+    return (await chip.count()) ? (await chip.innerText()).replace(/\s+/g, ' ').trim() : null;
+  }
+
+  async clearQuestionChip(): Promise<void> {
+    await this.page.getByTestId('filter-question').getByRole('button').click();
+    await this.page.getByTestId('filter-question').waitFor({ state: 'detached' });
+  }
+
+  async setWholeCluster(on: boolean): Promise<void> {
+    await this.page.getByTestId('whole-cluster').setChecked(on);
+    await this.page.waitForFunction((v) => document.querySelector('[data-testid="graph-canvas"]')?.getAttribute('data-view') === v, on ? 'cluster' : 'path');
+  }
+
+  /** The page box of the first element a test id (or selector) names, with the viewport's size. */
+  async boxOf(selector: string): Promise<{ x: number; y: number; width: number; height: number; vw: number; vh: number }> {
+    const el = this.page.locator(selector).first();
+    await el.waitFor();
+    const b = await el.boundingBox();
+    if (!b) throw new Error(`${selector} is not drawn`);
+    const vp = this.page.viewportSize()!;
+    return { ...b, vw: vp.width, vh: vp.height };
   }
 
   async screenshot(name: string): Promise<string> {

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RecordingReader } from '../../../src/backend/store/container.js';
+import { migrate } from '../../../src/core/index.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-observe-'));
@@ -17,6 +19,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const demo = repoPath('assets/demo.pathlight');
 const flows = fixture('hubble/flows.jsonpb');
 const env = { ...process.env, NO_COLOR: '' };
+
+/** The demo's probe lines by type, the agent's lifecycle lines aside, and its nodes: read straight from its records. */
+const recorded = (() => {
+  const reader = RecordingReader.open(demo);
+  const lines: Record<string, number> = {};
+  let nodes: string[] = [];
+  let start = Infinity;
+  let firstEvent = Infinity;
+  for (const r of migrate(reader.header, reader.records())) {
+    start = Math.min(start, r.ts);
+    const d = r.data as { type?: string; nodes?: string[] };
+    if (r.kind === 'probe' && d.type && !['hello', 'stats', 'bye', 'error', 'filters'].includes(d.type)) firstEvent = Math.min(firstEvent, r.ts);
+    if (r.kind === 'meta' && d.nodes) nodes = d.nodes;
+    if (r.kind === 'probe' && d.type && !['hello', 'stats', 'bye', 'error', 'filters'].includes(d.type)) lines[d.type] = (lines[d.type] ?? 0) + 1;
+  }
+  reader.close();
+  return { lines, events: Object.values(lines).reduce((a, b) => a + b, 0), nodes, start, firstEvent };
+})();
 
 function pathlight(args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { encoding: 'utf8', timeout: 60_000, input: o.input, env: o.env ?? env });
@@ -34,7 +54,12 @@ describe('pathlight observe FILE', () => {
   it('lists every probe event of the demo, one line each, with the pods and Services at both ends', () => {
     const r = pathlight(['observe', demo]);
     expect(r.code).toBe(0);
-    expect(r.lines).toHaveLength(388);
+    expect(r.lines).toHaveLength(recorded.events);
+    // the netfilter rules that rejected a packet, each with its chain and kube-router's comment
+    expect(r.lines.filter((l) => / rule DROPPED \(/.test(l))).toHaveLength(recorded.lines.rule!);
+    expect(r.stdout).toMatch(
+      /lab-deny-ingress\/frontend-\S+ -> lab-deny-ingress\/backend-\S+:8080 rule DROPPED \(reject by ip filter\/KUBE-POD-FW-\w+ rule \d+ \(handle \d+\): rule to REJECT traffic destined for POD name:backend-\S+ namespace: lab-deny-ingress\)/,
+    );
     expect(r.stdout).toContain('-> kube-system/svc/kube-dns:53 dns-query FORWARDED (backend.lab-healthy.svc.cluster.local. A)');
     expect(r.stdout).toMatch(/lab-wrong-ns\/frontend-\S+ dns-response FORWARDED \(backend\.lab-wrongns\.\S+ A NXDOMAIN/);
   });
@@ -42,18 +67,28 @@ describe('pathlight observe FILE', () => {
   it("the deny scenario's policy drops: --from-pod NS/PREFIX --verdict DROPPED --drop-reason", () => {
     const r = pathlight(['observe', demo, '--from-pod', 'lab-deny-ingress/frontend', '--verdict', 'DROPPED']);
     expect(r.code).toBe(0);
-    expect(r.lines.length).toBeGreaterThan(0);
-    for (const l of r.lines) expect(l).toMatch(/^\S+Z lab-deny-ingress\/frontend-\S+ -> lab-deny-ingress\/backend-\S+:8080 drop DROPPED \(NETFILTER_DROP at /);
-    expect(pathlight(['observe', demo, '--drop-reason', 'NETFILTER_DROP', '--namespace', 'lab-deny-ingress']).lines).toEqual(r.lines);
+    // each dropped packet twice: the kernel's drop, and the kube-router rule that rejected it
+    const drops = r.lines.filter((l) => / drop DROPPED /.test(l));
+    const rules = r.lines.filter((l) => / rule DROPPED /.test(l));
+    expect(drops.length).toBeGreaterThan(0);
+    expect(rules).toHaveLength(drops.length);
+    expect(drops.length + rules.length).toBe(r.lines.length);
+    for (const l of drops) expect(l).toMatch(/^\S+Z lab-deny-ingress\/frontend-\S+ -> lab-deny-ingress\/backend-\S+:8080 drop DROPPED \(NETFILTER_DROP at /);
+    for (const l of rules)
+      expect(l).toMatch(/^\S+Z lab-deny-ingress\/frontend-\S+ -> lab-deny-ingress\/backend-\S+:8080 rule DROPPED \(reject by ip filter\/KUBE-POD-FW-/);
+    expect(pathlight(['observe', demo, '--drop-reason', 'NETFILTER_DROP', '--namespace', 'lab-deny-ingress']).lines).toEqual(drops);
   });
 
   it("-o json: one object per line, the recording's event schema with the identities of both ends", () => {
     const r = pathlight(['observe', demo, '--type', 'tcp', '-o', 'json']);
     expect(r.code).toBe(0);
     const events = r.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events).toHaveLength(18);
+    expect(events).toHaveLength(recorded.lines.tcp!);
     for (const e of events)
-      expect(e).toMatchObject({ v: 1, type: 'tcp', node: 'pathlight-lab-node', ts: expect.any(Number), identities: { src: { kind: 'pod' } } });
+      expect(e).toMatchObject({ v: 1, type: 'tcp', node: expect.any(String), ts: expect.any(Number), identities: { src: { kind: 'pod' } } });
+    // the agents of both nodes of the lab, each event from one of them
+    expect([...recorded.nodes].sort()).toEqual(['pathlight-lab-node', 'pathlight-lab-node-2']);
+    expect(new Set(events.map((e) => e.node))).toEqual(new Set(recorded.nodes));
     expect(pathlight(['observe', demo, '--type', 'tcp', '--json']).stdout).toBe(r.stdout);
   });
 
@@ -69,13 +104,17 @@ describe('pathlight observe FILE', () => {
   });
 
   it('--since/--until: +N after the start, RFC 3339', () => {
-    const r = pathlight(['observe', demo, '--until', '+6s', '-o', 'json']);
+    // A few seconds past the first event (the recording starts with the snapshot, before any agent speaks).
+    const n = Math.ceil((recorded.firstEvent - recorded.start) / 1e9) + 3;
+    const r = pathlight(['observe', demo, '--until', `+${n}s`, '-o', 'json']);
     const times = r.lines.map((l) => (JSON.parse(l) as { ts: number }).ts);
     expect(times.length).toBeGreaterThan(0);
-    expect(Math.max(...times)).toBeLessThanOrEqual(Date.parse('2026-12-05T08:37:09.180Z') * 1e6);
-    const iso = pathlight(['observe', demo, '--since', '2026-12-05T08:38:50Z', '-o', 'json']);
+    expect(Math.max(...times)).toBeLessThanOrEqual(recorded.start + n * 1e9);
+    // 100 s into the recording, in whole seconds as a user types a time.
+    const since = new Date(Math.ceil(recorded.start / 1e9 + 100) * 1000).toISOString().replace('.000Z', 'Z');
+    const iso = pathlight(['observe', demo, '--since', since, '-o', 'json']);
     expect(iso.lines.length).toBeGreaterThan(0);
-    for (const l of iso.lines) expect((JSON.parse(l) as { ts: number }).ts).toBeGreaterThanOrEqual(Date.parse('2026-12-05T08:38:50Z') * 1e6);
+    for (const l of iso.lines) expect((JSON.parse(l) as { ts: number }).ts).toBeGreaterThanOrEqual(Date.parse(since) * 1e6);
   });
 });
 
@@ -126,8 +165,8 @@ describe('pathlight observe: nothing matches, bad input', () => {
     const r = pathlight(['observe', demo, '--pod', 'frontend', '--verdict', 'DROPPED']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('observe: no event matches the filters (388 events in');
-    expect(r.stderr).toContain('--pod frontend: 0; --verdict DROPPED: 34');
+    expect(r.stderr).toContain(`observe: no event matches the filters (${recorded.events} events in`);
+    expect(r.stderr).toContain(`--pod frontend: 0; --verdict DROPPED: ${recorded.lines.drop! + recorded.lines.rule!}`);
     expect(r.stderr).toMatch(/--pod frontend: seen in namespaces lab-anp, lab-deny-ingress, .* \(e\.g\. --pod lab-anp\/frontend\)/);
   });
 

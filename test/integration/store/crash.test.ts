@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { RecordingReader } from '../../../src/backend/store/container.js';
 import { openRecording } from '../../../src/backend/store/open.js';
 import { fixture, repoPath } from '../../helpers/paths.js';
+import { labFixture } from '../../helpers/diagnose.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,5 +78,6 @@ it('a workbench session being recorded keeps its answered question and its notes
   expect(rec.questions).toHaveLength(1);
   expect((rec.questions[0]!.answer?.data.diagnosis as { findings: Array<{ kind: string }> }).findings[0]?.kind).toBe('policy-deny-ingress');
   expect(rec.frameAt(rec.end!).notes.map((n) => n.note.text)).toEqual(['just before the crash']);
-  expect(rec.probeColumns.ts.length).toBe(44);
+  // Every line the fake cluster replayed from the lab fixture, rule lines included.
+  expect(rec.probeColumns.ts.length).toBe(labFixture('deny-backend-ingress').events.length);
 });

@@ -5,18 +5,16 @@
  * included) while a pod that was never seen talking is cut off from it. `policy impact` of the
  * advice on the same recording breaks nothing.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
-import { repoPath } from '../../helpers/paths.js';
+import { deployment as app, kubectl, pathlight } from '../../helpers/labApp.js';
 
 const info = lab();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pathlight-lab-advise-'));
 const ns = `pathlight-advise-${process.pid}`;
-const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
   try {
@@ -26,42 +24,18 @@ afterAll(() => {
   }
 });
 
-function pathlight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [repoPath('bin/pathlight.cjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const deployment = (name: string, command: string, port?: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      enableServiceLinks: false
-      containers:
-      - name: ${name}
-        image: ${info.images.busybox}
-        imagePullPolicy: Never
-        command: ["/bin/sh", "-c", ${JSON.stringify(command)}]
-${port ? `        ports: [{containerPort: ${port}}]\n` : ''}`;
+// Placed, so that every run crosses the same nodes: the clients on node 1, the server on node 2
+// (the same node in a one-node lab). The recording then holds probes of both nodes, and the
+// applied policies are enforced on the server's node for traffic from another.
+const [clientNode, serverNode] = [info.node.name, (info.nodes[1] ?? info.node).name];
+const deployment = (name: string, command: string, nodeName: string, port?: number) => app({ ns, name, image: info.images.busybox, command, nodeName, port });
 
 const MANIFESTS = [
   `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
-  deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www', 8080),
+  deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www', serverNode, 8080),
   `apiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: ${ns}}\nspec:\n  selector: {app: server}\n  ports: [{port: 80, targetPort: 8080}]\n`,
-  deployment('client', 'while true; do timeout 3 wget -q -O /dev/null http://server/ && echo ok; sleep 1; done'),
-  deployment('intruder', 'sleep 100000'),
+  deployment('client', 'while true; do timeout 3 wget -q -O /dev/null http://server/ && echo ok; sleep 1; done', clientNode),
+  deployment('intruder', 'sleep 100000', clientNode),
 ].join('---\n');
 
 const podOf = (app: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'jsonpath={.items[0].metadata.name}').trim();
@@ -81,6 +55,8 @@ describe('pathlight policy advise (lab)', () => {
     kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', 'deployment/intruder', '--timeout=90s');
     const serverIp = kubectl('get', 'pods', '-n', ns, '-l', 'app=server', '-o', 'jsonpath={.items[0].status.podIP}').trim();
     expect(reaches('intruder', `http://${serverIp}:8080/`)).toBe(true);
+    // The client's first calls across the nodes (its DNS lookup, the route to the server's node) work before the recording starts.
+    await expect.poll(() => reaches('client', 'http://server/'), { timeout: 30_000, interval: 1000 }).toBe(true);
 
     const file = path.join(dir, 'client.pathlight');
     const rec = await pathlight([
@@ -102,7 +78,7 @@ describe('pathlight policy advise (lab)', () => {
       '--out',
       file,
     ]);
-    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.code, `${rec.stderr}\n${rec.stdout}`).toBe(0);
 
     const out = path.join(dir, 'advice');
     const advise = await pathlight(['policy', 'advise', '--recording', file, '--namespace', ns, '--out', out]);

@@ -1,17 +1,20 @@
 /**
  * `pathlight observe --follow` live against the lab node over SSH: the deny scenario's policy
- * drops stream as they happen, with the pods at both ends from the live snapshot and only what
- * the filters let through; Ctrl-C (SIGINT) stops the agent on the node — no agent process left —
- * and the command exits 130. The agent is found among the host's processes (the lab node shares
+ * drops stream as they happen on its backend's node (another node than the frontend's in a
+ * multi-node lab: kube-router enforces ingress policies on the destination's node), with the
+ * pods at both ends from the live snapshot and only what the filters let through; Ctrl-C
+ * (SIGINT) stops the agent on the node — no agent process left — and the command exits 130. The agent is found among the host's processes (the lab node shares
  * the host's PID namespace) by the TTL this run gives it (--duration 91s + 30 s), unique to this
  * file.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
+import { kubectl } from '../../helpers/labApp.js';
 import { repoPath } from '../../helpers/paths.js';
 
 const info = lab();
+const bNode = kubectl('-n', 'lab-deny-ingress', 'get', 'pod', '-l', 'app=backend', '-o', 'jsonpath={.items[0].spec.nodeName}').trim();
 const ttl = 121;
 
 function agents(): number[] {
@@ -47,7 +50,7 @@ describe('pathlight observe --follow (lab, over SSH)', () => {
         '--ssh-config',
         info.sshConfig,
         '--node',
-        info.node.name,
+        bNode,
         '--follow',
         '--duration',
         `${ttl - 30}s`,
@@ -81,13 +84,13 @@ describe('pathlight observe --follow (lab, over SSH)', () => {
     expect(Date.now() - t0).toBeLessThanOrEqual(2000);
     expect(await exited, stderr).toBe(130);
     expect(stderr).toMatch(/stopping the probes/);
-    expect(stderr).toMatch(new RegExp(`${info.node.name}: agent stopped`));
+    expect(stderr).toMatch(new RegExp(`${bNode}: agent stopped`));
     const listed = events();
     expect(listed.length).toBeGreaterThan(0);
     for (const e of listed) {
       expect(e).toMatchObject({
         type: 'drop',
-        node: info.node.name,
+        node: bNode,
         identities: { src: { kind: 'pod', namespace: 'lab-deny-ingress', name: expect.stringMatching(/^frontend/) } },
       });
     }

@@ -60,7 +60,8 @@ async function collect(agentImage: string | undefined) {
     },
     { line: (l) => lines.push(l), bad: (e) => bad.push(e.message) },
   );
-  // The lab's deny-ingress frontend retries every 5 s into kube-router's REJECT.
+  // Node 1's scenario pods retry every 5 s into kube-router's rules there (the egress-dns
+  // frontend's DNS queries; in a one-node lab also the deny-ingress frontend's calls).
   await until('a NETFILTER_DROP from the node', 20_000, () => lines.some((l) => l.type === 'drop' && l.reason === 'NETFILTER_DROP'));
   const exit = await run.stop();
   return { run, lines, bad, stages, exit };
@@ -180,7 +181,8 @@ describe('pod probe transport (lab kubelet)', () => {
         .map((l) => JSON.parse(l) as { type: string; reason?: string; identities?: { src?: { kind: string; namespace?: string } } })
         .filter((l) => l.type === 'drop' && l.reason === 'NETFILTER_DROP');
     try {
-      await until(`a NETFILTER_DROP line (stderr: ${err})`, 40_000, () => drops().length > 0);
+      // The node also drops other nodes' packets (the transit scenario's, SNATed to node 2's address): wait for a pod's.
+      await until(`a NETFILTER_DROP line from a pod (stderr: ${err})`, 40_000, () => drops().some((d) => d.identities?.src?.kind === 'pod'));
     } finally {
       cli.kill('SIGKILL');
     }

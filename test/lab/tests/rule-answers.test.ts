@@ -3,16 +3,17 @@
  * drop rule added on the node outside any policy (a host firewall) is answered `rule-drop` naming
  * that rule — the policies allow the traffic, so only the rule explains it. Probes over SSH, as
  * root (the rules probe needs CAP_NET_ADMIN). kube-proxy's reject of a Service without
- * endpoints is not tested here: in the lab, kube-router's FORWARD rules accept pod traffic
- * before FORWARD jumps to KUBE-SERVICES, so that reject never fires (its counters stay 0).
+ * endpoints is asked from a hostNetwork client: in the lab, kube-router's FORWARD rules accept
+ * pod traffic before FORWARD jumps to KUBE-SERVICES, so a pod's packets never meet that reject;
+ * the node's own traffic passes OUTPUT → KUBE-SERVICES, where it does.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab } from '../../helpers/lab.js';
-import { repoPath } from '../../helpers/paths.js';
+import { deployment as app, kubectl, pathlight } from '../../helpers/labApp.js';
 import type { diagnose } from '../../../src/core/index.js';
 
 const info = lab();
@@ -23,9 +24,8 @@ const comment = `pathlight lab test: host firewall ${process.pid}`;
 // table (priority 0): kube-router keeps its FORWARD jump first and accepts the pods' allowed
 // traffic there, so a DROP appended to iptables' FORWARD would never be reached.
 const table = `pathlight_lab_hostfw_${process.pid}`;
-const kubectl = (...args: string[]) => execFileSync(repoPath('test/lab/kubectl'), args, { encoding: 'utf8', timeout: 120_000 });
-/** nft inside the network namespace of the lab's first node. */
-const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'nft', ...args], { encoding: 'utf8' });
+/** nft inside the network namespace of the lab's first node (the node the test's pods are pinned to). */
+const nodeNft = (args: string[]) => execFileSync('ip', ['netns', 'exec', info.node.netns, 'nft', ...args], { encoding: 'utf8' });
 let firewall = false;
 
 afterAll(() => {
@@ -38,53 +38,33 @@ afterAll(() => {
   }
 });
 
-function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [repoPath('dist/cli/main.js'), 'why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', '--probe', 'ssh', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      try {
-        resolve({ code, out: JSON.parse(stdout) as diagnose.Diagnosis, stderr });
-      } catch {
-        reject(new Error(`why printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
-      }
-    });
-  });
+async function why(args: string[]): Promise<{ code: number | null; out: diagnose.Diagnosis; stderr: string }> {
+  const r = await pathlight(['why', '--kubeconfig', info.adminKubeconfig, '--ssh-config', info.sshConfig, '--json', '--probe', 'ssh', ...args]);
+  try {
+    return { code: r.code, out: JSON.parse(r.stdout) as diagnose.Diagnosis, stderr: r.stderr };
+  } catch {
+    throw new Error(`why printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
 }
 
-const deployment = (name: string, command: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      # On the lab's first node, whose network namespace the test adds the host firewall rule to.
-      nodeName: ${info.node.name}
-      enableServiceLinks: false
-      containers:
-      - name: ${name}
-        image: ${info.images.busybox}
-        imagePullPolicy: Never
-        command: ["/bin/sh", "-c", ${JSON.stringify(command)}]
-`;
+// On the lab's first node, whose network namespace the test adds the host firewall to.
+const deployment = (name: string, command: string) => app({ ns, name, image: info.images.busybox, command, nodeName: info.node.name });
 
 const MANIFESTS = [
   `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
   deployment('server', 'mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www'),
   `apiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: ${ns}}\nspec:\n  selector: {app: server}\n  ports: [{port: 8080}]\n`,
   deployment('client', 'while true; do timeout 2 wget -q -O /dev/null http://server:8080/; sleep 1; done'),
+  // A Service whose selector matches no pod, called from the node's own network namespace.
+  `apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: ${ns}}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 8080}]\n`,
+  app({
+    ns,
+    name: 'hostclient',
+    image: info.images.busybox,
+    command: `while true; do timeout 2 wget -q -O /dev/null http://empty.${ns}.svc.cluster.local:8080/; sleep 1; done`,
+    nodeName: info.node.name,
+    hostNetwork: true,
+  }),
 ].join('---\n');
 
 const ipOf = (app: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', 'jsonpath={.items[0].status.podIP}').trim();
@@ -93,7 +73,7 @@ describe('rule attribution (lab, probes over ssh)', () => {
   beforeAll(() => {
     writeFileSync(path.join(dir, 'app.yaml'), MANIFESTS);
     kubectl('apply', '-f', path.join(dir, 'app.yaml'));
-    kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', '--timeout=90s');
+    kubectl('rollout', 'status', '-n', ns, 'deployment/server', 'deployment/client', 'deployment/hostclient', '--timeout=90s');
   }, 120_000);
 
   it("a host firewall's nftables drop outside any policy is the rule-drop answer, naming the rule", async () => {
@@ -124,5 +104,18 @@ describe('rule attribution (lab, probes over ssh)', () => {
     const rule = r.out.findings[0]!.evidence.find((e) => e.type === 'rule');
     expect(rule).toMatchObject({ tableFamily: 'inet', table, chain: 'forward', verdict: 'drop', comment, node: info.node.name });
     expect(r.out.findings[0]!.summary).toContain(`${table}/forward`);
+  }, 90_000);
+
+  it("a Service without endpoints: the answer names kube-proxy's reject rule and the Service it stands for", async () => {
+    const r = await why(['--from', `${ns}/deploy/hostclient`, '--to', `empty.${ns}:8080`, '--duration', '8s']);
+    const top = r.out.findings[0];
+    expect({ verdict: r.out.verdict, kind: top?.kind }, `${r.stderr}\n${JSON.stringify(r.out.findings, null, 1).slice(0, 3000)}`).toEqual({
+      verdict: 'unreachable',
+      kind: 'service-no-endpoints',
+    });
+    const rule = top!.evidence.find((e) => e.type === 'rule');
+    expect(rule, JSON.stringify(top!.evidence, null, 1)).toMatchObject({ verdict: 'reject', chain: 'KUBE-SERVICES', node: info.node.name });
+    expect(JSON.stringify(rule)).toContain(`${ns}/empty`);
+    expect(JSON.stringify(rule)).toContain('has no endpoints');
   }, 90_000);
 });

@@ -1,6 +1,7 @@
 /**
  * The rules probe on the lab node, over the ssh transport: the ingress-deny scenario's
- * frontend keeps calling its backend and kube-router rejects it; the agent names that rule
+ * frontend keeps calling its backend and kube-router rejects it on the backend's node (another
+ * node than the frontend's in a multi-node lab; the probe runs there); the agent names that rule
  * (its chain, handle, text and comment), the engine maps it to the pod and the NetworkPolicy
  * it implements, the rule line pairs with the drop line of the same packet, and the agent's
  * trace table is gone from the node's ruleset when the run ends.
@@ -12,22 +13,28 @@ import { agentDir } from '../../../src/backend/probes/agentDir.js';
 import { readSshConfig } from '../../../src/backend/probes/ssh/config.js';
 import { startProbe } from '../../../src/backend/probes/ssh/transport.js';
 import { lab } from '../../helpers/lab.js';
+import { kubectl } from '../../helpers/labApp.js';
 
 const info = lab();
+// The backend's node: kube-router's ingress rules for a pod are in its own node's ruleset, and the
+// rules probe traces only the ruleset of the network namespace it runs in.
+const bNode = kubectl('-n', 'lab-deny-ingress', 'get', 'pod', '-l', 'app=backend', '-o', 'jsonpath={.items[0].spec.nodeName}').trim();
+const bNetns = info.nodes.find((n) => n.name === bNode)?.netns;
 const traceTables = () =>
-  execFileSync('ip', ['netns', 'exec', 'pathlight-lab', 'nft', 'list', 'tables'], { encoding: 'utf8' })
+  execFileSync('ip', ['netns', 'exec', bNetns!, 'nft', 'list', 'tables'], { encoding: 'utf8' })
     .split('\n')
     .filter((l) => l.includes('pathlight_trace_'));
 
 describe('rules probe (lab node)', () => {
   it("names kube-router's reject of the ingress-deny traffic and the NetworkPolicy behind it", async () => {
+    expect(bNetns, `the backend's node ${bNode} is not among the lab's nodes`).toBeDefined();
     const { text, file } = await readSshConfig({ file: info.sshConfig });
     const lines: probe.ProbeLine[] = [];
     const run = await startProbe(
       {
         configText: text,
         configFile: file,
-        node: info.node.name,
+        node: bNode,
         agentDir: agentDir(),
         args: ['--probes', 'drops,rules', '--cidr', '10.244.0.0/16', '--ttl', '60s'],
         agentSocket: '',

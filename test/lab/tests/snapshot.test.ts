@@ -31,7 +31,7 @@ describe('cluster snapshot (lab API server)', () => {
     const snap = await ClusterSnapshot.start(load(info.adminKubeconfig));
     try {
       const pods = JSON.parse(kubectl('get', 'pods', '-A', '-o', 'json')) as {
-        items: Array<{ metadata: { name: string; namespace: string }; status: { podIP?: string } }>;
+        items: Array<{ metadata: { name: string; namespace: string }; spec: { nodeName?: string }; status: { podIP?: string } }>;
       };
       // The lab's own namespaces: other suites (and benchmarks) may be adding or deleting theirs meanwhile.
       const ours = (n?: string) => n === 'kube-system' || (n ?? '').startsWith('lab-');
@@ -56,8 +56,10 @@ describe('cluster snapshot (lab API server)', () => {
         kind: 'pod',
         namespace: 'lab-healthy',
         name: withIp.metadata.name,
-        node: info.node.name,
+        // The pod's own node (the lab has several; lab-healthy spans two).
+        node: withIp.spec.nodeName,
       });
+      expect(info.nodes.map((n) => n.name)).toContain(withIp.spec.nodeName);
 
       const changes: SnapshotChange[] = [];
       snap.onChange((c) => changes.push(c));

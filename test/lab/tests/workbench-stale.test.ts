@@ -91,7 +91,9 @@ describe('workbench on a lab that stops answering (forwarder cut)', () => {
     );
     await fwd.restore();
     await expect.poll(async () => (await wb.health()).state, { timeout: 45_000, interval: 500 }).toBe('live');
-    // The graph and the type-ahead follow without reopening, once the pod has its IP.
+    // The graph and the type-ahead follow without reopening, once the pod has its IP (the
+    // graph shows the question's path after an answer: the whole cluster holds the new pod).
+    await wb.setWholeCluster(true);
     await expect.poll(() => kubectl('-n', ns, 'get', 'pod', pod, '-o', 'jsonpath={.status.podIP}').trim(), { timeout: 60_000, interval: 1000 }).not.toBe('');
     await expect
       .poll(

@@ -127,12 +127,12 @@ describe('the events store', () => {
     expect(p).toMatchObject({ total: 6, matched: 1 });
     expect(p.histogram.start).toBe(s);
     expect(p.histogram.bucketMs).toBe(1000);
-    const counted = p.histogram.buckets.map((b, i) => [i, ...b]).filter((b) => b[1]! + b[2]! + b[3]! > 0);
+    const counted = p.histogram.buckets.map((b, i) => [i, ...b]).filter((b) => b[1]! + b[2]! + b[3]! + b[4]! > 0);
     expect(counted).toEqual([
-      [0, 1, 0, 0],
-      [1, 0, 0, 1],
-      [2, 0, 0, 1],
-      [70, 1, 0, 0],
+      [0, 1, 0, 0, 0],
+      [1, 0, 0, 1, 0],
+      [2, 0, 0, 1, 0],
+      [70, 1, 0, 0, 0],
     ]);
     expect(p.facets).toEqual({
       reasons: ['NETFILTER_DROP', 'NO_SOCKET', 'NXDOMAIN', 'established', 'query', 'refused (ECONNREFUSED)'],
@@ -141,6 +141,47 @@ describe('the events store', () => {
     });
     st.clear();
     expect(st.page({}, 0, 10)).toMatchObject({ total: 0, matched: 0, rows: [], facets: { reasons: [], namespaces: [], rcodes: [] } });
+  });
+
+  it('lists HTTP exchanges: the status as the reason, an error status as an error, the request in words', () => {
+    const st = store();
+    const http = (i: number, status: number, over: Record<string, unknown> = {}) =>
+      base(i, {
+        type: 'http',
+        role: 'client',
+        method: 'GET',
+        path: '/cart',
+        queryStripped: true,
+        host: 'backend:8080',
+        version: 'HTTP/1.1',
+        status,
+        latencyNs: 12_300_000,
+        ...over,
+      });
+    st.add(http(90, 503, { identities: { src: pod('shop', 'frontend-1'), dst: pod('shop', 'backend-1') } }));
+    st.add(http(91, 200, { role: 'server', method: undefined, path: undefined, host: undefined, latencyNs: undefined }));
+    const rows = st.page({ type: ['http'] }, 0, 10).rows;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        type: 'http',
+        verdict: 'error',
+        reason: '503',
+        detail: "GET /cart?… (Host backend:8080) · 12.3 ms · client's socket",
+        src: 'shop/frontend-1:40090',
+      }),
+      expect.objectContaining({ type: 'http', verdict: 'forwarded', reason: '200', detail: "request not seen · server's socket" }),
+    ]);
+    expect(seqs(st, { reason: '503' })).toEqual([6]);
+    expect(seqs(st, { text: '/cart' })).toEqual([6]);
+    expect(seqs(st, { text: 'request not seen' })).toEqual([7]);
+    expect(seqs(st, { type: ['http'], verdict: ['error'] })).toEqual([6]);
+    st.add(http(92, 0, { encrypted: true, version: 'TLS', method: undefined, path: undefined, host: undefined, latencyNs: undefined }));
+    expect(st.page({ reason: 'tls' }, 0, 10).rows).toEqual([
+      expect.objectContaining({ type: 'http', verdict: 'info', reason: 'TLS', detail: "encrypted, not decoded · client's socket" }),
+    ]);
+    // The timeline's fourth count is HTTP.
+    const h = st.page({}, 0, 1).histogram;
+    expect(h.buckets[90]).toEqual([0, 0, 0, 1]);
   });
 
   it('grows past its first capacity', () => {
@@ -154,7 +195,7 @@ describe('the events store', () => {
     const read = (k: number) => toRow(events[k]!, k);
     const st = new EventStore({
       ts: Float64Array.from(events, (e) => e.ts),
-      type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3 })[e.type]),
+      type: Uint8Array.from(events, (e) => ({ drop: 1, dns: 2, tcp: 3, http: 4 })[e.type]),
       readRow: read,
     });
     expect(st.page({ type: ['tcp'] }, 0, 10, 6)).toMatchObject({ matched: 2, rows: [{ seq: 1, reason: 'refused (ECONNREFUSED)' }, { seq: 2 }] });

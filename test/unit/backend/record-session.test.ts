@@ -13,6 +13,7 @@ import { RecordingReader } from '../../../src/backend/store/container.js';
 import { recordingsDir } from '../../../src/backend/workbench/workbenches.js';
 import { apiOn } from '../../helpers/api.js';
 import { fixture } from '../../helpers/paths.js';
+import { labFixture, tableEvents } from '../../helpers/diagnose.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pathlight-rec-ui-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,9 +59,11 @@ describe('recording a session from the workbench', () => {
       top: 'policy-deny-ingress',
     });
     expect(info.notes.map((n) => n.text)).toEqual([expect.stringMatching(/^bookmark \d\d:\d\d:\d\d$/), 'frontend cannot reach backend since the 10:02 deploy']);
-    // The cluster and the probe lines are in it: the same workloads, the lab's 44 events.
+    // The cluster and the probe lines are in it: the same workloads, the lab's events.
     expect(replay.names.workloads).toEqual(open.names.workloads);
-    expect((await call('events.page', { session: replay.session, filter: {}, offset: 0, limit: 1 })).total).toBe(44);
+    expect((await call('events.page', { session: replay.session, filter: {}, offset: 0, limit: 1 })).total).toBe(
+      tableEvents(labFixture('deny-backend-ingress')).length,
+    );
     // Asked again on the recorded state, the answer is the same.
     const re = await call('why.ask', { session: replay.session, from: 'lab-deny-ingress/deploy/frontend', to: 'backend:8080', probe: 'none', durationSec: 1 });
     expect((await answer(re.question)).diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');

@@ -7,9 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { apiOn } from '../../helpers/api.js';
 import { fixture } from '../../helpers/paths.js';
+import { dropReasons, fixtureNodes, labFixture, tableEvents } from '../../helpers/diagnose.js';
 
 const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
 const { raw, call, answer } = apiOn(handlers, 50);
+// The lab's two nodes recorded the scenario: A's node and B's.
+const fx = labFixture('deny-backend-ingress');
+const [node1, node2] = fixtureNodes(fx) as [string, string];
 
 describe('workbench calls on a fake cluster', () => {
   it('opens, answers with the recorded events, and lays the failing hop over the graph', async () => {
@@ -31,7 +35,10 @@ describe('workbench calls on a fake cluster', () => {
     const st = await answer(question);
     expect(st.state).toBe('done');
     expect(st.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
-    expect(st.nodes.map((n) => n.stage)).toEqual(['stopped']);
+    expect(st.nodes.map((n) => [n.node, n.stage])).toEqual([
+      [node1, 'stopped'],
+      [node2, 'stopped'],
+    ]);
 
     const delta = await call('graph.changes', { session: open.session, since: g0.version });
     expect(delta.version).toBe(g0.version + 1);
@@ -43,10 +50,10 @@ describe('workbench calls on a fake cluster', () => {
     expect((await call('graph.changes', { session: open.session, since: g0.version })).resync).toBe(true);
 
     const all = await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 10 });
-    expect(all.total).toBe(44);
+    expect(all.total).toBe(tableEvents(fx).length);
     expect(all.rows).toHaveLength(10);
     expect(all.facets.reasons).toContain('NETFILTER_DROP');
-    expect(all.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(44);
+    expect(all.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(tableEvents(fx).length);
     const drops = await call('events.page', { session: open.session, filter: { reason: 'netfilter_drop' }, offset: 0, limit: 100 });
     expect(drops.matched).toBeGreaterThan(0);
     expect(drops.rows.every((r) => r.type === 'drop' && r.reason === 'NETFILTER_DROP' && r.port === 8080)).toBe(true);
@@ -60,7 +67,7 @@ describe('workbench calls on a fake cluster', () => {
     const t0 = all.histogram.start;
     const none = await call('events.page', { session: open.session, filter: { from: t0 - 2e9, to: t0 - 1e9 }, offset: 0, limit: 5 });
     expect(none.matched).toBe(0);
-    expect(none.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(44);
+    expect(none.histogram.buckets.flat().reduce((a, b) => a + b, 0)).toBe(tableEvents(fx).length);
     await call('cluster.close', { session: open.session });
     await expect(call('graph.snapshot', { session: open.session })).rejects.toThrow(/closed/);
   });
@@ -75,20 +82,19 @@ describe('workbench calls on a fake cluster', () => {
       durationSec: 1,
     });
     const st = await answer(question);
-    expect(st.nodes).toEqual([
-      {
-        node: 'pathlight-lab-node',
+    expect(st.nodes).toEqual(
+      [node1, node2].map((node) => ({
+        node,
         stage: 'stopped',
-        events: 44,
+        events: tableEvents(fx, node).length,
         rate: expect.any(Number),
         lost: 0,
-        reasons: [
-          { reason: 'NETFILTER_DROP', count: 4 },
-          { reason: 'QUEUE_PURGE', count: 4 },
-        ],
-      },
-    ]);
-    expect(st.nodes[0]!.rate).toBeGreaterThan(0);
+        reasons: dropReasons(fx, node),
+      })),
+    );
+    // kube-router's reject is on B's node.
+    expect(st.nodes[1]?.reasons?.[0]).toEqual({ reason: 'NETFILTER_DROP', count: expect.any(Number) });
+    expect(st.nodes.every((n) => (n.rate ?? 0) > 0)).toBe(true);
     await call('cluster.close', { session: open.session });
   });
 
@@ -96,38 +102,41 @@ describe('workbench calls on a fake cluster', () => {
     const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
     const g0 = await call('graph.snapshot', { session: open.session });
     expect((await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 1 })).total).toBe(0);
-    const { session: run } = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 1, workbench: open.session });
+    const { session: run } = await call('probes.start', { node: node2, via: 'ssh', durationSec: 1, workbench: open.session });
     let st = await call('probes.status', { session: run });
     for (let i = 0; i < 100 && st.stage !== 'stopped'; i++) {
       await new Promise((r) => setTimeout(r, 20));
       st = await call('probes.status', { session: run });
     }
-    expect(st).toMatchObject({
-      node: 'pathlight-lab-node',
-      stage: 'stopped',
-      workbench: open.session,
-      lost: 0,
-      reasons: [
-        { reason: 'NETFILTER_DROP', count: 4 },
-        { reason: 'QUEUE_PURGE', count: 4 },
-      ],
-    });
-    expect(st.events.drop + st.events.dns + st.events.tcp).toBe(44);
+    expect(st).toMatchObject({ node: node2, stage: 'stopped', workbench: open.session, lost: 0, reasons: dropReasons(fx, node2) });
+    expect(st.events.drop + st.events.dns + st.events.tcp).toBe(tableEvents(fx, node2).length);
     expect(st.error).toBeUndefined();
 
     const all = await call('events.page', { session: open.session, filter: {}, offset: 0, limit: 100 });
-    expect(all.total).toBe(44);
+    expect(all.total).toBe(tableEvents(fx, node2).length);
     // The fixture's recorded identities were left out: these names come from the session's snapshot.
     const frontend = await call('events.page', { session: open.session, filter: { pod: 'lab-deny-ingress/frontend' }, offset: 0, limit: 100 });
     expect(frontend.matched).toBeGreaterThan(0);
     expect(frontend.rows.some((r) => r.src.startsWith('lab-deny-ingress/frontend-'))).toBe(true);
     // Filtered to the node the run was on, and to one it was not.
-    expect((await call('events.page', { session: open.session, filter: { node: 'pathlight-lab-node' }, offset: 0, limit: 1 })).matched).toBe(44);
+    expect((await call('events.page', { session: open.session, filter: { node: node2 }, offset: 0, limit: 1 })).matched).toBe(tableEvents(fx, node2).length);
+    expect((await call('events.page', { session: open.session, filter: { node: node1 }, offset: 0, limit: 1 })).matched).toBe(0);
     expect((await call('events.page', { session: open.session, filter: { node: 'other-node' }, offset: 0, limit: 1 })).matched).toBe(0);
     // The graph counted the run's flows.
     const delta = await call('graph.changes', { session: open.session, since: g0.version });
     expect(delta.added.edges.length).toBeGreaterThan(0);
     await call('cluster.close', { session: open.session });
+  });
+
+  it('closing the workbench stops the probe runs started from it', async () => {
+    const open = await call('cluster.open', { source: { kind: 'default' }, context: 'fake-deny-backend-ingress' });
+    const { session: run } = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 60, workbench: open.session });
+    const other = await call('probes.start', { node: 'pathlight-lab-node', via: 'ssh', durationSec: 60 });
+    await call('cluster.close', { session: open.session });
+    expect((await call('probes.status', { session: run })).stage).toBe('stopped');
+    // A run that no workbench started is not the closing session's.
+    expect((await call('probes.status', { session: other.session })).stage).not.toBe('stopped');
+    await call('probes.stop', { session: other.session });
   });
 
   it('a manual probe on a node the fake cluster never recorded says which nodes it has', async () => {

@@ -4,6 +4,7 @@ import { createApiClient, dispatch, type CallName, type EventClient } from '../.
 import { createHandlers } from '../../../src/backend/handlers.js';
 import { createAppStore, followEngine, memoryStorage } from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
+import { labFixture, tableEvents } from '../../helpers/diagnose.js';
 
 function followingStore() {
   const handlers = createHandlers({ shell: 'server', env: {}, fakeClusters: fixture('diagnose') });
@@ -38,7 +39,7 @@ describe('the store follows pushes', () => {
     await expect.poll(() => store.getState().question?.state, { timeout: 5000 }).toBe('done');
     expect(store.getState().question?.diagnosis?.findings[0]?.kind).toBe('policy-deny-ingress');
     await expect.poll(() => store.getState().graph.path?.hops[store.getState().graph.path!.failing!]?.hop, { timeout: 5000 }).toBe('policy-ingress');
-    await expect.poll(() => store.getState().events?.total, { timeout: 5000 }).toBe(44);
+    await expect.poll(() => store.getState().events?.total, { timeout: 5000 }).toBe(tableEvents(labFixture('deny-backend-ingress')).length);
     // The one why.status is the state to start from, right after asking.
     expect(calls.filter((c) => c === 'why.status')).toHaveLength(1);
     await store.getState().closeCluster();

@@ -59,6 +59,14 @@ describe('graph popover', () => {
     expect(flowText(stats({ volume: 2, dropped: 1 }))).toMatch(/^2 connections .* 1 packet dropped$/);
   });
 
+  it("gives an edge's HTTP: requests, rate, statuses, errors, percentiles and whose sockets saw them", () => {
+    const t0 = 1_764_000_000_000_000_000;
+    const http = { requests: 4, classes: { '2xx': 3, '5xx': 1 }, timed: 0, latency: {}, first: t0, last: t0 + 2e9 };
+    expect(flowText(stats({ volume: 1, established: 1, http: { server: http } }))).toBe(
+      "1 connection · 1 established · 0 refused · 0 timed out · 0 packets dropped · 4 HTTP requests (2.0/s): 3× 2xx, 1× 5xx · 1 error (25 %) · seen by the server's sockets",
+    );
+  });
+
   it('an edge on the path also gives the answer’s count, which joins both sides of the Service’s DNAT', () => {
     // The lab's deny-ingress answer: the refusals on the edge to the Service, the drops on the one to the pod.
     const toPod = 'flow|pod:a|pod:b|tcp/8080';

@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../../src/renderer/store/index.js';
 import { fixture } from '../../helpers/paths.js';
 import { askAndWait, storeOn } from '../../helpers/store.js';
+import { dropReasons, fixtureNodes, labFixture, tableEvents } from '../../helpers/diagnose.js';
+
+// The lab's two nodes recorded the scenario: A's node, and B's where kube-router rejects.
+const fx = labFixture('deny-backend-ingress');
+const [node1, node2] = fixtureNodes(fx) as [string, string];
+const dropsOn = (node: string, reason: string) => tableEvents(fx, node).filter((e) => e.type === 'drop' && e.reason === reason).length;
 
 function makeStore(storage = memoryStorage()) {
   return storeOn({ fakeClusters: fixture('diagnose'), storage });
@@ -15,7 +21,7 @@ describe('probes in the workbench', () => {
     await store.getState().openCluster();
     expect(store.getState().events?.total).toBe(0);
     store.getState().setBottomTab('probes');
-    store.getState().setProbeForm({ node: 'pathlight-lab-node', via: 'ssh', durationSec: 1 });
+    store.getState().setProbeForm({ node: node2, via: 'ssh', durationSec: 1 });
     await store.getState().startProbe();
     expect(store.getState().probeError).toBeUndefined();
     await expect
@@ -24,23 +30,18 @@ describe('probes in the workbench', () => {
         return store.getState().runs[0]?.stage;
       })
       .toBe('stopped');
-    expect(store.getState().runs[0]).toMatchObject({
-      workbench: expect.any(String),
-      reasons: [
-        { reason: 'NETFILTER_DROP', count: 4 },
-        { reason: 'QUEUE_PURGE', count: 4 },
-      ],
-    });
+    expect(store.getState().runs[0]).toMatchObject({ workbench: expect.any(String), reasons: dropReasons(fx, node2) });
     await store.getState().loadEvents();
-    expect(store.getState().events?.total).toBe(44);
+    expect(store.getState().events?.total).toBe(tableEvents(fx, node2).length);
 
-    store.getState().showNodeEvents('pathlight-lab-node', 'NETFILTER_DROP');
+    expect(dropsOn(node2, 'NETFILTER_DROP')).toBeGreaterThan(0);
+    store.getState().showNodeEvents(node2, 'NETFILTER_DROP');
     expect(store.getState().bottomTab).toBe('events');
-    expect(store.getState().eventFilter).toEqual({ node: 'pathlight-lab-node', reason: 'NETFILTER_DROP' });
-    await expect.poll(() => store.getState().events?.matched).toBe(4);
-    store.getState().showNodeEvents('pathlight-lab-node');
-    expect(store.getState().eventFilter).toEqual({ node: 'pathlight-lab-node' });
-    await expect.poll(() => store.getState().events?.matched).toBe(44);
+    expect(store.getState().eventFilter).toEqual({ node: node2, reason: 'NETFILTER_DROP' });
+    await expect.poll(() => store.getState().events?.matched).toBe(dropsOn(node2, 'NETFILTER_DROP'));
+    store.getState().showNodeEvents(node2);
+    expect(store.getState().eventFilter).toEqual({ node: node2 });
+    await expect.poll(() => store.getState().events?.matched).toBe(tableEvents(fx, node2).length);
     await store.getState().closeCluster();
   });
 
@@ -50,19 +51,16 @@ describe('probes in the workbench', () => {
     await store.getState().openCluster();
     store.getState().setQuery({ from: 'lab-deny-ingress/deploy/frontend', to: 'backend', port: '8080', probe: 'ssh', durationSec: 1 });
     await askAndWait(store);
-    expect(store.getState().question?.nodes).toEqual([
-      {
-        node: 'pathlight-lab-node',
+    expect(store.getState().question?.nodes).toEqual(
+      [node1, node2].map((node) => ({
+        node,
         stage: 'stopped',
-        events: 44,
+        events: tableEvents(fx, node).length,
         rate: expect.any(Number),
         lost: 0,
-        reasons: [
-          { reason: 'NETFILTER_DROP', count: 4 },
-          { reason: 'QUEUE_PURGE', count: 4 },
-        ],
-      },
-    ]);
+        reasons: dropReasons(fx, node),
+      })),
+    );
     await store.getState().closeCluster();
   });
 });
@@ -89,9 +87,9 @@ describe('workbench store', () => {
     expect(after.path?.hops[after.path.failing!]?.hop).toBe('policy-ingress');
 
     await store.getState().loadEvents();
-    expect(store.getState().events?.total).toBe(44);
+    expect(store.getState().events?.total).toBe(tableEvents(fx).length);
     store.getState().setEventFilter({ reason: 'NETFILTER_DROP' });
-    await expect.poll(() => store.getState().events?.matched).toBeLessThan(44);
+    await expect.poll(() => store.getState().events?.matched).toBe(dropsOn(node1, 'NETFILTER_DROP') + dropsOn(node2, 'NETFILTER_DROP'));
     expect([...store.getState().eventRows.values()].every((r) => r.reason === 'NETFILTER_DROP')).toBe(true);
     store.getState().setEventFilter({ reason: undefined, type: [] });
     expect(store.getState().eventFilter).toEqual({});

@@ -88,7 +88,7 @@ export const dnsNameCheck: Check = {
   run(ctx) {
     const a = ctx.a;
     const t = ctx.target;
-    if (t.kind === 'pods' || t.kind === 'ip') {
+    if (t.kind === 'pods' || t.kind === 'ip' || (t.kind === 'service' && t.nodePort)) {
       hop(ctx, 'dns', 'skipped', 'no name to resolve');
       return;
     }
@@ -150,7 +150,7 @@ export const dnsReachCheck: Check = {
   hop: 'dns',
   run(ctx) {
     const a = ctx.a;
-    if (!a || !ctx.resolv?.cluster || ctx.target.kind === 'pods' || ctx.target.kind === 'ip') return;
+    if (!a || !ctx.resolv?.cluster || ctx.target.kind === 'pods' || ctx.target.kind === 'ip' || (ctx.target.kind === 'service' && ctx.target.nodePort)) return;
     if (ctx.target.kind === 'service' && !ctx.target.service) return;
     const svc = dnsService(ctx.cluster);
     const byObj = new Map<unknown, Pod>(ctx.cluster.pods.map((p) => [p.obj, p]));

@@ -46,7 +46,9 @@ function nearMiss(pods: Pod[], sel: Record<string, string>): NearMiss | undefine
 }
 
 function noPods(ctx: Ctx, svc: Service, sel: Record<string, string>) {
-  const inNs = ctx.cluster.pods.filter((p) => p.namespace === svc.namespace && !isEnded(p));
+  // A's own pods are never the backend the selector meant: a Service selecting its caller is no fix.
+  const callers = new Set(ctx.source.kind === 'ip' ? [] : ctx.source.pods.map((p) => `${p.namespace}/${p.name}`));
+  const inNs = ctx.cluster.pods.filter((p) => p.namespace === svc.namespace && !isEnded(p) && !callers.has(`${p.namespace}/${p.name}`));
   const near = nearMiss(inNs, sel);
   if (near) {
     const w = near.pods[0]!.workload;

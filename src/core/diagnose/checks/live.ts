@@ -5,8 +5,9 @@
  * that succeed although a policy should deny them are reported as a contradiction (an
  * enforcer that ignores the policy), not hidden.
  */
+import { describeProcess } from '../../cluster/identity.js';
 import { candidates } from '../dns.js';
-import { add, hop, type Check, type Ctx } from '../context.js';
+import { add, hop, snatAddress, type Check, type Ctx } from '../context.js';
 import { connectionsBetween, dnsLookups, dropsFrom, type Connection, type DnsSeen, type SideA } from '../correlate.js';
 import type { Evidence, Finding, FindingKind } from '../types.js';
 
@@ -15,20 +16,23 @@ const n = (count: number, what = 'connection') => `${count} ${what}${count === 1
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 
 function connEvidence(conns: Connection[], what: string, event: 'tcp' | 'drop'): Evidence {
-  const ex =
-    conns
-      .flatMap((c) => c.examples)
-      .filter((e) => e.type === event)
-      .sort((p, q) => p.ts - q.ts)[0] ?? conns[0]!.examples[0]!;
+  const ofType = conns
+    .flatMap((c) => c.examples)
+    .filter((e) => e.type === event)
+    .sort((p, q) => p.ts - q.ts);
+  // The earliest example, or the earliest that names its process (probe `proc`) when one does.
+  const ex = ofType.find((e) => e.proc) ?? ofType[0] ?? conns[0]!.examples[0]!;
+  const by = describeProcess(ex.proc, ex.identities?.proc);
   return {
     type: 'events',
     event,
-    text: what,
+    text: by ? `${what}, by ${by}` : what,
     connections: conns.length,
-    events: conns.reduce((n, c) => n + c.events, 0),
+    // A drop is told where it happened: its own events and nodes, not the connection's.
+    events: conns.reduce((n, c) => n + (event === 'drop' ? c.dropEvents : c.events), 0),
     first: Math.min(...conns.map((c) => c.first)),
     last: Math.max(...conns.map((c) => c.last)),
-    nodes: [...new Set(conns.flatMap((c) => c.nodes))].sort(),
+    nodes: [...new Set(conns.flatMap((c) => (event === 'drop' ? c.dropNodes : c.nodes)))].sort(),
     example: ex,
   };
 }
@@ -207,6 +211,19 @@ function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: st
 const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
 const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
 
+/** ` on node-2`: where the packets died, when the probes ran on more than one node. */
+function diedOn(conns: Connection[]): string {
+  const probed = new Set(conns.flatMap((c) => c.nodes));
+  const died = [...new Set(conns.flatMap((c) => c.dropNodes))].sort();
+  return probed.size > 1 && died.length > 0 ? ` on ${died.join(', ')}` : '';
+}
+
+/**
+ * Drop reasons of a socket's own teardown, not of the network: at close the kernel frees what is
+ * still queued on the socket (QUEUE_PURGE). Alone on a connection, they are no failure.
+ */
+const teardown = new Set(['QUEUE_PURGE']);
+
 function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidence: Evidence[]; outcome?: string }) {
   const corr = ctx.correlator!;
   const conns = connectionsBetween(corr, side, ctx.bSide, proto);
@@ -226,7 +243,10 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       (o !== 'established' && counts.established + counts.refused + counts.timeout + counts.unreachable + counts.reset === 0)
     )
       counts[o]++;
-  const failed = conns.filter((c) => c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0));
+  const failed = conns.filter(
+    (c) =>
+      c.outcome !== 'established' && (c.outcome !== 'unknown' || c.reasons.length > 0) && !(c.outcome === 'dropped' && c.reasons.every((r) => teardown.has(r))),
+  );
   if (failed.length === 0 && o && o !== 'established' && o !== 'error') {
     // Only the active test saw the failure (no probe event of it): it is the evidence.
     hop(ctx, 'network', 'fail', `active test: ${o}`);
@@ -304,7 +324,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       .map(
         (o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`,
       ),
-    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})`] : []),
+    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})${diedOn(failed)}`] : []),
   ].join(', ');
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));
@@ -382,6 +402,8 @@ export const liveCheck: Check = {
         side.pods.add(`${p.namespace}/${p.name}`);
         for (const ip of p.ips) side.ips.add(ip);
       }
+    const snat = snatAddress(ctx);
+    if (snat) side.ips.add(snat);
     const proto = ctx.protocol.toLowerCase();
     liveDns(ctx, side);
     ctx.counts = liveConnections(ctx, side, proto, liveActive(ctx, side));

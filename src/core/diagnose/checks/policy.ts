@@ -28,6 +28,8 @@ export function policyFix(fix: FixSuggestion, description: string): { fix?: Find
 }
 
 interface Verdict {
+  /** Who the packet comes from when it is not A itself (a node's address after kube-proxy's SNAT). */
+  srcText?: string;
   pair: PairResult;
   scope: ConnSet;
   dst: Endpoint;
@@ -46,7 +48,7 @@ function report(ctx: Ctx, v: Verdict, dir: 'egress' | 'ingress', of: number, den
   const lines = explainLines(v.pair);
   const why = lines.find((l) => l.startsWith(`${dir} `) && l.includes('denied')) ?? lines.find((l) => l.includes('denied')) ?? `${dir} denied`;
   const a = ctx.a;
-  const src = a ? `${a.namespace}/${a.name}` : ctx.source.label;
+  const src = v.srcText ?? (a ? `${a.namespace}/${a.name}` : ctx.source.label);
   const dstText = v.dst.kind === 'pod' ? `${v.dst.pod.namespace}/${v.dst.pod.name}` : v.dst.ip;
   const rule = deny.reason === 'rule' ? deny.rules[0] : undefined;
   const summary =
@@ -79,9 +81,44 @@ function report(ctx: Ctx, v: Verdict, dir: 'egress' | 'ingress', of: number, den
       fix,
       admin
         ? `the admin tier decides before any NetworkPolicy; change ${rule ? `${rule.policy.kind} ${rule.policy.name}` : 'it'}`
-        : `allow ${ctx.protocol}/${v.port} ${dir === 'egress' ? 'from' : 'into'} ${dir === 'egress' ? src : dstText}`,
+        : `allow ${ctx.protocol}/${v.port} ${dir === 'egress' ? 'from' : 'into'} ${dir === 'egress' ? src : dstText}${v.srcText ? ` from ${v.srcText}` : ''}`,
     ),
   });
+}
+
+interface Leg {
+  src: Endpoint;
+  dst: Endpoint;
+  port: number;
+  srcText?: string;
+}
+
+/**
+ * The packets each policy sees. A Service or pod is reached with A's address on both ends. A
+ * node port on another node is not: A's egress sees the node's address and node port, and with
+ * `externalTrafficPolicy: Cluster` kube-proxy on that node also SNATs to the node's address, so a
+ * backend on a third node sees the node, not A; a backend on the targeted node itself receives
+ * from its own node, which NetworkPolicy always admits.
+ */
+function nodePortLegs(ctx: Ctx, src: Endpoint, targets: Array<{ dst: Endpoint; port: number; node?: string | undefined }>) {
+  const direct: Leg[] = targets.map((t) => ({ src, dst: t.dst, port: t.port }));
+  const via = ctx.target.kind === 'service' ? ctx.target.nodePort : undefined;
+  const none: Partial<Record<'egress' | 'ingress', string>> = {};
+  if (!via) return { egress: direct, ingress: direct, none };
+  const nodeEp = ipEndpoint(via.ip);
+  const local = ctx.service?.externalTrafficPolicy === 'Local';
+  const served = local ? targets.filter((t) => t.node === via.node) : targets;
+  if (local && served.length === 0)
+    ctx.notes.push(`externalTrafficPolicy Local: no ready backend runs on ${via.node}, so its node port ${via.port} has nowhere to send A's packets.`);
+  const egress: Leg[] = ctx.a?.node === via.node || !nodeEp ? served.map((t) => ({ src, dst: t.dst, port: t.port })) : [{ src, dst: nodeEp, port: via.port }];
+  const ingress: Leg[] = [];
+  for (const t of served) {
+    if (local) ingress.push({ src, dst: t.dst, port: t.port });
+    else if (t.node !== via.node && nodeEp)
+      ingress.push({ src: nodeEp, dst: t.dst, port: t.port, srcText: `${via.node}'s address ${via.ip} (kube-proxy's SNAT for node port ${via.port})` });
+  }
+  if (ingress.length === 0 && served.length > 0) none.ingress = `from ${via.node} itself, which NetworkPolicy always admits`;
+  return { egress, ingress, none };
 }
 
 export const policyCheck: Check = {
@@ -92,7 +129,7 @@ export const policyCheck: Check = {
     const a = ctx.a;
     const aInfo = a ? ix.pods.find((p) => p.namespace === a.namespace && p.name === a.name) : undefined;
     const src: Endpoint | null = aInfo ? podEndpoint(aInfo) : ctx.source.kind === 'ip' ? ipEndpoint(ctx.source.ip) : null;
-    const targets: Array<{ dst: Endpoint; port: number }> = [];
+    const targets: Array<{ dst: Endpoint; port: number; node?: string | undefined }> = [];
     if (ctx.target.kind === 'ip' && ctx.directPort !== undefined) {
       const e = ipEndpoint(ctx.target.ip);
       if (e) targets.push({ dst: e, port: ctx.directPort });
@@ -100,18 +137,23 @@ export const policyCheck: Check = {
     for (const b of ctx.backends) {
       if (b.port === undefined || (!b.ready && ctx.target.kind !== 'pods')) continue;
       const info = ix.pods.find((p) => p.namespace === b.pod.namespace && p.name === b.pod.name);
-      if (info) targets.push({ dst: podEndpoint(info), port: b.port });
+      if (info) targets.push({ dst: podEndpoint(info), port: b.port, node: b.pod.node });
     }
     if (!src || targets.length === 0) {
       hop(ctx, 'policy-egress', 'skipped', 'egress policy');
       hop(ctx, 'policy-ingress', 'skipped', 'ingress policy');
       return;
     }
-    const verdicts: Verdict[] = targets.slice(0, 50).map(({ dst, port }) => {
+    const verdictOf = (from: Endpoint, dst: Endpoint, port: number, srcText?: string): Verdict => {
       const scope = single(ctx.protocol, port);
-      const pair = evaluatePair(ix, src, dst, scope);
-      return { pair, scope, dst, port, ...pairJson(pair) };
-    });
+      const pair = evaluatePair(ix, from, dst, scope);
+      return { ...(srcText ? { srcText } : {}), pair, scope, dst, port, ...pairJson(pair) };
+    };
+    const legs = nodePortLegs(ctx, src, targets);
+    const byDir = {
+      egress: legs.egress.slice(0, 50).map((l) => verdictOf(src, l.dst, l.port)),
+      ingress: legs.ingress.slice(0, 50).map((l) => verdictOf(l.src, l.dst, l.port, l.srcText)),
+    };
     const allowed = (v: Verdict) => isEmpty(subtract(v.scope, v.pair.allowed));
     const selectedBy = (d: DirectionJson) =>
       [...d.selectedBy.admin, ...d.selectedBy.networkpolicy, ...d.selectedBy.baseline].map((p) => ({
@@ -120,6 +162,11 @@ export const policyCheck: Check = {
         name: p.name,
       }));
     for (const dir of ['egress', 'ingress'] as const) {
+      const verdicts = byDir[dir];
+      if (verdicts.length === 0) {
+        hop(ctx, dir === 'egress' ? 'policy-egress' : 'policy-ingress', 'ok', `${dir} (${legs.none[dir] ?? 'no policy applies'})`);
+        continue;
+      }
       const denied = verdicts.filter((v) => !v[dir].allowed);
       const h = dir === 'egress' ? 'policy-egress' : 'policy-ingress';
       const refs = [...new Map(verdicts.flatMap((v) => selectedBy(v[dir])).map((r) => [`${r.kind}/${r.namespace ?? ''}/${r.name}`, r])).values()];

@@ -7,7 +7,7 @@
  * explains — the policies allow A → B — is the `rule-drop` finding, which names the rule and
  * the software it looks like it came from, replacing the anonymous "the kernel drops" one.
  */
-import { add, hop, type Check, type Ctx } from '../context.js';
+import { add, hop, snatAddress, type Check, type Ctx } from '../context.js';
 import type { RuleLine } from '../../probe/schemas.js';
 import { ruleEvidence, type RuleEvidence } from '../../rules/evidence.js';
 import type { Evidence, Finding, FindingKind } from '../types.js';
@@ -108,7 +108,8 @@ export const rulesCheck: Check = {
     const failed = c ? c.refused + c.timeout + c.unreachable + c.reset > 0 : false;
     if (failed) for (const [node, why] of [...ctx.correlator.rulesUnavailable].sort()) ctx.notes.push(`the rule that drops is not named on ${node}: ${why}`);
     if (ctx.correlator.rules.length === 0) return;
-    const aIps = new Set<string>(ctx.source.kind === 'ip' ? [ctx.source.ip] : ctx.source.pods.flatMap((p) => p.ips));
+    const snat = snatAddress(ctx);
+    const aIps = new Set<string>([...(ctx.source.kind === 'ip' ? [ctx.source.ip] : ctx.source.pods.flatMap((p) => p.ips)), ...(snat ? [snat] : [])]);
     const groups = ruleEvidence(linesOf(ctx, aIps));
     const unexplained: RuleEvidence[] = [];
     for (const g of groups) {

@@ -82,6 +82,24 @@ export const serviceCheck: Check = {
       hop(ctx, 'service', 'unknown', `Service ${svc.namespace}/${svc.name} (ExternalName ${svc.externalName})`, [svcRef(svc)]);
       return;
     }
+    const via = t.kind === 'service' ? t.nodePort : undefined;
+    if (via) {
+      // Reached at a node's address: kube-proxy on that node DNATs its node port to a backend.
+      const np = svc.ports.find((p) => p.nodePort === via.port && p.protocol === ctx.protocol);
+      if (np) {
+        ctx.servicePort = np;
+        ctx.bSide.add(`${via.ip}|${via.port}`);
+        hop(
+          ctx,
+          'service',
+          'ok',
+          `Service ${svc.namespace}/${svc.name} NodePort ${via.port} on ${via.node} → ${String(np.targetPort)} (externalTrafficPolicy ${svc.externalTrafficPolicy})`,
+          [svcRef(svc)],
+          [portText(via.ip, via.port)],
+        );
+        return;
+      }
+    }
     const port = pickPort(ctx, svc);
     if (!port) {
       hop(ctx, 'service', 'fail', `Service ${svc.namespace}/${svc.name}`, [svcRef(svc)], svc.clusterIPs);

@@ -1,10 +1,11 @@
 /** The session's probe events: Hubble-style filters, the timeline with its brush, and a virtualized table. */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { EventFilter } from '../../../api/index.js';
+import { eventTypes, type EventFilter } from '../../../api/index.js';
 import { eventPageSize } from '../../store/index.js';
 import { useApp } from '../../store/context.js';
 import { Timeline } from './Timeline.js';
+import { aboutText } from './questionFilter.js';
 
 const rowHeight = 26;
 const fmtTime = (ts: number) => {
@@ -17,7 +18,7 @@ function Filters() {
   const set = useApp((s) => s.setEventFilter);
   const clear = useApp((s) => s.clearEventFilter);
   const facets = useApp((s) => s.events?.facets);
-  const toggleType = (t: 'drop' | 'dns' | 'tcp') => {
+  const toggleType = (t: (typeof eventTypes)[number]) => {
     const cur = new Set(f.type ?? []);
     if (cur.has(t)) cur.delete(t);
     else cur.add(t);
@@ -26,6 +27,18 @@ function Filters() {
   const text = (k: keyof EventFilter, v: string) => set({ [k]: v || undefined } as Partial<EventFilter>);
   return (
     <div className="event-filters" role="group" aria-label="Event filters">
+      {f.about && (
+        <span
+          className="chip question-chip"
+          data-testid="filter-question"
+          title={`Events to or from ${f.about.ips.join(', ') || 'no address'}${f.about.names.length ? `, and DNS lookups of ${f.about.names.join(', ')}` : ''}`}
+        >
+          question only: {aboutText(f.about)}{' '}
+          <button type="button" className="link small" aria-label="Every event, not only the question's" onClick={() => set({ about: undefined })}>
+            ✕
+          </button>
+        </span>
+      )}
       {f.node && (
         <span className="chip node-chip" data-testid="filter-node">
           node {f.node}{' '}
@@ -34,7 +47,7 @@ function Filters() {
           </button>
         </span>
       )}
-      {(['drop', 'dns', 'tcp'] as const).map((t) => (
+      {eventTypes.map((t) => (
         <label key={t} className={`chip t-${t}`}>
           <input type="checkbox" checked={f.type?.includes(t) ?? false} onChange={() => toggleType(t)} /> {t}
         </label>
@@ -77,7 +90,7 @@ function Filters() {
         id="events-text"
         type="search"
         aria-label="Text"
-        placeholder="text (names, IPs, query)…"
+        placeholder="text (names, IPs, query, process)…"
         value={f.text ?? ''}
         onChange={(e) => text('text', e.target.value)}
       />
@@ -140,6 +153,7 @@ export function EventsPanel() {
         <span>reason</span>
         <span>source</span>
         <span>destination</span>
+        <span>process</span>
         <span>detail</span>
       </div>
       <div
@@ -179,6 +193,9 @@ export function EventsPanel() {
                       <span data-testid="event-reason">{r.reason}</span>
                       <span title={r.src}>{r.src}</span>
                       <span title={r.dst}>{r.dst}</span>
+                      <span title={r.process} data-testid="event-process">
+                        {r.process}
+                      </span>
                       <span title={r.detail}>{r.detail ?? r.proto}</span>
                     </>
                   ) : (

@@ -2,7 +2,7 @@
 import { useRef, useState, type PointerEvent } from 'react';
 import type { Histogram } from '../../../api/index.js';
 
-const names = ['drops', 'DNS', 'TCP'];
+const names = ['drops', 'DNS', 'TCP', 'HTTP'];
 const W = 1000;
 const H = 60;
 
@@ -11,7 +11,7 @@ export function Timeline({ h, range, onRange }: { h: Histogram; range: { from?: 
   const [drag, setDrag] = useState<{ a: number; b: number } | undefined>();
   const n = h.buckets.length;
   if (n === 0) return <div className="timeline empty muted">No events yet: the timeline fills as probes report.</div>;
-  const max = Math.max(1, ...h.buckets.map((b) => b[0] + b[1] + b[2]));
+  const max = Math.max(1, ...h.buckets.map((b) => b[0] + b[1] + b[2] + b[3]));
   const bw = W / n;
   const bucketNs = h.bucketMs * 1e6;
   const xOf = (e: PointerEvent) => {

@@ -25,12 +25,12 @@ const GraphIsland = memo(
       setCurrentGraph(ctl);
       const draw = () => {
         const st = store.getState();
-        ctl.render({ nodes: st.graph.nodes.values(), edges: st.graph.edges.values(), path: st.graph.path }, new Set(st.collapsed));
+        ctl.render({ nodes: st.graph.nodes.values(), edges: st.graph.edges.values(), path: st.graph.path }, new Set(st.collapsed), st.wholeCluster);
       };
       draw();
       const off = store.subscribe((st, prev) => {
         if (st.theme !== prev.theme) ctl.setTheme(st.theme);
-        if (st.graph !== prev.graph || st.collapsed !== prev.collapsed) draw();
+        if (st.graph !== prev.graph || st.collapsed !== prev.collapsed || st.wholeCluster !== prev.wholeCluster) draw();
       });
       const resize = new ResizeObserver(() => ctl.cy.resize());
       resize.observe(el);
@@ -80,6 +80,9 @@ function Toolbar() {
     setHits(currentGraph()?.search(text));
   };
   const namespaces = () => [...nodes.values()].filter((n) => n.kind === 'namespace').map((n) => n.id);
+  const whole = useApp((s) => s.wholeCluster);
+  const setWhole = useApp((s) => s.setWholeCluster);
+  const pathView = !!path && !whole;
   return (
     <div className="graph-toolbar">
       <form onSubmit={search} role="search">
@@ -101,18 +104,27 @@ function Toolbar() {
         </span>
       )}
       <span className="spacer" />
+      {path && (
+        <label className="chip whole-cluster" title="The question's path alone, or every namespace around it">
+          <input type="checkbox" data-testid="whole-cluster" checked={whole} onChange={(e) => setWhole(e.target.checked)} /> Show the whole cluster
+        </label>
+      )}
       <button type="button" onClick={() => currentGraph()?.fit()} title="Fit the whole graph (F)">
         Fit
       </button>
       <button type="button" onClick={() => currentGraph()?.focusPath()} title="Zoom to the A → B path (P)">
         Path
       </button>
-      <button type="button" onClick={() => setCollapsed(namespaces())} title="Collapse every namespace">
-        Collapse
-      </button>
-      <button type="button" onClick={() => setCollapsed([])} title="Expand every namespace">
-        Expand
-      </button>
+      {!pathView && (
+        <>
+          <button type="button" onClick={() => setCollapsed(namespaces())} title="Collapse every namespace">
+            Collapse
+          </button>
+          <button type="button" onClick={() => setCollapsed([])} title="Expand every namespace">
+            Expand
+          </button>
+        </>
+      )}
       <button type="button" onClick={exportPng} data-testid="export-png">
         PNG
       </button>

@@ -7,6 +7,7 @@ import cytoscape, { type Core, type ElementDefinition, type StylesheetJson } fro
 import fcose from 'cytoscape-fcose';
 import svg from 'cytoscape-svg';
 import { diffElements, toElements, type Element, type GraphInput } from './elements.js';
+import { pathView, type PathView } from './pathView.js';
 import { graphStyle } from './style.js';
 
 // The extensions ship without types cytoscape's `use` accepts.
@@ -26,6 +27,9 @@ export class GraphController {
   private shown = new Map<string, Element>();
   private laidOut = false;
   private lastPath = '';
+  /** The path view shown (undefined: the whole cluster). */
+  private view: PathView | undefined;
+  private lastCells = '';
 
   constructor(
     container: HTMLElement,
@@ -57,18 +61,32 @@ export class GraphController {
       if (e.target === this.cy) events.select(undefined);
     });
     this.cy.on('dbltap', 'node.namespace', (e) => events.toggleCollapsed(e.target.id() as string));
+    // Labels off the path show while the pointer is on their edge.
+    this.cy.on('mouseover', 'edge', (e) => void e.target.addClass('hover'));
+    this.cy.on('mouseout', 'edge', (e) => void e.target.removeClass('hover'));
   }
 
   setTheme(theme: 'light' | 'dark'): void {
     this.cy.style(graphStyle(theme) as unknown as StylesheetJson); // see the constructor
   }
 
-  /** Brings the view to the model: adds, updates and removes in place; lays out what is new. */
-  render(input: GraphInput, collapsed: ReadonlySet<string>): void {
+  /**
+   * Brings the view to the model: adds, updates and removes in place; lays out what is new.
+   * `whole`: the whole cluster even when there is a path (else the path view, see pathView.ts).
+   */
+  render(input: GraphInput, collapsed: ReadonlySet<string>, whole = true): void {
     const t0 = performance.now();
-    const next = toElements(input, collapsed);
+    const nodes = new Map([...input.nodes].map((n) => [n.id, n] as const));
+    const edges = [...input.edges];
+    const view = whole ? undefined : pathView(nodes, edges, input.path);
+    const next = toElements({ nodes: nodes.values(), edges, path: input.path }, collapsed, view);
     const diff = diffElements(this.shown, next);
-    if (diff.add.length + diff.remove.length + diff.update.length === 0) return;
+    const modeChanged = !!view !== !!this.view;
+    const cells = view ? JSON.stringify([...view.cells]) : '';
+    const cellsChanged = cells !== this.lastCells;
+    this.view = view;
+    this.lastCells = cells;
+    if (diff.add.length + diff.remove.length + diff.update.length === 0 && !modeChanged) return;
     const cy = this.cy;
     cy.batch(() => {
       for (const id of diff.remove) {
@@ -83,14 +101,24 @@ export class GraphController {
         cel.data(el.data);
         cel.classes(el.classes);
       }
+      // Removing a node takes its edges with it: a node re-added under another parent (the path
+      // view drops the namespace boxes) needs its unchanged edges back.
+      const lost: ElementDefinition[] = [];
+      for (const el of next)
+        if (el.group === 'edges' && cy.getElementById(el.data.id).empty()) lost.push({ group: 'edges', data: { ...el.data }, classes: el.classes });
+      if (lost.length) cy.add(lost);
     });
+    cy.container()?.setAttribute('data-view', view ? 'path' : 'cluster');
     this.shown = new Map(next.map((el) => [el.data.id, el]));
     const pathKey = JSON.stringify(input.path?.hops.map((h) => [h.nodes, h.verdict]) ?? null);
     const pathChanged = pathKey !== this.lastPath;
     this.lastPath = pathKey;
     // A new answer's path is what the user looks at now: an older search stops dimming the rest.
     if (pathChanged && input.path) cy.elements().removeClass('match faded');
-    if (!this.laidOut || diff.add.some((el) => el.group === 'nodes')) this.layout(!this.laidOut);
+    if (view) {
+      if (modeChanged || cellsChanged || diff.add.some((el) => el.group === 'nodes')) this.layoutPath(view);
+    } else if (modeChanged) this.layout(true);
+    else if (!this.laidOut || diff.add.some((el) => el.group === 'nodes')) this.layout(!this.laidOut);
     else if (pathChanged) this.focusPath();
     // Read by bench/ui (element count in the detail): mapping, diff, cytoscape and layout.
     performance.measure('pathlight:graph-render', { start: t0, detail: { nodes: this.cy.nodes().length, edges: this.cy.edges().length } });
@@ -117,8 +145,40 @@ export class GraphController {
     layout.run();
   }
 
+  /** The path view: cytoscape's grid, one column per hop, at a readable zoom. */
+  private layoutPath(view: PathView): void {
+    this.laidOut = false; // the whole cluster is laid out afresh when it comes back
+    const layout = this.cy.layout({
+      name: 'grid',
+      rows: view.rows,
+      cols: view.cols,
+      // Cells of a set size (not the pane's): the view then fits at about 1:1 whatever the pane's shape.
+      boundingBox: { x1: 0, y1: 0, w: view.cols * 180, h: view.rows * 72 },
+      position: (n: cytoscape.NodeSingular) => ({ row: n.data('row') as number, col: n.data('col') as number }),
+      avoidOverlap: true,
+      avoidOverlapPadding: 16,
+      nodeDimensionsIncludeLabels: true,
+      condense: false,
+      animate: false,
+      fit: false,
+    } as cytoscape.LayoutOptions);
+    layout.one('layoutstop', () => this.fitPath());
+    layout.run();
+  }
+
+  /** Fits the path view, never zoomed in past 1.25 (a few nodes on a big pane stay their size). */
+  private fitPath(): void {
+    const cy = this.cy;
+    cy.fit(undefined, 40);
+    if (cy.zoom() > 1.25) {
+      cy.zoom(1.25);
+      cy.center();
+    }
+  }
+
   /** Fits the A → B path (or everything when there is none). */
   focusPath(): void {
+    if (this.view) return this.fitPath();
     const path = this.cy.elements('.path');
     if (path.nonempty()) this.cy.fit(path.union(path.connectedNodes()), 60);
   }

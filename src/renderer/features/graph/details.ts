@@ -4,6 +4,7 @@
  * counts with their plurals.
  */
 import type { graph } from '../../../core/index.js';
+import { httpText, httpView } from '../../../core/graph/flows.js';
 import { connectionsText } from '../../../core/diagnose/text.js';
 
 /** `1 connection`, `2 connections`. */
@@ -88,6 +89,8 @@ export function flowText(s: graph.FlowStats): string {
   const parts = [plural(s.volume, 'connection'), `${s.established} established`, `${s.refused} refused`, `${s.timeout} timed out`];
   if (s.reset) parts.push(`${s.reset} reset`);
   parts.push(plural(s.dropped, 'packet dropped', 'packets dropped'));
+  const http = httpView(s);
+  if (http) parts.push(httpText(http));
   return parts.join(' · ');
 }
 

@@ -6,6 +6,7 @@
  * remove, so the view changes in place instead of being laid out again.
  */
 import type { graph } from '../../../core/index.js';
+import type { PathView } from './pathView.js';
 
 export interface ElementData {
   id: string;
@@ -19,6 +20,11 @@ export interface ElementData {
   width?: number;
   /** Collapsed namespace: nodes folded inside. */
   folded?: number;
+  /** Path view: the node's cell (column = hop order) for the grid layout. */
+  col?: number;
+  row?: number;
+  /** Path view: how far (px) an edge that skips columns arcs above the nodes between its ends. */
+  bend?: number;
 }
 
 export interface Element {
@@ -47,9 +53,21 @@ export function edgeWidth(e: graph.GraphEdge): number {
   return Math.min(8, 1.5 + Math.log2(1 + volume));
 }
 
-export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = new Set()): Element[] {
+/**
+ * `view`: the path view (see pathView.ts) — only its nodes, flat (no namespace boxes, nothing
+ * collapsed), each with its cell, and only its edges.
+ */
+export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = new Set(), view?: PathView): Element[] {
   const nodes = new Map<string, graph.GraphNode>();
-  for (const n of input.nodes) nodes.set(n.id, n);
+  for (const n of input.nodes) {
+    if (!view) nodes.set(n.id, n);
+    else if (view.cells.has(n.id)) {
+      const flat = { ...n };
+      delete flat.parent;
+      nodes.set(n.id, flat);
+    }
+  }
+  if (view) collapsed = new Set();
   const path = input.path;
   const failingHop = path && path.failing !== null ? path.hops[path.failing] : undefined;
   const failingNodes = new Set(failingHop?.nodes ?? []);
@@ -89,6 +107,7 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
   const merged = new Map<string, { data: ElementData; classes: Set<string>; hop?: string; members: number }>();
   for (const e of input.edges) {
     if (!nodes.has(e.source) || !nodes.has(e.target)) continue;
+    if (view && !view.edges.has(e.id)) continue;
     const source = visibleId(e.source);
     const target = visibleId(e.target);
     if (source === target && (source !== e.source || target !== e.target)) {
@@ -113,6 +132,7 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
       m.data.width = Math.min(8, Math.max(m.data.width ?? 1, edgeWidth(e)) + 0.5);
     }
     m.members++;
+    if (e.kind === 'flow' && e.stats.http) m.classes.add('http');
     if (rerouted) m.data.label = m.members > 1 ? `${m.members} flows` : e.label;
     if (hop && (!m.hop || hopRank[hop]! > hopRank[m.hop]!)) m.hop = hop;
     if (failingEdges.has(e.id)) m.classes.add('failing');
@@ -127,19 +147,40 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
     if (failingShown.has(n.id)) classes.push('failing');
     const isCollapsed = collapsed.has(n.id) && n.kind === 'namespace';
     if (isCollapsed) classes.push('collapsed');
+    if (view) classes.push('pv');
+    // The path view names the Kubernetes node each pod runs on, under its name.
+    const onNode = view && n.kind === 'pod' && n.data.node ? `\non ${n.data.node}` : '';
     const data: ElementData = {
       id: n.id,
-      label: isCollapsed ? `${n.label} (${folded.get(n.id) ?? 0})` : n.label,
+      label: isCollapsed ? `${n.label} (${folded.get(n.id) ?? 0})` : `${n.label}${onNode}`,
       kind: n.kind,
       ...(n.parent ? { parent: n.parent } : {}),
       ...(isCollapsed ? { folded: folded.get(n.id) ?? 0 } : {}),
+      ...(view?.cells.get(n.id) ?? {}),
     };
     out.push({ group: 'nodes', data, classes });
   }
 
+  const arcs = new Map<string, number>();
   for (const m of merged.values()) {
     const classes = [...m.classes, `v-${m.data.verdict}`];
     if (m.hop) classes.push('path', `hop-${m.hop}`);
+    if (view) {
+      classes.push('pv');
+      // One label per step: the hop's own edge and the policy verdict say it; the traffic edges along them stay unlabelled,
+      // except a step's HTTP (rate, errors, p99), which only its traffic edge knows.
+      if (m.data.kind !== 'path' && m.data.kind !== 'policy' && !(m.hop && m.classes.has('http'))) classes.push('quiet');
+      // An edge that skips a column would cross the nodes between: it arcs over them, each of a pair higher.
+      const from = view.cells.get(m.data.source!);
+      const to = view.cells.get(m.data.target!);
+      if (from && to && Math.abs(to.col - from.col) > 1) {
+        const pair = [m.data.source, m.data.target].sort().join('|');
+        const n = arcs.get(pair) ?? 0;
+        arcs.set(pair, n + 1);
+        classes.push('arc');
+        m.data.bend = (to.col > from.col ? -1 : 1) * (60 + 28 * n);
+      }
+    }
     out.push({ group: 'edges', data: m.data, classes });
   }
   return out;

@@ -120,6 +120,27 @@ export function graphStyle(theme: 'light' | 'dark'): StyleRule[] {
       },
     },
     { selector: 'edge.path', style: { label: 'data(label)' } },
+    // The path view: whole names (wrapped, not cut), arcs over the hops an edge skips.
+    {
+      selector: 'node.pv',
+      style: {
+        'text-wrap': 'wrap',
+        'text-max-width': '180px',
+        'text-overflow-wrap': 'anywhere',
+        'font-size': 11,
+        // Readable where an edge to the DNS server passes under the name.
+        'text-background-color': p.panel,
+        'text-background-opacity': 0.85,
+        'text-background-padding': '1px',
+      },
+    },
+    { selector: 'edge.pv', style: { 'text-wrap': 'ellipsis', 'text-max-width': '140px', 'font-size': 10, 'text-margin-y': -8 } },
+    { selector: 'edge.pv.quiet', style: { label: '' } },
+    {
+      selector: 'edge.pv.arc',
+      style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(bend)', 'control-point-weights': 0.5, 'text-max-width': '320px' },
+    },
+    { selector: 'edge.hover', style: { label: 'data(label)', 'z-index': 20 } },
     { selector: ':selected', style: { 'overlay-color': p.accent, 'overlay-opacity': 0.18, 'overlay-padding': 6 } },
     { selector: '.faded', style: { opacity: 0.15 } },
     { selector: '.match', style: { 'overlay-color': '#ffcc00', 'overlay-opacity': 0.35, 'overlay-padding': 8 } },

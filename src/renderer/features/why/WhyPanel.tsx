@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { ApiError, DiagnosisJson } from '../../../api/index.js';
 import { evidenceText, findingFacts, liveText, sourceText, verifiedText } from '../../../core/diagnose/text.js';
+import { findingHeadline } from '../../../core/diagnose/headline.js';
 import { policyLines } from '../../../core/policy/explain.js';
 import { ErrorPanel } from '../../components/ErrorPanel.js';
 import { useApp, useAppStore } from '../../store/context.js';
@@ -16,7 +17,7 @@ type Evidence = Finding['evidence'][number];
 
 const verdictText = { reachable: 'A can reach B', unreachable: 'A cannot reach B', unknown: 'Not decided' } as const;
 
-function Copy({ text, what }: { text: string; what: string }) {
+export function Copy({ text, what }: { text: string; what: string }) {
   const [done, setDone] = useState(false);
   const copy = async () => {
     try {
@@ -79,13 +80,15 @@ function EvidenceItem({ ev }: { ev: Evidence }) {
   return <li className="evidence note">{ev.text}</li>;
 }
 
-function FindingCard({ f, rank }: { f: Finding; rank: number }) {
+function FindingCard({ f, rank, d }: { f: Finding; rank: number; d: DiagnosisJson }) {
   const [open, setOpen] = useState(rank === 0);
   return (
     <li className={`finding sev-${f.severity}`} data-testid="finding" data-kind={f.kind}>
       <button type="button" className="finding-head" onClick={() => setOpen(!open)} aria-expanded={open}>
         <span className="rank">{rank + 1}</span>
-        <span className="finding-summary">{f.summary}</span>
+        <span className="finding-summary" data-testid="finding-headline" title={f.summary}>
+          {findingHeadline(f, d)}
+        </span>
         <span className="finding-tags">
           <span className="badge">{f.hop}</span>
           <span className="badge" title="Where the finding comes from">
@@ -95,19 +98,6 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
       </button>
       {open && (
         <div className="finding-body">
-          <p className="muted">
-            {f.kind} · {findingFacts(f)}
-          </p>
-          {f.evidence.length > 0 && (
-            <>
-              <h4>Evidence</h4>
-              <ul className="evidence-list">
-                {f.evidence.map((ev, i) => (
-                  <EvidenceItem key={i} ev={ev} />
-                ))}
-              </ul>
-            </>
-          )}
           {f.fix && (
             <div className="fix" data-testid="fix">
               <h4>
@@ -137,6 +127,23 @@ function FindingCard({ f, rank }: { f: Finding; rank: number }) {
               )}
             </div>
           )}
+          <h4>Details</h4>
+          <p className="finding-details" data-testid="finding-details">
+            {f.summary}
+          </p>
+          <p className="muted">
+            {f.kind} · {findingFacts(f)}
+          </p>
+          {f.evidence.length > 0 && (
+            <>
+              <h4>Evidence</h4>
+              <ul className="evidence-list">
+                {f.evidence.map((ev, i) => (
+                  <EvidenceItem key={i} ev={ev} />
+                ))}
+              </ul>
+            </>
+          )}
         </div>
       )}
     </li>
@@ -149,7 +156,9 @@ function Path({ d }: { d: DiagnosisJson }) {
       {d.path.map((h, i) => (
         <li key={i} className={`hop hop-${h.verdict}`} data-testid="hop" data-hop={h.hop} data-verdict={h.verdict} title={h.findings.join(', ')}>
           <span className="hop-kind">{h.hop}</span>
-          <span className="hop-label">{h.label}</span>
+          <span className="hop-label" title={h.label}>
+            {h.label}
+          </span>
         </li>
       ))}
     </ol>
@@ -259,7 +268,7 @@ export function WhyPanel() {
       )}
       {question?.state === 'failed' && question.error && <QuestionError error={question.error} />}
       {d && (
-        <div className="answer" data-testid="answer" data-verdict={d.verdict}>
+        <div className="answer" data-testid="answer" data-verdict={d.verdict} data-question={question?.question}>
           <p className={`verdict verdict-${d.verdict}`} data-testid="verdict">
             {verdictText[d.verdict]}
             <span className="muted">
@@ -293,7 +302,7 @@ export function WhyPanel() {
           {d.live && <p className={d.live.lost > 0 ? 'live-summary warn-text' : 'muted live-summary'}>Live: {liveText(d)}</p>}
           <ol className="findings">
             {d.findings.map((f, i) => (
-              <FindingCard key={`${f.kind}-${i}`} f={f} rank={i} />
+              <FindingCard key={`${f.kind}-${i}`} f={f} rank={i} d={d} />
             ))}
           </ol>
           {question?.state === 'done' && <ReportButtons />}

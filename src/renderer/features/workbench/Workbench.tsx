@@ -14,6 +14,9 @@ import { QueryBar } from './QueryBar.js';
 import { RecordControl } from '../record/RecordControl.js';
 import { Splitter } from './Splitter.js';
 import { HealthPill } from './HealthPill.js';
+import { useQuestionFilter } from '../events/questionFilter.js';
+import { AdvicePanel } from '../policy/AdvicePanel.js';
+import { ImpactPanel } from '../policy/ImpactPanel.js';
 
 export function Workbench() {
   const cluster = useApp((s) => s.cluster);
@@ -23,6 +26,7 @@ export function Workbench() {
   const setTab = useApp((s) => s.setBottomTab);
   const openCluster = useApp((s) => s.openCluster);
   const closeCluster = useApp((s) => s.closeCluster);
+  useQuestionFilter();
 
   if (cluster.status === 'opening') {
     return (
@@ -109,8 +113,22 @@ export function Workbench() {
           <button type="button" role="tab" aria-selected={tab === 'probes'} onClick={() => setTab('probes')}>
             Probes
           </button>
+          <button type="button" role="tab" aria-selected={tab === 'advice'} onClick={() => setTab('advice')} data-testid="tab-advice">
+            Advise policies
+          </button>
+          <button type="button" role="tab" aria-selected={tab === 'impact'} onClick={() => setTab('impact')} data-testid="tab-impact">
+            What if…
+          </button>
         </div>
-        {tab === 'events' ? <EventsPanel /> : <ProbesPanel />}
+        {tab === 'events' ? (
+          <EventsPanel />
+        ) : tab === 'probes' ? (
+          <ProbesPanel />
+        ) : tab === 'advice' ? (
+          <AdvicePanel key={o.session} />
+        ) : (
+          <ImpactPanel key={o.session} />
+        )}
       </div>
     </main>
   );

@@ -118,6 +118,13 @@ describe('Service and endpoints', () => {
     expect(hop(dg, 'backend')?.verdict).toBe('skipped');
   });
 
+  it("a selector closest to the caller's own labels: never a fix that selects A", () => {
+    const dg = why(app({ selector: { app: 'frontend2' } }), { from, to: 'backend:8080' });
+    expect(['service-no-endpoints', 'selector-mismatch']).toContain(top(dg).kind);
+    expect(top(dg).summary).not.toMatch(/Deployment frontend/);
+    expect(top(dg).fix?.kubectl ?? '').not.toContain('"frontend"');
+  });
+
   it('a selector nothing resembles: no endpoints (not a guess at a typo)', () => {
     expect(top(why(app({ selector: { tier: 'payments' } }), { from, to: 'backend:8080' })).kind).toBe('service-no-endpoints');
   });

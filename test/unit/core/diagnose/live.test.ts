@@ -89,6 +89,14 @@ describe('live evidence on the diagnosis', () => {
     expect(dg.verdict).toBe('unreachable');
   });
 
+  it("a socket's own teardown (QUEUE_PURGE at close) beside established connections is no failure: reachable", () => {
+    const dg = why(app(), q, {
+      correlator: corr([tcp('established', VIP, 8080, 41000, { state: 'ESTABLISHED' }), drop('QUEUE_PURGE', POD, 8080, 41001)]),
+    });
+    expect(dg.findings.map((f) => f.kind)).not.toContain('packet-dropped');
+    expect(dg.verdict).toBe('reachable');
+  });
+
   it('timeouts with no drop on the probed node: connection-timeout', () => {
     const dg = why(app(), q, { correlator: corr([tcp('timeout', VIP, 8080, 41000, { errno: 'ETIMEDOUT' })]) });
     expect(dg.findings[0]).toMatchObject({ kind: 'connection-timeout', source: 'live' });

@@ -4,10 +4,8 @@
  * kube-proxy's reject → the endpoints finding), and a rule no policy explains becomes the
  * `rule-drop` answer naming the rule and who wrote it.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { app, correlate, labFixtures, why } from '../../../helpers/diagnose.js';
-import { fixture } from '../../../helpers/paths.js';
+import { app, correlate, fixturePod, labFixtures, why } from '../../../helpers/diagnose.js';
 import { makePolicy } from '../../../helpers/objects.js';
 import { diagnose as d } from '../../../../src/core/index.js';
 
@@ -202,28 +200,19 @@ describe('rule evidence', () => {
 });
 
 describe("the lab's ingress-deny scenario with the rules probe", () => {
-  // The recorded scenario (test/fixtures/diagnose) predates the rules probe; each of its
-  // NETFILTER_DROP packets gets the rule line the agent wrote for the same scenario in the lab
-  // (test/fixtures/rules/lab-deny-ingress.ndjson), moved to that capture's pods and ports.
+  // The scenario as the lab recorded it (test/fixtures/diagnose), with the rule lines the agent
+  // on B's node wrote for kube-router's reject.
   const fx = labFixtures().find((f) => f.scenario === 'deny-backend-ingress')!;
-  const recorded = JSON.parse(readFileSync(fixture('rules/lab-deny-ingress.ndjson'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
-  const retarget = (s: string) =>
-    s.replaceAll('backend-59f7f67bcc-7ttkn', 'backend-59f7f67bcc-8rflk').replaceAll('frontend-789bdb595-hk4vj', 'frontend-789bdb595-8m99k');
-  const rulesOf = (fx.events as Array<Record<string, unknown>>)
-    .filter((e) => e.type === 'drop' && e.reason === 'NETFILTER_DROP')
-    .map(
-      (e) =>
-        JSON.parse(
-          retarget(JSON.stringify({ ...recorded, ts: (e.ts as number) + 40_000, src: e.src, sport: e.sport, dst: e.dst, dport: e.dport })),
-        ) as d.EvidenceLine,
-    );
+  const ruleLine = fx.events.find((e) => e.type === 'rule')! as Record<string, unknown> & { node: string };
+  const backend = fixturePod(fx, 'lab-deny-ingress', 'backend');
 
-  it("names kube-router's rule and the NetworkPolicy it implements beside the static explanation", () => {
-    const dg = why(fx.objects, fx.query, { correlator: correlate([...fx.events, ...rulesOf] as d.EvidenceLine[]) });
+  it("names kube-router's rule and the NetworkPolicy it implements beside the static explanation, on B's node", () => {
+    expect(ruleLine.node).toBe(backend.node);
+    const dg = why(fx.objects, fx.query, { correlator: correlate(fx.events) });
     const f = dg.findings[0]!;
     expect(f.kind).toBe('policy-deny-ingress');
     expect(f.summary).toContain(
-      "The probes saw the packets rejected on pathlight-lab-node by ip filter/KUBE-POD-FW-C4SKXKXMRZ5CNYKW rule 7 (handle 220), kube-router's default deny ingress for pod lab-deny-ingress/backend-59f7f67bcc-8rflk: no policy selecting it allowed the packet, which implements NetworkPolicy lab-deny-ingress/deny-backend-ingress.",
+      `The probes saw the packets rejected on ${backend.node} by ip filter/${String(ruleLine.chain)} rule ${String(ruleLine.position)} (handle ${String(ruleLine.handle)}), kube-router's default deny ingress for pod lab-deny-ingress/${backend.name}: no policy selecting it allowed the packet, which implements NetworkPolicy lab-deny-ingress/deny-backend-ingress.`,
     );
     expect(f.evidence.filter((e) => e.type === 'rule')).toHaveLength(1);
     expect(dg.findings.map((x) => x.kind)).not.toContain('rule-drop');

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeEvent } from '../../../../src/core/diagnose/types.js';
-import { GraphModel, type EdgeVerdict, type GraphEdge } from '../../../../src/core/graph/index.js';
-import { at, cluster, dnsEvent, dropEvent, edgeById, expectConsistent, nodeById, podIdent, shuffled, svcIdent, tcpEvent } from '../../../helpers/graph.js';
+import { GraphModel, httpView, type EdgeVerdict, type GraphEdge } from '../../../../src/core/graph/index.js';
+import {
+  at,
+  cluster,
+  dnsEvent,
+  dropEvent,
+  edgeById,
+  expectConsistent,
+  httpEvent,
+  nodeById,
+  podIdent,
+  shuffled,
+  svcIdent,
+  tcpEvent,
+} from '../../../helpers/graph.js';
 import { deploymentPod, makeService, runningPod } from '../../../helpers/objects.js';
 
 const A = '10.244.1.5'; // shop/frontend
@@ -132,6 +145,61 @@ describe('graph: observed flows', () => {
     const s = model([dropEvent({ src: A, dst: '10.244.3.3', identities: { src: ids.src, dst: podIdent('batch', 'gone-1', 'node-2') } })]);
     expect(nodeById(s, 'pod:batch/gone-1')).toMatchObject({ missing: true, parent: 'ns:batch', data: { ips: ['10.244.3.3'], node: 'node-2' } });
     expect(nodeById(s, 'ns:batch')).toMatchObject({ missing: true, childCount: 1 });
+  });
+});
+
+describe('graph: HTTP on an edge', () => {
+  // 20 requests over 9.5 s on 4 keep-alive connections: every 4th answered 503, latencies 10, 20, … 200 ms.
+  const exchanges = (role: 'client' | 'server') =>
+    Array.from({ length: 20 }, (_, i) =>
+      httpEvent({
+        src: A,
+        dst: B,
+        sport: 40000 + (i % 4),
+        ts: at(i * 500 + (role === 'server' ? 1 : 0)),
+        status: i % 4 === 3 ? 503 : 200,
+        latencyMs: (i + 1) * 10,
+        role,
+        identities: ids,
+      }),
+    );
+
+  it('shows rate, error share and p99 on the edge, counting each exchange once', () => {
+    // Both sockets saw every exchange, and the stream resent some lines.
+    const s = model([...exchanges('client'), ...exchanges('server'), ...exchanges('client').slice(0, 5)]);
+    const e = flow(edgeById(s, AB));
+    const v = httpView(e.stats)!;
+    expect(v).toMatchObject({ seenBy: 'client', requests: 20, errors: 5, errorPercent: 25, classes: { '2xx': 15, '5xx': 5 } });
+    expect(v.rate).toBeCloseTo(20 / 9.5, 5);
+    // Nearest rank of the log histogram: within 2.5 % of the true value.
+    expect(v.p50Ns! / 100e6).toBeGreaterThan(0.975);
+    expect(v.p50Ns! / 100e6).toBeLessThan(1.025);
+    expect(v.p99Ns! / 200e6).toBeGreaterThan(0.975);
+    expect(v.p99Ns! / 200e6).toBeLessThan(1.025);
+    expect(e.label).toMatch(/^tcp\/8080 · HTTP 2\.1\/s · 25 % err · p99 (19\d|20\d) ms$/);
+    // The network delivered every request: a 503 is the application's answer, not a red edge.
+    expect(e.verdict).toBe('forwarded');
+    expect(e.stats.volume).toBe(4);
+  });
+
+  it("falls back to the server's sockets when the client's were not probed", () => {
+    const v = httpView(flow(edgeById(model(exchanges('server')), AB)).stats)!;
+    expect(v).toMatchObject({ seenBy: 'server', requests: 20, errors: 5 });
+  });
+
+  it('counts TLS connections apart: encrypted, not decoded, never requests', () => {
+    const hello = (sport: number) => ({ ...httpEvent({ src: A, dst: B, sport, status: 0, identities: ids }), version: 'TLS', encrypted: true }) as ProbeEvent;
+    const e = flow(edgeById(model([hello(40001), hello(40002)]), AB));
+    expect(httpView(e.stats)).toMatchObject({ requests: 0, encrypted: 2, errors: 0, errorPercent: 0 });
+    expect(e.label).toBe('tcp/8080 · TLS (encrypted)');
+    const mixed = httpView(flow(edgeById(model([hello(40001), ...exchanges('client').slice(0, 4)]), AB)).stats)!;
+    expect(mixed).toMatchObject({ requests: 4, encrypted: 1, errors: 1 });
+  });
+
+  it('an edge without HTTP has no HTTP figures and keeps its plain label', () => {
+    const e = flow(edgeById(model([tcpEvent({ src: A, dst: B, event: 'established', role: 'client', identities: ids })]), AB));
+    expect(httpView(e.stats)).toBeUndefined();
+    expect(e.label).toBe('tcp/8080');
   });
 });
 

@@ -5,14 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RecordingReader } from '../../../../src/backend/store/container.js';
 import { openRecording, type OpenedRecording } from '../../../../src/backend/store/open.js';
-import { importHubbleFlows, observe as o } from '../../../../src/core/index.js';
+import { importHubbleFlows, migrate, observe as o } from '../../../../src/core/index.js';
 import { fixture, repoPath } from '../../../helpers/paths.js';
 
 let rec: OpenedRecording;
 let demo: o.ObservedEvent[];
 let hubble: o.ObservedEvent[];
 let hubbleRef: o.TimeRef;
+/** The demo's probe lines by type, agent lifecycle lines aside, counted straight from its records. */
+const lines: Record<string, number> = {};
+let drops = 0;
 
 beforeAll(async () => {
   rec = await openRecording(repoPath('assets/demo.pathlight'));
@@ -26,6 +30,14 @@ beforeAll(async () => {
   const imported = importHubbleFlows(readFileSync(fixture('hubble/flows.jsonpb'), 'utf8'));
   hubble = imported.records.flatMap((r) => o.observedEvent(r.data as Record<string, unknown>, r.ts) ?? []);
   hubbleRef = { start: imported.records[0]!.ts, end: imported.records.at(-1)!.ts };
+  const reader = RecordingReader.open(repoPath('assets/demo.pathlight'));
+  for (const r of migrate(reader.header, reader.records())) {
+    const type = r.kind === 'probe' ? (r.data as { type: string }).type : undefined;
+    if (type && !['hello', 'stats', 'bye', 'error', 'filters'].includes(type)) lines[type] = (lines[type] ?? 0) + 1;
+  }
+  reader.close();
+  // What the kernel dropped: the drops, and the netfilter rules that dropped or rejected a packet.
+  drops = lines.drop! + lines.rule!;
 });
 
 function criteria(input: o.FilterInput, ref: o.TimeRef = { start: rec.start, end: rec.end! }): o.Criterion[] {
@@ -50,11 +62,12 @@ function exactly(input: o.FilterInput, want: (e: o.ObservedEvent) => boolean, ev
 }
 
 describe('observe: the events of a source', () => {
-  it('lists every probe event of the demo (drop, dns, tcp), not the agent lifecycle lines, with both ends known', () => {
-    expect(demo).toHaveLength(388);
+  it('lists every probe event of the demo (drop, dns, tcp, rule, http), not the agent lifecycle lines, with both ends known', () => {
+    expect(Object.keys(lines).sort()).toEqual(['dns', 'drop', 'http', 'rule', 'tcp']);
+    expect(demo).toHaveLength(Object.values(lines).reduce((a, b) => a + b, 0));
     const byType: Record<string, number> = {};
     for (const e of demo) byType[e.type] = (byType[e.type] ?? 0) + 1;
-    expect(byType).toEqual({ dns: 336, drop: 34, tcp: 18 });
+    expect(byType).toEqual(lines);
     expect(demo.every((e) => e.from && e.to)).toBe(true);
   });
 
@@ -81,9 +94,11 @@ describe('observe: the events of a source', () => {
     expect(noPod.to).toEqual({ kind: 'service', name: 'kube-dns', namespace: 'kube-system' });
   });
 
-  it('gives each event a Hubble verdict: drops DROPPED, the rest FORWARDED, a Hubble flow its own', () => {
-    expect(new Set(demo.filter((e) => e.type === 'drop').map((e) => e.verdict))).toEqual(new Set(['DROPPED']));
-    expect(new Set(demo.filter((e) => e.type !== 'drop').map((e) => e.verdict))).toEqual(new Set(['FORWARDED']));
+  it('gives each event a Hubble verdict: drops and the rules that dropped or rejected DROPPED, the rest FORWARDED, a Hubble flow its own', () => {
+    expect(new Set(demo.filter((e) => e.type === 'drop' || e.type === 'rule').map((e) => e.verdict))).toEqual(new Set(['DROPPED']));
+    expect(new Set(demo.filter((e) => e.type !== 'drop' && e.type !== 'rule').map((e) => e.verdict))).toEqual(new Set(['FORWARDED']));
+    // the rule's own verdict stays in the line (-o json)
+    expect(new Set(demo.filter((e) => e.type === 'rule').map((e) => e.line.verdict))).toEqual(new Set(['reject']));
     expect(o.observedEvent({ type: 'drop', verdict: 'error' }, 1)!.verdict).toBe('ERROR');
   });
 
@@ -170,9 +185,12 @@ describe('observe filters', () => {
   });
 
   describe('--from-ip / --to-ip / --ip', () => {
-    it('--from-ip: an address, also when the agent wrote it IPv4-mapped (::ffff:10.244.0.3)', () => {
-      const got = exactly({ 'from-ip': ['10.244.0.3'] }, (e) => e.src === '10.244.0.3' || e.src === '::ffff:10.244.0.3');
-      expect(got.some((e) => e.src === '::ffff:10.244.0.3')).toBe(true);
+    it('--from-ip: an address, also when the agent wrote it IPv4-mapped (::ffff:10.244.x.y)', () => {
+      // A backend answering on an IPv6 socket (busybox httpd): the agent writes its address IPv4-mapped.
+      const mapped = demo.find((e) => e.src?.startsWith('::ffff:'))!.src!;
+      const v4 = mapped.slice('::ffff:'.length);
+      const got = exactly({ 'from-ip': [v4] }, (e) => e.src === v4 || e.src === mapped);
+      expect(got.some((e) => e.src === mapped)).toBe(true);
     });
 
     it('--to-ip: a CIDR', () => {
@@ -221,12 +239,12 @@ describe('observe filters', () => {
   });
 
   describe('--verdict', () => {
-    it('DROPPED: the drops', () => {
-      expect(exactly({ verdict: ['DROPPED'] }, (e) => e.type === 'drop')).toHaveLength(34);
+    it('DROPPED: the drops and the rules that dropped or rejected', () => {
+      expect(exactly({ verdict: ['DROPPED'] }, (e) => e.type === 'drop' || e.type === 'rule')).toHaveLength(drops);
     });
 
     it('forwarded (any case), and values ORed: repeated or comma-separated', () => {
-      exactly({ verdict: ['forwarded'] }, (e) => e.type !== 'drop');
+      exactly({ verdict: ['forwarded'] }, (e) => e.type !== 'drop' && e.type !== 'rule');
       expect(pick(demo, { verdict: ['DROPPED,FORWARDED'] })).toHaveLength(demo.length);
       expect(pick(demo, { verdict: ['DROPPED', 'FORWARDED'] })).toHaveLength(demo.length);
     });
@@ -241,7 +259,7 @@ describe('observe filters', () => {
   });
 
   describe('--type', () => {
-    it.each(['drop', 'dns', 'tcp'])('%s', (type) => {
+    it.each(['drop', 'dns', 'tcp', 'rule'])('%s', (type) => {
       exactly({ type: [type] }, (e) => e.type === type);
     });
 
@@ -295,9 +313,11 @@ describe('observe filters', () => {
 
   describe('--since / --until', () => {
     it('RFC 3339 times', () => {
-      const t0 = Date.parse('2026-12-05T08:37:25Z') * 1e6;
-      const t1 = Date.parse('2026-12-05T08:37:30Z') * 1e6;
-      exactly({ since: '2026-12-05T08:37:25Z', until: '2026-12-05T08:37:30Z' }, (e) => e.ts >= t0 && e.ts <= t1);
+      // A five-second slice 80 s into the demo, in whole seconds as a user types them.
+      const since = new Date(Math.ceil(rec.start! / 1e9 + 80) * 1000).toISOString().replace('.000Z', 'Z');
+      const until = new Date(Date.parse(since) + 5000).toISOString().replace('.000Z', 'Z');
+      const [t0, t1] = [Date.parse(since) * 1e6, Date.parse(until) * 1e6];
+      exactly({ since, until }, (e) => e.ts >= t0 && e.ts <= t1);
     });
 
     it('+DURATION after the start; DURATION before the end', () => {
@@ -314,7 +334,10 @@ describe('observe filters', () => {
   it('different flags are ANDed, the values of one flag ORed', () => {
     exactly(
       { 'from-pod': ['lab-deny-ingress/frontend', 'lab-target-port/frontend'], verdict: ['DROPPED'] },
-      (e) => e.type === 'drop' && (e.from?.namespace === 'lab-deny-ingress' || e.from?.namespace === 'lab-target-port') && e.from.name.startsWith('frontend'),
+      (e) =>
+        (e.type === 'drop' || e.type === 'rule') &&
+        (e.from?.namespace === 'lab-deny-ingress' || e.from?.namespace === 'lab-target-port') &&
+        e.from.name.startsWith('frontend'),
     );
   });
 
@@ -330,12 +353,12 @@ describe('when nothing matches', () => {
     const n = o.explainNoMatch(c, demo);
     expect(n.alone).toEqual([
       { flag: '--pod', values: ['frontend'], matched: 0 },
-      { flag: '--verdict', values: ['DROPPED'], matched: 34 },
+      { flag: '--verdict', values: ['DROPPED'], matched: drops },
     ]);
     expect(n.elsewhere[0]).toMatchObject({ flag: '--pod', value: 'frontend', namespaces: expect.arrayContaining(['lab-deny-ingress', 'lab-healthy']) });
     const text = o.noMatchText(n, 'demo.pathlight').join('\n');
-    expect(text).toContain('no event matches the filters (388 events in demo.pathlight)');
-    expect(text).toContain('--pod frontend: 0; --verdict DROPPED: 34');
+    expect(text).toContain(`no event matches the filters (${demo.length} events in demo.pathlight)`);
+    expect(text).toContain(`--pod frontend: 0; --verdict DROPPED: ${drops}`);
     expect(text).toMatch(/e\.g\. --pod lab-\w+(-\w+)*\/frontend/);
   });
 });

@@ -195,6 +195,21 @@ describe('observed traffic', () => {
   });
 });
 
+describe('observed traffic on several nodes', () => {
+  it('counts a packet seen at several points (both nodes, a veth and the node interface) once, not once per node', () => {
+    const seenEverywhere = events().flatMap((e) => [
+      { ...e, line: { ...e.line, node: 'n1', netns: 1, ifindex: 2 } },
+      { ...e, line: { ...e.line, node: 'n1', netns: 3, ifindex: 4 } },
+      { ...e, line: { ...e.line, node: 'n2', netns: 1, ifindex: 2 } },
+    ]);
+    const once = observeTraffic(recordedCluster(new StaticCluster(objects())), events());
+    const t = observeTraffic(recordedCluster(new StaticCluster(objects())), seenEverywhere);
+    expect(t.flows.map(text)).toEqual(once.flows.map(text));
+    expect(t.attempts.map(text)).toEqual(once.attempts.map(text));
+    expect(t.flows.map(text)).toContain('a/web → a/api TCP/8080 ×3');
+  });
+});
+
 describe('observed traffic across a rollout', () => {
   it('counts the traffic of pods gone by the end for their workload, and selects old and new pods alike', () => {
     const old = pod(

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose as d, policy } from '../../../../src/core/index.js';
 import { check, index, xyzCluster } from '../../../helpers/policy.js';
 import { makePolicy } from '../../../helpers/objects.js';
-import { correlate, labFixtures, view } from '../../../helpers/diagnose.js';
+import { correlate, fixturePod, labFixtures, view } from '../../../helpers/diagnose.js';
 
 const denyAll = (n: string) => makePolicy(n, 'deny-all', { podSelector: {}, policyTypes: ['Ingress'] });
 
@@ -37,8 +37,8 @@ describe('policy sentences', () => {
     const cli = d.evidenceText(ev);
     // …and what the why panel lists, from the evidence's JSON as the API passes it on.
     const ui = policy.policyLines(JSON.parse(JSON.stringify(ev.policy)));
-    const denied =
-      'ingress of lab-deny-ingress/backend-59f7f67bcc-8rflk: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/frontend-789bdb595-8m99k (lab-deny-ingress/frontend)';
+    const [b, a] = [fixturePod(f, 'lab-deny-ingress', 'backend').name, fixturePod(f, 'lab-deny-ingress', 'frontend').name];
+    const denied = `ingress of lab-deny-ingress/${b}: TCP/8080 denied — isolated by NetworkPolicy lab-deny-ingress/deny-backend-ingress, no rule allows it from lab-deny-ingress/${a} (lab-deny-ingress/frontend)`;
     expect(cli).toContain(denied);
     expect(ui).toContain(denied);
     expect(d.diagnosisText(r.value)).toContain(`· ${denied}\n`);

@@ -1,7 +1,9 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { Redactor, SessionReplay, redactRecords } from '../../../../src/core/index.js';
-import { at, makeNamespace, makePod, snapshotRecord, syntheticSession } from '../../../helpers/session.js';
+import { Redactor, SessionReplay, redactRecords, type SessionRecord } from '../../../../src/core/index.js';
+import { mapRule } from '../../../../src/core/rules/map.js';
+import type { RuleRecord } from '../../../../src/core/rules/types.js';
+import { at, makeNamespace, makePod, probeRecord, snapshotRecord, syntheticSession } from '../../../helpers/session.js';
 
 const originals = ['shop', 'frontend-7c9f-abcde', 'backend-5d8b-xyz12', 'backend-5d8b-qrs34', 'node-a', 'node-b', 'prod-eu', 'api.prod-eu.example.com'];
 const pinnedIps = ['10.244.2.7', '10.244.2.200', '192.168.10.11', '172.20.3.4', '8.8.8.8', 'fd00:10:244::7', '2001:db8::1', '::ffff:10.244.2.7'];
@@ -244,5 +246,137 @@ describe('redactRecords: every string from the cluster, not a list of name field
     expect(meta.ownerReferences[0]!.name).toBe(`${meta.generateName.replace(/-$/, '')}`);
     expect(meta.ownerReferences[0]!.name.endsWith(`-${meta.labels['pod-template-hash']}`)).toBe(true);
     expect((out[1]!.data as { to: string }).to).toBe('dnsname-1.ns-1x:9000');
+  });
+});
+
+describe('redactRecords: netfilter rule lines', () => {
+  // kube-router's default deny for a pod, as the agent reports it: the pod and namespace in the
+  // comments, the policy in the jump of the pod's chain, and the rule's text in the answer.
+  const comment = 'rule to REJECT traffic destined for POD name:web-7d9f8-k2x4q namespace: acme-shop';
+  const text = `-A KUBE-POD-FW-CYDJ4HAV7N6F3S47 -m comment --comment "${comment}" -m mark ! --mark 0x10000/0x10000 -j REJECT`;
+  const rule = {
+    type: 'rule',
+    node: 'worker-eu-7',
+    proto: 'tcp',
+    src: '10.244.0.5',
+    dst: '10.244.1.8',
+    tableFamily: 'ip',
+    table: 'filter',
+    chain: 'KUBE-POD-FW-CYDJ4HAV7N6F3S47',
+    handle: 110,
+    verdict: 'reject',
+    comment,
+    text,
+    syntax: 'iptables',
+    traceId: 7,
+    path: [
+      {
+        tableFamily: 'ip',
+        table: 'filter',
+        chain: 'KUBE-ROUTER-FORWARD',
+        handle: 102,
+        verdict: 'jump',
+        target: 'KUBE-POD-FW-CYDJ4HAV7N6F3S47',
+        comment: 'rule to jump traffic destined to POD name:web-7d9f8-k2x4q namespace: acme-shop to chain KUBE-POD-FW-CYDJ4HAV7N6F3S47',
+      },
+      // A pod no snapshot holds (deleted before the recording): its name is still replaced.
+      {
+        tableFamily: 'ip',
+        table: 'filter',
+        chain: 'KUBE-ROUTER-FORWARD',
+        handle: 101,
+        verdict: 'jump',
+        target: 'KUBE-POD-FW-X',
+        comment: 'rule to jump traffic destined to POD name:gone-5c6d7-zz9yy namespace: acme-shop to chain KUBE-POD-FW-X',
+      },
+      {
+        tableFamily: 'ip',
+        table: 'filter',
+        chain: 'KUBE-POD-FW-CYDJ4HAV7N6F3S47',
+        handle: 97,
+        verdict: 'jump',
+        target: 'KUBE-NWPLCY-SQZV6BP63MPL6FGO',
+        comment: 'run through nw policy deny-web-ingress',
+      },
+    ],
+  };
+  const records: SessionRecord[] = [
+    snapshotRecord(at(0), [
+      makeNamespace('acme-shop'),
+      makePod('acme-shop', 'web-7d9f8-k2x4q', '10.244.1.8', 'worker-eu-7'),
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'acme-shop', name: 'deny-web-ingress' }, spec: { podSelector: {} } },
+    ]),
+    probeRecord(at(1), rule),
+    {
+      ts: at(2),
+      kind: 'answer',
+      data: { diagnosis: { findings: [{ kind: 'policy-deny-ingress', evidence: [{ type: 'rule', rule: text, comment, chain: rule.chain }] }] } },
+    },
+  ];
+  const r = new Redactor({ salt: 'test-salt' });
+  for (const rec of records) r.learn(rec);
+  const out = records.map((rec) => r.redact(rec));
+  const table = r.pseudonyms();
+
+  it('replaces the names in the rule, its comments and its path, in the probe line and in the answer', () => {
+    const json = JSON.stringify(out);
+    for (const s of ['web-7d9f8-k2x4q', 'acme-shop', 'deny-web-ingress', 'gone-5c6d7-zz9yy', 'worker-eu-7', '10.244.1.8']) expect(json, s).not.toContain(s);
+    const line = out[1]!.data as typeof rule;
+    const [ns, pod] = [table.get('acme-shop')!, table.get('web-7d9f8-k2x4q')!];
+    expect(line.comment).toBe(`rule to REJECT traffic destined for POD name:${pod} namespace: ${ns}`);
+    expect(table.get('gone-5c6d7-zz9yy')).toMatch(/^pod-\d+$/);
+    const evidence = (out[2]!.data as { diagnosis: { findings: Array<{ evidence: Array<{ rule: string }> }> } }).diagnosis.findings[0]!.evidence[0]!;
+    expect(evidence.rule).toBe(line.text);
+    expect(evidence.rule).toContain(`--comment "rule to REJECT traffic destined for POD name:${pod} namespace: ${ns}"`);
+  });
+
+  it('keeps the netfilter vocabulary, so the rule maps to the pseudonyms of the same pod and policy', () => {
+    const line = out[1]!.data as typeof rule;
+    expect(line).toMatchObject({ tableFamily: 'ip', table: 'filter', chain: 'KUBE-POD-FW-CYDJ4HAV7N6F3S47', syntax: 'iptables', verdict: 'reject' });
+    expect(line.path.map((s) => [s.chain, s.target])).toEqual(rule.path.map((s) => [s.chain, s.target]));
+    const before = mapRule(rule as unknown as RuleRecord);
+    const after = mapRule(line as unknown as RuleRecord);
+    expect(before).toMatchObject({ software: 'kube-router', role: 'policy-default-deny', policies: [{ namespace: 'acme-shop', name: 'deny-web-ingress' }] });
+    expect(after).toMatchObject({
+      software: before.software,
+      role: before.role,
+      pod: { kind: 'Pod', namespace: table.get('acme-shop'), name: table.get('web-7d9f8-k2x4q') },
+      policies: [{ kind: 'NetworkPolicy', namespace: table.get('acme-shop'), name: table.get('deny-web-ingress') }],
+    });
+    expect(table.get('deny-web-ingress')).toMatch(/^policy-\d+$/);
+  });
+});
+
+describe('redactRecords: HTTP exchanges', () => {
+  // What the http probe reports for `wget http://checkout:8080/cart?id=7` (query stripped), and the question about it.
+  const http = {
+    type: 'http',
+    node: 'worker-eu-7',
+    proto: 'tcp',
+    src: '10.244.0.5',
+    dst: '10.244.1.8',
+    role: 'client',
+    method: 'GET',
+    path: '/cart',
+    host: 'checkout:8080',
+    version: 'HTTP/1.1',
+    status: 503,
+  };
+  const records: SessionRecord[] = [
+    snapshotRecord(at(0), [makeNamespace('acme-shop'), makePod('acme-shop', 'web-7d9f8-k2x4q', '10.244.1.8', 'worker-eu-7')]),
+    probeRecord(at(1), http),
+    { ts: at(2), kind: 'question', data: { id: 'q1', from: 'acme-shop/deploy/web', to: 'checkout:8080', protocol: 'TCP' } },
+  ];
+  const r = new Redactor({ salt: 'test-salt' });
+  for (const rec of records) r.learn(rec);
+  const out = records.map((rec) => r.redact(rec));
+
+  it("names the same Service in the Host header as in the question (the host's name replaced, its port kept), and keeps the method", () => {
+    const line = out[1]!.data as typeof http;
+    const q = out[2]!.data as { to: string };
+    expect(JSON.stringify(out)).not.toContain('checkout');
+    expect(line.host).toMatch(/^[a-z]+-\d+:8080$/);
+    expect(q.to).toBe(line.host);
+    expect(line).toMatchObject({ method: 'GET', version: 'HTTP/1.1', status: 503, path: '/cart' });
   });
 });
