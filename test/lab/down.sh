@@ -34,12 +34,12 @@ ours() { [ -f "$HOST_STATE" ] && ! existed "$1" && [ -e "$1" ]; }
 #    uninterruptible sleep), so wait up to 30 s before calling it a failure.
 # (Every node a lab can have: the number of nodes may not be recorded after a crash.)
 for k in $(seq 1 "$LAB_MAX_NODES"); do
-  for name in kubelet kube-router kube-proxy; do
+  for name in kubelet kube-router cilium-agent kube-proxy; do
     f="$LAB_RUN/pids/$name$(node_sfx "$k").pid"
     [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
   done
 done
-for name in kube-scheduler kube-controller-manager sshd sshd-2 sshd-3 forward-api forward-ssh forward-ssh-2 forward-ssh-3; do
+for name in cilium-operator kube-scheduler kube-controller-manager sshd sshd-2 sshd-3 forward-api forward-ssh forward-ssh-2 forward-ssh-3; do
   f="$LAB_RUN/pids/$name.pid"
   [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
 done
@@ -146,6 +146,10 @@ for d in /var/lib/cni /var/log/containers /var/log/pods /run/containerd /var/lib
 done
 if ours /run/mount; then rm -f /run/mount/utab; rmdir /run/mount 2>/dev/null; fi
 if ours /run/sshd; then rmdir /run/sshd 2>/dev/null; fi
+# cilium-agent's fixed runtime dir (sockets, pid file), when the lab ran Cilium and created it.
+if [ "$(sed -n 's/^LAB_CNI=//p' "$HOST_STATE" 2>/dev/null)" = cilium ] && ours /run/cilium; then
+  rm -rf /run/cilium || problem "could not remove /run/cilium"
+fi
 owner=$(sed -n 's/^LAB_OWNER_DIR=//p' "$HOST_STATE" 2>/dev/null)
 # The lab may have been started from another checkout: its .state holds this lab's keys.
 if [ -n "$owner" ] && [ "$owner" != "$LAB_DIR" ] && [ -d "$owner/.state" ]; then rm -rf "$owner/.state"; fi

@@ -14,6 +14,8 @@ LAB_PROBE="${PATHLIGHT_PROBE:-$(cd "$LAB_DIR/../.." && pwd)/native/dist/linux-am
 K8S_BIN="$LAB_CACHE/k8s-$K8S_VERSION/bin"
 COREDNS_BIN="$LAB_CACHE/coredns-$COREDNS_VERSION/bin"
 KUBE_ROUTER_BIN="$LAB_CACHE/kube-router-$KUBE_ROUTER_VERSION/bin"
+# Cilium (LAB_CNI=cilium): built by test/lab/cilium/build.sh; see README "Cilium".
+CILIUM_OUT="$LAB_CACHE/cilium-$CILIUM_VERSION"
 
 log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +74,9 @@ CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd
 # device-plugins path is hard-coded, libmount keeps /run/mount/utab, ip netns makes /run/netns,
 # CNI caches results in /var/lib/cni, …). up.sh records which existed; down.sh removes the others.
 HOST_DIRS="/run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns /var/lib/kubelet /run/mount"
+# cilium-agent's sockets (API, Hubble, monitor) and pid file have fixed paths under
+# /var/run/cilium, and cilium-cni finds the agent there: with LAB_CNI=cilium it is a host dir too.
+CILIUM_HOST_DIRS="/run/cilium"
 CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"   # node 1's
 
 # A node's UTS namespace (hostname = node name, as on a real node): daemons, sshd sessions
@@ -140,13 +145,26 @@ lab_pids() {
   done | sort -un
 }
 
+# The CNI and NetworkPolicy enforcer of the running lab (recorded by up.sh in $LAB_RUN/lab-cni), else LAB_CNI, else
+# kube-router: "kube-router" (ptp CNI + kube-router's firewall) or "cilium" (cilium-agent is
+# both; single node only for now).
+lab_cni() {
+  local c
+  c=$(cat "$LAB_RUN/lab-cni" 2>/dev/null) || c=""
+  echo "${c:-${LAB_CNI:-kube-router}}"
+}
+
 # ---- health (up.sh, status.sh)
 LAB_CP_DAEMONS="etcd kube-apiserver forward-api kube-controller-manager kube-scheduler"
 LAB_NODE_DAEMONS="containerd kubelet kube-proxy kube-router sshd forward-ssh"
 # lab_daemons [N]: every daemon's name (pid file, log) for an N-node lab.
 lab_daemons() {
-  local n=${1:-$(lab_nodes)} k d out="$LAB_CP_DAEMONS"
-  for k in $(seq 1 "$n"); do for d in $LAB_NODE_DAEMONS; do out="$out $d$(node_sfx "$k")"; done; done
+  local n=${1:-$(lab_nodes)} k d out="$LAB_CP_DAEMONS" node_daemons="$LAB_NODE_DAEMONS"
+  if [ "$(lab_cni)" = cilium ]; then
+    out="$out cilium-operator"
+    node_daemons=${node_daemons/kube-router/cilium-agent}
+  fi
+  for k in $(seq 1 "$n"); do for d in $node_daemons; do out="$out $d$(node_sfx "$k")"; done; done
   echo "$out"
 }
 node_ready_k() {

@@ -44,6 +44,9 @@ gen_pki() {
   cert scheduler system:kube-scheduler "" "" client
   cert kube-proxy system:kube-proxy "" "" client
   cert kube-router pathlight-lab:kube-router "" "" client
+  # cilium-agent and cilium-operator: cluster-admin through system:masters instead of the
+  # ClusterRoles of Cilium's Helm chart (see README "Cilium": a deviation of the lab).
+  [ "$(lab_cni)" = cilium ] && cert cilium pathlight-lab:cilium system:masters "" client
   # Aggregation layer (front proxy) identity; same CA, restricted by --requestheader-allowed-names.
   cert front-proxy-client front-proxy-client "" "" client
   # Each node's kubelet has its own identity (the Node authorizer lets it touch only its Node).
@@ -97,6 +100,7 @@ gen_kubeconfigs() {
   for c in controller-manager scheduler kube-proxy kube-router kubelet; do
     kubeconfig "$LAB_STATE/kubeconfigs/$c.kubeconfig" "$inside" "$c" "$c"
   done
+  [ "$(lab_cni)" = cilium ] && kubeconfig "$LAB_STATE/kubeconfigs/cilium.kubeconfig" "$inside" cilium cilium
   local k s
   for k in $(seq 2 "$(lab_nodes)"); do
     s=$(node_sfx "$k")

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Brings the lab cluster up (from binaries built by setup.sh) and applies the scenarios.
 # LAB_NODES=1..3 worker nodes (default 2; node 1 also runs the control plane).
+# LAB_CNI=kube-router (default: ptp CNI + kube-router's NetworkPolicy firewall) or cilium
+# (cilium-agent as CNI and policy enforcer, Hubble on; one node only; built by
+# test/lab/cilium/build.sh; see README "Cilium").
 # Idempotent: when the lab is already up and healthy with that many nodes it only re-applies
 # the manifests. When a previous lab is half up (a crash, a killed run) or has another number
 # of nodes, it is torn down first.
@@ -38,20 +41,34 @@ case "$NODES" in
   *) die "LAB_NODES=$NODES: the lab has 1 to $LAB_MAX_NODES nodes" ;;
 esac
 running_nodes=$(cat "$LAB_RUN/nodes" 2>/dev/null || true)
+CNI="${LAB_CNI:-kube-router}"
+case "$CNI" in
+  kube-router) ;;
+  cilium)
+    [ "$NODES" = 1 ] || die "LAB_CNI=cilium: the Cilium lab has one node for now (set LAB_NODES=1)"
+    [ -f "$CILIUM_OUT/.complete" ] || die "Cilium is not built: run test/lab/cilium/build.sh (≈20 min cold)"
+    [ -x "$CILIUM_CLANG_DIR/clang" ] || die "missing $CILIUM_CLANG_DIR/clang (apt-get install $CILIUM_APT_PACKAGES)"
+    ;;
+  *) die "LAB_CNI=$CNI: kube-router (default) or cilium" ;;
+esac
+running_cni=""
+[ -d "$LAB_RUN" ] && running_cni=$(lab_cni)
 
-if [ "${running_nodes:-$NODES}" = "$NODES" ] && lab_healthy; then
+if [ "${running_nodes:-$NODES}" = "$NODES" ] && [ "${running_cni:-$CNI}" = "$CNI" ] && lab_healthy; then
   log "lab is already up ($NODES node(s)); re-applying manifests"
   APPLY_ONLY=1
 elif [ -e "/run/netns/$LAB_NETNS" ] || [ -e "/run/netns/$LAB_NET_NETNS" ] || [ -d "$LAB_RUN" ] || [ -d "$LAB_DATA" ] || [ -d "$(lab_cg_root)" ]; then
   if [ -n "$running_nodes" ] && [ "$running_nodes" != "$NODES" ]; then
     log "the running lab has $running_nodes node(s), $NODES asked for; tearing it down first"
+  elif [ -n "$running_cni" ] && [ "$running_cni" != "$CNI" ]; then
+    log "the running lab runs $running_cni, $CNI asked for; tearing it down first"
   else
     log "a previous lab is half up; tearing it down first"
   fi
   "$LAB_DIR/down.sh"
 fi
 # From here on lib.sh's helpers (lab_nodes, lab_daemons, …) see the new lab's size.
-export LAB_NODES="$NODES"
+export LAB_NODES="$NODES" LAB_CNI="$CNI"
 NODE_LIST=$(seq 1 "$NODES")
 
 for p in "$API_PORT" $(for k in $NODE_LIST; do node_ssh_port "$k"; done); do
@@ -67,12 +84,16 @@ save_host_state() {
   {
     echo "LAB_OWNER_DIR=$LAB_DIR"
     echo "LAB_NODES=$NODES"
+    echo "LAB_CNI=$CNI"
     # Which shared host directories existed before (down.sh removes only the others).
-    for d in $HOST_DIRS; do
+    local dirs=$HOST_DIRS
+    [ "$CNI" = cilium ] && dirs="$dirs $CILIUM_HOST_DIRS"
+    for d in $dirs; do
       [ -e "$d" ] && echo "EXISTED_${d//[\/]/_}=1"
     done
   } > "$f"
   echo "$NODES" > "$LAB_RUN/nodes"
+  echo "$CNI" > "$LAB_RUN/lab-cni"
   # The kubelet sets these host-global (not per-netns) sysctls at start; down.sh restores them.
   for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
     echo "$s=$(sysctl -n "$s")"
@@ -201,14 +222,28 @@ write_node_configs() {
   cgroot="/$LAB_CGROUP"; [ "$k" = 1 ] || cgroot="/$LAB_CGROUP/node-$k"
   mkdir -p "$run/cni/net.d" "$data"
 
-  # ptp: one veth per pod, routed through the node netns, so all pod traffic crosses the node's
-  # FORWARD chain where kube-router enforces NetworkPolicy.
-  cat > "$run/cni/net.d/10-pathlight-lab.conflist" <<EOF
+  local cni_bin=/usr/lib/cni
+  if [ "$CNI" = cilium ]; then
+    # cilium-cni asks the agent (over /var/run/cilium/cilium.sock) for the pod's IP from the
+    # node's podCIDR and sets up its veth; the agent's tc programs enforce policy. Its own plugin
+    # dir: Debian's plugins (containerd's CRI needs loopback) plus cilium-cni.
+    cni_bin="$run/cni/bin"
+    mkdir -p "$cni_bin"
+    ln -sf /usr/lib/cni/* "$cni_bin/"
+    ln -sf "$CILIUM_OUT/bin/cilium-cni" "$cni_bin/cilium-cni"
+    cat > "$run/cni/net.d/05-cilium.conflist" <<EOF
+{"cniVersion":"0.3.1","name":"cilium","plugins":[{"type":"cilium-cni"}]}
+EOF
+  else
+    # ptp: one veth per pod, routed through the node netns, so all pod traffic crosses the
+    # node's FORWARD chain where kube-router enforces NetworkPolicy.
+    cat > "$run/cni/net.d/10-pathlight-lab.conflist" <<EOF
 {"cniVersion":"0.4.0","name":"pathlight-lab","plugins":[
  {"type":"ptp","ipMasq":false,"mtu":1500,
   "ipam":{"type":"host-local","dataDir":"$data/cni/networks","ranges":[[{"subnet":"$(node_pod_cidr "$k")"}]],"routes":[{"dst":"0.0.0.0/0"}]}},
  {"type":"portmap","capabilities":{"portMappings":true}}]}
 EOF
+  fi
 
   cat > "$cfg/containerd$s.toml" <<EOF
 version = 2
@@ -235,7 +270,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
         Root = "$run/runc"
         BinaryName = "$LAB_DIR/runtime/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+    bin_dir = "$cni_bin"
     conf_dir = "$run/cni/net.d"
     max_conf_num = 1
 EOF
@@ -406,6 +441,18 @@ start_firewall() {
     --metrics-port=0 --health-port=20244 --v=1
 }
 
+# start_cilium: the operator (registers Cilium's CRDs, garbage-collects identities) and node 1's
+# agent (test/lab/cilium/agent.sh has its settings), once the Node has its podCIDR.
+cilium_ready() { "$CILIUM_OUT/bin/cilium-dbg" status --brief 2>/dev/null | grep -qx OK; }
+start_cilium() {
+  start cilium-operator node "$CILIUM_OUT/bin/cilium-operator-generic" \
+    --k8s-kubeconfig-path="$LAB_STATE/kubeconfigs/cilium.kubeconfig" --cluster-name=pathlight-lab \
+    --identity-allocation-mode=crd --ipam=kubernetes
+  start cilium-agent node unshare --mount --propagation slave bash "$LAB_DIR/cilium/agent.sh"
+  # The first start compiles the datapath (clang on 2 busy cores: minutes).
+  wait_up cilium-agent 600 "cilium-agent to be ready (cilium-dbg status)" cilium_ready
+}
+
 start_nodes() {
   local k pids=() p
   # The runtimes (and their image imports) in parallel: they are independent.
@@ -421,7 +468,7 @@ start_nodes() {
     cidr=$(node_pod_cidr "$k")
     kc patch node "$(node_name "$k")" --type merge -p "{\"spec\":{\"podCIDR\":\"$cidr\",\"podCIDRs\":[\"$cidr\"]}}" >/dev/null \
       || die "could not set the pod CIDR of $(node_name "$k")"
-    start_firewall "$k"
+    if [ "$CNI" = cilium ]; then start_cilium; else start_firewall "$k"; fi
   done
 }
 
@@ -457,6 +504,13 @@ apply_scenarios() {
     || die "the AdminNetworkPolicy CRDs did not become established"
   local args=() f
   for f in $(scenario_files); do args+=(-f "$f"); done
+  # Cilium's own policy kinds: only where Cilium runs (its operator registers the CRDs).
+  if [ "$CNI" = cilium ]; then
+    wait_for 120 "Cilium's policy CRDs" kc wait --for=condition=Established --timeout=1s \
+      crd/ciliumnetworkpolicies.cilium.io crd/ciliumclusterwidenetworkpolicies.cilium.io \
+      || die "Cilium's CRDs did not become established (see $LAB_STATE/logs/cilium-operator.log)"
+    for f in "$LAB_DIR"/scenarios/cilium/*.yaml; do args+=(-f "$f"); done
+  fi
   kc apply --server-side --force-conflicts "${args[@]}" >/dev/null || die "could not apply test/lab/scenarios"
 }
 
@@ -495,6 +549,7 @@ write_lab_json() {
 {
   "version": 1,
   "kubernetesVersion": "$K8S_VERSION",
+  "cni": "$CNI",
   "apiServer": "https://127.0.0.1:$API_PORT",
   "adminKubeconfig": "$LAB_STATE/admin.kubeconfig",
   "restrictedKubeconfig": "$LAB_STATE/restricted.kubeconfig",
