@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Cilium lab smoke test: records the host's BPF state, tears down any running lab, brings the
+# lab up with LAB_CNI=cilium LAB_NODES=1, checks that Cilium is the CNI and really enforces
+# (allowed traffic through a Service flows; a CiliumNetworkPolicy and a
+# CiliumClusterwideNetworkPolicy drop, and Hubble on the node agent's socket says so with
+# Cilium's drop reason), that nothing BPF reached the host, then runs down.sh and checks that
+# nothing is left. Not part of `npm test` (Cilium's cold build takes ≈20 min:
+# test/lab/cilium/build.sh).
+#
+#   test/lab/cilium/test.sh           # full run: down, up, checks, down, leftovers
+#   test/lab/cilium/test.sh --keep    # leave the Cilium lab up after the checks
+#
+# One line per check (PASS/FAIL); last line "cilium lab: N passed, N failed"; exit status 1 when
+# anything failed.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+need_root
+lab_lock
+
+KEEP=0
+case "${1:-}" in
+  --keep) KEEP=1 ;;
+  "") ;;
+  *) die "usage: test/lab/cilium/test.sh [--keep]" ;;
+esac
+[ -f "$CILIUM_OUT/.complete" ] || die "Cilium is not built: run test/lab/cilium/build.sh (≈20 min cold)"
+command -v bpftool >/dev/null || die "bpftool is missing (apt-get install bpftool)"
+PASS=0 FAIL=0
+T0=$(date +%s)
+pass() { PASS=$((PASS + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { FAIL=$((FAIL + 1)); printf 'FAIL  %s\n' "$*"; }
+# check DESCRIPTION COMMAND...: PASS when COMMAND succeeds; on failure its output, indented.
+check() {
+  local what=$1 out; shift
+  if out=$("$@" 2>&1); then pass "$what"; else fail "$what"; printf '%s\n' "$out" | tail -n 12 | sed 's/^/      /'; fi
+}
+HUBBLE="$CILIUM_OUT/bin/hubble"
+DBG="$CILIUM_OUT/bin/cilium-dbg"
+pexec() { local ns=$1 app=$2; shift 2; kc -n "$ns" exec "deploy/$app" -c "$app" -- "$@"; }
+
+# ------------------------------------------------------------------ host baseline
+# The cgroup2 hierarchy is one per machine (/sys/fs/cgroup/unified here): a program attached at
+# its root would see every socket of the machine. The host netns's tc/xdp must stay untouched
+# too, and so must the host-global sysctls the agent's loader would like to set.
+CG2=/sys/fs/cgroup/unified
+cg_v2 && CG2=/sys/fs/cgroup
+host_bpf() {
+  echo "--- bpftool cgroup tree $CG2"; bpftool cgroup tree "$CG2" 2>&1
+  echo "--- bpftool net (host netns)"; bpftool net 2>&1
+  echo "--- sysctl"
+  for s in kernel.unprivileged_bpf_disabled kernel.timer_migration net.core.bpf_jit_enable; do echo "$s=$(sysctl -n $s)"; done
+  echo "--- bpf/cgroup2 mounts"; awk '$3 == "bpf" || $3 == "cgroup2" {print $2, $3}' /proc/self/mounts | sort
+}
+"$LAB_DIR/down.sh" >/dev/null 2>&1 || true
+BEFORE=$(host_bpf)
+run_cilium_existed=0; [ -e /run/cilium ] && run_cilium_existed=1
+
+# ------------------------------------------------------------------ up
+t_up=$(date +%s)
+if LAB_CNI=cilium LAB_NODES=1 "$LAB_DIR/up.sh"; then
+  pass "LAB_CNI=cilium LAB_NODES=1 up.sh ($(( $(date +%s) - t_up ))s)"
+else
+  fail "LAB_CNI=cilium LAB_NODES=1 up.sh"
+fi
+
+# ------------------------------------------------------------------ Cilium is the CNI
+check "cilium-agent is healthy (cilium-dbg status --brief: OK)" sh -c "'$DBG' status --brief | grep -qx OK"
+check "kube-router is not running" sh -c "! pgrep -x kube-router"
+check "node Ready, every lab daemon running" "$LAB_DIR/status.sh"
+# Every pod that is not hostNetwork is a Cilium endpoint with its IP.
+pods_are_endpoints() {
+  local pods eps missing
+  pods=$(kc get pods -A -o json | jq -r '.items[] | select(.spec.hostNetwork != true) | "\(.metadata.namespace)/\(.metadata.name) \(.status.podIP)"')
+  eps=$("$DBG" endpoint list -o json | jq -r '.[].status.networking.addressing[]?.ipv4 // empty')
+  missing=$(while read -r p ip; do grep -qx "$ip" <<<"$eps" || echo "$p ($ip)"; done <<<"$pods")
+  echo "$(wc -l <<<"$pods") pods, $(wc -l <<<"$eps") Cilium endpoints"
+  [ -z "$missing" ] || { echo "not Cilium endpoints: $missing"; return 1; }
+}
+check "every pod got its IP from cilium-cni (is a Cilium endpoint)" pods_are_endpoints
+
+# ------------------------------------------------------------------ traffic
+check "pod -> Service -> pod: lab-healthy frontend gets http://backend:8080/" \
+  pexec lab-healthy frontend timeout 5 wget -q -O - http://backend:8080/
+check "DNS through CoreDNS: nslookup backend.lab-healthy" pexec lab-healthy frontend nslookup backend.lab-healthy.svc.cluster.local
+
+# dropped NS: the client's connection to the backend pod times out (no RST: a drop, not a refusal)
+dropped() {
+  local ns=$1 ip t0 t
+  ip=$(kc -n "$ns" get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+  t0=$(date +%s)
+  if pexec "$ns" frontend nc -w 3 "$ip" 8080 </dev/null; then echo "connected to $ip:8080"; return 1; fi
+  t=$(( $(date +%s) - t0 ))
+  echo "nc to $ip:8080 failed after ${t}s"
+  [ "$t" -ge 3 ] || { echo "failed fast: refused, not dropped"; return 1; }
+}
+# hubble_drop NS REASON: the node agent's Hubble saw frontend -> backend:8080 DROPPED for REASON
+hubble_drop() {
+  local ns=$1 reason=$2 out
+  out=$("$HUBBLE" observe --server unix:///var/run/cilium/hubble.sock --since 2m --verdict DROPPED \
+    --from-pod "$ns/frontend" --to-pod "$ns/backend" --to-port 8080 -o compact 2>&1)
+  printf '%s\n' "$out" | tail -n 3
+  grep -q "$reason DROPPED" <<<"$out"
+}
+check "CiliumNetworkPolicy: lab-cilium-deny frontend -> backend:8080 times out" dropped lab-cilium-deny
+check "Hubble: lab-cilium-deny frontend -> backend:8080 DROPPED, \"Policy denied\"" hubble_drop lab-cilium-deny "Policy denied"
+check "CiliumClusterwideNetworkPolicy: lab-cilium-ccnp frontend -> backend:8080 times out" dropped lab-cilium-ccnp
+check "Hubble: lab-cilium-ccnp frontend -> backend:8080 DROPPED, \"Policy denied by denylist\"" hubble_drop lab-cilium-ccnp "Policy denied by denylist"
+
+# ------------------------------------------------------------------ nothing BPF on the host
+same_as_before() { diff <(printf '%s\n' "$BEFORE") <(host_bpf); }
+check "while up: host cgroup2 root, host netns tc/xdp, kernel sysctls, bpf mounts unchanged" same_as_before
+
+[ $KEEP = 1 ] && { echo "cilium lab: $PASS passed, $FAIL failed (lab left up)"; [ $FAIL -eq 0 ]; exit; }
+
+# ------------------------------------------------------------------ down and leftovers
+check "down.sh" "$LAB_DIR/down.sh"
+check "after down: host cgroup2 root, host netns tc/xdp, kernel sysctls, bpf mounts as before" same_as_before
+check "no lab network namespace" sh -c "! ip netns list | grep -q '^pathlight-lab'"
+check "no mount under $LAB_RUN or $LAB_DATA" sh -c "! awk '{print \$2}' /proc/self/mounts | grep -E '^($LAB_RUN|$LAB_DATA)(/|\$)'"
+check "no process in the lab's cgroups" sh -c "[ -z \"\$(. '$LAB_DIR/lib.sh'; lab_pids)\" ]"
+check "no cilium-agent/operator process" sh -c "! pgrep -f '^$CILIUM_OUT/bin/'"
+if [ $run_cilium_existed = 0 ]; then
+  check "/run/cilium removed" sh -c "[ ! -e /run/cilium ]"
+fi
+check "no $LAB_RUN, $LAB_DATA" sh -c "[ ! -e '$LAB_RUN' ] && [ ! -e '$LAB_DATA' ]"
+
+echo "cilium lab: total $(( $(date +%s) - T0 ))s"
+echo "cilium lab: $PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
