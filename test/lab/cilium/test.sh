@@ -25,6 +25,18 @@ case "${1:-}" in
 esac
 [ -f "$CILIUM_OUT/.complete" ] || die "Cilium is not built: run test/lab/cilium/build.sh (≈20 min cold)"
 command -v bpftool >/dev/null || die "bpftool is missing (apt-get install bpftool)"
+# tcx/main.go: lists tcx attachments, which Debian 12's bpftool cannot show. Built in the Cilium
+# wrapper module (same github.com/cilium/ebpf as the agent), as check-datapath.sh builds its tool.
+TCX="$CILIUM_OUT/tools/tcx"
+if [ ! -x "$TCX" ] || [ "$LAB_DIR/cilium/tcx/main.go" -nt "$TCX" ]; then
+  mkdir -p "$CILIUM_OUT/src/tcx" "$CILIUM_OUT/tools"
+  cp "$LAB_DIR/cilium/tcx/main.go" "$CILIUM_OUT/src/tcx/main.go"
+  (
+    export GOMODCACHE="$LAB_CACHE/go/mod" GOCACHE="$LAB_CACHE/go/build" CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+    if [ "$(GOTOOLCHAIN=local go env GOVERSION)" = "$GO_TOOLCHAIN" ]; then export GOTOOLCHAIN=local; else export GOTOOLCHAIN="$GO_TOOLCHAIN"; fi
+    cd "$CILIUM_OUT/src" && nice -n 10 go build -trimpath -o "$TCX" ./tcx
+  ) || die "building test/lab/cilium/tcx failed"
+fi
 PASS=0 FAIL=0
 T0=$(date +%s)
 pass() { PASS=$((PASS + 1)); printf 'PASS  %s\n' "$*"; }
@@ -47,6 +59,7 @@ cg_v2 && CG2=/sys/fs/cgroup
 host_bpf() {
   echo "--- bpftool cgroup tree $CG2"; bpftool cgroup tree "$CG2" 2>&1
   echo "--- bpftool net (host netns)"; bpftool net 2>&1
+  echo "--- tcx (host netns)"; "$TCX" 2>&1
   echo "--- sysctl"
   for s in kernel.unprivileged_bpf_disabled kernel.timer_migration net.core.bpf_jit_enable; do echo "$s=$(sysctl -n $s)"; done
   echo "--- bpf/cgroup2 mounts"; awk '$3 == "bpf" || $3 == "cgroup2" {print $2, $3}' /proc/self/mounts | sort
@@ -107,18 +120,25 @@ check "CiliumClusterwideNetworkPolicy: lab-cilium-ccnp frontend -> backend:8080 
 check "Hubble: lab-cilium-ccnp frontend -> backend:8080 DROPPED, \"Policy denied by denylist\"" hubble_drop lab-cilium-ccnp "Policy denied by denylist"
 
 # ------------------------------------------------------------------ nothing BPF on the host
+# (The tcx tool sees the agent's programs where they are: on the node's lab0.)
+node_tcx() { local out; out=$(in_node "$TCX") || return 1; printf '%s\n' "$out" | head -n 4; grep -qE '^lab0 ingress prog [0-9]+ cil_from_netdev$' <<<"$out"; }
+check "tcx in the node netns: Cilium's cil_from_netdev on lab0" node_tcx
 same_as_before() { diff <(printf '%s\n' "$BEFORE") <(host_bpf); }
-check "while up: host cgroup2 root, host netns tc/xdp, kernel sysctls, bpf mounts unchanged" same_as_before
+check "while up: host cgroup2 root, host netns tc/xdp/tcx, kernel sysctls, bpf mounts unchanged" same_as_before
 
 [ $KEEP = 1 ] && { echo "cilium lab: $PASS passed, $FAIL failed (lab left up)"; [ $FAIL -eq 0 ]; exit; }
 
 # ------------------------------------------------------------------ down and leftovers
 check "down.sh" "$LAB_DIR/down.sh"
-check "after down: host cgroup2 root, host netns tc/xdp, kernel sysctls, bpf mounts as before" same_as_before
+check "after down: host cgroup2 root, host netns tc/xdp/tcx, kernel sysctls, bpf mounts as before" same_as_before
 check "no lab network namespace" sh -c "! ip netns list | grep -q '^pathlight-lab'"
 check "no mount under $LAB_RUN or $LAB_DATA" sh -c "! awk '{print \$2}' /proc/self/mounts | grep -E '^($LAB_RUN|$LAB_DATA)(/|\$)'"
 check "no process in the lab's cgroups" sh -c "[ -z \"\$(. '$LAB_DIR/lib.sh'; lab_pids)\" ]"
 check "no cilium-agent/operator process" sh -c "! pgrep -f '^$CILIUM_OUT/bin/'"
+# The agent's programs and maps were pinned only in its own bpffs (test/lab/cilium/agent.sh):
+# once it is gone, the kernel has freed them (names as Cilium's bpf/ gives them: cil_*, cilium_*).
+cilium_objects() { bpftool prog show 2>/dev/null | grep -E ' name cil_'; bpftool map show 2>/dev/null | grep -E ' name cilium_'; }
+check "no Cilium BPF program or map left in the kernel" sh -c "! { $(declare -f cilium_objects); cilium_objects; } | grep ."
 if [ $run_cilium_existed = 0 ]; then
   check "/run/cilium removed" sh -c "[ ! -e /run/cilium ]"
 fi
