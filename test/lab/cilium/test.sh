@@ -116,6 +116,28 @@ hubble_drop() {
 }
 check "CiliumNetworkPolicy: lab-cilium-deny frontend -> backend:8080 times out" dropped lab-cilium-deny
 check "Hubble: lab-cilium-deny frontend -> backend:8080 DROPPED, \"Policy denied\"" hubble_drop lab-cilium-deny "Policy denied"
+# Control: the drop is the policy's doing. An extra CNP that allows frontend -> backend:8080
+# (allow rules add up) lets the same connection through, and Hubble sees it FORWARDED.
+allowed_with_extra_rule() {
+  local rc=0
+  kc apply -f - >/dev/null <<'EOF' || return 1
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: test-allow-frontend, namespace: lab-cilium-deny}
+spec:
+  endpointSelector: {matchLabels: {app: backend}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: frontend}}]
+    toPorts: [{ports: [{port: "8080", protocol: TCP}]}]
+EOF
+  wait_for 20 "the allow rule to take effect" pexec lab-cilium-deny frontend timeout 3 wget -q -O /dev/null http://backend:8080/ || rc=1
+  "$HUBBLE" observe --server unix:///var/run/cilium/hubble.sock --since 1m --verdict FORWARDED \
+    --from-pod lab-cilium-deny/frontend --to-pod lab-cilium-deny/backend --to-port 8080 -o compact | tail -n 2
+  kc -n lab-cilium-deny delete cnp test-allow-frontend --wait >/dev/null || rc=1
+  return $rc
+}
+check "control: with an extra CNP allowing frontend -> backend:8080, lab-cilium-deny's connection succeeds" allowed_with_extra_rule
+check "… and is dropped again once that CNP is deleted" dropped lab-cilium-deny
 check "CiliumClusterwideNetworkPolicy: lab-cilium-ccnp frontend -> backend:8080 times out" dropped lab-cilium-ccnp
 check "Hubble: lab-cilium-ccnp frontend -> backend:8080 DROPPED, \"Policy denied by denylist\"" hubble_drop lab-cilium-ccnp "Policy denied by denylist"
 
