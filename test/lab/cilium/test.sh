@@ -141,6 +141,26 @@ check "… and is dropped again once that CNP is deleted" dropped lab-cilium-den
 check "CiliumClusterwideNetworkPolicy: lab-cilium-ccnp frontend -> backend:8080 times out" dropped lab-cilium-ccnp
 check "Hubble: lab-cilium-ccnp frontend -> backend:8080 DROPPED, \"Policy denied by denylist\"" hubble_drop lab-cilium-ccnp "Policy denied by denylist"
 
+# Egress without DNS: the name does not resolve, Hubble shows the DNS query dropped by policy,
+# and the allowed part of the policy (the backend's pod IP on 8080) still works.
+dns_denied() {
+  if pexec lab-cilium-egress-dns frontend nslookup backend.lab-cilium-egress-dns.svc.cluster.local; then return 1; fi
+}
+hubble_dns_drop() {
+  local out
+  out=$("$HUBBLE" observe --server unix:///var/run/cilium/hubble.sock --since 2m --verdict DROPPED \
+    --from-pod lab-cilium-egress-dns/frontend --to-port 53 -o compact 2>&1)
+  printf '%s\n' "$out" | tail -n 2
+  grep -q "kube-system/coredns.*Policy denied DROPPED" <<<"$out"
+}
+egress_pod_ip_ok() {
+  local ip; ip=$(kc -n lab-cilium-egress-dns get pod -l app=backend -o jsonpath='{.items[0].status.podIP}')
+  pexec lab-cilium-egress-dns frontend timeout 5 wget -q -O /dev/null "http://$ip:8080/"
+}
+check "CNP egress without DNS: lab-cilium-egress-dns frontend cannot resolve backend" dns_denied
+check "Hubble: lab-cilium-egress-dns frontend -> kube-dns :53 DROPPED, \"Policy denied\"" hubble_dns_drop
+check "CNP egress without DNS: frontend -> backend pod IP:8080 (allowed by the policy) works" egress_pod_ip_ok
+
 # ------------------------------------------------------------------ nothing BPF on the host
 # (The tcx tool sees the agent's programs where they are: on the node's lab0.)
 node_tcx() { local out; out=$(in_node "$TCX") || return 1; printf '%s\n' "$out" | head -n 4; grep -qE '^lab0 ingress prog [0-9]+ cil_from_netdev$' <<<"$out"; }
