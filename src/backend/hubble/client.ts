@@ -75,6 +75,8 @@ const timestamp = (ns: number) => ({ seconds: String(Math.floor(ns / 1e9)), nano
 export interface HubbleQuery {
   /** `unix:///path/hubble.sock` or `host:port`. */
   target: string;
+  /** What messages call it (default: the target), e.g. the node's socket behind an SSH bridge. */
+  label?: string;
   /** Time window, ns since the epoch. */
   sinceNs: number;
   untilNs?: number;
@@ -102,7 +104,7 @@ export async function hubbleFlowLines(q: HubbleQuery): Promise<string[]> {
           ? reject(
               new PathlightError({
                 code: 'probe-failed',
-                message: `Hubble at ${q.target} did not answer: ${err.message}.`,
+                message: `Hubble at ${q.label ?? q.target} did not answer: ${err.message}.`,
                 hint: 'Check that Hubble is enabled on the node (cilium-agent --enable-hubble) and that its socket or Relay is reachable from here.',
               }),
             )
@@ -133,7 +135,7 @@ export async function hubbleFlowLines(q: HubbleQuery): Promise<string[]> {
             : reject(
                 new PathlightError({
                   code: 'probe-failed',
-                  message: `Hubble at ${q.target} stopped the query: ${err.details || err.message}.`,
+                  message: `Hubble at ${q.label ?? q.target} stopped the query: ${err.details || err.message}.`,
                   hint: 'Check the Hubble version (Cilium 1.14 or later) and its logs.',
                 }),
               ),

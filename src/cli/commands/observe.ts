@@ -119,7 +119,7 @@ export function registerObserve(program: Command): void {
     .option('--print-node-name', 'print the node of each event (compact output)')
     .option(
       '--hubble <target>',
-      "Cilium's own flows from a Hubble observer over gRPC: unix:///var/run/cilium/hubble.sock (on a node), or HOST:PORT of Hubble Relay (e.g. a port-forward); --since sets the window (default 5m)",
+      "Cilium's own flows from a Hubble observer over gRPC: ssh://NODE (the node's Hubble socket over SSH, with --ssh-config; ssh://NODE/PATH for another socket), unix:///var/run/cilium/hubble.sock (on the node itself), or HOST:PORT of Hubble Relay (e.g. a port-forward); --since sets the window (default 5m)",
     )
     .option('--node <name>', 'live: run the agent on this node (repeat, or a,b for several)', collect)
     .option('-f, --follow', 'live: keep streaming until Ctrl-C (at most --duration, default 1h)')
@@ -194,12 +194,31 @@ class Printer {
  */
 async function hubbleWindow(target: string, opts: ObserveOpts, input: core.FilterInput, o: typeof core): Promise<string[]> {
   const { hubbleFlowLines } = await import('../../backend/hubble/client.js');
+  let bridge: { target: string; close(): void } | undefined;
+  const label = target;
+  if (target.startsWith('ssh://')) {
+    // The node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly).
+    const [{ readSshConfig }, { hubbleOverSsh, hubbleSocketPath }] = await Promise.all([
+      import('../../backend/probes/ssh/config.js'),
+      import('../../backend/hubble/ssh.js'),
+    ]);
+    const rest = target.slice('ssh://'.length);
+    const slash = rest.indexOf('/');
+    const node = slash < 0 ? rest : rest.slice(0, slash);
+    const { text, file } = await readSshConfig({ file: opts.sshConfig });
+    bridge = await hubbleOverSsh({ configText: text, configFile: file, node, fallbackHostName: opts.host }, slash < 0 ? hubbleSocketPath : rest.slice(slash));
+    target = bridge.target;
+  }
   const now = Date.now() * 1e6;
   const ref = { start: now - 3_600e9, end: now };
   const sinceNs = opts.since !== undefined ? (o.parseTime(opts.since, ref) ?? now - 300e9) : now - 300e9;
   const untilNs = opts.until !== undefined ? o.parseTime(opts.until, ref) : undefined;
   const ips = [...(input.ip ?? []), ...(input['from-ip'] ?? []), ...(input['to-ip'] ?? [])].flatMap((v) => v.split(',')).filter((v) => !v.includes('/'));
-  return hubbleFlowLines({ target, sinceNs, ...(untilNs !== undefined ? { untilNs } : {}), ...(ips.length ? { ips } : {}) });
+  try {
+    return await hubbleFlowLines({ target, label, sinceNs, ...(untilNs !== undefined ? { untilNs } : {}), ...(ips.length ? { ips } : {}) });
+  } finally {
+    bridge?.close();
+  }
 }
 
 function streamRow(cells: string[]): string {
@@ -226,9 +245,10 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
       ),
     );
   if (file !== undefined || opts.hubble !== undefined) {
-    const live = (['follow', 'duration', 'kubeconfig', 'context', 'sshConfig', 'host', 'probeImage', 'agentImage', 'privileged'] as const).find(
-      (k) => opts[k] !== undefined,
-    );
+    const sshHubble = opts.hubble?.startsWith('ssh://');
+    const live = (
+      ['follow', 'duration', 'kubeconfig', 'context', ...(sshHubble ? [] : (['sshConfig', 'host'] as const)), 'probeImage', 'agentImage', 'privileged'] as const
+    ).find((k) => opts[k] !== undefined);
     if (live)
       return fail(
         usage(
