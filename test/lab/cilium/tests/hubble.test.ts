@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { hubbleFlowLines } from '../../../../src/backend/hubble/client.js';
 import { importHubbleFlows } from '../../../../src/core/index.js';
-import { kubectl } from '../../../helpers/labApp.js';
+import { lab } from '../../../helpers/lab.js';
+import { kubectl, pathlight } from '../../../helpers/labApp.js';
 
 const socket = 'unix:///var/run/cilium/hubble.sock';
 const ns = 'lab-cilium-deny';
@@ -44,5 +45,46 @@ describe('Hubble over gRPC (Cilium lab)', () => {
     const a = pod('frontend', 'status.podIP');
     const lines = await hubbleFlowLines({ target: socket, sinceNs: (Date.now() + 60_000) * 1e6, ips: [a] });
     expect(lines).toEqual([]);
+  });
+
+  it('pathlight observe --hubble ssh://NODE: the node’s socket over SSH, the denied connection as DROPPED (POLICY_DENIED) between the pods', async () => {
+    const info = lab();
+    const a = pod('frontend', 'status.podIP');
+    const b = pod('backend', 'status.podIP');
+    try {
+      kubectl('exec', '-n', ns, pod('frontend', 'metadata.name'), '--', 'nc', '-w', '3', b, '8080');
+    } catch {
+      /* dropped */
+    }
+    await expect
+      .poll(
+        async () => {
+          const r = await pathlight([
+            'observe',
+            '--hubble',
+            `ssh://${info.node.name}`,
+            '--ssh-config',
+            info.sshConfig,
+            '--since',
+            '2m',
+            '--from-ip',
+            a,
+            '--to-ip',
+            b,
+            '--verdict',
+            'DROPPED',
+            '-o',
+            'json',
+          ]);
+          expect(r.code, r.stderr).toBe(0);
+          return r.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { type: string; reason?: string; dport?: number })
+            .some((e) => e.type === 'drop' && e.reason === 'POLICY_DENIED' && e.dport === 8080);
+        },
+        { timeout: 20_000, interval: 2000 },
+      )
+      .toBe(true);
   });
 });
