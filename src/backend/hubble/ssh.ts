@@ -20,6 +20,28 @@ export interface HubbleBridge {
 
 export async function hubbleOverSsh(opts: Omit<SshProbeOptions, 'agentDir' | 'args'>, socketPath = hubbleSocketPath): Promise<HubbleBridge> {
   const { conn, hops } = await connect({ ...opts, agentDir: '', args: [] });
+  const end = () => {
+    conn.end();
+    for (const h of hops) h.end();
+  };
+  // One stream first: a node without the socket (no Cilium, Hubble off) is said at once, not
+  // after the client's connection timeout.
+  try {
+    await new Promise<void>((resolve, reject) =>
+      conn.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
+        if (err) return reject(err);
+        ch.close();
+        resolve();
+      }),
+    );
+  } catch (err) {
+    end();
+    throw new PathlightError({
+      code: 'probe-failed',
+      message: `Hubble at ssh://${opts.node}${socketPath}: the node has no socket to connect to (${(err as Error).message}).`,
+      hint: 'Cilium runs Hubble there when cilium-agent has --enable-hubble; give the socket path as ssh://NODE/PATH if it is elsewhere, or use Hubble Relay (--hubble HOST:PORT).',
+    });
+  }
   const sockets = new Set<Socket>();
   const server = createServer((local) => {
     sockets.add(local);
@@ -41,8 +63,7 @@ export async function hubbleOverSsh(opts: Omit<SshProbeOptions, 'agentDir' | 'ar
       server.listen(0, '127.0.0.1', () => resolve());
     });
   } catch (err) {
-    conn.end();
-    for (const h of hops) h.end();
+    end();
     throw new PathlightError({ code: 'internal', message: `Cannot listen on the loopback for the SSH bridge: ${(err as Error).message}.` });
   }
   const port = (server.address() as { port: number }).port;
@@ -51,8 +72,7 @@ export async function hubbleOverSsh(opts: Omit<SshProbeOptions, 'agentDir' | 'ar
     close() {
       server.close();
       for (const s of sockets) s.destroy();
-      conn.end();
-      for (const h of hops) h.end();
+      end();
     },
   };
 }
