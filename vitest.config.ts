@@ -41,6 +41,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Needs the Cilium lab up (LAB_CNI=cilium): test/lab/cilium/test.sh runs it.
+        test: {
+          name: 'cilium',
+          include: ['test/lab/cilium/tests/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,6 +1,7 @@
 // Builds everything the app runs from: TypeScript layers (tsc -b), the renderer (Vite) and
 // the sandboxed preload bundle (esbuild). Usage: node scripts/build.mjs [--quiet]
 import { execFileSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const quiet = process.argv.includes('--quiet');
@@ -18,6 +19,8 @@ function run(cmd, args) {
 
 step('typescript (tsc -b)');
 run('tsc', ['-b']);
+// Hubble's observer API, which the Hubble client loads at run time (src/backend/hubble/client.ts).
+cpSync('src/backend/hubble/proto', 'dist/backend/hubble/proto', { recursive: true, filter: (f) => !f.endsWith('.sh') });
 step('renderer (vite)');
 run('vite', ['build', '--logLevel', quiet ? 'error' : 'warn']);
 step('preload (esbuild)');

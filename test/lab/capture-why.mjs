@@ -3,11 +3,12 @@
 // kube-system, and every probe event the agent on the lab node saw while `why` watched, with
 // identities. Needs `npm run lab:up` and `npm run build`; run as root:
 //   node test/lab/capture-why.mjs [scenario…]
+// Without names: the nine scenarios; a scenario only the probes show (http-503) by its name.
 // The unit tests replay these fixtures through the engine (test/unit/core/diagnose/golden.test.ts).
 import { writeFileSync } from 'node:fs';
 import { loadKubeConfig } from '../../dist/backend/cluster/kubeconfig.js';
 import { runWhy } from '../../dist/backend/diagnose/why.js';
-import { labScenarios } from './scenarios.mjs';
+import { labProbeOnlyScenarios, labScenarios } from './scenarios.mjs';
 
 const state = new URL('./.state/', import.meta.url).pathname;
 const wanted = process.argv.slice(2);
@@ -21,7 +22,7 @@ const scrub = (o) => {
   }
   return { ...o, metadata: m };
 };
-for (const s of labScenarios.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
+for (const s of wanted.length === 0 ? labScenarios : [...labScenarios, ...labProbeOnlyScenarios].filter((x) => wanted.includes(x.name))) {
   const events = [];
   const r = await runWhy({
     kc,
@@ -31,7 +32,7 @@ for (const s of labScenarios.filter((x) => wanted.length === 0 || wanted.include
     sshConfig: `${state}ssh_config`,
     durationMs: 12_000,
     keepObjects: true,
-    onLine: (l) => ['drop', 'dns', 'tcp', 'rule'].includes(l.type) && events.push(l),
+    onLine: (l) => ['drop', 'dns', 'tcp', 'rule', 'http'].includes(l.type) && events.push(l),
   });
   const keep = (o) => !o.metadata?.namespace || o.metadata.namespace === s.namespace || o.metadata.namespace === 'kube-system';
   const objects = Object.fromEntries(Object.entries(r.objects).map(([k, list]) => [k, list.filter(keep).map(scrub)]));

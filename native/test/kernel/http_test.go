@@ -130,15 +130,28 @@ func httpHelper(kind, arg string) (rc int, ok bool) {
 
 func httpLines(ag *Agent, kv ...any) []map[string]any { return ag.all(is("http", kv...)) }
 
+// httpRun starts the agent with probes on a fresh pair of namespaces (slot n), a server of
+// kind serve ("httpserve", "httpsserve", "listen") in b on port, and a client helper in a:
+// "httpclient" with mode, or "httpsget". It returns the pair, the agent, and the client's
+// pid, comm and output.
+func httpRun(t *testing.T, n int, probes, serve, port, client, mode string) (a, b netns, ag *Agent, pid float64, comm, out string) {
+	requireRoot(t)
+	a, b = pair(t, n)
+	ag = startAgent(t, "--netns", nsFilter(a, b), "--probes", probes)
+	startInNetns(t, b, serve, b.ip+":"+port)
+	arg := b.ip + ":" + port
+	if mode != "" {
+		arg += "," + mode
+	}
+	pid, comm, out = helperProc(t, inNetns(t, a, client, arg))
+	return a, b, ag, pid, comm, out
+}
+
 // Probe http: a request and its 503 response make one line per socket that saw them — the
 // client's (with its process, the latency it waited) and the server's — with method, path
 // (query stripped, and said so), host, status and the 5-tuple client → server.
 func TestHTTPPair(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 110)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http,proc,tcp")
-	startInNetns(t, b, "httpserve", b.ip+":8080")
-	pid, comm, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":8080,pair"))
+	a, b, ag, pid, comm, out := httpRun(t, 110, "http,proc,tcp", "httpserve", "8080", "httpclient", "pair")
 	if !strings.HasPrefix(out, "503") {
 		t.Fatalf("client: %s", out)
 	}
@@ -169,11 +182,8 @@ func TestHTTPPair(t *testing.T) {
 // Probe http: pipelined requests on one keep-alive connection are matched to their
 // responses in order, and a later request on it too.
 func TestHTTPPipelined(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 111)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
-	startInNetns(t, b, "httpserve", b.ip+":8080")
-	if _, _, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":8080,pipeline")); out != "200 ok\n503 unavailable\n200 ok" {
+	_, _, ag, _, _, out := httpRun(t, 111, "http", "httpserve", "8080", "httpclient", "pipeline")
+	if out != "200 ok\n503 unavailable\n200 ok" {
 		t.Fatalf("client: %q", out)
 	}
 	ag.mustSee("the third exchange", is("http", "role", "client", "path", "/three"))
@@ -195,11 +205,8 @@ func TestHTTPPipelined(t *testing.T) {
 // Probe http: a request whose head arrives in two segments is read whole (its Host is in
 // the second).
 func TestHTTPSplitRequest(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 112)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
-	startInNetns(t, b, "httpserve", b.ip+":8080")
-	if _, _, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":8080,split")); out != "200 ok" {
+	_, _, ag, _, _, out := httpRun(t, 112, "http", "httpserve", "8080", "httpclient", "split")
+	if out != "200 ok" {
 		t.Fatalf("client: %q", out)
 	}
 	for _, role := range []string{"client", "server"} {
@@ -213,14 +220,11 @@ func TestHTTPSplitRequest(t *testing.T) {
 
 // Probe http: bytes on port 80 that are not HTTP make no line.
 func TestHTTPIgnoresOtherPayload(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 113)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http,tcp")
+	_, _, ag, _, _, out := httpRun(t, 113, "http,tcp", "listen", "80", "httpclient", "junk")
 	if h := ag.find(is("hello")); !strings.Contains(fmt.Sprint(h["probes"]), "name:http state:attached") {
 		t.Fatalf("the http probe is not attached: %v", h["probes"])
 	}
-	startInNetns(t, b, "listen", b.ip+":80")
-	if _, _, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":80,junk")); !strings.HasPrefix(out, "got") {
+	if !strings.HasPrefix(out, "got") {
 		t.Fatalf("client: %q", out)
 	}
 	ag.mustSee("the connection", is("tcp", "event", "established", "dport", 80))
@@ -235,11 +239,8 @@ func TestHTTPIgnoresOtherPayload(t *testing.T) {
 // HTTP message (a bulk transfer, TLS), unless the socket carried HTTP: the exchange after
 // a 2 MiB response on the same keep-alive connection is still seen, on both sockets.
 func TestHTTPAfterLongBody(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 114)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
-	startInNetns(t, b, "httpserve", b.ip+":8080")
-	if _, _, out := helperProc(t, inNetns(t, a, "httpclient", b.ip+":8080,big")); out != "200 2097152 bytes\n503 unavailable" {
+	_, _, ag, _, _, out := httpRun(t, 114, "http", "httpserve", "8080", "httpclient", "big")
+	if out != "200 2097152 bytes\n503 unavailable" {
 		t.Fatalf("client: %q", out)
 	}
 	for _, role := range []string{"client", "server"} {
@@ -261,11 +262,8 @@ func TestHTTPAfterLongBody(t *testing.T) {
 // ClientHello (encrypted, version TLS, the client as src), and nothing of the request
 // inside it.
 func TestHTTPCountsTLS(t *testing.T) {
-	requireRoot(t)
-	a, b := pair(t, 115)
-	ag := startAgent(t, "--netns", nsFilter(a, b), "--probes", "http")
-	startInNetns(t, b, "httpsserve", b.ip+":8443")
-	if _, _, out := helperProc(t, inNetns(t, a, "httpsget", b.ip+":8443")); out != "200" {
+	a, b, ag, _, _, out := httpRun(t, 115, "http", "httpsserve", "8443", "httpsget", "")
+	if out != "200" {
 		t.Fatalf("client: %q", out)
 	}
 	for _, role := range []string{"client", "server"} {

@@ -60,6 +60,7 @@ interface ObserveOpts extends ListOpts {
   agentImage?: string;
   privileged?: boolean;
   duration?: string;
+  hubble?: string;
 }
 
 /** A live `--follow` run stops by itself after this long unless --duration says otherwise (the agent's TTL and the probe pod's deadline follow it). */
@@ -116,6 +117,10 @@ export function registerObserve(program: Command): void {
         .default('auto'),
     )
     .option('--print-node-name', 'print the node of each event (compact output)')
+    .option(
+      '--hubble <target>',
+      "Cilium's own flows from a Hubble observer over gRPC: ssh://NODE (the node's Hubble socket over SSH, with --ssh-config; ssh://NODE/PATH for another socket), unix:///var/run/cilium/hubble.sock (on the node itself), or HOST:PORT of Hubble Relay (e.g. a port-forward); --since sets the window (default 5m)",
+    )
     .option('--node <name>', 'live: run the agent on this node (repeat, or a,b for several)', collect)
     .option('-f, --follow', 'live: keep streaming until Ctrl-C (at most --duration, default 1h)')
     .addOption(new Option('--via <transport>', 'live: reach the nodes over ssh or a probe pod').choices(['ssh', 'pod']).default('ssh'))
@@ -182,6 +187,40 @@ class Printer {
 }
 
 /** A table row with fixed column widths, for a table printed as the events arrive. */
+/**
+ * The flows Hubble holds for the window `--since` … `--until` (default: the last 5 minutes), as
+ * `hubble observe -o jsonpb` lines. A plain address among --ip/--from-ip/--to-ip narrows the
+ * query on the server (the filters still decide what is printed).
+ */
+async function hubbleWindow(target: string, opts: ObserveOpts, input: core.FilterInput, o: typeof core): Promise<string[]> {
+  const { hubbleFlowLines } = await import('../../backend/hubble/client.js');
+  let bridge: { target: string; close(): void } | undefined;
+  const label = target;
+  if (target.startsWith('ssh://')) {
+    // The node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly).
+    const [{ readSshConfig }, { hubbleOverSsh, hubbleSocketPath }] = await Promise.all([
+      import('../../backend/probes/ssh/config.js'),
+      import('../../backend/hubble/ssh.js'),
+    ]);
+    const rest = target.slice('ssh://'.length);
+    const slash = rest.indexOf('/');
+    const node = slash < 0 ? rest : rest.slice(0, slash);
+    const { text, file } = await readSshConfig({ file: opts.sshConfig });
+    bridge = await hubbleOverSsh({ configText: text, configFile: file, node, fallbackHostName: opts.host }, slash < 0 ? hubbleSocketPath : rest.slice(slash));
+    target = bridge.target;
+  }
+  const now = Date.now() * 1e6;
+  const ref = { start: now - 3_600e9, end: now };
+  const sinceNs = opts.since !== undefined ? (o.parseTime(opts.since, ref) ?? now - 300e9) : now - 300e9;
+  const untilNs = opts.until !== undefined ? o.parseTime(opts.until, ref) : undefined;
+  const ips = [...(input.ip ?? []), ...(input['from-ip'] ?? []), ...(input['to-ip'] ?? [])].flatMap((v) => v.split(',')).filter((v) => !v.includes('/'));
+  try {
+    return await hubbleFlowLines({ target, label, sinceNs, ...(untilNs !== undefined ? { untilNs } : {}), ...(ips.length ? { ips } : {}) });
+  } finally {
+    bridge?.close();
+  }
+}
+
 function streamRow(cells: string[]): string {
   const widths = [24, 18, 44, 44, 14, 9];
   return cells
@@ -194,20 +233,28 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
   const fail = (e: ApiError) => failWith(false, e);
   const { observe: o, importHubbleFlows } = await import('../../core/index.js');
   const nodes = (opts.node ?? []).flatMap((n) => n.split(',')).filter(Boolean);
+  if (opts.hubble !== undefined && (file !== undefined || nodes.length > 0))
+    return fail(usage('give a FILE, --node or --hubble: one source.', 'pathlight observe --hubble unix:///var/run/cilium/hubble.sock --since 5m'));
   if (file !== undefined && nodes.length > 0)
     return fail(usage('give a FILE or --node, not both.', 'pathlight observe FILE … (a recording), or pathlight observe --node N … (live)'));
-  if (file === undefined && nodes.length === 0)
+  if (file === undefined && nodes.length === 0 && opts.hubble === undefined)
     return fail(
       usage(
         'nothing to observe: give a recording (or Hubble flows file), or --node for a live run.',
         'pathlight observe assets/demo.pathlight, or pathlight observe --kubeconfig K --node N --follow',
       ),
     );
-  if (file !== undefined) {
-    const live = (['follow', 'duration', 'kubeconfig', 'context', 'sshConfig', 'host', 'probeImage', 'agentImage', 'privileged'] as const).find(
-      (k) => opts[k] !== undefined,
-    );
-    if (live) return fail(usage(`--${live.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for a live run (--node); a file is read to its end.`));
+  if (file !== undefined || opts.hubble !== undefined) {
+    const sshHubble = opts.hubble?.startsWith('ssh://');
+    const live = (
+      ['follow', 'duration', 'kubeconfig', 'context', ...(sshHubble ? [] : (['sshConfig', 'host'] as const)), 'probeImage', 'agentImage', 'privileged'] as const
+    ).find((k) => opts[k] !== undefined);
+    if (live)
+      return fail(
+        usage(
+          `--${live.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for a live run (--node); ${opts.hubble !== undefined ? "Hubble's window" : 'a file'} is read to its end.`,
+        ),
+      );
   }
   let last: number | undefined;
   if (opts.last !== undefined) {
@@ -234,17 +281,31 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
   };
   // Every value checked before a source is read (the times again once the source's start and end are known).
   if (!parse({ start: 0, end: 0 })) return;
-  if (file === undefined) return observeLive(nodes, opts, parse, new Sieve(last, new Printer({ ...printerOptions, streaming: true }, o), o));
+  if (file === undefined && opts.hubble === undefined)
+    return observeLive(nodes, opts, parse, new Sieve(last, new Printer({ ...printerOptions, streaming: true }, o), o));
 
-  const source = file === '-' ? 'standard input' : file;
+  const source = opts.hubble !== undefined ? `Hubble at ${opts.hubble}` : file === '-' ? 'standard input' : file!;
   const sieve = new Sieve(last, new Printer({ ...printerOptions, streaming: false }, o), o);
   let lost = 0;
-  if (file === '-' || (await startsWithJson(file))) {
+  if (opts.hubble !== undefined || file === '-' || (await startsWithJson(file!))) {
     let text: string;
-    try {
-      text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-    } catch (err) {
-      return fail(usage(`Cannot read ${file}: ${(err as Error).message}.`, 'Pass a .pathlight recording or a file written by `hubble observe -o jsonpb`.'));
+    if (opts.hubble !== undefined) {
+      const lines = await hubbleWindow(opts.hubble, opts, input, o).catch((e: unknown) => {
+        fail(toApiError(e));
+        return undefined;
+      });
+      if (!lines) return;
+      if (lines.length === 0) {
+        process.stderr.write(`${source} has no flows in the window${opts.since ? ` since ${opts.since}` : ' (the last 5 minutes)'}.\n`);
+        return;
+      }
+      text = lines.join('\n');
+    } else {
+      try {
+        text = file === '-' ? await readStdin() : await readFile(file!, 'utf8');
+      } catch (err) {
+        return fail(usage(`Cannot read ${file}: ${(err as Error).message}.`, 'Pass a .pathlight recording or a file written by `hubble observe -o jsonpb`.'));
+      }
     }
     const imported = importHubbleFlows(text);
     for (const p of imported.problems.slice(0, 20)) process.stderr.write(`warning: ${source}:${p.line}: ${p.message}\n`);
@@ -259,7 +320,7 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
       if (ev) sieve.take(ev, criteria);
     }
   } else {
-    const rec = await openForCli(file, fail);
+    const rec = await openForCli(file!, fail);
     if (!rec) return;
     const criteria = parse({ start: rec.start, end: rec.end ?? 0 });
     if (!criteria) return;

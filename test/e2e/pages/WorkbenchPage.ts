@@ -178,6 +178,27 @@ export class WorkbenchPage {
     }, reason);
   }
 
+  /** Ticks the events table's chip of one event type (drop, dns, tcp, http); waits for the rows to be of that type. */
+  async filterByType(type: string): Promise<void> {
+    await this.page.locator(`label.chip.t-${type} input`).check();
+    await this.page.waitForFunction((t) => {
+      const rows = Array.from(document.querySelectorAll('[data-testid="event-type"]'));
+      return rows.length > 0 && rows.every((e) => e.textContent === t);
+    }, type);
+  }
+
+  /** The label data of the graph's visible edges of a kind, and whether each is drawn. */
+  async edgeLabels(kind: string): Promise<Array<{ id: string; label: string; drawn: boolean }>> {
+    return this.page.evaluate((kind) => {
+      type El = { id(): string; data(k: string): unknown; visible(): boolean; style(k: string): string };
+      const cy = (window as unknown as { __pathlightGraph: { cy: { edges(): El[] } } }).__pathlightGraph.cy;
+      return cy
+        .edges()
+        .filter((e) => e.visible() && e.data('kind') === kind)
+        .map((e) => ({ id: e.id(), label: String(e.data('label')), drawn: e.style('label') !== '' }));
+    }, kind);
+  }
+
   async eventReasons(): Promise<string[]> {
     return this.page.getByTestId('event-reason').allTextContents();
   }

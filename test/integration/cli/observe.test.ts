@@ -199,4 +199,16 @@ describe('pathlight observe: nothing matches, bad input', () => {
     expect(notRec.code).toBe(2);
     expect(notRec.stderr).toMatch(/not a Pathlight recording/);
   });
+
+  it('--hubble: one source at a time; a Hubble that does not answer is exit 2 with the target and the next step', () => {
+    const both = pathlight(['observe', demo, '--hubble', 'unix:///var/run/cilium/hubble.sock']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/one source/);
+    const target = `unix://${path.join(dir, 'no-hubble.sock')}`;
+    const gone = pathlight(['observe', '--hubble', target, '--since', '1m']);
+    expect(gone.code).toBe(2);
+    expect(gone.stdout).toBe('');
+    expect(gone.stderr).toContain(`Hubble at ${target} did not answer`);
+    expect(gone.stderr).toMatch(/next: .*--enable-hubble/);
+  });
 });

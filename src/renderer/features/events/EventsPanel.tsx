@@ -188,7 +188,9 @@ export function EventsPanel() {
                     <>
                       <span>{fmtTime(r.ts)}</span>
                       <span>{r.node}</span>
-                      <span className={`type t-${r.type}`}>{r.type}</span>
+                      <span className={`type t-${r.type}`} data-testid="event-type">
+                        {r.type}
+                      </span>
                       <span>{r.verdict}</span>
                       <span data-testid="event-reason">{r.reason}</span>
                       <span title={r.src}>{r.src}</span>
@@ -196,7 +198,9 @@ export function EventsPanel() {
                       <span title={r.process} data-testid="event-process">
                         {r.process}
                       </span>
-                      <span title={r.detail}>{r.detail ?? r.proto}</span>
+                      <span title={r.detail} data-testid="event-detail">
+                        {r.detail ?? r.proto}
+                      </span>
                     </>
                   ) : (
                     <span className="muted">…</span>

@@ -129,7 +129,7 @@ export function AdvicePanel() {
             data-testid="advice-verified"
             title="With these policies in place of the namespaces' NetworkPolicies, the engine allows every observed flow and nothing else between the observed workloads"
           >
-            verified: {a.verification.allowed} observed flows allowed, nothing else
+            verified: {a.verification.allowed} observed {a.verification.allowed === 1 ? 'flow' : 'flows'} allowed, nothing else
           </span>
         ) : (
           <span className="badge fail" data-testid="advice-verified">
