@@ -161,6 +161,17 @@ check "CNP egress without DNS: lab-cilium-egress-dns frontend cannot resolve bac
 check "Hubble: lab-cilium-egress-dns frontend -> kube-dns :53 DROPPED, \"Policy denied\"" hubble_dns_drop
 check "CNP egress without DNS: frontend -> backend pod IP:8080 (allowed by the policy) works" egress_pod_ip_ok
 
+# Pathlight's own Hubble client against this lab (vitest project "cilium", test/lab/cilium/tests).
+if command -v vitest >/dev/null; then
+  out=$(mktemp)
+  if (cd "$LAB_DIR/../.." && NO_COLOR=1 vitest run --project cilium) > "$out" 2>&1; then
+    pass "vitest cilium project against the Cilium lab: $(grep -Eo 'Tests +[0-9]+ passed' "$out" | tr -s ' ')"
+  else fail "vitest cilium project failed"; sed 's/^/      /' "$out" | tail -40; fi
+  rm -f "$out"
+else
+  printf 'skip  vitest cilium project: vitest is not on PATH (source scripts/node-env.sh first)\n'
+fi
+
 # ------------------------------------------------------------------ nothing BPF on the host
 # (The tcx tool sees the agent's programs where they are: on the node's lab0.)
 node_tcx() { local out; out=$(in_node "$TCX") || return 1; printf '%s\n' "$out" | head -n 4; grep -qE '^lab0 ingress prog [0-9]+ cil_from_netdev$' <<<"$out"; }
