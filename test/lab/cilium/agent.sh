@@ -14,6 +14,10 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 BPFFS="$LAB_RUN/cilium/bpffs"
+# The machine's cgroup2 hierarchy, where it is already mounted (hybrid v1 hosts like this VM:
+# /sys/fs/cgroup/unified), so the agent mounts none of its own.
+CG2=/sys/fs/cgroup/unified
+cg_v2 && CG2=/sys/fs/cgroup
 mount --bind /proc/sys/kernel /proc/sys/kernel
 mount -o remount,bind,ro /proc/sys/kernel
 mkdir -p "$BPFFS" "$LAB_RUN/cilium/state"
@@ -34,6 +38,6 @@ exec "$CILIUM_OUT/bin/cilium-agent" \
   --enable-hubble=true \
   --enable-health-checking=false --enable-endpoint-health-checking=false \
   --devices=lab0 --direct-routing-device=lab0 \
-  --bpf-root="$BPFFS" --cgroup-root=/sys/fs/cgroup/unified \
+  --bpf-root="$BPFFS" --cgroup-root="$CG2" \
   --lib-dir="$CILIUM_OUT" --state-dir="$LAB_RUN/cilium/state" \
   --cni-exclusive=false
