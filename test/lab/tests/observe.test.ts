@@ -103,12 +103,12 @@ describe('pathlight observe --follow (lab, over SSH)', () => {
 });
 
 describe('pathlight observe --hubble ssh://NODE (lab without Cilium)', () => {
-  it('a node without Hubble: exit 2, naming the node’s socket and the next step (the SSH login itself works: host key checked)', async () => {
+  it('a node without Hubble: exit 2 at once, naming the node’s socket and the next step (the SSH login itself works: host key checked)', async () => {
     const { pathlight } = await import('../../helpers/labApp.js');
     const r = await pathlight(['observe', '--hubble', `ssh://${info.node.name}`, '--ssh-config', info.sshConfig, '--since', '1m']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`Hubble at ssh://${info.node.name} did not answer`);
+    expect(r.stderr).toContain(`Hubble at ssh://${info.node.name}/var/run/cilium/hubble.sock: the node has no socket to connect to`);
     expect(r.stderr).toMatch(/next: .*--enable-hubble/);
   });
 });
