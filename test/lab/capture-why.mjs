@@ -1,5 +1,5 @@
 // Records the lab's scenarios as golden fixtures for the diagnosis engine
-// (test/fixtures/diagnose/<scenario>.json): the cluster objects of the scenario's namespace and
+// (test/fixtures/diagnose/<scenario>.json; probe-only scenarios in test/fixtures/probe-only/): the cluster objects of the scenario's namespace and
 // kube-system, and every probe event the agent on the lab node saw while `why` watched, with
 // identities. Needs `npm run lab:up` and `npm run build`; run as root:
 //   node test/lab/capture-why.mjs [scenario…]
@@ -37,7 +37,9 @@ for (const s of wanted.length === 0 ? labScenarios : [...labScenarios, ...labPro
   const keep = (o) => !o.metadata?.namespace || o.metadata.namespace === s.namespace || o.metadata.namespace === 'kube-system';
   const objects = Object.fromEntries(Object.entries(r.objects).map(([k, list]) => [k, list.filter(keep).map(scrub)]));
   const fixture = { scenario: s.name, query: { from: s.from, to: s.to }, expected: s.expected, captured: new Date().toISOString(), objects, events };
-  writeFileSync(new URL(`../fixtures/diagnose/${s.name}.json`, import.meta.url), JSON.stringify(fixture) + '\n');
+  // A scenario only the probes show has no static answer to check (golden.test.ts): its own folder, for the e2e tests.
+  const dir = labProbeOnlyScenarios.includes(s) ? 'probe-only' : 'diagnose';
+  writeFileSync(new URL(`../fixtures/${dir}/${s.name}.json`, import.meta.url), JSON.stringify(fixture) + '\n');
   for (const n of r.nodes) if (n.error) console.log(`${s.name}: no probe on ${n.node}: ${n.error.message}`);
   console.log(`${s.name}: ${events.length} events, verdict ${r.diagnosis.verdict}, top ${r.diagnosis.findings[0]?.kind} (expected ${s.expected.kind})`);
 }
