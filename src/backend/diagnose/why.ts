@@ -84,6 +84,7 @@ export function liveSource(snap: ClusterSnapshot, probes?: LiveProbeOptions): Qu
 function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource {
   return {
     async collect(plan, c) {
+      const since = Date.now() * 1e6;
       // proc: the evidence's example lines carry the process behind A's connections and queries.
       // rules names the netfilter rule behind a drop (it needs CAP_NET_ADMIN: without it, e.g. in
       // a probe pod that is not privileged, the agent says the probe is unavailable and the others run);
@@ -151,6 +152,17 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
           .map((p, i) => p.finally(() => attribution.settled(plan.nodes[i]!.node))),
       );
       attribution.flush();
+      // On a Cilium node, Cilium's own verdicts for the window: its Hubble, over the same SSH.
+      if (o.via === 'ssh' && !c.signal?.aborted) {
+        await Promise.allSettled(
+          plan.nodes.map(async (n) => {
+            for (const line of await hubbleEvidence(n.node, o, since, plan.aIps, c.signal)) {
+              const who = identify(snap.identities, line, n.node);
+              c.emit((who ? { ...line, identities: who } : line) as Parameters<typeof c.emit>[0]);
+            }
+          }),
+        );
+      }
       settled.forEach((r, i) => {
         if (r.status === 'rejected') {
           const err = toApiError(r.reason);
@@ -161,6 +173,50 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
       return nodes;
     },
   };
+}
+
+/**
+ * The drops, TCP and DNS events Hubble recorded on a node for the window (addresses: A's), as
+ * evidence lines of that node; none when the node has no Hubble socket (no Cilium) or it does
+ * not answer — Hubble adds to the agents' evidence, it is never required.
+ */
+async function hubbleEvidence(
+  node: string,
+  o: LiveProbeOptions,
+  sinceNs: number,
+  ips: readonly string[],
+  signal?: AbortSignal,
+): Promise<Array<Record<string, unknown>>> {
+  const [{ readSshConfig }, { hubbleOverSsh }, { hubbleFlowLines }, { importHubbleFlows }] = await Promise.all([
+    import('../probes/ssh/config.js'),
+    import('../hubble/ssh.js'),
+    import('../hubble/client.js'),
+    import('../../core/index.js'),
+  ]);
+  const { text, file } = await readSshConfig({ file: o.sshConfig });
+  let bridge: Awaited<ReturnType<typeof hubbleOverSsh>>;
+  try {
+    bridge = await hubbleOverSsh({ configText: text, configFile: file, node });
+  } catch {
+    return []; // no Hubble there
+  }
+  try {
+    const lines = await hubbleFlowLines({
+      target: bridge.target,
+      label: `ssh://${node}`,
+      sinceNs,
+      ...(signal ? { signal } : {}),
+      ...(ips.length ? { ips: [...ips] } : {}),
+      limit: 20_000,
+    });
+    return importHubbleFlows(lines.join('\n'))
+      .records.map((r): Record<string, unknown> => ({ ...(r.data as Record<string, unknown>), ts: r.ts, node }))
+      .filter((l) => l.type === 'drop' || l.type === 'tcp' || l.type === 'dns');
+  } catch {
+    return [];
+  } finally {
+    bridge.close();
+  }
 }
 
 export async function runWhy(o: WhyOptions): Promise<WhyRun> {

@@ -313,18 +313,33 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
         ),
       );
   }
+  // A drop Hubble reported (a Cilium node) is Cilium's own verdict, with its reason; the agent's are the kernel's.
+  const fromHubble = (r: string) =>
+    failed.some((c) => c.reasons.includes(r) && c.examples.some((e) => e.type === 'drop' && e.reason === r && (e as { origin?: string }).origin === 'hubble'));
   for (const r of reasons) {
     const cs = failed.filter((c) => c.reasons.includes(r));
-    const loc = cs.flatMap((c) => c.examples).find((e) => e.type === 'drop');
-    evidence.push(connEvidence(cs, `the kernel dropped packets of ${n(cs.length)}: ${r}${loc && loc.type === 'drop' ? ` at ${loc.location}` : ''}`, 'drop'));
+    const loc = cs.flatMap((c) => c.examples).find((e) => e.type === 'drop' && e.reason === r);
+    const where = loc && loc.type === 'drop' && loc.location ? loc.location : undefined;
+    evidence.push(
+      connEvidence(
+        cs,
+        fromHubble(r)
+          ? `Cilium dropped packets of ${n(cs.length)} (Hubble): ${r}${where ? ` (${where})` : ''}`
+          : `the kernel dropped packets of ${n(cs.length)}: ${r}${where ? ` at ${where}` : ''}`,
+        'drop',
+      ),
+    );
   }
+  const kernelReasons = reasons.filter((r) => !fromHubble(r));
+  const ciliumReasons = reasons.filter(fromHubble);
   const seen = [
     ...(['refused', 'unreachable', 'timeout', 'reset'] as const)
       .filter((o) => counts[o] > 0)
       .map(
         (o) => `${counts[o]} connection${counts[o] > 1 ? 's' : ''} ${o === 'unreachable' ? 'rejected (host unreachable)' : o === 'timeout' ? 'timed out' : o}`,
       ),
-    ...(reasons.length ? [`the kernel dropped their packets (${reasons.join(', ')})${diedOn(failed)}`] : []),
+    ...(kernelReasons.length ? [`the kernel dropped their packets (${kernelReasons.join(', ')})${diedOn(failed)}`] : []),
+    ...(ciliumReasons.length ? [`Cilium dropped them (Hubble: ${ciliumReasons.join(', ')})${kernelReasons.length ? '' : diedOn(failed)}`] : []),
   ].join(', ');
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));

@@ -89,6 +89,19 @@ describe('live evidence on the diagnosis', () => {
     expect(dg.verdict).toBe('unreachable');
   });
 
+  it("a drop Hubble reported is Cilium's verdict, said apart from the kernel's: the policy deny names both", () => {
+    const deny = makePolicy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
+    // The same SYN: freed by Cilium's tc program (the agent's TC_INGRESS) and Hubble's POLICY_DENIED for it.
+    const hubble = { ...drop('POLICY_DENIED', POD, 8080, 41000), origin: 'hubble', location: 'TCP Flags: SYN' };
+    const dg = why(app({ policies: [deny] }), q, { correlator: corr([drop('TC_INGRESS', POD, 8080, 41000), hubble]) });
+    const f = dg.findings[0]!;
+    expect(f.kind).toBe('policy-deny-ingress');
+    expect(f.summary).toMatch(/the kernel dropped their packets \(TC_INGRESS\).*, Cilium dropped them \(Hubble: POLICY_DENIED\)/);
+    const texts = f.evidence.flatMap((e) => (e.type === 'events' ? [e.text] : []));
+    expect(texts).toContainEqual(expect.stringMatching(/^Cilium dropped packets of 1 connection \(Hubble\): POLICY_DENIED \(TCP Flags: SYN\)/));
+    expect(texts).toContainEqual(expect.stringMatching(/^the kernel dropped packets of 1 connection: TC_INGRESS at nf_hook_slow\+0x9b/));
+  });
+
   it("a socket's own teardown (QUEUE_PURGE at close) beside established connections is no failure: reachable", () => {
     const dg = why(app(), q, {
       correlator: corr([tcp('established', VIP, 8080, 41000, { state: 'ESTABLISHED' }), drop('QUEUE_PURGE', POD, 8080, 41001)]),
