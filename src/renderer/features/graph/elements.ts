@@ -103,6 +103,10 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
       continue;
     }
   }
+  // The path's HTTP is labelled once: on the edges A's own sockets saw (to the Service's address), else on
+  // those the server's sockets saw (after the DNAT) — one exchange shows on both, and their labels would overlap.
+  let httpBy: 'client' | 'server' = 'server';
+  for (const e of input.edges) if (e.kind === 'flow' && e.stats.http?.client && path?.edges[e.id]) httpBy = 'client';
   // Edges: re-attached to what shows, merged when several land on the same pair and kind.
   const merged = new Map<string, { data: ElementData; classes: Set<string>; hop?: string; members: number }>();
   for (const e of input.edges) {
@@ -133,6 +137,7 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
     }
     m.members++;
     if (e.kind === 'flow' && e.stats.http) m.classes.add('http');
+    if (e.kind === 'flow' && e.stats.http?.[httpBy]) m.classes.add('http-label');
     if (rerouted) m.data.label = m.members > 1 ? `${m.members} flows` : e.label;
     if (hop && (!m.hop || hopRank[hop]! > hopRank[m.hop]!)) m.hop = hop;
     if (failingEdges.has(e.id)) m.classes.add('failing');
@@ -169,7 +174,7 @@ export function toElements(input: GraphInput, collapsed: ReadonlySet<string> = n
       classes.push('pv');
       // One label per step: the hop's own edge and the policy verdict say it; the traffic edges along them stay unlabelled,
       // except a step's HTTP (rate, errors, p99), which only its traffic edge knows.
-      if (m.data.kind !== 'path' && m.data.kind !== 'policy' && !(m.hop && m.classes.has('http'))) classes.push('quiet');
+      if (m.data.kind !== 'path' && m.data.kind !== 'policy' && !(m.hop && m.classes.has('http-label'))) classes.push('quiet');
       // An edge that skips a column would cross the nodes between: it arcs over them, each of a pair higher.
       const from = view.cells.get(m.data.source!);
       const to = view.cells.get(m.data.target!);
