@@ -4,7 +4,7 @@
  * optionally with an active test from inside A's network namespace — and `runWhy`, what
  * `pathlight why` runs: a snapshot for the question, `ask`, the snapshot stopped.
  */
-import { clusterKinds, identify, type ClusterKind, type ClusterView, type KubeObject } from '../../core/index.js';
+import { clusterKinds, identify, nodeInternalIp, type ClusterKind, type ClusterView, type KubeObject } from '../../core/index.js';
 import type { NodeReport } from '../../core/diagnose/index.js';
 import { PathlightError, toApiError } from '../../api/index.js';
 import { ClusterSnapshot } from '../cluster/snapshot.js';
@@ -100,8 +100,7 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
         plan.nodes
           .map(async (n) => {
             c.progress(n.node, 'chosen', n.why.join(', '));
-            const nodeObj = snap.get('Node', n.node) as { status?: { addresses?: Array<{ type?: string; address?: string }> } } | undefined;
-            const host = nodeObj?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+            const host = nodeInternalIp(snap.get('Node', n.node));
             let onHello: (() => void) | undefined;
             const hello = new Promise<void>((r) => (onHello = r));
             let bye = false;
@@ -156,7 +155,7 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
       if (o.via === 'ssh' && !c.signal?.aborted) {
         await Promise.allSettled(
           plan.nodes.map(async (n) => {
-            for (const line of await hubbleEvidence(n.node, o, since, plan.aIps, c.signal)) {
+            for (const line of await hubbleEvidence(n.node, nodeInternalIp(snap.get('Node', n.node)), o, since, plan.aIps, c.signal)) {
               const who = identify(snap.identities, line, n.node);
               c.emit((who ? { ...line, identities: who } : line) as Parameters<typeof c.emit>[0]);
             }
@@ -182,41 +181,30 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
  */
 async function hubbleEvidence(
   node: string,
+  host: string | undefined,
   o: LiveProbeOptions,
   sinceNs: number,
   ips: readonly string[],
   signal?: AbortSignal,
 ): Promise<Array<Record<string, unknown>>> {
-  const [{ readSshConfig }, { hubbleOverSsh }, { hubbleFlowLines }, { importHubbleFlows }] = await Promise.all([
-    import('../probes/ssh/config.js'),
-    import('../hubble/ssh.js'),
-    import('../hubble/client.js'),
-    import('../../core/index.js'),
-  ]);
-  const { text, file } = await readSshConfig({ file: o.sshConfig });
-  let bridge: Awaited<ReturnType<typeof hubbleOverSsh>>;
+  const [{ hubbleLines }, { importHubbleFlows }] = await Promise.all([import('../hubble/ssh.js'), import('../../core/index.js')]);
+  let lines: string[];
   try {
-    bridge = await hubbleOverSsh({ configText: text, configFile: file, node });
-  } catch {
-    return []; // no Hubble there
-  }
-  try {
-    const lines = await hubbleFlowLines({
-      target: bridge.target,
-      label: `ssh://${node}`,
+    lines = await hubbleLines({
+      target: `ssh://${node}`,
+      sshConfig: o.sshConfig,
+      host,
       sinceNs,
       ...(signal ? { signal } : {}),
       ...(ips.length ? { ips: [...ips] } : {}),
       limit: 20_000,
     });
-    return importHubbleFlows(lines.join('\n'))
-      .records.map((r): Record<string, unknown> => ({ ...(r.data as Record<string, unknown>), ts: r.ts, node }))
-      .filter((l) => l.type === 'drop' || l.type === 'tcp' || l.type === 'dns');
   } catch {
-    return [];
-  } finally {
-    bridge.close();
+    return []; // no Hubble there, or it did not answer
   }
+  return importHubbleFlows(lines.join('\n'))
+    .records.map((r): Record<string, unknown> => ({ ...(r.data as Record<string, unknown>), ts: r.ts, node }))
+    .filter((l) => l.type === 'drop' || l.type === 'tcp' || l.type === 'dns');
 }
 
 export async function runWhy(o: WhyOptions): Promise<WhyRun> {

@@ -7,7 +7,9 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { PathlightError } from '../../api/index.js';
+import { readSshConfig } from '../probes/ssh/config.js';
 import { connect, type SshProbeOptions } from '../probes/ssh/transport.js';
+import { hubbleFlowLines, type HubbleQuery } from './client.js';
 
 /** Where Cilium puts a node's Hubble socket. */
 export const hubbleSocketPath = '/var/run/cilium/hubble.sock';
@@ -75,4 +77,24 @@ export async function hubbleOverSsh(opts: Omit<SshProbeOptions, 'agentDir' | 'ar
       end();
     },
   };
+}
+
+/**
+ * The flows of a query whose target may also be `ssh://NODE[/PATH]`: the node's socket (PATH,
+ * default Cilium's) reached over SSH with the OpenSSH config `sshConfig` (`host`: the node's
+ * address when the config has none). Messages name the target as given.
+ */
+export async function hubbleLines(q: HubbleQuery & { sshConfig?: string | undefined; host?: string | undefined }): Promise<string[]> {
+  const { sshConfig, host, ...query } = q;
+  if (!q.target.startsWith('ssh://')) return hubbleFlowLines(query);
+  const rest = q.target.slice('ssh://'.length);
+  const slash = rest.indexOf('/');
+  const node = slash < 0 ? rest : rest.slice(0, slash);
+  const { text, file } = await readSshConfig({ file: sshConfig });
+  const bridge = await hubbleOverSsh({ configText: text, configFile: file, node, fallbackHostName: host }, slash < 0 ? hubbleSocketPath : rest.slice(slash));
+  try {
+    return await hubbleFlowLines({ ...query, target: bridge.target, label: q.label ?? q.target });
+  } finally {
+    bridge.close();
+  }
 }

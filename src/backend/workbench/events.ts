@@ -14,6 +14,7 @@
  */
 import { describeProcess, type diagnose } from '../../core/index.js';
 import type { EventFilter, EventRow, EventsPage, Histogram } from '../../api/index.js';
+import { httpRequestText } from '../../core/diagnose/text.js';
 
 type ProbeEvent = diagnose.ProbeEvent;
 type Who = { kind: string; namespace?: string; name?: string } | undefined;
@@ -132,9 +133,7 @@ function describe(ev: ProbeEvent & { node?: string }): Described {
 
 /** An exchange's request as the table shows it: `GET /cart?… (Host shop) · 12.3 ms · client`. */
 function httpDetail(ev: Extract<ProbeEvent, { type: 'http' }>): string {
-  const request = ev.method
-    ? `${ev.method}${ev.path ? ` ${ev.path}${ev.queryStripped ? '?…' : ''}` : ''}${ev.host ? ` (Host ${ev.host})` : ''}`
-    : 'request not seen';
+  const request = httpRequestText(ev, { unseen: 'request not seen' });
   const latency = ev.latencyNs ? ` · ${(ev.latencyNs / 1e6).toFixed(1)} ms` : '';
   return `${request}${latency} · ${ev.role}'s socket`;
 }

@@ -193,32 +193,21 @@ class Printer {
  * query on the server (the filters still decide what is printed).
  */
 async function hubbleWindow(target: string, opts: ObserveOpts, input: core.FilterInput, o: typeof core): Promise<string[]> {
-  const { hubbleFlowLines } = await import('../../backend/hubble/client.js');
-  let bridge: { target: string; close(): void } | undefined;
-  const label = target;
-  if (target.startsWith('ssh://')) {
-    // The node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly).
-    const [{ readSshConfig }, { hubbleOverSsh, hubbleSocketPath }] = await Promise.all([
-      import('../../backend/probes/ssh/config.js'),
-      import('../../backend/hubble/ssh.js'),
-    ]);
-    const rest = target.slice('ssh://'.length);
-    const slash = rest.indexOf('/');
-    const node = slash < 0 ? rest : rest.slice(0, slash);
-    const { text, file } = await readSshConfig({ file: opts.sshConfig });
-    bridge = await hubbleOverSsh({ configText: text, configFile: file, node, fallbackHostName: opts.host }, slash < 0 ? hubbleSocketPath : rest.slice(slash));
-    target = bridge.target;
-  }
+  // ssh://NODE: the node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly).
+  const { hubbleLines } = await import('../../backend/hubble/ssh.js');
   const now = Date.now() * 1e6;
   const ref = { start: now - 3_600e9, end: now };
   const sinceNs = opts.since !== undefined ? (o.parseTime(opts.since, ref) ?? now - 300e9) : now - 300e9;
   const untilNs = opts.until !== undefined ? o.parseTime(opts.until, ref) : undefined;
   const ips = [...(input.ip ?? []), ...(input['from-ip'] ?? []), ...(input['to-ip'] ?? [])].flatMap((v) => v.split(',')).filter((v) => !v.includes('/'));
-  try {
-    return await hubbleFlowLines({ target, label, sinceNs, ...(untilNs !== undefined ? { untilNs } : {}), ...(ips.length ? { ips } : {}) });
-  } finally {
-    bridge?.close();
-  }
+  return hubbleLines({
+    target,
+    sshConfig: opts.sshConfig,
+    host: opts.host,
+    sinceNs,
+    ...(untilNs !== undefined ? { untilNs } : {}),
+    ...(ips.length ? { ips } : {}),
+  });
 }
 
 function streamRow(cells: string[]): string {

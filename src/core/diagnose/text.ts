@@ -22,6 +22,21 @@ export function findingFacts(f: Pick<Finding, 'severity' | 'confidence' | 'sourc
 const mark = { ok: '✓', fail: '✗', warn: '!', unknown: '?', skipped: '·' } as const;
 
 /** Wall-clock time of day of an ns timestamp, to the millisecond (UTC). */
+/**
+ * An HTTP exchange's request as a person reads it: `GET /cart?… (Host checkout:8080)` (the query
+ * is never reported; `?…` says there was one). `unseen` stands for a request the probes did not
+ * see (a connection older than the agent); `host: false` leaves the Host header out.
+ */
+export function httpRequestText(
+  h: { method?: unknown; path?: unknown; queryStripped?: unknown; host?: unknown },
+  o: { unseen?: string; host?: boolean } = {},
+): string {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const [method, path, host] = [str(h.method), str(h.path), str(h.host)];
+  if (!method && !path) return o.unseen ?? 'a request';
+  return `${method ?? o.unseen ?? 'a request'}${path ? ` ${path}${h.queryStripped === true ? '?…' : ''}` : ''}${o.host !== false && host ? ` (Host ${host})` : ''}`;
+}
+
 export const clock = (ns: number) => new Date(ns / 1e6).toISOString().slice(11, 23);
 
 /** The question: `A → B port P/PROTO`. */

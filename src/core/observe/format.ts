@@ -7,6 +7,7 @@
 import { describeProcess, type EventIdentities, type Identity } from '../cluster/identity.js';
 import { ruleLocation, type RuleRecord } from '../rules/types.js';
 import type { ObservedEvent } from './event.js';
+import { httpRequestText } from '../diagnose/text.js';
 
 const ansi = { red: '31', green: '32', yellow: '33', cyan: '36', dim: '2' } as const;
 type Colour = keyof typeof ansi;
@@ -128,8 +129,7 @@ function eventText(ev: ObservedEvent, paint: Paint): string {
     case 'http': {
       // As hubble observe shows an L7 flow: the request, its status, the latency, whose socket.
       if (l.encrypted === true) return `TLS (encrypted, not decoded) ${scalar(l.role) ?? ''}`.trim();
-      const path = typeof l.path === 'string' ? ` ${l.path}${l.queryStripped === true ? '?…' : ''}` : '';
-      const request = typeof l.method === 'string' ? `${l.method}${path}` : 'request not seen';
+      const request = httpRequestText(l, { unseen: 'request not seen', host: false });
       const status = typeof l.status === 'number' ? l.status : 0;
       const parts = [request, '→', status >= 400 ? paint(String(status), status >= 500 ? 'red' : 'yellow') : String(status)];
       if (typeof l.latencyNs === 'number') parts.push(`${(l.latencyNs / 1e6).toFixed(2)} ms`);

@@ -132,17 +132,11 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export const probeTypeCode = { unknown: 0, drop: 1, dns: 2, tcp: 3, http: 4, other: 5 } as const;
 export type ProbeTypeCode = (typeof probeTypeCode)[keyof typeof probeTypeCode];
 
+const eventTypeCodes = new Map<string, ProbeTypeCode>((['drop', 'dns', 'tcp', 'http'] as const).map((t) => [t, probeTypeCode[t]]));
+
 /** The code of a probe line's `type` value. */
 export function probeTypeOf(type: unknown): ProbeTypeCode {
-  return type === 'drop'
-    ? probeTypeCode.drop
-    : type === 'dns'
-      ? probeTypeCode.dns
-      : type === 'tcp'
-        ? probeTypeCode.tcp
-        : type === 'http'
-          ? probeTypeCode.http
-          : probeTypeCode.other;
+  return typeof type === 'string' && eventTypeCodes.has(type) ? eventTypeCodes.get(type)! : probeTypeCode.other;
 }
 
 /** Whether a code is one of the events the table and the graph show (drop, dns, tcp, http), in that order from 1. */

@@ -9,6 +9,7 @@
 import { describeProcess } from '../../cluster/identity.js';
 import { add, hop, type Check, type Ctx } from '../context.js';
 import type { Correlator } from '../correlate.js';
+import { httpRequestText } from '../text.js';
 
 type Exchange = Correlator['http'][number];
 
@@ -27,9 +28,7 @@ function linesOf(ctx: Ctx): Exchange[] {
   return client.length > 0 ? client : ab;
 }
 
-/** The request as a person reads it: `GET /cart?… (Host checkout:8080)`. */
-const requestText = (h: Exchange) =>
-  `${h.method ?? 'a request'}${h.path ? ` ${h.path}${h.queryStripped ? '?…' : ''}` : ''}${h.host ? ` (Host ${h.host})` : ''}`;
+const requestText = (h: Exchange) => httpRequestText(h);
 
 /** Where the first of them came from and went: `, by wget (pid 7) in ns/pod/c to pod ns/backend-…`. */
 function endsText(h: Exchange): string {
