@@ -154,6 +154,35 @@ lab_cni() {
   echo "${c:-${LAB_CNI:-kube-router}}"
 }
 
+# ---- building (setup.sh, cilium/build.sh)
+# apt_install LABEL PACKAGES…: installs the Debian packages that are missing (root, once).
+apt_install() {
+  local label=$1 missing=() p; shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then log "$label: all packages present"; return; fi
+  need_root
+  log "$label: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# go_env: Go builds share one module cache and build cache inside the lab cache, so the first
+# build is measurably "cold" and later clones on the same machine reuse everything; static
+# binaries, the pinned toolchain (fetched from the module proxy when the one on PATH differs).
+go_env() {
+  export GOMODCACHE="$LAB_CACHE/go/mod" GOCACHE="$LAB_CACHE/go/build"
+  export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
+  command -v go >/dev/null || die "go is not on PATH: install Go >= 1.21 (the lab then fetches $GO_TOOLCHAIN from the module proxy)"
+  if [ "$(GOTOOLCHAIN=local go env GOVERSION)" = "$GO_TOOLCHAIN" ]; then
+    export GOTOOLCHAIN=local
+  else
+    export GOTOOLCHAIN="$GO_TOOLCHAIN" # go downloads exactly this toolchain (module proxy)
+    log "go on PATH is $(GOTOOLCHAIN=local go env GOVERSION); building with $GO_TOOLCHAIN"
+  fi
+}
+
 # ---- health (up.sh, status.sh)
 LAB_CP_DAEMONS="etcd kube-apiserver forward-api kube-controller-manager kube-scheduler"
 LAB_NODE_DAEMONS="containerd kubelet kube-proxy kube-router sshd forward-ssh"

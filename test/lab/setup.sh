@@ -11,31 +11,11 @@ set -euo pipefail
 do_apt=1
 [ "${1:-}" = "--no-apt" ] && do_apt=0
 
-install_apt() {
-  local missing=()
-  for p in $APT_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then log "apt: all packages present"; return; fi
-  need_root
-  log "apt: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian starts containerd/ssh through its init scripts where it can; the lab runs its own
-  # instances with their own sockets and config, so the system ones are not needed.
-}
+# Debian starts containerd/ssh through its init scripts where it can; the lab runs its own
+# instances with their own sockets and config, so the system ones are not needed.
+install_apt() { apt_install apt $APT_PACKAGES; }
 
-# Go builds share one module cache and build cache inside the lab cache, so the first build is
-# measurably "cold" and later clones on the same machine reuse everything.
-export GOMODCACHE="$LAB_CACHE/go/mod" GOCACHE="$LAB_CACHE/go/build"
-export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
-command -v go >/dev/null || die "go is not on PATH: install Go >= 1.21 (setup.sh then fetches $GO_TOOLCHAIN from the module proxy)"
-if [ "$(GOTOOLCHAIN=local go env GOVERSION)" = "$GO_TOOLCHAIN" ]; then
-  export GOTOOLCHAIN=local
-else
-  export GOTOOLCHAIN="$GO_TOOLCHAIN"   # go downloads exactly this toolchain (module proxy)
-  log "go on PATH is $(GOTOOLCHAIN=local go env GOVERSION); building with $GO_TOOLCHAIN"
-fi
+go_env
 
 # build NAME VERSION-DIR MODULE-SETUP PACKAGES... : one `go build` for several main packages
 # so they share compilation; the output dir is marked complete only when all succeeded.

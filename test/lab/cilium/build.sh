@@ -27,28 +27,10 @@ MOD=github.com/cilium/cilium
 
 if [ -f "$OUT/.complete" ]; then log "cilium: cached in $OUT"; exit 0; fi
 
-install_apt() {
-  local missing=() p
-  for p in $CILIUM_APT_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then log "cilium: apt packages present"; return; fi
-  need_root
-  log "cilium: apt: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+install_apt() { apt_install cilium $CILIUM_APT_PACKAGES; }
 
-# Same Go environment as setup.sh: module and build caches inside the lab cache, static binaries,
-# the pinned toolchain.
-export GOMODCACHE="$LAB_CACHE/go/mod" GOCACHE="$LAB_CACHE/go/build"
-export CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
-command -v go >/dev/null || die "go is not on PATH: install Go >= 1.21"
-if [ "$(GOTOOLCHAIN=local go env GOVERSION)" = "$GO_TOOLCHAIN" ]; then
-  export GOTOOLCHAIN=local
-else
-  export GOTOOLCHAIN="$GO_TOOLCHAIN"
-fi
+# Same Go environment as setup.sh (lib.sh).
+go_env
 
 t0=$(date +%s)
 [ $do_apt = 1 ] && install_apt
