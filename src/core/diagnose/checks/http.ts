@@ -37,7 +37,14 @@ function endsText(h: Exchange): string {
   return `${by ? `, by ${by}` : ''}${server ? ` to ${server.kind} ${server.namespace ? `${server.namespace}/` : ''}${server.name}` : ''}`;
 }
 
-const firstOf = (xs: Exchange[]) => xs.reduce((p, q) => (q.ts < p.ts ? q : p));
+/**
+ * The example of a set of exchanges: the earliest whose request the probes saw (an exchange of a
+ * connection opened before the agent has a status but no request to show), else the earliest.
+ */
+const firstOf = (xs: Exchange[]) => {
+  const seen = xs.filter((h) => h.method);
+  return (seen.length ? seen : xs).reduce((p, q) => (q.ts < p.ts ? q : p));
+};
 
 /**
  * B answered, with an error status: 5xx the application failed the request (`http-server-error`),

@@ -97,6 +97,13 @@ describe('http-client-error', () => {
     expect(d.findingHeadline(f, a)).toBe('frontend → backend:8080 refused by the server: HTTP 4xx');
   });
 
+  it('the example is the first request the probes saw: an earlier exchange whose request came before the agent shows none', () => {
+    const { method, path, ...unseen } = exchange(0, 403, 'client', '/admin');
+    void [method, path];
+    const a = answer([unseen, exchange(1, 403, 'client', '/admin')]);
+    expect(a.findings[0]!.summary).toContain('2 of 2 HTTP requests got a 4xx status (first: GET /admin?… (Host backend:8080) → 403)');
+  });
+
   it('a 404 among successes is a warning about the path, not a policy', () => {
     const a = answer([exchange(0, 200), exchange(1, 404, 'client', '/missing')]);
     expect(a.verdict).toBe('reachable');
