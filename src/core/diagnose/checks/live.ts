@@ -67,6 +67,57 @@ function confirm(ctx: Ctx, kinds: FindingKind[], evidence: Evidence[], seen?: st
   return f;
 }
 
+const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
+
+/** Cilium's own drop reasons for a packet a policy denied (Hubble's `drop_reason_desc`): a rule set, or a deny rule. */
+const ciliumPolicyReasons = new Set(['POLICY_DENIED', 'POLICY_DENY']);
+
+/** The fields a Hubble flow adds to the drop it becomes (src/core/flows/hubble.ts). */
+interface HubbleDrop {
+  origin?: string;
+  direction?: string;
+  ingressDeniedBy?: Array<{ kind: string; namespace?: string; name: string }>;
+  egressDeniedBy?: Array<{ kind: string; namespace?: string; name: string }>;
+}
+const hubbleOf = (e: unknown) => e as HubbleDrop;
+
+/** What Hubble said of these connections' policy drops: where (ingress or egress), by which policies (`*_denied_by`), on which nodes. */
+interface CiliumDenial {
+  direction?: 'ingress' | 'egress';
+  by: string[];
+  nodes: string[];
+}
+
+function ciliumDenial(conns: Connection[]): CiliumDenial | undefined {
+  const drops = conns.flatMap((c) => c.examples).filter((e) => e.type === 'drop' && hubbleOf(e).origin === 'hubble' && ciliumPolicyReasons.has(e.reason));
+  if (drops.length === 0) return undefined;
+  const dirs = [...new Set(drops.map((e) => hubbleOf(e).direction))];
+  const by = drops.flatMap((e) => [...(hubbleOf(e).ingressDeniedBy ?? []), ...(hubbleOf(e).egressDeniedBy ?? [])]);
+  return {
+    ...(dirs.length === 1 && (dirs[0] === 'ingress' || dirs[0] === 'egress') ? { direction: dirs[0] } : {}),
+    by: [...new Set(by.map((p) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`))].sort(),
+    nodes: [...new Set(drops.map((e) => e.node))].sort(),
+  };
+}
+
+/** `, at ingress, denied by CiliumNetworkPolicy shop/deny`: what Hubble adds to Cilium's policy drop. */
+const denialText = (d: CiliumDenial) => `${d.direction ? `, at ${d.direction}` : ''}${d.by.length ? `, denied by ${d.by.join(', ')}` : ''}`;
+
+/**
+ * Cilium's verdict beside the static one it confirmed: where the two differ — another direction,
+ * another policy named by Hubble, or a cause that is no policy at all — the answer says so.
+ */
+function compareWithCilium(ctx: Ctx, f: Finding, d: CiliumDenial) {
+  const dirOf: Partial<Record<FindingKind, 'ingress' | 'egress'>> = { 'policy-deny-ingress': 'ingress', 'policy-deny-egress': 'egress' };
+  const mine = dirOf[f.kind];
+  const cilium = `Cilium's verdict (Hubble, ${d.nodes.join(', ')}): denied${denialText(d)}`;
+  if (!staticCauses.includes(f.kind)) ctx.notes.push(`${cilium}; the policies Pathlight read allow it, and it answers ${f.kind}: both may hold.`);
+  else if (mine && d.direction && mine !== d.direction)
+    ctx.notes.push(`${cilium}; Pathlight's policies deny it at ${mine} (${f.kind}): the two verdicts differ in where.`);
+  else if (d.by.length > 0 && !d.by.some((p) => f.summary.includes(p.replace(/^\S+ /, ''))))
+    ctx.notes.push(`${cilium}; Pathlight's engine names another policy (${f.kind}): the two verdicts differ in which.`);
+}
+
 function namesOf(ctx: Ctx): string[] {
   const t = ctx.target;
   const conf = ctx.resolv;
@@ -88,9 +139,14 @@ function liveDns(ctx: Ctx, side: SideA) {
   const dnsDrops = dropsFrom(corr, side, (_ip, port) => port === 53);
   if (dnsDrops.length > 0) {
     const reasons = [...new Set(dnsDrops.flatMap((c) => c.reasons))];
+    const to = [...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ');
+    const denial = ciliumDenial(dnsDrops);
+    const queries = `${dnsDrops.length} DNS ${dnsDrops.length === 1 ? 'query' : 'queries'}`;
     const ev = connEvidence(
       dnsDrops,
-      `${dnsDrops.length} DNS queries from A dropped (${reasons.join(', ')}) on the way to ${[...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ')}`,
+      denial && dnsDrops.every((c) => c.examples.every((e) => e.type !== 'drop' || hubbleOf(e).origin === 'hubble'))
+        ? `Cilium dropped ${queries} from A on the way to ${to} (Hubble: ${reasons.join(', ')}${denialText(denial)})`
+        : `${queries} from A dropped (${reasons.join(', ')}${denial ? `; Hubble${denialText(denial)}` : ''}) on the way to ${to}`,
       'drop',
     );
     if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
@@ -208,7 +264,6 @@ function liveActive(ctx: Ctx, side: SideA): { evidence: Evidence[]; outcome?: st
   return { evidence, ...(outcome ? { outcome } : {}) };
 }
 
-const staticCauses: FindingKind[] = ['policy-deny-egress', 'policy-deny-ingress', 'admin-policy-deny'];
 const endpointCauses: FindingKind[] = ['service-no-endpoints', 'selector-mismatch', 'endpoints-not-ready', 'named-port-missing', 'service-port-mismatch'];
 
 /** ` on node-2`: where the packets died, when the probes ran on more than one node. */
@@ -324,7 +379,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       connEvidence(
         cs,
         fromHubble(r)
-          ? `Cilium dropped packets of ${n(cs.length)} (Hubble): ${r}${where ? ` (${where})` : ''}`
+          ? `Cilium dropped packets of ${n(cs.length)} (Hubble): ${r}${where ? ` (${where})` : ''}${ciliumPolicyReasons.has(r) ? denialText(ciliumDenial(cs) ?? { by: [], nodes: [] }) : ''}`
           : `the kernel dropped packets of ${n(cs.length)}: ${r}${where ? ` at ${where}` : ''}`,
         'drop',
       ),
@@ -344,7 +399,30 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
   // Which static cause the failures fit.
   const noSocket = reasons.includes('NO_SOCKET') || (counts.refused > 0 && !reasons.includes('NETFILTER_DROP'));
   if (noSocket && confirm(ctx, ['target-port-not-listening'], evidence, seen)) return counts;
-  if (confirm(ctx, [...staticCauses, ...endpointCauses, 'dns-nxdomain', 'dns-blocked-by-policy', 'service-not-found'], evidence, seen)) return counts;
+  const denial = ciliumDenial(failed);
+  const confirmed = confirm(ctx, [...staticCauses, ...endpointCauses, 'dns-nxdomain', 'dns-blocked-by-policy', 'service-not-found'], evidence, seen);
+  if (confirmed) {
+    if (denial) compareWithCilium(ctx, confirmed, denial);
+    return counts;
+  }
+  if (denial) {
+    // Cilium says policy, the policies Pathlight read say allowed: both verdicts, side by side.
+    const dir = denial.direction ?? 'ingress';
+    add(ctx, {
+      kind: dir === 'egress' ? 'policy-deny-egress' : 'policy-deny-ingress',
+      hop: dir === 'egress' ? 'policy-egress' : 'policy-ingress',
+      severity: 'error',
+      confidence: 'high',
+      source: 'live',
+      summary: `Cilium drops A → B${denialText(denial)} (Hubble: ${ciliumReasons.join(', ')} on ${denial.nodes.join(', ')}), but the policies Pathlight read allow this connection: the two verdicts disagree. Cilium enforces a policy Pathlight did not see — one its credentials cannot read, a kind it does not evaluate, or one still in the node's datapath after its object changed.`,
+      evidence,
+      fix: {
+        description: `list the policy Cilium enforces for ${dir === 'egress' ? "A's" : "B's"} endpoint, on its node (or in the node's cilium pod)`,
+        kubectl: 'cilium-dbg endpoint list && cilium-dbg policy get  # on the node',
+      },
+    });
+    return counts;
+  }
   // Nothing static explains it: the live failure is the finding.
   const backendHit = failed.some((c) => c.peers.some((p) => ctx.backends.some((b) => b.pod.ips.some((ip) => p.startsWith(ip) || p.startsWith(`[${ip}]`)))));
   if (noSocket && counts.refused > 0) {
@@ -370,7 +448,7 @@ function liveConnections(ctx: Ctx, side: SideA, proto: string, active: { evidenc
       severity: 'error',
       confidence: 'high',
       source: 'live',
-      summary: `the kernel drops A → B packets: ${reasons.join(', ')}${reasons.includes('NETFILTER_DROP') ? ' — a netfilter rule (a policy enforcer, kube-proxy or a host firewall) that the policies Pathlight evaluated do not explain' : ''}.`,
+      summary: `${[...(kernelReasons.length ? [`the kernel drops A → B packets: ${kernelReasons.join(', ')}`] : []), ...(ciliumReasons.length ? [`Cilium drops A → B packets (Hubble): ${ciliumReasons.join(', ')}`] : [])].join('; ')}${reasons.includes('NETFILTER_DROP') ? ' — a netfilter rule (a policy enforcer, kube-proxy or a host firewall) that the policies Pathlight evaluated do not explain' : ''}.`,
       evidence,
       ...(reasons.includes('NETFILTER_DROP')
         ? {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { app, why } from '../../../helpers/diagnose.js';
 import { makePolicy } from '../../../helpers/objects.js';
-import { diagnose as d } from '../../../../src/core/index.js';
+import { diagnose as d, importHubbleFlows } from '../../../../src/core/index.js';
 
 const A = '10.244.1.10';
 const VIP = '10.96.1.1';
@@ -100,6 +100,79 @@ describe('live evidence on the diagnosis', () => {
     const texts = f.evidence.flatMap((e) => (e.type === 'events' ? [e.text] : []));
     expect(texts).toContainEqual(expect.stringMatching(/^Cilium dropped packets of 1 connection \(Hubble\): POLICY_DENIED \(TCP Flags: SYN\)/));
     expect(texts).toContainEqual(expect.stringMatching(/^the kernel dropped packets of 1 connection: TC_INGRESS at nf_hook_slow\+0x9b/));
+  });
+
+  /** A drop as Hubble reports it (`hubble observe -o jsonpb`), through Pathlight's importer. */
+  const hubbleDrop = (
+    reason: string,
+    direction: 'INGRESS' | 'EGRESS',
+    deniedBy?: Array<{ kind: string; namespace?: string; name: string }>,
+    to: { ip: string; port: number; l4: 'TCP' | 'UDP' } = { ip: POD, port: 8080, l4: 'TCP' },
+  ) => {
+    const flow = {
+      time: new Date((t += 1_000_000) / 1e6).toISOString(),
+      verdict: 'DROPPED',
+      drop_reason_desc: reason,
+      IP: { source: A, destination: to.ip, ipVersion: 'IPv4' },
+      l4: { [to.l4]: { source_port: 41000, destination_port: to.port, ...(to.l4 === 'TCP' ? { flags: { SYN: true } } : {}) } },
+      node_name: 'node-1',
+      traffic_direction: direction,
+      Summary: 'TCP Flags: SYN',
+      ...(deniedBy ? { [direction === 'INGRESS' ? 'ingress_denied_by' : 'egress_denied_by']: deniedBy } : {}),
+    };
+    const [r] = importHubbleFlows(JSON.stringify({ flow, node_name: 'node-1' })).records;
+    return { ...(r!.data as Record<string, unknown>), ts: r!.ts, node: 'node-1' } as ReturnType<typeof base>;
+  };
+
+  it('Cilium denies what the policies Pathlight read allow: a policy-deny finding from Hubble, with both verdicts and the policy Cilium names', () => {
+    const ccnp = [{ kind: 'CiliumClusterwideNetworkPolicy', name: 'deny-shop' }];
+    const dg = why(app(), q, { correlator: corr([drop('TC_INGRESS', POD, 8080, 41000), hubbleDrop('POLICY_DENY', 'INGRESS', ccnp)]) });
+    const f = dg.findings[0]!;
+    expect(f).toMatchObject({ kind: 'policy-deny-ingress', hop: 'policy-ingress', severity: 'error', source: 'live' });
+    expect(f.summary).toMatch(/^Cilium drops A → B, at ingress, denied by CiliumClusterwideNetworkPolicy deny-shop \(Hubble: POLICY_DENY on node-1\)/);
+    expect(f.summary).toMatch(/the policies Pathlight read allow this connection: the two verdicts disagree/);
+    expect(dg.path.find((h) => h.hop === 'policy-ingress')?.verdict).toBe('fail');
+    expect(dg.verdict).toBe('unreachable');
+  });
+
+  it("a policy deny that Hubble names too: Cilium's policy in the evidence, and no disagreement", () => {
+    const deny = makePolicy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
+    const named = [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'deny-all' }];
+    const dg = why(app({ policies: [deny] }), q, { correlator: corr([hubbleDrop('POLICY_DENIED', 'INGRESS', named)]) });
+    const f = dg.findings[0]!;
+    expect(f).toMatchObject({ kind: 'policy-deny-ingress', source: 'both' });
+    const texts = f.evidence.flatMap((e) => (e.type === 'events' ? [e.text] : []));
+    expect(texts).toContainEqual(expect.stringMatching(/POLICY_DENIED \(TCP Flags: SYN\), at ingress, denied by NetworkPolicy shop\/deny-all$/));
+    expect(dg.notes.join('\n')).not.toMatch(/Cilium's verdict/);
+  });
+
+  it('Cilium and the engine deny in different places or by different policies: the answer says how the two verdicts differ', () => {
+    const deny = makePolicy('shop', 'deny-all', { podSelector: { matchLabels: { app: 'backend' } }, policyTypes: ['Ingress'] });
+    const where = why(app({ policies: [deny] }), q, { correlator: corr([hubbleDrop('POLICY_DENIED', 'EGRESS')]) });
+    expect(where.findings[0]!.kind).toBe('policy-deny-ingress');
+    expect(where.notes).toContainEqual(
+      expect.stringMatching(/^Cilium's verdict \(Hubble, node-1\): denied, at egress; Pathlight's policies deny it at ingress/),
+    );
+    const other = [{ kind: 'CiliumNetworkPolicy', namespace: 'shop', name: 'lockdown' }];
+    const which = why(app({ policies: [deny] }), q, { correlator: corr([hubbleDrop('POLICY_DENIED', 'INGRESS', other)]) });
+    expect(which.notes).toContainEqual(expect.stringMatching(/denied by CiliumNetworkPolicy shop\/lockdown; Pathlight's engine names another policy/));
+  });
+
+  it("DNS queries Cilium dropped: the egress policy's finding says so, with the policy Hubble names", () => {
+    const egress = makePolicy('shop', 'frontend-egress', {
+      podSelector: { matchLabels: { app: 'frontend' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: { app: 'backend' } } }] }],
+    });
+    const named = [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'frontend-egress' }];
+    const dropped = hubbleDrop('POLICY_DENIED', 'EGRESS', named, { ip: '10.96.0.10', port: 53, l4: 'UDP' });
+    const dg = why(app({ policies: [egress] }), q, { correlator: corr([dropped]) });
+    const f = dg.findings[0]!;
+    expect(f).toMatchObject({ kind: 'dns-blocked-by-policy', source: 'both' });
+    const texts = f.evidence.flatMap((e) => (e.type === 'events' ? [e.text] : []));
+    expect(texts).toContainEqual(
+      'Cilium dropped 1 DNS query from A on the way to 10.96.0.10:53 (Hubble: POLICY_DENIED, at egress, denied by NetworkPolicy shop/frontend-egress)',
+    );
   });
 
   it("a socket's own teardown (QUEUE_PURGE at close) beside established connections is no failure: reachable", () => {
