@@ -12,6 +12,7 @@ import { startOnNode, type NodeProbeRun } from '../probes/start.js';
 import type { ProbeStage } from '../probes/stream.js';
 import { ask, type Answer, type AskRequest, type AskSinks, type EvidenceSource, type QuestionSource } from './ask.js';
 import { NodeAttribution } from './attribution.js';
+import { findRelay, type RelayEndpoint } from '../hubble/relay.js';
 
 /** How probes run on a live cluster. */
 export interface LiveProbeOptions {
@@ -151,16 +152,24 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
           .map((p, i) => p.finally(() => attribution.settled(plan.nodes[i]!.node))),
       );
       attribution.flush();
-      // On a Cilium node, Cilium's own verdicts for the window: its Hubble, over the same SSH.
-      if (o.via === 'ssh' && !c.signal?.aborted) {
-        await Promise.allSettled(
-          plan.nodes.map(async (n) => {
-            for (const line of await hubbleEvidence(n.node, nodeInternalIp(snap.get('Node', n.node)), o, since, plan.aIps, c.signal)) {
-              const who = identify(snap.identities, line, n.node);
-              c.emit((who ? { ...line, identities: who } : line) as Parameters<typeof c.emit>[0]);
-            }
-          }),
-        );
+      // On Cilium, Cilium's own verdicts for the window: from Hubble Relay when the cluster has
+      // one (every node at once, through the API server), else each node's Hubble over SSH.
+      if (!c.signal?.aborted) {
+        const relay = findRelay(snap);
+        const emit = (line: Record<string, unknown>) => {
+          const who = identify(snap.identities, line, String(line.node));
+          c.emit((who ? { ...line, identities: who } : line) as Parameters<typeof c.emit>[0]);
+        };
+        // A Relay this user cannot port-forward to (RBAC) or that does not answer: the nodes' own, over SSH.
+        const fromRelay = relay ? await hubbleEvidence({ relay, kc: o.kc }, o, since, plan.aIps, c.signal) : undefined;
+        if (fromRelay) for (const line of fromRelay) emit(line);
+        else if (o.via === 'ssh')
+          await Promise.allSettled(
+            plan.nodes.map(async (n) => {
+              const lines = await hubbleEvidence({ node: n.node, host: nodeInternalIp(snap.get('Node', n.node)) }, o, since, plan.aIps, c.signal);
+              for (const line of lines ?? []) emit(line);
+            }),
+          );
       }
       settled.forEach((r, i) => {
         if (r.status === 'rejected') {
@@ -175,35 +184,37 @@ function nodeProbes(snap: ClusterSnapshot, o: LiveProbeOptions): EvidenceSource 
 }
 
 /**
- * The drops, TCP and DNS events Hubble recorded on a node for the window (addresses: A's), as
- * evidence lines of that node; none when the node has no Hubble socket (no Cilium) or it does
- * not answer — Hubble adds to the agents' evidence, it is never required.
+ * The drops, TCP and DNS events Hubble recorded for the window (addresses: A's), as evidence
+ * lines of the node that saw each: from the cluster's Relay, or from one node's Hubble socket
+ * over SSH. Undefined when there is no Hubble (no Cilium) or it does not answer — Hubble adds to
+ * the agents' evidence, it is never required.
  */
 async function hubbleEvidence(
-  node: string,
-  host: string | undefined,
+  from: { relay: RelayEndpoint; kc: LiveProbeOptions['kc'] } | { node: string; host: string | undefined },
   o: LiveProbeOptions,
   sinceNs: number,
   ips: readonly string[],
   signal?: AbortSignal,
-): Promise<Array<Record<string, unknown>>> {
-  const [{ hubbleLines }, { importHubbleFlows }] = await Promise.all([import('../hubble/ssh.js'), import('../../core/index.js')]);
+): Promise<Array<Record<string, unknown>> | undefined> {
+  const [{ hubbleLines }, { relayLines }, { importHubbleFlows }] = await Promise.all([
+    import('../hubble/ssh.js'),
+    import('../hubble/relay.js'),
+    import('../../core/index.js'),
+  ]);
+  const query = { sinceNs, ...(signal ? { signal } : {}), ...(ips.length ? { ips: [...ips] } : {}), limit: 20_000 };
   let lines: string[];
   try {
-    lines = await hubbleLines({
-      target: `ssh://${node}`,
-      sshConfig: o.sshConfig,
-      host,
-      sinceNs,
-      ...(signal ? { signal } : {}),
-      ...(ips.length ? { ips: [...ips] } : {}),
-      limit: 20_000,
-    });
+    lines =
+      'relay' in from
+        ? await relayLines(from.kc, from.relay, query)
+        : await hubbleLines({ ...query, target: `ssh://${from.node}`, sshConfig: o.sshConfig, host: from.host });
   } catch {
-    return []; // no Hubble there, or it did not answer
+    return undefined; // no Hubble there, or it did not answer
   }
+  // Hubble names a node `CLUSTER/NODE`; over SSH, the node is the one asked.
+  const nodeOf = (flowNode: unknown) => ('node' in from ? from.node : String(flowNode).split('/').pop()!);
   return importHubbleFlows(lines.join('\n'))
-    .records.map((r): Record<string, unknown> => ({ ...(r.data as Record<string, unknown>), ts: r.ts, node }))
+    .records.map((r): Record<string, unknown> => ({ ...(r.data as Record<string, unknown>), ts: r.ts, node: nodeOf((r.data as { node?: unknown }).node) }))
     .filter((l) => l.type === 'drop' || l.type === 'tcp' || l.type === 'dns');
 }
 

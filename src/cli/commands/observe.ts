@@ -119,7 +119,7 @@ export function registerObserve(program: Command): void {
     .option('--print-node-name', 'print the node of each event (compact output)')
     .option(
       '--hubble <target>',
-      "Cilium's own flows from a Hubble observer over gRPC: ssh://NODE (the node's Hubble socket over SSH, with --ssh-config; ssh://NODE/PATH for another socket), unix:///var/run/cilium/hubble.sock (on the node itself), or HOST:PORT of Hubble Relay (e.g. a port-forward); --since sets the window (default 5m)",
+      "Cilium's own flows from a Hubble observer over gRPC: relay (the cluster's Hubble Relay, every node, through a port-forward by the API server: --kubeconfig/--context), ssh://NODE (the node's Hubble socket over SSH, with --ssh-config; ssh://NODE/PATH for another socket), unix:///var/run/cilium/hubble.sock (on the node itself), or HOST:PORT of Hubble Relay; --since sets the window (default 5m)",
     )
     .option('--node <name>', 'live: run the agent on this node (repeat, or a,b for several)', collect)
     .option('-f, --follow', 'live: keep streaming until Ctrl-C (at most --duration, default 1h)')
@@ -193,21 +193,24 @@ class Printer {
  * query on the server (the filters still decide what is printed).
  */
 async function hubbleWindow(target: string, opts: ObserveOpts, input: core.FilterInput, o: typeof core): Promise<string[]> {
-  // ssh://NODE: the node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly).
+  // ssh://NODE: the node's socket through SSH, as a probe connects (config, jump hosts, known_hosts strictly);
+  // relay: the cluster's Hubble Relay through a port-forward (the kubeconfig's cluster).
   const { hubbleLines } = await import('../../backend/hubble/ssh.js');
   const now = Date.now() * 1e6;
   const ref = { start: now - 3_600e9, end: now };
   const sinceNs = opts.since !== undefined ? (o.parseTime(opts.since, ref) ?? now - 300e9) : now - 300e9;
   const untilNs = opts.until !== undefined ? o.parseTime(opts.until, ref) : undefined;
   const ips = [...(input.ip ?? []), ...(input['from-ip'] ?? []), ...(input['to-ip'] ?? [])].flatMap((v) => v.split(',')).filter((v) => !v.includes('/'));
-  return hubbleLines({
-    target,
-    sshConfig: opts.sshConfig,
-    host: opts.host,
-    sinceNs,
-    ...(untilNs !== undefined ? { untilNs } : {}),
-    ...(ips.length ? { ips } : {}),
-  });
+  const window = { sinceNs, ...(untilNs !== undefined ? { untilNs } : {}), ...(ips.length ? { ips } : {}) };
+  if (target === 'relay') {
+    const [{ loadKubeConfig }, { findRelayInCluster, relayLines }] = await Promise.all([
+      import('../../backend/cluster/kubeconfig.js'),
+      import('../../backend/hubble/relay.js'),
+    ]);
+    const kc = await loadKubeConfig(opts.kubeconfig, opts.context);
+    return relayLines(kc, await findRelayInCluster(kc), window);
+  }
+  return hubbleLines({ target, sshConfig: opts.sshConfig, host: opts.host, ...window });
 }
 
 function streamRow(cells: string[]): string {
@@ -235,8 +238,17 @@ async function observe(file: string | undefined, opts: ObserveOpts): Promise<voi
     );
   if (file !== undefined || opts.hubble !== undefined) {
     const sshHubble = opts.hubble?.startsWith('ssh://');
+    const relayHubble = opts.hubble === 'relay';
     const live = (
-      ['follow', 'duration', 'kubeconfig', 'context', ...(sshHubble ? [] : (['sshConfig', 'host'] as const)), 'probeImage', 'agentImage', 'privileged'] as const
+      [
+        'follow',
+        'duration',
+        ...(relayHubble ? [] : (['kubeconfig', 'context'] as const)),
+        ...(sshHubble ? [] : (['sshConfig', 'host'] as const)),
+        'probeImage',
+        'agentImage',
+        'privileged',
+      ] as const
     ).find((k) => opts[k] !== undefined);
     if (live)
       return fail(
