@@ -5,12 +5,12 @@
  * `kubectl port-forward svc/hubble-relay` does). Relay answers for every node of the cluster at
  * once, so a question needs neither SSH nor a pod per node to read Cilium's verdicts.
  */
-import { createServer, type Socket } from 'node:net';
-import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import type { ClusterKind, KubeObject } from '../../core/index.js';
 import { PathlightError } from '../../api/index.js';
 import type { HubbleQuery } from './client.js';
-import type { HubbleBridge } from './ssh.js';
+import { forwardPodPort, servicesNamed } from '../cluster/portforward.js';
+
+type KubeConfig = Parameters<typeof forwardPodPort>[0];
 
 export const relayServiceName = 'hubble-relay';
 
@@ -51,41 +51,9 @@ export function findRelay(view: { list(kind: ClusterKind): readonly object[] }):
   return undefined;
 }
 
-/** A loopback listener whose connections are port-forwards to the Relay pod (through the API server). */
-export async function relayOverPortForward(kc: KubeConfig, r: RelayEndpoint): Promise<HubbleBridge> {
-  const pf = new PortForward(kc, true);
-  const sockets = new Set<Socket>();
-  const server = createServer((local) => {
-    sockets.add(local);
-    local.on('close', () => sockets.delete(local));
-    local.on('error', () => local.destroy());
-    pf.portForward(r.namespace, r.pod, [r.port], local, null, local)
-      .then((ws) => {
-        const socket = typeof ws === 'function' ? ws() : ws;
-        local.on('close', () => socket?.close());
-        socket?.on('close', () => local.destroy());
-      })
-      .catch(() => local.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  }).catch((err: unknown) => {
-    throw new PathlightError({ code: 'internal', message: `Cannot listen on the loopback for the port-forward to Hubble Relay: ${(err as Error).message}.` });
-  });
-  const port = (server.address() as { port: number }).port;
-  return {
-    target: `127.0.0.1:${port}`,
-    close() {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
-
 /** The flows of a query, read from the cluster's Relay through a port-forward. */
 export async function relayLines(kc: KubeConfig, r: RelayEndpoint, q: Omit<HubbleQuery, 'target'>): Promise<string[]> {
-  const [{ hubbleFlowLines }, bridge] = await Promise.all([import('./client.js'), relayOverPortForward(kc, r)]);
+  const [{ hubbleFlowLines }, bridge] = await Promise.all([import('./client.js'), forwardPodPort(kc, r.namespace, r.pod, r.port)]);
   try {
     return await hubbleFlowLines({ ...q, target: bridge.target, label: q.label ?? `Hubble Relay (${r.namespace}/svc/${r.service}, pod ${r.pod}:${r.port})` });
   } finally {
@@ -95,18 +63,8 @@ export async function relayLines(kc: KubeConfig, r: RelayEndpoint, q: Omit<Hubbl
 
 /** The Relay of the cluster behind a kubeconfig, read from the API (its Service and EndpointSlices only); a PathlightError when there is none. */
 export async function findRelayInCluster(kc: KubeConfig): Promise<RelayEndpoint> {
-  const { CoreV1Api, DiscoveryV1Api } = await import('@kubernetes/client-node');
-  const [services, slices] = await Promise.all([
-    kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces({ fieldSelector: `metadata.name=${relayServiceName}` }),
-    kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces({ labelSelector: `kubernetes.io/service-name=${relayServiceName}` }),
-  ]).catch((err: unknown) => {
-    throw new PathlightError({
-      code: 'probe-failed',
-      message: `Cannot look for Hubble Relay in the cluster: ${(err as Error).message}.`,
-      hint: 'Check the kubeconfig and that this user may list Services and EndpointSlices.',
-    });
-  });
-  const byKind: Partial<Record<ClusterKind, readonly object[]>> = { Service: services.items, EndpointSlice: slices.items };
+  const { services, slices } = await servicesNamed(kc, relayServiceName);
+  const byKind: Partial<Record<ClusterKind, readonly object[]>> = { Service: services, EndpointSlice: slices };
   const relay = findRelay({ list: (k) => byKind[k] ?? [] });
   if (!relay)
     throw new PathlightError({
