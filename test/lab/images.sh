@@ -4,6 +4,7 @@
 #   pathlight.local/pause:lab    the pod sandbox image (busybox sh that waits for SIGTERM)
 #   pathlight.local/coredns:lab  the CoreDNS binary built by setup.sh
 #   pathlight.local/probe:lab    the probe agent ($LAB_PROBE), only when it has been built
+#   pathlight.local/hubble-relay:lab  Cilium's hubble-relay (LAB_CNI=cilium, build_relay_image)
 # Output: $LAB_CACHE/images/<name>.tar, imported into the lab's containerd by up.sh.
 # Sourced by setup.sh (function build_images); can also be run alone.
 # shellcheck shell=bash
@@ -88,6 +89,26 @@ build_probe_image() {
   oci_image probe pathlight.local/probe:lab "$w/rootfs" '["/pathlight-probe"]' '["run"]' "$dir/probe.tar"
   rm -rf "$w"
   echo "$key" > "$dir/.probe-key"
+}
+
+# Hubble Relay for the Cilium lab (LAB_CNI=cilium): the hubble-relay binary of the Cilium build
+# (test/lab/cilium/build.sh), when it built; keyed by the binary's digest like the probe.
+build_relay_image() {
+  local dir="$LAB_CACHE/images" bin="$CILIUM_OUT/bin/hubble-relay"
+  if [ ! -x "$bin" ]; then
+    rm -f "$dir/hubble-relay.tar" "$dir/.relay-key"
+    log "images: no $bin (pathlight.local/hubble-relay:lab not built; see $CILIUM_OUT/build.json)"
+    return
+  fi
+  local key; key=$(sha256sum "$bin" | cut -d' ' -f1)
+  if [ -f "$dir/.relay-key" ] && [ "$(cat "$dir/.relay-key")" = "$key" ]; then log "images: hubble-relay cached"; return; fi
+  local w; w=$(mktemp -d)
+  mkdir -p "$w/rootfs/tmp" "$w/rootfs/etc"; chmod 1777 "$w/rootfs/tmp"
+  printf 'root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$w/rootfs/etc/passwd"
+  cp "$bin" "$w/rootfs/hubble-relay"
+  oci_image hubble-relay pathlight.local/hubble-relay:lab "$w/rootfs" '["/hubble-relay"]' '["serve"]' "$dir/hubble-relay.tar"
+  rm -rf "$w"
+  echo "$key" > "$dir/.relay-key"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then build_images; build_probe_image; fi

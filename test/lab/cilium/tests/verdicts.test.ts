@@ -3,7 +3,8 @@
  * engine against the real enforcer. For each scenario the static answer (objects only, no
  * probes) must be what Cilium's datapath does with the connection: a NetworkPolicy, a
  * CiliumNetworkPolicy and a CiliumClusterwideNetworkPolicy deny → dropped (the connect times
- * out, it is not refused), an egress policy without DNS → names do not resolve, and the healthy
+ * out, it is not refused), an egress policy that allows only the `world` entity → dropped, an
+ * egress policy without DNS → names do not resolve, and the healthy
  * scenario → the connection works.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ const cases = [
   { ns: 'lab-cilium-deny', kind: 'policy-deny-ingress', live: 'dropped' },
   { ns: 'lab-cilium-ccnp', kind: 'policy-deny-ingress', live: 'dropped' },
   { ns: 'lab-cilium-egress-dns', kind: 'dns-blocked-by-policy', live: 'no-dns' },
+  { ns: 'lab-cilium-entities', kind: 'policy-deny-egress', live: 'dropped' },
 ] as const;
 
 const pod = (ns: string, app: string, field: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', `jsonpath={.items[0].${field}}`).trim();
