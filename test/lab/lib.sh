@@ -75,7 +75,8 @@ CGROUP_CONTROLLERS="cpu cpuacct cpuset memory devices freezer blkio pids systemd
 # CNI caches results in /var/lib/cni, …). up.sh records which existed; down.sh removes the others.
 HOST_DIRS="/run/containerd /var/lib/cni /var/log/containers /var/log/pods /run/sshd /run/netns /var/lib/kubelet /run/mount"
 # cilium-agent's sockets (API, Hubble, monitor) and pid file have fixed paths under
-# /var/run/cilium, and cilium-cni finds the agent there: with LAB_CNI=cilium it is a host dir too.
+# /var/run/cilium, and cilium-cni finds the agent there: with LAB_CNI=cilium it is a host dir too
+# (node 1's agent uses it; node k > 1 binds its own directory over it, see node_mnt).
 CILIUM_HOST_DIRS="/run/cilium"
 CONTAINERD_SOCK="$LAB_RUN/containerd/containerd.sock"   # node 1's
 
@@ -87,11 +88,30 @@ node_uts() { echo "$LAB_UTS$(node_sfx "$1")"; }
 node_run() { if [ "$1" = 1 ]; then echo "$LAB_RUN"; else echo "$LAB_RUN/node-$1"; fi; }
 node_data() { if [ "$1" = 1 ]; then echo "$LAB_DATA"; else echo "$LAB_DATA/node-$1"; fi; }
 node_containerd_sock() { echo "$(node_run "$1")/containerd/containerd.sock"; }
-# in_node_k K COMMAND...: run COMMAND in node K's network (and UTS) namespace.
+# With LAB_CNI=cilium, node k > 1 also has a mount namespace of its own (up.sh makes it, a bind
+# mount under $LAB_RUN/ns keeps it), where /run/cilium is node k's own directory
+# (node_cilium_run): its cilium-agent, and the containerd (cilium-cni), kubelet and sshd of the
+# node, find that node's agent at Cilium's fixed paths (/var/run/cilium/cilium.sock,
+# hubble.sock), as on a real node. Node 1 has none: its agent uses the host's /run/cilium. The
+# namespace is a slave copy of the host's, made after the node netns: /run/netns, /proc, the
+# cgroup and every other host mount stay visible.
+node_mnt() { echo "$LAB_RUN/ns/mnt$(node_sfx "$1")"; }
+node_cilium_dir() { echo "$(node_run "$1")/cilium"; }   # the agent's state dir and bpffs
+node_cilium_run() { if [ "$1" = 1 ]; then echo /run/cilium; else echo "$(node_cilium_dir "$1")/run"; fi; }
+# node_ns_args K: nsenter's options for node K's namespaces (network, UTS once made, mount if any).
+node_ns_args() {
+  local k=$1
+  printf '%s\n' "--net=/run/netns/$(node_netns "$k")"
+  [ -e "$(node_uts "$k")" ] && printf '%s\n' "--uts=$(node_uts "$k")"
+  # (entering a mount namespace resets the working directory: keep ours)
+  [ -e "$(node_mnt "$k")" ] && printf '%s\n' "--mount=$(node_mnt "$k")" "--wd=$PWD"
+  return 0
+}
+# in_node_k K COMMAND...: run COMMAND in node K's network (and UTS, and mount) namespaces.
 in_node_k() {
-  local k=$1 uts; shift; uts=$(node_uts "$k")
-  if [ -e "$uts" ]; then nsenter --net="/run/netns/$(node_netns "$k")" --uts="$uts" -- "$@"
-  else nsenter --net="/run/netns/$(node_netns "$k")" -- "$@"; fi
+  local k=$1 args; shift
+  mapfile -t args < <(node_ns_args "$k")
+  nsenter "${args[@]}" -- "$@"
 }
 in_node() { in_node_k 1 "$@"; }
 # The number of nodes of the running lab (recorded by up.sh), else the one asked for.
@@ -147,7 +167,7 @@ lab_pids() {
 
 # The CNI and NetworkPolicy enforcer of the running lab (recorded by up.sh in $LAB_RUN/lab-cni), else LAB_CNI, else
 # kube-router: "kube-router" (ptp CNI + kube-router's firewall) or "cilium" (cilium-agent is
-# both; single node only for now).
+# both).
 lab_cni() {
   local c
   c=$(cat "$LAB_RUN/lab-cni" 2>/dev/null) || c=""

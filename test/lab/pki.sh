@@ -108,5 +108,7 @@ gen_kubeconfigs() {
       kubeconfig "$LAB_STATE/kubeconfigs/$c$s.kubeconfig" "https://$NODE_IP:6443" "$c" "$c"
     done
     kubeconfig "$LAB_STATE/kubeconfigs/kubelet$s.kubeconfig" "https://$NODE_IP:6443" "kubelet$s" "kubelet$s"
+    [ "$(lab_cni)" = cilium ] && kubeconfig "$LAB_STATE/kubeconfigs/cilium$s.kubeconfig" "https://$NODE_IP:6443" cilium cilium
   done
+  return 0
 }

@@ -14,6 +14,13 @@ for k in $(seq 1 "$(lab_nodes)"); do
   node_ready_k "$k" 2>/dev/null && echo "lab: node $n Ready ($(node_ip "$k"), pods $(node_pod_cidr "$k"), ssh -F $LAB_STATE/ssh_config $n)" ||
     echo "lab: node $n not Ready"
 done
+# The Cilium lab: each node's agent, on its own API socket (informative; lab_healthy decides).
+if [ "$(lab_cni)" = cilium ]; then
+  for k in $(seq 1 "$(lab_nodes)"); do
+    st=$(in_node_k "$k" timeout 5 "$CILIUM_OUT/bin/cilium-dbg" status --brief 2>&1 | head -n 1)
+    echo "lab: cilium-agent on $(node_name "$k"): ${st:-no answer} (Hubble: unix://$(node_cilium_run "$k")/hubble.sock here, /var/run/cilium/hubble.sock over its ssh)"
+  done
+fi
 pods=$(kc get pods -A -l pathlight.dev/lab-scenario --no-headers 2>/dev/null | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')
 echo "lab: scenario pods: ${pods%, }"
 if lab_healthy; then echo "lab: up (KUBECONFIG=$LAB_STATE/admin.kubeconfig)"; exit 0; fi

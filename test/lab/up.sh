@@ -2,7 +2,7 @@
 # Brings the lab cluster up (from binaries built by setup.sh) and applies the scenarios.
 # LAB_NODES=1..3 worker nodes (default 2; node 1 also runs the control plane).
 # LAB_CNI=kube-router (default: ptp CNI + kube-router's NetworkPolicy firewall) or cilium
-# (cilium-agent as CNI and policy enforcer, Hubble on; one node only; built by
+# (a cilium-agent per node as CNI and policy enforcer, Hubble on every node; built by
 # test/lab/cilium/build.sh; see README "Cilium").
 # Idempotent: when the lab is already up and healthy with that many nodes it only re-applies
 # the manifests. When a previous lab is half up (a crash, a killed run) or has another number
@@ -45,7 +45,6 @@ CNI="${LAB_CNI:-kube-router}"
 case "$CNI" in
   kube-router) ;;
   cilium)
-    [ "$NODES" = 1 ] || die "LAB_CNI=cilium: the Cilium lab has one node for now (set LAB_NODES=1)"
     [ -f "$CILIUM_OUT/.complete" ] || die "Cilium is not built: run test/lab/cilium/build.sh (≈20 min cold)"
     [ -x "$CILIUM_CLANG_DIR/clang" ] || die "missing $CILIUM_CLANG_DIR/clang (apt-get install $CILIUM_APT_PACKAGES)"
     ;;
@@ -171,15 +170,33 @@ setup_netns() {
   done
 }
 
+# With Cilium, node k > 1 gets a mount namespace of its own where /run/cilium is its own
+# directory (see node_mnt in lib.sh): every daemon of the node runs in it, so its sshd and its
+# containerd's cilium-cni find the node's own agent at /var/run/cilium, as on a real node.
+# A slave copy of the host's mounts, made after the netns (so /run/netns is in it).
+setup_node_mounts() {
+  [ "$CNI" = cilium ] || return 0
+  mkdir -p /run/cilium
+  local k
+  for k in $(seq 2 "$NODES"); do
+    mkdir -p "$(node_cilium_run "$k")"
+    touch "$(node_mnt "$k")"
+    unshare --mount="$(node_mnt "$k")" --propagation slave mount --bind "$(node_cilium_run "$k")" /run/cilium \
+      || die "could not make node $k's mount namespace"
+  done
+}
+
 # start NAME host|node|node:K COMMAND...: a daemon in the lab cgroup (in node K's network and
-# UTS namespaces; "node" is node 1), logging to .state/logs/NAME.log
+# UTS namespaces, and its mount namespace if it has one; "node" is node 1), logging to
+# .state/logs/NAME.log
 start() {
   local name=$1 where=$2; shift 2
   local logf="$LAB_STATE/logs/$name.log" cg; cg="$(lab_cg_root)/daemons/cgroup.procs"
   mkdir -p "$LAB_STATE/logs"
   if [ "${where%%:*}" = node ]; then
-    local k=1; [ "$where" = node ] || k=${where#node:}
-    ( exec 9<&-; echo "$BASHPID" > "$cg"; exec setsid nsenter --net="/run/netns/$(node_netns "$k")" --uts="$(node_uts "$k")" -- "$@" ) >"$logf" 2>&1 </dev/null &
+    local k=1 ns; [ "$where" = node ] || k=${where#node:}
+    mapfile -t ns < <(node_ns_args "$k")
+    ( exec 9<&-; echo "$BASHPID" > "$cg"; exec setsid nsenter "${ns[@]}" -- "$@" ) >"$logf" 2>&1 </dev/null &
   else
     ( exec 9<&-; echo "$BASHPID" > "$cg"; exec setsid "$@" ) >"$logf" 2>&1 </dev/null &
   fi
@@ -224,9 +241,10 @@ write_node_configs() {
 
   local cni_bin=/usr/lib/cni
   if [ "$CNI" = cilium ]; then
-    # cilium-cni asks the agent (over /var/run/cilium/cilium.sock) for the pod's IP from the
-    # node's podCIDR and sets up its veth; the agent's tc programs enforce policy. Its own plugin
-    # dir: Debian's plugins (containerd's CRI needs loopback) plus cilium-cni.
+    # cilium-cni asks the agent (over /var/run/cilium/cilium.sock: the node's own, see
+    # setup_node_mounts) for the pod's IP from the node's podCIDR and sets up its veth; the
+    # agent's tc programs enforce policy. Its own plugin dir: Debian's plugins (containerd's CRI
+    # needs loopback) plus cilium-cni.
     cni_bin="$run/cni/bin"
     mkdir -p "$cni_bin"
     ln -sf /usr/lib/cni/* "$cni_bin/"
@@ -441,17 +459,18 @@ start_firewall() {
     --metrics-port=0 --health-port=20244 --v=1
 }
 
-# start_cilium: the operator (registers Cilium's CRDs, garbage-collects identities) and node 1's
-# agent (test/lab/cilium/agent.sh has its settings), once the Node has its podCIDR.
-cilium_ready() { "$CILIUM_OUT/bin/cilium-dbg" status --brief 2>/dev/null | grep -qx OK; }
-start_cilium() {
+# Cilium: the operator (on node 1; registers Cilium's CRDs, garbage-collects identities) and an
+# agent per node (test/lab/cilium/agent.sh has its settings), each once its Node has its podCIDR.
+start_cilium_operator() {
   start cilium-operator node "$CILIUM_OUT/bin/cilium-operator-generic" \
     --k8s-kubeconfig-path="$LAB_STATE/kubeconfigs/cilium.kubeconfig" --cluster-name=pathlight-lab \
     --identity-allocation-mode=crd --ipam=kubernetes
-  start cilium-agent node unshare --mount --propagation slave bash "$LAB_DIR/cilium/agent.sh"
-  # The first start compiles the datapath (clang on 2 busy cores: minutes).
-  wait_up cilium-agent 600 "cilium-agent to be ready (cilium-dbg status)" cilium_ready
 }
+start_cilium_agent() {
+  start "cilium-agent$(node_sfx "$1")" "node:$1" unshare --mount --propagation slave bash "$LAB_DIR/cilium/agent.sh" "$1"
+}
+# cilium_ready K: node K's agent answers OK on its API socket (the node's /var/run/cilium).
+cilium_ready() { in_node_k "$1" "$CILIUM_OUT/bin/cilium-dbg" status --brief 2>/dev/null | grep -qx OK; }
 
 start_nodes() {
   local k pids=() p
@@ -463,13 +482,20 @@ start_nodes() {
   # 10.244.(k-1).0/24), so up.sh sets it on the Node as soon as it registers, instead of the
   # controller-manager's allocator (which hands them out in whatever order it sees the nodes).
   local cidr
+  [ "$CNI" = cilium ] && start_cilium_operator
   for k in $NODE_LIST; do
     wait_up "kubelet$(node_sfx "$k")" 60 "node $(node_name "$k") to register" kc get node "$(node_name "$k")"
     cidr=$(node_pod_cidr "$k")
     kc patch node "$(node_name "$k")" --type merge -p "{\"spec\":{\"podCIDR\":\"$cidr\",\"podCIDRs\":[\"$cidr\"]}}" >/dev/null \
       || die "could not set the pod CIDR of $(node_name "$k")"
-    if [ "$CNI" = cilium ]; then start_cilium; else start_firewall "$k"; fi
+    if [ "$CNI" = cilium ]; then start_cilium_agent "$k"; else start_firewall "$k"; fi
   done
+  # The agents compile their datapath at start, in parallel (clang on 2 busy cores: minutes).
+  if [ "$CNI" = cilium ]; then
+    for k in $NODE_LIST; do
+      wait_up "cilium-agent$(node_sfx "$k")" 600 "cilium-agent on $(node_name "$k") to be ready (cilium-dbg status)" cilium_ready "$k"
+    done
+  fi
 }
 
 # Every node has the pod CIDR its CNI config uses (see start_nodes).
@@ -538,6 +564,9 @@ node_json() {
   local k=$1
   printf '{"name": "%s", "internalIP": "%s", "podCIDR": "%s", "netns": "%s",\n' \
     "$(node_name "$k")" "$(node_ip "$k")" "$(node_pod_cidr "$k")" "$(node_netns "$k")"
+  # With Cilium: the node agent's Hubble socket as this machine sees it (on the node itself, over
+  # its sshd, it is /var/run/cilium/hubble.sock).
+  [ "$CNI" = cilium ] && printf '     "hubbleSocket": "%s",\n' "$(node_cilium_run "$k")/hubble.sock"
   printf '     "ssh": {"host": "127.0.0.1", "port": %s, "user": "root", "identityFile": "%s", "knownHostsFile": "%s"}}' \
     "$(node_ssh_port "$k")" "$LAB_STATE/ssh/id_ed25519" "$LAB_STATE/ssh/known_hosts"
 }
@@ -588,6 +617,7 @@ chmod 700 "$LAB_STATE" "$LAB_RUN" "$LAB_DATA"
 save_host_state
 setup_cgroups
 setup_netns
+setup_node_mounts
 gen_pki
 gen_kubeconfigs
 write_configs
