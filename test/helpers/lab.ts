@@ -25,6 +25,8 @@ export interface LabNode {
   internalIP: string;
   podCIDR: string;
   netns: string;
+  /** The Cilium lab only: the node agent's Hubble socket as this machine sees it (node 1: /run/cilium/hubble.sock; on the node itself, over its sshd, /var/run/cilium/hubble.sock). */
+  hubbleSocket?: string;
   ssh: { host: string; port: number; user: string; identityFile: string; knownHostsFile: string };
 }
 

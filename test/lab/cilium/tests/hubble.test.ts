@@ -1,23 +1,33 @@
 /**
  * The Cilium lab only (`LAB_CNI=cilium`: test/lab/cilium/test.sh runs the `cilium` project while
- * it is up): Pathlight's Hubble client reads the node agent's Hubble socket over gRPC, with
+ * it is up): Pathlight's Hubble client reads a node agent's Hubble socket over gRPC, with
  * Cilium's own observer API, and a connection a CiliumNetworkPolicy denies comes back as a
- * drop with Cilium's reason, between the two pods, filtered to A's address.
+ * drop with Cilium's reason, between the two pods, filtered to A's address — from the Hubble of
+ * B's node, where the ingress policy drops it (with two nodes A is on node 1, B on node 2). Every
+ * node's Hubble is reachable over that node's sshd (`ssh://NODE`) and is that node's own.
  */
 import { describe, expect, it } from 'vitest';
 import { hubbleFlowLines } from '../../../../src/backend/hubble/client.js';
+import { hubbleLines } from '../../../../src/backend/hubble/ssh.js';
 import { importHubbleFlows } from '../../../../src/core/index.js';
 import { lab } from '../../../helpers/lab.js';
 import { kubectl, pathlight } from '../../../helpers/labApp.js';
 
-const socket = 'unix:///var/run/cilium/hubble.sock';
 const ns = 'lab-cilium-deny';
 const pod = (app: string, field: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', `jsonpath={.items[0].${field}}`).trim();
+/** The Hubble socket (as this machine sees it) of the node `app`'s pod runs on. */
+const socketOf = (app: string) => {
+  const name = pod(app, 'spec.nodeName');
+  const node = lab().nodes.find((n) => n.name === name);
+  if (!node?.hubbleSocket) throw new Error(`lab.json has no hubbleSocket for node ${name} (is this the Cilium lab?)`);
+  return `unix://${node.hubbleSocket}`;
+};
 
 describe('Hubble over gRPC (Cilium lab)', () => {
-  it('a connection the CiliumNetworkPolicy denies is read back as a POLICY_DENIED drop from A to B:8080, and only A’s flows come', async () => {
+  it('a connection the CiliumNetworkPolicy denies is read back from B’s node as a POLICY_DENIED drop from A to B:8080, and only A’s flows come', async () => {
     const a = pod('frontend', 'status.podIP');
     const b = pod('backend', 'status.podIP');
+    const socket = socketOf('backend');
     const since = Date.now() * 1e6;
     try {
       kubectl('exec', '-n', ns, pod('frontend', 'metadata.name'), '--', 'nc', '-w', '3', b, '8080');
@@ -43,14 +53,15 @@ describe('Hubble over gRPC (Cilium lab)', () => {
 
   it('a window before anything happened holds no flow of A', async () => {
     const a = pod('frontend', 'status.podIP');
-    const lines = await hubbleFlowLines({ target: socket, sinceNs: (Date.now() + 60_000) * 1e6, ips: [a] });
+    const lines = await hubbleFlowLines({ target: socketOf('frontend'), sinceNs: (Date.now() + 60_000) * 1e6, ips: [a] });
     expect(lines).toEqual([]);
   });
 
-  it('pathlight observe --hubble ssh://NODE: the node’s socket over SSH, the denied connection as DROPPED (POLICY_DENIED) between the pods', async () => {
+  it('pathlight observe --hubble ssh://NODE: B’s node’s socket over SSH, the denied connection as DROPPED (POLICY_DENIED) between the pods', async () => {
     const info = lab();
     const a = pod('frontend', 'status.podIP');
     const b = pod('backend', 'status.podIP');
+    const bNode = pod('backend', 'spec.nodeName');
     try {
       kubectl('exec', '-n', ns, pod('frontend', 'metadata.name'), '--', 'nc', '-w', '3', b, '8080');
     } catch {
@@ -62,7 +73,7 @@ describe('Hubble over gRPC (Cilium lab)', () => {
           const r = await pathlight([
             'observe',
             '--hubble',
-            `ssh://${info.node.name}`,
+            `ssh://${bNode}`,
             '--ssh-config',
             info.sshConfig,
             '--since',
@@ -86,5 +97,15 @@ describe('Hubble over gRPC (Cilium lab)', () => {
         { timeout: 20_000, interval: 2000 },
       )
       .toBe(true);
+  });
+
+  it('ssh://NODE on every node: that node’s own agent (every flow’s node_name is cluster/NODE)', async () => {
+    const info = lab();
+    for (const n of info.nodes) {
+      const lines = await hubbleLines({ target: `ssh://${n.name}`, sshConfig: info.sshConfig, sinceNs: (Date.now() - 120_000) * 1e6, limit: 200 });
+      const names = new Set(lines.map((l) => (JSON.parse(l) as { node_name?: string }).node_name));
+      expect(lines.length, n.name).toBeGreaterThan(0);
+      expect([...names], n.name).toEqual([`pathlight-lab/${n.name}`]);
+    }
   });
 });
