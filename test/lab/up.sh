@@ -47,6 +47,10 @@ case "$CNI" in
   cilium)
     [ -f "$CILIUM_OUT/.complete" ] || die "Cilium is not built: run test/lab/cilium/build.sh (≈20 min cold)"
     [ -x "$CILIUM_CLANG_DIR/clang" ] || die "missing $CILIUM_CLANG_DIR/clang (apt-get install $CILIUM_APT_PACKAGES)"
+    # Hubble Relay's image, from the Cilium build's hubble-relay (cached by the binary's digest).
+    # shellcheck source=images.sh
+    . "$LAB_DIR/images.sh"
+    build_relay_image
     ;;
   *) die "LAB_CNI=$CNI: kube-router (default) or cilium" ;;
 esac
@@ -426,8 +430,9 @@ start_runtime() {
   local k=$1 s sock img; s=$(node_sfx "$k") sock=$(node_containerd_sock "$k")
   start "containerd$s" "node:$k" containerd --config "$LAB_STATE/config/containerd$s.toml"
   wait_up "containerd$s" 30 "containerd on $(node_name "$k")" ctr --address "$sock" version
-  for img in pause busybox coredns probe; do
-    [ "$img" = probe ] && [ ! -f "$LAB_CACHE/images/probe.tar" ] && continue   # optional
+  for img in pause busybox coredns probe hubble-relay; do
+    [ "$img" = hubble-relay ] && [ "$CNI" != cilium ] && continue
+    [ "$img" != probe ] && [ "$img" != hubble-relay ] || [ -f "$LAB_CACHE/images/$img.tar" ] || continue   # optional
     ctr --address "$sock" --namespace k8s.io images import --no-unpack "$LAB_CACHE/images/$img.tar" >/dev/null \
       || die "could not import image $img into containerd on $(node_name "$k")"
   done
@@ -538,6 +543,12 @@ apply_scenarios() {
     for f in "$LAB_DIR"/scenarios/cilium/*.yaml; do args+=(-f "$f"); done
   fi
   kc apply --server-side --force-conflicts "${args[@]}" >/dev/null || die "could not apply test/lab/scenarios"
+  # Hubble Relay (cilium/hubble-relay.yaml): its peer service is node 1's agent's Hubble port,
+  # which lists every node's (each agent listens on :4244 in its node's netns, see agent.sh).
+  if [ "$CNI" = cilium ] && [ -f "$LAB_CACHE/images/hubble-relay.tar" ]; then
+    sed "s|__PEER__|$NODE_IP:4244|" "$LAB_DIR/cilium/hubble-relay.yaml" | kc apply --server-side --force-conflicts -f - >/dev/null \
+      || die "could not apply test/lab/cilium/hubble-relay.yaml"
+  fi
 }
 
 # Every scenario pod Running with an IP (readiness is the scenarios' business: one is never Ready).
@@ -554,6 +565,10 @@ wait_ready() {
   done
   wait_for 90 "CoreDNS ready" kc -n kube-system wait --for=condition=Available --timeout=1s deploy/coredns \
     || die "CoreDNS did not become available (test/lab/kubectl -n kube-system describe pod -l k8s-app=kube-dns)"
+  if [ "$CNI" = cilium ] && [ -f "$LAB_CACHE/images/hubble-relay.tar" ]; then
+    wait_for 90 "Hubble Relay ready" kc -n kube-system wait --for=condition=Available --timeout=1s deploy/hubble-relay \
+      || die "Hubble Relay did not become available (test/lab/kubectl -n kube-system logs deploy/hubble-relay)"
+  fi
   wait_for 120 "scenario pods Running" scenario_pods_running \
     || { kc get pods -A -l pathlight.dev/lab-scenario -o wide >&2; die "scenario pods did not all reach Running"; }
 }

@@ -40,7 +40,7 @@ exec "$CILIUM_OUT/bin/cilium-agent" \
   --kube-proxy-replacement=false --bpf-lb-sock=false \
   --enable-l7-proxy=false \
   --identity-allocation-mode=crd \
-  --enable-hubble=true \
+  --enable-hubble=true --hubble-listen-address=:4244 --hubble-disable-tls \
   --enable-health-checking=false --enable-endpoint-health-checking=false \
   --devices=lab0 --direct-routing-device=lab0 \
   --bpf-root="$BPFFS" --cgroup-root="$CG2" \

@@ -6,7 +6,8 @@
 # CiliumClusterwideNetworkPolicy drop what node 1's client sends to node 2's backend, and Hubble
 # on the backend's node says so with Cilium's drop reason, read on this machine and through the
 # node's sshd), that nothing BPF reached the host, then runs down.sh and checks that nothing is
-# left. Not part of `npm test` (Cilium's cold build takes ≈20 min: test/lab/cilium/build.sh).
+# left. `npm test` runs it when Cilium's build is cached (its cold build takes ≈20 min and is
+# not part of `npm test`: test/lab/cilium/build.sh).
 #
 #   test/lab/cilium/test.sh                 # full run: down, up (2 nodes), checks, down, leftovers
 #   test/lab/cilium/test.sh --keep          # leave the Cilium lab up after the checks
