@@ -142,21 +142,27 @@ function liveDns(ctx: Ctx, side: SideA) {
     const to = [...new Set(dnsDrops.flatMap((c) => c.peers))].slice(0, 3).join(', ');
     const denial = ciliumDenial(dnsDrops);
     const queries = `${dnsDrops.length} DNS ${dnsDrops.length === 1 ? 'query' : 'queries'}`;
+    // Hubble's reasons are Cilium's verdict; the agent's, the kernel's (often Cilium's tc program freeing the packet).
+    const byHubble = (r: string) => dnsDrops.some((c) => c.examples.some((e) => e.type === 'drop' && e.reason === r && hubbleOf(e).origin === 'hubble'));
+    const cilium = reasons.filter(byHubble);
+    const kernel = reasons.filter((r) => !byHubble(r));
     const ev = connEvidence(
       dnsDrops,
-      denial && dnsDrops.every((c) => c.examples.every((e) => e.type !== 'drop' || hubbleOf(e).origin === 'hubble'))
-        ? `Cilium dropped ${queries} from A on the way to ${to} (Hubble: ${reasons.join(', ')}${denialText(denial)})`
-        : `${queries} from A dropped (${reasons.join(', ')}${denial ? `; Hubble${denialText(denial)}` : ''}) on the way to ${to}`,
+      cilium.length
+        ? `Cilium dropped ${queries} from A on the way to ${to} (Hubble: ${cilium.join(', ')}${denial ? denialText(denial) : ''})${kernel.length ? `; the kernel's reason: ${kernel.join(', ')}` : ''}`
+        : `${queries} from A dropped (${reasons.join(', ')}) on the way to ${to}`,
       'drop',
     );
     if (!confirm(ctx, ['dns-blocked-by-policy', 'dns-timeout'], [ev]))
       add(ctx, {
-        kind: reasons.includes('NETFILTER_DROP') ? 'dns-blocked-by-policy' : 'packet-dropped',
+        kind: reasons.includes('NETFILTER_DROP') || denial ? 'dns-blocked-by-policy' : 'packet-dropped',
         hop: 'dns',
         severity: 'error',
         confidence: 'medium',
         source: 'live',
-        summary: `A's DNS queries are dropped by the kernel (${reasons.join(', ')}) before they reach the cluster DNS${reasons.includes('NETFILTER_DROP') ? ': a firewall or policy rule the objects do not explain' : ''}.`,
+        summary: denial
+          ? `Cilium drops A's DNS queries as denied by policy${denialText(denial)} (Hubble: ${cilium.join(', ')}), but the policies Pathlight read allow them: the two verdicts disagree.`
+          : `A's DNS queries are dropped by the kernel (${reasons.join(', ')}) before they reach the cluster DNS${reasons.includes('NETFILTER_DROP') ? ': a firewall or policy rule the objects do not explain' : ''}.`,
         evidence: [ev],
       });
   }

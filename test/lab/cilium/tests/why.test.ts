@@ -2,10 +2,11 @@
  * The Cilium lab only (`LAB_CNI=cilium`; test/lab/cilium/test.sh runs it): `pathlight why` with
  * probes over SSH on nodes that run Cilium also reads each probed node's Hubble for the
  * question's window, so the answer of every Cilium scenario carries Cilium's own verdict for the
- * drop (POLICY_DENIED, or POLICY_DENY for a deny rule) beside the kernel's (TC_INGRESS: the
- * packet freed by Cilium's tc program), and the static verdict names the policy.
+ * drop (POLICY_DENIED, or POLICY_DENY for a deny rule) beside the kernel's (TC_INGRESS or
+ * TC_EGRESS: the packet freed by one of Cilium's tc programs), and the static verdict names the
+ * policy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,9 @@ const cases = [
     ns: 'lab-cilium-ccnp',
     kind: 'policy-deny-ingress',
     policy: 'CiliumClusterwideNetworkPolicy lab-cilium-ccnp-deny',
-    hubble: /^Cilium dropped packets of \d+ connections? \(Hubble\): POLICY_DENY\b/,
+    // A deny rule: Hubble names the policy itself (ingress_denied_by).
+    hubble:
+      /^Cilium dropped packets of \d+ connections? \(Hubble\): POLICY_DENY \(.*\), at ingress, denied by CiliumClusterwideNetworkPolicy lab-cilium-ccnp-deny/,
   },
   {
     ns: 'lab-cilium-entities',
@@ -124,5 +127,61 @@ describe('why on Cilium (lab)', () => {
     const r = JSON.parse(again.stdout.trim().split('\n')[0]!) as Answer & { same: boolean };
     expect(r.findings.map((f) => [f.kind, f.summary])).toEqual(live.findings.map((f) => [f.kind, f.summary]));
     expect(r.same).toBe(true);
+  }, 120_000);
+
+  it('Cilium denies what this user cannot see (no read on CiliumClusterwideNetworkPolicies): both verdicts, side by side; Relay refused, Hubble read over SSH', async () => {
+    const info = lab();
+    // A user who may read everything the question needs but cluster-wide Cilium policies, and may not port-forward.
+    const name = 'pathlight-no-ccnp';
+    const manifest = path.join(dir, 'no-ccnp.yaml');
+    writeFileSync(
+      manifest,
+      [
+        `{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"${name}","namespace":"default"}}`,
+        `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"${name}"},"rules":[{"apiGroups":["","discovery.k8s.io","networking.k8s.io","apps"],"resources":["*"],"verbs":["get","list","watch"]},{"apiGroups":["cilium.io"],"resources":["ciliumnetworkpolicies"],"verbs":["get","list","watch"]}]}`,
+        `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"${name}"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"${name}"},"subjects":[{"kind":"ServiceAccount","name":"${name}","namespace":"default"}]}`,
+      ].join('\n---\n'),
+    );
+    kubectl('apply', '-f', manifest);
+    try {
+      const token = kubectl('-n', 'default', 'create', 'token', name).trim();
+      const admin = readFileSync(info.adminKubeconfig, 'utf8');
+      const ca = /certificate-authority-data: (\S+)/.exec(admin)![1]!;
+      const kubeconfig = path.join(dir, 'no-ccnp.kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'lab', cluster: { server: info.apiServer, 'certificate-authority-data': ca } }],
+          users: [{ name, user: { token } }],
+          contexts: [{ name, context: { cluster: 'lab', user: name } }],
+          'current-context': name,
+        }),
+      );
+      const r = await pathlight([
+        'why',
+        '--from',
+        'lab-cilium-ccnp/deploy/frontend',
+        '--to',
+        'backend:8080',
+        '--probe',
+        'ssh',
+        '--ssh-config',
+        info.sshConfig,
+        '--kubeconfig',
+        kubeconfig,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      const a = JSON.parse(r.stdout) as Answer;
+      const f = a.findings[0]!;
+      expect(f.kind).toBe('policy-deny-ingress');
+      expect(f.summary).toMatch(
+        /^Cilium drops A → B, at ingress, denied by CiliumClusterwideNetworkPolicy lab-cilium-ccnp-deny \(Hubble: POLICY_DENY on pathlight-lab-node(-2)?\), but the policies Pathlight read allow this connection: the two verdicts disagree/,
+      );
+    } finally {
+      kubectl('delete', '--ignore-not-found', '-f', manifest);
+    }
   }, 120_000);
 });

@@ -166,12 +166,14 @@ describe('live evidence on the diagnosis', () => {
     });
     const named = [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'frontend-egress' }];
     const dropped = hubbleDrop('POLICY_DENIED', 'EGRESS', named, { ip: '10.96.0.10', port: 53, l4: 'UDP' });
-    const dg = why(app({ policies: [egress] }), q, { correlator: corr([dropped]) });
+    // The agent saw the same query freed by Cilium's tc program.
+    const kernel = drop('TC_INGRESS', '10.96.0.10', 53, 41000, 'udp');
+    const dg = why(app({ policies: [egress] }), q, { correlator: corr([dropped, kernel]) });
     const f = dg.findings[0]!;
     expect(f).toMatchObject({ kind: 'dns-blocked-by-policy', source: 'both' });
     const texts = f.evidence.flatMap((e) => (e.type === 'events' ? [e.text] : []));
     expect(texts).toContainEqual(
-      'Cilium dropped 1 DNS query from A on the way to 10.96.0.10:53 (Hubble: POLICY_DENIED, at egress, denied by NetworkPolicy shop/frontend-egress)',
+      "Cilium dropped 1 DNS query from A on the way to 10.96.0.10:53 (Hubble: POLICY_DENIED, at egress, denied by NetworkPolicy shop/frontend-egress); the kernel's reason: TC_INGRESS",
     );
   });
 
