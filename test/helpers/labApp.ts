@@ -40,3 +40,8 @@ export function pathlight(args: string[]): Promise<{ code: number | null; stdout
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `pathlight why --from FROM --to TO --kubeconfig K --json` plus `extra` (probe flags), against the lab. */
+export function whyJson(from: string, to: string, kubeconfig: string, extra: string[] = []): ReturnType<typeof pathlight> {
+  return pathlight(['why', '--from', from, '--to', to, ...extra, '--kubeconfig', kubeconfig, '--json']);
+}

@@ -72,43 +72,32 @@ build_images() {
   echo "$key" > "$dir/.key"
 }
 
-# The probe agent changes with every native/ build, so its image has its own cache key (the
-# binary's digest) and is rebuilt on the next setup.sh after the agent changes.
-build_probe_image() {
-  local dir="$LAB_CACHE/images"
-  if [ ! -x "$LAB_PROBE" ]; then
-    rm -f "$dir/probe.tar" "$dir/.probe-key"
-    log "images: no probe agent at $LAB_PROBE (pathlight.local/probe:lab not built)"
-    return
-  fi
-  local key; key=$(sha256sum "$LAB_PROBE" | cut -d' ' -f1)
-  if [ -f "$dir/.probe-key" ] && [ "$(cat "$dir/.probe-key")" = "$key" ]; then log "images: probe cached"; return; fi
-  local w; w=$(mktemp -d)
-  mkdir -p "$w/rootfs/tmp"; chmod 1777 "$w/rootfs/tmp"
-  cp "$LAB_PROBE" "$w/rootfs/pathlight-probe"
-  oci_image probe pathlight.local/probe:lab "$w/rootfs" '["/pathlight-probe"]' '["run"]' "$dir/probe.tar"
-  rm -rf "$w"
-  echo "$key" > "$dir/.probe-key"
-}
-
-# Hubble Relay for the Cilium lab (LAB_CNI=cilium): the hubble-relay binary of the Cilium build
-# (test/lab/cilium/build.sh), when it built; keyed by the binary's digest like the probe.
-build_relay_image() {
-  local dir="$LAB_CACHE/images" bin="$CILIUM_OUT/bin/hubble-relay"
+# binary_image NAME BIN CMD-JSON: pathlight.local/NAME:lab holding the one static binary BIN at
+# /<its file name> (its entrypoint; plus /tmp and an /etc/passwd), cached under the binary's
+# digest, so it is rebuilt on the next run after BIN changes; removed when BIN is missing.
+binary_image() {
+  local name=$1 bin=$2 cmd=$3 dir="$LAB_CACHE/images" file; file=$(basename "$2")
   if [ ! -x "$bin" ]; then
-    rm -f "$dir/hubble-relay.tar" "$dir/.relay-key"
-    log "images: no $bin (pathlight.local/hubble-relay:lab not built; see $CILIUM_OUT/build.json)"
+    rm -f "$dir/$name.tar" "$dir/.$name-key"
+    log "images: no $bin (pathlight.local/$name:lab not built)"
     return
   fi
   local key; key=$(sha256sum "$bin" | cut -d' ' -f1)
-  if [ -f "$dir/.relay-key" ] && [ "$(cat "$dir/.relay-key")" = "$key" ]; then log "images: hubble-relay cached"; return; fi
+  if [ -f "$dir/.$name-key" ] && [ "$(cat "$dir/.$name-key")" = "$key" ]; then log "images: $name cached"; return; fi
   local w; w=$(mktemp -d)
   mkdir -p "$w/rootfs/tmp" "$w/rootfs/etc"; chmod 1777 "$w/rootfs/tmp"
   printf 'root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$w/rootfs/etc/passwd"
-  cp "$bin" "$w/rootfs/hubble-relay"
-  oci_image hubble-relay pathlight.local/hubble-relay:lab "$w/rootfs" '["/hubble-relay"]' '["serve"]' "$dir/hubble-relay.tar"
+  cp "$bin" "$w/rootfs/$file"
+  oci_image "$name" "pathlight.local/$name:lab" "$w/rootfs" "[\"/$file\"]" "$cmd" "$dir/$name.tar"
   rm -rf "$w"
-  echo "$key" > "$dir/.relay-key"
+  echo "$key" > "$dir/.$name-key"
 }
+
+# The probe agent (native/); it changes with every native/ build.
+build_probe_image() { binary_image probe "$LAB_PROBE" '["run"]'; }
+
+# Hubble Relay for the Cilium lab (LAB_CNI=cilium): the hubble-relay binary of the Cilium build
+# (test/lab/cilium/build.sh), when it built (see $CILIUM_OUT/build.json when not).
+build_relay_image() { binary_image hubble-relay "$CILIUM_OUT/bin/hubble-relay" '["serve"]'; }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then build_images; build_probe_image; fi

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lab } from '../../../helpers/lab.js';
-import { kubectl, pathlight } from '../../../helpers/labApp.js';
+import { kubectl, pathlight, whyJson } from '../../../helpers/labApp.js';
 
 const ns = 'lab-cilium-deny';
 const pod = (app: string, field: string) => kubectl('get', 'pods', '-n', ns, '-l', `app=${app}`, '-o', `jsonpath={.items[0].${field}}`).trim();
@@ -53,20 +53,7 @@ describe('Hubble Relay (Cilium lab)', () => {
 
   it('why --probe pod (no SSH): the CiliumNetworkPolicy deny, with Cilium’s POLICY_DENIED read from Relay', async () => {
     const info = lab();
-    const r = await pathlight([
-      'why',
-      '--from',
-      `${ns}/deploy/frontend`,
-      '--to',
-      'backend:8080',
-      '--probe',
-      'pod',
-      '--probe-image',
-      info.images.busybox,
-      '--kubeconfig',
-      info.adminKubeconfig,
-      '--json',
-    ]);
+    const r = await whyJson(`${ns}/deploy/frontend`, 'backend:8080', info.adminKubeconfig, ['--probe', 'pod', '--probe-image', info.images.busybox]);
     expect(r.code, r.stderr).toBe(1);
     const a = JSON.parse(r.stdout) as { findings: Array<{ kind: string; summary: string; evidence: Array<{ type: string; text: string }> }> };
     const f = a.findings[0]!;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lab } from '../../../helpers/lab.js';
-import { kubectl, pathlight } from '../../../helpers/labApp.js';
+import { kubectl, pathlight, whyJson } from '../../../helpers/labApp.js';
 
 interface Answer {
   verdict: string;
@@ -56,20 +56,7 @@ describe('why on Cilium (lab)', () => {
     "$ns: $kind names the policy, with Cilium's verdict from Hubble in its evidence",
     async ({ ns, kind, policy, hubble }) => {
       const info = lab();
-      const r = await pathlight([
-        'why',
-        '--from',
-        `${ns}/deploy/frontend`,
-        '--to',
-        'backend:8080',
-        '--probe',
-        'ssh',
-        '--ssh-config',
-        info.sshConfig,
-        '--kubeconfig',
-        info.adminKubeconfig,
-        '--json',
-      ]);
+      const r = await whyJson(`${ns}/deploy/frontend`, 'backend:8080', info.adminKubeconfig, ['--probe', 'ssh', '--ssh-config', info.sshConfig]);
       expect(r.code, r.stderr).toBe(1);
       const a = JSON.parse(r.stdout) as Answer;
       expect(a.verdict).toBe('unreachable');
@@ -159,20 +146,7 @@ describe('why on Cilium (lab)', () => {
           'current-context': name,
         }),
       );
-      const r = await pathlight([
-        'why',
-        '--from',
-        'lab-cilium-ccnp/deploy/frontend',
-        '--to',
-        'backend:8080',
-        '--probe',
-        'ssh',
-        '--ssh-config',
-        info.sshConfig,
-        '--kubeconfig',
-        kubeconfig,
-        '--json',
-      ]);
+      const r = await whyJson('lab-cilium-ccnp/deploy/frontend', 'backend:8080', kubeconfig, ['--probe', 'ssh', '--ssh-config', info.sshConfig]);
       expect(r.code, r.stderr).toBe(1);
       const a = JSON.parse(r.stdout) as Answer;
       const f = a.findings[0]!;
