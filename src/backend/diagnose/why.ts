@@ -12,7 +12,7 @@ import { startOnNode, type NodeProbeRun } from '../probes/start.js';
 import type { ProbeStage } from '../probes/stream.js';
 import { ask, type Answer, type AskRequest, type AskSinks, type EvidenceSource, type QuestionSource } from './ask.js';
 import { NodeAttribution } from './attribution.js';
-import { findRelay, type RelayEndpoint } from '../hubble/relay.js';
+import { findRelay, relayLines, type RelayEndpoint } from '../hubble/relay.js';
 
 /** How probes run on a live cluster. */
 export interface LiveProbeOptions {
@@ -196,11 +196,7 @@ async function hubbleEvidence(
   ips: readonly string[],
   signal?: AbortSignal,
 ): Promise<Array<Record<string, unknown>> | undefined> {
-  const [{ hubbleLines }, { relayLines }, { importHubbleFlows }] = await Promise.all([
-    import('../hubble/ssh.js'),
-    import('../hubble/relay.js'),
-    import('../../core/index.js'),
-  ]);
+  const [{ hubbleLines }, { importHubbleFlows }] = await Promise.all([import('../hubble/ssh.js'), import('../../core/index.js')]);
   const query = { sinceNs, ...(signal ? { signal } : {}), ...(ips.length ? { ips: [...ips] } : {}), limit: 20_000 };
   let lines: string[];
   try {
